@@ -1,0 +1,110 @@
+import http from 'http';
+import { randomBytes } from 'crypto';
+import express from 'express';
+import type { Knex } from 'knex';
+import type { Config } from './config';
+import { createLogger, Logger } from './logger';
+import { createKnex, describeDatabase, migrateLatest } from './db/database';
+import { loadSpec } from './http/openapi-spec';
+import { createServiceRouter, requestLogging, RouterDeps, ServiceMount } from './http/service-router';
+import { mapError } from './http/error-mappers';
+import { NotFound } from './http/faults';
+import { IdentityStore } from './identity/identity-store';
+import { IdentityService } from './identity/identity-service';
+import { identityHandlers } from './identity/identity-handlers';
+import { computeHandlers } from './compute/compute-handlers';
+import { COMPUTE_MICROVERSIONS } from './compute/compute-versions';
+import { volumeHandlers } from './volume/volume-handlers';
+import { VOLUME_MICROVERSIONS } from './volume/volume-versions';
+import { imageHandlers } from './image/image-handlers';
+import { snapstackHandlers } from './snapstack/snapstack-handlers';
+import { JobRunner } from './jobs/job-runner';
+import { VERSION } from './version';
+
+export interface Snapstack {
+  config: Config;
+  url: string;
+  server: http.Server;
+  db: Knex;
+  jobs: JobRunner;
+  identity: IdentityService;
+  instanceId: string;
+  logger: Logger;
+  close(): Promise<void>;
+}
+
+async function instanceIdOf(db: Knex): Promise<string> {
+  const row = await db('settings').where({ key: 'instance_id' }).first();
+  if (row) return row.value;
+  const id = randomBytes(4).toString('hex');
+  await db('settings').insert({ key: 'instance_id', value: id }).onConflict('key').ignore();
+  return (await db('settings').where({ key: 'instance_id' }).first()).value;
+}
+
+/** The composition root: database, services, routers, jobs and the HTTP server. */
+export async function startSnapstack(config: Config, opts: { logger?: Logger } = {}): Promise<Snapstack> {
+  const logger = opts.logger ?? createLogger(config.logLevel);
+  const db = await createKnex(config);
+  await migrateLatest(db);
+  const instanceId = await instanceIdOf(db);
+
+  const identity = new IdentityService(new IdentityStore(db), config.tokenTtlSeconds, logger.child({ component: 'identity' }));
+  await identity.seed({ admin: config.adminPassword, demo: config.demoPassword, altDemo: config.altDemoPassword });
+  const jobs = new JobRunner(db, logger.child({ component: 'jobs' }));
+
+  const state = { publicUrl: config.publicUrl };
+  const deps: RouterDeps = {
+    get publicUrl() { return state.publicUrl; },
+    logger,
+    authenticate: (token) => identity.validate(token),
+  };
+  const mounts: ServiceMount[] = [
+    { name: 'identity', spec: loadSpec('identity.yaml'), errorStyle: 'keystone', handlers: identityHandlers(identity) },
+    { name: 'compute', spec: loadSpec('compute.yaml'), errorStyle: 'nova', microversion: COMPUTE_MICROVERSIONS, handlers: computeHandlers() },
+    { name: 'volume', spec: loadSpec('volume.yaml'), errorStyle: 'cinder', microversion: VOLUME_MICROVERSIONS, handlers: volumeHandlers() },
+    { name: 'image', spec: loadSpec('image.yaml'), errorStyle: 'glance', handlers: imageHandlers() },
+    {
+      name: 'snapstack', spec: loadSpec('snapstack.yaml'), errorStyle: 'snapstack',
+      handlers: snapstackHandlers({ version: VERSION, database: describeDatabase(config), docker: 'none', instanceId }, jobs),
+    },
+  ];
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  app.use(requestLogging(logger));
+  for (const m of mounts) app.use(m.spec.mountPath, createServiceRouter(m, deps));
+  app.use((_req, res) => {
+    const mapped = mapError('snapstack', new NotFound());
+    res.status(mapped.status).json(mapped.body);
+  });
+
+  const server = http.createServer(app);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  if (config.port === 0) state.publicUrl = `http://${config.host}:${port}`;
+  const url = state.publicUrl;
+
+  await jobs.recover();
+  logger.info({ url, database: describeDatabase(config), instance_id: instanceId, data_dir: config.dataDir }, 'snapstack listening');
+
+  let closing: Promise<void> | null = null;
+  const close = () => {
+    closing ??= (async () => {
+      // Stop accepting, let in-flight requests finish, leave unfinished jobs resumable.
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+      await jobs.drain();
+      await db.destroy();
+      logger.info('snapstack stopped');
+    })();
+    return closing;
+  };
+  return { config: { ...config, publicUrl: url }, url, server, db, jobs, identity, instanceId, logger, close };
+}

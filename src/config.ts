@@ -1,0 +1,68 @@
+import path from 'path';
+
+/** Every setting Snapstack reads, with its environment variable. The README lists them all. */
+export interface Config {
+  host: string;
+  port: number;
+  /** What clients are told to use in the catalog and links; defaults to http://host:port. */
+  publicUrl: string;
+  dataDir: string;
+  databaseUrl?: string;
+  tokenTtlSeconds: number;
+  adminPassword: string;
+  demoPassword: string;
+  altDemoPassword: string;
+  logLevel: string;
+  dockerSocket: string;
+  /** 'auto' uses Docker when it answers, 'none' forces plain directories. */
+  dockerMode: 'auto' | 'none';
+  helperImage: string;
+  defaultServerImage: string;
+  maxChainDepth: number;
+  /** 'pause' (default): a running server is paused while its volumes are captured; 'stopped': createImage needs a stopped server. */
+  snapshotConsistency: 'pause' | 'stopped';
+  /** 'flavor' (default): flavor disk checked against image min_disk; 'nova': Nova's volume-size rule for volume-backed boots. */
+  minDiskRule: 'flavor' | 'nova';
+  workspaceDir?: string;
+}
+
+function intEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got "${raw}"`);
+  return n;
+}
+
+function oneOf<T extends string>(env: NodeJS.ProcessEnv, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!(allowed as readonly string[]).includes(raw)) throw new Error(`${name} must be one of ${allowed.join(', ')}, got "${raw}"`);
+  return raw as T;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
+  const host = env.SNAPSTACK_HOST || '127.0.0.1';
+  const port = intEnv(env, 'SNAPSTACK_PORT', 8700);
+  const base: Config = {
+    host,
+    port,
+    publicUrl: (env.SNAPSTACK_PUBLIC_URL || `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`).replace(/\/+$/, ''),
+    dataDir: path.resolve(env.SNAPSTACK_DATA_DIR || 'data'),
+    databaseUrl: env.DATABASE_URL || undefined,
+    tokenTtlSeconds: intEnv(env, 'SNAPSTACK_TOKEN_TTL', 3600),
+    adminPassword: env.SNAPSTACK_ADMIN_PASSWORD || 'admin',
+    demoPassword: env.SNAPSTACK_DEMO_PASSWORD || 'demo',
+    altDemoPassword: env.SNAPSTACK_ALT_DEMO_PASSWORD || 'alt_demo',
+    logLevel: env.SNAPSTACK_LOG_LEVEL || 'info',
+    dockerSocket: env.SNAPSTACK_DOCKER_SOCKET || '/var/run/docker.sock',
+    dockerMode: oneOf(env, 'SNAPSTACK_DOCKER', ['auto', 'none'] as const, 'auto'),
+    helperImage: env.SNAPSTACK_HELPER_IMAGE || 'snapstack/busybox:latest',
+    defaultServerImage: env.SNAPSTACK_SERVER_IMAGE || 'snapstack/busybox:latest',
+    maxChainDepth: intEnv(env, 'SNAPSTACK_MAX_CHAIN_DEPTH', 16),
+    snapshotConsistency: oneOf(env, 'SNAPSTACK_SNAPSHOT_CONSISTENCY', ['pause', 'stopped'] as const, 'pause'),
+    minDiskRule: oneOf(env, 'SNAPSTACK_MIN_DISK_RULE', ['flavor', 'nova'] as const, 'flavor'),
+    workspaceDir: env.SNAPSTACK_WORKSPACE_DIR || undefined,
+  };
+  return { ...base, ...overrides };
+}

@@ -1,0 +1,42 @@
+import fs from 'fs';
+import path from 'path';
+import knexFactory, { Knex } from 'knex';
+import ClientPgLite from 'knex-pglite';
+import { migrations } from '../../migrations';
+
+export interface DatabaseConfig {
+  /** PostgreSQL server; when absent, embedded PostgreSQL (PGlite) under dataDir. */
+  databaseUrl?: string;
+  dataDir: string;
+}
+
+/** pg when DATABASE_URL is set, otherwise embedded PGlite under <dataDir>/pglite. */
+export async function createKnex(cfg: DatabaseConfig): Promise<Knex> {
+  if (cfg.databaseUrl) {
+    return knexFactory({ client: 'pg', connection: cfg.databaseUrl, pool: { min: 0, max: 10 } });
+  }
+  const dir = path.join(cfg.dataDir, 'pglite');
+  fs.mkdirSync(dir, { recursive: true });
+  return knexFactory({ client: ClientPgLite as any, dialect: 'postgres', connection: { filename: dir } } as any);
+}
+
+const migrationSource: Knex.MigrationSource<(typeof migrations)[number]> = {
+  getMigrations: async () => migrations,
+  getMigrationName: (m) => m.name,
+  getMigration: async (m) => m,
+};
+
+/** One set of migrations for both engines, listed statically so compiled and test runs agree. */
+export async function migrateLatest(knex: Knex): Promise<void> {
+  await knex.migrate.latest({ migrationSource });
+}
+
+export function describeDatabase(cfg: DatabaseConfig): string {
+  if (!cfg.databaseUrl) return `embedded PostgreSQL (PGlite) in ${path.join(cfg.dataDir, 'pglite')}`;
+  try {
+    const u = new URL(cfg.databaseUrl);
+    return `PostgreSQL at ${u.hostname}:${u.port || 5432}${u.pathname}`;
+  } catch {
+    return 'PostgreSQL (DATABASE_URL)';
+  }
+}

@@ -1,0 +1,100 @@
+import fs from 'fs';
+import path from 'path';
+import yaml from 'js-yaml';
+import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
+import addFormats from 'ajv-formats';
+
+export interface OperationSpec {
+  operationId: string;
+  method: string;
+  /** OpenAPI path, e.g. /v3/{project_id}/volumes/{volume_id} */
+  path: string;
+  /** true when the operation needs no token (security: []). */
+  public: boolean;
+  /** JSON body validator, when the operation takes a JSON body. */
+  validate?: ValidateFunction;
+  bodyRequired: boolean;
+  /** The operation streams raw bytes (application/octet-stream). */
+  streamsBody: boolean;
+}
+
+export interface LoadedSpec {
+  file: string;
+  /** Where the service is mounted, from servers[0].url, e.g. /compute */
+  mountPath: string;
+  operations: OperationSpec[];
+}
+
+export const OPENAPI_DIR = path.resolve(__dirname, '..', '..', ...(__dirname.includes(`${path.sep}dist${path.sep}`) ? ['..'] : []), 'openapi');
+
+const METHODS = ['head', 'get', 'put', 'post', 'delete', 'patch'] as const;
+
+/** Loads an OpenAPI file and compiles an ajv validator for every JSON request body in it. */
+export function loadSpec(fileName: string): LoadedSpec {
+  const file = path.join(OPENAPI_DIR, fileName);
+  const doc = yaml.load(fs.readFileSync(file, 'utf8')) as any;
+  const ajv = new Ajv({ allErrors: false, strict: false, discriminator: true });
+  addFormats(ajv);
+  ajv.addSchema({ components: doc.components ?? {} }, 'spec');
+  const globalPublic = Array.isArray(doc.security) && doc.security.length === 0;
+  const operations: OperationSpec[] = [];
+  for (const [p, item] of Object.entries<any>(doc.paths ?? {})) {
+    for (const method of METHODS) {
+      const op = item[method];
+      if (!op) continue;
+      if (!op.operationId) throw new Error(`${fileName}: ${method.toUpperCase()} ${p} has no operationId`);
+      const content = op.requestBody?.content ?? {};
+      const jsonType = Object.keys(content).find((t) => t.includes('json'));
+      const schema = jsonType ? content[jsonType].schema : undefined;
+      operations.push({
+        operationId: op.operationId,
+        method,
+        path: p,
+        public: op.security ? op.security.length === 0 : globalPublic,
+        validate: schema ? ajv.compile(rewriteRefs(schema)) : undefined,
+        bodyRequired: Boolean(op.requestBody?.required),
+        streamsBody: Boolean(content['application/octet-stream']),
+      });
+    }
+  }
+  const mountPath = String(doc.servers?.[0]?.url ?? '/').replace(/\/+$/, '') || '/';
+  return { file, mountPath, operations };
+}
+
+function rewriteRefs(node: any): any {
+  if (Array.isArray(node)) return node.map(rewriteRefs);
+  if (node && typeof node === 'object') {
+    const out: any = {};
+    for (const [k, v] of Object.entries(node)) {
+      out[k] = k === '$ref' && typeof v === 'string' && v.startsWith('#/') ? `spec${v}` : rewriteRefs(v);
+    }
+    return out;
+  }
+  return node;
+}
+
+/** One line naming the field, in the spirit of Nova's "Invalid input for field/attribute X." */
+export function describeValidationError(errors: ErrorObject[] | null | undefined, body: unknown): string {
+  const e = errors?.[0];
+  if (!e) return 'Invalid input.';
+  const segments = e.instancePath.split('/').filter(Boolean);
+  let field = segments.length ? segments[segments.length - 1] : '';
+  let reason = e.message ?? 'is invalid';
+  if (e.keyword === 'required') {
+    reason = `'${(e.params as any).missingProperty}' is a required property`;
+    field = field || (e.params as any).missingProperty;
+  } else if (e.keyword === 'additionalProperties') {
+    reason = `Additional properties are not allowed ('${(e.params as any).additionalProperty}' was unexpected)`;
+  } else if (e.keyword === 'type') {
+    reason = `${JSON.stringify(valueAt(body, segments))} is not of type '${(e.params as any).type}'`;
+  } else if (e.keyword === 'enum') {
+    reason = `${JSON.stringify(valueAt(body, segments))} is not one of ${JSON.stringify((e.params as any).allowedValues)}`;
+  }
+  return field ? `Invalid input for field/attribute ${field}. ${reason}` : `Invalid input. ${reason}`;
+}
+
+function valueAt(body: any, segments: string[]): unknown {
+  let cur = body;
+  for (const s of segments) cur = cur == null ? undefined : cur[s];
+  return cur;
+}

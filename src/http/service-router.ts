@@ -1,0 +1,217 @@
+import express, { Request, Response, NextFunction, Router } from 'express';
+import { randomUUID } from 'crypto';
+import type { Logger } from '../logger';
+import type { AuthContext, Handlers, Reply, RequestContext } from './context';
+import { mapError, ErrorStyle } from './error-mappers';
+import { BadRequest, Fault, MethodNotAllowed, NotFound, NotImplemented, OverLimit, Unauthorized } from './faults';
+import { MicroversionPolicy, negotiate, microversionHeaders, Microversion } from './microversion';
+import { describeValidationError, LoadedSpec, OperationSpec } from './openapi-spec';
+
+export interface ServiceMount {
+  name: string;
+  spec: LoadedSpec;
+  errorStyle: ErrorStyle;
+  microversion?: MicroversionPolicy;
+  handlers: Handlers;
+}
+
+export interface RouterDeps {
+  publicUrl: string;
+  logger: Logger;
+  authenticate(token: string): Promise<AuthContext>;
+}
+
+const MAX_JSON_BODY = 10 * 1024 * 1024;
+
+/**
+ * Builds one service's router from its OpenAPI file: every operation in the spec is routed,
+ * an operation without a handler answers the service's "not implemented" fault, bodies are
+ * validated by ajv from the same file, and every fault is mapped once, here.
+ */
+export function createServiceRouter(mount: ServiceMount, deps: RouterDeps): Router {
+  const router = express.Router({ strict: false, caseSensitive: true });
+  const byPath = new Map<string, OperationSpec[]>();
+  for (const op of mount.spec.operations) {
+    const list = byPath.get(op.path) ?? [];
+    list.push(op);
+    byPath.set(op.path, list);
+  }
+  for (const p of [...byPath.keys()].sort(comparePaths)) {
+    const expressPath = p.replace(/\{([^}]+)\}/g, ':$1');
+    const ops = byPath.get(p)!.sort((a, b) => (a.method === 'head' ? -1 : b.method === 'head' ? 1 : 0));
+    for (const op of ops) {
+      (router as any)[op.method](expressPath, (req: Request, res: Response) => {
+        void handle(mount, deps, op, req, res);
+      });
+    }
+    router.all(expressPath, (req: Request, res: Response) => {
+      sendFault(mount, res, req, new MethodNotAllowed());
+    });
+  }
+  router.use((req: Request, res: Response) => {
+    sendFault(mount, res, req, new NotFound());
+  });
+  return router;
+}
+
+/** Literal segments before parameters, so /volumes/detail wins over /volumes/{id}. */
+function comparePaths(a: string, b: string): number {
+  const sa = a.split('/');
+  const sb = b.split('/');
+  for (let i = 0; i < Math.min(sa.length, sb.length); i++) {
+    const pa = sa[i].startsWith('{');
+    const pb = sb[i].startsWith('{');
+    if (pa !== pb) return pa ? 1 : -1;
+    if (sa[i] !== sb[i]) return sa[i] < sb[i] ? -1 : 1;
+  }
+  return sb.length - sa.length;
+}
+
+async function handle(mount: ServiceMount, deps: RouterDeps, op: OperationSpec, req: Request, res: Response): Promise<void> {
+  const requestId: string = res.locals.requestId;
+  let version: Microversion | null = null;
+  try {
+    if (mount.microversion) {
+      version = negotiate(mount.microversion, req.headers);
+      res.locals.microversionHeaders = microversionHeaders(mount.microversion, version);
+    }
+    let auth: AuthContext | null = null;
+    const token = header(req, 'x-auth-token');
+    if (!op.public || token) {
+      if (!token) throw new Unauthorized();
+      try {
+        auth = await deps.authenticate(token);
+      } catch (err) {
+        if (op.public) auth = null;
+        else throw err;
+      }
+      res.locals.projectId = auth?.projectId ?? undefined;
+    }
+    const params = { ...(req.params as Record<string, string>) };
+    // Nova and Cinder refuse a URL naming another project than the token's (wsgi "Malformed request url").
+    if (auth && params.project_id !== undefined && params.project_id !== auth.projectId) {
+      throw new BadRequest('Malformed request url');
+    }
+    const body = op.streamsBody ? undefined : await readJsonBody(req, op);
+    const ctx: RequestContext = {
+      operationId: op.operationId,
+      params,
+      query: req.query as Record<string, string | string[]>,
+      body,
+      headers: req.headers,
+      auth,
+      microversion: version,
+      requestId,
+      serviceUrl: `${deps.publicUrl}${mount.spec.mountPath}`,
+      publicUrl: deps.publicUrl,
+      log: deps.logger.child({ request_id: requestId, project_id: auth?.projectId ?? undefined }),
+      req,
+    };
+    const handler = mount.handlers[op.operationId];
+    if (!handler) throw new NotImplemented(`${op.operationId} is not implemented by Snapstack.`);
+    const reply = await handler(ctx);
+    sendReply(res, reply);
+  } catch (err) {
+    if (!(err instanceof Fault)) deps.logger.error({ err, request_id: requestId, operation: op.operationId }, 'unhandled error');
+    sendFault(mount, res, req, err);
+  }
+}
+
+async function readJsonBody(req: Request, op: OperationSpec): Promise<unknown> {
+  const raw = await readRaw(req);
+  if (raw.length === 0) {
+    if (op.bodyRequired) throw new BadRequest('The server could not comply with the request since it is either malformed or otherwise incorrect.');
+    return undefined;
+  }
+  let body: unknown;
+  try {
+    body = JSON.parse(raw.toString('utf8'));
+  } catch {
+    throw new BadRequest('Malformed request body');
+  }
+  if (op.validate && !op.validate(body)) {
+    throw new BadRequest(describeValidationError(op.validate.errors, body));
+  }
+  return body;
+}
+
+function readRaw(req: Request): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_JSON_BODY) {
+        reject(new OverLimit('Request is too large.'));
+        req.destroy();
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function sendReply(res: Response, reply: Reply): void {
+  res.status(reply.status);
+  applyHeaders(res, { ...(res.locals.microversionHeaders ?? {}), ...(reply.headers ?? {}) });
+  if (reply.stream) {
+    if (!res.getHeader('content-type')) res.setHeader('Content-Type', 'application/octet-stream');
+    reply.stream.pipe(res);
+    return;
+  }
+  if (reply.body === undefined) {
+    if (reply.status !== 204 && reply.status !== 304) res.setHeader('Content-Length', '0');
+    res.end();
+    return;
+  }
+  res.setHeader('Content-Type', 'application/json');
+  res.end(JSON.stringify(reply.body));
+}
+
+function sendFault(mount: ServiceMount, res: Response, _req: Request, err: unknown): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const mapped = mapError(mount.errorStyle, err);
+  res.locals.error = err instanceof Fault ? err.message : String(err);
+  res.status(mapped.status);
+  applyHeaders(res, { ...(res.locals.microversionHeaders ?? {}), ...mapped.headers });
+  res.setHeader('Content-Type', 'application/json');
+  res.end(JSON.stringify(mapped.body));
+}
+
+function applyHeaders(res: Response, headers: Record<string, string>): void {
+  for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
+}
+
+function header(req: Request, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/** Request id and one structured log line per request, for every service. */
+export function requestLogging(logger: Logger) {
+  return (req: Request, res: Response, next: NextFunction) => {
+    const requestId = `req-${randomUUID()}`;
+    const started = process.hrtime.bigint();
+    res.locals.requestId = requestId;
+    res.setHeader('x-openstack-request-id', requestId);
+    res.setHeader('x-compute-request-id', requestId);
+    res.on('finish', () => {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      logger.info({
+        request_id: requestId,
+        method: req.method,
+        path: req.originalUrl.split('?')[0],
+        status: res.statusCode,
+        duration_ms: Math.round(ms * 10) / 10,
+        project_id: res.locals.projectId,
+        error: res.locals.error,
+      }, 'request');
+    });
+    next();
+  };
+}

@@ -1,0 +1,309 @@
+import { createHash, randomBytes, randomUUID } from 'crypto';
+import type { AuthContext } from '../http/context';
+import { BadRequest, Conflict, Forbidden, NotFound, Unauthorized } from '../http/faults';
+import type { Logger } from '../logger';
+import { IdentityStore, ProjectRow, RoleRow, UserRow } from './identity-store';
+import { hashPassword, verifyPassword } from './passwords';
+
+export const DEFAULT_DOMAIN = { id: 'default', name: 'Default' };
+/** Keystone's default role chain: admin implies member implies reader. */
+export const ROLE_NAMES = ['admin', 'member', 'reader'] as const;
+const IMPLIES: Record<string, string[]> = { admin: ['member', 'reader'], member: ['reader'], reader: [] };
+
+export interface IssuedToken {
+  token: string;
+  auth: AuthContext;
+  user: UserRow;
+  project: ProjectRow | null;
+  roles: RoleRow[];
+  methods: string[];
+  auditId: string;
+  issuedAt: Date;
+}
+
+export interface SeedPasswords { admin: string; demo: string; altDemo: string }
+
+export function newId(): string {
+  return randomUUID().replace(/-/g, '');
+}
+
+function tokenHash(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+function roleId(name: string): string {
+  return createHash('sha256').update(`role/${name}`).digest('hex').slice(0, 32);
+}
+
+/** Keystone v3 rules: users, projects (namespaces), roles, tokens. No HTTP, no SQL. */
+export class IdentityService {
+  constructor(
+    private readonly store: IdentityStore,
+    private readonly tokenTtlSeconds: number,
+    private readonly log: Logger,
+  ) {}
+
+  /** At first start: roles, the admin/demo/alt_demo projects and their users. */
+  async seed(passwords: SeedPasswords): Promise<void> {
+    for (const name of ROLE_NAMES) await this.store.ensureRole({ id: roleId(name), name });
+    if ((await this.store.countUsers()) > 0) return;
+    const plan: [string, string, string][] = [
+      ['admin', passwords.admin, 'admin'],
+      ['demo', passwords.demo, 'member'],
+      ['alt_demo', passwords.altDemo, 'member'],
+    ];
+    for (const [name, password, role] of plan) {
+      const project = await this.store.insertProject({ id: newId(), name, domain_id: DEFAULT_DOMAIN.id, description: `Seeded ${name} project`, enabled: true });
+      const user = await this.store.insertUser({ id: newId(), name, domain_id: DEFAULT_DOMAIN.id, password_hash: await hashPassword(password), enabled: true, default_project_id: project.id, email: null });
+      await this.store.assignRole(user.id, project.id, roleId(role));
+    }
+    this.log.info({ users: plan.map((p) => p[0]) }, 'seeded identity');
+  }
+
+  // --- tokens ---------------------------------------------------------------------------
+
+  async authenticate(req: {
+    methods: string[];
+    password?: { user: { id?: string; name?: string; password: string; domain?: { id?: string; name?: string } } };
+    token?: { id: string };
+    scope?: { project?: { id?: string; name?: string; domain?: { id?: string; name?: string } } } | 'unscoped';
+  }): Promise<IssuedToken> {
+    let user: UserRow | undefined;
+    let methods: string[];
+    let inheritedExpiry: Date | undefined;
+    if (req.methods.includes('password') && req.password) {
+      const u = req.password.user;
+      if (u.id) user = await this.store.getUser(u.id);
+      else if (u.name) user = await this.store.findUserByName(u.name, this.domainId(u.domain));
+      else throw new BadRequest('Expecting to find id or name in user - the server could not comply with the request since it is either malformed or otherwise incorrect. The client is assumed to be in error.');
+      if (!user || !user.enabled || !(await verifyPassword(u.password, user.password_hash))) throw new Unauthorized();
+      methods = ['password'];
+    } else if (req.methods.includes('token') && req.token) {
+      const prior = await this.validate(req.token.id).catch(() => null);
+      if (!prior) throw new Unauthorized();
+      user = await this.store.getUser(prior.userId);
+      if (!user) throw new Unauthorized();
+      methods = ['token'];
+      inheritedExpiry = prior.expiresAt; // re-scoping never extends a token's life
+    } else {
+      throw new Unauthorized('Unsupported authentication method.');
+    }
+    let project: ProjectRow | null = null;
+    const scope = req.scope;
+    if (scope && scope !== 'unscoped' && scope.project) {
+      const p = scope.project;
+      const found = p.id ? await this.store.getProject(p.id) : p.name ? await this.store.findProjectByName(p.name, this.domainId(p.domain)) : undefined;
+      if (!found || !found.enabled) throw new Unauthorized();
+      project = found;
+    } else if (scope === undefined && user.default_project_id && req.methods.includes('password')) {
+      // Keystone scopes to the default project when no scope is asked for.
+      project = (await this.store.getProject(user.default_project_id)) ?? null;
+    }
+    const roles = project ? await this.effectiveRoles(user.id, project.id) : [];
+    if (project && roles.length === 0) throw new Unauthorized();
+    const issuedAt = new Date();
+    const expiresAt = inheritedExpiry ?? new Date(issuedAt.getTime() + this.tokenTtlSeconds * 1000);
+    const token = randomBytes(48).toString('base64url');
+    const auditId = randomBytes(16).toString('base64url').slice(0, 22);
+    await this.store.insertToken({ id: tokenHash(token), user_id: user.id, project_id: project?.id ?? null, methods, audit_id: auditId, issued_at: issuedAt, expires_at: expiresAt });
+    return { token, auth: this.authContext(tokenHash(token), user, project, roles, expiresAt), user, project, roles, methods, auditId, issuedAt };
+  }
+
+  /** The caller behind a token, or 401. */
+  async validate(token: string): Promise<AuthContext> {
+    const issued = await this.describeToken(token);
+    if (!issued) throw new Unauthorized();
+    return issued.auth;
+  }
+
+  /** Everything a token body shows, or null when it is unknown, revoked or expired. */
+  async describeToken(token: string): Promise<IssuedToken | null> {
+    const row = await this.store.getToken(tokenHash(token));
+    if (!row || row.revoked_at || new Date(row.expires_at).getTime() <= Date.now()) return null;
+    const user = await this.store.getUser(row.user_id);
+    if (!user || !user.enabled) return null;
+    const project = row.project_id ? (await this.store.getProject(row.project_id)) ?? null : null;
+    if (row.project_id && !project) return null;
+    const roles = project ? await this.effectiveRoles(user.id, project.id) : [];
+    if (project && roles.length === 0) return null;
+    const expiresAt = new Date(row.expires_at);
+    return { token, auth: this.authContext(row.id, user, project, roles, expiresAt), user, project, roles, methods: row.methods, auditId: row.audit_id, issuedAt: new Date(row.issued_at) };
+  }
+
+  async revoke(caller: AuthContext, token: string): Promise<void> {
+    const subject = await this.describeToken(token);
+    if (!subject) throw new NotFound('Failed to validate token');
+    if (subject.auth.userId !== caller.userId && !caller.isAdmin) throw new Forbidden();
+    await this.store.revokeToken(tokenHash(token), new Date());
+  }
+
+  private authContext(tokenId: string, user: UserRow, project: ProjectRow | null, roles: RoleRow[], expiresAt: Date): AuthContext {
+    const names = roles.map((r) => r.name);
+    return { tokenId, userId: user.id, userName: user.name, projectId: project?.id ?? null, projectName: project?.name ?? null, roles: names, isAdmin: names.includes('admin'), expiresAt };
+  }
+
+  private async effectiveRoles(userId: string, projectId: string): Promise<RoleRow[]> {
+    const direct = await this.store.rolesOn(userId, projectId);
+    const names = new Set<string>();
+    for (const r of direct) {
+      names.add(r.name);
+      for (const implied of IMPLIES[r.name] ?? []) names.add(implied);
+    }
+    const all = await this.store.listRoles();
+    return all.filter((r) => names.has(r.name));
+  }
+
+  private domainId(domain?: { id?: string; name?: string }): string {
+    if (!domain) return DEFAULT_DOMAIN.id;
+    if (domain.id) return domain.id;
+    if (domain.name && domain.name.toLowerCase() === DEFAULT_DOMAIN.name.toLowerCase()) return DEFAULT_DOMAIN.id;
+    return `unknown:${domain.name}`;
+  }
+
+  // --- projects, users, roles -----------------------------------------------------------
+
+  async listProjects(caller: AuthContext, filter: { name?: string }): Promise<ProjectRow[]> {
+    this.requireAdmin(caller, 'identity:list_projects');
+    const all = await this.store.listProjects();
+    return filter.name ? all.filter((p) => p.name === filter.name) : all;
+  }
+
+  async getProject(caller: AuthContext, id: string): Promise<ProjectRow> {
+    const p = await this.store.getProject(id);
+    if (!p || (!caller.isAdmin && caller.projectId !== id)) {
+      if (!caller.isAdmin && p) throw new Forbidden('You are not authorized to perform the requested action: identity:get_project.');
+      throw new NotFound(`Could not find project: ${id}.`);
+    }
+    return p;
+  }
+
+  async createProject(caller: AuthContext, input: { name: string; description?: string; domain_id?: string; enabled?: boolean }): Promise<ProjectRow> {
+    this.requireAdmin(caller, 'identity:create_project');
+    const domainId = input.domain_id ?? DEFAULT_DOMAIN.id;
+    if (domainId !== DEFAULT_DOMAIN.id) throw new NotFound(`Could not find domain: ${domainId}.`);
+    if (await this.store.findProjectByName(input.name, domainId)) {
+      throw new Conflict(`Conflict occurred attempting to store project - Duplicate entry found with name ${input.name} at domain ID ${domainId}.`);
+    }
+    return this.store.insertProject({ id: newId(), name: input.name, domain_id: domainId, description: input.description ?? '', enabled: input.enabled ?? true });
+  }
+
+  async updateProject(caller: AuthContext, id: string, patch: { name?: string; description?: string; enabled?: boolean }): Promise<ProjectRow> {
+    this.requireAdmin(caller, 'identity:update_project');
+    const existing = await this.store.getProject(id);
+    if (!existing) throw new NotFound(`Could not find project: ${id}.`);
+    if (patch.name && patch.name !== existing.name && (await this.store.findProjectByName(patch.name, existing.domain_id))) {
+      throw new Conflict(`Conflict occurred attempting to store project - Duplicate entry found with name ${patch.name} at domain ID ${existing.domain_id}.`);
+    }
+    return (await this.store.updateProject(id, patch))!;
+  }
+
+  async deleteProject(caller: AuthContext, id: string): Promise<void> {
+    this.requireAdmin(caller, 'identity:delete_project');
+    if (!(await this.store.deleteProject(id))) throw new NotFound(`Could not find project: ${id}.`);
+  }
+
+  async projectsOfUser(caller: AuthContext, userId: string): Promise<ProjectRow[]> {
+    if (!caller.isAdmin && caller.userId !== userId) throw new Forbidden('You are not authorized to perform the requested action: identity:list_user_projects.');
+    if (!(await this.store.getUser(userId))) throw new NotFound(`Could not find user: ${userId}.`);
+    return this.store.projectsOf(userId);
+  }
+
+  async listUsers(caller: AuthContext, filter: { name?: string }): Promise<UserRow[]> {
+    this.requireAdmin(caller, 'identity:list_users');
+    const all = await this.store.listUsers();
+    return filter.name ? all.filter((u) => u.name === filter.name) : all;
+  }
+
+  async getUser(caller: AuthContext, id: string): Promise<UserRow> {
+    if (!caller.isAdmin && caller.userId !== id) throw new Forbidden('You are not authorized to perform the requested action: identity:get_user.');
+    const u = await this.store.getUser(id);
+    if (!u) throw new NotFound(`Could not find user: ${id}.`);
+    return u;
+  }
+
+  async createUser(caller: AuthContext, input: { name: string; password?: string; domain_id?: string; default_project_id?: string; enabled?: boolean; email?: string }): Promise<UserRow> {
+    this.requireAdmin(caller, 'identity:create_user');
+    const domainId = input.domain_id ?? DEFAULT_DOMAIN.id;
+    if (domainId !== DEFAULT_DOMAIN.id) throw new NotFound(`Could not find domain: ${domainId}.`);
+    if (await this.store.findUserByName(input.name, domainId)) {
+      throw new Conflict(`Conflict occurred attempting to store user - Duplicate entry found with name ${input.name} at domain ID ${domainId}.`);
+    }
+    if (input.default_project_id && !(await this.store.getProject(input.default_project_id))) throw new NotFound(`Could not find project: ${input.default_project_id}.`);
+    return this.store.insertUser({
+      id: newId(), name: input.name, domain_id: domainId,
+      // A user made without a password can't log in, as in Keystone.
+      password_hash: input.password ? await hashPassword(input.password) : 'none',
+      enabled: input.enabled ?? true, default_project_id: input.default_project_id ?? null, email: input.email ?? null,
+    });
+  }
+
+  async updateUser(caller: AuthContext, id: string, patch: { name?: string; password?: string; enabled?: boolean; default_project_id?: string; email?: string }): Promise<UserRow> {
+    if (!caller.isAdmin && caller.userId !== id) throw new Forbidden('You are not authorized to perform the requested action: identity:update_user.');
+    if (!(await this.store.getUser(id))) throw new NotFound(`Could not find user: ${id}.`);
+    const { password, ...rest } = patch;
+    const row: Partial<UserRow> = { ...rest };
+    if (password) row.password_hash = await hashPassword(password);
+    return (await this.store.updateUser(id, row))!;
+  }
+
+  async deleteUser(caller: AuthContext, id: string): Promise<void> {
+    this.requireAdmin(caller, 'identity:delete_user');
+    if (!(await this.store.deleteUser(id))) throw new NotFound(`Could not find user: ${id}.`);
+  }
+
+  listRoles(): Promise<RoleRow[]> {
+    return this.store.listRoles();
+  }
+
+  async listAssignments(caller: AuthContext, filter: { userId?: string; projectId?: string; roleId?: string }) {
+    if (!caller.isAdmin && filter.userId !== caller.userId) throw new Forbidden('You are not authorized to perform the requested action: identity:list_role_assignments.');
+    return this.store.listAssignments(filter);
+  }
+
+  async rolesOfUserOnProject(caller: AuthContext, projectId: string, userId: string): Promise<RoleRow[]> {
+    if (!caller.isAdmin && caller.userId !== userId) throw new Forbidden('You are not authorized to perform the requested action: identity:list_grants.');
+    await this.mustExist(projectId, userId);
+    return this.store.rolesOn(userId, projectId);
+  }
+
+  async assignRole(caller: AuthContext, projectId: string, userId: string, roleIdOrName: string): Promise<void> {
+    this.requireAdmin(caller, 'identity:create_grant');
+    await this.mustExist(projectId, userId);
+    const role = await this.findRole(roleIdOrName);
+    await this.store.assignRole(userId, projectId, role.id);
+  }
+
+  async unassignRole(caller: AuthContext, projectId: string, userId: string, roleIdOrName: string): Promise<void> {
+    this.requireAdmin(caller, 'identity:revoke_grant');
+    await this.mustExist(projectId, userId);
+    const role = await this.findRole(roleIdOrName);
+    if (!(await this.store.unassignRole(userId, projectId, role.id))) throw new NotFound(`Could not find role assignment with role: ${role.id}, user or group: ${userId}, project, domain, or system: ${projectId}.`);
+  }
+
+  async checkRole(caller: AuthContext, projectId: string, userId: string, roleIdOrName: string): Promise<void> {
+    const roles = await this.rolesOfUserOnProject(caller, projectId, userId);
+    const role = await this.findRole(roleIdOrName);
+    if (!roles.some((r) => r.id === role.id)) throw new NotFound(`Could not find role assignment with role: ${role.id}, user or group: ${userId}, project, domain, or system: ${projectId}.`);
+  }
+
+  private async findRole(idOrName: string): Promise<RoleRow> {
+    const roles = await this.store.listRoles();
+    const role = roles.find((r) => r.id === idOrName) ?? roles.find((r) => r.name === idOrName);
+    if (!role) throw new NotFound(`Could not find role: ${idOrName}.`);
+    return role;
+  }
+
+  private async mustExist(projectId: string, userId: string): Promise<void> {
+    if (!(await this.store.getProject(projectId))) throw new NotFound(`Could not find project: ${projectId}.`);
+    if (!(await this.store.getUser(userId))) throw new NotFound(`Could not find user: ${userId}.`);
+  }
+
+  private requireAdmin(caller: AuthContext, action: string): void {
+    if (!caller.isAdmin) throw new Forbidden(`You are not authorized to perform the requested action: ${action}.`);
+  }
+
+  /** Does the project exist? Other services ask this (e.g. quotas for another project). */
+  async projectExists(id: string): Promise<boolean> {
+    return Boolean(await this.store.getProject(id));
+  }
+}

@@ -1,0 +1,108 @@
+import type { Knex } from 'knex';
+
+export interface ProjectRow { id: string; name: string; domain_id: string; description: string; enabled: boolean; created_at: Date }
+export interface UserRow { id: string; name: string; domain_id: string; password_hash: string; enabled: boolean; default_project_id: string | null; email: string | null }
+export interface RoleRow { id: string; name: string }
+export interface TokenRow { id: string; user_id: string; project_id: string | null; methods: string[]; audit_id: string; issued_at: Date; expires_at: Date; revoked_at: Date | null }
+
+/** Knex queries for identity tables only; snake_case rows stay here. */
+export class IdentityStore {
+  constructor(private readonly db: Knex) {}
+
+  countUsers(): Promise<number> {
+    return this.db('users').count<{ count: string }[]>('* as count').then((r) => Number(r[0].count));
+  }
+
+  listProjects(): Promise<ProjectRow[]> {
+    return this.db('projects').select('*').orderBy('name');
+  }
+  getProject(id: string): Promise<ProjectRow | undefined> {
+    return this.db('projects').where({ id }).first();
+  }
+  findProjectByName(name: string, domainId: string): Promise<ProjectRow | undefined> {
+    return this.db('projects').where({ name, domain_id: domainId }).first();
+  }
+  async insertProject(row: Omit<ProjectRow, 'created_at'>): Promise<ProjectRow> {
+    const [p] = await this.db('projects').insert(row).returning('*');
+    return p;
+  }
+  async updateProject(id: string, patch: Partial<ProjectRow>): Promise<ProjectRow | undefined> {
+    const [p] = await this.db('projects').where({ id }).update(patch).returning('*');
+    return p;
+  }
+  deleteProject(id: string): Promise<number> {
+    return this.db('projects').where({ id }).delete();
+  }
+
+  listUsers(): Promise<UserRow[]> {
+    return this.db('users').select('*').orderBy('name');
+  }
+  getUser(id: string): Promise<UserRow | undefined> {
+    return this.db('users').where({ id }).first();
+  }
+  findUserByName(name: string, domainId: string): Promise<UserRow | undefined> {
+    return this.db('users').where({ name, domain_id: domainId }).first();
+  }
+  async insertUser(row: UserRow): Promise<UserRow> {
+    const [u] = await this.db('users').insert(row).returning('*');
+    return u;
+  }
+  async updateUser(id: string, patch: Partial<UserRow>): Promise<UserRow | undefined> {
+    const [u] = await this.db('users').where({ id }).update(patch).returning('*');
+    return u;
+  }
+  deleteUser(id: string): Promise<number> {
+    return this.db('users').where({ id }).delete();
+  }
+
+  listRoles(): Promise<RoleRow[]> {
+    return this.db('roles').select('*').orderBy('name');
+  }
+  getRole(id: string): Promise<RoleRow | undefined> {
+    return this.db('roles').where({ id }).first();
+  }
+  async ensureRole(row: RoleRow): Promise<void> {
+    await this.db('roles').insert(row).onConflict('name').ignore();
+  }
+  rolesOn(userId: string, projectId: string): Promise<RoleRow[]> {
+    return this.db('role_assignments as a')
+      .join('roles as r', 'r.id', 'a.role_id')
+      .where({ 'a.user_id': userId, 'a.project_id': projectId })
+      .select('r.id', 'r.name')
+      .orderBy('r.name');
+  }
+  projectsOf(userId: string): Promise<ProjectRow[]> {
+    return this.db('projects as p')
+      .whereIn('p.id', this.db('role_assignments').where({ user_id: userId }).select('project_id'))
+      .select('p.*')
+      .orderBy('p.name');
+  }
+  listAssignments(filter: { userId?: string; projectId?: string; roleId?: string }) {
+    const q = this.db('role_assignments').select('*');
+    if (filter.userId) q.where({ user_id: filter.userId });
+    if (filter.projectId) q.where({ project_id: filter.projectId });
+    if (filter.roleId) q.where({ role_id: filter.roleId });
+    return q as Promise<{ user_id: string; project_id: string; role_id: string }[]>;
+  }
+  async assignRole(userId: string, projectId: string, roleId: string): Promise<void> {
+    await this.db('role_assignments').insert({ user_id: userId, project_id: projectId, role_id: roleId }).onConflict(['user_id', 'project_id', 'role_id']).ignore();
+  }
+  unassignRole(userId: string, projectId: string, roleId: string): Promise<number> {
+    return this.db('role_assignments').where({ user_id: userId, project_id: projectId, role_id: roleId }).delete();
+  }
+
+  async insertToken(row: Omit<TokenRow, 'revoked_at'>): Promise<void> {
+    await this.db('tokens').insert({ ...row, methods: JSON.stringify(row.methods) });
+  }
+  async getToken(id: string): Promise<TokenRow | undefined> {
+    const row = await this.db('tokens').where({ id }).first();
+    if (row && typeof row.methods === 'string') row.methods = JSON.parse(row.methods);
+    return row;
+  }
+  revokeToken(id: string, at: Date): Promise<number> {
+    return this.db('tokens').where({ id }).whereNull('revoked_at').update({ revoked_at: at });
+  }
+  purgeExpiredTokens(before: Date): Promise<number> {
+    return this.db('tokens').where('expires_at', '<', before).delete();
+  }
+}

@@ -1,0 +1,134 @@
+import { randomUUID } from 'crypto';
+import type { Knex } from 'knex';
+import type { Logger } from '../logger';
+
+export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed';
+
+export interface JobRecord {
+  id: string;
+  kind: string;
+  status: JobStatus;
+  project_id: string | null;
+  resource_type: string | null;
+  resource_id: string | null;
+  payload: any;
+  attempts: number;
+  error: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface JobDefinition<P = any> {
+  kind: string;
+  run(payload: P, job: JobRecord): Promise<void>;
+  /** A restart found the job unfinished: 'resume' runs it again (run must be idempotent), 'fail' gives up. */
+  onRestart: 'resume' | 'fail';
+  /** Put the resource in its error status; called when run throws or a restart gives up. */
+  onFail(payload: P, error: string, job: JobRecord): Promise<void>;
+}
+
+export interface EnqueueOptions {
+  projectId?: string | null;
+  resourceType?: string;
+  resourceId?: string;
+}
+
+/**
+ * Long operations are accepted with 202 and run here as durable jobs in the database, so a
+ * restart resumes or fails each unfinished one and no resource stays in a transitional status.
+ */
+export class JobRunner {
+  private readonly defs = new Map<string, JobDefinition>();
+  private readonly inFlight = new Map<string, Promise<void>>();
+  private stopping = false;
+
+  constructor(private readonly db: Knex, private readonly log: Logger) {}
+
+  register<P>(def: JobDefinition<P>): void {
+    this.defs.set(def.kind, def as JobDefinition);
+  }
+
+  /** Records the job (inside trx when given) and starts it once recorded. */
+  async enqueue<P>(kind: string, payload: P, opts: EnqueueOptions = {}, trx?: Knex.Transaction): Promise<string> {
+    if (!this.defs.has(kind)) throw new Error(`unknown job kind ${kind}`);
+    const id = randomUUID();
+    await (trx ?? this.db)('jobs').insert({
+      id, kind, status: 'queued', project_id: opts.projectId ?? null, resource_type: opts.resourceType ?? null,
+      resource_id: opts.resourceId ?? null, payload: JSON.stringify(payload ?? {}),
+    });
+    const start = () => this.start(id);
+    if (trx) void trx.executionPromise.then(start, () => undefined);
+    else start();
+    return id;
+  }
+
+  async get(id: string): Promise<JobRecord | undefined> {
+    return this.db('jobs').where({ id }).first();
+  }
+
+  /** At start: every job a previous process left unfinished is resumed or failed. */
+  async recover(): Promise<{ resumed: number; failed: number }> {
+    const open: JobRecord[] = await this.db('jobs').whereIn('status', ['queued', 'running']).orderBy('created_at');
+    let resumed = 0;
+    let failed = 0;
+    for (const job of open) {
+      const def = this.defs.get(job.kind);
+      if (def && def.onRestart === 'resume') {
+        resumed++;
+        this.start(job.id);
+      } else {
+        failed++;
+        await this.fail(job, def, 'Interrupted by a restart of Snapstack.');
+      }
+    }
+    if (open.length) this.log.info({ resumed, failed }, 'recovered unfinished jobs');
+    return { resumed, failed };
+  }
+
+  /** Waits for running jobs; new ones are no longer started (they stay queued for the next start). */
+  async drain(timeoutMs = 30_000): Promise<void> {
+    this.stopping = true;
+    const all = Promise.allSettled([...this.inFlight.values()]);
+    await Promise.race([all, new Promise((r) => setTimeout(r, timeoutMs).unref())]);
+  }
+
+  /** Resolves when every job started so far has ended (tests and shutdown use it). */
+  async idle(): Promise<void> {
+    while (this.inFlight.size) await Promise.allSettled([...this.inFlight.values()]);
+  }
+
+  private start(id: string): void {
+    if (this.stopping || this.inFlight.has(id)) return;
+    const p = this.execute(id).finally(() => this.inFlight.delete(id));
+    this.inFlight.set(id, p);
+  }
+
+  private async execute(id: string): Promise<void> {
+    const job = await this.db('jobs').where({ id }).first<JobRecord | undefined>().catch(() => undefined);
+    if (!job || job.status === 'succeeded' || job.status === 'failed') return;
+    const def = this.defs.get(job.kind);
+    if (!def) return this.fail(job, undefined, `No handler for job kind ${job.kind}`);
+    const payload = typeof job.payload === 'string' ? JSON.parse(job.payload) : job.payload;
+    await this.db('jobs').where({ id }).update({ status: 'running', attempts: job.attempts + 1, updated_at: new Date() });
+    const log = this.log.child({ job_id: id, kind: job.kind, resource_id: job.resource_id, project_id: job.project_id });
+    const started = Date.now();
+    try {
+      await def.run(payload, { ...job, payload });
+      await this.db('jobs').where({ id }).update({ status: 'succeeded', updated_at: new Date() });
+      log.info({ duration_ms: Date.now() - started }, 'job succeeded');
+    } catch (err) {
+      log.error({ err, duration_ms: Date.now() - started }, 'job failed');
+      await this.fail({ ...job, payload }, def, err instanceof Error ? err.message : String(err));
+    }
+  }
+
+  private async fail(job: JobRecord, def: JobDefinition | undefined, error: string): Promise<void> {
+    const payload = typeof job.payload === 'string' ? JSON.parse(job.payload) : job.payload;
+    try {
+      await def?.onFail(payload, error, job);
+    } catch (err) {
+      this.log.error({ err, job_id: job.id }, 'job failure handler failed');
+    }
+    await this.db('jobs').where({ id: job.id }).update({ status: 'failed', error, updated_at: new Date() }).catch(() => undefined);
+  }
+}

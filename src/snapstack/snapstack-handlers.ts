@@ -1,0 +1,31 @@
+/**
+ * Snapstack's own API (keys are the operationIds of openapi/snapstack.yaml).
+ *
+ * LIMITATIONS: archives and workspace snapshots are not served yet.
+ */
+import type { Handlers } from '../http/context';
+import { requireAuth } from '../http/context';
+import { NotFound } from '../http/faults';
+import type { JobRunner } from '../jobs/job-runner';
+
+export interface HealthFacts {
+  version: string;
+  database: string;
+  docker: 'docker' | 'none';
+  instanceId: string;
+}
+
+export function snapstackHandlers(facts: HealthFacts, jobs: JobRunner): Handlers {
+  return {
+    async getHealth() {
+      return { status: 200, body: { status: 'ok', version: facts.version, database: facts.database, docker: facts.docker, instance_id: facts.instanceId } };
+    },
+    async showJob(ctx) {
+      const auth = requireAuth(ctx);
+      const job = await jobs.get(ctx.params.job_id);
+      if (!job || (!auth.isAdmin && job.project_id !== auth.projectId)) throw new NotFound(`Job ${ctx.params.job_id} could not be found.`);
+      const { payload: _payload, attempts: _attempts, project_id: _p, ...view } = job;
+      return { status: 200, body: { job: view } };
+    },
+  };
+}
