@@ -26,6 +26,14 @@ export interface Config {
   workspaceDir?: string;
 }
 
+/** Every environment variable Snapstack reads (the README and docker-compose.yml are checked against it). */
+export const CONFIG_VARIABLES = [
+  'SNAPSTACK_HOST', 'SNAPSTACK_PORT', 'SNAPSTACK_PUBLIC_URL', 'SNAPSTACK_DATA_DIR', 'DATABASE_URL', 'SNAPSTACK_TOKEN_TTL',
+  'SNAPSTACK_ADMIN_PASSWORD', 'SNAPSTACK_DEMO_PASSWORD', 'SNAPSTACK_ALT_DEMO_PASSWORD', 'SNAPSTACK_LOG_LEVEL',
+  'SNAPSTACK_DOCKER_SOCKET', 'SNAPSTACK_DOCKER', 'SNAPSTACK_HELPER_IMAGE', 'SNAPSTACK_SERVER_IMAGE',
+  'SNAPSTACK_MAX_CHAIN_DEPTH', 'SNAPSTACK_SNAPSHOT_CONSISTENCY', 'SNAPSTACK_MIN_DISK_RULE', 'SNAPSTACK_WORKSPACE_DIR',
+] as const;
+
 function intEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;

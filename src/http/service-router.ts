@@ -12,6 +12,8 @@ export interface ServiceMount {
   spec: LoadedSpec;
   errorStyle: ErrorStyle;
   microversion?: MicroversionPolicy;
+  /** The URL names the caller's project ({project_id}), as Cinder's does; a mismatch is refused. */
+  projectScopedUrl?: boolean;
   handlers: Handlers;
 }
 
@@ -48,8 +50,12 @@ export function createServiceRouter(mount: ServiceMount, deps: RouterDeps): Rout
       sendFault(mount, res, req, new MethodNotAllowed());
     });
   }
+  // Auth runs before routing in OpenStack (keystonemiddleware), so an unknown path is 401 without a valid token.
   router.use((req: Request, res: Response) => {
-    sendFault(mount, res, req, new NotFound());
+    const token = header(req, 'x-auth-token');
+    const answer = (err: unknown) => sendFault(mount, res, req, err);
+    if (!token) return answer(new Unauthorized());
+    deps.authenticate(token).then(() => answer(new NotFound()), answer);
   });
   return router;
 }
@@ -89,7 +95,7 @@ async function handle(mount: ServiceMount, deps: RouterDeps, op: OperationSpec, 
     }
     const params = { ...(req.params as Record<string, string>) };
     // Nova and Cinder refuse a URL naming another project than the token's (wsgi "Malformed request url").
-    if (auth && params.project_id !== undefined && params.project_id !== auth.projectId) {
+    if (mount.projectScopedUrl && auth && params.project_id !== undefined && params.project_id !== auth.projectId) {
       throw new BadRequest('Malformed request url');
     }
     const body = op.streamsBody ? undefined : await readJsonBody(req, op);

@@ -1,0 +1,69 @@
+'use strict';
+// Four projects, one run (`npm test`). globalSetup/globalTeardown sit on the
+// projects that need PostgreSQL and Docker: jest runs them once when any of
+// those projects has tests to run, and not at all for `--selectProjects unit`.
+const path = require('path');
+const ts = require('typescript');
+
+// Transpile only (no type-check per file: `npm run typecheck` does that).
+// ts-jest 29.4 deprecates its own isolatedModules option in favour of the
+// tsconfig's; use the tsconfig's when it is there, so nothing warns.
+const tsconfigPath = path.join(__dirname, 'tsconfig.json');
+const tsconfig = ts.readConfigFile(tsconfigPath, ts.sys.readFile).config || {};
+const tsJest = { tsconfig: tsconfigPath };
+if (!(tsconfig.compilerOptions && tsconfig.compilerOptions.isolatedModules)) tsJest.isolatedModules = true;
+
+const base = {
+  rootDir: __dirname,
+  testEnvironment: 'node',
+  transform: {
+    '^.+\\.ts$': ['ts-jest', tsJest],
+    '/node_modules/@electric-sql/pglite/dist/.+\\.cjs$': '<rootDir>/test/support/builtin-import-transform.js',
+  },
+  // node_modules stay untransformed, but for PGlite (see builtin-import-transform.js).
+  transformIgnorePatterns: ['/node_modules/(?!@electric-sql/pglite/)'],
+  moduleFileExtensions: ['ts', 'js', 'json'],
+};
+
+const withServices = {
+  globalSetup: '<rootDir>/test/support/global-setup.ts',
+  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+  // jest 29 has no per-project testTimeout: 60 s for tests that start containers.
+  setupFilesAfterEnv: ['<rootDir>/test/support/slow-tests.ts'],
+};
+
+const isCI = process.env.CI === 'true' || process.env.CI === '1';
+
+module.exports = {
+  reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
+  maxWorkers: 2,
+  // In CI a leaked handle must not hang the run until CI's time limit.
+  forceExit: isCI,
+  projects: [
+    {
+      ...base,
+      displayName: 'unit',
+      testMatch: ['<rootDir>/test/unit/**/*.test.ts'],
+    },
+    {
+      ...base,
+      ...withServices,
+      displayName: 'integration-pg',
+      testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
+      setupFiles: ['<rootDir>/test/support/target-pg.ts'],
+    },
+    {
+      ...base,
+      ...withServices,
+      displayName: 'integration-pglite',
+      testMatch: ['<rootDir>/test/integration/api/**/*.test.ts', '<rootDir>/test/integration/store/**/*.test.ts'],
+      setupFiles: ['<rootDir>/test/support/target-pglite.ts'],
+    },
+    {
+      ...base,
+      ...withServices,
+      displayName: 'compat',
+      testMatch: ['<rootDir>/test/compat/**/*.test.ts'],
+    },
+  ],
+};

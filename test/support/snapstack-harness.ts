@@ -1,0 +1,109 @@
+import fs from 'fs';
+import os from 'os';
+import path from 'path';
+import { loadConfig, Config } from '../../src/config';
+import { startSnapstack, Snapstack } from '../../src/app';
+import { createLogger } from '../../src/logger';
+import Docker from 'dockerode';
+import { testDbConfig } from './test-db-target';
+
+/** Removes every container and volume this Snapstack instance made (labels say which). */
+export async function purgeDockerObjects(instanceId: string): Promise<void> {
+  const docker = new Docker({ socketPath: '/var/run/docker.sock' });
+  try {
+    await docker.ping();
+  } catch {
+    return;
+  }
+  const filters = JSON.stringify({ label: [`snapstack.instance=${instanceId}`] });
+  for (const c of await docker.listContainers({ all: true, filters })) {
+    await docker.getContainer(c.Id).remove({ force: true, v: false }).catch(() => undefined);
+  }
+  const { Volumes } = await docker.listVolumes({ filters });
+  for (const v of Volumes ?? []) await docker.getVolume(v.Name).remove({ force: true }).catch(() => undefined);
+}
+
+export interface ApiResponse<T = any> {
+  status: number;
+  headers: Headers;
+  body: T;
+  text: string;
+}
+
+export interface Session {
+  token: string;
+  projectId: string;
+  userId: string;
+  /** Relative paths are resolved against the Snapstack URL, e.g. `/compute/v2.1/servers`. */
+  request<T = any>(method: string, urlPath: string, body?: unknown, headers?: Record<string, string>): Promise<ApiResponse<T>>;
+}
+
+export interface Harness {
+  app: Snapstack;
+  url: string;
+  dataDir: string;
+  login(user: 'admin' | 'demo' | 'alt_demo'): Promise<Session>;
+  request<T = any>(method: string, urlPath: string, body?: unknown, headers?: Record<string, string>): Promise<ApiResponse<T>>;
+  stop(): Promise<void>;
+}
+
+const PASSWORDS = { admin: 'admin-secret', demo: 'demo-secret', alt_demo: 'alt-secret' };
+
+export async function request<T = any>(baseUrl: string, method: string, urlPath: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiResponse<T>> {
+  const url = urlPath.startsWith('http') ? urlPath : `${baseUrl}${urlPath}`;
+  const init: RequestInit = { method, headers: { Accept: 'application/json', ...headers } };
+  if (body !== undefined) {
+    init.body = typeof body === 'string' || Buffer.isBuffer(body) ? (body as any) : JSON.stringify(body);
+    (init.headers as Record<string, string>)['Content-Type'] ??= 'application/json';
+  }
+  const res = await fetch(url, init);
+  const text = await res.text();
+  let parsed: any = text;
+  try { parsed = text ? JSON.parse(text) : undefined; } catch { /* not JSON */ }
+  return { status: res.status, headers: res.headers, body: parsed, text };
+}
+
+/**
+ * Starts Snapstack in-process on an ephemeral port against the database target of this jest
+ * project (a cloned PostgreSQL database, or a fresh PGlite directory) and a temp data dir.
+ */
+export async function startHarness(overrides: Partial<Config> = {}): Promise<Harness> {
+  const db = await testDbConfig();
+  const dataDir = overrides.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'ss-'));
+  const config = loadConfig({}, {
+    host: '127.0.0.1', port: 0, dataDir, databaseUrl: db.databaseUrl,
+    adminPassword: PASSWORDS.admin, demoPassword: PASSWORDS.demo, altDemoPassword: PASSWORDS.alt_demo,
+    ...overrides,
+  });
+  if (!db.databaseUrl) config.dataDir = overrides.dataDir ?? db.dataDir;
+  const app = await startSnapstack(config, { logger: createLogger(process.env.SNAPSTACK_TEST_LOG_LEVEL || 'silent') });
+  const url = app.url;
+  return {
+    app,
+    url,
+    dataDir: config.dataDir,
+    request: (method, p, body, headers) => request(url, method, p, body, headers),
+    async login(user) {
+      const res = await request(url, 'POST', '/identity/v3/auth/tokens', {
+        auth: {
+          identity: { methods: ['password'], password: { user: { name: user, domain: { name: 'Default' }, password: PASSWORDS[user] } } },
+          scope: { project: { name: user, domain: { name: 'Default' } } },
+        },
+      });
+      if (res.status !== 201) throw new Error(`login ${user} failed: ${res.status} ${res.text}`);
+      const token = res.headers.get('x-subject-token')!;
+      const projectId = res.body.token.project.id;
+      const userId = res.body.token.user.id;
+      return {
+        token, projectId, userId,
+        request: (method, p, body, headers = {}) => request(url, method, p.replace('{project_id}', projectId), body, { 'X-Auth-Token': token, ...headers }),
+      };
+    },
+    async stop() {
+      await app.close();
+      await purgeDockerObjects(app.instanceId);
+      await db.cleanup();
+      if (!overrides.dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

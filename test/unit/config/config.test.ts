@@ -1,0 +1,20 @@
+import { loadConfig } from '../../../src/config';
+
+describe('configuration', () => {
+  it('has the documented defaults', () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({ host: '127.0.0.1', port: 8700, publicUrl: 'http://127.0.0.1:8700', tokenTtlSeconds: 3600, adminPassword: 'admin', demoPassword: 'demo', altDemoPassword: 'alt_demo', dockerMode: 'auto', snapshotConsistency: 'pause', minDiskRule: 'flavor' });
+    expect(c.databaseUrl).toBeUndefined();
+    expect(c.dataDir.endsWith('/data')).toBe(true);
+  });
+
+  it('reads every variable', () => {
+    const c = loadConfig({ SNAPSTACK_HOST: '0.0.0.0', SNAPSTACK_PORT: '9000', SNAPSTACK_DATA_DIR: '/tmp/x', DATABASE_URL: 'postgres://u@h/d', SNAPSTACK_TOKEN_TTL: '60', SNAPSTACK_SNAPSHOT_CONSISTENCY: 'stopped', SNAPSTACK_MIN_DISK_RULE: 'nova' });
+    expect(c).toMatchObject({ host: '0.0.0.0', port: 9000, publicUrl: 'http://127.0.0.1:9000', dataDir: '/tmp/x', databaseUrl: 'postgres://u@h/d', tokenTtlSeconds: 60, snapshotConsistency: 'stopped', minDiskRule: 'nova' });
+  });
+
+  it('refuses bad values with a message naming the variable', () => {
+    expect(() => loadConfig({ SNAPSTACK_PORT: 'abc' })).toThrow('SNAPSTACK_PORT');
+    expect(() => loadConfig({ SNAPSTACK_SNAPSHOT_CONSISTENCY: 'maybe' })).toThrow('SNAPSTACK_SNAPSHOT_CONSISTENCY');
+  });
+});

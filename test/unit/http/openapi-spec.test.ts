@@ -1,0 +1,34 @@
+import fs from 'fs';
+import path from 'path';
+import { execFileSync } from 'child_process';
+import { loadSpec, describeValidationError, OPENAPI_DIR } from '../../../src/http/openapi-spec';
+
+const specs = fs.readdirSync(OPENAPI_DIR).filter((f) => f.endsWith('.yaml'));
+
+describe('the OpenAPI files (the one contract)', () => {
+  it.each(specs)('%s loads, has unique operationIds and a server url', (file) => {
+    const spec = loadSpec(file);
+    expect(spec.mountPath).toMatch(/^\/[a-z]+$/);
+    const ids = spec.operations.map((o) => o.operationId);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids.length).toBeGreaterThan(0);
+  });
+
+  it('operationIds are unique across every service (handlers are keyed by them)', () => {
+    const all = specs.flatMap((f) => loadSpec(f).operations.map((o) => o.operationId));
+    expect(new Set(all).size).toBe(all.length);
+  });
+
+  it('the generated TypeScript types are not stale', () => {
+    const root = path.resolve(__dirname, '..', '..', '..');
+    expect(() => execFileSync(process.execPath, [path.join(root, 'scripts', 'gen-types.js'), '--check'], { stdio: 'pipe' })).not.toThrow();
+  });
+
+  it('validators name the offending field', () => {
+    const op = loadSpec('identity.yaml').operations.find((o) => o.operationId === 'createProject')!;
+    expect(op.validate!({ project: { name: 5 } })).toBe(false);
+    expect(describeValidationError(op.validate!.errors, { project: { name: 5 } })).toBe("Invalid input for field/attribute name. 5 is not of type 'string'");
+    expect(op.validate!({ project: {} })).toBe(false);
+    expect(describeValidationError(op.validate!.errors, { project: {} })).toContain("'name' is a required property");
+  });
+});
