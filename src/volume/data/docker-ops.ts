@@ -1,0 +1,170 @@
+import type Docker from 'dockerode';
+import { LABELS, instanceLabelFilter, isDockerStatus, managedLabels } from '../../runtime/docker-engine';
+import { VolumeDataError } from './volume-data-errors';
+
+export interface VolumeUser {
+  id: string;
+  state: string;
+}
+
+/** States in which the engine holds the volume mounted. */
+const MOUNTED_STATES = new Set(['running', 'paused', 'restarting', 'removing']);
+
+export function isMounted(user: VolumeUser): boolean {
+  return MOUNTED_STATES.has(user.state);
+}
+
+/** Every container (any state) that references the named volume. */
+export async function containersUsingVolume(docker: Docker, name: string): Promise<VolumeUser[]> {
+  const list = await docker.listContainers({ all: true, filters: { volume: [name] } });
+  return list.map((c) => ({ id: c.Id, state: c.State }));
+}
+
+/**
+ * Pauses the running ones among `users`; returns those it paused (already
+ * paused containers are left alone, and left paused by `unpauseAll`).
+ */
+export async function pauseRunning(docker: Docker, users: VolumeUser[]): Promise<string[]> {
+  const paused: string[] = [];
+  try {
+    for (const u of users.filter((x) => x.state === 'running')) {
+      await docker.getContainer(u.id).pause();
+      paused.push(u.id);
+    }
+  } catch (err) {
+    await unpauseAll(docker, paused);
+    throw new VolumeDataError('could not pause the containers using the volume', { cause: err });
+  }
+  return paused;
+}
+
+/** Best effort: a container removed meanwhile is not an error worth failing a snapshot for. */
+export async function unpauseAll(docker: Docker, ids: string[]): Promise<void> {
+  await Promise.all(
+    ids.map((id) =>
+      docker
+        .getContainer(id)
+        .unpause()
+        .catch(() => undefined),
+    ),
+  );
+}
+
+export interface OverlayVolumeSpec {
+  name: string;
+  /** The overlay mount data: `lowerdir=...[,upperdir=...,workdir=...]`. */
+  options: string;
+  labels: Record<string, string>;
+}
+
+export async function createOverlayVolume(docker: Docker, spec: OverlayVolumeSpec): Promise<void> {
+  await docker.createVolume({
+    Name: spec.name,
+    Driver: 'local',
+    DriverOpts: { type: 'overlay', device: 'overlay', o: spec.options },
+    Labels: spec.labels,
+  });
+}
+
+/** The volume's overlay mount data, or null when the volume does not exist. */
+export async function inspectVolumeOptions(docker: Docker, name: string): Promise<{ options: string } | null> {
+  try {
+    const info = (await docker.getVolume(name).inspect()) as { Options?: Record<string, string> | null };
+    return { options: info.Options?.o ?? '' };
+  } catch (err) {
+    if (isDockerStatus(err, 404)) return null;
+    throw err;
+  }
+}
+
+/** 'busy' when a container (even a stopped one) references it. */
+export async function removeVolume(docker: Docker, name: string): Promise<'removed' | 'missing' | 'busy'> {
+  try {
+    await docker.getVolume(name).remove();
+    return 'removed';
+  } catch (err) {
+    if (isDockerStatus(err, 404)) return 'missing';
+    if (isDockerStatus(err, 409)) return 'busy';
+    throw err;
+  }
+}
+
+export interface HelperRun {
+  image: string;
+  instanceId: string;
+  role: string;
+  cmd: string[];
+  binds: string[];
+  capAdd?: string[];
+}
+
+/** Runs a short-lived helper container to completion and removes it; throws on a non-zero exit. */
+export async function runHelper(docker: Docker, run: HelperRun): Promise<string> {
+  let container: Docker.Container;
+  try {
+    container = await docker.createContainer({
+      Image: run.image,
+      Cmd: run.cmd,
+      Tty: true, // one plain output stream, no multiplexing headers
+      Labels: managedLabels(run.instanceId, { [LABELS.role]: run.role }),
+      HostConfig: { Binds: run.binds, CapAdd: run.capAdd, NetworkMode: 'none' },
+    });
+  } catch (err) {
+    if (isDockerStatus(err, 404)) {
+      throw new VolumeDataError(`helper image ${run.image} is missing: run scripts/build-base-image.sh`, { cause: err });
+    }
+    throw err;
+  }
+  try {
+    await container.start();
+    const { StatusCode } = (await container.wait()) as { StatusCode: number };
+    const output = await containerOutput(container);
+    if (StatusCode !== 0) {
+      throw new VolumeDataError(`helper ${run.role} exited with ${StatusCode}: ${output.trim().slice(-2000)}`);
+    }
+    return output;
+  } finally {
+    await container.remove({ force: true }).catch(() => undefined);
+  }
+}
+
+/**
+ * A finished Tty container's output, as text. Read as a stream: the buffered
+ * form goes through docker-modem's JSON sniffing, which turns "42" into 42.
+ */
+export async function containerOutput(container: Docker.Container): Promise<string> {
+  const stream = (await container.logs({ follow: true, stdout: true, stderr: true })) as NodeJS.ReadableStream;
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream as AsyncIterable<Buffer | string>) chunks.push(Buffer.from(chunk));
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * Removes this instance's Docker leftovers: temporary flatten volumes and helper
+ * containers a crash left, and volumes labelled for a volume with no data here
+ * (unless a container references them). Returns the latter's volume ids.
+ */
+export async function sweepDockerLeftovers(
+  docker: Docker,
+  instanceId: string,
+  known: { hasVolume(volumeId: string): boolean; isActiveTemp(dockerVolumeName: string): boolean },
+): Promise<string[]> {
+  const helpers = await docker.listContainers({ all: true, filters: { label: instanceLabelFilter(instanceId, [LABELS.role]) } });
+  // Only finished ones: a helper of an operation in flight may sit in 'created'.
+  for (const c of helpers.filter((h) => h.State === 'exited' || h.State === 'dead')) {
+    await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
+  }
+  const orphans: string[] = [];
+  const { Volumes } = await docker.listVolumes({ filters: { label: instanceLabelFilter(instanceId) } });
+  for (const dv of Volumes ?? []) {
+    const labels = dv.Labels ?? {};
+    const volumeId = labels[LABELS.volume];
+    if (labels[LABELS.role] === 'flatten' && !known.isActiveTemp(dv.Name)) {
+      await removeVolume(docker, dv.Name);
+    } else if (volumeId && !known.hasVolume(volumeId)) {
+      orphans.push(volumeId);
+      await removeVolume(docker, dv.Name); // 'busy' leaves it: reported all the same
+    }
+  }
+  return orphans;
+}

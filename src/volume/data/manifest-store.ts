@@ -1,0 +1,220 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+
+/**
+ * Where copy-on-write state lives, under `<dataDir>/cow/`. Layer ids are 8 hex
+ * characters so a chain's overlay mount options stay well under one page.
+ */
+export class CowPaths {
+  readonly root: string;
+  constructor(dataDir: string) {
+    this.root = path.join(path.resolve(dataDir), 'cow');
+  }
+  get layersDir(): string {
+    return path.join(this.root, 'l');
+  }
+  get workDirs(): string {
+    return path.join(this.root, 'w');
+  }
+  get volumesDir(): string {
+    return path.join(this.root, 'volumes');
+  }
+  get snapshotsDir(): string {
+    return path.join(this.root, 'snapshots');
+  }
+  /** Shared, never-written lowerdir for volumes whose chain is empty (overlay needs one lowerdir). */
+  get emptyDir(): string {
+    return path.join(this.root, 'empty');
+  }
+  layer(id: string): string {
+    return path.join(this.layersDir, id);
+  }
+  work(id: string): string {
+    return path.join(this.workDirs, id);
+  }
+  /** A layer id unused on disk; callers pin or reference it before awaiting anything. */
+  newLayerId(taken: (id: string) => boolean): string {
+    for (;;) {
+      const id = randomBytes(4).toString('hex');
+      if (!taken(id) && !existsSync(this.layer(id)) && !existsSync(this.work(id))) return id;
+    }
+  }
+}
+
+export interface VolumeManifest {
+  version: 1;
+  volumeId: string;
+  projectId: string;
+  /** Read-only layers, top first. Empty for a volume never frozen. */
+  chain: string[];
+  /** The writable layer (overlay upperdir; its workdir is w/<upper>). */
+  upper: string;
+  /** What the Docker volume was last created with; its layers stay alive while it may be mounted. */
+  dockerChain?: string[];
+  dockerUpper?: string;
+  createdAt: string;
+}
+
+export interface SnapshotManifest {
+  version: 1;
+  snapshotId: string;
+  volumeId: string;
+  projectId: string;
+  /** Read-only layers, top first. */
+  chain: string[];
+  createdAt: string;
+}
+
+/**
+ * Manifests in memory (the truth while running) mirrored to JSON files with
+ * atomic writes. Mutations happen synchronously on the in-memory objects; a
+ * save writes whatever the object holds when its turn comes, and writes to one
+ * file are queued, so the file always ends with the latest state.
+ */
+export class ManifestStore {
+  private readonly volumes = new Map<string, VolumeManifest>();
+  private readonly snapshots = new Map<string, SnapshotManifest>();
+  private readonly writes = new Map<string, Promise<void>>();
+
+  constructor(private readonly paths: CowPaths) {}
+
+  async load(): Promise<void> {
+    this.volumes.clear();
+    this.snapshots.clear();
+    for (const m of await readDir<VolumeManifest>(this.paths.volumesDir)) this.volumes.set(m.volumeId, m);
+    for (const m of await readDir<SnapshotManifest>(this.paths.snapshotsDir)) this.snapshots.set(m.snapshotId, m);
+  }
+
+  volume(id: string): VolumeManifest | undefined {
+    return this.volumes.get(id);
+  }
+  snapshot(id: string): SnapshotManifest | undefined {
+    return this.snapshots.get(id);
+  }
+  allVolumes(): VolumeManifest[] {
+    return [...this.volumes.values()];
+  }
+  allSnapshots(): SnapshotManifest[] {
+    return [...this.snapshots.values()];
+  }
+
+  putVolume(m: VolumeManifest): Promise<void> {
+    this.volumes.set(m.volumeId, m);
+    return this.saveVolume(m.volumeId);
+  }
+  putSnapshot(m: SnapshotManifest): Promise<void> {
+    this.snapshots.set(m.snapshotId, m);
+    return this.saveSnapshot(m.snapshotId);
+  }
+  saveVolume(id: string): Promise<void> {
+    return this.enqueue(this.file('volumes', id), () => this.volumes.get(id));
+  }
+  saveSnapshot(id: string): Promise<void> {
+    return this.enqueue(this.file('snapshots', id), () => this.snapshots.get(id));
+  }
+  removeVolume(id: string): Promise<void> {
+    this.volumes.delete(id);
+    return this.saveVolume(id);
+  }
+  removeSnapshot(id: string): Promise<void> {
+    this.snapshots.delete(id);
+    return this.saveSnapshot(id);
+  }
+
+  /** Every layer some manifest needs: chains, uppers, and what Docker volumes were created with. */
+  referencedLayers(): Set<string> {
+    const refs = new Set<string>();
+    for (const v of this.volumes.values()) {
+      v.chain.forEach((l) => refs.add(l));
+      refs.add(v.upper);
+      v.dockerChain?.forEach((l) => refs.add(l));
+      if (v.dockerUpper) refs.add(v.dockerUpper);
+    }
+    for (const s of this.snapshots.values()) s.chain.forEach((l) => refs.add(l));
+    return refs;
+  }
+
+  /**
+   * Replaces `suffix` by `[merged]` at the end of every chain that ends with it
+   * (synchronously: no other operation sees a half-done rewrite). Returns the
+   * ids of the volumes and snapshots changed.
+   */
+  replaceChainSuffix(suffix: string[], merged: string): { volumes: string[]; snapshots: string[] } {
+    const rewrite = (chain: string[]): string[] | null => {
+      if (chain.length < suffix.length) return null;
+      const start = chain.length - suffix.length;
+      for (let i = 0; i < suffix.length; i++) if (chain[start + i] !== suffix[i]) return null;
+      return [...chain.slice(0, start), merged];
+    };
+    const changed = { volumes: [] as string[], snapshots: [] as string[] };
+    for (const v of this.volumes.values()) {
+      const next = rewrite(v.chain);
+      if (!next) continue;
+      v.chain = next;
+      changed.volumes.push(v.volumeId);
+    }
+    for (const s of this.snapshots.values()) {
+      const next = rewrite(s.chain);
+      if (!next) continue;
+      s.chain = next;
+      changed.snapshots.push(s.snapshotId);
+    }
+    return changed;
+  }
+
+  /** Resolves when every queued write has landed. */
+  async flush(): Promise<void> {
+    await Promise.all([...this.writes.values()]);
+  }
+
+  private file(kind: 'volumes' | 'snapshots', id: string): string {
+    if (!/^[A-Za-z0-9_.-]+$/.test(id) || id.startsWith('.')) throw new Error(`unsafe id for a file name: ${id}`);
+    return path.join(kind === 'volumes' ? this.paths.volumesDir : this.paths.snapshotsDir, `${id}.json`);
+  }
+
+  private enqueue(file: string, current: () => object | undefined): Promise<void> {
+    const previous = this.writes.get(file) ?? Promise.resolve();
+    const next = previous.then(async () => {
+      const value = current();
+      if (value === undefined) await fs.rm(file, { force: true });
+      else await writeFileAtomic(file, JSON.stringify(value, null, 2) + '\n');
+    });
+    const tail = next.catch(() => undefined);
+    this.writes.set(file, tail);
+    void tail.then(() => {
+      if (this.writes.get(file) === tail) this.writes.delete(file);
+    });
+    return next;
+  }
+}
+
+/** tmp file + fsync + rename + fsync(dir): a crash leaves the old or the new file, never half of one. */
+export async function writeFileAtomic(file: string, data: string): Promise<void> {
+  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  const handle = await fs.open(tmp, 'w', 0o644);
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await fs.rename(tmp, file);
+  const dir = await fs.open(path.dirname(file), 'r');
+  try {
+    await dir.sync();
+  } finally {
+    await dir.close();
+  }
+}
+
+async function readDir<T>(dir: string): Promise<T[]> {
+  const out: T[] = [];
+  for (const name of await fs.readdir(dir)) {
+    const file = path.join(dir, name);
+    if (name.endsWith('.tmp')) await fs.rm(file, { force: true }); // a write cut short by a crash
+    else if (name.endsWith('.json')) out.push(JSON.parse(await fs.readFile(file, 'utf8')) as T);
+  }
+  return out;
+}

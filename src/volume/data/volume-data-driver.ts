@@ -1,0 +1,72 @@
+import type Docker from 'dockerode';
+import type { Logger } from 'pino';
+import { DirectoryDriver } from './directory-driver';
+import { OverlayDockerDriver } from './overlay-docker-driver';
+
+export { DataBusyError, DataExistsError, DataNotFoundError, VolumeDataError } from './volume-data-errors';
+
+/**
+ * Where a volume's bytes live and how they are captured and restored.
+ * Ids are the API's (volume and snapshot UUIDs); every method is safe to call
+ * concurrently: operations on one volume are serialized.
+ */
+export interface VolumeDataDriver {
+  readonly kind: 'overlay-docker' | 'directory';
+  /** Creates directories, loads manifests, finishes what a crash interrupted. */
+  init(): Promise<void>;
+  /** Empty, or a writable copy-on-write clone of a snapshot or of another volume (constant time). */
+  createVolume(volumeId: string, opts: { projectId: string; fromSnapshotId?: string; fromVolumeId?: string }): Promise<void>;
+  /** Idempotent. DataBusyError while any container references the volume. */
+  deleteVolume(volumeId: string): Promise<void>;
+  /** Captures the volume; containers running on it are paused during the capture. */
+  createSnapshot(snapshotId: string, volumeId: string, opts: { projectId: string }): Promise<void>;
+  /** Idempotent; never loses data others need (layers are shared and reference counted). */
+  deleteSnapshot(snapshotId: string): Promise<void>;
+  /** Volume content := snapshot content. DataBusyError while any container references the volume. */
+  revertVolume(volumeId: string, snapshotId: string): Promise<void>;
+  /**
+   * Called by compute before it (re)creates a container that mounts the volume;
+   * returns what to mount (a Docker volume name; for the directory driver, a host
+   * path usable as a bind source). Re-creates the Docker volume if its chain is
+   * stale: no container may reference it then (DataBusyError otherwise).
+   */
+  prepareMount(volumeId: string): Promise<{ dockerVolume: string }>;
+  dockerVolumeName(volumeId: string): string;
+  /** Layers of a snapshot, top first, as directories on disk (used later by archive export). */
+  snapshotLayers(snapshotId: string): Promise<string[]>;
+  /** DB-independent drift between manifests and labelled Docker volumes: ids re-created, ids of Docker volumes without data. */
+  reconcile(): Promise<{ repaired: string[]; orphans: string[] }>;
+  /** Merges a chain into one layer without changing anyone's data. */
+  flatten?(volumeOrSnapshotId: string): Promise<void>;
+  /** Ids with data on this host, for the service's DB-vs-data checks. */
+  listVolumeIds?(): string[];
+  listSnapshotIds?(): string[];
+  /** Resolves when background work (flattening) queued so far is done; call before shutdown. */
+  whenIdle?(): Promise<void>;
+}
+
+export interface VolumeDataDriverOptions {
+  dataDir: string;
+  instanceId: string;
+  docker: Docker | null;
+  helperImage: string;
+  maxChainDepth: number;
+  logger: Logger;
+  /** Where layer files are copied/removed: on the host (needs root) or in helper containers. Default: host when root. */
+  fileOps?: 'host' | 'helper';
+}
+
+/** overlay-docker when an engine is there, else plain directories (full copies). */
+export async function createVolumeDataDriver(opts: VolumeDataDriverOptions): Promise<VolumeDataDriver> {
+  const driver: VolumeDataDriver = opts.docker
+    ? new OverlayDockerDriver({ ...opts, docker: opts.docker })
+    : new DirectoryDriver({ dataDir: opts.dataDir, logger: opts.logger });
+  if (!opts.docker) {
+    opts.logger.warn(
+      { component: 'volume-data', driver: driver.kind },
+      'no Docker engine: volume data falls back to plain directories (snapshots are full copies)',
+    );
+  }
+  await driver.init();
+  return driver;
+}
