@@ -1,0 +1,23 @@
+/** Every client command of `snapstack`, in the order `snapstack --help` lists them. */
+import type { CommandSpec } from '../command';
+import { catalogCommands } from './catalog';
+import { flavorCommands } from './flavor';
+import { imageCommands } from './image';
+import { projectCommands } from './project';
+import { serverActionCommands } from './server-actions';
+import { serverCommands } from './server';
+import { snapshotCommands } from './snapshot';
+import { tokenCommands } from './token';
+import { volumeCommands } from './volume';
+
+export const ALL_COMMANDS: CommandSpec[] = [
+  ...serverCommands,
+  ...serverActionCommands,
+  ...imageCommands,
+  ...volumeCommands,
+  ...snapshotCommands,
+  ...flavorCommands,
+  ...projectCommands,
+  ...tokenCommands,
+  ...catalogCommands,
+];

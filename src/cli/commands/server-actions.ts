@@ -1,0 +1,116 @@
+/** `server delete/stop/start/reboot` and `server image create` (Nova actions). */
+import { CommandSpec, WAIT_OPTION } from '../command';
+import { ApiError, CliError } from '../http';
+import { sortedFields } from '../output';
+import { q } from '../resolve';
+import { waitFor } from '../wait';
+import { formatImage, getImage } from './image';
+import { findServer, settled, waitServer } from './server';
+
+const SERVERS_ARG = (verb: string) => [{ name: 'servers', metavar: '<server>', nargs: '+' as const, help: `Server(s) to ${verb} (name or ID)` }];
+
+function powerCommand(verb: 'stop' | 'start', action: string, target: string, examples: string[]): CommandSpec {
+  return {
+    name: `server ${verb}`,
+    summary: `${verb === 'stop' ? 'Stop' : 'Start'} server(s).`,
+    description: `${verb === 'stop' ? 'Stop' : 'Start'} server(s). With --wait, wait until each is ${target}.`,
+    options: [WAIT_OPTION],
+    positionals: SERVERS_ARG(verb),
+    examples,
+    async run(ctx, { opts, pos }) {
+      const s = await ctx.session();
+      for (const name of pos.servers as string[]) {
+        const server = await findServer(s, name);
+        await s.request('compute', 'POST', `/servers/${q(server.id)}/action`, { body: { [action]: null } });
+        if (opts.wait) await waitServer(ctx, s, server.id, name, settled(target), verb === 'stop' ? 'stopping' : 'starting');
+      }
+    },
+  };
+}
+
+export const serverActionCommands: CommandSpec[] = [
+  {
+    name: 'server delete',
+    summary: 'Delete server(s)',
+    options: [
+      { flags: ['--force'], dest: 'force', kind: 'flag', help: 'Force delete server(s)' },
+      { flags: ['--wait'], dest: 'wait', kind: 'flag', help: 'Wait for delete to complete' },
+    ],
+    positionals: SERVERS_ARG('delete'),
+    examples: ['snapstack server delete --wait web1 web2'],
+    async run(ctx, { opts, pos }) {
+      const s = await ctx.session();
+      for (const name of pos.servers as string[]) {
+        const server = await findServer(s, name);
+        if (opts.force) await s.request('compute', 'POST', `/servers/${q(server.id)}/action`, { body: { forceDelete: null } });
+        else await s.request('compute', 'DELETE', `/servers/${q(server.id)}`);
+        if (opts.wait) await waitServer(ctx, s, server.id, name, (v) => v === null, 'deleting');
+      }
+    },
+  },
+  powerCommand('stop', 'os-stop', 'SHUTOFF', ['# snapshot a stopped server:', 'snapstack server stop --wait web1', 'snapstack server image create --name web1-snap --wait web1']),
+  powerCommand('start', 'os-start', 'ACTIVE', ['snapstack server start --wait web1']),
+  {
+    name: 'server reboot',
+    summary: 'Perform a hard or soft server reboot',
+    options: [
+      { flags: ['--hard'], dest: 'type', kind: 'const', value: 'HARD', group: 'type', help: 'Perform a hard reboot' },
+      { flags: ['--soft'], dest: 'type', kind: 'const', value: 'SOFT', group: 'type', help: 'Perform a soft reboot (default)' },
+      { flags: ['--wait'], dest: 'wait', kind: 'flag', help: 'Wait for reboot to complete' },
+    ],
+    positionals: [{ name: 'server', metavar: '<server>', help: 'Server (name or ID)' }],
+    examples: ['snapstack server reboot --wait web1', 'snapstack server reboot --hard web1'],
+    async run(ctx, { opts, pos }) {
+      const s = await ctx.session();
+      const server = await findServer(s, pos.server);
+      await s.request('compute', 'POST', `/servers/${q(server.id)}/action`, { body: { reboot: { type: opts.type ?? 'SOFT' } } });
+      if (opts.wait) await waitServer(ctx, s, server.id, pos.server, settled('ACTIVE'), 'rebooting');
+    },
+  },
+  {
+    name: 'server image create',
+    summary: 'Create a new server disk image from an existing server',
+    description: 'Snapshot a server into a new (private) image. A volume-backed server\'s image is ready at once while its volume snapshots are still being made; --wait waits for the image to be active.',
+    output: 'show',
+    options: [
+      { flags: ['--name'], dest: 'name', kind: 'string', metavar: '<image-name>', help: 'Name of new disk image (default: server name)' },
+      { flags: ['--property'], dest: 'property', kind: 'keyvalue', metavar: '<key=value>', help: 'Set a new property on the image (repeat option to set multiple values)' },
+      { flags: ['--wait'], dest: 'wait', kind: 'flag', help: 'Wait for operation to complete' },
+    ],
+    positionals: [{ name: 'server', metavar: '<server>', help: 'Server to create image (name or ID)' }],
+    examples: [
+      '# snapshot a stopped server:',
+      'snapstack server stop --wait web1',
+      'snapstack server image create --name web1-snap --wait web1',
+      'snapstack image list --private',
+    ],
+    async run(ctx, { opts, pos }) {
+      const s = await ctx.session();
+      const server = await findServer(s, pos.server);
+      const name = opts.name ?? server.name;
+      const body = { createImage: { name, ...(Object.keys(opts.property).length ? { metadata: opts.property } : {}) } };
+      // 2.45+ answers {"image_id"}; older ones only a Location header ending in the id.
+      const res = await s.request('compute', 'POST', `/servers/${q(server.id)}/action`, { body, microversion: '2.45' });
+      const imageId: string | undefined = res.body?.image_id ?? res.headers.get('location')?.replace(/\/+$/, '').split('/').pop();
+      if (!imageId) throw new CliError(`The compute service accepted the snapshot of server ${pos.server} but did not say which image it makes`);
+      if (opts.wait) {
+        await waitFor<any>(ctx, {
+          label: `image ${name}`,
+          fetch: () => getImage(s, imageId),
+          describe: (i) => i?.status ?? 'unknown',
+          done: (i) => i?.status === 'active',
+          failure: (i) => (i && ['killed', 'deleted', 'pending_delete', 'deactivated', 'error'].includes(i.status)
+            ? `Error creating server image: image ${name} (${imageId}) is ${i.status}` : undefined),
+        });
+      }
+      let image: any;
+      try {
+        image = await getImage(s, imageId);
+      } catch (err) {
+        if (err instanceof ApiError && err.status === 404) throw new CliError(`No image with a name or ID of '${imageId}' exists.`);
+        throw err;
+      }
+      return { kind: 'show', fields: sortedFields(formatImage(image)) };
+    },
+  },
+];

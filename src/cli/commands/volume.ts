@@ -1,0 +1,230 @@
+/** `volume list/show/create/set/delete` (Cinder v3), as the openstack client prints them. */
+import type { Session } from '../auth';
+import { CommandSpec, WAIT_OPTION } from '../command';
+import { ApiError, CliError } from '../http';
+import { dictColumn, field, Formatted, sortedFields } from '../output';
+import { findResource, forEachTarget, q } from '../resolve';
+import { waitFor } from '../wait';
+import { findImage } from './image';
+import { findSnapshot } from './snapshot';
+
+export async function listVolumes(s: Session, query = ''): Promise<any[]> {
+  const out: any[] = [];
+  let path: string | undefined = `/volumes/detail${query ? `?${query}` : ''}`;
+  while (path) {
+    const res: any = await s.request('volume', 'GET', path);
+    out.push(...(res.body?.volumes ?? []));
+    path = res.body?.volumes_links?.find((l: any) => l.rel === 'next')?.href;
+  }
+  return out;
+}
+
+export function getVolume(s: Session, id: string): Promise<any> {
+  return s.request('volume', 'GET', `/volumes/${q(id)}`).then((r) => r.body.volume);
+}
+
+export function findVolume(s: Session, nameOrId: string): Promise<any> {
+  return findResource<any>({
+    resource: 'volume',
+    get: (id) => getVolume(s, id),
+    list: (name) => listVolumes(s, `name=${q(name)}`),
+  }, nameOrId);
+}
+
+/** `volume show`/`create` output: metadata -> properties, volume_type -> type, no links. */
+export function volumeFields(volume: Record<string, unknown>) {
+  const { metadata, volume_type: type, links: _links, ...rest } = volume;
+  return sortedFields({ ...rest, properties: dictColumn(metadata as Record<string, unknown>), type });
+}
+
+/** OSC's AttachmentsColumn: "Attached to <server> on <device> " per attachment. */
+export function attachmentsColumn(attachments: any[] | undefined, serverNames: Map<string, string>): Formatted {
+  const text = (attachments ?? []).map((a) => `Attached to ${serverNames.get(a.server_id) ?? a.server_id} on ${a.device} `).join('');
+  return new Formatted(text, attachments ?? null);
+}
+
+/** Polls a volume until it is `available` (or gone, when deleting). */
+export function waitVolume(ctx: Parameters<typeof waitFor>[0], s: Session, id: string, label: string, until: 'available' | 'deleted') {
+  return waitFor<any>(ctx, {
+    label: `volume ${label}`,
+    fetch: async () => {
+      try {
+        return await getVolume(s, id);
+      } catch (err) {
+        if (until === 'deleted' && err instanceof ApiError && err.status === 404) return null;
+        throw err;
+      }
+    },
+    describe: (v) => (v ? v.status : 'deleted'),
+    done: (v) => (until === 'deleted' ? v === null : v?.status === until),
+    failure: (v) => (v && /^error/.test(v.status) ? `Volume ${label} (${id}) went to status ${v.status}` : undefined),
+  });
+}
+
+export const volumeCommands: CommandSpec[] = [
+  {
+    name: 'volume list',
+    summary: 'List volumes',
+    output: 'list',
+    options: [
+      { flags: ['--name'], dest: 'name', kind: 'string', metavar: '<name>', help: 'Filter results by volume name' },
+      { flags: ['--status'], dest: 'status', kind: 'string', metavar: '<status>', help: 'Filter results by status' },
+      { flags: ['--all-projects'], dest: 'allProjects', kind: 'flag', help: 'Include all projects (admin only)' },
+      { flags: ['--long'], dest: 'long', kind: 'flag', help: 'List additional fields in output' },
+      { flags: ['--limit'], dest: 'limit', kind: 'int', metavar: '<num-volumes>', help: 'Maximum number of volumes to display' },
+    ],
+    examples: ['snapstack volume list', 'snapstack volume list --long -f json'],
+    async run(ctx, { opts }) {
+      const s = await ctx.session();
+      const serverNames = new Map<string, string>();
+      try {
+        const res = await s.request('compute', 'GET', '/servers/detail');
+        for (const srv of res.body?.servers ?? []) serverNames.set(srv.id, srv.name);
+      } catch (err) {
+        if (!(err instanceof CliError)) throw err;
+      }
+      const params: string[] = [];
+      if (opts.allProjects) params.push('all_tenants=True');
+      if (opts.name) params.push(`name=${q(opts.name)}`);
+      if (opts.status) params.push(`status=${q(opts.status)}`);
+      if (opts.limit !== undefined) params.push(`limit=${opts.limit}`);
+      let volumes = await listVolumes(s, params.join('&'));
+      if (opts.limit !== undefined) volumes = volumes.slice(0, opts.limit);
+      const columns = opts.long
+        ? ['ID', 'Name', 'Status', 'Size', 'Type', 'Bootable', 'Attached to', 'Properties']
+        : ['ID', 'Name', 'Status', 'Size', 'Attached to'];
+      const rows = volumes.map((v) => {
+        const attached = attachmentsColumn(v.attachments, serverNames);
+        const base = [field(v, 'id'), field(v, 'name'), field(v, 'status'), field(v, 'size')];
+        return opts.long
+          ? [...base, field(v, 'volume_type'), field(v, 'bootable'), attached, dictColumn(v.metadata)]
+          : [...base, attached];
+      });
+      return { kind: 'list', columns, rows };
+    },
+  },
+  {
+    name: 'volume show',
+    summary: 'Display volume details',
+    output: 'show',
+    positionals: [{ name: 'volume', metavar: '<volume>', help: 'Volume to display (name or ID)' }],
+    examples: ['snapstack volume show data1', 'snapstack volume show -f value -c status data1'],
+    async run(ctx, { pos }) {
+      const s = await ctx.session();
+      return { kind: 'show', fields: volumeFields(await findVolume(s, pos.volume)) };
+    },
+  },
+  {
+    name: 'volume create',
+    summary: 'Create new volume',
+    description: 'Create new volume: empty (--size), from a volume snapshot (--snapshot), a clone (--source) or from an image (--image).',
+    output: 'show',
+    options: [
+      { flags: ['--size'], dest: 'size', kind: 'int', metavar: '<size>', help: 'Volume size in GB (Required unless --snapshot or --source is specified)' },
+      { flags: ['--snapshot'], dest: 'snapshot', kind: 'string', metavar: '<snapshot>', group: 'source', help: 'Use <snapshot> as source of volume (name or ID)' },
+      { flags: ['--source'], dest: 'source', kind: 'string', metavar: '<volume>', group: 'source', help: 'Volume to clone (name or ID)' },
+      { flags: ['--image'], dest: 'image', kind: 'string', metavar: '<image>', group: 'source', help: 'Use <image> as source of volume (name or ID)' },
+      { flags: ['--type'], dest: 'type', kind: 'string', metavar: '<volume-type>', help: 'Set the type of volume' },
+      { flags: ['--description'], dest: 'description', kind: 'string', metavar: '<description>', help: 'Volume description' },
+      { flags: ['--availability-zone'], dest: 'az', kind: 'string', metavar: '<availability-zone>', help: 'Create volume in <availability-zone>' },
+      { flags: ['--property'], dest: 'property', kind: 'keyvalue', metavar: '<key=value>', help: 'Set a property to this volume (repeat option to set multiple properties)' },
+      WAIT_OPTION,
+    ],
+    positionals: [{ name: 'name', metavar: '<name>', help: 'Volume name' }],
+    examples: [
+      'snapstack volume create --size 1 --wait data1',
+      '# restore a volume snapshot into a new volume:',
+      'snapstack volume create --snapshot data1-snap --wait data1-restored',
+      'snapstack volume create --source data1 data1-clone',
+    ],
+    async run(ctx, { opts, pos }) {
+      if (opts.snapshot === undefined && opts.source === undefined && opts.size === undefined) {
+        throw new CliError('--size is a required option if snapshot or source volume is not specified.');
+      }
+      const s = await ctx.session();
+      const sourceVolid = opts.source !== undefined ? (await findVolume(s, opts.source)).id : null;
+      const imageRef = opts.image !== undefined ? (await findImage(s, opts.image)).id : null;
+      let size: number | null = opts.size ?? null;
+      let snapshotId: string | null = null;
+      if (opts.snapshot !== undefined) {
+        const snap = await findSnapshot(s, opts.snapshot);
+        snapshotId = snap.id;
+        size = Math.max(size ?? 0, snap.size ?? 0);
+      }
+      const volume = {
+        size, consistencygroup_id: null, snapshot_id: snapshotId, name: pos.name, description: opts.description ?? null,
+        volume_type: opts.type ?? null, availability_zone: opts.az ?? null, metadata: opts.property, imageRef,
+        source_volid: sourceVolid, backup_id: null,
+      };
+      let created = (await s.request('volume', 'POST', '/volumes', { body: { volume } })).body.volume;
+      if (opts.wait) created = await waitVolume(ctx, s, created.id, pos.name, 'available');
+      return { kind: 'show', fields: volumeFields(created) };
+    },
+  },
+  {
+    name: 'volume set',
+    summary: 'Set volume properties',
+    description: 'Rename a volume, change its description, extend it (--size) or set properties. Prints nothing.',
+    options: [
+      { flags: ['--name'], dest: 'name', kind: 'string', metavar: '<name>', help: 'New volume name' },
+      { flags: ['--description'], dest: 'description', kind: 'string', metavar: '<description>', help: 'New volume description' },
+      { flags: ['--size'], dest: 'size', kind: 'int', metavar: '<size>', help: 'Extend volume size in GB' },
+      { flags: ['--property'], dest: 'property', kind: 'keyvalue', metavar: '<key=value>', help: 'Set a property on this volume (repeat option to set multiple properties)' },
+    ],
+    positionals: [{ name: 'volume', metavar: '<volume>', help: 'Volume to modify (name or ID)' }],
+    examples: ['snapstack volume set --name data1-old data1', 'snapstack volume set --size 2 data1'],
+    async run(ctx, { opts, pos }) {
+      const s = await ctx.session();
+      const volume = await findVolume(s, pos.volume);
+      let failed = 0;
+      const attempt = async (what: string, fn: () => Promise<unknown>) => {
+        try {
+          await fn();
+        } catch (err) {
+          if (!(err instanceof CliError)) throw err;
+          failed++;
+          ctx.err(`Failed to ${what}: ${err.message}\n`);
+        }
+      };
+      if (opts.size !== undefined) {
+        if (opts.size <= volume.size) {
+          failed++;
+          ctx.err(`New size must be greater than ${volume.size} GB\n`);
+        } else await attempt('set volume size', () => s.request('volume', 'POST', `/volumes/${q(volume.id)}/action`, { body: { 'os-extend': { new_size: opts.size } } }));
+      }
+      if (Object.keys(opts.property).length) {
+        await attempt('set volume property', () => s.request('volume', 'POST', `/volumes/${q(volume.id)}/metadata`, { body: { metadata: opts.property } }));
+      }
+      const update: Record<string, string> = {};
+      if (opts.name !== undefined) update.name = opts.name;
+      if (opts.description !== undefined) update.description = opts.description;
+      if (Object.keys(update).length) {
+        await attempt('update volume display name or display description', () => s.request('volume', 'PUT', `/volumes/${q(volume.id)}`, { body: { volume: update } }));
+      }
+      if (failed) throw new CliError('One or more of the set operations failed');
+    },
+  },
+  {
+    name: 'volume delete',
+    summary: 'Delete volume(s)',
+    options: [
+      { flags: ['--force'], dest: 'force', kind: 'flag', group: 'mode', help: 'Attempt forced removal of volume(s), regardless of state (defaults to False)' },
+      { flags: ['--purge'], dest: 'purge', kind: 'flag', group: 'mode', help: 'Remove any snapshots along with volume(s) (defaults to False)' },
+      WAIT_OPTION,
+    ],
+    positionals: [{ name: 'volumes', metavar: '<volume>', nargs: '+', help: 'Volume(s) to delete (name or ID)' }],
+    examples: ['snapstack volume delete --purge --wait data1'],
+    async run(ctx, { opts, pos }) {
+      const s = await ctx.session();
+      await forEachTarget(pos.volumes, async (name) => {
+        const volume = await findVolume(s, name);
+        if (opts.force) await s.request('volume', 'POST', `/volumes/${q(volume.id)}/action`, { body: { 'os-force_delete': null } });
+        else await s.request('volume', 'DELETE', `/volumes/${q(volume.id)}${opts.purge ? '?cascade=True' : ''}`);
+        if (opts.wait) await waitVolume(ctx, s, volume.id, name, 'deleted');
+      }, ctx.err, {
+        failedOne: (name, e) => `Failed to delete volume with name or ID '${name}': ${e}\n`,
+        failedSome: (n, total) => `${n} of ${total} volumes failed to delete.`,
+      });
+    },
+  },
+];
