@@ -37,14 +37,473 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v3/{project_id}/limits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+            };
+            cookie?: never;
+        };
+        get: operations["showLimits"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v3/{project_id}/os-availability-zone": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+            };
+            cookie?: never;
+        };
+        get: operations["listAvailabilityZones"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v3/{project_id}/os-quota-sets/{target_project_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+                target_project_id: components["parameters"]["TargetProjectId"];
+            };
+            cookie?: never;
+        };
+        get: operations["showQuotaSet"];
+        put: operations["updateQuotaSet"];
+        post?: never;
+        /** @description Back to the defaults. */
+        delete: operations["deleteQuotaSet"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v3/{project_id}/os-quota-sets/{target_project_id}/defaults": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+                target_project_id: components["parameters"]["TargetProjectId"];
+            };
+            cookie?: never;
+        };
+        get: operations["showQuotaSetDefaults"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v3/{project_id}/snapshots": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+            };
+            cookie?: never;
+        };
+        /** @description Cinder answers full snapshot objects here too. */
+        get: operations["listSnapshots"];
+        put?: never;
+        post: operations["createSnapshot"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v3/{project_id}/snapshots/{snapshot_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+                snapshot_id: components["parameters"]["SnapshotId"];
+            };
+            cookie?: never;
+        };
+        get: operations["showSnapshot"];
+        put: operations["updateSnapshot"];
+        post?: never;
+        delete: operations["deleteSnapshot"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v3/{project_id}/snapshots/{snapshot_id}/action": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+                snapshot_id: components["parameters"]["SnapshotId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description os-force_delete (admin), os-reset_status (admin). */
+        post: operations["snapshotAction"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v3/{project_id}/snapshots/{snapshot_id}/metadata": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+                snapshot_id: components["parameters"]["SnapshotId"];
+            };
+            cookie?: never;
+        };
+        get: operations["listSnapshotMetadata"];
+        put: operations["replaceSnapshotMetadata"];
+        post: operations["mergeSnapshotMetadata"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v3/{project_id}/snapshots/{snapshot_id}/metadata/{key}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key: components["parameters"]["MetadataKey"];
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+                snapshot_id: components["parameters"]["SnapshotId"];
+            };
+            cookie?: never;
+        };
+        get: operations["showSnapshotMetadataItem"];
+        put: operations["updateSnapshotMetadataItem"];
+        post?: never;
+        delete: operations["deleteSnapshotMetadataItem"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v3/{project_id}/snapshots/detail": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+            };
+            cookie?: never;
+        };
+        get: operations["listSnapshotsDetail"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v3/{project_id}/types": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+            };
+            cookie?: never;
+        };
+        get: operations["listVolumeTypes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v3/{project_id}/types/{type_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+                /** @description An id, or 'default' */
+                type_id: string;
+            };
+            cookie?: never;
+        };
+        get: operations["showVolumeType"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v3/{project_id}/volumes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+            };
+            cookie?: never;
+        };
+        /** @description Summary list (id, name, links). Same filters and paging as the detail list. */
+        get: operations["listVolumes"];
+        put?: never;
+        post: operations["createVolume"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v3/{project_id}/volumes/{volume_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+                volume_id: components["parameters"]["VolumeId"];
+            };
+            cookie?: never;
+        };
+        get: operations["showVolume"];
+        put: operations["updateVolume"];
+        post?: never;
+        delete: operations["deleteVolume"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v3/{project_id}/volumes/{volume_id}/action": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+                volume_id: components["parameters"]["VolumeId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * @description One action per body: os-extend, os-force_delete (admin), revert (3.40+; 404 below),
+         *     os-set_bootable, os-reset_status (admin). Any other key is 400 "There is no such action".
+         */
+        post: operations["volumeAction"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v3/{project_id}/volumes/{volume_id}/metadata": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+                volume_id: components["parameters"]["VolumeId"];
+            };
+            cookie?: never;
+        };
+        get: operations["listVolumeMetadata"];
+        put: operations["replaceVolumeMetadata"];
+        post: operations["mergeVolumeMetadata"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v3/{project_id}/volumes/{volume_id}/metadata/{key}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key: components["parameters"]["MetadataKey"];
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+                volume_id: components["parameters"]["VolumeId"];
+            };
+            cookie?: never;
+        };
+        get: operations["showVolumeMetadataItem"];
+        put: operations["updateVolumeMetadataItem"];
+        post?: never;
+        delete: operations["deleteVolumeMetadataItem"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v3/{project_id}/volumes/detail": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+            };
+            cookie?: never;
+        };
+        get: operations["listVolumesDetail"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        Attachment: {
+            attached_at?: string;
+            attachment_id?: string;
+            device?: string;
+            host_name?: string | null;
+            id?: string;
+            server_id?: string;
+            volume_id?: string;
+        };
+        Fault: {
+            [key: string]: {
+                code?: number;
+                message?: string;
+            };
+        };
+        Limits: {
+            limits?: {
+                absolute?: {
+                    [key: string]: number;
+                };
+                rate?: Record<string, never>[];
+            };
+        };
         Link: {
             href?: string;
             rel?: string;
             type?: string;
+        };
+        Metadata: {
+            [key: string]: string;
+        };
+        MetadataRequest: {
+            metadata: components["schemas"]["Metadata"];
+        };
+        MetaItemRequest: {
+            meta: components["schemas"]["Metadata"];
+        };
+        NullableMetadata: {
+            [key: string]: string;
+        } | null;
+        NullableName: string | null;
+        NullableString: string | null;
+        QuotaSetUpdateRequest: {
+            quota_set: {
+                [key: string]: unknown;
+            };
+        };
+        Snapshot: {
+            created_at?: string;
+            description?: string | null;
+            /** @description 3.14+ */
+            group_snapshot_id?: string | null;
+            id: string;
+            metadata: {
+                [key: string]: string;
+            };
+            name?: string | null;
+            "os-extended-snapshot-attributes:progress"?: string;
+            "os-extended-snapshot-attributes:project_id"?: string;
+            size: number;
+            status: string;
+            updated_at?: string | null;
+            /** @description 3.41+ */
+            user_id?: string | null;
+            volume_id: string;
+        };
+        SnapshotActionRequest: {
+            /** @description null or {} */
+            "os-force_delete"?: unknown;
+            "os-reset_status"?: {
+                status: string;
+            };
+        } & {
+            [key: string]: unknown;
+        };
+        SnapshotCreateRequest: {
+            snapshot: {
+                description?: components["schemas"]["NullableName"];
+                display_description?: components["schemas"]["NullableName"];
+                display_name?: components["schemas"]["NullableName"];
+                /** @description A boolean or one of Cinder's boolean strings */
+                force?: unknown;
+                metadata?: components["schemas"]["NullableMetadata"];
+                name?: components["schemas"]["NullableName"];
+                volume_id: string;
+            };
+        };
+        SnapshotList: {
+            snapshots?: components["schemas"]["Snapshot"][];
+            snapshots_links?: components["schemas"]["Link"][];
+        };
+        SnapshotUpdateRequest: {
+            /** @description At least one of the keys (checked by the handler, with Cinder's text). */
+            snapshot: {
+                description?: components["schemas"]["NullableName"];
+                display_description?: components["schemas"]["NullableName"];
+                display_name?: components["schemas"]["NullableName"];
+                name?: components["schemas"]["NullableName"];
+            };
         };
         Version: {
             id: string;
@@ -57,9 +516,204 @@ export interface components {
         VersionList: {
             versions?: components["schemas"]["Version"][];
         };
+        Volume: {
+            attachments: components["schemas"]["Attachment"][];
+            availability_zone?: string;
+            /** @enum {string} */
+            bootable: "true" | "false";
+            consistencygroup_id?: string | null;
+            /** @description YYYY-MM-DDThh:mm:ss.ffffff, no zone */
+            created_at?: string;
+            description?: string | null;
+            encrypted?: boolean;
+            /** @description 3.13+ */
+            group_id?: string | null;
+            id: string;
+            links: components["schemas"]["Link"][];
+            metadata: {
+                [key: string]: string;
+            };
+            /** @description Admin only */
+            migration_status?: string | null;
+            multiattach?: boolean;
+            name?: string | null;
+            /** @description Admin only */
+            "os-vol-host-attr:host"?: string | null;
+            /** @description Admin only */
+            "os-vol-tenant-attr:tenant_id"?: string;
+            /** @description Admin only */
+            provider_id?: string | null;
+            replication_status?: string | null;
+            /** @description 3.48+ */
+            service_uuid?: string | null;
+            /** @description 3.48+ */
+            shared_targets?: boolean;
+            size: number;
+            snapshot_id?: string | null;
+            source_volid?: string | null;
+            status: string;
+            updated_at?: string | null;
+            user_id?: string | null;
+            volume_type: string;
+        };
+        VolumeActionRequest: {
+            "os-extend"?: {
+                /** @description GiB; an integer or a string of digits */
+                new_size: unknown;
+            };
+            /** @description null or {} */
+            "os-force_delete"?: unknown;
+            "os-reset_status"?: {
+                attach_status?: string;
+                migration_status?: string;
+                status?: string;
+            };
+            "os-set_bootable"?: {
+                /** @description A boolean or one of Cinder's boolean strings ('true', 'False', '1', 'no'...) */
+                bootable: unknown;
+            };
+            revert?: {
+                snapshot_id?: string;
+            };
+        } & {
+            [key: string]: unknown;
+        };
+        VolumeCreateRequest: {
+            "OS-SCH-HNT:scheduler_hints"?: {
+                [key: string]: unknown;
+            } | null;
+            volume: {
+                availability_zone?: components["schemas"]["NullableString"];
+                backup_id?: components["schemas"]["NullableString"];
+                consistencygroup_id?: components["schemas"]["NullableString"];
+                description?: components["schemas"]["NullableName"];
+                display_description?: components["schemas"]["NullableName"];
+                display_name?: components["schemas"]["NullableName"];
+                group_id?: components["schemas"]["NullableString"];
+                image_id?: components["schemas"]["NullableString"];
+                imageRef?: components["schemas"]["NullableString"];
+                metadata?: components["schemas"]["NullableMetadata"];
+                multiattach?: boolean | null;
+                name?: components["schemas"]["NullableName"];
+                /** @description GiB; an integer or a string of digits; null when snapshot_id or source_volid gives it. Checked by the service with Cinder's texts. */
+                size?: unknown;
+                snapshot_id?: components["schemas"]["NullableString"];
+                source_volid?: components["schemas"]["NullableString"];
+                volume_type?: components["schemas"]["NullableName"];
+            } & {
+                [key: string]: unknown;
+            };
+        };
+        VolumeList: {
+            volumes?: components["schemas"]["Volume"][];
+            /** @description rel next, only when a page is full */
+            volumes_links?: components["schemas"]["Link"][];
+        };
+        VolumeSummary: {
+            id?: string;
+            links?: components["schemas"]["Link"][];
+            name?: string | null;
+        };
+        VolumeSummaryList: {
+            volumes?: components["schemas"]["VolumeSummary"][];
+            volumes_links?: components["schemas"]["Link"][];
+        };
+        VolumeType: {
+            description?: string | null;
+            extra_specs?: {
+                [key: string]: string;
+            };
+            id?: string;
+            is_public?: boolean;
+            name?: string;
+            "os-volume-type-access:is_public"?: boolean;
+        };
+        VolumeUpdateRequest: {
+            volume: {
+                description?: components["schemas"]["NullableName"];
+                display_description?: components["schemas"]["NullableName"];
+                display_name?: components["schemas"]["NullableName"];
+                metadata?: components["schemas"]["NullableMetadata"];
+                name?: components["schemas"]["NullableName"];
+            };
+        };
     };
-    responses: never;
-    parameters: never;
+    responses: {
+        /** @description Cinder fault: {"<faultName>": {"code": N, "message": "..."}} */
+        Error: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Fault"];
+            };
+        };
+        /** @description All metadata */
+        MetadataAll: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": {
+                    metadata?: components["schemas"]["Metadata"];
+                };
+            };
+        };
+        /** @description One metadata item */
+        MetadataItem: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": {
+                    meta?: components["schemas"]["Metadata"];
+                };
+            };
+        };
+        /** @description Quota set */
+        QuotaSetOne: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": {
+                    quota_set?: {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+        /** @description Snapshot */
+        SnapshotOne: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": {
+                    snapshot: components["schemas"]["Snapshot"];
+                };
+            };
+        };
+        /** @description Volume */
+        VolumeOne: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": {
+                    volume: components["schemas"]["Volume"];
+                };
+            };
+        };
+    };
+    parameters: {
+        MetadataKey: string;
+        /** @description Must be the token's project */
+        ProjectId: string;
+        SnapshotId: string;
+        TargetProjectId: string;
+        VolumeId: string;
+    };
     requestBodies: never;
     headers: never;
     pathItems: never;
@@ -104,6 +758,828 @@ export interface operations {
                     "application/json": components["schemas"]["VersionList"];
                 };
             };
+        };
+    };
+    showLimits: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Limits */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Limits"];
+                };
+            };
+        };
+    };
+    listAvailabilityZones: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Zones */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        availabilityZoneInfo?: Record<string, never>[];
+                    };
+                };
+            };
+        };
+    };
+    showQuotaSet: {
+        parameters: {
+            query?: {
+                /** @description True: each resource becomes {limit, in_use, reserved} */
+                usage?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+                target_project_id: components["parameters"]["TargetProjectId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["QuotaSetOne"];
+            403: components["responses"]["Error"];
+        };
+    };
+    updateQuotaSet: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+                target_project_id: components["parameters"]["TargetProjectId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["QuotaSetUpdateRequest"];
+            };
+        };
+        responses: {
+            200: components["responses"]["QuotaSetOne"];
+            400: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+        };
+    };
+    deleteQuotaSet: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+                target_project_id: components["parameters"]["TargetProjectId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Reset */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            403: components["responses"]["Error"];
+        };
+    };
+    showQuotaSetDefaults: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+                target_project_id: components["parameters"]["TargetProjectId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["QuotaSetOne"];
+            403: components["responses"]["Error"];
+        };
+    };
+    listSnapshots: {
+        parameters: {
+            query?: {
+                all_tenants?: string;
+                limit?: string;
+                marker?: string;
+                metadata?: string;
+                name?: string;
+                project_id?: string;
+                sort?: string;
+                sort_dir?: string;
+                sort_key?: string;
+                status?: string;
+                volume_id?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Snapshots */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SnapshotList"];
+                };
+            };
+        };
+    };
+    createSnapshot: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SnapshotCreateRequest"];
+            };
+        };
+        responses: {
+            202: components["responses"]["SnapshotOne"];
+            400: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            413: components["responses"]["Error"];
+        };
+    };
+    showSnapshot: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+                snapshot_id: components["parameters"]["SnapshotId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["SnapshotOne"];
+            404: components["responses"]["Error"];
+        };
+    };
+    updateSnapshot: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+                snapshot_id: components["parameters"]["SnapshotId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SnapshotUpdateRequest"];
+            };
+        };
+        responses: {
+            200: components["responses"]["SnapshotOne"];
+            400: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+        };
+    };
+    deleteSnapshot: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+                snapshot_id: components["parameters"]["SnapshotId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleting */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+        };
+    };
+    snapshotAction: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+                snapshot_id: components["parameters"]["SnapshotId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SnapshotActionRequest"];
+            };
+        };
+        responses: {
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+        };
+    };
+    listSnapshotMetadata: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+                snapshot_id: components["parameters"]["SnapshotId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["MetadataAll"];
+            404: components["responses"]["Error"];
+        };
+    };
+    replaceSnapshotMetadata: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+                snapshot_id: components["parameters"]["SnapshotId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MetadataRequest"];
+            };
+        };
+        responses: {
+            200: components["responses"]["MetadataAll"];
+            400: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+        };
+    };
+    mergeSnapshotMetadata: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+                snapshot_id: components["parameters"]["SnapshotId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MetadataRequest"];
+            };
+        };
+        responses: {
+            200: components["responses"]["MetadataAll"];
+            400: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+        };
+    };
+    showSnapshotMetadataItem: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key: components["parameters"]["MetadataKey"];
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+                snapshot_id: components["parameters"]["SnapshotId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["MetadataItem"];
+            404: components["responses"]["Error"];
+        };
+    };
+    updateSnapshotMetadataItem: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key: components["parameters"]["MetadataKey"];
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+                snapshot_id: components["parameters"]["SnapshotId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MetaItemRequest"];
+            };
+        };
+        responses: {
+            200: components["responses"]["MetadataItem"];
+            400: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+        };
+    };
+    deleteSnapshotMetadataItem: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key: components["parameters"]["MetadataKey"];
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+                snapshot_id: components["parameters"]["SnapshotId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: components["responses"]["Error"];
+        };
+    };
+    listSnapshotsDetail: {
+        parameters: {
+            query?: {
+                all_tenants?: string;
+                limit?: string;
+                marker?: string;
+                metadata?: string;
+                name?: string;
+                project_id?: string;
+                sort?: string;
+                sort_dir?: string;
+                sort_key?: string;
+                status?: string;
+                volume_id?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Snapshots */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SnapshotList"];
+                };
+            };
+        };
+    };
+    listVolumeTypes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Types */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        volume_types?: components["schemas"]["VolumeType"][];
+                    };
+                };
+            };
+        };
+    };
+    showVolumeType: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+                /** @description An id, or 'default' */
+                type_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Type */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        volume_type?: components["schemas"]["VolumeType"];
+                    };
+                };
+            };
+            404: components["responses"]["Error"];
+        };
+    };
+    listVolumes: {
+        parameters: {
+            query?: {
+                /** @description Admin only; ignored for others */
+                all_tenants?: string;
+                limit?: string;
+                marker?: string;
+                /** @description A dict, JSON or Python literal: {'k': 'v'} */
+                metadata?: string;
+                name?: string;
+                /** @description With all_tenants (admin) */
+                project_id?: string;
+                /** @description key[:asc|desc][,key...] */
+                sort?: string;
+                sort_dir?: string;
+                sort_key?: string;
+                status?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Volumes */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VolumeSummaryList"];
+                };
+            };
+        };
+    };
+    createVolume: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VolumeCreateRequest"];
+            };
+        };
+        responses: {
+            202: components["responses"]["VolumeOne"];
+            400: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            413: components["responses"]["Error"];
+        };
+    };
+    showVolume: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+                volume_id: components["parameters"]["VolumeId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["VolumeOne"];
+            404: components["responses"]["Error"];
+        };
+    };
+    updateVolume: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+                volume_id: components["parameters"]["VolumeId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VolumeUpdateRequest"];
+            };
+        };
+        responses: {
+            200: components["responses"]["VolumeOne"];
+            400: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+        };
+    };
+    deleteVolume: {
+        parameters: {
+            query?: {
+                /** @description True also deletes the volume's snapshots */
+                cascade?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+                volume_id: components["parameters"]["VolumeId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleting */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+        };
+    };
+    volumeAction: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+                volume_id: components["parameters"]["VolumeId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VolumeActionRequest"];
+            };
+        };
+        responses: {
+            /** @description Done (os-set_bootable */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Accepted (os-extend */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            409: components["responses"]["Error"];
+            413: components["responses"]["Error"];
+        };
+    };
+    listVolumeMetadata: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+                volume_id: components["parameters"]["VolumeId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["MetadataAll"];
+            404: components["responses"]["Error"];
+        };
+    };
+    replaceVolumeMetadata: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+                volume_id: components["parameters"]["VolumeId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MetadataRequest"];
+            };
+        };
+        responses: {
+            200: components["responses"]["MetadataAll"];
+            400: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+        };
+    };
+    mergeVolumeMetadata: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+                volume_id: components["parameters"]["VolumeId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MetadataRequest"];
+            };
+        };
+        responses: {
+            200: components["responses"]["MetadataAll"];
+            400: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+        };
+    };
+    showVolumeMetadataItem: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key: components["parameters"]["MetadataKey"];
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+                volume_id: components["parameters"]["VolumeId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["MetadataItem"];
+            404: components["responses"]["Error"];
+        };
+    };
+    updateVolumeMetadataItem: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key: components["parameters"]["MetadataKey"];
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+                volume_id: components["parameters"]["VolumeId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MetaItemRequest"];
+            };
+        };
+        responses: {
+            200: components["responses"]["MetadataItem"];
+            400: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+        };
+    };
+    deleteVolumeMetadataItem: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key: components["parameters"]["MetadataKey"];
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+                volume_id: components["parameters"]["VolumeId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: components["responses"]["Error"];
+        };
+    };
+    listVolumesDetail: {
+        parameters: {
+            query?: {
+                /** @description Admin only; ignored for others */
+                all_tenants?: string;
+                limit?: string;
+                marker?: string;
+                /** @description A dict, JSON or Python literal: {'k': 'v'} */
+                metadata?: string;
+                name?: string;
+                /** @description With all_tenants (admin) */
+                project_id?: string;
+                /** @description key[:asc|desc][,key...] */
+                sort?: string;
+                sort_dir?: string;
+                sort_key?: string;
+                status?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Volumes */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VolumeList"];
+                };
+            };
+            400: components["responses"]["Error"];
         };
     };
 }

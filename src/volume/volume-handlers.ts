@@ -1,18 +1,166 @@
 /**
- * Cinder v3 handlers (keys are the operationIds of openapi/volume.yaml).
+ * Cinder v3 volume handlers (keys are the operationIds of openapi/volume.yaml); snapshots,
+ * metadata and quotas are in their own files and merged here.
  *
- * LIMITATIONS: only what the spec lists; every other Cinder operation answers 404 (unknown path).
+ * LIMITATIONS:
+ * - no volumes from images (imageRef) or backups (backup_id): 501; no groups, consistency
+ *   groups, transfers, retype, migration, manage/unmanage, attachments API (compute attaches
+ *   through VolumeService), os-attach/os-detach/os-reserve actions, readonly flag, encryption;
+ * - one volume type (__DEFAULT__) and one availability zone (nova); scheduler hints are ignored;
+ * - list filters: name, status, metadata, bootable, project_id (admin + all_tenants); no
+ *   `name~` fuzzy filters, created_at/updated_at comparisons, with_count or offset;
+ * - os-reset_status accepts attach_status/migration_status but only status has an effect;
+ * - an admin reaches any project's volume by id (Cinder's admin context); lists need all_tenants.
  */
-import type { Handlers } from '../http/context';
+import type { Handlers, RequestContext } from '../http/context';
+import { queryString } from '../http/context';
+import { BadRequest, NotFound } from '../http/faults';
+import { metadataHandlers } from './metadata-handlers';
+import { quotaHandlers } from './quota-handlers';
+import { snapshotHandlers } from './snapshot-handlers';
+import { parseCinderBool, parseSize } from './volume-faults';
+import type { QuotaService } from './volume-quotas';
+import { atLeast, boolParam, callerOf, lenientBool, metadataFilter, pageOf, viewContextOf } from './volume-request';
+import type { VolumeService } from './volume-service';
+import { VOLUME_SORT_COLUMNS } from './volume-store';
+import { DEFAULT_VOLUME_TYPE, listVolumeTypes } from './volume-type-registry';
 import { volumeVersion } from './volume-versions';
+import { availabilityZonesView, collection, volumeDetail, volumeSummary, volumeTypeView } from './volume-views';
 
-export function volumeHandlers(): Handlers {
+export interface VolumeHandlerDeps {
+  volume: VolumeService;
+  quotas: QuotaService;
+}
+
+function listQuery(ctx: RequestContext) {
+  const bootable = queryString(ctx, 'bootable');
   return {
+    allTenants: lenientBool(ctx, 'all_tenants'),
+    page: pageOf(ctx, VOLUME_SORT_COLUMNS),
+    filter: {
+      name: queryString(ctx, 'name'),
+      status: queryString(ctx, 'status'),
+      metadata: metadataFilter(ctx),
+      bootable: bootable === undefined ? undefined : parseCinderBool(bootable, 'bootable'),
+      projectId: queryString(ctx, 'project_id'),
+    },
+  };
+}
+
+async function list(ctx: RequestContext, volume: VolumeService, detail: boolean) {
+  const q = listQuery(ctx);
+  const records = await volume.list(callerOf(ctx), q);
+  const view = viewContextOf(ctx);
+  return {
+    status: 200,
+    body: collection('volumes', records, (v) => (detail ? volumeDetail(v, view) : volumeSummary(v, view)), {
+      limit: q.page.limit, path: detail ? 'volumes/detail' : 'volumes', query: ctx.query, ctx: view,
+    }),
+  };
+}
+
+export function volumeHandlers(deps?: VolumeHandlerDeps): Handlers {
+  const discovery: Handlers = {
     async listVolumeVersions(ctx) {
       return { status: 300, body: { versions: [volumeVersion(ctx.serviceUrl)] } };
     },
     async showVolumeV3(ctx) {
       return { status: 200, body: { versions: [volumeVersion(ctx.serviceUrl)] } };
     },
+  };
+  if (!deps) return discovery;
+  const { volume, quotas } = deps;
+
+  const volumes: Handlers = {
+    listVolumes: (ctx) => list(ctx, volume, false),
+    listVolumesDetail: (ctx) => list(ctx, volume, true),
+
+    async createVolume(ctx) {
+      const v = ctx.body.volume;
+      const record = await volume.create(callerOf(ctx), {
+        size: v.size,
+        name: v.name !== undefined ? v.name : v.display_name,
+        description: v.description !== undefined ? v.description : v.display_description,
+        snapshotId: v.snapshot_id,
+        sourceVolid: v.source_volid,
+        volumeType: v.volume_type,
+        availabilityZone: v.availability_zone,
+        metadata: v.metadata ?? undefined,
+        imageRef: v.imageRef ?? v.image_id,
+        backupId: v.backup_id,
+      });
+      return { status: 202, body: { volume: volumeDetail(record, viewContextOf(ctx)) } };
+    },
+    async showVolume(ctx) {
+      const record = await volume.show(callerOf(ctx), ctx.params.volume_id);
+      return { status: 200, body: { volume: volumeDetail(record, viewContextOf(ctx)) } };
+    },
+    async updateVolume(ctx) {
+      const v = ctx.body.volume;
+      const record = await volume.update(callerOf(ctx), ctx.params.volume_id, {
+        name: v.name !== undefined ? v.name : v.display_name,
+        description: v.description !== undefined ? v.description : v.display_description,
+        metadata: v.metadata,
+      });
+      return { status: 200, body: { volume: volumeDetail(record, viewContextOf(ctx)) } };
+    },
+    async deleteVolume(ctx) {
+      const cascade = boolParam(ctx, 'cascade');
+      // 3.23: ?force=True (admin) instead of the os-force_delete action.
+      const force = atLeast(ctx, '3.23') ? boolParam(ctx, 'force') : false;
+      await volume.delete(callerOf(ctx), ctx.params.volume_id, { cascade, force });
+      return { status: 202 };
+    },
+
+    async volumeAction(ctx) {
+      const body = ctx.body as Record<string, any>;
+      const keys = Object.keys(body ?? {});
+      if (keys.length !== 1) throw new BadRequest('Malformed request body');
+      const [action] = keys;
+      const caller = callerOf(ctx);
+      const id = ctx.params.volume_id;
+      switch (action) {
+        case 'os-extend':
+          await volume.extend(caller, id, parseSize(body[action].new_size, 'new_size'), atLeast(ctx, '3.42'));
+          return { status: 202 };
+        case 'os-force_delete':
+          await volume.delete(caller, id, { force: true });
+          return { status: 202 };
+        case 'revert':
+          // Below 3.40 Cinder has no such method: 404, as if the action did not exist.
+          if (!atLeast(ctx, '3.40')) throw new NotFound();
+          await volume.revert(caller, id, body.revert?.snapshot_id);
+          return { status: 202 };
+        case 'os-set_bootable':
+          await volume.setBootable(caller, id, parseCinderBool(body[action].bootable, 'bootable'));
+          return { status: 200 };
+        case 'os-reset_status':
+          await volume.resetStatus(caller, id, body[action] ?? {});
+          return { status: 202 };
+        default:
+          throw new BadRequest(`There is no such action: ${action}`);
+      }
+    },
+
+    async listVolumeTypes() {
+      return { status: 200, body: { volume_types: listVolumeTypes().map(volumeTypeView) } };
+    },
+    async showVolumeType(ctx) {
+      const id = ctx.params.type_id;
+      const t = listVolumeTypes().find((x) => x.id === id) ?? (id === 'default' ? DEFAULT_VOLUME_TYPE : undefined);
+      if (!t) throw new NotFound(`Volume type ${id} could not be found.`);
+      return { status: 200, body: { volume_type: volumeTypeView(t) } };
+    },
+    async listAvailabilityZones() {
+      return { status: 200, body: availabilityZonesView() };
+    },
+  };
+
+  return {
+    ...discovery,
+    ...volumes,
+    ...snapshotHandlers(volume.snapshots),
+    ...metadataHandlers(volume),
+    ...quotaHandlers(quotas),
   };
 }

@@ -1,4 +1,5 @@
 import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
 import type { Logger } from 'pino';
 import type { LayerFileOps } from './layer-files';
 import type { CowPaths, ManifestStore } from './manifest-store';
@@ -57,7 +58,7 @@ export class LayerRegistry {
       }
     }
     if (garbage.length === 0) return;
-    await this.files.removeTrees(garbage.flatMap((id) => [this.paths.layer(id), this.paths.work(id)]));
+    await this.files.removeTrees(garbage.flatMap((id) => [this.paths.layer(id), this.paths.work(id), this.paths.key(id)]));
     this.log.debug({ layers: garbage }, 'layers collected');
   }
 
@@ -68,6 +69,11 @@ export class LayerRegistry {
     const stray = [
       ...(await fs.readdir(this.paths.layersDir)).filter((id) => !refs.has(id)).map((id) => this.paths.layer(id)),
       ...(await fs.readdir(this.paths.workDirs)).filter((id) => !uppers.has(id)).map((id) => this.paths.work(id)),
+      ...(await fs.readdir(this.paths.keysDir).catch(() => [] as string[]))
+        .filter((name) => !refs.has(name.replace(/\.json$/, '')))
+        .map((name) => path.join(this.paths.keysDir, name)),
+      // Imports a crash interrupted: nothing was registered from them.
+      ...(await fs.readdir(this.paths.stagingDir).catch(() => [] as string[])).map((name) => path.join(this.paths.stagingDir, name)),
     ];
     if (stray.length === 0) return;
     await this.files.removeTrees(stray);

@@ -28,17 +28,28 @@ export class CowPaths {
   get emptyDir(): string {
     return path.join(this.root, 'empty');
   }
+  /** Archive ids of imported layers (k/<layer id>.json), see overlay-archive.ts. */
+  get keysDir(): string {
+    return path.join(this.root, 'k');
+  }
+  /** Where archive imports stage layers before they are moved into l/ (emptied at start). */
+  get stagingDir(): string {
+    return path.join(this.root, 'staging');
+  }
   layer(id: string): string {
     return path.join(this.layersDir, id);
   }
   work(id: string): string {
     return path.join(this.workDirs, id);
   }
+  key(id: string): string {
+    return path.join(this.keysDir, `${id}.json`);
+  }
   /** A layer id unused on disk; callers pin or reference it before awaiting anything. */
   newLayerId(taken: (id: string) => boolean): string {
     for (;;) {
       const id = randomBytes(4).toString('hex');
-      if (!taken(id) && !existsSync(this.layer(id)) && !existsSync(this.work(id))) return id;
+      if (!taken(id) && !existsSync(this.layer(id)) && !existsSync(this.work(id)) && !existsSync(this.key(id))) return id;
     }
   }
 }

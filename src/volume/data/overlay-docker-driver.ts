@@ -17,6 +17,7 @@ import { KeyedMutex, SerialQueue } from './keyed-mutex';
 import { HelperLayerFileOps, HostLayerFileOps, sameRootAttrs, type LayerFileOps } from './layer-files';
 import { LayerRegistry } from './layer-registry';
 import { CowPaths, ManifestStore, type SnapshotManifest, type VolumeManifest } from './manifest-store';
+import { OverlayArchive, type LayerExport, type LayerImport } from './overlay-archive';
 import { OverlayFlattener } from './overlay-flattener';
 import type { VolumeDataDriver } from './volume-data-driver';
 import { DataBusyError, DataExistsError, DataNotFoundError, VolumeDataError } from './volume-data-errors';
@@ -57,6 +58,7 @@ export class OverlayDockerDriver implements VolumeDataDriver {
   private files!: LayerFileOps;
   private layers!: LayerRegistry;
   private flattener!: OverlayFlattener;
+  private archive!: OverlayArchive;
   private initialized = false;
 
   constructor(private readonly opts: OverlayDockerDriverOptions) {
@@ -71,7 +73,7 @@ export class OverlayDockerDriver implements VolumeDataDriver {
   async init(): Promise<void> {
     if (this.initialized) return;
     const p = this.paths;
-    for (const dir of [p.layersDir, p.workDirs, p.volumesDir, p.snapshotsDir, p.emptyDir]) await fs.mkdir(dir, { recursive: true });
+    for (const dir of [p.layersDir, p.workDirs, p.volumesDir, p.snapshotsDir, p.emptyDir, p.keysDir, p.stagingDir]) await fs.mkdir(dir, { recursive: true });
     const mode = this.opts.fileOps ?? (process.getuid?.() === 0 ? 'host' : 'helper');
     this.files =
       mode === 'host' ? new HostLayerFileOps() : new HelperLayerFileOps(this.docker, this.opts.helperImage, this.opts.instanceId, p.root);
@@ -86,6 +88,7 @@ export class OverlayDockerDriver implements VolumeDataDriver {
       log: this.log,
       layers: this.layers,
     });
+    this.archive = new OverlayArchive({ paths: p, store: this.store, layers: this.layers, files: this.files, instanceId: this.opts.instanceId, log: this.log });
     await this.docker
       .getImage(this.opts.helperImage)
       .inspect()
@@ -256,6 +259,14 @@ export class OverlayDockerDriver implements VolumeDataDriver {
 
   async snapshotLayers(snapshotId: string): Promise<string[]> {
     return this.requireSnapshot(snapshotId).chain.map((id) => this.paths.layer(id));
+  }
+
+  openExport(snapshotIds: string[]): Promise<LayerExport> {
+    return this.archive.openExport(snapshotIds);
+  }
+
+  beginImport(): Promise<LayerImport> {
+    return this.archive.beginImport();
   }
 
   async flatten(volumeOrSnapshotId: string): Promise<void> {

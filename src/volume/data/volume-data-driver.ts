@@ -2,8 +2,12 @@ import type Docker from 'dockerode';
 import type { Logger } from 'pino';
 import { DirectoryDriver } from './directory-driver';
 import { OverlayDockerDriver } from './overlay-docker-driver';
+import type { LayerExport, LayerImport } from './overlay-archive';
 
 export { DataBusyError, DataExistsError, DataNotFoundError, VolumeDataError } from './volume-data-errors';
+export type { ExportedLayer, ImportedSnapshotData, LayerExport, LayerImport } from './overlay-archive';
+export type { LayerEntry, LayerEntryType } from './layer-archive';
+export { LayerNotExportable } from './layer-archive';
 
 /**
  * Where a volume's bytes live and how they are captured and restored.
@@ -41,6 +45,10 @@ export interface VolumeDataDriver {
   /** Ids with data on this host, for the service's DB-vs-data checks. */
   listVolumeIds?(): string[];
   listSnapshotIds?(): string[];
+  /** Archives: the snapshots' layers as entries, held (not collected) until release(). */
+  openExport?(snapshotIds: string[]): Promise<LayerExport>;
+  /** Archives: stages new layers under the data dir, then registers snapshots made of them. */
+  beginImport?(): Promise<LayerImport>;
   /** Resolves when background work (flattening) queued so far is done; call before shutdown. */
   whenIdle?(): Promise<void>;
 }

@@ -1,0 +1,35 @@
+import type { Knex } from 'knex';
+import type { Tx } from './volume-store';
+
+/** Knex queries for volume_quotas (per-project overrides of the configured defaults). */
+export class QuotaStore {
+  constructor(private readonly db: Knex | Tx) {}
+
+  on(trx: Tx): QuotaStore {
+    return new QuotaStore(trx);
+  }
+
+  /**
+   * Serializes quota checks of one project until the transaction ends, so two creates
+   * cannot both pass a check that only one of them fits (works on PostgreSQL and PGlite).
+   */
+  async lockProject(projectId: string): Promise<void> {
+    await this.db.raw('select pg_advisory_xact_lock(hashtext(?))', [`snapstack.volume-quota:${projectId}`]);
+  }
+
+  async overrides(projectId: string): Promise<Record<string, number>> {
+    const rows: Array<{ resource: string; hard_limit: number }> = await this.db('volume_quotas').where({ project_id: projectId });
+    return Object.fromEntries(rows.map((r) => [r.resource, Number(r.hard_limit)]));
+  }
+
+  async upsert(projectId: string, resource: string, limit: number): Promise<void> {
+    await this.db('volume_quotas')
+      .insert({ project_id: projectId, resource, hard_limit: limit })
+      .onConflict(['project_id', 'resource'])
+      .merge({ hard_limit: limit, updated_at: new Date() });
+  }
+
+  async reset(projectId: string): Promise<void> {
+    await this.db('volume_quotas').where({ project_id: projectId }).delete();
+  }
+}

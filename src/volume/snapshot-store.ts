@@ -1,0 +1,122 @@
+import type { Knex } from 'knex';
+import { MarkerNotFound, PageRequest, Scope, Tx, paginate, parseJson, scoped } from './volume-store';
+
+export interface SnapshotRow {
+  id: string;
+  project_id: string;
+  user_id: string | null;
+  volume_id: string;
+  name: string | null;
+  description: string | null;
+  size: number;
+  status: string;
+  metadata: Record<string, string>;
+  created_at: Date;
+  updated_at: Date;
+  /** Workspace snapshots (imported-snapshots.ts): every project reads them. Default false. */
+  shared?: boolean;
+}
+
+export interface SnapshotFilter {
+  name?: string;
+  status?: string;
+  volumeId?: string;
+  metadata?: Record<string, string>;
+  projectId?: string;
+}
+
+export const SNAPSHOT_SORT_COLUMNS: Record<string, string> = {
+  id: 'id', name: 'name', display_name: 'name', description: 'description', status: 'status', size: 'size',
+  volume_id: 'volume_id', project_id: 'project_id', user_id: 'user_id', created_at: 'created_at', updated_at: 'updated_at',
+};
+
+/** A project's reads also see shared (workspace) snapshots; writes stay strictly scoped. */
+function visible<T extends Knex.QueryBuilder>(q: T, scope: Scope): T {
+  return 'projectId' in scope ? (q.where((w) => { w.where('project_id', scope.projectId).orWhere('shared', true); }) as T) : q;
+}
+
+/** Knex queries for volume snapshots only; every read is scoped. */
+export class SnapshotStore {
+  constructor(private readonly db: Knex | Tx) {}
+
+  on(trx: Tx): SnapshotStore {
+    return new SnapshotStore(trx);
+  }
+
+  async get(scope: Scope, id: string): Promise<SnapshotRow | undefined> {
+    return this.row(await visible(this.db('snapshots').where({ id }), scope).first());
+  }
+
+  async list(scope: Scope, filter: SnapshotFilter, page: PageRequest): Promise<SnapshotRow[]> {
+    const rows = await paginate<SnapshotRow>(
+      () => visible(this.db('snapshots').select('*'), scope),
+      (q) => {
+        if (filter.name !== undefined) q.where('name', filter.name);
+        if (filter.status !== undefined) q.where('status', filter.status);
+        if (filter.volumeId !== undefined) q.where('volume_id', filter.volumeId);
+        if (filter.projectId !== undefined) q.where('project_id', filter.projectId);
+        if (filter.metadata && Object.keys(filter.metadata).length) q.whereRaw('metadata @> ?::jsonb', [JSON.stringify(filter.metadata)]);
+        return q;
+      },
+      page,
+      (marker) => new MarkerNotFound(marker),
+    );
+    return rows.map((r) => this.row(r)!);
+  }
+
+  /** Every snapshot of a volume, oldest first (the volume was already found in scope). */
+  async ofVolume(volumeId: string): Promise<SnapshotRow[]> {
+    const rows = await this.db('snapshots').where({ volume_id: volumeId }).orderBy([{ column: 'created_at', order: 'asc' }, { column: 'id', order: 'asc' }]);
+    return rows.map((r: any) => this.row(r)!);
+  }
+
+  /** Cinder's snapshot_get_latest_for_volume: by creation time. */
+  async latestOfVolume(volumeId: string): Promise<SnapshotRow | undefined> {
+    return this.row(await this.db('snapshots').where({ volume_id: volumeId }).orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }]).first());
+  }
+
+  async countOfVolume(volumeId: string, notInStatuses: string[] = []): Promise<number> {
+    const q = this.db('snapshots').where({ volume_id: volumeId });
+    if (notInStatuses.length) q.whereNotIn('status', notInStatuses);
+    const [{ count }] = await q.count<{ count: string }[]>('* as count');
+    return Number(count);
+  }
+
+  async insert(row: SnapshotRow): Promise<void> {
+    await this.db('snapshots').insert({ ...row, metadata: JSON.stringify(row.metadata) });
+  }
+
+  /** Conditional update, as VolumeStore.update. */
+  async update(scope: Scope, id: string, patch: Partial<SnapshotRow>, expectedStatuses?: string[]): Promise<SnapshotRow | undefined> {
+    const values: Record<string, unknown> = { ...patch, updated_at: new Date() };
+    if (patch.metadata) values.metadata = JSON.stringify(patch.metadata);
+    const q = scoped(this.db('snapshots').where({ id }), scope);
+    if (expectedStatuses) q.whereIn('status', expectedStatuses);
+    const [row] = await q.update(values).returning('*');
+    return this.row(row);
+  }
+
+  /** Marks every snapshot of a volume (cascade delete, checked by the caller). */
+  async markAllOfVolume(volumeId: string, status: string): Promise<void> {
+    await this.db('snapshots').where({ volume_id: volumeId }).update({ status, updated_at: new Date() });
+  }
+
+  async setStatusOfVolume(volumeId: string, status: string, fromStatuses: string[]): Promise<void> {
+    await this.db('snapshots').where({ volume_id: volumeId }).whereIn('status', fromStatuses).update({ status, updated_at: new Date() });
+  }
+
+  async delete(id: string): Promise<void> {
+    await this.db('snapshots').where({ id }).delete();
+  }
+
+  async usage(projectId: string): Promise<{ snapshots: number; gigabytes: number }> {
+    const [r] = await this.db('snapshots').where({ project_id: projectId })
+      .select(this.db.raw('count(*)::int as snapshots'), this.db.raw('coalesce(sum(size), 0)::int as gigabytes'));
+    return { snapshots: Number(r.snapshots), gigabytes: Number(r.gigabytes) };
+  }
+
+  private row(r: any): SnapshotRow | undefined {
+    if (!r) return undefined;
+    return { ...r, size: Number(r.size), metadata: parseJson(r.metadata, {}) };
+  }
+}

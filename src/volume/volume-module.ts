@@ -1,0 +1,73 @@
+/**
+ * Block storage assembled for the composition root: Docker (or not), the data driver, the
+ * stores, quotas and VolumeService, and the start-up reconcile.
+ */
+import type { Knex } from 'knex';
+import type { Config } from '../config';
+import type { Logger } from '../logger';
+import type { Handlers } from '../http/context';
+import type { JobRunner } from '../jobs/job-runner';
+import { connectDocker } from '../runtime/docker-engine';
+import { createVolumeDataDriver, VolumeDataDriver } from './data/volume-data-driver';
+import { QuotaStore } from './quota-store';
+import { SnapshotStore } from './snapshot-store';
+import { volumeHandlers } from './volume-handlers';
+import { QuotaService } from './volume-quotas';
+import { VolumeService } from './volume-service';
+import { VolumeStore } from './volume-store';
+
+export interface VolumeModule {
+  service: VolumeService;
+  quotas: QuotaService;
+  handlers: Handlers;
+  /** For the health facts. */
+  docker: 'docker' | 'none';
+  driver: VolumeDataDriver;
+  /** Waits for background data work (chain flattening). */
+  close(): Promise<void>;
+}
+
+export async function createVolumeModule(opts: { config: Config; db: Knex; jobs: JobRunner; logger: Logger; instanceId: string }): Promise<VolumeModule> {
+  const { config, db, jobs, instanceId } = opts;
+  const logger = opts.logger.child({ component: 'volume' });
+  const docker = config.dockerMode === 'none' ? null : await connectDocker(config.dockerSocket);
+  if (docker) {
+    logger.info({ volume_data: 'overlay-docker', docker_socket: config.dockerSocket, data_dir: config.dataDir },
+      'volumes are Docker volumes over copy-on-write layers: snapshots and volumes from snapshots take constant time');
+  } else {
+    logger.warn({ volume_data: 'directory', docker_mode: config.dockerMode, docker_socket: config.dockerSocket, data_dir: config.dataDir },
+      config.dockerMode === 'none'
+        ? 'SNAPSTACK_DOCKER=none: volumes are plain directories, snapshots are full copies'
+        : 'no Docker engine answered: volumes are plain directories, snapshots are full copies');
+  }
+  const driver = await createVolumeDataDriver({
+    dataDir: config.dataDir,
+    instanceId,
+    docker,
+    helperImage: config.helperImage,
+    maxChainDepth: config.maxChainDepth,
+    logger,
+  });
+  const volumes = new VolumeStore(db);
+  const snapshots = new SnapshotStore(db);
+  const quotas = new QuotaService(new QuotaStore(db), volumes, snapshots, config.volumeQuotas);
+  const service = new VolumeService({ volumes, snapshots, quotas, jobs, driver, logger });
+
+  const report = await service.reconcile();
+  if (report.repaired.length || report.orphans.length || report.missingData.length || report.strayData.length) {
+    logger.warn(report, 'volume reconcile: Docker, data and database disagreed (repaired, orphans removed, missing data marked error, stray data kept)');
+  } else {
+    logger.info({ driver: driver.kind }, 'volume reconcile: Docker, data and database agree');
+  }
+
+  return {
+    service,
+    quotas,
+    handlers: volumeHandlers({ volume: service, quotas }),
+    docker: docker ? 'docker' : 'none',
+    driver,
+    close: async () => {
+      await driver.whenIdle?.();
+    },
+  };
+}

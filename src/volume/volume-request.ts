@@ -1,0 +1,108 @@
+/** HTTP-side parsing shared by Cinder's handlers: caller, views, list paging, boolean params. */
+import type { RequestContext } from '../http/context';
+import { queryString, requireAuth } from '../http/context';
+import { BadRequest, Forbidden } from '../http/faults';
+import { invalidInput } from './volume-faults';
+import type { Caller } from './volume-quotas';
+import type { PageRequest, SortKey } from './volume-store';
+import type { ViewContext } from './volume-views';
+
+/** Cinder's osapi_max_limit: the page size when no limit is asked, and the cap. */
+export const MAX_LIMIT = 1000;
+
+export function callerOf(ctx: RequestContext): Caller {
+  const auth = requireAuth(ctx);
+  if (!auth.projectId) throw new Forbidden('A project-scoped token is required.');
+  return { projectId: auth.projectId, userId: auth.userId, isAdmin: auth.isAdmin };
+}
+
+export function viewContextOf(ctx: RequestContext): ViewContext {
+  const caller = callerOf(ctx);
+  return { serviceUrl: ctx.serviceUrl, projectId: ctx.params.project_id ?? caller.projectId, isAdmin: caller.isAdmin, microversion: ctx.microversion };
+}
+
+export function atLeast(ctx: RequestContext, version: string): boolean {
+  return ctx.microversion ? ctx.microversion.atLeast(version) : false;
+}
+
+const TRUE = ['1', 't', 'true', 'on', 'y', 'yes'];
+const FALSE = ['0', 'f', 'false', 'off', 'n', 'no'];
+
+/** Cinder's utils.get_bool_param: a strict boolean string, 400 otherwise. */
+export function boolParam(ctx: RequestContext, name: string, fallback = false): boolean {
+  const v = queryString(ctx, name);
+  if (v === undefined) return fallback;
+  const s = v.trim().toLowerCase();
+  if (TRUE.includes(s)) return true;
+  if (FALSE.includes(s)) return false;
+  throw new BadRequest(`Value '${v}' for '${name}' is not a boolean.`);
+}
+
+/** oslo bool_from_string (lenient): what all_tenants and usage use. */
+export function lenientBool(ctx: RequestContext, name: string): boolean {
+  const v = queryString(ctx, name);
+  return v !== undefined && TRUE.includes(v.trim().toLowerCase());
+}
+
+/** Cinder's get_pagination_params + get_sort_params + process_sort_params. */
+export function pageOf(ctx: RequestContext, columns: Record<string, string>): PageRequest {
+  const rawLimit = queryString(ctx, 'limit');
+  let limit = MAX_LIMIT;
+  if (rawLimit !== undefined) {
+    if (!/^\s*-?\d+\s*$/.test(rawLimit)) throw new BadRequest('limit param must be an integer');
+    limit = Number(rawLimit);
+    if (limit < 0) throw new BadRequest('limit param must be positive');
+    limit = Math.min(limit, MAX_LIMIT);
+  }
+  const sort = queryString(ctx, 'sort');
+  const sortKey = queryString(ctx, 'sort_key');
+  const sortDir = queryString(ctx, 'sort_dir');
+  let pairs: Array<[string, string]>;
+  if (sort !== undefined) {
+    if (sortKey !== undefined || sortDir !== undefined) {
+      throw new BadRequest("The 'sort_key' and 'sort_dir' parameters are deprecated and cannot be used with the 'sort' parameter.");
+    }
+    pairs = sort.split(',').filter((s) => s.trim()).map((s) => {
+      const [k, d] = s.split(':');
+      return [k.trim(), (d ?? 'desc').trim()];
+    });
+  } else {
+    const keys = (sortKey ?? 'created_at').split(',').map((s) => s.trim());
+    const dirs = (sortDir ?? 'desc').split(',').map((s) => s.trim());
+    pairs = keys.map((k, i) => [k, dirs[i] ?? dirs[dirs.length - 1] ?? 'desc']);
+  }
+  const keys: SortKey[] = pairs.map(([k, d]) => {
+    const dir = d.toLowerCase();
+    if (dir !== 'asc' && dir !== 'desc') throw invalidInput("Unknown sort direction, must be 'desc' or 'asc'.");
+    const column = columns[k];
+    if (!column) throw invalidInput('Invalid sort key');
+    return { column, dir };
+  });
+  // Cinder's default keys, so pages are stable: created_at then id, in the first key's direction.
+  for (const extra of ['created_at', 'id']) {
+    if (!keys.some((k) => k.column === extra)) keys.push({ column: extra, dir: keys[0]?.dir ?? 'desc' });
+  }
+  return { limit, marker: queryString(ctx, 'marker'), sort: keys };
+}
+
+/** The `metadata` filter: cinderclient sends a Python dict literal ({'k': 'v'}), others JSON. */
+export function metadataFilter(ctx: RequestContext): Record<string, string> | undefined {
+  const raw = queryString(ctx, 'metadata');
+  if (raw === undefined || raw === '') return undefined;
+  for (const text of [raw, raw.replace(/u?'/g, '"')]) {
+    try {
+      const v = JSON.parse(text);
+      if (v && typeof v === 'object' && !Array.isArray(v)) {
+        return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, String(x)]));
+      }
+    } catch {
+      // try the next spelling
+    }
+  }
+  throw invalidInput(`Invalid metadata filter: ${raw}`);
+}
+
+/** A string filter when present (an empty value still filters, as Cinder does). */
+export function stringFilter(ctx: RequestContext, name: string): string | undefined {
+  return queryString(ctx, name);
+}

@@ -1,0 +1,376 @@
+/**
+ * Cinder's volume rules and state machines (no HTTP, no SQL). Implements VolumeApi for
+ * compute; the handlers call the Caller-based methods. Snapshots live in SnapshotService,
+ * reached through `snapshots`.
+ */
+import { randomUUID } from 'crypto';
+import type { Logger } from '../logger';
+import { BadRequest, Conflict, NotFound, NotImplemented } from '../http/faults';
+import type { JobRunner } from '../jobs/job-runner';
+import type { VolumeDataDriver } from './data/volume-data-driver';
+import { DataBusyError } from './data/volume-data-errors';
+import type { CreateSnapshotInput, CreateVolumeInput, SnapshotRecord, VolumeApi, VolumeRecord } from './volume-api';
+import {
+  invalidInput, invalidSnapshot, invalidVolume, policyForbids, snapshotNotFound, volumeNotDeletable, volumeNotFound,
+} from './volume-faults';
+import { CreateVolumePayload, DeleteVolumePayload, ExtendVolumePayload, JOB, RevertVolumePayload, volumeJobs } from './volume-jobs';
+import { Caller, QuotaService } from './volume-quotas';
+import { VOLUME_STATUSES, VolumeListQuery, toVolumeRecord, waitForStatus } from './volume-records';
+import { ALL_PROJECTS, MarkerNotFound, Scope, VolumeRow, VolumeStore } from './volume-store';
+import type { SnapshotStore } from './snapshot-store';
+import { SnapshotService } from './snapshot-service';
+import { AVAILABILITY_ZONE, DEFAULT_VOLUME_TYPE, findVolumeType } from './volume-type-registry';
+import { MetadataOps } from './volume-metadata';
+import {
+  BOOTABLE_METADATA_KEY, ImportedSnapshotInput, ImportedSnapshotOwner, registerImportedSnapshots, removeImportedSnapshots,
+} from './imported-snapshots';
+
+export type { Caller } from './volume-quotas';
+
+export interface VolumeServiceDeps {
+  volumes: VolumeStore;
+  snapshots: SnapshotStore;
+  quotas: QuotaService;
+  jobs: JobRunner;
+  driver: VolumeDataDriver;
+  logger: Logger;
+}
+
+/** What the API may add to VolumeApi's input (compute never sends these). */
+export interface CreateVolumeRequest extends Omit<CreateVolumeInput, 'size'> {
+  size?: unknown;
+  availabilityZone?: string | null;
+  imageRef?: string | null;
+  backupId?: string | null;
+}
+
+const DELETABLE = ['available', 'error', 'error_restoring', 'error_extending', 'error_managing'];
+const MOUNTABLE = ['available', 'in-use', 'reserved', 'attaching', 'detaching'];
+
+/** Python's str() of what the client sent, for Cinder's messages. */
+function pyStr(v: unknown): string {
+  return v === null || v === undefined ? 'None' : typeof v === 'string' ? v : JSON.stringify(v);
+}
+
+export class VolumeService implements VolumeApi {
+  readonly snapshots: SnapshotService;
+  readonly metadata: MetadataOps;
+  private readonly log: Logger;
+
+  constructor(private readonly d: VolumeServiceDeps) {
+    this.log = d.logger.child({ component: 'volume' });
+    for (const def of volumeJobs({ volumes: d.volumes, snapshots: d.snapshots, driver: d.driver, log: this.log })) d.jobs.register(def);
+    this.snapshots = new SnapshotService({ ...d, log: this.log, findVolume: (scope, id) => this.requireRow(scope, id) });
+    this.metadata = new MetadataOps(
+      (caller, id) => this.requireRow(this.scopeOf(caller), id).then((r) => r.metadata),
+      async (caller, id, metadata) => (await this.d.volumes.update(this.scopeOf(caller), id, { metadata }))?.metadata ?? {},
+      (id, key) => new NotFound(`Volume ${id} has no metadata with key ${key}.`),
+    );
+  }
+
+  get driverKind(): VolumeDataDriver['kind'] {
+    return this.d.driver.kind;
+  }
+
+  /** An admin reaches any project's volume by id (Cinder's admin context); others only their own. */
+  scopeOf(caller: Caller): Scope {
+    return caller.isAdmin ? ALL_PROJECTS : { projectId: caller.projectId };
+  }
+
+  // ---- Caller-based operations (the handlers) ----
+
+  async list(caller: Caller, q: VolumeListQuery): Promise<VolumeRecord[]> {
+    const all = caller.isAdmin && q.allTenants;
+    const scope: Scope = all ? ALL_PROJECTS : { projectId: caller.projectId };
+    const filter = all ? q.filter : { ...q.filter, projectId: undefined };
+    let rows: VolumeRow[];
+    try {
+      rows = await this.d.volumes.list(scope, filter, q.page);
+    } catch (err) {
+      if (err instanceof MarkerNotFound) throw volumeNotFound(err.marker);
+      throw err;
+    }
+    const attachments = await this.d.volumes.attachments(scope, rows.map((r) => r.id));
+    return rows.map((r) => toVolumeRecord(r, attachments));
+  }
+
+  async show(caller: Caller, id: string): Promise<VolumeRecord> {
+    return this.record(this.scopeOf(caller), await this.requireRow(this.scopeOf(caller), id));
+  }
+
+  /** Cinder's create: API checks, then the create flow's (sources, size, zone), then quota. */
+  async create(caller: Caller, input: CreateVolumeRequest): Promise<VolumeRecord> {
+    const scope = this.scopeOf(caller);
+    const type = input.volumeType ? findVolumeType(input.volumeType) : DEFAULT_VOLUME_TYPE;
+    const snapshot = input.snapshotId ? await this.d.snapshots.get(scope, input.snapshotId) : undefined;
+    if (input.snapshotId && !snapshot) throw snapshotNotFound(input.snapshotId);
+    const source = input.sourceVolid ? await this.d.volumes.get(scope, input.sourceVolid) : undefined;
+    if (input.sourceVolid && !source) throw volumeNotFound(input.sourceVolid);
+    if (input.imageRef) throw new NotImplemented('Creating a volume from an image is not supported by Snapstack.');
+    if (input.backupId) throw new NotImplemented('Creating a volume from a backup is not supported by Snapstack.');
+    if (snapshot && source) throw invalidInput('May specify only one of snapshot, source_volume');
+
+    if (snapshot && snapshot.status !== 'available') throw invalidSnapshot("Originating snapshot status must be one of 'available' values");
+    if (source && !['available', 'in-use'].includes(source.status)) {
+      throw invalidVolume("Originating source volume status must be one of 'available, in-use' values");
+    }
+    const raw = input.size === null || input.size === undefined || input.size === '' || input.size === 0 ? null : input.size;
+    const size = raw === null ? (snapshot?.size ?? source?.size ?? null) : typeof raw === 'string' && /^-?\d+$/.test(raw) ? Number(raw) : raw;
+    if (typeof size !== 'number' || !Number.isInteger(size) || size <= 0) {
+      throw invalidInput(`Volume size '${pyStr(raw === null ? input.size ?? null : raw)}' must be an integer and greater than 0`);
+    }
+    if (source && size < source.size) {
+      throw invalidInput(`Volume size '${size}'GB cannot be smaller than original volume size  ${source.size}GB. They must be >= original volume size.`);
+    }
+    if (snapshot && size < snapshot.size) {
+      throw invalidInput(`Volume size '${size}'GB cannot be smaller than the snapshot size ${snapshot.size}GB. They must be >= original snapshot size.`);
+    }
+    if (input.availabilityZone && input.availabilityZone !== AVAILABILITY_ZONE) {
+      throw invalidInput(`Availability zone '${input.availabilityZone}' is invalid.`);
+    }
+    let bootable = input.bootable ?? false;
+    if (input.bootable === undefined && (snapshot || source)) {
+      bootable = (snapshot ? await this.d.volumes.get(ALL_PROJECTS, snapshot.volume_id) : source)?.bootable
+        ?? snapshot?.metadata[BOOTABLE_METADATA_KEY] === 'true'; // an imported snapshot's volume is not here
+    }
+
+    const now = new Date();
+    const row: VolumeRow = {
+      id: randomUUID(), project_id: caller.projectId, user_id: input.userId ?? caller.userId, name: input.name ?? null,
+      description: input.description ?? null, size, status: 'creating', bootable, volume_type: type.name,
+      availability_zone: AVAILABILITY_ZONE, snapshot_id: snapshot?.id ?? null, source_volid: source?.id ?? null,
+      metadata: input.metadata ?? {}, created_at: now, updated_at: now,
+    };
+    await this.d.volumes.transaction(async (trx) => {
+      await this.d.quotas.reserve(trx, caller.projectId, 'volumes', { volumes: 1, gigabytes: size }, { volumeSize: size });
+      await this.d.volumes.on(trx).insert(row);
+      const payload: CreateVolumePayload = { volumeId: row.id, projectId: row.project_id, fromSnapshotId: snapshot?.id, fromVolumeId: source?.id };
+      await this.d.jobs.enqueue(JOB.createVolume, payload, { projectId: row.project_id, resourceType: 'volume', resourceId: row.id }, trx);
+    });
+    this.log.info({ volume_id: row.id, project_id: row.project_id, size, snapshot_id: row.snapshot_id, source_volid: row.source_volid }, 'volume create accepted');
+    return toVolumeRecord(row, []);
+  }
+
+  async update(caller: Caller, id: string, patch: { name?: string | null; description?: string | null; metadata?: Record<string, string> | null }): Promise<VolumeRecord> {
+    const scope = this.scopeOf(caller);
+    await this.requireRow(scope, id);
+    const values: Partial<VolumeRow> = {};
+    if (patch.name !== undefined) values.name = patch.name;
+    if (patch.description !== undefined) values.description = patch.description;
+    if (patch.metadata !== undefined) values.metadata = patch.metadata ?? {};
+    const row = await this.d.volumes.update(scope, id, values);
+    if (!row) throw volumeNotFound(id);
+    return this.record(scope, row);
+  }
+
+  /** DELETE /volumes/{id}[?cascade=True]; os-force_delete passes force (admin). */
+  async delete(caller: Caller, id: string, opts: { cascade?: boolean; force?: boolean } = {}): Promise<void> {
+    const scope = this.scopeOf(caller);
+    const cascade = Boolean(opts.cascade);
+    const force = Boolean(opts.force);
+    await this.requireRow(scope, id);
+    if (force && !caller.isAdmin) throw policyForbids('volume_extension:volume_admin_actions:force_delete');
+    await this.d.volumes.transaction(async (trx) => {
+      const volumes = this.d.volumes.on(trx);
+      const snapshots = this.d.snapshots.on(trx);
+      const v = await volumes.get(scope, id, { forUpdate: true });
+      if (!v) throw volumeNotFound(id);
+      const attached = (await volumes.countAttachments(id)) > 0 || ['in-use', 'attaching', 'detaching', 'reserved'].includes(v.status);
+      const statusOk = force || DELETABLE.includes(v.status);
+      const snapshotsOk = cascade
+        ? force || (await snapshots.countOfVolume(id, ['available', 'error'])) === 0
+        : (await snapshots.countOfVolume(id)) === 0;
+      if (attached || !statusOk || !snapshotsOk) throw volumeNotDeletable(force);
+      await volumes.update(scope, id, { status: 'deleting' });
+      if (cascade) await snapshots.markAllOfVolume(id, 'deleting');
+      const payload: DeleteVolumePayload = { volumeId: id, cascade };
+      await this.d.jobs.enqueue(JOB.deleteVolume, payload, { projectId: v.project_id, resourceType: 'volume', resourceId: id }, trx);
+    });
+    this.log.info({ volume_id: id, cascade, force }, 'volume delete accepted');
+  }
+
+  /** os-extend; an in-use volume from 3.42 (extend_attached_volume). */
+  async extend(caller: Caller, id: string, rawNewSize: unknown, allowInUse: boolean): Promise<void> {
+    const scope = this.scopeOf(caller);
+    const v = await this.requireRow(scope, id);
+    const newSize = Number(rawNewSize);
+    if (!(newSize - v.size > 0)) {
+      throw invalidInput(`New size for extend must be greater than current size. (current: ${v.size}, extended: ${pyStr(rawNewSize)}).`);
+    }
+    const expected = allowInUse && v.status === 'in-use' ? 'in-use' : 'available';
+    await this.d.volumes.transaction(async (trx) => {
+      const updated = await this.d.volumes.on(trx).update(scope, id, { status: 'extending' }, [expected]);
+      if (!updated) throw invalidVolume(`Volume ${id} status must be '{'status': '${expected}'}' to extend, currently ${v.status}.`);
+      await this.d.quotas.reserve(trx, v.project_id, null, { gigabytes: newSize - v.size }, { volumeSize: newSize });
+      const payload: ExtendVolumePayload = { volumeId: id, newSize, previousStatus: expected };
+      await this.d.jobs.enqueue(JOB.extendVolume, payload, { projectId: v.project_id, resourceType: 'volume', resourceId: id }, trx);
+    });
+  }
+
+  /** revert (3.40+): the latest snapshot only, same size, both available (Cinder's checks, in its order). */
+  async revert(caller: Caller, id: string, snapshotId: string | undefined): Promise<void> {
+    const scope = this.scopeOf(caller);
+    const v = await this.requireRow(scope, id);
+    const latest = await this.d.snapshots.latestOfVolume(id);
+    if (!latest) throw new BadRequest(`Volume ${id} doesn't have any snapshots.`);
+    if (!snapshotId || snapshotId !== latest.id) {
+      throw new BadRequest(`Specified snapshot ${pyStr(snapshotId)} is None or not the latest one of volume ${id}.`);
+    }
+    if (v.size !== latest.size) {
+      throw new BadRequest(`Can't revert volume ${id} to its latest snapshot ${snapshotId}. The volume size must be equal to the snapshot size.`);
+    }
+    await this.d.volumes.transaction(async (trx) => {
+      const prefix = `Can't revert volume ${id} to its latest snapshot ${snapshotId}.`;
+      if (!(await this.d.volumes.on(trx).update(scope, id, { status: 'reverting' }, ['available']))) {
+        throw new Conflict(`Invalid volume: ${prefix} Volume's status must be 'available'.`);
+      }
+      if (!(await this.d.snapshots.on(trx).update(ALL_PROJECTS, snapshotId, { status: 'restoring' }, ['available']))) {
+        throw new Conflict(`Invalid snapshot: ${prefix} Snapshot's status must be 'available'.`);
+      }
+      const payload: RevertVolumePayload = { volumeId: id, snapshotId };
+      await this.d.jobs.enqueue(JOB.revertVolume, payload, { projectId: v.project_id, resourceType: 'volume', resourceId: id }, trx);
+    });
+    this.log.info({ volume_id: id, snapshot_id: snapshotId }, 'volume revert accepted');
+  }
+
+  async setBootable(caller: Caller, id: string, bootable: boolean): Promise<void> {
+    const scope = this.scopeOf(caller);
+    await this.requireRow(scope, id);
+    await this.d.volumes.update(scope, id, { bootable });
+  }
+
+  /** os-reset_status (admin): Cinder's admin escape hatch; attach_status/migration_status are accepted and ignored. */
+  async resetStatus(caller: Caller, id: string, body: { status?: string; attach_status?: string; migration_status?: string }): Promise<void> {
+    await this.requireRow(this.scopeOf(caller), id);
+    if (!caller.isAdmin) throw policyForbids('volume_extension:volume_admin_actions:reset_status');
+    if (body.status === undefined && body.attach_status === undefined && body.migration_status === undefined) {
+      throw new BadRequest("Must specify 'status', 'attach_status' or 'migration_status' for update.");
+    }
+    if (body.status !== undefined) {
+      const status = body.status.toLowerCase();
+      if (!VOLUME_STATUSES.includes(status)) throw invalidInput(`Must specify a valid status: ${body.status}`);
+      await this.d.volumes.update(ALL_PROJECTS, id, { status });
+    }
+  }
+
+  // ---- VolumeApi (compute; trusted, scoped to one project) ----
+
+  async getVolume(projectId: string, volumeId: string): Promise<VolumeRecord> {
+    const scope = { projectId };
+    return this.record(scope, await this.requireRow(scope, volumeId));
+  }
+
+  createVolume(projectId: string, input: CreateVolumeInput): Promise<VolumeRecord> {
+    return this.create({ projectId, userId: input.userId ?? null, isAdmin: false }, input);
+  }
+
+  waitForVolume(projectId: string, volumeId: string, statuses: string[], timeoutMs = 120_000): Promise<VolumeRecord> {
+    return waitForStatus(`volume ${volumeId}`, () => this.getVolume(projectId, volumeId), statuses, timeoutMs);
+  }
+
+  deleteVolume(projectId: string, volumeId: string, opts: { cascade?: boolean } = {}): Promise<void> {
+    return this.delete({ projectId, userId: null, isAdmin: false }, volumeId, opts);
+  }
+
+  async attachVolume(projectId: string, volumeId: string, attach: { serverId: string; device: string }): Promise<VolumeRecord> {
+    const scope = { projectId };
+    await this.d.volumes.transaction(async (trx) => {
+      const volumes = this.d.volumes.on(trx);
+      const v = await volumes.get(scope, volumeId, { forUpdate: true });
+      if (!v) throw volumeNotFound(volumeId);
+      if (!(await volumes.update(scope, volumeId, { status: 'in-use' }, ['available']))) {
+        throw invalidVolume(`Volume status must be available to reserve, but the status is ${v.status}.`);
+      }
+      await volumes.insertAttachment({ id: randomUUID(), volume_id: volumeId, project_id: projectId, server_id: attach.serverId, device: attach.device, attached_at: new Date() });
+    });
+    this.log.info({ volume_id: volumeId, server_id: attach.serverId, device: attach.device }, 'volume attached');
+    return this.getVolume(projectId, volumeId);
+  }
+
+  async detachVolume(projectId: string, volumeId: string, serverId: string): Promise<VolumeRecord> {
+    const scope = { projectId };
+    await this.d.volumes.transaction(async (trx) => {
+      const volumes = this.d.volumes.on(trx);
+      if (!(await volumes.get(scope, volumeId, { forUpdate: true }))) throw volumeNotFound(volumeId);
+      if ((await volumes.deleteAttachment(scope, volumeId, serverId)) === 0) {
+        throw invalidVolume("Unable to detach volume. Volume status must be 'in-use' and attach_status must be 'attached' to detach.");
+      }
+      if ((await volumes.countAttachments(volumeId)) === 0) await volumes.update(scope, volumeId, { status: 'available' }, ['in-use']);
+    });
+    this.log.info({ volume_id: volumeId, server_id: serverId }, 'volume detached');
+    return this.getVolume(projectId, volumeId);
+  }
+
+  createSnapshot(projectId: string, input: CreateSnapshotInput): Promise<SnapshotRecord> {
+    return this.snapshots.create({ projectId, userId: input.userId ?? null, isAdmin: false }, input);
+  }
+
+  getSnapshot(projectId: string, snapshotId: string): Promise<SnapshotRecord> {
+    return this.snapshots.show({ projectId, userId: null, isAdmin: false }, snapshotId);
+  }
+
+  waitForSnapshot(projectId: string, snapshotId: string, statuses: string[], timeoutMs = 120_000): Promise<SnapshotRecord> {
+    return waitForStatus(`snapshot ${snapshotId}`, () => this.getSnapshot(projectId, snapshotId), statuses, timeoutMs);
+  }
+
+  async prepareMount(projectId: string, volumeId: string): Promise<{ dockerVolume: string }> {
+    const v = await this.requireRow({ projectId }, volumeId);
+    if (!MOUNTABLE.includes(v.status)) throw invalidVolume(`Volume ${volumeId} status must be available or in-use to be mounted, but current status is: ${v.status}.`);
+    try {
+      return await this.d.driver.prepareMount(volumeId);
+    } catch (err) {
+      if (err instanceof DataBusyError) throw new Conflict(err.message);
+      throw err;
+    }
+  }
+
+  // ---- snapshot archives (src/archive) ----
+
+  /** Records snapshots whose data an archive import already committed; workspace ones are shared. */
+  registerImportedSnapshots(owner: ImportedSnapshotOwner, items: ImportedSnapshotInput[]): Promise<SnapshotRecord[]> {
+    return registerImportedSnapshots(this.d, owner, items);
+  }
+
+  /** Undo of registerImportedSnapshots when the rest of an import fails (rows only). */
+  removeImportedSnapshots(ids: string[]): Promise<void> {
+    return removeImportedSnapshots(this.d, ids);
+  }
+
+  // ---- start-up ----
+
+  /**
+   * The data layer's own reconcile (Docker volumes vs manifests), then database vs data:
+   * a resting volume without data goes to error; data without a row is reported (kept).
+   */
+  async reconcile(): Promise<{ repaired: string[]; orphans: string[]; missingData: string[]; strayData: string[] }> {
+    const { repaired, orphans } = await this.d.driver.reconcile();
+    const missingData: string[] = [];
+    const strayData: string[] = [];
+    const ids = this.d.driver.listVolumeIds?.();
+    if (ids) {
+      const onDisk = new Set(ids);
+      const rows = await this.d.volumes.allIdsAndStatuses();
+      for (const r of rows) {
+        if (!onDisk.has(r.id) && !['creating', 'deleting', 'error', 'error_deleting'].includes(r.status)) {
+          missingData.push(r.id);
+          await this.d.volumes.update(ALL_PROJECTS, r.id, { status: 'error' });
+        }
+      }
+      const known = new Set(rows.map((r) => r.id));
+      strayData.push(...ids.filter((id) => !known.has(id)));
+    }
+    return { repaired, orphans, missingData, strayData };
+  }
+
+  // ---- helpers ----
+
+  async requireRow(scope: Scope, id: string): Promise<VolumeRow> {
+    const row = await this.d.volumes.get(scope, id);
+    if (!row) throw volumeNotFound(id);
+    return row;
+  }
+
+  private async record(scope: Scope, row: VolumeRow): Promise<VolumeRecord> {
+    return toVolumeRecord(row, await this.d.volumes.attachments(scope, [row.id]));
+  }
+}

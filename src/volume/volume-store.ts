@@ -1,0 +1,205 @@
+import type { Knex } from 'knex';
+
+/**
+ * Which projects a query may see: one, or all of them (an admin with all_tenants, or an
+ * admin reaching a resource by id, as Cinder's admin context does).
+ */
+export type Scope = { projectId: string } | { allProjects: true };
+export const ALL_PROJECTS: Scope = { allProjects: true };
+
+export type Tx = Knex.Transaction;
+
+export interface SortKey {
+  column: string;
+  dir: 'asc' | 'desc';
+}
+
+export interface PageRequest {
+  /** Already capped at Cinder's osapi_max_limit. */
+  limit: number;
+  marker?: string;
+  sort: SortKey[];
+}
+
+export interface VolumeRow {
+  id: string;
+  project_id: string;
+  user_id: string | null;
+  name: string | null;
+  description: string | null;
+  size: number;
+  status: string;
+  bootable: boolean;
+  volume_type: string;
+  availability_zone: string;
+  snapshot_id: string | null;
+  source_volid: string | null;
+  metadata: Record<string, string>;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface AttachmentRow {
+  id: string;
+  volume_id: string;
+  project_id: string;
+  server_id: string;
+  device: string;
+  attached_at: Date;
+}
+
+export interface VolumeFilter {
+  name?: string;
+  status?: string;
+  metadata?: Record<string, string>;
+  bootable?: boolean;
+  /** An admin's project_id filter, with all_tenants. */
+  projectId?: string;
+}
+
+/** API sort keys and the columns behind them (Cinder accepts model columns; these are ours). */
+export const VOLUME_SORT_COLUMNS: Record<string, string> = {
+  id: 'id', name: 'name', display_name: 'name', description: 'description', status: 'status', size: 'size',
+  bootable: 'bootable', availability_zone: 'availability_zone', volume_type: 'volume_type',
+  project_id: 'project_id', user_id: 'user_id', created_at: 'created_at', updated_at: 'updated_at',
+};
+
+export function scoped<T extends Knex.QueryBuilder>(q: T, scope: Scope, column = 'project_id'): T {
+  return 'projectId' in scope ? (q.where(column, scope.projectId) as T) : q;
+}
+
+export function parseJson<T>(value: unknown, fallback: T): T {
+  if (value == null) return fallback;
+  return (typeof value === 'string' ? JSON.parse(value) : value) as T;
+}
+
+/**
+ * Ordered, filtered rows after `marker` (Cinder's marker/limit paging). The marker row is
+ * fetched with the same scope, so another project's id is "not found" (`onMissingMarker`).
+ */
+export async function paginate<R extends { id: string }>(
+  base: () => Knex.QueryBuilder,
+  filtered: (q: Knex.QueryBuilder) => Knex.QueryBuilder,
+  page: PageRequest,
+  onMissingMarker: (marker: string) => Error,
+): Promise<R[]> {
+  const order = (q: Knex.QueryBuilder) => {
+    for (const s of page.sort) q.orderBy(s.column, s.dir, s.dir === 'asc' ? 'last' : 'first');
+    if (!page.sort.some((s) => s.column === 'id')) q.orderBy('id', page.sort[0]?.dir ?? 'desc');
+    return q;
+  };
+  if (!page.marker) {
+    return order(filtered(base())).limit(page.limit);
+  }
+  const marker = page.marker;
+  // The marker row joins the ordered set even when the filters exclude it, so the page starts after its place.
+  const rows: R[] = await order(base().where((q) => { filtered(q.whereRaw('true')).orWhere('id', marker); }));
+  const at = rows.findIndex((r) => r.id === marker);
+  if (at < 0) throw onMissingMarker(marker);
+  return rows.slice(at + 1, at + 1 + page.limit);
+}
+
+/** Knex queries for volumes and their attachments only; every read is scoped. */
+export class VolumeStore {
+  constructor(private readonly db: Knex | Tx) {}
+
+  /** Runs `fn` in a transaction; stores built with `on(trx)` share it. */
+  transaction<T>(fn: (trx: Tx) => Promise<T>): Promise<T> {
+    return (this.db as Knex).transaction(fn);
+  }
+
+  on(trx: Tx): VolumeStore {
+    return new VolumeStore(trx);
+  }
+
+  async get(scope: Scope, id: string, opts: { forUpdate?: boolean } = {}): Promise<VolumeRow | undefined> {
+    const q = scoped(this.db('volumes').where({ id }), scope);
+    if (opts.forUpdate) q.forUpdate();
+    return this.row(await q.first());
+  }
+
+  async list(scope: Scope, filter: VolumeFilter, page: PageRequest): Promise<VolumeRow[]> {
+    const rows = await paginate<VolumeRow>(
+      () => scoped(this.db('volumes').select('*'), scope),
+      (q) => {
+        if (filter.name !== undefined) q.where('name', filter.name);
+        if (filter.status !== undefined) q.where('status', filter.status);
+        if (filter.bootable !== undefined) q.where('bootable', filter.bootable);
+        if (filter.projectId !== undefined) q.where('project_id', filter.projectId);
+        if (filter.metadata && Object.keys(filter.metadata).length) q.whereRaw('metadata @> ?::jsonb', [JSON.stringify(filter.metadata)]);
+        return q;
+      },
+      page,
+      (marker) => new MarkerNotFound(marker),
+    );
+    return rows.map((r) => this.row(r)!);
+  }
+
+  async insert(row: VolumeRow): Promise<void> {
+    await this.db('volumes').insert({ ...row, metadata: JSON.stringify(row.metadata) });
+  }
+
+  /**
+   * Cinder's conditional_update: changes the row only while its status is one of
+   * `expectedStatuses` (any status when omitted). Undefined when nothing matched.
+   */
+  async update(scope: Scope, id: string, patch: Partial<VolumeRow>, expectedStatuses?: string[]): Promise<VolumeRow | undefined> {
+    const values: Record<string, unknown> = { ...patch, updated_at: new Date() };
+    if (patch.metadata) values.metadata = JSON.stringify(patch.metadata);
+    const q = scoped(this.db('volumes').where({ id }), scope);
+    if (expectedStatuses) q.whereIn('status', expectedStatuses);
+    const [row] = await q.update(values).returning('*');
+    return this.row(row);
+  }
+
+  async delete(id: string): Promise<void> {
+    await this.db('volumes').where({ id }).delete();
+  }
+
+  /** Volumes still being made from `snapshotId` (a snapshot delete waits for them). */
+  async countCreatingFrom(snapshotId: string): Promise<number> {
+    const [{ count }] = await this.db('volumes').where({ snapshot_id: snapshotId, status: 'creating' }).count<{ count: string }[]>('* as count');
+    return Number(count);
+  }
+
+  async usage(projectId: string): Promise<{ volumes: number; gigabytes: number }> {
+    const [r] = await this.db('volumes').where({ project_id: projectId })
+      .select(this.db.raw('count(*)::int as volumes'), this.db.raw('coalesce(sum(size), 0)::int as gigabytes'));
+    return { volumes: Number(r.volumes), gigabytes: Number(r.gigabytes) };
+  }
+
+  async attachments(scope: Scope, volumeIds: string[]): Promise<AttachmentRow[]> {
+    if (volumeIds.length === 0) return [];
+    return scoped(this.db('volume_attachments').whereIn('volume_id', volumeIds), scope).orderBy('attached_at');
+  }
+
+  async insertAttachment(row: AttachmentRow): Promise<void> {
+    await this.db('volume_attachments').insert(row);
+  }
+
+  async deleteAttachment(scope: Scope, volumeId: string, serverId: string): Promise<number> {
+    return scoped(this.db('volume_attachments').where({ volume_id: volumeId, server_id: serverId }), scope).delete();
+  }
+
+  async countAttachments(volumeId: string): Promise<number> {
+    const [{ count }] = await this.db('volume_attachments').where({ volume_id: volumeId }).count<{ count: string }[]>('* as count');
+    return Number(count);
+  }
+
+  /** Ids of every volume row, for the start-up check against the data layer. */
+  async allIdsAndStatuses(): Promise<Array<{ id: string; status: string; project_id: string }>> {
+    return this.db('volumes').select('id', 'status', 'project_id');
+  }
+
+  private row(r: any): VolumeRow | undefined {
+    if (!r) return undefined;
+    return { ...r, size: Number(r.size), metadata: parseJson(r.metadata, {}) };
+  }
+}
+
+/** The marker of a list is not a visible row (Cinder: the resource's own 404). */
+export class MarkerNotFound extends Error {
+  constructor(readonly marker: string) {
+    super(`marker ${marker} not found`);
+  }
+}

@@ -1,0 +1,146 @@
+/**
+ * Cinder's wire JSON (cinder/api/v3/views): VOL and SNAP fields, `bootable` as a string,
+ * `metadata` always present, microsecond dates without zone, self + bookmark links, and
+ * `<coll>_links` with rel=next only when a page came back full.
+ */
+import type { Microversion } from '../http/microversion';
+import { isoMicros } from '../shared/time-format';
+import type { SnapshotRecord, VolumeRecord } from './volume-api';
+import { AVAILABILITY_ZONE, VolumeTypeRecord } from './volume-type-registry';
+
+export interface ViewContext {
+  /** e.g. http://127.0.0.1:8700/volume */
+  serviceUrl: string;
+  /** The project in the request URL (Cinder builds links from it). */
+  projectId: string;
+  isAdmin: boolean;
+  microversion: Microversion | null;
+}
+
+/** Stand-ins for Cinder's backend identity (host@backend#pool, cinder-volume service id). */
+const BACKEND_HOST = 'snapstack@docker#docker';
+const SERVICE_UUID = '3c9e7a1e-5b0d-4c6e-9a4e-0d5b8f2d7c11';
+
+function atLeast(ctx: ViewContext, v: string): boolean {
+  return ctx.microversion ? ctx.microversion.atLeast(v) : false;
+}
+
+function links(ctx: ViewContext, collection: string, id: string) {
+  return [
+    { rel: 'self', href: `${ctx.serviceUrl}/v3/${ctx.projectId}/${collection}/${id}` },
+    { rel: 'bookmark', href: `${ctx.serviceUrl}/${ctx.projectId}/${collection}/${id}` },
+  ];
+}
+
+export function volumeSummary(v: VolumeRecord, ctx: ViewContext) {
+  return { id: v.id, name: v.name, links: links(ctx, 'volumes', v.id) };
+}
+
+export function volumeDetail(v: VolumeRecord, ctx: ViewContext): Record<string, unknown> {
+  const body: Record<string, unknown> = {
+    id: v.id,
+    name: v.name,
+    description: v.description,
+    status: v.status,
+    size: v.size,
+    availability_zone: AVAILABILITY_ZONE,
+    created_at: isoMicros(v.createdAt),
+    updated_at: isoMicros(v.updatedAt),
+    volume_type: v.volumeType,
+    snapshot_id: v.snapshotId,
+    source_volid: v.sourceVolid,
+    metadata: v.metadata ?? {},
+    links: links(ctx, 'volumes', v.id),
+    user_id: v.userId,
+    bootable: v.bootable ? 'true' : 'false',
+    encrypted: false,
+    multiattach: false,
+    replication_status: null,
+    consistencygroup_id: null,
+    attachments: v.attachments.map((a) => ({
+      id: v.id,
+      attachment_id: a.attachmentId,
+      volume_id: v.id,
+      server_id: a.serverId,
+      host_name: null,
+      device: a.device,
+      attached_at: isoMicros(a.attachedAt),
+    })),
+  };
+  if (ctx.isAdmin) {
+    body['os-vol-tenant-attr:tenant_id'] = v.projectId;
+    body['os-vol-host-attr:host'] = BACKEND_HOST;
+    body['os-vol-mig-status-attr:migstat'] = null;
+    body['os-vol-mig-status-attr:name_id'] = null;
+    body.migration_status = null;
+    body.provider_id = null;
+  }
+  if (atLeast(ctx, '3.13')) body.group_id = null;
+  if (atLeast(ctx, '3.48')) {
+    body.service_uuid = SERVICE_UUID;
+    body.shared_targets = false;
+  }
+  return body;
+}
+
+export function snapshotDetail(s: SnapshotRecord, ctx: ViewContext): Record<string, unknown> {
+  const body: Record<string, unknown> = {
+    id: s.id,
+    created_at: isoMicros(s.createdAt),
+    updated_at: isoMicros(s.updatedAt),
+    name: s.name,
+    description: s.description,
+    volume_id: s.volumeId,
+    status: s.status,
+    size: s.size,
+    metadata: s.metadata ?? {},
+    'os-extended-snapshot-attributes:progress': s.status === 'creating' ? '0%' : '100%',
+    'os-extended-snapshot-attributes:project_id': s.projectId,
+  };
+  if (atLeast(ctx, '3.14')) body.group_snapshot_id = null;
+  if (atLeast(ctx, '3.41')) body.user_id = s.userId;
+  return body;
+}
+
+/**
+ * `{<coll>: items, <coll>_links?: [{rel: next}]}`. The next link keeps the request's query
+ * with marker = the last id (Cinder's _get_next_link), only when `items` filled the page.
+ */
+export function collection<T extends { id: string }>(
+  name: string,
+  records: T[],
+  render: (r: T) => unknown,
+  page: { limit: number; path: string; query: Record<string, string | string[]>; ctx: ViewContext },
+): Record<string, unknown> {
+  const body: Record<string, unknown> = { [name]: records.map(render) };
+  if (records.length > 0 && records.length >= page.limit) {
+    const params = new URLSearchParams();
+    for (const [k, v] of Object.entries(page.query)) {
+      if (k === 'marker') continue;
+      for (const one of Array.isArray(v) ? v : [v]) params.append(k, one);
+    }
+    params.set('marker', records[records.length - 1].id);
+    body[`${name}_links`] = [{ rel: 'next', href: `${page.ctx.serviceUrl}/v3/${page.ctx.projectId}/${page.path}?${params.toString()}` }];
+  }
+  return body;
+}
+
+export function volumeTypeView(t: VolumeTypeRecord) {
+  return {
+    id: t.id,
+    name: t.name,
+    description: t.description,
+    is_public: t.isPublic,
+    extra_specs: t.extraSpecs,
+    'os-volume-type-access:is_public': t.isPublic,
+    qos_specs_id: null,
+  };
+}
+
+export function availabilityZonesView() {
+  return { availabilityZoneInfo: [{ zoneName: AVAILABILITY_ZONE, zoneState: { available: true } }] };
+}
+
+export function limitsView(absolute: Record<string, number>) {
+  return { limits: { rate: [], absolute } };
+}
