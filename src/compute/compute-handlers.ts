@@ -1,18 +1,38 @@
 /**
- * Nova v2.1 handlers (keys are the operationIds of openapi/compute.yaml).
+ * Nova v2.1 handlers (keys are the operationIds of openapi/compute.yaml), gathered from the
+ * per-resource handler files.
  *
- * LIMITATIONS: only what the spec lists; every other Nova operation answers 404 (unknown path).
+ * LIMITATIONS: only what the spec lists; an operation in the spec without a handler answers
+ * 501 notImplemented, any other path 404. No keypairs, security groups, server groups,
+ * quotas, hypervisors, migrations, instance actions, console or os-interface APIs.
  */
 import type { Handlers } from '../http/context';
+import type { Compute } from './compute-module';
 import { computeVersion } from './compute-versions';
+import { flavorHandlers } from './flavor-handlers';
+import { serverHandlers } from './server-handlers';
+import { serverMetadataHandlers } from './server-metadata-handlers';
+import { serverActionHandlers } from './server-action-handlers';
+import { attachmentHandlers } from './attachment-handlers';
+import { imageProxyHandlers } from './image-proxy-handlers';
 
-export function computeHandlers(): Handlers {
-  return {
+export function computeHandlers(compute?: Compute): Handlers {
+  const versions: Handlers = {
     async listComputeVersions(ctx) {
       return { status: 200, body: { versions: [computeVersion(ctx.serviceUrl)] } };
     },
     async showComputeV21(ctx) {
       return { status: 200, body: { version: computeVersion(ctx.serviceUrl) } };
     },
+  };
+  if (!compute) return versions;
+  return {
+    ...versions,
+    ...flavorHandlers(compute.flavors),
+    ...serverHandlers(compute.servers),
+    ...serverMetadataHandlers(compute.servers),
+    ...serverActionHandlers(compute),
+    ...attachmentHandlers(compute),
+    ...imageProxyHandlers(compute.images),
   };
 }

@@ -37,10 +37,330 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v2.1/flavors": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Non-admins see public flavors; admins filter with is_public (true/false/none; absent = public). */
+        get: operations["listFlavors"];
+        put?: never;
+        /** @description Admin only. */
+        post: operations["createFlavor"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2.1/flavors/{flavor_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                flavor_id: string;
+            };
+            cookie?: never;
+        };
+        get: operations["showFlavor"];
+        put?: never;
+        post?: never;
+        delete: operations["deleteFlavor"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2.1/flavors/{flavor_id}/os-extra_specs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                flavor_id: string;
+            };
+            cookie?: never;
+        };
+        get: operations["listFlavorExtraSpecs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2.1/flavors/{flavor_id}/os-extra_specs/{key}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                flavor_id: string;
+                key: string;
+            };
+            cookie?: never;
+        };
+        get: operations["showFlavorExtraSpec"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2.1/flavors/detail": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["listFlavorsDetail"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2.1/images": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Nova's image proxy; 404 from microversion 2.36 as in Nova. */
+        get: operations["listImagesProxy"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2.1/images/{image_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                image_id: string;
+            };
+            cookie?: never;
+        };
+        get: operations["showImageProxy"];
+        put?: never;
+        post?: never;
+        delete: operations["deleteImageProxy"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2.1/images/detail": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["listImagesDetailProxy"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2.1/servers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["listServers"];
+        put?: never;
+        /**
+         * @description 202 with {server: {id, links, OS-DCF:diskConfig, security_groups, adminPass}} and a Location
+         *     header; the build runs as a durable job (BUILD -> ACTIVE, or ERROR with a fault).
+         *     networks is required from 2.37 ("none", "auto" or a list).
+         */
+        post: operations["createServer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2.1/servers/{server_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                server_id: string;
+            };
+            cookie?: never;
+        };
+        get: operations["showServer"];
+        put: operations["updateServer"];
+        post?: never;
+        delete: operations["deleteServer"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2.1/servers/{server_id}/action": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                server_id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * @description One action per body: {"os-stop": null}, {"os-start": null}, {"reboot": {"type": "SOFT"|"HARD"}},
+         *     {"createImage": {"name", "metadata"}}. createImage answers {"image_id"} from 2.45, else an
+         *     empty 202 with Location <public URL>/image/v2/images/<id>. Wrong state: 409 conflictingRequest.
+         */
+        post: operations["serverAction"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2.1/servers/{server_id}/metadata": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                server_id: string;
+            };
+            cookie?: never;
+        };
+        get: operations["listServerMetadata"];
+        put: operations["replaceServerMetadata"];
+        post: operations["updateServerMetadata"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2.1/servers/{server_id}/metadata/{key}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key: string;
+                server_id: string;
+            };
+            cookie?: never;
+        };
+        get: operations["showServerMetadataItem"];
+        put: operations["setServerMetadataItem"];
+        post?: never;
+        delete: operations["deleteServerMetadataItem"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2.1/servers/{server_id}/os-volume_attachments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                server_id: string;
+            };
+            cookie?: never;
+        };
+        get: operations["listVolumeAttachments"];
+        put?: never;
+        /** @description The volume becomes in-use; on an ACTIVE server the container is re-created to mount it at /mnt/<device>. */
+        post: operations["attachVolume"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2.1/servers/{server_id}/os-volume_attachments/{volume_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                server_id: string;
+                volume_id: string;
+            };
+            cookie?: never;
+        };
+        get: operations["showVolumeAttachment"];
+        /** @description Volume swap; not implemented (501). */
+        put: operations["updateVolumeAttachment"];
+        post?: never;
+        delete: operations["detachVolume"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2.1/servers/detail": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["listServersDetail"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        BlockDeviceMappingV2: {
+            /** @description Integer or a numeric string (OSC sends "0") */
+            boot_index?: number | string | null;
+            connection_info?: unknown;
+            delete_on_termination?: boolean | string;
+            /** @enum {string} */
+            destination_type?: "local" | "volume";
+            device_name?: string | null;
+            device_type?: string | null;
+            disk_bus?: string | null;
+            encrypted?: boolean;
+            encryption_format?: string;
+            encryption_options?: Record<string, never>;
+            encryption_secret_uuid?: string;
+            guest_format?: string | null;
+            image_id?: string;
+            no_device?: unknown;
+            snapshot_id?: string;
+            /** @enum {string} */
+            source_type?: "volume" | "image" | "snapshot" | "blank";
+            tag?: string;
+            uuid?: string | null;
+            volume_id?: string;
+            volume_size?: number | string | null;
+            volume_type?: string | null;
+        };
         /** @description Single-key object such as {"itemNotFound": {"code": 404, "message": "..."}} */
         Fault: {
             [key: string]: {
@@ -48,10 +368,33 @@ export interface components {
                 message?: string;
             };
         };
+        FlavorEnvelope: {
+            flavor?: {
+                /** @description From 2.55 */
+                description?: string | null;
+                disk?: number;
+                /** @description From 2.61 */
+                extra_specs?: Record<string, never>;
+                id?: string;
+                links?: components["schemas"]["Link"][];
+                name?: string;
+                "os-flavor-access:is_public"?: boolean;
+                "OS-FLV-DISABLED:disabled"?: boolean;
+                "OS-FLV-EXT-DATA:ephemeral"?: number;
+                ram?: number;
+                rxtx_factor?: number;
+                /** @description "" when 0 before 2.75, an integer from 2.75 */
+                swap?: unknown;
+                vcpus?: number;
+            };
+        };
         Link: {
             href?: string;
             rel?: string;
             type?: string;
+        };
+        Metadata: {
+            [key: string]: string;
         };
         Version: {
             id: string;
@@ -111,6 +454,826 @@ export interface operations {
                     "application/json": {
                         version?: components["schemas"]["Version"];
                     };
+                };
+            };
+        };
+    };
+    listFlavors: {
+        parameters: {
+            query?: {
+                is_public?: string;
+                limit?: string;
+                marker?: string;
+                minDisk?: string;
+                minRam?: string;
+                sort_dir?: string;
+                sort_key?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description {flavors: [{id, name, links[, description 2.55]}], flavors_links?} */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+        };
+    };
+    createFlavor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    flavor: {
+                        description?: string | null;
+                        disk: number | string;
+                        id?: string | null;
+                        name: string;
+                        "os-flavor-access:is_public"?: boolean;
+                        "OS-FLV-EXT-DATA:ephemeral"?: number | string;
+                        ram: number | string;
+                        rxtx_factor?: number | string;
+                        swap?: number | string;
+                        vcpus: number | string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description {flavor: FLAVOR} */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FlavorEnvelope"];
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Name or id already used */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    showFlavor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                flavor_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description {flavor: FLAVOR} */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FlavorEnvelope"];
+                };
+            };
+            /** @description Flavor <id> could not be found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    deleteFlavor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                flavor_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted (admin only) */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    listFlavorExtraSpecs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                flavor_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description {extra_specs: {}} */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+        };
+    };
+    showFlavorExtraSpec: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                flavor_id: string;
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description {<key>: <value>} */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+        };
+    };
+    listFlavorsDetail: {
+        parameters: {
+            query?: {
+                is_public?: string;
+                limit?: string;
+                marker?: string;
+                minDisk?: string;
+                minRam?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description {flavors: [FLAVOR], flavors_links?} */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+        };
+    };
+    listImagesProxy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description {images: [{id, name, links}]} */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+        };
+    };
+    showImageProxy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                image_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description {image: IMAGE} */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+        };
+    };
+    deleteImageProxy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                image_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    listImagesDetailProxy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description {images: [IMAGE]} with status SAVING/ACTIVE, minDisk, minRam, metadata, progress */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+        };
+    };
+    listServers: {
+        parameters: {
+            query?: {
+                /** @description Admin only; ignored otherwise */
+                all_tenants?: string;
+                "changes-since"?: string;
+                flavor?: string;
+                image?: string;
+                ip?: string;
+                limit?: string;
+                marker?: string;
+                /** @description Regular expression */
+                name?: string;
+                project_id?: string;
+                status?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description {servers: [{id, name, links}], servers_links?} */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+        };
+    };
+    createServer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    "OS-SCH-HNT:scheduler_hints"?: Record<string, never>;
+                    "os:scheduler_hints"?: Record<string, never>;
+                    server: {
+                        accessIPv4?: string;
+                        accessIPv6?: string;
+                        adminPass?: string;
+                        availability_zone?: string;
+                        block_device_mapping_v2?: components["schemas"]["BlockDeviceMappingV2"][];
+                        config_drive?: boolean | string;
+                        description?: string | null;
+                        flavorRef: string | number;
+                        host?: string;
+                        hostname?: string;
+                        hypervisor_hostname?: string;
+                        imageRef?: string;
+                        key_name?: string;
+                        max_count?: number | string;
+                        metadata?: components["schemas"]["Metadata"];
+                        min_count?: number | string;
+                        name: string;
+                        networks?: string | {
+                            fixed_ip?: string;
+                            port?: string | null;
+                            tag?: string;
+                            uuid?: string;
+                        }[];
+                        /** @enum {string} */
+                        "OS-DCF:diskConfig"?: "AUTO" | "MANUAL";
+                        personality?: unknown[];
+                        return_reservation_id?: boolean | string;
+                        security_groups?: {
+                            name?: string;
+                        }[];
+                        tags?: string[];
+                        trusted_image_certificates?: unknown[] | null;
+                        user_data?: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            /** @description Nova's texts: Missing imageRef attribute, Can not find requested image, Flavor <id> could not be found., Image <id> is not active., Flavor's disk/memory is too small... */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Only volume-backed servers are allowed for flavors with zero disk. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    showServer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                server_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description {server: SERVER}, shaped by microversion */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            /** @description Instance <id> could not be found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    updateServer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                server_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    server: {
+                        accessIPv4?: string;
+                        accessIPv6?: string;
+                        description?: string | null;
+                        hostname?: string;
+                        name?: string;
+                        "OS-DCF:diskConfig"?: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description {server: SERVER} */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+        };
+    };
+    deleteServer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                server_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted in any state; the container and delete_on_termination volumes go */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    serverAction: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                server_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Cannot '<action>' instance <id> while it is in vm_state <state> */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A Nova action Snapstack does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    listServerMetadata: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                server_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description {metadata: {}} */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+        };
+    };
+    replaceServerMetadata: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                server_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    metadata: components["schemas"]["Metadata"];
+                };
+            };
+        };
+        responses: {
+            /** @description {metadata: {}} */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+        };
+    };
+    updateServerMetadata: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                server_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    metadata: components["schemas"]["Metadata"];
+                };
+            };
+        };
+        responses: {
+            /** @description {metadata: {}} */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+        };
+    };
+    showServerMetadataItem: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key: string;
+                server_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description {meta: {key: value}} */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+        };
+    };
+    setServerMetadataItem: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key: string;
+                server_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    meta: components["schemas"]["Metadata"];
+                };
+            };
+        };
+        responses: {
+            /** @description {meta: {key: value}} */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+        };
+    };
+    deleteServerMetadataItem: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key: string;
+                server_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    listVolumeAttachments: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                server_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description {volumeAttachments: [...]} */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+        };
+    };
+    attachVolume: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                server_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    volumeAttachment: {
+                        delete_on_termination?: boolean;
+                        device?: string | null;
+                        tag?: string;
+                        volumeId: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description {volumeAttachment: {...}} */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+        };
+    };
+    showVolumeAttachment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                server_id: string;
+                volume_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description {volumeAttachment: {...}} */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+        };
+    };
+    updateVolumeAttachment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                server_id: string;
+                volume_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description Not implemented */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    detachVolume: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                server_id: string;
+                volume_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Detached; the volume becomes available */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    listServersDetail: {
+        parameters: {
+            query?: {
+                /** @description Admin only; ignored otherwise */
+                all_tenants?: string;
+                "changes-since"?: string;
+                flavor?: string;
+                image?: string;
+                ip?: string;
+                limit?: string;
+                marker?: string;
+                /** @description Regular expression */
+                name?: string;
+                project_id?: string;
+                status?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description {servers: [SERVER], servers_links?} */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
                 };
             };
         };

@@ -1,0 +1,78 @@
+import type Docker from 'dockerode';
+import type { Knex } from 'knex';
+import type { Config } from '../config';
+import type { Handlers } from '../http/context';
+import type { ImageApi } from '../image/image-api';
+import type { JobRunner } from '../jobs/job-runner';
+import type { Logger } from '../logger';
+import type { VolumeApi } from '../volume/volume-api';
+import { computeHandlers } from './compute-handlers';
+import { FlavorService } from './flavor-service';
+import { FlavorStore } from './flavor-store';
+import { DockerServerRuntime } from './runtime/docker-server-runtime';
+import type { ServerRuntime } from './runtime/server-runtime';
+import { UnavailableRuntime } from './runtime/unavailable-runtime';
+import { ServerActions } from './server-actions';
+import { ServerAttachments } from './server-attachments';
+import { ServerContainers } from './server-containers';
+import { ServerLifecycle } from './server-lifecycle';
+import { ServerLocks } from './server-locks';
+import { ServerService } from './server-service';
+import { ServerSnapshots } from './server-snapshot';
+import { ServerStore } from './server-store';
+
+export interface ComputeDeps {
+  db: Knex;
+  jobs: JobRunner;
+  images: ImageApi;
+  volumes: VolumeApi;
+  /** null: no engine; servers then fail to build with a clear fault. */
+  docker: Docker | null;
+  instanceId: string;
+  config: Pick<Config, 'defaultServerImage' | 'minDiskRule' | 'snapshotConsistency'>;
+  logger: Logger;
+  /** Overrides the Docker runtime (tests). */
+  runtime?: ServerRuntime;
+}
+
+export interface Compute {
+  flavors: FlavorService;
+  servers: ServerService;
+  actions: ServerActions;
+  snapshots: ServerSnapshots;
+  attachments: ServerAttachments;
+  images: ImageApi;
+  runtime: ServerRuntime;
+  handlers(): Handlers;
+  /** First start: the default flavors. */
+  seed(): Promise<void>;
+  /** At every start: ACTIVE servers get their container back, SHUTOFF ones lose leftovers. */
+  reconcile(): Promise<{ relaunched: string[]; retired: string[] }>;
+}
+
+/** Wires compute: stores, the server runtime, services, and the durable jobs (registered here). */
+export function createCompute(deps: ComputeDeps): Compute {
+  const log = deps.logger.child({ component: 'compute' });
+  const runtime = deps.runtime ?? (deps.docker ? new DockerServerRuntime(deps.docker, deps.instanceId) : new UnavailableRuntime());
+  const store = new ServerStore(deps.db);
+  const locks = new ServerLocks();
+  const flavors = new FlavorService(new FlavorStore(deps.db));
+  const containers = new ServerContainers(runtime, deps.volumes, store, log);
+  const lifecycle = new ServerLifecycle(store, containers, deps.volumes, locks, log);
+  const actions = new ServerActions(store, containers, runtime, locks, deps.jobs, log);
+  const snapshots = new ServerSnapshots({
+    store, runtime, volumes: deps.volumes, images: deps.images, locks, jobs: deps.jobs, consistency: deps.config.snapshotConsistency, log,
+  });
+  const attachments = new ServerAttachments(store, containers, deps.volumes, locks, log);
+  const servers = new ServerService(store, deps.jobs, locks, {
+    flavors, images: deps.images, volumes: deps.volumes, defaultServerImage: deps.config.defaultServerImage, minDiskRule: deps.config.minDiskRule,
+  }, log);
+  for (const job of [lifecycle.buildJob(), lifecycle.deleteJob(), actions.job(), snapshots.job()]) deps.jobs.register(job);
+  const compute: Compute = {
+    flavors, servers, actions, snapshots, attachments, images: deps.images, runtime,
+    handlers: () => computeHandlers(compute),
+    seed: () => flavors.seed(),
+    reconcile: () => lifecycle.reconcile(),
+  };
+  return compute;
+}

@@ -1,0 +1,68 @@
+import type { Knex } from 'knex';
+
+export interface FlavorRow {
+  id: string;
+  name: string;
+  ram: number;
+  vcpus: number;
+  disk: number;
+  ephemeral: number;
+  swap: number;
+  rxtx_factor: number;
+  is_public: boolean;
+  disabled: boolean;
+  description: string | null;
+  extra_specs: Record<string, string>;
+  created_at: Date;
+}
+
+function decode(row: any): FlavorRow {
+  return { ...row, rxtx_factor: Number(row.rxtx_factor), extra_specs: typeof row.extra_specs === 'string' ? JSON.parse(row.extra_specs) : row.extra_specs ?? {} };
+}
+
+/** Knex queries for the flavors table only. */
+export class FlavorStore {
+  constructor(private readonly db: Knex) {}
+
+  async list(filter: { isPublic?: boolean | null; includeDisabled?: boolean; minDisk?: number; minRam?: number }): Promise<FlavorRow[]> {
+    const q = this.db('flavors').select('*');
+    if (filter.isPublic !== undefined && filter.isPublic !== null) q.where({ is_public: filter.isPublic });
+    if (!filter.includeDisabled) q.where({ disabled: false });
+    if (filter.minDisk !== undefined) q.where('disk', '>=', filter.minDisk);
+    if (filter.minRam !== undefined) q.where('ram', '>=', filter.minRam);
+    return (await q).map(decode);
+  }
+
+  async get(id: string): Promise<FlavorRow | undefined> {
+    const row = await this.db('flavors').where({ id }).first();
+    return row ? decode(row) : undefined;
+  }
+
+  async findByName(name: string): Promise<FlavorRow | undefined> {
+    const row = await this.db('flavors').where({ name }).first();
+    return row ? decode(row) : undefined;
+  }
+
+  async insert(row: Omit<FlavorRow, 'created_at'>): Promise<FlavorRow> {
+    const [r] = await this.db('flavors').insert({ ...row, extra_specs: JSON.stringify(row.extra_specs ?? {}) }).returning('*');
+    return decode(r);
+  }
+
+  /** Seeds once per installation: a default flavor an admin deleted stays deleted. */
+  async seedOnce(rows: Omit<FlavorRow, 'created_at'>[]): Promise<boolean> {
+    return this.db.transaction(async (t) => {
+      const done = await t('settings').where({ key: 'flavor.seeded' }).first();
+      if (done) return false;
+      for (const row of rows) {
+        await t('flavors').insert({ ...row, extra_specs: JSON.stringify(row.extra_specs ?? {}) }).onConflict('id').ignore();
+      }
+      await t('settings').insert({ key: 'flavor.seeded', value: new Date().toISOString() }).onConflict('key').ignore();
+      return true;
+    });
+  }
+
+  /** Counted through `returning` (PGlite's knex client does not report delete counts). */
+  async delete(id: string): Promise<number> {
+    return (await this.db('flavors').where({ id }).delete().returning('id')).length;
+  }
+}

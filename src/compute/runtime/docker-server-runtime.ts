@@ -1,0 +1,194 @@
+import os from 'os';
+import type Docker from 'dockerode';
+import { isDockerStatus, LABELS, managedLabels } from '../../runtime/docker-engine';
+import type { ContainerSpec, ContainerState, ServerRuntime } from './server-runtime';
+
+/**
+ * PID 1 of a server container: stays up doing nothing and exits at once on SIGTERM (a bare
+ * `tail -f /dev/null` as PID 1 ignores SIGTERM and would make every stop wait 10 s).
+ */
+export const KEEPALIVE_COMMAND = ['/bin/sh', '-c', "trap 'exit 0' TERM INT; while :; do sleep 3600 & wait $!; done"];
+
+/** Docker refuses more CPUs or memory than the machine has: limits are capped to it. */
+function caps() {
+  return { cpus: os.cpus().length || 1, memoryBytes: os.totalmem() };
+}
+
+const MAX_LAYERS = 100;
+
+function hostnameOf(name: string): string {
+  const h = name.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 63);
+  return h || 'server';
+}
+
+/** Servers as Docker containers, labelled so they can be found and purged per Snapstack instance. */
+export class DockerServerRuntime implements ServerRuntime {
+  constructor(private readonly docker: Docker, private readonly instanceId: string) {}
+
+  containerName(serverId: string): string {
+    return `snapstack-${this.instanceId}-${serverId}`;
+  }
+
+  async createAndStart(spec: ContainerSpec): Promise<ContainerState> {
+    const name = this.containerName(spec.serverId);
+    await this.remove(name);
+    const { cpus, memoryBytes } = caps();
+    const memory = Math.min(spec.memoryMiB * 1024 * 1024, memoryBytes);
+    const container = await this.docker.createContainer({
+      name,
+      Image: spec.image,
+      Entrypoint: [],
+      Cmd: KEEPALIVE_COMMAND,
+      Hostname: hostnameOf(spec.hostname),
+      Labels: managedLabels(this.instanceId, { [LABELS.project]: spec.projectId, [LABELS.server]: spec.serverId }),
+      HostConfig: {
+        Memory: memory,
+        MemorySwap: memory,
+        NanoCpus: Math.round(Math.min(spec.vcpus, cpus) * 1e9),
+        NetworkMode: spec.network === 'none' ? 'none' : 'bridge',
+        Mounts: spec.mounts.map((m) => ({ Type: 'volume' as const, Source: m.dockerVolume, Target: m.target })),
+      },
+    });
+    try {
+      await container.start();
+    } catch (err) {
+      await container.remove({ force: true }).catch(() => undefined);
+      throw err;
+    }
+    const state = await this.inspect(container.id);
+    if (!state) throw new Error(`container ${container.id} vanished after start`);
+    return state;
+  }
+
+  async inspect(containerId: string): Promise<ContainerState | null> {
+    try {
+      const info = await this.docker.getContainer(containerId).inspect();
+      const bridge = info.NetworkSettings?.Networks?.bridge;
+      return {
+        id: info.Id,
+        state: info.State?.Status ?? 'unknown',
+        ipAddress: bridge?.IPAddress || null,
+        macAddress: bridge?.MacAddress || null,
+      };
+    } catch (err) {
+      if (isDockerStatus(err, 404)) return null;
+      throw err;
+    }
+  }
+
+  async stop(containerId: string): Promise<void> {
+    const c = this.docker.getContainer(containerId);
+    const state = await this.inspect(containerId);
+    if (!state) return;
+    if (state.state === 'paused') await c.unpause();
+    if (state.state === 'running' || state.state === 'paused' || state.state === 'restarting') {
+      await c.stop({ t: 10 }).catch((err) => {
+        if (!isDockerStatus(err, 304)) throw err;
+      });
+    }
+  }
+
+  async restart(containerId: string): Promise<void> {
+    await this.docker.getContainer(containerId).restart({ t: 10 });
+  }
+
+  async remove(containerId: string): Promise<void> {
+    try {
+      await this.docker.getContainer(containerId).remove({ force: true, v: false });
+    } catch (err) {
+      if (isDockerStatus(err, 404)) return;
+      // 409: removal already in progress
+      if (isDockerStatus(err, 409)) return;
+      throw err;
+    }
+  }
+
+  async removeForServer(serverId: string): Promise<void> {
+    await this.remove(this.containerName(serverId));
+  }
+
+  async pause(containerId: string): Promise<boolean> {
+    const state = await this.inspect(containerId);
+    if (state?.state !== 'running') return false;
+    await this.docker.getContainer(containerId).pause();
+    return true;
+  }
+
+  async unpause(containerId: string): Promise<void> {
+    await this.docker.getContainer(containerId).unpause().catch((err) => {
+      if (!isDockerStatus(err, 404) && !isDockerStatus(err, 409) && !isDockerStatus(err, 500)) throw err;
+    });
+  }
+
+  async commit(containerId: string, ref: string, labels: Record<string, string>, opts: { pause?: boolean } = {}): Promise<{ size: number }> {
+    const [repo, tag = 'latest'] = splitRef(ref);
+    const changes = Object.entries(labels).map(([k, v]) => `LABEL ${k}=${JSON.stringify(v)}`);
+    await this.docker.getContainer(containerId).commit({ repo, tag, pause: opts.pause ?? true, ...(changes.length ? { changes } : {}) });
+    await this.squashIfDeep(ref);
+    return { size: await this.imageSize(ref) };
+  }
+
+  /**
+   * overlay2 stacks at most about 125 layers, and a root disk committed at every stop grows by
+   * one each time: past `maxLayers` the image is squashed into one layer (export + import,
+   * keeping its environment, command, working directory and labels).
+   */
+  async squashIfDeep(ref: string, maxLayers = MAX_LAYERS): Promise<boolean> {
+    const info = await this.docker.getImage(ref).inspect();
+    if ((info.RootFS?.Layers?.length ?? 0) <= maxLayers) return false;
+    const cfg = info.Config ?? ({} as Docker.ImageInspectInfo['Config']);
+    const changes = [
+      ...(cfg.Env ?? []).map((e) => `ENV ${e.slice(0, e.indexOf('='))}=${JSON.stringify(e.slice(e.indexOf('=') + 1))}`),
+      ...(cfg.Cmd?.length ? [`CMD ${JSON.stringify(cfg.Cmd)}`] : []),
+      ...(cfg.WorkingDir ? [`WORKDIR ${cfg.WorkingDir}`] : []),
+      ...Object.entries(cfg.Labels ?? {}).map(([k, v]) => `LABEL ${k}=${JSON.stringify(v)}`),
+    ];
+    const tmp = await this.docker.createContainer({ Image: ref, Entrypoint: [], Cmd: ['/bin/true'], Labels: cfg.Labels ?? {} });
+    try {
+      const [repo, tag = 'latest'] = splitRef(ref);
+      const out = await this.docker.importImage(await tmp.export(), { repo, tag, changes });
+      await new Promise<void>((resolve, reject) => this.docker.modem.followProgress(out, (err: Error | null) => (err ? reject(err) : resolve())));
+      await this.docker.getImage(info.Id).remove().catch(() => undefined);
+    } finally {
+      await tmp.remove({ force: true }).catch(() => undefined);
+    }
+    return true;
+  }
+
+  async tag(sourceRef: string, targetRef: string): Promise<{ size: number }> {
+    const [repo, tag = 'latest'] = splitRef(targetRef);
+    await this.docker.getImage(sourceRef).tag({ repo, tag });
+    return { size: await this.imageSize(targetRef) };
+  }
+
+  async imageExists(ref: string): Promise<boolean> {
+    try {
+      await this.docker.getImage(ref).inspect();
+      return true;
+    } catch (err) {
+      if (isDockerStatus(err, 404)) return false;
+      throw err;
+    }
+  }
+
+  async removeImage(ref: string): Promise<void> {
+    try {
+      await this.docker.getImage(ref).remove();
+    } catch (err) {
+      if (isDockerStatus(err, 404) || isDockerStatus(err, 409)) return;
+      throw err;
+    }
+  }
+
+  private async imageSize(ref: string): Promise<number> {
+    const info = await this.docker.getImage(ref).inspect();
+    return Number(info.Size);
+  }
+}
+
+/** 'repo/name:tag' -> ['repo/name', 'tag'] (a registry port's colon is not a tag). */
+function splitRef(ref: string): [string, string | undefined] {
+  const slash = ref.lastIndexOf('/');
+  const colon = ref.lastIndexOf(':');
+  return colon > slash ? [ref.slice(0, colon), ref.slice(colon + 1)] : [ref, undefined];
+}

@@ -1,0 +1,62 @@
+/**
+ * What compute needs from whatever runs a server. The Docker implementation is
+ * docker-server-runtime.ts; tests may substitute a fake.
+ *
+ * Mount convention: each volume attached as /dev/vdX is mounted at /mnt/vdX in the container
+ * (the root volume of a volume-backed server, /dev/vda, at /mnt/vda).
+ */
+export interface ServerMount {
+  /** Docker volume name from VolumeApi.prepareMount */
+  dockerVolume: string;
+  /** e.g. /mnt/vdb */
+  target: string;
+}
+
+export interface ContainerSpec {
+  serverId: string;
+  projectId: string;
+  /** Docker image to run */
+  image: string;
+  hostname: string;
+  memoryMiB: number;
+  vcpus: number;
+  network: 'none' | 'bridge';
+  mounts: ServerMount[];
+}
+
+export interface ContainerState {
+  id: string;
+  /** Docker's state: running, paused, exited, created... */
+  state: string;
+  ipAddress: string | null;
+  macAddress: string | null;
+}
+
+export interface ServerRuntime {
+  /** Creates and starts the server's container (an older one with the same name is removed first). */
+  createAndStart(spec: ContainerSpec): Promise<ContainerState>;
+  /** null when the container is gone. */
+  inspect(containerId: string): Promise<ContainerState | null>;
+  stop(containerId: string): Promise<void>;
+  restart(containerId: string): Promise<void>;
+  /** Idempotent. */
+  remove(containerId: string): Promise<void>;
+  /** Removes the server's container found by name (one a crash left unrecorded). Idempotent. */
+  removeForServer(serverId: string): Promise<void>;
+  /** true when this call paused it (false when it was not running). */
+  pause(containerId: string): Promise<boolean>;
+  unpause(containerId: string): Promise<void>;
+  /** Commits the container's filesystem to `ref` (labelled as Snapstack's); returns the image size. */
+  commit(containerId: string, ref: string, labels: Record<string, string>, opts?: { pause?: boolean }): Promise<{ size: number }>;
+  /** Gives an existing image another name; returns its size. */
+  tag(sourceRef: string, targetRef: string): Promise<{ size: number }>;
+  imageExists(ref: string): Promise<boolean>;
+  /** Idempotent; an image still in use is left in place. */
+  removeImage(ref: string): Promise<void>;
+}
+
+/** Where a device's volume is mounted inside the container: /dev/vdb -> /mnt/vdb. */
+export function mountPointOf(device: string): string {
+  const base = device.split('/').filter(Boolean).pop() ?? device;
+  return `/mnt/${base}`;
+}

@@ -1,0 +1,72 @@
+/**
+ * Nova server action handler (POST /servers/{id}/action): os-stop, os-start, reboot, createImage.
+ *
+ * LIMITATIONS:
+ * - other Nova actions (pause, suspend, resize, rebuild, shelve, lock, rescue, createBackup,
+ *   os-getConsoleOutput...) answer 501 notImplemented; unknown ones 400 like Nova;
+ * - createImage: no quiesce (the container is paused instead, see snapshotConsistency), no
+ *   snapshot quota pre-check, an admin's snapshot of another project's server belongs to that
+ *   project (Nova shares it back to the admin).
+ */
+import type { Handlers } from '../http/context';
+import { requireAuth } from '../http/context';
+import { BadRequest, NotImplemented } from '../http/faults';
+import type { Compute } from './compute-module';
+
+const UNSUPPORTED_ACTIONS = new Set([
+  'pause', 'unpause', 'suspend', 'resume', 'lock', 'unlock', 'resize', 'confirmResize', 'revertResize', 'rebuild',
+  'shelve', 'shelveOffload', 'unshelve', 'migrate', 'os-migrateLive', 'rescue', 'unrescue', 'changePassword',
+  'createBackup', 'os-resetState', 'forceDelete', 'restore', 'addFloatingIp', 'removeFloatingIp', 'addSecurityGroup',
+  'removeSecurityGroup', 'os-getConsoleOutput', 'os-getVNCConsole', 'os-getSPICEConsole', 'os-getSerialConsole',
+  'trigger_crash_dump', 'evacuate', 'injectNetworkInfo', 'resetNetwork', 'addFixedIp', 'removeFixedIp', 'os-resetState',
+]);
+const REBOOT_TYPES = ['HARD', 'Soft', 'SOFT', 'soft', 'Hard', 'hard'];
+
+function createImageArgs(body: unknown): { name: string; metadata: Record<string, string> } {
+  const b = body as { name?: unknown; metadata?: unknown } | null;
+  if (!b || typeof b !== 'object') throw new BadRequest("Invalid input for field/attribute createImage. Value: None. None is not of type 'object'");
+  if (typeof b.name !== 'string') throw new BadRequest("Invalid input for field/attribute createImage. 'name' is a required property");
+  if (b.name.trim().length === 0 || b.name.length > 255) throw new BadRequest(`Invalid input for field/attribute name. Value: ${b.name}. '${b.name}' does not match the name pattern`);
+  const metadata = b.metadata ?? {};
+  if (typeof metadata !== 'object' || Array.isArray(metadata) || Object.values(metadata as object).some((v) => typeof v !== 'string')) {
+    throw new BadRequest('Invalid input for field/attribute metadata. Value must be an object of strings.');
+  }
+  return { name: b.name, metadata: metadata as Record<string, string> };
+}
+
+export function serverActionHandlers(compute: Compute): Handlers {
+  return {
+    async serverAction(ctx) {
+      const auth = requireAuth(ctx);
+      const body = ctx.body ?? {};
+      const action = Object.keys(body)[0];
+      if (!action) throw new BadRequest('Malformed request body');
+      const server = await compute.servers.get(auth, ctx.params.server_id);
+      switch (action) {
+        case 'os-stop':
+          await compute.actions.request(server.id, 'stop');
+          return { status: 202 };
+        case 'os-start':
+          await compute.actions.request(server.id, 'start');
+          return { status: 202 };
+        case 'reboot': {
+          const type = body.reboot?.type;
+          if (typeof type !== 'string' || !REBOOT_TYPES.includes(type)) {
+            throw new BadRequest(`Invalid input for field/attribute type. Value: ${String(type)}. '${String(type)}' is not one of ${JSON.stringify(REBOOT_TYPES)}`);
+          }
+          await compute.actions.request(server.id, type.toUpperCase() === 'HARD' ? 'reboot_hard' : 'reboot_soft');
+          return { status: 202 };
+        }
+        case 'createImage': {
+          const { name, metadata } = createImageArgs(body.createImage);
+          const imageId = await compute.snapshots.createImage(server.id, name, metadata);
+          if (ctx.microversion?.atLeast('2.45')) return { status: 202, body: { image_id: imageId } };
+          return { status: 202, headers: { Location: `${ctx.publicUrl}/image/v2/images/${imageId}` } };
+        }
+        default:
+          if (UNSUPPORTED_ACTIONS.has(action)) throw new NotImplemented(`Action ${action} is not implemented by Snapstack.`);
+          throw new BadRequest(`There is no such action: ${action}`);
+      }
+    },
+  };
+}

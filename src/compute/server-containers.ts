@@ -1,0 +1,103 @@
+import type { Logger } from '../logger';
+import type { VolumeApi } from '../volume/volume-api';
+import { LABELS } from '../runtime/docker-engine';
+import type { ServerRuntime, ServerMount } from './runtime/server-runtime';
+import { mountPointOf } from './runtime/server-runtime';
+import type { BlockDeviceRow, ServerRow, ServerStore } from './server-store';
+
+/** A server is volume-backed when its root (boot_index 0) is a volume (nova/compute/utils.py). */
+export function isVolumeBacked(bdms: BlockDeviceRow[]): boolean {
+  return bdms.some((b) => b.boot_index === 0 && b.destination_type === 'volume');
+}
+
+/** The attached volumes of a server, in device order. */
+export function attachedVolumes(bdms: BlockDeviceRow[]): BlockDeviceRow[] {
+  return bdms
+    .filter((b) => b.destination_type === 'volume' && b.volume_id)
+    .sort((a, b) => String(a.device_name).localeCompare(String(b.device_name)));
+}
+
+/**
+ * Containers are disposable: the server record and its volumes are the truth. Launching mounts
+ * every attached volume at /mnt/<device> (fresh from VolumeApi.prepareMount, so a volume whose
+ * layer chain changed is re-mounted); retiring an image-backed server first commits the
+ * container's filesystem to the server's root image, so its local root disk survives stop/start.
+ */
+export class ServerContainers {
+  constructor(
+    private readonly runtime: ServerRuntime,
+    private readonly volumes: VolumeApi,
+    private readonly store: ServerStore,
+    private readonly log: Logger,
+  ) {}
+
+  /** The Docker image holding an image-backed server's root disk after its first stop. */
+  rootImageName(serverId: string): string {
+    return `snapstack/root-${serverId}:latest`;
+  }
+
+  async launch(server: ServerRow): Promise<ServerRow> {
+    const bdms = await this.store.blockDevices(server.id);
+    const mounts: ServerMount[] = [];
+    for (const b of attachedVolumes(bdms)) {
+      const { dockerVolume } = await this.volumes.prepareMount(server.project_id, b.volume_id!);
+      mounts.push({ dockerVolume, target: mountPointOf(b.device_name ?? '/dev/vdz') });
+    }
+    const state = await this.runtime.createAndStart({
+      serverId: server.id,
+      projectId: server.project_id,
+      image: server.docker_image!,
+      hostname: server.name,
+      memoryMiB: server.flavor.ram,
+      vcpus: server.flavor.vcpus,
+      network: server.networks === 'none' ? 'none' : 'bridge',
+      mounts,
+    });
+    this.log.info({ server_id: server.id, container_id: state.id, mounts: mounts.length }, 'server container started');
+    return (await this.store.update(server.id, {
+      container_id: state.id,
+      ip_address: server.networks === 'none' ? null : state.ipAddress,
+      mac_address: server.networks === 'none' ? null : state.macAddress,
+    }))!;
+  }
+
+  /** Docker's state of the server's container ('running', 'exited'...), or null when there is none. */
+  async state(server: ServerRow): Promise<string | null> {
+    if (!server.container_id) return null;
+    return (await this.runtime.inspect(server.container_id))?.state ?? null;
+  }
+
+  /** Unpauses a container a crash left paused (Snapstack pauses only around captures). */
+  async unpause(server: ServerRow): Promise<void> {
+    if (server.container_id) await this.runtime.unpause(server.container_id);
+  }
+
+  /** Stops and removes the container; an image-backed server's root disk is committed first. */
+  async retire(server: ServerRow, opts: { keepRootDisk: boolean }): Promise<ServerRow> {
+    if (!server.container_id) return server;
+    const state = await this.runtime.inspect(server.container_id);
+    let dockerImage = server.docker_image;
+    if (state) {
+      await this.runtime.stop(state.id);
+      const bdms = await this.store.blockDevices(server.id);
+      if (opts.keepRootDisk && !isVolumeBacked(bdms)) {
+        dockerImage = this.rootImageName(server.id);
+        await this.runtime.commit(state.id, dockerImage, { [LABELS.role]: 'root-disk' }, { pause: false });
+      }
+      await this.runtime.remove(state.id);
+    }
+    return (await this.store.update(server.id, { container_id: null, docker_image: dockerImage }))!;
+  }
+
+  /** Re-creates the container (mounts changed, hard reboot): retire keeping the disk, launch. */
+  async recreate(server: ServerRow): Promise<ServerRow> {
+    return this.launch(await this.retire(server, { keepRootDisk: true }));
+  }
+
+  /** Removes the container and the server's root image (server deletion). */
+  async destroy(server: ServerRow): Promise<void> {
+    if (server.container_id) await this.runtime.remove(server.container_id);
+    await this.runtime.removeForServer(server.id);
+    await this.runtime.removeImage(this.rootImageName(server.id));
+  }
+}

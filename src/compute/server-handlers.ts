@@ -1,0 +1,71 @@
+/**
+ * Nova server handlers: list, detail, show, create, update, delete.
+ *
+ * LIMITATIONS:
+ * - one server per request (min_count/max_count > 1 answer 400); no return_reservation_id;
+ * - networks are not checked against Neutron: a list or "auto" gives the container Docker's
+ *   bridge network (shown as network "private"), "none" no network;
+ * - key_name, user_data, personality, config_drive, security_groups, scheduler hints and
+ *   host/hypervisor_hostname are accepted and ignored; no server tags (2.26 shows []);
+ * - list filters: name (regex), status, image, flavor, changes-since, ip, all_tenants and
+ *   project_id (admin); deleted servers are never listed (changes-since does not show them);
+ * - no locking (lock/unlock), no server groups.
+ */
+import type { Handlers, RequestContext } from '../http/context';
+import { queryString, requireAuth } from '../http/context';
+import { nextLinks } from './compute-links';
+import type { ServerService } from './server-service';
+import { createdServerView, serverDetail, serverSummary, ServerViewOptions } from './server-views';
+
+export function viewOptions(ctx: RequestContext, single = false): ServerViewOptions {
+  return { serviceUrl: ctx.serviceUrl, mv: ctx.microversion, isAdmin: requireAuth(ctx).isAdmin, single };
+}
+
+export function serverHandlers(servers: ServerService): Handlers {
+  const list = async (ctx: RequestContext, detail: boolean) => {
+    const { servers: rows, more } = await servers.list(requireAuth(ctx), {
+      name: queryString(ctx, 'name'), status: queryString(ctx, 'status'), image: queryString(ctx, 'image'),
+      flavor: queryString(ctx, 'flavor'), changesSince: queryString(ctx, 'changes-since') ?? queryString(ctx, 'changes_since'),
+      ip: queryString(ctx, 'ip'), allTenants: queryString(ctx, 'all_tenants'),
+      projectId: queryString(ctx, 'project_id') ?? queryString(ctx, 'tenant_id'),
+      limit: queryString(ctx, 'limit'), marker: queryString(ctx, 'marker'),
+    });
+    const o = viewOptions(ctx);
+    let items: unknown[];
+    if (detail) {
+      const bdms = await servers.blockDevicesOf(rows.map((r) => r.id));
+      items = rows.map((r) => serverDetail(r, bdms.get(r.id) ?? [], o));
+    } else {
+      items = rows.map((r) => serverSummary(r, o));
+    }
+    const body: Record<string, unknown> = { servers: items };
+    if (more) body.servers_links = nextLinks(ctx.serviceUrl, detail ? 'servers/detail' : 'servers', ctx.query, rows[rows.length - 1].id);
+    return { status: 200, body };
+  };
+
+  return {
+    listServers: (ctx) => list(ctx, false),
+    listServersDetail: (ctx) => list(ctx, true),
+
+    async showServer(ctx) {
+      const s = await servers.get(requireAuth(ctx), ctx.params.server_id);
+      return { status: 200, body: { server: serverDetail(s, await servers.blockDevices(s.id), viewOptions(ctx, true)) } };
+    },
+
+    async createServer(ctx) {
+      const { server, plan } = await servers.create(requireAuth(ctx), ctx.body, ctx.microversion);
+      const view = createdServerView(server, plan.adminPass, plan.securityGroups, viewOptions(ctx));
+      return { status: 202, headers: { Location: view.links[0].href }, body: { server: view } };
+    },
+
+    async updateServer(ctx) {
+      const s = await servers.update(requireAuth(ctx), ctx.params.server_id, ctx.body.server ?? {}, ctx.microversion);
+      return { status: 200, body: { server: serverDetail(s, await servers.blockDevices(s.id), viewOptions(ctx, true)) } };
+    },
+
+    async deleteServer(ctx) {
+      await servers.delete(requireAuth(ctx), ctx.params.server_id);
+      return { status: 204 };
+    },
+  };
+}

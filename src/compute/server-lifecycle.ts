@@ -1,0 +1,205 @@
+import type { JobDefinition } from '../jobs/job-runner';
+import type { Logger } from '../logger';
+import { isoSecondsZ } from '../shared/time-format';
+import type { VolumeApi } from '../volume/volume-api';
+import type { ServerContainers } from './server-containers';
+import type { ServerLocks } from './server-locks';
+import { POWER } from './server-states';
+import type { BlockDeviceRow, ServerRow, ServerStore } from './server-store';
+
+export const JOB_BUILD = 'compute.server.build';
+export const JOB_DELETE = 'compute.server.delete';
+
+export interface ServerJobPayload {
+  serverId: string;
+}
+
+/**
+ * Build and teardown of servers, as durable jobs. A build walks Nova's task states
+ * (scheduling -> block_device_mapping -> networking -> spawning) and ends ACTIVE; a failure
+ * ends in ERROR with a fault after everything the build made is removed. A server deleted
+ * while building is cleaned up by the build itself at its next step.
+ */
+export class ServerLifecycle {
+  constructor(
+    private readonly store: ServerStore,
+    private readonly containers: ServerContainers,
+    private readonly volumes: VolumeApi,
+    private readonly locks: ServerLocks,
+    private readonly log: Logger,
+  ) {}
+
+  buildJob(): JobDefinition<ServerJobPayload> {
+    return {
+      kind: JOB_BUILD,
+      onRestart: 'fail',
+      run: (p) => this.build(p.serverId),
+      onFail: (p, error) => this.failBuild(p.serverId, error),
+    };
+  }
+
+  deleteJob(): JobDefinition<ServerJobPayload> {
+    return {
+      kind: JOB_DELETE,
+      onRestart: 'resume',
+      run: (p) => this.locks.withLock(p.serverId, async () => {
+        const server = await this.store.get(p.serverId, { includeDeleted: true });
+        // A build in flight owns the clean-up: it checks for deletion at every step.
+        if (server && server.vm_state !== 'building') await this.teardown(server, 'delete');
+      }),
+      onFail: async (p, error) => this.log.error({ server_id: p.serverId, error }, 'server clean-up failed'),
+    };
+  }
+
+  /**
+   * At start: containers follow the records again (Docker may have restarted, or a container
+   * been removed by hand). ACTIVE servers without a running container get a new one; SHUTOFF
+   * servers lose a leftover container; a container a crash left paused (mid-capture) runs
+   * again. Servers with a task in progress are left to their jobs.
+   */
+  async reconcile(): Promise<{ relaunched: string[]; retired: string[] }> {
+    const relaunched: string[] = [];
+    const retired: string[] = [];
+    for (const s of await this.store.list({ projectId: null })) {
+      if (s.task_state !== null || !['active', 'stopped'].includes(s.vm_state)) continue;
+      await this.locks.withLock(s.id, async () => {
+        const server = await this.store.get(s.id);
+        if (!server || server.task_state !== null) return;
+        const state = await this.containers.state(server).catch(() => null);
+        try {
+          if (server.vm_state === 'active' && state === 'paused') {
+            await this.containers.unpause(server);
+            relaunched.push(server.id);
+          } else if (server.vm_state === 'active' && state !== 'running') {
+            await this.containers.launch(server);
+            relaunched.push(server.id);
+          } else if (server.vm_state === 'stopped' && state) {
+            await this.containers.retire(server, { keepRootDisk: true });
+            retired.push(server.id);
+          }
+        } catch (err) {
+          this.log.error({ err, server_id: server.id }, 'could not bring the container in line with the server');
+        }
+      });
+    }
+    if (relaunched.length || retired.length) this.log.warn({ relaunched, retired }, 'server containers reconciled');
+    return { relaunched, retired };
+  }
+
+  /** Sets the next task state; null when the server was deleted meanwhile (then it is torn down). */
+  private async step(serverId: string, task: string): Promise<ServerRow | null> {
+    return this.locks.withLock(serverId, async () => {
+      const server = await this.store.get(serverId, { includeDeleted: true });
+      if (!server) return null;
+      if (server.deleted_at) {
+        await this.teardown(server, 'delete');
+        return null;
+      }
+      return (await this.store.update(serverId, { task_state: task }))!;
+    });
+  }
+
+  private async build(serverId: string): Promise<void> {
+    let server = await this.step(serverId, 'block_device_mapping');
+    if (!server || server.vm_state !== 'building') return;
+    const volumeBdms = (await this.store.blockDevices(serverId)).filter((b) => b.destination_type === 'volume');
+    // Every volume is asked for before any is waited for, so Cinder makes them concurrently.
+    for (const bdm of volumeBdms) {
+      if (!(await this.requestVolume(server, bdm))) return;
+    }
+    for (const bdm of volumeBdms) await this.attachVolume(server, bdm);
+    if (!(await this.step(serverId, 'networking'))) return;
+    if (!(server = await this.step(serverId, 'spawning'))) return;
+    await this.locks.withLock(serverId, async () => {
+      const current = (await this.store.get(serverId, { includeDeleted: true }))!;
+      if (current.deleted_at) return this.teardown(current, 'delete');
+      await this.containers.launch(current);
+      await this.store.update(serverId, { vm_state: 'active', task_state: null, power_state: POWER.RUNNING, launched_at: new Date() });
+    });
+  }
+
+  /**
+   * Asks Cinder for the BDM's volume unless it exists (source volume): from a snapshot, Nova's
+   * name "" and description "" (blank: <server>-blank-vol). Records it on the BDM at once, so a
+   * failure later removes it. false when the server was deleted meanwhile.
+   */
+  private async requestVolume(server: ServerRow, bdm: BlockDeviceRow): Promise<boolean> {
+    if (bdm.volume_id) return true;
+    const vol = await this.volumes.createVolume(server.project_id, {
+      size: bdm.volume_size,
+      snapshotId: bdm.source_type === 'snapshot' ? bdm.snapshot_id : null,
+      name: bdm.source_type === 'blank' ? `${server.id}-blank-vol` : '',
+      description: '',
+      bootable: bdm.boot_index === 0,
+      volumeType: bdm.volume_type,
+      userId: server.user_id,
+    });
+    bdm.volume_id = vol.id;
+    const stillThere = await this.locks.withLock(server.id, async () => {
+      await this.store.updateBlockDevice(bdm.id, { volume_id: vol.id, created_by_build: true });
+      return Boolean(await this.store.get(server.id));
+    });
+    if (!stillThere) await this.step(server.id, 'deleting');
+    return stillThere;
+  }
+
+  /** Waits until the BDM's volume is made and attaches it at the BDM's device. */
+  private async attachVolume(server: ServerRow, bdm: BlockDeviceRow): Promise<void> {
+    const project = server.project_id;
+    const vol = await this.volumes.waitForVolume(project, bdm.volume_id!, ['available', 'in-use']).catch(async () => {
+      const status = await this.volumes.getVolume(project, bdm.volume_id!).then((v) => v.status, () => 'unknown');
+      throw new Error(`Volume ${bdm.volume_id} did not finish being created. And its status is ${status}.`);
+    });
+    if (!vol.attachments.some((a) => a.serverId === server.id)) {
+      await this.volumes.attachVolume(project, vol.id, { serverId: server.id, device: bdm.device_name! });
+    }
+  }
+
+  private async failBuild(serverId: string, error: string): Promise<void> {
+    await this.locks.withLock(serverId, async () => {
+      const server = await this.store.get(serverId, { includeDeleted: true });
+      if (!server) return;
+      if (server.deleted_at) return this.teardown(server, 'delete');
+      await this.teardown(server, 'failed-build');
+      const message = `Build of instance ${serverId} aborted: ${error}`.slice(0, 255);
+      await this.store.update(serverId, {
+        vm_state: 'error', task_state: null, power_state: POWER.NOSTATE,
+        fault: { code: 500, message, created: isoSecondsZ(new Date()) },
+      });
+    });
+  }
+
+  /**
+   * Removes the container (and root image) and gives the volumes back. 'delete': volumes
+   * marked delete_on_termination are deleted, others detached (-> available). 'failed-build':
+   * volumes the build created are deleted, others detached. Idempotent. Caller holds the lock.
+   */
+  async teardown(server: ServerRow, reason: 'delete' | 'failed-build'): Promise<void> {
+    await this.containers.destroy(server).catch((err) => this.log.error({ err, server_id: server.id }, 'could not remove the container'));
+    for (const bdm of await this.store.blockDevices(server.id)) {
+      if (bdm.destination_type === 'volume' && bdm.volume_id) {
+        const remove = reason === 'delete' ? bdm.delete_on_termination : bdm.created_by_build;
+        await this.releaseVolume(server, bdm.volume_id, remove);
+      }
+      if (reason === 'delete' || bdm.destination_type === 'volume') await this.store.deleteBlockDevice(bdm.id);
+    }
+    if (reason === 'delete') {
+      await this.store.update(server.id, { vm_state: 'deleted', task_state: null, power_state: POWER.NOSTATE, container_id: null });
+    } else {
+      await this.store.update(server.id, { container_id: null, ip_address: null, mac_address: null });
+    }
+  }
+
+  private async releaseVolume(server: ServerRow, volumeId: string, remove: boolean): Promise<void> {
+    const project = server.project_id;
+    try {
+      let vol = await this.volumes.getVolume(project, volumeId);
+      if (vol.status === 'creating') vol = await this.volumes.waitForVolume(project, volumeId, ['available', 'error']).catch(() => vol);
+      if (vol.attachments.some((a) => a.serverId === server.id)) await this.volumes.detachVolume(project, volumeId, server.id);
+      if (remove) await this.volumes.deleteVolume(project, volumeId);
+    } catch (err) {
+      // e.g. a root volume that has snapshots: Cinder refuses to delete it, Nova logs and goes on.
+      this.log.warn({ err, server_id: server.id, volume_id: volumeId, delete: remove }, 'could not release a volume of the server');
+    }
+  }
+}

@@ -1,0 +1,167 @@
+import type { AuthContext } from '../http/context';
+import { BadRequest, NotFound } from '../http/faults';
+import type { Microversion } from '../http/microversion';
+import type { JobRunner } from '../jobs/job-runner';
+import type { Logger } from '../logger';
+import { CreatePlanDeps, planServer, ServerPlan } from './server-create';
+import { JOB_BUILD, JOB_DELETE } from './server-lifecycle';
+import type { ServerLocks } from './server-locks';
+import { vmStatesOfStatus } from './server-states';
+import type { BlockDeviceRow, ServerRow, ServerStore } from './server-store';
+
+export interface ServerListQuery {
+  name?: string;
+  status?: string;
+  image?: string;
+  flavor?: string;
+  changesSince?: string;
+  ip?: string;
+  allTenants?: string;
+  projectId?: string;
+  limit?: string;
+  marker?: string;
+}
+
+function lastSegment(ref: string): string {
+  return ref.replace(/\/+$/, '').split('/').pop() ?? ref;
+}
+
+function looseRegex(pattern: string): (s: string | null) => boolean {
+  try {
+    const re = new RegExp(pattern);
+    return (s) => s !== null && re.test(s);
+  } catch {
+    return (s) => s !== null && s.includes(pattern);
+  }
+}
+
+/** Nova server CRUD and metadata; the long work runs in jobs (server-lifecycle.ts). No HTTP, no SQL. */
+export class ServerService {
+  constructor(
+    private readonly store: ServerStore,
+    private readonly jobs: JobRunner,
+    private readonly locks: ServerLocks,
+    private readonly plan: CreatePlanDeps,
+    private readonly log: Logger,
+  ) {}
+
+  /** The server if the caller may see it (admins see every project's); 404 otherwise. */
+  async get(auth: AuthContext, id: string): Promise<ServerRow> {
+    const s = await this.store.get(id);
+    if (!s || (!auth.isAdmin && s.project_id !== auth.projectId)) throw new NotFound(`Instance ${id} could not be found.`);
+    return s;
+  }
+
+  blockDevices(serverId: string): Promise<BlockDeviceRow[]> {
+    return this.store.blockDevices(serverId);
+  }
+
+  blockDevicesOf(ids: string[]): Promise<Map<string, BlockDeviceRow[]>> {
+    return this.store.blockDevicesOf(ids);
+  }
+
+  async create(auth: AuthContext, body: unknown, mv: Microversion | null): Promise<{ server: ServerRow; plan: ServerPlan }> {
+    const plan = await planServer(this.plan, auth, body, mv);
+    await this.store.transaction(async (trx) => {
+      await this.store.insert(plan.server, plan.blockDevices, trx);
+      await this.jobs.enqueue(JOB_BUILD, { serverId: plan.server.id }, { projectId: auth.projectId, resourceType: 'server', resourceId: plan.server.id }, trx);
+    });
+    this.log.info({ server_id: plan.server.id, project_id: auth.projectId, image: plan.server.image_ref, flavor: plan.server.flavor_id }, 'server accepted');
+    return { server: (await this.store.get(plan.server.id))!, plan };
+  }
+
+  async list(auth: AuthContext, q: ServerListQuery): Promise<{ servers: ServerRow[]; more: boolean }> {
+    const everyProject = auth.isAdmin && q.allTenants !== undefined && !['0', 'false', 'False'].includes(q.allTenants);
+    let rows = await this.store.list({ projectId: everyProject ? null : auth.projectId });
+    if (everyProject && q.projectId) rows = rows.filter((r) => r.project_id === q.projectId);
+    if (q.name !== undefined) {
+      const match = looseRegex(q.name);
+      rows = rows.filter((r) => match(r.name));
+    }
+    if (q.status !== undefined) {
+      const states = vmStatesOfStatus(q.status) ?? [];
+      rows = rows.filter((r) => states.includes(r.vm_state));
+    }
+    if (q.image !== undefined) rows = rows.filter((r) => r.image_ref === lastSegment(q.image!));
+    if (q.flavor !== undefined) rows = rows.filter((r) => r.flavor_id === lastSegment(q.flavor!));
+    if (q.ip !== undefined) {
+      const match = looseRegex(q.ip);
+      rows = rows.filter((r) => match(r.ip_address));
+    }
+    if (q.changesSince !== undefined) {
+      const since = new Date(q.changesSince);
+      if (Number.isNaN(since.getTime())) throw new BadRequest(`Invalid input for query parameters changes-since. Value: ${q.changesSince}. '${q.changesSince}' is not a 'date-time'`);
+      rows = rows.filter((r) => new Date(r.updated_at).getTime() >= since.getTime());
+    }
+    let start = 0;
+    if (q.marker !== undefined) {
+      const i = rows.findIndex((r) => r.id === q.marker);
+      if (i < 0) throw new BadRequest(`marker [${q.marker}] not found`);
+      start = i + 1;
+    }
+    let limit = 1000;
+    if (q.limit !== undefined) {
+      if (!/^\d+$/.test(q.limit)) throw new BadRequest(`Invalid input for query parameters limit. Value: ${q.limit}. '${q.limit}' does not match '^[0-9]*$'`);
+      limit = Math.min(1000, Number(q.limit));
+    }
+    const page = rows.slice(start, start + limit);
+    return { servers: page, more: page.length > 0 && page.length === limit };
+  }
+
+  async update(auth: AuthContext, id: string, body: { name?: string; description?: string | null }, mv: Microversion | null): Promise<ServerRow> {
+    await this.get(auth, id);
+    if ('description' in body && !(mv?.atLeast('2.19') ?? false)) {
+      throw new BadRequest("Invalid input for field/attribute server. Additional properties are not allowed ('description' was unexpected)");
+    }
+    const patch: Partial<ServerRow> = {};
+    if (body.name !== undefined) patch.name = body.name;
+    if (body.description !== undefined) patch.description = body.description;
+    return this.locks.withLock(id, async () => (await this.store.update(id, patch))!);
+  }
+
+  /** 204 at once in any state; the container and volumes are released by a job. */
+  async delete(auth: AuthContext, id: string): Promise<void> {
+    const server = await this.get(auth, id);
+    await this.locks.withLock(id, async () => {
+      await this.store.transaction(async (trx) => {
+        await this.store.markDeleted(id, trx);
+        await this.jobs.enqueue(JOB_DELETE, { serverId: id }, { projectId: server.project_id, resourceType: 'server', resourceId: id }, trx);
+      });
+    });
+  }
+
+  // --- metadata -------------------------------------------------------------------------
+
+  async metadata(auth: AuthContext, id: string): Promise<Record<string, string>> {
+    return (await this.get(auth, id)).metadata ?? {};
+  }
+
+  /** PUT replaces all; POST (merge) updates the given keys. */
+  async setMetadata(auth: AuthContext, id: string, meta: Record<string, string>, replace: boolean): Promise<Record<string, string>> {
+    const server = await this.get(auth, id);
+    const metadata = replace ? { ...meta } : { ...(server.metadata ?? {}), ...meta };
+    return this.locks.withLock(id, async () => (await this.store.update(id, { metadata }))!.metadata);
+  }
+
+  async metadataItem(auth: AuthContext, id: string, key: string): Promise<string> {
+    const meta = await this.metadata(auth, id);
+    if (!(key in meta)) throw new NotFound('Metadata item was not found');
+    return meta[key];
+  }
+
+  async setMetadataItem(auth: AuthContext, id: string, key: string, meta: Record<string, string>): Promise<Record<string, string>> {
+    const keys = Object.keys(meta ?? {});
+    if (keys.length !== 1) throw new BadRequest('Request body contains too many items');
+    if (keys[0] !== key) throw new BadRequest('Request body and URI mismatch');
+    await this.setMetadata(auth, id, meta, false);
+    return { [key]: meta[key] };
+  }
+
+  async deleteMetadataItem(auth: AuthContext, id: string, key: string): Promise<void> {
+    const server = await this.get(auth, id);
+    if (!(key in (server.metadata ?? {}))) throw new NotFound('Metadata item was not found');
+    const metadata = { ...server.metadata };
+    delete metadata[key];
+    await this.locks.withLock(id, () => this.store.update(id, { metadata }));
+  }
+}

@@ -1,0 +1,150 @@
+import type { Knex } from 'knex';
+
+export interface FlavorAtBoot {
+  id: string;
+  name: string;
+  ram: number;
+  vcpus: number;
+  disk: number;
+  ephemeral: number;
+  swap: number;
+  extra_specs: Record<string, string>;
+}
+
+export interface ServerFault {
+  code: number;
+  message: string;
+  details?: string;
+  created: string;
+}
+
+export interface ServerRow {
+  id: string;
+  project_id: string;
+  user_id: string;
+  name: string;
+  description: string | null;
+  image_ref: string;
+  flavor_id: string;
+  flavor: FlavorAtBoot;
+  vm_state: string;
+  task_state: string | null;
+  power_state: number;
+  networks: string;
+  metadata: Record<string, string>;
+  system_metadata: Record<string, string>;
+  docker_image: string | null;
+  container_id: string | null;
+  ip_address: string | null;
+  mac_address: string | null;
+  fault: ServerFault | null;
+  key_name: string | null;
+  availability_zone: string;
+  root_device_name: string;
+  locked: boolean;
+  launched_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+  deleted_at: Date | null;
+}
+
+export interface BlockDeviceRow {
+  id: string;
+  server_id: string;
+  boot_index: number | null;
+  source_type: 'image' | 'volume' | 'snapshot' | 'blank';
+  destination_type: 'volume' | 'local';
+  image_id: string | null;
+  snapshot_id: string | null;
+  volume_id: string | null;
+  volume_size: number | null;
+  volume_type: string | null;
+  delete_on_termination: boolean;
+  device_name: string | null;
+  device_type: string | null;
+  disk_bus: string | null;
+  guest_format: string | null;
+  tag: string | null;
+  created_by_build: boolean;
+  created_at?: Date;
+}
+
+const JSON_COLUMNS = ['flavor', 'metadata', 'system_metadata', 'fault'] as const;
+
+function decode(row: any): ServerRow {
+  for (const c of JSON_COLUMNS) if (typeof row[c] === 'string') row[c] = JSON.parse(row[c]);
+  return row as ServerRow;
+}
+
+function encode(patch: Partial<ServerRow>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...patch };
+  for (const c of JSON_COLUMNS) if (c in patch) out[c] = patch[c] === null ? null : JSON.stringify(patch[c]);
+  return out;
+}
+
+export interface ServerListScope {
+  /** null = every project (admin with all_tenants) */
+  projectId: string | null;
+}
+
+/** Knex queries for servers and their block devices only. Deleted servers are invisible here. */
+export class ServerStore {
+  constructor(private readonly db: Knex) {}
+
+  async get(id: string, opts: { includeDeleted?: boolean } = {}): Promise<ServerRow | undefined> {
+    const q = this.db('servers').where({ id });
+    if (!opts.includeDeleted) q.whereNull('deleted_at');
+    const row = await q.first();
+    return row ? decode(row) : undefined;
+  }
+
+  async list(scope: ServerListScope): Promise<ServerRow[]> {
+    const q = this.db('servers').whereNull('deleted_at').orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }]);
+    if (scope.projectId !== null) q.where({ project_id: scope.projectId });
+    return (await q).map(decode);
+  }
+
+  async insert(server: Omit<ServerRow, 'created_at' | 'updated_at' | 'deleted_at' | 'launched_at'>, bdms: BlockDeviceRow[], trx: Knex.Transaction): Promise<void> {
+    await trx('servers').insert(encode(server as Partial<ServerRow>));
+    if (bdms.length) await trx('server_block_devices').insert(bdms);
+  }
+
+  transaction<T>(fn: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
+    return this.db.transaction(fn);
+  }
+
+  async update(id: string, patch: Partial<ServerRow>): Promise<ServerRow | undefined> {
+    const [row] = await this.db('servers').where({ id }).update({ ...encode(patch), updated_at: new Date() }).returning('*');
+    return row ? decode(row) : undefined;
+  }
+
+  /** Soft delete: GET answers 404 at once; clean-up runs as a job. */
+  async markDeleted(id: string, trx?: Knex.Transaction): Promise<boolean> {
+    const rows = await (trx ?? this.db)('servers').where({ id }).whereNull('deleted_at').update({ deleted_at: new Date(), task_state: 'deleting', updated_at: new Date() }).returning('id');
+    return rows.length > 0;
+  }
+
+  async blockDevices(serverId: string): Promise<BlockDeviceRow[]> {
+    return this.db('server_block_devices').where({ server_id: serverId }).orderBy([{ column: 'created_at' }, { column: 'device_name' }]);
+  }
+
+  async blockDevicesOf(serverIds: string[]): Promise<Map<string, BlockDeviceRow[]>> {
+    const map = new Map<string, BlockDeviceRow[]>();
+    if (!serverIds.length) return map;
+    const rows: BlockDeviceRow[] = await this.db('server_block_devices').whereIn('server_id', serverIds).orderBy([{ column: 'created_at' }, { column: 'device_name' }]);
+    for (const r of rows) map.set(r.server_id, [...(map.get(r.server_id) ?? []), r]);
+    return map;
+  }
+
+  async insertBlockDevice(row: BlockDeviceRow): Promise<void> {
+    await this.db('server_block_devices').insert(row);
+  }
+
+  async updateBlockDevice(id: string, patch: Partial<BlockDeviceRow>): Promise<void> {
+    await this.db('server_block_devices').where({ id }).update(patch);
+  }
+
+  async deleteBlockDevice(id: string): Promise<void> {
+    await this.db('server_block_devices').where({ id }).delete();
+  }
+}

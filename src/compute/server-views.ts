@@ -1,0 +1,140 @@
+import { createHash } from 'crypto';
+import type { Microversion } from '../http/microversion';
+import { isoMicros, isoSecondsZ } from '../shared/time-format';
+import { links } from './compute-links';
+import { statusOf } from './server-states';
+import type { BlockDeviceRow, ServerRow } from './server-store';
+
+/** The one (fake) compute host every server runs on. */
+export const COMPUTE_HOST = 'snapstack';
+const PROGRESS_STATUSES = ['ACTIVE', 'BUILD', 'REBUILD', 'RESIZE', 'VERIFY_RESIZE', 'MIGRATING'];
+
+export interface ServerViewOptions {
+  serviceUrl: string;
+  mv: Microversion | null;
+  isAdmin: boolean;
+  /** server_groups is only in show/update/rebuild responses (2.71) */
+  single?: boolean;
+}
+
+const at = (o: ServerViewOptions, v: string) => (o.mv ? o.mv.atLeast(v) : false);
+
+export function serverSummary(s: ServerRow, o: ServerViewOptions) {
+  return { id: s.id, name: s.name, links: links(o.serviceUrl, 'servers', s.id) };
+}
+
+function hostId(projectId: string): string {
+  return createHash('sha224').update(projectId + COMPUTE_HOST).digest('hex');
+}
+
+function addresses(s: ServerRow) {
+  if (s.networks === 'none' || !s.ip_address) return {};
+  return { private: [{ addr: s.ip_address, version: 4, 'OS-EXT-IPS:type': 'fixed', 'OS-EXT-IPS-MAC:mac_addr': s.mac_address }] };
+}
+
+/** Below 2.47 a reference; from 2.47 the flavor as it was at boot, embedded. */
+function flavorOf(s: ServerRow, o: ServerViewOptions) {
+  if (!at(o, '2.47')) return { id: s.flavor.id, links: [{ rel: 'bookmark', href: `${o.serviceUrl}/flavors/${s.flavor.id}` }] };
+  return {
+    vcpus: s.flavor.vcpus, ram: s.flavor.ram, disk: s.flavor.disk, ephemeral: s.flavor.ephemeral, swap: s.flavor.swap,
+    original_name: s.flavor.name, extra_specs: s.flavor.extra_specs ?? {},
+  };
+}
+
+/** `image` is "" (not null) for a server booted from a volume without imageRef. */
+function imageOf(s: ServerRow, o: ServerViewOptions) {
+  if (!s.image_ref) return '';
+  return { id: s.image_ref, links: [{ rel: 'bookmark', href: `${o.serviceUrl}/images/${s.image_ref}` }] };
+}
+
+/** GET /servers/{id} and /servers/detail, shaped by microversion (contract 2.5). */
+export function serverDetail(s: ServerRow, bdms: BlockDeviceRow[], o: ServerViewOptions) {
+  const status = statusOf(s.vm_state, s.task_state);
+  const volumes = bdms
+    .filter((b) => b.destination_type === 'volume' && b.volume_id)
+    .map((b) => (at(o, '2.3') ? { id: b.volume_id, delete_on_termination: b.delete_on_termination } : { id: b.volume_id }));
+  const view: Record<string, unknown> = {
+    id: s.id,
+    name: s.name,
+    status,
+    tenant_id: s.project_id,
+    user_id: s.user_id,
+    metadata: s.metadata ?? {},
+    hostId: hostId(s.project_id),
+    image: imageOf(s, o),
+    flavor: flavorOf(s, o),
+    created: isoSecondsZ(new Date(s.created_at)),
+    updated: isoSecondsZ(new Date(s.updated_at)),
+    addresses: addresses(s),
+    accessIPv4: '',
+    accessIPv6: '',
+    links: links(o.serviceUrl, 'servers', s.id),
+    'OS-DCF:diskConfig': 'MANUAL',
+    'OS-EXT-AZ:availability_zone': s.availability_zone,
+    config_drive: '',
+    key_name: s.key_name,
+    'OS-SRV-USG:launched_at': s.launched_at ? isoMicros(new Date(s.launched_at)) : null,
+    'OS-SRV-USG:terminated_at': null,
+    'OS-EXT-STS:task_state': s.task_state,
+    'OS-EXT-STS:vm_state': s.vm_state,
+    'OS-EXT-STS:power_state': s.power_state,
+    'os-extended-volumes:volumes_attached': volumes,
+  };
+  if (s.networks !== 'none') view.security_groups = [{ name: 'default' }];
+  if (PROGRESS_STATUSES.includes(status)) view.progress = 0;
+  if ((status === 'ERROR' || status === 'DELETED') && s.fault) {
+    view.fault = { code: s.fault.code, created: s.fault.created, message: s.fault.message, ...(o.isAdmin && s.fault.details ? { details: s.fault.details } : {}) };
+  }
+  if (o.isAdmin) {
+    view['OS-EXT-SRV-ATTR:host'] = COMPUTE_HOST;
+    view['OS-EXT-SRV-ATTR:instance_name'] = `instance-${s.id.slice(0, 8)}`;
+    view['OS-EXT-SRV-ATTR:hypervisor_hostname'] = COMPUTE_HOST;
+    if (at(o, '2.3')) {
+      view['OS-EXT-SRV-ATTR:reservation_id'] = `r-${s.id.slice(0, 8)}`;
+      view['OS-EXT-SRV-ATTR:launch_index'] = 0;
+      view['OS-EXT-SRV-ATTR:hostname'] = hostnameOf(s.name);
+      view['OS-EXT-SRV-ATTR:kernel_id'] = '';
+      view['OS-EXT-SRV-ATTR:ramdisk_id'] = '';
+      view['OS-EXT-SRV-ATTR:root_device_name'] = s.root_device_name;
+      view['OS-EXT-SRV-ATTR:user_data'] = null;
+    }
+    if (at(o, '2.16')) view.host_status = 'UP';
+  }
+  if (at(o, '2.9')) view.locked = s.locked;
+  if (at(o, '2.19')) view.description = s.description;
+  if (at(o, '2.26')) view.tags = [];
+  if (at(o, '2.63')) view.trusted_image_certificates = null;
+  if (at(o, '2.71') && o.single) view.server_groups = [];
+  if (at(o, '2.73')) view.locked_reason = null;
+  if (at(o, '2.90')) view['OS-EXT-SRV-ATTR:hostname'] = hostnameOf(s.name);
+  return view;
+}
+
+export function hostnameOf(name: string): string {
+  return name.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 63) || 'server';
+}
+
+/** POST /servers answer: id, links, diskConfig, security groups, adminPass. */
+export function createdServerView(s: ServerRow, adminPass: string, securityGroups: { name: string }[], o: ServerViewOptions) {
+  return {
+    id: s.id,
+    links: links(o.serviceUrl, 'servers', s.id),
+    'OS-DCF:diskConfig': 'MANUAL',
+    security_groups: securityGroups,
+    adminPass,
+  };
+}
+
+/** os-volume_attachments item, shaped by microversion (tag 2.70, delete_on_termination 2.79, ids 2.89). */
+export function attachmentView(b: BlockDeviceRow, serverId: string, mv: Microversion | null, attachmentId: string | null = null) {
+  const v = (x: string) => (mv ? mv.atLeast(x) : false);
+  return {
+    device: b.device_name,
+    ...(v('2.89') ? {} : { id: b.volume_id }),
+    serverId,
+    volumeId: b.volume_id,
+    ...(v('2.70') ? { tag: b.tag } : {}),
+    ...(v('2.79') ? { delete_on_termination: b.delete_on_termination } : {}),
+    ...(v('2.89') ? { attachment_id: attachmentId, bdm_uuid: b.id } : {}),
+  };
+}

@@ -1,0 +1,101 @@
+/**
+ * What other services (compute) may ask of the image service. Compute calls only this, never
+ * image tables or routes. Implemented by ImageService (src/image/image-service.ts).
+ */
+export type ImageStatus = 'queued' | 'saving' | 'active' | 'killed' | 'deactivated' | 'uploading' | 'importing';
+export type ImageVisibility = 'public' | 'private' | 'shared' | 'community';
+
+/** The image property naming the local Docker image a server booted from the image runs. */
+export const DOCKER_IMAGE_PROPERTY = 'snapstack_docker_image';
+
+export interface ImageRecord {
+  id: string;
+  name: string | null;
+  status: ImageStatus;
+  visibility: ImageVisibility;
+  protected: boolean;
+  osHidden: boolean;
+  owner: string | null;
+  /** bytes */
+  size: number | null;
+  virtualSize: number | null;
+  /** GiB */
+  minDisk: number;
+  /** MiB */
+  minRam: number;
+  diskFormat: string | null;
+  containerFormat: string | null;
+  checksum: string | null;
+  osHashAlgo: string | null;
+  osHashValue: string | null;
+  /** Extra properties, all strings (Glance shows them top-level). */
+  properties: Record<string, string>;
+  tags: string[];
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** Who asks: a token's project and whether it is admin (AuthContext fits). */
+export interface ImageCaller {
+  projectId: string | null;
+  isAdmin: boolean;
+}
+
+export interface NewImage {
+  id?: string;
+  name?: string | null;
+  visibility?: ImageVisibility;
+  protected?: boolean;
+  osHidden?: boolean;
+  diskFormat?: string | null;
+  containerFormat?: string | null;
+  minDisk?: number;
+  minRam?: number;
+  tags?: string[];
+  properties?: Record<string, string>;
+  /** Only for admins (and compute acting for a project): the owning project. */
+  owner?: string | null;
+}
+
+export interface ImageListFilter {
+  name?: string;
+  status?: string;
+  visibility?: string;
+  owner?: string;
+  memberStatus?: string;
+  tags?: string[];
+  osHidden?: boolean;
+  sizeMin?: number;
+  sizeMax?: number;
+  createdAt?: string;
+  updatedAt?: string;
+  sort?: { key: string; dir: 'asc' | 'desc' }[];
+  limit?: number;
+  marker?: string;
+}
+
+export interface ImagePage {
+  images: ImageRecord[];
+  /** Set when the page is full: the id to pass as the next marker. */
+  nextMarker?: string;
+}
+
+export interface ImageApi {
+  /** NotFound fault ("No image found with ID <id>.") when absent or not visible to the caller. */
+  getImage(caller: ImageCaller, imageId: string): Promise<ImageRecord>;
+  listImages(caller: ImageCaller, filter: ImageListFilter): Promise<ImagePage>;
+  /** A queued image (owner = caller's project unless `input.owner`). */
+  createImage(caller: ImageCaller, input: NewImage): Promise<ImageRecord>;
+  /** Nova's volume-backed path: an image with no data, made active at once (size 0, md5 of nothing). */
+  createEmptyActiveImage(caller: ImageCaller, input: NewImage): Promise<ImageRecord>;
+  /** queued -> saving (an upload is under way). */
+  markSaving(imageId: string): Promise<void>;
+  /** saving -> active: the data is a local Docker image; size is what Docker reports. */
+  activateFromDockerImage(imageId: string, dockerImage: string, size: number, extraProperties?: Record<string, string>): Promise<ImageRecord>;
+  /** Removes the record, its data file and a Docker image Snapstack made for it. */
+  deleteImage(caller: ImageCaller, imageId: string): Promise<void>;
+  /** The Docker image a server booted from this image should run, or null when none is mapped. */
+  dockerImageOf(image: ImageRecord): string | null;
+  /** The Docker image name a snapshot of a container is committed to (owned by the image). */
+  snapshotDockerImageName(imageId: string): string;
+}

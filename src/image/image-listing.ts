@@ -1,0 +1,155 @@
+import type { Knex } from 'knex';
+import { BadRequest } from '../http/faults';
+import type { ImageListFilter, ImageRecord } from './image-api';
+
+export const SORT_KEYS: Record<string, keyof ImageRecord> = {
+  name: 'name', status: 'status', container_format: 'containerFormat', disk_format: 'diskFormat', size: 'size',
+  id: 'id', created_at: 'createdAt', updated_at: 'updatedAt', min_disk: 'minDisk', min_ram: 'minRam', owner: 'owner',
+  visibility: 'visibility', os_hidden: 'osHidden', protected: 'protected', virtual_size: 'virtualSize',
+};
+const STATUSES = ['queued', 'saving', 'active', 'killed', 'deleted', 'pending_delete', 'deactivated', 'uploading', 'importing'];
+const VISIBILITY_FILTERS = ['public', 'private', 'shared', 'community', 'all'];
+const MEMBER_STATUSES = ['pending', 'accepted', 'rejected', 'all'];
+const DATE_OPS: Record<string, string> = { eq: '=', neq: '<>', gt: '>', gte: '>=', lt: '<', lte: '<=' };
+
+type Query = Record<string, string | string[]>;
+
+function last(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[v.length - 1] : v;
+}
+
+function intParam(name: string, raw: string): number {
+  if (!/^-?\d+$/.test(raw)) throw new BadRequest(`${name} param must be an integer`);
+  const n = Number(raw);
+  if (n < 0) throw new BadRequest(`${name} param must be positive`);
+  return n;
+}
+
+function bool(name: string, raw: string): boolean {
+  const v = raw.toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(v)) return true;
+  if (['false', '0', 'no', 'off'].includes(v)) return false;
+  throw new BadRequest(`Unrecognized value '${raw}' for ${name}, acceptable values are: true, false`);
+}
+
+/** GET /v2/images query string -> a filter, with Glance's 400s for bad values. */
+export function parseImageListQuery(query: Query): ImageListFilter {
+  const f: ImageListFilter = {};
+  const name = last(query.name);
+  if (name !== undefined) f.name = name;
+  const status = last(query.status);
+  if (status !== undefined) {
+    if (!STATUSES.includes(status)) throw new BadRequest(`Invalid status value: ${status}`);
+    f.status = status;
+  }
+  const visibility = last(query.visibility);
+  if (visibility !== undefined) {
+    if (!VISIBILITY_FILTERS.includes(visibility)) throw new BadRequest(`Invalid visibility value: ${visibility}`);
+    f.visibility = visibility;
+  }
+  const memberStatus = last(query.member_status);
+  if (memberStatus !== undefined) {
+    if (!MEMBER_STATUSES.includes(memberStatus)) throw new BadRequest(`Invalid status value: ${memberStatus}`);
+    f.memberStatus = memberStatus;
+  }
+  const owner = last(query.owner);
+  if (owner !== undefined) f.owner = owner;
+  const tags = query.tag === undefined ? [] : Array.isArray(query.tag) ? query.tag : [query.tag];
+  if (tags.length) f.tags = tags;
+  const hidden = last(query.os_hidden);
+  f.osHidden = hidden === undefined ? false : bool('os_hidden', hidden);
+  const sizeMin = last(query.size_min);
+  if (sizeMin !== undefined) f.sizeMin = intParam('size_min', sizeMin);
+  const sizeMax = last(query.size_max);
+  if (sizeMax !== undefined) f.sizeMax = intParam('size_max', sizeMax);
+  const createdAt = last(query.created_at);
+  if (createdAt !== undefined) f.createdAt = createdAt;
+  const updatedAt = last(query.updated_at);
+  if (updatedAt !== undefined) f.updatedAt = updatedAt;
+  const limit = last(query.limit);
+  if (limit !== undefined) f.limit = Math.min(intParam('limit', limit), 1000);
+  const marker = last(query.marker);
+  if (marker !== undefined) f.marker = marker;
+  f.sort = parseSort(query);
+  return f;
+}
+
+function parseSort(query: Query): ImageListFilter['sort'] {
+  const sort = last(query.sort);
+  const keys = query.sort_key === undefined ? [] : Array.isArray(query.sort_key) ? query.sort_key : [query.sort_key];
+  const dirs = query.sort_dir === undefined ? [] : Array.isArray(query.sort_dir) ? query.sort_dir : [query.sort_dir];
+  if (sort !== undefined && (keys.length || dirs.length)) {
+    throw new BadRequest('The "sort" parameter is not compatible with "sort_key" and "sort_dir".');
+  }
+  const check = (key: string, dir: string) => {
+    if (!(key in SORT_KEYS)) throw new BadRequest(`Invalid sort key: ${key}. It should be one of the following: ${Object.keys(SORT_KEYS).join(', ')}.`);
+    if (dir !== 'asc' && dir !== 'desc') throw new BadRequest(`Invalid sort direction: ${dir}`);
+    return { key, dir: dir as 'asc' | 'desc' };
+  };
+  if (sort !== undefined) {
+    return sort.split(',').filter(Boolean).map((part) => {
+      const [key, dir = 'desc'] = part.trim().split(':');
+      return check(key, dir);
+    });
+  }
+  if (!keys.length) return [check('created_at', dirs[0] ?? 'desc')];
+  return keys.map((k, i) => check(k, dirs[i] ?? dirs[0] ?? 'desc'));
+}
+
+/** The SQL side of the filters (visibility scoping is the store's). */
+export function imageListQuery(f: ImageListFilter): (q: Knex.QueryBuilder) => void {
+  return (q) => {
+    if (f.name !== undefined) q.where('i.name', f.name);
+    if (f.status !== undefined) q.where('i.status', f.status);
+    if (f.owner !== undefined) q.where('i.owner', f.owner);
+    if (f.osHidden !== undefined) q.where('i.os_hidden', f.osHidden);
+    if (f.sizeMin !== undefined) q.where('i.size', '>=', f.sizeMin);
+    if (f.sizeMax !== undefined) q.where('i.size', '<=', f.sizeMax);
+    for (const tag of f.tags ?? []) {
+      q.whereExists(function hasTag() {
+        this.select(1).from('image_tags as t').whereRaw('t.image_id = i.id').where('t.tag', tag);
+      });
+    }
+    for (const [col, raw] of [['created_at', f.createdAt], ['updated_at', f.updatedAt]] as const) {
+      if (raw === undefined) continue;
+      const m = /^(eq|neq|gt|gte|lt|lte):(.+)$/.exec(raw);
+      const op = m ? DATE_OPS[m[1]] : '=';
+      const when = new Date(m ? m[2] : raw);
+      if (Number.isNaN(when.getTime())) throw new BadRequest(`Invalid value for ${col}: ${raw}`);
+      q.where(`i.${col}`, op, when);
+    }
+  };
+}
+
+function compareValues(a: unknown, b: unknown): number {
+  if (a === b) return 0;
+  if (a === null || a === undefined) return -1;
+  if (b === null || b === undefined) return 1;
+  if (a instanceof Date && b instanceof Date) return a.getTime() - b.getTime();
+  if (typeof a === 'number' && typeof b === 'number') return a - b;
+  if (typeof a === 'boolean' && typeof b === 'boolean') return Number(a) - Number(b);
+  return String(a) < String(b) ? -1 : 1;
+}
+
+function comparator(sort: ImageListFilter['sort']): (a: ImageRecord, b: ImageRecord) => number {
+  const keys = [...(sort ?? [{ key: 'created_at', dir: 'desc' as const }])];
+  if (!keys.some((k) => k.key === 'id')) keys.push({ key: 'id', dir: keys[keys.length - 1]?.dir ?? 'desc' });
+  return (a, b) => {
+    for (const { key, dir } of keys) {
+      const field = SORT_KEYS[key];
+      const c = compareValues(a[field], b[field]);
+      if (c !== 0) return dir === 'asc' ? c : -c;
+    }
+    return 0;
+  };
+}
+
+export function sortImages(images: ImageRecord[], sort: ImageListFilter['sort']): ImageRecord[] {
+  return [...images].sort(comparator(sort));
+}
+
+/** The images that sort after `marker` (which need not match the filters, as in Glance). */
+export function afterMarker(sorted: ImageRecord[], marker: ImageRecord, sort: ImageListFilter['sort']): ImageRecord[] {
+  const cmp = comparator(sort);
+  return sorted.filter((i) => cmp(i, marker) > 0);
+}

@@ -1,0 +1,46 @@
+/**
+ * Images assembled for the composition root: store, data files, the Docker side, the services
+ * and the first-start seed.
+ */
+import type Docker from 'dockerode';
+import type { Knex } from 'knex';
+import type { Config } from '../config';
+import type { Handlers } from '../http/context';
+import type { Logger } from '../logger';
+import { dockerImageBackend, ImageFiles } from './image-data';
+import { imageHandlers } from './image-handlers';
+import { ImageMemberService } from './image-member-service';
+import { ImageService, SeedImage } from './image-service';
+import { ImageStore } from './image-store';
+
+/**
+ * Seeded at first start, public and active, both running config.defaultServerImage
+ * (snapstack/busybox:latest): DevStack's CirrOS name so scripts written for DevStack find
+ * their image (min_disk 1, fits m1.tiny), and a plain `busybox` (min_disk 0).
+ */
+export function seedImages(config: Pick<Config, 'defaultServerImage'>): SeedImage[] {
+  return [
+    { name: 'cirros-0.6.2-x86_64-disk', dockerImage: config.defaultServerImage, minDisk: 1, minRam: 0, properties: { os_distro: 'cirros', hw_rng_model: 'virtio' } },
+    { name: 'busybox', dockerImage: config.defaultServerImage, minDisk: 0, minRam: 0, properties: { os_distro: 'busybox' } },
+  ];
+}
+
+export interface ImageModule {
+  service: ImageService;
+  members: ImageMemberService;
+  handlers: Handlers;
+  seed(): Promise<void>;
+}
+
+export function createImageModule(opts: { config: Config; db: Knex; docker: Docker | null; logger: Logger }): ImageModule {
+  const logger = opts.logger.child({ component: 'image' });
+  const store = new ImageStore(opts.db);
+  const service = new ImageService(store, new ImageFiles(opts.config.dataDir), opts.docker ? dockerImageBackend(opts.docker) : null, logger);
+  const members = new ImageMemberService(service, store);
+  return {
+    service,
+    members,
+    handlers: imageHandlers({ images: service, members }),
+    seed: () => service.seed(seedImages(opts.config)),
+  };
+}

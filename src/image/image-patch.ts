@@ -1,0 +1,132 @@
+import { BadRequest, Conflict, Forbidden } from '../http/faults';
+import type { ImageCaller, ImageRecord } from './image-api';
+
+/** Attributes a client may never write (Glance answers 403 "Attribute 'x' is read-only."). */
+export const READ_ONLY_ATTRIBUTES = new Set([
+  'created_at', 'updated_at', 'status', 'checksum', 'size', 'virtual_size', 'direct_url', 'self', 'file',
+  'schema', 'id', 'os_hash_algo', 'os_hash_value', 'locations', 'stores',
+]);
+const RESERVED_ATTRIBUTES = new Set(['location', 'deleted', 'deleted_at']);
+
+export const DISK_FORMATS = ['ami', 'ari', 'aki', 'vhd', 'vhdx', 'vmdk', 'raw', 'qcow2', 'vdi', 'iso', 'ploop'];
+export const CONTAINER_FORMATS = ['ami', 'ari', 'aki', 'bare', 'ovf', 'ova', 'docker', 'compressed'];
+export const VISIBILITIES = ['public', 'private', 'shared', 'community'];
+
+/** The writable core attributes; anything else is an extra property (a string). */
+export const CORE_ATTRIBUTES = new Set([
+  'name', 'visibility', 'protected', 'os_hidden', 'min_disk', 'min_ram', 'disk_format', 'container_format', 'tags', 'owner',
+]);
+
+export interface ImageChanges {
+  name?: string | null;
+  visibility?: string;
+  protected?: boolean;
+  os_hidden?: boolean;
+  min_disk?: number;
+  min_ram?: number;
+  disk_format?: string | null;
+  container_format?: string | null;
+  owner?: string | null;
+  tags?: string[];
+  properties: Record<string, string>;
+}
+
+/** 403 for read-only and reserved names, as Glance does on create and update. */
+export function checkWritable(attr: string): void {
+  if (READ_ONLY_ATTRIBUTES.has(attr)) throw new Forbidden(`Attribute '${attr}' is read-only.`);
+  if (RESERVED_ATTRIBUTES.has(attr) || attr.startsWith('os_glance')) throw new Forbidden(`Attribute '${attr}' is reserved.`);
+}
+
+function schemaError(value: unknown, type: string): BadRequest {
+  return new BadRequest(`Provided object does not match schema 'image': ${JSON.stringify(value)} is not of type '${type}'`);
+}
+
+/** Validates one core or extra attribute value the way Glance's image schema does. */
+export function validateAttribute(attr: string, value: unknown, caller: ImageCaller, image: ImageRecord | null): unknown {
+  switch (attr) {
+    case 'name':
+      if (value !== null && typeof value !== 'string') throw schemaError(value, 'string');
+      if (typeof value === 'string' && value.length > 255) throw new BadRequest(`Provided object does not match schema 'image': '${value}' is too long`);
+      return value;
+    case 'visibility':
+      if (typeof value !== 'string' || !VISIBILITIES.includes(value)) {
+        throw new BadRequest(`Provided object does not match schema 'image': ${JSON.stringify(value)} is not one of ${JSON.stringify(VISIBILITIES)}`);
+      }
+      if (value === 'public' && !caller.isAdmin) throw new Forbidden('You are not authorized to complete publicize_image action.');
+      return value;
+    case 'protected':
+    case 'os_hidden':
+      if (typeof value !== 'boolean') throw schemaError(value, 'boolean');
+      return value;
+    case 'min_disk':
+    case 'min_ram':
+      if (typeof value !== 'number' || !Number.isInteger(value)) throw schemaError(value, 'integer');
+      if (value < 0) throw new BadRequest(`Provided object does not match schema 'image': ${value} is less than the minimum of 0`);
+      if (value > 2 ** 31 - 1) throw new BadRequest(`Provided object does not match schema 'image': ${value} is greater than the maximum of 2147483647`);
+      return value;
+    case 'disk_format':
+    case 'container_format': {
+      const allowed = attr === 'disk_format' ? DISK_FORMATS : CONTAINER_FORMATS;
+      if (value !== null && (typeof value !== 'string' || !allowed.includes(value))) {
+        throw new BadRequest(`Provided object does not match schema 'image': ${JSON.stringify(value)} is not one of ${JSON.stringify([null, ...allowed])}`);
+      }
+      if (image && image.status !== 'queued' && (image as any)[attr === 'disk_format' ? 'diskFormat' : 'containerFormat'] !== value) {
+        throw new Forbidden(`Attribute ${attr} can be only replaced for a queued image.`);
+      }
+      return value;
+    }
+    case 'tags':
+      if (!Array.isArray(value) || value.some((t) => typeof t !== 'string')) throw schemaError(value, 'array');
+      if (value.some((t: string) => t.length > 255)) throw new BadRequest("Provided object does not match schema 'image': tag is too long");
+      return [...new Set(value as string[])];
+    case 'owner':
+      if (!caller.isAdmin) throw new Forbidden("Attribute 'owner' can be only modified by an administrator.");
+      if (value !== null && typeof value !== 'string') throw schemaError(value, 'string');
+      return value;
+    default:
+      if (attr.length > 255) throw new BadRequest(`Provided object does not match schema 'image': property name '${attr.slice(0, 20)}...' is too long`);
+      if (typeof value !== 'string') throw schemaError(value, 'string');
+      return value;
+  }
+}
+
+function attributeOf(path: unknown): string {
+  if (typeof path !== 'string' || !path.startsWith('/')) throw new BadRequest(`Invalid JSON pointer for this resource: '${String(path)}'`);
+  const parts = path.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  if (parts.length !== 1 || parts[0] === '') throw new BadRequest(`Invalid JSON pointer for this resource: '${path}'`);
+  return parts[0];
+}
+
+/**
+ * Applies an RFC 6902 patch (add, replace, remove) to an image the way Glance does: `add` on
+ * an existing attribute replaces it (OSC and the SDK always send `add`).
+ */
+export function applyImagePatch(image: ImageRecord, ops: unknown, caller: ImageCaller): ImageChanges {
+  if (!Array.isArray(ops)) throw new BadRequest('Request body must be a JSON array of operation objects.');
+  const changes: ImageChanges = { properties: { ...image.properties } };
+  for (const raw of ops) {
+    if (!raw || typeof raw !== 'object') throw new BadRequest('Operations must be JSON objects.');
+    const op = (raw as any).op;
+    const attr = attributeOf((raw as any).path);
+    if (!['add', 'replace', 'remove'].includes(op)) {
+      throw new BadRequest(`Operation objects must contain exactly one member named "add", "remove", or "replace".`);
+    }
+    checkWritable(attr);
+    const core = CORE_ATTRIBUTES.has(attr);
+    if (op === 'remove') {
+      if (core) throw new Forbidden(`Properties ${attr} must not be removed.`);
+      if (!(attr in changes.properties)) throw new Conflict(`Property ${attr} does not exist.`);
+      delete changes.properties[attr];
+      continue;
+    }
+    if (!('value' in (raw as object))) throw new BadRequest(`Operation "${op}" requires a member named "value".`);
+    const value = validateAttribute(attr, (raw as any).value, caller, image);
+    if (core) {
+      (changes as any)[attr] = value;
+    } else {
+      if (op === 'replace' && !(attr in changes.properties)) throw new Conflict(`Property ${attr} does not exist.`);
+      changes.properties[attr] = value as string;
+    }
+  }
+  return changes;
+}

@@ -1,0 +1,254 @@
+import { randomUUID } from 'crypto';
+import type { Logger } from '../logger';
+import { BadRequest, Conflict, Forbidden, NotFound, UnsupportedMediaType } from '../http/faults';
+import {
+  DOCKER_IMAGE_PROPERTY, ImageApi, ImageCaller, ImageListFilter, ImagePage, ImageRecord, NewImage,
+} from './image-api';
+import { ImageRow, ImageStore } from './image-store';
+import { applyImagePatch, checkWritable, CORE_ATTRIBUTES, validateAttribute } from './image-patch';
+import { DockerImageBackend, EMPTY_MD5, EMPTY_SHA512, ImageFiles } from './image-data';
+import { imageListQuery, sortImages, afterMarker } from './image-listing';
+
+const UUID_RE = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
+export const PATCH_CONTENT_TYPES = ['application/openstack-images-v2.1-json-patch', 'application/openstack-images-v2.0-json-patch'];
+
+/** What Snapstack seeds at first start: public images mapped to a local Docker image. */
+export interface SeedImage {
+  name: string;
+  dockerImage: string;
+  minDisk: number;
+  minRam: number;
+  properties?: Record<string, string>;
+}
+
+export interface ImageData {
+  stream?: NodeJS.ReadableStream;
+  headers: Record<string, string>;
+}
+
+/** Glance v2 rules: visibility, ownership, statuses, data. No HTTP, no SQL. */
+export class ImageService implements ImageApi {
+  constructor(
+    private readonly store: ImageStore,
+    private readonly files: ImageFiles,
+    private readonly docker: DockerImageBackend | null,
+    private readonly log: Logger,
+  ) {}
+
+  /** First start only: the seeded public images (listed in docs/compute-and-images.md). */
+  async seed(images: SeedImage[]): Promise<void> {
+    if (await this.store.getSetting('image.seeded')) return;
+    for (const s of images) {
+      const size = this.docker ? await this.docker.inspectSize(s.dockerImage).catch(() => null) : null;
+      const digest = size !== null && this.docker ? await this.docker.digest(s.dockerImage).catch(() => null) : null;
+      if (size === null) this.log.warn({ docker_image: s.dockerImage, image: s.name }, 'seeded image has no local Docker image: servers booted from it will fail');
+      await this.store.insert(this.row({
+        id: randomUUID(), name: s.name, status: 'active', visibility: 'public', owner: null,
+        size, min_disk: s.minDisk, min_ram: s.minRam, disk_format: 'raw', container_format: 'docker',
+        checksum: digest?.md5 ?? null, os_hash_algo: digest ? 'sha512' : null, os_hash_value: digest?.sha512 ?? null,
+        properties: { ...(s.properties ?? {}), [DOCKER_IMAGE_PROPERTY]: s.dockerImage },
+      }), []);
+    }
+    await this.store.setSetting('image.seeded', new Date().toISOString());
+    this.log.info({ images: images.map((i) => i.name) }, 'seeded images');
+  }
+
+  // --- visibility -----------------------------------------------------------------------
+
+  private async visible(caller: ImageCaller, image: ImageRecord): Promise<boolean> {
+    if (caller.isAdmin) return true;
+    if (image.visibility === 'public' || image.visibility === 'community') return true;
+    if (caller.projectId && image.owner === caller.projectId) return true;
+    if (image.visibility === 'shared' && caller.projectId) return Boolean(await this.store.getMember(image.id, caller.projectId));
+    return false;
+  }
+
+  private requireOwner(caller: ImageCaller, image: ImageRecord, what = 'modify'): void {
+    if (caller.isAdmin || (caller.projectId && image.owner === caller.projectId)) return;
+    throw new Forbidden(`You are not permitted to ${what} this image.`);
+  }
+
+  async getImage(caller: ImageCaller, imageId: string): Promise<ImageRecord> {
+    const image = await this.store.get(imageId);
+    if (!image || !(await this.visible(caller, image))) throw new NotFound(`No image found with ID ${imageId}`);
+    return image;
+  }
+
+  async listImages(caller: ImageCaller, filter: ImageListFilter): Promise<ImagePage> {
+    const memberStatus = filter.memberStatus ?? 'accepted';
+    const scope = { projectId: caller.isAdmin ? null : caller.projectId ?? '', visibility: filter.visibility, memberStatus };
+    const images = sortImages(await this.store.list(scope, imageListQuery(filter)), filter.sort);
+    let page = images;
+    if (filter.marker) {
+      const marker = await this.store.get(filter.marker);
+      if (!marker || !(await this.visible(caller, marker))) throw new BadRequest(`Invalid marker. Image ${filter.marker} could not be found.`);
+      page = afterMarker(images, marker, filter.sort);
+    }
+    const limit = filter.limit ?? 25;
+    const result = page.slice(0, limit);
+    return { images: result, nextMarker: result.length === limit && limit > 0 ? result[result.length - 1].id : undefined };
+  }
+
+  // --- create, update, delete -----------------------------------------------------------
+
+  /** POST /v2/images: every key checked as Glance's schema does; extra keys are string properties. */
+  async createFromRequest(caller: ImageCaller, body: Record<string, unknown>): Promise<ImageRecord> {
+    const input: NewImage = { properties: {} };
+    for (const [key, value] of Object.entries(body)) {
+      if (key === 'id') {
+        if (typeof value !== 'string' || !UUID_RE.test(value)) throw new BadRequest(`Provided object does not match schema 'image': ${JSON.stringify(value)} is not a 'uuid'`);
+        input.id = value;
+        continue;
+      }
+      checkWritable(key);
+      const v = validateAttribute(key, value, caller, null);
+      switch (key) {
+        case 'name': input.name = v as string | null; break;
+        case 'visibility': input.visibility = v as NewImage['visibility']; break;
+        case 'protected': input.protected = v as boolean; break;
+        case 'os_hidden': input.osHidden = v as boolean; break;
+        case 'min_disk': input.minDisk = v as number; break;
+        case 'min_ram': input.minRam = v as number; break;
+        case 'disk_format': input.diskFormat = v as string | null; break;
+        case 'container_format': input.containerFormat = v as string | null; break;
+        case 'tags': input.tags = v as string[]; break;
+        case 'owner': input.owner = v as string | null; break;
+        default: input.properties![key] = v as string;
+      }
+    }
+    return this.createImage(caller, input);
+  }
+
+  async createImage(caller: ImageCaller, input: NewImage): Promise<ImageRecord> {
+    const id = input.id ?? randomUUID();
+    if (await this.store.get(id)) throw new Conflict(`Image with identifier ${id} already exists!`);
+    if (input.visibility === 'public' && !caller.isAdmin) throw new Forbidden('You are not authorized to complete publicize_image action.');
+    const owner = input.owner !== undefined ? input.owner : caller.projectId;
+    await this.store.insert(this.row({
+      id, name: input.name ?? null, status: 'queued', visibility: input.visibility ?? 'shared', protected: input.protected ?? false,
+      os_hidden: input.osHidden ?? false, owner, min_disk: input.minDisk ?? 0, min_ram: input.minRam ?? 0,
+      disk_format: input.diskFormat ?? null, container_format: input.containerFormat ?? null, properties: input.properties ?? {},
+    }), input.tags ?? []);
+    return (await this.store.get(id))!;
+  }
+
+  async createEmptyActiveImage(caller: ImageCaller, input: NewImage): Promise<ImageRecord> {
+    const image = await this.createImage(caller, { ...input, diskFormat: input.diskFormat ?? 'raw', containerFormat: input.containerFormat ?? 'bare' });
+    await this.store.update(image.id, { status: 'active', size: 0, virtual_size: null, checksum: EMPTY_MD5, os_hash_algo: 'sha512', os_hash_value: EMPTY_SHA512 });
+    return (await this.store.get(image.id))!;
+  }
+
+  async updateImage(caller: ImageCaller, imageId: string, contentType: string | undefined, ops: unknown): Promise<ImageRecord> {
+    const type = (contentType ?? '').split(';')[0].trim().toLowerCase();
+    if (!PATCH_CONTENT_TYPES.includes(type)) throw new UnsupportedMediaType(`Unsupported Content-Type`);
+    const image = await this.getImage(caller, imageId);
+    this.requireOwner(caller, image);
+    const c = applyImagePatch(image, ops, caller);
+    const patch: Partial<ImageRow> = { properties: c.properties };
+    for (const attr of CORE_ATTRIBUTES) {
+      if (attr !== 'tags' && (c as any)[attr] !== undefined) (patch as any)[attr] = (c as any)[attr];
+    }
+    await this.store.update(imageId, patch, c.tags);
+    return (await this.store.get(imageId))!;
+  }
+
+  async deleteImage(caller: ImageCaller, imageId: string): Promise<void> {
+    const image = await this.getImage(caller, imageId);
+    this.requireOwner(caller, image, 'delete');
+    if (image.protected) throw new Forbidden(`Image ${imageId} is protected and cannot be deleted.`);
+    await this.store.delete(imageId);
+    await this.files.remove(imageId);
+    // Only a Docker image made for this Glance image goes with it (never a seeded base image).
+    if (this.docker && image.properties[DOCKER_IMAGE_PROPERTY] === this.snapshotDockerImageName(imageId)) {
+      await this.docker.remove(this.snapshotDockerImageName(imageId)).catch((err) => this.log.warn({ err, image_id: imageId }, 'could not remove the Docker image'));
+    }
+  }
+
+  async addTag(caller: ImageCaller, imageId: string, tag: string): Promise<void> {
+    const image = await this.getImage(caller, imageId);
+    this.requireOwner(caller, image);
+    if (tag.length > 255) throw new BadRequest('Tag is too long.');
+    await this.store.addTag(imageId, tag);
+  }
+
+  async removeTag(caller: ImageCaller, imageId: string, tag: string): Promise<void> {
+    const image = await this.getImage(caller, imageId);
+    this.requireOwner(caller, image);
+    if (!(await this.store.removeTag(imageId, tag))) throw new NotFound(`Tag ${tag} not found.`);
+  }
+
+  // --- data -----------------------------------------------------------------------------
+
+  async upload(caller: ImageCaller, imageId: string, contentType: string | undefined, data: NodeJS.ReadableStream): Promise<void> {
+    const type = (contentType ?? '').split(';')[0].trim().toLowerCase();
+    if (type !== 'application/octet-stream') throw new UnsupportedMediaType('Unsupported Content-Type');
+    const image = await this.getImage(caller, imageId);
+    this.requireOwner(caller, image);
+    if (!image.diskFormat || !image.containerFormat) {
+      throw new BadRequest('Properties disk_format, container_format must be set prior to saving data.');
+    }
+    if (!(await this.store.transition(imageId, ['queued'], { status: 'saving' }))) {
+      throw new Conflict(`Image status transition from ${image.status} to saving is not allowed`);
+    }
+    try {
+      const digest = await this.files.write(imageId, data);
+      await this.store.transition(imageId, ['saving'], {
+        status: 'active', size: digest.size, checksum: digest.md5, os_hash_algo: 'sha512', os_hash_value: digest.sha512,
+      });
+    } catch (err) {
+      await this.store.transition(imageId, ['saving'], { status: 'queued' });
+      await this.files.remove(imageId);
+      throw err;
+    }
+  }
+
+  /** 200 with bytes (a local file, or `docker save` of a mapped image); 204 when there is no data. */
+  async download(caller: ImageCaller, imageId: string): Promise<ImageData> {
+    const image = await this.getImage(caller, imageId);
+    if (image.status === 'deactivated') throw new Forbidden('The requested image has been deactivated. Image data download is forbidden.');
+    if (image.status === 'active' && this.files.exists(imageId)) {
+      const headers: Record<string, string> = { 'Content-Length': String(image.size ?? 0) };
+      if (image.checksum) headers['Content-MD5'] = image.checksum;
+      return { stream: this.files.open(imageId), headers };
+    }
+    const dockerImage = this.dockerImageOf(image);
+    if (image.status === 'active' && dockerImage && this.docker && (await this.docker.inspectSize(dockerImage)) !== null) {
+      const headers: Record<string, string> = {};
+      if (image.checksum) headers['Content-MD5'] = image.checksum;
+      return { stream: await this.docker.save(dockerImage), headers };
+    }
+    return { headers: {} };
+  }
+
+  // --- what compute uses ----------------------------------------------------------------
+
+  async markSaving(imageId: string): Promise<void> {
+    await this.store.transition(imageId, ['queued'], { status: 'saving' });
+  }
+
+  async activateFromDockerImage(imageId: string, dockerImage: string, size: number, extraProperties: Record<string, string> = {}): Promise<ImageRecord> {
+    const image = await this.store.get(imageId);
+    if (!image) throw new NotFound(`No image found with ID ${imageId}`);
+    const digest = this.docker ? await this.docker.digest(dockerImage).catch(() => null) : null;
+    await this.store.update(imageId, {
+      status: 'active', size, checksum: digest?.md5 ?? null, os_hash_algo: digest ? 'sha512' : null, os_hash_value: digest?.sha512 ?? null,
+      properties: { ...image.properties, ...extraProperties, [DOCKER_IMAGE_PROPERTY]: dockerImage },
+    });
+    return (await this.store.get(imageId))!;
+  }
+
+  dockerImageOf(image: ImageRecord): string | null {
+    return image.properties[DOCKER_IMAGE_PROPERTY] || null;
+  }
+
+  snapshotDockerImageName(imageId: string): string {
+    return `snapstack/snap-${imageId}:latest`;
+  }
+
+  private row(r: Partial<ImageRow> & Pick<ImageRow, 'id' | 'status' | 'visibility' | 'owner'>): Omit<ImageRow, 'created_at' | 'updated_at'> {
+    return {
+      name: null, protected: false, os_hidden: false, size: null, virtual_size: null, min_disk: 0, min_ram: 0, disk_format: null,
+      container_format: null, checksum: null, os_hash_algo: null, os_hash_value: null, properties: {}, ...r,
+    };
+  }
+}

@@ -1,0 +1,221 @@
+import type { Knex } from 'knex';
+import type { ImageRecord, ImageStatus, ImageVisibility } from './image-api';
+
+export interface ImageRow {
+  id: string;
+  name: string | null;
+  status: string;
+  visibility: string;
+  protected: boolean;
+  os_hidden: boolean;
+  owner: string | null;
+  size: string | number | null;
+  virtual_size: string | number | null;
+  min_disk: number;
+  min_ram: number;
+  disk_format: string | null;
+  container_format: string | null;
+  checksum: string | null;
+  os_hash_algo: string | null;
+  os_hash_value: string | null;
+  properties: Record<string, string> | string;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface MemberRow {
+  image_id: string;
+  member_id: string;
+  status: string;
+  created_at: Date;
+  updated_at: Date;
+}
+
+/** Which images a project may see: Glance's default-visibility rules, as a query condition. */
+export interface VisibilityScope {
+  /** null = admin, sees everything */
+  projectId: string | null;
+  visibility?: string;
+  /** 'all' or a member status; applies to images shared with the project */
+  memberStatus: string;
+}
+
+const num = (v: string | number | null): number | null => (v === null || v === undefined ? null : Number(v));
+
+export function toRecord(row: ImageRow, tags: string[]): ImageRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    status: row.status as ImageStatus,
+    visibility: row.visibility as ImageVisibility,
+    protected: row.protected,
+    osHidden: row.os_hidden,
+    owner: row.owner,
+    size: num(row.size),
+    virtualSize: num(row.virtual_size),
+    minDisk: row.min_disk,
+    minRam: row.min_ram,
+    diskFormat: row.disk_format,
+    containerFormat: row.container_format,
+    checksum: row.checksum,
+    osHashAlgo: row.os_hash_algo,
+    osHashValue: row.os_hash_value,
+    properties: typeof row.properties === 'string' ? JSON.parse(row.properties) : (row.properties ?? {}),
+    tags: [...tags].sort(),
+    createdAt: new Date(row.created_at),
+    updatedAt: new Date(row.updated_at),
+  };
+}
+
+/** Knex queries for the image tables only; snake_case rows stay here. */
+export class ImageStore {
+  constructor(private readonly db: Knex) {}
+
+  async get(id: string): Promise<ImageRecord | undefined> {
+    const row = await this.db<ImageRow>('images').where({ id }).first();
+    if (!row) return undefined;
+    return toRecord(row, await this.tagsOf(id));
+  }
+
+  /** Images the scope may list, before sorting and paging (done by the service). */
+  async list(scope: VisibilityScope, where: (q: Knex.QueryBuilder) => void): Promise<ImageRecord[]> {
+    const q = this.db<ImageRow>('images as i').select('i.*');
+    this.applyScope(q, scope);
+    where(q);
+    const rows: ImageRow[] = await q;
+    const tags = await this.tagsOfMany(rows.map((r) => r.id));
+    return rows.map((r) => toRecord(r, tags.get(r.id) ?? []));
+  }
+
+  private applyScope(q: Knex.QueryBuilder, scope: VisibilityScope): void {
+    const { projectId, visibility, memberStatus } = scope;
+    const db = this.db;
+    const sharedWithMe = (qb: Knex.QueryBuilder) => {
+      qb.where('i.visibility', 'shared').whereExists(function memberOf() {
+        const sub = this.select(db.raw('1')).from('image_members as m').whereRaw('m.image_id = i.id').where('m.member_id', projectId!);
+        if (memberStatus !== 'all') sub.where('m.status', memberStatus);
+      });
+    };
+    if (projectId === null) {
+      if (visibility && visibility !== 'all') q.where('i.visibility', visibility);
+      return;
+    }
+    switch (visibility) {
+      case 'public':
+        q.where('i.visibility', 'public');
+        return;
+      case 'community':
+        q.where('i.visibility', 'community');
+        return;
+      case 'private':
+        q.where({ 'i.visibility': 'private', 'i.owner': projectId });
+        return;
+      case 'shared':
+        q.where((w) => {
+          w.where({ 'i.visibility': 'shared', 'i.owner': projectId }).orWhere(sharedWithMe);
+        });
+        return;
+      case 'all':
+        q.where((w) => {
+          w.whereIn('i.visibility', ['public', 'community']).orWhere('i.owner', projectId).orWhere(sharedWithMe);
+        });
+        return;
+      default:
+        // Glance's default listing: public, own (any visibility), shared with me; community only when owned.
+        q.where((w) => {
+          w.where('i.visibility', 'public').orWhere('i.owner', projectId).orWhere(sharedWithMe);
+        });
+    }
+  }
+
+  async insert(row: Omit<ImageRow, 'created_at' | 'updated_at'>, tags: string[], trx?: Knex.Transaction): Promise<void> {
+    const run = async (t: Knex.Transaction) => {
+      await t('images').insert({ ...row, properties: JSON.stringify(row.properties ?? {}) });
+      if (tags.length) await t('image_tags').insert([...new Set(tags)].map((tag) => ({ image_id: row.id, tag })));
+    };
+    if (trx) await run(trx);
+    else await this.db.transaction(run);
+  }
+
+  async update(id: string, patch: Partial<ImageRow>, tags?: string[]): Promise<void> {
+    await this.db.transaction(async (t) => {
+      const values: Record<string, unknown> = { ...patch, updated_at: new Date() };
+      if (patch.properties !== undefined) values.properties = JSON.stringify(patch.properties);
+      await t('images').where({ id }).update(values);
+      if (tags) {
+        await t('image_tags').where({ image_id: id }).delete();
+        if (tags.length) await t('image_tags').insert([...new Set(tags)].map((tag) => ({ image_id: id, tag })));
+      }
+    });
+  }
+
+  /** Compare-and-set on status; false when the image was not in `from`. */
+  async transition(id: string, from: string[], patch: Partial<ImageRow>): Promise<boolean> {
+    const rows = await this.db('images').where({ id }).whereIn('status', from).update({ ...patch, updated_at: new Date() }).returning('id');
+    return rows.length > 0;
+  }
+
+  /** Counts come from `returning` (PGlite's knex client does not report delete counts). */
+  async delete(id: string): Promise<number> {
+    return (await this.db('images').where({ id }).delete().returning('id')).length;
+  }
+
+  async addTag(id: string, tag: string): Promise<void> {
+    await this.db('image_tags').insert({ image_id: id, tag }).onConflict(['image_id', 'tag']).ignore();
+    await this.db('images').where({ id }).update({ updated_at: new Date() });
+  }
+
+  async removeTag(id: string, tag: string): Promise<number> {
+    const n = (await this.db('image_tags').where({ image_id: id, tag }).delete().returning('tag')).length;
+    if (n) await this.db('images').where({ id }).update({ updated_at: new Date() });
+    return n;
+  }
+
+  async tagsOf(id: string): Promise<string[]> {
+    const rows = await this.db('image_tags').where({ image_id: id }).select('tag');
+    return rows.map((r: { tag: string }) => r.tag);
+  }
+
+  private async tagsOfMany(ids: string[]): Promise<Map<string, string[]>> {
+    const map = new Map<string, string[]>();
+    if (!ids.length) return map;
+    const rows: { image_id: string; tag: string }[] = await this.db('image_tags').whereIn('image_id', ids).select('image_id', 'tag');
+    for (const r of rows) map.set(r.image_id, [...(map.get(r.image_id) ?? []), r.tag]);
+    return map;
+  }
+
+  // --- members --------------------------------------------------------------------------
+
+  listMembers(imageId: string): Promise<MemberRow[]> {
+    return this.db('image_members').where({ image_id: imageId }).orderBy('created_at');
+  }
+
+  getMember(imageId: string, memberId: string): Promise<MemberRow | undefined> {
+    return this.db('image_members').where({ image_id: imageId, member_id: memberId }).first();
+  }
+
+  async insertMember(imageId: string, memberId: string): Promise<MemberRow> {
+    const [row] = await this.db('image_members').insert({ image_id: imageId, member_id: memberId, status: 'pending' }).returning('*');
+    return row;
+  }
+
+  async updateMember(imageId: string, memberId: string, status: string): Promise<MemberRow> {
+    const [row] = await this.db('image_members').where({ image_id: imageId, member_id: memberId }).update({ status, updated_at: new Date() }).returning('*');
+    return row;
+  }
+
+  async deleteMember(imageId: string, memberId: string): Promise<number> {
+    return (await this.db('image_members').where({ image_id: imageId, member_id: memberId }).delete().returning('member_id')).length;
+  }
+
+  // --- first-start seeding --------------------------------------------------------------
+
+  async getSetting(key: string): Promise<string | undefined> {
+    const row = await this.db('settings').where({ key }).first();
+    return row?.value;
+  }
+
+  async setSetting(key: string, value: string): Promise<void> {
+    await this.db('settings').insert({ key, value }).onConflict('key').merge();
+  }
+}

@@ -1,0 +1,63 @@
+import { isoSecondsZ } from '../shared/time-format';
+import type { ImageRecord } from './image-api';
+import type { MemberRow } from './image-store';
+
+/** Glance's image object: bare, core fields always present, extra properties top-level strings. */
+export function imageView(i: ImageRecord): Record<string, unknown> {
+  return {
+    ...i.properties,
+    id: i.id,
+    name: i.name,
+    status: i.status,
+    visibility: i.visibility,
+    protected: i.protected,
+    os_hidden: i.osHidden,
+    owner: i.owner,
+    size: i.size,
+    virtual_size: i.virtualSize,
+    min_disk: i.minDisk,
+    min_ram: i.minRam,
+    disk_format: i.diskFormat,
+    container_format: i.containerFormat,
+    checksum: i.checksum,
+    os_hash_algo: i.osHashAlgo,
+    os_hash_value: i.osHashValue,
+    tags: i.tags,
+    created_at: isoSecondsZ(i.createdAt),
+    updated_at: isoSecondsZ(i.updatedAt),
+    self: `/v2/images/${i.id}`,
+    file: `/v2/images/${i.id}/file`,
+    schema: '/v2/schemas/image',
+  };
+}
+
+/** GET /v2/images body: `first` and `schema` always, `next` only when the page was full. */
+export function imageListView(images: ImageRecord[], query: Record<string, string | string[]>, nextMarker?: string) {
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(query)) {
+    if (k === 'marker') continue;
+    for (const one of Array.isArray(v) ? v : [v]) params.append(k, one);
+  }
+  const q = params.toString();
+  const body: Record<string, unknown> = {
+    images: images.map(imageView),
+    first: q ? `/v2/images?${q}` : '/v2/images',
+    schema: '/v2/schemas/images',
+  };
+  if (nextMarker) {
+    params.set('marker', nextMarker);
+    body.next = `/v2/images?${params.toString()}`;
+  }
+  return body;
+}
+
+export function memberView(m: MemberRow) {
+  return {
+    created_at: isoSecondsZ(new Date(m.created_at)),
+    image_id: m.image_id,
+    member_id: m.member_id,
+    schema: '/v2/schemas/member',
+    status: m.status,
+    updated_at: isoSecondsZ(new Date(m.updated_at)),
+  };
+}

@@ -1,0 +1,202 @@
+import { createHash } from 'crypto';
+import Docker from 'dockerode';
+import { startHarness, Harness, Session } from '../../../support/snapstack-harness';
+import { GLANCE, randomName } from '../../../support/compute-helpers';
+
+const PATCH = { 'Content-Type': 'application/openstack-images-v2.1-json-patch' };
+
+let h: Harness;
+let demo: Session;
+let alt: Session;
+let admin: Session;
+
+beforeAll(async () => {
+  h = await startHarness();
+  [demo, alt, admin] = await Promise.all([h.login('demo'), h.login('alt_demo'), h.login('admin')]);
+});
+afterAll(async () => h?.stop());
+
+async function createImage(s: Session, body: Record<string, unknown> = {}) {
+  const res = await s.request('POST', `${GLANCE}/images`, { name: randomName('img'), disk_format: 'raw', container_format: 'bare', ...body });
+  expect(res.status).toBe(201);
+  return res.body;
+}
+
+describe('discovery and schemas', () => {
+  test('GET / answers 300 with versions and self links under /image', async () => {
+    const res = await h.request('GET', '/image/');
+    expect(res.status).toBe(300);
+    expect(res.body.versions[0]).toMatchObject({ id: 'v2.17', status: 'CURRENT', links: [{ rel: 'self', href: `${h.url}/image/v2/` }] });
+  });
+
+  test('schemas clients fetch', async () => {
+    for (const name of ['image', 'images', 'member', 'members']) {
+      const res = await demo.request('GET', `${GLANCE}/schemas/${name}`);
+      expect(res.status).toBe(200);
+      expect(res.body.name).toBe(name);
+    }
+    const image = await demo.request('GET', `${GLANCE}/schemas/image`);
+    expect(image.body.additionalProperties).toEqual({ type: 'string' });
+  });
+});
+
+describe('seeded images', () => {
+  test('public, active, mapped to a local Docker image with its real size', async () => {
+    const res = await demo.request('GET', `${GLANCE}/images?name=busybox`);
+    expect(res.status).toBe(200);
+    expect(res.body.images).toHaveLength(1);
+    const img = res.body.images[0];
+    const docker = new Docker({ socketPath: '/var/run/docker.sock' });
+    const info = await docker.getImage(img.snapstack_docker_image).inspect();
+    expect(img).toMatchObject({ status: 'active', visibility: 'public', min_disk: 0, min_ram: 0, size: info.Size, protected: false, os_hidden: false, os_hash_algo: 'sha512' });
+    expect(img.checksum).toMatch(/^[0-9a-f]{32}$/);
+    const cirros = (await demo.request('GET', `${GLANCE}/images?name=cirros-0.6.2-x86_64-disk`)).body.images[0];
+    expect(cirros).toMatchObject({ status: 'active', visibility: 'public', min_disk: 1 });
+  });
+
+  test('GET /file of a Docker-mapped image streams `docker save`, matching the checksum', async () => {
+    const img = (await demo.request('GET', `${GLANCE}/images?name=busybox`)).body.images[0];
+    const res = await fetch(`${h.url}${GLANCE}/images/${img.id}/file`, { headers: { 'X-Auth-Token': demo.token } });
+    expect(res.status).toBe(200);
+    const bytes = Buffer.from(await res.arrayBuffer());
+    expect(createHash('md5').update(bytes).digest('hex')).toBe(img.checksum);
+    expect(res.headers.get('content-md5')).toBe(img.checksum);
+  });
+});
+
+describe('create, show, update, delete', () => {
+  test('create answers 201 queued with every core field and extra properties as strings', async () => {
+    const img = await createImage(demo, { foo: 'bar', tags: ['a', 'b'], min_disk: 2 });
+    for (const k of ['id', 'name', 'status', 'visibility', 'protected', 'os_hidden', 'owner', 'size', 'virtual_size', 'min_disk', 'min_ram',
+      'disk_format', 'container_format', 'checksum', 'os_hash_algo', 'os_hash_value', 'tags', 'created_at', 'updated_at', 'self', 'file', 'schema']) {
+      expect(img).toHaveProperty(k);
+    }
+    expect(img).toMatchObject({ status: 'queued', visibility: 'shared', owner: demo.projectId, size: null, checksum: null, foo: 'bar', min_disk: 2, schema: '/v2/schemas/image' });
+    expect(img.tags.sort()).toEqual(['a', 'b']);
+    expect(img.created_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    expect(img.self).toBe(`/v2/images/${img.id}`);
+    const shown = await demo.request('GET', `${GLANCE}/images/${img.id}`);
+    expect(shown.status).toBe(200);
+    expect(shown.body.foo).toBe('bar');
+  });
+
+  test('create refuses read-only, reserved, non-string properties and public by a non-admin', async () => {
+    const ro = await demo.request('POST', `${GLANCE}/images`, { name: 'x', status: 'active' });
+    expect(ro.status).toBe(403);
+    expect(ro.body).toEqual({ message: "Attribute 'status' is read-only.", code: '403 Forbidden', title: 'Forbidden' });
+    expect((await demo.request('POST', `${GLANCE}/images`, { name: 'x', os_glance_x: 'y' })).status).toBe(403);
+    expect((await demo.request('POST', `${GLANCE}/images`, { name: 'x', foo: 1 })).status).toBe(400);
+    expect((await demo.request('POST', `${GLANCE}/images`, { name: 'x', visibility: 'public' })).status).toBe(403);
+    expect((await admin.request('POST', `${GLANCE}/images`, { name: randomName('pub'), visibility: 'public' })).status).toBe(201);
+  });
+
+  test('PATCH: add replaces, replace/remove need the property, read-only 403, other content types 415', async () => {
+    const img = await createImage(demo, { foo: 'bar' });
+    const url = `${GLANCE}/images/${img.id}`;
+    const renamed = await demo.request('PATCH', url, [{ op: 'add', path: '/name', value: 'renamed' }, { op: 'add', path: '/min_disk', value: 5 }, { op: 'add', path: '/new', value: 'v' }, { op: 'add', path: '/tags', value: ['t1'] }], PATCH);
+    expect(renamed.status).toBe(200);
+    expect(renamed.body).toMatchObject({ name: 'renamed', min_disk: 5, new: 'v', foo: 'bar', tags: ['t1'] });
+    const replaced = await demo.request('PATCH', url, [{ op: 'replace', path: '/foo', value: 'baz' }, { op: 'remove', path: '/new' }], PATCH);
+    expect(replaced.body.foo).toBe('baz');
+    expect(replaced.body).not.toHaveProperty('new');
+    expect((await demo.request('PATCH', url, [{ op: 'replace', path: '/nope', value: 'x' }], PATCH)).status).toBe(409);
+    expect((await demo.request('PATCH', url, [{ op: 'remove', path: '/nope' }], PATCH)).status).toBe(409);
+    const ro = await demo.request('PATCH', url, [{ op: 'replace', path: '/size', value: 1 }], PATCH);
+    expect(ro.status).toBe(403);
+    expect(ro.body.message).toBe("Attribute 'size' is read-only.");
+    expect((await demo.request('PATCH', url, [{ op: 'add', path: '/os_glance_x', value: 'y' }], PATCH)).status).toBe(403);
+    const wrongType = await demo.request('PATCH', url, [{ op: 'add', path: '/name', value: 'x' }]);
+    expect(wrongType.status).toBe(415);
+    expect((await demo.request('PATCH', url, [{ op: 'add', path: '/name', value: 'v20' }], { 'Content-Type': 'application/openstack-images-v2.0-json-patch' })).status).toBe(200);
+    expect((await alt.request('PATCH', url, [{ op: 'add', path: '/name', value: 'x' }], PATCH)).status).toBe(404);
+  });
+
+  test('tags PUT/DELETE and the tag filter', async () => {
+    const img = await createImage(demo);
+    const tag = randomName('tag');
+    expect((await demo.request('PUT', `${GLANCE}/images/${img.id}/tags/${tag}`)).status).toBe(204);
+    const listed = await demo.request('GET', `${GLANCE}/images?tag=${tag}`);
+    expect(listed.body.images.map((i: any) => i.id)).toEqual([img.id]);
+    expect((await demo.request('DELETE', `${GLANCE}/images/${img.id}/tags/${tag}`)).status).toBe(204);
+    expect((await demo.request('DELETE', `${GLANCE}/images/${img.id}/tags/${tag}`)).status).toBe(404);
+    expect((await demo.request('GET', `${GLANCE}/images?tag=${tag}`)).body.images).toEqual([]);
+  });
+
+  test('delete: 204, 403 when protected, 404 after', async () => {
+    const img = await createImage(demo, { protected: true });
+    const url = `${GLANCE}/images/${img.id}`;
+    const refused = await demo.request('DELETE', url);
+    expect(refused.status).toBe(403);
+    expect(refused.body.code).toBe('403 Forbidden');
+    await demo.request('PATCH', url, [{ op: 'replace', path: '/protected', value: false }], PATCH);
+    expect((await demo.request('DELETE', url)).status).toBe(204);
+    const gone = await demo.request('GET', url);
+    expect(gone.status).toBe(404);
+    expect(gone.body).toEqual({ message: `No image found with ID ${img.id}`, code: '404 Not Found', title: 'Not Found' });
+  });
+});
+
+describe('data', () => {
+  test('upload -> active with size, md5 and sha512; download returns the bytes; queued image answers 204', async () => {
+    const img = await createImage(demo);
+    const url = `${GLANCE}/images/${img.id}/file`;
+    expect((await demo.request('GET', url)).status).toBe(204);
+    const data = Buffer.from(`hello ${randomName('data')}\n`.repeat(1000));
+    expect((await demo.request('PUT', url, data, { 'Content-Type': 'application/json' })).status).toBe(415);
+    expect((await demo.request('PUT', url, data, { 'Content-Type': 'application/octet-stream' })).status).toBe(204);
+    const shown = (await demo.request('GET', `${GLANCE}/images/${img.id}`)).body;
+    expect(shown).toMatchObject({
+      status: 'active', size: data.length, checksum: createHash('md5').update(data).digest('hex'),
+      os_hash_algo: 'sha512', os_hash_value: createHash('sha512').update(data).digest('hex'),
+    });
+    const res = await fetch(`${h.url}${url}`, { headers: { 'X-Auth-Token': demo.token } });
+    expect(res.status).toBe(200);
+    expect(Buffer.from(await res.arrayBuffer()).equals(data)).toBe(true);
+    expect((await demo.request('PUT', url, data, { 'Content-Type': 'application/octet-stream' })).status).toBe(409);
+  });
+});
+
+describe('listing', () => {
+  test('first and schema always; next only when the page is full; marker pages', async () => {
+    const prefix = randomName('page');
+    for (let i = 0; i < 3; i++) await createImage(demo, { name: `${prefix}-${i}`, tags: [prefix] });
+    const all = await demo.request('GET', `${GLANCE}/images?tag=${prefix}`);
+    expect(all.body).toMatchObject({ first: `/v2/images?tag=${prefix}`, schema: '/v2/schemas/images' });
+    expect(all.body).not.toHaveProperty('next');
+    expect(all.body.images.map((i: any) => i.name)).toEqual([`${prefix}-2`, `${prefix}-1`, `${prefix}-0`]);
+    const p1 = await demo.request('GET', `${GLANCE}/images?tag=${prefix}&limit=2`);
+    expect(p1.body.images).toHaveLength(2);
+    expect(p1.body.next).toBe(`/v2/images?tag=${prefix}&limit=2&marker=${p1.body.images[1].id}`);
+    const p2 = await demo.request('GET', `/image${p1.body.next}`);
+    expect(p2.body.images.map((i: any) => i.name)).toEqual([`${prefix}-0`]);
+    expect(p2.body).not.toHaveProperty('next');
+    const asc = await demo.request('GET', `${GLANCE}/images?tag=${prefix}&sort_key=name&sort_dir=asc`);
+    expect(asc.body.images.map((i: any) => i.name)).toEqual([`${prefix}-0`, `${prefix}-1`, `${prefix}-2`]);
+    const sorted = await demo.request('GET', `${GLANCE}/images?tag=${prefix}&sort=name:desc`);
+    expect(sorted.body.images[0].name).toBe(`${prefix}-2`);
+    expect((await demo.request('GET', `${GLANCE}/images?sort_key=bogus`)).status).toBe(400);
+    expect((await demo.request('GET', `${GLANCE}/images?marker=00000000-0000-0000-0000-000000000000`)).status).toBe(400);
+  });
+
+  test('visibility: private images of another project are 404 and never listed; filters work', async () => {
+    const mine = await createImage(demo, { visibility: 'private' });
+    const hidden = await createImage(demo, { os_hidden: true });
+    const community = await createImage(alt, { visibility: 'community' });
+    const priv = await demo.request('GET', `${GLANCE}/images?visibility=private`);
+    expect(priv.body.images.every((i: any) => i.visibility === 'private' && i.owner === demo.projectId)).toBe(true);
+    expect(priv.body.images.map((i: any) => i.id)).toContain(mine.id);
+    const other = await alt.request('GET', `${GLANCE}/images/${mine.id}`);
+    expect(other.status).toBe(404);
+    expect((await alt.request('GET', `${GLANCE}/images`)).body.images.map((i: any) => i.id)).not.toContain(mine.id);
+    expect((await alt.request('DELETE', `${GLANCE}/images/${mine.id}`)).status).toBe(404);
+    const defaults = (await demo.request('GET', `${GLANCE}/images`)).body.images.map((i: any) => i.id);
+    expect(defaults).not.toContain(hidden.id);
+    expect(defaults).not.toContain(community.id);
+    expect((await demo.request('GET', `${GLANCE}/images?os_hidden=true`)).body.images.map((i: any) => i.id)).toContain(hidden.id);
+    expect((await demo.request('GET', `${GLANCE}/images?visibility=community`)).body.images.map((i: any) => i.id)).toContain(community.id);
+    expect((await demo.request('GET', `${GLANCE}/images/${community.id}`)).status).toBe(200);
+    expect((await demo.request('GET', `${GLANCE}/images?visibility=bogus`)).status).toBe(400);
+    expect((await demo.request('GET', `${GLANCE}/images?status=queued&owner=${demo.projectId}`)).body.images.every((i: any) => i.status === 'queued')).toBe(true);
+    expect((await admin.request('GET', `${GLANCE}/images/${mine.id}`)).status).toBe(200);
+  });
+});
