@@ -5,6 +5,18 @@ import * as m0300 from './20261123000300_create_roles';
 import * as m0400 from './20261123000400_create_tokens';
 import * as m0500 from './20261123000500_create_jobs';
 import * as m0600 from './20261123000600_create_settings';
+import * as m1100 from './20261123001100_create_volumes';
+import * as m1200 from './20261123001200_create_volume_attachments';
+import * as m1300 from './20261123001300_create_snapshots';
+import * as m1400 from './20261123001400_create_volume_quotas';
+import * as m2100 from './20261123002100_create_images';
+import * as m2200 from './20261123002200_create_image_tags';
+import * as m2300 from './20261123002300_create_image_members';
+import * as m3100 from './20261123003100_create_flavors';
+import * as m3200 from './20261123003200_create_servers';
+import * as m3300 from './20261123003300_create_server_block_devices';
+import * as m4100 from './20261123004100_drop_snapshots_volume_fk';
+import * as m4200 from './20261123004200_add_snapshots_shared';
 
 export interface NamedMigration extends Knex.Migration {
   name: string;
@@ -22,4 +34,16 @@ export const migrations: NamedMigration[] = [
   named('20261123000400_create_tokens', m0400),
   named('20261123000500_create_jobs', m0500),
   named('20261123000600_create_settings', m0600),
+  named('20261123001100_create_volumes', m1100),
+  named('20261123001200_create_volume_attachments', m1200),
+  named('20261123001300_create_snapshots', m1300),
+  named('20261123001400_create_volume_quotas', m1400),
+  named('20261123002100_create_images', m2100),
+  named('20261123002200_create_image_tags', m2200),
+  named('20261123002300_create_image_members', m2300),
+  named('20261123003100_create_flavors', m3100),
+  named('20261123003200_create_servers', m3200),
+  named('20261123003300_create_server_block_devices', m3300),
+  named('20261123004100_drop_snapshots_volume_fk', m4100),
+  named('20261123004200_add_snapshots_shared', m4200),
 ];

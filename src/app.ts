@@ -12,12 +12,17 @@ import { NotFound } from './http/faults';
 import { IdentityStore } from './identity/identity-store';
 import { IdentityService } from './identity/identity-service';
 import { identityHandlers } from './identity/identity-handlers';
-import { computeHandlers } from './compute/compute-handlers';
+import { createCompute, Compute } from './compute/compute-module';
 import { COMPUTE_MICROVERSIONS } from './compute/compute-versions';
-import { volumeHandlers } from './volume/volume-handlers';
+import { createVolumeModule } from './volume/volume-module';
+import type { VolumeService } from './volume/volume-service';
 import { VOLUME_MICROVERSIONS } from './volume/volume-versions';
-import { imageHandlers } from './image/image-handlers';
+import { createImageModule } from './image/image-module';
+import type { ImageService } from './image/image-service';
+import { connectDocker } from './runtime/docker-engine';
 import { snapstackHandlers } from './snapstack/snapstack-handlers';
+import { ArchiveService } from './archive/archive-service';
+import { archiveHandlers } from './archive/archive-handlers';
 import { JobRunner } from './jobs/job-runner';
 import { VERSION } from './version';
 
@@ -28,6 +33,13 @@ export interface Snapstack {
   db: Knex;
   jobs: JobRunner;
   identity: IdentityService;
+  /** Block storage, also what compute is given (VolumeApi). */
+  volume: VolumeService;
+  /** Glance images (ImageApi for compute). */
+  image: ImageService;
+  compute: Compute;
+  /** Snapshot archives and workspace snapshots. */
+  archives: ArchiveService;
   instanceId: string;
   logger: Logger;
   close(): Promise<void>;
@@ -51,6 +63,20 @@ export async function startSnapstack(config: Config, opts: { logger?: Logger } =
   const identity = new IdentityService(new IdentityStore(db), config.tokenTtlSeconds, logger.child({ component: 'identity' }));
   await identity.seed({ admin: config.adminPassword, demo: config.demoPassword, altDemo: config.altDemoPassword });
   const jobs = new JobRunner(db, logger.child({ component: 'jobs' }));
+  const volumeModule = await createVolumeModule({ config, db, jobs, logger, instanceId });
+  const volume = volumeModule.service;
+  // Servers are containers; image data may be Docker images (the volume module has its own client).
+  const docker = config.dockerMode === 'none' ? null : await connectDocker(config.dockerSocket);
+  const imageModule = createImageModule({ config, db, docker, logger });
+  await imageModule.seed();
+  const image = imageModule.service;
+  const compute = createCompute({ db, jobs, images: image, volumes: volume, docker, instanceId, config, logger });
+  await compute.seed();
+  const archives = new ArchiveService({
+    dataDir: config.dataDir, workspaceDir: config.workspaceDir ?? null, instanceId, volume, images: image, driver: volumeModule.driver, jobs, db, logger,
+  });
+  await archives.loadWorkspace();
+  await compute.reconcile();
 
   const state = { publicUrl: config.publicUrl };
   const deps: RouterDeps = {
@@ -60,12 +86,15 @@ export async function startSnapstack(config: Config, opts: { logger?: Logger } =
   };
   const mounts: ServiceMount[] = [
     { name: 'identity', spec: loadSpec('identity.yaml'), errorStyle: 'keystone', handlers: identityHandlers(identity) },
-    { name: 'compute', spec: loadSpec('compute.yaml'), errorStyle: 'nova', microversion: COMPUTE_MICROVERSIONS, handlers: computeHandlers() },
-    { name: 'volume', spec: loadSpec('volume.yaml'), errorStyle: 'cinder', microversion: VOLUME_MICROVERSIONS, projectScopedUrl: true, handlers: volumeHandlers() },
-    { name: 'image', spec: loadSpec('image.yaml'), errorStyle: 'glance', handlers: imageHandlers() },
+    { name: 'compute', spec: loadSpec('compute.yaml'), errorStyle: 'nova', microversion: COMPUTE_MICROVERSIONS, handlers: compute.handlers() },
+    { name: 'volume', spec: loadSpec('volume.yaml'), errorStyle: 'cinder', microversion: VOLUME_MICROVERSIONS, projectScopedUrl: true, handlers: volumeModule.handlers },
+    { name: 'image', spec: loadSpec('image.yaml'), errorStyle: 'glance', handlers: imageModule.handlers },
     {
       name: 'snapstack', spec: loadSpec('snapstack.yaml'), errorStyle: 'snapstack',
-      handlers: snapstackHandlers({ version: VERSION, database: describeDatabase(config), docker: 'none', instanceId }, jobs),
+      handlers: {
+        ...snapstackHandlers({ version: VERSION, database: describeDatabase(config), docker: volumeModule.docker, instanceId }, jobs),
+        ...archiveHandlers(archives, jobs),
+      },
     },
   ];
 
@@ -101,10 +130,11 @@ export async function startSnapstack(config: Config, opts: { logger?: Logger } =
         server.closeIdleConnections();
       });
       await jobs.drain();
+      await volumeModule.close();
       await db.destroy();
       logger.info('snapstack stopped');
     })();
     return closing;
   };
-  return { config: { ...config, publicUrl: url }, url, server, db, jobs, identity, instanceId, logger, close };
+  return { config: { ...config, publicUrl: url }, url, server, db, jobs, identity, volume, image, compute, archives, instanceId, logger, close };
 }

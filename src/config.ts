@@ -24,6 +24,27 @@ export interface Config {
   /** 'flavor' (default): flavor disk checked against image min_disk; 'nova': Nova's volume-size rule for volume-backed boots. */
   minDiskRule: 'flavor' | 'nova';
   workspaceDir?: string;
+  /** Cinder's default quotas per project (os-quota-sets defaults, GET /limits); -1 is unlimited. */
+  volumeQuotas: VolumeQuotaDefaults;
+}
+
+export interface VolumeQuotaDefaults {
+  volumes: number;
+  snapshots: number;
+  gigabytes: number;
+  perVolumeGigabytes: number;
+  backups: number;
+  backupGigabytes: number;
+  groups: number;
+}
+
+/** An integer of -1 (unlimited) or more: quota limits. */
+function quotaEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < -1) throw new Error(`${name} must be an integer of -1 (unlimited) or more, got "${raw}"`);
+  return n;
 }
 
 /** Every environment variable Snapstack reads (the README and docker-compose.yml are checked against it). */
@@ -71,6 +92,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     snapshotConsistency: oneOf(env, 'SNAPSTACK_SNAPSHOT_CONSISTENCY', ['pause', 'stopped'] as const, 'pause'),
     minDiskRule: oneOf(env, 'SNAPSTACK_MIN_DISK_RULE', ['flavor', 'nova'] as const, 'flavor'),
     workspaceDir: env.SNAPSTACK_WORKSPACE_DIR || undefined,
+    volumeQuotas: {
+      volumes: quotaEnv(env, 'SNAPSTACK_QUOTA_VOLUMES', 10),
+      snapshots: quotaEnv(env, 'SNAPSTACK_QUOTA_SNAPSHOTS', 10),
+      gigabytes: quotaEnv(env, 'SNAPSTACK_QUOTA_GIGABYTES', 1000),
+      perVolumeGigabytes: quotaEnv(env, 'SNAPSTACK_QUOTA_PER_VOLUME_GIGABYTES', -1),
+      backups: quotaEnv(env, 'SNAPSTACK_QUOTA_BACKUPS', 10),
+      backupGigabytes: quotaEnv(env, 'SNAPSTACK_QUOTA_BACKUP_GIGABYTES', 1000),
+      groups: quotaEnv(env, 'SNAPSTACK_QUOTA_GROUPS', 10),
+    },
   };
   return { ...base, ...overrides };
 }

@@ -5,6 +5,76 @@
  */
 
 export interface paths {
+    "/v1/archives": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every archive file of the caller's snapshots folder (or the workspace folder), valid or not, with what it holds. */
+        get: operations["listArchives"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/archives/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        get: operations["showArchive"];
+        put?: never;
+        post?: never;
+        delete: operations["deleteArchive"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/archives/{name}/download": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        get: operations["downloadArchive"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/archives/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Check an archive of the snapshots folder entirely, then recreate its snapshots (and image) in the caller's project. */
+        post: operations["importArchive"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/health": {
         parameters: {
             query?: never;
@@ -15,6 +85,44 @@ export interface paths {
         get: operations["getHealth"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/images/{image_id}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                image_id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Write an instance snapshot (image and its volume snapshots) to an archive (a durable job). */
+        post: operations["exportInstanceSnapshot"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/images/{image_id}/promote": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                image_id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Admin: export an instance snapshot to the workspace folder and load it as a workspace snapshot (a durable job). */
+        post: operations["promoteInstanceSnapshot"];
         delete?: never;
         options?: never;
         head?: never;
@@ -39,10 +147,107 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/snapshots/{snapshot_id}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                snapshot_id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Write a volume snapshot to an archive in the caller's snapshots folder (a durable job). */
+        post: operations["exportVolumeSnapshot"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/snapshots/{snapshot_id}/promote": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                snapshot_id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Admin: export a volume snapshot to the workspace folder and load it as a workspace snapshot (a durable job). */
+        post: operations["promoteVolumeSnapshot"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        Archive: {
+            archive_id?: string | null;
+            base_archive_id?: string | null;
+            created_at?: string | null;
+            image?: {
+                min_disk?: number;
+                min_ram?: number;
+                name?: string | null;
+                root_device_name?: string | null;
+            } | null;
+            incremental?: boolean;
+            /** @enum {string|null} */
+            kind?: "volume-snapshot" | "instance-snapshot" | null;
+            modified_at?: string;
+            name: string;
+            /** @description Where the file is on the server's machine */
+            path?: string;
+            progress?: {
+                total?: number;
+                written?: number;
+            } | null;
+            /** @description Why the archive cannot be imported */
+            reason?: string | null;
+            /** @enum {string} */
+            scope?: "namespace" | "workspace";
+            size?: number;
+            source?: {
+                [key: string]: unknown;
+            } | null;
+            /** @enum {string} */
+            status: "ready" | "writing" | "invalid";
+            stored_bytes?: number;
+            stored_layers?: number;
+            valid: boolean;
+            /** @description Checksums checked by a full read (import, export or ?verify=true); null: not yet */
+            verified?: boolean | null;
+            volumes?: {
+                boot_index?: number | null;
+                device?: string | null;
+                layers?: number;
+                name?: string | null;
+                size_gb?: number;
+                snapshot_id?: string;
+            }[];
+        };
+        ExportAccepted: {
+            archive: {
+                name?: string;
+                /** @enum {string} */
+                scope?: "namespace" | "workspace";
+            };
+            job: components["schemas"]["Job"];
+        };
+        ExportRequest: {
+            /** @description An earlier archive of the same folder (file name or archive_id): only layers it lacks are stored (incremental) */
+            base_archive?: string;
+            /** @description Name in the snapshots folder (default <name>-<yyyymmdd-hhmmss>.tar) */
+            file_name?: string;
+        };
         Health: {
             database: string;
             /** @description 'docker' when an engine answers, 'none' when volumes are plain directories */
@@ -51,6 +256,32 @@ export interface components {
             /** @enum {string} */
             status: "ok";
             version?: string;
+        };
+        ImportRequest: {
+            /** @description An archive file name in the caller's snapshots folder (or the workspace folder with scope) */
+            file: string;
+            /** @enum {string} */
+            scope?: "namespace" | "workspace";
+        };
+        ImportResult: {
+            archive_id?: string;
+            base_archive_id?: string | null;
+            image?: {
+                id?: string;
+                name?: string | null;
+            } | null;
+            /** @enum {string} */
+            kind?: "volume-snapshot" | "instance-snapshot";
+            /** @enum {string} */
+            scope?: "namespace" | "workspace";
+            snapshots?: {
+                boot_index?: number | null;
+                device?: string | null;
+                id?: string;
+                name?: string | null;
+                size?: number;
+                source_snapshot_id?: string;
+            }[];
         };
         Job: {
             created_at?: string;
@@ -63,6 +294,9 @@ export interface components {
             status?: "queued" | "running" | "succeeded" | "failed";
             updated_at?: string;
         };
+        PromoteRequest: {
+            file_name?: string;
+        };
     };
     responses: never;
     parameters: never;
@@ -72,6 +306,180 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    listArchives: {
+        parameters: {
+            query?: {
+                scope?: "namespace" | "workspace";
+                /** @description true: read every archive in full to check its checksums */
+                verify?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Archives */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        archives: components["schemas"]["Archive"][];
+                    };
+                };
+            };
+        };
+    };
+    showArchive: {
+        parameters: {
+            query?: {
+                scope?: "namespace" | "workspace";
+                verify?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Archive */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        archive?: components["schemas"]["Archive"];
+                    };
+                };
+            };
+            /** @description No such file */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    deleteArchive: {
+        parameters: {
+            query?: {
+                scope?: "namespace" | "workspace";
+            };
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed from the folder */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The workspace folder is the admin's */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such file */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    downloadArchive: {
+        parameters: {
+            query?: {
+                scope?: "namespace" | "workspace";
+            };
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The archive file */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/x-tar": string;
+                };
+            };
+            /** @description No such file */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    importArchive: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ImportRequest"];
+            };
+        };
+        responses: {
+            /** @description Imported */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        import?: components["schemas"]["ImportResult"];
+                    };
+                };
+            };
+            /** @description The archive is refused (the message says why); nothing was created */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such file in the folder */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description An incremental archive whose base is not imported here */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     getHealth: {
         parameters: {
             query?: never;
@@ -89,6 +497,86 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Health"];
                 };
+            };
+        };
+    };
+    exportInstanceSnapshot: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                image_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ExportRequest"];
+            };
+        };
+        responses: {
+            /** @description Export accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExportAccepted"];
+                };
+            };
+            /** @description Unknown image or base archive */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not a volume-backed instance snapshot */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    promoteInstanceSnapshot: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                image_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PromoteRequest"];
+            };
+        };
+        responses: {
+            /** @description Promotion accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExportAccepted"];
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unknown image */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
@@ -115,6 +603,86 @@ export interface operations {
                 };
             };
             /** @description Unknown job */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    exportVolumeSnapshot: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                snapshot_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ExportRequest"];
+            };
+        };
+        responses: {
+            /** @description Export accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExportAccepted"];
+                };
+            };
+            /** @description Unknown snapshot or base archive */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Snapshot not available */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    promoteVolumeSnapshot: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                snapshot_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PromoteRequest"];
+            };
+        };
+        responses: {
+            /** @description Promotion accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExportAccepted"];
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unknown snapshot */
             404: {
                 headers: {
                     [name: string]: unknown;

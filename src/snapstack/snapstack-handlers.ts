@@ -1,7 +1,7 @@
 /**
  * Snapstack's own API (keys are the operationIds of openapi/snapstack.yaml).
  *
- * LIMITATIONS: archives and workspace snapshots are not served yet.
+ * LIMITATIONS: none of its own; snapshot archives are served by src/archive/archive-handlers.ts.
  */
 import type { Handlers } from '../http/context';
 import { requireAuth } from '../http/context';

@@ -21,6 +21,8 @@ export async function purgeDockerObjects(instanceId: string): Promise<void> {
   }
   const { Volumes } = await docker.listVolumes({ filters });
   for (const v of Volumes ?? []) await docker.getVolume(v.Name).remove({ force: true }).catch(() => undefined);
+  // Committed root disks and image-backed snapshots are Docker images carrying the instance label.
+  for (const img of await docker.listImages({ filters })) await docker.getImage(img.Id).remove({ force: true }).catch(() => undefined);
 }
 
 export interface ApiResponse<T = any> {

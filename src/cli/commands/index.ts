@@ -1,5 +1,6 @@
 /** Every client command of `snapstack`, in the order `snapstack --help` lists them. */
 import type { CommandSpec } from '../command';
+import { archiveCommands } from './archive';
 import { catalogCommands } from './catalog';
 import { flavorCommands } from './flavor';
 import { imageCommands } from './image';
@@ -16,6 +17,7 @@ export const ALL_COMMANDS: CommandSpec[] = [
   ...imageCommands,
   ...volumeCommands,
   ...snapshotCommands,
+  ...archiveCommands,
   ...flavorCommands,
   ...projectCommands,
   ...tokenCommands,

@@ -22,7 +22,7 @@ describe('the OpenAPI files (the one contract)', () => {
   it('the generated TypeScript types are not stale', () => {
     const root = path.resolve(__dirname, '..', '..', '..');
     expect(() => execFileSync(process.execPath, [path.join(root, 'scripts', 'gen-types.js'), '--check'], { stdio: 'pipe' })).not.toThrow();
-  });
+  }, 60_000); // generating every spec takes seconds, more under a loaded full run
 
   it('validators name the offending field', () => {
     const op = loadSpec('identity.yaml').operations.find((o) => o.operationId === 'createProject')!;

@@ -1,0 +1,83 @@
+/**
+ * Snapshot archives under /snapstack/v1 (keys are operationIds of openapi/snapstack.yaml).
+ *
+ * LIMITATIONS:
+ * - exports are durable jobs (202; poll GET /v1/jobs/{id} or GET /v1/archives/{name} for
+ *   progress); a restart fails an export in progress and removes its partial file;
+ * - imports are synchronous (201): the archive is read and checked in full during the request;
+ * - only the overlay volume driver (a Docker engine) and a Snapstack running as root can read
+ *   and write layers; otherwise these operations answer 501 or 500 with the reason;
+ * - image-backed instance snapshots (root disk in a Docker image) cannot be exported;
+ * - `scope=workspace` lists and downloads the workspace folder (every project); only admins
+ *   promote into it or remove from it.
+ */
+import type { Handlers, RequestContext } from '../http/context';
+import { queryString, requireAuth } from '../http/context';
+import { BadRequest } from '../http/faults';
+import type { JobRunner } from '../jobs/job-runner';
+import type { ArchiveKind } from './archive-format';
+import type { ArchiveCaller, ArchiveService, FolderScope } from './archive-service';
+
+function callerOf(ctx: RequestContext): ArchiveCaller {
+  const auth = requireAuth(ctx);
+  if (!auth.projectId) throw new BadRequest('Snapshot archives need a project-scoped token.');
+  return { projectId: auth.projectId, projectName: auth.projectName, userId: auth.userId, isAdmin: auth.isAdmin };
+}
+
+function scopeOf(ctx: RequestContext, fromBody?: unknown): FolderScope {
+  const raw = fromBody ?? queryString(ctx, 'scope') ?? 'namespace';
+  if (raw !== 'namespace' && raw !== 'workspace') throw new BadRequest(`Invalid scope ${JSON.stringify(raw)}: namespace or workspace.`);
+  return raw;
+}
+
+function truthy(v: string | undefined): boolean {
+  return v !== undefined && ['1', 'true', 'yes', 'on'].includes(v.toLowerCase());
+}
+
+export function archiveHandlers(archives: ArchiveService, jobs: JobRunner): Handlers {
+  const accepted = async (res: { job_id: string; archive: { name: string; scope: FolderScope } }) => {
+    const job = await jobs.get(res.job_id);
+    const { payload: _p, attempts: _a, project_id: _pr, ...view } = job ?? { id: res.job_id, payload: null, attempts: 0, project_id: null };
+    return { status: 202, body: { job: view, archive: res.archive }, headers: { Location: `/snapstack/v1/jobs/${res.job_id}` } };
+  };
+  const exportOf = (kind: ArchiveKind, param: string, scope: FolderScope) => async (ctx: RequestContext) => {
+    const body = (ctx.body ?? {}) as { base_archive?: string; file_name?: string };
+    return accepted(await archives.export(callerOf(ctx), kind, ctx.params[param], { baseArchive: body.base_archive, fileName: body.file_name, scope }));
+  };
+  return {
+    exportVolumeSnapshot: exportOf('volume-snapshot', 'snapshot_id', 'namespace'),
+    exportInstanceSnapshot: exportOf('instance-snapshot', 'image_id', 'namespace'),
+    promoteVolumeSnapshot: exportOf('volume-snapshot', 'snapshot_id', 'workspace'),
+    promoteInstanceSnapshot: exportOf('instance-snapshot', 'image_id', 'workspace'),
+
+    async listArchives(ctx) {
+      const list = await archives.list(callerOf(ctx), scopeOf(ctx), { verify: truthy(queryString(ctx, 'verify')) });
+      return { status: 200, body: { archives: list } };
+    },
+
+    async showArchive(ctx) {
+      const info = await archives.show(callerOf(ctx), scopeOf(ctx), ctx.params.name, { verify: truthy(queryString(ctx, 'verify')) });
+      return { status: 200, body: { archive: info } };
+    },
+
+    async deleteArchive(ctx) {
+      await archives.remove(callerOf(ctx), scopeOf(ctx), ctx.params.name);
+      return { status: 204 };
+    },
+
+    async downloadArchive(ctx) {
+      const file = await archives.download(callerOf(ctx), scopeOf(ctx), ctx.params.name);
+      return {
+        status: 200,
+        stream: file.stream,
+        headers: { 'Content-Type': 'application/x-tar', 'Content-Length': String(file.size), 'Content-Disposition': `attachment; filename="${file.name}"` },
+      };
+    },
+
+    async importArchive(ctx) {
+      const body = ctx.body as { file: string; scope?: string };
+      const result = await archives.import(callerOf(ctx), body.file, scopeOf(ctx, body.scope));
+      return { status: 201, body: { import: result } };
+    },
+  };
+}

@@ -1,0 +1,161 @@
+/**
+ * Import: the whole archive is read and checked while its layers are staged under the data
+ * directory; only then are the layers moved into place and the snapshots (and, for an
+ * instance snapshot, the image) recorded, each step undone if a later one fails.
+ */
+import { randomUUID } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { BadRequest, Conflict, NotImplemented } from '../http/faults';
+import type { ImageApi, ImageCaller } from '../image/image-api';
+import type { Logger } from '../logger';
+import type { VolumeDataDriver } from '../volume/data/volume-data-driver';
+import { BOOTABLE_METADATA_KEY, WORKSPACE_PROJECT } from '../volume/imported-snapshots';
+import type { SnapshotRecord } from '../volume/volume-api';
+import type { VolumeService } from '../volume/volume-service';
+import { ArchiveInvalid, baseLayers, type ArchiveManifest } from './archive-format';
+import { readArchive } from './archive-reader';
+
+/** Image and snapshot property telling workspace snapshots from a project's own ("namespace") ones. */
+export const SCOPE_PROPERTY = 'snapstack_scope';
+export const ARCHIVE_ID_PROPERTY = 'snapstack_archive_id';
+export const SOURCE_SNAPSHOT_PROPERTY = 'snapstack_source_snapshot_id';
+
+export interface ImportTarget {
+  projectId: string;
+  userId: string | null;
+  /** Workspace: owner `workspace`, shared snapshots, public image. */
+  workspace: boolean;
+}
+
+export interface ImportedVolume {
+  id: string;
+  name: string | null;
+  size: number;
+  device: string | null;
+  boot_index: number | null;
+  source_snapshot_id: string;
+}
+
+export interface ImportResult {
+  archive_id: string;
+  kind: ArchiveManifest['kind'];
+  scope: 'workspace' | 'namespace';
+  snapshots: ImportedVolume[];
+  image: { id: string; name: string | null } | null;
+  base_archive_id: string | null;
+}
+
+export interface ImportDeps {
+  volume: VolumeService;
+  images: ImageApi;
+  driver: VolumeDataDriver;
+  log: Logger;
+}
+
+/** The base's layers are not here: the earlier archive must be imported first (409). */
+export class BaseArchiveMissing extends Conflict {}
+
+/** Reads, checks and registers `file`; nothing is left behind when it throws. */
+export async function importArchive(d: ImportDeps, file: string, target: ImportTarget): Promise<ImportResult> {
+  if (!d.driver.beginImport) throw new NotImplemented('Archives need the overlay volume driver (a Docker engine); this Snapstack stores volumes as plain directories.');
+  const session = await d.driver.beginImport();
+  const projects = target.workspace ? [WORKSPACE_PROJECT] : [target.projectId, WORKSPACE_PROJECT];
+  let manifest: ArchiveManifest;
+  let digests: Map<string, string>;
+  try {
+    ({ manifest, digests } = await readArchive(createReadStream(file), {
+      onManifest: async (m) => {
+        const needed = baseLayers(m);
+        if (!needed.length) return;
+        const found = await session.findExisting(needed.map((l) => l.id), projects);
+        const missing = needed.filter((l) => !found.has(l.id));
+        if (missing.length) {
+          throw new BaseArchiveMissing(
+            `Archive ${m.archive_id} is incremental: it needs ${missing.length} layer(s) of archive ${m.base!.archive_id}, which are not here`
+            + `${target.workspace ? ' in the workspace' : ' in this project'} (${missing.map((l) => l.id).join(', ')}). Import archive ${m.base!.archive_id} first.`,
+          );
+        }
+        for (const l of needed) {
+          const known = found.get(l.id)?.sha256;
+          if (known && known !== l.sha256) throw new ArchiveInvalid(`base layer ${l.id} here has sha256 ${known}, the archive expects ${l.sha256}`);
+        }
+      },
+      layerSink: (l) => session.stage(l.id),
+    }));
+  } catch (err) {
+    await session.abort();
+    if (err instanceof ArchiveInvalid) throw new BadRequest(`Invalid archive: ${err.message}`);
+    throw err;
+  }
+
+  const ids = manifest.volumes.map(() => randomUUID());
+  const owner = target.workspace ? WORKSPACE_PROJECT : target.projectId;
+  const scope = target.workspace ? 'workspace' : 'namespace';
+  try {
+    await session.commit(
+      manifest.volumes.map((v, i) => ({ snapshotId: ids[i], projectId: owner, volumeId: randomUUID(), chain: v.layers.map((l) => l.id) })),
+      digests,
+    );
+  } catch (err) {
+    await session.abort();
+    throw err;
+  }
+
+  const undoData = async () => {
+    for (const id of ids) await d.driver.deleteSnapshot(id).catch((err: unknown) => d.log.warn({ err, snapshot_id: id }, 'undo of an import: data not removed'));
+  };
+  let records: SnapshotRecord[];
+  try {
+    records = await d.volume.registerImportedSnapshots(
+      { projectId: owner, userId: target.userId, shared: target.workspace },
+      manifest.volumes.map((v, i) => ({
+        id: ids[i], volumeId: randomUUID(), name: v.name, description: v.description, size: v.size_gb,
+        metadata: {
+          [ARCHIVE_ID_PROPERTY]: manifest.archive_id, [SOURCE_SNAPSHOT_PROPERTY]: v.snapshot_id, [BOOTABLE_METADATA_KEY]: String(v.bootable),
+          [SCOPE_PROPERTY]: scope,
+        },
+      })),
+    );
+  } catch (err) {
+    await undoData();
+    throw err;
+  }
+
+  let image: ImportResult['image'] = null;
+  if (manifest.image) {
+    const newIdOf = new Map(manifest.volumes.map((v, i) => [v.snapshot_id, ids[i]]));
+    const mapping = manifest.image.block_device_mapping.map((b) => {
+      const sid = b.snapshot_id === undefined || b.snapshot_id === null ? null : newIdOf.get(String(b.snapshot_id)) ?? null;
+      return { ...b, ...(sid ? { snapshot_id: sid } : {}), volume_id: null };
+    });
+    const caller: ImageCaller = target.workspace ? { projectId: null, isAdmin: true } : { projectId: target.projectId, isAdmin: false };
+    try {
+      const created = await d.images.createEmptyActiveImage(caller, {
+        name: manifest.image.name, minDisk: manifest.image.min_disk, minRam: manifest.image.min_ram,
+        visibility: target.workspace ? 'public' : 'private',
+        ...(target.workspace ? { owner: WORKSPACE_PROJECT } : {}),
+        properties: {
+          ...manifest.image.properties,
+          block_device_mapping: JSON.stringify(mapping), bdm_v2: 'True',
+          ...(manifest.image.root_device_name ? { root_device_name: manifest.image.root_device_name } : {}),
+          ...(manifest.image.flavor_hint.name ? { snapstack_flavor: manifest.image.flavor_hint.name } : {}),
+          [SCOPE_PROPERTY]: scope, [ARCHIVE_ID_PROPERTY]: manifest.archive_id,
+        },
+      });
+      image = { id: created.id, name: created.name };
+    } catch (err) {
+      await d.volume.removeImportedSnapshots(ids).catch(() => undefined);
+      await undoData();
+      throw err;
+    }
+  }
+  d.log.info({ archive_id: manifest.archive_id, project_id: owner, snapshots: ids, image_id: image?.id }, 'archive imported');
+  return {
+    archive_id: manifest.archive_id, kind: manifest.kind, scope,
+    snapshots: manifest.volumes.map((v, i) => ({
+      id: records[i].id, name: v.name, size: v.size_gb, device: v.device, boot_index: v.boot_index, source_snapshot_id: v.snapshot_id,
+    })),
+    image,
+    base_archive_id: manifest.base?.archive_id ?? null,
+  };
+}

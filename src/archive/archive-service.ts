@@ -1,0 +1,338 @@
+/**
+ * Snapshot archives (no HTTP): exports to a snapshots folder as durable jobs, listings of a
+ * folder, imports into a project, and workspace snapshots (archives of the workspace folder,
+ * loaded at start, every project's to restore; admins promote a project's snapshot there).
+ */
+import { createReadStream } from 'node:fs';
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import type { Knex } from 'knex';
+import { BadRequest, Conflict, Fault, Forbidden, NotFound } from '../http/faults';
+import type { ImageApi } from '../image/image-api';
+import type { JobDefinition, JobRunner } from '../jobs/job-runner';
+import type { Logger } from '../logger';
+import { LayerNotExportable, VolumeDataError, type VolumeDataDriver } from '../volume/data/volume-data-driver';
+import { WORKSPACE_PROJECT } from '../volume/imported-snapshots';
+import type { VolumeService } from '../volume/volume-service';
+import { ArchiveInvalid, storedLayers, type ArchiveKind, type ArchiveManifest } from './archive-format';
+import { planExport, writeExport, type ArchiveCaller, type ExportDeps } from './archive-export';
+import { ArchiveFolders, checkArchiveName, defaultArchiveName, type ArchiveFile } from './archive-folders';
+import { importArchive, type ImportResult } from './archive-import';
+import { readArchive } from './archive-reader';
+import { scanArchive } from './archive-scan';
+import { PARTIAL_SUFFIX } from './archive-writer';
+
+export type { ArchiveCaller } from './archive-export';
+
+export const JOB_EXPORT = 'archive.export';
+
+export type FolderScope = 'namespace' | 'workspace';
+
+interface ExportPayload {
+  kind: ArchiveKind;
+  sourceId: string;
+  caller: ArchiveCaller;
+  scope: FolderScope;
+  /** The project whose folder receives it (namespace scope). */
+  folderProject: string;
+  name: string;
+  baseArchive: string | null;
+  /** Load the written archive as workspace snapshots (promote). */
+  loadWorkspace: boolean;
+}
+
+export interface ArchiveInfo {
+  name: string;
+  scope: FolderScope;
+  /** Where the file is on the server's machine (the snapshots folder). */
+  path: string;
+  size: number;
+  modified_at: string;
+  /** ready: complete; writing: an export in progress; invalid: see reason. */
+  status: 'ready' | 'writing' | 'invalid';
+  valid: boolean;
+  reason: string | null;
+  /** Checksums: true/false once a full read (import or ?verify) checked them, else null. */
+  verified: boolean | null;
+  progress: { written: number; total: number } | null;
+  archive_id: string | null;
+  kind: ArchiveKind | null;
+  created_at: string | null;
+  source: ArchiveManifest['source'] | null;
+  image: { name: string | null; min_disk: number; min_ram: number; root_device_name: string | null } | null;
+  volumes: Array<{ snapshot_id: string; name: string | null; size_gb: number; device: string | null; boot_index: number | null; layers: number }>;
+  incremental: boolean;
+  base_archive_id: string | null;
+  stored_layers: number;
+  stored_bytes: number;
+}
+
+export interface ExportAccepted {
+  job_id: string;
+  archive: { name: string; scope: FolderScope };
+}
+
+export interface ArchiveServiceDeps {
+  dataDir: string;
+  workspaceDir: string | null;
+  instanceId: string;
+  volume: VolumeService;
+  images: ImageApi;
+  driver: VolumeDataDriver;
+  jobs: JobRunner;
+  db: Knex;
+  logger: Logger;
+}
+
+const WORKSPACE_SETTING = 'archive.workspace.';
+
+export class ArchiveService {
+  readonly folders: ArchiveFolders;
+  private readonly log: Logger;
+  private readonly exportDeps: ExportDeps;
+  private readonly progress = new Map<string, { written: number; total: number }>();
+  /** Full-read results by file, keyed by size and mtime (a changed file is read again). */
+  private readonly verified = new Map<string, { stamp: string; ok: boolean; reason: string | null }>();
+
+  constructor(private readonly d: ArchiveServiceDeps) {
+    this.folders = new ArchiveFolders(d.dataDir, d.workspaceDir);
+    this.log = d.logger.child({ component: 'archive' });
+    this.exportDeps = { volume: d.volume, images: d.images, driver: d.driver, instanceId: d.instanceId };
+    d.jobs.register(this.exportJob());
+  }
+
+  // ---- folders ------------------------------------------------------------------------
+
+  private async dirOf(caller: ArchiveCaller, scope: FolderScope): Promise<string> {
+    return scope === 'workspace' ? this.folders.requireWorkspaceDir() : this.folders.projectDir(caller.projectId);
+  }
+
+  async list(caller: ArchiveCaller, scope: FolderScope, opts: { verify?: boolean } = {}): Promise<ArchiveInfo[]> {
+    const dir = await this.dirOf(caller, scope);
+    const out: ArchiveInfo[] = [];
+    for (const f of await this.folders.list(dir)) out.push(await this.describe(f, scope, opts.verify ?? false));
+    for (const [file, p] of this.progress) {
+      if (path.dirname(file) !== dir) continue;
+      const st = await fs.stat(`${file}${PARTIAL_SUFFIX}`).catch(() => null);
+      out.push(writingInfo(file, scope, st?.size ?? 0, p));
+    }
+    return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  async show(caller: ArchiveCaller, scope: FolderScope, name: string, opts: { verify?: boolean } = {}): Promise<ArchiveInfo> {
+    const dir = await this.dirOf(caller, scope);
+    checkArchiveName(name);
+    const p = this.progress.get(path.join(dir, name));
+    if (p) return writingInfo(path.join(dir, name), scope, (await fs.stat(path.join(dir, `${name}${PARTIAL_SUFFIX}`)).catch(() => null))?.size ?? 0, p);
+    return this.describe(await this.folders.find(dir, name), scope, opts.verify ?? false);
+  }
+
+  async download(caller: ArchiveCaller, scope: FolderScope, name: string): Promise<{ stream: NodeJS.ReadableStream; size: number; name: string }> {
+    const f = await this.folders.find(await this.dirOf(caller, scope), name);
+    return { stream: createReadStream(f.path), size: f.size, name: f.name };
+  }
+
+  async remove(caller: ArchiveCaller, scope: FolderScope, name: string): Promise<void> {
+    if (scope === 'workspace' && !caller.isAdmin) throw new Forbidden('Only an admin removes archives from the workspace folder.');
+    const f = await this.folders.find(await this.dirOf(caller, scope), name);
+    await fs.rm(f.path, { force: true });
+  }
+
+  private async describe(f: ArchiveFile, scope: FolderScope, verify: boolean): Promise<ArchiveInfo> {
+    const { manifest, problem } = await scanArchive(f.path);
+    const stamp = `${f.size}:${f.modifiedAt.getTime()}`;
+    let check = this.verified.get(f.path);
+    if (check && check.stamp !== stamp) check = undefined;
+    if (!problem && verify && !check) {
+      check = await readArchive(createReadStream(f.path)).then(
+        () => ({ stamp, ok: true, reason: null }),
+        (err: unknown) => ({ stamp, ok: false, reason: err instanceof ArchiveInvalid ? err.message : String(err) }),
+      );
+      this.verified.set(f.path, check);
+    }
+    const reason = problem ?? (check && !check.ok ? check.reason : null);
+    const stored = manifest ? storedLayers(manifest) : [];
+    return {
+      name: f.name, scope, path: f.path, size: f.size, modified_at: f.modifiedAt.toISOString(),
+      status: reason ? 'invalid' : 'ready', valid: !reason, reason, verified: check ? check.ok : null, progress: null,
+      archive_id: manifest?.archive_id ?? null, kind: manifest?.kind ?? null, created_at: manifest?.created_at ?? null,
+      source: manifest?.source ?? null,
+      image: manifest?.image ? { name: manifest.image.name, min_disk: manifest.image.min_disk, min_ram: manifest.image.min_ram, root_device_name: manifest.image.root_device_name } : null,
+      volumes: (manifest?.volumes ?? []).map((v) => ({ snapshot_id: v.snapshot_id, name: v.name, size_gb: v.size_gb, device: v.device, boot_index: v.boot_index, layers: v.layers.length })),
+      incremental: Boolean(manifest?.base), base_archive_id: manifest?.base?.archive_id ?? null,
+      stored_layers: stored.length, stored_bytes: stored.reduce((n, l) => n + l.bytes, 0),
+    };
+  }
+
+  /** A valid archive's manifest in `dir`, by file name or archive id. */
+  private async findManifest(dir: string, ref: string): Promise<ArchiveManifest> {
+    const candidates = await this.folders.list(dir);
+    const byName = candidates.find((f) => f.name === ref);
+    for (const f of byName ? [byName] : candidates) {
+      const { manifest, problem } = await scanArchive(f.path);
+      if (!manifest || (!byName && manifest.archive_id !== ref)) continue;
+      if (problem) throw new BadRequest(`Base archive ${ref} is not usable: ${problem}`);
+      return manifest;
+    }
+    throw new NotFound(`No archive ${ref} (file name or archive id) in the snapshots folder.`);
+  }
+
+  // ---- export -------------------------------------------------------------------------
+
+  /** Checks the source and the target now (400/403/404/409), then writes in a job (202). */
+  async export(
+    caller: ArchiveCaller,
+    kind: ArchiveKind,
+    sourceId: string,
+    opts: { baseArchive?: string | null; fileName?: string | null; scope?: FolderScope } = {},
+  ): Promise<ExportAccepted> {
+    const scope = opts.scope ?? 'namespace';
+    if (scope === 'workspace' && !caller.isAdmin) throw new Forbidden('Only an admin promotes snapshots to the workspace.');
+    const plan = await planExport(this.exportDeps, caller, { kind, id: sourceId });
+    const dir = await this.dirOf(caller, scope);
+    if (opts.baseArchive) await this.findManifest(dir, opts.baseArchive);
+    const name = opts.fileName ? withTar(checkArchiveName(opts.fileName)) : defaultArchiveName(plan.name ?? sourceId, new Date(), opts.baseArchive ? '-incr' : '');
+    const file = path.join(dir, name);
+    if (await exists(file) || await exists(`${file}${PARTIAL_SUFFIX}`) || this.progress.has(file)) {
+      throw new Conflict(`An archive named ${name} already exists in the snapshots folder.`);
+    }
+    this.progress.set(file, { written: 0, total: 0 });
+    const payload: ExportPayload = {
+      kind, sourceId, caller, scope, folderProject: caller.projectId, name, baseArchive: opts.baseArchive ?? null, loadWorkspace: scope === 'workspace',
+    };
+    try {
+      const jobId = await this.d.jobs.enqueue(JOB_EXPORT, payload, { projectId: caller.projectId, resourceType: 'archive', resourceId: name });
+      this.log.info({ job_id: jobId, kind, source_id: sourceId, archive: name, scope, project_id: caller.projectId }, 'archive export accepted');
+      return { job_id: jobId, archive: { name, scope } };
+    } catch (err) {
+      this.progress.delete(file);
+      throw err;
+    }
+  }
+
+  private exportJob(): JobDefinition<ExportPayload> {
+    const fileOf = async (p: ExportPayload) => path.join(await this.dirOf({ ...p.caller, projectId: p.folderProject }, p.scope), p.name);
+    return {
+      kind: JOB_EXPORT,
+      onRestart: 'fail',
+      run: async (p) => {
+        const file = await fileOf(p);
+        const dir = path.dirname(file);
+        try {
+          const plan = await planExport(this.exportDeps, p.caller, { kind: p.kind, id: p.sourceId });
+          const base = p.baseArchive ? await this.findManifest(dir, p.baseArchive) : null;
+          const started = Date.now();
+          const written = await writeExport(this.exportDeps, p.caller, plan, file, {
+            base,
+            onProgress: (pr) => this.progress.set(file, pr),
+          }).catch((err: unknown) => {
+            if (err instanceof LayerNotExportable) throw new Conflict(`Cannot export: ${err.message}`);
+            throw err;
+          });
+          const st = await fs.stat(file);
+          this.verified.set(file, { stamp: `${st.size}:${st.mtime.getTime()}`, ok: true, reason: null });
+          this.log.info({ archive: p.name, archive_id: written.manifest.archive_id, bytes: written.bytes, layers: written.digests.size, ms: Date.now() - started }, 'archive exported');
+          if (p.loadWorkspace) await this.loadWorkspaceArchive(file);
+        } finally {
+          this.progress.delete(file);
+        }
+      },
+      onFail: async (p, error) => {
+        const file = await fileOf(p).catch(() => null);
+        if (file) {
+          this.progress.delete(file);
+          await fs.rm(`${file}${PARTIAL_SUFFIX}`, { force: true });
+        }
+        this.log.warn({ archive: p.name, source_id: p.sourceId, error }, 'archive export failed');
+      },
+    };
+  }
+
+  // ---- import -------------------------------------------------------------------------
+
+  /** Imports an archive of the caller's folder into the caller's project (or from the workspace folder). */
+  async import(caller: ArchiveCaller, name: string, scope: FolderScope = 'namespace'): Promise<ImportResult> {
+    const f = await this.folders.find(await this.dirOf(caller, scope), name);
+    const result = await importArchive({ ...this.exportDeps, log: this.log }, f.path, { projectId: caller.projectId, userId: caller.userId, workspace: false })
+      .catch((err: unknown) => {
+        // The data layer's own reasons (no root, no xattrs, GNU tar failing) are the user's to read.
+        if (err instanceof VolumeDataError) throw new Fault(500, `Archive import failed: ${err.message}`);
+        throw err;
+      });
+    this.verified.set(f.path, { stamp: `${f.size}:${f.modifiedAt.getTime()}`, ok: true, reason: null });
+    return result;
+  }
+
+  // ---- workspace ----------------------------------------------------------------------
+
+  /**
+   * At start: every archive of the workspace folder not loaded yet becomes workspace
+   * snapshots. Bases before the archives that extend them; an invalid archive is logged and
+   * skipped (GET /v1/archives?scope=workspace says why).
+   */
+  async loadWorkspace(): Promise<{ loaded: string[]; skipped: Array<{ name: string; reason: string }> }> {
+    const loaded: string[] = [];
+    const skipped: Array<{ name: string; reason: string }> = [];
+    if (!this.d.workspaceDir) return { loaded, skipped };
+    await fs.mkdir(this.d.workspaceDir, { recursive: true });
+    const pending: Array<{ file: ArchiveFile; manifest: ArchiveManifest }> = [];
+    for (const f of await this.folders.list(this.d.workspaceDir)) {
+      const { manifest, problem } = await scanArchive(f.path);
+      if (!manifest || problem) skipped.push({ name: f.name, reason: problem ?? 'unreadable' });
+      else if (!(await this.workspaceLoaded(manifest.archive_id))) pending.push({ file: f, manifest });
+    }
+    pending.sort((a, b) => a.manifest.created_at.localeCompare(b.manifest.created_at));
+    // Incremental ones whose base comes later in the folder get another round.
+    for (let progress = true; pending.length && progress;) {
+      progress = false;
+      for (const item of [...pending]) {
+        try {
+          await this.loadWorkspaceArchive(item.file.path);
+          loaded.push(item.file.name);
+          pending.splice(pending.indexOf(item), 1);
+          progress = true;
+        } catch (err) {
+          if (!(err instanceof Conflict)) {
+            skipped.push({ name: item.file.name, reason: err instanceof Error ? err.message : String(err) });
+            pending.splice(pending.indexOf(item), 1);
+          }
+        }
+      }
+    }
+    for (const item of pending) skipped.push({ name: item.file.name, reason: `its base archive ${item.manifest.base?.archive_id} is not in the workspace` });
+    if (loaded.length || skipped.length) this.log.info({ loaded, skipped }, 'workspace snapshots loaded');
+    for (const s of skipped) this.log.warn({ archive: s.name, reason: s.reason }, 'workspace archive skipped');
+    return { loaded, skipped };
+  }
+
+  private async workspaceLoaded(archiveId: string): Promise<boolean> {
+    return Boolean(await this.d.db('settings').where({ key: `${WORKSPACE_SETTING}${archiveId}` }).first());
+  }
+
+  /** Imports one workspace archive as shared snapshots and a public image (once per archive id). */
+  private async loadWorkspaceArchive(file: string): Promise<ImportResult | null> {
+    const { manifest } = await scanArchive(file);
+    if (manifest && (await this.workspaceLoaded(manifest.archive_id))) return null;
+    const result = await importArchive({ ...this.exportDeps, log: this.log }, file, { projectId: WORKSPACE_PROJECT, userId: null, workspace: true });
+    await this.d.db('settings')
+      .insert({ key: `${WORKSPACE_SETTING}${result.archive_id}`, value: JSON.stringify({ file: path.basename(file), snapshots: result.snapshots.map((s) => s.id), image: result.image?.id ?? null }) })
+      .onConflict('key').merge();
+    return result;
+  }
+}
+
+function writingInfo(file: string, scope: FolderScope, size: number, p: { written: number; total: number }): ArchiveInfo {
+  return {
+    name: path.basename(file), scope, path: file, size, modified_at: new Date().toISOString(), status: 'writing', valid: false, reason: 'an export is writing it',
+    verified: null, progress: { ...p }, archive_id: null, kind: null, created_at: null, source: null, image: null, volumes: [],
+    incremental: false, base_archive_id: null, stored_layers: 0, stored_bytes: 0,
+  };
+}
+
+function withTar(name: string): string {
+  return name.endsWith('.tar') ? name : `${name}.tar`;
+}
+
+async function exists(p: string): Promise<boolean> {
+  return fs.access(p).then(() => true, () => false);
+}
