@@ -1,0 +1,167 @@
+/**
+ * What the benchmarks share: a Snapstack started in-process on a throwaway data directory,
+ * an HTTP client logged in as demo, helper containers, medians and tables.
+ */
+import fs from 'fs';
+import os from 'os';
+import path from 'path';
+import Docker from 'dockerode';
+import { loadConfig } from '../src/config';
+import { createLogger } from '../src/logger';
+import { startSnapstack, Snapstack } from '../src/app';
+
+export const MiB = 1024 * 1024;
+export const DEMO_PASSWORD = 'bench-demo-secret';
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+export const now = () => performance.now();
+export const fmtMs = (x: number) => (x >= 10_000 ? `${(x / 1000).toFixed(1)} s` : `${x.toFixed(1)} ms`);
+
+export class Api {
+  constructor(private readonly base: string, private token = '', readonly projectId = '') {}
+
+  static async login(base: string): Promise<Api> {
+    const res = await fetch(`${base}/identity/v3/auth/tokens`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({
+        auth: {
+          identity: { methods: ['password'], password: { user: { name: 'demo', domain: { name: 'Default' }, password: DEMO_PASSWORD } } },
+          scope: { project: { name: 'demo', domain: { name: 'Default' } } },
+        },
+      }),
+    });
+    if (res.status !== 201) throw new Error(`login: ${res.status} ${await res.text()}`);
+    const body: any = await res.json();
+    return new Api(base, res.headers.get('x-subject-token')!, body.token.project.id);
+  }
+
+  /** Any service: `p` starts at the service prefix, e.g. /compute/v2.1/servers. */
+  async request(method: string, p: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: any }> {
+    const res = await fetch(`${this.base}${p}`, {
+      method,
+      headers: { 'X-Auth-Token': this.token, 'Content-Type': 'application/json', Accept: 'application/json', ...headers },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : undefined };
+  }
+
+  /** Cinder, in the demo project. */
+  call(method: string, p: string, body?: unknown): Promise<{ status: number; body: any }> {
+    return this.request(method, `/volume/v3/${this.projectId}${p}`, body);
+  }
+
+  /** POST, then GET as fast as a client may poll, until `available`: the time a user waits. */
+  async createAndWait(kind: 'volumes' | 'snapshots', body: unknown): Promise<{ id: string; ms: number }> {
+    const key = kind === 'volumes' ? 'volume' : 'snapshot';
+    const started = now();
+    const created = await this.call('POST', `/${kind}`, body);
+    if (created.status !== 202) throw new Error(`create ${key}: ${created.status} ${JSON.stringify(created.body)}`);
+    const id = created.body[key].id;
+    for (;;) {
+      const got = await this.call('GET', `/${kind}/${id}`);
+      const status = got.body?.[key]?.status;
+      if (status === 'available') return { id, ms: now() - started };
+      if (!status || status.startsWith('error')) throw new Error(`${key} ${id}: ${JSON.stringify(got.body)}`);
+      await sleep(2);
+    }
+  }
+
+  /** Deletes every volume of the project (with its snapshots) and waits until none is left. */
+  async purgeVolumes(): Promise<void> {
+    const list = await this.call('GET', '/volumes/detail');
+    for (const v of list.body.volumes) await this.call('DELETE', `/volumes/${v.id}?cascade=True`);
+    for (;;) {
+      const left = await this.call('GET', '/volumes');
+      if (left.body.volumes.length === 0) return;
+      await sleep(50);
+    }
+  }
+}
+
+/** Runs `script` in a throwaway container of `image` with `binds`; its output, or an error. */
+export async function runContainer(docker: Docker, image: string, instanceId: string, binds: string[], script: string): Promise<string> {
+  const c = await docker.createContainer({
+    Image: image, Cmd: ['sh', '-c', script], Tty: true,
+    Labels: { 'snapstack.managed': 'true', 'snapstack.instance': instanceId, 'snapstack.role': 'bench' },
+    HostConfig: { Binds: binds },
+  });
+  try {
+    await c.start();
+    const { StatusCode } = await c.wait();
+    const out = (await c.logs({ stdout: true, stderr: true })).toString();
+    if (StatusCode !== 0) throw new Error(`container exited ${StatusCode}: ${out}`);
+    return out;
+  } finally {
+    await c.remove({ force: true });
+  }
+}
+
+/** Runs `script` inside a running container (docker exec); its output, or an error. */
+export async function execIn(docker: Docker, containerId: string, script: string): Promise<string> {
+  const exec = await docker.getContainer(containerId).exec({ Cmd: ['/bin/sh', '-c', script], AttachStdout: true, AttachStderr: true });
+  const stream = await exec.start({ hijack: true, stdin: false });
+  const out: Buffer[] = [];
+  await new Promise<void>((resolve, reject) => {
+    docker.modem.demuxStream(stream, { write: (c: Buffer) => out.push(c) } as any, { write: (c: Buffer) => out.push(c) } as any);
+    stream.on('end', resolve);
+    stream.on('error', reject);
+  });
+  const text = Buffer.concat(out).toString('utf8');
+  const { ExitCode } = await exec.inspect();
+  if (ExitCode !== 0) throw new Error(`exec exited ${ExitCode}: ${text}`);
+  return text;
+}
+
+export interface BenchEnv {
+  app: Snapstack;
+  api: Api;
+  docker: Docker;
+  /** Scratch directory (data dir inside), removed at the end. */
+  work: string;
+}
+
+/**
+ * Starts Snapstack (copy-on-write driver required, no quotas), logs in as demo, runs `body`,
+ * then removes everything: the app, its containers and volumes, the scratch directory.
+ */
+export async function withSnapstack(name: string, body: (env: BenchEnv) => Promise<void>): Promise<void> {
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), `snapstack-${name}-`));
+  const config = loadConfig(process.env, {
+    host: '127.0.0.1', port: 0, dataDir: path.join(work, 'data'), demoPassword: DEMO_PASSWORD,
+    volumeQuotas: { ...loadConfig(process.env).volumeQuotas, volumes: -1, snapshots: -1, gigabytes: -1 },
+  });
+  const app = await startSnapstack(config, { logger: createLogger(process.env.SNAPSTACK_LOG_LEVEL || 'warn') });
+  const docker = new Docker({ socketPath: config.dockerSocket });
+  try {
+    if (app.volume.driverKind !== 'overlay-docker') throw new Error(`needs Docker (the copy-on-write driver); got ${app.volume.driverKind}`);
+    const api = await Api.login(app.url);
+    console.log(`Snapstack at ${app.url}, data in ${config.dataDir}`);
+    await body({ app, api, docker, work });
+  } finally {
+    await app.close();
+    const filters = JSON.stringify({ label: [`snapstack.instance=${app.instanceId}`] });
+    for (const c of await docker.listContainers({ all: true, filters })) await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
+    for (const v of (await docker.listVolumes({ filters })).Volumes ?? []) await docker.getVolume(v.Name).remove({ force: true }).catch(() => undefined);
+    for (const img of await docker.listImages({ filters })) await docker.getImage(img.Id).remove({ force: true }).catch(() => undefined);
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** A markdown table, columns padded. */
+export function printTable(header: string[], lines: string[][]): void {
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
+  const fmt = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
+  console.log(fmt(header));
+  console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+  for (const l of lines) console.log(fmt(l));
+}
+
+export function runMain(main: () => Promise<void>): void {
+  main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+}
