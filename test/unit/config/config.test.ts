@@ -1,4 +1,6 @@
-import { loadConfig } from '../../../src/config';
+import fs from 'fs';
+import path from 'path';
+import { loadConfig, CONFIG_VARIABLES } from '../../../src/config';
 
 describe('configuration', () => {
   it('has the documented defaults', () => {
@@ -16,5 +18,12 @@ describe('configuration', () => {
   it('refuses bad values with a message naming the variable', () => {
     expect(() => loadConfig({ SNAPSTACK_PORT: 'abc' })).toThrow('SNAPSTACK_PORT');
     expect(() => loadConfig({ SNAPSTACK_SNAPSHOT_CONSISTENCY: 'maybe' })).toThrow('SNAPSTACK_SNAPSHOT_CONSISTENCY');
+  });
+
+  it('lists every variable it reads in CONFIG_VARIABLES (the README and compose are checked against it)', () => {
+    const source = fs.readFileSync(path.join(__dirname, '..', '..', '..', 'src', 'config.ts'), 'utf8');
+    const read = new Set([...source.matchAll(/env(?:\.|, ')((?:SNAPSTACK_|DATABASE_)[A-Z_]+)/g)].map((m) => m[1]));
+    expect(read.size).toBeGreaterThan(15);
+    for (const name of read) expect(CONFIG_VARIABLES).toContain(name);
   });
 });
