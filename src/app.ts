@@ -63,10 +63,10 @@ export async function startSnapstack(config: Config, opts: { logger?: Logger } =
   const identity = new IdentityService(new IdentityStore(db), config.tokenTtlSeconds, logger.child({ component: 'identity' }));
   await identity.seed({ admin: config.adminPassword, demo: config.demoPassword, altDemo: config.altDemoPassword });
   const jobs = new JobRunner(db, logger.child({ component: 'jobs' }));
-  const volumeModule = await createVolumeModule({ config, db, jobs, logger, instanceId });
-  const volume = volumeModule.service;
-  // Servers are containers; image data may be Docker images (the volume module has its own client).
+  // One engine for every module: volumes, servers (containers) and image data (Docker images).
   const docker = config.dockerMode === 'none' ? null : await connectDocker(config.dockerSocket);
+  const volumeModule = await createVolumeModule({ config, db, jobs, logger, instanceId, docker });
+  const volume = volumeModule.service;
   const imageModule = createImageModule({ config, db, docker, logger });
   await imageModule.seed();
   const image = imageModule.service;

@@ -7,7 +7,7 @@ import type { Config } from '../config';
 import type { Logger } from '../logger';
 import type { Handlers } from '../http/context';
 import type { JobRunner } from '../jobs/job-runner';
-import { connectDocker } from '../runtime/docker-engine';
+import type Docker from 'dockerode';
 import { createVolumeDataDriver, VolumeDataDriver } from './data/volume-data-driver';
 import { QuotaStore } from './quota-store';
 import { SnapshotStore } from './snapshot-store';
@@ -27,10 +27,10 @@ export interface VolumeModule {
   close(): Promise<void>;
 }
 
-export async function createVolumeModule(opts: { config: Config; db: Knex; jobs: JobRunner; logger: Logger; instanceId: string }): Promise<VolumeModule> {
-  const { config, db, jobs, instanceId } = opts;
+/** `docker` is the engine the composition root connected to, or null (plain directories). */
+export async function createVolumeModule(opts: { config: Config; db: Knex; jobs: JobRunner; logger: Logger; instanceId: string; docker: Docker | null }): Promise<VolumeModule> {
+  const { config, db, jobs, instanceId, docker } = opts;
   const logger = opts.logger.child({ component: 'volume' });
-  const docker = config.dockerMode === 'none' ? null : await connectDocker(config.dockerSocket);
   if (docker) {
     logger.info({ volume_data: 'overlay-docker', docker_socket: config.dockerSocket, data_dir: config.dataDir },
       'volumes are Docker volumes over copy-on-write layers: snapshots and volumes from snapshots take constant time');
