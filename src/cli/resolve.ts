@@ -4,6 +4,7 @@
  * several -> "More than one <resource> exists with the name 'x'."
  */
 import { ApiError, CliError } from './http';
+import type { ServiceKind, ServiceRequestOptions, Session } from './auth';
 
 export interface Finder<T> {
   /** e.g. 'server', 'volume', 'snapshot' (the word in the messages). */
@@ -53,3 +54,15 @@ export async function forEachTarget(
 }
 
 export const q = encodeURIComponent;
+
+/** Every item of a Nova or Cinder collection, following its `<key>_links` rel=next pages. */
+export async function listAll(s: Session, kind: ServiceKind, key: string, firstPath: string, opts: ServiceRequestOptions = {}): Promise<any[]> {
+  const out: any[] = [];
+  let path: string | undefined = firstPath;
+  while (path) {
+    const res: any = await s.request(kind, 'GET', path, opts);
+    out.push(...(res.body?.[key] ?? []));
+    path = res.body?.[`${key}_links`]?.find((l: any) => l.rel === 'next')?.href;
+  }
+  return out;
+}

@@ -4,7 +4,7 @@ import type { CommandSpec } from '../command';
 import { ApiError } from '../http';
 import { dictColumn, sortedFields } from '../output';
 import { PyFloat } from '../py-format';
-import { findResource, q } from '../resolve';
+import { findResource, q, listAll } from '../resolve';
 
 /** The microversion the SDK would use: its own maximum, capped by the configured one. */
 export function cappedMicroversion(session: Session, max: string): string {
@@ -55,15 +55,8 @@ async function withExtraSpecs(s: Session, f: any): Promise<any> {
   return { ...f, extra_specs: res.body?.extra_specs ?? {} };
 }
 
-export async function listFlavors(s: Session, query = 'is_public=None', microversion?: string): Promise<any[]> {
-  const out: any[] = [];
-  let url: string | undefined = `/flavors/detail?${query}`;
-  while (url) {
-    const res: any = await s.request('compute', 'GET', url, { microversion: microversion ?? cappedMicroversion(s, FLAVOR_MV) });
-    out.push(...(res.body?.flavors ?? []));
-    url = res.body?.flavors_links?.find((l: any) => l.rel === 'next')?.href;
-  }
-  return out;
+export function listFlavors(s: Session, query = 'is_public=None', microversion?: string): Promise<any[]> {
+  return listAll(s, 'compute', 'flavors', `/flavors/detail?${query}`, { microversion: microversion ?? cappedMicroversion(s, FLAVOR_MV) });
 }
 
 export async function findFlavor(s: Session, nameOrId: string, microversion?: string): Promise<any> {

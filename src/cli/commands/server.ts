@@ -3,7 +3,7 @@ import type { Session } from '../auth';
 import { CommandContext, CommandSpec, WAIT_OPTION } from '../command';
 import { ApiError, CliError } from '../http';
 import { dictColumn, dictListColumn, field, Formatted, listColumn, listDictColumn, sortedFields } from '../output';
-import { findResource, q } from '../resolve';
+import { findResource, q, listAll } from '../resolve';
 import { waitFor } from '../wait';
 import { findFlavor, listFlavors } from './flavor';
 import { findImage, getImage, listImages } from './image';
@@ -31,15 +31,8 @@ export function getServer(s: Session, id: string): Promise<any> {
   return s.request('compute', 'GET', `/servers/${q(id)}`).then((r) => r.body.server);
 }
 
-export async function listServers(s: Session, query = ''): Promise<any[]> {
-  const out: any[] = [];
-  let path: string | undefined = `/servers/detail${query ? `?${query}` : ''}`;
-  while (path) {
-    const res: any = await s.request('compute', 'GET', path);
-    out.push(...(res.body?.servers ?? []));
-    path = res.body?.servers_links?.find((l: any) => l.rel === 'next')?.href;
-  }
-  return out;
+export function listServers(s: Session, query = ''): Promise<any[]> {
+  return listAll(s, 'compute', 'servers', `/servers/detail${query ? `?${query}` : ''}`);
 }
 
 /** By id, else by exact name; a name match is fetched again by id (list items lack some show fields). */

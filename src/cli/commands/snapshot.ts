@@ -3,19 +3,12 @@ import type { Session } from '../auth';
 import { CommandSpec, WAIT_OPTION } from '../command';
 import { ApiError, CliError } from '../http';
 import { dictColumn, field, Formatted, sortedFields } from '../output';
-import { findResource, forEachTarget, q } from '../resolve';
+import { findResource, forEachTarget, q, listAll } from '../resolve';
 import { waitFor } from '../wait';
 import { findVolume, listVolumes } from './volume';
 
-export async function listSnapshots(s: Session, query = ''): Promise<any[]> {
-  const out: any[] = [];
-  let path: string | undefined = `/snapshots/detail${query ? `?${query}` : ''}`;
-  while (path) {
-    const res: any = await s.request('volume', 'GET', path);
-    out.push(...(res.body?.snapshots ?? []));
-    path = res.body?.snapshots_links?.find((l: any) => l.rel === 'next')?.href;
-  }
-  return out;
+export function listSnapshots(s: Session, query = ''): Promise<any[]> {
+  return listAll(s, 'volume', 'snapshots', `/snapshots/detail${query ? `?${query}` : ''}`);
 }
 
 export function getSnapshot(s: Session, id: string): Promise<any> {

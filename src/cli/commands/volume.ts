@@ -3,20 +3,13 @@ import type { Session } from '../auth';
 import { CommandSpec, WAIT_OPTION } from '../command';
 import { ApiError, CliError } from '../http';
 import { dictColumn, field, Formatted, sortedFields } from '../output';
-import { findResource, forEachTarget, q } from '../resolve';
+import { findResource, forEachTarget, q, listAll } from '../resolve';
 import { waitFor } from '../wait';
 import { findImage } from './image';
 import { findSnapshot } from './snapshot';
 
-export async function listVolumes(s: Session, query = ''): Promise<any[]> {
-  const out: any[] = [];
-  let path: string | undefined = `/volumes/detail${query ? `?${query}` : ''}`;
-  while (path) {
-    const res: any = await s.request('volume', 'GET', path);
-    out.push(...(res.body?.volumes ?? []));
-    path = res.body?.volumes_links?.find((l: any) => l.rel === 'next')?.href;
-  }
-  return out;
+export function listVolumes(s: Session, query = ''): Promise<any[]> {
+  return listAll(s, 'volume', 'volumes', `/volumes/detail${query ? `?${query}` : ''}`);
 }
 
 export function getVolume(s: Session, id: string): Promise<any> {
