@@ -9,7 +9,9 @@
  *   host/hypervisor_hostname are accepted and ignored; no server tags (2.26 shows []);
  * - list filters: name (regex), status, image, flavor, changes-since, ip, all_tenants and
  *   project_id (admin); deleted servers are never listed (changes-since does not show them);
- * - no locking (lock/unlock), no server groups.
+ * - no locking (lock/unlock), no server groups;
+ * - an image's block_device_mapping is expanded only when bdm_v2 is true (no legacy v1
+ *   mappings, no `mappings` property); volume types are not carried to the new volumes.
  */
 import type { Handlers, RequestContext } from '../http/context';
 import { queryString, requireAuth } from '../http/context';

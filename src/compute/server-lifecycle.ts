@@ -1,7 +1,7 @@
 import type { JobDefinition } from '../jobs/job-runner';
 import type { Logger } from '../logger';
 import { isoSecondsZ } from '../shared/time-format';
-import type { VolumeApi } from '../volume/volume-api';
+import type { VolumeApi, VolumeRecord } from '../volume/volume-api';
 import type { ServerContainers } from './server-containers';
 import type { ServerLocks } from './server-locks';
 import { POWER } from './server-states';
@@ -9,6 +9,8 @@ import type { BlockDeviceRow, ServerRow, ServerStore } from './server-store';
 
 export const JOB_BUILD = 'compute.server.build';
 export const JOB_DELETE = 'compute.server.delete';
+const VOLUME_POLL_MS = 5;
+const VOLUME_WAIT_MS = 120_000;
 
 export interface ServerJobPayload {
   serverId: string;
@@ -146,12 +148,27 @@ export class ServerLifecycle {
   /** Waits until the BDM's volume is made and attaches it at the BDM's device. */
   private async attachVolume(server: ServerRow, bdm: BlockDeviceRow): Promise<void> {
     const project = server.project_id;
-    const vol = await this.volumes.waitForVolume(project, bdm.volume_id!, ['available', 'in-use']).catch(async () => {
-      const status = await this.volumes.getVolume(project, bdm.volume_id!).then((v) => v.status, () => 'unknown');
-      throw new Error(`Volume ${bdm.volume_id} did not finish being created. And its status is ${status}.`);
-    });
+    const vol = await this.madeVolume(project, bdm.volume_id!);
     if (!vol.attachments.some((a) => a.serverId === server.id)) {
       await this.volumes.attachVolume(project, vol.id, { serverId: server.id, device: bdm.device_name! });
+    }
+  }
+
+  /**
+   * The volume once Cinder made it. Polled every few milliseconds for the first second rather
+   * than with waitForVolume's backoff: a volume from a snapshot is ready in tens of
+   * milliseconds, and a boot waits for it (the fault text is close to Nova's VolumeNotCreated).
+   */
+  private async madeVolume(project: string, volumeId: string): Promise<VolumeRecord> {
+    const started = Date.now();
+    for (;;) {
+      const vol = await this.volumes.getVolume(project, volumeId);
+      if (vol.status === 'available' || vol.status === 'in-use') return vol;
+      const waited = Date.now() - started;
+      if (vol.status !== 'creating' || waited > VOLUME_WAIT_MS) {
+        throw new Error(`Volume ${volumeId} did not finish being created. And its status is ${vol.status}.`);
+      }
+      await new Promise((r) => setTimeout(r, waited < 1000 ? VOLUME_POLL_MS : 100));
     }
   }
 
