@@ -11,6 +11,7 @@ import { createLogger } from '../src/logger';
 import { startSnapstack, Snapstack } from '../src/app';
 
 export const MiB = 1024 * 1024;
+/** Password of the seeded demo and alt_demo users in benchmark runs. */
 export const DEMO_PASSWORD = 'bench-demo-secret';
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -21,14 +22,14 @@ export const fmtMs = (x: number) => (x >= 10_000 ? `${(x / 1000).toFixed(1)} s` 
 export class Api {
   constructor(private readonly base: string, private token = '', readonly projectId = '') {}
 
-  static async login(base: string): Promise<Api> {
+  static async login(base: string, user: 'demo' | 'alt_demo' = 'demo'): Promise<Api> {
     const res = await fetch(`${base}/identity/v3/auth/tokens`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify({
         auth: {
-          identity: { methods: ['password'], password: { user: { name: 'demo', domain: { name: 'Default' }, password: DEMO_PASSWORD } } },
-          scope: { project: { name: 'demo', domain: { name: 'Default' } } },
+          identity: { methods: ['password'], password: { user: { name: user, domain: { name: 'Default' }, password: DEMO_PASSWORD } } },
+          scope: { project: { name: user, domain: { name: 'Default' } } },
         },
       }),
     });
@@ -130,7 +131,7 @@ export interface BenchEnv {
 export async function withSnapstack(name: string, body: (env: BenchEnv) => Promise<void>): Promise<void> {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), `snapstack-${name}-`));
   const config = loadConfig(process.env, {
-    host: '127.0.0.1', port: 0, dataDir: path.join(work, 'data'), demoPassword: DEMO_PASSWORD,
+    host: '127.0.0.1', port: 0, dataDir: path.join(work, 'data'), demoPassword: DEMO_PASSWORD, altDemoPassword: DEMO_PASSWORD,
     volumeQuotas: { ...loadConfig(process.env).volumeQuotas, volumes: -1, snapshots: -1, gigabytes: -1 },
   });
   const app = await startSnapstack(config, { logger: createLogger(process.env.SNAPSTACK_LOG_LEVEL || 'warn') });

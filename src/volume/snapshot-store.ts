@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { MarkerNotFound, PageRequest, Scope, Tx, paginate, parseJson, scoped } from './volume-store';
+import { MarkerNotFound, PageRequest, Scope, Tx, paginate, parseJson, scoped, applyCommonFilters } from './volume-store';
 
 export interface SnapshotRow {
   id: string;
@@ -51,12 +51,8 @@ export class SnapshotStore {
     const rows = await paginate<SnapshotRow>(
       () => visible(this.db('snapshots').select('*'), scope),
       (q) => {
-        if (filter.name !== undefined) q.where('name', filter.name);
-        if (filter.status !== undefined) q.where('status', filter.status);
         if (filter.volumeId !== undefined) q.where('volume_id', filter.volumeId);
-        if (filter.projectId !== undefined) q.where('project_id', filter.projectId);
-        if (filter.metadata && Object.keys(filter.metadata).length) q.whereRaw('metadata @> ?::jsonb', [JSON.stringify(filter.metadata)]);
-        return q;
+        return applyCommonFilters(q, filter);
       },
       page,
       (marker) => new MarkerNotFound(marker),

@@ -73,6 +73,22 @@ export function parseJson<T>(value: unknown, fallback: T): T {
   return (typeof value === 'string' ? JSON.parse(value) : value) as T;
 }
 
+/** Filters volumes and snapshots share: exact name and status, owner project, metadata containment. */
+export interface CommonFilter {
+  name?: string;
+  status?: string;
+  projectId?: string;
+  metadata?: Record<string, string>;
+}
+
+export function applyCommonFilters(q: Knex.QueryBuilder, filter: CommonFilter): Knex.QueryBuilder {
+  if (filter.name !== undefined) q.where('name', filter.name);
+  if (filter.status !== undefined) q.where('status', filter.status);
+  if (filter.projectId !== undefined) q.where('project_id', filter.projectId);
+  if (filter.metadata && Object.keys(filter.metadata).length) q.whereRaw('metadata @> ?::jsonb', [JSON.stringify(filter.metadata)]);
+  return q;
+}
+
 /**
  * Ordered, filtered rows after `marker` (Cinder's marker/limit paging). The marker row is
  * fetched with the same scope, so another project's id is "not found" (`onMissingMarker`).
@@ -122,12 +138,8 @@ export class VolumeStore {
     const rows = await paginate<VolumeRow>(
       () => scoped(this.db('volumes').select('*'), scope),
       (q) => {
-        if (filter.name !== undefined) q.where('name', filter.name);
-        if (filter.status !== undefined) q.where('status', filter.status);
         if (filter.bootable !== undefined) q.where('bootable', filter.bootable);
-        if (filter.projectId !== undefined) q.where('project_id', filter.projectId);
-        if (filter.metadata && Object.keys(filter.metadata).length) q.whereRaw('metadata @> ?::jsonb', [JSON.stringify(filter.metadata)]);
-        return q;
+        return applyCommonFilters(q, filter);
       },
       page,
       (marker) => new MarkerNotFound(marker),
