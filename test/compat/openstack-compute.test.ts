@@ -4,7 +4,7 @@
  */
 import { startHarness, Harness, Session } from '../support/snapstack-harness';
 import { openstack, openstackJson, CLI_USERS } from '../support/openstack-cli';
-import { COMPUTE, GLANCE, purgeDockerImages, randomName, waitForServer, waitForServerGone } from '../support/compute-helpers';
+import { COMPUTE, GLANCE, randomName, waitForServer, waitForServerGone } from '../support/compute-helpers';
 
 jest.setTimeout(240_000);
 
@@ -20,9 +20,7 @@ beforeAll(async () => {
   demo = await h.login('demo');
 });
 afterAll(async () => {
-  const id = h?.app.instanceId;
   await h?.stop();
-  if (id) await purgeDockerImages(id);
 });
 
 test('flavor list shows the DevStack flavors and the zero-disk one', async () => {

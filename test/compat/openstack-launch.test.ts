@@ -4,7 +4,7 @@
  */
 import { startHarness, Harness, Session } from '../support/snapstack-harness';
 import { openstack, openstackJson, CLI_USERS } from '../support/openstack-cli';
-import { busyboxImage, COMPUTE, dockerExec, purgeDockerImages, randomName } from '../support/compute-helpers';
+import { busyboxImage, COMPUTE, dockerExec, randomName } from '../support/compute-helpers';
 import { fingerprint, mountsOf, snapshotServer, sourceServer, VOL } from '../support/launch-helpers';
 
 jest.setTimeout(240_000);
@@ -32,9 +32,7 @@ beforeAll(async () => {
   await dockerExec(c.id, 'echo changed > /mnt/vda/root.txt; rm /mnt/vdb/data.bin');
 });
 afterAll(async () => {
-  const id = h?.app.instanceId;
   await h?.stop();
-  if (id) await purgeDockerImages(id);
 });
 
 test('server create --image SNAP --flavor m1.small --network none --wait: ACTIVE, every volume holds the snapshot-time data', async () => {

@@ -5,7 +5,7 @@
 import { startHarness, Harness, Session } from '../support/snapstack-harness';
 import { openstack, openstackJson, CLI_USERS } from '../support/openstack-cli';
 import { snapstackCli, snapstackJson } from '../support/snapstack-cli';
-import { purgeDockerImages, randomName } from '../support/compute-helpers';
+import { randomName } from '../support/compute-helpers';
 
 jest.setTimeout(240_000);
 
@@ -34,9 +34,7 @@ beforeAll(async () => {
   demoApi = await h.login('demo');
 });
 afterAll(async () => {
-  const id = h?.app.instanceId;
   await h?.stop();
-  if (id) await purgeDockerImages(id);
 });
 
 describe('flavors', () => {

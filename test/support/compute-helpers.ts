@@ -104,12 +104,3 @@ export async function containerOf(instanceId: string, serverId: string): Promise
   return list[0];
 }
 
-/** Docker images Snapstack committed (root disks, snapshots) carry the instance label: remove them. */
-export async function purgeDockerImages(instanceId: string): Promise<void> {
-  const docker = new Docker({ socketPath: '/var/run/docker.sock' });
-  const images = await docker.listImages({ filters: JSON.stringify({ label: [`snapstack.instance=${instanceId}`] }) }).catch(() => []);
-  for (const img of images) {
-    for (const tag of img.RepoTags ?? []) await docker.getImage(tag).remove({ force: true }).catch(() => undefined);
-    await docker.getImage(img.Id).remove({ force: true }).catch(() => undefined);
-  }
-}

@@ -22,7 +22,10 @@ export async function purgeDockerObjects(instanceId: string): Promise<void> {
   const { Volumes } = await docker.listVolumes({ filters });
   for (const v of Volumes ?? []) await docker.getVolume(v.Name).remove({ force: true }).catch(() => undefined);
   // Committed root disks and image-backed snapshots are Docker images carrying the instance label.
-  for (const img of await docker.listImages({ filters })) await docker.getImage(img.Id).remove({ force: true }).catch(() => undefined);
+  for (const img of await docker.listImages({ filters })) {
+    for (const tag of img.RepoTags ?? []) await docker.getImage(tag).remove({ force: true }).catch(() => undefined);
+    await docker.getImage(img.Id).remove({ force: true }).catch(() => undefined);
+  }
 }
 
 export interface ApiResponse<T = any> {

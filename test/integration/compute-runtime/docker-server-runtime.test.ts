@@ -2,7 +2,7 @@ import Docker from 'dockerode';
 import { randomBytes } from 'crypto';
 import { DockerServerRuntime } from '../../../src/compute/runtime/docker-server-runtime';
 import { purgeDockerObjects } from '../../support/snapstack-harness';
-import { dockerExec, purgeDockerImages } from '../../support/compute-helpers';
+import { dockerExec } from '../../support/compute-helpers';
 
 const docker = new Docker({ socketPath: '/var/run/docker.sock' });
 const instanceId = `t${randomBytes(3).toString('hex')}`;
@@ -11,7 +11,6 @@ const serverId = `srv-${randomBytes(4).toString('hex')}`;
 
 afterAll(async () => {
   await purgeDockerObjects(instanceId);
-  await purgeDockerImages(instanceId);
 });
 
 const spec = (image: string) => ({ serverId, projectId: 'p', image, hostname: 'Web Server_1', memoryMiB: 64, vcpus: 64, network: 'none' as const, mounts: [] });

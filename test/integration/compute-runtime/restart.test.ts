@@ -2,7 +2,7 @@ import Docker from 'dockerode';
 import { startSnapstack } from '../../../src/app';
 import { createLogger } from '../../../src/logger';
 import { request, startHarness } from '../../support/snapstack-harness';
-import { bootServer, busyboxImage, COMPUTE, containerOf, dockerExec, pollUntil, purgeDockerImages, waitForServer } from '../../support/compute-helpers';
+import { bootServer, busyboxImage, COMPUTE, containerOf, dockerExec, pollUntil, waitForServer } from '../../support/compute-helpers';
 
 const docker = new Docker({ socketPath: '/var/run/docker.sock' });
 
@@ -38,8 +38,6 @@ test('after a restart, ACTIVE servers get their container back and SHUTOFF ones 
       await app2.close();
     }
   } finally {
-    const id = h.app.instanceId;
     await h.stop();
-    await purgeDockerImages(id);
   }
 });

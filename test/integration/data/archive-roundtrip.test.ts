@@ -11,7 +11,7 @@ import os from 'os';
 import path from 'path';
 import { startHarness, type Harness, type Session } from '../../support/snapstack-harness';
 import {
-  bootServer, busyboxImage, COMPUTE, containerOf, dockerExec, GLANCE, mv, pollUntil, purgeDockerImages, randomName, waitForServerGone, waitForSnapshot, waitForVolume,
+  bootServer, busyboxImage, COMPUTE, containerOf, dockerExec, GLANCE, mv, pollUntil, randomName, waitForServerGone, waitForSnapshot, waitForVolume,
 } from '../../support/compute-helpers';
 import { craftArchive, plainLayer, tarOf } from '../../support/archive-craft';
 
@@ -141,9 +141,7 @@ describe('snapshot archives across two Snapstack instances', () => {
   afterAll(async () => {
     for (const h of [a, b]) {
       if (!h) continue;
-      const id = h.app.instanceId;
       await h.stop();
-      await purgeDockerImages(id);
     }
   });
 
@@ -384,9 +382,7 @@ describe('workspace snapshots', () => {
   afterAll(async () => {
     for (const h of [a, w]) {
       if (!h) continue;
-      const id = h.app.instanceId;
       await h.stop();
-      await purgeDockerImages(id);
     }
     if (wsDir) fs.rmSync(wsDir, { recursive: true, force: true });
   });

@@ -4,7 +4,7 @@
  */
 import { startHarness, Harness, Session } from '../../support/snapstack-harness';
 import {
-  bootServer, busyboxImage, COMPUTE, containerOf, dockerExec, GLANCE, mv, purgeDockerImages, randomName, waitForImage, waitForServer, waitForSnapshot, waitForVolume,
+  bootServer, busyboxImage, COMPUTE, containerOf, dockerExec, GLANCE, mv, randomName, waitForImage, waitForServer, waitForSnapshot, waitForVolume,
 } from '../../support/compute-helpers';
 
 const VOL = '/volume/v3/{project_id}';
@@ -41,9 +41,7 @@ describe('pause consistency (default)', () => {
     imageId = (await busyboxImage(demo)).id;
   });
   afterAll(async () => {
-    const id = h?.app.instanceId;
     await h?.stop();
-    if (id) await purgeDockerImages(id);
   });
 
   test('volume-backed: root and data volumes captured as they were at createImage', async () => {
@@ -134,9 +132,7 @@ describe("snapshotConsistency 'stopped'", () => {
     imageId = (await busyboxImage(demo)).id;
   });
   afterAll(async () => {
-    const id = h?.app.instanceId;
     await h?.stop();
-    if (id) await purgeDockerImages(id);
   });
 
   test('createImage needs a SHUTOFF server (409 otherwise); a stopped server is captured as it was stopped', async () => {

@@ -9,7 +9,7 @@ import fs from 'fs';
 import { loadConfig } from '../../../src/config';
 import { startHarness, Harness, Session } from '../../support/snapstack-harness';
 import {
-  bootServer, busyboxImage, COMPUTE, dockerExec, GLANCE, mv, pollUntil, purgeDockerImages, randomName, waitForServer, waitForServerGone,
+  bootServer, busyboxImage, COMPUTE, dockerExec, GLANCE, mv, pollUntil, randomName, waitForServer, waitForServerGone,
 } from '../../support/compute-helpers';
 import {
   fingerprint, leftovers, lowerDirsOf, mountsOf, snapshotLayerPaths, snapshotServer, sourceServer, VOL,
@@ -53,9 +53,7 @@ beforeAll(async () => {
   await dockerExec(c.id, 'echo root-v2 > /mnt/vda/etc/app.conf; rm /mnt/vdb/gone.txt; echo new > /mnt/vdb/new.txt; head -c 1000 /dev/urandom >> /mnt/vdc/big.bin');
 });
 afterAll(async () => {
-  const id = h?.app.instanceId;
   await h?.stop();
-  if (id) await purgeDockerImages(id);
 });
 
 test('the snapshot image: size 0, min_disk from the flavor, three snapshot mappings', () => {

@@ -6,7 +6,7 @@
  */
 import { loadConfig } from '../../../../src/config';
 import { startHarness, Harness, Session } from '../../../support/snapstack-harness';
-import { COMPUTE, GLANCE, mv, pollUntil, purgeDockerImages, randomName, waitForServer, waitForServerGone, waitForSnapshot, waitForVolume } from '../../../support/compute-helpers';
+import { COMPUTE, GLANCE, mv, pollUntil, randomName, waitForServer, waitForServerGone, waitForSnapshot, waitForVolume } from '../../../support/compute-helpers';
 
 const GiB = 1024 ** 3;
 const VOL = '/volume/v3/{project_id}';
@@ -55,9 +55,7 @@ async function startCloud(minDiskRule: 'flavor' | 'nova'): Promise<Cloud> {
 
 async function stopCloud(c: Cloud | undefined): Promise<void> {
   if (!c) return;
-  const id = c.h.app.instanceId;
   await c.h.stop();
-  await purgeDockerImages(id);
 }
 
 function create(c: Cloud, flavorRef: string, extra: Record<string, unknown> = {}) {

@@ -1,7 +1,7 @@
 import Docker from 'dockerode';
 import { startHarness, Harness, Session } from '../../../support/snapstack-harness';
 import {
-  bootServer, busyboxImage, COMPUTE, containerOf, dockerExec, GLANCE, mv, pollUntil, purgeDockerImages, randomName, waitForImage, waitForServer,
+  bootServer, busyboxImage, COMPUTE, containerOf, dockerExec, GLANCE, mv, pollUntil, randomName, waitForImage, waitForServer,
 } from '../../../support/compute-helpers';
 
 let h: Harness;
@@ -15,9 +15,7 @@ beforeAll(async () => {
   imageId = (await busyboxImage(demo)).id;
 });
 afterAll(async () => {
-  const id = h?.app.instanceId;
   await h?.stop();
-  if (id) await purgeDockerImages(id);
 });
 
 const action = (id: string, body: unknown, headers: Record<string, string> = {}) => demo.request('POST', `${COMPUTE}/servers/${id}/action`, body, headers);

@@ -1,6 +1,6 @@
 import { startHarness, Harness, Session } from '../../../support/snapstack-harness';
 import {
-  bootServer, busyboxImage, COMPUTE, containerOf, dockerExec, mv, pollUntil, purgeDockerImages, randomName, waitForServer, waitForServerGone,
+  bootServer, busyboxImage, COMPUTE, containerOf, dockerExec, mv, pollUntil, randomName, waitForServer, waitForServerGone,
 } from '../../../support/compute-helpers';
 
 let h: Harness;
@@ -15,9 +15,7 @@ beforeAll(async () => {
   imageId = (await busyboxImage(demo)).id;
 });
 afterAll(async () => {
-  const id = h?.app.instanceId;
   await h?.stop();
-  if (id) await purgeDockerImages(id);
 });
 
 describe('create', () => {

@@ -1,6 +1,6 @@
 import { startHarness, Harness, Session } from '../../../support/snapstack-harness';
 import {
-  bootServer, busyboxImage, COMPUTE, containerOf, dockerExec, GLANCE, mv, pollUntil, purgeDockerImages, randomName, waitForServer, waitForSnapshot, waitForVolume,
+  bootServer, busyboxImage, COMPUTE, containerOf, dockerExec, GLANCE, mv, pollUntil, randomName, waitForServer, waitForSnapshot, waitForVolume,
 } from '../../../support/compute-helpers';
 
 const VOL = '/volume/v3/{project_id}';
@@ -14,9 +14,7 @@ beforeAll(async () => {
   imageId = (await busyboxImage(demo)).id;
 });
 afterAll(async () => {
-  const id = h?.app.instanceId;
   await h?.stop();
-  if (id) await purgeDockerImages(id);
 });
 
 async function createVolume(size = 1, extra: Record<string, unknown> = {}) {
