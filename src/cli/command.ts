@@ -108,7 +108,7 @@ export function renderHelp(spec: CommandSpec): string {
   usage.push(line);
   const out: string[] = [...usage, '', ...wrap(spec.description ?? spec.summary, 100, '')];
   const row = (left: string, help: string) => {
-    if (left.length <= 24) return [`  ${left.padEnd(24)}${wrap(help, 74, ' '.repeat(26)).join('\n')}`];
+    if (left.length <= 22) return [`  ${left.padEnd(24)}${wrap(help, 74, ' '.repeat(26)).join('\n')}`];
     return [`  ${left}`, `${' '.repeat(26)}${wrap(help, 74, ' '.repeat(26)).join('\n')}`];
   };
   if (spec.positionals?.length) {

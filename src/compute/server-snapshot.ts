@@ -1,4 +1,4 @@
-import type { ImageApi, ImageCaller } from '../image/image-api';
+import { SCOPE_PROPERTY, type ImageApi, type ImageCaller } from '../image/image-api';
 import type { JobDefinition, JobRunner } from '../jobs/job-runner';
 import type { Logger } from '../logger';
 import { Conflict } from '../http/faults';
@@ -88,13 +88,15 @@ export class ServerSnapshots {
         minRam: Number(server.system_metadata.image_min_ram ?? 0),
       };
       const inherited = inheritedProperties(server);
+      // A project's own snapshot, even of a server booted from a workspace image (whose scope it inherits).
+      const scope = { [SCOPE_PROPERTY]: 'namespace' };
       if (isVolumeBacked(bdms)) {
         const mapping = await this.captureVolumes(server, attachedVolumes(bdms), name);
         const image = await this.d.images.createEmptyActiveImage(owner, {
           ...base, diskFormat: 'raw', containerFormat: 'bare',
           properties: {
             ...inherited, ...metadata,
-            block_device_mapping: JSON.stringify(mapping), bdm_v2: 'True', root_device_name: server.root_device_name,
+            block_device_mapping: JSON.stringify(mapping), bdm_v2: 'True', root_device_name: server.root_device_name, ...scope,
           },
         });
         this.d.log.info({ server_id: serverId, image_id: image.id, snapshots: mapping.length }, 'volume-backed instance snapshot');
@@ -102,7 +104,7 @@ export class ServerSnapshots {
       }
       const image = await this.d.images.createImage(owner, {
         ...base, diskFormat: 'raw', containerFormat: 'docker',
-        properties: { ...inherited, image_type: 'snapshot', instance_uuid: server.id, user_id: server.user_id, ...metadata },
+        properties: { ...inherited, image_type: 'snapshot', instance_uuid: server.id, user_id: server.user_id, ...metadata, ...scope },
       });
       // The job waits for this lock, so it sees the task state set below.
       await this.d.jobs.enqueue(JOB_SNAPSHOT, { serverId, imageId: image.id, imageName: name }, { projectId: server.project_id, resourceType: 'server', resourceId: serverId });

@@ -8,6 +8,13 @@ export type ImageVisibility = 'public' | 'private' | 'shared' | 'community';
 /** The image property naming the local Docker image a server booted from the image runs. */
 export const DOCKER_IMAGE_PROPERTY = 'snapstack_docker_image';
 
+/**
+ * Image (and imported snapshot) property telling snapshots apart: `workspace` (loaded from the
+ * workspace folder, every project's) or `namespace` (a project's own: createImage, imports).
+ */
+export const SCOPE_PROPERTY = 'snapstack_scope';
+export type SnapshotScope = 'namespace' | 'workspace';
+
 export interface ImageRecord {
   id: string;
   name: string | null;

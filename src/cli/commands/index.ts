@@ -8,6 +8,7 @@ import { projectCommands } from './project';
 import { serverActionCommands } from './server-actions';
 import { serverCommands } from './server';
 import { snapshotCommands } from './snapshot';
+import { snapshotListCommands } from './snapshot-list';
 import { tokenCommands } from './token';
 import { volumeCommands } from './volume';
 
@@ -17,6 +18,7 @@ export const ALL_COMMANDS: CommandSpec[] = [
   ...imageCommands,
   ...volumeCommands,
   ...snapshotCommands,
+  ...snapshotListCommands,
   ...archiveCommands,
   ...flavorCommands,
   ...projectCommands,

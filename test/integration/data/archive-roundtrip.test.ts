@@ -5,89 +5,20 @@
  * with nothing left behind; workspace snapshots seen and restored by two projects.
  */
 import { randomBytes } from 'crypto';
-import Docker from 'dockerode';
 import fs from 'fs';
 import os from 'os';
 import path from 'path';
 import { startHarness, type Harness, type Session } from '../../support/snapstack-harness';
 import {
-  bootServer, busyboxImage, COMPUTE, containerOf, dockerExec, GLANCE, mv, pollUntil, randomName, waitForServerGone, waitForSnapshot, waitForVolume,
+  bootServer, busyboxImage, COMPUTE, containerOf, dockerExec, GLANCE, mv, pollUntil, randomName, waitForServerGone,
 } from '../../support/compute-helpers';
+import {
+  copyArchive, exportAndWait, fingerprintOf, newSnapshot, newVolume, onVolume, projectFolder, snapshotFingerprint, SS, VOL,
+} from '../../support/archive-helpers';
 import { craftArchive, plainLayer, tarOf } from '../../support/archive-craft';
+import { snapshotServer } from '../../support/launch-helpers';
 
 jest.setTimeout(300_000);
-
-const VOL = '/volume/v3/{project_id}';
-const SS = '/snapstack/v1';
-const HELPER = process.env.SNAPSTACK_BASE_IMAGE || 'snapstack/busybox:latest';
-const docker = new Docker({ socketPath: '/var/run/docker.sock' });
-
-/** One line per entry: type, mode, owner, and content hash or link target. */
-const fingerprintOf = (dir: string) => `cd ${dir} && find . | sort | while IFS= read -r f; do
-  t=$(stat -c '%F|%a|%u|%g' "$f")
-  if [ -L "$f" ]; then echo "$f|$t|$(readlink "$f")"
-  elif [ -f "$f" ]; then echo "$f|$t|$(sha256sum < "$f" | cut -d' ' -f1)"
-  else echo "$f|$t"; fi
-done`;
-const FINGERPRINT = fingerprintOf('/data');
-
-/** Runs `script` in a busybox container with the volume's Docker volume at /data. */
-async function onVolume(h: Harness, s: Session, volumeId: string, script: string): Promise<string> {
-  const { dockerVolume } = await h.app.volume.prepareMount(s.projectId, volumeId);
-  const c = await docker.createContainer({
-    Image: HELPER, Cmd: ['sh', '-c', script], Tty: true,
-    Labels: { 'snapstack.managed': 'true', 'snapstack.instance': h.app.instanceId },
-    HostConfig: { Binds: [`${dockerVolume}:/data`], NetworkMode: 'none' },
-  });
-  try {
-    await c.start();
-    const { StatusCode } = await c.wait();
-    const out = (await c.logs({ stdout: true, stderr: true })).toString('utf8').replace(/\r\n/g, '\n');
-    if (StatusCode !== 0) throw new Error(`container exited ${StatusCode}: ${out}`);
-    return out;
-  } finally {
-    await c.remove({ force: true });
-  }
-}
-
-async function newVolume(s: Session, body: Record<string, unknown> = { size: 1 }): Promise<string> {
-  const res = await s.request('POST', `${VOL}/volumes`, { volume: { name: randomName('vol'), ...body } });
-  expect(res.status).toBe(202);
-  return (await waitForVolume(s, res.body.volume.id, ['available'])).id;
-}
-
-async function newSnapshot(s: Session, volumeId: string, name = randomName('snap')): Promise<string> {
-  const res = await s.request('POST', `${VOL}/snapshots`, { snapshot: { volume_id: volumeId, name, force: true } });
-  expect(res.status).toBe(202);
-  return (await waitForSnapshot(s, res.body.snapshot.id, ['available'])).id;
-}
-
-/** What a snapshot holds, read through a volume made from it. */
-async function snapshotFingerprint(h: Harness, s: Session, snapshotId: string): Promise<string> {
-  const vol = await newVolume(s, { snapshot_id: snapshotId });
-  return onVolume(h, s, vol, FINGERPRINT);
-}
-
-/** POST .../export, then waits for the job; returns the archive's file name. */
-async function exportAndWait(s: Session, url: string, body: Record<string, unknown> = {}): Promise<string> {
-  const res = await s.request('POST', url, body);
-  if (res.status !== 202) throw new Error(`export refused: ${res.status} ${res.text}`);
-  const job = await pollUntil(() => s.request('GET', `${SS}/jobs/${res.body.job.id}`), (r) => ['succeeded', 'failed'].includes(r.body.job.status), 120_000, 'export job');
-  if (job.body.job.status !== 'succeeded') throw new Error(`export failed: ${job.body.job.error}`);
-  return res.body.archive.name;
-}
-
-function projectFolder(h: Harness, s: Session): string {
-  const dir = path.join(h.dataDir, 'snapshots', s.projectId);
-  fs.mkdirSync(dir, { recursive: true });
-  return dir;
-}
-
-function copyArchive(from: Harness, fs1: Session, name: string, to: Harness, s2: Session, as = name): string {
-  const target = path.join(projectFolder(to, s2), as);
-  fs.copyFileSync(path.join(projectFolder(from, fs1), name), target);
-  return as;
-}
 
 /** Every path under `dir` with its kind and size, to compare before and after a refused import. */
 function tree(dir: string): string[] {
@@ -445,5 +376,21 @@ describe('workspace snapshots', () => {
     expect(seen).toHaveLength(1);
     expect(seen[0].metadata.snapstack_scope).toBe('workspace');
     expect(await snapshotFingerprint(w, alt, seen[0].id)).toContain('./p.txt|');
+  });
+
+  test("a snapshot of a server booted from a workspace image is the project's (namespace); its promoted copy says workspace", async () => {
+    const ws = (await demo.request('GET', `${GLANCE}/images?name=demo-web`)).body.images[0];
+    const server = await bootServer(demo, { imageRef: ws.id, flavorRef: '1' });
+    const own = await snapshotServer(demo, server.id, 'demo-web-mine');
+    await demo.request('DELETE', `${COMPUTE}/servers/${server.id}`);
+    // It inherits the workspace image's properties, but not its scope.
+    expect(own).toMatchObject({ visibility: 'private', owner: demo.projectId, snapstack_scope: 'namespace', snapstack_docker_image: ws.snapstack_docker_image });
+    expect((await demo.request('POST', `${SS}/images/${own.id}/promote`, {})).status).toBe(403);
+    await exportAndWait(admin, `${SS}/images/${own.id}/promote`, { file_name: 'demo-web-mine.tar' });
+    const copies = (await alt.request('GET', `${GLANCE}/images?name=demo-web-mine`)).body.images;
+    expect(copies).toHaveLength(1);
+    expect(copies[0]).toMatchObject({ visibility: 'public', owner: 'workspace', snapstack_scope: 'workspace' });
+    expect(copies[0].id).not.toBe(own.id);
+    expect((await demo.request('GET', `${GLANCE}/images/${own.id}`)).body.snapstack_scope).toBe('namespace');
   });
 });

@@ -82,7 +82,7 @@ test('image-backed createImage: Location below 2.45, image_id from 2.45, contain
   expect(first).toMatchObject({
     visibility: 'private', owner: demo.projectId, container_format: 'docker', disk_format: 'raw', min_disk: 20, min_ram: 0,
     image_type: 'snapshot', instance_uuid: s.id, user_id: demo.userId, base_image_ref: imageId,
-    snapstack_docker_image: `snapstack/snap-${firstId}:latest`, owner_project_name: 'demo', owner_user_name: 'demo',
+    snapstack_docker_image: `snapstack/snap-${firstId}:latest`, owner_project_name: 'demo', owner_user_name: 'demo', snapstack_scope: 'namespace',
   });
   const info = await docker.getImage(first.snapstack_docker_image).inspect();
   expect(first.size).toBe(info.Size);

@@ -143,7 +143,8 @@ test('volume-backed createImage (contract 3): snapshots per volume, empty active
   const rootId = s['os-extended-volumes:volumes_attached'][0].id;
 
   const name = randomName('vbsnap');
-  const res = await demo.request('POST', `${COMPUTE}/servers/${s.id}/action`, { createImage: { name, metadata: { k: 'v' } } });
+  // A project cannot make its snapshot pass for a workspace one: snapstack_scope is always namespace.
+  const res = await demo.request('POST', `${COMPUTE}/servers/${s.id}/action`, { createImage: { name, metadata: { k: 'v', snapstack_scope: 'workspace' } } });
   expect(res.status).toBe(202);
   const imageUrl = res.headers.get('location')!;
   const imgId = imageUrl.split('/').pop()!;
@@ -154,7 +155,7 @@ test('volume-backed createImage (contract 3): snapshots per volume, empty active
   expect(image).toMatchObject({
     name, status: 'active', visibility: 'private', owner: demo.projectId, size: 0, disk_format: 'raw', container_format: 'bare',
     min_disk: 1, min_ram: 0, bdm_v2: 'True', root_device_name: '/dev/vda', checksum: 'd41d8cd98f00b204e9800998ecf8427e',
-    base_image_ref: '', k: 'v', boot_roles: expect.any(String), owner_project_name: 'demo',
+    base_image_ref: '', k: 'v', boot_roles: expect.any(String), owner_project_name: 'demo', snapstack_scope: 'namespace',
   });
   expect(image).not.toHaveProperty('image_type');
   expect(image).not.toHaveProperty('instance_uuid');
