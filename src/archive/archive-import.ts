@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { BadRequest, Conflict, NotImplemented } from '../http/faults';
-import { SCOPE_PROPERTY, type ImageApi, type ImageCaller } from '../image/image-api';
+import { ARCHIVE_ID_PROPERTY, SCOPE_PROPERTY, type ImageApi, type ImageCaller } from '../image/image-api';
 import type { Logger } from '../logger';
 import type { VolumeDataDriver } from '../volume/data/volume-data-driver';
 import { BOOTABLE_METADATA_KEY, WORKSPACE_PROJECT } from '../volume/imported-snapshots';
@@ -16,8 +16,8 @@ import { ArchiveInvalid, baseLayers, type ArchiveManifest } from './archive-form
 import { readArchive } from './archive-reader';
 
 /** Image and snapshot property telling workspace snapshots from a project's own ("namespace") ones. */
-export { SCOPE_PROPERTY };
-export const ARCHIVE_ID_PROPERTY = 'snapstack_archive_id';
+export { ARCHIVE_ID_PROPERTY, SCOPE_PROPERTY };
+
 export const SOURCE_SNAPSHOT_PROPERTY = 'snapstack_source_snapshot_id';
 
 export interface ImportTarget {

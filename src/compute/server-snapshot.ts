@@ -1,4 +1,4 @@
-import { SCOPE_PROPERTY, type ImageApi, type ImageCaller } from '../image/image-api';
+import { ARCHIVE_ID_PROPERTY, SCOPE_PROPERTY, type ImageApi, type ImageCaller } from '../image/image-api';
 import type { JobDefinition, JobRunner } from '../jobs/job-runner';
 import type { Logger } from '../logger';
 import { Conflict } from '../http/faults';
@@ -46,7 +46,8 @@ export function inheritedProperties(server: ServerRow): Record<string, string> {
   for (const [k, v] of Object.entries(server.system_metadata)) {
     if (k === 'image_min_disk' || k === 'image_min_ram' || k === 'image_disk_format' || k === 'image_container_format') continue;
     const key = k.startsWith('image_') ? k.slice('image_'.length) : k;
-    if (key.startsWith('os_glance')) continue;
+    // Nova drops os_glance*; the archive id names the source's archive, not this snapshot.
+    if (key.startsWith('os_glance') || key === ARCHIVE_ID_PROPERTY) continue;
     props[key] = v;
   }
   return props;

@@ -13,6 +13,8 @@ export const DOCKER_IMAGE_PROPERTY = 'snapstack_docker_image';
  * workspace folder, every project's) or `namespace` (a project's own: createImage, imports).
  */
 export const SCOPE_PROPERTY = 'snapstack_scope';
+/** The archive an imported or workspace image came from. */
+export const ARCHIVE_ID_PROPERTY = 'snapstack_archive_id';
 export type SnapshotScope = 'namespace' | 'workspace';
 
 export interface ImageRecord {

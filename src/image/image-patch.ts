@@ -6,7 +6,8 @@ export const READ_ONLY_ATTRIBUTES = new Set([
   'created_at', 'updated_at', 'status', 'checksum', 'size', 'virtual_size', 'direct_url', 'self', 'file',
   'schema', 'id', 'os_hash_algo', 'os_hash_value', 'locations', 'stores',
 ]);
-const RESERVED_ATTRIBUTES = new Set(['location', 'deleted', 'deleted_at']);
+/** Glance's reserved names, plus Snapstack's own bookkeeping (scope, archive id) that only Snapstack sets. */
+const RESERVED_ATTRIBUTES = new Set(['location', 'deleted', 'deleted_at', 'snapstack_scope', 'snapstack_archive_id']);
 
 export const DISK_FORMATS = ['ami', 'ari', 'aki', 'vhd', 'vhdx', 'vmdk', 'raw', 'qcow2', 'vdi', 'iso', 'ploop'];
 export const CONTAINER_FORMATS = ['ami', 'ari', 'aki', 'bare', 'ovf', 'ova', 'docker', 'compressed'];

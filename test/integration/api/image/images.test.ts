@@ -85,6 +85,7 @@ describe('create, show, update, delete', () => {
     expect(ro.status).toBe(403);
     expect(ro.body).toEqual({ message: "Attribute 'status' is read-only.", code: '403 Forbidden', title: 'Forbidden' });
     expect((await demo.request('POST', `${GLANCE}/images`, { name: 'x', os_glance_x: 'y' })).status).toBe(403);
+    expect((await demo.request('POST', `${GLANCE}/images`, { name: 'x', snapstack_scope: 'workspace' })).status).toBe(403);
     expect((await demo.request('POST', `${GLANCE}/images`, { name: 'x', foo: 1 })).status).toBe(400);
     expect((await demo.request('POST', `${GLANCE}/images`, { name: 'x', visibility: 'public' })).status).toBe(403);
     expect((await admin.request('POST', `${GLANCE}/images`, { name: randomName('pub'), visibility: 'public' })).status).toBe(201);
@@ -105,6 +106,11 @@ describe('create, show, update, delete', () => {
     expect(ro.status).toBe(403);
     expect(ro.body.message).toBe("Attribute 'size' is read-only.");
     expect((await demo.request('PATCH', url, [{ op: 'add', path: '/os_glance_x', value: 'y' }], PATCH)).status).toBe(403);
+    // Snapstack's own bookkeeping is reserved, so an owner cannot relabel a snapshot as workspace.
+    const scope = await demo.request('PATCH', url, [{ op: 'add', path: '/snapstack_scope', value: 'workspace' }], PATCH);
+    expect(scope.status).toBe(403);
+    expect(scope.body.message).toBe("Attribute 'snapstack_scope' is reserved.");
+    expect((await demo.request('PATCH', url, [{ op: 'add', path: '/snapstack_archive_id', value: 'x' }], PATCH)).status).toBe(403);
     const wrongType = await demo.request('PATCH', url, [{ op: 'add', path: '/name', value: 'x' }]);
     expect(wrongType.status).toBe(415);
     expect((await demo.request('PATCH', url, [{ op: 'add', path: '/name', value: 'v20' }], { 'Content-Type': 'application/openstack-images-v2.0-json-patch' })).status).toBe(200);
