@@ -47,6 +47,24 @@ export function normaliseDevice(name: unknown): string | null {
   return name.startsWith('/dev/') ? name : `/dev/${name}`;
 }
 
+/** One mapping with Nova's defaults, whether the request or an image's property sent it. */
+function toRequestedBdm(item: any, source: string, destination: string, uuid: string | null): RequestedBdm {
+  return {
+    source_type: source,
+    destination_type: destination,
+    uuid,
+    boot_index: parseBootIndex(item.boot_index),
+    volume_size: optionalInt('volume_size', item.volume_size),
+    delete_on_termination: bool(item.delete_on_termination),
+    device_name: normaliseDevice(item.device_name),
+    device_type: item.device_type ?? null,
+    disk_bus: item.disk_bus ?? null,
+    guest_format: item.guest_format ?? null,
+    volume_type: item.volume_type ?? null,
+    tag: item.tag ?? null,
+  } as RequestedBdm;
+}
+
 /** block_device_mapping_v2 as sent -> parsed entries with Nova's defaults (delete_on_termination false). */
 export function parseRequestedBdms(raw: unknown): RequestedBdm[] {
   if (raw === undefined || raw === null) return [];
@@ -58,20 +76,7 @@ export function parseRequestedBdms(raw: unknown): RequestedBdm[] {
     if (!['volume', 'local'].includes(destination)) throw invalid(`Invalid destination_type field: ${destination}.`);
     if (source !== 'blank' && !item.uuid) throw invalid(`Missing device UUID.`);
     if ((source === 'volume' || source === 'snapshot') && destination === 'local') throw invalid(`Mapping image to local is not supported.`);
-    return {
-      source_type: source,
-      destination_type: destination,
-      uuid: item.uuid ?? null,
-      boot_index: parseBootIndex(item.boot_index),
-      volume_size: optionalInt('volume_size', item.volume_size),
-      delete_on_termination: bool(item.delete_on_termination),
-      device_name: normaliseDevice(item.device_name),
-      device_type: item.device_type ?? null,
-      disk_bus: item.disk_bus ?? null,
-      guest_format: item.guest_format ?? null,
-      volume_type: item.volume_type ?? null,
-      tag: item.tag ?? null,
-    } as RequestedBdm;
+    return toRequestedBdm(item, source, destination, item.uuid ?? null);
   });
 }
 
@@ -102,20 +107,7 @@ export function imageDefinedBdms(image: ImageRecord): RequestedBdm[] {
       if (!['volume', 'local'].includes(destination)) throw invalid(`Invalid destination_type field: ${String(destination)}.`);
       const uuid = source === 'blank' ? null : item[SOURCE_ID_KEY[source as keyof typeof SOURCE_ID_KEY]] ?? null;
       if (source !== 'blank' && !uuid) throw invalid('Missing device UUID.');
-      return {
-        source_type: source,
-        destination_type: destination,
-        uuid,
-        boot_index: parseBootIndex(item.boot_index),
-        volume_size: optionalInt('volume_size', item.volume_size),
-        delete_on_termination: bool(item.delete_on_termination),
-        device_name: normaliseDevice(item.device_name),
-        device_type: item.device_type ?? null,
-        disk_bus: item.disk_bus ?? null,
-        guest_format: item.guest_format ?? null,
-        volume_type: item.volume_type ?? null,
-        tag: item.tag ?? null,
-      } as RequestedBdm;
+      return toRequestedBdm(item, source, destination, uuid);
     });
 }
 
