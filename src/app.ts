@@ -73,7 +73,7 @@ export async function startSnapstack(config: Config, opts: { logger?: Logger } =
   const compute = createCompute({ db, jobs, images: image, volumes: volume, docker, instanceId, config, logger });
   await compute.seed();
   const archives = new ArchiveService({
-    dataDir: config.dataDir, workspaceDir: config.workspaceDir ?? null, instanceId, volume, images: image, driver: volumeModule.driver, jobs, db, logger,
+    dataDir: config.dataDir, workspaceDir: config.workspaceDir ?? null, instanceId, volume, images: image, driver: volumeModule.driver, docker, jobs, db, logger,
   });
   await archives.loadWorkspace();
   await compute.reconcile();

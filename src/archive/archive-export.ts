@@ -4,6 +4,9 @@
  * resolved again when the job writes it (things may have changed in between).
  */
 import { randomUUID } from 'node:crypto';
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import type Docker from 'dockerode';
 import { Conflict } from '../http/faults';
 import { DOCKER_IMAGE_PROPERTY, type ImageApi, type ImageRecord } from '../image/image-api';
 import type { LayerEntry, VolumeDataDriver } from '../volume/data/volume-data-driver';
@@ -13,10 +16,11 @@ import type { VolumeService } from '../volume/volume-service';
 import { NotImplemented } from '../http/faults';
 import { ARCHIVE_ID_PROPERTY, SCOPE_PROPERTY } from './archive-import';
 import {
-  ARCHIVE_FORMAT, ARCHIVE_VERSION, type ArchiveImage, type ArchiveKind, type ArchiveLayer, type ArchiveManifest, type ArchiveVolume,
+  ARCHIVE_FORMAT, ARCHIVE_VERSION, ARCHIVE_VERSION_PLAIN, ROOT_IMAGE_NAME, type ArchiveImage, type ArchiveKind, type ArchiveLayer, type ArchiveManifest, type ArchiveVolume,
 } from './archive-format';
 import { resolveInside } from './archive-paths';
-import { writeArchive, type LayerToWrite, type WriteProgress, type WrittenArchive } from './archive-writer';
+import { saveRootImage } from './archive-root-image';
+import { PARTIAL_SUFFIX, writeArchive, type LayerToWrite, type WriteProgress, type WrittenArchive } from './archive-writer';
 
 /** Who asks (a token's facts). */
 export interface ArchiveCaller {
@@ -45,6 +49,8 @@ export interface ExportPlan {
   projectId: string;
   image: ImageRecord | null;
   volumes: PlannedVolume[];
+  /** Image-backed instance snapshot: the Docker image holding its root disk (stored as images/root.tar). */
+  rootImage: string | null;
 }
 
 /**
@@ -58,6 +64,8 @@ export interface ExportDeps {
   images: ImageApi;
   driver: VolumeDataDriver;
   instanceId: string;
+  /** The engine holding image-backed snapshots' root disks (null: none, such snapshots are not exportable). */
+  docker: Docker | null;
 }
 
 function requireAvailable(s: SnapshotRecord): SnapshotRecord {
@@ -88,18 +96,24 @@ export async function planExport(d: ExportDeps, caller: ArchiveCaller, source: E
   if (source.kind === 'volume-snapshot') {
     const snapshot = requireAvailable(await d.volume.snapshots.show(asCaller, source.id));
     return {
-      source, name: snapshot.name, projectId: snapshot.projectId, image: null,
+      source, name: snapshot.name, projectId: snapshot.projectId, image: null, rootImage: null,
       volumes: [{ snapshot, device: null, bootIndex: null, bootable: await bootableOf(d, snapshot) }],
     };
   }
   const image = await d.images.getImage({ projectId: caller.projectId, isAdmin: caller.isAdmin }, source.id);
   const mappings = snapshotMappings(image);
-  if (image.status !== 'active' || mappings.length === 0) {
-    throw new Conflict(`Image ${image.id} is not an instance snapshot of volumes (no block_device_mapping with snapshots): nothing to export.`);
-  }
-  // An image-backed server's snapshot keeps its root disk in a Docker image (snapstack/snap-<id>).
-  if (!mappings.some((m) => Number(m.boot_index) === 0) || image.properties[DOCKER_IMAGE_PROPERTY] === d.images.snapshotDockerImageName(image.id)) {
-    throw new Conflict(`Image ${image.id} keeps its root disk in a Docker image: only volume-backed instance snapshots (and volume snapshots) can be exported.`);
+  // An image-backed server's snapshot keeps its root disk in a Docker image (snapstack/snap-<id>): it goes in as images/root.tar.
+  const rootImage = image.properties[DOCKER_IMAGE_PROPERTY] === d.images.snapshotDockerImageName(image.id) ? image.properties[DOCKER_IMAGE_PROPERTY] : null;
+  if (rootImage) {
+    if (image.status !== 'active') throw new Conflict(`Image ${image.id} is ${image.status}: only active instance snapshots can be exported.`);
+    if (!d.docker) throw new NotImplemented(`Image ${image.id} keeps its root disk in a Docker image, and this Snapstack has no Docker engine.`);
+  } else {
+    if (image.status !== 'active' || mappings.length === 0) {
+      throw new Conflict(`Image ${image.id} is not an instance snapshot (no block_device_mapping with snapshots, no root disk of its own): nothing to export.`);
+    }
+    if (!mappings.some((m) => Number(m.boot_index) === 0)) {
+      throw new Conflict(`Image ${image.id} boots from the Docker image ${image.properties[DOCKER_IMAGE_PROPERTY] ?? '(none)'}, which is not an instance snapshot's: only instance snapshots (and volume snapshots) can be exported.`);
+    }
   }
   const volumes: PlannedVolume[] = [];
   for (const m of mappings) {
@@ -107,7 +121,7 @@ export async function planExport(d: ExportDeps, caller: ArchiveCaller, source: E
     const bootIndex = m.boot_index === null || m.boot_index === undefined || Number(m.boot_index) < 0 ? null : Number(m.boot_index);
     volumes.push({ snapshot, device: m.device_name ?? null, bootIndex, bootable: bootIndex === 0 || (await bootableOf(d, snapshot)) });
   }
-  return { source, name: image.name, projectId: image.owner ?? caller.projectId, image, volumes };
+  return { source, name: image.name, projectId: image.owner ?? caller.projectId, image, volumes, rootImage };
 }
 
 /** What an import would refuse is refused here, naming the link (the import's rule, archive-paths.ts). */
@@ -148,7 +162,16 @@ export async function writeExport(
   file: string,
   opts: { base?: ArchiveManifest | null; onProgress?: (p: WriteProgress) => void } = {},
 ): Promise<WrittenArchive> {
-  const ex = await d.driver.openExport!(plan.volumes.map((v) => v.snapshot.id));
+  // The root image first (docker save into a hidden file beside the archive): its size and sha256 go in the manifest.
+  const rootFile = plan.rootImage ? path.join(path.dirname(file), `.${path.basename(file)}.root${PARTIAL_SUFFIX}`) : null;
+  const saved = plan.rootImage ? await saveRootImage(d.docker!, plan.rootImage, rootFile!) : null;
+  let ex: Awaited<ReturnType<NonNullable<VolumeDataDriver['openExport']>>>;
+  try {
+    ex = await d.driver.openExport!(plan.volumes.map((v) => v.snapshot.id));
+  } catch (err) {
+    if (rootFile) await fs.rm(rootFile, { force: true });
+    throw err;
+  }
   try {
     const baseFacts = new Map<string, ArchiveLayer>();
     for (const v of opts.base?.volumes ?? []) for (const l of v.layers) baseFacts.set(l.id, l);
@@ -158,7 +181,7 @@ export async function writeExport(
       layers: ex.chains.get(v.snapshot.id)!.map((l) => baseFacts.get(l.id) ?? { id: l.id, sha256: '', bytes: 0, files: 0 }),
     }));
     const manifest: ArchiveManifest = {
-      format: ARCHIVE_FORMAT, version: ARCHIVE_VERSION, archive_id: randomUUID(), created_at: new Date().toISOString(), kind: plan.source.kind,
+      format: ARCHIVE_FORMAT, version: saved ? ARCHIVE_VERSION : ARCHIVE_VERSION_PLAIN, archive_id: randomUUID(), created_at: new Date().toISOString(), kind: plan.source.kind,
       source: {
         instance_id: d.instanceId, project_id: plan.projectId, project_name: plan.projectId === caller.projectId ? caller.projectName : null,
         snapshot_id: plan.source.kind === 'volume-snapshot' ? plan.source.id : null,
@@ -168,6 +191,8 @@ export async function writeExport(
       image: plan.image ? archiveImage(plan.image) : null,
       volumes,
       base: opts.base ? { archive_id: opts.base.archive_id, layer_ids: [...baseFacts.keys()] } : null,
+      // Always whole, incremental or not: Docker's layers are not Snapstack's.
+      ...(saved ? { root_image: { file: ROOT_IMAGE_NAME, sha256: saved.sha256, bytes: saved.bytes, docker_image: plan.rootImage! } } : {}),
     };
     const layers = new Map<string, LayerToWrite>();
     for (const chain of ex.chains.values()) {
@@ -178,10 +203,11 @@ export async function writeExport(
         layers.set(l.id, { id: l.id, entries, open: (e) => ex.open(l.id, e) });
       }
     }
-    const written = await writeArchive(file, manifest, layers, { onProgress: opts.onProgress });
+    const written = await writeArchive(file, manifest, layers, { onProgress: opts.onProgress, ...(rootFile ? { rootImagePath: rootFile } : {}) });
     for (const [id, sha] of written.digests) await ex.recordDigest(id, sha).catch(() => undefined);
     return written;
   } finally {
     ex.release();
+    if (rootFile) await fs.rm(rootFile, { force: true });
   }
 }

@@ -1,16 +1,25 @@
 /**
- * The snapstack archive format, version 1 (README "Snapshot archives"): a plain tar of
+ * The snapstack archive format, versions 1 and 2 (README "Snapshot archives"): a plain tar of
  *
  *   manifest.json            what the archive holds (this file's ArchiveManifest), first
  *   layers/<layer id>.tar    one inner tar per stored layer, OCI-style whiteouts
- *   checksums.sha256         sha256sum lines for manifest.json and every layer, last
+ *   images/root.tar          version 2 only: `docker save` of an image-backed snapshot's root disk
+ *   checksums.sha256         sha256sum lines for manifest.json, every layer and images/root.tar, last
+ *
+ * Version 2 is version 1 plus the optional `root_image` entry; an export writes version 1
+ * whenever it has no root image, so older Snapstacks (which refuse unknown entries) still read it.
  *
  * Everything here is pure: the manifest's schema and its validation, with messages meant
  * for the person who copied the file.
  */
 
 export const ARCHIVE_FORMAT = 'snapstack-archive';
-export const ARCHIVE_VERSION = 1;
+/** The version an archive with a root image is written in (and the newest this Snapstack reads). */
+export const ARCHIVE_VERSION = 2;
+/** What an archive without a root image is written in: older Snapstacks read it. */
+export const ARCHIVE_VERSION_PLAIN = 1;
+export const READABLE_VERSIONS: readonly number[] = [1, 2];
+export const ROOT_IMAGE_NAME = 'images/root.tar';
 export const MANIFEST_NAME = 'manifest.json';
 export const CHECKSUMS_NAME = 'checksums.sha256';
 export const LAYER_DIR = 'layers/';
@@ -60,9 +69,19 @@ export interface ArchiveImage {
   properties: Record<string, string>;
 }
 
+/** An image-backed instance snapshot's root disk: `docker save` of its Docker image (version 2). */
+export interface ArchiveRootImage {
+  /** Always images/root.tar */
+  file: string;
+  sha256: string;
+  bytes: number;
+  /** The Docker image it was saved from, on the exporting machine (informative). */
+  docker_image: string;
+}
+
 export interface ArchiveManifest {
   format: typeof ARCHIVE_FORMAT;
-  version: typeof ARCHIVE_VERSION;
+  version: 1 | 2;
   archive_id: string;
   created_at: string;
   kind: ArchiveKind;
@@ -79,6 +98,8 @@ export interface ArchiveManifest {
   volumes: ArchiveVolume[];
   /** Incremental archives: the archive they extend, and its layers (not stored here). */
   base: { archive_id: string; layer_ids: string[] } | null;
+  /** Version 2: the root disk of an image-backed instance snapshot, always stored whole. */
+  root_image?: ArchiveRootImage | null;
 }
 
 /** Why an archive cannot be used; the message is the user's. */
@@ -118,7 +139,14 @@ export function baseLayers(m: ArchiveManifest): ArchiveLayer[] {
 }
 
 export function totalStoredBytes(m: ArchiveManifest): number {
-  return storedLayers(m).reduce((n, l) => n + l.bytes, 0);
+  return storedLayers(m).reduce((n, l) => n + l.bytes, 0) + (m.root_image?.bytes ?? 0);
+}
+
+/** Every data entry the archive stores (layers, then the root image), by entry name, with its declared size. */
+export function storedEntries(m: ArchiveManifest): Map<string, number> {
+  const out = new Map(storedLayers(m).map((l) => [layerEntryName(l.id), l.bytes] as [string, number]));
+  if (m.root_image) out.set(m.root_image.file, m.root_image.bytes);
+  return out;
 }
 
 type Obj = Record<string, unknown>;
@@ -169,8 +197,8 @@ export function parseManifest(raw: Buffer | string): ArchiveManifest {
   }
   const m = obj(doc, 'manifest');
   if (m.format !== ARCHIVE_FORMAT) throw new ArchiveInvalid(`not a snapstack archive: manifest.json has format ${JSON.stringify(m.format)}, expected "${ARCHIVE_FORMAT}"`);
-  if (m.version !== ARCHIVE_VERSION) {
-    throw new ArchiveInvalid(`unsupported archive format version ${JSON.stringify(m.version)}: this Snapstack reads version ${ARCHIVE_VERSION}`);
+  if (typeof m.version !== 'number' || !READABLE_VERSIONS.includes(m.version)) {
+    throw new ArchiveInvalid(`unsupported archive format version ${JSON.stringify(m.version)}: this Snapstack reads versions ${READABLE_VERSIONS.join(' and ')}`);
   }
   str(m, 'archive_id', 'manifest', { pattern: UUIDISH });
   const created = str(m, 'created_at', 'manifest', { max: 64 })!;
@@ -184,7 +212,18 @@ export function parseManifest(raw: Buffer | string): ArchiveManifest {
   str(source, 'image_id', 'source', { nullable: true, max: 128 });
   str(source, 'name', 'source', { nullable: true, max: 255 });
 
-  if (!Array.isArray(m.volumes) || m.volumes.length === 0) fail('manifest.volumes must be a non-empty list');
+  const hasRoot = m.root_image !== null && m.root_image !== undefined;
+  if (hasRoot) {
+    if (m.version < 2) fail('manifest.root_image needs format version 2');
+    if (m.kind !== 'instance-snapshot') fail('only an instance-snapshot archive has a root_image');
+    const r = obj(m.root_image, 'manifest.root_image');
+    if (r.file !== ROOT_IMAGE_NAME) fail(`root_image.file must be "${ROOT_IMAGE_NAME}"`);
+    str(r, 'sha256', 'root_image', { pattern: SHA256 });
+    int(r, 'bytes', 'root_image', { min: 1024 });
+    str(r, 'docker_image', 'root_image', { max: 255 });
+  }
+  // An image-backed instance snapshot may have no volumes: its root disk is the root image.
+  if (!Array.isArray(m.volumes) || (m.volumes.length === 0 && !hasRoot)) fail('manifest.volumes must be a non-empty list');
   if (m.volumes.length > 64) fail('manifest.volumes lists more than 64 volumes');
   if (m.kind === 'volume-snapshot' && m.volumes.length !== 1) fail('a volume-snapshot archive holds exactly one volume');
   const layerFacts = new Map<string, string>();
@@ -250,7 +289,7 @@ export function parseManifest(raw: Buffer | string): ArchiveManifest {
     if (base.archive_id === m.archive_id) fail('an archive cannot be its own base');
     if (!Array.isArray(base.layer_ids) || !base.layer_ids.every(isLayerId)) fail('base.layer_ids must be a list of layer ids');
   }
-  return { ...m, image: m.image ?? null, base: m.base ?? null } as unknown as ArchiveManifest;
+  return { ...m, image: m.image ?? null, base: m.base ?? null, root_image: m.root_image ?? null } as unknown as ArchiveManifest;
 }
 
 /** checksums.sha256: `<hex>  <name>` lines, as sha256sum writes and checks them. */

@@ -4,9 +4,12 @@
  * instance snapshot, the image) recorded, each step undone if a later one fails.
  */
 import { randomUUID } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import type Docker from 'dockerode';
 import { BadRequest, Conflict, NotImplemented } from '../http/faults';
-import { ARCHIVE_ID_PROPERTY, SCOPE_PROPERTY, type ImageApi, type ImageCaller } from '../image/image-api';
+import { ARCHIVE_ID_PROPERTY, DOCKER_IMAGE_PROPERTY, SCOPE_PROPERTY, type ImageApi, type ImageCaller } from '../image/image-api';
 import type { Logger } from '../logger';
 import type { VolumeDataDriver } from '../volume/data/volume-data-driver';
 import { BOOTABLE_METADATA_KEY, WORKSPACE_PROJECT } from '../volume/imported-snapshots';
@@ -14,6 +17,7 @@ import type { SnapshotRecord } from '../volume/volume-api';
 import type { VolumeService } from '../volume/volume-service';
 import { ArchiveInvalid, baseLayers, type ArchiveManifest } from './archive-format';
 import { readArchive } from './archive-reader';
+import { loadRootImage, type LoadedRootImage } from './archive-root-image';
 
 /** Image and snapshot property telling workspace snapshots from a project's own ("namespace") ones. */
 export { ARCHIVE_ID_PROPERTY, SCOPE_PROPERTY };
@@ -50,6 +54,11 @@ export interface ImportDeps {
   images: ImageApi;
   driver: VolumeDataDriver;
   log: Logger;
+  /** The engine that loads an image-backed snapshot's root disk (images/root.tar). */
+  docker: Docker | null;
+  instanceId: string;
+  /** Where images/root.tar is staged while the archive is checked (a hidden file, removed after). */
+  stagingDir: string;
 }
 
 /** The base's layers are not here: the earlier archive must be imported first (409). */
@@ -59,12 +68,24 @@ export class BaseArchiveMissing extends Conflict {}
 export async function importArchive(d: ImportDeps, file: string, target: ImportTarget): Promise<ImportResult> {
   if (!d.driver.beginImport) throw new NotImplemented('Archives need the overlay volume driver (a Docker engine); this Snapstack stores volumes as plain directories.');
   const session = await d.driver.beginImport();
+  const rootStaging = path.join(d.stagingDir, `.archive-import-${randomUUID()}.root.tar`);
+  try {
+    return await importStaged(d, file, target, session, rootStaging);
+  } finally {
+    await fs.rm(rootStaging, { force: true });
+  }
+}
+
+type ImportSession = Awaited<ReturnType<NonNullable<VolumeDataDriver['beginImport']>>>;
+
+async function importStaged(d: ImportDeps, file: string, target: ImportTarget, session: ImportSession, rootStaging: string): Promise<ImportResult> {
   const projects = target.workspace ? [WORKSPACE_PROJECT] : [target.projectId, WORKSPACE_PROJECT];
   let manifest: ArchiveManifest;
   let digests: Map<string, string>;
   try {
     ({ manifest, digests } = await readArchive(createReadStream(file), {
       onManifest: async (m) => {
+        if (m.root_image && !d.docker) throw new NotImplemented('This archive holds an image-backed instance snapshot (images/root.tar), and this Snapstack has no Docker engine to load it.');
         const needed = baseLayers(m);
         if (!needed.length) return;
         const found = await session.findExisting(needed.map((l) => l.id), projects);
@@ -81,6 +102,7 @@ export async function importArchive(d: ImportDeps, file: string, target: ImportT
         }
       },
       layerSink: (l) => session.stage(l.id),
+      rootImageSink: async () => createWriteStream(rootStaging, { flags: 'w', mode: 0o600 }),
     }));
   } catch (err) {
     await session.abort();
@@ -91,6 +113,22 @@ export async function importArchive(d: ImportDeps, file: string, target: ImportT
   const ids = manifest.volumes.map(() => randomUUID());
   const owner = target.workspace ? WORKSPACE_PROJECT : target.projectId;
   const scope = target.workspace ? 'workspace' : 'namespace';
+  // Everything is checked: the root disk goes into Docker first, as snapstack/snap-<new image id>.
+  const imageId = randomUUID();
+  let root: LoadedRootImage | null = null;
+  if (manifest.root_image) {
+    try {
+      root = await loadRootImage(d.docker!, rootStaging, d.images.snapshotDockerImageName(imageId), d.instanceId, owner);
+    } catch (err) {
+      await session.abort();
+      throw err;
+    } finally {
+      await fs.rm(rootStaging, { force: true });
+    }
+  }
+  const undoRoot = async () => {
+    await root?.undo().catch((err: unknown) => d.log.warn({ err, image: root?.ref }, 'undo of an import: Docker image not removed'));
+  };
   try {
     await session.commit(
       manifest.volumes.map((v, i) => ({ snapshotId: ids[i], projectId: owner, volumeId: randomUUID(), chain: v.layers.map((l) => l.id) })),
@@ -98,6 +136,7 @@ export async function importArchive(d: ImportDeps, file: string, target: ImportT
     );
   } catch (err) {
     await session.abort();
+    await undoRoot();
     throw err;
   }
 
@@ -118,6 +157,7 @@ export async function importArchive(d: ImportDeps, file: string, target: ImportT
     );
   } catch (err) {
     await undoData();
+    await undoRoot();
     throw err;
   }
 
@@ -129,27 +169,41 @@ export async function importArchive(d: ImportDeps, file: string, target: ImportT
       return { ...b, ...(sid ? { snapshot_id: sid } : {}), volume_id: null };
     });
     const caller: ImageCaller = target.workspace ? { projectId: null, isAdmin: true } : { projectId: target.projectId, isAdmin: false };
+    const properties: Record<string, string> = {
+      ...manifest.image.properties,
+      ...(mapping.length || !root ? { block_device_mapping: JSON.stringify(mapping), bdm_v2: 'True' } : {}),
+      ...(manifest.image.root_device_name ? { root_device_name: manifest.image.root_device_name } : {}),
+      ...(manifest.image.flavor_hint.name ? { snapstack_flavor: manifest.image.flavor_hint.name } : {}),
+      [SCOPE_PROPERTY]: scope, [ARCHIVE_ID_PROPERTY]: manifest.archive_id,
+    };
+    // The source machine's snapshot image: here it is the loaded root image (set on activation).
+    if (root) delete properties[DOCKER_IMAGE_PROPERTY];
+    const input = {
+      id: imageId, name: manifest.image.name, minDisk: manifest.image.min_disk, minRam: manifest.image.min_ram,
+      visibility: (target.workspace ? 'public' : 'private') as 'public' | 'private',
+      ...(target.workspace ? { owner: WORKSPACE_PROJECT } : {}),
+      properties,
+    };
+    let created = false;
     try {
-      const created = await d.images.createEmptyActiveImage(caller, {
-        name: manifest.image.name, minDisk: manifest.image.min_disk, minRam: manifest.image.min_ram,
-        visibility: target.workspace ? 'public' : 'private',
-        ...(target.workspace ? { owner: WORKSPACE_PROJECT } : {}),
-        properties: {
-          ...manifest.image.properties,
-          block_device_mapping: JSON.stringify(mapping), bdm_v2: 'True',
-          ...(manifest.image.root_device_name ? { root_device_name: manifest.image.root_device_name } : {}),
-          ...(manifest.image.flavor_hint.name ? { snapstack_flavor: manifest.image.flavor_hint.name } : {}),
-          [SCOPE_PROPERTY]: scope, [ARCHIVE_ID_PROPERTY]: manifest.archive_id,
-        },
-      });
-      image = { id: created.id, name: created.name };
+      if (root) {
+        await d.images.createImage(caller, { ...input, diskFormat: 'raw', containerFormat: 'docker' });
+        created = true;
+        const active = await d.images.activateFromDockerImage(imageId, root.ref, root.size);
+        image = { id: active.id, name: active.name };
+      } else {
+        const made = await d.images.createEmptyActiveImage(caller, input);
+        image = { id: made.id, name: made.name };
+      }
     } catch (err) {
+      if (created) await d.images.deleteImage({ projectId: null, isAdmin: true }, imageId).catch(() => undefined);
       await d.volume.removeImportedSnapshots(ids).catch(() => undefined);
       await undoData();
+      await undoRoot();
       throw err;
     }
   }
-  d.log.info({ archive_id: manifest.archive_id, project_id: owner, snapshots: ids, image_id: image?.id }, 'archive imported');
+  d.log.info({ archive_id: manifest.archive_id, project_id: owner, snapshots: ids, image_id: image?.id, docker_image: root?.ref }, 'archive imported');
   return {
     archive_id: manifest.archive_id, kind: manifest.kind, scope,
     snapshots: manifest.volumes.map((v, i) => ({

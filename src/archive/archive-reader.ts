@@ -5,12 +5,12 @@
  * verify); a caller registers nothing until readArchive has returned.
  */
 import { createHash } from 'node:crypto';
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { extract as tarExtract, type Header as Headers } from 'tar-stream';
 import type { LayerEntry } from '../volume/data/volume-data-driver';
 import {
   ArchiveInvalid, CHECKSUMS_NAME, LAYER_DIR, MANIFEST_NAME, MAX_CHECKSUMS_BYTES, MAX_MANIFEST_BYTES, OPAQUE_MARKER,
-  WHITEOUT_PREFIX, layerEntryName, parseChecksums, parseManifest, storedLayers, type ArchiveLayer, type ArchiveManifest,
+  WHITEOUT_PREFIX, layerEntryName, parseChecksums, parseManifest, storedLayers, type ArchiveLayer, type ArchiveManifest, type ArchiveRootImage,
 } from './archive-format';
 import { baseName, normalizeEntryPath, parentOf, resolveInside } from './archive-paths';
 
@@ -25,6 +25,8 @@ export interface ReadArchiveOptions {
   onManifest?(manifest: ArchiveManifest): Promise<void> | void;
   /** The sink of a stored layer; null (or no option) only verifies it. */
   layerSink?(layer: ArchiveLayer): Promise<LayerSink | null>;
+  /** Where images/root.tar's bytes go (e.g. a staging file); null (or no option) only verifies it. */
+  rootImageSink?(root: ArchiveRootImage): Promise<Writable | null>;
   onProgress?(read: number): void;
 }
 
@@ -121,6 +123,7 @@ export async function readArchive(input: Readable, opts: ReadArchiveOptions = {}
   let expected = new Map<string, ArchiveLayer>();
   const digests = new Map<string, string>();
   let checksumsSeen = false;
+  let rootSha: string | null = null;
   try {
     for await (const raw of outer as AsyncIterable<TarEntryStream>) {
       const h = raw.header;
@@ -140,11 +143,23 @@ export async function readArchive(input: Readable, opts: ReadArchiveOptions = {}
       }
       if (name === CHECKSUMS_NAME) {
         const missing = [...expected.keys()].filter((n) => !digests.has(expected.get(n)!.id));
+        if (manifest.root_image && rootSha === null) missing.push(manifest.root_image.file);
         if (missing.length) throw new ArchiveInvalid(`the archive is incomplete: ${missing.join(', ')} missing before ${CHECKSUMS_NAME}`);
         if (h.type !== 'file') throw new ArchiveInvalid(`${CHECKSUMS_NAME} is not a regular file`);
         const sums = parseChecksums(await readSmall(raw, MAX_CHECKSUMS_BYTES, CHECKSUMS_NAME));
-        verifyChecksums(sums, manifestSha, expected, digests);
+        verifyChecksums(sums, manifestSha, expected, digests, manifest.root_image && rootSha ? { name: manifest.root_image.file, sha256: rootSha } : null);
         checksumsSeen = true;
+        continue;
+      }
+      const root = manifest.root_image;
+      if (root && name === root.file) {
+        if (rootSha !== null) throw new ArchiveInvalid(`${name} appears twice`);
+        if (h.type !== 'file') throw new ArchiveInvalid(`${name} is not a regular file`);
+        if (h.size! > root.bytes) throw new ArchiveInvalid(`${name} holds more data than the manifest declares: ${h.size} bytes, declared ${root.bytes}`);
+        if (h.size! < root.bytes) throw new ArchiveInvalid(`${name} is ${h.size} bytes, the manifest declares ${root.bytes}`);
+        const sha = await readRootImage(raw, (await opts.rootImageSink?.(root)) ?? null);
+        if (sha !== root.sha256) throw new ArchiveInvalid(`checksum mismatch: ${name} has sha256 ${sha}, the manifest declares ${root.sha256}`);
+        rootSha = sha;
         continue;
       }
       const layer = expected.get(name);
@@ -153,7 +168,8 @@ export async function readArchive(input: Readable, opts: ReadArchiveOptions = {}
           const known = [...digests.keys()].some((id) => layerEntryName(id) === name);
           throw new ArchiveInvalid(known ? `${name} appears twice` : `${name} is not a layer the manifest declares`);
         }
-        throw new ArchiveInvalid(`unexpected entry ${JSON.stringify(name)} (an archive holds ${MANIFEST_NAME}, ${LAYER_DIR}*.tar and ${CHECKSUMS_NAME})`);
+        throw new ArchiveInvalid(`unexpected entry ${JSON.stringify(name)} (an archive holds ${MANIFEST_NAME}, ${LAYER_DIR}*.tar, `
+          + `${manifest.root_image ? `${manifest.root_image.file} ` : ''}and ${CHECKSUMS_NAME})`);
       }
       if (digests.has(layer.id)) throw new ArchiveInvalid(`${name} appears twice`);
       if (h.type !== 'file') throw new ArchiveInvalid(`${name} is not a regular file`);
@@ -176,12 +192,40 @@ export async function readArchive(input: Readable, opts: ReadArchiveOptions = {}
   if (!manifest) throw new ArchiveInvalid('not a snapstack archive: it is empty');
   if (!checksumsSeen) {
     const missing = [...expected.keys()].filter((n) => !digests.has(expected.get(n)!.id));
+    if (manifest.root_image && rootSha === null) missing.push(manifest.root_image.file);
     throw new ArchiveInvalid(`the archive is truncated: ${[...missing, CHECKSUMS_NAME].join(', ')} missing`);
   }
   return { manifest, digests };
 }
 
-function verifyChecksums(sums: Map<string, string>, manifestSha: string, expected: Map<string, ArchiveLayer>, digests: Map<string, string>): void {
+/** Streams images/root.tar into `sink` (with backpressure), hashing it; returns its sha256. */
+async function readRootImage(stream: Readable, sink: Writable | null): Promise<string> {
+  const hash = createHash('sha256');
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      hash.update(chunk);
+      if (sink && !sink.write(chunk)) {
+        await new Promise<void>((resolve, reject) => {
+          const done = () => { sink.off('error', fail); resolve(); };
+          const fail = (err: Error) => { sink.off('drain', done); reject(err); };
+          sink.once('drain', done);
+          sink.once('error', fail);
+        });
+      }
+    }
+    if (sink) await new Promise<void>((resolve, reject) => sink.end((err?: Error | null) => (err ? reject(err) : resolve())));
+  } catch (err) {
+    sink?.destroy();
+    stream.destroy();
+    throw err;
+  }
+  return hash.digest('hex');
+}
+
+function verifyChecksums(
+  sums: Map<string, string>, manifestSha: string, expected: Map<string, ArchiveLayer>, digests: Map<string, string>,
+  root: { name: string; sha256: string } | null,
+): void {
   const want = sums.get(MANIFEST_NAME);
   if (!want) throw new ArchiveInvalid(`${CHECKSUMS_NAME} does not list ${MANIFEST_NAME}`);
   if (want !== manifestSha) throw new ArchiveInvalid(`checksum mismatch: ${MANIFEST_NAME} has sha256 ${manifestSha}, ${CHECKSUMS_NAME} says ${want}`);
@@ -191,8 +235,13 @@ function verifyChecksums(sums: Map<string, string>, manifestSha: string, expecte
     const actual = digests.get(layer.id)!;
     if (listed !== actual) throw new ArchiveInvalid(`checksum mismatch: ${name} has sha256 ${actual}, ${CHECKSUMS_NAME} says ${listed}`);
   }
+  if (root) {
+    const listed = sums.get(root.name);
+    if (!listed) throw new ArchiveInvalid(`${CHECKSUMS_NAME} does not list ${root.name}`);
+    if (listed !== root.sha256) throw new ArchiveInvalid(`checksum mismatch: ${root.name} has sha256 ${root.sha256}, ${CHECKSUMS_NAME} says ${listed}`);
+  }
   for (const name of sums.keys()) {
-    if (name !== MANIFEST_NAME && !expected.has(name)) throw new ArchiveInvalid(`${CHECKSUMS_NAME} lists ${name}, which the archive does not hold`);
+    if (name !== MANIFEST_NAME && !expected.has(name) && name !== root?.name) throw new ArchiveInvalid(`${CHECKSUMS_NAME} lists ${name}, which the archive does not hold`);
   }
 }
 

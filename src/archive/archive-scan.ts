@@ -7,7 +7,7 @@
 import * as fs from 'node:fs/promises';
 import { BLOCK, padding } from '../shared/tar-encoding';
 import {
-  ArchiveInvalid, CHECKSUMS_NAME, MANIFEST_NAME, MAX_MANIFEST_BYTES, layerEntryName, parseManifest, storedLayers, type ArchiveManifest,
+  ArchiveInvalid, CHECKSUMS_NAME, MANIFEST_NAME, MAX_MANIFEST_BYTES, parseManifest, storedEntries, type ArchiveManifest,
 } from './archive-format';
 
 export interface ScanResult {
@@ -101,7 +101,7 @@ export async function scanArchive(file: string): Promise<ScanResult> {
         if (h.name !== MANIFEST_NAME || h.type !== '0') throw new ArchiveInvalid(`not a snapstack archive: the first entry is ${JSON.stringify(h.name)}, expected ${MANIFEST_NAME}`);
         if (h.size > MAX_MANIFEST_BYTES) throw new ArchiveInvalid(`${MANIFEST_NAME} is larger than ${MAX_MANIFEST_BYTES} bytes`);
         manifest = parseManifest(await readAt(fd, h.dataOffset, h.size));
-        expected = new Map(storedLayers(manifest).map((l) => [layerEntryName(l.id), l.bytes]));
+        expected = storedEntries(manifest);
         continue;
       }
       if (checksums) throw new ArchiveInvalid(`unexpected entry ${JSON.stringify(h.name)} after ${CHECKSUMS_NAME}`);

@@ -6,6 +6,7 @@
 import { createReadStream } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
+import type Docker from 'dockerode';
 import type { Knex } from 'knex';
 import { BadRequest, Conflict, Fault, Forbidden, NotFound } from '../http/faults';
 import type { ImageApi } from '../image/image-api';
@@ -65,6 +66,8 @@ export interface ArchiveInfo {
   base_archive_id: string | null;
   stored_layers: number;
   stored_bytes: number;
+  /** Image-backed instance snapshots: the root disk's Docker image, stored whole (images/root.tar). */
+  root_image: { bytes: number; docker_image: string } | null;
 }
 
 export interface ExportAccepted {
@@ -79,6 +82,8 @@ export interface ArchiveServiceDeps {
   volume: VolumeService;
   images: ImageApi;
   driver: VolumeDataDriver;
+  /** The engine: image-backed instance snapshots keep their root disk in a Docker image. */
+  docker: Docker | null;
   jobs: JobRunner;
   db: Knex;
   logger: Logger;
@@ -97,7 +102,7 @@ export class ArchiveService {
   constructor(private readonly d: ArchiveServiceDeps) {
     this.folders = new ArchiveFolders(d.dataDir, d.workspaceDir);
     this.log = d.logger.child({ component: 'archive' });
-    this.exportDeps = { volume: d.volume, images: d.images, driver: d.driver, instanceId: d.instanceId };
+    this.exportDeps = { volume: d.volume, images: d.images, driver: d.driver, instanceId: d.instanceId, docker: d.docker };
     d.jobs.register(this.exportJob());
   }
 
@@ -161,6 +166,7 @@ export class ArchiveService {
       volumes: (manifest?.volumes ?? []).map((v) => ({ snapshot_id: v.snapshot_id, name: v.name, size_gb: v.size_gb, device: v.device, boot_index: v.boot_index, layers: v.layers.length })),
       incremental: Boolean(manifest?.base), base_archive_id: manifest?.base?.archive_id ?? null,
       stored_layers: stored.length, stored_bytes: stored.reduce((n, l) => n + l.bytes, 0),
+      root_image: manifest?.root_image ? { bytes: manifest.root_image.bytes, docker_image: manifest.root_image.docker_image } : null,
     };
   }
 
@@ -253,7 +259,7 @@ export class ArchiveService {
   /** Imports an archive of the caller's folder into the caller's project (or from the workspace folder). */
   async import(caller: ArchiveCaller, name: string, scope: FolderScope = 'namespace'): Promise<ImportResult> {
     const f = await this.folders.find(await this.dirOf(caller, scope), name);
-    const result = await importArchive({ ...this.exportDeps, log: this.log }, f.path, { projectId: caller.projectId, userId: caller.userId, workspace: false })
+    const result = await importArchive({ ...this.exportDeps, log: this.log, stagingDir: this.d.dataDir }, f.path, { projectId: caller.projectId, userId: caller.userId, workspace: false })
       .catch((err: unknown) => {
         // The data layer's own reasons (no root, no xattrs, GNU tar failing) are the user's to read.
         if (err instanceof VolumeDataError) throw new Fault(500, `Archive import failed: ${err.message}`);
@@ -313,7 +319,7 @@ export class ArchiveService {
   private async loadWorkspaceArchive(file: string): Promise<ImportResult | null> {
     const { manifest } = await scanArchive(file);
     if (manifest && (await this.workspaceLoaded(manifest.archive_id))) return null;
-    const result = await importArchive({ ...this.exportDeps, log: this.log }, file, { projectId: WORKSPACE_PROJECT, userId: null, workspace: true });
+    const result = await importArchive({ ...this.exportDeps, log: this.log, stagingDir: this.d.dataDir }, file, { projectId: WORKSPACE_PROJECT, userId: null, workspace: true });
     await this.d.db('settings')
       .insert({ key: `${WORKSPACE_SETTING}${result.archive_id}`, value: JSON.stringify({ file: path.basename(file), snapshots: result.snapshots.map((s) => s.id), image: result.image?.id ?? null }) })
       .onConflict('key').merge();
@@ -325,7 +331,7 @@ function writingInfo(file: string, scope: FolderScope, size: number, p: { writte
   return {
     name: path.basename(file), scope, path: file, size, modified_at: new Date().toISOString(), status: 'writing', valid: false, reason: 'an export is writing it',
     verified: null, progress: { ...p }, archive_id: null, kind: null, created_at: null, source: null, image: null, volumes: [],
-    incremental: false, base_archive_id: null, stored_layers: 0, stored_bytes: 0,
+    incremental: false, base_archive_id: null, stored_layers: 0, stored_bytes: 0, root_image: null,
   };
 }
 

@@ -8,6 +8,7 @@
  * written as `<name>.partial` and renamed when complete, so a listed archive is never half one.
  */
 import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -113,8 +114,10 @@ export async function writeArchive(
   file: string,
   manifest: ArchiveManifest,
   layers: Map<string, LayerToWrite>,
-  opts: { onProgress?: (p: WriteProgress) => void; mtime?: number } = {},
+  opts: { onProgress?: (p: WriteProgress) => void; mtime?: number; rootImagePath?: string } = {},
 ): Promise<WrittenArchive> {
+  const root = manifest.root_image ?? null;
+  if (root && !opts.rootImagePath) throw new Error('the manifest has a root_image but no file to write it from');
   const mtime = opts.mtime ?? Math.floor(Date.parse(manifest.created_at) / 1000);
   const stored = storedLayers(manifest);
   const plans = new Map<string, { bytes: number; files: number }>();
@@ -137,10 +140,12 @@ export async function writeArchive(
   const checksumsFor = (sha: (id: string) => string, manifestSha: string) => Buffer.from(formatChecksums([
     { name: MANIFEST_NAME, sha256: manifestSha },
     ...stored.map((l) => ({ name: layerEntryName(l.id), sha256: sha(l.id) })),
+    ...(root ? [{ name: root.file, sha256: root.sha256 }] : []),
   ]));
   const checksumsLength = checksumsFor(() => PLACEHOLDER, PLACEHOLDER).length;
   const total = BLOCK + draft.length + padding(draft.length)
     + [...plans.values()].reduce((n, p) => n + BLOCK + p.bytes + padding(p.bytes), 0)
+    + (root ? BLOCK + root.bytes + padding(root.bytes) : 0)
     + BLOCK + checksumsLength + padding(checksumsLength) + END_OF_ARCHIVE.length;
 
   const partial = `${file}${PARTIAL_SUFFIX}`;
@@ -192,6 +197,22 @@ export async function writeArchive(
       if (n !== plan.bytes) throw new Error(`layer ${l.id}: wrote ${n} bytes, planned ${plan.bytes}`);
       await out.write(Buffer.alloc(padding(n)));
       digests.set(l.id, hash.digest('hex'));
+    }
+
+    if (root) {
+      // Already hashed and sized when it was saved (the manifest carries both): checked again on the way.
+      await out.write(outer(root.file, root.bytes));
+      const hash = createHash('sha256');
+      let n = 0;
+      for await (const chunk of createReadStream(opts.rootImagePath!) as AsyncIterable<Buffer>) {
+        n += chunk.length;
+        if (n > root.bytes) throw new Error(`${root.file} grew while it was archived`);
+        hash.update(chunk);
+        await out.write(chunk);
+        report();
+      }
+      if (n !== root.bytes || hash.digest('hex') !== root.sha256) throw new Error(`${root.file} changed while it was archived`);
+      await out.write(Buffer.alloc(padding(n)));
     }
 
     const final = fill(manifest, digests);

@@ -212,6 +212,11 @@ export interface components {
             } | null;
             /** @description Why the archive cannot be imported */
             reason?: string | null;
+            /** @description Image-backed instance snapshots: the root disk's Docker image, stored whole as images/root.tar (format version 2) */
+            root_image?: {
+                bytes?: number;
+                docker_image?: string;
+            } | null;
             /** @enum {string} */
             scope?: "namespace" | "workspace";
             size?: number;

@@ -137,14 +137,14 @@ describe('on one server: export, archive list, import into another project', () 
   });
 
   it('an invalid archive: the refusal printed, exit 1, listed as invalid', async () => {
-    const { buffer } = await craftArchive({ layers: [plainLayer('x-1')], manifest: (m: any) => (m.version = 2) });
+    const { buffer } = await craftArchive({ layers: [plainLayer('x-1')], manifest: (m: any) => (m.version = 3) });
     fs.writeFileSync(path.join(projectFolder(a, demoA), 'bad.tar'), buffer);
     const r = await ss(a, demo, ['snapshot', 'import', 'bad.tar']);
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(new RegExp(`^Invalid archive: unsupported archive format version 2[^\\n]* \\(HTTP 400\\) ${REQ}\\n$`));
+    expect(r.stderr).toMatch(new RegExp(`^Invalid archive: unsupported archive format version 3[^\\n]* \\(HTTP 400\\) ${REQ}\\n$`));
     const listed = (await ssJson<any[]>(a, demo, ['snapshot', 'archive', 'list'])).find((x) => x.Name === 'bad.tar');
-    expect(listed.Status).toMatch(/^invalid: unsupported archive format version 2/);
+    expect(listed.Status).toMatch(/^invalid: unsupported archive format version 3/);
   });
 
   it('on a terminal, export shows its progress on stderr (stdout unchanged)', async () => {

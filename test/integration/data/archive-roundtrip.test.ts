@@ -167,6 +167,12 @@ describe('snapshot archives across two Snapstack instances', () => {
     const info = (await demoA.request('GET', `${SS}/archives/${name}`)).body.archive;
     expect(info).toMatchObject({ kind: 'instance-snapshot', valid: true, image: { name: source.name, min_disk: source.min_disk, root_device_name: '/dev/vda' } });
     expect(info.volumes.map((v: any) => [v.device, v.boot_index, v.size_gb])).toEqual([['/dev/vda', 0, 1], ['/dev/vdb', null, 2]]);
+    // No root image: written as format version 1, which older Snapstacks read.
+    expect(info.root_image).toBeNull();
+    const head = fs.readFileSync(path.join(projectFolder(a, demoA), name));
+    const manifestSize = parseInt(head.toString('latin1', 124, 136).replace(/[\0 ]+/g, ''), 8);
+    expect(JSON.parse(head.toString('utf8', 512, 512 + manifestSize))).toMatchObject({ version: 1 });
+    expect(JSON.parse(head.toString('utf8', 512, 512 + manifestSize))).not.toHaveProperty('root_image');
 
     copyArchive(a, demoA, name, b, demoB);
     const imp = await demoB.request('POST', `${SS}/archives/import`, { file: name });
@@ -195,8 +201,8 @@ describe('snapshot archives across two Snapstack instances', () => {
 
   describe('refusals: each with a clear message, nothing left behind', () => {
     const cases: Array<[string, () => Promise<Buffer>, RegExp]> = [
-      ['an unknown format version', async () => (await craftArchive({ layers: [plainLayer('x-1')], manifest: (m: any) => (m.version = 2) })).buffer,
-        /unsupported archive format version 2/],
+      ['an unknown format version', async () => (await craftArchive({ layers: [plainLayer('x-1')], manifest: (m: any) => (m.version = 3) })).buffer,
+        /unsupported archive format version 3/],
       ['a checksum mismatch', async () => {
         const { buffer } = await craftArchive({ layers: [plainLayer('x-1')] });
         const bad = Buffer.from(buffer);

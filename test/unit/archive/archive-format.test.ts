@@ -38,7 +38,8 @@ describe('parseManifest', () => {
   });
 
   it.each<[string, (m: any) => void, RegExp]>([
-    ['an unknown version', (m) => (m.version = 2), /unsupported archive format version 2: this Snapstack reads version 1/],
+    ['an unknown version', (m) => (m.version = 3), /unsupported archive format version 3: this Snapstack reads versions 1 and 2/],
+    ['a root image in version 1', (m) => (m.root_image = { file: 'images/root.tar', sha256: '0'.repeat(64), bytes: 2048, docker_image: 'x' }), /root_image needs format version 2/],
     ['another format', (m) => (m.format = 'oci'), /not a snapstack archive/],
     ['a bad digest', (m) => (m.volumes[0].layers[0].sha256 = 'xyz'), /volumes\[0\]\.layers\[0\]\.sha256 has an invalid value/],
     ['a layer id with a slash', (m) => (m.volumes[0].layers[0].id = '../etc'), /layers\[0\]\.id must be a layer id/],
