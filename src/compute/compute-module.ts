@@ -16,7 +16,7 @@ import { ServerActions } from './server-actions';
 import { ServerAttachments } from './server-attachments';
 import { ServerContainers } from './server-containers';
 import { ServerLifecycle } from './server-lifecycle';
-import { ServerLocks } from './server-locks';
+import { KeyedMutex } from '../shared/keyed-mutex';
 import { ServerService } from './server-service';
 import { ServerSnapshots } from './server-snapshot';
 import { ServerStore } from './server-store';
@@ -55,7 +55,7 @@ export function createCompute(deps: ComputeDeps): Compute {
   const log = deps.logger.child({ component: 'compute' });
   const runtime = deps.runtime ?? (deps.docker ? new DockerServerRuntime(deps.docker, deps.instanceId) : new UnavailableRuntime());
   const store = new ServerStore(deps.db);
-  const locks = new ServerLocks();
+  const locks = new KeyedMutex();
   const flavors = new FlavorService(new FlavorStore(deps.db));
   const containers = new ServerContainers(runtime, deps.volumes, store, log);
   const lifecycle = new ServerLifecycle(store, containers, deps.volumes, locks, log);

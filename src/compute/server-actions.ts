@@ -2,7 +2,7 @@ import type { JobDefinition, JobRunner } from '../jobs/job-runner';
 import type { Logger } from '../logger';
 import type { ServerRuntime } from './runtime/server-runtime';
 import type { ServerContainers } from './server-containers';
-import type { ServerLocks } from './server-locks';
+import type { KeyedMutex } from '../shared/keyed-mutex';
 import { checkState, POWER } from './server-states';
 import type { ServerRow, ServerStore } from './server-store';
 
@@ -28,7 +28,7 @@ export class ServerActions {
     private readonly store: ServerStore,
     private readonly containers: ServerContainers,
     private readonly runtime: ServerRuntime,
-    private readonly locks: ServerLocks,
+    private readonly locks: KeyedMutex,
     private readonly jobs: JobRunner,
     private readonly log: Logger,
   ) {}

@@ -4,7 +4,7 @@ import type { Logger } from '../logger';
 import type { VolumeApi } from '../volume/volume-api';
 import { nextDevice, normaliseDevice } from './server-bdm';
 import type { ServerContainers } from './server-containers';
-import type { ServerLocks } from './server-locks';
+import type { KeyedMutex } from '../shared/keyed-mutex';
 import { checkState } from './server-states';
 import type { BlockDeviceRow, ServerRow, ServerStore } from './server-store';
 
@@ -28,7 +28,7 @@ export class ServerAttachments {
     private readonly store: ServerStore,
     private readonly containers: ServerContainers,
     private readonly volumes: VolumeApi,
-    private readonly locks: ServerLocks,
+    private readonly locks: KeyedMutex,
     private readonly log: Logger,
   ) {}
 

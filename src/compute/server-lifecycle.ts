@@ -3,7 +3,7 @@ import type { Logger } from '../logger';
 import { isoSecondsZ } from '../shared/time-format';
 import type { VolumeApi, VolumeRecord } from '../volume/volume-api';
 import type { ServerContainers } from './server-containers';
-import type { ServerLocks } from './server-locks';
+import type { KeyedMutex } from '../shared/keyed-mutex';
 import { POWER } from './server-states';
 import type { BlockDeviceRow, ServerRow, ServerStore } from './server-store';
 
@@ -27,7 +27,7 @@ export class ServerLifecycle {
     private readonly store: ServerStore,
     private readonly containers: ServerContainers,
     private readonly volumes: VolumeApi,
-    private readonly locks: ServerLocks,
+    private readonly locks: KeyedMutex,
     private readonly log: Logger,
   ) {}
 

@@ -5,7 +5,7 @@ import type { JobRunner } from '../jobs/job-runner';
 import type { Logger } from '../logger';
 import { CreatePlanDeps, planServer, ServerPlan } from './server-create';
 import { JOB_BUILD, JOB_DELETE } from './server-lifecycle';
-import type { ServerLocks } from './server-locks';
+import type { KeyedMutex } from '../shared/keyed-mutex';
 import { vmStatesOfStatus } from './server-states';
 import type { BlockDeviceRow, ServerRow, ServerStore } from './server-store';
 
@@ -40,7 +40,7 @@ export class ServerService {
   constructor(
     private readonly store: ServerStore,
     private readonly jobs: JobRunner,
-    private readonly locks: ServerLocks,
+    private readonly locks: KeyedMutex,
     private readonly plan: CreatePlanDeps,
     private readonly log: Logger,
   ) {}

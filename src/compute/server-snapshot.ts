@@ -5,7 +5,7 @@ import { Conflict } from '../http/faults';
 import type { VolumeApi } from '../volume/volume-api';
 import type { ServerRuntime } from './runtime/server-runtime';
 import { attachedVolumes, isVolumeBacked } from './server-containers';
-import type { ServerLocks } from './server-locks';
+import type { KeyedMutex } from '../shared/keyed-mutex';
 import { checkState } from './server-states';
 import type { BlockDeviceRow, ServerRow, ServerStore } from './server-store';
 
@@ -22,7 +22,7 @@ export interface SnapshotDeps {
   runtime: ServerRuntime;
   volumes: VolumeApi;
   images: ImageApi;
-  locks: ServerLocks;
+  locks: KeyedMutex;
   jobs: JobRunner;
   /** 'pause': a running server is paused around the capture of all its disks; 'stopped': only SHUTOFF servers. */
   consistency: 'pause' | 'stopped';

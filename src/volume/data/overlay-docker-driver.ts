@@ -13,7 +13,7 @@ import {
   removeVolume,
   unpauseAll,
 } from './docker-ops';
-import { KeyedMutex, SerialQueue } from './keyed-mutex';
+import { KeyedMutex, SerialQueue } from '../../shared/keyed-mutex';
 import { HelperLayerFileOps, HostLayerFileOps, sameRootAttrs, type LayerFileOps } from './layer-files';
 import { LayerRegistry } from './layer-registry';
 import { CowPaths, ManifestStore, type SnapshotManifest, type VolumeManifest } from './manifest-store';

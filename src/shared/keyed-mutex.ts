@@ -1,5 +1,5 @@
 /**
- * In-process async mutex keyed by string (a volume id). `withLocks` takes
+ * In-process async mutex keyed by string (a volume or server id). `withLocks` takes
  * several keys in sorted order, so two multi-key holders cannot deadlock.
  */
 export class KeyedMutex {
