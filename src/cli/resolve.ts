@@ -53,6 +53,31 @@ export async function forEachTarget(
   if (failed > 0) throw new CliError(messages.failedSome(failed, names.length));
 }
 
+/** OSC's `set` commands: every part is tried, each failure reported on its own line, one error at the end. */
+export class SetOperations {
+  private failed = 0;
+
+  constructor(private readonly report: (line: string) => void) {}
+
+  fail(message: string): void {
+    this.failed++;
+    this.report(`${message}\n`);
+  }
+
+  async attempt(what: string, fn: () => Promise<unknown>): Promise<void> {
+    try {
+      await fn();
+    } catch (err) {
+      if (!(err instanceof CliError)) throw err;
+      this.fail(`Failed to ${what}: ${err.message}`);
+    }
+  }
+
+  finish(): void {
+    if (this.failed) throw new CliError('One or more of the set operations failed');
+  }
+}
+
 export const q = encodeURIComponent;
 
 /** Every item of a Nova or Cinder collection, following its `<key>_links` rel=next pages. */

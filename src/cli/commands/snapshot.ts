@@ -3,7 +3,7 @@ import type { Session } from '../auth';
 import { CommandSpec, WAIT_OPTION } from '../command';
 import { ApiError, CliError } from '../http';
 import { dictColumn, field, Formatted, sortedFields } from '../output';
-import { findResource, forEachTarget, q, listAll } from '../resolve';
+import { findResource, forEachTarget, q, listAll, SetOperations } from '../resolve';
 import { waitFor } from '../wait';
 import { findVolume, listVolumes } from './volume';
 
@@ -132,26 +132,17 @@ export const snapshotCommands: CommandSpec[] = [
     async run(ctx, { opts, pos }) {
       const s = await ctx.session();
       const snap = await findSnapshot(s, pos.snapshot);
-      let failed = 0;
-      const attempt = async (what: string, fn: () => Promise<unknown>) => {
-        try {
-          await fn();
-        } catch (err) {
-          if (!(err instanceof CliError)) throw err;
-          failed++;
-          ctx.err(`Failed to ${what}: ${err.message}\n`);
-        }
-      };
+      const ops = new SetOperations((line) => ctx.err(line));
       if (Object.keys(opts.property).length) {
-        await attempt('set snapshot property', () => s.request('volume', 'POST', `/snapshots/${q(snap.id)}/metadata`, { body: { metadata: opts.property } }));
+        await ops.attempt('set snapshot property', () => s.request('volume', 'POST', `/snapshots/${q(snap.id)}/metadata`, { body: { metadata: opts.property } }));
       }
       const update: Record<string, string> = {};
       if (opts.name !== undefined) update.name = opts.name;
       if (opts.description !== undefined) update.description = opts.description;
       if (Object.keys(update).length) {
-        await attempt('update snapshot name or description', () => s.request('volume', 'PUT', `/snapshots/${q(snap.id)}`, { body: { snapshot: update } }));
+        await ops.attempt('update snapshot name or description', () => s.request('volume', 'PUT', `/snapshots/${q(snap.id)}`, { body: { snapshot: update } }));
       }
-      if (failed) throw new CliError('One or more of the set operations failed');
+      ops.finish();
     },
   },
   {

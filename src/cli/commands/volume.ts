@@ -3,7 +3,7 @@ import type { Session } from '../auth';
 import { CommandSpec, WAIT_OPTION } from '../command';
 import { ApiError, CliError } from '../http';
 import { dictColumn, field, Formatted, sortedFields } from '../output';
-import { findResource, forEachTarget, q, listAll } from '../resolve';
+import { findResource, forEachTarget, q, listAll, SetOperations } from '../resolve';
 import { waitFor } from '../wait';
 import { findImage } from './image';
 import { findSnapshot } from './snapshot';
@@ -169,32 +169,22 @@ export const volumeCommands: CommandSpec[] = [
     async run(ctx, { opts, pos }) {
       const s = await ctx.session();
       const volume = await findVolume(s, pos.volume);
-      let failed = 0;
-      const attempt = async (what: string, fn: () => Promise<unknown>) => {
-        try {
-          await fn();
-        } catch (err) {
-          if (!(err instanceof CliError)) throw err;
-          failed++;
-          ctx.err(`Failed to ${what}: ${err.message}\n`);
-        }
-      };
+      const ops = new SetOperations((line) => ctx.err(line));
       if (opts.size !== undefined) {
         if (opts.size <= volume.size) {
-          failed++;
-          ctx.err(`New size must be greater than ${volume.size} GB\n`);
-        } else await attempt('set volume size', () => s.request('volume', 'POST', `/volumes/${q(volume.id)}/action`, { body: { 'os-extend': { new_size: opts.size } } }));
+          ops.fail(`New size must be greater than ${volume.size} GB`);
+        } else await ops.attempt('set volume size', () => s.request('volume', 'POST', `/volumes/${q(volume.id)}/action`, { body: { 'os-extend': { new_size: opts.size } } }));
       }
       if (Object.keys(opts.property).length) {
-        await attempt('set volume property', () => s.request('volume', 'POST', `/volumes/${q(volume.id)}/metadata`, { body: { metadata: opts.property } }));
+        await ops.attempt('set volume property', () => s.request('volume', 'POST', `/volumes/${q(volume.id)}/metadata`, { body: { metadata: opts.property } }));
       }
       const update: Record<string, string> = {};
       if (opts.name !== undefined) update.name = opts.name;
       if (opts.description !== undefined) update.description = opts.description;
       if (Object.keys(update).length) {
-        await attempt('update volume display name or display description', () => s.request('volume', 'PUT', `/volumes/${q(volume.id)}`, { body: { volume: update } }));
+        await ops.attempt('update volume display name or display description', () => s.request('volume', 'PUT', `/volumes/${q(volume.id)}`, { body: { volume: update } }));
       }
-      if (failed) throw new CliError('One or more of the set operations failed');
+      ops.finish();
     },
   },
   {
