@@ -81,3 +81,26 @@ export function copyArchive(from: Harness, fs1: Session, name: string, to: Harne
   fs.copyFileSync(path.join(projectFolder(from, fs1), name), path.join(projectFolder(to, s2), as));
   return as;
 }
+
+/** Every path under `dir` with its kind and size, to compare before and after a refused import. */
+export function tree(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (rel: string) => {
+    for (const name of fs.readdirSync(path.join(dir, rel)).sort()) {
+      const p = path.join(rel, name);
+      // PGlite and PostgreSQL files change on their own; the database is compared through rows.
+      if (p === 'pglite' || p.startsWith('pg')) continue;
+      const st = fs.lstatSync(path.join(dir, p));
+      out.push(`${p}|${st.isDirectory() ? 'd' : st.size}`);
+      if (st.isDirectory()) walk(p);
+    }
+  };
+  walk('');
+  return out;
+}
+
+export async function rowCounts(h: Harness): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const t of ['snapshots', 'volumes', 'images']) out[t] = Number((await h.app.db(t).count<{ c: string }[]>('* as c'))[0].c);
+  return out;
+}

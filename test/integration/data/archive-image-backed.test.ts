@@ -11,7 +11,7 @@ import { startHarness, type Harness, type Session } from '../../support/snapstac
 import {
   bootServer, busyboxImage, COMPUTE, containerOf, dockerExec, GLANCE, mv, randomName, waitForImage, waitForServer, waitForSnapshot, waitForVolume,
 } from '../../support/compute-helpers';
-import { copyArchive, exportAndWait, newVolume, projectFolder, SS, VOL } from '../../support/archive-helpers';
+import { copyArchive, exportAndWait, newVolume, projectFolder, rowCounts, SS, tree, VOL } from '../../support/archive-helpers';
 
 jest.setTimeout(300_000);
 
@@ -34,27 +34,6 @@ function readManifest(file: string): any {
   const buf = fs.readFileSync(file);
   const m = entryOf(buf, 'manifest.json');
   return JSON.parse(buf.toString('utf8', m.offset, m.offset + m.size));
-}
-
-function tree(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (rel: string) => {
-    for (const name of fs.readdirSync(path.join(dir, rel)).sort()) {
-      const p = path.join(rel, name);
-      if (p === 'pglite' || p.startsWith('pg')) continue;
-      const st = fs.lstatSync(path.join(dir, p));
-      out.push(`${p}|${st.isDirectory() ? 'd' : st.size}`);
-      if (st.isDirectory()) walk(p);
-    }
-  };
-  walk('');
-  return out;
-}
-
-async function rowCounts(h: Harness): Promise<Record<string, number>> {
-  const out: Record<string, number> = {};
-  for (const t of ['snapshots', 'volumes', 'images']) out[t] = Number((await h.app.db(t).count<{ c: string }[]>('* as c'))[0].c);
-  return out;
 }
 
 async function dockerImagesOf(h: Harness): Promise<string[]> {

@@ -13,35 +13,12 @@ import {
   bootServer, busyboxImage, COMPUTE, containerOf, dockerExec, GLANCE, mv, pollUntil, randomName, waitForServerGone,
 } from '../../support/compute-helpers';
 import {
-  copyArchive, exportAndWait, fingerprintOf, newSnapshot, newVolume, onVolume, projectFolder, snapshotFingerprint, SS, VOL,
+  copyArchive, exportAndWait, fingerprintOf, rowCounts, tree, newSnapshot, newVolume, onVolume, projectFolder, snapshotFingerprint, SS, VOL,
 } from '../../support/archive-helpers';
 import { craftArchive, plainLayer, tarOf } from '../../support/archive-craft';
 import { snapshotServer } from '../../support/launch-helpers';
 
 jest.setTimeout(300_000);
-
-/** Every path under `dir` with its kind and size, to compare before and after a refused import. */
-function tree(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (rel: string) => {
-    for (const name of fs.readdirSync(path.join(dir, rel)).sort()) {
-      const p = path.join(rel, name);
-      // PGlite and PostgreSQL files change on their own; the database is compared through rows.
-      if (p === 'pglite' || p.startsWith('pg')) continue;
-      const st = fs.lstatSync(path.join(dir, p));
-      out.push(`${p}|${st.isDirectory() ? 'd' : st.size}`);
-      if (st.isDirectory()) walk(p);
-    }
-  };
-  walk('');
-  return out;
-}
-
-async function rowCounts(h: Harness): Promise<Record<string, number>> {
-  const out: Record<string, number> = {};
-  for (const t of ['snapshots', 'volumes', 'images']) out[t] = Number((await h.app.db(t).count<{ c: string }[]>('* as c'))[0].c);
-  return out;
-}
 
 const WRITE_V1 = `set -e; cd /data; mkdir -p d/sub keep; echo old > d/old; echo sub > d/sub/x; echo gone > gone.txt; echo k > keep/k;
   head -c 200000 /dev/urandom > big; ln big big.hard; ln -s keep/k link; chown -R 1234:5678 keep; chmod 0751 keep; chmod 640 big`;
