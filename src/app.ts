@@ -74,7 +74,9 @@ export async function startSnapstack(config: Config, opts: { logger?: Logger } =
   await compute.seed();
   const archives = new ArchiveService({
     dataDir: config.dataDir, workspaceDir: config.workspaceDir ?? null, instanceId, volume, images: image, driver: volumeModule.driver, docker, jobs, db, logger,
+    maxUploadBytes: config.maxUploadBytes,
   });
+  await archives.removeStaleUploads();
   await archives.loadWorkspace();
   await compute.reconcile();
 

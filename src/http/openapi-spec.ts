@@ -14,7 +14,7 @@ export interface OperationSpec {
   /** JSON body validator, when the operation takes a JSON body. */
   validate?: ValidateFunction;
   bodyRequired: boolean;
-  /** The operation streams raw bytes (application/octet-stream). */
+  /** The operation streams raw bytes (application/octet-stream, application/x-tar). */
   streamsBody: boolean;
 }
 
@@ -53,7 +53,7 @@ export function loadSpec(fileName: string): LoadedSpec {
         public: op.security ? op.security.length === 0 : globalPublic,
         validate: schema ? ajv.compile(rewriteRefs(schema)) : undefined,
         bodyRequired: Boolean(op.requestBody?.required),
-        streamsBody: Boolean(content['application/octet-stream']),
+        streamsBody: Boolean(content['application/octet-stream'] || content['application/x-tar']),
       });
     }
   }
