@@ -6,9 +6,9 @@ import type { Config } from './config';
 import { createLogger, Logger } from './logger';
 import { createKnex, describeDatabase, migrateLatest } from './db/database';
 import { loadSpec } from './http/openapi-spec';
-import { createServiceRouter, requestLogging, RouterDeps, ServiceMount } from './http/service-router';
+import { createServiceRouter, requestLogging, routingFault, RouterDeps, ServiceMount } from './http/service-router';
 import { mapError } from './http/error-mappers';
-import { NotFound } from './http/faults';
+import { Fault, NotFound } from './http/faults';
 import { IdentityStore } from './identity/identity-store';
 import { IdentityService } from './identity/identity-service';
 import { identityHandlers } from './identity/identity-handlers';
@@ -105,6 +105,12 @@ export async function startSnapstack(config: Config, opts: { logger?: Logger } =
   for (const m of mounts) app.use(m.spec.mountPath, createServiceRouter(m, deps));
   app.use((_req, res) => {
     const mapped = mapError('snapstack', new NotFound());
+    res.status(mapped.status).json(mapped.body);
+  });
+  // Anything raised outside a service's router, in Snapstack's shape: never Express's HTML page.
+  app.use((err: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+    if (!(err instanceof Fault)) logger.error({ err }, 'unhandled error outside a service router');
+    const mapped = mapError('snapstack', routingFault(err));
     res.status(mapped.status).json(mapped.body);
   });
 
