@@ -5,10 +5,11 @@ import type { Knex } from 'knex';
 import type { Config } from './config';
 import { createLogger, Logger } from './logger';
 import { createKnex, describeDatabase, migrateLatest } from './db/database';
+import { InstanceLock, lockDatabase, lockDataDir } from './db/instance-lock';
 import { loadSpec } from './http/openapi-spec';
-import { createServiceRouter, requestLogging, RouterDeps, ServiceMount } from './http/service-router';
+import { createServiceRouter, requestLogging, routingFault, RouterDeps, ServiceMount } from './http/service-router';
 import { mapError } from './http/error-mappers';
-import { NotFound } from './http/faults';
+import { Fault, NotFound } from './http/faults';
 import { IdentityStore } from './identity/identity-store';
 import { IdentityService } from './identity/identity-service';
 import { identityHandlers } from './identity/identity-handlers';
@@ -56,6 +57,21 @@ async function instanceIdOf(db: Knex): Promise<string> {
 /** The composition root: database, services, routers, jobs and the HTTP server. */
 export async function startSnapstack(config: Config, opts: { logger?: Logger } = {}): Promise<Snapstack> {
   const logger = opts.logger ?? createLogger(config.logLevel);
+  // One server per data directory and database: refuse before touching either.
+  const locks: InstanceLock[] = [lockDataDir(config.dataDir)];
+  const releaseLocks = async () => {
+    for (const l of locks.splice(0).reverse()) await l.release().catch((err) => logger.warn({ err }, 'could not release an instance lock'));
+  };
+  try {
+    return await startLocked(config, logger, locks, releaseLocks);
+  } catch (err) {
+    await releaseLocks();
+    throw err;
+  }
+}
+
+async function startLocked(config: Config, logger: Logger, locks: InstanceLock[], releaseLocks: () => Promise<void>): Promise<Snapstack> {
+  if (config.databaseUrl) locks.push(await lockDatabase(config.databaseUrl, describeDatabase(config)));
   const db = await createKnex(config);
   await migrateLatest(db);
   const instanceId = await instanceIdOf(db);
@@ -109,6 +125,12 @@ export async function startSnapstack(config: Config, opts: { logger?: Logger } =
     const mapped = mapError('snapstack', new NotFound());
     res.status(mapped.status).json(mapped.body);
   });
+  // Anything raised outside a service's router, in Snapstack's shape: never Express's HTML page.
+  app.use((err: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+    if (!(err instanceof Fault)) logger.error({ err }, 'unhandled error outside a service router');
+    const mapped = mapError('snapstack', routingFault(err));
+    res.status(mapped.status).json(mapped.body);
+  });
 
   const server = http.createServer(app);
   await new Promise<void>((resolve, reject) => {
@@ -134,6 +156,7 @@ export async function startSnapstack(config: Config, opts: { logger?: Logger } =
       await jobs.drain();
       await volumeModule.close();
       await db.destroy();
+      await releaseLocks();
       logger.info('snapstack stopped');
     })();
     return closing;

@@ -320,6 +320,7 @@ export interface operations {
         parameters: {
             query?: {
                 created_at?: string;
+                /** @description Larger values are capped at 1000 */
                 limit?: number;
                 marker?: string;
                 member_status?: "pending" | "accepted" | "rejected" | "all";
