@@ -313,6 +313,17 @@ export class VolumeService implements VolumeApi {
     return waitForStatus(`snapshot ${snapshotId}`, () => this.getSnapshot(projectId, snapshotId), statuses, timeoutMs);
   }
 
+  async deleteSnapshot(projectId: string, snapshotId: string): Promise<void> {
+    try {
+      await this.waitForSnapshot(projectId, snapshotId, ['available', 'error']).catch((err: unknown) => {
+        if (err instanceof NotFound) throw err;
+      });
+      await this.snapshots.delete({ projectId, userId: null, isAdmin: false }, snapshotId);
+    } catch (err) {
+      if (!(err instanceof NotFound)) throw err;
+    }
+  }
+
   async prepareMount(projectId: string, volumeId: string): Promise<{ dockerVolume: string }> {
     const v = await this.requireRow({ projectId }, volumeId);
     if (!MOUNTABLE.includes(v.status)) throw invalidVolume(`Volume ${volumeId} status must be available or in-use to be mounted, but current status is: ${v.status}.`);

@@ -11,7 +11,7 @@ import {
   isMounted,
   pauseRunning,
   removeVolume,
-  unpauseAll,
+  releaseAll,
 } from './docker-ops';
 import { KeyedMutex, SerialQueue } from '../../shared/keyed-mutex';
 import { HelperLayerFileOps, HostLayerFileOps, sameRootAttrs, type LayerFileOps } from './layer-files';
@@ -317,7 +317,7 @@ export class OverlayDockerDriver implements VolumeDataDriver {
         try {
           await this.files.copyTree(this.paths.layer(volume.upper), this.paths.layer(copy));
         } finally {
-          await unpauseAll(this.docker, paused); // always, and before any cleanup
+          await releaseAll(paused); // always, and before any cleanup
         }
       } catch (err) {
         this.layers.unpin([copy]);
