@@ -1,5 +1,6 @@
 import http from 'http';
 import { randomBytes } from 'crypto';
+import * as fs from 'node:fs/promises';
 import express from 'express';
 import type { Knex } from 'knex';
 import type { Config } from './config';
@@ -57,6 +58,9 @@ async function instanceIdOf(db: Knex): Promise<string> {
 /** The composition root: database, services, routers, jobs and the HTTP server. */
 export async function startSnapstack(config: Config, opts: { logger?: Logger } = {}): Promise<Snapstack> {
   const logger = opts.logger ?? createLogger(config.logLevel);
+  // The data directory holds every project's data: the service's user's alone.
+  await fs.mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+  await fs.chmod(config.dataDir, 0o700);
   // One server per data directory and database: refuse before touching either.
   const locks: InstanceLock[] = [lockDataDir(config.dataDir)];
   const releaseLocks = async () => {

@@ -19,7 +19,7 @@ import type { VolumeService } from '../volume/volume-service';
 import { ArchiveInvalid, storedLayers, type ArchiveKind, type ArchiveManifest } from './archive-format';
 import { planExport, writeExport, type ArchiveCaller, type ExportDeps } from './archive-export';
 import { ArchiveFolders, checkArchiveName, defaultArchiveName, type ArchiveFile } from './archive-folders';
-import { importArchive, type ImportResult } from './archive-import';
+import { importArchive, JOB_IMPORT, undoImport, type ImportDeps, type ImportJournal, type ImportResult } from './archive-import';
 import { readArchive } from './archive-reader';
 import { scanArchive } from './archive-scan';
 import { receiveUpload, removeStaleUploads } from './archive-upload';
@@ -99,6 +99,7 @@ export class ArchiveService {
   readonly folders: ArchiveFolders;
   private readonly log: Logger;
   private readonly exportDeps: ExportDeps;
+  private readonly importDeps: ImportDeps;
   private readonly progress = new Map<string, { written: number; total: number }>();
   /** Full-read results by file, keyed by size and mtime (a changed file is read again). */
   private readonly verified = new Map<string, { stamp: string; ok: boolean; reason: string | null }>();
@@ -107,7 +108,15 @@ export class ArchiveService {
     this.folders = new ArchiveFolders(d.dataDir, d.workspaceDir);
     this.log = d.logger.child({ component: 'archive' });
     this.exportDeps = { volume: d.volume, images: d.images, driver: d.driver, instanceId: d.instanceId, docker: d.docker };
+    this.importDeps = { ...this.exportDeps, log: this.log, stagingDir: d.dataDir, jobs: d.jobs };
     d.jobs.register(this.exportJob());
+    // An import's journal: a restart meeting one unfinished undoes what it names.
+    d.jobs.register<ImportJournal>({
+      kind: JOB_IMPORT,
+      onRestart: 'fail',
+      run: async () => { throw new Error('an import journal is never run, only undone'); },
+      onFail: (j) => undoImport(this.importDeps, j),
+    });
   }
 
   // ---- folders ------------------------------------------------------------------------
@@ -285,7 +294,7 @@ export class ArchiveService {
   /** Imports an archive of the caller's folder into the caller's project (or from the workspace folder). */
   async import(caller: ArchiveCaller, name: string, scope: FolderScope = 'namespace'): Promise<ImportResult> {
     const f = await this.folders.find(await this.dirOf(caller, scope), name);
-    const result = await importArchive({ ...this.exportDeps, log: this.log, stagingDir: this.d.dataDir }, f.path, { projectId: caller.projectId, userId: caller.userId, workspace: false })
+    const result = await importArchive(this.importDeps, f.path, { projectId: caller.projectId, userId: caller.userId, workspace: false })
       .catch((err: unknown) => {
         // The data layer's own reasons (no root, no xattrs, GNU tar failing) are the user's to read.
         if (err instanceof VolumeDataError) throw new Fault(500, `Archive import failed: ${err.message}`);
@@ -345,7 +354,7 @@ export class ArchiveService {
   private async loadWorkspaceArchive(file: string): Promise<ImportResult | null> {
     const { manifest } = await scanArchive(file);
     if (manifest && (await this.workspaceLoaded(manifest.archive_id))) return null;
-    const result = await importArchive({ ...this.exportDeps, log: this.log, stagingDir: this.d.dataDir }, file, { projectId: WORKSPACE_PROJECT, userId: null, workspace: true });
+    const result = await importArchive(this.importDeps, file, { projectId: WORKSPACE_PROJECT, userId: null, workspace: true });
     await this.d.db('settings')
       .insert({ key: `${WORKSPACE_SETTING}${result.archive_id}`, value: JSON.stringify({ file: path.basename(file), snapshots: result.snapshots.map((s) => s.id), image: result.image?.id ?? null }) })
       .onConflict('key').merge();

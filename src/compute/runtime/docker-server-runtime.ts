@@ -1,5 +1,6 @@
 import os from 'os';
 import type Docker from 'dockerode';
+import { containerPauses, type PauseHold } from '../../runtime/container-pauses';
 import { isDockerStatus, LABELS, managedLabels } from '../../runtime/docker-engine';
 import type { ContainerSpec, ContainerState, ServerRuntime } from './server-runtime';
 
@@ -107,14 +108,13 @@ export class DockerServerRuntime implements ServerRuntime {
     await this.remove(this.containerName(serverId));
   }
 
-  async pause(containerId: string): Promise<boolean> {
-    const state = await this.inspect(containerId);
-    if (state?.state !== 'running') return false;
-    await this.docker.getContainer(containerId).pause();
-    return true;
+  async hold(containerId: string): Promise<PauseHold> {
+    return containerPauses(this.docker).hold(containerId);
   }
 
   async unpause(containerId: string): Promise<void> {
+    // Held by a capture of this process: its last release unpauses it.
+    if (containerPauses(this.docker).holds(containerId) > 0) return;
     await this.docker.getContainer(containerId).unpause().catch((err) => {
       if (!isDockerStatus(err, 404) && !isDockerStatus(err, 409) && !isDockerStatus(err, 500)) throw err;
     });

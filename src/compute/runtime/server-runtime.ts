@@ -5,6 +5,7 @@
  * Mount convention: each volume attached as /dev/vdX is mounted at /mnt/vdX in the container
  * (the root volume of a volume-backed server, /dev/vda, at /mnt/vda).
  */
+import type { PauseHold } from '../../runtime/container-pauses';
 export interface ServerMount {
   /** Docker volume name from VolumeApi.prepareMount */
   dockerVolume: string;
@@ -43,8 +44,9 @@ export interface ServerRuntime {
   remove(containerId: string): Promise<void>;
   /** Removes the server's container found by name (one a crash left unrecorded). Idempotent. */
   removeForServer(serverId: string): Promise<void>;
-  /** true when this call paused it (false when it was not running). */
-  pause(containerId: string): Promise<boolean>;
+  /** A counted pause (nested holds of one container are one pause; the last release unpauses). */
+  hold(containerId: string): Promise<PauseHold>;
+  /** Unpauses a container a crash left paused (recovery only: holds release themselves). */
   unpause(containerId: string): Promise<void>;
   /** Commits the container's filesystem to `ref` (labelled as Snapstack's); returns the image size. */
   commit(containerId: string, ref: string, labels: Record<string, string>, opts?: { pause?: boolean }): Promise<{ size: number }>;
