@@ -319,7 +319,9 @@ export interface operations {
     listImages: {
         parameters: {
             query?: {
+                container_format?: string;
                 created_at?: string;
+                disk_format?: string;
                 limit?: number;
                 marker?: string;
                 member_status?: "pending" | "accepted" | "rejected" | "all";
