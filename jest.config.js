@@ -62,6 +62,13 @@ module.exports = {
     {
       ...base,
       ...withServices,
+      // Every compute and volume answer against tempest's response schemas (python3-tempest).
+      displayName: 'schema',
+      testMatch: ['<rootDir>/test/schema/**/*.test.ts'],
+    },
+    {
+      ...base,
+      ...withServices,
       displayName: 'compat',
       testMatch: ['<rootDir>/test/compat/**/*.test.ts'],
     },

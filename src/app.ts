@@ -109,7 +109,7 @@ async function startLocked(config: Config, logger: Logger, locks: InstanceLock[]
   const mounts: ServiceMount[] = [
     { name: 'identity', spec: loadSpec('identity.yaml'), errorStyle: 'keystone', handlers: identityHandlers(identity) },
     { name: 'compute', spec: loadSpec('compute.yaml'), errorStyle: 'nova', microversion: COMPUTE_MICROVERSIONS, handlers: compute.handlers() },
-    { name: 'volume', spec: loadSpec('volume.yaml'), errorStyle: 'cinder', microversion: VOLUME_MICROVERSIONS, projectScopedUrl: true, handlers: volumeModule.handlers },
+    { name: 'volume', spec: loadSpec('volume.yaml'), errorStyle: 'cinder', microversion: VOLUME_MICROVERSIONS, projectScopedUrl: true, wrongMethodNotFound: true, handlers: volumeModule.handlers },
     { name: 'image', spec: loadSpec('image.yaml'), errorStyle: 'glance', handlers: imageModule.handlers },
     {
       name: 'snapstack', spec: loadSpec('snapstack.yaml'), errorStyle: 'snapstack',

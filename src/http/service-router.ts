@@ -16,6 +16,8 @@ export interface ServiceMount {
   microversion?: MicroversionPolicy;
   /** The URL names the caller's project ({project_id}), as Cinder's does; a mismatch is refused. */
   projectScopedUrl?: boolean;
+  /** A known path with a method it lacks: Cinder's routes answer 404 (Nova and Keystone 405). */
+  wrongMethodNotFound?: boolean;
   handlers: Handlers;
 }
 
@@ -46,9 +48,11 @@ export function createServiceRouter(mount: ServiceMount, deps: RouterDeps): Rout
         void handle(mount, deps, op, req, res);
       });
     }
-    router.all(expressPath, (req: Request, res: Response) => {
-      sendFault(mount, res, req, new MethodNotAllowed());
-    });
+    if (!mount.wrongMethodNotFound) {
+      router.all(expressPath, (req: Request, res: Response) => {
+        sendFault(mount, res, req, new MethodNotAllowed());
+      });
+    }
   }
   // Auth runs before routing in OpenStack (keystonemiddleware), so an unknown path is 401 without a valid token.
   router.use((req: Request, res: Response) => {
@@ -81,7 +85,9 @@ async function handle(mount: ServiceMount, deps: RouterDeps, op: OperationSpec, 
   const requestId: string = res.locals.requestId;
   let version: Microversion | null = null;
   try {
-    if (mount.microversion) {
+    // The unversioned root (GET /volume/, GET /compute/) is outside every version: Nova and
+    // Cinder ignore microversion headers there (cinderclient sends one during discovery).
+    if (mount.microversion && op.path !== '/') {
       version = negotiate(mount.microversion, req.headers);
       res.locals.microversionHeaders = microversionHeaders(mount.microversion, version);
     }
