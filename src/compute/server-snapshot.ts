@@ -1,20 +1,28 @@
 import { ARCHIVE_ID_PROPERTY, SCOPE_PROPERTY, type ImageApi, type ImageCaller } from '../image/image-api';
 import type { JobDefinition, JobRunner } from '../jobs/job-runner';
 import type { Logger } from '../logger';
-import { Conflict } from '../http/faults';
+import { BadRequest, Conflict } from '../http/faults';
 import type { VolumeApi } from '../volume/volume-api';
 import type { ServerRuntime } from './runtime/server-runtime';
 import { attachedVolumes, isVolumeBacked } from './server-containers';
 import type { KeyedMutex } from '../shared/keyed-mutex';
+import { rotateBackups } from './server-backup';
 import { checkState } from './server-states';
 import type { BlockDeviceRow, ServerRow, ServerStore } from './server-store';
 
 export const JOB_SNAPSHOT = 'compute.server.snapshot';
 
+/** createBackup: the image is a backup of this type; the oldest beyond `rotation` go after it. */
+export interface BackupSpec {
+  type: string;
+  rotation: number;
+}
+
 interface SnapshotPayload {
   serverId: string;
   imageId: string;
   imageName: string;
+  backup?: BackupSpec;
 }
 
 export interface SnapshotDeps {
@@ -74,14 +82,17 @@ export class ServerSnapshots {
     };
   }
 
-  async createImage(serverId: string, name: string, metadata: Record<string, string>): Promise<string> {
+  /** createImage, or createBackup when `backup` is given (image_type backup, then the rotation). */
+  async createImage(serverId: string, name: string, metadata: Record<string, string>, backup?: BackupSpec): Promise<string> {
     return this.d.locks.withLock(serverId, async () => {
       const server = (await this.d.store.get(serverId))!;
-      checkState(server, 'createImage', { vmStates: ['active', 'stopped', 'paused', 'suspended'], mustBeLaunched: true });
+      const action = backup ? 'createBackup' : 'createImage';
+      checkState(server, action, { vmStates: ['active', 'stopped', 'paused', 'suspended'], mustBeLaunched: !backup });
       if (this.d.consistency === 'stopped' && server.vm_state !== 'stopped') {
-        throw new Conflict(`Cannot 'createImage' instance ${server.id} while it is in vm_state ${server.vm_state}`);
+        throw new Conflict(`Cannot '${action}' instance ${server.id} while it is in vm_state ${server.vm_state}`);
       }
       const bdms = await this.d.store.blockDevices(serverId);
+      if (backup && isVolumeBacked(bdms)) throw new BadRequest('Backup is not supported for volume-backed instances.');
       const owner: ImageCaller = { projectId: server.project_id, isAdmin: false };
       const base = {
         name, visibility: 'private' as const,
@@ -105,11 +116,15 @@ export class ServerSnapshots {
       }
       const image = await this.d.images.createImage(owner, {
         ...base, diskFormat: 'raw', containerFormat: 'docker',
-        properties: { ...inherited, image_type: 'snapshot', instance_uuid: server.id, user_id: server.user_id, ...metadata, ...scope },
+        properties: {
+          ...inherited, image_type: backup ? 'backup' : 'snapshot', instance_uuid: server.id, user_id: server.user_id,
+          ...(backup ? { backup_type: backup.type } : {}), ...metadata, ...scope,
+        },
       });
       // The job waits for this lock, so it sees the task state set below.
-      await this.d.jobs.enqueue(JOB_SNAPSHOT, { serverId, imageId: image.id, imageName: name }, { projectId: server.project_id, resourceType: 'server', resourceId: serverId });
-      await this.d.store.update(serverId, { task_state: 'image_snapshot_pending' });
+      const payload: SnapshotPayload = { serverId, imageId: image.id, imageName: name, ...(backup ? { backup } : {}) };
+      await this.d.jobs.enqueue(JOB_SNAPSHOT, payload, { projectId: server.project_id, resourceType: 'server', resourceId: serverId });
+      await this.d.store.update(serverId, { task_state: backup ? 'image_backup' : 'image_snapshot_pending' });
       return image.id;
     });
   }
@@ -145,7 +160,8 @@ export class ServerSnapshots {
     const { store, runtime, images } = this.d;
     const server = await store.get(p.serverId);
     if (!server) throw new Error(`Instance ${p.serverId} was deleted during the snapshot.`);
-    await store.update(server.id, { task_state: 'image_snapshot' });
+    // A backup stays image_backup until the upload (nova/compute/manager.py backup_instance).
+    if (!p.backup) await store.update(server.id, { task_state: 'image_snapshot' });
     await images.markSaving(p.imageId);
     const target = images.snapshotDockerImageName(p.imageId);
     const volumes = attachedVolumes(await store.blockDevices(server.id));
@@ -172,7 +188,8 @@ export class ServerSnapshots {
       : {};
     await images.activateFromDockerImage(p.imageId, target, size, extra);
     await store.update(server.id, { task_state: null });
-    this.d.log.info({ server_id: server.id, image_id: p.imageId, size, snapshots: mapping.length }, 'image-backed instance snapshot');
+    this.d.log.info({ server_id: server.id, image_id: p.imageId, size, snapshots: mapping.length, backup: p.backup ?? null }, 'image-backed instance snapshot');
+    if (p.backup) await rotateBackups(this.d, server, p.backup);
   }
 
   /** Like Nova: the half-made image is deleted and the server's task_state cleared. */

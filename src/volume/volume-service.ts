@@ -313,6 +313,10 @@ export class VolumeService implements VolumeApi {
     return waitForStatus(`snapshot ${snapshotId}`, () => this.getSnapshot(projectId, snapshotId), statuses, timeoutMs);
   }
 
+  deleteSnapshot(projectId: string, snapshotId: string): Promise<void> {
+    return this.snapshots.delete({ projectId, userId: null, isAdmin: false }, snapshotId);
+  }
+
   async prepareMount(projectId: string, volumeId: string): Promise<{ dockerVolume: string }> {
     const v = await this.requireRow({ projectId }, volumeId);
     if (!MOUNTABLE.includes(v.status)) throw invalidVolume(`Volume ${volumeId} status must be available or in-use to be mounted, but current status is: ${v.status}.`);

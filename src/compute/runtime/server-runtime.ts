@@ -43,6 +43,8 @@ export interface ServerRuntime {
   remove(containerId: string): Promise<void>;
   /** Removes the server's container found by name (one a crash left unrecorded). Idempotent. */
   removeForServer(serverId: string): Promise<void>;
+  /** What the container wrote to stdout and stderr, in order ('' when it is gone). */
+  logs(containerId: string): Promise<string>;
   /** true when this call paused it (false when it was not running). */
   pause(containerId: string): Promise<boolean>;
   unpause(containerId: string): Promise<void>;

@@ -10,6 +10,7 @@ export class UnavailableRuntime implements ServerRuntime {
   async restart(): Promise<void> { throw new Error(NO_ENGINE); }
   async remove(): Promise<void> {}
   async removeForServer(): Promise<void> {}
+  async logs(): Promise<string> { return ''; }
   async pause(): Promise<boolean> { return false; }
   async unpause(): Promise<void> {}
   async commit(): Promise<{ size: number }> { throw new Error(NO_ENGINE); }

@@ -58,7 +58,7 @@ test('stop, start, reboot: states as Nova shows them, the root disk survives, 40
   expect(badType.status).toBe(400);
   const unknown = await action(s.id, { frobnicate: null });
   expect(unknown.body).toEqual({ badRequest: { code: 400, message: 'There is no such action: frobnicate' } });
-  expect((await action(s.id, { pause: null })).status).toBe(501);
+  expect((await action(s.id, { rescue: null })).status).toBe(501);
   await demo.request('DELETE', `${COMPUTE}/servers/${s.id}`);
 });
 

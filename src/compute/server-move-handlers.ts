@@ -1,0 +1,3 @@
+import type { ServerActionTable } from './server-action-table';
+
+export const moveActions: ServerActionTable = {};
