@@ -18,6 +18,7 @@ import { ServerContainers } from './server-containers';
 import { ServerLifecycle } from './server-lifecycle';
 import { KeyedMutex } from '../shared/keyed-mutex';
 import { ServerService } from './server-service';
+import { ServerShelves } from './server-shelve';
 import { ServerSnapshots } from './server-snapshot';
 import { ServerStore } from './server-store';
 
@@ -41,6 +42,7 @@ export interface Compute {
   actions: ServerActions;
   snapshots: ServerSnapshots;
   attachments: ServerAttachments;
+  shelves: ServerShelves;
   images: ImageApi;
   runtime: ServerRuntime;
   handlers(): Handlers;
@@ -63,13 +65,14 @@ export function createCompute(deps: ComputeDeps): Compute {
   const snapshots = new ServerSnapshots({
     store, runtime, volumes: deps.volumes, images: deps.images, locks, jobs: deps.jobs, consistency: deps.config.snapshotConsistency, log,
   });
+  const shelves = new ServerShelves({ store, containers, runtime, images: deps.images, locks, jobs: deps.jobs, log });
   const attachments = new ServerAttachments(store, containers, deps.volumes, locks, log);
   const servers = new ServerService(store, deps.jobs, locks, {
     flavors, images: deps.images, volumes: deps.volumes, defaultServerImage: deps.config.defaultServerImage, minDiskRule: deps.config.minDiskRule,
   }, log);
-  for (const job of [lifecycle.buildJob(), lifecycle.deleteJob(), actions.job(), snapshots.job()]) deps.jobs.register(job);
+  for (const job of [lifecycle.buildJob(), lifecycle.deleteJob(), actions.job(), snapshots.job(), shelves.job()]) deps.jobs.register(job);
   const compute: Compute = {
-    flavors, servers, actions, snapshots, attachments, images: deps.images, runtime,
+    flavors, servers, actions, snapshots, attachments, shelves, images: deps.images, runtime,
     handlers: () => computeHandlers(compute),
     seed: () => flavors.seed(),
     reconcile: () => lifecycle.reconcile(),

@@ -18,7 +18,7 @@ import { BadRequest, NotImplemented } from '../http/faults';
 import type { Compute } from './compute-module';
 import { backupActions } from './server-backup-handlers';
 import { ACCEPTED, atLeast, powerAction, ServerActionTable } from './server-action-table';
-import { moveActions } from './server-move-handlers';
+import { shelveActions } from './server-shelve-handlers';
 import { checkLock } from './server-states';
 import { stateActions } from './server-state-action-handlers';
 
@@ -70,7 +70,7 @@ const powerActions: ServerActionTable = {
 
 /** Every implemented action; a search for an action's name finds its entry. */
 export function serverActionTable(): ServerActionTable {
-  return { ...powerActions, ...stateActions, ...backupActions, ...moveActions };
+  return { ...powerActions, ...stateActions, ...backupActions, ...shelveActions };
 }
 
 export function serverActionHandlers(compute: Compute): Handlers {

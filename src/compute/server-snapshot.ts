@@ -1,4 +1,4 @@
-import { ARCHIVE_ID_PROPERTY, SCOPE_PROPERTY, type ImageApi, type ImageCaller } from '../image/image-api';
+import { ARCHIVE_ID_PROPERTY, SCOPE_PROPERTY, type ImageApi, type ImageCaller, type NewImage } from '../image/image-api';
 import type { JobDefinition, JobRunner } from '../jobs/job-runner';
 import type { Logger } from '../logger';
 import { BadRequest, Conflict } from '../http/faults';
@@ -62,6 +62,22 @@ export function inheritedProperties(server: ServerRow): Record<string, string> {
 }
 
 /**
+ * The Glance record of an instance snapshot (createImage, createBackup, shelve): private, min
+ * disk and RAM and the properties inherited from the server. `imageType` null: a volume-backed
+ * snapshot (no image_type, instance_uuid or user_id, as Nova); otherwise a Docker-format image.
+ */
+export function snapshotImageInput(server: ServerRow, name: string, properties: Record<string, string>, imageType: 'snapshot' | 'backup' | null): NewImage {
+  const own: Record<string, string> = imageType ? { image_type: imageType, instance_uuid: server.id, user_id: server.user_id } : {};
+  return {
+    name, visibility: 'private', diskFormat: 'raw', containerFormat: 'docker',
+    minDisk: Number(server.system_metadata.image_min_disk ?? server.flavor.disk),
+    minRam: Number(server.system_metadata.image_min_ram ?? 0),
+    // A project's own snapshot, even of a server booted from a workspace image (whose scope it inherits).
+    properties: { ...inheritedProperties(server), ...own, ...properties, [SCOPE_PROPERTY]: 'namespace' },
+  };
+}
+
+/**
  * createImage. Volume-backed server (contract 3): one Cinder snapshot per attached volume and
  * an empty private image, active at once, whose block_device_mapping points at them; task_state
  * never changes. Image-backed server: the container is committed to snapstack/snap-<image id>
@@ -94,33 +110,18 @@ export class ServerSnapshots {
       const bdms = await this.d.store.blockDevices(serverId);
       if (backup && isVolumeBacked(bdms)) throw new BadRequest('Backup is not supported for volume-backed instances.');
       const owner: ImageCaller = { projectId: server.project_id, isAdmin: false };
-      const base = {
-        name, visibility: 'private' as const,
-        minDisk: Number(server.system_metadata.image_min_disk ?? server.flavor.disk),
-        minRam: Number(server.system_metadata.image_min_ram ?? 0),
-      };
-      const inherited = inheritedProperties(server);
-      // A project's own snapshot, even of a server booted from a workspace image (whose scope it inherits).
-      const scope = { [SCOPE_PROPERTY]: 'namespace' };
       if (isVolumeBacked(bdms)) {
         const mapping = await this.captureVolumes(server, attachedVolumes(bdms), name);
-        const image = await this.d.images.createEmptyActiveImage(owner, {
-          ...base, diskFormat: 'raw', containerFormat: 'bare',
-          properties: {
-            ...inherited, ...metadata,
-            block_device_mapping: JSON.stringify(mapping), bdm_v2: 'True', root_device_name: server.root_device_name, ...scope,
-          },
-        });
+        const input = snapshotImageInput(server, name, {
+          ...metadata, block_device_mapping: JSON.stringify(mapping), bdm_v2: 'True', root_device_name: server.root_device_name,
+        }, null);
+        const image = await this.d.images.createEmptyActiveImage(owner, { ...input, diskFormat: 'raw', containerFormat: 'bare' });
         this.d.log.info({ server_id: serverId, image_id: image.id, snapshots: mapping.length }, 'volume-backed instance snapshot');
         return image.id;
       }
-      const image = await this.d.images.createImage(owner, {
-        ...base, diskFormat: 'raw', containerFormat: 'docker',
-        properties: {
-          ...inherited, image_type: backup ? 'backup' : 'snapshot', instance_uuid: server.id, user_id: server.user_id,
-          ...(backup ? { backup_type: backup.type } : {}), ...metadata, ...scope,
-        },
-      });
+      const image = await this.d.images.createImage(owner, snapshotImageInput(server, name, {
+        ...(backup ? { backup_type: backup.type } : {}), ...metadata,
+      }, backup ? 'backup' : 'snapshot'));
       // The job waits for this lock, so it sees the task state set below.
       const payload: SnapshotPayload = { serverId, imageId: image.id, imageName: name, ...(backup ? { backup } : {}) };
       await this.d.jobs.enqueue(JOB_SNAPSHOT, payload, { projectId: server.project_id, resourceType: 'server', resourceId: serverId });

@@ -1,3 +1,0 @@
-import type { ServerActionTable } from './server-action-table';
-
-export const moveActions: ServerActionTable = {};
