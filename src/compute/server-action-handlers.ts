@@ -18,6 +18,7 @@ import { BadRequest, NotImplemented } from '../http/faults';
 import type { Compute } from './compute-module';
 import { backupActions } from './server-backup-handlers';
 import { ACCEPTED, atLeast, powerAction, ServerActionTable } from './server-action-table';
+import { resizeActions } from './server-resize-handlers';
 import { shelveActions } from './server-shelve-handlers';
 import { checkLock } from './server-states';
 import { stateActions } from './server-state-action-handlers';
@@ -70,7 +71,7 @@ const powerActions: ServerActionTable = {
 
 /** Every implemented action; a search for an action's name finds its entry. */
 export function serverActionTable(): ServerActionTable {
-  return { ...powerActions, ...stateActions, ...backupActions, ...shelveActions };
+  return { ...powerActions, ...stateActions, ...backupActions, ...shelveActions, ...resizeActions };
 }
 
 export function serverActionHandlers(compute: Compute): Handlers {
