@@ -47,6 +47,10 @@ export interface ServerRuntime {
   /** A counted pause (nested holds of one container are one pause; the last release unpauses). */
   hold(containerId: string): Promise<PauseHold>;
   /** Unpauses a container a crash left paused (recovery only: holds release themselves). */
+  /** What the container wrote to stdout and stderr, in order ('' when it is gone). */
+  logs(containerId: string): Promise<string>;
+  /** true when this call paused it (false when it was not running). */
+  pause(containerId: string): Promise<boolean>;
   unpause(containerId: string): Promise<void>;
   /** Commits the container's filesystem to `ref` (labelled as Snapstack's); returns the image size. */
   commit(containerId: string, ref: string, labels: Record<string, string>, opts?: { pause?: boolean }): Promise<{ size: number }>;

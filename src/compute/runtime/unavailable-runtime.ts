@@ -12,6 +12,8 @@ export class UnavailableRuntime implements ServerRuntime {
   async remove(): Promise<void> {}
   async removeForServer(): Promise<void> {}
   async hold(): Promise<PauseHold> { return { paused: false, release: async () => undefined }; }
+  async logs(): Promise<string> { return ''; }
+  async pause(): Promise<boolean> { return false; }
   async unpause(): Promise<void> {}
   async commit(): Promise<{ size: number }> { throw new Error(NO_ENGINE); }
   async tag(): Promise<{ size: number }> { throw new Error(NO_ENGINE); }
