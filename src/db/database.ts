@@ -35,6 +35,13 @@ export async function migrateLatest(knex: Knex): Promise<void> {
   await knex.migrate.latest({ migrationSource });
 }
 
+/** Undoes every migration: an ephemeral instance on a PostgreSQL server leaves no table behind. */
+export async function dropSchema(knex: Knex): Promise<void> {
+  await knex.migrate.rollback({ migrationSource }, true);
+  await knex.schema.dropTableIfExists('knex_migrations');
+  await knex.schema.dropTableIfExists('knex_migrations_lock');
+}
+
 export function describeDatabase(cfg: DatabaseConfig): string {
   if (!cfg.databaseUrl) return `embedded PostgreSQL (PGlite) in ${path.join(cfg.dataDir, 'pglite')}`;
   try {
