@@ -10,6 +10,8 @@
 ARG BASE_IMAGE=node:20-bookworm-slim
 
 FROM ${BASE_IMAGE} AS build
+# The classic builder keeps this stage as an untagged image: the label finds it for removal.
+LABEL snapstack.build-stage=true
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
