@@ -25,6 +25,7 @@ import { ArchiveService } from './archive/archive-service';
 import { archiveHandlers } from './archive/archive-handlers';
 import { JobRunner } from './jobs/job-runner';
 import { VERSION } from './version';
+import { dashboardRouter } from './dashboard/dashboard-static';
 
 export interface Snapstack {
   config: Config;
@@ -103,6 +104,7 @@ export async function startSnapstack(config: Config, opts: { logger?: Logger } =
   app.set('query parser', 'simple');
   app.use(requestLogging(logger));
   for (const m of mounts) app.use(m.spec.mountPath, createServiceRouter(m, deps));
+  app.use(dashboardRouter());
   app.use((_req, res) => {
     const mapped = mapError('snapstack', new NotFound());
     res.status(mapped.status).json(mapped.body);
