@@ -121,7 +121,7 @@ test('log in, launch volume-backed, Create Snapshot, see it on Images and Volume
   // Project isolation: alt_demo sees none of demo's servers or snapshots.
   const other = await newPage(browser);
   await dashboardLogin(other.page, h.url, 'alt_demo', 'alt-secret');
-  await other.page.getByText('No data').first().waitFor();
+  await other.page.locator('.ant-table-placeholder').waitFor();
   expect(await rowWith(other.page, source).count()).toBe(0);
   await gotoMenu(other.page, 'Images');
   await rowWith(other.page, 'busybox').waitFor();
