@@ -29,7 +29,7 @@ const MENU = [
 export function App() {
   return (
     <ConfigProvider theme={{ token: { colorPrimary: '#0068ff' } }}>
-      <AntApp>
+      <AntApp notification={{ placement: 'bottomRight' }}>
         <Shell />
       </AntApp>
     </ConfigProvider>

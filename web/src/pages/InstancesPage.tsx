@@ -34,7 +34,7 @@ export function InstancesPage({ launchFrom }: { launchFrom?: LaunchSource | null
   });
   const volumeNames = useNames(list.rows.flatMap((s) => (s['os-extended-volumes:volumes_attached'] ?? []).map((v) => v.id)), async (id) => {
     const res = await volume.GET('/v3/{project_id}/volumes/{volume_id}', { params: { path: { project_id: clients.projectId, volume_id: id } } });
-    return res.response.ok ? ((res.data as any).volume.name || id) : null;
+    return res.response.ok ? ((res.data as any).volume.name || id.slice(0, 8)) : null;
   });
 
   const action = (s: Server, title: string, body: Record<string, unknown>, target: string[]) => run(title, async (report) => {
