@@ -1,5 +1,5 @@
 'use strict';
-// Five projects, one run (`npm test`). globalSetup/globalTeardown sit on the
+// Six projects, one run (`npm test`). globalSetup/globalTeardown sit on the
 // projects that need PostgreSQL and Docker: jest runs them once when any of
 // those projects has tests to run, and not at all for `--selectProjects unit`.
 const path = require('path');
@@ -58,6 +58,13 @@ module.exports = {
       displayName: 'integration-pglite',
       testMatch: ['<rootDir>/test/integration/api/**/*.test.ts', '<rootDir>/test/integration/store/**/*.test.ts'],
       setupFiles: ['<rootDir>/test/support/target-pglite.ts'],
+    },
+    {
+      ...base,
+      ...withServices,
+      // Every compute and volume answer against tempest's response schemas (python3-tempest).
+      displayName: 'schema',
+      testMatch: ['<rootDir>/test/schema/**/*.test.ts'],
     },
     {
       ...base,

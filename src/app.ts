@@ -1,14 +1,16 @@
 import http from 'http';
 import { randomBytes } from 'crypto';
+import * as fs from 'node:fs/promises';
 import express from 'express';
 import type { Knex } from 'knex';
 import type { Config } from './config';
 import { createLogger, Logger } from './logger';
 import { createKnex, describeDatabase, migrateLatest } from './db/database';
+import { InstanceLock, lockDatabase, lockDataDir } from './db/instance-lock';
 import { loadSpec } from './http/openapi-spec';
-import { createServiceRouter, requestLogging, RouterDeps, ServiceMount } from './http/service-router';
+import { createServiceRouter, requestLogging, routingFault, RouterDeps, ServiceMount } from './http/service-router';
 import { mapError } from './http/error-mappers';
-import { NotFound } from './http/faults';
+import { Fault, NotFound } from './http/faults';
 import { IdentityStore } from './identity/identity-store';
 import { IdentityService } from './identity/identity-service';
 import { identityHandlers } from './identity/identity-handlers';
@@ -57,6 +59,24 @@ async function instanceIdOf(db: Knex): Promise<string> {
 /** The composition root: database, services, routers, jobs and the HTTP server. */
 export async function startSnapstack(config: Config, opts: { logger?: Logger } = {}): Promise<Snapstack> {
   const logger = opts.logger ?? createLogger(config.logLevel);
+  // The data directory holds every project's data: the service's user's alone.
+  await fs.mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+  await fs.chmod(config.dataDir, 0o700);
+  // One server per data directory and database: refuse before touching either.
+  const locks: InstanceLock[] = [lockDataDir(config.dataDir)];
+  const releaseLocks = async () => {
+    for (const l of locks.splice(0).reverse()) await l.release().catch((err) => logger.warn({ err }, 'could not release an instance lock'));
+  };
+  try {
+    return await startLocked(config, logger, locks, releaseLocks);
+  } catch (err) {
+    await releaseLocks();
+    throw err;
+  }
+}
+
+async function startLocked(config: Config, logger: Logger, locks: InstanceLock[], releaseLocks: () => Promise<void>): Promise<Snapstack> {
+  if (config.databaseUrl) locks.push(await lockDatabase(config.databaseUrl, describeDatabase(config)));
   const db = await createKnex(config);
   await migrateLatest(db);
   const instanceId = await instanceIdOf(db);
@@ -75,7 +95,9 @@ export async function startSnapstack(config: Config, opts: { logger?: Logger } =
   await compute.seed();
   const archives = new ArchiveService({
     dataDir: config.dataDir, workspaceDir: config.workspaceDir ?? null, instanceId, volume, images: image, driver: volumeModule.driver, docker, jobs, db, logger,
+    maxUploadBytes: config.maxUploadBytes,
   });
+  await archives.removeStaleUploads();
   await archives.loadWorkspace();
   await compute.reconcile();
 
@@ -88,7 +110,7 @@ export async function startSnapstack(config: Config, opts: { logger?: Logger } =
   const mounts: ServiceMount[] = [
     { name: 'identity', spec: loadSpec('identity.yaml'), errorStyle: 'keystone', handlers: identityHandlers(identity) },
     { name: 'compute', spec: loadSpec('compute.yaml'), errorStyle: 'nova', microversion: COMPUTE_MICROVERSIONS, handlers: compute.handlers() },
-    { name: 'volume', spec: loadSpec('volume.yaml'), errorStyle: 'cinder', microversion: VOLUME_MICROVERSIONS, projectScopedUrl: true, handlers: volumeModule.handlers },
+    { name: 'volume', spec: loadSpec('volume.yaml'), errorStyle: 'cinder', microversion: VOLUME_MICROVERSIONS, projectScopedUrl: true, wrongMethodNotFound: true, handlers: volumeModule.handlers },
     { name: 'image', spec: loadSpec('image.yaml'), errorStyle: 'glance', handlers: imageModule.handlers },
     {
       name: 'snapstack', spec: loadSpec('snapstack.yaml'), errorStyle: 'snapstack',
@@ -107,6 +129,12 @@ export async function startSnapstack(config: Config, opts: { logger?: Logger } =
   app.use(dashboardRouter());
   app.use((_req, res) => {
     const mapped = mapError('snapstack', new NotFound());
+    res.status(mapped.status).json(mapped.body);
+  });
+  // Anything raised outside a service's router, in Snapstack's shape: never Express's HTML page.
+  app.use((err: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+    if (!(err instanceof Fault)) logger.error({ err }, 'unhandled error outside a service router');
+    const mapped = mapError('snapstack', routingFault(err));
     res.status(mapped.status).json(mapped.body);
   });
 
@@ -134,6 +162,7 @@ export async function startSnapstack(config: Config, opts: { logger?: Logger } =
       await jobs.drain();
       await volumeModule.close();
       await db.destroy();
+      await releaseLocks();
       logger.info('snapstack stopped');
     })();
     return closing;

@@ -2,6 +2,7 @@
  * The `snapstack` command: `serve` starts the server; every other command is an
  * openstack-like client that talks to a Snapstack (or any OpenStack) over its HTTP API only.
  */
+import { CONFIG_VARIABLES } from '../config';
 import { parseArgs, UsageError } from './args';
 import { authenticate, Session } from './auth';
 import { allOptions, CommandContext, CommandSpec, outputOptions, renderHelp } from './command';
@@ -125,7 +126,18 @@ async function runCommand(spec: CommandSpec, argv: string[], global: Record<stri
 
 /** Entry point of the `snapstack` command; returns the exit code. */
 export async function main(argv: string[], io: CliIo = defaultIo()): Promise<number> {
-  if (argv[0] === 'serve') return serve();
+  if (argv[0] === 'serve') {
+    const args = argv.slice(1);
+    if (args.includes('-h') || args.includes('--help')) {
+      io.stdout(serveUsage());
+      return 0;
+    }
+    if (args.length) {
+      io.stderr(`usage: snapstack serve [-h]\nsnapstack serve: error: unrecognized arguments: ${args.join(' ')} (configure it with environment variables)\n`);
+      return 2;
+    }
+    return serve();
+  }
   let global: Record<string, string | boolean>;
   let rest: string[];
   try {
@@ -163,6 +175,25 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
     return 2;
   }
   return runCommand(spec, rest.slice(used), global, io);
+}
+
+function serveUsage(): string {
+  return [
+    'usage: snapstack serve [-h]',
+    '',
+    'Start the Snapstack server: Keystone, Nova, Cinder and Glance APIs on one port',
+    '(default http://127.0.0.1:8700), state under SNAPSTACK_DATA_DIR (default ./data) or',
+    'in DATABASE_URL. One server per data directory and per database: a second refuses to start.',
+    'Stops cleanly on SIGTERM or SIGINT.',
+    '',
+    'Configured by environment variables only:',
+    ...CONFIG_VARIABLES.map((v) => `  ${v}`),
+    '',
+    'examples:',
+    '  snapstack serve',
+    '  SNAPSTACK_PORT=8701 SNAPSTACK_DATA_DIR=/var/lib/snapstack snapstack serve',
+    '',
+  ].join('\n');
 }
 
 async function serve(): Promise<number> {
