@@ -1,5 +1,5 @@
 'use strict';
-// Four projects, one run (`npm test`). globalSetup/globalTeardown sit on the
+// Six projects, one run (`npm test`). globalSetup/globalTeardown sit on the
 // projects that need PostgreSQL and Docker: jest runs them once when any of
 // those projects has tests to run, and not at all for `--selectProjects unit`.
 const path = require('path');
@@ -74,6 +74,14 @@ module.exports = {
       ...withServices,
       displayName: 'compat',
       testMatch: ['<rootDir>/test/compat/**/*.test.ts'],
+    },
+    {
+      ...base,
+      ...withServices,
+      // The dashboard in a real headless chromium (playwright-core) against a real Snapstack.
+      displayName: 'e2e',
+      testMatch: ['<rootDir>/test/e2e/**/*.test.ts'],
+      setupFiles: ['<rootDir>/test/support/target-pg.ts'],
     },
   ],
 };

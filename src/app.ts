@@ -28,6 +28,7 @@ import { ArchiveService } from './archive/archive-service';
 import { archiveHandlers } from './archive/archive-handlers';
 import { JobRunner } from './jobs/job-runner';
 import { VERSION } from './version';
+import { dashboardRouter } from './dashboard/dashboard-static';
 
 export interface Snapstack {
   config: Config;
@@ -138,6 +139,7 @@ async function startLocked(config: Config, opts: StartOptions, logger: Logger, l
   app.set('query parser', 'simple');
   app.use(requestLogging(logger));
   for (const m of mounts) app.use(m.spec.mountPath, createServiceRouter(m, deps));
+  app.use(dashboardRouter());
   app.use((_req, res) => {
     const mapped = mapError('snapstack', new NotFound());
     res.status(mapped.status).json(mapped.body);
