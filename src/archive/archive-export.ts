@@ -151,6 +151,11 @@ function archiveImage(image: ImageRecord): ArchiveImage {
   };
 }
 
+/** Where an export saves the root image before it goes into `file` (removed after, or when a restart fails the export). */
+export function rootImageTempFile(file: string): string {
+  return path.join(path.dirname(file), `.${path.basename(file)}.root${PARTIAL_SUFFIX}`);
+}
+
 /**
  * Writes the archive of `plan` to `file`. With `base` (an earlier archive's manifest), layers
  * the base holds are named but not stored.
@@ -163,7 +168,7 @@ export async function writeExport(
   opts: { base?: ArchiveManifest | null; onProgress?: (p: WriteProgress) => void } = {},
 ): Promise<WrittenArchive> {
   // The root image first (docker save into a hidden file beside the archive): its size and sha256 go in the manifest.
-  const rootFile = plan.rootImage ? path.join(path.dirname(file), `.${path.basename(file)}.root${PARTIAL_SUFFIX}`) : null;
+  const rootFile = plan.rootImage ? rootImageTempFile(file) : null;
   const saved = plan.rootImage ? await saveRootImage(d.docker!, plan.rootImage, rootFile!) : null;
   let ex: Awaited<ReturnType<NonNullable<VolumeDataDriver['openExport']>>>;
   try {

@@ -63,11 +63,11 @@ export function createCompute(deps: ComputeDeps): Compute {
   const snapshots = new ServerSnapshots({
     store, runtime, volumes: deps.volumes, images: deps.images, locks, jobs: deps.jobs, consistency: deps.config.snapshotConsistency, log,
   });
-  const attachments = new ServerAttachments(store, containers, deps.volumes, locks, log);
+  const attachments = new ServerAttachments(store, containers, deps.volumes, locks, deps.jobs, log);
   const servers = new ServerService(store, deps.jobs, locks, {
     flavors, images: deps.images, volumes: deps.volumes, defaultServerImage: deps.config.defaultServerImage, minDiskRule: deps.config.minDiskRule,
   }, log);
-  for (const job of [lifecycle.buildJob(), lifecycle.deleteJob(), actions.job(), ...snapshots.jobs()]) deps.jobs.register(job);
+  for (const job of [lifecycle.buildJob(), lifecycle.deleteJob(), actions.job(), attachments.job(), ...snapshots.jobs()]) deps.jobs.register(job);
   const compute: Compute = {
     flavors, servers, actions, snapshots, attachments, images: deps.images, runtime,
     handlers: () => computeHandlers(compute),

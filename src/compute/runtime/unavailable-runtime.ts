@@ -11,6 +11,8 @@ export class UnavailableRuntime implements ServerRuntime {
   async restart(): Promise<void> { throw new Error(NO_ENGINE); }
   async remove(): Promise<void> {}
   async removeForServer(): Promise<void> {}
+  async findForServer(): Promise<ContainerState | null> { return null; }
+  async listServerContainers(): Promise<Array<{ id: string; serverId: string; state: string }>> { return []; }
   async hold(): Promise<PauseHold> { return { paused: false, release: async () => undefined }; }
   async unpause(): Promise<void> {}
   async commit(): Promise<{ size: number }> { throw new Error(NO_ENGINE); }
