@@ -21,6 +21,7 @@ import { VOLUME_MICROVERSIONS } from './volume/volume-versions';
 import { createImageModule } from './image/image-module';
 import type { ImageService } from './image/image-service';
 import { connectDocker } from './runtime/docker-engine';
+import { armCrashPoints } from './shared/crash-points';
 import { snapstackHandlers } from './snapstack/snapstack-handlers';
 import { ArchiveService } from './archive/archive-service';
 import { archiveHandlers } from './archive/archive-handlers';
@@ -123,6 +124,7 @@ export async function startSnapstack(config: Config, opts: { logger?: Logger } =
   const url = state.publicUrl;
 
   await jobs.recover();
+  armCrashPoints();
   logger.info({ url, database: describeDatabase(config), instance_id: instanceId, data_dir: config.dataDir }, 'snapstack listening');
 
   let closing: Promise<void> | null = null;
