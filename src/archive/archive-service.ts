@@ -103,8 +103,8 @@ export class ArchiveService {
   constructor(private readonly d: ArchiveServiceDeps) {
     this.folders = new ArchiveFolders(d.dataDir, d.workspaceDir);
     this.log = d.logger.child({ component: 'archive' });
-    this.exportDeps = { volume: d.volume, images: d.images, driver: d.driver, instanceId: d.instanceId, docker: d.docker };
-    this.importDeps = { ...this.exportDeps, log: this.log, stagingDir: d.dataDir, jobs: d.jobs };
+    this.exportDeps = { volume: d.volume, images: d.images, driver: d.driver, instanceId: d.instanceId, docker: d.docker, log: this.log };
+    this.importDeps = { ...this.exportDeps, stagingDir: d.dataDir, jobs: d.jobs };
     d.jobs.register(this.exportJob());
     // An import's journal: a restart meeting one unfinished undoes what it names.
     d.jobs.register<ImportJournal>({
