@@ -554,6 +554,10 @@ export interface components {
             status: string;
             updated_at?: string | null;
             user_id?: string | null;
+            /** @description Only on a volume made from an image (os-vol-image-meta) */
+            volume_image_metadata?: {
+                [key: string]: string;
+            };
             volume_type: string;
         };
         VolumeActionRequest: {
@@ -591,6 +595,7 @@ export interface components {
                 display_name?: components["schemas"]["NullableName"];
                 group_id?: components["schemas"]["NullableString"];
                 image_id?: components["schemas"]["NullableString"];
+                /** @description A Glance image id (or a unique name) the caller sees; the volume holds its Docker image's root filesystem, bootable, with volume_image_metadata. */
                 imageRef?: components["schemas"]["NullableString"];
                 metadata?: components["schemas"]["NullableMetadata"];
                 multiattach?: boolean | null;

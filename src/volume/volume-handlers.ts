@@ -3,7 +3,9 @@
  * metadata and quotas are in their own files and merged here.
  *
  * LIMITATIONS:
- * - no volumes from images (imageRef) or backups (backup_id): 501; no groups, consistency
+ * - a volume from an image (imageRef) holds the root filesystem of the image's Docker image
+ *   (an image with uploaded bytes instead gives an empty volume); no volumes from backups
+ *   (backup_id): 501; no os-volume_upload_image; no groups, consistency
  *   groups, transfers, retype, migration, manage/unmanage, attachments API (compute attaches
  *   through VolumeService), os-attach/os-detach/os-reserve actions, readonly flag, encryption;
  * - one volume type (__DEFAULT__) and one availability zone (nova); scheduler hints are ignored;

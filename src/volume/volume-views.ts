@@ -67,6 +67,8 @@ export function volumeDetail(v: VolumeRecord, ctx: ViewContext): Record<string, 
       attached_at: isoMicros(a.attachedAt),
     })),
   };
+  // Cinder's os-vol-image-meta extension: only on a volume made from an image.
+  if (v.imageMetadata) body.volume_image_metadata = v.imageMetadata;
   if (ctx.isAdmin) {
     body['os-vol-tenant-attr:tenant_id'] = v.projectId;
     body['os-vol-host-attr:host'] = BACKEND_HOST;

@@ -168,3 +168,27 @@ export async function sweepDockerLeftovers(
   }
   return orphans;
 }
+
+/**
+ * Hands `use` the root filesystem of a Docker image as a tar stream (`docker export` of a
+ * container created from it and never started), then removes that container.
+ */
+export async function withImageFilesystem<T>(docker: Docker, instanceId: string, image: string, use: (tar: NodeJS.ReadableStream) => Promise<T>): Promise<T> {
+  let container: Docker.Container;
+  try {
+    container = await docker.createContainer({
+      Image: image,
+      Cmd: ['true'],
+      Labels: managedLabels(instanceId, { [LABELS.role]: 'image-export' }),
+      HostConfig: { NetworkMode: 'none' },
+    });
+  } catch (err) {
+    if (isDockerStatus(err, 404)) throw new VolumeDataError(`Docker image ${image} is missing`, { cause: err });
+    throw err;
+  }
+  try {
+    return await use((await container.export()) as NodeJS.ReadableStream);
+  } finally {
+    await container.remove({ force: true }).catch(() => undefined);
+  }
+}

@@ -12,6 +12,7 @@ import {
   pauseRunning,
   removeVolume,
   unpauseAll,
+  withImageFilesystem,
 } from './docker-ops';
 import { KeyedMutex, SerialQueue } from '../../shared/keyed-mutex';
 import { HelperLayerFileOps, HostLayerFileOps, sameRootAttrs, type LayerFileOps } from './layer-files';
@@ -155,6 +156,25 @@ export class OverlayDockerDriver implements VolumeDataDriver {
         'volume data created',
       );
       this.maybeFlatten(volumeId, manifest.chain.length);
+    });
+  }
+
+  async ensureImageSnapshot(key: string, dockerImage: string): Promise<'made' | 'found'> {
+    return this.locks.withLock(key, async () => {
+      if (this.store.snapshot(key)) return 'found';
+      const started = Date.now();
+      const layerId = `${this.opts.instanceId}-fs-${key}`;
+      const staging = await this.archive.beginImport();
+      try {
+        const writer = await staging.stage(layerId);
+        await withImageFilesystem(this.docker, this.opts.instanceId, dockerImage, (tar) => writer.fromTar(tar as AsyncIterable<Buffer>));
+        await staging.commit([{ snapshotId: key, projectId: '', volumeId: key, chain: [layerId] }], new Map());
+      } catch (err) {
+        await staging.abort();
+        throw err;
+      }
+      this.log.info({ snapshot_id: key, docker_image: dockerImage, ms: Date.now() - started }, 'image filesystem layer made');
+      return 'made';
     });
   }
 
