@@ -9,6 +9,7 @@ import { BadRequest, Conflict, NotFound, NotImplemented } from '../http/faults';
 import type { JobRunner } from '../jobs/job-runner';
 import type { VolumeDataDriver } from './data/volume-data-driver';
 import type { ImageApi, ImageRecord } from '../image/image-api';
+import { startUpload, uploadImageJob, UploadRequest, VolumeImageSink } from './volume-upload';
 import { DataBusyError } from './data/volume-data-errors';
 import type { CreateSnapshotInput, CreateVolumeInput, SnapshotRecord, VolumeApi, VolumeRecord } from './volume-api';
 import {
@@ -28,8 +29,8 @@ import {
 
 export type { Caller } from './volume-quotas';
 
-/** What block storage reads of Glance: volumes from images (imageRef). */
-export type VolumeImageSource = Pick<ImageApi, 'getImage' | 'listImages' | 'dockerImageOf'>;
+/** What block storage asks of Glance: volumes from images (imageRef), volumes to images. */
+export type VolumeImageSource = Pick<ImageApi, 'getImage' | 'listImages' | 'dockerImageOf'> & VolumeImageSink;
 
 export interface VolumeServiceDeps {
   volumes: VolumeStore;
@@ -94,6 +95,7 @@ export class VolumeService implements VolumeApi {
   constructor(private readonly d: VolumeServiceDeps) {
     this.log = d.logger.child({ component: 'volume' });
     for (const def of volumeJobs({ volumes: d.volumes, snapshots: d.snapshots, driver: d.driver, log: this.log })) d.jobs.register(def);
+    if (d.images) d.jobs.register(uploadImageJob({ ...d, images: d.images, log: this.log }));
     this.snapshots = new SnapshotService({ ...d, log: this.log, findVolume: (scope, id) => this.requireRow(scope, id) });
     this.metadata = new MetadataOps(
       (caller, id) => this.requireRow(this.scopeOf(caller), id).then((r) => r.metadata),
@@ -211,6 +213,14 @@ export class VolumeService implements VolumeApi {
     if (!image) throw new BadRequest('Invalid image identifier or unable to access requested image.');
     if (image.status !== 'active') throw invalidInput(`Image ${image.id} is not active.`);
     return image;
+  }
+
+  /** os-volume_upload_image: the new image (queued) and the volume (uploading). */
+  async uploadToImage(caller: Caller, id: string, req: UploadRequest): Promise<{ volume: VolumeRecord; image: ImageRecord }> {
+    const scope = this.scopeOf(caller);
+    const row = await this.requireRow(scope, id);
+    const image = await startUpload({ ...this.d, log: this.log }, caller, scope, row, req);
+    return { volume: await this.record(scope, await this.requireRow(scope, id)), image };
   }
 
   /** Drops the filesystem layer kept for a deleted image; volumes made from it keep theirs. */

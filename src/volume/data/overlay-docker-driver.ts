@@ -13,6 +13,7 @@ import {
   removeVolume,
   unpauseAll,
   withImageFilesystem,
+  importVolumeAsImage,
 } from './docker-ops';
 import { KeyedMutex, SerialQueue } from '../../shared/keyed-mutex';
 import { HelperLayerFileOps, HostLayerFileOps, sameRootAttrs, type LayerFileOps } from './layer-files';
@@ -176,6 +177,14 @@ export class OverlayDockerDriver implements VolumeDataDriver {
       this.log.info({ snapshot_id: key, docker_image: dockerImage, ms: Date.now() - started }, 'image filesystem layer made');
       return 'made';
     });
+  }
+
+  async importAsDockerImage(volumeId: string, ref: string, labels: Record<string, string>): Promise<number> {
+    const { dockerVolume } = await this.prepareMount(volumeId);
+    const started = Date.now();
+    const size = await importVolumeAsImage(this.docker, { instanceId: this.opts.instanceId, image: this.opts.helperImage, volume: dockerVolume, ref, labels });
+    this.log.info({ volume_id: volumeId, docker_image: ref, ms: Date.now() - started }, 'volume content imported as a Docker image');
+    return size;
   }
 
   async deleteVolume(volumeId: string): Promise<void> {

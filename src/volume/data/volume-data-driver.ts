@@ -55,6 +55,8 @@ export interface VolumeDataDriver {
    * (createVolume fromSnapshotId), and deleteSnapshot(key) drops it without touching them.
    */
   ensureImageSnapshot?(key: string, dockerImage: string): Promise<'made' | 'found'>;
+  /** Volume to image: a Docker image `ref` (with `labels`) whose root filesystem is the volume's content; its size in bytes. */
+  importAsDockerImage?(volumeId: string, ref: string, labels: Record<string, string>): Promise<number>;
   /** Resolves when background work (flattening) queued so far is done; call before shutdown. */
   whenIdle?(): Promise<void>;
 }

@@ -134,3 +134,38 @@ test('deleting the image keeps its volumes intact; boot from image -> volume put
   await waitForVolume(demo, vol.id, ['available']);
   expect((await demo.request('DELETE', `${VOL}/volumes/${vol.id}`)).status).toBe(202);
 });
+
+test('volume to image (os-volume_upload_image): servers and new volumes start from it', async () => {
+  const res = await createFromImage(demo, busybox.id);
+  const vol = await waitForVolume(demo, res.body.volume.id, ['available']);
+  expect(await readVolume(vol.id, 'echo uploaded > /mnt/vda/root/up; echo ok')).toBe('ok\n');
+  await waitForVolume(demo, vol.id, ['available']);
+
+  const missing = await demo.request('POST', `${VOL}/volumes/${vol.id}/action`, { 'os-volume_upload_image': {} });
+  expect(missing.body).toEqual({ badRequest: { code: 400, message: 'No image_name was specified in request.' } });
+  const name = randomName('up');
+  const up = await demo.request('POST', `${VOL}/volumes/${vol.id}/action`, { 'os-volume_upload_image': { image_name: name, visibility: 'private' } }, { 'OpenStack-API-Version': 'volume 3.1' });
+  expect(up.status).toBe(202);
+  expect(up.body['os-volume_upload_image']).toMatchObject({
+    id: vol.id, status: 'uploading', size: 1, image_name: name, disk_format: 'raw', container_format: 'bare', visibility: 'private', protected: false,
+    volume_type: expect.objectContaining({ name: '__DEFAULT__' }),
+  });
+  const imageId = up.body['os-volume_upload_image'].image_id;
+  expect((await demo.request('GET', `${VOL}/volumes/${vol.id}`)).body.volume.status).toBe('uploading');
+  const image = await waitForImage(demo, imageId, ['active']);
+  expect(image).toMatchObject({ name, visibility: 'private', owner: demo.projectId });
+  await waitForVolume(demo, vol.id, ['available']);
+
+  const s = await bootServer(demo, { imageRef: imageId, flavorRef: '1' });
+  expect(await dockerExec((await containerOf(h.app.instanceId, s.id))!.Id, 'cat /root/up')).toBe('uploaded\n');
+  await demo.request('DELETE', `${COMPUTE}/servers/${s.id}`);
+  const again = await createFromImage(demo, imageId);
+  const copy = await waitForVolume(demo, again.body.volume.id, ['available']);
+  expect(await readVolume(copy.id, 'cat /mnt/vda/root/up')).toBe('uploaded\n');
+  await waitForServerGone(demo, s.id);
+  for (const id of [vol.id, copy.id]) {
+    await waitForVolume(demo, id, ['available']);
+    expect((await demo.request('DELETE', `${VOL}/volumes/${id}`)).status).toBe(202);
+  }
+  expect((await demo.request('DELETE', `${GLANCE}/images/${imageId}`)).status).toBe(204);
+});
