@@ -100,11 +100,11 @@ async function startLocked(config: Config, opts: StartOptions, logger: Logger, l
   const jobs = new JobRunner(db, logger.child({ component: 'jobs' }));
   // One engine for every module: volumes, servers (containers) and image data (Docker images).
   const docker = config.dockerMode === 'none' ? null : await connectDocker(config.dockerSocket);
-  const volumeModule = await createVolumeModule({ config, db, jobs, logger, instanceId, docker });
-  const volume = volumeModule.service;
   const imageModule = createImageModule({ config, db, docker, logger });
-  await imageModule.seed();
   const image = imageModule.service;
+  const volumeModule = await createVolumeModule({ config, db, jobs, logger, instanceId, docker, images: image });
+  const volume = volumeModule.service;
+  await imageModule.seed();
   const compute = createCompute({ db, jobs, images: image, volumes: volume, docker, instanceId, config, logger });
   await compute.seed();
   const archives = new ArchiveService({

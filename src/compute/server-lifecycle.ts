@@ -148,6 +148,7 @@ export class ServerLifecycle {
       id: volumeId,
       size: bdm.volume_size,
       snapshotId: bdm.source_type === 'snapshot' ? bdm.snapshot_id : null,
+      imageId: bdm.source_type === 'image' ? bdm.image_id : null,
       name: bdm.source_type === 'blank' ? `${server.id}-blank-vol` : '',
       description: '',
       bootable: bdm.boot_index === 0,

@@ -24,6 +24,8 @@ export interface VolumeRecord {
   snapshotId: string | null;
   sourceVolid: string | null;
   metadata: Record<string, string>;
+  /** Cinder's volume_image_metadata, for a volume made from an image; else null. */
+  imageMetadata: Record<string, string> | null;
   attachments: AttachmentRecord[];
   createdAt: Date;
   updatedAt: Date;
@@ -52,6 +54,8 @@ export interface CreateVolumeInput {
   description?: string | null;
   snapshotId?: string | null;
   sourceVolid?: string | null;
+  /** A Glance image the caller's project sees: its root filesystem becomes the volume's content. */
+  imageId?: string | null;
   volumeType?: string | null;
   metadata?: Record<string, string>;
   bootable?: boolean;
