@@ -1,15 +1,13 @@
 import type { AuthContext } from '../http/context';
 import { BadRequest, NotFound } from '../http/faults';
-import type { ImageApi, ImageRecord } from '../image/image-api';
-import type { JobDefinition, JobRunner } from '../jobs/job-runner';
-import type { Logger } from '../logger';
-import type { KeyedMutex } from '../shared/keyed-mutex';
-import type { ServerRuntime } from './runtime/server-runtime';
+import type { ImageRecord } from '../image/image-api';
+import type { JobDefinition } from '../jobs/job-runner';
 import { checkFlavorFitsImage, MinDiskRule } from './boot-disk-rules';
-import { isVolumeBacked, type ServerContainers } from './server-containers';
+import { isVolumeBacked } from './server-containers';
 import { systemMetadata } from './server-create';
+import type { ServerWorkDeps } from './server-shelve';
 import { checkState, POWER } from './server-states';
-import type { ServerRow, ServerStore } from './server-store';
+import type { ServerRow } from './server-store';
 
 export const JOB_REBUILD = 'compute.server.rebuild';
 
@@ -32,16 +30,9 @@ export interface RebuildRequest {
   reimageBootVolume: boolean;
 }
 
-export interface RebuildDeps {
-  store: ServerStore;
-  containers: ServerContainers;
-  runtime: ServerRuntime;
-  images: ImageApi;
-  locks: KeyedMutex;
-  jobs: JobRunner;
+export interface RebuildDeps extends ServerWorkDeps {
   minDiskRule: MinDiskRule;
   defaultServerImage: string;
-  log: Logger;
 }
 
 /**

@@ -1,14 +1,13 @@
 import type { AuthContext } from '../http/context';
 import { BadRequest, NotFound } from '../http/faults';
-import type { JobDefinition, JobRunner } from '../jobs/job-runner';
-import type { Logger } from '../logger';
-import type { KeyedMutex } from '../shared/keyed-mutex';
+import type { JobDefinition } from '../jobs/job-runner';
 import { checkFlavorFitsImage, MinDiskRule } from './boot-disk-rules';
 import type { FlavorService } from './flavor-service';
-import { isVolumeBacked, type ServerContainers } from './server-containers';
+import { isVolumeBacked } from './server-containers';
 import { flavorAtBoot } from './server-create';
+import type { ServerWorkDeps } from './server-shelve';
 import { checkState, POWER } from './server-states';
-import type { FlavorAtBoot, ServerRow, ServerStore } from './server-store';
+import type { FlavorAtBoot, ServerRow } from './server-store';
 
 export const JOB_RESIZE = 'compute.server.resize';
 
@@ -19,14 +18,9 @@ interface ResizePayload {
   flavor?: FlavorAtBoot;
 }
 
-export interface ResizeDeps {
-  store: ServerStore;
-  containers: ServerContainers;
+export interface ResizeDeps extends Omit<ServerWorkDeps, 'runtime' | 'images'> {
   flavors: FlavorService;
-  locks: KeyedMutex;
-  jobs: JobRunner;
   minDiskRule: MinDiskRule;
-  log: Logger;
 }
 
 /**

@@ -17,7 +17,8 @@ interface ShelvePayload {
   op: ShelveOp;
 }
 
-export interface ShelveDeps {
+/** What the server actions that run as jobs work with (shelve, rebuild, resize take what they need). */
+export interface ServerWorkDeps {
   store: ServerStore;
   containers: ServerContainers;
   runtime: ServerRuntime;
@@ -37,7 +38,7 @@ export interface ShelveDeps {
  * (SHELVED) shelving_offloading -> SHELVED_OFFLOADED; unshelving -> spawning -> ACTIVE.
  */
 export class ServerShelves {
-  constructor(private readonly d: ShelveDeps) {}
+  constructor(private readonly d: ServerWorkDeps) {}
 
   job(): JobDefinition<ShelvePayload> {
     return {

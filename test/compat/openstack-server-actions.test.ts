@@ -6,7 +6,7 @@
 import { startHarness, Harness, Session } from '../support/snapstack-harness';
 import { openstack, openstackJson, CLI_USERS } from '../support/openstack-cli';
 import {
-  bootServer, busyboxImage, COMPUTE, containerOf, dockerExec, GLANCE, mv, pollUntil, randomName, waitForImage, waitForServer,
+  bootServer, bootWithDataVolume, busyboxImage, COMPUTE, containerOf, dockerExec, GLANCE, mv, pollUntil, randomName, waitForImage, waitForServer,
 } from '../support/compute-helpers';
 
 jest.setTimeout(300_000);
@@ -24,13 +24,7 @@ async function ok(args: string[], env = ENV): Promise<string> {
   if (r.code !== 0) throw new Error(`openstack ${args.join(' ')} failed (${r.code}): ${r.stderr}`);
   return r.stdout;
 }
-const bootWithVolume = () => bootServer(demo, {
-  imageRef: imageId,
-  block_device_mapping_v2: [
-    { source_type: 'image', uuid: imageId, boot_index: 0, destination_type: 'local', delete_on_termination: true },
-    { source_type: 'blank', destination_type: 'volume', volume_size: 1, boot_index: -1, delete_on_termination: true },
-  ],
-});
+const bootWithVolume = () => bootWithDataVolume(demo, imageId);
 const exec = async (serverId: string, script: string) => dockerExec((await containerOf(h.app.instanceId, serverId))!.Id, script);
 
 beforeAll(async () => {

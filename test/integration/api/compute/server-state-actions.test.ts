@@ -1,6 +1,6 @@
 import { startHarness, Harness, Session } from '../../../support/snapstack-harness';
 import {
-  bootServer, busyboxImage, COMPUTE, containerOf, dockerExec, expectInOrder, mv, recordStates, waitForServer,
+  bootServer, busyboxImage, COMPUTE, containerOf, dockerExec, expectInOrder, mv, recordStates, serverAction, waitForServer, wrongState,
 } from '../../../support/compute-helpers';
 
 let h: Harness;
@@ -18,8 +18,8 @@ afterAll(async () => {
   await h?.stop();
 });
 
-const act = (who: Session, id: string, body: unknown, headers: Record<string, string> = {}) => who.request('POST', `${COMPUTE}/servers/${id}/action`, body, headers);
-const conflict = (id: string, action: string, state: string) => ({ conflictingRequest: { code: 409, message: `Cannot '${action}' instance ${id} while it is in vm_state ${state}` } });
+const act = serverAction;
+const conflict = wrongState;
 
 test('pause/unpause (docker pause) and suspend/resume: states in order, data kept, Nova\'s 409s, 404 for another project', async () => {
   const s = await bootServer(demo, { imageRef: imageId });
