@@ -100,7 +100,7 @@ export class ServerActions {
         await this.store.update(server.id, { vm_state: 'active', task_state: null, power_state: POWER.RUNNING });
         return;
       case 'pause':
-        if (!server.container_id || !(await this.runtime.pause(server.container_id))) throw new Error(`The container of instance ${server.id} is not running.`);
+        if (!(await this.containers.pause(server))) throw new Error(`The container of instance ${server.id} is not running.`);
         await this.store.update(server.id, { vm_state: 'paused', task_state: null, power_state: POWER.PAUSED });
         return;
       case 'unpause':

@@ -8,7 +8,8 @@ import type { KeyedMutex } from '../shared/keyed-mutex';
 import { checkState } from './server-states';
 import type { BlockDeviceRow, ServerRow, ServerStore } from './server-store';
 
-const ATTACH_VM_STATES = ['active', 'paused', 'stopped', 'suspended'];
+/** nova/compute/api.py attach_volume / detach_volume (no SOFT_DELETED here). */
+const ATTACH_VM_STATES = ['active', 'paused', 'stopped', 'resized', 'shelved', 'shelved_offloaded'];
 
 export interface AttachRequest {
   volumeId: string;
@@ -71,7 +72,7 @@ export class ServerAttachments {
       await this.volumes.attachVolume(server.project_id, vol.id, { serverId, device });
       await this.store.insertBlockDevice(bdm);
       try {
-        if (server.vm_state === 'active' && server.container_id) await this.containers.recreate(server);
+        await this.remount(server);
       } catch (err) {
         this.log.error({ err, server_id: serverId, volume_id: vol.id }, 'could not mount the attached volume');
         await this.store.deleteBlockDevice(bdm.id);
@@ -91,8 +92,17 @@ export class ServerAttachments {
       if (!bdm) throw new NotFound(`No volume Block Device Mapping with id ${volumeId}.`);
       if (bdm.boot_index === 0) throw new BadRequest('Cannot detach a root device volume');
       await this.store.deleteBlockDevice(bdm.id);
-      if (server.vm_state === 'active' && server.container_id) await this.containers.recreate(server);
+      await this.remount(server);
       await this.volumes.detachVolume(server.project_id, volumeId, serverId);
     });
+  }
+
+  /** A running (or paused) container's mounts cannot change: it is re-created, and paused again if it was. */
+  private async remount(server: ServerRow): Promise<void> {
+    if (!server.container_id) return;
+    const state = await this.containers.state(server);
+    if (state !== 'running' && state !== 'paused') return;
+    const fresh = await this.containers.recreate(server);
+    if (state === 'paused') await this.containers.pause(fresh);
   }
 }

@@ -1,7 +1,7 @@
-import { startHarness, Harness, Session } from '../../../support/snapstack-harness';
+import { startHarness, Harness, Session } from '../../support/snapstack-harness';
 import {
   bootServer, bootWithDataVolume, busyboxImage, COMPUTE, containerOf, dockerExec, expectInOrder, GLANCE, mv, pollUntil, randomName, recordStates, serverAction, waitForImage,
-} from '../../../support/compute-helpers';
+} from '../../support/compute-helpers';
 
 const VOL = '/volume/v3/{project_id}';
 let h: Harness;

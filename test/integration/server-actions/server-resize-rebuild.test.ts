@@ -1,9 +1,9 @@
 import os from 'os';
 import Docker from 'dockerode';
-import { startHarness, Harness, Session } from '../../../support/snapstack-harness';
+import { startHarness, Harness, Session } from '../../support/snapstack-harness';
 import {
   bootServer, bootWithDataVolume, busyboxImage, COMPUTE, containerOf, dockerExec, expectInOrder, mv, randomName, recordStates, serverAction, waitForImage, waitForServer, wrongState,
-} from '../../../support/compute-helpers';
+} from '../../support/compute-helpers';
 
 let h: Harness;
 let demo: Session;

@@ -1,7 +1,7 @@
-import { startHarness, Harness, Session } from '../../../support/snapstack-harness';
+import { startHarness, Harness, Session } from '../../support/snapstack-harness';
 import {
-  bootServer, bootWithDataVolume, busyboxImage, COMPUTE, containerOf, dockerExec, expectInOrder, GLANCE, mv, recordStates, serverAction, waitForVolume, wrongState,
-} from '../../../support/compute-helpers';
+  bootServer, bootWithDataVolume, busyboxImage, COMPUTE, containerOf, dockerExec, expectInOrder, GLANCE, mv, pollUntil, recordStates, serverAction, waitForVolume, wrongState,
+} from '../../support/compute-helpers';
 
 let h: Harness;
 let demo: Session;
@@ -76,4 +76,14 @@ test('volume-backed and stopped: shelve offloads without an image, unshelve come
   await recordStates(demo, s.id, 'ACTIVE');
   expect(await dockerExec((await containerOf(h.app.instanceId, s.id))!.Id, 'cat /mnt/vda/f')).toBe('rootvol\n');
   expect((await demo.request('DELETE', `${COMPUTE}/servers/${s.id}`)).status).toBe(204);
+});
+
+test('deleting a shelved server deletes its shelved image, as Nova does', async () => {
+  const s = await bootServer(demo, { imageRef: imageId });
+  expect((await act(demo, s.id, { shelve: null })).status).toBe(202);
+  await recordStates(demo, s.id, 'SHELVED_OFFLOADED');
+  const [image] = (await demo.request('GET', `${GLANCE}/images?name=${encodeURIComponent(`${s.name}-shelved`)}`)).body.images;
+  expect(image.status).toBe('active');
+  expect((await demo.request('DELETE', `${COMPUTE}/servers/${s.id}`)).status).toBe(204);
+  await pollUntil(() => demo.request('GET', `${GLANCE}/images/${image.id}`), (r) => r.status === 404, 30_000, 'shelved image deleted');
 });
