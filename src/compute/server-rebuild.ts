@@ -38,8 +38,8 @@ export interface RebuildDeps extends ServerWorkDeps {
 /**
  * rebuild: the root disk replaced from an image (an instance snapshot included), attached
  * volumes kept and mounted again. rebuilding -> rebuild_block_device_mapping ->
- * rebuild_spawning -> ACTIVE (SHUTOFF when it was stopped). The old root disk is removed only
- * once the new container runs; a failure puts the old one back.
+ * rebuild_spawning -> ACTIVE (SHUTOFF when it was stopped). The old root disk is committed and
+ * removed only once the new container runs; a failure puts it back.
  */
 export class ServerRebuilds {
   constructor(private readonly d: RebuildDeps) {}
@@ -103,14 +103,14 @@ export class ServerRebuilds {
     let server = await store.get(p.serverId);
     if (!server) return;
     await store.update(server.id, { task_state: 'rebuild_block_device_mapping' });
-    // The old root disk is not committed: it is being replaced.
-    if (server.container_id) await runtime.remove(server.container_id);
-    server = (await store.update(server.id, { container_id: null, docker_image: p.dockerImage, task_state: 'rebuild_spawning' }))!;
+    // The old root disk is committed (not thrown away) until the new container runs: a failure puts it back.
+    server = await containers.retire(server, { keepRootDisk: true });
+    server = (await store.update(server.id, { docker_image: p.dockerImage, task_state: 'rebuild_spawning' }))!;
     const running = p.wasVmState !== 'stopped';
     if (running) await containers.launch(server);
     await store.update(server.id, { vm_state: running ? 'active' : 'stopped', task_state: null, power_state: running ? POWER.RUNNING : POWER.SHUTDOWN, fault: null });
     const oldRoot = containers.rootImageName(server.id);
-    if (p.previous.dockerImage === oldRoot && p.dockerImage !== oldRoot) await runtime.removeImage(oldRoot);
+    if (p.dockerImage !== oldRoot) await runtime.removeImage(oldRoot);
     this.d.log.info({ server_id: server.id, docker_image: p.dockerImage }, 'server rebuilt');
   }
 
@@ -120,8 +120,11 @@ export class ServerRebuilds {
     if (!server) return;
     this.d.log.warn({ server_id: server.id, error }, 'rebuild failed');
     await this.d.runtime.removeForServer(server.id).catch(() => undefined);
+    // An image-backed root disk was committed to the server's root image before it was replaced.
+    const root = this.d.containers.rootImageName(server.id);
+    const dockerImage = (await this.d.runtime.imageExists(root).catch(() => false)) ? root : p.previous.dockerImage;
     server = (await this.d.store.update(server.id, {
-      container_id: null, docker_image: p.previous.dockerImage, image_ref: p.previous.imageRef, system_metadata: p.previous.systemMetadata,
+      container_id: null, docker_image: dockerImage, image_ref: p.previous.imageRef, system_metadata: p.previous.systemMetadata,
     }))!;
     try {
       if (p.wasVmState === 'active') await this.d.containers.launch(server);

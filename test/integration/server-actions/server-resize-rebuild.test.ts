@@ -130,3 +130,20 @@ test('rebuild of a volume-backed server: another image refused below 2.93 as Nov
   expect((await demo.request('DELETE', `${COMPUTE}/servers/${s.id}`)).status).toBe(204);
   await demo.request('DELETE', `/image/v2/images/${other.id}`);
 });
+
+test('a rebuild that cannot start its container is rolled back: the old root disk, image and state come back', async () => {
+  const broken = (await demo.request('POST', '/image/v2/images', {
+    name: randomName('broken'), disk_format: 'raw', container_format: 'bare', snapstack_docker_image: 'snapstack/does-not-exist:latest',
+  })).body;
+  await demo.request('PUT', `/image/v2/images/${broken.id}/file`, Buffer.from('x'), { 'Content-Type': 'application/octet-stream' });
+  const s = await bootWithDataVolume(demo, imageId);
+  await dockerExec((await containerOf(h.app.instanceId, s.id))!.Id, 'echo old-root > /root/f && echo vol > /mnt/vdb/f');
+  expect((await act(demo, s.id, { rebuild: { imageRef: broken.id } })).status).toBe(202);
+  const seen = await recordStates(demo, s.id, 'ACTIVE');
+  expect(seen[seen.length - 1]).toBe('ACTIVE/null');
+  const after = (await demo.request('GET', `${COMPUTE}/servers/${s.id}`)).body.server;
+  expect(after.image.id).toBe(imageId);
+  expect(await dockerExec((await containerOf(h.app.instanceId, s.id))!.Id, 'cat /root/f /mnt/vdb/f')).toBe('old-root\nvol\n');
+  expect((await demo.request('DELETE', `${COMPUTE}/servers/${s.id}`)).status).toBe(204);
+  await demo.request('DELETE', `/image/v2/images/${broken.id}`);
+});
