@@ -5,7 +5,7 @@ import type { JobDefinition } from '../jobs/job-runner';
 import { checkFlavorFitsImage, MinDiskRule } from './boot-disk-rules';
 import { isVolumeBacked } from './server-containers';
 import { systemMetadata } from './server-create';
-import type { ServerWorkDeps } from './server-shelve';
+import { acceptAction, type ServerWorkDeps } from './server-jobs';
 import { checkState, POWER } from './server-states';
 import type { ServerRow } from './server-store';
 
@@ -54,9 +54,9 @@ export class ServerRebuilds {
   }
 
   async rebuild(auth: AuthContext, serverId: string, req: RebuildRequest): Promise<ServerRow> {
-    return this.d.locks.withLock(serverId, async () => {
-      const server = await this.d.store.get(serverId);
-      if (!server) throw new NotFound(`Instance ${serverId} could not be found.`);
+    // Filled in by the check, before the job is enqueued.
+    const payload = { serverId } as RebuildPayload;
+    const marked = await acceptAction(this.d, JOB_REBUILD, payload, async (server) => {
       checkState(server, 'rebuild', { vmStates: ['active', 'stopped', 'error'] });
       const image = await this.image(auth, req.imageRef);
       const bdms = await this.d.store.blockDevices(serverId);
@@ -68,23 +68,22 @@ export class ServerRebuilds {
       checkFlavorFitsImage(this.d.minDiskRule, server.flavor, image, { destination_type: volumeBacked ? 'volume' : 'local', volume_size: root?.volume_size ?? null });
       const kept = Object.fromEntries(Object.entries(server.system_metadata).filter(([k]) => !k.startsWith('image_')));
       const fresh = Object.fromEntries(Object.entries(systemMetadata(auth, image, image.id, server.flavor)).filter(([k]) => k.startsWith('image_')));
-      const payload: RebuildPayload = {
-        serverId,
+      Object.assign(payload, {
         dockerImage: this.d.images.dockerImageOf(image) || this.d.defaultServerImage,
         previous: { dockerImage: server.docker_image, imageRef: server.image_ref, systemMetadata: server.system_metadata },
         wasVmState: server.vm_state,
-      };
-      // The job waits for this lock, so it sees the task state set below.
-      await this.d.jobs.enqueue(JOB_REBUILD, payload, { projectId: server.project_id, resourceType: 'server', resourceId: serverId });
-      return (await this.d.store.update(serverId, {
+      });
+      return {
         task_state: 'rebuilding',
         image_ref: volumeBacked ? server.image_ref : image.id,
         system_metadata: { ...kept, ...fresh },
         ...(req.name !== undefined ? { name: req.name } : {}),
         ...(req.metadata !== undefined ? { metadata: req.metadata } : {}),
         ...(req.description !== undefined ? { description: req.description } : {}),
-      }))!;
+      };
     });
+    if (!marked) throw new NotFound(`Instance ${serverId} could not be found.`);
+    return marked;
   }
 
   /** Nova: "Cannot find image for rebuild" (400) when the image is not there or not visible. */
