@@ -14,7 +14,7 @@
  */
 import type { Handlers } from '../http/context';
 import { requireAuth } from '../http/context';
-import { BadRequest, NotImplemented } from '../http/faults';
+import { BadRequest, Forbidden, NotImplemented } from '../http/faults';
 import type { Compute } from './compute-module';
 import { backupActions } from './server-backup-handlers';
 import { ACCEPTED, atLeast, powerAction, ServerActionTable } from './server-action-table';
@@ -29,6 +29,9 @@ const UNSUPPORTED_ACTIONS = new Set([
   'os-getSerialConsole', 'os-getRDPConsole', 'trigger_crash_dump', 'evacuate', 'injectNetworkInfo', 'resetNetwork', 'addFixedIp',
   'removeFixedIp',
 ]);
+const METADATA_KEY = /^[a-zA-Z0-9-_:. ]{1,255}$/;
+/** Nova's default metadata_items quota. */
+const METADATA_ITEMS = 128;
 const REBOOT_TYPES = ['HARD', 'Soft', 'SOFT', 'soft', 'Hard', 'hard'];
 
 function createImageArgs(body: unknown): { name: string; metadata: Record<string, string> } {
@@ -36,11 +39,23 @@ function createImageArgs(body: unknown): { name: string; metadata: Record<string
   if (!b || typeof b !== 'object') throw new BadRequest("Invalid input for field/attribute createImage. Value: None. None is not of type 'object'");
   if (typeof b.name !== 'string') throw new BadRequest("Invalid input for field/attribute createImage. 'name' is a required property");
   if (b.name.trim().length === 0 || b.name.length > 255) throw new BadRequest(`Invalid input for field/attribute name. Value: ${b.name}. '${b.name}' does not match the name pattern`);
-  const metadata = b.metadata ?? {};
-  if (typeof metadata !== 'object' || Array.isArray(metadata) || Object.values(metadata as object).some((v) => typeof v !== 'string')) {
-    throw new BadRequest('Invalid input for field/attribute metadata. Value must be an object of strings.');
+  return { name: b.name, metadata: imageMetadata(b.metadata ?? {}) };
+}
+
+/** Nova's parameter_types.metadata, then its image metadata quota (128 items, 403). */
+function imageMetadata(metadata: unknown): Record<string, string> {
+  if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) {
+    throw new BadRequest(`Invalid input for field/attribute metadata. Value: ${JSON.stringify(metadata)}. ${JSON.stringify(metadata)} is not of type 'object'`);
   }
-  return { name: b.name, metadata: metadata as Record<string, string> };
+  for (const [key, value] of Object.entries(metadata)) {
+    if (!METADATA_KEY.test(key)) {
+      throw new BadRequest(`Invalid input for field/attribute metadata. Value: ${JSON.stringify(metadata)}. Additional properties are not allowed ('${key}' was unexpected)`);
+    }
+    if (typeof value !== 'string') throw new BadRequest(`Invalid input for field/attribute ${key}. Value: ${JSON.stringify(value)}. ${JSON.stringify(value)} is not of type 'string'`);
+    if (value.length > 255) throw new BadRequest(`Invalid input for field/attribute ${key}. Value: ${value}. '${value}' is too long`);
+  }
+  if (Object.keys(metadata).length > METADATA_ITEMS) throw new Forbidden('Image metadata limit exceeded');
+  return metadata as Record<string, string>;
 }
 
 const powerActions: ServerActionTable = {

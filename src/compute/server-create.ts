@@ -70,6 +70,8 @@ async function resolveSources(deps: CreatePlanDeps, auth: AuthContext, projectId
         if (err instanceof NotFound) throw new BadRequest(`Block Device Mapping is Invalid: failed to get volume ${b.uuid}.`);
         throw err;
       });
+      // Nova's _get_bdm_image_metadata: the root volume must be bootable (InvalidBDMVolumeNotBootable).
+      if (b.boot_index === 0 && !vol.bootable) throw new BadRequest(`Block Device ${vol.id} is not bootable.`);
       if (vol.status !== 'available') throw new BadRequest(`Invalid volume: volume '${vol.id}' status must be 'available'. Currently in '${vol.status}'`);
       b.volume_size = b.volume_size ?? vol.size;
     } else if (b.source_type === 'snapshot') {

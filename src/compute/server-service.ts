@@ -26,15 +26,6 @@ function lastSegment(ref: string): string {
   return ref.replace(/\/+$/, '').split('/').pop() ?? ref;
 }
 
-function looseRegex(pattern: string): (s: string | null) => boolean {
-  try {
-    const re = new RegExp(pattern);
-    return (s) => s !== null && re.test(s);
-  } catch {
-    return (s) => s !== null && s.includes(pattern);
-  }
-}
-
 /** Nova server CRUD and metadata; the long work runs in jobs (server-lifecycle.ts). No HTTP, no SQL. */
 export class ServerService {
   constructor(
@@ -72,22 +63,14 @@ export class ServerService {
 
   async list(auth: AuthContext, q: ServerListQuery): Promise<{ servers: ServerRow[]; more: boolean }> {
     const everyProject = auth.isAdmin && q.allTenants !== undefined && !['0', 'false', 'False'].includes(q.allTenants);
-    let rows = await this.store.list({ projectId: everyProject ? null : auth.projectId });
+    let rows = await this.store.list({ projectId: everyProject ? null : auth.projectId, nameRegex: q.name, ipRegex: q.ip });
     if (everyProject && q.projectId) rows = rows.filter((r) => r.project_id === q.projectId);
-    if (q.name !== undefined) {
-      const match = looseRegex(q.name);
-      rows = rows.filter((r) => match(r.name));
-    }
     if (q.status !== undefined) {
       const states = vmStatesOfStatus(q.status) ?? [];
       rows = rows.filter((r) => states.includes(r.vm_state));
     }
     if (q.image !== undefined) rows = rows.filter((r) => r.image_ref === lastSegment(q.image!));
     if (q.flavor !== undefined) rows = rows.filter((r) => r.flavor_id === lastSegment(q.flavor!));
-    if (q.ip !== undefined) {
-      const match = looseRegex(q.ip);
-      rows = rows.filter((r) => match(r.ip_address));
-    }
     if (q.changesSince !== undefined) {
       const since = new Date(q.changesSince);
       if (Number.isNaN(since.getTime())) throw new BadRequest(`Invalid input for query parameters changes-since. Value: ${q.changesSince}. '${q.changesSince}' is not a 'date-time'`);

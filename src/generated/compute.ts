@@ -470,8 +470,8 @@ export interface operations {
                 is_public?: string;
                 limit?: string;
                 marker?: string;
-                minDisk?: string;
-                minRam?: string;
+                minDisk?: number;
+                minRam?: number;
                 sort_dir?: string;
                 sort_key?: string;
             };
@@ -643,8 +643,8 @@ export interface operations {
                 is_public?: string;
                 limit?: string;
                 marker?: string;
-                minDisk?: string;
-                minRam?: string;
+                minDisk?: number;
+                minRam?: number;
             };
             header?: never;
             path?: never;

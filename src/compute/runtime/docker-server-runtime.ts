@@ -1,5 +1,6 @@
 import os from 'os';
 import type Docker from 'dockerode';
+import { containerPauses, type PauseHold } from '../../runtime/container-pauses';
 import { isDockerStatus, LABELS, managedLabels } from '../../runtime/docker-engine';
 import type { ContainerSpec, ContainerState, ServerRuntime } from './server-runtime';
 
@@ -107,6 +108,10 @@ export class DockerServerRuntime implements ServerRuntime {
     await this.remove(this.containerName(serverId));
   }
 
+  async hold(containerId: string): Promise<PauseHold> {
+    return containerPauses(this.docker).hold(containerId);
+  }
+
   async logs(containerId: string): Promise<string> {
     let raw: Buffer;
     try {
@@ -126,6 +131,8 @@ export class DockerServerRuntime implements ServerRuntime {
   }
 
   async unpause(containerId: string): Promise<void> {
+    // Held by a capture of this process: its last release unpauses it.
+    if (containerPauses(this.docker).holds(containerId) > 0) return;
     await this.docker.getContainer(containerId).unpause().catch((err) => {
       if (!isDockerStatus(err, 404) && !isDockerStatus(err, 409) && !isDockerStatus(err, 500)) throw err;
     });
