@@ -4,6 +4,7 @@ import type { ServerRuntime } from './runtime/server-runtime';
 import type { ServerContainers } from './server-containers';
 import type { KeyedMutex } from '../shared/keyed-mutex';
 import { checkState, POWER, StateRule } from './server-states';
+import { acceptAction } from './server-jobs';
 import type { ServerRow, ServerStore } from './server-store';
 
 export const JOB_ACTION = 'compute.server.action';
@@ -56,14 +57,10 @@ export class ServerActions {
   }
 
   async request(serverId: string, action: PowerAction): Promise<void> {
-    await this.locks.withLock(serverId, async () => {
-      const server = await this.store.get(serverId);
-      if (!server) return;
-      const { name, rule, task } = RULES[action];
+    const { name, rule, task } = RULES[action];
+    await acceptAction({ store: this.store, locks: this.locks, jobs: this.jobs }, JOB_ACTION, { serverId, action }, (server) => {
       checkState(server, name, rule);
-      // The job waits for this lock, so it sees the task state set below.
-      await this.jobs.enqueue(JOB_ACTION, { serverId, action }, { projectId: server.project_id, resourceType: 'server', resourceId: serverId });
-      await this.store.update(serverId, { task_state: task });
+      return { task_state: task };
     });
   }
 
@@ -100,7 +97,7 @@ export class ServerActions {
         await this.store.update(server.id, { vm_state: 'active', task_state: null, power_state: POWER.RUNNING });
         return;
       case 'pause':
-        if (!server.container_id || !(await this.runtime.pause(server.container_id))) throw new Error(`The container of instance ${server.id} is not running.`);
+        if (!(await this.containers.pause(server))) throw new Error(`The container of instance ${server.id} is not running.`);
         await this.store.update(server.id, { vm_state: 'paused', task_state: null, power_state: POWER.PAUSED });
         return;
       case 'unpause':

@@ -11,7 +11,8 @@ import type { JobDefinition, JobRunner } from '../jobs/job-runner';
 import { crashPoint } from '../shared/crash-points';
 import { Reverter } from '../shared/reverter';
 
-const ATTACH_VM_STATES = ['active', 'paused', 'stopped', 'suspended'];
+/** nova/compute/api.py attach_volume / detach_volume (no SOFT_DELETED here). */
+const ATTACH_VM_STATES = ['active', 'paused', 'stopped', 'resized', 'shelved', 'shelved_offloaded'];
 
 export interface AttachRequest {
   volumeId: string;
@@ -98,7 +99,7 @@ export class ServerAttachments {
         crashPoint('attach.volume-attached');
         await this.store.insertBlockDevice(bdm);
         r.add(`block device ${bdm.id}`, () => this.store.deleteBlockDevice(bdm.id));
-        if (relaunch) await this.containers.recreate(server);
+        await this.remount(server);
         r.success();
         await this.jobs.settle(op);
       } catch (err) {
@@ -140,8 +141,17 @@ export class ServerAttachments {
       if (!bdm) throw new NotFound(`No volume Block Device Mapping with id ${volumeId}.`);
       if (bdm.boot_index === 0) throw new BadRequest('Cannot detach a root device volume');
       await this.store.deleteBlockDevice(bdm.id);
-      if (server.vm_state === 'active' && server.container_id) await this.containers.recreate(server);
+      await this.remount(server);
       await this.volumes.detachVolume(server.project_id, volumeId, serverId);
     });
+  }
+
+  /** A running (or paused) container's mounts cannot change: it is re-created, and paused again if it was. */
+  private async remount(server: ServerRow): Promise<void> {
+    if (!server.container_id) return;
+    const state = await this.containers.state(server);
+    if (state !== 'running' && state !== 'paused') return;
+    const fresh = await this.containers.recreate(server);
+    if (state === 'paused') await this.containers.pause(fresh);
   }
 }

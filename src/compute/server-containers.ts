@@ -77,7 +77,12 @@ export class ServerContainers {
     return (await this.current(server))?.state ?? null;
   }
 
-  /** Unpauses a container a crash left paused (Snapstack pauses only around captures). */
+  /** Docker-pauses the server's container (the pause action). */
+  async pause(server: ServerRow): Promise<boolean> {
+    return server.container_id ? this.runtime.pause(server.container_id) : false;
+  }
+
+  /** Unpauses the container (unpause; or one a crash left paused mid-capture). */
   async unpause(server: ServerRow): Promise<void> {
     if (server.container_id) await this.runtime.unpause(server.container_id);
   }

@@ -6,6 +6,7 @@ import { flavorCommands } from './flavor';
 import { imageCommands } from './image';
 import { projectCommands } from './project';
 import { serverActionCommands } from './server-actions';
+import { serverLifecycleCommands } from './server-lifecycle';
 import { serverCommands } from './server';
 import { snapshotCommands } from './snapshot';
 import { snapshotListCommands } from './snapshot-list';
@@ -15,6 +16,7 @@ import { volumeCommands } from './volume';
 export const ALL_COMMANDS: CommandSpec[] = [
   ...serverCommands,
   ...serverActionCommands,
+  ...serverLifecycleCommands,
   ...imageCommands,
   ...volumeCommands,
   ...snapshotCommands,
