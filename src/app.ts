@@ -23,6 +23,9 @@ import { createImageModule } from './image/image-module';
 import type { ImageService } from './image/image-service';
 import { connectDocker, removeInstanceObjects } from './runtime/docker-engine';
 import { snapstackHandlers } from './snapstack/snapstack-handlers';
+import { adminHandlers } from './snapstack/admin-handlers';
+import { InstanceReset } from './snapstack/instance-reset';
+import { FaultRules } from './faults/fault-rules';
 import { ArchiveService } from './archive/archive-service';
 import { archiveHandlers } from './archive/archive-handlers';
 import { JobRunner } from './jobs/job-runner';
@@ -42,6 +45,10 @@ export interface Snapstack {
   compute: Compute;
   /** Snapshot archives and workspace snapshots. */
   archives: ArchiveService;
+  /** Back to the seeded state (POST /snapstack/v1/reset). */
+  reset: InstanceReset;
+  /** Fault injection and pace rules (/snapstack/v1/faults). */
+  faults: FaultRules;
   instanceId: string;
   /** The engine every module uses; null without one. */
   docker: Docker | null;
@@ -76,7 +83,8 @@ export async function startSnapstack(config: Config, opts: StartOptions = {}): P
 
   const identity = new IdentityService(new IdentityStore(db), config.tokenTtlSeconds, logger.child({ component: 'identity' }));
   await identity.seed({ admin: config.adminPassword, demo: config.demoPassword, altDemo: config.altDemoPassword });
-  const jobs = new JobRunner(db, logger.child({ component: 'jobs' }));
+  const faults = new FaultRules();
+  const jobs = new JobRunner(db, logger.child({ component: 'jobs' }), faults);
   // One engine for every module: volumes, servers (containers) and image data (Docker images).
   const docker = config.dockerMode === 'none' ? null : await connectDocker(config.dockerSocket);
   const volumeModule = await createVolumeModule({ config, db, jobs, logger, instanceId, docker });
@@ -87,16 +95,20 @@ export async function startSnapstack(config: Config, opts: StartOptions = {}): P
   const compute = createCompute({ db, jobs, images: image, volumes: volume, docker, instanceId, config, logger });
   await compute.seed();
   const archives = new ArchiveService({
-    dataDir: config.dataDir, workspaceDir: config.workspaceDir ?? null, instanceId, volume, images: image, driver: volumeModule.driver, docker, jobs, db, logger,
+    dataDir: config.dataDir, workspaceDir: config.workspaceDir ?? null, instanceId, volume, images: image, driver: volumeModule.driver, docker, jobs, db, logger, faults,
   });
   await archives.loadWorkspace();
   await compute.reconcile();
+  const reset = new InstanceReset({
+    db, jobs, docker, instanceId, dataDir: config.dataDir, driver: volumeModule.driver, reseed: () => compute.seed(), onReset: [() => { faults.clear(); }], log: logger.child({ component: 'reset' }),
+  });
 
   const state = { publicUrl: config.publicUrl };
   const deps: RouterDeps = {
     get publicUrl() { return state.publicUrl; },
     logger,
     authenticate: (token) => identity.validate(token),
+    faults,
   };
   const mounts: ServiceMount[] = [
     { name: 'identity', spec: loadSpec('identity.yaml'), errorStyle: 'keystone', handlers: identityHandlers(identity) },
@@ -108,6 +120,7 @@ export async function startSnapstack(config: Config, opts: StartOptions = {}): P
       handlers: {
         ...snapstackHandlers({ version: VERSION, database: describeDatabase(config), docker: volumeModule.docker, instanceId }, jobs),
         ...archiveHandlers(archives, jobs),
+        ...adminHandlers({ reset, faults }),
       },
     },
   ];
@@ -162,5 +175,5 @@ export async function startSnapstack(config: Config, opts: StartOptions = {}): P
     })();
     return closing;
   };
-  return { config: { ...config, publicUrl: url }, url, server, db, jobs, identity, volume, image, compute, archives, instanceId, docker, logger, close };
+  return { config: { ...config, publicUrl: url }, url, server, db, jobs, identity, volume, image, compute, archives, reset, faults, instanceId, docker, logger, close };
 }

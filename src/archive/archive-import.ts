@@ -59,6 +59,8 @@ export interface ImportDeps {
   instanceId: string;
   /** Where images/root.tar is staged while the archive is checked (a hidden file, removed after). */
   stagingDir: string;
+  /** Called as each layer is staged; throwing aborts the import there (fault injection). */
+  checkpoint?: () => void;
 }
 
 /** The base's layers are not here: the earlier archive must be imported first (409). */
@@ -101,7 +103,10 @@ async function importStaged(d: ImportDeps, file: string, target: ImportTarget, s
           if (known && known !== l.sha256) throw new ArchiveInvalid(`base layer ${l.id} here has sha256 ${known}, the archive expects ${l.sha256}`);
         }
       },
-      layerSink: (l) => session.stage(l.id),
+      layerSink: (l) => {
+        d.checkpoint?.();
+        return session.stage(l.id);
+      },
       rootImageSink: async () => createWriteStream(rootStaging, { flags: 'w', mode: 0o600 }),
     }));
   } catch (err) {

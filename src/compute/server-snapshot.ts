@@ -1,4 +1,5 @@
 import { ARCHIVE_ID_PROPERTY, SCOPE_PROPERTY, type ImageApi, type ImageCaller } from '../image/image-api';
+import { InjectedFailure } from '../faults/fault-rules';
 import type { JobDefinition, JobRunner } from '../jobs/job-runner';
 import type { Logger } from '../logger';
 import { Conflict } from '../http/faults';
@@ -70,7 +71,7 @@ export class ServerSnapshots {
       kind: JOB_SNAPSHOT,
       onRestart: 'fail',
       run: (p) => this.d.locks.withLock(p.serverId, () => this.imageBacked(p)),
-      onFail: (p, error) => this.failed(p, error),
+      onFail: (p, error, _job, cause) => this.failed(p, error, cause),
     };
   }
 
@@ -176,9 +177,11 @@ export class ServerSnapshots {
   }
 
   /** Like Nova: the half-made image is deleted and the server's task_state cleared. */
-  private async failed(p: SnapshotPayload, error: string): Promise<void> {
+  private async failed(p: SnapshotPayload, error: string, cause?: unknown): Promise<void> {
     this.d.log.warn({ server_id: p.serverId, image_id: p.imageId, error }, 'instance snapshot failed');
-    await this.d.images.deleteImage({ projectId: null, isAdmin: true }, p.imageId).catch(() => undefined);
+    // An injected failure leaves the image `killed`, as a failed Glance upload does, for clients to see.
+    if (cause instanceof InjectedFailure) await this.d.images.markKilled(p.imageId).catch(() => undefined);
+    else await this.d.images.deleteImage({ projectId: null, isAdmin: true }, p.imageId).catch(() => undefined);
     await this.d.runtime.removeImage(this.d.images.snapshotDockerImageName(p.imageId)).catch(() => undefined);
     await this.d.locks.withLock(p.serverId, async () => {
       const server = await this.d.store.get(p.serverId);

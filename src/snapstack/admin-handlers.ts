@@ -1,0 +1,54 @@
+/**
+ * Snapstack's control API for tests (keys are operationIds of openapi/snapstack.yaml): reset,
+ * fault injection and pace rules. Admin only.
+ *
+ * LIMITATIONS: reset does not restore a seeded user's changed password or enabled flag; fault
+ * rules live in memory (a restart forgets them).
+ */
+import type { Handlers, RequestContext } from '../http/context';
+import { requireAuth } from '../http/context';
+import { BadRequest, Forbidden, NotFound } from '../http/faults';
+import { checkRule, type FaultRuleInput, type FaultRules } from '../faults/fault-rules';
+import type { InstanceReset } from './instance-reset';
+
+export function requireAdmin(ctx: RequestContext): void {
+  if (!requireAuth(ctx).isAdmin) throw new Forbidden('Only an admin may control Snapstack.');
+}
+
+export function adminHandlers(deps: { reset: InstanceReset; faults: FaultRules }): Handlers {
+  const { faults } = deps;
+  const ruleNotFound = (id: string) => new NotFound(`Fault rule ${id} could not be found.`);
+  return {
+    async resetInstance(ctx) {
+      requireAdmin(ctx);
+      return { status: 200, body: { reset: await deps.reset.reset() } };
+    },
+    async listFaultRules(ctx) {
+      requireAdmin(ctx);
+      return { status: 200, body: { faults: faults.list() } };
+    },
+    async createFaultRule(ctx) {
+      requireAdmin(ctx);
+      const input = (ctx.body as { fault: FaultRuleInput }).fault;
+      const problem = checkRule(input);
+      if (problem) throw new BadRequest(`Invalid fault rule: ${problem}.`);
+      return { status: 201, body: { fault: faults.add(input) } };
+    },
+    async showFaultRule(ctx) {
+      requireAdmin(ctx);
+      const rule = faults.get(ctx.params.rule_id);
+      if (!rule) throw ruleNotFound(ctx.params.rule_id);
+      return { status: 200, body: { fault: rule } };
+    },
+    async deleteFaultRule(ctx) {
+      requireAdmin(ctx);
+      if (!faults.remove(ctx.params.rule_id)) throw ruleNotFound(ctx.params.rule_id);
+      return { status: 204 };
+    },
+    async clearFaultRules(ctx) {
+      requireAdmin(ctx);
+      faults.clear();
+      return { status: 204 };
+    },
+  };
+}
