@@ -41,11 +41,13 @@ export class Api {
 
   /** Any service: `p` starts at the service prefix, e.g. /compute/v2.1/servers. */
   async request(method: string, p: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: any }> {
-    const res = await fetch(`${this.base}${p}`, {
+    const send = () => fetch(`${this.base}${p}`, {
       method,
       headers: { 'X-Auth-Token': this.token, 'Content-Type': 'application/json', Accept: 'application/json', ...headers },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
+    // A kept-alive socket the server closed just then (a busy machine): a GET is safe to send again.
+    const res = await send().catch((err) => (method === 'GET' && err?.cause?.code === 'ECONNRESET' ? send() : Promise.reject(err)));
     const text = await res.text();
     return { status: res.status, body: text ? JSON.parse(text) : undefined };
   }

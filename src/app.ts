@@ -26,6 +26,7 @@ import { snapstackHandlers } from './snapstack/snapstack-handlers';
 import { adminHandlers } from './snapstack/admin-handlers';
 import { InstanceReset } from './snapstack/instance-reset';
 import { FaultRules } from './faults/fault-rules';
+import { SnapstackMetrics } from './metrics/metrics';
 import { ArchiveService } from './archive/archive-service';
 import { archiveHandlers } from './archive/archive-handlers';
 import { JobRunner } from './jobs/job-runner';
@@ -84,7 +85,8 @@ export async function startSnapstack(config: Config, opts: StartOptions = {}): P
   const identity = new IdentityService(new IdentityStore(db), config.tokenTtlSeconds, logger.child({ component: 'identity' }));
   await identity.seed({ admin: config.adminPassword, demo: config.demoPassword, altDemo: config.altDemoPassword });
   const faults = new FaultRules();
-  const jobs = new JobRunner(db, logger.child({ component: 'jobs' }), faults);
+  const metrics = new SnapstackMetrics({ db, dataDir: config.dataDir });
+  const jobs = new JobRunner(db, logger.child({ component: 'jobs' }), { faults, observe: (j) => metrics.observeJob(j) });
   // One engine for every module: volumes, servers (containers) and image data (Docker images).
   const docker = config.dockerMode === 'none' ? null : await connectDocker(config.dockerSocket);
   const volumeModule = await createVolumeModule({ config, db, jobs, logger, instanceId, docker });
@@ -109,6 +111,7 @@ export async function startSnapstack(config: Config, opts: StartOptions = {}): P
     logger,
     authenticate: (token) => identity.validate(token),
     faults,
+    observe: (call) => metrics.observeRequest(call),
   };
   const mounts: ServiceMount[] = [
     { name: 'identity', spec: loadSpec('identity.yaml'), errorStyle: 'keystone', handlers: identityHandlers(identity) },
@@ -120,7 +123,7 @@ export async function startSnapstack(config: Config, opts: StartOptions = {}): P
       handlers: {
         ...snapstackHandlers({ version: VERSION, database: describeDatabase(config), docker: volumeModule.docker, instanceId }, jobs),
         ...archiveHandlers(archives, jobs),
-        ...adminHandlers({ reset, faults }),
+        ...adminHandlers({ reset, faults, metrics }),
       },
     },
   ];

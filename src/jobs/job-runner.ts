@@ -28,6 +28,11 @@ export interface JobDefinition<P = any> {
   onFail(payload: P, error: string, job: JobRecord, cause?: unknown): Promise<void>;
 }
 
+export interface JobHooks {
+  faults?: FaultPort;
+  observe?(job: { kind: string; outcome: 'succeeded' | 'failed'; seconds: number }): void;
+}
+
 export interface EnqueueOptions {
   projectId?: string | null;
   resourceType?: string;
@@ -45,8 +50,11 @@ export class JobRunner {
   /** While set (a reset), new jobs are recorded but not started. */
   private paused = false;
 
-  /** faults: consulted before every job runs (fault injection and pace, see fault-rules.ts). */
-  constructor(private readonly db: Knex, private readonly log: Logger, private readonly faults?: FaultPort) {}
+  /**
+   * hooks.faults: consulted before every job runs (fault injection and pace, see fault-rules.ts);
+   * hooks.observe: told of every job that ends (metrics).
+   */
+  constructor(private readonly db: Knex, private readonly log: Logger, private readonly hooks: JobHooks = {}) {}
 
   register<P>(def: JobDefinition<P>): void {
     this.defs.set(def.kind, def as JobDefinition);
@@ -134,13 +142,15 @@ export class JobRunner {
     const started = Date.now();
     try {
       const target = targetOfJob(job.kind);
-      if (target) await applyFault(this.faults, { target, projectId: job.project_id });
+      if (target) await applyFault(this.hooks.faults, { target, projectId: job.project_id });
       await def.run(payload, { ...job, payload });
       await this.db('jobs').where({ id }).update({ status: 'succeeded', updated_at: new Date() });
       log.info({ duration_ms: Date.now() - started }, 'job succeeded');
+      this.hooks.observe?.({ kind: job.kind, outcome: 'succeeded', seconds: (Date.now() - started) / 1000 });
     } catch (err) {
       log.error({ err, duration_ms: Date.now() - started }, 'job failed');
       await this.fail({ ...job, payload }, def, err instanceof Error ? err.message : String(err), err);
+      this.hooks.observe?.({ kind: job.kind, outcome: 'failed', seconds: (Date.now() - started) / 1000 });
     }
   }
 

@@ -1,24 +1,30 @@
 /**
  * Snapstack's control API for tests (keys are operationIds of openapi/snapstack.yaml): reset,
- * fault injection and pace rules. Admin only.
+ * fault injection and pace rules (admin only), and Prometheus metrics.
  *
  * LIMITATIONS: reset does not restore a seeded user's changed password or enabled flag; fault
  * rules live in memory (a restart forgets them).
  */
+import { Readable } from 'stream';
 import type { Handlers, RequestContext } from '../http/context';
 import { requireAuth } from '../http/context';
 import { BadRequest, Forbidden, NotFound } from '../http/faults';
 import { checkRule, type FaultRuleInput, type FaultRules } from '../faults/fault-rules';
 import type { InstanceReset } from './instance-reset';
+import type { SnapstackMetrics } from '../metrics/metrics';
 
 export function requireAdmin(ctx: RequestContext): void {
   if (!requireAuth(ctx).isAdmin) throw new Forbidden('Only an admin may control Snapstack.');
 }
 
-export function adminHandlers(deps: { reset: InstanceReset; faults: FaultRules }): Handlers {
+export function adminHandlers(deps: { reset: InstanceReset; faults: FaultRules; metrics: SnapstackMetrics }): Handlers {
   const { faults } = deps;
   const ruleNotFound = (id: string) => new NotFound(`Fault rule ${id} could not be found.`);
   return {
+    async getMetrics() {
+      const { contentType, text } = await deps.metrics.render();
+      return { status: 200, headers: { 'Content-Type': contentType }, stream: Readable.from([text]) };
+    },
     async resetInstance(ctx) {
       requireAdmin(ctx);
       return { status: 200, body: { reset: await deps.reset.reset() } };
