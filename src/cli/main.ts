@@ -5,6 +5,7 @@
 import fs from 'fs';
 import os from 'os';
 import path from 'path';
+import { CONFIG_VARIABLES } from '../config';
 import { parseArgs, UsageError } from './args';
 import { authenticate, Session } from './auth';
 import { allOptions, CommandContext, CommandSpec, outputOptions, renderHelp } from './command';
@@ -170,8 +171,10 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
 
 const SERVE_HELP = `usage: snapstack serve [-h] [--ephemeral]
 
-Start the Snapstack server: every service on one port, configured by SNAPSTACK_* variables
-(see the README).
+Start the Snapstack server: Keystone, Nova, Cinder and Glance APIs on one port
+(default http://127.0.0.1:8700), state under SNAPSTACK_DATA_DIR (default ./data) or
+in DATABASE_URL. One server per data directory and per database: a second refuses to start.
+Stops cleanly on SIGTERM or SIGINT.
 
 options:
   -h, --help   show this help message and exit

@@ -26,7 +26,7 @@ describe('POST /snapstack/v1/reset', () => {
   it('refuses a non-admin with 403 in Snapstack\'s error shape, and needs a token', async () => {
     const res = await demo.request('POST', '/snapstack/v1/reset');
     expect(res.status).toBe(403);
-    expect(res.body).toEqual({ error: { code: 403, title: 'Forbidden', message: 'Only an admin may control Snapstack.' } });
+    expect(res.body).toEqual({ error: { code: 403, title: 'Forbidden', message: 'You are not authorized to perform the requested action: snapstack:resetInstance.' } });
     expect((await h.request('POST', '/snapstack/v1/reset')).status).toBe(401);
   });
 
