@@ -64,6 +64,8 @@ export interface ImportDeps {
   stagingDir: string;
   /** Holds the import's journal (JOB_IMPORT) while it commits. */
   jobs: JobRunner;
+  /** Called as each layer is staged; throwing aborts the import there (fault injection). */
+  checkpoint?: () => void;
 }
 
 /** Names of the root images imports stage in the data directory (swept at start). */
@@ -109,7 +111,10 @@ async function importStaged(d: ImportDeps, file: string, target: ImportTarget, s
           if (known && known !== l.sha256) throw new ArchiveInvalid(`base layer ${l.id} here has sha256 ${known}, the archive expects ${l.sha256}`);
         }
       },
-      layerSink: (l) => session.stage(l.id),
+      layerSink: (l) => {
+        d.checkpoint?.();
+        return session.stage(l.id);
+      },
       rootImageSink: async () => createWriteStream(rootStaging, { flags: 'w', mode: 0o600 }),
     }));
   } catch (err) {

@@ -12,6 +12,7 @@ import type { Knex } from 'knex';
 import { BadRequest, Conflict, Fault, Forbidden, NotFound } from '../http/faults';
 import type { ImageApi } from '../image/image-api';
 import type { JobDefinition, JobRunner } from '../jobs/job-runner';
+import { type FaultPort, InjectedFailure } from '../faults/fault-rules';
 import type { Logger } from '../logger';
 import { LayerNotExportable, VolumeDataError, type VolumeDataDriver } from '../volume/data/volume-data-driver';
 import { WORKSPACE_PROJECT } from '../volume/imported-snapshots';
@@ -91,6 +92,8 @@ export interface ArchiveServiceDeps {
   logger: Logger;
   /** Largest archive a client may upload (SNAPSTACK_MAX_UPLOAD_BYTES). */
   maxUploadBytes: number;
+  /** Fault injection: exports and imports fail mid-way (or start late) when a rule says so. */
+  faults?: FaultPort;
 }
 
 const WORKSPACE_SETTING = 'archive.workspace.';
@@ -259,13 +262,17 @@ export class ArchiveService {
       run: async (p) => {
         const file = await fileOf(p);
         const dir = path.dirname(file);
+        const fault = await this.faultFor(p.caller.projectId, 'archive.export');
         try {
           const plan = await planExport(this.exportDeps, p.caller, { kind: p.kind, id: p.sourceId });
           const base = p.baseArchive ? await this.findManifest(dir, p.baseArchive) : null;
           const started = Date.now();
           const written = await writeExport(this.exportDeps, p.caller, plan, file, {
             base,
-            onProgress: (pr) => this.progress.set(file, pr),
+            onProgress: (pr) => {
+              this.progress.set(file, pr);
+              fault.midway();
+            },
           }).catch((err: unknown) => {
             if (err instanceof LayerNotExportable) throw new Conflict(`Cannot export: ${err.message}`);
             throw err;
@@ -290,12 +297,21 @@ export class ArchiveService {
     };
   }
 
+  /** A fault rule's verdict for this operation: waited for now, failing at `midway()`. */
+  private async faultFor(projectId: string, target: 'archive.export' | 'archive.import'): Promise<{ midway: () => void }> {
+    const decision = this.d.faults?.decide({ target, projectId });
+    if (decision?.delayMs) await this.d.faults!.sleep(decision.delayMs);
+    const fail = decision?.fail;
+    return { midway: () => { if (fail) throw new InjectedFailure(fail.message, fail.status, fail.ruleId); } };
+  }
+
   // ---- import -------------------------------------------------------------------------
 
   /** Imports an archive of the caller's folder into the caller's project (or from the workspace folder). */
   async import(caller: ArchiveCaller, name: string, scope: FolderScope = 'namespace'): Promise<ImportResult> {
     const f = await this.folders.find(await this.dirOf(caller, scope), name);
-    const result = await importArchive(this.importDeps, f.path, { projectId: caller.projectId, userId: caller.userId, workspace: false })
+    const fault = await this.faultFor(caller.projectId, 'archive.import');
+    const result = await importArchive({ ...this.importDeps, checkpoint: fault.midway }, f.path, { projectId: caller.projectId, userId: caller.userId, workspace: false })
       .catch((err: unknown) => {
         // The data layer's own reasons (no root, no xattrs, GNU tar failing) are the user's to read.
         if (err instanceof VolumeDataError) throw new Fault(500, `Archive import failed: ${err.message}`);

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ARCHIVE_ID_PROPERTY, SCOPE_PROPERTY, type ImageApi, type ImageCaller, type NewImage } from '../image/image-api';
+import { InjectedFailure } from '../faults/fault-rules';
 import type { JobDefinition, JobRunner } from '../jobs/job-runner';
 import type { Logger } from '../logger';
 import { BadRequest, Conflict } from '../http/faults';
@@ -108,7 +109,7 @@ export class ServerSnapshots {
       kind: JOB_SNAPSHOT,
       onRestart: 'fail',
       run: (p, job) => this.d.locks.withLock(p.serverId, () => this.imageBacked(p, job.id)),
-      onFail: (p, error, job) => this.failed(p, error, job.project_id),
+      onFail: (p, error, job, cause) => this.failed(p, error, job.project_id, cause),
     }, {
       kind: JOB_CAPTURE,
       onRestart: 'fail',
@@ -247,9 +248,11 @@ export class ServerSnapshots {
   }
 
   /** Like Nova: the half-made image is deleted and the server's task_state cleared. */
-  private async failed(p: SnapshotPayload, error: string, projectId: string | null): Promise<void> {
+  private async failed(p: SnapshotPayload, error: string, projectId: string | null, cause?: unknown): Promise<void> {
     this.d.log.warn({ server_id: p.serverId, image_id: p.imageId, error }, 'instance snapshot failed');
-    await this.d.images.deleteImage({ projectId: null, isAdmin: true }, p.imageId).catch(() => undefined);
+    // An injected failure leaves the image `killed`, as a failed Glance upload does, for clients to see.
+    if (cause instanceof InjectedFailure) await this.d.images.markKilled(p.imageId).catch(() => undefined);
+    else await this.d.images.deleteImage({ projectId: null, isAdmin: true }, p.imageId).catch(() => undefined);
     await this.d.runtime.removeImage(this.d.images.snapshotDockerImageName(p.imageId)).catch(() => undefined);
     if (projectId) await this.removeSnapshots(projectId, p.snapshotIds);
     await this.unpauseLeftover(p.serverId, { clearTask: true });

@@ -40,6 +40,8 @@ const RULES: Record<string, PolicyRule> = {
   updateQuotaSet: 'admin', deleteQuotaSet: 'admin',
   // Snapstack: the workspace is every project's, so only admins promote into it.
   promoteVolumeSnapshot: 'admin', promoteInstanceSnapshot: 'admin',
+  // Snapstack's control API for tests: reset and fault rules act on every project.
+  resetInstance: 'admin', listFaultRules: 'admin', createFaultRule: 'admin', showFaultRule: 'admin', deleteFaultRule: 'admin', clearFaultRules: 'admin',
 };
 
 /** The real services' policy names, for the denial message clients show (the operationId otherwise). */

@@ -101,6 +101,8 @@ export interface ImageApi {
   createEmptyActiveImage(caller: ImageCaller, input: NewImage): Promise<ImageRecord>;
   /** queued -> saving (an upload is under way). */
   markSaving(imageId: string): Promise<void>;
+  /** queued/saving/active -> killed: what Glance shows when an upload fails. */
+  markKilled(imageId: string): Promise<void>;
   /** saving -> active: the data is a local Docker image; size is what Docker reports. */
   activateFromDockerImage(imageId: string, dockerImage: string, size: number, extraProperties?: Record<string, string>): Promise<ImageRecord>;
   /** Removes the record, its data file and a Docker image Snapstack made for it. */

@@ -236,6 +236,10 @@ export class ImageService implements ImageApi {
     await this.store.transition(imageId, ['queued'], { status: 'saving' });
   }
 
+  async markKilled(imageId: string): Promise<void> {
+    await this.store.transition(imageId, ['queued', 'saving', 'active'], { status: 'killed' });
+  }
+
   async activateFromDockerImage(imageId: string, dockerImage: string, size: number, extraProperties: Record<string, string> = {}): Promise<ImageRecord> {
     const image = await this.store.get(imageId);
     if (!image) throw new NotFound(`No image found with ID ${imageId}`);

@@ -1,5 +1,6 @@
 /** Every client command of `snapstack`, in the order `snapstack --help` lists them. */
 import type { CommandSpec } from '../command';
+import { adminCommands } from './admin';
 import { archiveCommands } from './archive';
 import { catalogCommands } from './catalog';
 import { flavorCommands } from './flavor';
@@ -26,4 +27,5 @@ export const ALL_COMMANDS: CommandSpec[] = [
   ...projectCommands,
   ...tokenCommands,
   ...catalogCommands,
+  ...adminCommands,
 ];
