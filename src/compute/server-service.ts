@@ -6,7 +6,7 @@ import type { Logger } from '../logger';
 import { CreatePlanDeps, planServer, ServerPlan } from './server-create';
 import { JOB_BUILD, JOB_DELETE } from './server-lifecycle';
 import type { KeyedMutex } from '../shared/keyed-mutex';
-import { vmStatesOfStatus } from './server-states';
+import { checkLock, vmStatesOfStatus } from './server-states';
 import type { BlockDeviceRow, ServerRow, ServerStore } from './server-store';
 
 export interface ServerListQuery {
@@ -105,6 +105,7 @@ export class ServerService {
   /** 204 at once in any state; the container and volumes are released by a job. */
   async delete(auth: AuthContext, id: string): Promise<void> {
     const server = await this.get(auth, id);
+    checkLock(server, auth);
     await this.locks.withLock(id, async () => {
       await this.store.transaction(async (trx) => {
         await this.store.markDeleted(id, trx);

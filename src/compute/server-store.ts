@@ -43,6 +43,12 @@ export interface ServerRow {
   availability_zone: string;
   root_device_name: string;
   locked: boolean;
+  locked_reason?: string | null;
+  /** Before a resize: the flavor and vm_state revert and confirm go back to. */
+  old_flavor?: FlavorAtBoot | null;
+  old_vm_state?: string | null;
+  /** The `<name>-shelved` image of an image-backed server shelved. */
+  shelved_image_id?: string | null;
   launched_at: Date | null;
   created_at: Date;
   updated_at: Date;
@@ -70,7 +76,7 @@ export interface BlockDeviceRow {
   created_at?: Date;
 }
 
-const JSON_COLUMNS = ['flavor', 'metadata', 'system_metadata', 'fault'] as const;
+const JSON_COLUMNS = ['flavor', 'metadata', 'system_metadata', 'fault', 'old_flavor'] as const;
 
 function decode(row: any): ServerRow {
   for (const c of JSON_COLUMNS) if (typeof row[c] === 'string') row[c] = JSON.parse(row[c]);

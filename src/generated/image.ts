@@ -319,7 +319,9 @@ export interface operations {
     listImages: {
         parameters: {
             query?: {
+                container_format?: string;
                 created_at?: string;
+                disk_format?: string;
                 /** @description Larger values are capped at 1000 */
                 limit?: number;
                 marker?: string;

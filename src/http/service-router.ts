@@ -16,6 +16,8 @@ export interface ServiceMount {
   microversion?: MicroversionPolicy;
   /** The URL names the caller's project ({project_id}), as Cinder's does; a mismatch is refused. */
   projectScopedUrl?: boolean;
+  /** A known path with a method it lacks: Cinder's routes answer 404 (Nova and Keystone 405). */
+  wrongMethodNotFound?: boolean;
   handlers: Handlers;
 }
 
@@ -46,9 +48,11 @@ export function createServiceRouter(mount: ServiceMount, deps: RouterDeps): Rout
         void handle(mount, deps, op, req, res);
       });
     }
-    router.all(expressPath, (req: Request, res: Response) => {
-      sendFault(mount, res, req, new MethodNotAllowed());
-    });
+    if (!mount.wrongMethodNotFound) {
+      router.all(expressPath, (req: Request, res: Response) => {
+        sendFault(mount, res, req, new MethodNotAllowed());
+      });
+    }
   }
   // Auth runs before routing in OpenStack (keystonemiddleware), so an unknown path is 401 without a valid token.
   router.use((req: Request, res: Response) => {
@@ -81,7 +85,9 @@ async function handle(mount: ServiceMount, deps: RouterDeps, op: OperationSpec, 
   const requestId: string = res.locals.requestId;
   let version: Microversion | null = null;
   try {
-    if (mount.microversion) {
+    // The unversioned root (GET /volume/, GET /compute/) is outside every version: Nova and
+    // Cinder ignore microversion headers there (cinderclient sends one during discovery).
+    if (mount.microversion && op.path !== '/') {
       version = negotiate(mount.microversion, req.headers);
       res.locals.microversionHeaders = microversionHeaders(mount.microversion, version);
     }
@@ -125,8 +131,36 @@ async function handle(mount: ServiceMount, deps: RouterDeps, op: OperationSpec, 
     sendReply(res, reply);
   } catch (err) {
     if (!(err instanceof Fault)) deps.logger.error({ err, request_id: requestId, operation: op.operationId }, 'unhandled error');
+    // A refused upload: read what the client is still sending, so it gets the answer, not a reset.
+    if (op.streamsBody && (await drainRequest(req)) === 'too-much') res.setHeader('Connection', 'close');
     sendFault(mount, res, req, err);
   }
+}
+
+const MAX_DRAIN = 16 * 1024 * 1024;
+
+/** Discards the rest of a request body (up to MAX_DRAIN bytes). */
+function drainRequest(req: Request): Promise<'drained' | 'too-much'> {
+  if (req.complete || req.destroyed) return Promise.resolve('drained');
+  return new Promise((resolve) => {
+    let n = 0;
+    const done = (how: 'drained' | 'too-much') => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('close', onEnd);
+      if (how === 'too-much') req.pause();
+      resolve(how);
+    };
+    const onData = (c: Buffer) => {
+      n += c.length;
+      if (n > MAX_DRAIN) done('too-much');
+    };
+    const onEnd = () => done('drained');
+    req.on('data', onData);
+    req.once('end', onEnd);
+    req.once('close', onEnd);
+    req.resume();
+  });
 }
 
 /** A routing error as a fault: a 4xx stays a 400-class fault with a fixed text, nothing else leaks. */
