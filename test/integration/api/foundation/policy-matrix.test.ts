@@ -156,6 +156,8 @@ const TABLE: Record<string, [Build, Exp]> = {
   promoteInstanceSnapshot: [(c) => ({ method: 'POST', path: `${S}/images/${c.ids.image}/promote`, body: {} }), ADMIN(501)],
   listArchives: [get(`${S}/archives`), LIST()],
   importArchive: [() => ({ method: 'POST', path: `${S}/archives/import`, body: 'not a tar', headers: { 'Content-Type': 'application/octet-stream' } }), CREATE(400)],
+  // Not a tar: refused (400) after the policy let the caller through; nothing is stored.
+  uploadArchive: [() => ({ method: 'PUT', path: `${S}/archives/up-${randomUUID()}.tar`, body: 'not a tar', headers: { 'Content-Type': 'application/x-tar' } }), CREATE(400)],
   showArchive: [get(`${S}/archives/none.tar`), LIST(404)],
   deleteArchive: [() => ({ method: 'DELETE', path: `${S}/archives/none.tar` }), [403, 403, 404, 403, 404, 404]],
   downloadArchive: [get(`${S}/archives/none.tar/download`), LIST(404)],
