@@ -17,7 +17,6 @@ import fs from 'fs';
 import net from 'net';
 import os from 'os';
 import path from 'path';
-import type Docker from 'dockerode';
 import {
   AbstractStartedContainer,
   GenericContainer,
@@ -27,7 +26,7 @@ import {
   type StopOptions,
   type StoppedTestContainer,
 } from 'testcontainers';
-import { instanceLabelFilter } from '../runtime/docker-engine';
+import { removeInstanceObjects } from '../runtime/docker-engine';
 import { clientAccess, type ClientAccess, type Credentials, type SeededPasswords, type SeededUser } from './client-access';
 
 export const SNAPSTACK_IMAGE = 'snapstack/snapstack:latest';
@@ -176,23 +175,6 @@ export class StartedSnapstackContainer extends AbstractStartedContainer {
     await removeInstanceObjects(docker, this.facts.instanceId);
     if (this.facts.ownDataDir) await removeDataDir(this.facts.dataDir, this.facts.image);
     return stopped;
-  }
-}
-
-/** Every container, volume and image labelled with `instanceId`; containers first (they hold the rest). */
-async function removeInstanceObjects(docker: Docker, instanceId: string): Promise<void> {
-  const filters = JSON.stringify({ label: instanceLabelFilter(instanceId) });
-  const ignoreMissing = (err: { statusCode?: number }) => {
-    if (err.statusCode !== 404) throw err;
-  };
-  for (const c of await docker.listContainers({ all: true, filters })) {
-    await docker.getContainer(c.Id).remove({ force: true }).catch(ignoreMissing);
-  }
-  for (const v of (await docker.listVolumes({ filters })).Volumes ?? []) {
-    await docker.getVolume(v.Name).remove({ force: true }).catch(ignoreMissing);
-  }
-  for (const img of await docker.listImages({ filters })) {
-    await docker.getImage(img.Id).remove({ force: true }).catch(ignoreMissing);
   }
 }
 

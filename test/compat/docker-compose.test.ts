@@ -82,7 +82,7 @@ test('docker-compose.yml: up on a chosen port, healthy, a token through it, cata
   const token = await openstackJson(url, { name: 'demo', password: 'demo-secret', project: 'demo' }, ['token', 'issue']);
   expect(token.project_id).toMatch(/^[0-9a-f]{32}$/);
   const auth = await fetch(`${url}/identity/v3/auth/tokens`, { headers: { 'X-Auth-Token': token.id, 'X-Subject-Token': token.id } });
-  const catalog: { endpoints: { url: string }[] }[] = (await auth.json()).token.catalog;
+  const catalog = ((await auth.json()) as { token: { catalog: { endpoints: { url: string }[] }[] } }).token.catalog;
   const urls = catalog.flatMap((s) => s.endpoints.map((e) => e.url));
   expect(urls.length).toBeGreaterThan(0);
   for (const u of urls) expect(u.startsWith(`${url}/`)).toBe(true);
