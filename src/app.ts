@@ -152,6 +152,11 @@ async function startLocked(config: Config, opts: StartOptions, logger: Logger, l
   });
 
   const server = http.createServer(app);
+  // Clients keep connections for a while (python-requests without a limit; undici for the
+  // Keep-Alive header's time less 1 s): a 5 s server timeout makes them race its close and
+  // read a reset on a busy machine. Idle sockets stay a minute, as behind most proxies.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());
