@@ -74,8 +74,9 @@ export class SnapstackContainer extends GenericContainer {
     const dataDir = this.dataDir ?? fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'snapstack-container-')));
     fs.mkdirSync(dataDir, { recursive: true });
     const port = this.port ?? (await freePort());
-    const host = (await getContainerRuntimeClient()).info.containerRuntime.host;
-    const url = `http://${host}:${port}`;
+    // The port is published on 127.0.0.1: `localhost` could resolve to ::1 first.
+    const runtimeHost = (await getContainerRuntimeClient()).info.containerRuntime.host;
+    const url = `http://${runtimeHost === 'localhost' ? '127.0.0.1' : runtimeHost}:${port}`;
     this.withEnvironment({
       SNAPSTACK_HOST: '0.0.0.0',
       SNAPSTACK_PORT: String(port),
@@ -127,7 +128,7 @@ export class StartedSnapstackContainer extends AbstractStartedContainer {
     super(started);
   }
 
-  /** Base URL, e.g. http://localhost:41234 (what the catalog advertises). */
+  /** Base URL, e.g. http://127.0.0.1:41234 (what the catalog advertises). */
   getUrl(): string {
     return this.facts.url;
   }
