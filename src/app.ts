@@ -23,6 +23,7 @@ import { VOLUME_MICROVERSIONS } from './volume/volume-versions';
 import { createImageModule } from './image/image-module';
 import type { ImageService } from './image/image-service';
 import { connectDocker, removeInstanceObjects } from './runtime/docker-engine';
+import { armCrashPoints } from './shared/crash-points';
 import { snapstackHandlers } from './snapstack/snapstack-handlers';
 import { ArchiveService } from './archive/archive-service';
 import { archiveHandlers } from './archive/archive-handlers';
@@ -99,11 +100,11 @@ async function startLocked(config: Config, opts: StartOptions, logger: Logger, l
   const jobs = new JobRunner(db, logger.child({ component: 'jobs' }));
   // One engine for every module: volumes, servers (containers) and image data (Docker images).
   const docker = config.dockerMode === 'none' ? null : await connectDocker(config.dockerSocket);
-  const volumeModule = await createVolumeModule({ config, db, jobs, logger, instanceId, docker });
-  const volume = volumeModule.service;
   const imageModule = createImageModule({ config, db, docker, logger });
-  await imageModule.seed();
   const image = imageModule.service;
+  const volumeModule = await createVolumeModule({ config, db, jobs, logger, instanceId, docker, images: image });
+  const volume = volumeModule.service;
+  await imageModule.seed();
   const compute = createCompute({ db, jobs, images: image, volumes: volume, docker, instanceId, config, logger });
   await compute.seed();
   const archives = new ArchiveService({
@@ -128,7 +129,7 @@ async function startLocked(config: Config, opts: StartOptions, logger: Logger, l
     {
       name: 'snapstack', spec: loadSpec('snapstack.yaml'), errorStyle: 'snapstack',
       handlers: {
-        ...snapstackHandlers({ version: VERSION, database: describeDatabase(config), docker: volumeModule.docker, instanceId }, jobs),
+        ...snapstackHandlers({ version: VERSION, database: describeDatabase(config, { where: false }), docker: volumeModule.docker, instanceId }, jobs),
         ...archiveHandlers(archives, jobs),
       },
     },
@@ -167,6 +168,7 @@ async function startLocked(config: Config, opts: StartOptions, logger: Logger, l
   const url = state.publicUrl;
 
   await jobs.recover();
+  armCrashPoints();
   logger.info({ url, database: describeDatabase(config), instance_id: instanceId, data_dir: config.dataDir }, 'snapstack listening');
 
   /** Docker objects by instance label, then the rows, then the data directory. */

@@ -48,11 +48,12 @@ export function createServiceRouter(mount: ServiceMount, deps: RouterDeps): Rout
         void handle(mount, deps, op, req, res);
       });
     }
-    if (!mount.wrongMethodNotFound) {
-      router.all(expressPath, (req: Request, res: Response) => {
-        sendFault(mount, res, req, new MethodNotAllowed());
-      });
-    }
+    router.all(expressPath, (req: Request, res: Response, next: NextFunction) => {
+      // A trailing slash where an id would be (DELETE /images/) names no resource: Nova and
+      // Cinder answer 404 (after the token check, below), as Cinder does for any method a path lacks.
+      if (mount.wrongMethodNotFound || (req.path.length > 1 && req.path.endsWith('/'))) return next();
+      sendFault(mount, res, req, new MethodNotAllowed());
+    });
   }
   // Auth runs before routing in OpenStack (keystonemiddleware), so an unknown path is 401 without a valid token.
   router.use((req: Request, res: Response) => {
