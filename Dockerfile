@@ -14,12 +14,15 @@ FROM ${BASE_IMAGE} AS build
 LABEL snapstack.build-stage=true
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+# No scripts: `prepare` would build before the sources are here (the build below does it).
+RUN npm ci --no-audit --no-fund --ignore-scripts
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY migrations ./migrations
 COPY openapi ./openapi
-RUN npm run build && npm prune --omit=dev --no-audit --no-fund
+COPY web ./web
+# tsc, the dashboard (vite), the pre-migrated PGlite template; then runtime dependencies only.
+RUN npm run build && npm prune --omit=dev --ignore-scripts --no-audit --no-fund
 
 FROM ${BASE_IMAGE}
 WORKDIR /app

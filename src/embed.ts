@@ -5,12 +5,12 @@
 import fs from 'fs';
 import os from 'os';
 import path from 'path';
-import yaml from 'js-yaml';
 import { startSnapstack as startApp, Snapstack } from './app';
 import { loadConfig } from './config';
 import { createLogger } from './logger';
 import type { ResetReport } from './snapstack/instance-reset';
 import type { FaultRules } from './faults/fault-rules';
+import { clientAccess, type Credentials, type SeededUser } from './testing/client-access';
 
 export interface SnapstackOptions {
   /** Listen port; default 0 (an ephemeral one, see `url`). */
@@ -36,15 +36,8 @@ export interface SnapstackOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-export type SeededUser = 'admin' | 'demo' | 'alt_demo';
-
-export interface Credentials {
-  username: string;
-  password: string;
-  projectName: string;
-  userDomainName: string;
-  projectDomainName: string;
-}
+export type { Credentials, SeededUser } from './testing/client-access';
+export { CLOUD_NAMES } from './testing/client-access';
 
 export interface RunningSnapstack {
   /** Base URL, e.g. http://127.0.0.1:41234 */
@@ -69,8 +62,6 @@ export interface RunningSnapstack {
   stop(): Promise<void>;
 }
 
-export const CLOUD_NAMES: Record<SeededUser, string> = { demo: 'snapstack', admin: 'snapstack-admin', alt_demo: 'snapstack-alt-demo' };
-
 /** Starts a Snapstack in this process; for jest/vitest global setup, or any script. */
 export async function startSnapstack(options: SnapstackOptions = {}): Promise<RunningSnapstack> {
   const ephemeral = options.ephemeral ?? !options.dataDir;
@@ -94,39 +85,17 @@ export async function startSnapstack(options: SnapstackOptions = {}): Promise<Ru
     if (ephemeral && !options.dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
     throw err;
   }
-  const user = (name: SeededUser, password: string): Credentials => ({
-    username: name, password, projectName: name, userDomainName: 'Default', projectDomainName: 'Default',
-  });
-  const credentials: Record<SeededUser, Credentials> = {
-    admin: user('admin', passwords.admin), demo: user('demo', passwords.demo), alt_demo: user('alt_demo', passwords.altDemo),
-  };
-  const authUrl = `${app.url}/identity/v3`;
-  const cloudsYaml = () => yaml.dump({
-    clouds: Object.fromEntries((Object.keys(CLOUD_NAMES) as SeededUser[]).map((u) => [CLOUD_NAMES[u], {
-      auth: {
-        auth_url: authUrl, username: credentials[u].username, password: credentials[u].password, project_name: credentials[u].projectName,
-        user_domain_name: 'Default', project_domain_name: 'Default',
-      },
-      region_name: 'RegionOne', identity_api_version: 3, interface: 'public',
-    }])),
-  });
+  const access = clientAccess(app.url, passwords);
   return {
     url: app.url,
-    authUrl,
+    authUrl: access.authUrl,
     instanceId: app.instanceId,
     dataDir: config.dataDir,
     ephemeral,
-    credentials,
-    env: (u = 'demo') => ({
-      OS_AUTH_URL: authUrl, OS_USERNAME: credentials[u].username, OS_PASSWORD: credentials[u].password, OS_PROJECT_NAME: credentials[u].projectName,
-      OS_USER_DOMAIN_NAME: 'Default', OS_PROJECT_DOMAIN_NAME: 'Default', OS_IDENTITY_API_VERSION: '3', OS_REGION_NAME: 'RegionOne',
-    }),
-    cloudsYaml,
-    writeCloudsYaml(file = path.join(config.dataDir, 'clouds.yaml')) {
-      fs.mkdirSync(path.dirname(file), { recursive: true });
-      fs.writeFileSync(file, cloudsYaml(), { mode: 0o600 });
-      return file;
-    },
+    credentials: access.credentials,
+    env: access.env,
+    cloudsYaml: access.cloudsYaml,
+    writeCloudsYaml: (file = path.join(config.dataDir, 'clouds.yaml')) => access.writeCloudsYaml(file),
     faults: app.faults,
     reset: () => app.reset.reset(),
     stop: () => app.close(),

@@ -82,8 +82,8 @@ export function archiveHandlers(archives: ArchiveService, jobs: JobRunner): Hand
     },
 
     async importArchive(ctx) {
-      const body = ctx.body as { file: string; scope?: string };
-      const result = await archives.import(callerOf(ctx), body.file, scopeOf(ctx, body.scope));
+      const body = ctx.body as { file: string; scope?: string; name?: string };
+      const result = await archives.import(callerOf(ctx), body.file, scopeOf(ctx, body.scope), body.name);
       return { status: 201, body: { import: result } };
     },
   };

@@ -32,6 +32,11 @@ export interface ImportTarget {
   userId: string | null;
   /** Workspace: owner `workspace`, shared snapshots, public image. */
   workspace: boolean;
+  /**
+   * A name instead of the archive's: the image's for an instance snapshot (its volume snapshots
+   * follow, `snapshot for <name>`), the snapshot's for a volume snapshot.
+   */
+  name?: string;
 }
 
 export interface ImportedVolume {
@@ -180,6 +185,7 @@ async function commitImport(
   const imageId = made.imageId ?? randomUUID();
   const owner = made.projectId;
   const scope = target.workspace ? 'workspace' : 'namespace';
+  const names = importedNames(manifest, target.name);
   // Everything is checked: the root disk goes into Docker first, as snapstack/snap-<new image id>.
   let root: LoadedRootImage | null = null;
   if (manifest.root_image) {
@@ -207,7 +213,7 @@ async function commitImport(
   const records = await d.volume.registerImportedSnapshots(
     { projectId: owner, userId: target.userId, shared: target.workspace },
     manifest.volumes.map((v, i) => ({
-      id: ids[i], volumeId: randomUUID(), name: v.name, description: v.description, size: v.size_gb,
+      id: ids[i], volumeId: randomUUID(), name: names.snapshots[i], description: v.description, size: v.size_gb,
       metadata: {
         [ARCHIVE_ID_PROPERTY]: manifest.archive_id, [SOURCE_SNAPSHOT_PROPERTY]: v.snapshot_id, [BOOTABLE_METADATA_KEY]: String(v.bootable),
         [SCOPE_PROPERTY]: scope,
@@ -235,7 +241,7 @@ async function commitImport(
     // The source machine's snapshot image: here it is the loaded root image (set on activation).
     if (root) delete properties[DOCKER_IMAGE_PROPERTY];
     const input = {
-      id: imageId, name: manifest.image.name, minDisk: manifest.image.min_disk, minRam: manifest.image.min_ram,
+      id: imageId, name: names.image, minDisk: manifest.image.min_disk, minRam: manifest.image.min_ram,
       visibility: (target.workspace ? 'public' : 'private') as 'public' | 'private',
       ...(target.workspace ? { owner: WORKSPACE_PROJECT } : {}),
       properties,
@@ -254,9 +260,18 @@ async function commitImport(
   return {
     archive_id: manifest.archive_id, kind: manifest.kind, scope,
     snapshots: manifest.volumes.map((v, i) => ({
-      id: records[i].id, name: v.name, size: v.size_gb, device: v.device, boot_index: v.boot_index, source_snapshot_id: v.snapshot_id,
+      id: records[i].id, name: names.snapshots[i], size: v.size_gb, device: v.device, boot_index: v.boot_index, source_snapshot_id: v.snapshot_id,
     })),
     image,
     base_archive_id: manifest.base?.archive_id ?? null,
   };
+}
+
+/** The names the imported image and snapshots get: the archive's, or `name` (see ImportTarget.name). */
+function importedNames(manifest: ArchiveManifest, name: string | undefined): { image: string | null; snapshots: (string | null)[] } {
+  const image = manifest.image?.name ?? null;
+  if (name === undefined) return { image, snapshots: manifest.volumes.map((v) => v.name) };
+  if (!manifest.image) return { image: null, snapshots: manifest.volumes.map(() => name) };
+  // Nova names an instance snapshot's volume snapshots after the image: they follow the rename.
+  return { image: name, snapshots: manifest.volumes.map((v) => (v.name === `snapshot for ${image}` ? `snapshot for ${name}` : v.name)) };
 }

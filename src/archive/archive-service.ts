@@ -308,10 +308,12 @@ export class ArchiveService {
   // ---- import -------------------------------------------------------------------------
 
   /** Imports an archive of the caller's folder into the caller's project (or from the workspace folder). */
-  async import(caller: ArchiveCaller, name: string, scope: FolderScope = 'namespace'): Promise<ImportResult> {
+  /** Imports the folder's archive `name`; `as` names the imported snapshot (ImportTarget.name). */
+  async import(caller: ArchiveCaller, name: string, scope: FolderScope = 'namespace', as?: string): Promise<ImportResult> {
     const f = await this.folders.find(await this.dirOf(caller, scope), name);
     const fault = await this.faultFor(caller.projectId, 'archive.import');
-    const result = await importArchive({ ...this.importDeps, checkpoint: fault.midway }, f.path, { projectId: caller.projectId, userId: caller.userId, workspace: false })
+    const target = { projectId: caller.projectId, userId: caller.userId, workspace: false, ...(as === undefined ? {} : { name: as }) };
+    const result = await importArchive({ ...this.importDeps, checkpoint: fault.midway }, f.path, target)
       .catch((err: unknown) => {
         // The data layer's own reasons (no root, no xattrs, GNU tar failing) are the user's to read.
         if (err instanceof VolumeDataError) throw new Fault(500, `Archive import failed: ${err.message}`);

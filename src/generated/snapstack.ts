@@ -379,6 +379,8 @@ export interface components {
         ImportRequest: {
             /** @description An archive file name in the caller's snapshots folder (or the workspace folder with scope) */
             file: string;
+            /** @description A name instead of the archive's: the image's for an instance snapshot (its volume snapshots become 'snapshot for <name>'), the snapshot's for a volume snapshot */
+            name?: string;
             /** @enum {string} */
             scope?: "namespace" | "workspace";
         };

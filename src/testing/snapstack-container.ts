@@ -17,7 +17,6 @@ import fs from 'fs';
 import net from 'net';
 import os from 'os';
 import path from 'path';
-import type Docker from 'dockerode';
 import {
   AbstractStartedContainer,
   GenericContainer,
@@ -27,7 +26,7 @@ import {
   type StopOptions,
   type StoppedTestContainer,
 } from 'testcontainers';
-import { instanceLabelFilter } from '../runtime/docker-engine';
+import { removeInstanceObjects } from '../runtime/docker-engine';
 import { clientAccess, type ClientAccess, type Credentials, type SeededPasswords, type SeededUser } from './client-access';
 
 export const SNAPSTACK_IMAGE = 'snapstack/snapstack:latest';
@@ -75,8 +74,9 @@ export class SnapstackContainer extends GenericContainer {
     const dataDir = this.dataDir ?? fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'snapstack-container-')));
     fs.mkdirSync(dataDir, { recursive: true });
     const port = this.port ?? (await freePort());
-    const host = (await getContainerRuntimeClient()).info.containerRuntime.host;
-    const url = `http://${host}:${port}`;
+    // The port is published on 127.0.0.1: `localhost` could resolve to ::1 first.
+    const runtimeHost = (await getContainerRuntimeClient()).info.containerRuntime.host;
+    const url = `http://${runtimeHost === 'localhost' ? '127.0.0.1' : runtimeHost}:${port}`;
     this.withEnvironment({
       SNAPSTACK_HOST: '0.0.0.0',
       SNAPSTACK_PORT: String(port),
@@ -128,7 +128,7 @@ export class StartedSnapstackContainer extends AbstractStartedContainer {
     super(started);
   }
 
-  /** Base URL, e.g. http://localhost:41234 (what the catalog advertises). */
+  /** Base URL, e.g. http://127.0.0.1:41234 (what the catalog advertises). */
   getUrl(): string {
     return this.facts.url;
   }
@@ -176,23 +176,6 @@ export class StartedSnapstackContainer extends AbstractStartedContainer {
     await removeInstanceObjects(docker, this.facts.instanceId);
     if (this.facts.ownDataDir) await removeDataDir(this.facts.dataDir, this.facts.image);
     return stopped;
-  }
-}
-
-/** Every container, volume and image labelled with `instanceId`; containers first (they hold the rest). */
-async function removeInstanceObjects(docker: Docker, instanceId: string): Promise<void> {
-  const filters = JSON.stringify({ label: instanceLabelFilter(instanceId) });
-  const ignoreMissing = (err: { statusCode?: number }) => {
-    if (err.statusCode !== 404) throw err;
-  };
-  for (const c of await docker.listContainers({ all: true, filters })) {
-    await docker.getContainer(c.Id).remove({ force: true }).catch(ignoreMissing);
-  }
-  for (const v of (await docker.listVolumes({ filters })).Volumes ?? []) {
-    await docker.getVolume(v.Name).remove({ force: true }).catch(ignoreMissing);
-  }
-  for (const img of await docker.listImages({ filters })) {
-    await docker.getImage(img.Id).remove({ force: true }).catch(ignoreMissing);
   }
 }
 

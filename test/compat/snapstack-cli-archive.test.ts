@@ -123,6 +123,32 @@ describe('on one server: export, archive list, import into another project', () 
     expect((await ssJson(a, altDemo, ['image', 'show', imageId])).properties).toMatchObject({ snapstack_scope: 'namespace' });
   });
 
+  it('snapshot import ./FILE --name: uploaded into the project folder, checked, imported under the new name; the same file again is refused', async () => {
+    // The instance snapshot downloaded above: the image takes the name, its volume snapshot follows.
+    const webName = randomName('cli-uploaded');
+    const web = await ssJson(a, altDemo, ['snapshot', 'import', path.join(outDir, 'web.tar'), '--name', webName]);
+    expect(web).toMatchObject({ kind: 'instance-snapshot', scope: 'namespace', image: expect.stringMatching(new RegExp(` ${webName}$`)) });
+    expect(fs.readFileSync(path.join(projectFolder(a, altA), 'web.tar')).equals(fs.readFileSync(path.join(outDir, 'web.tar')))).toBe(true);
+    const [snapId] = String(web.snapshots).split(' ');
+    expect((await ssJson(a, altDemo, ['volume', 'snapshot', 'show', snapId])).name).toBe(`snapshot for ${webName}`);
+    expect((await ssJson(a, altDemo, ['image', 'show', String(web.image).split(' ')[0]])).name).toBe(webName);
+
+    // A relative path, from the working directory: a volume snapshot takes the name itself.
+    const dataName = randomName('cli-data-copy');
+    const r = await snapstackCli(a.url, ['snapshot', 'import', './data.tar', '--name', dataName, '-f', 'json'], { user: altDemo, cwd: outDir });
+    expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: '' });
+    const data = JSON.parse(r.stdout);
+    expect(data).toMatchObject({ kind: 'volume-snapshot', snapshots: expect.stringMatching(new RegExp(` ${dataName}$`)) });
+    const vol = await ssJson(a, altDemo, ['volume', 'create', '--snapshot', dataName, '--size', '1', '--wait', randomName('restored')]);
+    expect(await onVolume(a, altA, vol.id, FINGERPRINT)).toEqual(src.fp);
+
+    const again = await snapstackCli(a.url, ['snapshot', 'import', './data.tar'], { user: altDemo, cwd: outDir });
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(new RegExp(`^An archive named data\\.tar is already in the snapshots folder\\. \\(HTTP 409\\) ${REQ}\\n$`));
+    const missing = await snapstackCli(a.url, ['snapshot', 'import', './nope.tar'], { user: altDemo, cwd: outDir });
+    expect({ code: missing.code, stderr: missing.stderr }).toEqual({ code: 1, stderr: 'No such file: ./nope.tar\n' });
+  });
+
   it('snapshot list: volume and instance snapshots of the project, Kind and Scope namespace', async () => {
     const rows = await ssJson<any[]>(a, demo, ['snapshot', 'list']);
     expect(rows).toEqual(expect.arrayContaining([
@@ -145,6 +171,22 @@ describe('on one server: export, archive list, import into another project', () 
     expect(r.stderr).toMatch(new RegExp(`^Invalid archive: unsupported archive format version 3[^\\n]* \\(HTTP 400\\) ${REQ}\\n$`));
     const listed = (await ssJson<any[]>(a, demo, ['snapshot', 'archive', 'list'])).find((x) => x.Name === 'bad.tar');
     expect(listed.Status).toMatch(/^invalid: unsupported archive format version 3/);
+  });
+
+  it('on a terminal, an upload shows its progress on stderr (stdout unchanged)', async () => {
+    const err: string[] = [];
+    const out: string[] = [];
+    const io: CliIo = {
+      stdout: (t) => { out.push(t); }, stderr: (t) => { err.push(t); }, stderrIsTTY: true,
+      env: { OS_AUTH_URL: `${a.url}/identity/v3`, OS_USERNAME: demo.name, OS_PASSWORD: demo.password, OS_PROJECT_NAME: demo.project },
+    };
+    const file = path.join(outDir, 'tty-upload.tar');
+    fs.copyFileSync(path.join(outDir, 'data.tar'), file);
+    const name = randomName('tty-upload');
+    expect(await main(['snapshot', 'import', file, '--name', name, '-f', 'value', '-c', 'kind'], io)).toBe(0);
+    expect(out.join('')).toBe('volume-snapshot\n');
+    expect(err.join('')).toMatch(/Uploading tty-upload\.tar: 100% \(/);
+    expect(err.join('')).toMatch(/Uploaded tty-upload\.tar \([^)]+\), checked by the server\n$/);
   });
 
   it('on a terminal, export shows its progress on stderr (stdout unchanged)', async () => {

@@ -67,7 +67,7 @@ test('SnapstackContainer: start, openstack via clouds.yaml, data through a snaps
     expect(JSON.stringify(await openstack(cloudsFile, ['catalog', 'list']))).toContain(`${ss.getUrl()}/volume/v3/${token.project_id}`);
 
     const volName = randomName('tc-vol');
-    await openstack(cloudsFile, ['volume', 'create', '--size', '1', volName]);
+    await openstack(cloudsFile, ['volume', 'create', '--size', '1', '--bootable', volName]);
     await pollUntil(() => openstack(cloudsFile, ['volume', 'show', volName]), (v) => v.status === 'available', 60_000, 'volume available');
     const s1 = await openstack(cloudsFile, ['server', 'create', '--volume', volName, '--flavor', 'm1.zero', '--network', 'none', '--wait', randomName('tc-s1')]);
     const c1 = await containerOf(instanceId, s1.id);
@@ -77,7 +77,7 @@ test('SnapstackContainer: start, openstack via clouds.yaml, data through a snaps
     await openstack(cloudsFile, ['volume', 'snapshot', 'create', '--volume', volName, '--force', snapName]);
     await pollUntil(() => openstack(cloudsFile, ['volume', 'snapshot', 'show', snapName]), (s) => s.status === 'available', 60_000, 'snapshot available');
     const restored = randomName('tc-restored');
-    await openstack(cloudsFile, ['volume', 'create', '--snapshot', snapName, '--size', '1', restored]);
+    await openstack(cloudsFile, ['volume', 'create', '--snapshot', snapName, '--size', '1', '--bootable', restored]);
     await pollUntil(() => openstack(cloudsFile, ['volume', 'show', restored]), (v) => v.status === 'available', 60_000, 'volume from snapshot');
     const s2 = await openstack(cloudsFile, ['server', 'create', '--volume', restored, '--flavor', 'm1.zero', '--network', 'none', '--wait', randomName('tc-s2')]);
     const c2 = await containerOf(instanceId, s2.id);

@@ -4,6 +4,7 @@
 // one lock. Images built here carry TEST_IMAGE_LABEL (their build stages snapstack.build-stage);
 // building one prunes the older ones that are unused and over an hour old. No registry: the base is scripts/build-node-base-image.sh's local
 // Node image, unless SNAPSTACK_NODE_BASE_IMAGE names another (e.g. node:20-bookworm-slim).
+// SNAPSTACK_TEST_IMAGE names an image to use instead of building one.
 import { execFileSync, spawnSync } from 'child_process';
 import { createHash } from 'crypto';
 import fs from 'fs';
@@ -14,7 +15,7 @@ export const TEST_IMAGE_LABEL = 'snapstack.test-image';
 const ROOT = path.resolve(__dirname, '..', '..');
 const LOCK_STALE_MS = 20 * 60_000;
 /** What the Dockerfile copies (see .dockerignore), plus the Dockerfile itself. */
-const CONTEXT = ['Dockerfile', '.dockerignore', 'package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'src', 'migrations', 'openapi', 'bin'];
+const CONTEXT = ['Dockerfile', '.dockerignore', 'package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'src', 'migrations', 'openapi', 'web', 'bin'];
 
 function log(msg: string): void {
   process.stderr.write(`[snapstack image] ${msg}\n`);
@@ -72,6 +73,8 @@ async function withLock<T>(name: string, fn: () => Promise<T> | T): Promise<T> {
 
 /** The tag of an image built from this checkout's sources, building it when there is none yet. */
 export async function snapstackTestImage(): Promise<string> {
+  // An image made beforehand (e.g. while iterating on a test): used as it is.
+  if (process.env.SNAPSTACK_TEST_IMAGE) return process.env.SNAPSTACK_TEST_IMAGE;
   const base = baseImage();
   const tag = `snapstack/snapstack:test-${contextHash(base)}`;
   return withLock(`snapstack-image-${tag.split(':')[1]}`, () => {

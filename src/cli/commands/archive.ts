@@ -3,13 +3,14 @@
  * `snapshot archive list|show`. The openstack client has no such commands; these follow its
  * style (show/list formatters, --wait-like progress on a terminal).
  */
-import { createWriteStream } from 'fs';
-import { rename, rm } from 'fs/promises';
-import { Readable } from 'stream';
+import { createReadStream, createWriteStream } from 'fs';
+import { rename, rm, stat } from 'fs/promises';
+import path from 'path';
+import { Readable, Transform } from 'stream';
 import { pipeline } from 'stream/promises';
 import type { Session } from '../auth';
 import type { CommandContext, CommandSpec } from '../command';
-import { ApiError, CliError, errorMessage } from '../http';
+import { ApiError, CliError, errorMessage, requestIdOf } from '../http';
 import { field, sortedFields } from '../output';
 import { q } from '../resolve';
 import { findImage } from './image';
@@ -95,35 +96,76 @@ async function waitForExport(ctx: CommandContext, s: Session, jobId: string, nam
   }
 }
 
-async function download(ctx: CommandContext, s: Session, name: string, scope: string, file: string): Promise<void> {
-  const url = `${snapstackUrl(s)}/archives/${q(name)}/download${scope === 'workspace' ? '?scope=workspace' : ''}`;
-  const res = await fetch(url, { headers: { 'X-Auth-Token': s.token } });
-  if (!res.ok || !res.body) {
-    const text = await res.text();
-    let body: unknown = text;
-    try { body = JSON.parse(text); } catch { /* text */ }
-    throw new CliError(`${errorMessage(body, text)} (HTTP ${res.status})`);
-  }
-  const total = Number(res.headers.get('content-length') ?? 0);
+/** A streamed call's failure, as the other commands print one. */
+async function streamFailure(res: Response): Promise<CliError> {
+  const text = await res.text();
+  let body: unknown = text;
+  try { body = JSON.parse(text); } catch { /* text */ }
+  const id = requestIdOf(res.headers);
+  return new ApiError(`${errorMessage(body, text)} (HTTP ${res.status})${id ? ` (Request-ID: ${id})` : ''}`, res.status, id);
+}
+
+/** Counts the bytes going through, showing `<verb> <name>: N% (size)` on a terminal every 8 MiB. */
+function progressCounter(ctx: CommandContext, verb: string, name: string, total: number): { stream: Transform; bytes: () => number } {
   let got = 0;
   let last = 0;
-  const body = Readable.fromWeb(res.body as any);
-  body.on('data', (c: Buffer) => {
-    got += c.length;
-    if (got - last > 8 * 1024 * 1024 || got === total) {
-      last = got;
-      progressLine(ctx, `Downloading ${name}: ${total ? `${Math.floor((100 * got) / total)}% ` : ''}(${human(got)})`);
-    }
+  const stream = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      got += chunk.length;
+      if (got - last > 8 * 1024 * 1024 || got === total) {
+        last = got;
+        progressLine(ctx, `${verb} ${name}: ${total ? `${Math.floor((100 * got) / total)}% ` : ''}(${human(got)})`);
+      }
+      done(null, chunk);
+    },
   });
+  return { stream, bytes: () => got };
+}
+
+const scopeQuery = (scope: string) => (scope === 'workspace' ? '?scope=workspace' : '');
+
+async function download(ctx: CommandContext, s: Session, name: string, scope: string, file: string): Promise<void> {
+  const res = await fetch(`${snapstackUrl(s)}/archives/${q(name)}/download${scopeQuery(scope)}`, { headers: { 'X-Auth-Token': s.token } });
+  if (!res.ok || !res.body) throw await streamFailure(res);
+  const counter = progressCounter(ctx, 'Downloading', name, Number(res.headers.get('content-length') ?? 0));
   const tmp = `${file}.partial`;
   try {
-    await pipeline(body, createWriteStream(tmp));
+    await pipeline(Readable.fromWeb(res.body as any), counter.stream, createWriteStream(tmp));
     await rename(tmp, file);
   } catch (err) {
     await rm(tmp, { force: true });
     throw err;
   }
-  progressLine(ctx, `Downloaded ${name} to ${file} (${human(got)})\n`);
+  progressLine(ctx, `Downloaded ${name} to ${file} (${human(counter.bytes())})\n`);
+}
+
+/** A local file (an archive to upload), or undefined when `ref` names no local file. */
+async function localFile(ref: string): Promise<{ path: string; size: number } | undefined> {
+  const st = await stat(ref).catch(() => undefined);
+  if (!st) {
+    if (ref.includes('/') || ref.includes(path.sep)) throw new CliError(`No such file: ${ref}`);
+    return undefined;
+  }
+  if (!st.isFile()) throw new CliError(`Not a file: ${ref}`);
+  return { path: ref, size: st.size };
+}
+
+/** PUT /archives/{name}: streams a local archive into the snapshots folder, where the server checks it. */
+async function upload(ctx: CommandContext, s: Session, file: { path: string; size: number }, name: string, scope: string): Promise<void> {
+  const counter = progressCounter(ctx, 'Uploading', name, file.size);
+  const source = createReadStream(file.path, { highWaterMark: 1024 * 1024 });
+  source.on('error', (err) => counter.stream.destroy(err));
+  const body = source.pipe(counter.stream);
+  const res = await fetch(`${snapstackUrl(s)}/archives/${q(name)}${scopeQuery(scope)}`, {
+    method: 'PUT',
+    headers: { 'X-Auth-Token': s.token, 'Content-Type': 'application/x-tar', 'Content-Length': String(file.size) },
+    body: Readable.toWeb(body) as any,
+    duplex: 'half',
+  } as RequestInit);
+  progressLine(ctx, '');
+  if (!res.ok) throw await streamFailure(res);
+  await res.body?.cancel();
+  progressLine(ctx, `Uploaded ${name} (${human(counter.bytes())}), checked by the server\n`);
 }
 
 export const archiveCommands: CommandSpec[] = [
@@ -161,18 +203,31 @@ export const archiveCommands: CommandSpec[] = [
   },
   {
     name: 'snapshot import',
-    summary: "Import an archive of the project's snapshots folder",
+    summary: 'Import an archive: a local file (uploaded first) or one of the snapshots folder',
     description:
-      "Check an archive in the project's snapshots folder on the server (copied there by hand or exported) "
-      + 'and recreate its volume snapshots, and the image of an instance snapshot, in the project with new IDs. '
-      + 'Nothing is created when any check fails.',
+      'Recreate the volume snapshots of an archive, and the image of an instance snapshot, in the project with new IDs. '
+      + "A local file is uploaded into the project's snapshots folder on the server first (streamed, with progress on "
+      + "a terminal; the server checks it in full), under its file name; any other name is a file of that folder "
+      + '(copied there by hand or exported). Nothing is created when any check fails.',
     output: 'show',
-    options: [{ flags: ['--workspace'], dest: 'workspace', kind: 'flag', help: 'Import from the workspace folder instead of the project folder' }],
-    positionals: [{ name: 'archive', metavar: '<archive>', help: 'File name in the snapshots folder' }],
-    examples: ['snapstack snapshot import web1-golden-20261123-120000.tar', 'snapstack volume create --snapshot <new snapshot id> --size 1 restored'],
+    options: [
+      { flags: ['--name'], dest: 'name', kind: 'string', metavar: '<name>', help: "Name of the imported snapshot (an instance snapshot's image) instead of the archive's" },
+      { flags: ['--workspace'], dest: 'workspace', kind: 'flag', help: 'The workspace folder instead of the project folder (admin to upload)' },
+    ],
+    positionals: [{ name: 'archive', metavar: '<archive>', help: 'A local archive file, or a file name in the snapshots folder' }],
+    examples: [
+      'snapstack snapshot import ./web1-golden.tar --name web1-golden-copy',
+      'snapstack snapshot import web1-golden-20261123-120000.tar',
+      'snapstack volume create --snapshot <new snapshot id> --size 1 restored',
+    ],
     async run(ctx, { opts, pos }) {
       const s = await ctx.session();
-      const res = (await request(s, 'POST', '/archives/import', { file: pos.archive, ...(opts.workspace ? { scope: 'workspace' } : {}) })).body.import;
+      const scope = opts.workspace ? 'workspace' : 'namespace';
+      const local = await localFile(pos.archive);
+      const file = local ? path.basename(local.path) : pos.archive;
+      if (local) await upload(ctx, s, local, file, scope);
+      const body = { file, ...(opts.workspace ? { scope } : {}), ...(opts.name !== undefined ? { name: opts.name } : {}) };
+      const res = (await request(s, 'POST', '/archives/import', body)).body.import;
       return {
         kind: 'show',
         fields: sortedFields({

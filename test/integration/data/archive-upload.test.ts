@@ -62,6 +62,16 @@ describe('uploading archives into a snapshots folder', () => {
     expect(await snapshotFingerprint(b, demoB, imp.body.import.snapshots[0].id)).toEqual(fingerprint);
   });
 
+  test('import with a name: the imported snapshot takes it (a second import of the same file, told apart); an empty name is refused', async () => {
+    const imp = await demoB.request('POST', `${SS}/archives/import`, { file: 'moved.tar', name: 'moved-again' });
+    expect(imp.status).toBe(201);
+    expect(imp.body.import.snapshots).toEqual([expect.objectContaining({ name: 'moved-again' })]);
+    const shown = await demoB.request('GET', `/volume/v3/${demoB.projectId}/snapshots/${imp.body.import.snapshots[0].id}`);
+    expect(shown.body.snapshot).toMatchObject({ name: 'moved-again', status: 'available' });
+    const empty = await demoB.request('POST', `${SS}/archives/import`, { file: 'moved.tar', name: '' });
+    expect(empty.status).toBe(400);
+  });
+
   test('a taken name is refused with 409 and the first file is kept', async () => {
     const res = await put(b, demoB, 'moved.tar', Buffer.from('other bytes'));
     expect(res.status).toBe(409);
