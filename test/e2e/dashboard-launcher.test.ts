@@ -11,7 +11,7 @@ import type { Browser, Page } from 'playwright-core';
 import { startHarness, type Harness, type Session } from '../support/snapstack-harness';
 import { randomName, waitForVolume } from '../support/compute-helpers';
 import { exportAndWait, FINGERPRINT, newSnapshot, newVolume, onVolume, projectFolder, SS, VOL } from '../support/archive-helpers';
-import { dashboardLogin, gotoMenu, launchBrowser, newPage, rowWith, screenshot } from '../support/browser';
+import { dashboardLogin, gotoMenu, launchBrowser, newPage, rowWith, screenshot, succeeded } from '../support/browser';
 
 jest.setTimeout(300_000);
 
@@ -40,16 +40,6 @@ async function volumeNamed(s: Session, name: string): Promise<any> {
   const res = await s.request('GET', `${VOL}/volumes/detail?name=${encodeURIComponent(name)}`);
   expect(res.body.volumes).toHaveLength(1);
   return waitForVolume(s, res.body.volumes[0].id, ['available']);
-}
-
-/** The success notification of a long action; a failure one fails the test with the service's text. */
-async function succeeded(page: Page, text: string | RegExp): Promise<void> {
-  const done = page.locator('.long-action-done', { hasText: text });
-  const failed = page.locator('.long-action-failed');
-  await Promise.race([
-    done.first().waitFor({ timeout: 120_000 }),
-    failed.first().waitFor({ timeout: 120_000 }).then(async () => { throw new Error(`action failed: ${await failed.first().innerText()}`); }),
-  ]);
 }
 
 async function snapshotAction(page: Page, section: 'workspace' | 'namespace', name: string, action: string): Promise<void> {

@@ -7,7 +7,7 @@ import type { Browser } from 'playwright-core';
 import { startHarness, type Harness, type Session } from '../support/snapstack-harness';
 import { randomName } from '../support/compute-helpers';
 import { newVolume, VOL } from '../support/archive-helpers';
-import { dashboardLogin, gotoMenu, launchBrowser, newPage, rowWith, screenshot } from '../support/browser';
+import { dashboardLogin, gotoMenu, launchBrowser, newPage, rowWith, screenshot, storedSession } from '../support/browser';
 
 jest.setTimeout(120_000);
 
@@ -56,15 +56,15 @@ test('project switcher, a token that stops working, logout', async () => {
   await screenshot(page, 'project-switcher');
 
   // The token stops working behind the dashboard's back: the next poll lands on the login page.
-  const token = await page.evaluate(() => JSON.parse(sessionStorage.getItem('snapstack.session')!).token as string);
+  const token = (await storedSession(page))!.token;
   const revoked = await h.request('DELETE', '/identity/v3/auth/tokens', undefined, { 'X-Auth-Token': admin.token, 'X-Subject-Token': token });
   expect(revoked.status).toBe(204);
   await page.getByText('Your session has expired. Please log in again.').waitFor();
-  expect(await page.evaluate(() => sessionStorage.getItem('snapstack.session'))).toBeNull();
+  expect(await storedSession(page)).toBeNull();
 
   // Log in again, then log out: the token is revoked.
   await dashboardLogin(page, h.url, 'demo', 'demo-secret');
-  const second = await page.evaluate(() => JSON.parse(sessionStorage.getItem('snapstack.session')!).token as string);
+  const second = (await storedSession(page))!.token;
   await page.getByRole('button', { name: 'Log out' }).click();
   await page.getByRole('button', { name: 'Log in' }).waitFor();
   const after = await h.request('GET', `${VOL.replace('{project_id}', demo.projectId)}/volumes`, undefined, { 'X-Auth-Token': second });
