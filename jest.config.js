@@ -23,6 +23,9 @@ const base = {
   // node_modules stay untransformed, but for PGlite (see builtin-import-transform.js).
   transformIgnorePatterns: ['/node_modules/(?!@electric-sql/pglite/)'],
   moduleFileExtensions: ['ts', 'js', 'json'],
+  // `import ... from 'snapstack'` is the package as another project installs it: its package.json
+  // main, i.e. the built dist/ (npm test builds first).
+  moduleNameMapper: { '^snapstack$': '<rootDir>' },
 };
 
 const withServices = {

@@ -2,10 +2,11 @@ import http from 'http';
 import { randomBytes } from 'crypto';
 import * as fs from 'node:fs/promises';
 import express from 'express';
+import type Docker from 'dockerode';
 import type { Knex } from 'knex';
 import type { Config } from './config';
 import { createLogger, Logger } from './logger';
-import { createKnex, describeDatabase, migrateLatest } from './db/database';
+import { createKnex, describeDatabase, dropSchema, migrateLatest } from './db/database';
 import { InstanceLock, lockDatabase, lockDataDir } from './db/instance-lock';
 import { loadSpec } from './http/openapi-spec';
 import { createServiceRouter, requestLogging, routingFault, RouterDeps, ServiceMount } from './http/service-router';
@@ -21,7 +22,7 @@ import type { VolumeService } from './volume/volume-service';
 import { VOLUME_MICROVERSIONS } from './volume/volume-versions';
 import { createImageModule } from './image/image-module';
 import type { ImageService } from './image/image-service';
-import { connectDocker } from './runtime/docker-engine';
+import { connectDocker, removeInstanceObjects } from './runtime/docker-engine';
 import { snapstackHandlers } from './snapstack/snapstack-handlers';
 import { ArchiveService } from './archive/archive-service';
 import { archiveHandlers } from './archive/archive-handlers';
@@ -44,8 +45,20 @@ export interface Snapstack {
   /** Snapshot archives and workspace snapshots. */
   archives: ArchiveService;
   instanceId: string;
+  /** The engine every module uses; null without one. */
+  docker: Docker | null;
   logger: Logger;
+  /** Stops; an ephemeral instance also removes everything it made (see StartOptions.ephemeral). */
   close(): Promise<void>;
+}
+
+export interface StartOptions {
+  logger?: Logger;
+  /**
+   * Throwaway instance: close() removes every Docker container, volume and image of this
+   * instance, its tables (PostgreSQL server) and its data directory.
+   */
+  ephemeral?: boolean;
 }
 
 async function instanceIdOf(db: Knex): Promise<string> {
@@ -57,7 +70,7 @@ async function instanceIdOf(db: Knex): Promise<string> {
 }
 
 /** The composition root: database, services, routers, jobs and the HTTP server. */
-export async function startSnapstack(config: Config, opts: { logger?: Logger } = {}): Promise<Snapstack> {
+export async function startSnapstack(config: Config, opts: StartOptions = {}): Promise<Snapstack> {
   const logger = opts.logger ?? createLogger(config.logLevel);
   // The data directory holds every project's data: the service's user's alone.
   await fs.mkdir(config.dataDir, { recursive: true, mode: 0o700 });
@@ -68,14 +81,14 @@ export async function startSnapstack(config: Config, opts: { logger?: Logger } =
     for (const l of locks.splice(0).reverse()) await l.release().catch((err) => logger.warn({ err }, 'could not release an instance lock'));
   };
   try {
-    return await startLocked(config, logger, locks, releaseLocks);
+    return await startLocked(config, opts, logger, locks, releaseLocks);
   } catch (err) {
     await releaseLocks();
     throw err;
   }
 }
 
-async function startLocked(config: Config, logger: Logger, locks: InstanceLock[], releaseLocks: () => Promise<void>): Promise<Snapstack> {
+async function startLocked(config: Config, opts: StartOptions, logger: Logger, locks: InstanceLock[], releaseLocks: () => Promise<void>): Promise<Snapstack> {
   if (config.databaseUrl) locks.push(await lockDatabase(config.databaseUrl, describeDatabase(config)));
   const db = await createKnex(config);
   await migrateLatest(db);
@@ -139,6 +152,11 @@ async function startLocked(config: Config, logger: Logger, locks: InstanceLock[]
   });
 
   const server = http.createServer(app);
+  // Clients keep connections for a while (python-requests without a limit; undici for the
+  // Keep-Alive header's time less 1 s): a 5 s server timeout makes them race its close and
+  // read a reset on a busy machine. Idle sockets stay a minute, as behind most proxies.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());
@@ -151,6 +169,18 @@ async function startLocked(config: Config, logger: Logger, locks: InstanceLock[]
   await jobs.recover();
   logger.info({ url, database: describeDatabase(config), instance_id: instanceId, data_dir: config.dataDir }, 'snapstack listening');
 
+  /** Docker objects by instance label, then the rows, then the data directory. */
+  const removeEverything = async () => {
+    if (docker) {
+      const removed = await removeInstanceObjects(docker, instanceId, logger);
+      logger.info({ ...removed, instance_id: instanceId }, 'ephemeral: removed Docker objects');
+    }
+    if (config.databaseUrl) await dropSchema(db);
+    await db.destroy();
+    await releaseLocks();
+    await fs.rm(config.dataDir, { recursive: true, force: true });
+    logger.info({ data_dir: config.dataDir }, 'ephemeral: removed the data directory');
+  };
   let closing: Promise<void> | null = null;
   const close = () => {
     closing ??= (async () => {
@@ -161,11 +191,15 @@ async function startLocked(config: Config, logger: Logger, locks: InstanceLock[]
       });
       await jobs.drain();
       await volumeModule.close();
-      await db.destroy();
-      await releaseLocks();
+      if (opts.ephemeral) {
+        await removeEverything();
+      } else {
+        await db.destroy();
+        await releaseLocks();
+      }
       logger.info('snapstack stopped');
     })();
     return closing;
   };
-  return { config: { ...config, publicUrl: url }, url, server, db, jobs, identity, volume, image, compute, archives, instanceId, logger, close };
+  return { config: { ...config, publicUrl: url }, url, server, db, jobs, identity, volume, image, compute, archives, instanceId, docker, logger, close };
 }

@@ -11,8 +11,8 @@ export interface OperationSpec {
   path: string;
   /** true when the operation needs no token (security: []). */
   public: boolean;
-  /** JSON body validator, when the operation takes a JSON body. */
-  validate?: ValidateFunction;
+  /** JSON body validator, when the operation takes a JSON body (compiled on first use: start-up time). */
+  readonly validate?: ValidateFunction;
   bodyRequired: boolean;
   /** The operation streams raw bytes (application/octet-stream, application/x-tar). */
   streamsBody: boolean;
@@ -64,12 +64,16 @@ export function loadSpec(fileName: string): LoadedSpec {
       const content = op.requestBody?.content ?? {};
       const jsonType = Object.keys(content).find((t) => t.includes('json'));
       const schema = jsonType ? content[jsonType].schema : undefined;
+      let compiled: ValidateFunction | undefined;
       operations.push({
         operationId: op.operationId,
         method,
         path: p,
         public: op.security ? op.security.length === 0 : globalPublic,
-        validate: schema ? ajv.compile(rewriteRefs(schema)) : undefined,
+        get validate() {
+          if (schema) compiled ??= ajv.compile(rewriteRefs(schema));
+          return compiled;
+        },
         bodyRequired: Boolean(op.requestBody?.required),
         streamsBody: Boolean(content['application/octet-stream'] || content['application/x-tar']),
         params: [...(item.parameters ?? []), ...(op.parameters ?? [])]

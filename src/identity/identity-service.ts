@@ -52,9 +52,11 @@ export class IdentityService {
       ['demo', passwords.demo, 'member'],
       ['alt_demo', passwords.altDemo, 'member'],
     ];
-    for (const [name, password, role] of plan) {
+    // Hashed side by side (scrypt runs on libuv's threads): a fresh start waits for one, not three.
+    const hashes = await Promise.all(plan.map(([, password]) => hashPassword(password)));
+    for (const [i, [name, , role]] of plan.entries()) {
       const project = await this.store.insertProject({ id: newId(), name, domain_id: DEFAULT_DOMAIN.id, description: `Seeded ${name} project`, enabled: true });
-      const user = await this.store.insertUser({ id: newId(), name, domain_id: DEFAULT_DOMAIN.id, password_hash: await hashPassword(password), enabled: true, default_project_id: project.id, email: null });
+      const user = await this.store.insertUser({ id: newId(), name, domain_id: DEFAULT_DOMAIN.id, password_hash: hashes[i], enabled: true, default_project_id: project.id, email: null });
       await this.store.assignRole(user.id, project.id, roleId(role));
     }
     this.log.info({ users: plan.map((p) => p[0]) }, 'seeded identity');
