@@ -10,7 +10,8 @@ import { COMPUTE, containerOf, dockerExec, randomName } from '../support/compute
 import { dashboardLogin, gotoMenu, launchBrowser, newPage, rowMenu, rowWith, screenshot, succeeded } from '../support/browser';
 import { newVolume } from '../support/archive-helpers';
 
-jest.setTimeout(300_000);
+// Real boots, snapshots and archives in Docker behind a real browser: minutes on a loaded 2-core machine.
+jest.setTimeout(600_000);
 
 let h: Harness;
 let browser: Browser;

@@ -13,7 +13,8 @@ import { randomName, waitForVolume } from '../support/compute-helpers';
 import { exportAndWait, FINGERPRINT, newSnapshot, newVolume, onVolume, projectFolder, SS, VOL } from '../support/archive-helpers';
 import { dashboardLogin, gotoMenu, launchBrowser, newPage, rowWith, screenshot, succeeded } from '../support/browser';
 
-jest.setTimeout(300_000);
+// Real boots, snapshots and archives in Docker behind a real browser: minutes on a loaded 2-core machine.
+jest.setTimeout(600_000);
 
 let a: Harness;
 let b: Harness;
