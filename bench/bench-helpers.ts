@@ -12,7 +12,7 @@ import { startSnapstack, Snapstack } from '../src/app';
 import { removeInstanceObjects } from '../src/runtime/docker-engine';
 
 export const MiB = 1024 * 1024;
-/** Password of the seeded demo and alt_demo users in benchmark runs. */
+/** Password of the seeded admin, demo and alt_demo users in benchmark runs. */
 export const DEMO_PASSWORD = 'bench-demo-secret';
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -23,7 +23,7 @@ export const fmtMs = (x: number) => (x >= 10_000 ? `${(x / 1000).toFixed(1)} s` 
 export class Api {
   constructor(private readonly base: string, private token = '', readonly projectId = '') {}
 
-  static async login(base: string, user: 'demo' | 'alt_demo' = 'demo'): Promise<Api> {
+  static async login(base: string, user: 'admin' | 'demo' | 'alt_demo' = 'demo'): Promise<Api> {
     const res = await fetch(`${base}/identity/v3/auth/tokens`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
@@ -41,11 +41,13 @@ export class Api {
 
   /** Any service: `p` starts at the service prefix, e.g. /compute/v2.1/servers. */
   async request(method: string, p: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: any }> {
-    const res = await fetch(`${this.base}${p}`, {
+    const send = () => fetch(`${this.base}${p}`, {
       method,
       headers: { 'X-Auth-Token': this.token, 'Content-Type': 'application/json', Accept: 'application/json', ...headers },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
+    // A kept-alive socket the server closed just then (a busy machine): a GET is safe to send again.
+    const res = await send().catch((err) => (method === 'GET' && err?.cause?.code === 'ECONNRESET' ? send() : Promise.reject(err)));
     const text = await res.text();
     return { status: res.status, body: text ? JSON.parse(text) : undefined };
   }
@@ -132,7 +134,7 @@ export interface BenchEnv {
 export async function withSnapstack(name: string, body: (env: BenchEnv) => Promise<void>): Promise<void> {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), `snapstack-${name}-`));
   const config = loadConfig(process.env, {
-    host: '127.0.0.1', port: 0, dataDir: path.join(work, 'data'), demoPassword: DEMO_PASSWORD, altDemoPassword: DEMO_PASSWORD,
+    host: '127.0.0.1', port: 0, dataDir: path.join(work, 'data'), adminPassword: DEMO_PASSWORD, demoPassword: DEMO_PASSWORD, altDemoPassword: DEMO_PASSWORD,
     volumeQuotas: { ...loadConfig(process.env).volumeQuotas, volumes: -1, snapshots: -1, gigabytes: -1 },
   });
   const app = await startSnapstack(config, { logger: createLogger(process.env.SNAPSTACK_LOG_LEVEL || 'warn') });

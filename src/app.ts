@@ -23,7 +23,12 @@ import { VOLUME_MICROVERSIONS } from './volume/volume-versions';
 import { createImageModule } from './image/image-module';
 import type { ImageService } from './image/image-service';
 import { connectDocker, removeInstanceObjects } from './runtime/docker-engine';
+import { armCrashPoints } from './shared/crash-points';
 import { snapstackHandlers } from './snapstack/snapstack-handlers';
+import { adminHandlers } from './snapstack/admin-handlers';
+import { InstanceReset } from './snapstack/instance-reset';
+import { FaultRules } from './faults/fault-rules';
+import { SnapstackMetrics } from './metrics/metrics';
 import { ArchiveService } from './archive/archive-service';
 import { archiveHandlers } from './archive/archive-handlers';
 import { JobRunner } from './jobs/job-runner';
@@ -44,6 +49,10 @@ export interface Snapstack {
   compute: Compute;
   /** Snapshot archives and workspace snapshots. */
   archives: ArchiveService;
+  /** Back to the seeded state (POST /snapstack/v1/reset). */
+  reset: InstanceReset;
+  /** Fault injection and pace rules (/snapstack/v1/faults). */
+  faults: FaultRules;
   instanceId: string;
   /** The engine every module uses; null without one. */
   docker: Docker | null;
@@ -96,29 +105,36 @@ async function startLocked(config: Config, opts: StartOptions, logger: Logger, l
 
   const identity = new IdentityService(new IdentityStore(db), config.tokenTtlSeconds, logger.child({ component: 'identity' }));
   await identity.seed({ admin: config.adminPassword, demo: config.demoPassword, altDemo: config.altDemoPassword });
-  const jobs = new JobRunner(db, logger.child({ component: 'jobs' }));
+  const faults = new FaultRules();
+  const metrics = new SnapstackMetrics({ db, dataDir: config.dataDir });
+  const jobs = new JobRunner(db, logger.child({ component: 'jobs' }), { faults, observe: (j) => metrics.observeJob(j) });
   // One engine for every module: volumes, servers (containers) and image data (Docker images).
   const docker = config.dockerMode === 'none' ? null : await connectDocker(config.dockerSocket);
-  const volumeModule = await createVolumeModule({ config, db, jobs, logger, instanceId, docker });
-  const volume = volumeModule.service;
   const imageModule = createImageModule({ config, db, docker, logger });
-  await imageModule.seed();
   const image = imageModule.service;
+  const volumeModule = await createVolumeModule({ config, db, jobs, logger, instanceId, docker, images: image });
+  const volume = volumeModule.service;
+  await imageModule.seed();
   const compute = createCompute({ db, jobs, images: image, volumes: volume, docker, instanceId, config, logger });
   await compute.seed();
   const archives = new ArchiveService({
-    dataDir: config.dataDir, workspaceDir: config.workspaceDir ?? null, instanceId, volume, images: image, driver: volumeModule.driver, docker, jobs, db, logger,
+    dataDir: config.dataDir, workspaceDir: config.workspaceDir ?? null, instanceId, volume, images: image, driver: volumeModule.driver, docker, jobs, db, logger, faults,
     maxUploadBytes: config.maxUploadBytes,
   });
   await archives.removeStaleUploads();
   await archives.loadWorkspace();
   await compute.reconcile();
+  const reset = new InstanceReset({
+    db, jobs, docker, instanceId, dataDir: config.dataDir, driver: volumeModule.driver, reseed: () => compute.seed(), onReset: [() => { faults.clear(); }], log: logger.child({ component: 'reset' }),
+  });
 
   const state = { publicUrl: config.publicUrl };
   const deps: RouterDeps = {
     get publicUrl() { return state.publicUrl; },
     logger,
     authenticate: (token) => identity.validate(token),
+    faults,
+    observe: (call) => metrics.observeRequest(call),
   };
   const mounts: ServiceMount[] = [
     { name: 'identity', spec: loadSpec('identity.yaml'), errorStyle: 'keystone', handlers: identityHandlers(identity) },
@@ -128,8 +144,9 @@ async function startLocked(config: Config, opts: StartOptions, logger: Logger, l
     {
       name: 'snapstack', spec: loadSpec('snapstack.yaml'), errorStyle: 'snapstack',
       handlers: {
-        ...snapstackHandlers({ version: VERSION, database: describeDatabase(config), docker: volumeModule.docker, instanceId }, jobs),
+        ...snapstackHandlers({ version: VERSION, database: describeDatabase(config, { where: false }), docker: volumeModule.docker, instanceId }, jobs),
         ...archiveHandlers(archives, jobs),
+        ...adminHandlers({ reset, faults, metrics }),
       },
     },
   ];
@@ -167,6 +184,7 @@ async function startLocked(config: Config, opts: StartOptions, logger: Logger, l
   const url = state.publicUrl;
 
   await jobs.recover();
+  armCrashPoints();
   logger.info({ url, database: describeDatabase(config), instance_id: instanceId, data_dir: config.dataDir }, 'snapstack listening');
 
   /** Docker objects by instance label, then the rows, then the data directory. */
@@ -201,5 +219,5 @@ async function startLocked(config: Config, opts: StartOptions, logger: Logger, l
     })();
     return closing;
   };
-  return { config: { ...config, publicUrl: url }, url, server, db, jobs, identity, volume, image, compute, archives, instanceId, docker, logger, close };
+  return { config: { ...config, publicUrl: url }, url, server, db, jobs, identity, volume, image, compute, archives, reset, faults, instanceId, docker, logger, close };
 }

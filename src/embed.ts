@@ -9,6 +9,8 @@ import yaml from 'js-yaml';
 import { startSnapstack as startApp, Snapstack } from './app';
 import { loadConfig } from './config';
 import { createLogger } from './logger';
+import type { ResetReport } from './snapstack/instance-reset';
+import type { FaultRules } from './faults/fault-rules';
 
 export interface SnapstackOptions {
   /** Listen port; default 0 (an ephemeral one, see `url`). */
@@ -59,6 +61,10 @@ export interface RunningSnapstack {
   cloudsYaml(): string;
   /** Writes clouds.yaml to `file` (default <dataDir>/clouds.yaml); returns its path (OS_CLIENT_CONFIG_FILE). */
   writeCloudsYaml(file?: string): string;
+  /** Fault injection and pace rules (as /snapstack/v1/faults): add, list, remove, clear. */
+  faults: Pick<FaultRules, 'add' | 'list' | 'get' | 'remove' | 'clear'>;
+  /** Back to the seeded state (as POST /snapstack/v1/reset): every resource and Docker object it made goes. */
+  reset(): Promise<ResetReport>;
   /** Stops the server; an ephemeral instance also removes everything it made. */
   stop(): Promise<void>;
 }
@@ -121,6 +127,8 @@ export async function startSnapstack(options: SnapstackOptions = {}): Promise<Ru
       fs.writeFileSync(file, cloudsYaml(), { mode: 0o600 });
       return file;
     },
+    faults: app.faults,
+    reset: () => app.reset.reset(),
     stop: () => app.close(),
   };
 }

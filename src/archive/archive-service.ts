@@ -12,14 +12,15 @@ import type { Knex } from 'knex';
 import { BadRequest, Conflict, Fault, Forbidden, NotFound } from '../http/faults';
 import type { ImageApi } from '../image/image-api';
 import type { JobDefinition, JobRunner } from '../jobs/job-runner';
+import { type FaultPort, InjectedFailure } from '../faults/fault-rules';
 import type { Logger } from '../logger';
 import { LayerNotExportable, VolumeDataError, type VolumeDataDriver } from '../volume/data/volume-data-driver';
 import { WORKSPACE_PROJECT } from '../volume/imported-snapshots';
 import type { VolumeService } from '../volume/volume-service';
 import { ArchiveInvalid, storedLayers, type ArchiveKind, type ArchiveManifest } from './archive-format';
-import { planExport, writeExport, type ArchiveCaller, type ExportDeps } from './archive-export';
+import { planExport, rootImageTempFile, writeExport, type ArchiveCaller, type ExportDeps } from './archive-export';
 import { ArchiveFolders, checkArchiveName, defaultArchiveName, type ArchiveFile } from './archive-folders';
-import { importArchive, JOB_IMPORT, undoImport, type ImportDeps, type ImportJournal, type ImportResult } from './archive-import';
+import { importArchive, IMPORT_STAGING_PREFIX, JOB_IMPORT, undoImport, type ImportDeps, type ImportJournal, type ImportResult } from './archive-import';
 import { readArchive } from './archive-reader';
 import { scanArchive } from './archive-scan';
 import { receiveUpload, removeStaleUploads } from './archive-upload';
@@ -91,6 +92,8 @@ export interface ArchiveServiceDeps {
   logger: Logger;
   /** Largest archive a client may upload (SNAPSTACK_MAX_UPLOAD_BYTES). */
   maxUploadBytes: number;
+  /** Fault injection: exports and imports fail mid-way (or start late) when a rule says so. */
+  faults?: FaultPort;
 }
 
 const WORKSPACE_SETTING = 'archive.workspace.';
@@ -107,8 +110,8 @@ export class ArchiveService {
   constructor(private readonly d: ArchiveServiceDeps) {
     this.folders = new ArchiveFolders(d.dataDir, d.workspaceDir);
     this.log = d.logger.child({ component: 'archive' });
-    this.exportDeps = { volume: d.volume, images: d.images, driver: d.driver, instanceId: d.instanceId, docker: d.docker };
-    this.importDeps = { ...this.exportDeps, log: this.log, stagingDir: d.dataDir, jobs: d.jobs };
+    this.exportDeps = { volume: d.volume, images: d.images, driver: d.driver, instanceId: d.instanceId, docker: d.docker, log: this.log };
+    this.importDeps = { ...this.exportDeps, stagingDir: d.dataDir, jobs: d.jobs };
     d.jobs.register(this.exportJob());
     // An import's journal: a restart meeting one unfinished undoes what it names.
     d.jobs.register<ImportJournal>({
@@ -259,13 +262,17 @@ export class ArchiveService {
       run: async (p) => {
         const file = await fileOf(p);
         const dir = path.dirname(file);
+        const fault = await this.faultFor(p.caller.projectId, 'archive.export');
         try {
           const plan = await planExport(this.exportDeps, p.caller, { kind: p.kind, id: p.sourceId });
           const base = p.baseArchive ? await this.findManifest(dir, p.baseArchive) : null;
           const started = Date.now();
           const written = await writeExport(this.exportDeps, p.caller, plan, file, {
             base,
-            onProgress: (pr) => this.progress.set(file, pr),
+            onProgress: (pr) => {
+              this.progress.set(file, pr);
+              fault.midway();
+            },
           }).catch((err: unknown) => {
             if (err instanceof LayerNotExportable) throw new Conflict(`Cannot export: ${err.message}`);
             throw err;
@@ -283,10 +290,19 @@ export class ArchiveService {
         if (file) {
           this.progress.delete(file);
           await fs.rm(`${file}${PARTIAL_SUFFIX}`, { force: true });
+          await fs.rm(rootImageTempFile(file), { force: true });
         }
         this.log.warn({ archive: p.name, source_id: p.sourceId, error }, 'archive export failed');
       },
     };
+  }
+
+  /** A fault rule's verdict for this operation: waited for now, failing at `midway()`. */
+  private async faultFor(projectId: string, target: 'archive.export' | 'archive.import'): Promise<{ midway: () => void }> {
+    const decision = this.d.faults?.decide({ target, projectId });
+    if (decision?.delayMs) await this.d.faults!.sleep(decision.delayMs);
+    const fail = decision?.fail;
+    return { midway: () => { if (fail) throw new InjectedFailure(fail.message, fail.status, fail.ruleId); } };
   }
 
   // ---- import -------------------------------------------------------------------------
@@ -294,7 +310,8 @@ export class ArchiveService {
   /** Imports an archive of the caller's folder into the caller's project (or from the workspace folder). */
   async import(caller: ArchiveCaller, name: string, scope: FolderScope = 'namespace'): Promise<ImportResult> {
     const f = await this.folders.find(await this.dirOf(caller, scope), name);
-    const result = await importArchive(this.importDeps, f.path, { projectId: caller.projectId, userId: caller.userId, workspace: false })
+    const fault = await this.faultFor(caller.projectId, 'archive.import');
+    const result = await importArchive({ ...this.importDeps, checkpoint: fault.midway }, f.path, { projectId: caller.projectId, userId: caller.userId, workspace: false })
       .catch((err: unknown) => {
         // The data layer's own reasons (no root, no xattrs, GNU tar failing) are the user's to read.
         if (err instanceof VolumeDataError) throw new Fault(500, `Archive import failed: ${err.message}`);
@@ -314,6 +331,7 @@ export class ArchiveService {
   async loadWorkspace(): Promise<{ loaded: string[]; skipped: Array<{ name: string; reason: string }> }> {
     const loaded: string[] = [];
     const skipped: Array<{ name: string; reason: string }> = [];
+    await this.sweepImportStaging();
     if (!this.d.workspaceDir) return { loaded, skipped };
     await fs.mkdir(this.d.workspaceDir, { recursive: true });
     const pending: Array<{ file: ArchiveFile; manifest: ArchiveManifest }> = [];
@@ -344,6 +362,15 @@ export class ArchiveService {
     if (loaded.length || skipped.length) this.log.info({ loaded, skipped }, 'workspace snapshots loaded');
     for (const s of skipped) this.log.warn({ archive: s.name, reason: s.reason }, 'workspace archive skipped');
     return { loaded, skipped };
+  }
+
+  /** At start: root images an interrupted import staged (nothing was registered from them). */
+  private async sweepImportStaging(): Promise<void> {
+    for (const name of await fs.readdir(this.d.dataDir).catch(() => [] as string[])) {
+      if (!name.startsWith(IMPORT_STAGING_PREFIX)) continue;
+      this.log.warn({ file: name, decision: 'removed' }, 'reconcile: a root image an interrupted import staged');
+      await fs.rm(path.join(this.d.dataDir, name), { force: true });
+    }
   }
 
   private async workspaceLoaded(archiveId: string): Promise<boolean> {

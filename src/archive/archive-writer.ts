@@ -229,6 +229,7 @@ export async function writeArchive(
     await handle.write(finalJson, 0, finalJson.length, manifestOffset);
     await handle.sync();
     await handle.close();
+    report(true); // the last moment an export can still fail (fault injection's mid-way point)
     await fs.rename(partial, file);
     await syncDir(path.dirname(file));
     report(true);

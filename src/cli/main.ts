@@ -181,6 +181,14 @@ options:
   --ephemeral  run on a new temporary data directory and remove everything this instance
                made (its Docker containers, volumes and images, its rows, the directory) when
                it stops, also on SIGINT and SIGTERM
+
+Configured by environment variables only:
+${CONFIG_VARIABLES.map((v) => `  ${v}`).join('\n')}
+
+examples:
+  snapstack serve
+  SNAPSTACK_PORT=8701 SNAPSTACK_DATA_DIR=/var/lib/snapstack snapstack serve
+  snapstack serve --ephemeral
 `;
 
 async function serve(argv: string[], io: CliIo): Promise<number> {

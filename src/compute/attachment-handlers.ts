@@ -11,6 +11,7 @@ import { requireAuth } from '../http/context';
 import { BadRequest } from '../http/faults';
 import type { Microversion } from '../http/microversion';
 import type { Compute } from './compute-module';
+import { checkLock } from './server-states';
 import type { ServerRow, BlockDeviceRow } from './server-store';
 import { attachmentView } from './server-views';
 
@@ -32,7 +33,9 @@ export function attachmentHandlers(compute: Compute): Handlers {
       return { status: 200, body: { volumeAttachment: await view(compute, server, bdm, ctx.microversion) } };
     },
     async attachVolume(ctx) {
-      const server = await compute.servers.get(requireAuth(ctx), ctx.params.server_id);
+      const auth = requireAuth(ctx);
+      const server = await compute.servers.get(auth, ctx.params.server_id);
+      checkLock(server, auth);
       const a = ctx.body.volumeAttachment;
       if ('delete_on_termination' in a && !(ctx.microversion?.atLeast('2.79') ?? false)) {
         throw new BadRequest("Invalid input for field/attribute volumeAttachment. Additional properties are not allowed ('delete_on_termination' was unexpected)");
@@ -43,7 +46,9 @@ export function attachmentHandlers(compute: Compute): Handlers {
       return { status: 200, body: { volumeAttachment: await view(compute, server, bdm, ctx.microversion) } };
     },
     async detachVolume(ctx) {
-      const server = await compute.servers.get(requireAuth(ctx), ctx.params.server_id);
+      const auth = requireAuth(ctx);
+      const server = await compute.servers.get(auth, ctx.params.server_id);
+      checkLock(server, auth);
       await compute.attachments.detach(server.id, ctx.params.volume_id);
       return { status: 202 };
     },

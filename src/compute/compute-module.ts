@@ -64,7 +64,7 @@ export function createCompute(deps: ComputeDeps): Compute {
   const locks = new KeyedMutex();
   const flavors = new FlavorService(new FlavorStore(deps.db));
   const containers = new ServerContainers(runtime, deps.volumes, store, log);
-  const lifecycle = new ServerLifecycle(store, containers, deps.volumes, locks, log);
+  const lifecycle = new ServerLifecycle(store, containers, deps.volumes, deps.images, locks, log);
   const actions = new ServerActions(store, containers, runtime, locks, deps.jobs, log);
   const snapshots = new ServerSnapshots({
     store, runtime, volumes: deps.volumes, images: deps.images, locks, jobs: deps.jobs, consistency: deps.config.snapshotConsistency, log,
@@ -75,7 +75,7 @@ export function createCompute(deps: ComputeDeps): Compute {
     store, containers, runtime, images: deps.images, locks, jobs: deps.jobs, minDiskRule: deps.config.minDiskRule,
     defaultServerImage: deps.config.defaultServerImage, log,
   });
-  const attachments = new ServerAttachments(store, containers, deps.volumes, locks, log);
+  const attachments = new ServerAttachments(store, containers, deps.volumes, locks, deps.jobs, log);
   const servers = new ServerService(store, deps.jobs, locks, {
     flavors, images: deps.images, volumes: deps.volumes, defaultServerImage: deps.config.defaultServerImage, minDiskRule: deps.config.minDiskRule,
   }, log);

@@ -4,7 +4,7 @@
  * gone from microversion 2.36 (404).
  *
  * LIMITATIONS:
- * - filters: name, status, minDisk, minRam, server, changes-since; limit and marker; no image
+ * - filters: name, status, minDisk, minRam, server, changes-since, type (image_type); limit and marker; no image
  *   metadata sub-resource (/images/{id}/metadata).
  */
 import type { Handlers, RequestContext } from '../http/context';
@@ -59,8 +59,11 @@ export function imageProxyHandlers(images: ImageApi): Handlers {
     const minRam = Number(queryString(ctx, 'minRam') ?? 0);
     const server = queryString(ctx, 'server');
     const since = queryString(ctx, 'changes-since');
+    // Nova's `type` filter reads the image_type property (snapshot, backup).
+    const type = queryString(ctx, 'type');
     const rows = page.images.filter((i) => (!status || STATUS[i.status] === status) && i.minDisk >= minDisk && i.minRam >= minRam
-      && (!server || i.properties.instance_uuid === server.split('/').pop()) && (!since || i.updatedAt >= new Date(since)));
+      && (!server || i.properties.instance_uuid === server.split('/').pop()) && (!since || i.updatedAt >= new Date(since))
+      && (!type || i.properties.image_type === type));
     const body: Record<string, unknown> = { images: rows.map((i) => proxiedImageView(i, ctx, detail)) };
     if (page.nextMarker) body.images_links = nextLinks(ctx.serviceUrl, detail ? 'images/detail' : 'images', ctx.query, page.nextMarker);
     return { status: 200, body };

@@ -4,6 +4,7 @@ import type { ServerRuntime } from './runtime/server-runtime';
 import type { ServerContainers } from './server-containers';
 import type { KeyedMutex } from '../shared/keyed-mutex';
 import { checkState, POWER, StateRule } from './server-states';
+import { acceptAction } from './server-jobs';
 import type { ServerRow, ServerStore } from './server-store';
 
 export const JOB_ACTION = 'compute.server.action';
@@ -56,14 +57,10 @@ export class ServerActions {
   }
 
   async request(serverId: string, action: PowerAction): Promise<void> {
-    await this.locks.withLock(serverId, async () => {
-      const server = await this.store.get(serverId);
-      if (!server) return;
-      const { name, rule, task } = RULES[action];
+    const { name, rule, task } = RULES[action];
+    await acceptAction({ store: this.store, locks: this.locks, jobs: this.jobs }, JOB_ACTION, { serverId, action }, (server) => {
       checkState(server, name, rule);
-      // The job waits for this lock, so it sees the task state set below.
-      await this.jobs.enqueue(JOB_ACTION, { serverId, action }, { projectId: server.project_id, resourceType: 'server', resourceId: serverId });
-      await this.store.update(serverId, { task_state: task });
+      return { task_state: task };
     });
   }
 
@@ -100,7 +97,7 @@ export class ServerActions {
         await this.store.update(server.id, { vm_state: 'active', task_state: null, power_state: POWER.RUNNING });
         return;
       case 'pause':
-        if (!server.container_id || !(await this.runtime.pause(server.container_id))) throw new Error(`The container of instance ${server.id} is not running.`);
+        if (!(await this.containers.pause(server))) throw new Error(`The container of instance ${server.id} is not running.`);
         await this.store.update(server.id, { vm_state: 'paused', task_state: null, power_state: POWER.PAUSED });
         return;
       case 'unpause':
@@ -120,13 +117,25 @@ export class ServerActions {
     }
   }
 
-  /** After a failed or interrupted action, the state follows what the container really does. */
+  /**
+   * After a failed or interrupted action, the state follows what the container really does: a
+   * running one (recorded or found by name) is adopted; one that is not running is removed
+   * (its root disk kept), so no exited container outlives the action.
+   */
   private async settle(p: ActionPayload, error: string): Promise<void> {
-    const server = await this.store.get(p.serverId);
+    let server = await this.store.get(p.serverId);
     if (!server) return;
-    const state = server.container_id ? await this.runtime.inspect(server.container_id).catch(() => null) : null;
-    this.log.warn({ server_id: server.id, action: p.action, error, container: state?.state ?? null }, 'server action failed');
-    await this.store.update(server.id, this.settledState(server, state?.state ?? null));
+    const state = await this.containers.current(server).catch(() => null);
+    const live = state?.state === 'running' || state?.state === 'paused';
+    if (live && state.id !== server.container_id) server = (await this.store.update(server.id, { container_id: state.id }))!;
+    if (!live && state) {
+      server = await this.containers.retire(server, { keepRootDisk: true }).catch((err: unknown) => {
+        this.log.error({ err, server_id: p.serverId, container_id: state.id }, 'could not remove the container of a failed action');
+        return server!;
+      });
+    }
+    this.log.warn({ server_id: server.id, action: p.action, error, container: state?.state ?? null, decision: live ? 'adopted the container' : 'stopped' }, 'server action failed');
+    await this.store.update(server.id, this.settledState(server, live ? state.state : null));
   }
 
   private settledState(server: ServerRow, container: string | null): Partial<ServerRow> {

@@ -120,6 +120,12 @@ export async function planServer(deps: CreatePlanDeps, auth: AuthContext, body: 
   if ('description' in s && !(mv?.atLeast('2.19') ?? false)) {
     throw new BadRequest("Invalid input for field/attribute server. Additional properties are not allowed ('description' was unexpected)");
   }
+  for (const field of ['min_count', 'max_count'] as const) {
+    const n = s[field];
+    if (n !== undefined && /^-?\d+$/.test(String(n)) && Number(n) < 1) {
+      throw new BadRequest(`Invalid input for field/attribute ${field}. Value: ${n}. ${n} is less than the minimum of 1`);
+    }
+  }
   if ((s.max_count ?? 1) > 1 || (s.min_count ?? 1) > 1) throw new BadRequest('Snapstack creates one server per request (min_count and max_count must be 1).');
   if (s.availability_zone && s.availability_zone !== 'nova') throw new BadRequest('The requested availability zone is not available');
   const networks = parseNetworks(s.networks, mv);

@@ -1,5 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import type { JobDefinition } from '../jobs/job-runner';
+import type { ImageApi } from '../image/image-api';
 import type { Logger } from '../logger';
+import { crashPoint } from '../shared/crash-points';
 import { isoSecondsZ } from '../shared/time-format';
 import type { VolumeApi, VolumeRecord } from '../volume/volume-api';
 import type { ServerContainers } from './server-containers';
@@ -27,6 +30,7 @@ export class ServerLifecycle {
     private readonly store: ServerStore,
     private readonly containers: ServerContainers,
     private readonly volumes: VolumeApi,
+    private readonly images: ImageApi,
     private readonly locks: KeyedMutex,
     private readonly log: Logger,
   ) {}
@@ -62,20 +66,25 @@ export class ServerLifecycle {
   async reconcile(): Promise<{ relaunched: string[]; retired: string[] }> {
     const relaunched: string[] = [];
     const retired: string[] = [];
-    for (const s of await this.store.list({ projectId: null })) {
-      if (s.task_state !== null || !['active', 'stopped'].includes(s.vm_state)) continue;
+    const servers = await this.store.list({ projectId: null });
+    await this.containers.sweep(new Set(servers.map((s) => s.id)))
+      .catch((err: unknown) => this.log.error({ err }, 'reconcile: could not sweep the server containers'));
+    for (const s of servers) {
+      if (s.task_state !== null || !['active', 'stopped', 'resized'].includes(s.vm_state)) continue;
       await this.locks.withLock(s.id, async () => {
         const server = await this.store.get(s.id);
         if (!server || server.task_state !== null) return;
         const state = await this.containers.state(server).catch(() => null);
+        // VERIFY_RESIZE runs as the server ran before the resize.
+        const vmState = server.vm_state === 'resized' ? (server.old_vm_state ?? 'active') : server.vm_state;
         try {
-          if (server.vm_state === 'active' && state === 'paused') {
+          if (vmState === 'active' && state === 'paused') {
             await this.containers.unpause(server);
             relaunched.push(server.id);
-          } else if (server.vm_state === 'active' && state !== 'running') {
+          } else if (vmState === 'active' && state !== 'running') {
             await this.containers.launch(server);
             relaunched.push(server.id);
-          } else if (server.vm_state === 'stopped' && state) {
+          } else if (vmState === 'stopped' && state) {
             await this.containers.retire(server, { keepRootDisk: true });
             retired.push(server.id);
           }
@@ -127,22 +136,32 @@ export class ServerLifecycle {
    */
   private async requestVolume(server: ServerRow, bdm: BlockDeviceRow): Promise<boolean> {
     if (bdm.volume_id) return true;
-    const vol = await this.volumes.createVolume(server.project_id, {
+    // The id is recorded on the BDM before the volume exists: a crash between the two leaves a
+    // record naming a volume (removed with the failed build), never a volume nobody names.
+    const volumeId = randomUUID();
+    const stillThere = await this.locks.withLock(server.id, async () => {
+      await this.store.updateBlockDevice(bdm.id, { volume_id: volumeId, created_by_build: true });
+      return Boolean(await this.store.get(server.id));
+    });
+    if (!stillThere) {
+      await this.step(server.id, 'deleting');
+      return false;
+    }
+    crashPoint('build.volume-recorded');
+    await this.volumes.createVolume(server.project_id, {
+      id: volumeId,
       size: bdm.volume_size,
       snapshotId: bdm.source_type === 'snapshot' ? bdm.snapshot_id : null,
+      imageId: bdm.source_type === 'image' ? bdm.image_id : null,
       name: bdm.source_type === 'blank' ? `${server.id}-blank-vol` : '',
       description: '',
       bootable: bdm.boot_index === 0,
       volumeType: bdm.volume_type,
       userId: server.user_id,
     });
-    bdm.volume_id = vol.id;
-    const stillThere = await this.locks.withLock(server.id, async () => {
-      await this.store.updateBlockDevice(bdm.id, { volume_id: vol.id, created_by_build: true });
-      return Boolean(await this.store.get(server.id));
-    });
-    if (!stillThere) await this.step(server.id, 'deleting');
-    return stillThere;
+    bdm.volume_id = volumeId;
+    crashPoint('build.volume-requested');
+    return true;
   }
 
   /** Waits until the BDM's volume is made and attaches it at the BDM's device. */
@@ -199,6 +218,11 @@ export class ServerLifecycle {
         await this.releaseVolume(server, bdm.volume_id, remove);
       }
       if (reason === 'delete' || bdm.destination_type === 'volume') await this.store.deleteBlockDevice(bdm.id);
+    }
+    if (reason === 'delete' && server.shelved_image_id) {
+      // Nova deletes a shelved server's snapshot with it.
+      await this.images.deleteImage({ projectId: server.project_id, isAdmin: false }, server.shelved_image_id)
+        .catch((err) => this.log.warn({ err, server_id: server.id, image_id: server.shelved_image_id }, 'could not delete the shelved image'));
     }
     if (reason === 'delete') {
       await this.store.update(server.id, { vm_state: 'deleted', task_state: null, power_state: POWER.NOSTATE, container_id: null });

@@ -1,15 +1,13 @@
 import type { AuthContext } from '../http/context';
 import { BadRequest, NotFound } from '../http/faults';
-import type { ImageApi, ImageRecord } from '../image/image-api';
-import type { JobDefinition, JobRunner } from '../jobs/job-runner';
-import type { Logger } from '../logger';
-import type { KeyedMutex } from '../shared/keyed-mutex';
-import type { ServerRuntime } from './runtime/server-runtime';
+import type { ImageRecord } from '../image/image-api';
+import type { JobDefinition } from '../jobs/job-runner';
 import { checkFlavorFitsImage, MinDiskRule } from './boot-disk-rules';
-import { isVolumeBacked, type ServerContainers } from './server-containers';
+import { isVolumeBacked } from './server-containers';
 import { systemMetadata } from './server-create';
+import { acceptAction, type ServerWorkDeps } from './server-jobs';
 import { checkState, POWER } from './server-states';
-import type { ServerRow, ServerStore } from './server-store';
+import type { ServerRow } from './server-store';
 
 export const JOB_REBUILD = 'compute.server.rebuild';
 
@@ -32,23 +30,16 @@ export interface RebuildRequest {
   reimageBootVolume: boolean;
 }
 
-export interface RebuildDeps {
-  store: ServerStore;
-  containers: ServerContainers;
-  runtime: ServerRuntime;
-  images: ImageApi;
-  locks: KeyedMutex;
-  jobs: JobRunner;
+export interface RebuildDeps extends ServerWorkDeps {
   minDiskRule: MinDiskRule;
   defaultServerImage: string;
-  log: Logger;
 }
 
 /**
  * rebuild: the root disk replaced from an image (an instance snapshot included), attached
  * volumes kept and mounted again. rebuilding -> rebuild_block_device_mapping ->
- * rebuild_spawning -> ACTIVE (SHUTOFF when it was stopped). The old root disk is removed only
- * once the new container runs; a failure puts the old one back.
+ * rebuild_spawning -> ACTIVE (SHUTOFF when it was stopped). The old root disk is committed and
+ * removed only once the new container runs; a failure puts it back.
  */
 export class ServerRebuilds {
   constructor(private readonly d: RebuildDeps) {}
@@ -63,9 +54,9 @@ export class ServerRebuilds {
   }
 
   async rebuild(auth: AuthContext, serverId: string, req: RebuildRequest): Promise<ServerRow> {
-    return this.d.locks.withLock(serverId, async () => {
-      const server = await this.d.store.get(serverId);
-      if (!server) throw new NotFound(`Instance ${serverId} could not be found.`);
+    // Filled in by the check, before the job is enqueued.
+    const payload = { serverId } as RebuildPayload;
+    const marked = await acceptAction(this.d, JOB_REBUILD, payload, async (server) => {
       checkState(server, 'rebuild', { vmStates: ['active', 'stopped', 'error'] });
       const image = await this.image(auth, req.imageRef);
       const bdms = await this.d.store.blockDevices(serverId);
@@ -77,23 +68,22 @@ export class ServerRebuilds {
       checkFlavorFitsImage(this.d.minDiskRule, server.flavor, image, { destination_type: volumeBacked ? 'volume' : 'local', volume_size: root?.volume_size ?? null });
       const kept = Object.fromEntries(Object.entries(server.system_metadata).filter(([k]) => !k.startsWith('image_')));
       const fresh = Object.fromEntries(Object.entries(systemMetadata(auth, image, image.id, server.flavor)).filter(([k]) => k.startsWith('image_')));
-      const payload: RebuildPayload = {
-        serverId,
+      Object.assign(payload, {
         dockerImage: this.d.images.dockerImageOf(image) || this.d.defaultServerImage,
         previous: { dockerImage: server.docker_image, imageRef: server.image_ref, systemMetadata: server.system_metadata },
         wasVmState: server.vm_state,
-      };
-      // The job waits for this lock, so it sees the task state set below.
-      await this.d.jobs.enqueue(JOB_REBUILD, payload, { projectId: server.project_id, resourceType: 'server', resourceId: serverId });
-      return (await this.d.store.update(serverId, {
+      });
+      return {
         task_state: 'rebuilding',
         image_ref: volumeBacked ? server.image_ref : image.id,
         system_metadata: { ...kept, ...fresh },
         ...(req.name !== undefined ? { name: req.name } : {}),
         ...(req.metadata !== undefined ? { metadata: req.metadata } : {}),
         ...(req.description !== undefined ? { description: req.description } : {}),
-      }))!;
+      };
     });
+    if (!marked) throw new NotFound(`Instance ${serverId} could not be found.`);
+    return marked;
   }
 
   /** Nova: "Cannot find image for rebuild" (400) when the image is not there or not visible. */
@@ -112,14 +102,14 @@ export class ServerRebuilds {
     let server = await store.get(p.serverId);
     if (!server) return;
     await store.update(server.id, { task_state: 'rebuild_block_device_mapping' });
-    // The old root disk is not committed: it is being replaced.
-    if (server.container_id) await runtime.remove(server.container_id);
-    server = (await store.update(server.id, { container_id: null, docker_image: p.dockerImage, task_state: 'rebuild_spawning' }))!;
+    // The old root disk is committed (not thrown away) until the new container runs: a failure puts it back.
+    server = await containers.retire(server, { keepRootDisk: true });
+    server = (await store.update(server.id, { docker_image: p.dockerImage, task_state: 'rebuild_spawning' }))!;
     const running = p.wasVmState !== 'stopped';
     if (running) await containers.launch(server);
     await store.update(server.id, { vm_state: running ? 'active' : 'stopped', task_state: null, power_state: running ? POWER.RUNNING : POWER.SHUTDOWN, fault: null });
     const oldRoot = containers.rootImageName(server.id);
-    if (p.previous.dockerImage === oldRoot && p.dockerImage !== oldRoot) await runtime.removeImage(oldRoot);
+    if (p.dockerImage !== oldRoot) await runtime.removeImage(oldRoot);
     this.d.log.info({ server_id: server.id, docker_image: p.dockerImage }, 'server rebuilt');
   }
 
@@ -129,8 +119,11 @@ export class ServerRebuilds {
     if (!server) return;
     this.d.log.warn({ server_id: server.id, error }, 'rebuild failed');
     await this.d.runtime.removeForServer(server.id).catch(() => undefined);
+    // An image-backed root disk was committed to the server's root image before it was replaced.
+    const root = this.d.containers.rootImageName(server.id);
+    const dockerImage = (await this.d.runtime.imageExists(root).catch(() => false)) ? root : p.previous.dockerImage;
     server = (await this.d.store.update(server.id, {
-      container_id: null, docker_image: p.previous.dockerImage, image_ref: p.previous.imageRef, system_metadata: p.previous.systemMetadata,
+      container_id: null, docker_image: dockerImage, image_ref: p.previous.imageRef, system_metadata: p.previous.systemMetadata,
     }))!;
     try {
       if (p.wasVmState === 'active') await this.d.containers.launch(server);

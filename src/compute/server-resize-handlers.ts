@@ -4,7 +4,7 @@
  * LIMITATIONS:
  * - one host: resize re-creates the container in place (allow_resize_to_same_host);
  * - rebuild ignores preserve_ephemeral, personality, user_data, key_name, trusted certificates,
- *   hostname and accessIPs; its response is the detail view (as GET) with adminPass;
+ *   hostname and accessIPs;
  * - a volume-backed rebuild at 2.93 runs the new image's system with the root volume's data
  *   kept: Snapstack's volumes made from an image hold no image data to re-image.
  */
@@ -60,7 +60,8 @@ export const resizeActions: ServerActionTable = {
         ...(o.description !== undefined ? { description: o.description as string | null } : {}),
         reimageBootVolume: atLeast(c.mv, '2.93'),
       });
-      const view = serverDetail(server, await c.compute.servers.blockDevices(server.id), viewOptions(c.ctx, true));
+      // Below 2.75 the trimmed view of PUT /servers/{id}; from 2.75 all of GET's fields (Nova's rebuild view).
+      const view = serverDetail(server, await c.compute.servers.blockDevices(server.id), { ...viewOptions(c.ctx, true), update: true });
       if (atLeast(c.mv, '2.75')) {
         delete view['OS-EXT-SRV-ATTR:user_data'];
         view.user_data = null;

@@ -1,14 +1,13 @@
 import type { AuthContext } from '../http/context';
 import { BadRequest, NotFound } from '../http/faults';
-import type { JobDefinition, JobRunner } from '../jobs/job-runner';
-import type { Logger } from '../logger';
-import type { KeyedMutex } from '../shared/keyed-mutex';
+import type { JobDefinition } from '../jobs/job-runner';
 import { checkFlavorFitsImage, MinDiskRule } from './boot-disk-rules';
 import type { FlavorService } from './flavor-service';
-import { isVolumeBacked, type ServerContainers } from './server-containers';
+import { isVolumeBacked } from './server-containers';
 import { flavorAtBoot } from './server-create';
+import { acceptAction, type ServerWorkDeps } from './server-jobs';
 import { checkState, POWER } from './server-states';
-import type { FlavorAtBoot, ServerRow, ServerStore } from './server-store';
+import type { FlavorAtBoot, ServerRow } from './server-store';
 
 export const JOB_RESIZE = 'compute.server.resize';
 
@@ -19,14 +18,9 @@ interface ResizePayload {
   flavor?: FlavorAtBoot;
 }
 
-export interface ResizeDeps {
-  store: ServerStore;
-  containers: ServerContainers;
+export interface ResizeDeps extends Omit<ServerWorkDeps, 'runtime' | 'images'> {
   flavors: FlavorService;
-  locks: KeyedMutex;
-  jobs: JobRunner;
   minDiskRule: MinDiskRule;
-  log: Logger;
 }
 
 /**
@@ -50,14 +44,14 @@ export class ServerResizes {
 
   /** Nova's checks in its order (nova/compute/api.py resize), then the boot's disk checks. */
   async resize(auth: AuthContext, serverId: string, flavorId: string): Promise<void> {
-    await this.d.locks.withLock(serverId, async () => {
-      const server = await this.d.store.get(serverId);
-      if (!server) return;
+    const payload: ResizePayload = { serverId, op: 'resize' };
+    await acceptAction(this.d, JOB_RESIZE, payload, async (server) => {
       checkState(server, 'resize', { vmStates: ['active', 'stopped'] });
       const flavor = await this.d.flavors.get(auth, flavorId).catch((err) => {
         if (err instanceof NotFound) throw new BadRequest(`Flavor ${flavorId} could not be found.`);
         throw err;
       });
+      payload.flavor = flavorAtBoot(flavor);
       const bdms = await this.d.store.blockDevices(serverId);
       const volumeBacked = isVolumeBacked(bdms);
       if (flavor.disk === 0 && server.flavor.disk !== 0 && !volumeBacked) {
@@ -70,10 +64,7 @@ export class ServerResizes {
         ? { minDisk: Number(meta.image_min_disk ?? 0), minRam: Number(meta.image_min_ram ?? 0), size: null }
         : null;
       checkFlavorFitsImage(this.d.minDiskRule, flavor, image, { destination_type: volumeBacked ? 'volume' : 'local', volume_size: root?.volume_size ?? null });
-      const payload: ResizePayload = { serverId, op: 'resize', flavor: flavorAtBoot(flavor) };
-      // The job waits for this lock, so it sees the task state set below.
-      await this.d.jobs.enqueue(JOB_RESIZE, payload, { projectId: server.project_id, resourceType: 'server', resourceId: serverId });
-      await this.d.store.update(serverId, { task_state: 'resize_prep' });
+      return { task_state: 'resize_prep' };
     });
   }
 
@@ -88,12 +79,9 @@ export class ServerResizes {
   }
 
   async revert(serverId: string): Promise<void> {
-    await this.d.locks.withLock(serverId, async () => {
-      const server = await this.d.store.get(serverId);
-      if (!server) return;
+    await acceptAction(this.d, JOB_RESIZE, { serverId, op: 'revert' }, (server) => {
       checkState(server, 'revertResize', { vmStates: ['resized'] });
-      await this.d.jobs.enqueue(JOB_RESIZE, { serverId, op: 'revert' }, { projectId: server.project_id, resourceType: 'server', resourceId: serverId });
-      await this.d.store.update(serverId, { task_state: 'resize_reverting' });
+      return { task_state: 'resize_reverting' };
     });
   }
 

@@ -1,12 +1,9 @@
-import type { ImageApi } from '../image/image-api';
-import type { JobDefinition, JobRunner } from '../jobs/job-runner';
-import type { Logger } from '../logger';
-import type { KeyedMutex } from '../shared/keyed-mutex';
-import type { ServerRuntime } from './runtime/server-runtime';
-import { isVolumeBacked, type ServerContainers } from './server-containers';
+import type { JobDefinition } from '../jobs/job-runner';
+import { isVolumeBacked } from './server-containers';
 import { snapshotImageInput } from './server-snapshot';
+import { acceptAction, type ServerWorkDeps } from './server-jobs';
 import { checkState, POWER } from './server-states';
-import type { ServerRow, ServerStore } from './server-store';
+import type { ServerRow } from './server-store';
 
 export const JOB_SHELVE = 'compute.server.shelve';
 
@@ -15,16 +12,6 @@ type ShelveOp = 'shelve' | 'offload' | 'unshelve';
 interface ShelvePayload {
   serverId: string;
   op: ShelveOp;
-}
-
-export interface ShelveDeps {
-  store: ServerStore;
-  containers: ServerContainers;
-  runtime: ServerRuntime;
-  images: ImageApi;
-  locks: KeyedMutex;
-  jobs: JobRunner;
-  log: Logger;
 }
 
 /**
@@ -37,7 +24,7 @@ export interface ShelveDeps {
  * (SHELVED) shelving_offloading -> SHELVED_OFFLOADED; unshelving -> spawning -> ACTIVE.
  */
 export class ServerShelves {
-  constructor(private readonly d: ShelveDeps) {}
+  constructor(private readonly d: ServerWorkDeps) {}
 
   job(): JobDefinition<ShelvePayload> {
     return {
@@ -49,7 +36,7 @@ export class ServerShelves {
   }
 
   async shelve(serverId: string): Promise<void> {
-    await this.request(serverId, 'shelve', async (server) => {
+    await acceptAction(this.d, JOB_SHELVE, { serverId, op: 'shelve' }, async (server) => {
       checkState(server, 'shelve', { vmStates: ['active', 'stopped', 'paused', 'suspended'] });
       if (isVolumeBacked(await this.d.store.blockDevices(serverId))) return { task_state: 'shelving' };
       const owner = { projectId: server.project_id, isAdmin: false };
@@ -59,27 +46,16 @@ export class ServerShelves {
   }
 
   async offload(serverId: string): Promise<void> {
-    await this.request(serverId, 'offload', async (server) => {
+    await acceptAction(this.d, JOB_SHELVE, { serverId, op: 'offload' }, (server) => {
       checkState(server, 'shelveOffload', { vmStates: ['shelved'] });
       return { task_state: 'shelving_offloading' };
     });
   }
 
   async unshelve(serverId: string): Promise<void> {
-    await this.request(serverId, 'unshelve', async (server) => {
+    await acceptAction(this.d, JOB_SHELVE, { serverId, op: 'unshelve' }, (server) => {
       checkState(server, 'unshelve', { vmStates: ['shelved', 'shelved_offloaded'] });
       return { task_state: 'unshelving' };
-    });
-  }
-
-  private async request(serverId: string, op: ShelveOp, check: (s: ServerRow) => Promise<Partial<ServerRow>>): Promise<void> {
-    await this.d.locks.withLock(serverId, async () => {
-      const server = await this.d.store.get(serverId);
-      if (!server) return;
-      const patch = await check(server);
-      // The job waits for this lock, so it sees the task state set below.
-      await this.d.jobs.enqueue(JOB_SHELVE, { serverId, op }, { projectId: server.project_id, resourceType: 'server', resourceId: serverId });
-      await this.d.store.update(serverId, patch);
     });
   }
 

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ARCHIVE_ID_PROPERTY, SCOPE_PROPERTY, type ImageApi, type ImageCaller, type NewImage } from '../image/image-api';
+import { InjectedFailure } from '../faults/fault-rules';
 import type { JobDefinition, JobRunner } from '../jobs/job-runner';
 import type { Logger } from '../logger';
 import { BadRequest, Conflict } from '../http/faults';
@@ -7,6 +8,7 @@ import type { VolumeApi } from '../volume/volume-api';
 import type { ServerRuntime } from './runtime/server-runtime';
 import { attachedVolumes, isVolumeBacked } from './server-containers';
 import type { KeyedMutex } from '../shared/keyed-mutex';
+import { crashPoint } from '../shared/crash-points';
 import { Reverter } from '../shared/reverter';
 import { rotateBackups } from './server-backup';
 import { checkState } from './server-states';
@@ -107,7 +109,7 @@ export class ServerSnapshots {
       kind: JOB_SNAPSHOT,
       onRestart: 'fail',
       run: (p, job) => this.d.locks.withLock(p.serverId, () => this.imageBacked(p, job.id)),
-      onFail: (p, error, job) => this.failed(p, error, job.project_id),
+      onFail: (p, error, job, cause) => this.failed(p, error, job.project_id, cause),
     }, {
       kind: JOB_CAPTURE,
       onRestart: 'fail',
@@ -146,6 +148,7 @@ export class ServerSnapshots {
         const r = new Reverter(this.d.log, { server_id: serverId, image_id: imageId });
         try {
           const mapping = await this.captureVolumes(server, attachedVolumes(bdms), name, r, op);
+          crashPoint('capture.image');
           const input = snapshotImageInput(server, name, {
             ...metadata, block_device_mapping: JSON.stringify(mapping), bdm_v2: 'True', root_device_name: server.root_device_name,
           }, null);
@@ -197,6 +200,7 @@ export class ServerSnapshots {
       made.push({ bdm, snapshotId: snap.id });
       r.add(`volume snapshot ${snap.id}`, () => this.d.volumes.deleteSnapshot(project, snap.id));
       await this.d.jobs.record(op, { snapshotIds: made.map((m) => m.snapshotId) });
+      crashPoint('capture.snapshot');
     }
     // Nova does not wait; Snapstack does, so the capture is over before the server runs again.
     for (const m of made) await this.d.volumes.waitForSnapshot(project, m.snapshotId, ['available']);
@@ -221,6 +225,7 @@ export class ServerSnapshots {
       const hold = await runtime.hold(state.id);
       try {
         ({ size } = await runtime.commit(state.id, target, {}, { pause: false }));
+        crashPoint('snapshot.committed');
         mapping = await this.captureVolumes(server, volumes, p.imageName, r, jobId);
       } finally {
         await hold.release();
@@ -243,9 +248,11 @@ export class ServerSnapshots {
   }
 
   /** Like Nova: the half-made image is deleted and the server's task_state cleared. */
-  private async failed(p: SnapshotPayload, error: string, projectId: string | null): Promise<void> {
+  private async failed(p: SnapshotPayload, error: string, projectId: string | null, cause?: unknown): Promise<void> {
     this.d.log.warn({ server_id: p.serverId, image_id: p.imageId, error }, 'instance snapshot failed');
-    await this.d.images.deleteImage({ projectId: null, isAdmin: true }, p.imageId).catch(() => undefined);
+    // An injected failure leaves the image `killed`, as a failed Glance upload does, for clients to see.
+    if (cause instanceof InjectedFailure) await this.d.images.markKilled(p.imageId).catch(() => undefined);
+    else await this.d.images.deleteImage({ projectId: null, isAdmin: true }, p.imageId).catch(() => undefined);
     await this.d.runtime.removeImage(this.d.images.snapshotDockerImageName(p.imageId)).catch(() => undefined);
     if (projectId) await this.removeSnapshots(projectId, p.snapshotIds);
     await this.unpauseLeftover(p.serverId, { clearTask: true });

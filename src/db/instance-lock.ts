@@ -39,7 +39,8 @@ export function lockDataDir(dataDir: string): InstanceLock {
       return {
         async release() {
           // Only our own claim is removed (a taken-over file belongs to someone else).
-          if (fs.readFileSync(file, 'utf8').trim() === claim.trim()) fs.rmSync(file, { force: true });
+          const current = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+          if (current.trim() === claim.trim()) fs.rmSync(file, { force: true });
         },
       };
     } catch (err) {

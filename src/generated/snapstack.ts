@@ -76,6 +76,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/faults": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Admin: the fault injection and pace rules in force. */
+        get: operations["listFaultRules"];
+        put?: never;
+        /** Admin: script the next N matching operations: fail them, or delay them. */
+        post: operations["createFaultRule"];
+        /** Admin: forget every rule (and end every delay under way). */
+        delete: operations["clearFaultRules"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/faults/{rule_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                rule_id: string;
+            };
+            cookie?: never;
+        };
+        get: operations["showFaultRule"];
+        put?: never;
+        post?: never;
+        delete: operations["deleteFaultRule"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/health": {
         parameters: {
             query?: never;
@@ -142,6 +179,40 @@ export interface paths {
         get: operations["showJob"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Prometheus metrics: API calls by service, operation and status with latency histograms, jobs by kind and outcome, resources by kind and status, layer bytes. */
+        get: operations["getMetrics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Admin: back to the seeded state; every resource and Docker object this instance made is removed (seeded users, projects, flavors, images and workspace snapshots stay, with their ids). */
+        post: operations["resetInstance"];
         delete?: never;
         options?: never;
         head?: never;
@@ -254,6 +325,48 @@ export interface components {
             /** @description Name in the snapshots folder (default <name>-<yyyymmdd-hhmmss>.tar) */
             file_name?: string;
         };
+        FaultRule: {
+            /** @enum {string} */
+            action: "fail" | "delay";
+            count: number;
+            created_at?: string;
+            delay_ms?: number | null;
+            id: string;
+            message?: string | null;
+            operation_id?: string | null;
+            project_id: string | null;
+            /** @description Matching operations it still applies to */
+            remaining: number;
+            service?: string | null;
+            status?: number | null;
+            target: string;
+        };
+        FaultRuleInput: {
+            /** @enum {string} */
+            action: "fail" | "delay";
+            /** @description How many matching operations (default 1) */
+            count?: number;
+            /** @description delay: how long the operation (its status transition, or the API answer) takes first */
+            delay_ms?: number;
+            /** @description fail: the error message clients read */
+            message?: string;
+            /** @description api: only this operation (an operationId of the service's OpenAPI file, e.g. createServer) */
+            operation_id?: string;
+            /** @description Only this project's operations; absent: every project's */
+            project_id?: string | null;
+            /**
+             * @description api: only this service
+             * @enum {string}
+             */
+            service?: "identity" | "compute" | "volume" | "image" | "snapstack";
+            /** @description fail of api or archive.import: the status answered (default 500) */
+            status?: number;
+            /**
+             * @description The operation: a durable job's (the resource goes to its error status), an archive export or import (fails mid-way), or 'api' (an API call answers an error in its service's shape)
+             * @enum {string}
+             */
+            target: "volume.create" | "volume.delete" | "volume.extend" | "volume.revert" | "snapshot.create" | "snapshot.delete" | "server.build" | "server.delete" | "server.action" | "server.snapshot" | "archive.export" | "archive.import" | "api";
+        };
         Health: {
             database: string;
             /** @description 'docker' when an engine answers, 'none' when volumes are plain directories */
@@ -302,6 +415,19 @@ export interface components {
         };
         PromoteRequest: {
             file_name?: string;
+        };
+        ResetReport: {
+            /** @description Docker objects of this instance removed */
+            docker: {
+                containers?: number;
+                images?: number;
+                volumes?: number;
+            };
+            duration_ms: number;
+            /** @description Rows removed */
+            rows: {
+                [key: string]: number;
+            };
         };
     };
     responses: never;
@@ -545,6 +671,174 @@ export interface operations {
             };
         };
     };
+    listFaultRules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Rules */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        faults: components["schemas"]["FaultRule"][];
+                    };
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    createFaultRule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    fault: components["schemas"]["FaultRuleInput"];
+                };
+            };
+        };
+        responses: {
+            /** @description Rule made */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        fault: components["schemas"]["FaultRule"];
+                    };
+                };
+            };
+            /** @description An invalid rule */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    clearFaultRules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Cleared */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    showFaultRule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                rule_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Rule */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        fault: components["schemas"]["FaultRule"];
+                    };
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such rule (or it has been used up) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    deleteFaultRule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                rule_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such rule (or it has been used up) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     getHealth: {
         parameters: {
             query?: never;
@@ -669,6 +963,55 @@ export interface operations {
             };
             /** @description Unknown job */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    getMetrics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Prometheus text exposition format */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+        };
+    };
+    resetInstance: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Reset done */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        reset: components["schemas"]["ResetReport"];
+                    };
+                };
+            };
+            /** @description Not an admin */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -332,7 +332,9 @@ export interface paths {
         put?: never;
         /**
          * @description One action per body: os-extend, os-force_delete (admin), revert (3.40+; 404 below),
-         *     os-set_bootable, os-reset_status (admin). Any other key is 400 "There is no such action".
+         *     os-set_bootable, os-reset_status (admin), os-volume_upload_image (202 with the new
+         *     image's id; the volume is uploading until the image is active). Any other key is 400
+         *     "There is no such action".
          */
         post: operations["volumeAction"];
         delete?: never;
@@ -477,6 +479,17 @@ export interface components {
             "os-reset_status"?: {
                 status: string;
             };
+            "os-volume_upload_image"?: {
+                container_format?: string;
+                disk_format?: string;
+                /** @description A boolean or one of Cinder's boolean strings */
+                force?: unknown;
+                image_name?: string;
+                /** @description 3.1+; a boolean or one of Cinder's boolean strings */
+                protected?: unknown;
+                /** @description 3.1+ */
+                visibility?: string;
+            };
         } & {
             [key: string]: unknown;
         };
@@ -554,6 +567,10 @@ export interface components {
             status: string;
             updated_at?: string | null;
             user_id?: string | null;
+            /** @description Only on a volume made from an image (os-vol-image-meta) */
+            volume_image_metadata?: {
+                [key: string]: string;
+            };
             volume_type: string;
         };
         VolumeActionRequest: {
@@ -571,6 +588,17 @@ export interface components {
             "os-set_bootable"?: {
                 /** @description A boolean or one of Cinder's boolean strings ('true', 'False', '1', 'no'...) */
                 bootable: unknown;
+            };
+            "os-volume_upload_image"?: {
+                container_format?: string;
+                disk_format?: string;
+                /** @description A boolean or one of Cinder's boolean strings */
+                force?: unknown;
+                image_name?: string;
+                /** @description 3.1+; a boolean or one of Cinder's boolean strings */
+                protected?: unknown;
+                /** @description 3.1+ */
+                visibility?: string;
             };
             revert?: {
                 snapshot_id?: string;
@@ -591,6 +619,7 @@ export interface components {
                 display_name?: components["schemas"]["NullableName"];
                 group_id?: components["schemas"]["NullableString"];
                 image_id?: components["schemas"]["NullableString"];
+                /** @description A Glance image id (or a unique name) the caller sees; the volume holds its Docker image's root filesystem, bootable, with volume_image_metadata. */
                 imageRef?: components["schemas"]["NullableString"];
                 metadata?: components["schemas"]["NullableMetadata"];
                 multiattach?: boolean | null;

@@ -8,6 +8,7 @@ import { MicroversionPolicy, negotiate, microversionHeaders, Microversion } from
 import type { LoadedSpec, OperationSpec } from './openapi-spec';
 import { authorize } from './policy';
 import { checkParams, readJsonBody } from './request-input';
+import { applyFault, CONTROL_OPERATIONS, type FaultPort } from '../faults/fault-rules';
 
 export interface ServiceMount {
   name: string;
@@ -25,6 +26,10 @@ export interface RouterDeps {
   publicUrl: string;
   logger: Logger;
   authenticate(token: string): Promise<AuthContext>;
+  /** Fault injection: API calls may be answered with an error or delayed (target 'api'). */
+  faults?: FaultPort;
+  /** Told of every routed call once answered (metrics). */
+  observe?(call: { service: string; operation: string; status: number; seconds: number }): void;
 }
 
 /**
@@ -48,11 +53,12 @@ export function createServiceRouter(mount: ServiceMount, deps: RouterDeps): Rout
         void handle(mount, deps, op, req, res);
       });
     }
-    if (!mount.wrongMethodNotFound) {
-      router.all(expressPath, (req: Request, res: Response) => {
-        sendFault(mount, res, req, new MethodNotAllowed());
-      });
-    }
+    router.all(expressPath, (req: Request, res: Response, next: NextFunction) => {
+      // A trailing slash where an id would be (DELETE /images/) names no resource: Nova and
+      // Cinder answer 404 (after the token check, below), as Cinder does for any method a path lacks.
+      if (mount.wrongMethodNotFound || (req.path.length > 1 && req.path.endsWith('/'))) return next();
+      sendFault(mount, res, req, new MethodNotAllowed());
+    });
   }
   // Auth runs before routing in OpenStack (keystonemiddleware), so an unknown path is 401 without a valid token.
   router.use((req: Request, res: Response) => {
@@ -83,6 +89,10 @@ function comparePaths(a: string, b: string): number {
 
 async function handle(mount: ServiceMount, deps: RouterDeps, op: OperationSpec, req: Request, res: Response): Promise<void> {
   const requestId: string = res.locals.requestId;
+  if (deps.observe) {
+    const started = process.hrtime.bigint();
+    res.once('finish', () => deps.observe!({ service: mount.name, operation: op.operationId, status: res.statusCode, seconds: Number(process.hrtime.bigint() - started) / 1e9 }));
+  }
   let version: Microversion | null = null;
   try {
     // The unversioned root (GET /volume/, GET /compute/) is outside every version: Nova and
@@ -125,6 +135,9 @@ async function handle(mount: ServiceMount, deps: RouterDeps, op: OperationSpec, 
       log: deps.logger.child({ request_id: requestId, project_id: auth?.projectId ?? undefined }),
       req,
     };
+    if (!CONTROL_OPERATIONS.includes(op.operationId)) {
+      await applyFault(deps.faults, { target: 'api', projectId: auth?.projectId ?? null, service: mount.name, operationId: op.operationId });
+    }
     const handler = mount.handlers[op.operationId];
     if (!handler) throw new NotImplemented(`${op.operationId} is not implemented by Snapstack.`);
     const reply = await handler(ctx);

@@ -101,10 +101,14 @@ export interface ImageApi {
   createEmptyActiveImage(caller: ImageCaller, input: NewImage): Promise<ImageRecord>;
   /** queued -> saving (an upload is under way). */
   markSaving(imageId: string): Promise<void>;
+  /** queued/saving/active -> killed: what Glance shows when an upload fails. */
+  markKilled(imageId: string): Promise<void>;
   /** saving -> active: the data is a local Docker image; size is what Docker reports. */
   activateFromDockerImage(imageId: string, dockerImage: string, size: number, extraProperties?: Record<string, string>): Promise<ImageRecord>;
   /** Removes the record, its data file and a Docker image Snapstack made for it. */
   deleteImage(caller: ImageCaller, imageId: string): Promise<void>;
+  /** Called after an image is deleted (block storage drops the layer it kept for it). */
+  onImageDeleted(listener: (imageId: string) => Promise<void>): void;
   /** The Docker image a server booted from this image should run, or null when none is mapped. */
   dockerImageOf(image: ImageRecord): string | null;
   /** The Docker image name a snapshot of a container is committed to (owned by the image). */

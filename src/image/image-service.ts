@@ -28,6 +28,8 @@ export interface ImageData {
 
 /** Glance v2 rules: visibility, ownership, statuses, data. No HTTP, no SQL. */
 export class ImageService implements ImageApi {
+  private readonly deleteListeners: Array<(imageId: string) => Promise<void>> = [];
+
   constructor(
     private readonly store: ImageStore,
     private readonly files: ImageFiles,
@@ -162,6 +164,14 @@ export class ImageService implements ImageApi {
     if (this.docker && image.properties[DOCKER_IMAGE_PROPERTY] === this.snapshotDockerImageName(imageId)) {
       await this.docker.remove(this.snapshotDockerImageName(imageId)).catch((err) => this.log.warn({ err, image_id: imageId }, 'could not remove the Docker image'));
     }
+    for (const listener of this.deleteListeners) {
+      await listener(imageId).catch((err) => this.log.warn({ err, image_id: imageId }, 'an image delete listener failed'));
+    }
+  }
+
+  /** Called after an image is deleted (block storage drops the layer it kept for it). */
+  onImageDeleted(listener: (imageId: string) => Promise<void>): void {
+    this.deleteListeners.push(listener);
   }
 
   async addTag(caller: ImageCaller, imageId: string, tag: string): Promise<void> {
@@ -224,6 +234,10 @@ export class ImageService implements ImageApi {
 
   async markSaving(imageId: string): Promise<void> {
     await this.store.transition(imageId, ['queued'], { status: 'saving' });
+  }
+
+  async markKilled(imageId: string): Promise<void> {
+    await this.store.transition(imageId, ['queued', 'saving', 'active'], { status: 'killed' });
   }
 
   async activateFromDockerImage(imageId: string, dockerImage: string, size: number, extraProperties: Record<string, string> = {}): Promise<ImageRecord> {

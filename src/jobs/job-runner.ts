@@ -1,6 +1,7 @@
 import { randomUUID } from 'crypto';
 import type { Knex } from 'knex';
 import type { Logger } from '../logger';
+import { applyFault, type FaultPort, targetOfJob } from '../faults/fault-rules';
 
 export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed';
 
@@ -23,8 +24,13 @@ export interface JobDefinition<P = any> {
   run(payload: P, job: JobRecord): Promise<void>;
   /** A restart found the job unfinished: 'resume' runs it again (run must be idempotent), 'fail' gives up. */
   onRestart: 'resume' | 'fail';
-  /** Put the resource in its error status; called when run throws or a restart gives up. */
-  onFail(payload: P, error: string, job: JobRecord): Promise<void>;
+  /** Put the resource in its error status; called when run throws (cause: what it threw) or a restart gives up. */
+  onFail(payload: P, error: string, job: JobRecord, cause?: unknown): Promise<void>;
+}
+
+export interface JobHooks {
+  faults?: FaultPort;
+  observe?(job: { kind: string; outcome: 'succeeded' | 'failed'; seconds: number }): void;
 }
 
 export interface EnqueueOptions {
@@ -41,8 +47,14 @@ export class JobRunner {
   private readonly defs = new Map<string, JobDefinition>();
   private readonly inFlight = new Map<string, Promise<void>>();
   private stopping = false;
+  /** While set (a reset), new jobs are recorded but not started. */
+  private paused = false;
 
-  constructor(private readonly db: Knex, private readonly log: Logger) {}
+  /**
+   * hooks.faults: consulted before every job runs (fault injection and pace, see fault-rules.ts);
+   * hooks.observe: told of every job that ends (metrics).
+   */
+  constructor(private readonly db: Knex, private readonly log: Logger, private readonly hooks: JobHooks = {}) {}
 
   register<P>(def: JobDefinition<P>): void {
     this.defs.set(def.kind, def as JobDefinition);
@@ -135,8 +147,24 @@ export class JobRunner {
     while (this.inFlight.size) await Promise.allSettled([...this.inFlight.values()]);
   }
 
+  /**
+   * Runs `fn` with no job running: new ones are not started meanwhile, running ones are waited
+   * for (at most timeoutMs). What `fn` leaves queued is started afterwards.
+   */
+  async quiesce<T>(fn: () => Promise<T>, timeoutMs = 30_000): Promise<T> {
+    this.paused = true;
+    try {
+      await Promise.race([this.idle(), new Promise((r) => setTimeout(r, timeoutMs).unref())]);
+      return await fn();
+    } finally {
+      this.paused = false;
+      const queued: Array<{ id: string }> = await this.db('jobs').where({ status: 'queued' }).select('id').catch(() => []);
+      for (const { id } of queued) this.start(id);
+    }
+  }
+
   private start(id: string): void {
-    if (this.stopping || this.inFlight.has(id)) return;
+    if (this.stopping || this.paused || this.inFlight.has(id)) return;
     const p = this.execute(id).finally(() => this.inFlight.delete(id));
     this.inFlight.set(id, p);
   }
@@ -151,19 +179,23 @@ export class JobRunner {
     const log = this.log.child({ job_id: id, kind: job.kind, resource_id: job.resource_id, project_id: job.project_id });
     const started = Date.now();
     try {
+      const target = targetOfJob(job.kind);
+      if (target) await applyFault(this.hooks.faults, { target, projectId: job.project_id });
       await def.run(payload, { ...job, payload });
       await this.db('jobs').where({ id }).update({ status: 'succeeded', updated_at: new Date() });
       log.info({ duration_ms: Date.now() - started }, 'job succeeded');
+      this.hooks.observe?.({ kind: job.kind, outcome: 'succeeded', seconds: (Date.now() - started) / 1000 });
     } catch (err) {
       log.error({ err, duration_ms: Date.now() - started }, 'job failed');
-      await this.fail({ ...job, payload }, def, err instanceof Error ? err.message : String(err));
+      await this.fail({ ...job, payload }, def, err instanceof Error ? err.message : String(err), err);
+      this.hooks.observe?.({ kind: job.kind, outcome: 'failed', seconds: (Date.now() - started) / 1000 });
     }
   }
 
-  private async fail(job: JobRecord, def: JobDefinition | undefined, error: string): Promise<void> {
+  private async fail(job: JobRecord, def: JobDefinition | undefined, error: string, cause?: unknown): Promise<void> {
     const payload = typeof job.payload === 'string' ? JSON.parse(job.payload) : job.payload;
     try {
-      await def?.onFail(payload, error, job);
+      await def?.onFail(payload, error, job, cause);
     } catch (err) {
       this.log.error({ err, job_id: job.id }, 'job failure handler failed');
     }

@@ -24,6 +24,8 @@ export interface VolumeRecord {
   snapshotId: string | null;
   sourceVolid: string | null;
   metadata: Record<string, string>;
+  /** Cinder's volume_image_metadata, for a volume made from an image; else null. */
+  imageMetadata: Record<string, string> | null;
   attachments: AttachmentRecord[];
   createdAt: Date;
   updatedAt: Date;
@@ -45,11 +47,15 @@ export interface SnapshotRecord {
 }
 
 export interface CreateVolumeInput {
+  /** Compute only: the id, chosen first so the caller records it before the volume exists. */
+  id?: string;
   size?: number | null;
   name?: string | null;
   description?: string | null;
   snapshotId?: string | null;
   sourceVolid?: string | null;
+  /** A Glance image the caller's project sees: its root filesystem becomes the volume's content. */
+  imageId?: string | null;
   volumeType?: string | null;
   metadata?: Record<string, string>;
   bootable?: boolean;

@@ -3,7 +3,10 @@
  * metadata and quotas are in their own files and merged here.
  *
  * LIMITATIONS:
- * - no volumes from images (imageRef) or backups (backup_id): 501; no groups, consistency
+ * - a volume from an image (imageRef) holds the root filesystem of the image's Docker image
+ *   (an image with uploaded bytes instead gives an empty volume); no volumes from backups
+ *   (backup_id): 501; os-volume_upload_image makes a Docker-backed image of the volume's
+ *   content whatever disk_format is asked (no qcow2 or raw bytes); no groups, consistency
  *   groups, transfers, retype, migration, manage/unmanage, attachments API (compute attaches
  *   through VolumeService), os-attach/os-detach/os-reserve actions, readonly flag, encryption;
  * - one volume type (__DEFAULT__) and one availability zone (nova); scheduler hints are ignored;
@@ -16,6 +19,7 @@ import type { Handlers, RequestContext } from '../http/context';
 import { queryString } from '../http/context';
 import { BadRequest, NotFound } from '../http/faults';
 import { metadataHandlers } from './metadata-handlers';
+import { parseUploadRequest } from './volume-upload';
 import { quotaHandlers } from './quota-handlers';
 import { snapshotHandlers } from './snapshot-handlers';
 import { parseCinderBool, parseSize } from './volume-faults';
@@ -25,7 +29,7 @@ import type { VolumeService } from './volume-service';
 import { VOLUME_SORT_COLUMNS } from './volume-store';
 import { DEFAULT_VOLUME_TYPE, listVolumeTypes } from './volume-type-registry';
 import { volumeVersion } from './volume-versions';
-import { availabilityZonesView, collection, volumeDetail, volumeSummary, volumeTypeView } from './volume-views';
+import { availabilityZonesView, collection, uploadView, volumeDetail, volumeSummary, volumeTypeView } from './volume-views';
 
 export interface VolumeHandlerDeps {
   volume: VolumeService;
@@ -131,6 +135,11 @@ export function volumeHandlers(deps?: VolumeHandlerDeps): Handlers {
           if (!atLeast(ctx, '3.40')) throw new NotFound();
           await volume.revert(caller, id, body.revert?.snapshot_id);
           return { status: 202 };
+        case 'os-volume_upload_image': {
+          const req = parseUploadRequest(body[action], parseCinderBool, atLeast(ctx, '3.1'));
+          const { volume: v, image } = await volume.uploadToImage(caller, id, req);
+          return { status: 202, body: { [action]: uploadView(v, image, req, atLeast(ctx, '3.1')) } };
+        }
         case 'os-set_bootable':
           await volume.setBootable(caller, id, parseCinderBool(body[action].bootable, 'bootable'));
           return { status: 200 };

@@ -11,6 +11,11 @@ import { DataExistsError } from './data/volume-data-errors';
 import type { SnapshotStore } from './snapshot-store';
 import { ALL_PROJECTS, VolumeStore } from './volume-store';
 
+/** The driver's snapshot holding an image's root filesystem (one per Glance image). */
+export function imageSnapshotKey(imageId: string): string {
+  return `image-${imageId}`;
+}
+
 export const JOB = {
   createVolume: 'volume.create',
   deleteVolume: 'volume.delete',
@@ -20,7 +25,14 @@ export const JOB = {
   deleteSnapshot: 'snapshot.delete',
 } as const;
 
-export interface CreateVolumePayload { volumeId: string; projectId: string; fromSnapshotId?: string; fromVolumeId?: string }
+export interface CreateVolumePayload {
+  volumeId: string;
+  projectId: string;
+  fromSnapshotId?: string;
+  fromVolumeId?: string;
+  /** A Glance image: its Docker image's root filesystem, when it has one (else an empty volume). */
+  fromImage?: { imageId: string; dockerImage: string | null };
+}
 export interface DeleteVolumePayload { volumeId: string; cascade: boolean }
 export interface ExtendVolumePayload { volumeId: string; newSize: number; previousStatus: string }
 export interface RevertVolumePayload { volumeId: string; snapshotId: string }
@@ -53,7 +65,14 @@ export function volumeJobs(d: VolumeJobDeps): JobDefinition<any>[] {
     async run(p) {
       const v = await volumes.get(ALL_PROJECTS, p.volumeId);
       if (!v || v.status !== 'creating') return;
-      await ignoreExists(() => driver.createVolume(p.volumeId, { projectId: p.projectId, fromSnapshotId: p.fromSnapshotId, fromVolumeId: p.fromVolumeId }));
+      let fromSnapshotId = p.fromSnapshotId;
+      if (p.fromImage?.dockerImage) {
+        if (!driver.ensureImageSnapshot) throw new Error(`the ${driver.kind} volume driver cannot make volumes from images`);
+        fromSnapshotId = imageSnapshotKey(p.fromImage.imageId);
+        // Once per image: the first volume makes the layer, every later one finds it.
+        await driver.ensureImageSnapshot(fromSnapshotId, p.fromImage.dockerImage);
+      }
+      await ignoreExists(() => driver.createVolume(p.volumeId, { projectId: p.projectId, fromSnapshotId, fromVolumeId: p.fromVolumeId }));
       if (!(await volumes.update(ALL_PROJECTS, p.volumeId, { status: 'available' }, ['creating']))) {
         // Force-deleted meanwhile: the delete found no data, so this job removes what it made.
         if (!(await volumes.get(ALL_PROJECTS, p.volumeId))) await driver.deleteVolume(p.volumeId);

@@ -13,7 +13,8 @@ import { QuotaStore } from './quota-store';
 import { SnapshotStore } from './snapshot-store';
 import { volumeHandlers } from './volume-handlers';
 import { QuotaService } from './volume-quotas';
-import { VolumeService } from './volume-service';
+import { VolumeService, VolumeImageSource } from './volume-service';
+import type { ImageApi } from '../image/image-api';
 import { VolumeStore } from './volume-store';
 
 export interface VolumeModule {
@@ -28,7 +29,11 @@ export interface VolumeModule {
 }
 
 /** `docker` is the engine the composition root connected to, or null (plain directories). */
-export async function createVolumeModule(opts: { config: Config; db: Knex; jobs: JobRunner; logger: Logger; instanceId: string; docker: Docker | null }): Promise<VolumeModule> {
+export async function createVolumeModule(opts: {
+  config: Config; db: Knex; jobs: JobRunner; logger: Logger; instanceId: string; docker: Docker | null;
+  /** Glance, for volumes from images; deleting an image drops the layer kept for it. */
+  images?: VolumeImageSource & Pick<ImageApi, 'onImageDeleted'>;
+}): Promise<VolumeModule> {
   const { config, db, jobs, instanceId, docker } = opts;
   const logger = opts.logger.child({ component: 'volume' });
   if (docker) {
@@ -51,7 +56,8 @@ export async function createVolumeModule(opts: { config: Config; db: Knex; jobs:
   const volumes = new VolumeStore(db);
   const snapshots = new SnapshotStore(db);
   const quotas = new QuotaService(new QuotaStore(db), volumes, snapshots, config.volumeQuotas);
-  const service = new VolumeService({ volumes, snapshots, quotas, jobs, driver, logger });
+  const service = new VolumeService({ volumes, snapshots, quotas, jobs, driver, logger, images: opts.images });
+  opts.images?.onImageDeleted((imageId) => service.forgetImage(imageId));
 
   const report = await service.reconcile();
   if (report.repaired.length || report.orphans.length || report.missingData.length || report.strayData.length) {

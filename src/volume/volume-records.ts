@@ -38,6 +38,7 @@ export function toVolumeRecord(row: VolumeRow, attachments: AttachmentRow[]): Vo
     snapshotId: row.snapshot_id,
     sourceVolid: row.source_volid,
     metadata: row.metadata ?? {},
+    imageMetadata: row.volume_image_metadata ?? null,
     attachments: attachments
       .filter((a) => a.volume_id === row.id)
       .map((a) => ({ attachmentId: a.id, serverId: a.server_id, device: a.device, attachedAt: new Date(a.attached_at) })),

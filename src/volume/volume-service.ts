@@ -8,12 +8,14 @@ import type { Logger } from '../logger';
 import { BadRequest, Conflict, NotFound, NotImplemented } from '../http/faults';
 import type { JobRunner } from '../jobs/job-runner';
 import type { VolumeDataDriver } from './data/volume-data-driver';
+import type { ImageApi, ImageRecord } from '../image/image-api';
+import { startUpload, uploadImageJob, UploadRequest, VolumeImageSink } from './volume-upload';
 import { DataBusyError } from './data/volume-data-errors';
 import type { CreateSnapshotInput, CreateVolumeInput, SnapshotRecord, VolumeApi, VolumeRecord } from './volume-api';
 import {
   invalidInput, invalidSnapshot, invalidVolume, policyForbids, snapshotNotFound, volumeNotDeletable, volumeNotFound,
 } from './volume-faults';
-import { CreateVolumePayload, DeleteVolumePayload, ExtendVolumePayload, JOB, RevertVolumePayload, volumeJobs } from './volume-jobs';
+import { CreateVolumePayload, DeleteVolumePayload, ExtendVolumePayload, imageSnapshotKey, JOB, RevertVolumePayload, volumeJobs } from './volume-jobs';
 import { Caller, QuotaService } from './volume-quotas';
 import { VOLUME_STATUSES, VolumeListQuery, toVolumeRecord, waitForStatus } from './volume-records';
 import { ALL_PROJECTS, MarkerNotFound, Scope, VolumeRow, VolumeStore } from './volume-store';
@@ -27,6 +29,9 @@ import {
 
 export type { Caller } from './volume-quotas';
 
+/** What block storage asks of Glance: volumes from images (imageRef), volumes to images. */
+export type VolumeImageSource = Pick<ImageApi, 'getImage' | 'listImages' | 'dockerImageOf'> & VolumeImageSink;
+
 export interface VolumeServiceDeps {
   volumes: VolumeStore;
   snapshots: SnapshotStore;
@@ -34,7 +39,12 @@ export interface VolumeServiceDeps {
   jobs: JobRunner;
   driver: VolumeDataDriver;
   logger: Logger;
+  /** Without it, imageRef answers 501. */
+  images?: VolumeImageSource;
 }
+
+const GiB = 1024 ** 3;
+
 
 /** What the API may add to VolumeApi's input (compute never sends these). */
 export interface CreateVolumeRequest extends Omit<CreateVolumeInput, 'size'> {
@@ -52,6 +62,31 @@ function pyStr(v: unknown): string {
   return v === null || v === undefined ? 'None' : typeof v === 'string' ? v : JSON.stringify(v);
 }
 
+/** Cinder's _check_image_metadata: the image's data and its min_disk must fit the volume. */
+function checkImageFits(image: ImageRecord, size: number): void {
+  const imageGb = Math.ceil((image.size ?? 0) / GiB);
+  if (imageGb > size) throw invalidInput(`Size of specified image ${imageGb}GB is larger than volume size ${size}GB.`);
+  if (size < image.minDisk) throw invalidInput(`Volume size ${size}GB cannot be smaller than the image minDisk size ${image.minDisk}GB.`);
+}
+
+/** What Cinder copies from Glance into volume_glance_metadata (values as strings). */
+function volumeImageMetadata(image: ImageRecord): Record<string, string> {
+  const meta: Record<string, string> = {
+    image_id: image.id,
+    image_name: image.name ?? '',
+    checksum: image.checksum ?? '',
+    container_format: image.containerFormat ?? '',
+    disk_format: image.diskFormat ?? '',
+    min_disk: String(image.minDisk),
+    min_ram: String(image.minRam),
+    size: String(image.size ?? 0),
+  };
+  for (const [k, v] of Object.entries(image.properties)) {
+    if (!k.startsWith('os_glance') && !k.startsWith('snapstack_') && !(k in meta)) meta[k] = v;
+  }
+  return meta;
+}
+
 export class VolumeService implements VolumeApi {
   readonly snapshots: SnapshotService;
   readonly metadata: MetadataOps;
@@ -60,6 +95,7 @@ export class VolumeService implements VolumeApi {
   constructor(private readonly d: VolumeServiceDeps) {
     this.log = d.logger.child({ component: 'volume' });
     for (const def of volumeJobs({ volumes: d.volumes, snapshots: d.snapshots, driver: d.driver, log: this.log })) d.jobs.register(def);
+    if (d.images) d.jobs.register(uploadImageJob({ ...d, images: d.images, log: this.log }));
     this.snapshots = new SnapshotService({ ...d, log: this.log, findVolume: (scope, id) => this.requireRow(scope, id) });
     this.metadata = new MetadataOps(
       (caller, id) => this.requireRow(this.scopeOf(caller), id).then((r) => r.metadata),
@@ -106,9 +142,10 @@ export class VolumeService implements VolumeApi {
     if (input.snapshotId && !snapshot) throw snapshotNotFound(input.snapshotId);
     const source = input.sourceVolid ? await this.d.volumes.get(scope, input.sourceVolid) : undefined;
     if (input.sourceVolid && !source) throw volumeNotFound(input.sourceVolid);
-    if (input.imageRef) throw new NotImplemented('Creating a volume from an image is not supported by Snapstack.');
+    const imageRef = input.imageRef ?? input.imageId ?? null;
+    const image = imageRef !== null && imageRef !== undefined ? await this.imageFor(caller, imageRef) : undefined;
     if (input.backupId) throw new NotImplemented('Creating a volume from a backup is not supported by Snapstack.');
-    if (snapshot && source) throw invalidInput('May specify only one of snapshot, source_volume');
+    if ([snapshot, source, image].filter(Boolean).length > 1) throw invalidInput('May specify only one of snapshot, imageRef or source volume');
 
     if (snapshot && snapshot.status !== 'available') throw invalidSnapshot("Originating snapshot status must be one of 'available' values");
     if (source && !['available', 'in-use'].includes(source.status)) {
@@ -125,10 +162,11 @@ export class VolumeService implements VolumeApi {
     if (snapshot && size < snapshot.size) {
       throw invalidInput(`Volume size '${size}'GB cannot be smaller than the snapshot size ${snapshot.size}GB. They must be >= original snapshot size.`);
     }
+    if (image) checkImageFits(image, size);
     if (input.availabilityZone && input.availabilityZone !== AVAILABILITY_ZONE) {
       throw invalidInput(`Availability zone '${input.availabilityZone}' is invalid.`);
     }
-    let bootable = input.bootable ?? false;
+    let bootable = input.bootable ?? Boolean(image);
     if (input.bootable === undefined && (snapshot || source)) {
       bootable = (snapshot ? await this.d.volumes.get(ALL_PROJECTS, snapshot.volume_id) : source)?.bootable
         ?? snapshot?.metadata[BOOTABLE_METADATA_KEY] === 'true'; // an imported snapshot's volume is not here
@@ -136,19 +174,58 @@ export class VolumeService implements VolumeApi {
 
     const now = new Date();
     const row: VolumeRow = {
-      id: randomUUID(), project_id: caller.projectId, user_id: input.userId ?? caller.userId, name: input.name ?? null,
+      id: input.id ?? randomUUID(), project_id: caller.projectId, user_id: input.userId ?? caller.userId, name: input.name ?? null,
       description: input.description ?? null, size, status: 'creating', bootable, volume_type: type.name,
       availability_zone: AVAILABILITY_ZONE, snapshot_id: snapshot?.id ?? null, source_volid: source?.id ?? null,
       metadata: input.metadata ?? {}, created_at: now, updated_at: now,
+      image_id: image?.id ?? null, volume_image_metadata: image ? volumeImageMetadata(image) : null,
     };
     await this.d.volumes.transaction(async (trx) => {
       await this.d.quotas.reserve(trx, caller.projectId, 'volumes', { volumes: 1, gigabytes: size }, { volumeSize: size });
       await this.d.volumes.on(trx).insert(row);
-      const payload: CreateVolumePayload = { volumeId: row.id, projectId: row.project_id, fromSnapshotId: snapshot?.id, fromVolumeId: source?.id };
+      const payload: CreateVolumePayload = {
+        volumeId: row.id, projectId: row.project_id, fromSnapshotId: snapshot?.id, fromVolumeId: source?.id,
+        fromImage: image ? { imageId: image.id, dockerImage: this.d.images!.dockerImageOf(image) } : undefined,
+      };
       await this.d.jobs.enqueue(JOB.createVolume, payload, { projectId: row.project_id, resourceType: 'volume', resourceId: row.id }, trx);
     });
     this.log.info({ volume_id: row.id, project_id: row.project_id, size, snapshot_id: row.snapshot_id, source_volid: row.source_volid }, 'volume create accepted');
     return toVolumeRecord(row, []);
+  }
+
+  /**
+   * Cinder's _image_uuid_from_ref: the last path segment as an id the caller sees, else a
+   * unique image name; then the image must be active.
+   */
+  private async imageFor(caller: Caller, ref: string): Promise<ImageRecord> {
+    const images = this.d.images;
+    if (!images) throw new NotImplemented('Creating a volume from an image is not supported by Snapstack.');
+    const id = String(ref).split('/').pop() ?? '';
+    let image: ImageRecord | undefined;
+    try {
+      image = await images.getImage(caller, id);
+    } catch (err) {
+      if (!(err instanceof NotFound)) throw err;
+      const named = (await images.listImages(caller, { name: String(ref), limit: 2 })).images;
+      if (named.length > 1) throw new Conflict(`Multiple matches found for '${ref}', use an ID to be more specific.`);
+      image = named[0];
+    }
+    if (!image) throw new BadRequest('Invalid image identifier or unable to access requested image.');
+    if (image.status !== 'active') throw invalidInput(`Image ${image.id} is not active.`);
+    return image;
+  }
+
+  /** os-volume_upload_image: the new image (queued) and the volume (uploading). */
+  async uploadToImage(caller: Caller, id: string, req: UploadRequest): Promise<{ volume: VolumeRecord; image: ImageRecord }> {
+    const scope = this.scopeOf(caller);
+    const row = await this.requireRow(scope, id);
+    const image = await startUpload({ ...this.d, log: this.log }, caller, scope, row, req);
+    return { volume: await this.record(scope, await this.requireRow(scope, id)), image };
+  }
+
+  /** Drops the filesystem layer kept for a deleted image; volumes made from it keep theirs. */
+  async forgetImage(imageId: string): Promise<void> {
+    await this.d.driver.deleteSnapshot(imageSnapshotKey(imageId));
   }
 
   async update(caller: Caller, id: string, patch: { name?: string | null; description?: string | null; metadata?: Record<string, string> | null }): Promise<VolumeRecord> {

@@ -37,6 +37,8 @@ export interface VolumeRow {
   metadata: Record<string, string>;
   created_at: Date;
   updated_at: Date;
+  image_id?: string | null;
+  volume_image_metadata?: Record<string, string> | null;
 }
 
 export interface AttachmentRow {
@@ -148,7 +150,10 @@ export class VolumeStore {
   }
 
   async insert(row: VolumeRow): Promise<void> {
-    await this.db('volumes').insert({ ...row, metadata: JSON.stringify(row.metadata) });
+    await this.db('volumes').insert({
+      ...row, metadata: JSON.stringify(row.metadata),
+      volume_image_metadata: row.volume_image_metadata ? JSON.stringify(row.volume_image_metadata) : null,
+    });
   }
 
   /**

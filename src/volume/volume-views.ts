@@ -6,7 +6,8 @@
 import type { Microversion } from '../http/microversion';
 import { isoMicros } from '../shared/time-format';
 import type { SnapshotRecord, VolumeRecord } from './volume-api';
-import { AVAILABILITY_ZONE, VolumeTypeRecord } from './volume-type-registry';
+import { AVAILABILITY_ZONE, findVolumeType, VolumeTypeRecord } from './volume-type-registry';
+import type { ImageRecord } from '../image/image-api';
 
 export interface ViewContext {
   /** e.g. http://127.0.0.1:8700/volume */
@@ -67,6 +68,8 @@ export function volumeDetail(v: VolumeRecord, ctx: ViewContext): Record<string, 
       attached_at: isoMicros(a.attachedAt),
     })),
   };
+  // Cinder's os-vol-image-meta extension: only on a volume made from an image.
+  if (v.imageMetadata) body.volume_image_metadata = v.imageMetadata;
   if (ctx.isAdmin) {
     body['os-vol-tenant-attr:tenant_id'] = v.projectId;
     body['os-vol-host-attr:host'] = BACKEND_HOST;
@@ -154,4 +157,27 @@ export function availabilityZonesView() {
 
 export function limitsView(absolute: Record<string, number>) {
   return { limits: { rate: [], absolute } };
+}
+
+/** os-volume_upload_image's answer, as Cinder's copy_volume_to_image returns it. */
+export function uploadView(
+  v: VolumeRecord, image: ImageRecord, req: { protected?: boolean; visibility?: string }, at31: boolean,
+): Record<string, unknown> {
+  const body: Record<string, unknown> = {
+    id: v.id,
+    updated_at: isoMicros(v.updatedAt),
+    status: 'uploading',
+    display_description: v.description,
+    size: v.size,
+    volume_type: volumeTypeView(findVolumeType(v.volumeType)),
+    image_id: image.id,
+    container_format: image.containerFormat,
+    disk_format: image.diskFormat,
+    image_name: image.name,
+  };
+  if (at31) {
+    body.protected = image.protected;
+    body.visibility = image.visibility;
+  }
+  return body;
 }

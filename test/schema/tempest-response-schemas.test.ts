@@ -105,6 +105,7 @@ describe.each(COMPUTE_VERSIONS)('compute at %s', (version) => {
     c.check('serverAction', 'servers.server_actions_common_schema', await action({ reboot: { type: 'SOFT' } }));
     await waitForServer(demo, id, ['ACTIVE']);
 
+
     // The image proxy is gone from 2.36 (404), as in Nova; tempest checks it below that.
     if (version === '2.1') {
       c.check('listImagesProxy', 'images.list_images', await get(demo, `${COMPUTE}/images`));
@@ -124,6 +125,42 @@ describe.each(COMPUTE_VERSIONS)('compute at %s', (version) => {
       expect(missing).toEqual([]);
     }
   });
+
+  test('issue 11\'s server actions answer as tempest\'s schemas say', async () => {
+    const c = new Checker('compute', version);
+    const hv = mv(version);
+    const networks = version === '2.1' ? {} : { networks: 'none' };
+    const created = await demo.request('POST', `${COMPUTE}/servers`, { server: { name: randomName('schema'), imageRef: imageId, flavorRef: '1', ...networks } }, hv);
+    const id = created.body.server.id;
+    await waitForServer(demo, id, ['ACTIVE']);
+    const action = (body: unknown) => demo.request('POST', `${COMPUTE}/servers/${id}/action`, body, hv);
+    const common = async (body: unknown, status: string) => {
+      c.check('serverAction', 'servers.server_actions_common_schema', await action(body));
+      await waitForServer(demo, id, [status]);
+    };
+    c.check('serverAction', 'servers.get_console_output', await action({ 'os-getConsoleOutput': { length: 5 } }));
+    await common({ pause: null }, 'PAUSED');
+    await common({ unpause: null }, 'ACTIVE');
+    await common({ suspend: null }, 'SUSPENDED');
+    await common({ resume: null }, 'ACTIVE');
+    await common({ lock: null }, 'ACTIVE');
+    await common({ unlock: null }, 'ACTIVE');
+    const backup = c.check('serverAction', 'servers.create_backup', await action({ createBackup: { name: randomName('bk'), backup_type: 'daily', rotation: 1 } }));
+    const backupId = backup.body?.image_id ?? String(backup.headers.get('location')).split('/').pop();
+    await waitForImage(demo, backupId, ['active']);
+    await waitForServer(demo, id, ['ACTIVE']);
+    await demo.request('DELETE', `/image/v2/images/${backupId}`);
+    await common({ resize: { flavorRef: '2' } }, 'VERIFY_RESIZE');
+    c.check('serverAction', 'servers.server_actions_confirm_resize', await action({ confirmResize: null }));
+    await common({ resize: { flavorRef: '1' } }, 'VERIFY_RESIZE');
+    await common({ revertResize: null }, 'ACTIVE');
+    c.check('serverAction', 'servers.rebuild_server_with_admin_pass', await action({ rebuild: { imageRef: imageId } }));
+    await waitForServer(demo, id, ['ACTIVE']);
+    await common({ shelve: null }, 'SHELVED_OFFLOADED');
+    await common({ unshelve: null }, 'ACTIVE');
+    await demo.request('DELETE', `${COMPUTE}/servers/${id}`, undefined, hv);
+    expect(c.problems).toEqual([]);
+  }, 240_000);
 });
 
 // tempest's volume schemas describe 3.0 (its volume clients send no microversion; the

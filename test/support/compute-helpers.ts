@@ -133,3 +133,24 @@ export function expectInOrder(seen: string[], expected: string[]): void {
   }
   if (seen[seen.length - 1] !== expected[expected.length - 1]) throw new Error(`ended in ${seen[seen.length - 1]}, not ${expected[expected.length - 1]}`);
 }
+
+/** POST /servers/{id}/action as `who`. */
+export function serverAction(who: Session, id: string, body: unknown, headers: Record<string, string> = {}): Promise<ApiResponse> {
+  return who.request('POST', `${COMPUTE}/servers/${id}/action`, body, headers);
+}
+
+/** Nova's 409 body for an action refused in the server's vm_state. */
+export function wrongState(id: string, action: string, state: string) {
+  return { conflictingRequest: { code: 409, message: `Cannot '${action}' instance ${id} while it is in vm_state ${state}` } };
+}
+
+/** Boots an image-backed server with a blank 1 GiB data volume at /dev/vdb (mounted on /mnt/vdb). */
+export function bootWithDataVolume(s: Session, imageId: string): Promise<any> {
+  return bootServer(s, {
+    imageRef: imageId,
+    block_device_mapping_v2: [
+      { source_type: 'image', uuid: imageId, boot_index: 0, destination_type: 'local', delete_on_termination: true },
+      { source_type: 'blank', destination_type: 'volume', volume_size: 1, boot_index: -1, delete_on_termination: true },
+    ],
+  });
+}

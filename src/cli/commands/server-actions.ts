@@ -1,31 +1,70 @@
-/** `server delete/stop/start/reboot` and `server image create` (Nova actions). */
-import { CommandSpec, WAIT_OPTION } from '../command';
+/** `server delete/stop/start/reboot` and `server image create` (Nova actions); the helpers other action commands share. */
+import { CommandContext, CommandSpec, WAIT_OPTION } from '../command';
+import type { Session } from '../auth';
 import { ApiError, CliError } from '../http';
-import { sortedFields } from '../output';
+import { CommandOutput, sortedFields } from '../output';
 import { q } from '../resolve';
 import { waitFor } from '../wait';
 import { formatImage, getImage } from './image';
 import { findServer, settled, waitServer } from './server';
 
-const SERVERS_ARG = (verb: string) => [{ name: 'servers', metavar: '<server>', nargs: '+' as const, help: `Server(s) to ${verb} (name or ID)` }];
+export const SERVERS_ARG = (verb: string) => [{ name: 'servers', metavar: '<server>', nargs: '+' as const, help: `Server(s) to ${verb} (name or ID)` }];
 
-function powerCommand(verb: 'stop' | 'start', action: string, target: string, examples: string[]): CommandSpec {
+export interface MultiServerAction {
+  /** e.g. 'stop' for `server stop` */
+  verb: string;
+  summary: string;
+  /** Nova's action name, sent as {"<action>": null} */
+  action: string;
+  /** the status --wait waits for */
+  target: string;
+  /** "Error <what> server" when it goes to ERROR */
+  what: string;
+  examples: string[];
+}
+
+/** `server <verb> [--wait] <server> [<server> ...]`: one body-less Nova action per server. */
+export function multiServerCommand(a: MultiServerAction): CommandSpec {
   return {
-    name: `server ${verb}`,
-    summary: `${verb === 'stop' ? 'Stop' : 'Start'} server(s).`,
-    description: `${verb === 'stop' ? 'Stop' : 'Start'} server(s). With --wait, wait until each is ${target}.`,
+    name: `server ${a.verb}`,
+    summary: a.summary,
+    description: `${a.summary} With --wait, wait until each is ${a.target}.`,
     options: [WAIT_OPTION],
-    positionals: SERVERS_ARG(verb),
-    examples,
+    positionals: SERVERS_ARG(a.verb),
+    examples: a.examples,
     async run(ctx, { opts, pos }) {
       const s = await ctx.session();
       for (const name of pos.servers as string[]) {
         const server = await findServer(s, name);
-        await s.request('compute', 'POST', `/servers/${q(server.id)}/action`, { body: { [action]: null } });
-        if (opts.wait) await waitServer(ctx, s, server.id, name, settled(target), verb === 'stop' ? 'stopping' : 'starting');
+        await s.request('compute', 'POST', `/servers/${q(server.id)}/action`, { body: { [a.action]: null } });
+        if (opts.wait) await waitServer(ctx, s, server.id, name, settled(a.target), a.what);
       }
     },
   };
+}
+
+/** After a 202 that makes an image (createImage, createBackup): --wait for it, then show it as `image show` does. */
+export async function showMadeImage(ctx: CommandContext, s: Session, res: { body: any; headers: Headers }, name: string, server: string, wait: boolean): Promise<CommandOutput> {
+  const imageId: string | undefined = res.body?.image_id ?? res.headers.get('location')?.replace(/\/+$/, '').split('/').pop();
+  if (!imageId) throw new CliError(`The compute service accepted the snapshot of server ${server} but did not say which image it makes`);
+  if (wait) {
+    await waitFor<any>(ctx, {
+      label: `image ${name}`,
+      fetch: () => getImage(s, imageId),
+      describe: (i) => i?.status ?? 'unknown',
+      done: (i) => i?.status === 'active',
+      failure: (i) => (i && ['killed', 'deleted', 'pending_delete', 'deactivated', 'error'].includes(i.status)
+        ? `Error creating server image: image ${name} (${imageId}) is ${i.status}` : undefined),
+    });
+  }
+  let image: any;
+  try {
+    image = await getImage(s, imageId);
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 404) throw new CliError(`No image with a name or ID of '${imageId}' exists.`);
+    throw err;
+  }
+  return { kind: 'show', fields: sortedFields(formatImage(image)) };
 }
 
 export const serverActionCommands: CommandSpec[] = [
@@ -48,8 +87,11 @@ export const serverActionCommands: CommandSpec[] = [
       }
     },
   },
-  powerCommand('stop', 'os-stop', 'SHUTOFF', ['# snapshot a stopped server:', 'snapstack server stop --wait web1', 'snapstack server image create --name web1-snap --wait web1']),
-  powerCommand('start', 'os-start', 'ACTIVE', ['snapstack server start --wait web1']),
+  multiServerCommand({
+    verb: 'stop', summary: 'Stop server(s).', action: 'os-stop', target: 'SHUTOFF', what: 'stopping',
+    examples: ['# snapshot a stopped server:', 'snapstack server stop --wait web1', 'snapstack server image create --name web1-snap --wait web1'],
+  }),
+  multiServerCommand({ verb: 'start', summary: 'Start server(s).', action: 'os-start', target: 'ACTIVE', what: 'starting', examples: ['snapstack server start --wait web1'] }),
   {
     name: 'server reboot',
     summary: 'Perform a hard or soft server reboot',
@@ -91,26 +133,7 @@ export const serverActionCommands: CommandSpec[] = [
       const body = { createImage: { name, ...(Object.keys(opts.property).length ? { metadata: opts.property } : {}) } };
       // 2.45+ answers {"image_id"}; older ones only a Location header ending in the id.
       const res = await s.request('compute', 'POST', `/servers/${q(server.id)}/action`, { body, microversion: '2.45' });
-      const imageId: string | undefined = res.body?.image_id ?? res.headers.get('location')?.replace(/\/+$/, '').split('/').pop();
-      if (!imageId) throw new CliError(`The compute service accepted the snapshot of server ${pos.server} but did not say which image it makes`);
-      if (opts.wait) {
-        await waitFor<any>(ctx, {
-          label: `image ${name}`,
-          fetch: () => getImage(s, imageId),
-          describe: (i) => i?.status ?? 'unknown',
-          done: (i) => i?.status === 'active',
-          failure: (i) => (i && ['killed', 'deleted', 'pending_delete', 'deactivated', 'error'].includes(i.status)
-            ? `Error creating server image: image ${name} (${imageId}) is ${i.status}` : undefined),
-        });
-      }
-      let image: any;
-      try {
-        image = await getImage(s, imageId);
-      } catch (err) {
-        if (err instanceof ApiError && err.status === 404) throw new CliError(`No image with a name or ID of '${imageId}' exists.`);
-        throw err;
-      }
-      return { kind: 'show', fields: sortedFields(formatImage(image)) };
+      return showMadeImage(ctx, s, res, name, pos.server, Boolean(opts.wait));
     },
   },
 ];

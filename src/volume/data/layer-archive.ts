@@ -234,6 +234,19 @@ export class LayerWriter {
     }
   }
 
+  /**
+   * Instead of add() and finish(): extracts a whole tar stream made elsewhere (e.g. `docker
+   * export`) and waits for GNU tar; throws when it failed.
+   */
+  async fromTar(source: AsyncIterable<Buffer>): Promise<void> {
+    for await (const chunk of source) await this.write(Buffer.from(chunk));
+    this.child.stdin!.end();
+    const code = await this.exited;
+    if (this.failed || code !== 0) {
+      throw new VolumeDataError(`extracting the layer with ${GNU_TAR} failed (exit ${code}): ${this.stderr.trim() || this.failed?.message}`);
+    }
+  }
+
   /** Stops GNU tar; the caller removes the directory. */
   async abort(): Promise<void> {
     this.child.stdin!.destroy();

@@ -12,6 +12,8 @@ import {
   pauseRunning,
   removeVolume,
   releaseAll,
+  withImageFilesystem,
+  importVolumeAsImage,
 } from './docker-ops';
 import { KeyedMutex, SerialQueue } from '../../shared/keyed-mutex';
 import { HelperLayerFileOps, HostLayerFileOps, sameRootAttrs, type LayerFileOps } from './layer-files';
@@ -158,6 +160,33 @@ export class OverlayDockerDriver implements VolumeDataDriver {
       );
       this.maybeFlatten(volumeId, manifest.chain.length);
     });
+  }
+
+  async ensureImageSnapshot(key: string, dockerImage: string): Promise<'made' | 'found'> {
+    return this.locks.withLock(key, async () => {
+      if (this.store.snapshot(key)) return 'found';
+      const started = Date.now();
+      const layerId = `${this.opts.instanceId}-fs-${key}`;
+      const staging = await this.archive.beginImport();
+      try {
+        const writer = await staging.stage(layerId);
+        await withImageFilesystem(this.docker, this.opts.instanceId, dockerImage, (tar) => writer.fromTar(tar as AsyncIterable<Buffer>));
+        await staging.commit([{ snapshotId: key, projectId: '', volumeId: key, chain: [layerId] }], new Map());
+      } catch (err) {
+        await staging.abort();
+        throw err;
+      }
+      this.log.info({ snapshot_id: key, docker_image: dockerImage, ms: Date.now() - started }, 'image filesystem layer made');
+      return 'made';
+    });
+  }
+
+  async importAsDockerImage(volumeId: string, ref: string, labels: Record<string, string>): Promise<number> {
+    const { dockerVolume } = await this.prepareMount(volumeId);
+    const started = Date.now();
+    const size = await importVolumeAsImage(this.docker, { instanceId: this.opts.instanceId, image: this.opts.helperImage, volume: dockerVolume, ref, labels });
+    this.log.info({ volume_id: volumeId, docker_image: ref, ms: Date.now() - started }, 'volume content imported as a Docker image');
+    return size;
   }
 
   async deleteVolume(volumeId: string): Promise<void> {

@@ -49,6 +49,14 @@ export interface VolumeDataDriver {
   openExport?(snapshotIds: string[]): Promise<LayerExport>;
   /** Archives: stages new layers under the data dir, then registers snapshots made of them. */
   beginImport?(): Promise<LayerImport>;
+  /**
+   * Makes snapshot `key` of a Docker image's root filesystem: one read-only layer, made once;
+   * later calls find it and return at once. Volumes are then made from it as from any snapshot
+   * (createVolume fromSnapshotId), and deleteSnapshot(key) drops it without touching them.
+   */
+  ensureImageSnapshot?(key: string, dockerImage: string): Promise<'made' | 'found'>;
+  /** Volume to image: a Docker image `ref` (with `labels`) whose root filesystem is the volume's content; its size in bytes. */
+  importAsDockerImage?(volumeId: string, ref: string, labels: Record<string, string>): Promise<number>;
   /** Resolves when background work (flattening) queued so far is done; call before shutdown. */
   whenIdle?(): Promise<void>;
 }

@@ -115,6 +115,10 @@ test('image-backed createImage: Location below 2.45, image_id from 2.45, contain
   expect(proxied.body.image).toMatchObject({ id: second.id, status: 'ACTIVE', minDisk: 20, minRam: 0, progress: 100, server: { id: s.id } });
   expect(proxied.body.image.metadata.purpose).toBe('test');
   expect((await demo.request('GET', `${COMPUTE}/images/detail`)).body.images.map((i: any) => i.id)).toContain(second.id);
+  // Nova's type filter: snapshots only, not the seeded base image.
+  const snapshots = (await demo.request('GET', `${COMPUTE}/images?type=snapshot`)).body.images.map((i: any) => i.id);
+  expect(snapshots).toContain(second.id);
+  expect(snapshots).not.toContain(imageId);
   expect((await demo.request('GET', `${COMPUTE}/images`, undefined, mv('2.36'))).status).toBe(404);
   expect((await demo.request('DELETE', `${COMPUTE}/images/${second.id}`)).status).toBe(204);
   expect((await demo.request('GET', `${COMPUTE}/images/${second.id}`)).status).toBe(404);

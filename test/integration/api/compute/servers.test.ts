@@ -82,12 +82,17 @@ describe('create', () => {
       [{ imageRef: '00000000-0000-0000-0000-000000000000' }, 400, 'Can not find requested image'],
       [{}, 400, 'Missing imageRef attribute'],
       [{ imageRef: imageId, flavorRef: '0' }, 403, 'Only volume-backed servers are allowed for flavors with zero disk.'],
+      [{ imageRef: imageId, min_count: 0 }, 400, 'Invalid input for field/attribute min_count. Value: 0. 0 is less than the minimum of 1'],
+      [{ imageRef: imageId, max_count: '0' }, 400, 'Invalid input for field/attribute max_count. Value: 0. 0 is less than the minimum of 1'],
     ];
     for (const [server, status, message] of cases) {
       const res = await post(server);
       expect(res.status).toBe(status);
       expect(Object.values(res.body)[0]).toEqual({ code: status, message });
     }
+    // An empty id (DELETE /servers/, /images/) is 404 in Nova, not 405.
+    for (const p of ['servers/', 'images/']) expect((await demo.request('DELETE', `${COMPUTE}/${p}`)).body).toEqual({ itemNotFound: { code: 404, message: 'The resource could not be found.' } });
+    expect((await demo.request('PATCH', `${COMPUTE}/servers`)).status).toBe(405);
     const noNet = await demo.request('POST', `${COMPUTE}/servers`, { server: { name: 'x', imageRef: imageId, flavorRef: '1' } }, mv('2.37'));
     expect(noNet.status).toBe(400);
     expect(noNet.body.badRequest.message).toContain("'networks' is a required property");

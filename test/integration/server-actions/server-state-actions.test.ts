@@ -1,8 +1,9 @@
-import { startHarness, Harness, Session } from '../../../support/snapstack-harness';
+import { startHarness, Harness, Session } from '../../support/snapstack-harness';
 import {
-  bootServer, busyboxImage, COMPUTE, containerOf, dockerExec, expectInOrder, mv, recordStates, waitForServer,
-} from '../../../support/compute-helpers';
+  bootServer, busyboxImage, COMPUTE, containerOf, dockerExec, expectInOrder, mv, randomName, recordStates, serverAction, waitForServer, waitForVolume, wrongState,
+} from '../../support/compute-helpers';
 
+const VOL = '/volume/v3/{project_id}';
 let h: Harness;
 let demo: Session;
 let alt: Session;
@@ -18,8 +19,8 @@ afterAll(async () => {
   await h?.stop();
 });
 
-const act = (who: Session, id: string, body: unknown, headers: Record<string, string> = {}) => who.request('POST', `${COMPUTE}/servers/${id}/action`, body, headers);
-const conflict = (id: string, action: string, state: string) => ({ conflictingRequest: { code: 409, message: `Cannot '${action}' instance ${id} while it is in vm_state ${state}` } });
+const act = serverAction;
+const conflict = wrongState;
 
 test('pause/unpause (docker pause) and suspend/resume: states in order, data kept, Nova\'s 409s, 404 for another project', async () => {
   const s = await bootServer(demo, { imageRef: imageId });
@@ -28,6 +29,12 @@ test('pause/unpause (docker pause) and suspend/resume: states in order, data kep
 
   expect(await act(demo, s.id, { unpause: null })).toMatchObject({ status: 409, body: conflict(s.id, 'unpause', 'active') });
   expect(await act(demo, s.id, { resume: null })).toMatchObject({ status: 409, body: conflict(s.id, 'resume', 'active') });
+  // Pausing freezes the processes in place: the same container runs on after unpause.
+  expect((await act(demo, s.id, { pause: null })).status).toBe(202);
+  await waitForServer(demo, s.id, ['PAUSED']);
+  expect((await act(demo, s.id, { unpause: null })).status).toBe(202);
+  await waitForServer(demo, s.id, ['ACTIVE']);
+  expect((await containerOf(h.app.instanceId, s.id))!.Id).toBe(c1.Id);
   expect((await act(alt, s.id, { pause: null })).status).toBe(404);
 
   const paused = await act(demo, s.id, { pause: null });
@@ -40,11 +47,19 @@ test('pause/unpause (docker pause) and suspend/resume: states in order, data kep
   expect(await act(demo, s.id, { pause: null })).toMatchObject({ status: 409, body: conflict(s.id, 'pause', 'paused') });
   expect(await act(demo, s.id, { suspend: null })).toMatchObject({ status: 409, body: conflict(s.id, 'suspend', 'paused') });
 
+  // A volume attached while paused is mounted: the container is re-created and paused again.
+  const vol = (await demo.request('POST', `${VOL}/volumes`, { volume: { size: 1, name: randomName('vol') } })).body.volume;
+  await waitForVolume(demo, vol.id, ['available']);
+  expect((await demo.request('POST', `${COMPUTE}/servers/${s.id}/os-volume_attachments`, { volumeAttachment: { volumeId: vol.id } })).status).toBe(200);
+  const afterAttach = (await containerOf(h.app.instanceId, s.id))!;
+  expect(afterAttach.State).toBe('paused');
+  expect(afterAttach.Mounts.map((m: any) => m.Destination)).toEqual(['/mnt/vdb']);
+
   expect((await act(demo, s.id, { unpause: null })).status).toBe(202);
   expectInOrder(await recordStates(demo, s.id, 'ACTIVE'), ['PAUSED/null', 'PAUSED/unpausing', 'ACTIVE/null']);
   const c2 = (await containerOf(h.app.instanceId, s.id))!;
-  expect(c2.Id).toBe(c1.Id);
   expect(c2.State).toBe('running');
+  expect(await dockerExec(c2.Id, 'cat /root/file && echo v > /mnt/vdb/v && cat /mnt/vdb/v')).toBe('kept\nv\n');
 
   expect((await act(demo, s.id, { suspend: null })).status).toBe(202);
   expectInOrder(await recordStates(demo, s.id, 'SUSPENDED'), ['ACTIVE/null', 'ACTIVE/suspending', 'SUSPENDED/null']);
@@ -55,8 +70,10 @@ test('pause/unpause (docker pause) and suspend/resume: states in order, data kep
   expect((await act(demo, s.id, { resume: null })).status).toBe(202);
   expectInOrder(await recordStates(demo, s.id, 'ACTIVE'), ['SUSPENDED/null', 'SUSPENDED/resuming', 'ACTIVE/null']);
   const c3 = (await containerOf(h.app.instanceId, s.id))!;
-  expect(await dockerExec(c3.Id, 'cat /root/file')).toBe('kept\n');
+  expect(await dockerExec(c3.Id, 'cat /root/file /mnt/vdb/v')).toBe('kept\nv\n');
   expect((await demo.request('DELETE', `${COMPUTE}/servers/${s.id}`)).status).toBe(204);
+  await waitForVolume(demo, vol.id, ['available']);
+  await demo.request('DELETE', `${VOL}/volumes/${vol.id}`);
 });
 
 test('lock/unlock: locked_reason from 2.73, a locked server refuses actions and delete to its project, not to admin', async () => {
@@ -76,6 +93,7 @@ test('lock/unlock: locked_reason from 2.73, a locked server refuses actions and 
     expect(await act(demo, s.id, body)).toMatchObject({ status: 409, body: locked });
   }
   expect(await demo.request('DELETE', `${COMPUTE}/servers/${s.id}`)).toMatchObject({ status: 409, body: locked });
+  expect(await demo.request('POST', `${COMPUTE}/servers/${s.id}/os-volume_attachments`, { volumeAttachment: { volumeId: s.id } })).toMatchObject({ status: 409, body: locked });
   // Snapshots and the console are not guarded by the lock (Nova); an admin passes it.
   expect((await act(demo, s.id, { 'os-getConsoleOutput': {} })).status).toBe(200);
   expect((await act(admin, s.id, { pause: null })).status).toBe(202);

@@ -1,7 +1,7 @@
-import { startHarness, Harness, Session } from '../../../support/snapstack-harness';
+import { startHarness, Harness, Session } from '../../support/snapstack-harness';
 import {
-  bootServer, busyboxImage, COMPUTE, containerOf, dockerExec, expectInOrder, GLANCE, mv, pollUntil, randomName, recordStates, waitForImage,
-} from '../../../support/compute-helpers';
+  bootServer, bootWithDataVolume, busyboxImage, COMPUTE, containerOf, dockerExec, expectInOrder, GLANCE, mv, pollUntil, randomName, recordStates, serverAction, waitForImage,
+} from '../../support/compute-helpers';
 
 const VOL = '/volume/v3/{project_id}';
 let h: Harness;
@@ -18,7 +18,7 @@ afterAll(async () => {
   await h?.stop();
 });
 
-const act = (who: Session, id: string, body: unknown, headers: Record<string, string> = {}) => who.request('POST', `${COMPUTE}/servers/${id}/action`, body, headers);
+const act = serverAction;
 
 async function backupsOf(serverId: string, type: string): Promise<any[]> {
   const res = await demo.request('GET', `${GLANCE}/images?limit=1000`);
@@ -26,13 +26,7 @@ async function backupsOf(serverId: string, type: string): Promise<any[]> {
 }
 
 test('createBackup: image_type backup, rotation keeps the newest with their volume snapshots, Nova\'s validation and states', async () => {
-  const s = await bootServer(demo, {
-    imageRef: imageId,
-    block_device_mapping_v2: [
-      { source_type: 'image', uuid: imageId, boot_index: 0, destination_type: 'local', delete_on_termination: true },
-      { source_type: 'blank', destination_type: 'volume', volume_size: 1, boot_index: -1, delete_on_termination: true },
-    ],
-  });
+  const s = await bootWithDataVolume(demo, imageId);
   const c = (await containerOf(h.app.instanceId, s.id))!;
 
   const invalid = [

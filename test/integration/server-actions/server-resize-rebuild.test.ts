@@ -1,9 +1,9 @@
 import os from 'os';
 import Docker from 'dockerode';
-import { startHarness, Harness, Session } from '../../../support/snapstack-harness';
+import { startHarness, Harness, Session } from '../../support/snapstack-harness';
 import {
-  bootServer, busyboxImage, COMPUTE, containerOf, dockerExec, expectInOrder, mv, randomName, recordStates, waitForImage, waitForServer,
-} from '../../../support/compute-helpers';
+  bootServer, bootWithDataVolume, busyboxImage, COMPUTE, containerOf, dockerExec, expectInOrder, mv, randomName, recordStates, serverAction, waitForImage, waitForServer, wrongState,
+} from '../../support/compute-helpers';
 
 let h: Harness;
 let demo: Session;
@@ -20,16 +20,9 @@ afterAll(async () => {
   await h?.stop();
 });
 
-const act = (who: Session, id: string, body: unknown, headers: Record<string, string> = {}) => who.request('POST', `${COMPUTE}/servers/${id}/action`, body, headers);
-const conflict = (id: string, action: string, state: string) => ({ conflictingRequest: { code: 409, message: `Cannot '${action}' instance ${id} while it is in vm_state ${state}` } });
+const act = serverAction;
+const conflict = wrongState;
 const badRequest = (message: string) => ({ badRequest: { code: 400, message } });
-const withDataVolume = () => ({
-  imageRef: imageId,
-  block_device_mapping_v2: [
-    { source_type: 'image', uuid: imageId, boot_index: 0, destination_type: 'local', delete_on_termination: true },
-    { source_type: 'blank', destination_type: 'volume', volume_size: 1, boot_index: -1, delete_on_termination: true },
-  ],
-});
 
 async function limits(serverId: string) {
   const info = await docker.getContainer((await containerOf(h.app.instanceId, serverId))!.Id).inspect();
@@ -38,7 +31,7 @@ async function limits(serverId: string) {
 const mib = (n: number) => Math.min(n * 1024 * 1024, os.totalmem());
 
 test('resize: VERIFY_RESIZE with the new limits and the data kept; revert restores the old flavor; confirm keeps the new', async () => {
-  const s = await bootServer(demo, withDataVolume());
+  const s = await bootWithDataVolume(demo, imageId);
   await dockerExec((await containerOf(h.app.instanceId, s.id))!.Id, 'echo root > /root/f && echo vol > /mnt/vdb/f');
   expect(await limits(s.id)).toEqual({ memory: mib(512), cpus: 1e9 });
 
@@ -97,7 +90,7 @@ test('rebuild from an instance snapshot: the root disk replaced, data volumes ke
   await waitForImage(demo, snap.body.image_id, ['active']);
   await waitForServer(demo, src.id, ['ACTIVE']);
 
-  const s = await bootServer(demo, withDataVolume());
+  const s = await bootWithDataVolume(demo, imageId);
   await dockerExec((await containerOf(h.app.instanceId, s.id))!.Id, 'echo old-root > /root/f && echo vol > /mnt/vdb/f');
   expect(await act(demo, s.id, { rebuild: { imageRef: '7b8f0000-0000-4000-8000-000000000000' } })).toMatchObject({ status: 400, body: badRequest('Cannot find image for rebuild') });
   expect((await act(demo, s.id, { rebuild: {} })).status).toBe(400);
@@ -136,4 +129,21 @@ test('rebuild of a volume-backed server: another image refused below 2.93 as Nov
   expect(await dockerExec((await containerOf(h.app.instanceId, s.id))!.Id, 'cat /mnt/vda/f')).toBe('rootvol\n');
   expect((await demo.request('DELETE', `${COMPUTE}/servers/${s.id}`)).status).toBe(204);
   await demo.request('DELETE', `/image/v2/images/${other.id}`);
+});
+
+test('a rebuild that cannot start its container is rolled back: the old root disk, image and state come back', async () => {
+  const broken = (await demo.request('POST', '/image/v2/images', {
+    name: randomName('broken'), disk_format: 'raw', container_format: 'bare', snapstack_docker_image: 'snapstack/does-not-exist:latest',
+  })).body;
+  await demo.request('PUT', `/image/v2/images/${broken.id}/file`, Buffer.from('x'), { 'Content-Type': 'application/octet-stream' });
+  const s = await bootWithDataVolume(demo, imageId);
+  await dockerExec((await containerOf(h.app.instanceId, s.id))!.Id, 'echo old-root > /root/f && echo vol > /mnt/vdb/f');
+  expect((await act(demo, s.id, { rebuild: { imageRef: broken.id } })).status).toBe(202);
+  const seen = await recordStates(demo, s.id, 'ACTIVE');
+  expect(seen[seen.length - 1]).toBe('ACTIVE/null');
+  const after = (await demo.request('GET', `${COMPUTE}/servers/${s.id}`)).body.server;
+  expect(after.image.id).toBe(imageId);
+  expect(await dockerExec((await containerOf(h.app.instanceId, s.id))!.Id, 'cat /root/f /mnt/vdb/f')).toBe('old-root\nvol\n');
+  expect((await demo.request('DELETE', `${COMPUTE}/servers/${s.id}`)).status).toBe(204);
+  await demo.request('DELETE', `/image/v2/images/${broken.id}`);
 });

@@ -1,7 +1,7 @@
-import { startHarness, Harness, Session } from '../../../support/snapstack-harness';
+import { startHarness, Harness, Session } from '../../support/snapstack-harness';
 import {
-  bootServer, busyboxImage, COMPUTE, containerOf, dockerExec, expectInOrder, GLANCE, mv, recordStates, waitForVolume,
-} from '../../../support/compute-helpers';
+  bootServer, bootWithDataVolume, busyboxImage, COMPUTE, containerOf, dockerExec, expectInOrder, GLANCE, mv, pollUntil, recordStates, serverAction, waitForVolume, wrongState,
+} from '../../support/compute-helpers';
 
 let h: Harness;
 let demo: Session;
@@ -17,17 +17,11 @@ afterAll(async () => {
   await h?.stop();
 });
 
-const act = (who: Session, id: string, body: unknown, headers: Record<string, string> = {}) => who.request('POST', `${COMPUTE}/servers/${id}/action`, body, headers);
-const conflict = (id: string, action: string, state: string) => ({ conflictingRequest: { code: 409, message: `Cannot '${action}' instance ${id} while it is in vm_state ${state}` } });
+const act = serverAction;
+const conflict = wrongState;
 
 test('image-backed shelve -> SHELVED_OFFLOADED with a <name>-shelved image; unshelve boots it back with root and volume data', async () => {
-  const s = await bootServer(demo, {
-    imageRef: imageId,
-    block_device_mapping_v2: [
-      { source_type: 'image', uuid: imageId, boot_index: 0, destination_type: 'local', delete_on_termination: true },
-      { source_type: 'blank', destination_type: 'volume', volume_size: 1, boot_index: -1, delete_on_termination: true },
-    ],
-  });
+  const s = await bootWithDataVolume(demo, imageId);
   const [vol] = s['os-extended-volumes:volumes_attached'];
   await dockerExec((await containerOf(h.app.instanceId, s.id))!.Id, 'echo root > /root/f && echo vol > /mnt/vdb/f');
 
@@ -82,4 +76,14 @@ test('volume-backed and stopped: shelve offloads without an image, unshelve come
   await recordStates(demo, s.id, 'ACTIVE');
   expect(await dockerExec((await containerOf(h.app.instanceId, s.id))!.Id, 'cat /mnt/vda/f')).toBe('rootvol\n');
   expect((await demo.request('DELETE', `${COMPUTE}/servers/${s.id}`)).status).toBe(204);
+});
+
+test('deleting a shelved server deletes its shelved image, as Nova does', async () => {
+  const s = await bootServer(demo, { imageRef: imageId });
+  expect((await act(demo, s.id, { shelve: null })).status).toBe(202);
+  await recordStates(demo, s.id, 'SHELVED_OFFLOADED');
+  const [image] = (await demo.request('GET', `${GLANCE}/images?name=${encodeURIComponent(`${s.name}-shelved`)}`)).body.images;
+  expect(image.status).toBe('active');
+  expect((await demo.request('DELETE', `${COMPUTE}/servers/${s.id}`)).status).toBe(204);
+  await pollUntil(() => demo.request('GET', `${GLANCE}/images/${image.id}`), (r) => r.status === 404, 30_000, 'shelved image deleted');
 });

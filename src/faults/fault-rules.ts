@@ -1,0 +1,214 @@
+/**
+ * Fault injection and pace: rules that script the cloud's behaviour for the next N matching
+ * operations, per project or for everyone. The one port (FaultPort) is consulted at three
+ * declared points, not scattered through the services:
+ *
+ * - the job runner, before a durable job runs ('fail': the job fails, and its resource goes to
+ *   its error status through the job's own failure path, as a real failure; 'delay': the
+ *   resource stays in its transitional status that long, so clients' polling is exercised);
+ * - the service router, before a handler runs (target 'api': answers a chosen status in the
+ *   service's own error shape, through the service's error mapper; or delays the answer);
+ * - checkpoints inside long operations (archive export and import), to fail them mid-way.
+ */
+import { randomUUID } from 'crypto';
+import { Fault } from '../http/faults';
+
+/** What a rule matches: a job's operation, a checkpoint, or any API call ('api'). */
+export const FAULT_TARGETS = [
+  'volume.create', 'volume.delete', 'volume.extend', 'volume.revert',
+  'snapshot.create', 'snapshot.delete',
+  'server.build', 'server.delete', 'server.action', 'server.snapshot',
+  'archive.export', 'archive.import',
+  'api',
+] as const;
+export type FaultTarget = (typeof FAULT_TARGETS)[number];
+
+export interface FaultRuleInput {
+  target: FaultTarget;
+  action: 'fail' | 'delay';
+  /** Only this project's operations; absent or null: every project's. */
+  project_id?: string | null;
+  /** How many matching operations it applies to; default 1. */
+  count?: number;
+  /** delay: milliseconds. */
+  delay_ms?: number;
+  /** fail: the error message (a fault, an error status reason, the API body's message). */
+  message?: string;
+  /** fail of an API call ('api') or an import (answered in the request): the status (400-599); default 500. */
+  status?: number;
+  /** api: only this service (identity, compute, volume, image, snapstack). */
+  service?: string;
+  /** api: only this operation (the operationId of the service's OpenAPI file, e.g. createServer). */
+  operation_id?: string;
+}
+
+export interface FaultRule extends Required<Pick<FaultRuleInput, 'target' | 'action' | 'count'>> {
+  id: string;
+  project_id: string | null;
+  delay_ms: number | null;
+  message: string | null;
+  status: number | null;
+  service: string | null;
+  operation_id: string | null;
+  /** Operations it still applies to. */
+  remaining: number;
+  created_at: string;
+}
+
+/** One operation the port is asked about. */
+export interface FaultPoint {
+  target: FaultTarget;
+  projectId: string | null;
+  service?: string;
+  operationId?: string;
+}
+
+/** What an operation must do: wait first (delay), then fail (with this message and status). */
+export interface FaultDecision {
+  delayMs: number;
+  fail: { message: string; status: number; ruleId: string } | null;
+}
+
+/** An injected failure: thrown where a real one would be, handled as a real one is (a Fault, for the error mappers). */
+export class InjectedFailure extends Fault {
+  constructor(message: string, status = 500, readonly ruleId = '') {
+    super(status, message);
+  }
+}
+
+/** The port the job runner, the router and checkpoints consult. */
+export interface FaultPort {
+  /** Consumes matching rules (one of each action at most) and says what to do. */
+  decide(point: FaultPoint): FaultDecision;
+  /** Waits ms; a reset or clear ends every wait early. */
+  sleep(ms: number): Promise<void>;
+}
+
+/** Applies a decision: waits, then throws the injected failure, if any. */
+export async function applyFault(port: FaultPort | undefined, point: FaultPoint): Promise<void> {
+  if (!port) return;
+  const d = port.decide(point);
+  if (d.delayMs > 0) await port.sleep(d.delayMs);
+  if (d.fail) throw new InjectedFailure(d.fail.message, d.fail.status, d.fail.ruleId);
+}
+
+/** Messages a failure shows when the rule names none: what a client would read on a real cloud. */
+const DEFAULT_MESSAGES: Record<FaultTarget, string> = {
+  'volume.create': 'Injected fault: volume creation failed.',
+  'volume.delete': 'Injected fault: volume deletion failed.',
+  'volume.extend': 'Injected fault: volume extension failed.',
+  'volume.revert': 'Injected fault: volume revert failed.',
+  'snapshot.create': 'Injected fault: snapshot creation failed.',
+  'snapshot.delete': 'Injected fault: snapshot deletion failed.',
+  'server.build': 'Injected fault: build of instance failed.',
+  'server.delete': 'Injected fault: instance deletion failed.',
+  'server.action': 'Injected fault: instance action failed.',
+  'server.snapshot': 'Injected fault: instance snapshot failed.',
+  'archive.export': 'Injected fault: archive export failed mid-way.',
+  'archive.import': 'Injected fault: archive import failed mid-way.',
+  api: 'Injected fault.',
+};
+
+/** Snapstack's control operations: never failed or delayed by a rule (a test must be able to clear them). */
+export const CONTROL_OPERATIONS: readonly string[] = [
+  'getHealth', 'getMetrics', 'resetInstance', 'createFaultRule', 'listFaultRules', 'showFaultRule', 'deleteFaultRule', 'clearFaultRules',
+];
+
+/** Targets whose failure is the answer to the request itself (so a status can be chosen). */
+const ANSWERED_TARGETS: readonly string[] = ['api', 'archive.import'];
+
+/** Targets consulted inside their operation (mid-way), not by the job runner before it. */
+const CHECKPOINT_TARGETS: readonly string[] = ['archive.export', 'archive.import', 'api'];
+
+/** The job kinds the runner asks about, as fault targets (compute.server.build -> server.build). */
+export function targetOfJob(kind: string): FaultTarget | null {
+  const target = kind.replace(/^compute\./, '');
+  return (FAULT_TARGETS as readonly string[]).includes(target) && !CHECKPOINT_TARGETS.includes(target) ? (target as FaultTarget) : null;
+}
+
+/** Checks a rule as the API receives it; returns a message saying what is wrong, or null. */
+export function checkRule(input: FaultRuleInput): string | null {
+  if (!FAULT_TARGETS.includes(input.target)) return `target must be one of ${FAULT_TARGETS.join(', ')}`;
+  if (input.action === 'delay' && !(Number.isInteger(input.delay_ms) && input.delay_ms! > 0)) return 'a delay rule needs delay_ms, a positive integer';
+  if (input.action === 'fail' && input.delay_ms !== undefined) return 'delay_ms is for delay rules';
+  if (input.status !== undefined && (!ANSWERED_TARGETS.includes(input.target) || input.action !== 'fail')) return 'status is for fail rules of api and archive.import';
+  if (input.status !== undefined && !(input.status >= 400 && input.status <= 599)) return 'status must be 400 to 599';
+  if ((input.service !== undefined || input.operation_id !== undefined) && input.target !== 'api') return 'service and operation_id are for api rules';
+  return null;
+}
+
+/** The rules, in memory (a reset or restart forgets them: they script one test run). */
+export class FaultRules implements FaultPort {
+  private rules: FaultRule[] = [];
+  private readonly waits = new Set<() => void>();
+
+  add(input: FaultRuleInput): FaultRule {
+    const count = input.count ?? 1;
+    const rule: FaultRule = {
+      id: randomUUID(), target: input.target, action: input.action, count, remaining: count,
+      project_id: input.project_id ?? null, delay_ms: input.delay_ms ?? null,
+      message: input.action === 'fail' ? input.message ?? DEFAULT_MESSAGES[input.target] : null,
+      status: ANSWERED_TARGETS.includes(input.target) && input.action === 'fail' ? input.status ?? 500 : null,
+      service: input.service ?? null, operation_id: input.operation_id ?? null,
+      created_at: new Date().toISOString(),
+    };
+    this.rules.push(rule);
+    return { ...rule };
+  }
+
+  list(): FaultRule[] {
+    return this.rules.map((r) => ({ ...r }));
+  }
+
+  get(id: string): FaultRule | undefined {
+    const r = this.rules.find((x) => x.id === id);
+    return r && { ...r };
+  }
+
+  remove(id: string): boolean {
+    const before = this.rules.length;
+    this.rules = this.rules.filter((r) => r.id !== id);
+    return this.rules.length < before;
+  }
+
+  /** Forgets every rule and ends every wait. */
+  clear(): number {
+    const n = this.rules.length;
+    this.rules = [];
+    for (const wake of [...this.waits]) wake();
+    return n;
+  }
+
+  decide(point: FaultPoint): FaultDecision {
+    const decision: FaultDecision = { delayMs: 0, fail: null };
+    for (const action of ['delay', 'fail'] as const) {
+      const rule = this.rules.find((r) => r.action === action && matches(r, point));
+      if (!rule) continue;
+      rule.remaining -= 1;
+      if (rule.remaining <= 0) this.remove(rule.id);
+      if (action === 'delay') decision.delayMs = rule.delay_ms ?? 0;
+      else decision.fail = { message: rule.message ?? DEFAULT_MESSAGES[rule.target], status: rule.status ?? 500, ruleId: rule.id };
+    }
+    return decision;
+  }
+
+  sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.waits.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      this.waits.add(wake);
+    });
+  }
+}
+
+function matches(r: FaultRule, p: FaultPoint): boolean {
+  if (r.target !== p.target) return false;
+  if (r.project_id !== null && r.project_id !== p.projectId) return false;
+  if (r.service !== null && r.service !== p.service) return false;
+  if (r.operation_id !== null && r.operation_id !== p.operationId) return false;
+  return true;
+}
