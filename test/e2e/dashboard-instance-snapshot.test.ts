@@ -7,9 +7,11 @@
 import type { Browser, Page } from 'playwright-core';
 import { startHarness, type Harness, type Session } from '../support/snapstack-harness';
 import { COMPUTE, containerOf, dockerExec, randomName } from '../support/compute-helpers';
-import { dashboardLogin, gotoMenu, launchBrowser, newPage, rowWith, screenshot } from '../support/browser';
+import { dashboardLogin, gotoMenu, launchBrowser, newPage, rowMenu, rowWith, screenshot, succeeded } from '../support/browser';
+import { newVolume } from '../support/archive-helpers';
 
-jest.setTimeout(300_000);
+// Real boots, snapshots and archives in Docker behind a real browser: minutes on a loaded 2-core machine.
+jest.setTimeout(600_000);
 
 let h: Harness;
 let browser: Browser;
@@ -100,6 +102,7 @@ test('log in, launch volume-backed, Create Snapshot, see it on Images and Volume
   await page.getByLabel('Instance Name').fill(restored);
   await page.getByRole('dialog').getByRole('button', { name: 'Next', exact: true }).click();
   await page.getByTestId('source-allocated').getByText(snapName).waitFor();
+  await screenshot(page, 'launch-source');
   await page.getByRole('dialog').getByRole('button', { name: 'Next', exact: true }).click();
   const tiny = rowWith(page.getByTestId('flavor-available'), 'm1.tiny');
   await tiny.getByTestId('flavor-warning-m1.tiny').waitFor();
@@ -116,6 +119,41 @@ test('log in, launch volume-backed, Create Snapshot, see it on Images and Volume
   expect(copy.status).toBe('ACTIVE');
   const copyContainer = await containerOf(h.app.instanceId, copy.id);
   expect((await dockerExec(copyContainer!.Id, 'cat /mnt/vda/e2e.txt')).trim()).toBe(payload);
+
+  // Row actions: shut off and start (status and task state followed), attach and detach a volume.
+  await gotoMenu(page, 'Instances');
+  const restoredRow = rowWith(page, restored);
+  await rowMenu(page, restoredRow, 'Shut Off Instance');
+  await succeeded(page, `${restored}: done`);
+  await restoredRow.getByText('SHUTOFF').waitFor();
+  await rowMenu(page, restoredRow, 'Start Instance');
+  await succeeded(page, `${restored}: done`);
+  await restoredRow.getByText('ACTIVE').waitFor();
+
+  const extra = randomName('e2e-extra');
+  await newVolume(demo, { name: extra, size: 1 });
+  await gotoMenu(page, 'Volumes');
+  await rowMenu(page, rowWith(page, extra), 'Attach');
+  await page.getByRole('dialog').getByRole('combobox', { name: 'Instance' }).click();
+  await page.locator('.ant-select-item-option', { hasText: restored }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Attach Volume' }).click();
+  await succeeded(page, /attached on \/dev\/vd/);
+  await rowWith(page, extra).getByText('in-use').waitFor();
+  await rowMenu(page, rowWith(page, extra), 'Detach');
+  await succeeded(page, `Volume ${extra} detached`);
+  await rowWith(page, extra).getByText('available').waitFor();
+
+  // Edit Image renames the snapshot; Delete Instance removes the copy.
+  await gotoMenu(page, 'Images');
+  await rowMenu(page, rowWith(page, snapName), 'Edit Image');
+  await page.getByRole('dialog').getByLabel('Name').fill(`${snapName}-v2`);
+  await page.getByRole('dialog').getByRole('button', { name: 'Save' }).click();
+  await rowWith(page, `${snapName}-v2`).waitFor();
+  await gotoMenu(page, 'Instances');
+  await rowMenu(page, rowWith(page, restored), 'Delete Instance');
+  await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
+  await succeeded(page, `Instance ${restored} deleted`);
+  expect(await rowWith(page, restored).count()).toBe(0);
   await context.close();
 
   // Project isolation: alt_demo sees none of demo's servers or snapshots.

@@ -53,3 +53,26 @@ export async function gotoMenu(page: Page, item: 'Instances' | 'Images' | 'Volum
   await page.getByRole('menuitem', { name: item }).click();
   await page.getByRole('heading', { name: item, exact: true }).waitFor();
 }
+
+/** The success notification of a long action; a failure one fails the test with the service's text. */
+export async function succeeded(page: Page, text: string | RegExp, timeoutMs = 120_000): Promise<void> {
+  const done = page.locator('.long-action-done', { hasText: text });
+  const failed = page.locator('.long-action-failed');
+  for (const until = Date.now() + timeoutMs; ;) {
+    if (await done.count()) return;
+    if (await failed.count()) throw new Error(`action failed: ${await failed.first().innerText()}`);
+    if (Date.now() > until) throw new Error(`no success message matching ${text}`);
+    await page.waitForTimeout(250);
+  }
+}
+
+/** The dashboard's session as the page keeps it (sessionStorage), or null when logged out. */
+export async function storedSession(page: Page): Promise<{ token: string } | null> {
+  return JSON.parse(await page.evaluate<string>("sessionStorage.getItem('snapstack.session') || 'null'"));
+}
+
+/** A row's "More" menu, then one of its items. */
+export async function rowMenu(page: Page, row: Locator, item: string): Promise<void> {
+  await row.getByRole('button', { name: /More/ }).click();
+  await page.getByRole('menuitem', { name: item }).click();
+}

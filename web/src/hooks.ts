@@ -32,7 +32,7 @@ export function usePagedList<T extends { id: string }>(
   fetchRef.current = fetchPage;
 
   // A new filter or project starts again from the first page.
-  useEffect(() => { setMarkers([undefined]); }, deps); // eslint-disable-line react-hooks/exhaustive-deps
+  useEffect(() => { setMarkers([undefined]); }, deps);
 
   useEffect(() => {
     let live = true;
@@ -56,7 +56,7 @@ export function usePagedList<T extends { id: string }>(
     setLoading(true);
     void load();
     return () => { live = false; if (timer) clearTimeout(timer); };
-  }, [marker, tick, pageSize, ...deps]); // eslint-disable-line react-hooks/exhaustive-deps
+  }, [marker, tick, pageSize, ...deps]);
 
   return {
     rows, loading, error, hasNext, page: markers.length,

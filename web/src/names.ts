@@ -14,6 +14,6 @@ export function useNames(ids: string[], lookup: (id: string) => Promise<string |
       asked.current.add(id);
       lookup(id).then((n) => setNames((m) => ({ ...m, [id]: n ?? id }))).catch(() => asked.current.delete(id));
     }
-  }, [key]); // eslint-disable-line react-hooks/exhaustive-deps
+  }, [key]);
   return names;
 }

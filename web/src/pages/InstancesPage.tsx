@@ -105,7 +105,7 @@ export function InstancesPage({ launchFrom }: { launchFrom?: LaunchSource | null
         ]}
       />
       {snapshotOf && <CreateSnapshotDialog server={snapshotOf} onClose={() => setSnapshotOf(null)} />}
-      {launching !== undefined && <LaunchWizard initial={launching} onClose={() => { setLaunching(undefined); list.reload(); }} />}
+      {launching !== undefined && <LaunchWizard initial={launching} onClose={() => { setLaunching(undefined); list.reload(); if (launchFrom) navigate('instances'); }} />}
     </Space>
   );
 }

@@ -6,9 +6,9 @@ import { isInstanceSnapshot, type Flavor, type Image, type Server, type Volume, 
 import { useDashboard } from '../context';
 import { follow } from '../hooks';
 import { bytes, nameOf, when } from '../format';
+import { flavorProblem, type LaunchSource, type SourceKind, type SourceRow } from '../launch-rules';
 
-export type SourceKind = 'image' | 'instance_snapshot' | 'volume' | 'volume_snapshot';
-export interface LaunchSource { kind: SourceKind; id: string }
+export type { LaunchSource, SourceKind } from '../launch-rules';
 
 const KINDS: { value: SourceKind; label: string }[] = [
   { value: 'image', label: 'Image' },
@@ -16,18 +16,6 @@ const KINDS: { value: SourceKind; label: string }[] = [
   { value: 'volume', label: 'Volume' },
   { value: 'volume_snapshot', label: 'Volume Snapshot' },
 ];
-
-interface SourceRow { id: string; name: string; size: string; created: string; minDisk: number; minRam: number; volumeSize: number }
-
-/** What a boot source demands of a flavor: disk only when the root disk is the flavor's (an image without a new volume, an instance snapshot). */
-export function flavorProblem(f: Flavor, src: SourceRow | undefined, kind: SourceKind, newVolume: boolean): string | null {
-  if (!src) return null;
-  const reasons: string[] = [];
-  const diskCounts = kind === 'instance_snapshot' || (kind === 'image' && !newVolume);
-  if (diskCounts && src.minDisk > 0 && f.disk < src.minDisk) reasons.push(`Disk ${f.disk} GiB is below the source's minimum of ${src.minDisk} GiB`);
-  if (src.minRam > 0 && f.ram < src.minRam) reasons.push(`RAM ${f.ram} MiB is below the source's minimum of ${src.minRam} MiB`);
-  return reasons.length ? reasons.join('; ') : null;
-}
 
 export function LaunchWizard({ initial, onClose }: { initial: LaunchSource | null; onClose: () => void }) {
   const { clients } = useDashboard();

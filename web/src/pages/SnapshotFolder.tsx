@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { App as AntApp, Button, Card, Progress, Space, Table, Tag, Tooltip, Typography } from 'antd';
 import { DownloadOutlined, UploadOutlined } from '@ant-design/icons';
-import type { components } from '../../../src/generated/snapstack';
+import type { components, operations } from '../../../src/generated/snapstack';
 import { ApiError, ok, serviceMessage, type Clients } from '../api/clients';
 import { useDashboard } from '../context';
 import { POLL_MS } from '../hooks';
@@ -12,6 +12,7 @@ import { volumeFromSnapshot } from './volume-actions';
 
 type Archive = components['schemas']['Archive'];
 type ImportResult = components['schemas']['ImportResult'];
+type Uploaded = operations['uploadArchive']['responses'][201]['content']['application/json'];
 
 /** PUT /snapstack/v1/archives/{name}: the file as the raw body; XHR because fetch cannot report upload progress. */
 function uploadArchive(c: Clients, file: File, report: Report): Promise<Archive> {
@@ -26,7 +27,7 @@ function uploadArchive(c: Clients, file: File, report: Report): Promise<Archive>
     xhr.onload = () => {
       let body: any = xhr.responseText;
       try { body = JSON.parse(xhr.responseText); } catch { /* not JSON */ }
-      if (xhr.status >= 200 && xhr.status < 300) resolve(body.archive as Archive);
+      if (xhr.status >= 200 && xhr.status < 300) resolve((body as Uploaded).archive);
       else reject(new ApiError(xhr.status, serviceMessage(body, xhr.status)));
     };
     xhr.send(file);

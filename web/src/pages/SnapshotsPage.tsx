@@ -40,7 +40,7 @@ export function SnapshotsPage({ highlight }: { highlight: string | null }) {
   const namespace = usePagedList<VolumeSnapshot>(listOf(false), [], 10);
   const volumeNames = useNames([...workspace.rows, ...namespace.rows].map((s) => s.volume_id), async (id) => {
     const res = await c.volume.GET('/v3/{project_id}/volumes/{volume_id}', { params: { path: { project_id: c.projectId, volume_id: id } } });
-    return res.response.ok ? ((res.data as any).volume.name || id.slice(0, 8)) : '(not a volume here)';
+    return res.response.ok ? ((res.data as any).volume.name || id.slice(0, 8)) : '-';
   });
 
   const remove = (s: VolumeSnapshot) => modal.confirm({
