@@ -6,6 +6,7 @@
 import { createReadStream } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
+import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import type { Knex } from 'knex';
 import { BadRequest, Conflict, Fault, Forbidden, NotFound } from '../http/faults';
@@ -21,6 +22,7 @@ import { ArchiveFolders, checkArchiveName, defaultArchiveName, type ArchiveFile 
 import { importArchive, IMPORT_STAGING_PREFIX, JOB_IMPORT, undoImport, type ImportDeps, type ImportJournal, type ImportResult } from './archive-import';
 import { readArchive } from './archive-reader';
 import { scanArchive } from './archive-scan';
+import { receiveUpload, removeStaleUploads } from './archive-upload';
 import { PARTIAL_SUFFIX } from './archive-writer';
 
 export type { ArchiveCaller } from './archive-export';
@@ -87,6 +89,8 @@ export interface ArchiveServiceDeps {
   jobs: JobRunner;
   db: Knex;
   logger: Logger;
+  /** Largest archive a client may upload (SNAPSTACK_MAX_UPLOAD_BYTES). */
+  maxUploadBytes: number;
 }
 
 const WORKSPACE_SETTING = 'archive.workspace.';
@@ -150,6 +154,28 @@ export class ArchiveService {
     if (scope === 'workspace' && !caller.isAdmin) throw new Forbidden('Only an admin removes archives from the workspace folder.');
     const f = await this.folders.find(await this.dirOf(caller, scope), name);
     await fs.rm(f.path, { force: true });
+  }
+
+  /** A client's archive into the folder, checked in full before it is listed (admins only for the workspace). */
+  async upload(caller: ArchiveCaller, scope: FolderScope, name: string, body: Readable, declaredLength: number | undefined): Promise<ArchiveInfo> {
+    if (scope === 'workspace' && !caller.isAdmin) throw new Forbidden('Only an admin adds archives to the workspace folder.');
+    const dir = await this.dirOf(caller, scope);
+    await receiveUpload(dir, name, body, declaredLength, { maxBytes: this.d.maxUploadBytes });
+    const f = await this.folders.find(dir, name);
+    this.verified.set(f.path, { stamp: `${f.size}:${f.modifiedAt.getTime()}`, ok: true, reason: null });
+    this.log.info({ archive: name, scope, project_id: caller.projectId, bytes: f.size }, 'archive uploaded');
+    return this.describe(f, scope, false);
+  }
+
+  /** At start: what uploads interrupted by a crash left in the folders. */
+  async removeStaleUploads(): Promise<void> {
+    const projects = await fs.readdir(this.folders.root).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return [] as string[];
+      throw err;
+    });
+    const dirs = projects.map((p) => path.join(this.folders.root, p));
+    if (this.d.workspaceDir) dirs.push(this.d.workspaceDir);
+    await removeStaleUploads(dirs, this.log);
   }
 
   private async describe(f: ArchiveFile, scope: FolderScope, verify: boolean): Promise<ArchiveInfo> {

@@ -8,7 +8,7 @@
  */
 import type { Handlers } from '../http/context';
 import type { Compute } from './compute-module';
-import { computeVersion } from './compute-versions';
+import { computeVersion, computeVersionList } from './compute-versions';
 import { flavorHandlers } from './flavor-handlers';
 import { serverHandlers } from './server-handlers';
 import { serverMetadataHandlers } from './server-metadata-handlers';
@@ -19,7 +19,7 @@ import { imageProxyHandlers } from './image-proxy-handlers';
 export function computeHandlers(compute?: Compute): Handlers {
   const versions: Handlers = {
     async listComputeVersions(ctx) {
-      return { status: 200, body: { versions: [computeVersion(ctx.serviceUrl)] } };
+      return { status: 200, body: { versions: computeVersionList(ctx.serviceUrl) } };
     },
     async showComputeV21(ctx) {
       return { status: 200, body: { version: computeVersion(ctx.serviceUrl) } };

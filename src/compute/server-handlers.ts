@@ -62,7 +62,7 @@ export function serverHandlers(servers: ServerService): Handlers {
 
     async updateServer(ctx) {
       const s = await servers.update(requireAuth(ctx), ctx.params.server_id, ctx.body.server ?? {}, ctx.microversion);
-      return { status: 200, body: { server: serverDetail(s, await servers.blockDevices(s.id), viewOptions(ctx, true)) } };
+      return { status: 200, body: { server: serverDetail(s, await servers.blockDevices(s.id), { ...viewOptions(ctx, true), update: true }) } };
     },
 
     async deleteServer(ctx) {

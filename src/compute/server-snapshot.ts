@@ -1,14 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { ARCHIVE_ID_PROPERTY, SCOPE_PROPERTY, type ImageApi, type ImageCaller } from '../image/image-api';
+import { ARCHIVE_ID_PROPERTY, SCOPE_PROPERTY, type ImageApi, type ImageCaller, type NewImage } from '../image/image-api';
 import type { JobDefinition, JobRunner } from '../jobs/job-runner';
 import type { Logger } from '../logger';
-import { Conflict } from '../http/faults';
+import { BadRequest, Conflict } from '../http/faults';
 import type { VolumeApi } from '../volume/volume-api';
 import type { ServerRuntime } from './runtime/server-runtime';
 import { attachedVolumes, isVolumeBacked } from './server-containers';
 import type { KeyedMutex } from '../shared/keyed-mutex';
 import { crashPoint } from '../shared/crash-points';
 import { Reverter } from '../shared/reverter';
+import { rotateBackups } from './server-backup';
 import { checkState } from './server-states';
 import type { BlockDeviceRow, ServerRow, ServerStore } from './server-store';
 
@@ -16,12 +17,19 @@ export const JOB_SNAPSHOT = 'compute.server.snapshot';
 /** The journal of a volume-backed createImage (it runs in the request): what it made so far. */
 export const JOB_CAPTURE = 'compute.server.capture';
 
+/** createBackup: the image is a backup of this type; the oldest beyond `rotation` go after it. */
+export interface BackupSpec {
+  type: string;
+  rotation: number;
+}
+
 interface SnapshotPayload {
   serverId: string;
   imageId: string;
   imageName: string;
   /** Volume snapshots made so far (recorded before each is waited for). */
   snapshotIds?: string[];
+  backup?: BackupSpec;
 }
 
 interface CapturePayload {
@@ -68,6 +76,22 @@ export function inheritedProperties(server: ServerRow): Record<string, string> {
 }
 
 /**
+ * The Glance record of an instance snapshot (createImage, createBackup, shelve): private, min
+ * disk and RAM and the properties inherited from the server. `imageType` null: a volume-backed
+ * snapshot (no image_type, instance_uuid or user_id, as Nova); otherwise a Docker-format image.
+ */
+export function snapshotImageInput(server: ServerRow, name: string, properties: Record<string, string>, imageType: 'snapshot' | 'backup' | null): NewImage {
+  const own: Record<string, string> = imageType ? { image_type: imageType, instance_uuid: server.id, user_id: server.user_id } : {};
+  return {
+    name, visibility: 'private', diskFormat: 'raw', containerFormat: 'docker',
+    minDisk: Number(server.system_metadata.image_min_disk ?? server.flavor.disk),
+    minRam: Number(server.system_metadata.image_min_ram ?? 0),
+    // A project's own snapshot, even of a server booted from a workspace image (whose scope it inherits).
+    properties: { ...inheritedProperties(server), ...own, ...properties, [SCOPE_PROPERTY]: 'namespace' },
+  };
+}
+
+/**
  * createImage. Volume-backed server (contract 3): one Cinder snapshot per attached volume and
  * an empty private image, active at once, whose block_device_mapping points at them; task_state
  * never changes. Image-backed server: the container is committed to snapstack/snap-<image id>
@@ -104,23 +128,18 @@ export class ServerSnapshots {
     await r.fail();
   }
 
-  async createImage(serverId: string, name: string, metadata: Record<string, string>): Promise<string> {
+  /** createImage, or createBackup when `backup` is given (image_type backup, then the rotation). */
+  async createImage(serverId: string, name: string, metadata: Record<string, string>, backup?: BackupSpec): Promise<string> {
     return this.d.locks.withLock(serverId, async () => {
       const server = (await this.d.store.get(serverId))!;
-      checkState(server, 'createImage', { vmStates: ['active', 'stopped', 'paused', 'suspended'], mustBeLaunched: true });
+      const action = backup ? 'createBackup' : 'createImage';
+      checkState(server, action, { vmStates: ['active', 'stopped', 'paused', 'suspended'], mustBeLaunched: !backup });
       if (this.d.consistency === 'stopped' && server.vm_state !== 'stopped') {
-        throw new Conflict(`Cannot 'createImage' instance ${server.id} while it is in vm_state ${server.vm_state}`);
+        throw new Conflict(`Cannot '${action}' instance ${server.id} while it is in vm_state ${server.vm_state}`);
       }
       const bdms = await this.d.store.blockDevices(serverId);
+      if (backup && isVolumeBacked(bdms)) throw new BadRequest('Backup is not supported for volume-backed instances.');
       const owner: ImageCaller = { projectId: server.project_id, isAdmin: false };
-      const base = {
-        name, visibility: 'private' as const,
-        minDisk: Number(server.system_metadata.image_min_disk ?? server.flavor.disk),
-        minRam: Number(server.system_metadata.image_min_ram ?? 0),
-      };
-      const inherited = inheritedProperties(server);
-      // A project's own snapshot, even of a server booted from a workspace image (whose scope it inherits).
-      const scope = { [SCOPE_PROPERTY]: 'namespace' };
       if (isVolumeBacked(bdms)) {
         const imageId = randomUUID();
         const payload: CapturePayload = { serverId, projectId: server.project_id, imageId, snapshotIds: [] };
@@ -129,30 +148,27 @@ export class ServerSnapshots {
         try {
           const mapping = await this.captureVolumes(server, attachedVolumes(bdms), name, r, op);
           crashPoint('capture.image');
-          await this.d.images.createEmptyActiveImage(owner, {
-            id: imageId, ...base, diskFormat: 'raw', containerFormat: 'bare',
-            properties: {
-              ...inherited, ...metadata,
-              block_device_mapping: JSON.stringify(mapping), bdm_v2: 'True', root_device_name: server.root_device_name, ...scope,
-            },
-          });
+          const input = snapshotImageInput(server, name, {
+            ...metadata, block_device_mapping: JSON.stringify(mapping), bdm_v2: 'True', root_device_name: server.root_device_name,
+          }, null);
+          await this.d.images.createEmptyActiveImage(owner, { id: imageId, ...input, diskFormat: 'raw', containerFormat: 'bare' });
           r.success();
           await this.d.jobs.settle(op);
+          this.d.log.info({ server_id: serverId, image_id: imageId, snapshots: mapping.length }, 'volume-backed instance snapshot');
         } catch (err) {
           await r.fail(err);
           await this.d.jobs.settle(op, err);
           throw err;
         }
-        this.d.log.info({ server_id: serverId, image_id: imageId, snapshots: bdms.length }, 'volume-backed instance snapshot');
         return imageId;
       }
-      const image = await this.d.images.createImage(owner, {
-        ...base, diskFormat: 'raw', containerFormat: 'docker',
-        properties: { ...inherited, image_type: 'snapshot', instance_uuid: server.id, user_id: server.user_id, ...metadata, ...scope },
-      });
+      const image = await this.d.images.createImage(owner, snapshotImageInput(server, name, {
+        ...(backup ? { backup_type: backup.type } : {}), ...metadata,
+      }, backup ? 'backup' : 'snapshot'));
       // The job waits for this lock, so it sees the task state set below.
-      await this.d.jobs.enqueue(JOB_SNAPSHOT, { serverId, imageId: image.id, imageName: name }, { projectId: server.project_id, resourceType: 'server', resourceId: serverId });
-      await this.d.store.update(serverId, { task_state: 'image_snapshot_pending' });
+      const payload: SnapshotPayload = { serverId, imageId: image.id, imageName: name, ...(backup ? { backup } : {}) };
+      await this.d.jobs.enqueue(JOB_SNAPSHOT, payload, { projectId: server.project_id, resourceType: 'server', resourceId: serverId });
+      await this.d.store.update(serverId, { task_state: backup ? 'image_backup' : 'image_snapshot_pending' });
       return image.id;
     });
   }
@@ -196,7 +212,8 @@ export class ServerSnapshots {
     const r = new Reverter(this.d.log, { server_id: p.serverId, image_id: p.imageId });
     const server = await store.get(p.serverId);
     if (!server) throw new Error(`Instance ${p.serverId} was deleted during the snapshot.`);
-    await store.update(server.id, { task_state: 'image_snapshot' });
+    // A backup stays image_backup until the upload (nova/compute/manager.py backup_instance).
+    if (!p.backup) await store.update(server.id, { task_state: 'image_snapshot' });
     await images.markSaving(p.imageId);
     const target = images.snapshotDockerImageName(p.imageId);
     const volumes = attachedVolumes(await store.blockDevices(server.id));
@@ -225,7 +242,8 @@ export class ServerSnapshots {
       : {};
     await images.activateFromDockerImage(p.imageId, target, size, extra);
     await store.update(server.id, { task_state: null });
-    this.d.log.info({ server_id: server.id, image_id: p.imageId, size, snapshots: mapping.length }, 'image-backed instance snapshot');
+    this.d.log.info({ server_id: server.id, image_id: p.imageId, size, snapshots: mapping.length, backup: p.backup ?? null }, 'image-backed instance snapshot');
+    if (p.backup) await rotateBackups(this.d, server, p.backup);
   }
 
   /** Like Nova: the half-made image is deleted and the server's task_state cleared. */
@@ -243,7 +261,8 @@ export class ServerSnapshots {
       const server = await this.d.store.get(serverId);
       if (!server) return;
       const state = server.container_id ? await this.d.runtime.inspect(server.container_id).catch(() => null) : null;
-      if (state?.state === 'paused') await this.d.runtime.unpause(state.id);
+      // A server the user paused stays paused.
+      if (state?.state === 'paused' && server.vm_state !== 'paused') await this.d.runtime.unpause(state.id);
       if (opts.clearTask) await this.d.store.update(server.id, { task_state: null });
     });
   }

@@ -15,6 +15,12 @@ export interface ServerViewOptions {
   isAdmin: boolean;
   /** server_groups is only in show/update/rebuild responses (2.71) */
   single?: boolean;
+  /**
+   * The PUT /servers/{id} answer: below 2.75 Nova leaves out the extension attributes (AZ,
+   * config drive, key name, usage, extended status and volumes, security groups, admin
+   * attributes, host status, server groups) and the addresses' OS-EXT-IPS keys.
+   */
+  update?: boolean;
 }
 
 const at = (o: ServerViewOptions, v: string) => (o.mv ? o.mv.atLeast(v) : false);
@@ -27,8 +33,9 @@ function hostId(projectId: string): string {
   return createHash('sha224').update(projectId + COMPUTE_HOST).digest('hex');
 }
 
-function addresses(s: ServerRow) {
+function addresses(s: ServerRow, extended = true) {
   if (s.networks === 'none' || !s.ip_address) return {};
+  if (!extended) return { private: [{ addr: s.ip_address, version: 4 }] };
   return { private: [{ addr: s.ip_address, version: 4, 'OS-EXT-IPS:type': 'fixed', 'OS-EXT-IPS-MAC:mac_addr': s.mac_address }] };
 }
 
@@ -53,6 +60,7 @@ export function serverDetail(s: ServerRow, bdms: BlockDeviceRow[], o: ServerView
   const volumes = bdms
     .filter((b) => b.destination_type === 'volume' && b.volume_id)
     .map((b) => (at(o, '2.3') ? { id: b.volume_id, delete_on_termination: b.delete_on_termination } : { id: b.volume_id }));
+  const all = !o.update || at(o, '2.75');
   const view: Record<string, unknown> = {
     id: s.id,
     name: s.name,
@@ -65,27 +73,31 @@ export function serverDetail(s: ServerRow, bdms: BlockDeviceRow[], o: ServerView
     flavor: flavorOf(s, o),
     created: isoSecondsZ(new Date(s.created_at)),
     updated: isoSecondsZ(new Date(s.updated_at)),
-    addresses: addresses(s),
+    addresses: addresses(s, all),
     accessIPv4: '',
     accessIPv6: '',
     links: links(o.serviceUrl, 'servers', s.id),
     'OS-DCF:diskConfig': 'MANUAL',
-    'OS-EXT-AZ:availability_zone': s.availability_zone,
-    config_drive: '',
-    key_name: s.key_name,
-    'OS-SRV-USG:launched_at': s.launched_at ? isoMicros(new Date(s.launched_at)) : null,
-    'OS-SRV-USG:terminated_at': null,
-    'OS-EXT-STS:task_state': s.task_state,
-    'OS-EXT-STS:vm_state': s.vm_state,
-    'OS-EXT-STS:power_state': s.power_state,
-    'os-extended-volumes:volumes_attached': volumes,
   };
-  if (s.networks !== 'none') view.security_groups = [{ name: 'default' }];
+  if (all) {
+    Object.assign(view, {
+      'OS-EXT-AZ:availability_zone': s.availability_zone,
+      config_drive: '',
+      key_name: s.key_name,
+      'OS-SRV-USG:launched_at': s.launched_at ? isoMicros(new Date(s.launched_at)) : null,
+      'OS-SRV-USG:terminated_at': null,
+      'OS-EXT-STS:task_state': s.task_state,
+      'OS-EXT-STS:vm_state': s.vm_state,
+      'OS-EXT-STS:power_state': s.power_state,
+      'os-extended-volumes:volumes_attached': volumes,
+    });
+    if (s.networks !== 'none') view.security_groups = [{ name: 'default' }];
+  }
   if (PROGRESS_STATUSES.includes(status)) view.progress = 0;
   if ((status === 'ERROR' || status === 'DELETED') && s.fault) {
     view.fault = { code: s.fault.code, created: s.fault.created, message: s.fault.message, ...(o.isAdmin && s.fault.details ? { details: s.fault.details } : {}) };
   }
-  if (o.isAdmin) {
+  if (o.isAdmin && all) {
     view['OS-EXT-SRV-ATTR:host'] = COMPUTE_HOST;
     view['OS-EXT-SRV-ATTR:instance_name'] = `instance-${s.id.slice(0, 8)}`;
     view['OS-EXT-SRV-ATTR:hypervisor_hostname'] = COMPUTE_HOST;
@@ -105,7 +117,7 @@ export function serverDetail(s: ServerRow, bdms: BlockDeviceRow[], o: ServerView
   if (at(o, '2.26')) view.tags = [];
   if (at(o, '2.63')) view.trusted_image_certificates = null;
   if (at(o, '2.71') && o.single) view.server_groups = [];
-  if (at(o, '2.73')) view.locked_reason = null;
+  if (at(o, '2.73')) view.locked_reason = s.locked_reason ?? null;
   if (at(o, '2.90')) view['OS-EXT-SRV-ATTR:hostname'] = hostnameOf(s.name);
   return view;
 }

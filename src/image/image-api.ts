@@ -71,6 +71,8 @@ export interface ImageListFilter {
   status?: string;
   visibility?: string;
   owner?: string;
+  containerFormat?: string;
+  diskFormat?: string;
   memberStatus?: string;
   tags?: string[];
   osHidden?: boolean;

@@ -54,6 +54,10 @@ export function parseImageListQuery(query: Query): ImageListFilter {
   }
   const owner = last(query.owner);
   if (owner !== undefined) f.owner = owner;
+  const containerFormat = last(query.container_format);
+  if (containerFormat !== undefined) f.containerFormat = containerFormat;
+  const diskFormat = last(query.disk_format);
+  if (diskFormat !== undefined) f.diskFormat = diskFormat;
   const tags = query.tag === undefined ? [] : Array.isArray(query.tag) ? query.tag : [query.tag];
   if (tags.length) f.tags = tags;
   const hidden = last(query.os_hidden);
@@ -82,7 +86,7 @@ function parseSort(query: Query): ImageListFilter['sort'] {
     throw new BadRequest('The "sort" parameter is not compatible with "sort_key" and "sort_dir".');
   }
   const check = (key: string, dir: string) => {
-    if (!(key in SORT_KEYS)) throw new BadRequest(`Invalid sort key: ${key}. It should be one of the following: ${Object.keys(SORT_KEYS).join(', ')}.`);
+    if (!Object.hasOwn(SORT_KEYS, key)) throw new BadRequest(`Invalid sort key: ${key}. It should be one of the following: ${Object.keys(SORT_KEYS).join(', ')}.`);
     if (dir !== 'asc' && dir !== 'desc') throw new BadRequest(`Invalid sort direction: ${dir}`);
     return { key, dir: dir as 'asc' | 'desc' };
   };
@@ -102,6 +106,8 @@ export function imageListQuery(f: ImageListFilter): (q: Knex.QueryBuilder) => vo
     if (f.name !== undefined) q.where('i.name', f.name);
     if (f.status !== undefined) q.where('i.status', f.status);
     if (f.owner !== undefined) q.where('i.owner', f.owner);
+    if (f.containerFormat !== undefined) q.where('i.container_format', f.containerFormat);
+    if (f.diskFormat !== undefined) q.where('i.disk_format', f.diskFormat);
     if (f.osHidden !== undefined) q.where('i.os_hidden', f.osHidden);
     if (f.sizeMin !== undefined) q.where('i.size', '>=', f.sizeMin);
     if (f.sizeMax !== undefined) q.where('i.size', '<=', f.sizeMax);

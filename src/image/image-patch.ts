@@ -91,8 +91,25 @@ export function validateAttribute(attr: string, value: unknown, caller: ImageCal
   }
 }
 
-function attributeOf(path: unknown): string {
-  if (typeof path !== 'string' || !path.startsWith('/')) throw new BadRequest(`Invalid JSON pointer for this resource: '${String(path)}'`);
+const OPERATIONS = ['add', 'remove', 'replace'];
+
+/** Glance's checks of one change, in its order: op, then path, then the pointer's form. */
+function operationOf(raw: object): string {
+  const op = (raw as any).op;
+  if (op === undefined || op === null) {
+    throw new BadRequest(`Unable to find \`op\` in JSON Schema change. It must be one of the following: ${OPERATIONS.join(', ')}.`);
+  }
+  if (!OPERATIONS.includes(op)) {
+    throw new BadRequest(`Invalid operation: \`${op}\`. It must be one of the following: ${OPERATIONS.join(', ')}.`);
+  }
+  return op;
+}
+
+function attributeOf(raw: object): string {
+  if (!('path' in raw)) throw new BadRequest("Unable to find 'path' in JSON Schema change");
+  const path = (raw as any).path;
+  if (typeof path !== 'string') throw new BadRequest(`Invalid JSON pointer for this resource: '${JSON.stringify(path)}'`);
+  if (!path.startsWith('/')) throw new BadRequest(`Pointer \`${path}\` does not start with "/".`);
   const parts = path.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
   if (parts.length !== 1 || parts[0] === '') throw new BadRequest(`Invalid JSON pointer for this resource: '${path}'`);
   return parts[0];
@@ -107,11 +124,8 @@ export function applyImagePatch(image: ImageRecord, ops: unknown, caller: ImageC
   const changes: ImageChanges = { properties: { ...image.properties } };
   for (const raw of ops) {
     if (!raw || typeof raw !== 'object') throw new BadRequest('Operations must be JSON objects.');
-    const op = (raw as any).op;
-    const attr = attributeOf((raw as any).path);
-    if (!['add', 'replace', 'remove'].includes(op)) {
-      throw new BadRequest(`Operation objects must contain exactly one member named "add", "remove", or "replace".`);
-    }
+    const op = operationOf(raw);
+    const attr = attributeOf(raw);
     checkWritable(attr);
     const core = CORE_ATTRIBUTES.has(attr);
     if (op === 'remove') {

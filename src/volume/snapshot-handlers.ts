@@ -14,9 +14,9 @@ import { emptySnapshotUpdate, SnapshotService } from './snapshot-service';
 import { SNAPSHOT_SORT_COLUMNS } from './snapshot-store';
 import { parseCinderBool } from './volume-faults';
 import { callerOf, lenientBool, metadataFilter, pageOf, viewContextOf } from './volume-request';
-import { collection, snapshotDetail } from './volume-views';
+import { collection, snapshotDetail, snapshotSummary } from './volume-views';
 
-async function list(ctx: RequestContext, snapshots: SnapshotService, path: string) {
+async function list(ctx: RequestContext, snapshots: SnapshotService, path: string, detail: boolean) {
   const q = {
     allTenants: lenientBool(ctx, 'all_tenants'),
     page: pageOf(ctx, SNAPSHOT_SORT_COLUMNS),
@@ -32,15 +32,14 @@ async function list(ctx: RequestContext, snapshots: SnapshotService, path: strin
   const view = viewContextOf(ctx);
   return {
     status: 200,
-    body: collection('snapshots', records, (s) => snapshotDetail(s, view), { limit: q.page.limit, path, query: ctx.query, ctx: view }),
+    body: collection('snapshots', records, (s) => (detail ? snapshotDetail(s, view) : snapshotSummary(s)), { limit: q.page.limit, path, query: ctx.query, ctx: view }),
   };
 }
 
 export function snapshotHandlers(snapshots: SnapshotService): Handlers {
   return {
-    // Cinder answers full objects on both lists.
-    listSnapshots: (ctx) => list(ctx, snapshots, 'snapshots'),
-    listSnapshotsDetail: (ctx) => list(ctx, snapshots, 'snapshots/detail'),
+    listSnapshots: (ctx) => list(ctx, snapshots, 'snapshots', false),
+    listSnapshotsDetail: (ctx) => list(ctx, snapshots, 'snapshots/detail', true),
 
     async createSnapshot(ctx) {
       const s = ctx.body.snapshot;
@@ -51,7 +50,7 @@ export function snapshotHandlers(snapshots: SnapshotService): Handlers {
         force: s.force === undefined || s.force === null ? false : parseCinderBool(s.force, 'force'),
         metadata: s.metadata ?? undefined,
       });
-      return { status: 202, body: { snapshot: snapshotDetail(record, viewContextOf(ctx)) } };
+      return { status: 202, body: { snapshot: snapshotDetail(record, viewContextOf(ctx), false) } };
     },
     async showSnapshot(ctx) {
       const record = await snapshots.show(callerOf(ctx), ctx.params.snapshot_id);
@@ -64,7 +63,7 @@ export function snapshotHandlers(snapshots: SnapshotService): Handlers {
         name: 'name' in s ? s.name : s.display_name,
         description: 'description' in s ? s.description : s.display_description,
       });
-      return { status: 200, body: { snapshot: snapshotDetail(record, viewContextOf(ctx)) } };
+      return { status: 200, body: { snapshot: snapshotDetail(record, viewContextOf(ctx), false) } };
     },
     async deleteSnapshot(ctx) {
       await snapshots.delete(callerOf(ctx), ctx.params.snapshot_id);

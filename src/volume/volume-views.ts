@@ -83,8 +83,9 @@ export function volumeDetail(v: VolumeRecord, ctx: ViewContext): Record<string, 
   return body;
 }
 
-export function snapshotDetail(s: SnapshotRecord, ctx: ViewContext): Record<string, unknown> {
-  const body: Record<string, unknown> = {
+/** Cinder's snapshot summary: the brief list. */
+export function snapshotSummary(s: SnapshotRecord): Record<string, unknown> {
+  return {
     id: s.id,
     created_at: isoMicros(s.createdAt),
     updated_at: isoMicros(s.updatedAt),
@@ -94,9 +95,19 @@ export function snapshotDetail(s: SnapshotRecord, ctx: ViewContext): Record<stri
     status: s.status,
     size: s.size,
     metadata: s.metadata ?? {},
-    'os-extended-snapshot-attributes:progress': s.status === 'creating' ? '0%' : '100%',
-    'os-extended-snapshot-attributes:project_id': s.projectId,
   };
+}
+
+/**
+ * Cinder's snapshot detail (create and update answer it); `extended` adds what the
+ * extended_snapshot_attributes extension adds to show and the detailed list only.
+ */
+export function snapshotDetail(s: SnapshotRecord, ctx: ViewContext, extended = true): Record<string, unknown> {
+  const body = snapshotSummary(s);
+  if (extended) {
+    body['os-extended-snapshot-attributes:progress'] = s.status === 'creating' ? '0%' : '100%';
+    body['os-extended-snapshot-attributes:project_id'] = s.projectId;
+  }
   if (atLeast(ctx, '3.14')) body.group_snapshot_id = null;
   if (atLeast(ctx, '3.41')) body.user_id = s.userId;
   return body;

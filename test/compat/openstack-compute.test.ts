@@ -62,7 +62,7 @@ test('server create --wait, list, show, stop, start, image create --wait, delete
 
 test('volume-backed: server create --volume / --boot-from-volume, server image create --wait, image list/show/set/delete', async () => {
   const volName = randomName('clivol');
-  const vol = await osJson(['volume', 'create', '--size', '1', volName]);
+  const vol = await osJson(['volume', 'create', '--size', '1', '--bootable', volName]);
   expect(vol.name).toBe(volName);
   const bfv1 = randomName('bfv');
   const s1 = await osJson(['server', 'create', '--volume', volName, '--flavor', 'm1.zero', '--network', 'none', '--wait', bfv1]);

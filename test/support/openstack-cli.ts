@@ -23,6 +23,14 @@ export const CLI_USERS: Record<'admin' | 'demo' | 'alt_demo', CliUser> = {
  * here wrote, against a Snapstack URL, with the environment a user would set.
  */
 export function openstack(url: string, user: CliUser, args: string[], extraEnv: Record<string, string> = {}): Promise<CliResult> {
+  return osClient('openstack', url, user, args, extraEnv);
+}
+
+/**
+ * Runs any python-*client command line (`openstack`, `cinder`, `nova`, `glance`: Debian's
+ * packages) with the OS_* environment a user would set.
+ */
+export function osClient(command: string, url: string, user: CliUser, args: string[], extraEnv: Record<string, string> = {}): Promise<CliResult> {
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
@@ -37,7 +45,7 @@ export function openstack(url: string, user: CliUser, args: string[], extraEnv: 
     ...extraEnv,
   };
   return new Promise((resolve) => {
-    execFile('openstack', args, { env, timeout: 120_000, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
+    execFile(command, args, { env, timeout: 120_000, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
       const code = err ? (typeof (err as any).code === 'number' ? (err as any).code : 1) : 0;
       resolve({ code, stdout: stdout.toString(), stderr: stderr.toString() });
     });

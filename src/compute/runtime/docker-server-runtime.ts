@@ -121,6 +121,24 @@ export class DockerServerRuntime implements ServerRuntime {
     return containerPauses(this.docker).hold(containerId);
   }
 
+  async logs(containerId: string): Promise<string> {
+    let raw: Buffer;
+    try {
+      raw = await this.docker.getContainer(containerId).logs({ stdout: true, stderr: true, follow: false });
+    } catch (err) {
+      if (isDockerStatus(err, 404)) return '';
+      throw err;
+    }
+    return demuxLogs(raw).toString('latin1');
+  }
+
+  async pause(containerId: string): Promise<boolean> {
+    const state = await this.inspect(containerId);
+    if (state?.state !== 'running') return false;
+    await this.docker.getContainer(containerId).pause();
+    return true;
+  }
+
   async unpause(containerId: string): Promise<void> {
     // Held by a capture of this process: its last release unpauses it.
     if (containerPauses(this.docker).holds(containerId) > 0) return;
@@ -193,6 +211,19 @@ export class DockerServerRuntime implements ServerRuntime {
     const info = await this.docker.getImage(ref).inspect();
     return Number(info.Size);
   }
+}
+
+/** Docker's multiplexed log frames (8-byte header: stream, 0, 0, 0, big-endian length) joined in order. */
+function demuxLogs(raw: Buffer): Buffer {
+  const parts: Buffer[] = [];
+  let i = 0;
+  while (i + 8 <= raw.length && raw[i] <= 2 && raw[i + 1] === 0) {
+    const len = raw.readUInt32BE(i + 4);
+    parts.push(raw.subarray(i + 8, i + 8 + len));
+    i += 8 + len;
+  }
+  // A container with a TTY writes unframed output.
+  return i === 0 ? raw : Buffer.concat(parts);
 }
 
 /** 'repo/name:tag' -> ['repo/name', 'tag'] (a registry port's colon is not a tag). */

@@ -14,6 +14,8 @@ export class UnavailableRuntime implements ServerRuntime {
   async findForServer(): Promise<ContainerState | null> { return null; }
   async listServerContainers(): Promise<Array<{ id: string; serverId: string; state: string }>> { return []; }
   async hold(): Promise<PauseHold> { return { paused: false, release: async () => undefined }; }
+  async logs(): Promise<string> { return ''; }
+  async pause(): Promise<boolean> { return false; }
   async unpause(): Promise<void> {}
   async commit(): Promise<{ size: number }> { throw new Error(NO_ENGINE); }
   async tag(): Promise<{ size: number }> { throw new Error(NO_ENGINE); }

@@ -19,6 +19,8 @@ async function volumeFromSnapshot(s: Session, snapshotId: string): Promise<strin
 
 /** Boots a throwaway server on the given volumes (first = root) and runs `script` in it. */
 async function readThrough(h: Harness, s: Session, volumeIds: string[], script: string): Promise<string> {
+  // Nova boots only from a volume Cinder calls bootable.
+  expect((await s.request('POST', `${VOL}/volumes/${volumeIds[0]}/action`, { 'os-set_bootable': { bootable: true } })).status).toBe(200);
   const reader = await bootServer(s, {
     imageRef: '', flavorRef: '0',
     block_device_mapping_v2: volumeIds.map((id, i) => ({ uuid: id, boot_index: i === 0 ? 0 : -1, source_type: 'volume', destination_type: 'volume', delete_on_termination: true })),

@@ -77,6 +77,14 @@ test('boot from volume (image -> volume): image "", root volume in-use at /dev/v
 
 test('boot from an existing volume and a blank delete_on_termination volume; delete releases both as Nova does', async () => {
   const rootVol = await createVolume();
+  // Nova refuses a root volume Cinder does not call bootable.
+  const refused = await demo.request('POST', `${COMPUTE}/servers`, { server: {
+    name: randomName('nb'), imageRef: '', flavorRef: '0', networks: 'none',
+    block_device_mapping_v2: [{ uuid: rootVol.id, boot_index: 0, source_type: 'volume', destination_type: 'volume' }],
+  } }, mv('2.37'));
+  expect(refused.status).toBe(400);
+  expect(refused.body).toEqual({ badRequest: { code: 400, message: `Block Device ${rootVol.id} is not bootable.` } });
+  expect((await demo.request('POST', `${VOL}/volumes/${rootVol.id}/action`, { 'os-set_bootable': { bootable: true } })).status).toBe(200);
   const s = await bootServer(demo, {
     imageRef: '', flavorRef: '0',
     block_device_mapping_v2: [

@@ -26,7 +26,9 @@ describe('HTTP plumbing shared by every service', () => {
   it('serves the version documents OSC and the SDK discover, without a token', async () => {
     const compute = await h.request('GET', '/compute');
     expect(compute.status).toBe(200);
-    expect(compute.body.versions[0]).toMatchObject({ id: 'v2.1', status: 'CURRENT', min_version: '2.1', version: '2.93' });
+    expect(compute.body.versions.map((v: any) => v.id)).toEqual(['v2.0', 'v2.1']);
+    expect(compute.body.versions[0]).toMatchObject({ status: 'SUPPORTED', version: '', min_version: '' });
+    expect(compute.body.versions[1]).toMatchObject({ id: 'v2.1', status: 'CURRENT', min_version: '2.1', version: '2.93' });
     for (const p of ['/compute/v2.1', '/compute/v2.1/']) {
       const v = await h.request('GET', p);
       expect(v.body.version.links[0]).toEqual({ rel: 'self', href: `${h.url}/compute/v2.1/` });
@@ -54,6 +56,12 @@ describe('HTTP plumbing shared by every service', () => {
     expect(bad.body).toEqual({ computeFault: { code: 406, message: 'Version 2.200 is not supported by the API. Minimum is 2.1 and maximum is 2.93.' } });
     const vol = await demo.request('GET', '/volume/v3/', undefined, { 'OpenStack-API-Version': 'volume 3.99' });
     expect(vol.status).toBe(406);
+    // The unversioned roots ignore microversion headers, as cinderclient's discovery needs.
+    for (const [p, hdr] of [['/volume/', 'volume 3.70'], ['/compute/', 'compute 2.200']]) {
+      const root = await h.request('GET', p, undefined, { 'OpenStack-API-Version': hdr });
+      expect(root.status).toBe(p === '/volume/' ? 300 : 200);
+      expect(root.headers.get('openstack-api-version')).toBeNull();
+    }
     const plain = await h.request('GET', '/compute/v2.1/');
     expect(plain.headers.get('openstack-api-version')).toBe('compute 2.1');
   });

@@ -115,6 +115,12 @@ describe('create, show, update, delete', () => {
     expect(wrongType.status).toBe(415);
     expect((await demo.request('PATCH', url, [{ op: 'add', path: '/name', value: 'v20' }], { 'Content-Type': 'application/openstack-images-v2.0-json-patch' })).status).toBe(200);
     expect((await alt.request('PATCH', url, [{ op: 'add', path: '/name', value: 'x' }], PATCH)).status).toBe(404);
+    // Glance's checks of a change, in its order and words.
+    const bad = async (change: unknown) => (await demo.request('PATCH', url, [change], PATCH)).body;
+    expect(await bad({ path: '/name', value: 'x' })).toMatchObject({ code: '400 Bad Request', message: 'Unable to find `op` in JSON Schema change. It must be one of the following: add, remove, replace.' });
+    expect((await bad({ op: 'move', path: '/name' })).message).toBe('Invalid operation: `move`. It must be one of the following: add, remove, replace.');
+    expect((await bad({ op: 'add', value: 'x' })).message).toBe("Unable to find 'path' in JSON Schema change");
+    expect((await bad({ op: 'add', path: 'name', value: 'x' })).message).toBe('Pointer `name` does not start with "/".');
   });
 
   test('tags PUT/DELETE and the tag filter', async () => {
@@ -204,5 +210,15 @@ describe('listing', () => {
     expect((await demo.request('GET', `${GLANCE}/images?visibility=bogus`)).status).toBe(400);
     expect((await demo.request('GET', `${GLANCE}/images?status=queued&owner=${demo.projectId}`)).body.images.every((i: any) => i.status === 'queued')).toBe(true);
     expect((await admin.request('GET', `${GLANCE}/images/${mine.id}`)).status).toBe(200);
+  });
+
+  test('container_format and disk_format filters', async () => {
+    const qcow = await createImage(demo, { disk_format: 'qcow2', container_format: 'ovf' });
+    const raw = await createImage(demo);
+    const ids = async (q: string) => (await demo.request('GET', `${GLANCE}/images?${q}&limit=1000`)).body.images.map((i: any) => i.id);
+    expect(await ids('disk_format=qcow2')).toContain(qcow.id);
+    expect(await ids('disk_format=qcow2')).not.toContain(raw.id);
+    expect(await ids('container_format=bare')).toContain(raw.id);
+    expect(await ids('container_format=bare')).not.toContain(qcow.id);
   });
 });

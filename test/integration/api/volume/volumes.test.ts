@@ -199,6 +199,14 @@ describe('Cinder volumes', () => {
       expect(again.body).toEqual({ itemNotFound: { code: 404, message: `Volume ${v.id} could not be found.` } });
     });
 
+    it('DELETE /volumes/ (no id) and other methods a path lacks: 404, as Cinder\'s routes answer', async () => {
+      for (const [method, path] of [['DELETE', '/volumes/'], ['DELETE', '/volumes'], ['PATCH', '/snapshots']]) {
+        const res = await demo.request(method, V(path));
+        expect(res.status).toBe(404);
+        expect(res.body.itemNotFound.code).toBe(404);
+      }
+    });
+
     it('refuses an in-use volume and one with snapshots with 400; cascade=True deletes the snapshots too', async () => {
       const v = await createVolume(demo);
       const s = await createSnapshot(demo, v.id);
