@@ -79,7 +79,7 @@ export function createCompute(deps: ComputeDeps): Compute {
   const servers = new ServerService(store, deps.jobs, locks, {
     flavors, images: deps.images, volumes: deps.volumes, defaultServerImage: deps.config.defaultServerImage, minDiskRule: deps.config.minDiskRule,
   }, log);
-  for (const job of [lifecycle.buildJob(), lifecycle.deleteJob(), actions.job(), ...snapshots.jobs(), shelves.job(), resizes.job(), rebuilds.job()]) deps.jobs.register(job);
+  for (const job of [lifecycle.buildJob(), lifecycle.deleteJob(), actions.job(), attachments.job(), ...snapshots.jobs(), shelves.job(), resizes.job(), rebuilds.job()]) deps.jobs.register(job);
   const compute: Compute = {
     flavors, servers, actions, snapshots, attachments, shelves, resizes, rebuilds, images: deps.images, runtime,
     handlers: () => computeHandlers(compute),

@@ -96,6 +96,7 @@ export async function violations(c: InvariantContext): Promise<string[]> {
     const s = sid ? serverById.get(sid) : undefined;
     if (!sid) out.push(`helper container ${k.Id.slice(0, 12)} left (${k.Labels['snapstack.role']}, ${k.State})`);
     else if (!s) out.push(`container ${k.Id.slice(0, 12)} of server ${sid}, which no live server row names`);
+    else if (s.vm_state === 'paused' && k.State === 'paused') continue;
     else if (s.vm_state !== 'active') out.push(`container ${k.Id.slice(0, 12)} (${k.State}) of server ${sid}, which is ${s.vm_state}`);
     else if (k.State !== 'running') out.push(`container ${k.Id.slice(0, 12)} of ACTIVE server ${sid} is ${k.State}`);
     else running.set(sid, k.Id);

@@ -49,13 +49,13 @@ export interface ServerRuntime {
   findForServer(serverId: string): Promise<ContainerState | null>;
   /** This instance's server containers, by the server id their labels name. */
   listServerContainers(): Promise<Array<{ id: string; serverId: string; state: string }>>;
-  /** A counted pause (nested holds of one container are one pause; the last release unpauses). */
+  /** A counted pause around a capture (nested holds of one container are one pause; the last release unpauses). */
   hold(containerId: string): Promise<PauseHold>;
-  /** Unpauses a container a crash left paused (recovery only: holds release themselves). */
   /** What the container wrote to stdout and stderr, in order ('' when it is gone). */
   logs(containerId: string): Promise<string>;
-  /** true when this call paused it (false when it was not running). */
+  /** Nova's pause action: true when this call paused it (false when it was not running, or a capture holds it). */
   pause(containerId: string): Promise<boolean>;
+  /** Nova's unpause, or a container a crash left paused; a container a capture holds is left to the capture's release. */
   unpause(containerId: string): Promise<void>;
   /** Commits the container's filesystem to `ref` (labelled as Snapstack's); returns the image size. */
   commit(containerId: string, ref: string, labels: Record<string, string>, opts?: { pause?: boolean }): Promise<{ size: number }>;
