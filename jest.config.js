@@ -1,5 +1,5 @@
 'use strict';
-// Four projects, one run (`npm test`). globalSetup/globalTeardown sit on the
+// Seven projects, one run (`npm test`). globalSetup/globalTeardown sit on the
 // projects that need PostgreSQL and Docker: jest runs them once when any of
 // those projects has tests to run, and not at all for `--selectProjects unit`.
 const path = require('path');
@@ -23,6 +23,9 @@ const base = {
   // node_modules stay untransformed, but for PGlite (see builtin-import-transform.js).
   transformIgnorePatterns: ['/node_modules/(?!@electric-sql/pglite/)'],
   moduleFileExtensions: ['ts', 'js', 'json'],
+  // `import ... from 'snapstack'` is the package as another project installs it: its package.json
+  // main, i.e. the built dist/ (npm test builds first).
+  moduleNameMapper: { '^snapstack$': '<rootDir>' },
 };
 
 const withServices = {
@@ -60,6 +63,14 @@ module.exports = {
       setupFiles: ['<rootDir>/test/support/target-pglite.ts'],
     },
     {
+      // Generated requests over every operation (issue 16); FUZZ_RUNS sets the count (10,000).
+      ...base,
+      ...withServices,
+      displayName: 'fuzz',
+      testMatch: ['<rootDir>/test/fuzz/**/*.test.ts'],
+      setupFiles: ['<rootDir>/test/support/target-pg.ts'],
+    },
+    {
       ...base,
       ...withServices,
       // Every compute and volume answer against tempest's response schemas (python3-tempest).
@@ -71,6 +82,14 @@ module.exports = {
       ...withServices,
       displayName: 'compat',
       testMatch: ['<rootDir>/test/compat/**/*.test.ts'],
+    },
+    {
+      ...base,
+      ...withServices,
+      // The dashboard in a real headless chromium (playwright-core) against a real Snapstack.
+      displayName: 'e2e',
+      testMatch: ['<rootDir>/test/e2e/**/*.test.ts'],
+      setupFiles: ['<rootDir>/test/support/target-pg.ts'],
     },
   ],
 };

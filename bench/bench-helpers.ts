@@ -9,6 +9,7 @@ import Docker from 'dockerode';
 import { loadConfig } from '../src/config';
 import { createLogger } from '../src/logger';
 import { startSnapstack, Snapstack } from '../src/app';
+import { removeInstanceObjects } from '../src/runtime/docker-engine';
 
 export const MiB = 1024 * 1024;
 /** Password of the seeded demo and alt_demo users in benchmark runs. */
@@ -143,10 +144,7 @@ export async function withSnapstack(name: string, body: (env: BenchEnv) => Promi
     await body({ app, api, docker, work });
   } finally {
     await app.close();
-    const filters = JSON.stringify({ label: [`snapstack.instance=${app.instanceId}`] });
-    for (const c of await docker.listContainers({ all: true, filters })) await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
-    for (const v of (await docker.listVolumes({ filters })).Volumes ?? []) await docker.getVolume(v.Name).remove({ force: true }).catch(() => undefined);
-    for (const img of await docker.listImages({ filters })) await docker.getImage(img.Id).remove({ force: true }).catch(() => undefined);
+    await removeInstanceObjects(docker, app.instanceId);
     fs.rmSync(work, { recursive: true, force: true });
   }
 }

@@ -1,14 +1,17 @@
 import http from 'http';
 import { randomBytes } from 'crypto';
+import * as fs from 'node:fs/promises';
 import express from 'express';
+import type Docker from 'dockerode';
 import type { Knex } from 'knex';
 import type { Config } from './config';
 import { createLogger, Logger } from './logger';
-import { createKnex, describeDatabase, migrateLatest } from './db/database';
+import { createKnex, describeDatabase, dropSchema, migrateLatest } from './db/database';
+import { InstanceLock, lockDatabase, lockDataDir } from './db/instance-lock';
 import { loadSpec } from './http/openapi-spec';
-import { createServiceRouter, requestLogging, RouterDeps, ServiceMount } from './http/service-router';
+import { createServiceRouter, requestLogging, routingFault, RouterDeps, ServiceMount } from './http/service-router';
 import { mapError } from './http/error-mappers';
-import { NotFound } from './http/faults';
+import { Fault, NotFound } from './http/faults';
 import { IdentityStore } from './identity/identity-store';
 import { IdentityService } from './identity/identity-service';
 import { identityHandlers } from './identity/identity-handlers';
@@ -19,12 +22,14 @@ import type { VolumeService } from './volume/volume-service';
 import { VOLUME_MICROVERSIONS } from './volume/volume-versions';
 import { createImageModule } from './image/image-module';
 import type { ImageService } from './image/image-service';
-import { connectDocker } from './runtime/docker-engine';
+import { connectDocker, removeInstanceObjects } from './runtime/docker-engine';
+import { armCrashPoints } from './shared/crash-points';
 import { snapstackHandlers } from './snapstack/snapstack-handlers';
 import { ArchiveService } from './archive/archive-service';
 import { archiveHandlers } from './archive/archive-handlers';
 import { JobRunner } from './jobs/job-runner';
 import { VERSION } from './version';
+import { dashboardRouter } from './dashboard/dashboard-static';
 
 export interface Snapstack {
   config: Config;
@@ -41,8 +46,20 @@ export interface Snapstack {
   /** Snapshot archives and workspace snapshots. */
   archives: ArchiveService;
   instanceId: string;
+  /** The engine every module uses; null without one. */
+  docker: Docker | null;
   logger: Logger;
+  /** Stops; an ephemeral instance also removes everything it made (see StartOptions.ephemeral). */
   close(): Promise<void>;
+}
+
+export interface StartOptions {
+  logger?: Logger;
+  /**
+   * Throwaway instance: close() removes every Docker container, volume and image of this
+   * instance, its tables (PostgreSQL server) and its data directory.
+   */
+  ephemeral?: boolean;
 }
 
 async function instanceIdOf(db: Knex): Promise<string> {
@@ -54,8 +71,26 @@ async function instanceIdOf(db: Knex): Promise<string> {
 }
 
 /** The composition root: database, services, routers, jobs and the HTTP server. */
-export async function startSnapstack(config: Config, opts: { logger?: Logger } = {}): Promise<Snapstack> {
+export async function startSnapstack(config: Config, opts: StartOptions = {}): Promise<Snapstack> {
   const logger = opts.logger ?? createLogger(config.logLevel);
+  // The data directory holds every project's data: the service's user's alone.
+  await fs.mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+  await fs.chmod(config.dataDir, 0o700);
+  // One server per data directory and database: refuse before touching either.
+  const locks: InstanceLock[] = [lockDataDir(config.dataDir)];
+  const releaseLocks = async () => {
+    for (const l of locks.splice(0).reverse()) await l.release().catch((err) => logger.warn({ err }, 'could not release an instance lock'));
+  };
+  try {
+    return await startLocked(config, opts, logger, locks, releaseLocks);
+  } catch (err) {
+    await releaseLocks();
+    throw err;
+  }
+}
+
+async function startLocked(config: Config, opts: StartOptions, logger: Logger, locks: InstanceLock[], releaseLocks: () => Promise<void>): Promise<Snapstack> {
+  if (config.databaseUrl) locks.push(await lockDatabase(config.databaseUrl, describeDatabase(config)));
   const db = await createKnex(config);
   await migrateLatest(db);
   const instanceId = await instanceIdOf(db);
@@ -74,7 +109,9 @@ export async function startSnapstack(config: Config, opts: { logger?: Logger } =
   await compute.seed();
   const archives = new ArchiveService({
     dataDir: config.dataDir, workspaceDir: config.workspaceDir ?? null, instanceId, volume, images: image, driver: volumeModule.driver, docker, jobs, db, logger,
+    maxUploadBytes: config.maxUploadBytes,
   });
+  await archives.removeStaleUploads();
   await archives.loadWorkspace();
   await compute.reconcile();
 
@@ -92,7 +129,7 @@ export async function startSnapstack(config: Config, opts: { logger?: Logger } =
     {
       name: 'snapstack', spec: loadSpec('snapstack.yaml'), errorStyle: 'snapstack',
       handlers: {
-        ...snapstackHandlers({ version: VERSION, database: describeDatabase(config), docker: volumeModule.docker, instanceId }, jobs),
+        ...snapstackHandlers({ version: VERSION, database: describeDatabase(config, { where: false }), docker: volumeModule.docker, instanceId }, jobs),
         ...archiveHandlers(archives, jobs),
       },
     },
@@ -103,12 +140,24 @@ export async function startSnapstack(config: Config, opts: { logger?: Logger } =
   app.set('query parser', 'simple');
   app.use(requestLogging(logger));
   for (const m of mounts) app.use(m.spec.mountPath, createServiceRouter(m, deps));
+  app.use(dashboardRouter());
   app.use((_req, res) => {
     const mapped = mapError('snapstack', new NotFound());
     res.status(mapped.status).json(mapped.body);
   });
+  // Anything raised outside a service's router, in Snapstack's shape: never Express's HTML page.
+  app.use((err: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+    if (!(err instanceof Fault)) logger.error({ err }, 'unhandled error outside a service router');
+    const mapped = mapError('snapstack', routingFault(err));
+    res.status(mapped.status).json(mapped.body);
+  });
 
   const server = http.createServer(app);
+  // Clients keep connections for a while (python-requests without a limit; undici for the
+  // Keep-Alive header's time less 1 s): a 5 s server timeout makes them race its close and
+  // read a reset on a busy machine. Idle sockets stay a minute, as behind most proxies.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());
@@ -119,8 +168,21 @@ export async function startSnapstack(config: Config, opts: { logger?: Logger } =
   const url = state.publicUrl;
 
   await jobs.recover();
+  armCrashPoints();
   logger.info({ url, database: describeDatabase(config), instance_id: instanceId, data_dir: config.dataDir }, 'snapstack listening');
 
+  /** Docker objects by instance label, then the rows, then the data directory. */
+  const removeEverything = async () => {
+    if (docker) {
+      const removed = await removeInstanceObjects(docker, instanceId, logger);
+      logger.info({ ...removed, instance_id: instanceId }, 'ephemeral: removed Docker objects');
+    }
+    if (config.databaseUrl) await dropSchema(db);
+    await db.destroy();
+    await releaseLocks();
+    await fs.rm(config.dataDir, { recursive: true, force: true });
+    logger.info({ data_dir: config.dataDir }, 'ephemeral: removed the data directory');
+  };
   let closing: Promise<void> | null = null;
   const close = () => {
     closing ??= (async () => {
@@ -131,10 +193,15 @@ export async function startSnapstack(config: Config, opts: { logger?: Logger } =
       });
       await jobs.drain();
       await volumeModule.close();
-      await db.destroy();
+      if (opts.ephemeral) {
+        await removeEverything();
+      } else {
+        await db.destroy();
+        await releaseLocks();
+      }
       logger.info('snapstack stopped');
     })();
     return closing;
   };
-  return { config: { ...config, publicUrl: url }, url, server, db, jobs, identity, volume, image, compute, archives, instanceId, logger, close };
+  return { config: { ...config, publicUrl: url }, url, server, db, jobs, identity, volume, image, compute, archives, instanceId, docker, logger, close };
 }

@@ -24,6 +24,8 @@ export interface Config {
   /** 'flavor' (default): flavor disk checked against image min_disk; 'nova': Nova's volume-size rule for volume-backed boots. */
   minDiskRule: 'flavor' | 'nova';
   workspaceDir?: string;
+  /** Largest snapshot archive a client may upload (PUT /snapstack/v1/archives/{name}), in bytes. */
+  maxUploadBytes: number;
   /** Cinder's default quotas per project (os-quota-sets defaults, GET /limits); -1 is unlimited. */
   volumeQuotas: VolumeQuotaDefaults;
 }
@@ -52,7 +54,7 @@ export const CONFIG_VARIABLES = [
   'SNAPSTACK_HOST', 'SNAPSTACK_PORT', 'SNAPSTACK_PUBLIC_URL', 'SNAPSTACK_DATA_DIR', 'DATABASE_URL', 'SNAPSTACK_TOKEN_TTL',
   'SNAPSTACK_ADMIN_PASSWORD', 'SNAPSTACK_DEMO_PASSWORD', 'SNAPSTACK_ALT_DEMO_PASSWORD', 'SNAPSTACK_LOG_LEVEL',
   'SNAPSTACK_DOCKER_SOCKET', 'SNAPSTACK_DOCKER', 'SNAPSTACK_HELPER_IMAGE', 'SNAPSTACK_SERVER_IMAGE',
-  'SNAPSTACK_MAX_CHAIN_DEPTH', 'SNAPSTACK_SNAPSHOT_CONSISTENCY', 'SNAPSTACK_MIN_DISK_RULE', 'SNAPSTACK_WORKSPACE_DIR',
+  'SNAPSTACK_MAX_CHAIN_DEPTH', 'SNAPSTACK_SNAPSHOT_CONSISTENCY', 'SNAPSTACK_MIN_DISK_RULE', 'SNAPSTACK_WORKSPACE_DIR', 'SNAPSTACK_MAX_UPLOAD_BYTES',
   'SNAPSTACK_QUOTA_VOLUMES', 'SNAPSTACK_QUOTA_SNAPSHOTS', 'SNAPSTACK_QUOTA_GIGABYTES', 'SNAPSTACK_QUOTA_PER_VOLUME_GIGABYTES',
   'SNAPSTACK_QUOTA_BACKUPS', 'SNAPSTACK_QUOTA_BACKUP_GIGABYTES', 'SNAPSTACK_QUOTA_GROUPS',
 ] as const;
@@ -94,6 +96,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     snapshotConsistency: oneOf(env, 'SNAPSTACK_SNAPSHOT_CONSISTENCY', ['pause', 'stopped'] as const, 'pause'),
     minDiskRule: oneOf(env, 'SNAPSTACK_MIN_DISK_RULE', ['flavor', 'nova'] as const, 'flavor'),
     workspaceDir: env.SNAPSTACK_WORKSPACE_DIR || undefined,
+    maxUploadBytes: intEnv(env, 'SNAPSTACK_MAX_UPLOAD_BYTES', 64 * 1024 ** 3),
     volumeQuotas: {
       volumes: quotaEnv(env, 'SNAPSTACK_QUOTA_VOLUMES', 10),
       snapshots: quotaEnv(env, 'SNAPSTACK_QUOTA_SNAPSHOTS', 10),

@@ -74,6 +74,13 @@ export function archiveHandlers(archives: ArchiveService, jobs: JobRunner): Hand
       };
     },
 
+    async uploadArchive(ctx) {
+      const length = ctx.headers['content-length'];
+      const declared = typeof length === 'string' && /^\d+$/.test(length) ? Number(length) : undefined;
+      const info = await archives.upload(callerOf(ctx), scopeOf(ctx), ctx.params.name, ctx.req, declared);
+      return { status: 201, body: { archive: info }, headers: { Location: `/snapstack/v1/archives/${encodeURIComponent(info.name)}` } };
+    },
+
     async importArchive(ctx) {
       const body = ctx.body as { file: string; scope?: string };
       const result = await archives.import(callerOf(ctx), body.file, scopeOf(ctx, body.scope));

@@ -8,7 +8,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type Docker from 'dockerode';
-import { BadRequest, Conflict, NotImplemented } from '../http/faults';
+import { BadRequest, Conflict, NotFound, NotImplemented } from '../http/faults';
 import { ARCHIVE_ID_PROPERTY, DOCKER_IMAGE_PROPERTY, SCOPE_PROPERTY, type ImageApi, type ImageCaller } from '../image/image-api';
 import type { Logger } from '../logger';
 import type { VolumeDataDriver } from '../volume/data/volume-data-driver';
@@ -17,7 +17,10 @@ import type { SnapshotRecord } from '../volume/volume-api';
 import type { VolumeService } from '../volume/volume-service';
 import { ArchiveInvalid, baseLayers, type ArchiveManifest } from './archive-format';
 import { readArchive } from './archive-reader';
-import { loadRootImage, type LoadedRootImage } from './archive-root-image';
+import { loadRootImage, removeDockerImage, RootImageRefused, type LoadedRootImage } from './archive-root-image';
+import { crashPoint } from '../shared/crash-points';
+import { Reverter } from '../shared/reverter';
+import type { JobRunner } from '../jobs/job-runner';
 
 /** Image and snapshot property telling workspace snapshots from a project's own ("namespace") ones. */
 export { ARCHIVE_ID_PROPERTY, SCOPE_PROPERTY };
@@ -59,7 +62,12 @@ export interface ImportDeps {
   instanceId: string;
   /** Where images/root.tar is staged while the archive is checked (a hidden file, removed after). */
   stagingDir: string;
+  /** Holds the import's journal (JOB_IMPORT) while it commits. */
+  jobs: JobRunner;
 }
+
+/** Names of the root images imports stage in the data directory (swept at start). */
+export const IMPORT_STAGING_PREFIX = '.archive-import-';
 
 /** The base's layers are not here: the earlier archive must be imported first (409). */
 export class BaseArchiveMissing extends Conflict {}
@@ -68,7 +76,7 @@ export class BaseArchiveMissing extends Conflict {}
 export async function importArchive(d: ImportDeps, file: string, target: ImportTarget): Promise<ImportResult> {
   if (!d.driver.beginImport) throw new NotImplemented('Archives need the overlay volume driver (a Docker engine); this Snapstack stores volumes as plain directories.');
   const session = await d.driver.beginImport();
-  const rootStaging = path.join(d.stagingDir, `.archive-import-${randomUUID()}.root.tar`);
+  const rootStaging = path.join(d.stagingDir, `${IMPORT_STAGING_PREFIX}${randomUUID()}.root.tar`);
   try {
     return await importStaged(d, file, target, session, rootStaging);
   } finally {
@@ -112,54 +120,97 @@ async function importStaged(d: ImportDeps, file: string, target: ImportTarget, s
 
   const ids = manifest.volumes.map(() => randomUUID());
   const owner = target.workspace ? WORKSPACE_PROJECT : target.projectId;
+  const imageId = randomUUID();
+  // The journal names everything the steps below may make, before the first one runs: a crash
+  // anywhere is undone at the next start (undoImport), an exception by the reverter.
+  const made: ImportJournal = {
+    projectId: owner, snapshotIds: ids, imageId: manifest.image ? imageId : null,
+    dockerImage: manifest.root_image ? d.images.snapshotDockerImageName(imageId) : null, loadedImageId: null,
+  };
+  const op = await d.jobs.track(JOB_IMPORT, made, { projectId: owner, resourceType: 'archive', resourceId: manifest.archive_id });
+  const r = new Reverter(d.log, { archive_id: manifest.archive_id, project_id: owner });
+  r.add('staged layers', () => session.abort());
+  try {
+    const result = await commitImport(d, target, manifest, digests, session, rootStaging, made, op, r);
+    r.success();
+    await d.jobs.settle(op);
+    return result;
+  } catch (err) {
+    await r.fail(err);
+    await d.jobs.settle(op, err);
+    throw err;
+  }
+}
+
+/** What an import may have made (recorded before it starts), by what removes it. */
+export interface ImportJournal {
+  projectId: string;
+  snapshotIds: string[];
+  imageId: string | null;
+  dockerImage: string | null;
+  /** The image `docker load` made when it was new here (removed with the retagged one). */
+  loadedImageId: string | null;
+}
+
+export const JOB_IMPORT = 'archive.import';
+
+/** Undoes an import a restart met unfinished: every step is idempotent, so all of them run. */
+export async function undoImport(d: Pick<ImportDeps, 'volume' | 'images' | 'driver' | 'docker' | 'log'>, j: ImportJournal): Promise<void> {
+  const r = new Reverter(d.log, { project_id: j.projectId, snapshots: j.snapshotIds, image_id: j.imageId });
+  if (j.loadedImageId) r.add(`Docker image ${j.loadedImageId}`, () => removeDockerImage(d.docker!, j.loadedImageId!));
+  if (j.dockerImage) r.add(`Docker image ${j.dockerImage}`, () => removeDockerImage(d.docker!, j.dockerImage!));
+  for (const id of j.snapshotIds) r.add(`snapshot data ${id}`, () => d.driver.deleteSnapshot(id));
+  r.add('snapshot rows', () => d.volume.removeImportedSnapshots(j.snapshotIds));
+  if (j.imageId) r.add(`image ${j.imageId}`, () => d.images.deleteImage({ projectId: null, isAdmin: true }, j.imageId!).catch((err: unknown) => {
+    if (!(err instanceof NotFound)) throw err;
+  }));
+  await r.fail();
+}
+
+async function commitImport(
+  d: ImportDeps, target: ImportTarget, manifest: ArchiveManifest, digests: Map<string, string>, session: ImportSession,
+  rootStaging: string, made: ImportJournal, op: string, r: Reverter,
+): Promise<ImportResult> {
+  const ids = made.snapshotIds;
+  const imageId = made.imageId ?? randomUUID();
+  const owner = made.projectId;
   const scope = target.workspace ? 'workspace' : 'namespace';
   // Everything is checked: the root disk goes into Docker first, as snapstack/snap-<new image id>.
-  const imageId = randomUUID();
   let root: LoadedRootImage | null = null;
   if (manifest.root_image) {
     try {
-      root = await loadRootImage(d.docker!, rootStaging, d.images.snapshotDockerImageName(imageId), d.instanceId, owner);
+      root = await loadRootImage(d.docker!, rootStaging, made.dockerImage!, d.instanceId, owner);
     } catch (err) {
-      await session.abort();
+      // What the engine refuses to load is the archive's fault, not the server's.
+      if (err instanceof RootImageRefused) throw new BadRequest(`Invalid archive: ${err.message}`);
       throw err;
     } finally {
       await fs.rm(rootStaging, { force: true });
     }
+    const loaded = root;
+    r.add(`Docker image ${loaded.ref}`, () => loaded.undo());
+    if (loaded.loadedImageId) await d.jobs.record(op, { loadedImageId: loaded.loadedImageId });
+    crashPoint('import.root-loaded');
   }
-  const undoRoot = async () => {
-    await root?.undo().catch((err: unknown) => d.log.warn({ err, image: root?.ref }, 'undo of an import: Docker image not removed'));
-  };
-  try {
-    await session.commit(
-      manifest.volumes.map((v, i) => ({ snapshotId: ids[i], projectId: owner, volumeId: randomUUID(), chain: v.layers.map((l) => l.id) })),
-      digests,
-    );
-  } catch (err) {
-    await session.abort();
-    await undoRoot();
-    throw err;
-  }
+  await session.commit(
+    manifest.volumes.map((v, i) => ({ snapshotId: ids[i], projectId: owner, volumeId: randomUUID(), chain: v.layers.map((l) => l.id) })),
+    digests,
+  );
+  for (const id of ids) r.add(`snapshot data ${id}`, () => d.driver.deleteSnapshot(id));
+  crashPoint('import.committed');
 
-  const undoData = async () => {
-    for (const id of ids) await d.driver.deleteSnapshot(id).catch((err: unknown) => d.log.warn({ err, snapshot_id: id }, 'undo of an import: data not removed'));
-  };
-  let records: SnapshotRecord[];
-  try {
-    records = await d.volume.registerImportedSnapshots(
-      { projectId: owner, userId: target.userId, shared: target.workspace },
-      manifest.volumes.map((v, i) => ({
-        id: ids[i], volumeId: randomUUID(), name: v.name, description: v.description, size: v.size_gb,
-        metadata: {
-          [ARCHIVE_ID_PROPERTY]: manifest.archive_id, [SOURCE_SNAPSHOT_PROPERTY]: v.snapshot_id, [BOOTABLE_METADATA_KEY]: String(v.bootable),
-          [SCOPE_PROPERTY]: scope,
-        },
-      })),
-    );
-  } catch (err) {
-    await undoData();
-    await undoRoot();
-    throw err;
-  }
+  const records = await d.volume.registerImportedSnapshots(
+    { projectId: owner, userId: target.userId, shared: target.workspace },
+    manifest.volumes.map((v, i) => ({
+      id: ids[i], volumeId: randomUUID(), name: v.name, description: v.description, size: v.size_gb,
+      metadata: {
+        [ARCHIVE_ID_PROPERTY]: manifest.archive_id, [SOURCE_SNAPSHOT_PROPERTY]: v.snapshot_id, [BOOTABLE_METADATA_KEY]: String(v.bootable),
+        [SCOPE_PROPERTY]: scope,
+      },
+    })),
+  );
+  r.add('snapshot rows', () => d.volume.removeImportedSnapshots(ids));
+  crashPoint('import.rows');
 
   let image: ImportResult['image'] = null;
   if (manifest.image) {
@@ -184,23 +235,14 @@ async function importStaged(d: ImportDeps, file: string, target: ImportTarget, s
       ...(target.workspace ? { owner: WORKSPACE_PROJECT } : {}),
       properties,
     };
-    let created = false;
-    try {
-      if (root) {
-        await d.images.createImage(caller, { ...input, diskFormat: 'raw', containerFormat: 'docker' });
-        created = true;
-        const active = await d.images.activateFromDockerImage(imageId, root.ref, root.size);
-        image = { id: active.id, name: active.name };
-      } else {
-        const made = await d.images.createEmptyActiveImage(caller, input);
-        image = { id: made.id, name: made.name };
-      }
-    } catch (err) {
-      if (created) await d.images.deleteImage({ projectId: null, isAdmin: true }, imageId).catch(() => undefined);
-      await d.volume.removeImportedSnapshots(ids).catch(() => undefined);
-      await undoData();
-      await undoRoot();
-      throw err;
+    if (root) {
+      await d.images.createImage(caller, { ...input, diskFormat: 'raw', containerFormat: 'docker' });
+      r.add(`image ${imageId}`, () => d.images.deleteImage({ projectId: null, isAdmin: true }, imageId));
+      const active = await d.images.activateFromDockerImage(imageId, root.ref, root.size);
+      image = { id: active.id, name: active.name };
+    } else {
+      const madeImage = await d.images.createEmptyActiveImage(caller, input);
+      image = { id: madeImage.id, name: madeImage.name };
     }
   }
   d.log.info({ archive_id: manifest.archive_id, project_id: owner, snapshots: ids, image_id: image?.id, docker_image: root?.ref }, 'archive imported');

@@ -124,6 +124,8 @@ export async function readArchive(input: Readable, opts: ReadArchiveOptions = {}
   const digests = new Map<string, string>();
   let checksumsSeen = false;
   let rootSha: string | null = null;
+  let outerError: unknown = null;
+  outer.on('error', (err: unknown) => { outerError ??= err; });
   try {
     for await (const raw of outer as AsyncIterable<TarEntryStream>) {
       const h = raw.header;
@@ -157,9 +159,7 @@ export async function readArchive(input: Readable, opts: ReadArchiveOptions = {}
         if (h.type !== 'file') throw new ArchiveInvalid(`${name} is not a regular file`);
         if (h.size! > root.bytes) throw new ArchiveInvalid(`${name} holds more data than the manifest declares: ${h.size} bytes, declared ${root.bytes}`);
         if (h.size! < root.bytes) throw new ArchiveInvalid(`${name} is ${h.size} bytes, the manifest declares ${root.bytes}`);
-        const sha = await readRootImage(raw, (await opts.rootImageSink?.(root)) ?? null);
-        if (sha !== root.sha256) throw new ArchiveInvalid(`checksum mismatch: ${name} has sha256 ${sha}, the manifest declares ${root.sha256}`);
-        rootSha = sha;
+        rootSha = await readRootImage(raw, root, (await opts.rootImageSink?.(root)) ?? null);
         continue;
       }
       const layer = expected.get(name);
@@ -187,7 +187,9 @@ export async function readArchive(input: Readable, opts: ReadArchiveOptions = {}
     input.destroy();
     await feeding;
     if (!manifest && read < 512 && !(err instanceof ArchiveInvalid)) throw new ArchiveInvalid('not a snapstack archive: the file is shorter than one tar header');
-    throw corrupt(err);
+    // A sink's own error (e.g. a premature close) when the outer tar was cut: the cut is the reason.
+    const mapped = corrupt(err);
+    throw !(mapped instanceof ArchiveInvalid) && outerError ? corrupt(outerError) : mapped;
   }
   if (!manifest) throw new ArchiveInvalid('not a snapstack archive: it is empty');
   if (!checksumsSeen) {
@@ -198,28 +200,125 @@ export async function readArchive(input: Readable, opts: ReadArchiveOptions = {}
   return { manifest, digests };
 }
 
-/** Streams images/root.tar into `sink` (with backpressure), hashing it; returns its sha256. */
-async function readRootImage(stream: Readable, sink: Writable | null): Promise<string> {
+/** Resolves once `w` can take more (drained) or is gone. */
+function drained(w: Sink): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      w.off('drain', done);
+      w.off('close', done);
+      w.off('error', done);
+      resolve();
+    };
+    w.once('drain', done);
+    w.once('close', done);
+    w.once('error', done);
+  });
+}
+
+/**
+ * Streams images/root.tar into `sink` (with backpressure) while hashing it and reading it as a
+ * `docker save` tar (RootImageChecker); returns its sha256. A checksum mismatch is reported
+ * before what the content gets wrong.
+ */
+async function readRootImage(stream: Readable, root: ArchiveRootImage, sink: Writable | null): Promise<string> {
   const hash = createHash('sha256');
+  const inner = tarExtract();
+  const innerSink = inner as unknown as Sink;
+  const checker = new RootImageChecker();
+  let problem: unknown = null;
+  inner.on('error', (err: unknown) => { problem ??= err; });
+  const parsing = (async () => {
+    try {
+      for await (const raw of inner as AsyncIterable<TarEntryStream>) await checker.entry(raw);
+      checker.finish();
+    } catch (err) {
+      problem ??= err;
+      inner.destroy();
+    }
+  })();
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
       hash.update(chunk);
-      if (sink && !sink.write(chunk)) {
-        await new Promise<void>((resolve, reject) => {
-          const done = () => { sink.off('error', fail); resolve(); };
-          const fail = (err: Error) => { sink.off('drain', done); reject(err); };
-          sink.once('drain', done);
-          sink.once('error', fail);
-        });
-      }
+      if (sink && !sink.write(chunk)) await drained(sink as unknown as Sink);
+      if (!innerSink.destroyed && !innerSink.write(chunk)) await drained(innerSink);
     }
+    if (!innerSink.destroyed) innerSink.end();
+    await parsing;
     if (sink) await new Promise<void>((resolve, reject) => sink.end((err?: Error | null) => (err ? reject(err) : resolve())));
   } catch (err) {
     sink?.destroy();
     stream.destroy();
+    inner.destroy();
+    await parsing;
     throw err;
   }
-  return hash.digest('hex');
+  const sha = hash.digest('hex');
+  if (sha !== root.sha256) throw new ArchiveInvalid(`checksum mismatch: ${root.file} has sha256 ${sha}, the manifest declares ${root.sha256}`);
+  if (problem) {
+    const why = problem instanceof ArchiveInvalid ? problem.message : `it is not a readable tar file (${problem instanceof Error ? problem.message : String(problem)})`;
+    throw new ArchiveInvalid(`${root.file} is not a root image Snapstack loads: ${why}`);
+  }
+  return sha;
+}
+
+/** What Docker's loader reads of a `docker save` tar (the rest, config and layers, it checks itself). */
+const IMAGE_META = new Set(['manifest.json', 'repositories', 'index.json']);
+const MAX_IMAGE_META_BYTES = 1024 * 1024;
+/** OCI annotations Docker's loader turns into image names. */
+const NAME_ANNOTATIONS = ['io.containerd.image.name', 'org.opencontainers.image.ref.name'];
+
+/**
+ * Checks images/root.tar is one image saved by id: `docker load` honours the names a tar
+ * carries (manifest.json RepoTags, the legacy repositories file, OCI name annotations) and
+ * would move tags of this machine, so a root image that names any is refused. The import
+ * names it snapstack/snap-<new image id> itself.
+ */
+export class RootImageChecker {
+  private readonly meta = new Map<string, Buffer>();
+
+  async entry(raw: TarEntryStream): Promise<void> {
+    const name = raw.header.name.replace(/^(\.\/)+/, '');
+    if (IMAGE_META.has(name) && raw.header.type === 'file') {
+      if (this.meta.has(name)) throw new ArchiveInvalid(`${name} appears twice`);
+      this.meta.set(name, await readSmall(raw, MAX_IMAGE_META_BYTES, name));
+    } else {
+      for await (const _ of raw) void _;
+    }
+  }
+
+  finish(): void {
+    const json = (name: string): unknown => {
+      try {
+        return JSON.parse(this.meta.get(name)!.toString('utf8'));
+      } catch {
+        throw new ArchiveInvalid(`its ${name} is not JSON`);
+      }
+    };
+    if (!this.meta.has('manifest.json')) throw new ArchiveInvalid('it holds no manifest.json (not a `docker save` tar)');
+    const manifest = json('manifest.json');
+    if (!Array.isArray(manifest) || manifest.length !== 1) throw new ArchiveInvalid('its manifest.json must list exactly one image');
+    const m = manifest[0] as { Config?: unknown; Layers?: unknown; RepoTags?: unknown };
+    if (typeof m !== 'object' || m === null || typeof m.Config !== 'string' || !Array.isArray(m.Layers) || !m.Layers.every((l) => typeof l === 'string')) {
+      throw new ArchiveInvalid('its manifest.json does not describe an image (Config, Layers)');
+    }
+    const tags = m.RepoTags ?? [];
+    if (!Array.isArray(tags) || tags.length) {
+      throw new ArchiveInvalid(`it names the image tag(s) ${JSON.stringify(tags)}; an imported root image names none (loading it would move tags of this machine)`);
+    }
+    if (this.meta.has('repositories')) {
+      const repos = json('repositories');
+      if (typeof repos !== 'object' || repos === null || Object.keys(repos).length) {
+        throw new ArchiveInvalid('its repositories file names image tags; an imported root image names none (loading it would move tags of this machine)');
+      }
+    }
+    if (this.meta.has('index.json')) {
+      const index = json('index.json') as { manifests?: Array<{ annotations?: Record<string, unknown> }> };
+      for (const d of Array.isArray(index?.manifests) ? index.manifests : []) {
+        const named = NAME_ANNOTATIONS.filter((k) => d?.annotations && k in d.annotations);
+        if (named.length) throw new ArchiveInvalid(`its index.json names the image (${named.join(', ')}); an imported root image names none`);
+      }
+    }
+  }
 }
 
 function verifyChecksums(
@@ -252,6 +351,9 @@ async function readLayer(stream: Readable, layer: ArchiveLayer, sink: LayerSink 
   const innerDone = settled(inner as unknown as Sink);
   const feeding = feed(stream as AsyncIterable<Buffer>, inner as unknown as Sink, (c) => hash.update(c));
   const checker = new LayerChecker(layer);
+  // The extractor's own failure (an entry cut short) explains a sink's "premature close".
+  let parseError: unknown = null;
+  inner.on('error', (err: unknown) => { parseError ??= err; });
   try {
     for await (const raw of inner as AsyncIterable<TarEntryStream>) {
       const entry = checker.check(raw.header);
@@ -269,11 +371,17 @@ async function readLayer(stream: Readable, layer: ArchiveLayer, sink: LayerSink 
   } catch (err) {
     inner.destroy();
     stream.destroy();
-    await feeding;
-    throw err instanceof ArchiveInvalid ? new ArchiveInvalid(`layer ${layer.id}: ${err.message}`) : corrupt(err);
+    const fed = await feeding;
+    const cause = err instanceof ArchiveInvalid ? err : fed ?? parseError ?? err;
+    if (cause instanceof ArchiveInvalid) throw new ArchiveInvalid(`layer ${layer.id}: ${cause.message}`);
+    const mapped = corrupt(cause);
+    throw mapped instanceof ArchiveInvalid ? new ArchiveInvalid(`layer ${layer.id}: ${mapped.message}`) : mapped;
   }
   return hash.digest('hex');
 }
+
+/** Mode bits an imported entry loses: setuid, setgid, group and world write. */
+export const IMPORT_MODE_MASK = 0o6022;
 
 /**
  * Turns tar headers of one layer into LayerEntries, refusing what a volume may not hold.
@@ -299,7 +407,8 @@ export class LayerChecker {
     }
     const p = normalizeEntryPath(name);
     const meta = {
-      mode: (h.mode ?? 0o644) & 0o7777,
+      // No setuid/setgid and no group/world write on imported data (the rest of the mode is kept).
+      mode: (h.mode ?? 0o644) & 0o7777 & ~IMPORT_MODE_MASK,
       uid: h.uid ?? 0,
       gid: h.gid ?? 0,
       mtime: h.mtime ? Math.floor(h.mtime.getTime() / 1000) : 0,

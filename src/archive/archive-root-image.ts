@@ -45,13 +45,25 @@ export interface LoadedRootImage {
   /** snapstack/snap-<new image id>:latest */
   ref: string;
   size: number;
+  /** The image `docker load` made, when it was new here (null: it was here already). */
+  loadedImageId: string | null;
   /** Removes what the load made (the retagged image, and the loaded one when it was new here). */
   undo(): Promise<void>;
 }
 
+/** The engine refused the root image (a broken `docker save` tar): the archive's fault. */
+export class RootImageRefused extends Error {}
+
 /** The image `docker load` reports ("Loaded image ID: sha256:…" or "Loaded image: ref"). */
 async function runLoad(docker: Docker, file: string): Promise<string> {
-  const out = await docker.loadImage(createReadStream(file), { quiet: true });
+  let out: NodeJS.ReadableStream;
+  try {
+    out = await docker.loadImage(createReadStream(file), { quiet: true });
+  } catch (err) {
+    // The engine answers 4xx/5xx for a tar it cannot read; what it says is the reason.
+    if (typeof err === 'object' && err !== null && 'statusCode' in err) throw new RootImageRefused(`images/root.tar: docker load refused it: ${String((err as { message?: unknown }).message)}`);
+    throw err;
+  }
   let text = '';
   for await (const chunk of out as AsyncIterable<Buffer>) {
     text += chunk.toString('utf8');
@@ -66,7 +78,7 @@ async function runLoad(docker: Docker, file: string): Promise<string> {
     } catch {
       continue;
     }
-    if (msg.error) throw new Error(`docker load failed: ${msg.errorDetail?.message ?? msg.error}`);
+    if (msg.error) throw new RootImageRefused(`images/root.tar: docker load refused it: ${msg.errorDetail?.message ?? msg.error}`);
     const m = /Loaded image(?: ID)?: (\S+)/.exec(msg.stream ?? '');
     if (m) loaded = m[1];
   }
@@ -88,8 +100,8 @@ export async function loadRootImage(
   const labels = managedLabels(instanceId, { [LABELS.project]: projectId });
   let committed = false;
   const undo = async () => {
-    if (committed) await removeImage(docker, target);
-    if (wasNew) await removeImage(docker, loadedId);
+    if (committed) await removeDockerImage(docker, target);
+    if (wasNew) await removeDockerImage(docker, loadedId);
   };
   try {
     const container = await docker.createContainer({ Image: loadedId, Entrypoint: [], Cmd: ['/bin/true'], Labels: labels, HostConfig: { NetworkMode: 'none' } });
@@ -103,14 +115,15 @@ export async function loadRootImage(
       await container.remove({ force: true }).catch(() => undefined);
     }
     const size = Number((await docker.getImage(target).inspect()).Size);
-    return { ref: target, size, undo };
+    return { ref: target, size, loadedImageId: wasNew ? loadedId : null, undo };
   } catch (err) {
     await undo().catch(() => undefined);
     throw err;
   }
 }
 
-async function removeImage(docker: Docker, ref: string): Promise<void> {
+/** Idempotent; an image still in use is left. */
+export async function removeDockerImage(docker: Docker, ref: string): Promise<void> {
   try {
     await docker.getImage(ref).remove();
   } catch (err) {

@@ -6,6 +6,7 @@
 import { createReadStream } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
+import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import type { Knex } from 'knex';
 import { BadRequest, Conflict, Fault, Forbidden, NotFound } from '../http/faults';
@@ -16,11 +17,12 @@ import { LayerNotExportable, VolumeDataError, type VolumeDataDriver } from '../v
 import { WORKSPACE_PROJECT } from '../volume/imported-snapshots';
 import type { VolumeService } from '../volume/volume-service';
 import { ArchiveInvalid, storedLayers, type ArchiveKind, type ArchiveManifest } from './archive-format';
-import { planExport, writeExport, type ArchiveCaller, type ExportDeps } from './archive-export';
+import { planExport, rootImageTempFile, writeExport, type ArchiveCaller, type ExportDeps } from './archive-export';
 import { ArchiveFolders, checkArchiveName, defaultArchiveName, type ArchiveFile } from './archive-folders';
-import { importArchive, type ImportResult } from './archive-import';
+import { importArchive, IMPORT_STAGING_PREFIX, JOB_IMPORT, undoImport, type ImportDeps, type ImportJournal, type ImportResult } from './archive-import';
 import { readArchive } from './archive-reader';
 import { scanArchive } from './archive-scan';
+import { receiveUpload, removeStaleUploads } from './archive-upload';
 import { PARTIAL_SUFFIX } from './archive-writer';
 
 export type { ArchiveCaller } from './archive-export';
@@ -87,6 +89,8 @@ export interface ArchiveServiceDeps {
   jobs: JobRunner;
   db: Knex;
   logger: Logger;
+  /** Largest archive a client may upload (SNAPSTACK_MAX_UPLOAD_BYTES). */
+  maxUploadBytes: number;
 }
 
 const WORKSPACE_SETTING = 'archive.workspace.';
@@ -95,6 +99,7 @@ export class ArchiveService {
   readonly folders: ArchiveFolders;
   private readonly log: Logger;
   private readonly exportDeps: ExportDeps;
+  private readonly importDeps: ImportDeps;
   private readonly progress = new Map<string, { written: number; total: number }>();
   /** Full-read results by file, keyed by size and mtime (a changed file is read again). */
   private readonly verified = new Map<string, { stamp: string; ok: boolean; reason: string | null }>();
@@ -102,8 +107,16 @@ export class ArchiveService {
   constructor(private readonly d: ArchiveServiceDeps) {
     this.folders = new ArchiveFolders(d.dataDir, d.workspaceDir);
     this.log = d.logger.child({ component: 'archive' });
-    this.exportDeps = { volume: d.volume, images: d.images, driver: d.driver, instanceId: d.instanceId, docker: d.docker };
+    this.exportDeps = { volume: d.volume, images: d.images, driver: d.driver, instanceId: d.instanceId, docker: d.docker, log: this.log };
+    this.importDeps = { ...this.exportDeps, stagingDir: d.dataDir, jobs: d.jobs };
     d.jobs.register(this.exportJob());
+    // An import's journal: a restart meeting one unfinished undoes what it names.
+    d.jobs.register<ImportJournal>({
+      kind: JOB_IMPORT,
+      onRestart: 'fail',
+      run: async () => { throw new Error('an import journal is never run, only undone'); },
+      onFail: (j) => undoImport(this.importDeps, j),
+    });
   }
 
   // ---- folders ------------------------------------------------------------------------
@@ -141,6 +154,28 @@ export class ArchiveService {
     if (scope === 'workspace' && !caller.isAdmin) throw new Forbidden('Only an admin removes archives from the workspace folder.');
     const f = await this.folders.find(await this.dirOf(caller, scope), name);
     await fs.rm(f.path, { force: true });
+  }
+
+  /** A client's archive into the folder, checked in full before it is listed (admins only for the workspace). */
+  async upload(caller: ArchiveCaller, scope: FolderScope, name: string, body: Readable, declaredLength: number | undefined): Promise<ArchiveInfo> {
+    if (scope === 'workspace' && !caller.isAdmin) throw new Forbidden('Only an admin adds archives to the workspace folder.');
+    const dir = await this.dirOf(caller, scope);
+    await receiveUpload(dir, name, body, declaredLength, { maxBytes: this.d.maxUploadBytes });
+    const f = await this.folders.find(dir, name);
+    this.verified.set(f.path, { stamp: `${f.size}:${f.modifiedAt.getTime()}`, ok: true, reason: null });
+    this.log.info({ archive: name, scope, project_id: caller.projectId, bytes: f.size }, 'archive uploaded');
+    return this.describe(f, scope, false);
+  }
+
+  /** At start: what uploads interrupted by a crash left in the folders. */
+  async removeStaleUploads(): Promise<void> {
+    const projects = await fs.readdir(this.folders.root).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return [] as string[];
+      throw err;
+    });
+    const dirs = projects.map((p) => path.join(this.folders.root, p));
+    if (this.d.workspaceDir) dirs.push(this.d.workspaceDir);
+    await removeStaleUploads(dirs, this.log);
   }
 
   private async describe(f: ArchiveFile, scope: FolderScope, verify: boolean): Promise<ArchiveInfo> {
@@ -248,6 +283,7 @@ export class ArchiveService {
         if (file) {
           this.progress.delete(file);
           await fs.rm(`${file}${PARTIAL_SUFFIX}`, { force: true });
+          await fs.rm(rootImageTempFile(file), { force: true });
         }
         this.log.warn({ archive: p.name, source_id: p.sourceId, error }, 'archive export failed');
       },
@@ -259,7 +295,7 @@ export class ArchiveService {
   /** Imports an archive of the caller's folder into the caller's project (or from the workspace folder). */
   async import(caller: ArchiveCaller, name: string, scope: FolderScope = 'namespace'): Promise<ImportResult> {
     const f = await this.folders.find(await this.dirOf(caller, scope), name);
-    const result = await importArchive({ ...this.exportDeps, log: this.log, stagingDir: this.d.dataDir }, f.path, { projectId: caller.projectId, userId: caller.userId, workspace: false })
+    const result = await importArchive(this.importDeps, f.path, { projectId: caller.projectId, userId: caller.userId, workspace: false })
       .catch((err: unknown) => {
         // The data layer's own reasons (no root, no xattrs, GNU tar failing) are the user's to read.
         if (err instanceof VolumeDataError) throw new Fault(500, `Archive import failed: ${err.message}`);
@@ -279,6 +315,7 @@ export class ArchiveService {
   async loadWorkspace(): Promise<{ loaded: string[]; skipped: Array<{ name: string; reason: string }> }> {
     const loaded: string[] = [];
     const skipped: Array<{ name: string; reason: string }> = [];
+    await this.sweepImportStaging();
     if (!this.d.workspaceDir) return { loaded, skipped };
     await fs.mkdir(this.d.workspaceDir, { recursive: true });
     const pending: Array<{ file: ArchiveFile; manifest: ArchiveManifest }> = [];
@@ -311,6 +348,15 @@ export class ArchiveService {
     return { loaded, skipped };
   }
 
+  /** At start: root images an interrupted import staged (nothing was registered from them). */
+  private async sweepImportStaging(): Promise<void> {
+    for (const name of await fs.readdir(this.d.dataDir).catch(() => [] as string[])) {
+      if (!name.startsWith(IMPORT_STAGING_PREFIX)) continue;
+      this.log.warn({ file: name, decision: 'removed' }, 'reconcile: a root image an interrupted import staged');
+      await fs.rm(path.join(this.d.dataDir, name), { force: true });
+    }
+  }
+
   private async workspaceLoaded(archiveId: string): Promise<boolean> {
     return Boolean(await this.d.db('settings').where({ key: `${WORKSPACE_SETTING}${archiveId}` }).first());
   }
@@ -319,7 +365,7 @@ export class ArchiveService {
   private async loadWorkspaceArchive(file: string): Promise<ImportResult | null> {
     const { manifest } = await scanArchive(file);
     if (manifest && (await this.workspaceLoaded(manifest.archive_id))) return null;
-    const result = await importArchive({ ...this.exportDeps, log: this.log, stagingDir: this.d.dataDir }, file, { projectId: WORKSPACE_PROJECT, userId: null, workspace: true });
+    const result = await importArchive(this.importDeps, file, { projectId: WORKSPACE_PROJECT, userId: null, workspace: true });
     await this.d.db('settings')
       .insert({ key: `${WORKSPACE_SETTING}${result.archive_id}`, value: JSON.stringify({ file: path.basename(file), snapshots: result.snapshots.map((s) => s.id), image: result.image?.id ?? null }) })
       .onConflict('key').merge();

@@ -2,6 +2,10 @@
  * The `snapstack` command: `serve` starts the server; every other command is an
  * openstack-like client that talks to a Snapstack (or any OpenStack) over its HTTP API only.
  */
+import fs from 'fs';
+import os from 'os';
+import path from 'path';
+import { CONFIG_VARIABLES } from '../config';
 import { parseArgs, UsageError } from './args';
 import { authenticate, Session } from './auth';
 import { allOptions, CommandContext, CommandSpec, outputOptions, renderHelp } from './command';
@@ -37,7 +41,7 @@ function usage(): string {
     'Snapstack (http://127.0.0.1:8700) as demo/demo.',
     '',
     'Commands:',
-    `  ${'serve'.padEnd(width)}start the Snapstack server (every service on one port)`,
+    `  ${'serve'.padEnd(width)}start the Snapstack server (every service on one port); --ephemeral: throwaway`,
     `  ${'--version'.padEnd(width)}print the version`,
     ...ALL_COMMANDS.map((c) => `  ${c.name.padEnd(width)}${c.summary}`),
     '',
@@ -125,7 +129,7 @@ async function runCommand(spec: CommandSpec, argv: string[], global: Record<stri
 
 /** Entry point of the `snapstack` command; returns the exit code. */
 export async function main(argv: string[], io: CliIo = defaultIo()): Promise<number> {
-  if (argv[0] === 'serve') return serve();
+  if (argv[0] === 'serve') return serve(argv.slice(1), io);
   let global: Record<string, string | boolean>;
   let rest: string[];
   try {
@@ -165,12 +169,37 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
   return runCommand(spec, rest.slice(used), global, io);
 }
 
-async function serve(): Promise<number> {
+const SERVE_HELP = `usage: snapstack serve [-h] [--ephemeral]
+
+Start the Snapstack server: Keystone, Nova, Cinder and Glance APIs on one port
+(default http://127.0.0.1:8700), state under SNAPSTACK_DATA_DIR (default ./data) or
+in DATABASE_URL. One server per data directory and per database: a second refuses to start.
+Stops cleanly on SIGTERM or SIGINT.
+
+options:
+  -h, --help   show this help message and exit
+  --ephemeral  run on a new temporary data directory and remove everything this instance
+               made (its Docker containers, volumes and images, its rows, the directory) when
+               it stops, also on SIGINT and SIGTERM
+`;
+
+async function serve(argv: string[], io: CliIo): Promise<number> {
+  if (argv.includes('-h') || argv.includes('--help')) {
+    io.stdout(SERVE_HELP);
+    return 0;
+  }
+  const unknown = argv.filter((a) => a !== '--ephemeral');
+  if (unknown.length) {
+    io.stderr(`usage: snapstack serve [-h] [--ephemeral]\nsnapstack serve: error: unrecognized arguments: ${unknown.join(' ')}\n`);
+    return 2;
+  }
+  const ephemeral = argv.includes('--ephemeral');
   // Loaded here so that client commands do not load the server, the database and Docker.
   const { loadConfig } = await import('../config');
   const { startSnapstack } = await import('../app');
-  const config = loadConfig();
-  const snapstack = await startSnapstack(config);
+  const overrides = ephemeral ? { dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'snapstack-ephemeral-')) } : {};
+  const config = loadConfig(io.env, overrides);
+  const snapstack = await startSnapstack(config, { ephemeral });
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       snapstack.logger.info({ signal }, 'shutting down');

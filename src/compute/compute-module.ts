@@ -18,6 +18,9 @@ import { ServerContainers } from './server-containers';
 import { ServerLifecycle } from './server-lifecycle';
 import { KeyedMutex } from '../shared/keyed-mutex';
 import { ServerService } from './server-service';
+import { ServerShelves } from './server-shelve';
+import { ServerRebuilds } from './server-rebuild';
+import { ServerResizes } from './server-resize';
 import { ServerSnapshots } from './server-snapshot';
 import { ServerStore } from './server-store';
 
@@ -41,6 +44,9 @@ export interface Compute {
   actions: ServerActions;
   snapshots: ServerSnapshots;
   attachments: ServerAttachments;
+  shelves: ServerShelves;
+  resizes: ServerResizes;
+  rebuilds: ServerRebuilds;
   images: ImageApi;
   runtime: ServerRuntime;
   handlers(): Handlers;
@@ -63,13 +69,19 @@ export function createCompute(deps: ComputeDeps): Compute {
   const snapshots = new ServerSnapshots({
     store, runtime, volumes: deps.volumes, images: deps.images, locks, jobs: deps.jobs, consistency: deps.config.snapshotConsistency, log,
   });
-  const attachments = new ServerAttachments(store, containers, deps.volumes, locks, log);
+  const shelves = new ServerShelves({ store, containers, runtime, images: deps.images, locks, jobs: deps.jobs, log });
+  const resizes = new ServerResizes({ store, containers, flavors, locks, jobs: deps.jobs, minDiskRule: deps.config.minDiskRule, log });
+  const rebuilds = new ServerRebuilds({
+    store, containers, runtime, images: deps.images, locks, jobs: deps.jobs, minDiskRule: deps.config.minDiskRule,
+    defaultServerImage: deps.config.defaultServerImage, log,
+  });
+  const attachments = new ServerAttachments(store, containers, deps.volumes, locks, deps.jobs, log);
   const servers = new ServerService(store, deps.jobs, locks, {
     flavors, images: deps.images, volumes: deps.volumes, defaultServerImage: deps.config.defaultServerImage, minDiskRule: deps.config.minDiskRule,
   }, log);
-  for (const job of [lifecycle.buildJob(), lifecycle.deleteJob(), actions.job(), snapshots.job()]) deps.jobs.register(job);
+  for (const job of [lifecycle.buildJob(), lifecycle.deleteJob(), actions.job(), ...snapshots.jobs(), shelves.job(), resizes.job(), rebuilds.job()]) deps.jobs.register(job);
   const compute: Compute = {
-    flavors, servers, actions, snapshots, attachments, images: deps.images, runtime,
+    flavors, servers, actions, snapshots, attachments, shelves, resizes, rebuilds, images: deps.images, runtime,
     handlers: () => computeHandlers(compute),
     seed: () => flavors.seed(),
     reconcile: () => lifecycle.reconcile(),

@@ -1,9 +1,13 @@
 /**
- * Nova server action handler (POST /servers/{id}/action): os-stop, os-start, reboot, createImage.
+ * Nova server action handler (POST /servers/{id}/action), dispatched through one table keyed by
+ * the API's action name. The families live beside it: power and images here, the state actions
+ * (pause, suspend, lock, console) in server-state-action-handlers.ts, backups, shelve, resize and
+ * rebuild in their own files.
  *
  * LIMITATIONS:
- * - other Nova actions (pause, suspend, resize, rebuild, shelve, lock, rescue, createBackup,
- *   os-getConsoleOutput...) answer 501 notImplemented; unknown ones 400 like Nova;
+ * - migrate, os-migrateLive, rescue, changePassword, os-resetState, forceDelete, restore, floating
+ *   IPs, security groups, the VNC/SPICE/serial consoles... answer 501 notImplemented; unknown
+ *   actions 400 like Nova;
  * - createImage: no quiesce (the container is paused instead, see snapshotConsistency), no
  *   snapshot quota pre-check, an admin's snapshot of another project's server belongs to that
  *   project (Nova shares it back to the admin).
@@ -12,13 +16,18 @@ import type { Handlers } from '../http/context';
 import { requireAuth } from '../http/context';
 import { BadRequest, Forbidden, NotImplemented } from '../http/faults';
 import type { Compute } from './compute-module';
+import { backupActions } from './server-backup-handlers';
+import { ACCEPTED, atLeast, powerAction, ServerActionTable } from './server-action-table';
+import { resizeActions } from './server-resize-handlers';
+import { shelveActions } from './server-shelve-handlers';
+import { checkLock } from './server-states';
+import { stateActions } from './server-state-action-handlers';
 
 const UNSUPPORTED_ACTIONS = new Set([
-  'pause', 'unpause', 'suspend', 'resume', 'lock', 'unlock', 'resize', 'confirmResize', 'revertResize', 'rebuild',
-  'shelve', 'shelveOffload', 'unshelve', 'migrate', 'os-migrateLive', 'rescue', 'unrescue', 'changePassword',
-  'createBackup', 'os-resetState', 'forceDelete', 'restore', 'addFloatingIp', 'removeFloatingIp', 'addSecurityGroup',
-  'removeSecurityGroup', 'os-getConsoleOutput', 'os-getVNCConsole', 'os-getSPICEConsole', 'os-getSerialConsole',
-  'trigger_crash_dump', 'evacuate', 'injectNetworkInfo', 'resetNetwork', 'addFixedIp', 'removeFixedIp', 'os-resetState',
+  'migrate', 'os-migrateLive', 'rescue', 'unrescue', 'changePassword', 'os-resetState', 'forceDelete', 'restore',
+  'addFloatingIp', 'removeFloatingIp', 'addSecurityGroup', 'removeSecurityGroup', 'os-getVNCConsole', 'os-getSPICEConsole',
+  'os-getSerialConsole', 'os-getRDPConsole', 'trigger_crash_dump', 'evacuate', 'injectNetworkInfo', 'resetNetwork', 'addFixedIp',
+  'removeFixedIp',
 ]);
 const METADATA_KEY = /^[a-zA-Z0-9-_:. ]{1,255}$/;
 /** Nova's default metadata_items quota. */
@@ -49,7 +58,39 @@ function imageMetadata(metadata: unknown): Record<string, string> {
   return metadata as Record<string, string>;
 }
 
+const powerActions: ServerActionTable = {
+  'os-stop': powerAction('stop'),
+  'os-start': powerAction('start'),
+  reboot: {
+    lockChecked: true,
+    async run(c) {
+      const type = (c.args as { type?: unknown } | null)?.type;
+      if (typeof type !== 'string' || !REBOOT_TYPES.includes(type)) {
+        throw new BadRequest(`Invalid input for field/attribute type. Value: ${String(type)}. '${String(type)}' is not one of ${JSON.stringify(REBOOT_TYPES)}`);
+      }
+      await c.compute.actions.request(c.server.id, type.toUpperCase() === 'HARD' ? 'reboot_hard' : 'reboot_soft');
+      return ACCEPTED;
+    },
+  },
+  // Nova does not check the lock for snapshots: a lock guards against change, not copies.
+  createImage: {
+    lockChecked: false,
+    async run(c) {
+      const { name, metadata } = createImageArgs(c.args);
+      const imageId = await c.compute.snapshots.createImage(c.server.id, name, metadata);
+      if (atLeast(c.mv, '2.45')) return { status: 202, body: { image_id: imageId } };
+      return { status: 202, headers: { Location: `${c.ctx.publicUrl}/image/v2/images/${imageId}` } };
+    },
+  },
+};
+
+/** Every implemented action; a search for an action's name finds its entry. */
+export function serverActionTable(): ServerActionTable {
+  return { ...powerActions, ...stateActions, ...backupActions, ...shelveActions, ...resizeActions };
+}
+
 export function serverActionHandlers(compute: Compute): Handlers {
+  const table = serverActionTable();
   return {
     async serverAction(ctx) {
       const auth = requireAuth(ctx);
@@ -57,31 +98,13 @@ export function serverActionHandlers(compute: Compute): Handlers {
       const action = Object.keys(body)[0];
       if (!action) throw new BadRequest('Malformed request body');
       const server = await compute.servers.get(auth, ctx.params.server_id);
-      switch (action) {
-        case 'os-stop':
-          await compute.actions.request(server.id, 'stop');
-          return { status: 202 };
-        case 'os-start':
-          await compute.actions.request(server.id, 'start');
-          return { status: 202 };
-        case 'reboot': {
-          const type = body.reboot?.type;
-          if (typeof type !== 'string' || !REBOOT_TYPES.includes(type)) {
-            throw new BadRequest(`Invalid input for field/attribute type. Value: ${String(type)}. '${String(type)}' is not one of ${JSON.stringify(REBOOT_TYPES)}`);
-          }
-          await compute.actions.request(server.id, type.toUpperCase() === 'HARD' ? 'reboot_hard' : 'reboot_soft');
-          return { status: 202 };
-        }
-        case 'createImage': {
-          const { name, metadata } = createImageArgs(body.createImage);
-          const imageId = await compute.snapshots.createImage(server.id, name, metadata);
-          if (ctx.microversion?.atLeast('2.45')) return { status: 202, body: { image_id: imageId } };
-          return { status: 202, headers: { Location: `${ctx.publicUrl}/image/v2/images/${imageId}` } };
-        }
-        default:
-          if (UNSUPPORTED_ACTIONS.has(action)) throw new NotImplemented(`Action ${action} is not implemented by Snapstack.`);
-          throw new BadRequest(`There is no such action: ${action}`);
+      const spec = Object.hasOwn(table, action) ? table[action] : undefined;
+      if (!spec) {
+        if (UNSUPPORTED_ACTIONS.has(action)) throw new NotImplemented(`Action ${action} is not implemented by Snapstack.`);
+        throw new BadRequest(`There is no such action: ${action}`);
       }
+      if (spec.lockChecked) checkLock(server, auth);
+      return spec.run({ ctx, auth, mv: ctx.microversion, server, args: body[action], compute });
     },
   };
 }

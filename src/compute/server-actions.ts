@@ -3,12 +3,12 @@ import type { Logger } from '../logger';
 import type { ServerRuntime } from './runtime/server-runtime';
 import type { ServerContainers } from './server-containers';
 import type { KeyedMutex } from '../shared/keyed-mutex';
-import { checkState, POWER } from './server-states';
+import { checkState, POWER, StateRule } from './server-states';
 import type { ServerRow, ServerStore } from './server-store';
 
 export const JOB_ACTION = 'compute.server.action';
 
-export type PowerAction = 'stop' | 'start' | 'reboot_soft' | 'reboot_hard';
+export type PowerAction = 'stop' | 'start' | 'reboot_soft' | 'reboot_hard' | 'pause' | 'unpause' | 'suspend' | 'resume';
 
 interface ActionPayload {
   serverId: string;
@@ -17,11 +17,24 @@ interface ActionPayload {
 
 const HARD_REBOOT_TASKS = [null, 'rebooting', 'reboot_pending', 'reboot_started', 'rebooting_hard', 'reboot_pending_hard', 'reboot_started_hard'];
 
+/** Per action: Nova's name in the 409 text, its state rule (nova/compute/api.py) and the task_state it sets. */
+const RULES: Record<PowerAction, { name: string; rule: StateRule; task: string }> = {
+  stop: { name: 'stop', rule: { vmStates: ['active', 'error'], mustBeLaunched: true }, task: 'powering-off' },
+  start: { name: 'start', rule: { vmStates: ['stopped'] }, task: 'powering-on' },
+  reboot_soft: { name: 'reboot', rule: { vmStates: ['active'] }, task: 'rebooting' },
+  reboot_hard: { name: 'reboot', rule: { vmStates: ['active', 'stopped', 'paused', 'suspended', 'error'], taskStates: HARD_REBOOT_TASKS }, task: 'rebooting_hard' },
+  pause: { name: 'pause', rule: { vmStates: ['active'] }, task: 'pausing' },
+  unpause: { name: 'unpause', rule: { vmStates: ['paused'] }, task: 'unpausing' },
+  suspend: { name: 'suspend', rule: { vmStates: ['active'] }, task: 'suspending' },
+  resume: { name: 'resume', rule: { vmStates: ['suspended'] }, task: 'resuming' },
+};
+
 /**
- * os-stop, os-start and reboot: the state check and task_state happen in the request (202),
- * the container work in a durable job. Stop removes the container (an image-backed server's
- * root disk is committed first); start and hard reboot create a fresh one; soft reboot
- * restarts the existing container.
+ * os-stop, os-start, reboot, pause, unpause, suspend, resume: the state check and task_state
+ * happen in the request (202), the container work in a durable job. Stop and suspend remove
+ * the container (an image-backed server's root disk is committed first); start, resume and
+ * hard reboot create a fresh one; soft reboot restarts the existing container; pause and
+ * unpause are Docker's (the processes are frozen, memory kept).
  */
 export class ServerActions {
   constructor(
@@ -46,29 +59,27 @@ export class ServerActions {
     await this.locks.withLock(serverId, async () => {
       const server = await this.store.get(serverId);
       if (!server) return;
-      let task: string;
-      switch (action) {
-        case 'stop':
-          checkState(server, 'stop', { vmStates: ['active', 'error'], mustBeLaunched: true });
-          task = 'powering-off';
-          break;
-        case 'start':
-          checkState(server, 'start', { vmStates: ['stopped'] });
-          task = 'powering-on';
-          break;
-        case 'reboot_soft':
-          checkState(server, 'reboot', { vmStates: ['active'] });
-          task = 'rebooting';
-          break;
-        case 'reboot_hard':
-          checkState(server, 'reboot', { vmStates: ['active', 'stopped', 'paused', 'suspended', 'error'], taskStates: HARD_REBOOT_TASKS });
-          task = 'rebooting_hard';
-          break;
-      }
+      const { name, rule, task } = RULES[action];
+      checkState(server, name, rule);
       // The job waits for this lock, so it sees the task state set below.
       await this.jobs.enqueue(JOB_ACTION, { serverId, action }, { projectId: server.project_id, resourceType: 'server', resourceId: serverId });
       await this.store.update(serverId, { task_state: task });
     });
+  }
+
+  /** lock / unlock (synchronous in Nova too); the reason is shown from 2.73. */
+  async setLocked(serverId: string, locked: boolean, reason: string | null): Promise<void> {
+    await this.locks.withLock(serverId, () => this.store.update(serverId, { locked, locked_reason: locked ? reason : null }));
+  }
+
+  /**
+   * os-getConsoleOutput: the container's log. `length` lines from the end (Nova's _tail_log:
+   * 0 -> nothing); null or -1 -> all. Control characters but \t and \n are dropped as Nova does.
+   */
+  async consoleOutput(server: ServerRow, length: number | null): Promise<string> {
+    let out = server.container_id ? await this.runtime.logs(server.container_id) : '';
+    if (length !== null && length !== -1) out = length === 0 ? '' : out.split('\n').slice(-length).join('\n');
+    return out.replace(/[\x00-\x08\x0B-\x1F]/g, '');
   }
 
   private async perform(p: ActionPayload): Promise<void> {
@@ -79,8 +90,21 @@ export class ServerActions {
         await this.containers.retire(server, { keepRootDisk: true });
         await this.store.update(server.id, { vm_state: 'stopped', task_state: null, power_state: POWER.SHUTDOWN });
         return;
+      case 'suspend':
+        await this.containers.retire(server, { keepRootDisk: true });
+        await this.store.update(server.id, { vm_state: 'suspended', task_state: null, power_state: POWER.SHUTDOWN });
+        return;
       case 'start':
+      case 'resume':
         server = await this.containers.launch(server);
+        await this.store.update(server.id, { vm_state: 'active', task_state: null, power_state: POWER.RUNNING });
+        return;
+      case 'pause':
+        if (!server.container_id || !(await this.runtime.pause(server.container_id))) throw new Error(`The container of instance ${server.id} is not running.`);
+        await this.store.update(server.id, { vm_state: 'paused', task_state: null, power_state: POWER.PAUSED });
+        return;
+      case 'unpause':
+        await this.containers.unpause(server);
         await this.store.update(server.id, { vm_state: 'active', task_state: null, power_state: POWER.RUNNING });
         return;
       case 'reboot_soft': {
@@ -96,20 +120,33 @@ export class ServerActions {
     }
   }
 
-  /** After a failed or interrupted action, the state follows what the container really does. */
+  /**
+   * After a failed or interrupted action, the state follows what the container really does: a
+   * running one (recorded or found by name) is adopted; one that is not running is removed
+   * (its root disk kept), so no exited container outlives the action.
+   */
   private async settle(p: ActionPayload, error: string): Promise<void> {
-    const server = await this.store.get(p.serverId);
+    let server = await this.store.get(p.serverId);
     if (!server) return;
-    const state = server.container_id ? await this.runtime.inspect(server.container_id).catch(() => null) : null;
-    const running = state?.state === 'running';
-    this.log.warn({ server_id: server.id, action: p.action, error, running }, 'server action failed');
-    await this.store.update(server.id, this.settledState(server, running));
+    const state = await this.containers.current(server).catch(() => null);
+    const live = state?.state === 'running' || state?.state === 'paused';
+    if (live && state.id !== server.container_id) server = (await this.store.update(server.id, { container_id: state.id }))!;
+    if (!live && state) {
+      server = await this.containers.retire(server, { keepRootDisk: true }).catch((err: unknown) => {
+        this.log.error({ err, server_id: p.serverId, container_id: state.id }, 'could not remove the container of a failed action');
+        return server!;
+      });
+    }
+    this.log.warn({ server_id: server.id, action: p.action, error, container: state?.state ?? null, decision: live ? 'adopted the container' : 'stopped' }, 'server action failed');
+    await this.store.update(server.id, this.settledState(server, live ? state.state : null));
   }
 
-  private settledState(server: ServerRow, running: boolean): Partial<ServerRow> {
+  private settledState(server: ServerRow, container: string | null): Partial<ServerRow> {
     if (server.vm_state === 'error') return { task_state: null };
-    return running
-      ? { vm_state: 'active', task_state: null, power_state: POWER.RUNNING }
-      : { vm_state: 'stopped', task_state: null, power_state: POWER.SHUTDOWN, container_id: null };
+    if (container === 'running') return { vm_state: 'active', task_state: null, power_state: POWER.RUNNING };
+    if (container === 'paused') return { vm_state: 'paused', task_state: null, power_state: POWER.PAUSED };
+    // Suspending or resuming and no container: still suspended (the root disk was committed or never left).
+    if (server.vm_state === 'suspended') return { task_state: null, container_id: null };
+    return { vm_state: 'stopped', task_state: null, power_state: POWER.SHUTDOWN, container_id: null };
   }
 }

@@ -87,8 +87,15 @@ async function resolveSources(deps: CreatePlanDeps, auth: AuthContext, projectId
   }
 }
 
+/** The flavor as a server keeps it (shown embedded from 2.47, kept while the flavor changes). */
+export function flavorAtBoot(flavor: FlavorRow): FlavorAtBoot {
+  return {
+    id: flavor.id, name: flavor.name, ram: flavor.ram, vcpus: flavor.vcpus, disk: flavor.disk, ephemeral: flavor.ephemeral, swap: flavor.swap, extra_specs: flavor.extra_specs,
+  };
+}
+
 /** What Nova keeps in system metadata at boot; createImage builds the snapshot's properties from it. */
-function systemMetadata(auth: AuthContext, image: ImageRecord | null, imageRef: string, flavor: FlavorRow): Record<string, string> {
+export function systemMetadata(auth: AuthContext, image: ImageRecord | null, imageRef: string, flavor: { disk: number }): Record<string, string> {
   const meta: Record<string, string> = {
     image_base_image_ref: imageRef,
     image_min_disk: String(Math.max(image?.minDisk ?? 0, flavor.disk)),
@@ -154,9 +161,6 @@ export async function planServer(deps: CreatePlanDeps, auth: AuthContext, body: 
   bdms = assignDeviceNames(bdms);
 
   const id = randomUUID();
-  const flavorAtBoot: FlavorAtBoot = {
-    id: flavor.id, name: flavor.name, ram: flavor.ram, vcpus: flavor.vcpus, disk: flavor.disk, ephemeral: flavor.ephemeral, swap: flavor.swap, extra_specs: flavor.extra_specs,
-  };
   const blockDevices: BlockDeviceRow[] = bdms.map((b) => ({
     id: randomUUID(), server_id: id, boot_index: b.boot_index, source_type: b.source_type, destination_type: b.destination_type,
     image_id: b.source_type === 'image' ? b.uuid : null, snapshot_id: b.source_type === 'snapshot' ? b.uuid : null,
@@ -168,7 +172,7 @@ export async function planServer(deps: CreatePlanDeps, auth: AuthContext, body: 
   return {
     server: {
       id, project_id: projectId, user_id: auth.userId, name: s.name, description: s.description ?? null, image_ref: imageRef,
-      flavor_id: flavor.id, flavor: flavorAtBoot, vm_state: 'building', task_state: 'scheduling', power_state: 0, networks,
+      flavor_id: flavor.id, flavor: flavorAtBoot(flavor), vm_state: 'building', task_state: 'scheduling', power_state: 0, networks,
       metadata: s.metadata ?? {}, system_metadata: systemMetadata(auth, rootImage, imageRef, flavor), docker_image: dockerImage,
       container_id: null, ip_address: null, mac_address: null, fault: null, key_name: s.key_name ?? null,
       availability_zone: 'nova', root_device_name: root.device_name ?? '/dev/vda', locked: false,

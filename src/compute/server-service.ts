@@ -6,7 +6,7 @@ import type { Logger } from '../logger';
 import { CreatePlanDeps, planServer, ServerPlan } from './server-create';
 import { JOB_BUILD, JOB_DELETE } from './server-lifecycle';
 import type { KeyedMutex } from '../shared/keyed-mutex';
-import { vmStatesOfStatus } from './server-states';
+import { checkLock, vmStatesOfStatus } from './server-states';
 import type { BlockDeviceRow, ServerRow, ServerStore } from './server-store';
 
 export interface ServerListQuery {
@@ -24,15 +24,6 @@ export interface ServerListQuery {
 
 function lastSegment(ref: string): string {
   return ref.replace(/\/+$/, '').split('/').pop() ?? ref;
-}
-
-function looseRegex(pattern: string): (s: string | null) => boolean {
-  try {
-    const re = new RegExp(pattern);
-    return (s) => s !== null && re.test(s);
-  } catch {
-    return (s) => s !== null && s.includes(pattern);
-  }
 }
 
 /** Nova server CRUD and metadata; the long work runs in jobs (server-lifecycle.ts). No HTTP, no SQL. */
@@ -72,22 +63,14 @@ export class ServerService {
 
   async list(auth: AuthContext, q: ServerListQuery): Promise<{ servers: ServerRow[]; more: boolean }> {
     const everyProject = auth.isAdmin && q.allTenants !== undefined && !['0', 'false', 'False'].includes(q.allTenants);
-    let rows = await this.store.list({ projectId: everyProject ? null : auth.projectId });
+    let rows = await this.store.list({ projectId: everyProject ? null : auth.projectId, nameRegex: q.name, ipRegex: q.ip });
     if (everyProject && q.projectId) rows = rows.filter((r) => r.project_id === q.projectId);
-    if (q.name !== undefined) {
-      const match = looseRegex(q.name);
-      rows = rows.filter((r) => match(r.name));
-    }
     if (q.status !== undefined) {
       const states = vmStatesOfStatus(q.status) ?? [];
       rows = rows.filter((r) => states.includes(r.vm_state));
     }
     if (q.image !== undefined) rows = rows.filter((r) => r.image_ref === lastSegment(q.image!));
     if (q.flavor !== undefined) rows = rows.filter((r) => r.flavor_id === lastSegment(q.flavor!));
-    if (q.ip !== undefined) {
-      const match = looseRegex(q.ip);
-      rows = rows.filter((r) => match(r.ip_address));
-    }
     if (q.changesSince !== undefined) {
       const since = new Date(q.changesSince);
       if (Number.isNaN(since.getTime())) throw new BadRequest(`Invalid input for query parameters changes-since. Value: ${q.changesSince}. '${q.changesSince}' is not a 'date-time'`);
@@ -122,6 +105,7 @@ export class ServerService {
   /** 204 at once in any state; the container and volumes are released by a job. */
   async delete(auth: AuthContext, id: string): Promise<void> {
     const server = await this.get(auth, id);
+    checkLock(server, auth);
     await this.locks.withLock(id, async () => {
       await this.store.transaction(async (trx) => {
         await this.store.markDeleted(id, trx);

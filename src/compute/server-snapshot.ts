@@ -1,20 +1,42 @@
-import { ARCHIVE_ID_PROPERTY, SCOPE_PROPERTY, type ImageApi, type ImageCaller } from '../image/image-api';
+import { randomUUID } from 'node:crypto';
+import { ARCHIVE_ID_PROPERTY, SCOPE_PROPERTY, type ImageApi, type ImageCaller, type NewImage } from '../image/image-api';
 import type { JobDefinition, JobRunner } from '../jobs/job-runner';
 import type { Logger } from '../logger';
-import { Conflict } from '../http/faults';
+import { BadRequest, Conflict } from '../http/faults';
 import type { VolumeApi } from '../volume/volume-api';
 import type { ServerRuntime } from './runtime/server-runtime';
 import { attachedVolumes, isVolumeBacked } from './server-containers';
 import type { KeyedMutex } from '../shared/keyed-mutex';
+import { crashPoint } from '../shared/crash-points';
+import { Reverter } from '../shared/reverter';
+import { rotateBackups } from './server-backup';
 import { checkState } from './server-states';
 import type { BlockDeviceRow, ServerRow, ServerStore } from './server-store';
 
 export const JOB_SNAPSHOT = 'compute.server.snapshot';
+/** The journal of a volume-backed createImage (it runs in the request): what it made so far. */
+export const JOB_CAPTURE = 'compute.server.capture';
+
+/** createBackup: the image is a backup of this type; the oldest beyond `rotation` go after it. */
+export interface BackupSpec {
+  type: string;
+  rotation: number;
+}
 
 interface SnapshotPayload {
   serverId: string;
   imageId: string;
   imageName: string;
+  /** Volume snapshots made so far (recorded before each is waited for). */
+  snapshotIds?: string[];
+  backup?: BackupSpec;
+}
+
+interface CapturePayload {
+  serverId: string;
+  projectId: string;
+  imageId: string;
+  snapshotIds: string[];
 }
 
 export interface SnapshotDeps {
@@ -54,6 +76,22 @@ export function inheritedProperties(server: ServerRow): Record<string, string> {
 }
 
 /**
+ * The Glance record of an instance snapshot (createImage, createBackup, shelve): private, min
+ * disk and RAM and the properties inherited from the server. `imageType` null: a volume-backed
+ * snapshot (no image_type, instance_uuid or user_id, as Nova); otherwise a Docker-format image.
+ */
+export function snapshotImageInput(server: ServerRow, name: string, properties: Record<string, string>, imageType: 'snapshot' | 'backup' | null): NewImage {
+  const own: Record<string, string> = imageType ? { image_type: imageType, instance_uuid: server.id, user_id: server.user_id } : {};
+  return {
+    name, visibility: 'private', diskFormat: 'raw', containerFormat: 'docker',
+    minDisk: Number(server.system_metadata.image_min_disk ?? server.flavor.disk),
+    minRam: Number(server.system_metadata.image_min_ram ?? 0),
+    // A project's own snapshot, even of a server booted from a workspace image (whose scope it inherits).
+    properties: { ...inheritedProperties(server), ...own, ...properties, [SCOPE_PROPERTY]: 'namespace' },
+  };
+}
+
+/**
  * createImage. Volume-backed server (contract 3): one Cinder snapshot per attached volume and
  * an empty private image, active at once, whose block_device_mapping points at them; task_state
  * never changes. Image-backed server: the container is committed to snapstack/snap-<image id>
@@ -65,68 +103,92 @@ export function inheritedProperties(server: ServerRow): Record<string, string> {
 export class ServerSnapshots {
   constructor(private readonly d: SnapshotDeps) {}
 
-  job(): JobDefinition<SnapshotPayload> {
-    return {
+  jobs(): [JobDefinition<SnapshotPayload>, JobDefinition<CapturePayload>] {
+    return [{
       kind: JOB_SNAPSHOT,
       onRestart: 'fail',
-      run: (p) => this.d.locks.withLock(p.serverId, () => this.imageBacked(p)),
-      onFail: (p, error) => this.failed(p, error),
-    };
+      run: (p, job) => this.d.locks.withLock(p.serverId, () => this.imageBacked(p, job.id)),
+      onFail: (p, error, job) => this.failed(p, error, job.project_id),
+    }, {
+      kind: JOB_CAPTURE,
+      onRestart: 'fail',
+      run: async () => { throw new Error('a capture journal is never run, only undone'); },
+      // A restart met it unfinished: what it recorded is removed (its reverter did not run).
+      onFail: async (p) => {
+        await this.d.images.deleteImage({ projectId: null, isAdmin: true }, p.imageId).catch(() => undefined);
+        await this.removeSnapshots(p.projectId, p.snapshotIds);
+        await this.unpauseLeftover(p.serverId);
+      },
+    }];
   }
 
-  async createImage(serverId: string, name: string, metadata: Record<string, string>): Promise<string> {
+  private async removeSnapshots(projectId: string, ids: string[] | undefined): Promise<void> {
+    const r = new Reverter(this.d.log, { project_id: projectId });
+    for (const id of ids ?? []) r.add(`volume snapshot ${id}`, () => this.d.volumes.deleteSnapshot(projectId, id));
+    await r.fail();
+  }
+
+  /** createImage, or createBackup when `backup` is given (image_type backup, then the rotation). */
+  async createImage(serverId: string, name: string, metadata: Record<string, string>, backup?: BackupSpec): Promise<string> {
     return this.d.locks.withLock(serverId, async () => {
       const server = (await this.d.store.get(serverId))!;
-      checkState(server, 'createImage', { vmStates: ['active', 'stopped', 'paused', 'suspended'], mustBeLaunched: true });
+      const action = backup ? 'createBackup' : 'createImage';
+      checkState(server, action, { vmStates: ['active', 'stopped', 'paused', 'suspended'], mustBeLaunched: !backup });
       if (this.d.consistency === 'stopped' && server.vm_state !== 'stopped') {
-        throw new Conflict(`Cannot 'createImage' instance ${server.id} while it is in vm_state ${server.vm_state}`);
+        throw new Conflict(`Cannot '${action}' instance ${server.id} while it is in vm_state ${server.vm_state}`);
       }
       const bdms = await this.d.store.blockDevices(serverId);
+      if (backup && isVolumeBacked(bdms)) throw new BadRequest('Backup is not supported for volume-backed instances.');
       const owner: ImageCaller = { projectId: server.project_id, isAdmin: false };
-      const base = {
-        name, visibility: 'private' as const,
-        minDisk: Number(server.system_metadata.image_min_disk ?? server.flavor.disk),
-        minRam: Number(server.system_metadata.image_min_ram ?? 0),
-      };
-      const inherited = inheritedProperties(server);
-      // A project's own snapshot, even of a server booted from a workspace image (whose scope it inherits).
-      const scope = { [SCOPE_PROPERTY]: 'namespace' };
       if (isVolumeBacked(bdms)) {
-        const mapping = await this.captureVolumes(server, attachedVolumes(bdms), name);
-        const image = await this.d.images.createEmptyActiveImage(owner, {
-          ...base, diskFormat: 'raw', containerFormat: 'bare',
-          properties: {
-            ...inherited, ...metadata,
-            block_device_mapping: JSON.stringify(mapping), bdm_v2: 'True', root_device_name: server.root_device_name, ...scope,
-          },
-        });
-        this.d.log.info({ server_id: serverId, image_id: image.id, snapshots: mapping.length }, 'volume-backed instance snapshot');
-        return image.id;
+        const imageId = randomUUID();
+        const payload: CapturePayload = { serverId, projectId: server.project_id, imageId, snapshotIds: [] };
+        const op = await this.d.jobs.track(JOB_CAPTURE, payload, { projectId: server.project_id, resourceType: 'server', resourceId: serverId });
+        const r = new Reverter(this.d.log, { server_id: serverId, image_id: imageId });
+        try {
+          const mapping = await this.captureVolumes(server, attachedVolumes(bdms), name, r, op);
+          crashPoint('capture.image');
+          const input = snapshotImageInput(server, name, {
+            ...metadata, block_device_mapping: JSON.stringify(mapping), bdm_v2: 'True', root_device_name: server.root_device_name,
+          }, null);
+          await this.d.images.createEmptyActiveImage(owner, { id: imageId, ...input, diskFormat: 'raw', containerFormat: 'bare' });
+          r.success();
+          await this.d.jobs.settle(op);
+          this.d.log.info({ server_id: serverId, image_id: imageId, snapshots: mapping.length }, 'volume-backed instance snapshot');
+        } catch (err) {
+          await r.fail(err);
+          await this.d.jobs.settle(op, err);
+          throw err;
+        }
+        return imageId;
       }
-      const image = await this.d.images.createImage(owner, {
-        ...base, diskFormat: 'raw', containerFormat: 'docker',
-        properties: { ...inherited, image_type: 'snapshot', instance_uuid: server.id, user_id: server.user_id, ...metadata, ...scope },
-      });
+      const image = await this.d.images.createImage(owner, snapshotImageInput(server, name, {
+        ...(backup ? { backup_type: backup.type } : {}), ...metadata,
+      }, backup ? 'backup' : 'snapshot'));
       // The job waits for this lock, so it sees the task state set below.
-      await this.d.jobs.enqueue(JOB_SNAPSHOT, { serverId, imageId: image.id, imageName: name }, { projectId: server.project_id, resourceType: 'server', resourceId: serverId });
-      await this.d.store.update(serverId, { task_state: 'image_snapshot_pending' });
+      const payload: SnapshotPayload = { serverId, imageId: image.id, imageName: name, ...(backup ? { backup } : {}) };
+      await this.d.jobs.enqueue(JOB_SNAPSHOT, payload, { projectId: server.project_id, resourceType: 'server', resourceId: serverId });
+      await this.d.store.update(serverId, { task_state: backup ? 'image_backup' : 'image_snapshot_pending' });
       return image.id;
     });
   }
 
-  /** Snapshots every volume while the server is held still; waits until each is captured. */
-  private async captureVolumes(server: ServerRow, volumes: BlockDeviceRow[], imageName: string, alreadyPaused = false) {
+  /**
+   * Snapshots every volume while the server is held still (a counted pause: a volume snapshot
+   * meeting it shares it); waits until each is captured. Each snapshot is recorded in the
+   * operation's journal `op` and its undo added to `r`.
+   */
+  private async captureVolumes(server: ServerRow, volumes: BlockDeviceRow[], imageName: string, r: Reverter, op: string) {
     if (!volumes.length) return [];
-    let paused = false;
-    if (!alreadyPaused && this.d.consistency === 'pause' && server.container_id) paused = await this.d.runtime.pause(server.container_id);
+    const hold = this.d.consistency === 'pause' && server.container_id ? await this.d.runtime.hold(server.container_id) : null;
     try {
-      return await this.snapshotAll(server, volumes, imageName);
+      return await this.snapshotAll(server, volumes, imageName, r, op);
     } finally {
-      if (paused) await this.d.runtime.unpause(server.container_id!);
+      await hold?.release();
     }
   }
 
-  private async snapshotAll(server: ServerRow, volumes: BlockDeviceRow[], imageName: string) {
+  private async snapshotAll(server: ServerRow, volumes: BlockDeviceRow[], imageName: string, r: Reverter, op: string) {
     const project = server.project_id;
     const made: { bdm: BlockDeviceRow; snapshotId: string }[] = [];
     for (const bdm of volumes) {
@@ -135,17 +197,23 @@ export class ServerSnapshots {
         volumeId: vol.id, force: true, name: `snapshot for ${imageName}`, description: vol.description, metadata: {}, userId: server.user_id,
       });
       made.push({ bdm, snapshotId: snap.id });
+      r.add(`volume snapshot ${snap.id}`, () => this.d.volumes.deleteSnapshot(project, snap.id));
+      await this.d.jobs.record(op, { snapshotIds: made.map((m) => m.snapshotId) });
+      crashPoint('capture.snapshot');
     }
     // Nova does not wait; Snapstack does, so the capture is over before the server runs again.
     for (const m of made) await this.d.volumes.waitForSnapshot(project, m.snapshotId, ['available']);
     return made.map((m) => snapshotMappingItem(m.bdm, m.snapshotId));
   }
 
-  private async imageBacked(p: SnapshotPayload): Promise<void> {
+  private async imageBacked(p: SnapshotPayload, jobId: string): Promise<void> {
     const { store, runtime, images } = this.d;
+    // The snapshots made are undone by onFail (from the journal), on an exception as after a crash.
+    const r = new Reverter(this.d.log, { server_id: p.serverId, image_id: p.imageId });
     const server = await store.get(p.serverId);
     if (!server) throw new Error(`Instance ${p.serverId} was deleted during the snapshot.`);
-    await store.update(server.id, { task_state: 'image_snapshot' });
+    // A backup stays image_backup until the upload (nova/compute/manager.py backup_instance).
+    if (!p.backup) await store.update(server.id, { task_state: 'image_snapshot' });
     await images.markSaving(p.imageId);
     const target = images.snapshotDockerImageName(p.imageId);
     const volumes = attachedVolumes(await store.blockDevices(server.id));
@@ -153,18 +221,20 @@ export class ServerSnapshots {
     let size: number;
     let mapping: ReturnType<typeof snapshotMappingItem>[] = [];
     if (state && (state.state === 'running' || state.state === 'paused')) {
-      const paused = state.state === 'running' ? await runtime.pause(state.id) : false;
+      const hold = await runtime.hold(state.id);
       try {
         ({ size } = await runtime.commit(state.id, target, {}, { pause: false }));
-        mapping = await this.captureVolumes(server, volumes, p.imageName, true);
+        crashPoint('snapshot.committed');
+        mapping = await this.captureVolumes(server, volumes, p.imageName, r, jobId);
       } finally {
-        if (paused) await runtime.unpause(state.id);
+        await hold.release();
       }
     } else {
       // Stopped: the root disk is the server's committed root image (or still its boot image).
       ({ size } = await runtime.tag(server.docker_image!, target));
-      mapping = await this.captureVolumes(server, volumes, p.imageName, true);
+      mapping = await this.captureVolumes(server, volumes, p.imageName, r, jobId);
     }
+    r.success();
     await store.update(server.id, { task_state: 'image_pending_upload' });
     await store.update(server.id, { task_state: 'image_uploading' });
     const extra: Record<string, string> = mapping.length
@@ -172,21 +242,28 @@ export class ServerSnapshots {
       : {};
     await images.activateFromDockerImage(p.imageId, target, size, extra);
     await store.update(server.id, { task_state: null });
-    this.d.log.info({ server_id: server.id, image_id: p.imageId, size, snapshots: mapping.length }, 'image-backed instance snapshot');
+    this.d.log.info({ server_id: server.id, image_id: p.imageId, size, snapshots: mapping.length, backup: p.backup ?? null }, 'image-backed instance snapshot');
+    if (p.backup) await rotateBackups(this.d, server, p.backup);
   }
 
   /** Like Nova: the half-made image is deleted and the server's task_state cleared. */
-  private async failed(p: SnapshotPayload, error: string): Promise<void> {
+  private async failed(p: SnapshotPayload, error: string, projectId: string | null): Promise<void> {
     this.d.log.warn({ server_id: p.serverId, image_id: p.imageId, error }, 'instance snapshot failed');
     await this.d.images.deleteImage({ projectId: null, isAdmin: true }, p.imageId).catch(() => undefined);
     await this.d.runtime.removeImage(this.d.images.snapshotDockerImageName(p.imageId)).catch(() => undefined);
-    await this.d.locks.withLock(p.serverId, async () => {
-      const server = await this.d.store.get(p.serverId);
+    if (projectId) await this.removeSnapshots(projectId, p.snapshotIds);
+    await this.unpauseLeftover(p.serverId, { clearTask: true });
+  }
+
+  /** Interrupted by a restart mid-capture: the container may still be paused (no hold is left in this process). */
+  private async unpauseLeftover(serverId: string, opts: { clearTask?: boolean } = {}): Promise<void> {
+    await this.d.locks.withLock(serverId, async () => {
+      const server = await this.d.store.get(serverId);
       if (!server) return;
-      // Interrupted by a restart mid-capture: the container may still be paused.
       const state = server.container_id ? await this.d.runtime.inspect(server.container_id).catch(() => null) : null;
-      if (state?.state === 'paused') await this.d.runtime.unpause(state.id);
-      await this.d.store.update(server.id, { task_state: null });
+      // A server the user paused stays paused.
+      if (state?.state === 'paused' && server.vm_state !== 'paused') await this.d.runtime.unpause(state.id);
+      if (opts.clearTask) await this.d.store.update(server.id, { task_state: null });
     });
   }
 }

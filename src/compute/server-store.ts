@@ -1,3 +1,4 @@
+import { BadRequest } from '../http/faults';
 import type { Knex } from 'knex';
 
 export interface FlavorAtBoot {
@@ -42,6 +43,12 @@ export interface ServerRow {
   availability_zone: string;
   root_device_name: string;
   locked: boolean;
+  locked_reason?: string | null;
+  /** Before a resize: the flavor and vm_state revert and confirm go back to. */
+  old_flavor?: FlavorAtBoot | null;
+  old_vm_state?: string | null;
+  /** The `<name>-shelved` image of an image-backed server shelved. */
+  shelved_image_id?: string | null;
   launched_at: Date | null;
   created_at: Date;
   updated_at: Date;
@@ -69,7 +76,7 @@ export interface BlockDeviceRow {
   created_at?: Date;
 }
 
-const JSON_COLUMNS = ['flavor', 'metadata', 'system_metadata', 'fault'] as const;
+const JSON_COLUMNS = ['flavor', 'metadata', 'system_metadata', 'fault', 'old_flavor'] as const;
 
 function decode(row: any): ServerRow {
   for (const c of JSON_COLUMNS) if (typeof row[c] === 'string') row[c] = JSON.parse(row[c]);
@@ -85,7 +92,13 @@ function encode(patch: Partial<ServerRow>): Record<string, unknown> {
 export interface ServerListScope {
   /** null = every project (admin with all_tenants) */
   projectId: string | null;
+  /** Nova's regex filters, evaluated by PostgreSQL (linear-time engine, bounded by a statement timeout). */
+  nameRegex?: string;
+  ipRegex?: string;
 }
+
+/** How long a regex filter may run before the list is refused (PostgreSQL's statement_timeout). */
+const REGEX_FILTER_TIMEOUT_MS = 2000;
 
 /** Knex queries for servers and their block devices only. Deleted servers are invisible here. */
 export class ServerStore {
@@ -99,9 +112,29 @@ export class ServerStore {
   }
 
   async list(scope: ServerListScope): Promise<ServerRow[]> {
-    const q = this.db('servers').whereNull('deleted_at').orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }]);
-    if (scope.projectId !== null) q.where({ project_id: scope.projectId });
-    return (await q).map(decode);
+    const run = (db: Knex | Knex.Transaction, literal: boolean) => {
+      const q = db('servers').whereNull('deleted_at').orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }]);
+      if (scope.projectId !== null) q.where({ project_id: scope.projectId });
+      // Like Nova on a database without regex support, a pattern that does not compile matches as text.
+      for (const [column, pattern] of [['name', scope.nameRegex], ['ip_address', scope.ipRegex]] as const) {
+        if (pattern === undefined) continue;
+        if (literal) q.whereRaw('strpos(??, ?) > 0', [column, pattern]);
+        else q.whereRaw('?? ~ ?', [column, pattern]);
+      }
+      return q;
+    };
+    if (scope.nameRegex === undefined && scope.ipRegex === undefined) return (await run(this.db, false)).map(decode);
+    try {
+      return await this.db.transaction(async (trx) => {
+        await trx.raw(`SET LOCAL statement_timeout = ${REGEX_FILTER_TIMEOUT_MS}`);
+        return (await run(trx, false)).map(decode);
+      });
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      if (code === '2201B') return (await run(this.db, true)).map(decode);
+      if (code === '57014') throw new BadRequest('The name or ip filter is too costly to evaluate.');
+      throw err;
+    }
   }
 
   async insert(server: Omit<ServerRow, 'created_at' | 'updated_at' | 'deleted_at' | 'launched_at'>, bdms: BlockDeviceRow[], trx: Knex.Transaction): Promise<void> {

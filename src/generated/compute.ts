@@ -266,9 +266,15 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * @description One action per body: {"os-stop": null}, {"os-start": null}, {"reboot": {"type": "SOFT"|"HARD"}},
-         *     {"createImage": {"name", "metadata"}}. createImage answers {"image_id"} from 2.45, else an
-         *     empty 202 with Location <public URL>/image/v2/images/<id>. Wrong state: 409 conflictingRequest.
+         * @description One action per body, dispatched by its name (src/compute/server-action-handlers.ts):
+         *     {"os-stop": null}, {"os-start": null}, {"reboot": {"type": "SOFT"|"HARD"}},
+         *     {"createImage": {"name", "metadata"}}, {"createBackup": {"name", "backup_type", "rotation", "metadata"}},
+         *     pause, unpause, suspend, resume, {"lock": null | {"locked_reason"} (2.73)}, unlock,
+         *     shelve, shelveOffload, {"unshelve": null | {"availability_zone"}}, {"resize": {"flavorRef"}},
+         *     confirmResize, revertResize, {"rebuild": {"imageRef", "name", "metadata", ...}},
+         *     {"os-getConsoleOutput": {"length"}}. createImage and createBackup answer {"image_id"} from
+         *     2.45, else an empty 202 with a Location. Wrong state: 409 conflictingRequest; a locked
+         *     server refuses lock-checked actions to non-admins (409 "Instance <id> is locked").
          */
         post: operations["serverAction"];
         delete?: never;
@@ -502,8 +508,8 @@ export interface operations {
                 is_public?: string;
                 limit?: string;
                 marker?: string;
-                minDisk?: string;
-                minRam?: string;
+                minDisk?: number;
+                minRam?: number;
                 sort_dir?: string;
                 sort_key?: string;
             };
@@ -675,8 +681,8 @@ export interface operations {
                 is_public?: string;
                 limit?: string;
                 marker?: string;
-                minDisk?: string;
-                minRam?: string;
+                minDisk?: number;
+                minRam?: number;
             };
             header?: never;
             path?: never;
@@ -1128,8 +1134,26 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Accepted */
+            /** @description os-getConsoleOutput: {output} */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            /** @description Accepted (rebuild: {server}; createImage/createBackup from 2.45: {image_id}) */
             202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            /** @description confirmResize */
+            204: {
                 headers: {
                     [name: string]: unknown;
                 };

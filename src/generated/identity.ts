@@ -1087,6 +1087,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /** @description Admin only, but for a user's own password. Unknown attributes (domain_id too: immutable) are a 400. */
                     user: {
                         default_project_id?: string;
                         email?: string;

@@ -322,6 +322,7 @@ export interface operations {
                 container_format?: string;
                 created_at?: string;
                 disk_format?: string;
+                /** @description Larger values are capped at 1000 */
                 limit?: number;
                 marker?: string;
                 member_status?: "pending" | "accepted" | "rejected" | "all";

@@ -32,7 +32,8 @@ export interface paths {
             cookie?: never;
         };
         get: operations["showArchive"];
-        put?: never;
+        /** Upload an archive into the caller's snapshots folder (or, for admins, the workspace folder): streamed, read back in full and its checksums checked before it is listed; then import it with POST /v1/archives/import. */
+        put: operations["uploadArchive"];
         post?: never;
         delete: operations["deleteArchive"];
         options?: never;
@@ -364,6 +365,65 @@ export interface operations {
             };
             /** @description No such file */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    uploadArchive: {
+        parameters: {
+            query?: {
+                scope?: "namespace" | "workspace";
+            };
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/octet-stream": string;
+                "application/x-tar": string;
+            };
+        };
+        responses: {
+            /** @description Stored and checked */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        archive: components["schemas"]["Archive"];
+                    };
+                };
+            };
+            /** @description Not a valid archive (the message says why) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The workspace folder is the admin's */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description An archive of that name is already in the folder */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Larger than SNAPSTACK_MAX_UPLOAD_BYTES */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };

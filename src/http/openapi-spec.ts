@@ -11,12 +11,27 @@ export interface OperationSpec {
   path: string;
   /** true when the operation needs no token (security: []). */
   public: boolean;
-  /** JSON body validator, when the operation takes a JSON body. */
-  validate?: ValidateFunction;
+  /** JSON body validator, when the operation takes a JSON body (compiled on first use: start-up time). */
+  readonly validate?: ValidateFunction;
   bodyRequired: boolean;
-  /** The operation streams raw bytes (application/octet-stream). */
+  /** The operation streams raw bytes (application/octet-stream, application/x-tar). */
   streamsBody: boolean;
+  /** Declared path and query parameters, each with its validator (bounds included). */
+  params: ParamSpec[];
 }
+
+/** A path or query parameter of the spec; validate() sees { v: <one raw value> }. */
+export interface ParamSpec {
+  name: string;
+  in: 'path' | 'query';
+  validate: ValidateFunction;
+}
+
+/**
+ * Bounds for parameters whose schema sets none: an id or name in a path fits an index row,
+ * a query value stays short. A spec's own maxLength/maximum wins.
+ */
+const DEFAULT_MAX_LENGTH = { path: 255, query: 1024 } as const;
 
 export interface LoadedSpec {
   file: string;
@@ -36,6 +51,9 @@ export function loadSpec(fileName: string): LoadedSpec {
   const ajv = new Ajv({ allErrors: false, strict: false, discriminator: true });
   addFormats(ajv);
   ajv.addSchema({ components: doc.components ?? {} }, 'spec');
+  // Query and path values arrive as text: coerce to the declared type, then check its bounds.
+  const paramAjv = new Ajv({ strict: false, coerceTypes: true });
+  addFormats(paramAjv);
   const globalPublic = Array.isArray(doc.security) && doc.security.length === 0;
   const operations: OperationSpec[] = [];
   for (const [p, item] of Object.entries<any>(doc.paths ?? {})) {
@@ -46,19 +64,44 @@ export function loadSpec(fileName: string): LoadedSpec {
       const content = op.requestBody?.content ?? {};
       const jsonType = Object.keys(content).find((t) => t.includes('json'));
       const schema = jsonType ? content[jsonType].schema : undefined;
+      let compiled: ValidateFunction | undefined;
       operations.push({
         operationId: op.operationId,
         method,
         path: p,
         public: op.security ? op.security.length === 0 : globalPublic,
-        validate: schema ? ajv.compile(rewriteRefs(schema)) : undefined,
+        get validate() {
+          if (schema) compiled ??= ajv.compile(rewriteRefs(schema));
+          return compiled;
+        },
         bodyRequired: Boolean(op.requestBody?.required),
-        streamsBody: Boolean(content['application/octet-stream']),
+        streamsBody: Boolean(content['application/octet-stream'] || content['application/x-tar']),
+        params: [...(item.parameters ?? []), ...(op.parameters ?? [])]
+          .map((prm: any) => (prm.$ref ? resolveRef(doc, prm.$ref) : prm))
+          .filter((prm: any) => prm && (prm.in === 'path' || prm.in === 'query'))
+          .map((prm: any) => ({
+            name: prm.name,
+            in: prm.in,
+            validate: paramAjv.compile({ type: 'object', properties: { v: bounded(prm.schema ?? { type: 'string' }, prm.in) } }),
+          })),
       });
     }
   }
   const mountPath = String(doc.servers?.[0]?.url ?? '/').replace(/\/+$/, '') || '/';
   return { file, mountPath, operations };
+}
+
+function resolveRef(doc: any, ref: string): any {
+  return ref.replace(/^#\//, '').split('/').reduce((node, key) => (node == null ? undefined : node[key]), doc);
+}
+
+function bounded(schema: any, where: 'path' | 'query'): any {
+  const types = Array.isArray(schema.type) ? schema.type : [schema.type ?? 'string'];
+  const out = { ...schema };
+  if (types.includes('string') && out.maxLength === undefined && !out.enum) out.maxLength = DEFAULT_MAX_LENGTH[where];
+  if ((types.includes('integer') || types.includes('number')) && out.maximum === undefined) out.maximum = Number.MAX_SAFE_INTEGER;
+  if ((types.includes('integer') || types.includes('number')) && out.minimum === undefined) out.minimum = Number.MIN_SAFE_INTEGER;
+  return out;
 }
 
 function rewriteRefs(node: any): any {

@@ -3,9 +3,11 @@ import { randomUUID } from 'crypto';
 import type { Logger } from '../logger';
 import type { AuthContext, Handlers, Reply, RequestContext } from './context';
 import { mapError, ErrorStyle } from './error-mappers';
-import { BadRequest, Fault, MethodNotAllowed, NotFound, NotImplemented, OverLimit, Unauthorized } from './faults';
+import { BadRequest, Fault, MethodNotAllowed, NotFound, NotImplemented, Unauthorized } from './faults';
 import { MicroversionPolicy, negotiate, microversionHeaders, Microversion } from './microversion';
-import { describeValidationError, LoadedSpec, OperationSpec } from './openapi-spec';
+import type { LoadedSpec, OperationSpec } from './openapi-spec';
+import { authorize } from './policy';
+import { checkParams, readJsonBody } from './request-input';
 
 export interface ServiceMount {
   name: string;
@@ -24,8 +26,6 @@ export interface RouterDeps {
   logger: Logger;
   authenticate(token: string): Promise<AuthContext>;
 }
-
-const MAX_JSON_BODY = 10 * 1024 * 1024;
 
 /**
  * Builds one service's router from its OpenAPI file: every operation in the spec is routed,
@@ -61,6 +61,10 @@ export function createServiceRouter(mount: ServiceMount, deps: RouterDeps): Rout
     const answer = (err: unknown) => sendFault(mount, res, req, err);
     if (!token) return answer(new Unauthorized());
     deps.authenticate(token).then(() => answer(new NotFound()), answer);
+  });
+  // Errors raised while routing (a path whose percent-encoding does not decode) in the service's shape.
+  router.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    sendFault(mount, res, req, routingFault(err));
   });
   return router;
 }
@@ -100,11 +104,13 @@ async function handle(mount: ServiceMount, deps: RouterDeps, op: OperationSpec, 
       }
       res.locals.projectId = auth?.projectId ?? undefined;
     }
+    authorize(mount.errorStyle, mount.name, op, auth);
     const params = { ...(req.params as Record<string, string>) };
     // Nova and Cinder refuse a URL naming another project than the token's (wsgi "Malformed request url").
     if (mount.projectScopedUrl && auth && params.project_id !== undefined && params.project_id !== auth.projectId) {
       throw new BadRequest('Malformed request url');
     }
+    checkParams(op, params, req.query as Record<string, unknown>);
     const body = op.streamsBody ? undefined : await readJsonBody(req, op);
     const ctx: RequestContext = {
       operationId: op.operationId,
@@ -126,44 +132,44 @@ async function handle(mount: ServiceMount, deps: RouterDeps, op: OperationSpec, 
     sendReply(res, reply);
   } catch (err) {
     if (!(err instanceof Fault)) deps.logger.error({ err, request_id: requestId, operation: op.operationId }, 'unhandled error');
+    // A refused upload: read what the client is still sending, so it gets the answer, not a reset.
+    if (op.streamsBody && (await drainRequest(req)) === 'too-much') res.setHeader('Connection', 'close');
     sendFault(mount, res, req, err);
   }
 }
 
-async function readJsonBody(req: Request, op: OperationSpec): Promise<unknown> {
-  const raw = await readRaw(req);
-  if (raw.length === 0) {
-    if (op.bodyRequired) throw new BadRequest('The server could not comply with the request since it is either malformed or otherwise incorrect.');
-    return undefined;
-  }
-  let body: unknown;
-  try {
-    body = JSON.parse(raw.toString('utf8'));
-  } catch {
-    throw new BadRequest('Malformed request body');
-  }
-  if (op.validate && !op.validate(body)) {
-    throw new BadRequest(describeValidationError(op.validate.errors, body));
-  }
-  return body;
+const MAX_DRAIN = 16 * 1024 * 1024;
+
+/** Discards the rest of a request body (up to MAX_DRAIN bytes). */
+function drainRequest(req: Request): Promise<'drained' | 'too-much'> {
+  if (req.complete || req.destroyed) return Promise.resolve('drained');
+  return new Promise((resolve) => {
+    let n = 0;
+    const done = (how: 'drained' | 'too-much') => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('close', onEnd);
+      if (how === 'too-much') req.pause();
+      resolve(how);
+    };
+    const onData = (c: Buffer) => {
+      n += c.length;
+      if (n > MAX_DRAIN) done('too-much');
+    };
+    const onEnd = () => done('drained');
+    req.on('data', onData);
+    req.once('end', onEnd);
+    req.once('close', onEnd);
+    req.resume();
+  });
 }
 
-function readRaw(req: Request): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_JSON_BODY) {
-        reject(new OverLimit('Request is too large.'));
-        req.destroy();
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
+/** A routing error as a fault: a 4xx stays a 400-class fault with a fixed text, nothing else leaks. */
+export function routingFault(err: unknown): Fault {
+  if (err instanceof Fault) return err;
+  const status = (err as { status?: number } | null)?.status;
+  if (err instanceof URIError || status === 400) return new BadRequest('The request URL could not be decoded.');
+  return new Fault(typeof status === 'number' && status >= 400 && status < 500 ? status : 500, 'An unexpected error prevented the server from fulfilling your request.');
 }
 
 function sendReply(res: Response, reply: Reply): void {

@@ -52,9 +52,11 @@ export class IdentityService {
       ['demo', passwords.demo, 'member'],
       ['alt_demo', passwords.altDemo, 'member'],
     ];
-    for (const [name, password, role] of plan) {
+    // Hashed side by side (scrypt runs on libuv's threads): a fresh start waits for one, not three.
+    const hashes = await Promise.all(plan.map(([, password]) => hashPassword(password)));
+    for (const [i, [name, , role]] of plan.entries()) {
       const project = await this.store.insertProject({ id: newId(), name, domain_id: DEFAULT_DOMAIN.id, description: `Seeded ${name} project`, enabled: true });
-      const user = await this.store.insertUser({ id: newId(), name, domain_id: DEFAULT_DOMAIN.id, password_hash: await hashPassword(password), enabled: true, default_project_id: project.id, email: null });
+      const user = await this.store.insertUser({ id: newId(), name, domain_id: DEFAULT_DOMAIN.id, password_hash: hashes[i], enabled: true, default_project_id: project.id, email: null });
       await this.store.assignRole(user.id, project.id, roleId(role));
     }
     this.log.info({ users: plan.map((p) => p[0]) }, 'seeded identity');
@@ -123,11 +125,20 @@ export class IdentityService {
     const user = await this.store.getUser(row.user_id);
     if (!user || !user.enabled) return null;
     const project = row.project_id ? (await this.store.getProject(row.project_id)) ?? null : null;
-    if (row.project_id && !project) return null;
+    // A token dies with its project's disablement or deletion, as Keystone's does.
+    if (row.project_id && (!project || !project.enabled)) return null;
     const roles = project ? await this.effectiveRoles(user.id, project.id) : [];
     if (project && roles.length === 0) return null;
     const expiresAt = new Date(row.expires_at);
     return { token, auth: this.authContext(row.id, user, project, roles, expiresAt), user, project, roles, methods: row.methods, auditId: row.audit_id, issuedAt: new Date(row.issued_at) };
+  }
+
+  /** A token as its subject or an admin may see it (Keystone's service_admin_or_token_subject); 404 when dead. */
+  async inspectToken(caller: AuthContext, token: string, action: string): Promise<IssuedToken> {
+    const subject = await this.describeToken(token);
+    if (!subject) throw new NotFound('Failed to validate token');
+    if (subject.auth.userId !== caller.userId && !caller.isAdmin) throw new Forbidden(`You are not authorized to perform the requested action: ${action}.`);
+    return subject;
   }
 
   async revoke(caller: AuthContext, token: string): Promise<void> {
@@ -238,8 +249,15 @@ export class IdentityService {
   }
 
   async updateUser(caller: AuthContext, id: string, patch: { name?: string; password?: string; enabled?: boolean; default_project_id?: string; email?: string }): Promise<UserRow> {
-    if (!caller.isAdmin && caller.userId !== id) throw new Forbidden('You are not authorized to perform the requested action: identity:update_user.');
-    if (!(await this.store.getUser(id))) throw new NotFound(`Could not find user: ${id}.`);
+    // Keystone's identity:update_user is admin-only; a user changes only their own password.
+    const ownPasswordOnly = caller.userId === id && Object.keys(patch).every((k) => k === 'password');
+    if (!caller.isAdmin && !ownPasswordOnly) throw new Forbidden('You are not authorized to perform the requested action: identity:update_user.');
+    const existing = await this.store.getUser(id);
+    if (!existing) throw new NotFound(`Could not find user: ${id}.`);
+    if (patch.name && patch.name !== existing.name && (await this.store.findUserByName(patch.name, existing.domain_id))) {
+      throw new Conflict(`Conflict occurred attempting to store user - Duplicate entry found with name ${patch.name} at domain ID ${existing.domain_id}.`);
+    }
+    if (patch.default_project_id && !(await this.store.getProject(patch.default_project_id))) throw new NotFound(`Could not find project: ${patch.default_project_id}.`);
     const { password, ...rest } = patch;
     const row: Partial<UserRow> = { ...rest };
     if (password) row.password_hash = await hashPassword(password);

@@ -86,7 +86,7 @@ function parseSort(query: Query): ImageListFilter['sort'] {
     throw new BadRequest('The "sort" parameter is not compatible with "sort_key" and "sort_dir".');
   }
   const check = (key: string, dir: string) => {
-    if (!(key in SORT_KEYS)) throw new BadRequest(`Invalid sort key: ${key}. It should be one of the following: ${Object.keys(SORT_KEYS).join(', ')}.`);
+    if (!Object.hasOwn(SORT_KEYS, key)) throw new BadRequest(`Invalid sort key: ${key}. It should be one of the following: ${Object.keys(SORT_KEYS).join(', ')}.`);
     if (dir !== 'asc' && dir !== 'desc') throw new BadRequest(`Invalid sort direction: ${dir}`);
     return { key, dir: dir as 'asc' | 'desc' };
   };

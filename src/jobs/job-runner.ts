@@ -62,25 +62,63 @@ export class JobRunner {
     return id;
   }
 
+  /**
+   * An operation journal entry: a multi-step operation that runs in the request (not by the
+   * runner) is recorded as a running job of `kind`, and `record` adds what it made as it goes.
+   * A restart finds it still running and gives up on it: the kind's onFail undoes what the
+   * record names, as the operation's own reverter does when it throws.
+   */
+  async track<P>(kind: string, payload: P, opts: EnqueueOptions = {}): Promise<string> {
+    if (!this.defs.has(kind)) throw new Error(`unknown job kind ${kind}`);
+    const id = randomUUID();
+    await this.db('jobs').insert({
+      id, kind, status: 'running', attempts: 1, project_id: opts.projectId ?? null, resource_type: opts.resourceType ?? null,
+      resource_id: opts.resourceId ?? null, payload: JSON.stringify(payload ?? {}),
+    });
+    return id;
+  }
+
+  /** Merges `patch` into a job's payload (what a step made, before the next step runs). */
+  async record(id: string, patch: Record<string, unknown>): Promise<void> {
+    const row = await this.db('jobs').where({ id }).first<JobRecord | undefined>();
+    if (!row) return;
+    const payload = typeof row.payload === 'string' ? JSON.parse(row.payload) : row.payload;
+    await this.db('jobs').where({ id }).update({ payload: JSON.stringify({ ...payload, ...patch }), updated_at: new Date() });
+  }
+
+  /** Ends a tracked operation: succeeded, or failed with `error` (its undo already ran). */
+  async settle(id: string, error?: unknown): Promise<void> {
+    const failed = error !== undefined;
+    await this.db('jobs').where({ id }).update({
+      status: failed ? 'failed' : 'succeeded', error: failed ? (error instanceof Error ? error.message : String(error)) : null, updated_at: new Date(),
+    });
+  }
+
   async get(id: string): Promise<JobRecord | undefined> {
     return this.db('jobs').where({ id }).first();
   }
 
-  /** At start: every job a previous process left unfinished is resumed or failed. */
+  /**
+   * At start: every job a previous process left unfinished is resumed or failed. Resumed jobs
+   * start first and the failures' undos run side by side, so an undo that waits for a job
+   * queued behind it (a failed build waiting for its volumes' jobs) never waits on itself.
+   */
   async recover(): Promise<{ resumed: number; failed: number }> {
     const open: JobRecord[] = await this.db('jobs').whereIn('status', ['queued', 'running']).orderBy('created_at');
+    const giveUp: Array<{ job: JobRecord; def: JobDefinition | undefined }> = [];
     let resumed = 0;
-    let failed = 0;
     for (const job of open) {
       const def = this.defs.get(job.kind);
       if (def && def.onRestart === 'resume') {
         resumed++;
         this.start(job.id);
-      } else {
-        failed++;
-        await this.fail(job, def, 'Interrupted by a restart of Snapstack.');
-      }
+      } else giveUp.push({ job, def });
     }
+    await Promise.all(giveUp.map(({ job, def }) => {
+      this.log.warn({ job_id: job.id, kind: job.kind, resource_id: job.resource_id }, 'unfinished operation: undoing what it recorded');
+      return this.fail(job, def, 'Interrupted by a restart of Snapstack.');
+    }));
+    const failed = giveUp.length;
     if (open.length) this.log.info({ resumed, failed }, 'recovered unfinished jobs');
     return { resumed, failed };
   }

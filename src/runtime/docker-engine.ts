@@ -61,3 +61,42 @@ function socketFromEnv(): string | undefined {
 export function isDockerStatus(err: unknown, code: number): boolean {
   return typeof err === 'object' && err !== null && (err as { statusCode?: number }).statusCode === code;
 }
+
+export interface RemovedObjects {
+  containers: number;
+  volumes: number;
+  images: number;
+}
+
+/**
+ * Removes every container, volume and image carrying this instance's label, and nothing else:
+ * what reset, an ephemeral stop and the test harness leave behind. Containers first (a volume
+ * or image in use cannot go), then volumes, then images (tags, then the image itself).
+ */
+export async function removeInstanceObjects(docker: Docker, instanceId: string, log?: { warn(obj: object, msg: string): void }): Promise<RemovedObjects> {
+  const filters = JSON.stringify({ label: instanceLabelFilter(instanceId) });
+  const removed: RemovedObjects = { containers: 0, volumes: 0, images: 0 };
+  const attempt = async (what: string, id: string, op: () => Promise<unknown>) => {
+    try {
+      await op();
+      return true;
+    } catch (err) {
+      if (isDockerStatus(err, 404)) return false;
+      log?.warn({ err, kind: what, id, instance_id: instanceId }, 'could not remove a Docker object of this instance');
+      return false;
+    }
+  };
+  const containers = await docker.listContainers({ all: true, filters });
+  const gone = await Promise.all(containers.map((c) => attempt('container', c.Id, () => docker.getContainer(c.Id).remove({ force: true, v: false }))));
+  removed.containers = gone.filter(Boolean).length;
+  const { Volumes } = await docker.listVolumes({ filters });
+  const vols = await Promise.all((Volumes ?? []).map((v) => attempt('volume', v.Name, () => docker.getVolume(v.Name).remove({ force: true }))));
+  removed.volumes = vols.filter(Boolean).length;
+  for (const img of await docker.listImages({ filters })) {
+    for (const tag of img.RepoTags ?? []) {
+      if (tag !== '<none>:<none>') await attempt('image', tag, () => docker.getImage(tag).remove({ force: true }));
+    }
+    if (await attempt('image', img.Id, () => docker.getImage(img.Id).remove({ force: true }))) removed.images++;
+  }
+  return removed;
+}

@@ -78,6 +78,10 @@ export class SnapshotStore {
     return Number(count);
   }
 
+  async allIdsAndStatuses(): Promise<Array<{ id: string; status: string }>> {
+    return this.db('snapshots').select('id', 'status');
+  }
+
   async insert(row: SnapshotRow): Promise<void> {
     await this.db('snapshots').insert({ ...row, metadata: JSON.stringify(row.metadata) });
   }

@@ -47,6 +47,8 @@ export interface SnapshotRecord {
 }
 
 export interface CreateVolumeInput {
+  /** Compute only: the id, chosen first so the caller records it before the volume exists. */
+  id?: string;
   size?: number | null;
   name?: string | null;
   description?: string | null;
@@ -84,6 +86,8 @@ export interface VolumeApi {
   createSnapshot(projectId: string, input: CreateSnapshotInput): Promise<SnapshotRecord>;
   getSnapshot(projectId: string, snapshotId: string): Promise<SnapshotRecord>;
   waitForSnapshot(projectId: string, snapshotId: string, statuses: string[], timeoutMs?: number): Promise<SnapshotRecord>;
+  /** Undo of createSnapshot: waits for its capture to end, then deletes it (gone already: done). */
+  deleteSnapshot(projectId: string, snapshotId: string): Promise<void>;
   /** The Docker volume to mount in a container; re-creates it first when its layer chain is stale. */
   prepareMount(projectId: string, volumeId: string): Promise<{ dockerVolume: string }>;
 }

@@ -74,7 +74,7 @@ export function pageOf(ctx: RequestContext, columns: Record<string, string>): Pa
   const keys: SortKey[] = pairs.map(([k, d]) => {
     const dir = d.toLowerCase();
     if (dir !== 'asc' && dir !== 'desc') throw invalidInput("Unknown sort direction, must be 'desc' or 'asc'.");
-    const column = columns[k];
+    const column = Object.hasOwn(columns, k) ? columns[k] : undefined;
     if (!column) throw invalidInput('Invalid sort key');
     return { column, dir };
   });

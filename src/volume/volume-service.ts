@@ -174,7 +174,7 @@ export class VolumeService implements VolumeApi {
 
     const now = new Date();
     const row: VolumeRow = {
-      id: randomUUID(), project_id: caller.projectId, user_id: input.userId ?? caller.userId, name: input.name ?? null,
+      id: input.id ?? randomUUID(), project_id: caller.projectId, user_id: input.userId ?? caller.userId, name: input.name ?? null,
       description: input.description ?? null, size, status: 'creating', bootable, volume_type: type.name,
       availability_zone: AVAILABILITY_ZONE, snapshot_id: snapshot?.id ?? null, source_volid: source?.id ?? null,
       metadata: input.metadata ?? {}, created_at: now, updated_at: now,
@@ -390,6 +390,17 @@ export class VolumeService implements VolumeApi {
     return waitForStatus(`snapshot ${snapshotId}`, () => this.getSnapshot(projectId, snapshotId), statuses, timeoutMs);
   }
 
+  async deleteSnapshot(projectId: string, snapshotId: string): Promise<void> {
+    try {
+      await this.waitForSnapshot(projectId, snapshotId, ['available', 'error']).catch((err: unknown) => {
+        if (err instanceof NotFound) throw err;
+      });
+      await this.snapshots.delete({ projectId, userId: null, isAdmin: false }, snapshotId);
+    } catch (err) {
+      if (!(err instanceof NotFound)) throw err;
+    }
+  }
+
   async prepareMount(projectId: string, volumeId: string): Promise<{ dockerVolume: string }> {
     const v = await this.requireRow({ projectId }, volumeId);
     if (!MOUNTABLE.includes(v.status)) throw invalidVolume(`Volume ${volumeId} status must be available or in-use to be mounted, but current status is: ${v.status}.`);
@@ -419,22 +430,38 @@ export class VolumeService implements VolumeApi {
    * The data layer's own reconcile (Docker volumes vs manifests), then database vs data:
    * a resting volume without data goes to error; data without a row is reported (kept).
    */
+  /**
+   * At start: Docker, data and rows agree. Rows in a settled status whose data is gone go to
+   * error; data no row accounts for (a crash between a step that made it and the row, e.g. an
+   * import's committed layers) is removed. Each decision is logged.
+   */
   async reconcile(): Promise<{ repaired: string[]; orphans: string[]; missingData: string[]; strayData: string[] }> {
     const { repaired, orphans } = await this.d.driver.reconcile();
     const missingData: string[] = [];
     const strayData: string[] = [];
-    const ids = this.d.driver.listVolumeIds?.();
-    if (ids) {
-      const onDisk = new Set(ids);
-      const rows = await this.d.volumes.allIdsAndStatuses();
+    const transitional = ['creating', 'deleting', 'error', 'error_deleting'];
+    const kinds = [
+      { kind: 'volume', onDisk: this.d.driver.listVolumeIds?.(), rows: () => this.d.volumes.allIdsAndStatuses(),
+        markError: (id: string) => this.d.volumes.update(ALL_PROJECTS, id, { status: 'error' }), remove: (id: string) => this.d.driver.deleteVolume(id) },
+      { kind: 'snapshot', onDisk: this.d.driver.listSnapshotIds?.(), rows: () => this.d.snapshots.allIdsAndStatuses(),
+        markError: (id: string) => this.d.snapshots.update(ALL_PROJECTS, id, { status: 'error' }), remove: (id: string) => this.d.driver.deleteSnapshot(id) },
+    ];
+    for (const k of kinds) {
+      if (!k.onDisk) continue;
+      const onDisk = new Set(k.onDisk);
+      const rows = await k.rows();
       for (const r of rows) {
-        if (!onDisk.has(r.id) && !['creating', 'deleting', 'error', 'error_deleting'].includes(r.status)) {
-          missingData.push(r.id);
-          await this.d.volumes.update(ALL_PROJECTS, r.id, { status: 'error' });
-        }
+        if (onDisk.has(r.id) || transitional.includes(r.status)) continue;
+        missingData.push(r.id);
+        this.log.warn({ [`${k.kind}_id`]: r.id, status: r.status, decision: 'marked error' }, `reconcile: a ${k.kind} row whose data is missing`);
+        await k.markError(r.id);
       }
       const known = new Set(rows.map((r) => r.id));
-      strayData.push(...ids.filter((id) => !known.has(id)));
+      for (const id of k.onDisk.filter((x) => !known.has(x))) {
+        strayData.push(id);
+        this.log.warn({ [`${k.kind}_id`]: id, decision: 'removed' }, `reconcile: ${k.kind} data no row accounts for`);
+        await k.remove(id).catch((err: unknown) => this.log.error({ err, [`${k.kind}_id`]: id }, `reconcile: stray ${k.kind} data not removed`));
+      }
     }
     return { repaired, orphans, missingData, strayData };
   }

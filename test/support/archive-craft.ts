@@ -71,6 +71,8 @@ export interface CraftOptions {
   base?: ArchiveManifest['base'];
   /** Layers listed in the volume's chain but provided by the base. */
   baseLayers?: Array<{ id: string; sha256: string; bytes: number; files: number }>;
+  /** An image-backed instance snapshot (version 2): images/root.tar with these bytes, checksums correct. */
+  rootImage?: Buffer;
 }
 
 /** A volume-snapshot archive holding `layers` (top first) for one volume. */
@@ -91,14 +93,24 @@ export async function craftArchive(o: CraftOptions): Promise<{ buffer: Buffer; m
     }],
     base: o.base ?? null,
   };
+  if (o.rootImage) {
+    Object.assign(manifest, {
+      version: 2, kind: 'instance-snapshot',
+      image: { name: 'crafted', min_disk: 0, min_ram: 0, flavor_hint: { name: null, disk_gb: 1, ram_mb: 64 }, root_device_name: '/dev/vda', block_device_mapping: [], properties: {} },
+      root_image: { file: 'images/root.tar', sha256: sha256(o.rootImage), bytes: o.rootImage.length, docker_image: 'snapstack/snap-crafted:latest' },
+    });
+    if (!o.layers.length) manifest.volumes = [];
+  }
   o.manifest?.(manifest);
   const manifestJson = Buffer.from(JSON.stringify(manifest, null, 2) + '\n');
   for (const [id, buf] of Object.entries(o.replaceLayer ?? {})) tars.set(id, buf);
   const lines: Array<[string, string]> = [['manifest.json', sha256(manifestJson)], ...[...tars].map(([id, b]) => [`layers/${id}.tar`, sha256(b)] as [string, string])];
+  if (o.rootImage) lines.push(['images/root.tar', sha256(o.rootImage)]);
   o.checksums?.(lines);
   const entries: CraftEntry[] = [
     { name: 'manifest.json', data: manifestJson },
     ...[...tars].map(([id, b]) => ({ name: `layers/${id}.tar`, data: b })),
+    ...(o.rootImage ? [{ name: 'images/root.tar', data: o.rootImage }] : []),
     ...(o.extra ?? []),
   ];
   if (!o.omitChecksums) entries.push({ name: 'checksums.sha256', data: lines.map(([n, s]) => `${s}  ${n}\n`).join('') });

@@ -104,3 +104,32 @@ export async function containerOf(instanceId: string, serverId: string): Promise
   return list[0];
 }
 
+
+/**
+ * Polls a server quickly and records each distinct "STATUS/task_state" it shows until `final`
+ * (a status with no task) appears; returns them in the order seen.
+ */
+export async function recordStates(s: Session, id: string, final: string, headers: Record<string, string> = {}): Promise<string[]> {
+  const seen: string[] = [];
+  const deadline = Date.now() + 90_000;
+  for (;;) {
+    const r = await s.request('GET', `${COMPUTE}/servers/${id}`, undefined, headers);
+    if (r.status !== 200) throw new Error(`server ${id}: ${r.status} ${r.text}`);
+    const key = `${r.body.server.status}/${r.body.server['OS-EXT-STS:task_state']}`;
+    if (seen[seen.length - 1] !== key) seen.push(key);
+    if (key === `${final}/null`) return seen;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${final}; seen: ${seen.join(' -> ')}`);
+    await new Promise((res) => setTimeout(res, 15));
+  }
+}
+
+/** Asserts `seen` follows `expected`'s order (states may be skipped between polls, never reordered or unknown). */
+export function expectInOrder(seen: string[], expected: string[]): void {
+  let at = -1;
+  for (const state of seen) {
+    const i = expected.indexOf(state, Math.max(at, 0));
+    if (i < 0 || i < at) throw new Error(`state ${state} out of order; seen ${seen.join(' -> ')}, expected order ${expected.join(' -> ')}`);
+    at = i;
+  }
+  if (seen[seen.length - 1] !== expected[expected.length - 1]) throw new Error(`ended in ${seen[seen.length - 1]}, not ${expected[expected.length - 1]}`);
+}

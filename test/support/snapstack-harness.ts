@@ -5,9 +5,10 @@ import { loadConfig, Config } from '../../src/config';
 import { startSnapstack, Snapstack } from '../../src/app';
 import { createLogger } from '../../src/logger';
 import Docker from 'dockerode';
+import { removeInstanceObjects } from '../../src/runtime/docker-engine';
 import { testDbConfig } from './test-db-target';
 
-/** Removes every container and volume this Snapstack instance made (labels say which). */
+/** Removes every container, volume and image this Snapstack instance made (labels say which). */
 export async function purgeDockerObjects(instanceId: string): Promise<void> {
   const docker = new Docker({ socketPath: '/var/run/docker.sock' });
   try {
@@ -15,17 +16,7 @@ export async function purgeDockerObjects(instanceId: string): Promise<void> {
   } catch {
     return;
   }
-  const filters = JSON.stringify({ label: [`snapstack.instance=${instanceId}`] });
-  for (const c of await docker.listContainers({ all: true, filters })) {
-    await docker.getContainer(c.Id).remove({ force: true, v: false }).catch(() => undefined);
-  }
-  const { Volumes } = await docker.listVolumes({ filters });
-  for (const v of Volumes ?? []) await docker.getVolume(v.Name).remove({ force: true }).catch(() => undefined);
-  // Committed root disks and image-backed snapshots are Docker images carrying the instance label.
-  for (const img of await docker.listImages({ filters })) {
-    for (const tag of img.RepoTags ?? []) await docker.getImage(tag).remove({ force: true }).catch(() => undefined);
-    await docker.getImage(img.Id).remove({ force: true }).catch(() => undefined);
-  }
+  await removeInstanceObjects(docker, instanceId);
 }
 
 export interface ApiResponse<T = any> {

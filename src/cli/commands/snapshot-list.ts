@@ -10,45 +10,11 @@ import type { CommandSpec } from '../command';
 import { field } from '../output';
 import { listImages } from './image';
 import { listSnapshots } from './snapshot';
+import { imageScope, isInstanceSnapshot, snapshotMappings, volumeSnapshotScope, type SnapshotScope } from '../../shared/snapshot-scope';
 
-/** The image property and snapshot metadata key Snapstack sets (snapstack_scope=workspace|namespace). */
-const SCOPE_PROPERTY = 'snapstack_scope';
-/** The pseudo-project that owns workspace snapshots and images. */
-const WORKSPACE = 'workspace';
+export { imageScope, isInstanceSnapshot, volumeSnapshotScope, type SnapshotScope };
+
 const GIB = 1024 ** 3;
-
-export type SnapshotScope = 'namespace' | 'workspace';
-
-/** The owner says (the pseudo-project `workspace` owns workspace snapshots); when a cloud hides it, the snapstack_scope mark. */
-function scopeOf(owner: unknown, declared: unknown): SnapshotScope {
-  if (typeof owner === 'string' && owner) return owner === WORKSPACE ? 'workspace' : 'namespace';
-  return declared === 'workspace' ? 'workspace' : 'namespace';
-}
-
-/** A Cinder snapshot's scope: its owner, else its snapstack_scope metadata. */
-export function volumeSnapshotScope(snap: Record<string, any>): SnapshotScope {
-  return scopeOf(snap['os-extended-snapshot-attributes:project_id'], snap.metadata?.[SCOPE_PROPERTY]);
-}
-
-/** An image's scope: its owner, else its snapstack_scope property (a project cannot pass its own image off as a workspace one). */
-export function imageScope(image: Record<string, any>): SnapshotScope {
-  return scopeOf(image.owner, image[SCOPE_PROPERTY]);
-}
-
-function snapshotMappings(image: Record<string, any>): Array<Record<string, any>> {
-  if (typeof image.block_device_mapping !== 'string') return [];
-  try {
-    const bdm = JSON.parse(image.block_device_mapping);
-    return Array.isArray(bdm) ? bdm.filter((b) => b && typeof b === 'object' && b.source_type === 'snapshot') : [];
-  } catch {
-    return [];
-  }
-}
-
-/** createImage's images: Nova's image_type=snapshot (image-backed) or a mapping of volume snapshots (volume-backed, imported). */
-export function isInstanceSnapshot(image: Record<string, any>): boolean {
-  return image.image_type === 'snapshot' || snapshotMappings(image).length > 0;
-}
 
 /** GiB an instance snapshot restores: each volume of its mapping, plus a root disk kept in the image (rounded up). */
 function instanceSize(image: Record<string, any>, snapshotSizes: Map<string, number>): number {

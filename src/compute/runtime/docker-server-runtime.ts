@@ -1,6 +1,7 @@
 import os from 'os';
 import type Docker from 'dockerode';
-import { isDockerStatus, LABELS, managedLabels } from '../../runtime/docker-engine';
+import { containerPauses, type PauseHold } from '../../runtime/container-pauses';
+import { instanceLabelFilter, isDockerStatus, LABELS, managedLabels } from '../../runtime/docker-engine';
 import type { ContainerSpec, ContainerState, ServerRuntime } from './server-runtime';
 
 /**
@@ -107,6 +108,30 @@ export class DockerServerRuntime implements ServerRuntime {
     await this.remove(this.containerName(serverId));
   }
 
+  async findForServer(serverId: string): Promise<ContainerState | null> {
+    return this.inspect(this.containerName(serverId));
+  }
+
+  async listServerContainers(): Promise<Array<{ id: string; serverId: string; state: string }>> {
+    const list = await this.docker.listContainers({ all: true, filters: { label: instanceLabelFilter(this.instanceId, [LABELS.server]) } });
+    return list.map((c) => ({ id: c.Id, serverId: c.Labels[LABELS.server], state: c.State }));
+  }
+
+  async hold(containerId: string): Promise<PauseHold> {
+    return containerPauses(this.docker).hold(containerId);
+  }
+
+  async logs(containerId: string): Promise<string> {
+    let raw: Buffer;
+    try {
+      raw = await this.docker.getContainer(containerId).logs({ stdout: true, stderr: true, follow: false });
+    } catch (err) {
+      if (isDockerStatus(err, 404)) return '';
+      throw err;
+    }
+    return demuxLogs(raw).toString('latin1');
+  }
+
   async pause(containerId: string): Promise<boolean> {
     const state = await this.inspect(containerId);
     if (state?.state !== 'running') return false;
@@ -115,6 +140,8 @@ export class DockerServerRuntime implements ServerRuntime {
   }
 
   async unpause(containerId: string): Promise<void> {
+    // Held by a capture of this process: its last release unpauses it.
+    if (containerPauses(this.docker).holds(containerId) > 0) return;
     await this.docker.getContainer(containerId).unpause().catch((err) => {
       if (!isDockerStatus(err, 404) && !isDockerStatus(err, 409) && !isDockerStatus(err, 500)) throw err;
     });
@@ -184,6 +211,19 @@ export class DockerServerRuntime implements ServerRuntime {
     const info = await this.docker.getImage(ref).inspect();
     return Number(info.Size);
   }
+}
+
+/** Docker's multiplexed log frames (8-byte header: stream, 0, 0, 0, big-endian length) joined in order. */
+function demuxLogs(raw: Buffer): Buffer {
+  const parts: Buffer[] = [];
+  let i = 0;
+  while (i + 8 <= raw.length && raw[i] <= 2 && raw[i + 1] === 0) {
+    const len = raw.readUInt32BE(i + 4);
+    parts.push(raw.subarray(i + 8, i + 8 + len));
+    i += 8 + len;
+  }
+  // A container with a TTY writes unframed output.
+  return i === 0 ? raw : Buffer.concat(parts);
 }
 
 /** 'repo/name:tag' -> ['repo/name', 'tag'] (a registry port's colon is not a tag). */

@@ -5,6 +5,8 @@
  * Mount convention: each volume attached as /dev/vdX is mounted at /mnt/vdX in the container
  * (the root volume of a volume-backed server, /dev/vda, at /mnt/vda).
  */
+import type { PauseHold } from '../../runtime/container-pauses';
+
 export interface ServerMount {
   /** Docker volume name from VolumeApi.prepareMount */
   dockerVolume: string;
@@ -43,6 +45,15 @@ export interface ServerRuntime {
   remove(containerId: string): Promise<void>;
   /** Removes the server's container found by name (one a crash left unrecorded). Idempotent. */
   removeForServer(serverId: string): Promise<void>;
+  /** The server's container found by name, recorded or not (null when there is none). */
+  findForServer(serverId: string): Promise<ContainerState | null>;
+  /** This instance's server containers, by the server id their labels name. */
+  listServerContainers(): Promise<Array<{ id: string; serverId: string; state: string }>>;
+  /** A counted pause (nested holds of one container are one pause; the last release unpauses). */
+  hold(containerId: string): Promise<PauseHold>;
+  /** Unpauses a container a crash left paused (recovery only: holds release themselves). */
+  /** What the container wrote to stdout and stderr, in order ('' when it is gone). */
+  logs(containerId: string): Promise<string>;
   /** true when this call paused it (false when it was not running). */
   pause(containerId: string): Promise<boolean>;
   unpause(containerId: string): Promise<void>;

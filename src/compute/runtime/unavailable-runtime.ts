@@ -1,3 +1,4 @@
+import type { PauseHold } from '../../runtime/container-pauses';
 import type { ContainerState, ServerRuntime } from './server-runtime';
 
 const NO_ENGINE = 'No Docker engine is available: Snapstack cannot run servers (SNAPSTACK_DOCKER=none or the engine does not answer).';
@@ -10,6 +11,10 @@ export class UnavailableRuntime implements ServerRuntime {
   async restart(): Promise<void> { throw new Error(NO_ENGINE); }
   async remove(): Promise<void> {}
   async removeForServer(): Promise<void> {}
+  async findForServer(): Promise<ContainerState | null> { return null; }
+  async listServerContainers(): Promise<Array<{ id: string; serverId: string; state: string }>> { return []; }
+  async hold(): Promise<PauseHold> { return { paused: false, release: async () => undefined }; }
+  async logs(): Promise<string> { return ''; }
   async pause(): Promise<boolean> { return false; }
   async unpause(): Promise<void> {}
   async commit(): Promise<{ size: number }> { throw new Error(NO_ENGINE); }

@@ -1,4 +1,5 @@
 import type Docker from 'dockerode';
+import { containerPauses, type PauseHold } from '../../runtime/container-pauses';
 import { LABELS, instanceLabelFilter, isDockerStatus, managedLabels } from '../../runtime/docker-engine';
 import { VolumeDataError } from './volume-data-errors';
 
@@ -21,33 +22,23 @@ export async function containersUsingVolume(docker: Docker, name: string): Promi
 }
 
 /**
- * Pauses the running ones among `users`; returns those it paused (already
- * paused containers are left alone, and left paused by `unpauseAll`).
+ * Holds every mounted one among `users` still (a counted pause, shared with compute's: two
+ * captures of one server's volumes at once are one pause). Release them with `releaseAll`.
  */
-export async function pauseRunning(docker: Docker, users: VolumeUser[]): Promise<string[]> {
-  const paused: string[] = [];
+export async function pauseRunning(docker: Docker, users: VolumeUser[]): Promise<PauseHold[]> {
+  const holds: PauseHold[] = [];
   try {
-    for (const u of users.filter((x) => x.state === 'running')) {
-      await docker.getContainer(u.id).pause();
-      paused.push(u.id);
-    }
+    for (const u of users.filter((x) => x.state === 'running' || x.state === 'paused')) holds.push(await containerPauses(docker).hold(u.id));
   } catch (err) {
-    await unpauseAll(docker, paused);
+    await releaseAll(holds);
     throw new VolumeDataError('could not pause the containers using the volume', { cause: err });
   }
-  return paused;
+  return holds;
 }
 
 /** Best effort: a container removed meanwhile is not an error worth failing a snapshot for. */
-export async function unpauseAll(docker: Docker, ids: string[]): Promise<void> {
-  await Promise.all(
-    ids.map((id) =>
-      docker
-        .getContainer(id)
-        .unpause()
-        .catch(() => undefined),
-    ),
-  );
+export async function releaseAll(holds: PauseHold[]): Promise<void> {
+  await Promise.all(holds.map((h) => h.release().catch(() => undefined)));
 }
 
 export interface OverlayVolumeSpec {

@@ -11,7 +11,7 @@ import {
   isMounted,
   pauseRunning,
   removeVolume,
-  unpauseAll,
+  releaseAll,
   withImageFilesystem,
   importVolumeAsImage,
 } from './docker-ops';
@@ -76,6 +76,8 @@ export class OverlayDockerDriver implements VolumeDataDriver {
     if (this.initialized) return;
     const p = this.paths;
     for (const dir of [p.layersDir, p.workDirs, p.volumesDir, p.snapshotsDir, p.emptyDir, p.keysDir, p.stagingDir]) await fs.mkdir(dir, { recursive: true });
+    // Private to the service's user; the modes of the layers' contents are kept inside.
+    for (const dir of [p.root, p.layersDir]) await fs.chmod(dir, 0o700);
     const mode = this.opts.fileOps ?? (process.getuid?.() === 0 ? 'host' : 'helper');
     this.files =
       mode === 'host' ? new HostLayerFileOps() : new HelperLayerFileOps(this.docker, this.opts.helperImage, this.opts.instanceId, p.root);
@@ -346,7 +348,7 @@ export class OverlayDockerDriver implements VolumeDataDriver {
         try {
           await this.files.copyTree(this.paths.layer(volume.upper), this.paths.layer(copy));
         } finally {
-          await unpauseAll(this.docker, paused); // always, and before any cleanup
+          await releaseAll(paused); // always, and before any cleanup
         }
       } catch (err) {
         this.layers.unpin([copy]);

@@ -4,7 +4,7 @@
  */
 import { startHarness, Harness, Session } from '../../support/snapstack-harness';
 import {
-  bootServer, busyboxImage, COMPUTE, containerOf, dockerExec, GLANCE, mv, randomName, waitForImage, waitForServer, waitForSnapshot, waitForVolume,
+  bootServer, busyboxImage, COMPUTE, containerOf, dockerExec, GLANCE, mv, pollUntil, randomName, waitForImage, waitForServer, waitForSnapshot, waitForVolume,
 } from '../../support/compute-helpers';
 
 const VOL = '/volume/v3/{project_id}';
@@ -93,6 +93,38 @@ describe('pause consistency (default)', () => {
     // Each disk is updated atomically (rename), vda first: paused between the two, vdb may lag by one, never more.
     expect(na - nb).toBeGreaterThanOrEqual(0);
     expect(na - nb).toBeLessThanOrEqual(1);
+    await demo.request('DELETE', `${COMPUTE}/servers/${s.id}`);
+  });
+
+  test('pauses are counted: forced snapshots of two volumes of one running server and a createImage at once all succeed', async () => {
+    const s = await bootServer(demo, {
+      imageRef: '', flavorRef: '1',
+      block_device_mapping_v2: [
+        { uuid: imageId, boot_index: '0', source_type: 'image', destination_type: 'volume', volume_size: 1, delete_on_termination: true },
+        { source_type: 'blank', destination_type: 'volume', volume_size: 1, delete_on_termination: true },
+      ],
+    });
+    const c = (await containerOf(h.app.instanceId, s.id))!;
+    await dockerExec(c.Id, 'echo a > /mnt/vda/a; echo b > /mnt/vdb/b');
+    const attached = (await demo.request('GET', `${COMPUTE}/servers/${s.id}/os-volume_attachments`)).body.volumeAttachments.map((a: any) => a.volumeId);
+    expect(attached).toHaveLength(2);
+    for (let round = 0; round < 2; round++) {
+      const [x, y, img] = await Promise.all([
+        ...attached.map((v: string) => demo.request('POST', `${VOL}/snapshots`, { snapshot: { volume_id: v, force: true, name: randomName('live') } })),
+        demo.request('POST', `${COMPUTE}/servers/${s.id}/action`, { createImage: { name: randomName('meet') } }, mv('2.45')),
+      ]);
+      expect([x.status, y.status, img.status]).toEqual([202, 202, 202]);
+      for (const snap of [x, y]) await waitForSnapshot(demo, snap.body.snapshot.id, ['available']);
+      expect((await waitForImage(demo, img.body.image_id, ['active'])).block_device_mapping).toBeDefined();
+      // The last release unpaused it: the server runs on.
+      expect((await containerOf(h.app.instanceId, s.id))!.State).toBe('running');
+      // Within the snapshot quota: this round's snapshots go.
+      const image = (await demo.request('GET', `${GLANCE}/images/${img.body.image_id}`)).body;
+      const made = [x.body.snapshot.id, y.body.snapshot.id, ...JSON.parse(image.block_device_mapping).map((m: any) => m.snapshot_id)];
+      await demo.request('DELETE', `${GLANCE}/images/${img.body.image_id}`);
+      for (const id of made) expect((await demo.request('DELETE', `${VOL}/snapshots/${id}`)).status).toBe(202);
+      for (const id of made) await pollUntil(() => demo.request('GET', `${VOL}/snapshots/${id}`), (r) => r.status === 404, 30_000, `snapshot ${id} gone`);
+    }
     await demo.request('DELETE', `${COMPUTE}/servers/${s.id}`);
   });
 

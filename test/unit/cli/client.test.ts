@@ -105,6 +105,19 @@ describe('the snapstack command line', () => {
     }
   });
 
+  it('serve honours --help (and refuses arguments) without starting a server', async () => {
+    for (const flag of ['--help', '-h']) {
+      const t = io();
+      expect(await main(['serve', flag], t.cli)).toBe(0);
+      expect(t.out()).toContain('usage: snapstack serve');
+      expect(t.out()).toContain('SNAPSTACK_DATA_DIR');
+      expect(t.out()).toContain('examples:');
+    }
+    const bad = io();
+    expect(await main(['serve', '--port', '9'], bad.cli)).toBe(2);
+    expect(bad.err()).toContain('unrecognized arguments: --port 9');
+  });
+
   it('the seed workflows are in the help of the commands they use', async () => {
     const help = async (...words: string[]) => { const t = io(); await main([...words, '--help'], t.cli); return t.out(); };
     expect(await help('server', 'image', 'create')).toContain('snapstack server stop --wait web1');

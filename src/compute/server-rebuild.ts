@@ -1,0 +1,143 @@
+import type { AuthContext } from '../http/context';
+import { BadRequest, NotFound } from '../http/faults';
+import type { ImageApi, ImageRecord } from '../image/image-api';
+import type { JobDefinition, JobRunner } from '../jobs/job-runner';
+import type { Logger } from '../logger';
+import type { KeyedMutex } from '../shared/keyed-mutex';
+import type { ServerRuntime } from './runtime/server-runtime';
+import { checkFlavorFitsImage, MinDiskRule } from './boot-disk-rules';
+import { isVolumeBacked, type ServerContainers } from './server-containers';
+import { systemMetadata } from './server-create';
+import { checkState, POWER } from './server-states';
+import type { ServerRow, ServerStore } from './server-store';
+
+export const JOB_REBUILD = 'compute.server.rebuild';
+
+interface RebuildPayload {
+  serverId: string;
+  /** what the container runs after the rebuild */
+  dockerImage: string;
+  /** to roll back to */
+  previous: { dockerImage: string | null; imageRef: string; systemMetadata: Record<string, string> };
+  /** the vm_state before: a stopped server stays SHUTOFF (nova/compute/manager.py rebuild_instance) */
+  wasVmState: string;
+}
+
+export interface RebuildRequest {
+  imageRef: string;
+  name?: string;
+  metadata?: Record<string, string>;
+  description?: string | null;
+  /** 2.93: a volume-backed server may take another image */
+  reimageBootVolume: boolean;
+}
+
+export interface RebuildDeps {
+  store: ServerStore;
+  containers: ServerContainers;
+  runtime: ServerRuntime;
+  images: ImageApi;
+  locks: KeyedMutex;
+  jobs: JobRunner;
+  minDiskRule: MinDiskRule;
+  defaultServerImage: string;
+  log: Logger;
+}
+
+/**
+ * rebuild: the root disk replaced from an image (an instance snapshot included), attached
+ * volumes kept and mounted again. rebuilding -> rebuild_block_device_mapping ->
+ * rebuild_spawning -> ACTIVE (SHUTOFF when it was stopped). The old root disk is removed only
+ * once the new container runs; a failure puts the old one back.
+ */
+export class ServerRebuilds {
+  constructor(private readonly d: RebuildDeps) {}
+
+  job(): JobDefinition<RebuildPayload> {
+    return {
+      kind: JOB_REBUILD,
+      onRestart: 'fail',
+      run: (p) => this.d.locks.withLock(p.serverId, () => this.perform(p)),
+      onFail: (p, error) => this.d.locks.withLock(p.serverId, () => this.failed(p, error)),
+    };
+  }
+
+  async rebuild(auth: AuthContext, serverId: string, req: RebuildRequest): Promise<ServerRow> {
+    return this.d.locks.withLock(serverId, async () => {
+      const server = await this.d.store.get(serverId);
+      if (!server) throw new NotFound(`Instance ${serverId} could not be found.`);
+      checkState(server, 'rebuild', { vmStates: ['active', 'stopped', 'error'] });
+      const image = await this.image(auth, req.imageRef);
+      const bdms = await this.d.store.blockDevices(serverId);
+      const volumeBacked = isVolumeBacked(bdms);
+      const root = bdms.find((b) => b.boot_index === 0);
+      if (volumeBacked && (root?.image_id ?? null) !== image.id && !req.reimageBootVolume) {
+        throw new BadRequest(`Image ${image.id} is unacceptable: Unable to rebuild with a different image for a volume-backed server.`);
+      }
+      checkFlavorFitsImage(this.d.minDiskRule, server.flavor, image, { destination_type: volumeBacked ? 'volume' : 'local', volume_size: root?.volume_size ?? null });
+      const kept = Object.fromEntries(Object.entries(server.system_metadata).filter(([k]) => !k.startsWith('image_')));
+      const fresh = Object.fromEntries(Object.entries(systemMetadata(auth, image, image.id, server.flavor)).filter(([k]) => k.startsWith('image_')));
+      const payload: RebuildPayload = {
+        serverId,
+        dockerImage: this.d.images.dockerImageOf(image) || this.d.defaultServerImage,
+        previous: { dockerImage: server.docker_image, imageRef: server.image_ref, systemMetadata: server.system_metadata },
+        wasVmState: server.vm_state,
+      };
+      // The job waits for this lock, so it sees the task state set below.
+      await this.d.jobs.enqueue(JOB_REBUILD, payload, { projectId: server.project_id, resourceType: 'server', resourceId: serverId });
+      return (await this.d.store.update(serverId, {
+        task_state: 'rebuilding',
+        image_ref: volumeBacked ? server.image_ref : image.id,
+        system_metadata: { ...kept, ...fresh },
+        ...(req.name !== undefined ? { name: req.name } : {}),
+        ...(req.metadata !== undefined ? { metadata: req.metadata } : {}),
+        ...(req.description !== undefined ? { description: req.description } : {}),
+      }))!;
+    });
+  }
+
+  /** Nova: "Cannot find image for rebuild" (400) when the image is not there or not visible. */
+  private async image(auth: AuthContext, ref: string): Promise<ImageRecord> {
+    const id = ref.replace(/\/+$/, '').split('/').pop() ?? ref;
+    const image = await this.d.images.getImage(auth, id).catch((err) => {
+      if (err instanceof NotFound) throw new BadRequest('Cannot find image for rebuild');
+      throw err;
+    });
+    if (image.status !== 'active') throw new BadRequest(`Image ${id} is not active.`);
+    return image;
+  }
+
+  private async perform(p: RebuildPayload): Promise<void> {
+    const { store, containers, runtime } = this.d;
+    let server = await store.get(p.serverId);
+    if (!server) return;
+    await store.update(server.id, { task_state: 'rebuild_block_device_mapping' });
+    // The old root disk is not committed: it is being replaced.
+    if (server.container_id) await runtime.remove(server.container_id);
+    server = (await store.update(server.id, { container_id: null, docker_image: p.dockerImage, task_state: 'rebuild_spawning' }))!;
+    const running = p.wasVmState !== 'stopped';
+    if (running) await containers.launch(server);
+    await store.update(server.id, { vm_state: running ? 'active' : 'stopped', task_state: null, power_state: running ? POWER.RUNNING : POWER.SHUTDOWN, fault: null });
+    const oldRoot = containers.rootImageName(server.id);
+    if (p.previous.dockerImage === oldRoot && p.dockerImage !== oldRoot) await runtime.removeImage(oldRoot);
+    this.d.log.info({ server_id: server.id, docker_image: p.dockerImage }, 'server rebuilt');
+  }
+
+  /** The old root disk comes back (it was kept until the new container ran), in the state before. */
+  private async failed(p: RebuildPayload, error: string): Promise<void> {
+    let server = await this.d.store.get(p.serverId);
+    if (!server) return;
+    this.d.log.warn({ server_id: server.id, error }, 'rebuild failed');
+    await this.d.runtime.removeForServer(server.id).catch(() => undefined);
+    server = (await this.d.store.update(server.id, {
+      container_id: null, docker_image: p.previous.dockerImage, image_ref: p.previous.imageRef, system_metadata: p.previous.systemMetadata,
+    }))!;
+    try {
+      if (p.wasVmState === 'active') await this.d.containers.launch(server);
+      await this.d.store.update(server.id, { vm_state: p.wasVmState, task_state: null });
+    } catch (err) {
+      this.d.log.error({ err, server_id: server.id }, 'could not bring the server back after a failed rebuild');
+      await this.d.store.update(server.id, { vm_state: 'error', task_state: null, power_state: POWER.SHUTDOWN });
+    }
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * resize, confirmResize, revertResize (server-resize.ts) and rebuild (server-rebuild.ts).
+ *
+ * LIMITATIONS:
+ * - one host: resize re-creates the container in place (allow_resize_to_same_host);
+ * - rebuild ignores preserve_ephemeral, personality, user_data, key_name, trusted certificates,
+ *   hostname and accessIPs; its response is the detail view (as GET) with adminPass;
+ * - a volume-backed rebuild at 2.93 runs the new image's system with the root volume's data
+ *   kept: Snapstack's volumes made from an image hold no image data to re-image.
+ */
+import { randomBytes } from 'crypto';
+import { atLeast, invalid, metadataArg, nameArg, objectArgs, pyRepr, ServerActionTable } from './server-action-table';
+import { viewOptions } from './server-handlers';
+import { serverDetail } from './server-views';
+
+const REBUILD_KEYS = ['name', 'imageRef', 'adminPass', 'metadata', 'preserve_ephemeral', 'OS-DCF:diskConfig', 'accessIPv4', 'accessIPv6'];
+
+/** Nova's rebuild schema at a microversion (servers.py rebuild, _v219, _v254, _v257, _v263, _v290). */
+function rebuildKeys(mv: Parameters<typeof atLeast>[0]): string[] {
+  const keys = [...REBUILD_KEYS, atLeast(mv, '2.57') ? 'user_data' : 'personality'];
+  if (atLeast(mv, '2.19')) keys.push('description');
+  if (atLeast(mv, '2.54')) keys.push('key_name');
+  if (atLeast(mv, '2.63')) keys.push('trusted_image_certificates');
+  if (atLeast(mv, '2.90')) keys.push('hostname');
+  return keys;
+}
+
+function refArg(field: string, value: unknown): string {
+  if ((typeof value !== 'string' || value.length === 0) && typeof value !== 'number') {
+    throw invalid(field, value, typeof value === 'string' ? "'' is too short" : `${pyRepr(value)} is not of type 'string', 'integer'`);
+  }
+  return String(value).replace(/\/+$/, '').split('/').pop() ?? String(value);
+}
+
+export const resizeActions: ServerActionTable = {
+  resize: {
+    lockChecked: true,
+    async run(c) {
+      const o = objectArgs('resize', c.args, ['flavorRef', 'OS-DCF:diskConfig'], ['flavorRef']);
+      await c.compute.resizes.resize(c.auth, c.server.id, refArg('flavorRef', o.flavorRef));
+      return { status: 202 };
+    },
+  },
+  confirmResize: { lockChecked: true, run: async (c) => (await c.compute.resizes.confirm(c.server.id), { status: 204 }) },
+  revertResize: { lockChecked: true, run: async (c) => (await c.compute.resizes.revert(c.server.id), { status: 202 }) },
+  rebuild: {
+    lockChecked: true,
+    async run(c) {
+      const o = objectArgs('rebuild', c.args, rebuildKeys(c.mv), ['imageRef']);
+      if (typeof o.imageRef !== 'string') throw invalid('imageRef', o.imageRef, `${pyRepr(o.imageRef)} is not of type 'string'`);
+      const name = o.name === undefined ? undefined : nameArg('name', o.name);
+      if (o.description !== undefined && o.description !== null && (typeof o.description !== 'string' || o.description.length > 255)) {
+        throw invalid('description', o.description, `${pyRepr(o.description)} is not valid under any of the given schemas`);
+      }
+      if (o.adminPass !== undefined && typeof o.adminPass !== 'string') throw invalid('adminPass', o.adminPass, `${pyRepr(o.adminPass)} is not of type 'string'`);
+      const server = await c.compute.rebuilds.rebuild(c.auth, c.server.id, {
+        imageRef: o.imageRef,
+        ...(name !== undefined ? { name } : {}),
+        ...(o.metadata !== undefined ? { metadata: metadataArg(o.metadata) } : {}),
+        ...(o.description !== undefined ? { description: o.description as string | null } : {}),
+        reimageBootVolume: atLeast(c.mv, '2.93'),
+      });
+      const view = serverDetail(server, await c.compute.servers.blockDevices(server.id), viewOptions(c.ctx, true));
+      if (atLeast(c.mv, '2.75')) {
+        delete view['OS-EXT-SRV-ATTR:user_data'];
+        view.user_data = null;
+      }
+      view.adminPass = typeof o.adminPass === 'string' && o.adminPass ? o.adminPass : randomBytes(9).toString('base64url').slice(0, 12);
+      return { status: 202, body: { server: view } };
+    },
+  },
+};

@@ -1,0 +1,37 @@
+/**
+ * A migrated PGlite data directory, made once at build time (`npm run build`) and copied into
+ * every fresh data directory: PGlite's initdb takes seconds (7 s and more on a small machine),
+ * a copy takes a fraction of one. Migrations newer than the template still run at start.
+ * build-pglite-template.ts makes it.
+ */
+import fs from 'fs';
+import path from 'path';
+
+/** The package's root: the nearest folder upwards holding package.json (src/ and dist/src/ alike). */
+function packageRoot(): string {
+  let dir = __dirname;
+  while (!fs.existsSync(path.join(dir, 'package.json'))) {
+    const up = path.dirname(dir);
+    if (up === dir) return path.resolve(__dirname, '..', '..');
+    dir = up;
+  }
+  return dir;
+}
+
+/** Where the build puts the template. */
+export function pgliteTemplateDir(): string {
+  return path.join(packageRoot(), 'dist', 'pglite-template');
+}
+
+/** Copies the template into `dir` when `dir` holds no database yet; false when there is no template. */
+export function copyPgliteTemplate(dir: string, template = pgliteTemplateDir()): boolean {
+  if (fs.existsSync(path.join(dir, 'PG_VERSION'))) return false;
+  if (!fs.existsSync(path.join(template, 'PG_VERSION'))) return false;
+  // Into a sibling first, then renamed: an interrupted copy never looks like a database.
+  const partial = `${dir}.partial-${process.pid}`;
+  fs.rmSync(partial, { recursive: true, force: true });
+  fs.cpSync(template, partial, { recursive: true, mode: fs.constants.COPYFILE_FICLONE });
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.renameSync(partial, dir);
+  return true;
+}

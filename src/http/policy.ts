@@ -1,0 +1,100 @@
+import type { AuthContext } from './context';
+import type { ErrorStyle } from './error-mappers';
+import { Forbidden } from './faults';
+import type { OperationSpec } from './openapi-spec';
+
+/**
+ * The one policy layer: which token scope and role may call an operation, decided before any
+ * handler runs, as oslo.policy does for Keystone, Nova, Cinder and Glance. Rules follow their
+ * defaults (2023.x, enforce_scope on):
+ * - `public`: no token needed (discovery, POST /auth/tokens, health);
+ * - `token`: any valid token, scoped or not; the service checks ownership (Keystone's
+ *   `user_id:%(target.user.id)s` rules: show own user, own projects, own token);
+ * - `project_reader`: a project-scoped token with the reader role (member and admin imply it):
+ *   Nova's PROJECT_READER_OR_ADMIN, Cinder's and Glance's the same;
+ * - `project_member`: a project-scoped token with member (admin implies it): writes;
+ * - `admin`: the admin role (Keystone's admin_required; Nova's ADMIN for flavor and quota
+ *   management).
+ * Unscoped (and, in Snapstack, domain- or system-scope requests, which get no project) tokens
+ * fail every project rule with 403, never seeing any project's data. Ownership of a resource
+ * (another project's server is a 404) stays in the services' stores.
+ */
+export type PolicyRule = 'public' | 'token' | 'project_reader' | 'project_member' | 'admin';
+
+const READS = new Set(['get', 'head']);
+
+/** Operations whose rule differs from their service's default (reader for reads, member for writes). */
+const RULES: Record<string, PolicyRule> = {
+  // Keystone: self-service reads (ownership is checked by the service), admin for the rest.
+  validateToken: 'token', checkToken: 'token', revokeToken: 'token',
+  getAuthCatalog: 'token', listAuthProjects: 'token', listAuthDomains: 'token',
+  showUser: 'token', updateUser: 'token', listUserProjects: 'token',
+  showProject: 'token', listProjectUserRoles: 'token', checkProjectUserRole: 'token', listRoleAssignments: 'token',
+  listDomains: 'token', showDomain: 'token', listRoles: 'token', showRole: 'token', listRegions: 'token',
+  listProjects: 'admin', createProject: 'admin', updateProject: 'admin', deleteProject: 'admin',
+  listUsers: 'admin', createUser: 'admin', deleteUser: 'admin',
+  assignProjectUserRole: 'admin', unassignProjectUserRole: 'admin',
+  // Nova: flavor management is admin-only.
+  createFlavor: 'admin', deleteFlavor: 'admin',
+  // Cinder: quota updates are admin-only.
+  updateQuotaSet: 'admin', deleteQuotaSet: 'admin',
+  // Snapstack: the workspace is every project's, so only admins promote into it.
+  promoteVolumeSnapshot: 'admin', promoteInstanceSnapshot: 'admin',
+};
+
+/** The real services' policy names, for the denial message clients show (the operationId otherwise). */
+const POLICY_NAMES: Record<string, string> = {
+  listProjects: 'identity:list_projects', createProject: 'identity:create_project', updateProject: 'identity:update_project',
+  deleteProject: 'identity:delete_project', listUsers: 'identity:list_users', createUser: 'identity:create_user',
+  deleteUser: 'identity:delete_user', assignProjectUserRole: 'identity:create_grant', unassignProjectUserRole: 'identity:revoke_grant',
+  createFlavor: 'os_compute_api:os-flavor-manage:create', deleteFlavor: 'os_compute_api:os-flavor-manage:delete',
+  listServers: 'os_compute_api:servers:index', listServersDetail: 'os_compute_api:servers:detail',
+  createServer: 'os_compute_api:servers:create', showServer: 'os_compute_api:servers:show',
+  updateServer: 'os_compute_api:servers:update', deleteServer: 'os_compute_api:servers:delete',
+  listVolumes: 'volume:get_all', listVolumesDetail: 'volume:get_all', createVolume: 'volume:create', showVolume: 'volume:get',
+  updateVolume: 'volume:update', deleteVolume: 'volume:delete', listSnapshots: 'volume:get_all_snapshots',
+  listSnapshotsDetail: 'volume:get_all_snapshots', createSnapshot: 'volume:create_snapshot', showSnapshot: 'volume:get_snapshot',
+  updateSnapshot: 'volume:update_snapshot', deleteSnapshot: 'volume:delete_snapshot',
+  showQuotaSet: 'volume_extension:quotas:show', updateQuotaSet: 'volume_extension:quotas:update', deleteQuotaSet: 'volume_extension:quotas:delete',
+  listImages: 'get_images', createImage: 'add_image', showImage: 'get_image', updateImage: 'modify_image', deleteImage: 'delete_image',
+  downloadImageData: 'download_image', uploadImageData: 'upload_image', listImageMembers: 'get_members', createImageMember: 'add_member',
+  showImageMember: 'get_member', updateImageMember: 'modify_member', deleteImageMember: 'delete_member',
+};
+
+/** Services whose every operation needs a token unless the spec marks it public. */
+const IDENTITY_DEFAULT: PolicyRule = 'admin';
+
+export function ruleOf(service: string, op: OperationSpec): PolicyRule {
+  if (op.public) return 'public';
+  const explicit = RULES[op.operationId];
+  if (explicit) return explicit;
+  if (service === 'identity') return IDENTITY_DEFAULT;
+  return READS.has(op.method) ? 'project_reader' : 'project_member';
+}
+
+/** Throws the service's 403 when the caller's token may not call the operation. */
+export function authorize(style: ErrorStyle, service: string, op: OperationSpec, auth: AuthContext | null): void {
+  const rule = ruleOf(service, op);
+  if (rule === 'public' || rule === 'token') return;
+  if (!auth) return; // the router has already refused a missing token (401)
+  const scoped = auth.projectId !== null;
+  const roles = new Set(auth.roles);
+  const allowed = rule === 'admin' ? scoped && roles.has('admin')
+    : rule === 'project_member' ? scoped && (roles.has('member') || roles.has('admin'))
+      : scoped && (roles.has('reader') || roles.has('member') || roles.has('admin'));
+  if (!allowed) throw new Forbidden(deniedMessage(style, service, op));
+}
+
+function deniedMessage(style: ErrorStyle, service: string, op: OperationSpec): string {
+  const action = POLICY_NAMES[op.operationId] ?? `${service}:${op.operationId}`;
+  switch (style) {
+    case 'nova':
+    case 'cinder':
+      return `Policy doesn't allow ${action} to be performed.`;
+    case 'glance':
+      return `You are not authorized to complete ${POLICY_NAMES[op.operationId] ?? op.operationId} action.`;
+    case 'keystone':
+    case 'snapstack':
+      return `You are not authorized to perform the requested action: ${action}.`;
+  }
+}

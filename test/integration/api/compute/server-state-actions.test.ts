@@ -1,0 +1,111 @@
+import { startHarness, Harness, Session } from '../../../support/snapstack-harness';
+import {
+  bootServer, busyboxImage, COMPUTE, containerOf, dockerExec, expectInOrder, mv, recordStates, waitForServer,
+} from '../../../support/compute-helpers';
+
+let h: Harness;
+let demo: Session;
+let alt: Session;
+let admin: Session;
+let imageId: string;
+
+beforeAll(async () => {
+  h = await startHarness();
+  [demo, alt, admin] = await Promise.all([h.login('demo'), h.login('alt_demo'), h.login('admin')]);
+  imageId = (await busyboxImage(demo)).id;
+});
+afterAll(async () => {
+  await h?.stop();
+});
+
+const act = (who: Session, id: string, body: unknown, headers: Record<string, string> = {}) => who.request('POST', `${COMPUTE}/servers/${id}/action`, body, headers);
+const conflict = (id: string, action: string, state: string) => ({ conflictingRequest: { code: 409, message: `Cannot '${action}' instance ${id} while it is in vm_state ${state}` } });
+
+test('pause/unpause (docker pause) and suspend/resume: states in order, data kept, Nova\'s 409s, 404 for another project', async () => {
+  const s = await bootServer(demo, { imageRef: imageId });
+  const c1 = (await containerOf(h.app.instanceId, s.id))!;
+  await dockerExec(c1.Id, 'echo kept > /root/file');
+
+  expect(await act(demo, s.id, { unpause: null })).toMatchObject({ status: 409, body: conflict(s.id, 'unpause', 'active') });
+  expect(await act(demo, s.id, { resume: null })).toMatchObject({ status: 409, body: conflict(s.id, 'resume', 'active') });
+  expect((await act(alt, s.id, { pause: null })).status).toBe(404);
+
+  const paused = await act(demo, s.id, { pause: null });
+  expect(paused.status).toBe(202);
+  expect(paused.text).toBe('');
+  expectInOrder(await recordStates(demo, s.id, 'PAUSED'), ['ACTIVE/null', 'ACTIVE/pausing', 'PAUSED/null']);
+  const p = (await demo.request('GET', `${COMPUTE}/servers/${s.id}`)).body.server;
+  expect(p).toMatchObject({ 'OS-EXT-STS:vm_state': 'paused', 'OS-EXT-STS:power_state': 3 });
+  expect((await containerOf(h.app.instanceId, s.id))!.State).toBe('paused');
+  expect(await act(demo, s.id, { pause: null })).toMatchObject({ status: 409, body: conflict(s.id, 'pause', 'paused') });
+  expect(await act(demo, s.id, { suspend: null })).toMatchObject({ status: 409, body: conflict(s.id, 'suspend', 'paused') });
+
+  expect((await act(demo, s.id, { unpause: null })).status).toBe(202);
+  expectInOrder(await recordStates(demo, s.id, 'ACTIVE'), ['PAUSED/null', 'PAUSED/unpausing', 'ACTIVE/null']);
+  const c2 = (await containerOf(h.app.instanceId, s.id))!;
+  expect(c2.Id).toBe(c1.Id);
+  expect(c2.State).toBe('running');
+
+  expect((await act(demo, s.id, { suspend: null })).status).toBe(202);
+  expectInOrder(await recordStates(demo, s.id, 'SUSPENDED'), ['ACTIVE/null', 'ACTIVE/suspending', 'SUSPENDED/null']);
+  expect(await containerOf(h.app.instanceId, s.id)).toBeUndefined();
+  expect(await act(demo, s.id, { 'os-stop': null })).toMatchObject({ status: 409, body: conflict(s.id, 'stop', 'suspended') });
+  expect(await act(demo, s.id, { suspend: null })).toMatchObject({ status: 409, body: conflict(s.id, 'suspend', 'suspended') });
+
+  expect((await act(demo, s.id, { resume: null })).status).toBe(202);
+  expectInOrder(await recordStates(demo, s.id, 'ACTIVE'), ['SUSPENDED/null', 'SUSPENDED/resuming', 'ACTIVE/null']);
+  const c3 = (await containerOf(h.app.instanceId, s.id))!;
+  expect(await dockerExec(c3.Id, 'cat /root/file')).toBe('kept\n');
+  expect((await demo.request('DELETE', `${COMPUTE}/servers/${s.id}`)).status).toBe(204);
+});
+
+test('lock/unlock: locked_reason from 2.73, a locked server refuses actions and delete to its project, not to admin', async () => {
+  const s = await bootServer(demo, { imageRef: imageId });
+  const bad = await act(demo, s.id, { lock: { locked_reason: 'x', extra: 1 } }, mv('2.73'));
+  expect(bad.status).toBe(400);
+  expect((await act(demo, s.id, { lock: { locked_reason: '' } }, mv('2.73'))).status).toBe(400);
+  expect((await act(alt, s.id, { lock: null })).status).toBe(404);
+
+  expect((await act(demo, s.id, { lock: { locked_reason: 'maintenance' } }, mv('2.73'))).status).toBe(202);
+  const shown = (await demo.request('GET', `${COMPUTE}/servers/${s.id}`, undefined, mv('2.73'))).body.server;
+  expect(shown).toMatchObject({ locked: true, locked_reason: 'maintenance' });
+  expect((await demo.request('GET', `${COMPUTE}/servers/${s.id}`, undefined, mv('2.9'))).body.server).not.toHaveProperty('locked_reason');
+
+  const locked = { conflictingRequest: { code: 409, message: `Instance ${s.id} is locked` } };
+  for (const body of [{ pause: null }, { 'os-stop': null }, { suspend: null }, { reboot: { type: 'HARD' } }]) {
+    expect(await act(demo, s.id, body)).toMatchObject({ status: 409, body: locked });
+  }
+  expect(await demo.request('DELETE', `${COMPUTE}/servers/${s.id}`)).toMatchObject({ status: 409, body: locked });
+  // Snapshots and the console are not guarded by the lock (Nova); an admin passes it.
+  expect((await act(demo, s.id, { 'os-getConsoleOutput': {} })).status).toBe(200);
+  expect((await act(admin, s.id, { pause: null })).status).toBe(202);
+  await waitForServer(demo, s.id, ['PAUSED']);
+  expect((await act(admin, s.id, { unpause: null })).status).toBe(202);
+  await waitForServer(demo, s.id, ['ACTIVE']);
+
+  expect((await act(demo, s.id, { unlock: null })).status).toBe(202);
+  expect((await demo.request('GET', `${COMPUTE}/servers/${s.id}`, undefined, mv('2.73'))).body.server).toMatchObject({ locked: false, locked_reason: null });
+  expect((await act(demo, s.id, { lock: null }, mv('2.73'))).status).toBe(202);
+  expect((await demo.request('GET', `${COMPUTE}/servers/${s.id}`, undefined, mv('2.73'))).body.server).toMatchObject({ locked: true, locked_reason: null });
+  expect((await act(demo, s.id, { unlock: null })).status).toBe(202);
+  expect((await demo.request('DELETE', `${COMPUTE}/servers/${s.id}`)).status).toBe(204);
+});
+
+test('os-getConsoleOutput: the container log, length lines from the end, Nova\'s validation', async () => {
+  const s = await bootServer(demo, { imageRef: imageId });
+  const c = (await containerOf(h.app.instanceId, s.id))!;
+  // What PID 1 writes is the console: write to its stdout.
+  await dockerExec(c.Id, 'printf "one\\ntwo\\nthree\\n" > /proc/1/fd/1');
+  const all = await act(demo, s.id, { 'os-getConsoleOutput': {} });
+  expect(all.status).toBe(200);
+  expect(all.body).toEqual({ output: 'one\ntwo\nthree\n' });
+  expect((await act(demo, s.id, { 'os-getConsoleOutput': { length: 2 } })).body.output).toBe('three\n');
+  expect((await act(demo, s.id, { 'os-getConsoleOutput': { length: '3' } })).body.output).toBe('two\nthree\n');
+  expect((await act(demo, s.id, { 'os-getConsoleOutput': { length: -1 } })).body.output).toBe('one\ntwo\nthree\n');
+  expect((await act(demo, s.id, { 'os-getConsoleOutput': { length: null } })).body.output).toBe('one\ntwo\nthree\n');
+  expect((await act(demo, s.id, { 'os-getConsoleOutput': { length: 0 } })).body.output).toBe('');
+  for (const length of [-2, 'abc', 1.5]) expect((await act(demo, s.id, { 'os-getConsoleOutput': { length } })).status).toBe(400);
+  expect((await act(demo, s.id, { 'os-getConsoleOutput': { lines: 1 } })).status).toBe(400);
+  expect((await act(alt, s.id, { 'os-getConsoleOutput': {} })).status).toBe(404);
+  expect((await demo.request('DELETE', `${COMPUTE}/servers/${s.id}`)).status).toBe(204);
+});

@@ -1,0 +1,55 @@
+/**
+ * A real headless browser for the dashboard's end-to-end tests: Debian's chromium (installed by
+ * .ci/run), driven by playwright-core. Nothing is downloaded; a missing chromium fails the test.
+ */
+import fs from 'fs';
+import path from 'path';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+
+export const CHROMIUM = process.env.SNAPSTACK_CHROMIUM || '/usr/bin/chromium';
+const SCREENSHOTS = path.join(__dirname, '..', '..', 'docs', 'screenshots');
+
+const FLAGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+];
+
+export async function launchBrowser(): Promise<Browser> {
+  if (!fs.existsSync(CHROMIUM)) throw new Error(`no chromium at ${CHROMIUM}: apt-get install chromium (.ci/run does)`);
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS });
+}
+
+export async function newPage(browser: Browser): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, acceptDownloads: true });
+  const page = await context.newPage();
+  page.setDefaultTimeout(30_000);
+  return { context, page };
+}
+
+/** Opens the dashboard at `/` (which redirects) and logs in through the form. */
+export async function dashboardLogin(page: Page, baseUrl: string, user: string, password: string, project = user): Promise<void> {
+  await page.goto(`${baseUrl}/`);
+  await page.waitForURL(/\/dashboard\//);
+  await page.getByLabel('User name').fill(user);
+  await page.getByLabel('Password').fill(password);
+  await page.getByLabel('Project').fill(project);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByRole('heading', { name: 'Instances' }).waitFor();
+}
+
+/** A screenshot for the README's dashboard section: docs/screenshots/<name>.png. */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  fs.mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.waitForTimeout(300); // let notifications and transitions settle
+  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`) });
+}
+
+/** The table row holding `text`. */
+export function rowWith(scope: Page | Locator, text: string): Locator {
+  return scope.locator('tr.ant-table-row', { hasText: text });
+}
+
+export async function gotoMenu(page: Page, item: 'Instances' | 'Images' | 'Volumes' | 'Snapshots'): Promise<void> {
+  await page.getByRole('menuitem', { name: item }).click();
+  await page.getByRole('heading', { name: item, exact: true }).waitFor();
+}

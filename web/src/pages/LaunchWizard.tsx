@@ -1,0 +1,185 @@
+import { useEffect, useMemo, useState } from 'react';
+import { Alert, Button, Form, Input, InputNumber, Modal, Progress, Radio, Space, Steps, Switch, Table, Tooltip, Typography } from 'antd';
+import { ArrowDownOutlined, ArrowUpOutlined, WarningFilled } from '@ant-design/icons';
+import { ok } from '../api/clients';
+import { isInstanceSnapshot, type Flavor, type Image, type Server, type Volume, type VolumeSnapshot } from '../api/models';
+import { useDashboard } from '../context';
+import { follow } from '../hooks';
+import { bytes, nameOf, when } from '../format';
+
+export type SourceKind = 'image' | 'instance_snapshot' | 'volume' | 'volume_snapshot';
+export interface LaunchSource { kind: SourceKind; id: string }
+
+const KINDS: { value: SourceKind; label: string }[] = [
+  { value: 'image', label: 'Image' },
+  { value: 'instance_snapshot', label: 'Instance Snapshot' },
+  { value: 'volume', label: 'Volume' },
+  { value: 'volume_snapshot', label: 'Volume Snapshot' },
+];
+
+interface SourceRow { id: string; name: string; size: string; created: string; minDisk: number; minRam: number; volumeSize: number }
+
+/** What a boot source demands of a flavor: disk only when the root disk is the flavor's (an image without a new volume, an instance snapshot). */
+export function flavorProblem(f: Flavor, src: SourceRow | undefined, kind: SourceKind, newVolume: boolean): string | null {
+  if (!src) return null;
+  const reasons: string[] = [];
+  const diskCounts = kind === 'instance_snapshot' || (kind === 'image' && !newVolume);
+  if (diskCounts && src.minDisk > 0 && f.disk < src.minDisk) reasons.push(`Disk ${f.disk} GiB is below the source's minimum of ${src.minDisk} GiB`);
+  if (src.minRam > 0 && f.ram < src.minRam) reasons.push(`RAM ${f.ram} MiB is below the source's minimum of ${src.minRam} MiB`);
+  return reasons.length ? reasons.join('; ') : null;
+}
+
+export function LaunchWizard({ initial, onClose }: { initial: LaunchSource | null; onClose: () => void }) {
+  const { clients } = useDashboard();
+  const [step, setStep] = useState(0);
+  const [name, setName] = useState('');
+  const [kind, setKind] = useState<SourceKind>(initial?.kind ?? 'image');
+  const [allocated, setAllocated] = useState<string | null>(initial?.id ?? null);
+  const [newVolume, setNewVolume] = useState(false);
+  const [volumeSize, setVolumeSize] = useState(1);
+  const [flavorId, setFlavorId] = useState<string | null>(null);
+  const [rows, setRows] = useState<SourceRow[]>([]);
+  const [flavors, setFlavors] = useState<Flavor[]>([]);
+  const [launch, setLaunch] = useState<{ server?: Server; error?: string; status: string } | null>(null);
+
+  useEffect(() => {
+    (async () => {
+      const data = ok<any>(await clients.compute.GET('/v2.1/flavors/detail', {}));
+      setFlavors((data.flavors as Flavor[]).sort((a, b) => a.ram - b.ram || a.disk - b.disk));
+    })().catch(() => undefined);
+  }, [clients]);
+
+  useEffect(() => {
+    setRows([]);
+    (async () => {
+      if (kind === 'image' || kind === 'instance_snapshot') {
+        const data = ok<any>(await clients.image.GET('/v2/images', { params: { query: { limit: 200 } as any } }));
+        const imgs = (data.images as Image[]).filter((i) => i.status === 'active' && isInstanceSnapshot(i) === (kind === 'instance_snapshot'));
+        setRows(imgs.map((i) => ({ id: i.id, name: nameOf(i), size: bytes(i.size), created: when(i.created_at), minDisk: i.min_disk ?? 0, minRam: i.min_ram ?? 0, volumeSize: Math.max(1, i.min_disk ?? 1) })));
+      } else if (kind === 'volume') {
+        const data = ok<any>(await clients.volume.GET('/v3/{project_id}/volumes/detail', { params: { path: { project_id: clients.projectId }, query: { status: 'available', limit: 200 } as any } }));
+        setRows((data.volumes as Volume[]).map((v) => ({ id: v.id, name: nameOf(v), size: `${v.size} GiB`, created: when(v.created_at), minDisk: v.size, minRam: Number(v.volume_image_metadata?.min_ram ?? 0), volumeSize: v.size })));
+      } else {
+        const data = ok<any>(await clients.volume.GET('/v3/{project_id}/snapshots/detail', { params: { path: { project_id: clients.projectId }, query: { status: 'available', limit: 200 } as any } }));
+        setRows((data.snapshots as VolumeSnapshot[]).map((s) => ({ id: s.id, name: nameOf(s), size: `${s.size} GiB`, created: when(s.created_at), minDisk: s.size, minRam: 0, volumeSize: s.size })));
+      }
+    })().catch(() => undefined);
+  }, [clients, kind]);
+
+  const source = rows.find((r) => r.id === allocated);
+  useEffect(() => { if (source && kind === 'image') setVolumeSize(source.volumeSize); }, [source, kind]);
+  const flavor = flavors.find((f) => f.id === flavorId);
+  const flavorOk = flavor && !flavorProblem(flavor, source, kind, newVolume);
+
+  const serverBody = useMemo(() => {
+    const base = { name, flavorRef: flavorId ?? '', networks: 'none' as const };
+    if (!allocated) return null;
+    if (kind === 'instance_snapshot' || (kind === 'image' && !newVolume)) return { ...base, imageRef: allocated };
+    const bdm = kind === 'image'
+      ? { uuid: allocated, source_type: 'image', destination_type: 'volume', boot_index: 0, volume_size: volumeSize, delete_on_termination: false }
+      : { uuid: allocated, source_type: kind === 'volume' ? 'volume' : 'snapshot', destination_type: 'volume', boot_index: 0, delete_on_termination: false };
+    return { ...base, imageRef: '', block_device_mapping_v2: [bdm] };
+  }, [name, flavorId, allocated, kind, newVolume, volumeSize]);
+
+  const submit = async () => {
+    if (!serverBody) return;
+    setLaunch({ status: 'Requesting...' });
+    try {
+      const created = ok<any>(await clients.compute.POST('/v2.1/servers', { body: { server: serverBody } as any }));
+      const id = created.server.id as string;
+      const server = await follow(async () => ok<any>(await clients.compute.GET('/v2.1/servers/{server_id}', { params: { path: { server_id: id } } })).server as Server,
+        (s) => s.status === 'ACTIVE' || s.status === 'ERROR',
+        (s) => setLaunch({ server: s, status: `${s.status}${s['OS-EXT-STS:task_state'] ? ` (${s['OS-EXT-STS:task_state']})` : ''}` }));
+      setLaunch({ server, status: server.status, error: server.status === 'ERROR' ? server.fault?.message ?? 'The instance went to ERROR' : undefined });
+    } catch (err) {
+      setLaunch({ status: 'failed', error: (err as Error).message });
+    }
+  };
+
+  const canNext = [name.trim().length > 0, !!allocated, !!flavorOk][step];
+  const srcColumns = [
+    { title: 'Name', dataIndex: 'name' },
+    { title: 'Size', dataIndex: 'size' },
+    { title: 'Min Disk', render: (_: unknown, r: SourceRow) => (kind === 'instance_snapshot' || kind === 'image' ? `${r.minDisk} GiB` : '-') },
+    { title: 'Created', dataIndex: 'created' },
+  ];
+
+  if (launch) {
+    const done = launch.server?.status === 'ACTIVE';
+    return (
+      <Modal open title="Launch Instance" onCancel={onClose} footer={<Button onClick={onClose} disabled={!done && !launch.error}>Done</Button>}>
+        {launch.error && <Alert type="error" showIcon message="Launch failed" description={launch.error} data-testid="launch-error" />}
+        {done && <Alert type="success" showIcon message={`Instance ${name} is ACTIVE`} data-testid="launch-done" />}
+        {!done && !launch.error && (
+          <Space direction="vertical" style={{ width: '100%' }}>
+            <Typography.Text>Instance {name}: {launch.status}</Typography.Text>
+            <Progress percent={launch.server ? 60 : 20} status="active" showInfo={false} />
+          </Space>
+        )}
+      </Modal>
+    );
+  }
+
+  return (
+    <Modal open width={900} title="Launch Instance" onCancel={onClose} footer={
+      <Space>
+        <Button onClick={onClose}>Cancel</Button>
+        <Button disabled={step === 0} onClick={() => setStep(step - 1)}>Back</Button>
+        {step < 2 && <Button type="primary" disabled={!canNext} onClick={() => setStep(step + 1)}>Next</Button>}
+        {step === 2 && <Button type="primary" disabled={!canNext} onClick={submit}>Launch Instance</Button>}
+      </Space>
+    }>
+      <Steps current={step} size="small" style={{ marginBottom: 24 }} items={[{ title: 'Details' }, { title: 'Source' }, { title: 'Flavor' }]} />
+      {step === 0 && (
+        <Form layout="vertical">
+          <Form.Item label="Instance Name" required><Input aria-label="Instance Name" value={name} onChange={(e) => setName(e.target.value)} /></Form.Item>
+        </Form>
+      )}
+      {step === 1 && (
+        <Space direction="vertical" style={{ width: '100%' }}>
+          <Space>
+            <Typography.Text strong>Select Boot Source</Typography.Text>
+            <Radio.Group optionType="button" value={kind} options={KINDS} onChange={(e) => { setKind(e.target.value); setAllocated(null); }} />
+          </Space>
+          {kind === 'image' && (
+            <Space>
+              <Typography.Text>Create New Volume</Typography.Text>
+              <Switch aria-label="Create New Volume" checked={newVolume} onChange={setNewVolume} />
+              {newVolume && <><Typography.Text>Volume Size (GiB)</Typography.Text><InputNumber aria-label="Volume Size" min={1} value={volumeSize} onChange={(v) => setVolumeSize(Number(v ?? 1))} /></>}
+            </Space>
+          )}
+          <Typography.Title level={5}>Allocated</Typography.Title>
+          <Table<SourceRow> data-testid="source-allocated" rowKey="id" size="small" pagination={false} dataSource={source ? [source] : []} locale={{ emptyText: 'Select an item from Available items below' }}
+            columns={[...srcColumns, { title: '', render: () => <Button size="small" aria-label="Remove" icon={<ArrowDownOutlined />} onClick={() => setAllocated(null)} /> }]} />
+          <Typography.Title level={5}>Available</Typography.Title>
+          <Table<SourceRow> data-testid="source-available" rowKey="id" size="small" pagination={{ pageSize: 8 }} dataSource={rows.filter((r) => r.id !== allocated)}
+            columns={[...srcColumns, { title: '', render: (_, r) => <Button size="small" aria-label={`Allocate ${r.name}`} icon={<ArrowUpOutlined />} onClick={() => setAllocated(r.id)} /> }]} />
+        </Space>
+      )}
+      {step === 2 && (
+        <Space direction="vertical" style={{ width: '100%' }}>
+          <Typography.Title level={5}>Allocated</Typography.Title>
+          <Typography.Text data-testid="flavor-allocated">{flavor ? flavor.name : 'Select a flavor from Available flavors below'}</Typography.Text>
+          <Typography.Title level={5}>Available</Typography.Title>
+          <Table<Flavor> data-testid="flavor-available" rowKey="id" size="small" pagination={false} dataSource={flavors}
+            rowClassName={(f) => (flavorProblem(f, source, kind, newVolume) ? 'flavor-too-small' : '')}
+            columns={[
+              {
+                title: '', width: 40, render: (_, f) => {
+                  const problem = flavorProblem(f, source, kind, newVolume);
+                  return problem
+                    ? <Tooltip title={problem}><WarningFilled style={{ color: '#faad14' }} aria-label="Not allowed" data-testid={`flavor-warning-${f.name}`} /></Tooltip>
+                    : <Radio aria-label={`Select ${f.name}`} checked={f.id === flavorId} onChange={() => setFlavorId(f.id)} />;
+                },
+              },
+              { title: 'Name', dataIndex: 'name' },
+              { title: 'VCPUs', dataIndex: 'vcpus' },
+              { title: 'RAM', render: (_, f) => `${f.ram} MiB` },
+              { title: 'Root Disk', render: (_, f) => `${f.disk} GiB` },
+              { title: 'Notes', render: (_, f) => <Typography.Text type="warning">{flavorProblem(f, source, kind, newVolume) ?? ''}</Typography.Text> },
+            ]} />
+        </Space>
+      )}
+    </Modal>
+  );
+}
