@@ -4,12 +4,13 @@
  * gone from microversion 2.36 (404).
  *
  * LIMITATIONS:
- * - filters: name, status, minDisk, minRam, server, changes-since, type (image_type); limit and marker; no image
- *   metadata sub-resource (/images/{id}/metadata).
+ * - filters: name, status, minDisk, minRam, server, changes-since, type (image_type); limit and marker;
+ * - /images/{id}/metadata edits Glance's extra properties with Glance's own checks (reserved
+ *   and read-only names are refused as Glance refuses them); no metadata quota.
  */
 import type { Handlers, RequestContext } from '../http/context';
 import { queryString, requireAuth } from '../http/context';
-import { NotFound } from '../http/faults';
+import { BadRequest, NotFound } from '../http/faults';
 import type { ImageApi, ImageRecord } from '../image/image-api';
 import { isoSecondsZ } from '../shared/time-format';
 import { links, nextLinks } from './compute-links';
@@ -17,9 +18,11 @@ import { links, nextLinks } from './compute-links';
 const STATUS: Record<string, string> = { active: 'ACTIVE', queued: 'SAVING', saving: 'SAVING', deleted: 'DELETED', pending_delete: 'DELETED', killed: 'ERROR' };
 const PROGRESS: Record<string, number> = { queued: 25, saving: 50, active: 100 };
 
-function checkVersion(ctx: RequestContext): void {
-  if (ctx.microversion?.atLeast('2.36')) throw new NotFound('The resource could not be found.');
+function checkVersion(ctx: RequestContext, gone = '2.36'): void {
+  if (ctx.microversion?.atLeast(gone)) throw new NotFound('The resource could not be found.');
 }
+
+const PATCH_TYPE = 'application/openstack-images-v2.1-json-patch';
 
 export function proxiedImageView(i: ImageRecord, ctx: RequestContext, detail: boolean) {
   const base = {
@@ -48,6 +51,14 @@ export function proxiedImageView(i: ImageRecord, ctx: RequestContext, detail: bo
 }
 
 export function imageProxyHandlers(images: ImageApi): Handlers {
+  const metadataImage = (ctx: RequestContext) => {
+    checkVersion(ctx, '2.39');
+    return images.getImage(requireAuth(ctx), ctx.params.image_id).catch((err) => {
+      if (err instanceof NotFound) throw new NotFound('Image not found.');
+      throw err;
+    });
+  };
+  const patch = (ctx: RequestContext, imageId: string, ops: unknown[]) => images.updateImage(requireAuth(ctx), imageId, PATCH_TYPE, ops);
   const list = async (ctx: RequestContext, detail: boolean) => {
     checkVersion(ctx);
     const limitRaw = queryString(ctx, 'limit');
@@ -78,6 +89,46 @@ export function imageProxyHandlers(images: ImageApi): Handlers {
         throw err;
       });
       return { status: 200, body: { image: proxiedImageView(image, ctx, true) } };
+    },
+    async listImageMetadataProxy(ctx) {
+      return { status: 200, body: { metadata: (await metadataImage(ctx)).properties } };
+    },
+    async replaceImageMetadataProxy(ctx) {
+      const image = await metadataImage(ctx);
+      const wanted: Record<string, string> = ctx.body.metadata;
+      const ops = [
+        // Glance's reserved names (os_glance_*, Snapstack's own) are not the user's to drop.
+        ...Object.keys(image.properties).filter((k) => !(k in wanted) && !/^(os_glance|snapstack_)/.test(k)).map((k) => ({ op: 'remove', path: `/${k}` })),
+        ...Object.entries(wanted).map(([k, v]) => ({ op: 'add', path: `/${k}`, value: v })),
+      ];
+      return { status: 200, body: { metadata: (await patch(ctx, image.id, ops)).properties } };
+    },
+    async updateImageMetadataProxy(ctx) {
+      const image = await metadataImage(ctx);
+      const ops = Object.entries(ctx.body.metadata as Record<string, string>).map(([k, v]) => ({ op: 'add', path: `/${k}`, value: v }));
+      return { status: 200, body: { metadata: (await patch(ctx, image.id, ops)).properties } };
+    },
+    async showImageMetadataItemProxy(ctx) {
+      const image = await metadataImage(ctx);
+      const key = ctx.params.key;
+      if (!(key in image.properties)) throw new NotFound('Image not found.');
+      return { status: 200, body: { meta: { [key]: image.properties[key] } } };
+    },
+    async setImageMetadataItemProxy(ctx) {
+      const image = await metadataImage(ctx);
+      const key = ctx.params.key;
+      const meta: Record<string, string> = ctx.body.meta;
+      if (!(key in meta)) throw new BadRequest('Request body and URI mismatch');
+      if (Object.keys(meta).length > 1) throw new BadRequest('Request body contains too many items');
+      const updated = await patch(ctx, image.id, [{ op: 'add', path: `/${key}`, value: meta[key] }]);
+      return { status: 200, body: { meta: { [key]: updated.properties[key] } } };
+    },
+    async deleteImageMetadataItemProxy(ctx) {
+      const image = await metadataImage(ctx);
+      const key = ctx.params.key;
+      if (!(key in image.properties)) throw new NotFound('Image not found.');
+      await patch(ctx, image.id, [{ op: 'remove', path: `/${key}` }]);
+      return { status: 204 };
     },
     async deleteImageProxy(ctx) {
       checkVersion(ctx);

@@ -105,6 +105,8 @@ export interface ImageApi {
   markKilled(imageId: string): Promise<void>;
   /** saving -> active: the data is a local Docker image; size is what Docker reports. */
   activateFromDockerImage(imageId: string, dockerImage: string, size: number, extraProperties?: Record<string, string>): Promise<ImageRecord>;
+  /** Glance's PATCH: RFC 6902 operations on the image, with Glance's checks and faults. */
+  updateImage(caller: ImageCaller, imageId: string, contentType: string | undefined, ops: unknown): Promise<ImageRecord>;
   /** Removes the record, its data file and a Docker image Snapstack made for it. */
   deleteImage(caller: ImageCaller, imageId: string): Promise<void>;
   /** Called after an image is deleted (block storage drops the layer it kept for it). */
