@@ -1,5 +1,5 @@
 'use strict';
-// Six projects, one run (`npm test`). globalSetup/globalTeardown sit on the
+// Seven projects, one run (`npm test`). globalSetup/globalTeardown sit on the
 // projects that need PostgreSQL and Docker: jest runs them once when any of
 // those projects has tests to run, and not at all for `--selectProjects unit`.
 const path = require('path');
@@ -61,6 +61,14 @@ module.exports = {
       displayName: 'integration-pglite',
       testMatch: ['<rootDir>/test/integration/api/**/*.test.ts', '<rootDir>/test/integration/store/**/*.test.ts'],
       setupFiles: ['<rootDir>/test/support/target-pglite.ts'],
+    },
+    {
+      // Generated requests over every operation (issue 16); FUZZ_RUNS sets the count (10,000).
+      ...base,
+      ...withServices,
+      displayName: 'fuzz',
+      testMatch: ['<rootDir>/test/fuzz/**/*.test.ts'],
+      setupFiles: ['<rootDir>/test/support/target-pg.ts'],
     },
     {
       ...base,

@@ -23,6 +23,7 @@ import { VOLUME_MICROVERSIONS } from './volume/volume-versions';
 import { createImageModule } from './image/image-module';
 import type { ImageService } from './image/image-service';
 import { connectDocker, removeInstanceObjects } from './runtime/docker-engine';
+import { armCrashPoints } from './shared/crash-points';
 import { snapstackHandlers } from './snapstack/snapstack-handlers';
 import { ArchiveService } from './archive/archive-service';
 import { archiveHandlers } from './archive/archive-handlers';
@@ -128,7 +129,7 @@ async function startLocked(config: Config, opts: StartOptions, logger: Logger, l
     {
       name: 'snapstack', spec: loadSpec('snapstack.yaml'), errorStyle: 'snapstack',
       handlers: {
-        ...snapstackHandlers({ version: VERSION, database: describeDatabase(config), docker: volumeModule.docker, instanceId }, jobs),
+        ...snapstackHandlers({ version: VERSION, database: describeDatabase(config, { where: false }), docker: volumeModule.docker, instanceId }, jobs),
         ...archiveHandlers(archives, jobs),
       },
     },
@@ -167,6 +168,7 @@ async function startLocked(config: Config, opts: StartOptions, logger: Logger, l
   const url = state.publicUrl;
 
   await jobs.recover();
+  armCrashPoints();
   logger.info({ url, database: describeDatabase(config), instance_id: instanceId, data_dir: config.dataDir }, 'snapstack listening');
 
   /** Docker objects by instance label, then the rows, then the data directory. */

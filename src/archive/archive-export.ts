@@ -20,6 +20,9 @@ import {
 } from './archive-format';
 import { resolveInside } from './archive-paths';
 import { saveRootImage } from './archive-root-image';
+import type { Logger } from '../logger';
+import { crashPoint } from '../shared/crash-points';
+import { Reverter } from '../shared/reverter';
 import { PARTIAL_SUFFIX, writeArchive, type LayerToWrite, type WriteProgress, type WrittenArchive } from './archive-writer';
 
 /** Who asks (a token's facts). */
@@ -66,6 +69,7 @@ export interface ExportDeps {
   instanceId: string;
   /** The engine holding image-backed snapshots' root disks (null: none, such snapshots are not exportable). */
   docker: Docker | null;
+  log: Logger;
 }
 
 function requireAvailable(s: SnapshotRecord): SnapshotRecord {
@@ -151,6 +155,11 @@ function archiveImage(image: ImageRecord): ArchiveImage {
   };
 }
 
+/** Where an export saves the root image before it goes into `file` (removed after, or when a restart fails the export). */
+export function rootImageTempFile(file: string): string {
+  return path.join(path.dirname(file), `.${path.basename(file)}.root${PARTIAL_SUFFIX}`);
+}
+
 /**
  * Writes the archive of `plan` to `file`. With `base` (an earlier archive's manifest), layers
  * the base holds are named but not stored.
@@ -162,17 +171,17 @@ export async function writeExport(
   file: string,
   opts: { base?: ArchiveManifest | null; onProgress?: (p: WriteProgress) => void } = {},
 ): Promise<WrittenArchive> {
-  // The root image first (docker save into a hidden file beside the archive): its size and sha256 go in the manifest.
-  const rootFile = plan.rootImage ? path.join(path.dirname(file), `.${path.basename(file)}.root${PARTIAL_SUFFIX}`) : null;
-  const saved = plan.rootImage ? await saveRootImage(d.docker!, plan.rootImage, rootFile!) : null;
-  let ex: Awaited<ReturnType<NonNullable<VolumeDataDriver['openExport']>>>;
+  // Everything made on the way (the saved root image, the pinned export) goes at the end,
+  // written or not; a crash is covered by the job's onFail (rootImageTempFile, the .partial).
+  const r = new Reverter(d.log, { archive: path.basename(file), source_id: plan.source.id });
   try {
-    ex = await d.driver.openExport!(plan.volumes.map((v) => v.snapshot.id));
-  } catch (err) {
-    if (rootFile) await fs.rm(rootFile, { force: true });
-    throw err;
-  }
-  try {
+    // The root image first (docker save into a hidden file beside the archive): its size and sha256 go in the manifest.
+    const rootFile = plan.rootImage ? rootImageTempFile(file) : null;
+    if (rootFile) r.add(`saved root image ${rootFile}`, () => fs.rm(rootFile, { force: true }));
+    const saved = plan.rootImage ? await saveRootImage(d.docker!, plan.rootImage, rootFile!) : null;
+    const ex = await d.driver.openExport!(plan.volumes.map((v) => v.snapshot.id));
+    r.add('the export of the layers', () => ex.release());
+    crashPoint('export.opened');
     const baseFacts = new Map<string, ArchiveLayer>();
     for (const v of opts.base?.volumes ?? []) for (const l of v.layers) baseFacts.set(l.id, l);
     const volumes: ArchiveVolume[] = plan.volumes.map((v) => ({
@@ -207,7 +216,7 @@ export async function writeExport(
     for (const [id, sha] of written.digests) await ex.recordDigest(id, sha).catch(() => undefined);
     return written;
   } finally {
-    ex.release();
-    if (rootFile) await fs.rm(rootFile, { force: true });
+    // Temporary by nature: undone on success as on failure.
+    await r.fail();
   }
 }

@@ -18,6 +18,7 @@ import type { VolumeService } from '../volume/volume-service';
 import { ArchiveInvalid, baseLayers, type ArchiveManifest } from './archive-format';
 import { readArchive } from './archive-reader';
 import { loadRootImage, removeDockerImage, RootImageRefused, type LoadedRootImage } from './archive-root-image';
+import { crashPoint } from '../shared/crash-points';
 import { Reverter } from '../shared/reverter';
 import type { JobRunner } from '../jobs/job-runner';
 
@@ -65,6 +66,9 @@ export interface ImportDeps {
   jobs: JobRunner;
 }
 
+/** Names of the root images imports stage in the data directory (swept at start). */
+export const IMPORT_STAGING_PREFIX = '.archive-import-';
+
 /** The base's layers are not here: the earlier archive must be imported first (409). */
 export class BaseArchiveMissing extends Conflict {}
 
@@ -72,7 +76,7 @@ export class BaseArchiveMissing extends Conflict {}
 export async function importArchive(d: ImportDeps, file: string, target: ImportTarget): Promise<ImportResult> {
   if (!d.driver.beginImport) throw new NotImplemented('Archives need the overlay volume driver (a Docker engine); this Snapstack stores volumes as plain directories.');
   const session = await d.driver.beginImport();
-  const rootStaging = path.join(d.stagingDir, `.archive-import-${randomUUID()}.root.tar`);
+  const rootStaging = path.join(d.stagingDir, `${IMPORT_STAGING_PREFIX}${randomUUID()}.root.tar`);
   try {
     return await importStaged(d, file, target, session, rootStaging);
   } finally {
@@ -186,12 +190,14 @@ async function commitImport(
     const loaded = root;
     r.add(`Docker image ${loaded.ref}`, () => loaded.undo());
     if (loaded.loadedImageId) await d.jobs.record(op, { loadedImageId: loaded.loadedImageId });
+    crashPoint('import.root-loaded');
   }
   await session.commit(
     manifest.volumes.map((v, i) => ({ snapshotId: ids[i], projectId: owner, volumeId: randomUUID(), chain: v.layers.map((l) => l.id) })),
     digests,
   );
   for (const id of ids) r.add(`snapshot data ${id}`, () => d.driver.deleteSnapshot(id));
+  crashPoint('import.committed');
 
   const records = await d.volume.registerImportedSnapshots(
     { projectId: owner, userId: target.userId, shared: target.workspace },
@@ -204,6 +210,7 @@ async function commitImport(
     })),
   );
   r.add('snapshot rows', () => d.volume.removeImportedSnapshots(ids));
+  crashPoint('import.rows');
 
   let image: ImportResult['image'] = null;
   if (manifest.image) {

@@ -17,9 +17,9 @@ import { LayerNotExportable, VolumeDataError, type VolumeDataDriver } from '../v
 import { WORKSPACE_PROJECT } from '../volume/imported-snapshots';
 import type { VolumeService } from '../volume/volume-service';
 import { ArchiveInvalid, storedLayers, type ArchiveKind, type ArchiveManifest } from './archive-format';
-import { planExport, writeExport, type ArchiveCaller, type ExportDeps } from './archive-export';
+import { planExport, rootImageTempFile, writeExport, type ArchiveCaller, type ExportDeps } from './archive-export';
 import { ArchiveFolders, checkArchiveName, defaultArchiveName, type ArchiveFile } from './archive-folders';
-import { importArchive, JOB_IMPORT, undoImport, type ImportDeps, type ImportJournal, type ImportResult } from './archive-import';
+import { importArchive, IMPORT_STAGING_PREFIX, JOB_IMPORT, undoImport, type ImportDeps, type ImportJournal, type ImportResult } from './archive-import';
 import { readArchive } from './archive-reader';
 import { scanArchive } from './archive-scan';
 import { receiveUpload, removeStaleUploads } from './archive-upload';
@@ -107,8 +107,8 @@ export class ArchiveService {
   constructor(private readonly d: ArchiveServiceDeps) {
     this.folders = new ArchiveFolders(d.dataDir, d.workspaceDir);
     this.log = d.logger.child({ component: 'archive' });
-    this.exportDeps = { volume: d.volume, images: d.images, driver: d.driver, instanceId: d.instanceId, docker: d.docker };
-    this.importDeps = { ...this.exportDeps, log: this.log, stagingDir: d.dataDir, jobs: d.jobs };
+    this.exportDeps = { volume: d.volume, images: d.images, driver: d.driver, instanceId: d.instanceId, docker: d.docker, log: this.log };
+    this.importDeps = { ...this.exportDeps, stagingDir: d.dataDir, jobs: d.jobs };
     d.jobs.register(this.exportJob());
     // An import's journal: a restart meeting one unfinished undoes what it names.
     d.jobs.register<ImportJournal>({
@@ -283,6 +283,7 @@ export class ArchiveService {
         if (file) {
           this.progress.delete(file);
           await fs.rm(`${file}${PARTIAL_SUFFIX}`, { force: true });
+          await fs.rm(rootImageTempFile(file), { force: true });
         }
         this.log.warn({ archive: p.name, source_id: p.sourceId, error }, 'archive export failed');
       },
@@ -314,6 +315,7 @@ export class ArchiveService {
   async loadWorkspace(): Promise<{ loaded: string[]; skipped: Array<{ name: string; reason: string }> }> {
     const loaded: string[] = [];
     const skipped: Array<{ name: string; reason: string }> = [];
+    await this.sweepImportStaging();
     if (!this.d.workspaceDir) return { loaded, skipped };
     await fs.mkdir(this.d.workspaceDir, { recursive: true });
     const pending: Array<{ file: ArchiveFile; manifest: ArchiveManifest }> = [];
@@ -344,6 +346,15 @@ export class ArchiveService {
     if (loaded.length || skipped.length) this.log.info({ loaded, skipped }, 'workspace snapshots loaded');
     for (const s of skipped) this.log.warn({ archive: s.name, reason: s.reason }, 'workspace archive skipped');
     return { loaded, skipped };
+  }
+
+  /** At start: root images an interrupted import staged (nothing was registered from them). */
+  private async sweepImportStaging(): Promise<void> {
+    for (const name of await fs.readdir(this.d.dataDir).catch(() => [] as string[])) {
+      if (!name.startsWith(IMPORT_STAGING_PREFIX)) continue;
+      this.log.warn({ file: name, decision: 'removed' }, 'reconcile: a root image an interrupted import staged');
+      await fs.rm(path.join(this.d.dataDir, name), { force: true });
+    }
   }
 
   private async workspaceLoaded(archiveId: string): Promise<boolean> {

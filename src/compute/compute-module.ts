@@ -75,7 +75,7 @@ export function createCompute(deps: ComputeDeps): Compute {
     store, containers, runtime, images: deps.images, locks, jobs: deps.jobs, minDiskRule: deps.config.minDiskRule,
     defaultServerImage: deps.config.defaultServerImage, log,
   });
-  const attachments = new ServerAttachments(store, containers, deps.volumes, locks, log);
+  const attachments = new ServerAttachments(store, containers, deps.volumes, locks, deps.jobs, log);
   const servers = new ServerService(store, deps.jobs, locks, {
     flavors, images: deps.images, volumes: deps.volumes, defaultServerImage: deps.config.defaultServerImage, minDiskRule: deps.config.minDiskRule,
   }, log);

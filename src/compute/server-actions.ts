@@ -117,13 +117,25 @@ export class ServerActions {
     }
   }
 
-  /** After a failed or interrupted action, the state follows what the container really does. */
+  /**
+   * After a failed or interrupted action, the state follows what the container really does: a
+   * running one (recorded or found by name) is adopted; one that is not running is removed
+   * (its root disk kept), so no exited container outlives the action.
+   */
   private async settle(p: ActionPayload, error: string): Promise<void> {
-    const server = await this.store.get(p.serverId);
+    let server = await this.store.get(p.serverId);
     if (!server) return;
-    const state = server.container_id ? await this.runtime.inspect(server.container_id).catch(() => null) : null;
-    this.log.warn({ server_id: server.id, action: p.action, error, container: state?.state ?? null }, 'server action failed');
-    await this.store.update(server.id, this.settledState(server, state?.state ?? null));
+    const state = await this.containers.current(server).catch(() => null);
+    const live = state?.state === 'running' || state?.state === 'paused';
+    if (live && state.id !== server.container_id) server = (await this.store.update(server.id, { container_id: state.id }))!;
+    if (!live && state) {
+      server = await this.containers.retire(server, { keepRootDisk: true }).catch((err: unknown) => {
+        this.log.error({ err, server_id: p.serverId, container_id: state.id }, 'could not remove the container of a failed action');
+        return server!;
+      });
+    }
+    this.log.warn({ server_id: server.id, action: p.action, error, container: state?.state ?? null, decision: live ? 'adopted the container' : 'stopped' }, 'server action failed');
+    await this.store.update(server.id, this.settledState(server, live ? state.state : null));
   }
 
   private settledState(server: ServerRow, container: string | null): Partial<ServerRow> {

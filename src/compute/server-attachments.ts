@@ -7,6 +7,9 @@ import type { ServerContainers } from './server-containers';
 import type { KeyedMutex } from '../shared/keyed-mutex';
 import { checkState } from './server-states';
 import type { BlockDeviceRow, ServerRow, ServerStore } from './server-store';
+import type { JobDefinition, JobRunner } from '../jobs/job-runner';
+import { crashPoint } from '../shared/crash-points';
+import { Reverter } from '../shared/reverter';
 
 /** nova/compute/api.py attach_volume / detach_volume (no SOFT_DELETED here). */
 const ATTACH_VM_STATES = ['active', 'paused', 'stopped', 'resized', 'shelved', 'shelved_offloaded'];
@@ -16,6 +19,14 @@ export interface AttachRequest {
   device?: string | null;
   deleteOnTermination?: boolean;
   tag?: string | null;
+}
+
+export const JOB_ATTACH = 'compute.server.attach';
+
+interface AttachJournal {
+  serverId: string;
+  volumeId: string;
+  bdmId: string;
 }
 
 /**
@@ -30,6 +41,7 @@ export class ServerAttachments {
     private readonly containers: ServerContainers,
     private readonly volumes: VolumeApi,
     private readonly locks: KeyedMutex,
+    private readonly jobs: JobRunner,
     private readonly log: Logger,
   ) {}
 
@@ -69,19 +81,56 @@ export class ServerAttachments {
         delete_on_termination: req.deleteOnTermination ?? false, device_name: device, device_type: 'disk', disk_bus: 'virtio',
         guest_format: null, tag: req.tag ?? null, created_by_build: false,
       };
-      await this.volumes.attachVolume(server.project_id, vol.id, { serverId, device });
-      await this.store.insertBlockDevice(bdm);
+      // The journal names what the steps below make; a crash anywhere is undone at the next start.
+      const op = await this.jobs.track(JOB_ATTACH, { serverId, volumeId: vol.id, bdmId: bdm.id } satisfies AttachJournal,
+        { projectId: server.project_id, resourceType: 'server', resourceId: serverId });
+      const r = new Reverter(this.log, { server_id: serverId, volume_id: vol.id });
+      const relaunch = server.vm_state === 'active' && server.container_id;
+      // Undone last: the container comes back with the mounts as recorded, once the rows are.
+      if (relaunch) {
+        r.add('the container, as it was', async () => {
+          const current = (await this.store.get(serverId))!;
+          if ((await this.containers.state(current)) !== 'running') await this.containers.launch(current);
+        });
+      }
       try {
+        await this.volumes.attachVolume(server.project_id, vol.id, { serverId, device });
+        r.add(`attachment of volume ${vol.id}`, () => this.volumes.detachVolume(server.project_id, vol.id, serverId));
+        crashPoint('attach.volume-attached');
+        await this.store.insertBlockDevice(bdm);
+        r.add(`block device ${bdm.id}`, () => this.store.deleteBlockDevice(bdm.id));
         await this.remount(server);
+        r.success();
+        await this.jobs.settle(op);
       } catch (err) {
-        this.log.error({ err, server_id: serverId, volume_id: vol.id }, 'could not mount the attached volume');
-        await this.store.deleteBlockDevice(bdm.id);
-        await this.volumes.detachVolume(server.project_id, vol.id, serverId).catch(() => undefined);
-        await this.containers.launch((await this.store.get(serverId))!).catch(() => undefined);
+        this.log.error({ err, server_id: serverId, volume_id: vol.id }, 'could not attach the volume');
+        await r.fail(err);
+        await this.jobs.settle(op, err);
         throw err;
       }
       return bdm;
     });
+  }
+
+  /** An attach a restart met unfinished is undone: no block device, no attachment, mounts as recorded. */
+  job(): JobDefinition<AttachJournal> {
+    return {
+      kind: JOB_ATTACH,
+      onRestart: 'fail',
+      run: async () => { throw new Error('an attach journal is never run, only undone'); },
+      onFail: (j) => this.locks.withLock(j.serverId, async () => {
+        const server = await this.store.get(j.serverId);
+        const r = new Reverter(this.log, { server_id: j.serverId, volume_id: j.volumeId });
+        if (server?.vm_state === 'active') r.add('the container, with the recorded mounts', async () => this.containers.recreate((await this.store.get(j.serverId))!));
+        r.add(`attachment of volume ${j.volumeId}`, async () => {
+          if (!server) return;
+          const vol = await this.volumes.getVolume(server.project_id, j.volumeId).catch(() => null);
+          if (vol?.attachments.some((a) => a.serverId === j.serverId)) await this.volumes.detachVolume(server.project_id, j.volumeId, j.serverId);
+        });
+        r.add(`block device ${j.bdmId}`, () => this.store.deleteBlockDevice(j.bdmId));
+        await r.fail();
+      }),
+    };
   }
 
   async detach(serverId: string, volumeId: string): Promise<void> {

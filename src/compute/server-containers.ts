@@ -1,7 +1,8 @@
 import type { Logger } from '../logger';
 import type { VolumeApi } from '../volume/volume-api';
 import { LABELS } from '../runtime/docker-engine';
-import type { ServerRuntime, ServerMount } from './runtime/server-runtime';
+import { crashPoint } from '../shared/crash-points';
+import type { ContainerState, ServerRuntime, ServerMount } from './runtime/server-runtime';
 import { mountPointOf } from './runtime/server-runtime';
 import type { BlockDeviceRow, ServerRow, ServerStore } from './server-store';
 
@@ -54,6 +55,7 @@ export class ServerContainers {
       mounts,
     });
     this.log.info({ server_id: server.id, container_id: state.id, mounts: mounts.length }, 'server container started');
+    crashPoint('start.container-started');
     return (await this.store.update(server.id, {
       container_id: state.id,
       ip_address: server.networks === 'none' ? null : state.ipAddress,
@@ -61,10 +63,18 @@ export class ServerContainers {
     }))!;
   }
 
+  /**
+   * The server's container: the recorded one, or one found by name that a crash left
+   * unrecorded (os-start killed between the start and the row).
+   */
+  async current(server: ServerRow): Promise<ContainerState | null> {
+    const recorded = server.container_id ? await this.runtime.inspect(server.container_id) : null;
+    return recorded ?? this.runtime.findForServer(server.id);
+  }
+
   /** Docker's state of the server's container ('running', 'exited'...), or null when there is none. */
   async state(server: ServerRow): Promise<string | null> {
-    if (!server.container_id) return null;
-    return (await this.runtime.inspect(server.container_id))?.state ?? null;
+    return (await this.current(server))?.state ?? null;
   }
 
   /** Docker-pauses the server's container (the pause action). */
@@ -79,17 +89,19 @@ export class ServerContainers {
 
   /** Stops and removes the container; an image-backed server's root disk is committed first. */
   async retire(server: ServerRow, opts: { keepRootDisk: boolean }): Promise<ServerRow> {
-    if (!server.container_id) return server;
-    const state = await this.runtime.inspect(server.container_id);
+    const state = await this.current(server);
+    if (!state && !server.container_id) return server;
     let dockerImage = server.docker_image;
     if (state) {
       await this.runtime.stop(state.id);
+      crashPoint('stop.container-stopped');
       const bdms = await this.store.blockDevices(server.id);
       if (opts.keepRootDisk && !isVolumeBacked(bdms)) {
         dockerImage = this.rootImageName(server.id);
         await this.runtime.commit(state.id, dockerImage, { [LABELS.role]: 'root-disk' }, { pause: false });
       }
       await this.runtime.remove(state.id);
+      crashPoint('stop.container-removed');
     }
     return (await this.store.update(server.id, { container_id: null, docker_image: dockerImage }))!;
   }
@@ -97,6 +109,21 @@ export class ServerContainers {
   /** Re-creates the container (mounts changed, hard reboot): retire keeping the disk, launch. */
   async recreate(server: ServerRow): Promise<ServerRow> {
     return this.launch(await this.retire(server, { keepRootDisk: true }));
+  }
+
+  /**
+   * At start: this instance's server containers that no live server accounts for (a crash
+   * between a container's start and its row, or a deletion's steps) are removed, each logged.
+   */
+  async sweep(liveServerIds: Set<string>): Promise<string[]> {
+    const removed: string[] = [];
+    for (const c of await this.runtime.listServerContainers()) {
+      if (liveServerIds.has(c.serverId)) continue;
+      this.log.warn({ container_id: c.id, server_id: c.serverId, state: c.state, decision: 'removed' }, 'reconcile: a container no server accounts for');
+      await this.runtime.remove(c.id);
+      removed.push(c.id);
+    }
+    return removed;
   }
 
   /** Removes the container and the server's root image (server deletion). */

@@ -1,6 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import type { JobDefinition } from '../jobs/job-runner';
 import type { ImageApi } from '../image/image-api';
 import type { Logger } from '../logger';
+import { crashPoint } from '../shared/crash-points';
 import { isoSecondsZ } from '../shared/time-format';
 import type { VolumeApi, VolumeRecord } from '../volume/volume-api';
 import type { ServerContainers } from './server-containers';
@@ -64,7 +66,10 @@ export class ServerLifecycle {
   async reconcile(): Promise<{ relaunched: string[]; retired: string[] }> {
     const relaunched: string[] = [];
     const retired: string[] = [];
-    for (const s of await this.store.list({ projectId: null })) {
+    const servers = await this.store.list({ projectId: null });
+    await this.containers.sweep(new Set(servers.map((s) => s.id)))
+      .catch((err: unknown) => this.log.error({ err }, 'reconcile: could not sweep the server containers'));
+    for (const s of servers) {
       if (s.task_state !== null || !['active', 'stopped', 'resized'].includes(s.vm_state)) continue;
       await this.locks.withLock(s.id, async () => {
         const server = await this.store.get(s.id);
@@ -131,7 +136,20 @@ export class ServerLifecycle {
    */
   private async requestVolume(server: ServerRow, bdm: BlockDeviceRow): Promise<boolean> {
     if (bdm.volume_id) return true;
-    const vol = await this.volumes.createVolume(server.project_id, {
+    // The id is recorded on the BDM before the volume exists: a crash between the two leaves a
+    // record naming a volume (removed with the failed build), never a volume nobody names.
+    const volumeId = randomUUID();
+    const stillThere = await this.locks.withLock(server.id, async () => {
+      await this.store.updateBlockDevice(bdm.id, { volume_id: volumeId, created_by_build: true });
+      return Boolean(await this.store.get(server.id));
+    });
+    if (!stillThere) {
+      await this.step(server.id, 'deleting');
+      return false;
+    }
+    crashPoint('build.volume-recorded');
+    await this.volumes.createVolume(server.project_id, {
+      id: volumeId,
       size: bdm.volume_size,
       snapshotId: bdm.source_type === 'snapshot' ? bdm.snapshot_id : null,
       name: bdm.source_type === 'blank' ? `${server.id}-blank-vol` : '',
@@ -140,13 +158,9 @@ export class ServerLifecycle {
       volumeType: bdm.volume_type,
       userId: server.user_id,
     });
-    bdm.volume_id = vol.id;
-    const stillThere = await this.locks.withLock(server.id, async () => {
-      await this.store.updateBlockDevice(bdm.id, { volume_id: vol.id, created_by_build: true });
-      return Boolean(await this.store.get(server.id));
-    });
-    if (!stillThere) await this.step(server.id, 'deleting');
-    return stillThere;
+    bdm.volume_id = volumeId;
+    crashPoint('build.volume-requested');
+    return true;
   }
 
   /** Waits until the BDM's volume is made and attaches it at the BDM's device. */

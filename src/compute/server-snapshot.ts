@@ -7,6 +7,7 @@ import type { VolumeApi } from '../volume/volume-api';
 import type { ServerRuntime } from './runtime/server-runtime';
 import { attachedVolumes, isVolumeBacked } from './server-containers';
 import type { KeyedMutex } from '../shared/keyed-mutex';
+import { crashPoint } from '../shared/crash-points';
 import { Reverter } from '../shared/reverter';
 import { rotateBackups } from './server-backup';
 import { checkState } from './server-states';
@@ -146,6 +147,7 @@ export class ServerSnapshots {
         const r = new Reverter(this.d.log, { server_id: serverId, image_id: imageId });
         try {
           const mapping = await this.captureVolumes(server, attachedVolumes(bdms), name, r, op);
+          crashPoint('capture.image');
           const input = snapshotImageInput(server, name, {
             ...metadata, block_device_mapping: JSON.stringify(mapping), bdm_v2: 'True', root_device_name: server.root_device_name,
           }, null);
@@ -197,6 +199,7 @@ export class ServerSnapshots {
       made.push({ bdm, snapshotId: snap.id });
       r.add(`volume snapshot ${snap.id}`, () => this.d.volumes.deleteSnapshot(project, snap.id));
       await this.d.jobs.record(op, { snapshotIds: made.map((m) => m.snapshotId) });
+      crashPoint('capture.snapshot');
     }
     // Nova does not wait; Snapstack does, so the capture is over before the server runs again.
     for (const m of made) await this.d.volumes.waitForSnapshot(project, m.snapshotId, ['available']);
@@ -221,6 +224,7 @@ export class ServerSnapshots {
       const hold = await runtime.hold(state.id);
       try {
         ({ size } = await runtime.commit(state.id, target, {}, { pause: false }));
+        crashPoint('snapshot.committed');
         mapping = await this.captureVolumes(server, volumes, p.imageName, r, jobId);
       } finally {
         await hold.release();

@@ -42,8 +42,9 @@ export async function dropSchema(knex: Knex): Promise<void> {
   await knex.schema.dropTableIfExists('knex_migrations_lock');
 }
 
-export function describeDatabase(cfg: DatabaseConfig): string {
-  if (!cfg.databaseUrl) return `embedded PostgreSQL (PGlite) in ${path.join(cfg.dataDir, 'pglite')}`;
+/** The database in words; `where: false` leaves out the file path (for answers, which never carry one). */
+export function describeDatabase(cfg: DatabaseConfig, opts: { where?: boolean } = {}): string {
+  if (!cfg.databaseUrl) return opts.where === false ? 'embedded PostgreSQL (PGlite)' : `embedded PostgreSQL (PGlite) in ${path.join(cfg.dataDir, 'pglite')}`;
   try {
     const u = new URL(cfg.databaseUrl);
     return `PostgreSQL at ${u.hostname}:${u.port || 5432}${u.pathname}`;

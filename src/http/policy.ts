@@ -42,6 +42,25 @@ const RULES: Record<string, PolicyRule> = {
   promoteVolumeSnapshot: 'admin', promoteInstanceSnapshot: 'admin',
 };
 
+/** The real services' policy names, for the denial message clients show (the operationId otherwise). */
+const POLICY_NAMES: Record<string, string> = {
+  listProjects: 'identity:list_projects', createProject: 'identity:create_project', updateProject: 'identity:update_project',
+  deleteProject: 'identity:delete_project', listUsers: 'identity:list_users', createUser: 'identity:create_user',
+  deleteUser: 'identity:delete_user', assignProjectUserRole: 'identity:create_grant', unassignProjectUserRole: 'identity:revoke_grant',
+  createFlavor: 'os_compute_api:os-flavor-manage:create', deleteFlavor: 'os_compute_api:os-flavor-manage:delete',
+  listServers: 'os_compute_api:servers:index', listServersDetail: 'os_compute_api:servers:detail',
+  createServer: 'os_compute_api:servers:create', showServer: 'os_compute_api:servers:show',
+  updateServer: 'os_compute_api:servers:update', deleteServer: 'os_compute_api:servers:delete',
+  listVolumes: 'volume:get_all', listVolumesDetail: 'volume:get_all', createVolume: 'volume:create', showVolume: 'volume:get',
+  updateVolume: 'volume:update', deleteVolume: 'volume:delete', listSnapshots: 'volume:get_all_snapshots',
+  listSnapshotsDetail: 'volume:get_all_snapshots', createSnapshot: 'volume:create_snapshot', showSnapshot: 'volume:get_snapshot',
+  updateSnapshot: 'volume:update_snapshot', deleteSnapshot: 'volume:delete_snapshot',
+  showQuotaSet: 'volume_extension:quotas:show', updateQuotaSet: 'volume_extension:quotas:update', deleteQuotaSet: 'volume_extension:quotas:delete',
+  listImages: 'get_images', createImage: 'add_image', showImage: 'get_image', updateImage: 'modify_image', deleteImage: 'delete_image',
+  downloadImageData: 'download_image', uploadImageData: 'upload_image', listImageMembers: 'get_members', createImageMember: 'add_member',
+  showImageMember: 'get_member', updateImageMember: 'modify_member', deleteImageMember: 'delete_member',
+};
+
 /** Services whose every operation needs a token unless the spec marks it public. */
 const IDENTITY_DEFAULT: PolicyRule = 'admin';
 
@@ -67,15 +86,14 @@ export function authorize(style: ErrorStyle, service: string, op: OperationSpec,
 }
 
 function deniedMessage(style: ErrorStyle, service: string, op: OperationSpec): string {
-  const action = `${service}:${op.operationId}`;
+  const action = POLICY_NAMES[op.operationId] ?? `${service}:${op.operationId}`;
   switch (style) {
     case 'nova':
     case 'cinder':
       return `Policy doesn't allow ${action} to be performed.`;
     case 'glance':
-      return `You are not authorized to complete ${op.operationId} action.`;
+      return `You are not authorized to complete ${POLICY_NAMES[op.operationId] ?? op.operationId} action.`;
     case 'keystone':
-      return `You are not authorized to perform the requested action: ${action}.`;
     case 'snapstack':
       return `You are not authorized to perform the requested action: ${action}.`;
   }

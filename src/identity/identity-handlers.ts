@@ -46,14 +46,13 @@ export function identityHandlers(identity: IdentityService): Handlers {
     },
     async validateToken(ctx) {
       const token = subjectToken(ctx);
-      const issued = await identity.describeToken(token);
-      if (!issued) throw new NotFound('Failed to validate token');
+      const issued = await identity.inspectToken(requireAuth(ctx), token, 'identity:validate_token');
       const withCatalog = queryString(ctx, 'nocatalog') === undefined;
       return { status: 200, headers: { 'X-Subject-Token': token }, body: tokenView(issued, ctx.publicUrl, withCatalog) };
     },
     async checkToken(ctx) {
       const token = subjectToken(ctx);
-      if (!(await identity.describeToken(token))) throw new NotFound('Failed to validate token');
+      await identity.inspectToken(requireAuth(ctx), token, 'identity:check_token');
       return { status: 200, headers: { 'X-Subject-Token': token } };
     },
     async revokeToken(ctx) {

@@ -133,6 +133,14 @@ export class IdentityService {
     return { token, auth: this.authContext(row.id, user, project, roles, expiresAt), user, project, roles, methods: row.methods, auditId: row.audit_id, issuedAt: new Date(row.issued_at) };
   }
 
+  /** A token as its subject or an admin may see it (Keystone's service_admin_or_token_subject); 404 when dead. */
+  async inspectToken(caller: AuthContext, token: string, action: string): Promise<IssuedToken> {
+    const subject = await this.describeToken(token);
+    if (!subject) throw new NotFound('Failed to validate token');
+    if (subject.auth.userId !== caller.userId && !caller.isAdmin) throw new Forbidden(`You are not authorized to perform the requested action: ${action}.`);
+    return subject;
+  }
+
   async revoke(caller: AuthContext, token: string): Promise<void> {
     const subject = await this.describeToken(token);
     if (!subject) throw new NotFound('Failed to validate token');

@@ -45,6 +45,8 @@ export interface SnapshotRecord {
 }
 
 export interface CreateVolumeInput {
+  /** Compute only: the id, chosen first so the caller records it before the volume exists. */
+  id?: string;
   size?: number | null;
   name?: string | null;
   description?: string | null;

@@ -136,7 +136,7 @@ export class VolumeService implements VolumeApi {
 
     const now = new Date();
     const row: VolumeRow = {
-      id: randomUUID(), project_id: caller.projectId, user_id: input.userId ?? caller.userId, name: input.name ?? null,
+      id: input.id ?? randomUUID(), project_id: caller.projectId, user_id: input.userId ?? caller.userId, name: input.name ?? null,
       description: input.description ?? null, size, status: 'creating', bootable, volume_type: type.name,
       availability_zone: AVAILABILITY_ZONE, snapshot_id: snapshot?.id ?? null, source_volid: source?.id ?? null,
       metadata: input.metadata ?? {}, created_at: now, updated_at: now,

@@ -1,7 +1,7 @@
 import os from 'os';
 import type Docker from 'dockerode';
 import { containerPauses, type PauseHold } from '../../runtime/container-pauses';
-import { isDockerStatus, LABELS, managedLabels } from '../../runtime/docker-engine';
+import { instanceLabelFilter, isDockerStatus, LABELS, managedLabels } from '../../runtime/docker-engine';
 import type { ContainerSpec, ContainerState, ServerRuntime } from './server-runtime';
 
 /**
@@ -106,6 +106,15 @@ export class DockerServerRuntime implements ServerRuntime {
 
   async removeForServer(serverId: string): Promise<void> {
     await this.remove(this.containerName(serverId));
+  }
+
+  async findForServer(serverId: string): Promise<ContainerState | null> {
+    return this.inspect(this.containerName(serverId));
+  }
+
+  async listServerContainers(): Promise<Array<{ id: string; serverId: string; state: string }>> {
+    const list = await this.docker.listContainers({ all: true, filters: { label: instanceLabelFilter(this.instanceId, [LABELS.server]) } });
+    return list.map((c) => ({ id: c.Id, serverId: c.Labels[LABELS.server], state: c.State }));
   }
 
   async hold(containerId: string): Promise<PauseHold> {

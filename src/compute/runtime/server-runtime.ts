@@ -6,6 +6,7 @@
  * (the root volume of a volume-backed server, /dev/vda, at /mnt/vda).
  */
 import type { PauseHold } from '../../runtime/container-pauses';
+
 export interface ServerMount {
   /** Docker volume name from VolumeApi.prepareMount */
   dockerVolume: string;
@@ -44,6 +45,10 @@ export interface ServerRuntime {
   remove(containerId: string): Promise<void>;
   /** Removes the server's container found by name (one a crash left unrecorded). Idempotent. */
   removeForServer(serverId: string): Promise<void>;
+  /** The server's container found by name, recorded or not (null when there is none). */
+  findForServer(serverId: string): Promise<ContainerState | null>;
+  /** This instance's server containers, by the server id their labels name. */
+  listServerContainers(): Promise<Array<{ id: string; serverId: string; state: string }>>;
   /** A counted pause (nested holds of one container are one pause; the last release unpauses). */
   hold(containerId: string): Promise<PauseHold>;
   /** Unpauses a container a crash left paused (recovery only: holds release themselves). */

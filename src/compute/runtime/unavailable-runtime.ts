@@ -11,6 +11,8 @@ export class UnavailableRuntime implements ServerRuntime {
   async restart(): Promise<void> { throw new Error(NO_ENGINE); }
   async remove(): Promise<void> {}
   async removeForServer(): Promise<void> {}
+  async findForServer(): Promise<ContainerState | null> { return null; }
+  async listServerContainers(): Promise<Array<{ id: string; serverId: string; state: string }>> { return []; }
   async hold(): Promise<PauseHold> { return { paused: false, release: async () => undefined }; }
   async logs(): Promise<string> { return ''; }
   async pause(): Promise<boolean> { return false; }

@@ -97,6 +97,13 @@ describe('hardened request pipeline (issue 16)', () => {
     expect(unrouted.status).toBe(404);
   });
 
+  it('names no file path in any answer, health included', async () => {
+    const health = await h.request('GET', '/snapstack/v1/health');
+    expect(health.status).toBe(200);
+    expect(health.text).not.toContain(h.dataDir);
+    expect(health.body.database).toMatch(/PostgreSQL/);
+  });
+
   it('answers a 20 MB body with 413 in the service shape, not a reset connection', async () => {
     const body = JSON.stringify({ volume: { size: 1, description: 'x'.repeat(20 * 1024 * 1024) } });
     const r = await demo.request('POST', '/volume/v3/{project_id}/volumes', body);

@@ -1,0 +1,296 @@
+/**
+ * Issue 16: every operation of openapi/*.yaml x {unscoped, domain-scoped, other project's member,
+ * reader, member, admin}, with the status each gets, as Keystone's, Nova's, Cinder's and
+ * Glance's default policies decide (project scope for project resources; admin for identity
+ * writes, flavors and quotas; a member's resources invisible (404) to another project).
+ *
+ * Targets are the member's resources in project P. Operations that destroy their target get a
+ * fresh one per cell (prepare). The server runs without a Docker engine: servers end in ERROR
+ * at once, archives need the engine (501), volumes live in plain directories.
+ */
+import { randomUUID } from 'crypto';
+import { startHarness, Harness, Session, ApiResponse } from '../../../support/snapstack-harness';
+import { Cast, Caller, makeCast, Persona, PERSONAS } from '../../../support/personas';
+import { pollUntil } from '../../../support/compute-helpers';
+import { loadOperations } from '../../../fuzz/openapi-requests';
+import { loadConfig } from '../../../../src/config';
+
+type Exp = [unscoped: number, domain: number, other: number, reader: number, member: number, admin: number];
+interface Req { method: string; path: string; body?: unknown; headers?: Record<string, string> }
+interface Ctx { cast: Cast; ids: Record<string, string>; as(who: Persona | 'seed', method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<ApiResponse> }
+type Build = (c: Ctx, who: Persona) => Req | Promise<Req>;
+
+const all = (s: number): Exp => [s, s, s, s, s, s];
+/** A project-scoped read of a list: any project's reader. */
+const LIST = (s = 200): Exp => [403, 403, s, s, s, s];
+/** A project-scoped read of the member's resource. */
+const READ = (s = 200): Exp => [403, 403, 404, s, s, s];
+/** A write to the member's resource (readers may not write). */
+const WRITE = (s = 200): Exp => [403, 403, 404, 403, s, s];
+/** A create in the caller's own project. */
+const CREATE = (s = 202): Exp => [403, 403, s, 403, s, s];
+const ADMIN = (s = 200): Exp => [403, 403, 403, 403, 403, s];
+/** Keystone's "own user" rules: the unscoped and domain tokens are the member's own. */
+const SELF = (s = 200): Exp => [s, s, 403, 403, s, s];
+
+const get = (path: string): Build => () => ({ method: 'GET', path });
+const V = '/volume/v3/{P}';
+const NOVA_21 = { 'OpenStack-API-Version': 'compute 2.1' };
+const C = '/compute/v2.1';
+const G = '/image/v2';
+const S = '/snapstack/v1';
+const I = '/identity/v3';
+
+const TABLE: Record<string, [Build, Exp]> = {
+  // --- compute (Nova) ---
+  listComputeVersions: [get('/compute/'), all(200)],
+  showComputeV21: [get(`${C}`), all(200)],
+  listFlavors: [get(`${C}/flavors`), LIST()],
+  listFlavorsDetail: [get(`${C}/flavors/detail`), LIST()],
+  createFlavor: [() => ({ method: 'POST', path: `${C}/flavors`, body: { flavor: { name: `f-${randomUUID()}`, ram: 64, vcpus: 1, disk: 1 } } }), ADMIN(200)],
+  showFlavor: [get(`${C}/flavors/1`), LIST()],
+  deleteFlavor: [async (c) => ({ method: 'DELETE', path: `${C}/flavors/${(await c.as('admin', 'POST', `${C}/flavors`, { flavor: { name: `f-${randomUUID()}`, ram: 64, vcpus: 1, disk: 1 } })).body.flavor.id}` }), ADMIN(202)],
+  listFlavorExtraSpecs: [get(`${C}/flavors/1/os-extra_specs`), LIST()],
+  showFlavorExtraSpec: [get(`${C}/flavors/1/os-extra_specs/k`), LIST(404)],
+  listServers: [get(`${C}/servers`), LIST()],
+  listServersDetail: [get(`${C}/servers/detail`), LIST()],
+  createServer: [(c) => ({ method: 'POST', path: `${C}/servers`, body: { server: { name: 'm', imageRef: c.ids.busybox, flavorRef: '1', networks: 'none' } } }), CREATE(202)],
+  showServer: [(c) => get(`${C}/servers/${c.ids.server}`)(c, 'member'), READ()],
+  updateServer: [(c) => ({ method: 'PUT', path: `${C}/servers/${c.ids.server}`, body: { server: { name: 'renamed' } } }), WRITE()],
+  deleteServer: [async (c) => ({ method: 'DELETE', path: `${C}/servers/${await newServer(c)}` }), WRITE(204)],
+  serverAction: [(c) => ({ method: 'POST', path: `${C}/servers/${c.ids.server}/action`, body: { 'os-stop': null } }), WRITE(409)],
+  listServerMetadata: [(c) => get(`${C}/servers/${c.ids.server}/metadata`)(c, 'member'), READ()],
+  updateServerMetadata: [(c) => ({ method: 'POST', path: `${C}/servers/${c.ids.server}/metadata`, body: { metadata: { a: 'b' } } }), WRITE()],
+  replaceServerMetadata: [(c) => ({ method: 'PUT', path: `${C}/servers/${c.ids.server}/metadata`, body: { metadata: { k: 'v' } } }), WRITE()],
+  showServerMetadataItem: [(c) => get(`${C}/servers/${c.ids.server}/metadata/k`)(c, 'member'), READ()],
+  setServerMetadataItem: [(c) => ({ method: 'PUT', path: `${C}/servers/${c.ids.server}/metadata/k`, body: { meta: { k: 'v' } } }), WRITE()],
+  deleteServerMetadataItem: [async (c, who) => {
+    await c.as('member', 'PUT', `${C}/servers/${c.ids.server}/metadata/d-${who}`, { meta: { [`d-${who}`]: 'x' } });
+    return { method: 'DELETE', path: `${C}/servers/${c.ids.server}/metadata/d-${who}` };
+  }, WRITE(204)],
+  listVolumeAttachments: [(c) => get(`${C}/servers/${c.ids.server}/os-volume_attachments`)(c, 'member'), READ()],
+  attachVolume: [(c) => ({ method: 'POST', path: `${C}/servers/${c.ids.server}/os-volume_attachments`, body: { volumeAttachment: { volumeId: c.ids.volume } } }), WRITE(409)],
+  showVolumeAttachment: [(c) => get(`${C}/servers/${c.ids.server}/os-volume_attachments/${c.ids.volume}`)(c, 'member'), READ(404)],
+  updateVolumeAttachment: [(c) => ({ method: 'PUT', path: `${C}/servers/${c.ids.server}/os-volume_attachments/${c.ids.volume}`, body: { volumeAttachment: { volumeId: c.ids.volume } } }), [403, 403, 501, 403, 501, 501]],
+  // Nova refuses detaching from a server in ERROR before it looks for the attachment.
+  detachVolume: [(c) => ({ method: 'DELETE', path: `${C}/servers/${c.ids.server}/os-volume_attachments/${c.ids.volume}` }), WRITE(409)],
+  // Nova's image proxy exists up to microversion 2.35.
+  listImagesProxy: [() => ({ method: 'GET', path: `${C}/images`, headers: NOVA_21 }), LIST()],
+  listImagesDetailProxy: [() => ({ method: 'GET', path: `${C}/images/detail`, headers: NOVA_21 }), LIST()],
+  showImageProxy: [(c) => ({ method: 'GET', path: `${C}/images/${c.ids.image}`, headers: NOVA_21 }), READ()],
+  deleteImageProxy: [async (c) => ({ method: 'DELETE', path: `${C}/images/${await newImage(c)}`, headers: NOVA_21 }), WRITE(204)],
+
+  // --- identity (Keystone) ---
+  listIdentityVersions: [get('/identity/'), all(300)],
+  showIdentityV3: [get(I), all(200)],
+  createToken: [(c) => ({ method: 'POST', path: `${I}/auth/tokens`, body: { auth: { identity: { methods: ['password'], password: { user: { id: c.cast.callers.member.userId, password: c.ids.password } } } } } }), all(201)],
+  validateToken: [(c) => ({ method: 'GET', path: `${I}/auth/tokens`, headers: { 'X-Subject-Token': c.cast.callers.member.token } }), SELF(200)],
+  checkToken: [(c) => ({ method: 'HEAD', path: `${I}/auth/tokens`, headers: { 'X-Subject-Token': c.cast.callers.member.token } }), SELF(200)],
+  revokeToken: [async (c) => ({ method: 'DELETE', path: `${I}/auth/tokens`, headers: { 'X-Subject-Token': await memberToken(c) } }), SELF(204)],
+  getAuthCatalog: [get(`${I}/auth/catalog`), [401, 401, 200, 200, 200, 200]],
+  listAuthProjects: [get(`${I}/auth/projects`), all(200)],
+  listAuthDomains: [get(`${I}/auth/domains`), all(200)],
+  listProjects: [get(`${I}/projects`), ADMIN()],
+  createProject: [() => ({ method: 'POST', path: `${I}/projects`, body: { project: { name: `p-${randomUUID()}` } } }), ADMIN(201)],
+  showProject: [(c) => get(`${I}/projects/${c.cast.projectId}`)(c, 'member'), [403, 403, 403, 200, 200, 200]],
+  updateProject: [async (c) => ({ method: 'PATCH', path: `${I}/projects/${await newProject(c)}`, body: { project: { description: 'd' } } }), ADMIN()],
+  deleteProject: [async (c) => ({ method: 'DELETE', path: `${I}/projects/${await newProject(c)}` }), ADMIN(204)],
+  listProjectUserRoles: [(c) => get(`${I}/projects/${c.cast.projectId}/users/${c.cast.callers.member.userId}/roles`)(c, 'member'), SELF()],
+  checkProjectUserRole: [(c) => ({ method: 'HEAD', path: `${I}/projects/${c.cast.projectId}/users/${c.cast.callers.member.userId}/roles/${c.cast.roleIds.member}` }), SELF(204)],
+  assignProjectUserRole: [async (c) => ({ method: 'PUT', path: `${I}/projects/${c.cast.projectId}/users/${await newUser(c)}/roles/${c.cast.roleIds.reader}` }), ADMIN(204)],
+  unassignProjectUserRole: [async (c) => {
+    const user = await newUser(c);
+    await c.as('seed', 'PUT', `${I}/projects/${c.cast.projectId}/users/${user}/roles/${c.cast.roleIds.reader}`);
+    return { method: 'DELETE', path: `${I}/projects/${c.cast.projectId}/users/${user}/roles/${c.cast.roleIds.reader}` };
+  }, ADMIN(204)],
+  listUsers: [get(`${I}/users`), ADMIN()],
+  createUser: [() => ({ method: 'POST', path: `${I}/users`, body: { user: { name: `u-${randomUUID()}` } } }), ADMIN(201)],
+  showUser: [(c) => get(`${I}/users/${c.cast.callers.member.userId}`)(c, 'member'), SELF()],
+  updateUser: [(c) => ({ method: 'PATCH', path: `${I}/users/${c.cast.callers.member.userId}`, body: { user: { email: 'm@example.org' } } }), ADMIN()],
+  deleteUser: [async (c) => ({ method: 'DELETE', path: `${I}/users/${await newUser(c)}` }), ADMIN(204)],
+  listUserProjects: [(c) => get(`${I}/users/${c.cast.callers.member.userId}/projects`)(c, 'member'), SELF()],
+  listDomains: [get(`${I}/domains`), all(200)],
+  showDomain: [get(`${I}/domains/default`), all(200)],
+  listRoles: [get(`${I}/roles`), all(200)],
+  showRole: [(c) => get(`${I}/roles/${c.cast.roleIds.reader}`)(c, 'member'), all(200)],
+  listRoleAssignments: [(c) => get(`${I}/role_assignments?user.id=${c.cast.callers.member.userId}`)(c, 'member'), SELF()],
+  listRegions: [get(`${I}/regions`), all(501)],
+
+  // --- image (Glance) ---
+  listImageVersionsRoot: [get('/image/'), all(300)],
+  listImageVersions: [get('/image/versions'), all(200)],
+  listImages: [get(`${G}/images`), LIST()],
+  createImage: [() => ({ method: 'POST', path: `${G}/images`, body: { name: 'i', disk_format: 'raw', container_format: 'bare' } }), CREATE(201)],
+  showImage: [(c) => get(`${G}/images/${c.ids.image}`)(c, 'member'), READ()],
+  updateImage: [(c) => ({ method: 'PATCH', path: `${G}/images/${c.ids.image}`, body: [{ op: 'replace', path: '/name', value: 'renamed' }], headers: { 'Content-Type': 'application/openstack-images-v2.1-json-patch' } }), WRITE()],
+  deleteImage: [async (c) => ({ method: 'DELETE', path: `${G}/images/${await newImage(c)}` }), WRITE(204)],
+  downloadImageData: [(c) => get(`${G}/images/${c.ids.image}/file`)(c, 'member'), READ(204)],
+  uploadImageData: [async (c) => ({ method: 'PUT', path: `${G}/images/${await newImage(c)}/file`, body: 'bytes', headers: { 'Content-Type': 'application/octet-stream' } }), WRITE(204)],
+  addImageTag: [(c) => ({ method: 'PUT', path: `${G}/images/${c.ids.image}/tags/t` }), WRITE(204)],
+  deleteImageTag: [async (c, who) => {
+    await c.as('member', 'PUT', `${G}/images/${c.ids.image}/tags/d-${who}`);
+    return { method: 'DELETE', path: `${G}/images/${c.ids.image}/tags/d-${who}` };
+  }, WRITE(204)],
+  // The shared image has project Q (the `other` caller's) as a member: Q sees it.
+  listImageMembers: [(c) => get(`${G}/images/${c.ids.shared}/members`)(c, 'member'), [403, 403, 200, 200, 200, 200]],
+  createImageMember: [(c) => ({ method: 'POST', path: `${G}/images/${c.ids.shared}/members`, body: { member: randomUUID() } }), [403, 403, 403, 403, 200, 200]],
+  showImageMember: [(c) => get(`${G}/images/${c.ids.shared}/members/${c.cast.otherProjectId}`)(c, 'member'), [403, 403, 200, 200, 200, 200]],
+  updateImageMember: [(c) => ({ method: 'PUT', path: `${G}/images/${c.ids.shared}/members/${c.cast.otherProjectId}`, body: { status: 'accepted' } }), [403, 403, 200, 403, 403, 200]],
+  deleteImageMember: [async (c) => {
+    const member = randomUUID();
+    await c.as('member', 'POST', `${G}/images/${c.ids.shared}/members`, { member });
+    return { method: 'DELETE', path: `${G}/images/${c.ids.shared}/members/${member}` };
+  }, [403, 403, 404, 403, 204, 204]], // Q sees only its own membership
+  showImageSchema: [get(`${G}/schemas/image`), LIST()],
+  showImagesSchema: [get(`${G}/schemas/images`), LIST()],
+  showMemberSchema: [get(`${G}/schemas/member`), LIST()],
+  showMembersSchema: [get(`${G}/schemas/members`), LIST()],
+
+  // --- Snapstack's own ---
+  getHealth: [get(`${S}/health`), all(200)],
+  showJob: [get(`${S}/jobs/${randomUUID()}`), LIST(404)],
+  // Without a Docker engine, export answers 501 to every caller the policy lets through.
+  exportVolumeSnapshot: [(c) => ({ method: 'POST', path: `${S}/snapshots/${c.ids.snapshot}/export`, body: {} }), [403, 403, 501, 403, 501, 501]],
+  exportInstanceSnapshot: [(c) => ({ method: 'POST', path: `${S}/images/${c.ids.image}/export`, body: {} }), [403, 403, 501, 403, 501, 501]],
+  promoteVolumeSnapshot: [(c) => ({ method: 'POST', path: `${S}/snapshots/${c.ids.snapshot}/promote`, body: {} }), ADMIN(501)],
+  promoteInstanceSnapshot: [(c) => ({ method: 'POST', path: `${S}/images/${c.ids.image}/promote`, body: {} }), ADMIN(501)],
+  listArchives: [get(`${S}/archives`), LIST()],
+  importArchive: [() => ({ method: 'POST', path: `${S}/archives/import`, body: 'not a tar', headers: { 'Content-Type': 'application/octet-stream' } }), CREATE(400)],
+  showArchive: [get(`${S}/archives/none.tar`), LIST(404)],
+  deleteArchive: [() => ({ method: 'DELETE', path: `${S}/archives/none.tar` }), [403, 403, 404, 403, 404, 404]],
+  downloadArchive: [get(`${S}/archives/none.tar/download`), LIST(404)],
+
+  // --- volume (Cinder); {P} is the caller's own project ---
+  listVolumeVersions: [get('/volume/'), all(300)],
+  showVolumeV3: [get('/volume/v3'), all(200)],
+  listVolumes: [get(`${V}/volumes`), LIST()],
+  listVolumesDetail: [get(`${V}/volumes/detail`), LIST()],
+  createVolume: [() => ({ method: 'POST', path: `${V}/volumes`, body: { volume: { size: 1 } } }), CREATE(202)],
+  showVolume: [(c) => get(`${V}/volumes/${c.ids.volume}`)(c, 'member'), READ()],
+  updateVolume: [(c) => ({ method: 'PUT', path: `${V}/volumes/${c.ids.volume}`, body: { volume: { name: 'renamed' } } }), WRITE()],
+  deleteVolume: [async (c) => ({ method: 'DELETE', path: `${V}/volumes/${await newVolume(c)}` }), WRITE(202)],
+  volumeAction: [async (c) => ({ method: 'POST', path: `${V}/volumes/${await newVolume(c)}/action`, body: { 'os-extend': { new_size: 2 } } }), WRITE(202)],
+  listVolumeMetadata: [(c) => get(`${V}/volumes/${c.ids.volume}/metadata`)(c, 'member'), READ()],
+  mergeVolumeMetadata: [(c) => ({ method: 'POST', path: `${V}/volumes/${c.ids.volume}/metadata`, body: { metadata: { a: 'b' } } }), WRITE()],
+  replaceVolumeMetadata: [(c) => ({ method: 'PUT', path: `${V}/volumes/${c.ids.volume}/metadata`, body: { metadata: { k: 'v' } } }), WRITE()],
+  showVolumeMetadataItem: [(c) => get(`${V}/volumes/${c.ids.volume}/metadata/k`)(c, 'member'), READ()],
+  updateVolumeMetadataItem: [(c) => ({ method: 'PUT', path: `${V}/volumes/${c.ids.volume}/metadata/k`, body: { meta: { k: 'v' } } }), WRITE()],
+  deleteVolumeMetadataItem: [async (c, who) => {
+    await c.as('member', 'PUT', `${V}/volumes/${c.ids.volume}/metadata/d-${who}`, { meta: { [`d-${who}`]: 'x' } });
+    return { method: 'DELETE', path: `${V}/volumes/${c.ids.volume}/metadata/d-${who}` };
+  }, WRITE()],
+  listSnapshots: [get(`${V}/snapshots`), LIST()],
+  listSnapshotsDetail: [get(`${V}/snapshots/detail`), LIST()],
+  createSnapshot: [(c) => ({ method: 'POST', path: `${V}/snapshots`, body: { snapshot: { volume_id: c.ids.volume, force: true } } }), WRITE(202)],
+  showSnapshot: [(c) => get(`${V}/snapshots/${c.ids.snapshot}`)(c, 'member'), READ()],
+  updateSnapshot: [(c) => ({ method: 'PUT', path: `${V}/snapshots/${c.ids.snapshot}`, body: { snapshot: { name: 'renamed' } } }), WRITE()],
+  deleteSnapshot: [async (c) => ({ method: 'DELETE', path: `${V}/snapshots/${await newSnapshot(c)}` }), WRITE(202)],
+  snapshotAction: [(c) => ({ method: 'POST', path: `${V}/snapshots/${c.ids.snapshot}/action`, body: { 'os-reset_status': { status: 'available' } } }), [403, 403, 404, 403, 403, 202]],
+  listSnapshotMetadata: [(c) => get(`${V}/snapshots/${c.ids.snapshot}/metadata`)(c, 'member'), READ()],
+  mergeSnapshotMetadata: [(c) => ({ method: 'POST', path: `${V}/snapshots/${c.ids.snapshot}/metadata`, body: { metadata: { a: 'b' } } }), WRITE()],
+  replaceSnapshotMetadata: [(c) => ({ method: 'PUT', path: `${V}/snapshots/${c.ids.snapshot}/metadata`, body: { metadata: { k: 'v' } } }), WRITE()],
+  showSnapshotMetadataItem: [(c) => get(`${V}/snapshots/${c.ids.snapshot}/metadata/k`)(c, 'member'), READ()],
+  updateSnapshotMetadataItem: [(c) => ({ method: 'PUT', path: `${V}/snapshots/${c.ids.snapshot}/metadata/k`, body: { meta: { k: 'v' } } }), WRITE()],
+  deleteSnapshotMetadataItem: [async (c, who) => {
+    await c.as('member', 'PUT', `${V}/snapshots/${c.ids.snapshot}/metadata/d-${who}`, { meta: { [`d-${who}`]: 'x' } });
+    return { method: 'DELETE', path: `${V}/snapshots/${c.ids.snapshot}/metadata/d-${who}` };
+  }, WRITE()],
+  listVolumeTypes: [get(`${V}/types`), LIST()],
+  showVolumeType: [get(`${V}/types/default`), LIST()],
+  listAvailabilityZones: [get(`${V}/os-availability-zone`), LIST()],
+  showLimits: [get(`${V}/limits`), LIST()],
+  showQuotaSet: [(c) => get(`${V}/os-quota-sets/${c.cast.projectId}`)(c, 'member'), [403, 403, 403, 200, 200, 200]],
+  updateQuotaSet: [(c) => ({ method: 'PUT', path: `${V}/os-quota-sets/${c.cast.otherProjectId}`, body: { quota_set: { volumes: 20 } } }), ADMIN()],
+  deleteQuotaSet: [(c) => ({ method: 'DELETE', path: `${V}/os-quota-sets/${c.cast.otherProjectId}` }), ADMIN()],
+  showQuotaSetDefaults: [(c) => get(`${V}/os-quota-sets/${c.cast.projectId}/defaults`)(c, 'member'), [403, 403, 403, 200, 200, 200]],
+};
+
+async function newServer(c: Ctx): Promise<string> {
+  return (await c.as('member', 'POST', `${C}/servers`, { server: { name: 'd', imageRef: c.ids.busybox, flavorRef: '1', networks: 'none' } })).body.server.id;
+}
+async function newImage(c: Ctx): Promise<string> {
+  return (await c.as('member', 'POST', `${G}/images`, { name: 'd', disk_format: 'raw', container_format: 'bare' })).body.id;
+}
+async function newVolume(c: Ctx): Promise<string> {
+  const made = await c.as('member', 'POST', `${V}/volumes`, { volume: { size: 1 } });
+  if (made.status !== 202) throw new Error(`volume create: ${made.status} ${made.text}`);
+  const id = made.body.volume.id;
+  await pollUntil(() => c.as('member', 'GET', `${V}/volumes/${id}`), (r) => r.body.volume?.status === 'available', 30_000, `volume ${id}`);
+  return id;
+}
+async function newSnapshot(c: Ctx): Promise<string> {
+  const id = (await c.as('member', 'POST', `${V}/snapshots`, { snapshot: { volume_id: c.ids.volume, force: true } })).body.snapshot.id;
+  await pollUntil(() => c.as('member', 'GET', `${V}/snapshots/${id}`), (r) => r.body.snapshot?.status === 'available', 30_000, `snapshot ${id}`);
+  return id;
+}
+async function newProject(c: Ctx): Promise<string> {
+  return (await c.as('seed', 'POST', `${I}/projects`, { project: { name: `p-${randomUUID()}` } })).body.project.id;
+}
+async function newUser(c: Ctx): Promise<string> {
+  return (await c.as('seed', 'POST', `${I}/users`, { user: { name: `u-${randomUUID()}` } })).body.user.id;
+}
+async function memberToken(c: Ctx): Promise<string> {
+  const r = await c.as('seed', 'POST', `${I}/auth/tokens`, { auth: { identity: { methods: ['password'], password: { user: { id: c.cast.callers.member.userId, password: c.ids.password } } } } });
+  return r.headers.get('x-subject-token')!;
+}
+
+describe('policy matrix: every operation x every kind of caller', () => {
+  let h: Harness;
+  let seed: Session;
+  let ctx: Ctx;
+  beforeAll(async () => {
+    const unlimited = { ...loadConfig({}).volumeQuotas, volumes: -1, snapshots: -1, gigabytes: -1 };
+    h = await startHarness({ dockerMode: 'none', volumeQuotas: unlimited });
+    seed = await h.login('admin');
+    const cast = await makeCast(h, seed);
+    const callerOf = (who: Persona | 'seed'): Caller => (who === 'seed' ? { token: seed.token, userId: seed.userId, projectId: seed.projectId } : cast.callers[who]);
+    ctx = {
+      cast,
+      ids: {},
+      as: (who, method, path, body, headers = {}) => {
+        const caller = callerOf(who);
+        return h.request(method, path.replace('{P}', caller.projectId ?? cast.projectId), body, { 'X-Auth-Token': caller.token, 'OpenStack-API-Version': 'compute 2.37', ...headers });
+      },
+    };
+    ctx.ids.password = cast.password;
+    ctx.ids.busybox = (await seed.request('GET', `${G}/images?name=busybox`)).body.images[0].id;
+    ctx.ids.server = await newServer(ctx);
+    ctx.ids.image = await newImage(ctx);
+    ctx.ids.volume = await newVolume(ctx);
+    ctx.ids.snapshot = await newSnapshot(ctx);
+    ctx.ids.shared = (await ctx.as('member', 'POST', `${G}/images`, { name: 's', disk_format: 'raw', container_format: 'bare', visibility: 'shared' })).body.id;
+    await ctx.as('member', 'POST', `${G}/images/${ctx.ids.shared}/members`, { member: cast.otherProjectId });
+    await ctx.as('member', 'PUT', `${C}/servers/${ctx.ids.server}/metadata/k`, { meta: { k: 'v' } });
+    await ctx.as('member', 'PUT', `${V}/volumes/${ctx.ids.volume}/metadata/k`, { meta: { k: 'v' } });
+    await ctx.as('member', 'PUT', `${V}/snapshots/${ctx.ids.snapshot}/metadata/k`, { meta: { k: 'v' } });
+  });
+  afterAll(async () => { await h?.stop(); });
+
+  it('covers every operation of the OpenAPI files', () => {
+    const ops = loadOperations().map((o) => o.operationId).sort();
+    expect(Object.keys(TABLE).sort()).toEqual(ops);
+  });
+
+  const services = [['compute', '/compute'], ['identity', '/identity'], ['image', '/image'], ['snapstack', '/snapstack'], ['volume', '/volume']] as const;
+  it.each(services)('answers each caller of %s as the default policies do', async (_service, prefix) => {
+    const mismatches: string[] = [];
+    for (const [op, [build, expected]] of Object.entries(TABLE)) {
+      const probe = await build(ctx, 'member');
+      if (!probe.path.startsWith(prefix)) continue;
+      // Targets are prepared one after the other; then the six callers run side by side.
+      const reqs: Array<Req | Error> = [];
+      for (const who of PERSONAS) reqs.push(await Promise.resolve(build(ctx, who)).catch((err: Error) => err));
+      await Promise.all(PERSONAS.map(async (who, i) => {
+        try {
+          const req = reqs[i];
+          if (req instanceof Error) throw req;
+          const res = await ctx.as(who, req.method, req.path, req.body, req.headers);
+          if (res.status !== expected[i]) mismatches.push(`${op} as ${who}: ${res.status} (expected ${expected[i]}) ${res.text.slice(0, 160)}`);
+        } catch (err) {
+          mismatches.push(`${op} as ${who}: setup failed: ${(err as Error).message}`);
+        }
+      }));
+    }
+    expect(mismatches).toEqual([]);
+  }, 300_000);
+});
