@@ -1,7 +1,9 @@
 /**
- * Path safety of layer entries: names stay inside the volume, links point inside it. Volumes
- * are mounted at /mnt/<device> in servers, never as a root file system, so an absolute symlink
- * always points outside the volume and is refused like one that climbs out with `..`.
+ * Path safety of layer entries: names stay inside the volume, links point inside it. A volume
+ * can be a server's root file system (made from an image, booted from), where `/bin/sh` means
+ * the volume's own bin/sh: an absolute symlink target is resolved from the volume's root. A
+ * relative one that climbs above the root with `..` is refused. Links are never followed on
+ * the host: GNU tar writes them last, and an entry under a link is refused (archive-reader).
  */
 import { ArchiveInvalid } from './archive-format';
 
@@ -37,12 +39,12 @@ export function baseName(p: string): string {
 }
 
 /**
- * Where a symlink at `linkPath` with `target` leads, resolved inside the volume: `..` at the
- * root escapes, and symlinks met on the way (`links`, the layer's own) are followed. Returns
- * null when the link escapes (absolute target, `..` above the root, or a loop).
+ * Where a symlink at `linkPath` with `target` leads, resolved inside the volume: an absolute
+ * target from the volume's root, `..` at the root escapes, and symlinks met on the way (`links`,
+ * the layer's own) are followed. Returns null when the link escapes (`..` above the root) or loops.
  */
 export function resolveInside(linkPath: string, target: string, links: ReadonlyMap<string, string>): string | null {
-  if (target.startsWith('/') || target.includes('\0')) return null;
+  if (target.includes('\0')) return null;
   let hops = 0;
   const walk = (base: string[], rel: string): string[] | null => {
     const out = [...base];
@@ -59,9 +61,9 @@ export function resolveInside(linkPath: string, target: string, links: ReadonlyM
       const link = links.get(out.join('/'));
       // Follow a link met mid-path (the last component is the link's own target, not followed).
       if (link !== undefined && i < parts.length - 1) {
-        if (++hops > MAX_SYMLINK_HOPS || link.startsWith('/')) return null;
+        if (++hops > MAX_SYMLINK_HOPS) return null;
         out.pop();
-        const resolved = walk(out, link);
+        const resolved = walk(link.startsWith('/') ? [] : out, link);
         if (!resolved) return null;
         out.length = 0;
         out.push(...resolved);
@@ -69,7 +71,7 @@ export function resolveInside(linkPath: string, target: string, links: ReadonlyM
     }
     return out;
   };
-  const resolved = walk(parentOf(linkPath).split('/').filter(Boolean), target);
+  const resolved = walk(target.startsWith('/') ? [] : parentOf(linkPath).split('/').filter(Boolean), target);
   if (!resolved) return null;
   // A final component that is itself a link must resolve inside too.
   const final = resolved.join('/');

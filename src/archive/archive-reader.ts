@@ -472,7 +472,6 @@ export class LayerChecker {
       case 'symlink': {
         const target = h.linkname ?? '';
         if (target === '') throw new ArchiveInvalid(`symlink ${JSON.stringify(name)} has no target`);
-        if (target.startsWith('/')) throw new ArchiveInvalid(`symlink ${JSON.stringify(name)} -> ${JSON.stringify(target)} points outside the volume (absolute target)`);
         if (Buffer.byteLength(target) > 4096 || target.includes('\0')) throw new ArchiveInvalid(`symlink ${JSON.stringify(name)} has an invalid target`);
         this.claim(p, 'symlink', name);
         this.links.set(p, target);

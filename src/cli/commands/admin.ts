@@ -96,6 +96,7 @@ export const adminCommands: CommandSpec[] = [
     name: 'fault list',
     summary: 'List the fault injection and pace rules in force (admin)',
     output: 'list',
+    examples: ['snapstack fault list', 'snapstack fault list -f json'],
     async run(ctx) {
       const res = await snapstackCall(await ctx.session(), 'GET', '/faults');
       return { kind: 'list', columns: FAULT_COLUMNS, rows: res.body.faults.map(faultRow) };
@@ -105,6 +106,7 @@ export const adminCommands: CommandSpec[] = [
     name: 'fault show',
     summary: 'Show a fault rule (admin)',
     output: 'show',
+    examples: ['snapstack fault show 3f2a9c1e-0d5b-4c6e-9a7f-2b8d1e4c5a60'],
     positionals: [{ name: 'rule', metavar: '<rule-id>', help: 'Rule to show' }],
     async run(ctx, args) {
       const res = await snapstackCall(await ctx.session(), 'GET', `/faults/${encodeURIComponent(args.pos.rule)}`);
@@ -114,6 +116,7 @@ export const adminCommands: CommandSpec[] = [
   {
     name: 'fault delete',
     summary: 'Delete fault rules (admin)',
+    examples: ['snapstack fault delete 3f2a9c1e-0d5b-4c6e-9a7f-2b8d1e4c5a60'],
     positionals: [{ name: 'rules', metavar: '<rule-id>', nargs: '+', help: 'Rule(s) to delete' }],
     async run(ctx, args) {
       const s = await ctx.session();
@@ -123,6 +126,7 @@ export const adminCommands: CommandSpec[] = [
   {
     name: 'fault clear',
     summary: 'Delete every fault rule and end every delay under way (admin)',
+    examples: ['snapstack fault clear'],
     async run(ctx) {
       await snapstackCall(await ctx.session(), 'DELETE', '/faults');
     },
