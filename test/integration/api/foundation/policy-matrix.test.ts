@@ -79,6 +79,18 @@ const TABLE: Record<string, [Build, Exp]> = {
   listImagesDetailProxy: [() => ({ method: 'GET', path: `${C}/images/detail`, headers: NOVA_21 }), LIST()],
   showImageProxy: [(c) => ({ method: 'GET', path: `${C}/images/${c.ids.image}`, headers: NOVA_21 }), READ()],
   deleteImageProxy: [async (c) => ({ method: 'DELETE', path: `${C}/images/${await newImage(c)}`, headers: NOVA_21 }), WRITE(204)],
+  listImageMetadataProxy: [(c) => ({ method: 'GET', path: `${C}/images/${c.ids.image}/metadata`, headers: NOVA_21 }), READ()],
+  replaceImageMetadataProxy: [async (c) => ({ method: 'PUT', path: `${C}/images/${await newImage(c)}/metadata`, body: { metadata: { k: 'v' } }, headers: NOVA_21 }), WRITE()],
+  updateImageMetadataProxy: [(c) => ({ method: 'POST', path: `${C}/images/${c.ids.image}/metadata`, body: { metadata: { a: 'b' } }, headers: NOVA_21 }), WRITE()],
+  showImageMetadataItemProxy: [async (c) => {
+    await c.as('member', 'PUT', `${C}/images/${c.ids.image}/metadata/k`, { meta: { k: 'v' } }, NOVA_21);
+    return { method: 'GET', path: `${C}/images/${c.ids.image}/metadata/k`, headers: NOVA_21 };
+  }, READ()],
+  setImageMetadataItemProxy: [(c) => ({ method: 'PUT', path: `${C}/images/${c.ids.image}/metadata/s`, body: { meta: { s: 'v' } }, headers: NOVA_21 }), WRITE()],
+  deleteImageMetadataItemProxy: [async (c, who) => {
+    await c.as('member', 'PUT', `${C}/images/${c.ids.image}/metadata/d-${who}`, { meta: { [`d-${who}`]: 'x' } }, NOVA_21);
+    return { method: 'DELETE', path: `${C}/images/${c.ids.image}/metadata/d-${who}`, headers: NOVA_21 };
+  }, WRITE(204)],
 
   // --- identity (Keystone) ---
   listIdentityVersions: [get('/identity/'), all(300)],
@@ -161,6 +173,12 @@ const TABLE: Record<string, [Build, Exp]> = {
   showArchive: [get(`${S}/archives/none.tar`), LIST(404)],
   deleteArchive: [() => ({ method: 'DELETE', path: `${S}/archives/none.tar` }), [403, 403, 404, 403, 404, 404]],
   downloadArchive: [get(`${S}/archives/none.tar/download`), LIST(404)],
+  getMetrics: [get(`${S}/metrics`), all(200)],
+  listFaultRules: [get(`${S}/faults`), ADMIN()],
+  createFaultRule: [() => ({ method: 'POST', path: `${S}/faults`, body: { fault: { target: 'volume.delete', action: 'delay', delay_ms: 1, project_id: randomUUID() } } }), ADMIN(201)],
+  showFaultRule: [get(`${S}/faults/${randomUUID()}`), ADMIN(404)],
+  deleteFaultRule: [() => ({ method: 'DELETE', path: `${S}/faults/${randomUUID()}` }), ADMIN(404)],
+  clearFaultRules: [() => ({ method: 'DELETE', path: `${S}/faults` }), ADMIN(204)],
 
   // --- volume (Cinder); {P} is the caller's own project ---
   listVolumeVersions: [get('/volume/'), all(300)],
@@ -236,6 +254,11 @@ async function memberToken(c: Ctx): Promise<string> {
   return r.headers.get('x-subject-token')!;
 }
 
+/** Operations whose admin call would wipe the matrix's own targets: their rule is checked where named. */
+const ELSEWHERE: Record<string, string> = {
+  resetInstance: 'admin only: test/integration/api/snapstack/reset.test.ts (403 for a member, 401 without a token, 200 for an admin)',
+};
+
 describe('policy matrix: every operation x every kind of caller', () => {
   let h: Harness;
   let seed: Session;
@@ -269,7 +292,7 @@ describe('policy matrix: every operation x every kind of caller', () => {
   afterAll(async () => { await h?.stop(); });
 
   it('covers every operation of the OpenAPI files', () => {
-    const ops = loadOperations().map((o) => o.operationId).sort();
+    const ops = loadOperations().map((o) => o.operationId).filter((id) => !(id in ELSEWHERE)).sort();
     expect(Object.keys(TABLE).sort()).toEqual(ops);
   });
 
