@@ -7,7 +7,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { startHarness, type Harness, type Session } from '../support/snapstack-harness';
 import { COMPUTE, containerOf, dockerExec, randomName } from '../support/compute-helpers';
-import { dashboardLogin, gotoMenu, launchBrowser, newPage, rowMenu, rowWith, screenshot, succeeded } from '../support/browser';
+import { dashboardLogin, gone, gotoMenu, launchBrowser, newPage, rowMenu, rowWith, screenshot, succeeded } from '../support/browser';
 import { newVolume } from '../support/archive-helpers';
 
 // Real boots, snapshots and archives in Docker behind a real browser: minutes on a loaded 2-core machine.
@@ -153,7 +153,7 @@ test('log in, launch volume-backed, Create Snapshot, see it on Images and Volume
   await rowMenu(page, rowWith(page, restored), 'Delete Instance');
   await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
   await succeeded(page, `Instance ${restored} deleted`);
-  expect(await rowWith(page, restored).count()).toBe(0);
+  expect(await gone(rowWith(page, restored))).toBe(0);
   await context.close();
 
   // Project isolation: alt_demo sees none of demo's servers or snapshots.

@@ -11,7 +11,7 @@ import type { Browser, Page } from 'playwright-core';
 import { startHarness, type Harness, type Session } from '../support/snapstack-harness';
 import { randomName, waitForVolume } from '../support/compute-helpers';
 import { exportAndWait, FINGERPRINT, newSnapshot, newVolume, onVolume, projectFolder, SS, VOL } from '../support/archive-helpers';
-import { dashboardLogin, gotoMenu, launchBrowser, newPage, rowWith, screenshot, succeeded } from '../support/browser';
+import { dashboardLogin, gone, gotoMenu, launchBrowser, newPage, rowWith, screenshot, succeeded } from '../support/browser';
 
 // Real boots, snapshots and archives in Docker behind a real browser: minutes on a loaded 2-core machine.
 jest.setTimeout(600_000);
@@ -137,7 +137,7 @@ test('workspace and namespace snapshots: create, rename, restore, delete, export
   await snapshotAction(page, 'namespace', doomed, 'Delete');
   await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
   await succeeded(page, `Snapshot ${doomed} deleted`);
-  expect(await rowWith(page.getByTestId('namespace-snapshots'), doomed).count()).toBe(0);
+  expect(await gone(rowWith(page.getByTestId('namespace-snapshots'), doomed))).toBe(0);
   await context.close();
 
   // The second Snapstack: upload from this computer, import and restore, same data.

@@ -131,7 +131,11 @@ function fromType(type: string, schema: any, depth: number): fc.Arbitrary<unknow
     case 'string':
       return schema.format === 'uuid' ? fc.uuid() : fc.string({ minLength: schema.minLength ?? 0, maxLength: Math.min(schema.maxLength ?? 24, 24) }).map((s) => (s.length < (schema.minLength ?? 0) ? s.padEnd(schema.minLength, 'x') : s));
     case 'integer':
-      return fc.integer({ min: schema.minimum ?? -2, max: Math.min(schema.maximum ?? 64, 64) });
+      {
+        const min = schema.minimum ?? -2;
+        // Small values near the lower bound (a schema's minimum may lie above 64).
+        return fc.integer({ min, max: Math.min(schema.maximum ?? Number.MAX_SAFE_INTEGER, Math.max(min, 0) + 64) });
+      }
     case 'number':
       return fc.double({ min: -2, max: 64, noNaN: true });
     case 'boolean':

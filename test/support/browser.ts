@@ -71,8 +71,26 @@ export async function storedSession(page: Page): Promise<{ token: string } | nul
   return JSON.parse(await page.evaluate<string>("sessionStorage.getItem('snapstack.session') || 'null'"));
 }
 
-/** A row's "More" menu, then one of its items. */
+/**
+ * A row's "More" menu, then one of its items. The tables re-render as they poll, so a click can
+ * land on a button that is being replaced: the menu is opened again until the item shows.
+ */
 export async function rowMenu(page: Page, row: Locator, item: string): Promise<void> {
-  await row.getByRole('button', { name: /More/ }).click();
-  await page.getByRole('menuitem', { name: item }).click();
+  const entry = page.locator('.ant-dropdown:not(.ant-dropdown-hidden)').getByRole('menuitem', { name: item });
+  for (let attempt = 1; ; attempt++) {
+    await row.getByRole('button', { name: /More/ }).click();
+    try {
+      await entry.first().waitFor({ state: 'visible', timeout: 5_000 });
+      break;
+    } catch (err) {
+      if (attempt >= 5) throw err;
+    }
+  }
+  await entry.first().click();
+}
+
+/** Waits until no row matches (the tables poll: a deleted row goes at the next refresh). */
+export async function gone(rows: Locator, timeoutMs = 30_000): Promise<number> {
+  await rows.first().waitFor({ state: 'detached', timeout: timeoutMs });
+  return rows.count();
 }
