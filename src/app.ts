@@ -202,9 +202,18 @@ async function startLocked(config: Config, opts: StartOptions, logger: Logger, l
   let closing: Promise<void> | null = null;
   const close = () => {
     closing ??= (async () => {
-      // Stop accepting, let in-flight requests finish, leave unfinished jobs resumable.
+      // Stop accepting, let in-flight requests finish (a client that stops reading gets 10 s),
+      // leave unfinished jobs resumable.
       await new Promise<void>((resolve) => {
-        server.close(() => resolve());
+        const force = setTimeout(() => {
+          logger.warn('connections still open 10 s after the stop: closing them');
+          server.closeAllConnections();
+        }, 10_000);
+        force.unref();
+        server.close(() => {
+          clearTimeout(force);
+          resolve();
+        });
         server.closeIdleConnections();
       });
       await jobs.drain();

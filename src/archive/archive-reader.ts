@@ -384,6 +384,17 @@ async function readLayer(stream: Readable, layer: ArchiveLayer, sink: LayerSink 
 export const IMPORT_MODE_MASK = 0o6022;
 
 /**
+ * The mode an imported entry keeps. A sticky directory open to all (a root file system's /tmp,
+ * 1777) stays so: the sticky bit already keeps each user to their own files, a root file system
+ * needs it, and the layer tree above it is the service's alone (0700).
+ */
+export function importedMode(mode: number, type: Headers['type']): number {
+  const m = mode & 0o7777;
+  if (type === 'directory' && (m & 0o1000)) return m & ~0o6000;
+  return m & ~IMPORT_MODE_MASK;
+}
+
+/**
  * Turns tar headers of one layer into LayerEntries, refusing what a volume may not hold.
  * Parents come before children (a path under a symlink or a file is refused), each path once.
  */
@@ -408,7 +419,7 @@ export class LayerChecker {
     const p = normalizeEntryPath(name);
     const meta = {
       // No setuid/setgid and no group/world write on imported data (the rest of the mode is kept).
-      mode: (h.mode ?? 0o644) & 0o7777 & ~IMPORT_MODE_MASK,
+      mode: importedMode(h.mode ?? 0o644, h.type),
       uid: h.uid ?? 0,
       gid: h.gid ?? 0,
       mtime: h.mtime ? Math.floor(h.mtime.getTime() / 1000) : 0,

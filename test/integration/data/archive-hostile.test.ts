@@ -132,12 +132,14 @@ describe('hostile archives are refused with 400, nothing left behind', () => {
     await expect(docker.getImage(planted).inspect()).rejects.toMatchObject({ statusCode: 404 });
   });
 
-  test('setuid/setgid and group/world write are dropped on import; the data directory is private', async () => {
+  test('setuid/setgid and group/world write are dropped on import (a sticky /tmp-like directory stays open); the data directory is private', async () => {
     const layer = {
       id: 'modes-1',
       entries: [
         { name: './', type: 'directory' as const, mode: 0o755 },
         { name: 'pub/', type: 'directory' as const, mode: 0o1777 },
+        { name: 'open/', type: 'directory' as const, mode: 0o777 },
+        { name: 'sgdir/', type: 'directory' as const, mode: 0o3777 },
         { name: 'suid', data: '#!/bin/sh\n', mode: 0o4755 },
         { name: 'sgid', data: '#!/bin/sh\n', mode: 0o2775 },
         { name: 'pub/ww', data: 'w\n', mode: 0o666 },
@@ -150,8 +152,10 @@ describe('hostile archives are refused with 400, nothing left behind', () => {
     const res = await demo.request('POST', `${SS}/archives/import`, { file: name });
     expect(res.status).toBe(201);
     const vol = await newVolume(demo, { snapshot_id: res.body.import.snapshots[0].id });
-    const modes = await onVolume(h, demo, vol, 'cd /data && stat -c "%n %a" pub suid sgid pub/ww plain');
-    expect(modes.trim().split('\n')).toEqual(['pub 1755', 'suid 755', 'sgid 755', 'pub/ww 644', 'plain 640']);
+    const modes = await onVolume(h, demo, vol, 'cd /data && stat -c "%n %a" pub open sgdir suid sgid pub/ww plain');
+    // A root file system's /tmp (1777) must work after a restore; the sticky bit keeps each user to
+    // their own files there, and the layer tree above it is the service's alone (0700).
+    expect(modes.trim().split('\n')).toEqual(['pub 1777', 'open 755', 'sgdir 1777', 'suid 755', 'sgid 755', 'pub/ww 644', 'plain 640']);
     for (const dir of [h.dataDir, path.join(h.dataDir, 'cow'), path.join(h.dataDir, 'cow', 'l')]) {
       expect((fs.statSync(dir).mode & 0o777).toString(8)).toBe('700');
     }

@@ -98,7 +98,7 @@ describeWithDocker('archive layers (overlay-docker)', () => {
   /** A fingerprint's modes as an import keeps them: no setuid/setgid, no group/world write. */
   const asImported = (fp: string) => fp.split('\n').map((line) => {
     const f = line.split('|');
-    if (f.length > 2 && f[1] !== 'symbolic link' && /^[0-7]+$/.test(f[2])) f[2] = (parseInt(f[2], 8) & ~0o6022).toString(8);
+    if (f.length > 2 && f[1] !== 'symbolic link' && /^[0-7]+$/.test(f[2])) f[2] = (parseInt(f[2], 8) & (f[1] === 'directory' && (parseInt(f[2], 8) & 0o1000) ? ~0o6000 : ~0o6022)).toString(8);
     return f.join('|');
   }).join('\n');
 

@@ -131,8 +131,8 @@ describe('archive writer and reader', () => {
     expect(digests).toEqual(written.digests);
     const topSink = sinks.get('i1-top')!;
     expect(topSink.finished).toBe(true);
-    // Read back as imported: no setuid/setgid, no group/world write.
-    const imported = (entries: typeof topOrdered) => entries.map((e) => ({ ...e, mode: e.mode & ~IMPORT_MODE_MASK }));
+    // Read back as imported: no setuid/setgid, no group/world write (but on sticky directories).
+    const imported = (entries: typeof topOrdered) => entries.map((e) => ({ ...e, mode: e.type === 'directory' && (e.mode & 0o1000) ? e.mode & ~0o6000 : e.mode & ~IMPORT_MODE_MASK }));
     expect(topSink.entries).toEqual(imported(topOrdered));
     expect(topSink.data.get(`long/${'n'.repeat(120)}`)!.equals(big)).toBe(true);
     expect(sinks.get('i1-bottom')!.entries).toEqual(imported(bottom));

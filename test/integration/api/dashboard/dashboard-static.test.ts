@@ -34,6 +34,7 @@ test('/ redirects to /dashboard/, which serves the app with its assets from the 
   const js = await fetch(`${h.url}${asset}`);
   expect(js.status).toBe(200);
   expect(js.headers.get('content-type')).toMatch(/javascript/);
+  expect((await js.arrayBuffer()).byteLength).toBeGreaterThan(0);
 });
 
 test('a page path gets the app; a missing asset is a JSON 404, not the page', async () => {
