@@ -32,6 +32,14 @@ export function defaultArchiveName(what: string, at: Date, suffix = ''): string 
   return `${slug}-${stamp}${suffix}.tar`;
 }
 
+/** The names in a folder; none when it does not exist (any other error is thrown). */
+export async function readdirIfAny(dir: string): Promise<string[]> {
+  return fs.readdir(dir).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return [] as string[];
+    throw err;
+  });
+}
+
 export class ArchiveFolders {
   readonly root: string;
 
@@ -55,10 +63,7 @@ export class ArchiveFolders {
 
   /** Archive files of a folder, by name; partial exports and hidden files are not listed. */
   async list(dir: string): Promise<ArchiveFile[]> {
-    const names = await fs.readdir(dir).catch((err: NodeJS.ErrnoException) => {
-      if (err.code === 'ENOENT') return [] as string[];
-      throw err;
-    });
+    const names = await readdirIfAny(dir);
     const out: ArchiveFile[] = [];
     for (const name of names.sort()) {
       if (!NAME.test(name) || name.endsWith(PARTIAL_SUFFIX)) continue;

@@ -19,7 +19,7 @@ import { WORKSPACE_PROJECT } from '../volume/imported-snapshots';
 import type { VolumeService } from '../volume/volume-service';
 import { ArchiveInvalid, storedLayers, type ArchiveKind, type ArchiveManifest } from './archive-format';
 import { planExport, rootImageTempFile, writeExport, type ArchiveCaller, type ExportDeps } from './archive-export';
-import { ArchiveFolders, checkArchiveName, defaultArchiveName, type ArchiveFile } from './archive-folders';
+import { ArchiveFolders, checkArchiveName, readdirIfAny, defaultArchiveName, type ArchiveFile } from './archive-folders';
 import { importArchive, IMPORT_STAGING_PREFIX, JOB_IMPORT, undoImport, type ImportDeps, type ImportJournal, type ImportResult } from './archive-import';
 import { readArchive } from './archive-reader';
 import { scanArchive } from './archive-scan';
@@ -172,11 +172,7 @@ export class ArchiveService {
 
   /** At start: what uploads interrupted by a crash left in the folders. */
   async removeStaleUploads(): Promise<void> {
-    const projects = await fs.readdir(this.folders.root).catch((err: NodeJS.ErrnoException) => {
-      if (err.code === 'ENOENT') return [] as string[];
-      throw err;
-    });
-    const dirs = projects.map((p) => path.join(this.folders.root, p));
+    const dirs = (await readdirIfAny(this.folders.root)).map((p) => path.join(this.folders.root, p));
     if (this.d.workspaceDir) dirs.push(this.d.workspaceDir);
     await removeStaleUploads(dirs, this.log);
   }

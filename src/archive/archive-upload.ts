@@ -14,7 +14,7 @@ import { randomUUID } from 'node:crypto';
 import { BadRequest, Conflict, OverLimit } from '../http/faults';
 import type { Logger } from '../logger';
 import { ArchiveInvalid } from './archive-format';
-import { checkArchiveName } from './archive-folders';
+import { checkArchiveName, readdirIfAny } from './archive-folders';
 import { readArchive } from './archive-reader';
 
 const UPLOAD_PREFIX = '.upload-';
@@ -76,11 +76,7 @@ export async function receiveUpload(dir: string, name: string, body: Readable, d
 /** At start: hidden files of uploads that a crash interrupted. */
 export async function removeStaleUploads(dirs: string[], log: Logger): Promise<void> {
   for (const dir of dirs) {
-    const names = await fs.readdir(dir).catch((err: NodeJS.ErrnoException) => {
-      if (err.code === 'ENOENT') return [] as string[];
-      throw err;
-    });
-    for (const n of names.filter((x) => x.startsWith(UPLOAD_PREFIX))) {
+    for (const n of (await readdirIfAny(dir)).filter((x) => x.startsWith(UPLOAD_PREFIX))) {
       await fs.rm(path.join(dir, n), { force: true });
       log.info({ file: path.join(dir, n) }, 'removed an interrupted archive upload');
     }
