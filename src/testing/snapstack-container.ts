@@ -17,6 +17,7 @@ import fs from 'fs';
 import net from 'net';
 import os from 'os';
 import path from 'path';
+import type { Readable } from 'stream';
 import {
   AbstractStartedContainer,
   GenericContainer,
@@ -25,13 +26,18 @@ import {
   type StartedTestContainer,
   type StopOptions,
   type StoppedTestContainer,
+  type WaitStrategy,
 } from 'testcontainers';
+import type Dockerode from 'dockerode';
 import { removeInstanceObjects } from '../runtime/docker-engine';
 import { clientAccess, type ClientAccess, type Credentials, type SeededPasswords, type SeededUser } from './client-access';
 
 export const SNAPSTACK_IMAGE = 'snapstack/snapstack:latest';
 const DOCKER_SOCKET = '/var/run/docker.sock';
 const STARTUP_TIMEOUT_MS = 180_000;
+const LOG_TAIL_LINES = 40;
+/** The Dockerfile's HEALTHCHECK command: node's fetch, the slim base has no curl. */
+const HEALTH_PROBE = "fetch('http://127.0.0.1:'+process.env.SNAPSTACK_PORT+'/snapstack/v1/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))";
 
 export class SnapstackContainer extends GenericContainer {
   private dataDir?: string;
@@ -74,9 +80,11 @@ export class SnapstackContainer extends GenericContainer {
     const dataDir = this.dataDir ?? fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'snapstack-container-')));
     fs.mkdirSync(dataDir, { recursive: true });
     const port = this.port ?? (await freePort());
-    // The port is published on 127.0.0.1: `localhost` could resolve to ::1 first.
-    const runtimeHost = (await getContainerRuntimeClient()).info.containerRuntime.host;
-    const url = `http://${runtimeHost === 'localhost' ? '127.0.0.1' : runtimeHost}:${port}`;
+    // Published on 127.0.0.1 only, so that is the address, whatever testcontainers takes the
+    // runtime's host to be (inside a container it names the bridge's gateway, where nothing is
+    // published). `localhost` could resolve to ::1 first.
+    const url = `http://127.0.0.1:${port}`;
+    const logTail = new LogTail(LOG_TAIL_LINES);
     this.withEnvironment({
       SNAPSTACK_HOST: '0.0.0.0',
       SNAPSTACK_PORT: String(port),
@@ -92,15 +100,27 @@ export class SnapstackContainer extends GenericContainer {
         { source: this.dockerSocket, target: DOCKER_SOCKET },
       ])
       .withExposedPorts({ container: port, host: port })
-      .withWaitStrategy(Wait.forHttp('/snapstack/v1/health', port).forStatusCode(200));
+      // The image's own check (GET /snapstack/v1/health from inside), polled faster than the
+      // Dockerfile's 5 s so a start is seen within half a second.
+      .withHealthCheck({ test: ['CMD', 'node', '-e', HEALTH_PROBE], interval: 500, timeout: 3_000, retries: 3, startPeriod: STARTUP_TIMEOUT_MS })
+      .withWaitStrategy(new HealthyOrExited())
+      .withLogConsumer((stream) => logTail.follow(stream));
     let started: StartedTestContainer;
+    let health: { instance_id: string };
     try {
       started = await super.start();
     } catch (err) {
       if (ownDataDir) await removeDataDir(dataDir, this.imageName.string);
-      throw err;
+      throw withLogs(err, logTail);
     }
-    const health = (await (await fetch(`${url}/snapstack/v1/health`)).json()) as { instance_id: string };
+    try {
+      // Healthy inside; now through the published port, as the caller's clients will come.
+      health = (await (await fetch(`${url}/snapstack/v1/health`)).json()) as { instance_id: string };
+    } catch (err) {
+      await started.stop();
+      if (ownDataDir) await removeDataDir(dataDir, this.imageName.string);
+      throw withLogs(new Error(`Snapstack is healthy in its container but ${url} does not answer: ${(err as Error).message}`), logTail);
+    }
     return new StartedSnapstackContainer(started, {
       url, dataDir, ownDataDir, instanceId: health.instance_id, image: this.imageName.string, access: clientAccess(url, this.passwords),
     });
@@ -198,6 +218,66 @@ async function removeDataDir(dataDir: string, image: string): Promise<void> {
     .start();
   await emptier.stop();
   fs.rmSync(dataDir, { recursive: true, force: true });
+}
+
+/**
+ * Waits for the container's health check to pass, and fails at once when the container exits
+ * (testcontainers' own health-check wait would sit out its whole timeout on a dead container).
+ */
+class HealthyOrExited implements WaitStrategy {
+  private timeoutMs = STARTUP_TIMEOUT_MS;
+  private timeoutSet = false;
+
+  async waitUntilReady(container: Dockerode.Container): Promise<void> {
+    const deadline = Date.now() + this.timeoutMs;
+    for (;;) {
+      const { State } = await container.inspect();
+      if (State.Health?.Status === 'healthy') return;
+      if (!State.Running) throw new Error(`Snapstack's container exited (code ${State.ExitCode}) before it was healthy`);
+      if (State.Health?.Status === 'unhealthy') throw new Error('Snapstack\'s container is unhealthy: /snapstack/v1/health does not answer inside it');
+      if (Date.now() > deadline) throw new Error(`Snapstack's container was not healthy within ${this.timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+
+  withStartupTimeout(ms: number): this {
+    this.timeoutMs = ms;
+    this.timeoutSet = true;
+    return this;
+  }
+
+  isStartupTimeoutSet(): boolean {
+    return this.timeoutSet;
+  }
+
+  getStartupTimeout(): number {
+    return this.timeoutMs;
+  }
+}
+
+/** The last lines the container printed, for the error when it does not come up. */
+class LogTail {
+  private lines: string[] = [];
+  constructor(private readonly max: number) {}
+
+  follow(stream: Readable): void {
+    stream.on('data', (chunk: Buffer | string) => {
+      this.lines.push(...chunk.toString().split('\n').filter((l) => l.trim() !== ''));
+      if (this.lines.length > this.max) this.lines.splice(0, this.lines.length - this.max);
+    });
+    stream.on('error', () => {});
+  }
+
+  text(): string {
+    return this.lines.join('\n');
+  }
+}
+
+function withLogs(err: unknown, tail: LogTail): Error {
+  const e = err instanceof Error ? err : new Error(String(err));
+  const logs = tail.text();
+  if (logs) e.message += `\nThe container's last ${LOG_TAIL_LINES} lines:\n${logs}`;
+  return e;
 }
 
 function freePort(): Promise<number> {

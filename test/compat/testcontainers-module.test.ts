@@ -91,3 +91,16 @@ test('SnapstackContainer: start, openstack via clouds.yaml, data through a snaps
   expect((await docker.listContainers({ all: true, filters: JSON.stringify({ id: [containerId] }) })).length).toBe(0);
   expect(fs.existsSync(dataDir)).toBe(false);
 }, 10 * 60_000);
+
+test('a Snapstack that cannot start fails start() at once, with its last log lines, and leaves no container', async () => {
+  const before = (await docker.listContainers({ all: true, filters: JSON.stringify({ ancestor: [image] }) })).length;
+  const t0 = Date.now();
+  const err = await new SnapstackContainer(image).withEnvironment({ SNAPSTACK_SNAPSHOT_CONSISTENCY: 'sometimes' }).start().then(
+    () => { throw new Error('started'); },
+    (e: Error) => e,
+  );
+  expect(err.message).toContain('exited');
+  expect(err.message).toContain('SNAPSTACK_SNAPSHOT_CONSISTENCY must be one of');
+  expect(Date.now() - t0).toBeLessThan(60_000); // not the 180 s startup timeout
+  expect((await docker.listContainers({ all: true, filters: JSON.stringify({ ancestor: [image] }) })).length).toBe(before);
+}, 5 * 60_000);
