@@ -1,12 +1,12 @@
 import type { AuthContext } from '../http/context';
-import { BadRequest, NotFound } from '../http/faults';
+import { BadRequest, Forbidden, NotFound } from '../http/faults';
 import type { Microversion } from '../http/microversion';
 import type { JobRunner } from '../jobs/job-runner';
 import type { Logger } from '../logger';
 import { CreatePlanDeps, planServer, ServerPlan } from './server-create';
 import { JOB_BUILD, JOB_DELETE } from './server-lifecycle';
 import type { KeyedMutex } from '../shared/keyed-mutex';
-import { checkLock, vmStatesOfStatus } from './server-states';
+import { checkLock, checkState, type StateRule, vmStatesOfStatus } from './server-states';
 import type { BlockDeviceRow, ServerRow, ServerStore } from './server-store';
 
 export interface ServerListQuery {
@@ -99,7 +99,7 @@ export class ServerService {
     const patch: Partial<ServerRow> = {};
     if (body.name !== undefined) patch.name = body.name;
     if (body.description !== undefined) patch.description = body.description;
-    return this.locks.withLock(id, async () => (await this.store.update(id, patch))!);
+    return this.locks.withLock(id, () => this.store.updateExisting(id, patch));
   }
 
   /** 204 at once in any state; the container and volumes are released by a job. */
@@ -122,9 +122,7 @@ export class ServerService {
 
   /** PUT replaces all; POST (merge) updates the given keys. */
   async setMetadata(auth: AuthContext, id: string, meta: Record<string, string>, replace: boolean): Promise<Record<string, string>> {
-    const server = await this.get(auth, id);
-    const metadata = replace ? { ...meta } : { ...(server.metadata ?? {}), ...meta };
-    return this.locks.withLock(id, async () => (await this.store.update(id, { metadata }))!.metadata);
+    return this.changeMetadata(auth, id, 'update_instance_metadata', (current) => (replace ? { ...meta } : { ...current, ...meta }));
   }
 
   async metadataItem(auth: AuthContext, id: string, key: string): Promise<string> {
@@ -142,10 +140,34 @@ export class ServerService {
   }
 
   async deleteMetadataItem(auth: AuthContext, id: string, key: string): Promise<void> {
-    const server = await this.get(auth, id);
-    if (!(key in (server.metadata ?? {}))) throw new NotFound('Metadata item was not found');
-    const metadata = { ...server.metadata };
-    delete metadata[key];
-    await this.locks.withLock(id, () => this.store.update(id, { metadata }));
+    if (!(key in (await this.metadata(auth, id)))) throw new NotFound('Metadata item was not found');
+    await this.changeMetadata(auth, id, 'delete_instance_metadata', (current) => {
+      const metadata = { ...current };
+      delete metadata[key];
+      return metadata;
+    });
+  }
+
+  /**
+   * nova/compute/api.py update/delete_instance_metadata: read and written under the server's
+   * lock; a locked server refuses non-admins (409), then the state (409), then the quota of
+   * metadata items on the result (403).
+   */
+  private async changeMetadata(
+    auth: AuthContext, id: string, action: string, change: (current: Record<string, string>) => Record<string, string>,
+  ): Promise<Record<string, string>> {
+    await this.get(auth, id);
+    return this.locks.withLock(id, async () => {
+      const server = await this.get(auth, id);
+      checkLock(server, auth);
+      checkState(server, action, METADATA_STATES);
+      const metadata = change(server.metadata ?? {});
+      if (Object.keys(metadata).length > METADATA_ITEMS) throw new Forbidden(`Maximum number of metadata items exceeds ${METADATA_ITEMS}`);
+      return (await this.store.updateExisting(id, { metadata })).metadata ?? {};
+    });
   }
 }
+
+/** Nova's default metadata_items quota. */
+const METADATA_ITEMS = 128;
+const METADATA_STATES: StateRule = { vmStates: ['active', 'paused', 'suspended', 'stopped'] };
