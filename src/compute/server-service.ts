@@ -58,7 +58,7 @@ export class ServerService {
       await this.jobs.enqueue(JOB_BUILD, { serverId: plan.server.id }, { projectId: auth.projectId, resourceType: 'server', resourceId: plan.server.id }, trx);
     });
     this.log.info({ server_id: plan.server.id, project_id: auth.projectId, image: plan.server.image_ref, flavor: plan.server.flavor_id }, 'server accepted');
-    return { server: (await this.store.get(plan.server.id))!, plan };
+    return { server: await this.store.require(plan.server.id), plan };
   }
 
   async list(auth: AuthContext, q: ServerListQuery): Promise<{ servers: ServerRow[]; more: boolean }> {

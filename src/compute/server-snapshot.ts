@@ -132,7 +132,7 @@ export class ServerSnapshots {
   /** createImage, or createBackup when `backup` is given (image_type backup, then the rotation). */
   async createImage(serverId: string, name: string, metadata: Record<string, string>, backup?: BackupSpec): Promise<string> {
     return this.d.locks.withLock(serverId, async () => {
-      const server = (await this.d.store.get(serverId))!;
+      const server = await this.d.store.require(serverId);
       const action = backup ? 'createBackup' : 'createImage';
       checkState(server, action, { vmStates: ['active', 'stopped', 'paused', 'suspended'], mustBeLaunched: !backup });
       if (this.d.consistency === 'stopped' && server.vm_state !== 'stopped') {
