@@ -91,7 +91,7 @@ export class ServerService {
     return { servers: page, more: page.length > 0 && page.length === limit };
   }
 
-  async update(auth: AuthContext, id: string, body: { name?: string; description?: string | null }, mv: Microversion | null): Promise<ServerRow> {
+  async update(auth: AuthContext, id: string, body: { name?: string; description?: string | null; accessIPv4?: string; accessIPv6?: string }, mv: Microversion | null): Promise<ServerRow> {
     await this.get(auth, id);
     if ('description' in body && !(mv?.atLeast('2.19') ?? false)) {
       throw new BadRequest("Invalid input for field/attribute server. Additional properties are not allowed ('description' was unexpected)");
@@ -99,6 +99,8 @@ export class ServerService {
     const patch: Partial<ServerRow> = {};
     if (body.name !== undefined) patch.name = body.name;
     if (body.description !== undefined) patch.description = body.description;
+    if (body.accessIPv4 !== undefined) patch.access_ip_v4 = body.accessIPv4;
+    if (body.accessIPv6 !== undefined) patch.access_ip_v6 = body.accessIPv6;
     return this.locks.withLock(id, () => this.store.updateExisting(id, patch));
   }
 

@@ -46,6 +46,8 @@ export interface ServerRow {
   locked_reason?: string | null;
   /** 'owner' or 'admin' (nova's instance.locked_by): who may unlock without unlock_override. */
   locked_by?: 'owner' | 'admin' | null;
+  access_ip_v4?: string | null;
+  access_ip_v6?: string | null;
   /** Before a resize: the flavor and vm_state revert and confirm go back to. */
   old_flavor?: FlavorAtBoot | null;
   old_vm_state?: string | null;
