@@ -18,17 +18,20 @@ const INDEXES: Array<[name: string, table: string, columns: string, where?: stri
   ['snapshots_created_at_id_index', 'snapshots', 'created_at, id'],
 ];
 
+const SUPERSEDED = ['images_owner_index', 'images_visibility_index', 'volumes_project_id_created_at_index', 'snapshots_project_id_created_at_index'];
+
 export async function up(knex: Knex): Promise<void> {
   for (const [name, table, columns, where] of INDEXES) {
     await knex.raw(`create index ?? on ?? (${columns})${where ? ` where ${where}` : ''}`, [name, table]);
   }
-  // Superseded by the (project_id, created_at, id) ones.
-  await knex.raw('drop index if exists volumes_project_id_created_at_index');
-  await knex.raw('drop index if exists snapshots_project_id_created_at_index');
+  // Superseded: each is a prefix of one above.
+  for (const name of SUPERSEDED) await knex.raw('drop index if exists ??', [name]);
 }
 
 export async function down(knex: Knex): Promise<void> {
   for (const [name] of INDEXES) await knex.raw('drop index if exists ??', [name]);
+  await knex.raw('create index images_owner_index on images (owner)');
+  await knex.raw('create index images_visibility_index on images (visibility)');
   await knex.raw('create index volumes_project_id_created_at_index on volumes (project_id, created_at)');
   await knex.raw('create index snapshots_project_id_created_at_index on snapshots (project_id, created_at)');
 }
