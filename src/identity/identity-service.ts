@@ -66,8 +66,8 @@ export class IdentityService {
    * on the database see it on their next request) and this process's cache empties.
    */
   private async changed(): Promise<void> {
+    this.tokens.invalidate(); // first: this process is right even if the epoch write fails
     await this.store.bumpIdentityEpoch();
-    this.tokens.invalidate();
   }
 
   /** Everything changed (reset): every cached token is read again. */
