@@ -196,7 +196,9 @@ export async function stopLeftover(dir: string): Promise<boolean> {
   }
   if (!Number.isInteger(pid) || pid <= 0 || !alive(pid)) return false;
   try {
-    if (!fs.readFileSync(`/proc/${pid}/comm`, 'utf8').startsWith('postgres')) return false;
+    // Ours only: a postmaster on this very cluster (the pid may have gone to another server since).
+    const args = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    if (!path.basename(args[0] ?? '').startsWith('postgres') || args[args.indexOf('-D') + 1] !== dir) return false;
   } catch { /* no /proc: trust postmaster.pid */ }
   const deadline = Date.now() + 10_000;
   process.kill(pid, 'SIGINT');
