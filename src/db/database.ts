@@ -44,7 +44,8 @@ export async function createKnex(cfg: DatabaseConfig): Promise<Knex> {
   const dir = path.join(cfg.dataDir, EMBEDDED_DIRS[engine]);
   if (engine === 'postgres') {
     const server = await startEmbeddedPostgres(dir, { template: templateDir('postgres'), dataDir: cfg.dataDir });
-    const knex = knexFactory({ client: 'pg', connection: server.connection, pool: { min: 0, max: 10 } });
+    // Idle connections close after 10 s: each is a server process (~10 MiB) an idle instance keeps.
+    const knex = knexFactory({ client: 'pg', connection: server.connection, pool: { min: 0, max: 10, idleTimeoutMillis: 10_000 } });
     // The server is the knex's: whoever closes the database stops it (app close, tests, tools).
     // knex.destroy() is the client's destroy (knex's own property is read-only).
     const client = knex.client as { destroy(callback?: (err?: unknown) => void): Promise<void> };
