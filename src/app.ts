@@ -31,6 +31,7 @@ import { FaultRules } from './faults/fault-rules';
 import { SnapstackMetrics } from './metrics/metrics';
 import { ArchiveService } from './archive/archive-service';
 import { archiveHandlers } from './archive/archive-handlers';
+import { ArchiveStore } from './archive/archive-store';
 import { JobRunner } from './jobs/job-runner';
 import { VERSION } from './version';
 import { dashboardRouter } from './dashboard/dashboard-static';
@@ -118,14 +119,14 @@ async function startLocked(config: Config, opts: StartOptions, logger: Logger, l
   const compute = createCompute({ db, jobs, images: image, volumes: volume, docker, instanceId, config, logger });
   await compute.seed();
   const archives = new ArchiveService({
-    dataDir: config.dataDir, workspaceDir: config.workspaceDir ?? null, instanceId, volume, images: image, driver: volumeModule.driver, docker, jobs, db, logger, faults,
+    dataDir: config.dataDir, workspaceDir: config.workspaceDir ?? null, instanceId, volume: volume.archives, images: image, docker, jobs, store: new ArchiveStore(db), logger, faults,
     maxUploadBytes: config.maxUploadBytes,
   });
   await archives.removeStaleUploads();
   await archives.loadWorkspace();
   await compute.reconcile();
   const reset = new InstanceReset({
-    db, jobs, docker, instanceId, dataDir: config.dataDir, driver: volumeModule.driver, reseed: () => compute.seed(), onReset: [() => { faults.clear(); }], log: logger.child({ component: 'reset' }),
+    db, jobs, docker, instanceId, dataDir: config.dataDir, volume, reseed: () => compute.seed(), onReset: [() => { faults.clear(); }], log: logger.child({ component: 'reset' }),
   });
 
   const state = { publicUrl: config.publicUrl };

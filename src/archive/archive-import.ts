@@ -11,16 +11,13 @@ import type Docker from 'dockerode';
 import { BadRequest, Conflict, NotFound, NotImplemented } from '../http/faults';
 import { ARCHIVE_ID_PROPERTY, DOCKER_IMAGE_PROPERTY, SCOPE_PROPERTY, type ImageApi, type ImageCaller } from '../image/image-api';
 import type { Logger } from '../logger';
-import type { VolumeDataDriver } from '../volume/data/volume-data-driver';
-import { BOOTABLE_METADATA_KEY, WORKSPACE_PROJECT } from '../volume/imported-snapshots';
-import type { SnapshotRecord } from '../volume/volume-api';
-import type { VolumeService } from '../volume/volume-service';
+import { BOOTABLE_METADATA_KEY, WORKSPACE_PROJECT, type SnapshotArchiveApi, type SnapshotImport } from '../volume/volume-api';
 import { ArchiveInvalid, baseLayers, type ArchiveManifest } from './archive-format';
 import { readArchive } from './archive-reader';
 import { loadRootImage, removeDockerImage, RootImageRefused, type LoadedRootImage } from './archive-root-image';
 import { crashPoint } from '../shared/crash-points';
 import { Reverter } from '../shared/reverter';
-import type { JobRunner } from '../jobs/job-runner';
+import type { JobRunner } from '../jobs/jobs-api';
 
 /** Image and snapshot property telling workspace snapshots from a project's own ("namespace") ones. */
 export { ARCHIVE_ID_PROPERTY, SCOPE_PROPERTY };
@@ -44,23 +41,23 @@ export interface ImportedVolume {
   name: string | null;
   size: number;
   device: string | null;
-  boot_index: number | null;
-  source_snapshot_id: string;
+  bootIndex: number | null;
+  sourceSnapshotId: string;
 }
 
-export interface ImportResult {
-  archive_id: string;
+/** What an import made (archive-views.ts's importView is its wire JSON). */
+export interface ImportOutcome {
+  archiveId: string;
   kind: ArchiveManifest['kind'];
   scope: 'workspace' | 'namespace';
   snapshots: ImportedVolume[];
   image: { id: string; name: string | null } | null;
-  base_archive_id: string | null;
+  baseArchiveId: string | null;
 }
 
 export interface ImportDeps {
-  volume: VolumeService;
+  volume: SnapshotArchiveApi;
   images: ImageApi;
-  driver: VolumeDataDriver;
   log: Logger;
   /** The engine that loads an image-backed snapshot's root disk (images/root.tar). */
   docker: Docker | null;
@@ -80,9 +77,8 @@ export const IMPORT_STAGING_PREFIX = '.archive-import-';
 export class BaseArchiveMissing extends Conflict {}
 
 /** Reads, checks and registers `file`; nothing is left behind when it throws. */
-export async function importArchive(d: ImportDeps, file: string, target: ImportTarget): Promise<ImportResult> {
-  if (!d.driver.beginImport) throw new NotImplemented('Archives need the overlay volume driver (a Docker engine); this Snapstack stores volumes as plain directories.');
-  const session = await d.driver.beginImport();
+export async function importArchive(d: ImportDeps, file: string, target: ImportTarget): Promise<ImportOutcome> {
+  const session = await d.volume.beginImport();
   const rootStaging = path.join(d.stagingDir, `${IMPORT_STAGING_PREFIX}${randomUUID()}.root.tar`);
   try {
     return await importStaged(d, file, target, session, rootStaging);
@@ -91,9 +87,7 @@ export async function importArchive(d: ImportDeps, file: string, target: ImportT
   }
 }
 
-type ImportSession = Awaited<ReturnType<NonNullable<VolumeDataDriver['beginImport']>>>;
-
-async function importStaged(d: ImportDeps, file: string, target: ImportTarget, session: ImportSession, rootStaging: string): Promise<ImportResult> {
+async function importStaged(d: ImportDeps, file: string, target: ImportTarget, session: SnapshotImport, rootStaging: string): Promise<ImportOutcome> {
   const projects = target.workspace ? [WORKSPACE_PROJECT] : [target.projectId, WORKSPACE_PROJECT];
   let manifest: ArchiveManifest;
   let digests: Map<string, string>;
@@ -165,12 +159,11 @@ export interface ImportJournal {
 export const JOB_IMPORT = 'archive.import';
 
 /** Undoes an import a restart met unfinished: every step is idempotent, so all of them run. */
-export async function undoImport(d: Pick<ImportDeps, 'volume' | 'images' | 'driver' | 'docker' | 'log'>, j: ImportJournal): Promise<void> {
+export async function undoImport(d: Pick<ImportDeps, 'volume' | 'images' | 'docker' | 'log'>, j: ImportJournal): Promise<void> {
   const r = new Reverter(d.log, { project_id: j.projectId, snapshots: j.snapshotIds, image_id: j.imageId });
   if (j.loadedImageId) r.add(`Docker image ${j.loadedImageId}`, () => removeDockerImage(d.docker!, j.loadedImageId!));
   if (j.dockerImage) r.add(`Docker image ${j.dockerImage}`, () => removeDockerImage(d.docker!, j.dockerImage!));
-  for (const id of j.snapshotIds) r.add(`snapshot data ${id}`, () => d.driver.deleteSnapshot(id));
-  r.add('snapshot rows', () => d.volume.removeImportedSnapshots(j.snapshotIds));
+  r.add('imported snapshots', () => d.volume.removeImported(j.snapshotIds));
   if (j.imageId) r.add(`image ${j.imageId}`, () => d.images.deleteImage({ projectId: null, isAdmin: true }, j.imageId!).catch((err: unknown) => {
     if (!(err instanceof NotFound)) throw err;
   }));
@@ -178,9 +171,9 @@ export async function undoImport(d: Pick<ImportDeps, 'volume' | 'images' | 'driv
 }
 
 async function commitImport(
-  d: ImportDeps, target: ImportTarget, manifest: ArchiveManifest, digests: Map<string, string>, session: ImportSession,
+  d: ImportDeps, target: ImportTarget, manifest: ArchiveManifest, digests: Map<string, string>, session: SnapshotImport,
   rootStaging: string, made: ImportJournal, op: string, r: Reverter,
-): Promise<ImportResult> {
+): Promise<ImportOutcome> {
   const ids = made.snapshotIds;
   const imageId = made.imageId ?? randomUUID();
   const owner = made.projectId;
@@ -203,27 +196,21 @@ async function commitImport(
     if (loaded.loadedImageId) await d.jobs.record(op, { loadedImageId: loaded.loadedImageId });
     crashPoint('import.root-loaded');
   }
-  await session.commit(
-    manifest.volumes.map((v, i) => ({ snapshotId: ids[i], projectId: owner, volumeId: randomUUID(), chain: v.layers.map((l) => l.id) })),
-    digests,
-  );
-  for (const id of ids) r.add(`snapshot data ${id}`, () => d.driver.deleteSnapshot(id));
-  crashPoint('import.committed');
-
-  const records = await d.volume.registerImportedSnapshots(
+  // Data and rows together (block storage's job, undone there if it fails half-way).
+  const records = await session.commit(
     { projectId: owner, userId: target.userId, shared: target.workspace },
     manifest.volumes.map((v, i) => ({
-      id: ids[i], volumeId: randomUUID(), name: names.snapshots[i], description: v.description, size: v.size_gb,
+      id: ids[i], volumeId: randomUUID(), name: names.snapshots[i], description: v.description, size: v.size_gb, chain: v.layers.map((l) => l.id),
       metadata: {
         [ARCHIVE_ID_PROPERTY]: manifest.archive_id, [SOURCE_SNAPSHOT_PROPERTY]: v.snapshot_id, [BOOTABLE_METADATA_KEY]: String(v.bootable),
         [SCOPE_PROPERTY]: scope,
       },
     })),
+    digests,
   );
-  r.add('snapshot rows', () => d.volume.removeImportedSnapshots(ids));
-  crashPoint('import.rows');
+  r.add('imported snapshots', () => d.volume.removeImported(ids));
 
-  let image: ImportResult['image'] = null;
+  let image: ImportOutcome['image'] = null;
   if (manifest.image) {
     const newIdOf = new Map(manifest.volumes.map((v, i) => [v.snapshot_id, ids[i]]));
     const mapping = manifest.image.block_device_mapping.map((b) => {
@@ -258,12 +245,12 @@ async function commitImport(
   }
   d.log.info({ archive_id: manifest.archive_id, project_id: owner, snapshots: ids, image_id: image?.id, docker_image: root?.ref }, 'archive imported');
   return {
-    archive_id: manifest.archive_id, kind: manifest.kind, scope,
+    archiveId: manifest.archive_id, kind: manifest.kind, scope,
     snapshots: manifest.volumes.map((v, i) => ({
-      id: records[i].id, name: names.snapshots[i], size: v.size_gb, device: v.device, boot_index: v.boot_index, source_snapshot_id: v.snapshot_id,
+      id: records[i].id, name: names.snapshots[i], size: v.size_gb, device: v.device, bootIndex: v.boot_index, sourceSnapshotId: v.snapshot_id,
     })),
     image,
-    base_archive_id: manifest.base?.archive_id ?? null,
+    baseArchiveId: manifest.base?.archive_id ?? null,
   };
 }
 

@@ -3,7 +3,7 @@ import type { Knex } from 'knex';
 import type { Config } from '../config';
 import type { Handlers } from '../http/context';
 import type { ImageApi } from '../image/image-api';
-import type { JobRunner } from '../jobs/job-runner';
+import type { JobRunner } from '../jobs/jobs-api';
 import type { Logger } from '../logger';
 import type { VolumeApi } from '../volume/volume-api';
 import { computeHandlers } from './compute-handlers';

@@ -1,4 +1,4 @@
-import type { JobDefinition, JobRunner } from '../jobs/job-runner';
+import type { JobDefinition, JobRunner } from '../jobs/jobs-api';
 import type { Logger } from '../logger';
 import type { ServerRuntime } from './runtime/server-runtime';
 import type { ServerContainers } from './server-containers';

@@ -6,7 +6,7 @@ import type { Knex } from 'knex';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
 import type { Handlers } from '../http/context';
-import type { JobRunner } from '../jobs/job-runner';
+import type { JobRunner } from '../jobs/jobs-api';
 import type Docker from 'dockerode';
 import { createVolumeDataDriver, VolumeDataDriver } from './data/volume-data-driver';
 import { QuotaStore } from './quota-store';
