@@ -23,6 +23,7 @@ import { VOLUME_MICROVERSIONS } from './volume/volume-versions';
 import { createImageModule } from './image/image-module';
 import type { ImageService } from './image/image-service';
 import { connectDocker, removeInstanceObjects } from './runtime/docker-engine';
+import { DockerImageDriver } from './runtime/docker-image-driver';
 import { armCrashPoints } from './shared/crash-points';
 import { snapstackHandlers } from './snapstack/snapstack-handlers';
 import { adminHandlers } from './snapstack/admin-handlers';
@@ -111,15 +112,16 @@ async function startLocked(config: Config, opts: StartOptions, logger: Logger, l
   const jobs = new JobRunner(db, logger.child({ component: 'jobs' }), { faults, observe: (j) => metrics.observeJob(j) });
   // One engine for every module: volumes, servers (containers) and image data (Docker images).
   const docker = config.dockerMode === 'none' ? null : await connectDocker(config.dockerSocket);
-  const imageModule = createImageModule({ config, db, docker, logger });
+  const imageDriver = docker ? new DockerImageDriver(docker) : null;
+  const imageModule = createImageModule({ config, db, images: imageDriver, logger });
   const image = imageModule.service;
   const volumeModule = await createVolumeModule({ config, db, jobs, logger, instanceId, docker, images: image });
   const volume = volumeModule.service;
   await imageModule.seed();
-  const compute = createCompute({ db, jobs, images: image, volumes: volume, docker, instanceId, config, logger });
+  const compute = createCompute({ db, jobs, images: image, volumes: volume, docker, imageDriver, instanceId, config, logger });
   await compute.seed();
   const archives = new ArchiveService({
-    dataDir: config.dataDir, workspaceDir: config.workspaceDir ?? null, instanceId, volume: volume.archives, images: image, docker, jobs, store: new ArchiveStore(db), logger, faults,
+    dataDir: config.dataDir, workspaceDir: config.workspaceDir ?? null, instanceId, volume: volume.archives, images: image, imageDriver, jobs, store: new ArchiveStore(db), logger, faults,
     maxUploadBytes: config.maxUploadBytes,
   });
   await archives.removeStaleUploads();

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import type Docker from 'dockerode';
+import type { ImageDriver } from '../runtime/image-driver';
 import { Conflict } from '../http/faults';
 import { DOCKER_IMAGE_PROPERTY, type ImageApi, type ImageRecord } from '../image/image-api';
 import type { LayerEntry, SnapshotArchiveApi, SnapshotRecord } from '../volume/volume-api';
@@ -63,8 +63,8 @@ export interface ExportDeps {
   volume: SnapshotArchiveApi;
   images: ImageApi;
   instanceId: string;
-  /** The engine holding image-backed snapshots' root disks (null: none, such snapshots are not exportable). */
-  docker: Docker | null;
+  /** Docker images: image-backed snapshots' root disks (null: no engine, such snapshots are not exportable). */
+  imageDriver: ImageDriver | null;
   log: Logger;
 }
 
@@ -101,7 +101,7 @@ export async function planExport(d: ExportDeps, caller: ArchiveCaller, source: E
   const rootImage = image.properties[DOCKER_IMAGE_PROPERTY] === d.images.snapshotDockerImageName(image.id) ? image.properties[DOCKER_IMAGE_PROPERTY] : null;
   if (rootImage) {
     if (image.status !== 'active') throw new Conflict(`Image ${image.id} is ${image.status}: only active instance snapshots can be exported.`);
-    if (!d.docker) throw new NotImplemented(`Image ${image.id} keeps its root disk in a Docker image, and this Snapstack has no Docker engine.`);
+    if (!d.imageDriver) throw new NotImplemented(`Image ${image.id} keeps its root disk in a Docker image, and this Snapstack has no Docker engine.`);
   } else {
     if (image.status !== 'active' || mappings.length === 0) {
       throw new Conflict(`Image ${image.id} is not an instance snapshot (no block_device_mapping with snapshots, no root disk of its own): nothing to export.`);
@@ -169,7 +169,7 @@ export async function writeExport(
     // The root image first (docker save into a hidden file beside the archive): its size and sha256 go in the manifest.
     const rootFile = plan.rootImage ? rootImageTempFile(file) : null;
     if (rootFile) r.add(`saved root image ${rootFile}`, () => fs.rm(rootFile, { force: true }));
-    const saved = plan.rootImage ? await saveRootImage(d.docker!, plan.rootImage, rootFile!) : null;
+    const saved = plan.rootImage ? await saveRootImage(d.imageDriver!, plan.rootImage, rootFile!) : null;
     const ex = await d.volume.openExport(plan.volumes.map((v) => v.snapshot.id));
     r.add('the export of the layers', () => ex.release());
     crashPoint('export.opened');

@@ -7,14 +7,14 @@ import { randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import type Docker from 'dockerode';
+import type { ImageDriver } from '../runtime/image-driver';
 import { BadRequest, Conflict, NotFound, NotImplemented } from '../http/faults';
 import { ARCHIVE_ID_PROPERTY, DOCKER_IMAGE_PROPERTY, SCOPE_PROPERTY, type ImageApi, type ImageCaller } from '../image/image-api';
 import type { Logger } from '../logger';
 import { BOOTABLE_METADATA_KEY, WORKSPACE_PROJECT, type SnapshotArchiveApi, type SnapshotImport } from '../volume/volume-api';
 import { ArchiveInvalid, baseLayers, type ArchiveManifest } from './archive-format';
 import { readArchive } from './archive-reader';
-import { loadRootImage, removeDockerImage, RootImageRefused, type LoadedRootImage } from './archive-root-image';
+import { loadRootImage, RootImageRefused, type LoadedRootImage } from './archive-root-image';
 import { crashPoint } from '../shared/crash-points';
 import { Reverter } from '../shared/reverter';
 import type { JobRunner } from '../jobs/jobs-api';
@@ -59,8 +59,8 @@ export interface ImportDeps {
   volume: SnapshotArchiveApi;
   images: ImageApi;
   log: Logger;
-  /** The engine that loads an image-backed snapshot's root disk (images/root.tar). */
-  docker: Docker | null;
+  /** Loads an image-backed snapshot's root disk (images/root.tar) into Docker. */
+  imageDriver: ImageDriver | null;
   instanceId: string;
   /** Where images/root.tar is staged while the archive is checked (a hidden file, removed after). */
   stagingDir: string;
@@ -94,7 +94,7 @@ async function importStaged(d: ImportDeps, file: string, target: ImportTarget, s
   try {
     ({ manifest, digests } = await readArchive(createReadStream(file), {
       onManifest: async (m) => {
-        if (m.root_image && !d.docker) throw new NotImplemented('This archive holds an image-backed instance snapshot (images/root.tar), and this Snapstack has no Docker engine to load it.');
+        if (m.root_image && !d.imageDriver) throw new NotImplemented('This archive holds an image-backed instance snapshot (images/root.tar), and this Snapstack has no Docker engine to load it.');
         const needed = baseLayers(m);
         if (!needed.length) return;
         const found = await session.findExisting(needed.map((l) => l.id), projects);
@@ -159,10 +159,10 @@ export interface ImportJournal {
 export const JOB_IMPORT = 'archive.import';
 
 /** Undoes an import a restart met unfinished: every step is idempotent, so all of them run. */
-export async function undoImport(d: Pick<ImportDeps, 'volume' | 'images' | 'docker' | 'log'>, j: ImportJournal): Promise<void> {
+export async function undoImport(d: Pick<ImportDeps, 'volume' | 'images' | 'imageDriver' | 'log'>, j: ImportJournal): Promise<void> {
   const r = new Reverter(d.log, { project_id: j.projectId, snapshots: j.snapshotIds, image_id: j.imageId });
-  if (j.loadedImageId) r.add(`Docker image ${j.loadedImageId}`, () => removeDockerImage(d.docker!, j.loadedImageId!));
-  if (j.dockerImage) r.add(`Docker image ${j.dockerImage}`, () => removeDockerImage(d.docker!, j.dockerImage!));
+  if (j.loadedImageId) r.add(`Docker image ${j.loadedImageId}`, () => d.imageDriver?.remove(j.loadedImageId!));
+  if (j.dockerImage) r.add(`Docker image ${j.dockerImage}`, () => d.imageDriver?.remove(j.dockerImage!));
   r.add('imported snapshots', () => d.volume.removeImported(j.snapshotIds));
   if (j.imageId) r.add(`image ${j.imageId}`, () => d.images.deleteImage({ projectId: null, isAdmin: true }, j.imageId!).catch((err: unknown) => {
     if (!(err instanceof NotFound)) throw err;
@@ -183,7 +183,7 @@ async function commitImport(
   let root: LoadedRootImage | null = null;
   if (manifest.root_image) {
     try {
-      root = await loadRootImage(d.docker!, rootStaging, made.dockerImage!, d.instanceId, owner);
+      root = await loadRootImage(d.imageDriver!, rootStaging, made.dockerImage!, d.instanceId, owner);
     } catch (err) {
       // What the engine refuses to load is the archive's fault, not the server's.
       if (err instanceof RootImageRefused) throw new BadRequest(`Invalid archive: ${err.message}`);

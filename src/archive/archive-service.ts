@@ -7,7 +7,7 @@ import { createReadStream } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
-import type Docker from 'dockerode';
+import type { ImageDriver } from '../runtime/image-driver';
 import { BadRequest, Conflict, Fault, Forbidden, NotFound } from '../http/faults';
 import type { ImageApi } from '../image/image-api';
 import type { JobDefinition, JobRunner } from '../jobs/jobs-api';
@@ -54,8 +54,8 @@ export interface ArchiveServiceDeps {
   instanceId: string;
   volume: SnapshotArchiveApi;
   images: ImageApi;
-  /** The engine: image-backed instance snapshots keep their root disk in a Docker image. */
-  docker: Docker | null;
+  /** Docker images: image-backed instance snapshots keep their root disk in one (null: no engine). */
+  imageDriver: ImageDriver | null;
   jobs: JobRunner;
   store: ArchiveStore;
   logger: Logger;
@@ -77,7 +77,7 @@ export class ArchiveService {
   constructor(private readonly d: ArchiveServiceDeps) {
     this.folders = new ArchiveFolders(d.dataDir, d.workspaceDir);
     this.log = d.logger.child({ component: 'archive' });
-    this.exportDeps = { volume: d.volume, images: d.images, instanceId: d.instanceId, docker: d.docker, log: this.log };
+    this.exportDeps = { volume: d.volume, images: d.images, instanceId: d.instanceId, imageDriver: d.imageDriver, log: this.log };
     this.importDeps = { ...this.exportDeps, stagingDir: d.dataDir, jobs: d.jobs };
     d.jobs.register(this.exportJob());
     // An import's journal: a restart meeting one unfinished undoes what it names.
