@@ -37,7 +37,7 @@ export interface ComputeDeps {
   instanceId: string;
   config: Pick<Config, 'defaultServerImage' | 'minDiskRule' | 'snapshotConsistency'>;
   logger: Logger;
-  /** Overrides the Docker runtime (tests). */
+  /** A runtime the composition root chose instead of Docker's (the fake, SNAPSTACK_DOCKER=fake). */
   runtime?: ServerRuntime;
 }
 
