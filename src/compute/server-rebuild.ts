@@ -26,6 +26,8 @@ export interface RebuildRequest {
   name?: string;
   metadata?: Record<string, string>;
   description?: string | null;
+  accessIPv4?: string;
+  accessIPv6?: string;
   /** 2.93: a volume-backed server may take another image */
   reimageBootVolume: boolean;
 }
@@ -80,6 +82,8 @@ export class ServerRebuilds {
         ...(req.name !== undefined ? { name: req.name } : {}),
         ...(req.metadata !== undefined ? { metadata: req.metadata } : {}),
         ...(req.description !== undefined ? { description: req.description } : {}),
+        ...(req.accessIPv4 !== undefined ? { access_ip_v4: req.accessIPv4 } : {}),
+        ...(req.accessIPv6 !== undefined ? { access_ip_v6: req.accessIPv6 } : {}),
       };
     });
     if (!marked) throw new NotFound(`Instance ${serverId} could not be found.`);

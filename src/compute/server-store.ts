@@ -1,4 +1,4 @@
-import { BadRequest } from '../http/faults';
+import { BadRequest, NotFound } from '../http/faults';
 import type { Knex } from 'knex';
 
 export interface FlavorAtBoot {
@@ -44,6 +44,10 @@ export interface ServerRow {
   root_device_name: string;
   locked: boolean;
   locked_reason?: string | null;
+  /** 'owner' or 'admin' (nova's instance.locked_by): who may unlock without unlock_override. */
+  locked_by?: 'owner' | 'admin' | null;
+  access_ip_v4?: string | null;
+  access_ip_v6?: string | null;
   /** Before a resize: the flavor and vm_state revert and confirm go back to. */
   old_flavor?: FlavorAtBoot | null;
   old_vm_state?: string | null;
@@ -111,6 +115,13 @@ export class ServerStore {
     return row ? decode(row) : undefined;
   }
 
+  /** The live server, or Nova's 404 (a server deleted meanwhile is not a 500). */
+  async require(id: string): Promise<ServerRow> {
+    const server = await this.get(id);
+    if (!server) throw notFound(id);
+    return server;
+  }
+
   async list(scope: ServerListScope): Promise<ServerRow[]> {
     const run = (db: Knex | Knex.Transaction, literal: boolean) => {
       const q = db('servers').whereNull('deleted_at').orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }]);
@@ -151,6 +162,13 @@ export class ServerStore {
     return row ? decode(row) : undefined;
   }
 
+  /** update() of a server that must still be there: Nova's 404 when it was deleted meanwhile. */
+  async updateExisting(id: string, patch: Partial<ServerRow>): Promise<ServerRow> {
+    const row = await this.update(id, patch);
+    if (!row) throw notFound(id);
+    return row;
+  }
+
   /** Soft delete: GET answers 404 at once; clean-up runs as a job. */
   async markDeleted(id: string, trx?: Knex.Transaction): Promise<boolean> {
     const rows = await (trx ?? this.db)('servers').where({ id }).whereNull('deleted_at').update({ deleted_at: new Date(), task_state: 'deleting', updated_at: new Date() }).returning('id');
@@ -180,4 +198,8 @@ export class ServerStore {
   async deleteBlockDevice(id: string): Promise<void> {
     await this.db('server_block_devices').where({ id }).delete();
   }
+}
+
+function notFound(id: string): NotFound {
+  return new NotFound(`Instance ${id} could not be found.`);
 }

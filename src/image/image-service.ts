@@ -143,27 +143,30 @@ export class ImageService implements ImageApi {
       os_hidden: input.osHidden ?? false, owner, min_disk: input.minDisk ?? 0, min_ram: input.minRam ?? 0,
       disk_format: input.diskFormat ?? null, container_format: input.containerFormat ?? null, properties: input.properties ?? {},
     }), input.tags ?? []);
-    return (await this.store.get(id))!;
+    return await this.store.require(id);
   }
 
   async createEmptyActiveImage(caller: ImageCaller, input: NewImage): Promise<ImageRecord> {
     const image = await this.createImage(caller, { ...input, diskFormat: input.diskFormat ?? 'raw', containerFormat: input.containerFormat ?? 'bare' });
     await this.store.update(image.id, { status: 'active', size: 0, virtual_size: null, checksum: EMPTY_MD5, os_hash_algo: 'sha512', os_hash_value: EMPTY_SHA512 });
-    return (await this.store.get(image.id))!;
+    return await this.store.require(image.id);
   }
 
   async updateImage(caller: ImageCaller, imageId: string, contentType: string | undefined, ops: unknown): Promise<ImageRecord> {
     const type = (contentType ?? '').split(';')[0].trim().toLowerCase();
     if (!PATCH_CONTENT_TYPES.includes(type)) throw new UnsupportedMediaType(`Unsupported Content-Type`);
-    const image = await this.getImage(caller, imageId);
-    this.requireOwner(caller, image);
-    const c = applyImagePatch(image, ops, caller);
-    const patch: Partial<ImageRow> = { properties: c.properties };
-    for (const attr of CORE_ATTRIBUTES) {
-      if (attr !== 'tags' && (c as any)[attr] !== undefined) (patch as any)[attr] = (c as any)[attr];
-    }
-    await this.store.update(imageId, patch, c.tags);
-    return (await this.store.get(imageId))!;
+    this.requireOwner(caller, await this.getImage(caller, imageId));
+    // The patch applies to the image as it is under its row lock, not as it was read above.
+    const updated = await this.store.modify(imageId, (image) => {
+      const c = applyImagePatch(image, ops, caller);
+      const patch: Partial<ImageRow> = { properties: c.properties };
+      for (const attr of CORE_ATTRIBUTES) {
+        if (attr !== 'tags' && (c as any)[attr] !== undefined) (patch as any)[attr] = (c as any)[attr];
+      }
+      return { patch, tags: c.tags };
+    });
+    if (!updated) throw new NotFound(`No image found with ID ${imageId}`);
+    return updated;
   }
 
   async deleteImage(caller: ImageCaller, imageId: string): Promise<void> {
@@ -260,7 +263,7 @@ export class ImageService implements ImageApi {
       status: 'active', size, checksum: digest?.md5 ?? null, os_hash_algo: digest ? 'sha512' : null, os_hash_value: digest?.sha512 ?? null,
       properties: { ...image.properties, ...extraProperties, [DOCKER_IMAGE_PROPERTY]: dockerImage },
     });
-    return (await this.store.get(imageId))!;
+    return await this.store.require(imageId);
   }
 
   dockerImageOf(image: ImageRecord): string | null {

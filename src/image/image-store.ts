@@ -1,3 +1,4 @@
+import { NotFound } from '../http/faults';
 import type { Knex } from 'knex';
 import type { ImageRecord, ImageStatus, ImageVisibility } from './image-api';
 
@@ -77,6 +78,13 @@ export class ImageStore {
     return toRecord(row, await this.tagsOf(id));
   }
 
+  /** The image, or Glance's 404 (one deleted meanwhile is not a 500). */
+  async require(id: string): Promise<ImageRecord> {
+    const image = await this.get(id);
+    if (!image) throw new NotFound(`No image found with ID ${id}`);
+    return image;
+  }
+
   /** Images the scope may list, before sorting and paging (done by the service). */
   async list(scope: VisibilityScope, where: (q: Knex.QueryBuilder) => void): Promise<ImageRecord[]> {
     const q = this.db<ImageRow>('images as i').select('i.*');
@@ -138,14 +146,23 @@ export class ImageStore {
   }
 
   async update(id: string, patch: Partial<ImageRow>, tags?: string[]): Promise<void> {
-    await this.db.transaction(async (t) => {
-      const values: Record<string, unknown> = { ...patch, updated_at: new Date() };
-      if (patch.properties !== undefined) values.properties = JSON.stringify(patch.properties);
-      await t('images').where({ id }).update(values);
-      if (tags) {
-        await t('image_tags').where({ image_id: id }).delete();
-        if (tags.length) await t('image_tags').insert([...new Set(tags)].map((tag) => ({ image_id: id, tag })));
-      }
+    await this.db.transaction((t) => write(t, id, patch, tags));
+  }
+
+  /**
+   * Read-modify-write under the image row's lock (SELECT ... FOR UPDATE, so across processes
+   * too): two concurrent PATCHes never lose each other's change. The record as written, or
+   * undefined when the image is gone.
+   */
+  async modify(id: string, change: (current: ImageRecord) => { patch: Partial<ImageRow>; tags?: string[] }): Promise<ImageRecord | undefined> {
+    return this.db.transaction(async (t) => {
+      const row = await t<ImageRow>('images').where({ id }).forUpdate().first();
+      if (!row) return undefined;
+      const tagRows: { tag: string }[] = await t('image_tags').where({ image_id: id }).select('tag');
+      const { patch, tags } = change(toRecord(row, tagRows.map((r) => r.tag)));
+      await write(t, id, patch, tags);
+      const after = (await t<ImageRow>('images').where({ id }).first())!;
+      return toRecord(after, tags ? [...new Set(tags)] : tagRows.map((r) => r.tag));
     });
   }
 
@@ -217,5 +234,15 @@ export class ImageStore {
 
   async setSetting(key: string, value: string): Promise<void> {
     await this.db('settings').insert({ key, value }).onConflict('key').merge();
+  }
+}
+
+async function write(t: Knex.Transaction, id: string, patch: Partial<ImageRow>, tags?: string[]): Promise<void> {
+  const values: Record<string, unknown> = { ...patch, updated_at: new Date() };
+  if (patch.properties !== undefined) values.properties = JSON.stringify(patch.properties);
+  await t('images').where({ id }).update(values);
+  if (tags) {
+    await t('image_tags').where({ image_id: id }).delete();
+    if (tags.length) await t('image_tags').insert([...new Set(tags)].map((tag) => ({ image_id: id, tag })));
   }
 }
