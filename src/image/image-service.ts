@@ -8,7 +8,7 @@ import { ImageRow, ImageStore } from './image-store';
 import { applyImagePatch, checkWritable, CORE_ATTRIBUTES, validateAttribute } from './image-patch';
 import { digestOf, EMPTY_MD5, EMPTY_SHA512, ImageFiles } from './image-data';
 import type { ImageDriver } from '../runtime/image-driver';
-import { imageListQuery, sortImages, afterMarker } from './image-listing';
+import { imageKeyset, imageListQuery } from './image-listing';
 
 const UUID_RE = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
 export const PATCH_CONTENT_TYPES = ['application/openstack-images-v2.1-json-patch', 'application/openstack-images-v2.0-json-patch'];
@@ -91,16 +91,15 @@ export class ImageService implements ImageApi {
   async listImages(caller: ImageCaller, filter: ImageListFilter): Promise<ImagePage> {
     const memberStatus = filter.memberStatus ?? 'accepted';
     const scope = { projectId: caller.isAdmin ? null : caller.projectId ?? '', visibility: filter.visibility, memberStatus };
-    const images = sortImages(await this.store.list(scope, imageListQuery(filter)), filter.sort);
-    let page = images;
+    const where = imageListQuery(filter);
     if (filter.marker) {
       const marker = await this.store.get(filter.marker);
       if (!marker || !(await this.visible(caller, marker))) throw new BadRequest(`Invalid marker. Image ${filter.marker} could not be found.`);
-      page = afterMarker(images, marker, filter.sort);
     }
     const limit = filter.limit ?? 25;
-    const result = page.slice(0, limit);
-    return { images: result, nextMarker: result.length === limit && limit > 0 ? result[result.length - 1].id : undefined };
+    const images = await this.store.list(scope, where, { keyset: imageKeyset(filter.sort), limit, marker: filter.marker });
+    // Glance links a next page whenever the page is full.
+    return { images, nextMarker: images.length === limit && limit > 0 ? images[images.length - 1].id : undefined };
   }
 
   // --- create, update, delete -----------------------------------------------------------
