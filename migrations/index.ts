@@ -22,6 +22,7 @@ import * as m20261130_1100 from './20261130001100_add_server_action_columns';
 import * as m20261130_2000 from './20261130002000_add_servers_locked_by';
 import * as m20261130_2100 from './20261130002100_add_servers_access_ips';
 import * as m20261130_3500 from './20261130003500_add_list_indexes';
+import * as m20261130120000 from './20261130120000_create_archive_workspace_loads';
 
 export interface NamedMigration extends Knex.Migration {
   name: string;
@@ -56,4 +57,5 @@ export const migrations: NamedMigration[] = [
   named('20261130002000_add_servers_locked_by', m20261130_2000),
   named('20261130002100_add_servers_access_ips', m20261130_2100),
   named('20261130003500_add_list_indexes', m20261130_3500),
+  named('20261130120000_create_archive_workspace_loads', m20261130120000),
 ];
