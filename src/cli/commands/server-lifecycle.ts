@@ -166,7 +166,7 @@ export const serverLifecycleCommands: CommandSpec[] = [
   {
     name: 'server backup create',
     summary: 'Create a server backup image',
-    description: 'Back up an image-backed server into an image (image_type backup, backup_type <type>); the server\'s oldest backups of that type beyond --rotate are deleted with their volume snapshots.',
+    description: 'Back up a server into an image (an instance snapshot) (image_type backup, backup_type <type>); the server\'s oldest backups of that type beyond --rotate are deleted with their volume snapshots.',
     output: 'show',
     options: [
       { flags: ['--name'], dest: 'name', kind: 'string', metavar: '<image-name>', help: 'Name of the backup image (default: server name)' },
