@@ -225,7 +225,7 @@ export interface components {
             message?: string;
             title?: string;
         };
-        /** @description Core attributes always present (null when unknown); every extra property is a top-level string. */
+        /** @description Core attributes always present (null when unknown); every extra property is a top-level string (left open here: a string-typed map would contradict the core attributes' types in the generated TypeScript). */
         Image: {
             checksum?: string | null;
             container_format?: string | null;
@@ -254,7 +254,7 @@ export interface components {
             /** @enum {string} */
             visibility?: "public" | "private" | "shared" | "community";
         } & {
-            [key: string]: string;
+            [key: string]: unknown;
         };
         ImageList: {
             first: string;
