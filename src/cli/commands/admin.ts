@@ -7,21 +7,22 @@ import type { CommandSpec } from '../command';
 import type { Cell } from '../output';
 import { snapstackUrl } from './archive';
 import { FAULT_TARGETS } from '../../faults/fault-rules';
+import type { FaultRule, ResetReport } from '../wire';
 
 const FAULT_COLUMNS = ['ID', 'Target', 'Action', 'Project', 'Remaining', 'Delay (ms)', 'Status', 'Service', 'Operation', 'Message'];
 
-function faultRow(f: any): Cell[] {
+function faultRow(f: FaultRule): Cell[] {
   return [f.id, f.target, f.action, f.project_id, f.remaining, f.delay_ms, f.status, f.service, f.operation_id, f.message];
 }
 
-function faultFields(f: any): [string, Cell][] {
+function faultFields(f: FaultRule): [string, Cell][] {
   return [
     ['id', f.id], ['target', f.target], ['action', f.action], ['project_id', f.project_id], ['count', f.count], ['remaining', f.remaining],
     ['delay_ms', f.delay_ms], ['status', f.status], ['service', f.service], ['operation_id', f.operation_id], ['message', f.message], ['created_at', f.created_at],
   ];
 }
 
-export function snapstackCall<T = any>(s: Session, method: string, path: string, body?: unknown) {
+export function snapstackCall<T = unknown>(s: Session, method: string, path: string, body?: unknown) {
   return s.request<T>('identity', method, `${snapstackUrl(s)}${path}`, body === undefined ? {} : { body });
 }
 
@@ -38,9 +39,9 @@ export const adminCommands: CommandSpec[] = [
     examples: ['OS_USERNAME=admin OS_PASSWORD=admin OS_PROJECT_NAME=admin snapstack reset'],
     async run(ctx) {
       const s = await ctx.session();
-      const res = await snapstackCall(s, 'POST', '/reset');
+      const res = await snapstackCall<{ reset: ResetReport }>(s, 'POST', '/reset');
       const r = res.body.reset;
-      const rows = Object.entries<number>(r.rows ?? {}).map(([t, n]) => `${t}=${n}`).join(', ');
+      const rows = Object.entries(r.rows ?? {}).map(([t, n]) => `${t}=${n}`).join(', ');
       return {
         kind: 'show',
         fields: [
@@ -88,7 +89,7 @@ export const adminCommands: CommandSpec[] = [
       if (o.status !== undefined) fault.status = o.status;
       if (o.service !== undefined) fault.service = o.service;
       if (o.operationId !== undefined) fault.operation_id = o.operationId;
-      const res = await snapstackCall(await ctx.session(), 'POST', '/faults', { fault });
+      const res = await snapstackCall<{ fault: FaultRule }>(await ctx.session(), 'POST', '/faults', { fault });
       return { kind: 'show', fields: faultFields(res.body.fault) };
     },
   },
@@ -98,7 +99,7 @@ export const adminCommands: CommandSpec[] = [
     output: 'list',
     examples: ['snapstack fault list', 'snapstack fault list -f json'],
     async run(ctx) {
-      const res = await snapstackCall(await ctx.session(), 'GET', '/faults');
+      const res = await snapstackCall<{ faults: FaultRule[] }>(await ctx.session(), 'GET', '/faults');
       return { kind: 'list', columns: FAULT_COLUMNS, rows: res.body.faults.map(faultRow) };
     },
   },
@@ -109,7 +110,7 @@ export const adminCommands: CommandSpec[] = [
     examples: ['snapstack fault show 3f2a9c1e-0d5b-4c6e-9a7f-2b8d1e4c5a60'],
     positionals: [{ name: 'rule', metavar: '<rule-id>', help: 'Rule to show' }],
     async run(ctx, args) {
-      const res = await snapstackCall(await ctx.session(), 'GET', `/faults/${encodeURIComponent(args.pos.rule)}`);
+      const res = await snapstackCall<{ fault: FaultRule }>(await ctx.session(), 'GET', `/faults/${encodeURIComponent(args.pos.rule)}`);
       return { kind: 'show', fields: faultFields(res.body.fault) };
     },
   },

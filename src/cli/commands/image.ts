@@ -5,6 +5,7 @@ import { CliError } from '../http';
 import { dictColumn, listColumn, pySortCompare, sortedFields } from '../output';
 import { pyStr } from '../py-format';
 import { findResource, forEachTarget, q } from '../resolve';
+import type { GlanceImage, GlanceImageList } from '../wire';
 
 const CORE_FIELDS = new Set([
   'status', 'name', 'container_format', 'created_at', 'size', 'disk_format', 'updated_at', 'visibility',
@@ -63,11 +64,11 @@ export function formatImage(image: Record<string, unknown>, humanReadable = fals
 }
 
 /** Every page of GET /v2/images?<query>, following Glance's `next`. */
-export async function listImages(s: Session, query = '', limit?: number): Promise<any[]> {
-  const out: any[] = [];
+export async function listImages(s: Session, query = '', limit?: number): Promise<GlanceImage[]> {
+  const out: GlanceImage[] = [];
   let path: string | undefined = `/images${query ? `?${query}` : ''}`;
   while (path) {
-    const res: any = await s.request('image', 'GET', path);
+    const res: { body: Partial<GlanceImageList> | undefined } = await s.request<Partial<GlanceImageList> | undefined>('image', 'GET', path);
     out.push(...(res.body?.images ?? []));
     if (limit !== undefined) break;
     const next: string | undefined = res.body?.next;
@@ -76,12 +77,12 @@ export async function listImages(s: Session, query = '', limit?: number): Promis
   return out;
 }
 
-export function getImage(s: Session, id: string): Promise<any> {
-  return s.request('image', 'GET', `/images/${q(id)}`).then((r) => r.body);
+export function getImage(s: Session, id: string): Promise<GlanceImage> {
+  return s.request<GlanceImage>('image', 'GET', `/images/${q(id)}`).then((r) => r.body);
 }
 
-export function findImage(s: Session, nameOrId: string): Promise<any> {
-  return findResource<any>({
+export function findImage(s: Session, nameOrId: string): Promise<GlanceImage> {
+  return findResource<GlanceImage>({
     resource: 'image',
     get: (id) => getImage(s, id),
     list: (name) => listImages(s, `name=${q(name)}`),
@@ -198,13 +199,13 @@ export const imageCommands: CommandSpec[] = [
 ];
 
 /** osc_lib's sort_items with sort_type str: "key[:asc|desc],...", stable, None as 'None'. */
-export function sortImages(items: any[], sort: string): any[] {
+export function sortImages<T extends object>(items: T[], sort: string): T[] {
   let out = [...items];
   for (const part of sort.split(',').reverse()) {
     const [key, dir = 'asc'] = part.trim().split(':');
     if (!key) throw new CliError("'<empty string>'' is not a valid sort key");
     if (dir !== 'asc' && dir !== 'desc') throw new CliError(`'${dir || '<empty string>'}' is not a valid sort direction for sort key ${key}, use 'asc' or 'desc' instead`);
-    const val = (x: any) => pyStr(x[key] ?? null);
+    const val = (x: T) => pyStr((x as Record<string, unknown>)[key] ?? null);
     out = out.sort((a, b) => pySortCompare(val(a), val(b)) * (dir === 'desc' ? -1 : 1));
   }
   return out;

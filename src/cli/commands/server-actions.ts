@@ -7,6 +7,7 @@ import { q } from '../resolve';
 import { waitFor } from '../wait';
 import { formatImage, getImage } from './image';
 import { findServer, settled, waitServer } from './server';
+import { isObject, type GlanceImage } from '../wire';
 
 export const SERVERS_ARG = (verb: string) => [{ name: 'servers', metavar: '<server>', nargs: '+' as const, help: `Server(s) to ${verb} (name or ID)` }];
 
@@ -44,11 +45,13 @@ export function multiServerCommand(a: MultiServerAction): CommandSpec {
 }
 
 /** After a 202 that makes an image (createImage, createBackup): --wait for it, then show it as `image show` does. */
-export async function showMadeImage(ctx: CommandContext, s: Session, res: { body: any; headers: Headers }, name: string, server: string, wait: boolean): Promise<CommandOutput> {
-  const imageId: string | undefined = res.body?.image_id ?? res.headers.get('location')?.replace(/\/+$/, '').split('/').pop();
+export async function showMadeImage(ctx: CommandContext, s: Session, res: { body: unknown; headers: Headers }, name: string, server: string, wait: boolean): Promise<CommandOutput> {
+  // From 2.45 the body names the image; before, the Location header does.
+  const fromBody = isObject(res.body) && typeof res.body.image_id === 'string' ? res.body.image_id : undefined;
+  const imageId: string | undefined = fromBody ?? res.headers.get('location')?.replace(/\/+$/, '').split('/').pop();
   if (!imageId) throw new CliError(`The compute service accepted the snapshot of server ${server} but did not say which image it makes`);
   if (wait) {
-    await waitFor<any>(ctx, {
+    await waitFor<GlanceImage>(ctx, {
       label: `image ${name}`,
       fetch: () => getImage(s, imageId),
       describe: (i) => i?.status ?? 'unknown',
@@ -57,7 +60,7 @@ export async function showMadeImage(ctx: CommandContext, s: Session, res: { body
         ? `Error creating server image: image ${name} (${imageId}) is ${i.status}` : undefined),
     });
   }
-  let image: any;
+  let image: GlanceImage;
   try {
     image = await getImage(s, imageId);
   } catch (err) {

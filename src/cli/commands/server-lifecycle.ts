@@ -10,9 +10,10 @@ import { findFlavor } from './flavor';
 import { findImage } from './image';
 import { findServer, getServer, serverDetail, settled, waitServer } from './server';
 import { multiServerCommand, SERVERS_ARG, showMadeImage } from './server-actions';
+import type { Server } from '../wire';
 
 const SERVER_ARG = (help: string) => [{ name: 'server', metavar: '<server>', help }];
-const isStatus = (...statuses: string[]) => (v: any) => statuses.includes(v?.status) && !v['OS-EXT-STS:task_state'];
+const isStatus = (...statuses: string[]) => (v: Server | null) => !!v && statuses.includes(v.status) && !v['OS-EXT-STS:task_state'];
 
 export const serverLifecycleCommands: CommandSpec[] = [
   multiServerCommand({ verb: 'pause', summary: 'Pause server(s).', action: 'pause', target: 'PAUSED', what: 'pausing', examples: ['snapstack server pause --wait web1'] }),
@@ -146,7 +147,7 @@ export const serverLifecycleCommands: CommandSpec[] = [
     async run(ctx, { opts, pos }) {
       const s = await ctx.session();
       const server = await findServer(s, pos.server);
-      const imageId = opts.image ? (await findImage(s, opts.image)).id : server.image?.id;
+      const imageId = opts.image ? (await findImage(s, opts.image)).id : typeof server.image === 'object' ? server.image.id : undefined;
       if (!imageId) throw new CliError('The server was booted from a volume: give --image');
       const body = {
         rebuild: {
@@ -157,9 +158,10 @@ export const serverLifecycleCommands: CommandSpec[] = [
           ...(opts.description !== undefined ? { description: opts.description } : {}),
         },
       };
-      const res = await s.request('compute', 'POST', `/servers/${q(server.id)}/action`, { body, ...(opts.description !== undefined ? { microversion: '2.19' } : {}) });
+      const res = await s.request<{ server: Server & { adminPass?: string } }>('compute', 'POST', `/servers/${q(server.id)}/action`, { body, ...(opts.description !== undefined ? { microversion: '2.19' } : {}) });
       let shown = res.body.server;
-      if (opts.wait) shown = { ...(await waitServer(ctx, s, server.id, pos.server, isStatus('ACTIVE', 'SHUTOFF'), 'rebuilding')), adminPass: shown.adminPass };
+      const rebuilt = opts.wait ? await waitServer(ctx, s, server.id, pos.server, isStatus('ACTIVE', 'SHUTOFF'), 'rebuilding') : null;
+      if (rebuilt) shown = { ...rebuilt, adminPass: shown.adminPass };
       return { kind: 'show', fields: sortedFields(await serverDetail(s, shown)) };
     },
   },
@@ -195,7 +197,7 @@ export const serverLifecycleCommands: CommandSpec[] = [
       const s = await ctx.session();
       const server = await findServer(s, pos.server);
       const body = { 'os-getConsoleOutput': opts.lines !== undefined ? { length: opts.lines } : {} };
-      const res = await s.request('compute', 'POST', `/servers/${q(server.id)}/action`, { body });
+      const res = await s.request<{ output: string }>('compute', 'POST', `/servers/${q(server.id)}/action`, { body });
       ctx.out(res.body.output);
     },
   },

@@ -11,13 +11,14 @@ import { field } from '../output';
 import { listImages } from './image';
 import { listSnapshots } from './snapshot';
 import { imageScope, isInstanceSnapshot, snapshotMappings, volumeSnapshotScope, type SnapshotScope } from '../../shared/snapshot-scope';
+import type { GlanceImage } from '../wire';
 
 export { imageScope, isInstanceSnapshot, volumeSnapshotScope, type SnapshotScope };
 
 const GIB = 1024 ** 3;
 
 /** GiB an instance snapshot restores: each volume of its mapping, plus a root disk kept in the image (rounded up). */
-function instanceSize(image: Record<string, any>, snapshotSizes: Map<string, number>): number {
+function instanceSize(image: GlanceImage, snapshotSizes: Map<string, number>): number {
   let gib = image.size ? Math.ceil(Number(image.size) / GIB) : 0;
   for (const m of snapshotMappings(image)) gib += Number(m.volume_size ?? snapshotSizes.get(String(m.snapshot_id)) ?? 0);
   return gib;

@@ -6,17 +6,18 @@ import { dictColumn, field, Formatted, sortedFields } from '../output';
 import { findResource, forEachTarget, q, listAll, SetOperations } from '../resolve';
 import { waitFor } from '../wait';
 import { findVolume, listVolumes } from './volume';
+import type { VolumeSnapshot } from '../wire';
 
-export function listSnapshots(s: Session, query = ''): Promise<any[]> {
-  return listAll(s, 'volume', 'snapshots', `/snapshots/detail${query ? `?${query}` : ''}`);
+export function listSnapshots(s: Session, query = ''): Promise<VolumeSnapshot[]> {
+  return listAll<VolumeSnapshot>(s, 'volume', 'snapshots', `/snapshots/detail${query ? `?${query}` : ''}`);
 }
 
-export function getSnapshot(s: Session, id: string): Promise<any> {
-  return s.request('volume', 'GET', `/snapshots/${q(id)}`).then((r) => r.body.snapshot);
+export function getSnapshot(s: Session, id: string): Promise<VolumeSnapshot> {
+  return s.request<{ snapshot: VolumeSnapshot }>('volume', 'GET', `/snapshots/${q(id)}`).then((r) => r.body.snapshot);
 }
 
-export function findSnapshot(s: Session, nameOrId: string): Promise<any> {
-  return findResource<any>({
+export function findSnapshot(s: Session, nameOrId: string): Promise<VolumeSnapshot> {
+  return findResource<VolumeSnapshot>({
     resource: 'snapshot',
     get: (id) => getSnapshot(s, id),
     list: (name) => listSnapshots(s, `name=${q(name)}`),
@@ -29,7 +30,7 @@ function snapshotFields(snap: Record<string, unknown>) {
 }
 
 function waitSnapshot(ctx: Parameters<typeof waitFor>[0], s: Session, id: string, label: string, until: 'available' | 'deleted') {
-  return waitFor<any>(ctx, {
+  return waitFor<VolumeSnapshot | null>(ctx, {
     label: `snapshot ${label}`,
     fetch: async () => {
       try {
@@ -64,8 +65,8 @@ export const snapshotCommands: CommandSpec[] = [
       const s = await ctx.session();
       const volume = await findVolume(s, opts.volume ?? pos.name);
       const snapshot = { volume_id: volume.id, force: !!opts.force, name: pos.name, description: opts.description ?? null, metadata: opts.property };
-      let created = (await s.request('volume', 'POST', '/snapshots', { body: { snapshot } })).body.snapshot;
-      if (opts.wait) created = await waitSnapshot(ctx, s, created.id, pos.name, 'available');
+      let created = (await s.request<{ snapshot: VolumeSnapshot }>('volume', 'POST', '/snapshots', { body: { snapshot } })).body.snapshot;
+      if (opts.wait) created = (await waitSnapshot(ctx, s, created.id, pos.name, 'available')) ?? created;
       return { kind: 'show', fields: snapshotFields(created) };
     },
   },
@@ -84,7 +85,7 @@ export const snapshotCommands: CommandSpec[] = [
     examples: ['snapstack volume snapshot list --volume data1 --long'],
     async run(ctx, { opts }) {
       const s = await ctx.session();
-      const volumeNames = new Map<string, string>();
+      const volumeNames = new Map<string, string | null | undefined>();
       try {
         for (const v of await listVolumes(s)) volumeNames.set(v.id, v.name);
       } catch (err) {
@@ -98,7 +99,7 @@ export const snapshotCommands: CommandSpec[] = [
       if (opts.limit !== undefined) params.push(`limit=${opts.limit}`);
       let snaps = await listSnapshots(s, params.join('&'));
       if (opts.limit !== undefined) snaps = snaps.slice(0, opts.limit);
-      const base = (x: any) => ['id', 'name', 'description', 'status', 'size'].map((k) => field(x, k));
+      const base = (x: VolumeSnapshot) => ['id', 'name', 'description', 'status', 'size'].map((k) => field(x, k));
       if (!opts.long) return { kind: 'list', columns: ['ID', 'Name', 'Description', 'Status', 'Size'], rows: snaps.map(base) };
       return {
         kind: 'list',
