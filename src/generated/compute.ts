@@ -1322,7 +1322,9 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": Record<string, never>;
+                "application/json": {
+                    [key: string]: unknown;
+                };
             };
         };
         responses: {
@@ -1332,7 +1334,9 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        output?: string;
+                    };
                 };
             };
             /** @description Accepted (rebuild: {server}; createImage/createBackup from 2.45: {image_id}) */
@@ -1341,7 +1345,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        image_id?: string;
+                        server?: {
+                            adminPass?: string;
+                        } & components["schemas"]["Server"];
+                    };
                 };
             };
             /** @description confirmResize */

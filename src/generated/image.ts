@@ -463,7 +463,9 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/openstack-images-v2.1-json-patch": Record<string, never>[];
+                "application/openstack-images-v2.1-json-patch": {
+                    [key: string]: unknown;
+                }[];
             };
         };
         responses: {

@@ -487,7 +487,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        archive?: components["schemas"]["Archive"];
+                        archive: components["schemas"]["Archive"];
                     };
                 };
             };
@@ -646,7 +646,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        import?: components["schemas"]["ImportResult"];
+                        import: components["schemas"]["ImportResult"];
                     };
                 };
             };
@@ -959,7 +959,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        job?: components["schemas"]["Job"];
+                        job: components["schemas"]["Job"];
                     };
                 };
             };
