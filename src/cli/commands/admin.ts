@@ -3,7 +3,7 @@
  * `reset`, `fault create/list/show/delete/clear`.
  */
 import type { Session } from '../auth';
-import type { CommandSpec } from '../command';
+import { type CommandSpec, defineCommand } from '../command';
 import type { Cell } from '../output';
 import { snapstackUrl } from './archive';
 import { FAULT_TARGETS } from '../../faults/fault-rules';
@@ -27,7 +27,7 @@ export function snapstackCall<T = unknown>(s: Session, method: string, path: str
 }
 
 export const adminCommands: CommandSpec[] = [
-  {
+  defineCommand({
     name: 'reset',
     summary: 'Return Snapstack to its seeded state (admin): every resource and Docker object it made is removed',
     description:
@@ -50,8 +50,8 @@ export const adminCommands: CommandSpec[] = [
         ],
       };
     },
-  },
-  {
+  }),
+  defineCommand({
     name: 'fault create',
     summary: 'Script the next N matching operations (admin): fail them, or delay them',
     description:
@@ -92,8 +92,8 @@ export const adminCommands: CommandSpec[] = [
       const res = await snapstackCall<{ fault: FaultRule }>(await ctx.session(), 'POST', '/faults', { fault });
       return { kind: 'show', fields: faultFields(res.body.fault) };
     },
-  },
-  {
+  }),
+  defineCommand({
     name: 'fault list',
     summary: 'List the fault injection and pace rules in force (admin)',
     output: 'list',
@@ -102,8 +102,8 @@ export const adminCommands: CommandSpec[] = [
       const res = await snapstackCall<{ faults: FaultRule[] }>(await ctx.session(), 'GET', '/faults');
       return { kind: 'list', columns: FAULT_COLUMNS, rows: res.body.faults.map(faultRow) };
     },
-  },
-  {
+  }),
+  defineCommand({
     name: 'fault show',
     summary: 'Show a fault rule (admin)',
     output: 'show',
@@ -113,23 +113,23 @@ export const adminCommands: CommandSpec[] = [
       const res = await snapstackCall<{ fault: FaultRule }>(await ctx.session(), 'GET', `/faults/${encodeURIComponent(args.pos.rule)}`);
       return { kind: 'show', fields: faultFields(res.body.fault) };
     },
-  },
-  {
+  }),
+  defineCommand({
     name: 'fault delete',
     summary: 'Delete fault rules (admin)',
     examples: ['snapstack fault delete 3f2a9c1e-0d5b-4c6e-9a7f-2b8d1e4c5a60'],
     positionals: [{ name: 'rules', metavar: '<rule-id>', nargs: '+', help: 'Rule(s) to delete' }],
     async run(ctx, args) {
       const s = await ctx.session();
-      for (const id of args.pos.rules as string[]) await snapstackCall(s, 'DELETE', `/faults/${encodeURIComponent(id)}`);
+      for (const id of args.pos.rules) await snapstackCall(s, 'DELETE', `/faults/${encodeURIComponent(id)}`);
     },
-  },
-  {
+  }),
+  defineCommand({
     name: 'fault clear',
     summary: 'Delete every fault rule and end every delay under way (admin)',
     examples: ['snapstack fault clear'],
     async run(ctx) {
       await snapstackCall(await ctx.session(), 'DELETE', '/faults');
     },
-  },
+  }),
 ];

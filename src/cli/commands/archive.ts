@@ -10,7 +10,7 @@ import { Readable, Transform } from 'stream';
 import { pipeline } from 'stream/promises';
 import type { ReadableStream as NodeReadableStream } from 'stream/web';
 import type { Session } from '../auth';
-import type { CommandContext, CommandSpec } from '../command';
+import { type CommandContext, type CommandSpec, defineCommand } from '../command';
 import { ApiError, CliError, errorMessage, requestIdOf } from '../http';
 import { field, sortedFields } from '../output';
 import { q } from '../resolve';
@@ -171,7 +171,7 @@ async function upload(ctx: CommandContext, s: Session, file: { path: string; siz
 }
 
 export const archiveCommands: CommandSpec[] = [
-  {
+  defineCommand({
     name: 'snapshot export',
     summary: 'Export a volume snapshot or an instance snapshot to an archive',
     description:
@@ -202,8 +202,8 @@ export const archiveCommands: CommandSpec[] = [
       if (opts.output) await download(ctx, s, info.name, 'namespace', opts.output);
       return { kind: 'show', fields: archiveFields(info) };
     },
-  },
-  {
+  }),
+  defineCommand({
     name: 'snapshot import',
     summary: 'Import an archive: a local file (uploaded first) or one of the snapshots folder',
     description:
@@ -239,8 +239,8 @@ export const archiveCommands: CommandSpec[] = [
         }),
       };
     },
-  },
-  {
+  }),
+  defineCommand({
     name: 'snapshot archive list',
     summary: 'List the archives of the snapshots folders',
     description:
@@ -281,8 +281,8 @@ export const archiveCommands: CommandSpec[] = [
         rows: rows.map((a) => [...base(a), a.archive_id, a.created_at, a.base_archive_id, a.verified, a.reason]),
       };
     },
-  },
-  {
+  }),
+  defineCommand({
     name: 'snapshot archive show',
     summary: 'Show what an archive of the snapshots folder holds',
     output: 'show',
@@ -298,5 +298,5 @@ export const archiveCommands: CommandSpec[] = [
       const res = await request<{ archive: Archive }>(s, 'GET', `/archives/${q(pos.archive)}${params ? `?${params}` : ''}`);
       return { kind: 'show', fields: archiveFields(res.body.archive) };
     },
-  },
+  }),
 ];

@@ -1,6 +1,6 @@
 /** `flavor list` and `flavor show`, as the openstack client (openstacksdk at 2.61) prints them. */
 import type { Session } from '../auth';
-import type { CommandSpec } from '../command';
+import { type CommandSpec, defineCommand } from '../command';
 import { ApiError } from '../http';
 import { dictColumn, sortedFields } from '../output';
 import { PyFloat } from '../py-format';
@@ -70,7 +70,7 @@ export async function findFlavor(s: Session, nameOrId: string, microversion?: st
 }
 
 export const flavorCommands: CommandSpec[] = [
-  {
+  defineCommand({
     name: 'flavor list',
     summary: 'List flavors',
     description: 'List flavors. To boot from an image or snapshot, pick a flavor whose Disk is at least the image\'s min_disk (--min-disk does it).',
@@ -106,8 +106,8 @@ export const flavorCommands: CommandSpec[] = [
       ]);
       return { kind: 'list', columns, rows };
     },
-  },
-  {
+  }),
+  defineCommand({
     name: 'flavor show',
     summary: 'Display flavor details',
     output: 'show',
@@ -145,5 +145,5 @@ export const flavorCommands: CommandSpec[] = [
         }),
       };
     },
-  },
+  }),
 ];

@@ -1,6 +1,6 @@
 /** `image list/show/set/delete` (Glance v2), as the openstack client prints them. */
 import type { Session } from '../auth';
-import type { CommandSpec } from '../command';
+import { type CommandSpec, defineCommand } from '../command';
 import { CliError } from '../http';
 import { dictColumn, listColumn, pySortCompare, sortedFields } from '../output';
 import { pyStr } from '../py-format';
@@ -95,7 +95,7 @@ const VISIBILITY_OPTIONS = (verb: string) => ['public', 'private', 'community', 
 }));
 
 export const imageCommands: CommandSpec[] = [
-  {
+  defineCommand({
     name: 'image list',
     summary: 'List available images',
     description: 'List available images, sorted by name. Server snapshots (server image create) are private images of your project.',
@@ -132,8 +132,8 @@ export const imageCommands: CommandSpec[] = [
       }
       return { kind: 'list', columns: ['ID', 'Name', 'Status'], rows: images.map((i) => [i.id, i.name ?? null, i.status ?? null]) };
     },
-  },
-  {
+  }),
+  defineCommand({
     name: 'image show',
     summary: 'Display image details',
     output: 'show',
@@ -144,8 +144,8 @@ export const imageCommands: CommandSpec[] = [
       const s = await ctx.session();
       return { kind: 'show', fields: sortedFields(formatImage(await findImage(s, pos.image), opts.human)) };
     },
-  },
-  {
+  }),
+  defineCommand({
     name: 'image set',
     summary: 'Set image properties',
     description: 'Set image properties: rename a snapshot, change its minimum disk or RAM, add properties or tags. Prints nothing.',
@@ -166,7 +166,7 @@ export const imageCommands: CommandSpec[] = [
       const image = await findImage(s, pos.image);
       const ops: { op: string; path: string; value: unknown }[] = [];
       const add = (path: string, value: unknown) => ops.push({ op: 'add', path: `/${path}`, value });
-      for (const [k, v] of Object.entries(opts.property as Record<string, string>)) add(k, v);
+      for (const [k, v] of Object.entries(opts.property)) add(k, v);
       if (opts.minDisk !== undefined) add('min_disk', opts.minDisk);
       if (opts.minRam !== undefined) add('min_ram', opts.minRam);
       if (opts.name !== undefined) add('name', opts.name);
@@ -179,8 +179,8 @@ export const imageCommands: CommandSpec[] = [
         headers: { 'Content-Type': 'application/openstack-images-v2.1-json-patch' },
       });
     },
-  },
-  {
+  }),
+  defineCommand({
     name: 'image delete',
     summary: 'Delete image(s)',
     positionals: [{ name: 'images', metavar: '<image>', nargs: '+', help: 'Image(s) to delete (name or ID)' }],
@@ -195,7 +195,7 @@ export const imageCommands: CommandSpec[] = [
         failedSome: (n, total) => `Failed to delete ${n} of ${total} images.`,
       });
     },
-  },
+  }),
 ];
 
 /** osc_lib's sort_items with sort_type str: "key[:asc|desc],...", stable, None as 'None'. */

@@ -1,5 +1,5 @@
 /** `project list` and `project create` (Keystone v3), as the openstack client prints them. */
-import type { CommandSpec } from '../command';
+import { type CommandSpec, defineCommand } from '../command';
 import { ApiError } from '../http';
 import { field, sortedFields } from '../output';
 import type { Project } from '../wire';
@@ -10,7 +10,7 @@ const dropLinks = (p: Record<string, unknown>) => {
 };
 
 export const projectCommands: CommandSpec[] = [
-  {
+  defineCommand({
     name: 'project list',
     summary: 'List projects',
     description: 'List projects. An admin sees every project; other users see the projects they have a role on.',
@@ -40,8 +40,8 @@ export const projectCommands: CommandSpec[] = [
       const rows = projects.map((p) => keys.map((k) => field(p, k)));
       return { kind: 'list', columns, rows };
     },
-  },
-  {
+  }),
+  defineCommand({
     name: 'project create',
     summary: 'Create new project',
     description: 'Create new project (a namespace: every server, volume, snapshot and image belongs to one). Needs the admin role.',
@@ -78,5 +78,5 @@ export const projectCommands: CommandSpec[] = [
       }
       return { kind: 'show', fields: sortedFields(dropLinks(created)) };
     },
-  },
+  }),
 ];

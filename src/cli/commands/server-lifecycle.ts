@@ -2,7 +2,7 @@
  * `server pause/unpause/suspend/resume/lock/unlock/shelve/unshelve/resize/rebuild`,
  * `server backup create` and `console log show`: openstack's names, flags and columns.
  */
-import { CommandSpec, WAIT_OPTION } from '../command';
+import { CommandSpec, WAIT_OPTION, defineCommand } from '../command';
 import { CliError } from '../http';
 import { sortedFields } from '../output';
 import { q } from '../resolve';
@@ -12,7 +12,7 @@ import { findServer, getServer, serverDetail, settled, waitServer } from './serv
 import { multiServerCommand, SERVERS_ARG, showMadeImage } from './server-actions';
 import type { Server } from '../wire';
 
-const SERVER_ARG = (help: string) => [{ name: 'server', metavar: '<server>', help }];
+const SERVER_ARG = (help: string) => [{ name: 'server' as const, metavar: '<server>', help }];
 const isStatus = (...statuses: string[]) => (v: Server | null) => !!v && statuses.includes(v.status) && !v['OS-EXT-STS:task_state'];
 
 export const serverLifecycleCommands: CommandSpec[] = [
@@ -20,7 +20,7 @@ export const serverLifecycleCommands: CommandSpec[] = [
   multiServerCommand({ verb: 'unpause', summary: 'Unpause server(s).', action: 'unpause', target: 'ACTIVE', what: 'unpausing', examples: ['snapstack server unpause web1'] }),
   multiServerCommand({ verb: 'suspend', summary: 'Suspend server(s).', action: 'suspend', target: 'SUSPENDED', what: 'suspending', examples: ['snapstack server suspend --wait web1'] }),
   multiServerCommand({ verb: 'resume', summary: 'Resume server(s).', action: 'resume', target: 'ACTIVE', what: 'resuming', examples: ['snapstack server resume --wait web1'] }),
-  {
+  defineCommand({
     name: 'server lock',
     summary: 'Lock server(s). A non-admin user will not be able to execute actions',
     options: [{ flags: ['--reason'], dest: 'reason', kind: 'string', metavar: '<reason>', help: 'Reason for locking the server(s) (compute API 2.73 or later)' }],
@@ -28,27 +28,27 @@ export const serverLifecycleCommands: CommandSpec[] = [
     examples: ['snapstack server lock --reason "release freeze" web1'],
     async run(ctx, { opts, pos }) {
       const s = await ctx.session();
-      for (const name of pos.servers as string[]) {
+      for (const name of pos.servers) {
         const server = await findServer(s, name);
         const body = { lock: opts.reason ? { locked_reason: opts.reason } : null };
         await s.request('compute', 'POST', `/servers/${q(server.id)}/action`, { body, ...(opts.reason ? { microversion: '2.73' } : {}) });
       }
     },
-  },
-  {
+  }),
+  defineCommand({
     name: 'server unlock',
     summary: 'Unlock server(s)',
     positionals: SERVERS_ARG('unlock'),
     examples: ['snapstack server unlock web1'],
     async run(ctx, { pos }) {
       const s = await ctx.session();
-      for (const name of pos.servers as string[]) {
+      for (const name of pos.servers) {
         const server = await findServer(s, name);
         await s.request('compute', 'POST', `/servers/${q(server.id)}/action`, { body: { unlock: null } });
       }
     },
-  },
-  {
+  }),
+  defineCommand({
     name: 'server shelve',
     summary: 'Shelve and optionally offload server(s)',
     description: 'Shelve server(s): an image-backed server\'s root disk becomes the image <name>-shelved and its container goes (offloaded at once, as Nova with shelved_offload_time 0).',
@@ -60,7 +60,7 @@ export const serverLifecycleCommands: CommandSpec[] = [
     examples: ['snapstack server shelve --wait web1', 'snapstack server unshelve --wait web1'],
     async run(ctx, { opts, pos }) {
       const s = await ctx.session();
-      for (const name of pos.servers as string[]) {
+      for (const name of pos.servers) {
         const server = await findServer(s, name);
         await s.request('compute', 'POST', `/servers/${q(server.id)}/action`, { body: { shelve: null } });
         if (!opts.wait && !opts.offload) continue;
@@ -70,8 +70,8 @@ export const serverLifecycleCommands: CommandSpec[] = [
         if (opts.wait) await waitServer(ctx, s, server.id, name, settled('SHELVED_OFFLOADED'), 'offloading');
       }
     },
-  },
-  {
+  }),
+  defineCommand({
     name: 'server unshelve',
     summary: 'Unshelve server(s)',
     options: [
@@ -82,15 +82,15 @@ export const serverLifecycleCommands: CommandSpec[] = [
     examples: ['snapstack server unshelve --wait web1'],
     async run(ctx, { opts, pos }) {
       const s = await ctx.session();
-      for (const name of pos.servers as string[]) {
+      for (const name of pos.servers) {
         const server = await findServer(s, name);
         const body = { unshelve: opts.az ? { availability_zone: opts.az } : null };
         await s.request('compute', 'POST', `/servers/${q(server.id)}/action`, { body, ...(opts.az ? { microversion: '2.77' } : {}) });
         if (opts.wait) await waitServer(ctx, s, server.id, name, settled('ACTIVE'), 'unshelving');
       }
     },
-  },
-  {
+  }),
+  defineCommand({
     name: 'server resize',
     summary: 'Scale server to a new flavor.',
     description: 'Resize a server to another flavor (the container is re-created with its limits; VERIFY_RESIZE), then confirm (--confirm) or revert (--revert) it.',
@@ -117,7 +117,7 @@ export const serverLifecycleCommands: CommandSpec[] = [
         if (opts.wait) await waitServer(ctx, s, server.id, pos.server, isStatus('ACTIVE', 'SHUTOFF'), 'reverting');
       }
     },
-  },
+  }),
   ...(['confirm', 'revert'] as const).map((op): CommandSpec => ({
     name: `server resize ${op}`,
     summary: op === 'confirm' ? 'Confirm server resize.' : 'Revert server resize.',
@@ -129,7 +129,7 @@ export const serverLifecycleCommands: CommandSpec[] = [
       await s.request('compute', 'POST', `/servers/${q(server.id)}/action`, { body: { [op === 'confirm' ? 'confirmResize' : 'revertResize']: null } });
     },
   })),
-  {
+  defineCommand({
     name: 'server rebuild',
     summary: 'Rebuild server',
     description: 'Replace a server\'s root disk with an image (an instance snapshot too); attached volumes keep their data.',
@@ -164,8 +164,8 @@ export const serverLifecycleCommands: CommandSpec[] = [
       if (rebuilt) shown = { ...rebuilt, adminPass: shown.adminPass };
       return { kind: 'show', fields: sortedFields(await serverDetail(s, shown)) };
     },
-  },
-  {
+  }),
+  defineCommand({
     name: 'server backup create',
     summary: 'Create a server backup image',
     description: 'Back up an image-backed server into an image (image_type backup, backup_type <type>); the server\'s oldest backups of that type beyond --rotate are deleted with their volume snapshots.',
@@ -186,8 +186,8 @@ export const serverLifecycleCommands: CommandSpec[] = [
       const res = await s.request('compute', 'POST', `/servers/${q(server.id)}/action`, { body, microversion: '2.45' });
       return showMadeImage(ctx, s, res, name, pos.server, Boolean(opts.wait));
     },
-  },
-  {
+  }),
+  defineCommand({
     name: 'console log show',
     summary: "Show server's console output",
     options: [{ flags: ['--lines'], dest: 'lines', kind: 'int', metavar: '<num-lines>', help: 'Number of lines to display from the end of the log (default=all)' }],
@@ -200,5 +200,5 @@ export const serverLifecycleCommands: CommandSpec[] = [
       const res = await s.request<{ output: string }>('compute', 'POST', `/servers/${q(server.id)}/action`, { body });
       ctx.out(res.body.output);
     },
-  },
+  }),
 ];

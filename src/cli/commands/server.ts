@@ -1,6 +1,6 @@
 /** `server list/show/create` (Nova v2.1), as the openstack client prints them. */
 import type { Session } from '../auth';
-import { CommandContext, CommandSpec, WAIT_OPTION } from '../command';
+import { CommandContext, CommandSpec, WAIT_OPTION, defineCommand } from '../command';
 import { ApiError, CliError } from '../http';
 import { dictColumn, dictListColumn, field, Formatted, listColumn, listDictColumn, sortedFields } from '../output';
 import { findResource, q, listAll } from '../resolve';
@@ -112,7 +112,7 @@ export const settled = (status: string) => (v: Server | null) => v?.status === s
 const NETWORK_HELP = 'Create server with this network: none (default: Snapstack has no network service), auto, or a network ID (repeatable)';
 
 export const serverCommands: CommandSpec[] = [
-  {
+  defineCommand({
     name: 'server list',
     summary: 'List servers',
     output: 'list',
@@ -171,8 +171,8 @@ export const serverCommands: CommandSpec[] = [
       });
       return { kind: 'list', columns, rows };
     },
-  },
-  {
+  }),
+  defineCommand({
     name: 'server show',
     summary: 'Show server details',
     output: 'show',
@@ -182,8 +182,8 @@ export const serverCommands: CommandSpec[] = [
       const s = await ctx.session();
       return { kind: 'show', fields: sortedFields(await serverDetail(s, await findServer(s, pos.server))) };
     },
-  },
-  {
+  }),
+  defineCommand({
     name: 'server create',
     summary: 'Create a new server',
     description: 'Create a new server from an image or a server snapshot (--image), a volume (--volume) or a volume snapshot (--snapshot). The flavor\'s disk must be at least the image\'s min_disk.',
@@ -217,8 +217,8 @@ export const serverCommands: CommandSpec[] = [
     async run(ctx, { opts, pos }) {
       if (opts.bootFromVolume !== undefined && !opts.image) throw new CliError(`--boot-from-volume is only allowed with --image`);
       const nics: (string | Record<string, string>)[] = [];
-      for (const n of opts.networks as string[]) nics.push(n === 'none' || n === 'auto' ? n : { uuid: n });
-      for (const n of opts.nics as string[]) nics.push(n === 'none' || n === 'auto' ? n : parseNic(n));
+      for (const n of opts.networks) nics.push(n === 'none' || n === 'auto' ? n : { uuid: n });
+      for (const n of opts.nics) nics.push(n === 'none' || n === 'auto' ? n : parseNic(n));
       if (nics.some((n) => typeof n === 'string') && nics.length > 1) {
         throw new CliError("Specifying a --nic of auto or none cannot be used with any other --nic value");
       }
@@ -259,7 +259,7 @@ export const serverCommands: CommandSpec[] = [
       // As OSC: the create answer (adminPass...) updated with the server as it is now.
       return { kind: 'show', fields: sortedFields(await serverDetail(s, { ...created, ...(await getServer(s, created.id)) })) };
     },
-  },
+  }),
 ];
 
 function parseNic(value: string): Record<string, string> {

@@ -6,7 +6,7 @@
  * command, so `volume snapshot list` and `image list` stay exactly openstack's.
  */
 import type { Session } from '../auth';
-import type { CommandSpec } from '../command';
+import { type CommandSpec, defineCommand } from '../command';
 import { field } from '../output';
 import { listImages } from './image';
 import { listSnapshots } from './snapshot';
@@ -35,7 +35,7 @@ interface Row {
 }
 
 export const snapshotListCommands: CommandSpec[] = [
-  {
+  defineCommand({
     name: 'snapshot list',
     summary: 'List volume and instance snapshots, namespace and workspace',
     description:
@@ -72,5 +72,5 @@ export const snapshotListCommands: CommandSpec[] = [
       const shown = rows.filter((r) => !opts.scope || r.scope === opts.scope).sort((a, b) => b.created - a.created);
       return { kind: 'list', columns: ['ID', 'Name', 'Kind', 'Scope', 'Status', 'Size'], rows: shown.map((r) => r.cells) };
     },
-  },
+  }),
 ];

@@ -1,6 +1,6 @@
 /** `volume snapshot create/list/show/set/delete` (Cinder v3), as the openstack client prints them. */
 import type { Session } from '../auth';
-import { CommandSpec, WAIT_OPTION } from '../command';
+import { CommandSpec, WAIT_OPTION, defineCommand } from '../command';
 import { ApiError, CliError } from '../http';
 import { dictColumn, field, Formatted, sortedFields } from '../output';
 import { findResource, forEachTarget, q, listAll, SetOperations } from '../resolve';
@@ -47,7 +47,7 @@ function waitSnapshot(ctx: Parameters<typeof waitFor>[0], s: Session, id: string
 }
 
 export const snapshotCommands: CommandSpec[] = [
-  {
+  defineCommand({
     name: 'volume snapshot create',
     summary: 'Create new volume snapshot',
     description: 'Create new volume snapshot. A volume attached to a server (in-use) needs --force.',
@@ -69,8 +69,8 @@ export const snapshotCommands: CommandSpec[] = [
       if (opts.wait) created = (await waitSnapshot(ctx, s, created.id, pos.name, 'available')) ?? created;
       return { kind: 'show', fields: snapshotFields(created) };
     },
-  },
-  {
+  }),
+  defineCommand({
     name: 'volume snapshot list',
     summary: 'List volume snapshots',
     output: 'list',
@@ -107,8 +107,8 @@ export const snapshotCommands: CommandSpec[] = [
         rows: snaps.map((x) => [...base(x), field(x, 'created_at'), new Formatted(volumeNames.get(x.volume_id) ?? x.volume_id, x.volume_id), dictColumn(x.metadata)]),
       };
     },
-  },
-  {
+  }),
+  defineCommand({
     name: 'volume snapshot show',
     summary: 'Display volume snapshot details',
     output: 'show',
@@ -118,8 +118,8 @@ export const snapshotCommands: CommandSpec[] = [
       const s = await ctx.session();
       return { kind: 'show', fields: snapshotFields(await findSnapshot(s, pos.snapshot)) };
     },
-  },
-  {
+  }),
+  defineCommand({
     name: 'volume snapshot set',
     summary: 'Set volume snapshot properties',
     description: 'Rename a volume snapshot, change its description or set properties. Prints nothing.',
@@ -145,8 +145,8 @@ export const snapshotCommands: CommandSpec[] = [
       }
       ops.finish();
     },
-  },
-  {
+  }),
+  defineCommand({
     name: 'volume snapshot delete',
     summary: 'Delete volume snapshot(s)',
     options: [
@@ -167,5 +167,5 @@ export const snapshotCommands: CommandSpec[] = [
         failedSome: (n, total) => `${n} of ${total} snapshots failed to delete.`,
       });
     },
-  },
+  }),
 ];

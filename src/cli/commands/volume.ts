@@ -1,6 +1,6 @@
 /** `volume list/show/create/set/delete` (Cinder v3), as the openstack client prints them. */
 import type { Session } from '../auth';
-import { CommandSpec, WAIT_OPTION } from '../command';
+import { CommandSpec, WAIT_OPTION, defineCommand } from '../command';
 import { ApiError, CliError } from '../http';
 import { dictColumn, field, Formatted, sortedFields } from '../output';
 import { findResource, forEachTarget, q, listAll, SetOperations } from '../resolve';
@@ -56,7 +56,7 @@ export function waitVolume(ctx: Parameters<typeof waitFor>[0], s: Session, id: s
 }
 
 export const volumeCommands: CommandSpec[] = [
-  {
+  defineCommand({
     name: 'volume list',
     summary: 'List volumes',
     output: 'list',
@@ -96,8 +96,8 @@ export const volumeCommands: CommandSpec[] = [
       });
       return { kind: 'list', columns, rows };
     },
-  },
-  {
+  }),
+  defineCommand({
     name: 'volume show',
     summary: 'Display volume details',
     output: 'show',
@@ -107,8 +107,8 @@ export const volumeCommands: CommandSpec[] = [
       const s = await ctx.session();
       return { kind: 'show', fields: volumeFields(await findVolume(s, pos.volume)) };
     },
-  },
-  {
+  }),
+  defineCommand({
     name: 'volume create',
     summary: 'Create new volume',
     description: 'Create new volume: empty (--size), from a volume snapshot (--snapshot), a clone (--source) or from an image (--image).',
@@ -154,8 +154,8 @@ export const volumeCommands: CommandSpec[] = [
       if (opts.wait) created = (await waitVolume(ctx, s, created.id, pos.name, 'available')) ?? created;
       return { kind: 'show', fields: volumeFields(created) };
     },
-  },
-  {
+  }),
+  defineCommand({
     name: 'volume set',
     summary: 'Set volume properties',
     description: 'Rename a volume, change its description, extend it (--size) or set properties. Prints nothing.',
@@ -187,8 +187,8 @@ export const volumeCommands: CommandSpec[] = [
       }
       ops.finish();
     },
-  },
-  {
+  }),
+  defineCommand({
     name: 'volume delete',
     summary: 'Delete volume(s)',
     options: [
@@ -210,5 +210,5 @@ export const volumeCommands: CommandSpec[] = [
         failedSome: (n, total) => `${n} of ${total} volumes failed to delete.`,
       });
     },
-  },
+  }),
 ];
