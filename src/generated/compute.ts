@@ -584,10 +584,10 @@ export interface components {
             user_id: string;
         };
         ServerAddress: {
-            addr?: string;
+            addr: string;
             "OS-EXT-IPS-MAC:mac_addr"?: string;
             "OS-EXT-IPS:type"?: string;
-            version?: number;
+            version: number;
         };
         ServerCreatedEnvelope: {
             server: {

@@ -19,7 +19,7 @@ export const powerStateColumn = (v: unknown) => new Formatted(typeof v === 'numb
 /** novaclient's Server.networks: network label -> addresses. */
 export function networksOf(server: Pick<Server, 'addresses'>): Record<string, string[]> {
   const out: Record<string, string[]> = {};
-  for (const [label, list] of Object.entries(server.addresses ?? {})) out[label] = list.map((a) => a.addr ?? '');
+  for (const [label, list] of Object.entries(server.addresses ?? {})) out[label] = list.map((a) => a.addr);
   return out;
 }
 
