@@ -173,8 +173,9 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
 const SERVE_HELP = `usage: snapstack serve [-h] [--ephemeral]
 
 Start the Snapstack server: Keystone, Nova, Cinder and Glance APIs on one port
-(default http://127.0.0.1:8700), state under SNAPSTACK_DATA_DIR (default ./data) or
-in DATABASE_URL. One server per data directory and per database: a second refuses to start.
+(default http://127.0.0.1:8700), state under SNAPSTACK_DATA_DIR (default ./data: an embedded
+PostgreSQL run as a child process, or PGlite with SNAPSTACK_DB=pglite) or in DATABASE_URL.
+One server per data directory and per database: a second refuses to start.
 Stops cleanly on SIGTERM or SIGINT.
 
 options:

@@ -77,6 +77,7 @@ export function loadSpec(fileName: string): LoadedSpec {
   // Query and path values arrive as text: coerce to the declared type, then check its bounds.
   const paramAjv = new Ajv({ strict: false, coerceTypes: true });
   addFormats(paramAjv);
+  const paramValidators = new Map<string, ValidateFunction>();
   const globalPublic = Array.isArray(doc.security) && doc.security.length === 0;
   const operations: OperationSpec[] = [];
   for (const [p, item] of Object.entries(doc.paths ?? {})) {
@@ -102,11 +103,24 @@ export function loadSpec(fileName: string): LoadedSpec {
         params: [...(item.parameters ?? []), ...(op.parameters ?? [])]
           .map((prm) => (prm.$ref ? (resolveRef(doc, prm.$ref) as SpecParameter | undefined) : prm))
           .filter((prm): prm is SpecParameter & { in: 'path' | 'query' } => !!prm && (prm.in === 'path' || prm.in === 'query'))
-          .map((prm) => ({
-            name: prm.name,
-            in: prm.in,
-            validate: paramAjv.compile({ type: 'object', properties: { v: bounded(prm.schema ?? { type: 'string' }, prm.in) } }),
-          })),
+          .map((prm) => {
+            // Compiled on first use, one function per distinct schema: compiling every
+            // parameter of every operation up front was most of a start's CPU.
+            const paramSchema = { type: 'object', properties: { v: bounded(prm.schema ?? { type: 'string' }, prm.in) } };
+            let compiledParam: ValidateFunction | undefined;
+            return {
+              name: prm.name,
+              in: prm.in,
+              get validate() {
+                if (!compiledParam) {
+                  const key = JSON.stringify(paramSchema);
+                  compiledParam = paramValidators.get(key) ?? paramAjv.compile(paramSchema);
+                  paramValidators.set(key, compiledParam);
+                }
+                return compiledParam;
+              },
+            };
+          }),
       });
     }
   }
