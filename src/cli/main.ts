@@ -108,7 +108,8 @@ async function runCommand(spec: CommandSpec, argv: string[], global: Record<stri
     waitTimeoutMs: numberEnv(io.env, 'SNAPSTACK_CLI_WAIT_TIMEOUT', 1800) * 1000,
   };
   try {
-    const result = await spec.run(ctx, args);
+    // parseArgs read argv with this very spec's options and positionals: the values have the types run() declares.
+    const result = await spec.run(ctx, args as Parameters<CommandSpec['run']>[1]);
     if (result) io.stdout(renderOutput(result, outputOptions(args)));
     return 0;
   } catch (err) {
