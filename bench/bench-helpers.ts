@@ -137,6 +137,8 @@ export interface BenchEnv {
  */
 export async function withSnapstack(name: string, body: (env: BenchEnv) => Promise<void>): Promise<void> {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), `snapstack-${name}-`));
+  // Passable (not listable) by others: as root the embedded PostgreSQL runs as another user and must reach data/.
+  fs.chmodSync(work, 0o711);
   const config = loadConfig(process.env, {
     host: '127.0.0.1', port: 0, dataDir: path.join(work, 'data'), adminPassword: DEMO_PASSWORD, demoPassword: DEMO_PASSWORD, altDemoPassword: DEMO_PASSWORD,
     volumeQuotas: { ...loadConfig(process.env).volumeQuotas, volumes: -1, snapshots: -1, gigabytes: -1 },
