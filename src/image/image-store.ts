@@ -25,6 +25,9 @@ export interface ImageRow {
   updated_at: Date;
 }
 
+/** A row with its tags (tagsColumn). */
+type TaggedRow = ImageRow & { tags: string[] };
+
 export interface MemberRow {
   image_id: string;
   member_id: string;
@@ -74,9 +77,16 @@ export class ImageStore {
   constructor(private readonly db: Knex) {}
 
   async get(id: string): Promise<ImageRecord | undefined> {
-    const row = await this.db<ImageRow>('images').where({ id }).first();
-    if (!row) return undefined;
-    return toRecord(row, await this.tagsOf(id));
+    const row: TaggedRow | undefined = await this.db('images as i').select('i.*', this.tagsColumn()).where('i.id', id).first();
+    return row ? toRecord(row, row.tags) : undefined;
+  }
+
+  /**
+   * An image's tags as an array column of its own row: a list or show is one query, not one for
+   * the rows and another for their tags (in the order the tag query always read them).
+   */
+  private tagsColumn(): Knex.Raw {
+    return this.db.raw('array(select t.tag from image_tags as t where t.image_id = i.id) as tags');
   }
 
   /** The image, or Glance's 404 (one deleted meanwhile is not a 500). */
@@ -91,7 +101,7 @@ export class ImageStore {
    * `marker` image's place in the order (the marker itself need not match the filters).
    */
   async list(scope: VisibilityScope, where: (q: Knex.QueryBuilder) => void, page: { keyset: Keyset; limit: number; marker?: string }): Promise<ImageRecord[]> {
-    const q = this.db<ImageRow>('images as i').select('i.*');
+    const q = this.db('images as i').select('i.*', this.tagsColumn());
     this.applyScope(q, scope);
     where(q);
     if (page.marker !== undefined) {
@@ -99,9 +109,8 @@ export class ImageStore {
       if (!values) return [];
       whereAfter(q, page.keyset, values);
     }
-    const rows: ImageRow[] = await orderByKeyset(q, page.keyset).limit(page.limit);
-    const tags = await this.tagsOfMany(rows.map((r) => r.id));
-    return rows.map((r) => toRecord(r, tags.get(r.id) ?? []));
+    const rows: TaggedRow[] = await orderByKeyset(q, page.keyset).limit(page.limit);
+    return rows.map((r) => toRecord(r, r.tags));
   }
 
   private applyScope(q: Knex.QueryBuilder, scope: VisibilityScope): void {
@@ -195,19 +204,6 @@ export class ImageStore {
     const n = (await this.db('image_tags').where({ image_id: id, tag }).delete().returning('tag')).length;
     if (n) await this.db('images').where({ id }).update({ updated_at: new Date() });
     return n;
-  }
-
-  async tagsOf(id: string): Promise<string[]> {
-    const rows = await this.db('image_tags').where({ image_id: id }).select('tag');
-    return rows.map((r: { tag: string }) => r.tag);
-  }
-
-  private async tagsOfMany(ids: string[]): Promise<Map<string, string[]>> {
-    const map = new Map<string, string[]>();
-    if (!ids.length) return map;
-    const rows: { image_id: string; tag: string }[] = await this.db('image_tags').whereIn('image_id', ids).select('image_id', 'tag');
-    for (const r of rows) map.set(r.image_id, [...(map.get(r.image_id) ?? []), r.tag]);
-    return map;
   }
 
   // --- members --------------------------------------------------------------------------
