@@ -31,15 +31,9 @@ export function serverHandlers(servers: ServerService): Handlers {
       ip: queryString(ctx, 'ip'), allTenants: queryString(ctx, 'all_tenants'),
       projectId: queryString(ctx, 'project_id') ?? queryString(ctx, 'tenant_id'),
       limit: queryString(ctx, 'limit'), marker: queryString(ctx, 'marker'),
-    });
+    }, { volumes: detail });
     const o = viewOptions(ctx);
-    let items: unknown[];
-    if (detail) {
-      const bdms = await servers.blockDevicesOf(rows.map((r) => r.id));
-      items = rows.map((r) => serverDetail(r, bdms.get(r.id) ?? [], o));
-    } else {
-      items = rows.map((r) => serverSummary(r, o));
-    }
+    const items = rows.map((r) => (detail ? serverDetail(r, r.volume_refs ?? [], o) : serverSummary(r, o)));
     const body: Record<string, unknown> = { servers: items };
     if (more) body.servers_links = nextLinks(ctx.serviceUrl, detail ? 'servers/detail' : 'servers', ctx.query, rows[rows.length - 1].id);
     return { status: 200, body };

@@ -7,7 +7,7 @@ import { CreatePlanDeps, planServer, ServerPlan } from './server-create';
 import { JOB_BUILD, JOB_DELETE } from './server-lifecycle';
 import type { KeyedMutex } from '../shared/keyed-mutex';
 import { checkLock, checkState, type StateRule, vmStatesOfStatus } from './server-states';
-import type { BlockDeviceRow, ServerRow, ServerStore } from './server-store';
+import type { BlockDeviceRow, ListedServer, ServerRow, ServerStore } from './server-store';
 
 export interface ServerListQuery {
   name?: string;
@@ -47,10 +47,6 @@ export class ServerService {
     return this.store.blockDevices(serverId);
   }
 
-  blockDevicesOf(ids: string[]): Promise<Map<string, BlockDeviceRow[]>> {
-    return this.store.blockDevicesOf(ids);
-  }
-
   async create(auth: AuthContext, body: unknown, mv: Microversion | null): Promise<{ server: ServerRow; plan: ServerPlan }> {
     const plan = await planServer(this.plan, auth, body, mv);
     await this.store.transaction(async (trx) => {
@@ -61,7 +57,8 @@ export class ServerService {
     return { server: await this.store.require(plan.server.id), plan };
   }
 
-  async list(auth: AuthContext, q: ServerListQuery): Promise<{ servers: ServerRow[]; more: boolean }> {
+  /** One page of the caller's servers; `volumes`: with each one's volume references (the detail view's), in the same query. */
+  async list(auth: AuthContext, q: ServerListQuery, opts: { volumes?: boolean } = {}): Promise<{ servers: ListedServer[]; more: boolean }> {
     const everyProject = auth.isAdmin && q.allTenants !== undefined && !['0', 'false', 'False'].includes(q.allTenants);
     let changedSince: Date | undefined;
     if (q.changesSince !== undefined) {
@@ -80,7 +77,7 @@ export class ServerService {
       imageRef: q.image === undefined ? undefined : lastSegment(q.image),
       flavorId: q.flavor === undefined ? undefined : lastSegment(q.flavor),
       changedSince,
-    }, { limit, marker: q.marker });
+    }, { limit, marker: q.marker }, opts);
     if (badLimit) throw new BadRequest(`Invalid input for query parameters limit. Value: ${q.limit}. '${q.limit}' does not match '^[0-9]*$'`);
     // Nova links a next page whenever the page is full.
     return { servers: page, more: page.length > 0 && page.length === limit };

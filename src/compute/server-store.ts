@@ -116,6 +116,16 @@ export interface ServerPage {
   marker?: string;
 }
 
+/** What a server's view shows of a block device (os-extended-volumes:volumes_attached). */
+export type VolumeRef = Pick<BlockDeviceRow, 'destination_type' | 'volume_id' | 'delete_on_termination'>;
+
+/** A listed server; with `volumes` asked, its block devices' volume references, in blockDevices() order. */
+export type ListedServer = ServerRow & { volume_refs?: VolumeRef[] };
+
+/** The block devices' volume references as a JSON column of the server's own row (one query per page). */
+const VOLUME_REFS = `coalesce((select json_agg(json_build_object('destination_type', b.destination_type, 'volume_id', b.volume_id, 'delete_on_termination', b.delete_on_termination) order by b.created_at, b.device_name)
+  from server_block_devices as b where b.server_id = servers.id), '[]'::json) as volume_refs`;
+
 /** Nova's list order: newest first, id breaking ties. */
 const SERVER_ORDER: Keyset = { keys: [{ column: 'created_at', dir: 'desc' }, { column: 'id', dir: 'desc' }], nulls: 'low' };
 
@@ -141,7 +151,7 @@ export class ServerStore {
   }
 
   /** Every matching server, or one page of them (`page`), in Nova's order, filtered and cut in SQL. */
-  async list(scope: ServerListScope, page?: ServerPage): Promise<ServerRow[]> {
+  async list(scope: ServerListScope, page?: ServerPage, opts: { volumes?: boolean } = {}): Promise<ListedServer[]> {
     const filtered = (q: Knex.QueryBuilder, literal: boolean) => {
       q.whereNull('deleted_at');
       if (scope.projectId !== null) q.where({ project_id: scope.projectId });
@@ -159,7 +169,7 @@ export class ServerStore {
       return q;
     };
     const run = async (db: Knex | Knex.Transaction, literal: boolean) => {
-      const q = orderByKeyset(filtered(db('servers'), literal), SERVER_ORDER);
+      const q = orderByKeyset(filtered(opts.volumes ? db('servers').select('servers.*', db.raw(VOLUME_REFS)) : db('servers'), literal), SERVER_ORDER);
       if (page?.marker !== undefined) {
         const values = await markerValues(filtered(db('servers'), literal), SERVER_ORDER, page.marker);
         if (!values) throw new BadRequest(`marker [${page.marker}] not found`);
@@ -211,14 +221,6 @@ export class ServerStore {
 
   async blockDevices(serverId: string): Promise<BlockDeviceRow[]> {
     return this.db('server_block_devices').where({ server_id: serverId }).orderBy([{ column: 'created_at' }, { column: 'device_name' }]);
-  }
-
-  async blockDevicesOf(serverIds: string[]): Promise<Map<string, BlockDeviceRow[]>> {
-    const map = new Map<string, BlockDeviceRow[]>();
-    if (!serverIds.length) return map;
-    const rows: BlockDeviceRow[] = await this.db('server_block_devices').whereIn('server_id', serverIds).orderBy([{ column: 'created_at' }, { column: 'device_name' }]);
-    for (const r of rows) map.set(r.server_id, [...(map.get(r.server_id) ?? []), r]);
-    return map;
   }
 
   async insertBlockDevice(row: BlockDeviceRow): Promise<void> {

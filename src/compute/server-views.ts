@@ -3,7 +3,7 @@ import type { Microversion } from '../http/microversion';
 import { isoMicros, isoSecondsZ } from '../shared/time-format';
 import { links } from './compute-links';
 import { statusOf } from './server-states';
-import type { BlockDeviceRow, ServerRow } from './server-store';
+import type { BlockDeviceRow, ServerRow, VolumeRef } from './server-store';
 
 /** The one (fake) compute host every server runs on. */
 export const COMPUTE_HOST = 'snapstack';
@@ -55,7 +55,7 @@ function imageOf(s: ServerRow, o: ServerViewOptions) {
 }
 
 /** GET /servers/{id} and /servers/detail, shaped by microversion (contract 2.5). */
-export function serverDetail(s: ServerRow, bdms: BlockDeviceRow[], o: ServerViewOptions) {
+export function serverDetail(s: ServerRow, bdms: VolumeRef[], o: ServerViewOptions) {
   const status = statusOf(s.vm_state, s.task_state);
   const volumes = bdms
     .filter((b) => b.destination_type === 'volume' && b.volume_id)
