@@ -58,6 +58,13 @@ test('boot from volume (image -> volume): image "", root volume in-use at /dev/v
   expect(list.body.volumeAttachments[0]).not.toHaveProperty('id');
   expect(list.body.volumeAttachments.every((a: any) => typeof a.attachment_id === 'string' && a.bdm_uuid)).toBe(true);
   expect((await demo.request('GET', `${COMPUTE}/servers/${s.id}/os-volume_attachments/${data.id}`)).body.volumeAttachment.device).toBe('/dev/vdb');
+  // The detail list reads the volumes in its own query: the same ones, in the same order, as the show.
+  for (const version of ['2.1', '2.3']) {
+    const shown = (await demo.request('GET', `${COMPUTE}/servers/${s.id}`, undefined, mv(version))).body.server['os-extended-volumes:volumes_attached'];
+    const detail = (await demo.request('GET', `${COMPUTE}/servers/detail`, undefined, mv(version))).body.servers.find((x: any) => x.id === s.id);
+    expect(shown.map((v: any) => v.id)).toEqual([root.id, data.id]);
+    expect(detail['os-extended-volumes:volumes_attached']).toEqual(shown);
+  }
 
   const inUse = await demo.request('POST', `${COMPUTE}/servers/${s.id}/os-volume_attachments`, { volumeAttachment: { volumeId: data.id } });
   expect(inUse.status).toBe(400);
