@@ -8,8 +8,8 @@
  * epoch it was read with (in the same query as the token, so from the same snapshot).
  * - This process's own changes clear the cache at once (`invalidate()`).
  * - With `shared` (several Snapstack processes may use the database: DATABASE_URL), a hit is
- *   trusted only after reading the epoch again (one primary-key read): a change made through
- *   another process is seen on the very next request. LISTEN/NOTIFY was the alternative, but
+ *   trusted only after reading the epoch again (one primary-key read, shared by concurrent
+ *   requests: freshEpoch): a change made through another process is seen on the very next request. LISTEN/NOTIFY was the alternative, but
  *   its delivery is asynchronous (a request reaching this process right after another one
  *   answered a revocation could still hit), it needs a connection of its own per process, and
  *   it does not pass transaction-mode poolers; the epoch read is exact and costs about as much
@@ -41,6 +41,9 @@ export class TokenCache<T> {
   private readonly entries = new Map<string, Entry<T>>();
   /** Moves with every local invalidation: a load that overlapped one is not kept. */
   private generation = 0;
+  /** The epoch read in flight, and the one queued to start when it settles (freshEpoch). */
+  private epochInFlight: Promise<string> | null = null;
+  private epochQueued: Promise<string> | null = null;
   private readonly now: () => number;
 
   constructor(private readonly opts: TokenCacheOptions, private readonly readEpoch: () => Promise<string>) {
@@ -57,7 +60,7 @@ export class TokenCache<T> {
         return hit.value;
       } else {
         const generation = this.generation;
-        const epoch = await this.readEpoch();
+        const epoch = await this.freshEpoch();
         if (epoch === hit.epoch && generation === this.generation) return hit.value;
         if (epoch !== hit.epoch) this.invalidate(); // changed elsewhere: every entry is older than that
       }
@@ -73,6 +76,28 @@ export class TokenCache<T> {
       }
     }
     return loaded.value;
+  }
+
+  /**
+   * The identity epoch as read by a query issued after this call. Concurrent callers share
+   * reads: one arriving while a read is in flight (perhaps sent before it arrived, so blind to a
+   * change made just before) waits for the next read, which is shared by every caller that
+   * arrived meanwhile. Ten concurrent requests on cached tokens then cost about two epoch
+   * queries, not ten, and each still sees every change committed before it arrived.
+   */
+  private freshEpoch(): Promise<string> {
+    if (!this.epochInFlight) {
+      const read: Promise<string> = this.readEpoch().finally(() => {
+        if (this.epochInFlight === read) this.epochInFlight = null;
+      });
+      this.epochInFlight = read;
+      return read;
+    }
+    this.epochQueued ??= this.epochInFlight.then(() => undefined, () => undefined).then(() => {
+      this.epochQueued = null;
+      return this.freshEpoch();
+    });
+    return this.epochQueued;
   }
 
   /** Forget everything: something a token's validity depends on changed here. */

@@ -18,7 +18,7 @@ import {
 import { CreateVolumePayload, DeleteVolumePayload, ExtendVolumePayload, imageSnapshotKey, JOB, RevertVolumePayload, volumeJobs } from './volume-jobs';
 import { Caller, QuotaService } from './volume-quotas';
 import { VOLUME_STATUSES, VolumeListQuery, toVolumeRecord, waitForStatus } from './volume-records';
-import { ALL_PROJECTS, MarkerNotFound, Scope, VolumeRow, VolumeStore } from './volume-store';
+import { ALL_PROJECTS, ListedVolume, MarkerNotFound, Scope, VolumeRow, VolumeStore } from './volume-store';
 import type { SnapshotStore } from './snapshot-store';
 import { SnapshotService } from './snapshot-service';
 import { AVAILABILITY_ZONE, DEFAULT_VOLUME_TYPE, findVolumeType } from './volume-type-registry';
@@ -123,15 +123,14 @@ export class VolumeService implements VolumeApi, VolumeResetApi {
     const all = caller.isAdmin && q.allTenants;
     const scope: Scope = all ? ALL_PROJECTS : { projectId: caller.projectId };
     const filter = all ? q.filter : { ...q.filter, projectId: undefined };
-    let rows: VolumeRow[];
+    let rows: ListedVolume[];
     try {
       rows = await this.d.volumes.list(scope, filter, q.page);
     } catch (err) {
       if (err instanceof MarkerNotFound) throw volumeNotFound(err.marker);
       throw err;
     }
-    const attachments = await this.d.volumes.attachments(scope, rows.map((r) => r.id));
-    return rows.map((r) => toVolumeRecord(r, attachments));
+    return rows.map((r) => toVolumeRecord(r, r.attachments));
   }
 
   async show(caller: Caller, id: string): Promise<VolumeRecord> {

@@ -117,6 +117,19 @@ export async function paginate<R extends { id: string }>(
   return orderByKeyset(q, keyset).limit(page.limit);
 }
 
+/** A listed volume with its attachments. */
+export type ListedVolume = VolumeRow & { attachments: AttachmentRow[] };
+
+/**
+ * A volume's attachments as a JSON column of its own row, oldest first (a page is one query, not
+ * one more for the attachments); scoped as the volume is (an attachment is its volume's project's).
+ */
+function attachmentsColumn(scopedToProject: boolean): string {
+  const fields = ['id', 'volume_id', 'project_id', 'server_id', 'device', 'attached_at'].map((c) => `'${c}', a.${c}`).join(', ');
+  return `coalesce((select json_agg(json_build_object(${fields}) order by a.attached_at) from volume_attachments as a
+    where a.volume_id = volumes.id${scopedToProject ? ' and a.project_id = volumes.project_id' : ''}), '[]'::json) as attachment_rows`;
+}
+
 /** Knex queries for volumes and their attachments only; every read is scoped. */
 export class VolumeStore {
   constructor(private readonly db: Knex | Tx) {}
@@ -136,17 +149,22 @@ export class VolumeStore {
     return this.row(await q.first());
   }
 
-  async list(scope: Scope, filter: VolumeFilter, page: PageRequest): Promise<VolumeRow[]> {
-    const rows = await paginate<VolumeRow>(
+  /** One page of volumes, each with its attachments (as attachments() reads them) from the same query. */
+  async list(scope: Scope, filter: VolumeFilter, page: PageRequest): Promise<ListedVolume[]> {
+    const rows = await paginate<VolumeRow & { attachment_rows: Array<Omit<AttachmentRow, 'attached_at'> & { attached_at: string }> }>(
       () => scoped(this.db('volumes').select('*'), scope),
       (q) => {
+        q.select(this.db.raw(attachmentsColumn('projectId' in scope)));
         if (filter.bootable !== undefined) q.where('bootable', filter.bootable);
         return applyCommonFilters(q, filter);
       },
       page,
       (marker) => new MarkerNotFound(marker),
     );
-    return rows.map((r) => this.row(r)!);
+    return rows.map(({ attachment_rows: attachments, ...r }) => ({
+      ...this.row(r)!,
+      attachments: attachments.map((a) => ({ ...a, attached_at: new Date(a.attached_at) })),
+    }));
   }
 
   async insert(row: VolumeRow): Promise<void> {

@@ -111,4 +111,33 @@ describe('token cache', () => {
     await get('a');
     expect(db.loads).toBe(4);
   });
+  it('shared database: concurrent hits share epoch reads, each read issued after the callers sharing it arrived', async () => {
+    const db = new FakeDb();
+    // Reads answered by hand: each captures the epoch when it is issued, as a query would.
+    const pending: Array<() => void> = [];
+    const readEpoch = () => {
+      db.epochReads++;
+      const seen = String(db.epoch);
+      return new Promise<string>((resolve) => pending.push(() => resolve(seen)));
+    };
+    const cache = new TokenCache<string>({ shared: true, ttlMs: 10_000, maxEntries: 100 }, readEpoch);
+    const get = (id: string) => cache.get(id, () => db.load(id));
+    for (const t of ['t1', 't2', 't3']) db.valid.set(t, t);
+    for (const t of ['t1', 't2', 't3']) await get(t); // loaded, no epoch read yet
+    expect(db.epochReads).toBe(0);
+    const first = get('t1'); // issues read 1 (sees epoch 0)
+    await Promise.resolve();
+    db.revoke('t2'); // committed while read 1 is in flight: read 1 may not have seen it
+    const later = [get('t2'), get('t3'), get('t1')]; // all wait for read 2, issued after they arrived
+    await Promise.resolve();
+    expect(db.epochReads).toBe(1);
+    pending.shift()!();
+    expect(await first).toBe('t1');
+    for (let i = 0; i < 10 && pending.length === 0; i++) await Promise.resolve();
+    expect(db.epochReads).toBe(2);
+    pending.shift()!();
+    // Read 2 saw the change: every entry was older, so each token is loaded again; t2 is gone.
+    expect(await Promise.all(later)).toEqual([null, 't3', 't1']);
+    expect(db.epochReads).toBe(2);
+  });
 });
