@@ -117,8 +117,11 @@ async function seed(db: Knex, projectId: string, userId: string, n: Sizes): Prom
 
 // ----- one database, one size -------------------------------------------------------------
 
-/** `load`: the machine's 1-minute load average right after the line was measured. */
-interface Row { probe: string; snapstack: Stats; ceiling: Stats; load: number }
+/**
+ * `load`: the machine's 1-minute load average right after the line was measured; `queries`: SQL
+ * statements Snapstack sent per request while it was measured (a figure the load does not move).
+ */
+interface Row { probe: string; snapstack: Stats; ceiling: Stats; load: number; queries: number }
 
 async function runOne(env: BenchEnv, n: Sizes): Promise<Row[]> {
   const { app, api } = env;
@@ -149,9 +152,12 @@ async function runOne(env: BenchEnv, n: Sizes): Promise<Row[]> {
   try {
     for (const p of probes) {
       const job = { headers, concurrency: CONCURRENCY, requests: REQUESTS, warmup: WARMUP };
-      const snapstack = await measure({ ...job, url: `${app.url}${p.path}` });
+      let queries = 0;
+      const count = () => { queries++; };
+      app.db.on('query', count);
+      const snapstack = await measure({ ...job, url: `${app.url}${p.path}` }).finally(() => app.db.off('query', count));
       const ceiling = await measure({ ...job, url: `${ceilingUrl}${p.path}` });
-      rows.push({ probe: p.label, snapstack, ceiling, load: os.loadavg()[0] });
+      rows.push({ probe: p.label, snapstack, ceiling, load: os.loadavg()[0], queries: queries / (REQUESTS + WARMUP) });
     }
   } finally {
     server.close();
@@ -229,11 +235,11 @@ async function main(): Promise<void> {
       if (growth > TARGET_GROWTH) misses.push(`${name} ${r.probe}: p50 grew ${growth.toFixed(2)}x from ${SMALL.images} rows (target ${TARGET_GROWTH}x)`);
       lines.push([
         name, r.probe, `${fmtMs(r.snapstack.p50)} / ${fmtMs(r.snapstack.p99)}`, `${fmtMs(r.ceiling.p50)} / ${fmtMs(r.ceiling.p99)}`,
-        ratio(r.snapstack.p99, r.ceiling.p99), `${fmtMs(small[i].snapstack.p50)}`, growth.toFixed(2) + 'x', r.load.toFixed(1),
+        ratio(r.snapstack.p99, r.ceiling.p99), `${fmtMs(small[i].snapstack.p50)}`, growth.toFixed(2) + 'x', r.queries.toFixed(2), r.load.toFixed(1),
       ]);
     });
   }
-  printTable(['database', 'request', 'p50 / p99', 'ceiling p50 / p99', 'p99 / ceiling', `p50 at ${SMALL.images}`, 'p50 growth', 'load'], lines);
+  printTable(['database', 'request', 'p50 / p99', 'ceiling p50 / p99', 'p99 / ceiling', `p50 at ${SMALL.images}`, 'p50 growth', 'queries / request', 'load'], lines);
   console.log(misses.length ? `\nTargets missed:\n- ${misses.join('\n- ')}` : '\nAll targets met.');
 }
 
