@@ -1,7 +1,7 @@
 import type { AuthContext } from '../http/context';
 import { BadRequest, Forbidden, NotFound } from '../http/faults';
 import type { Microversion } from '../http/microversion';
-import type { JobRunner } from '../jobs/job-runner';
+import type { JobRunner } from '../jobs/jobs-api';
 import type { Logger } from '../logger';
 import { CreatePlanDeps, planServer, ServerPlan } from './server-create';
 import { JOB_BUILD, JOB_DELETE } from './server-lifecycle';
@@ -63,31 +63,26 @@ export class ServerService {
 
   async list(auth: AuthContext, q: ServerListQuery): Promise<{ servers: ServerRow[]; more: boolean }> {
     const everyProject = auth.isAdmin && q.allTenants !== undefined && !['0', 'false', 'False'].includes(q.allTenants);
-    let rows = await this.store.list({ projectId: everyProject ? null : auth.projectId, nameRegex: q.name, ipRegex: q.ip });
-    if (everyProject && q.projectId) rows = rows.filter((r) => r.project_id === q.projectId);
-    if (q.status !== undefined) {
-      const states = vmStatesOfStatus(q.status) ?? [];
-      rows = rows.filter((r) => states.includes(r.vm_state));
-    }
-    if (q.image !== undefined) rows = rows.filter((r) => r.image_ref === lastSegment(q.image!));
-    if (q.flavor !== undefined) rows = rows.filter((r) => r.flavor_id === lastSegment(q.flavor!));
+    let changedSince: Date | undefined;
     if (q.changesSince !== undefined) {
-      const since = new Date(q.changesSince);
-      if (Number.isNaN(since.getTime())) throw new BadRequest(`Invalid input for query parameters changes-since. Value: ${q.changesSince}. '${q.changesSince}' is not a 'date-time'`);
-      rows = rows.filter((r) => new Date(r.updated_at).getTime() >= since.getTime());
+      changedSince = new Date(q.changesSince);
+      if (Number.isNaN(changedSince.getTime())) throw new BadRequest(`Invalid input for query parameters changes-since. Value: ${q.changesSince}. '${q.changesSince}' is not a 'date-time'`);
     }
-    let start = 0;
-    if (q.marker !== undefined) {
-      const i = rows.findIndex((r) => r.id === q.marker);
-      if (i < 0) throw new BadRequest(`marker [${q.marker}] not found`);
-      start = i + 1;
-    }
-    let limit = 1000;
-    if (q.limit !== undefined) {
-      if (!/^\d+$/.test(q.limit)) throw new BadRequest(`Invalid input for query parameters limit. Value: ${q.limit}. '${q.limit}' does not match '^[0-9]*$'`);
-      limit = Math.min(1000, Number(q.limit));
-    }
-    const page = rows.slice(start, start + limit);
+    // A bad limit is reported after a bad marker, as before: the query runs (empty) to check the marker first.
+    const badLimit = q.limit !== undefined && !/^\d+$/.test(q.limit);
+    const limit = badLimit ? 0 : Math.min(1000, Number(q.limit ?? 1000));
+    const page = await this.store.list({
+      projectId: everyProject ? null : auth.projectId,
+      nameRegex: q.name,
+      ipRegex: q.ip,
+      ownerProjectId: everyProject && q.projectId ? q.projectId : undefined,
+      vmStates: q.status === undefined ? undefined : vmStatesOfStatus(q.status) ?? [],
+      imageRef: q.image === undefined ? undefined : lastSegment(q.image),
+      flavorId: q.flavor === undefined ? undefined : lastSegment(q.flavor),
+      changedSince,
+    }, { limit, marker: q.marker });
+    if (badLimit) throw new BadRequest(`Invalid input for query parameters limit. Value: ${q.limit}. '${q.limit}' does not match '^[0-9]*$'`);
+    // Nova links a next page whenever the page is full.
     return { servers: page, more: page.length > 0 && page.length === limit };
   }
 

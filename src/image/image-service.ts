@@ -6,8 +6,9 @@ import {
 } from './image-api';
 import { ImageRow, ImageStore } from './image-store';
 import { applyImagePatch, checkWritable, CORE_ATTRIBUTES, validateAttribute } from './image-patch';
-import { DockerImageBackend, EMPTY_MD5, EMPTY_SHA512, ImageFiles } from './image-data';
-import { imageListQuery, sortImages, afterMarker } from './image-listing';
+import { digestOf, EMPTY_MD5, EMPTY_SHA512, ImageFiles } from './image-data';
+import type { ImageDriver } from '../runtime/image-driver';
+import { imageKeyset, imageListQuery } from './image-listing';
 
 const UUID_RE = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
 export const PATCH_CONTENT_TYPES = ['application/openstack-images-v2.1-json-patch', 'application/openstack-images-v2.0-json-patch'];
@@ -33,7 +34,7 @@ export class ImageService implements ImageApi {
   constructor(
     private readonly store: ImageStore,
     private readonly files: ImageFiles,
-    private readonly docker: DockerImageBackend | null,
+    private readonly docker: ImageDriver | null,
     private readonly log: Logger,
   ) {}
 
@@ -41,8 +42,8 @@ export class ImageService implements ImageApi {
   async seed(images: SeedImage[]): Promise<void> {
     if (await this.store.getSetting('image.seeded')) return;
     for (const s of images) {
-      const size = this.docker ? await this.docker.inspectSize(s.dockerImage).catch(() => null) : null;
-      const digest = size !== null && this.docker ? await this.docker.digest(s.dockerImage).catch(() => null) : null;
+      const size = this.docker ? await this.dockerSize(s.dockerImage).catch(() => null) : null;
+      const digest = size !== null && this.docker ? await this.dockerDigest(s.dockerImage).catch(() => null) : null;
       if (size === null) this.log.warn({ docker_image: s.dockerImage, image: s.name }, 'seeded image has no local Docker image: servers booted from it will fail');
       await this.store.insert(this.row({
         id: randomUUID(), name: s.name, status: 'active', visibility: 'public', owner: null,
@@ -56,6 +57,17 @@ export class ImageService implements ImageApi {
   }
 
   // --- visibility -----------------------------------------------------------------------
+
+  /** Bytes the engine reports for a Docker image, null when it is missing. */
+  private async dockerSize(ref: string): Promise<number | null> {
+    return (await this.docker?.inspect(ref))?.size ?? null;
+  }
+
+  /** Glance's checksums of a Docker image: those of its `docker save` stream. */
+  private async dockerDigest(ref: string) {
+    if (!this.docker) throw new Error('no image driver');
+    return digestOf(await this.docker.save(ref));
+  }
 
   private async visible(caller: ImageCaller, image: ImageRecord): Promise<boolean> {
     if (caller.isAdmin) return true;
@@ -79,16 +91,15 @@ export class ImageService implements ImageApi {
   async listImages(caller: ImageCaller, filter: ImageListFilter): Promise<ImagePage> {
     const memberStatus = filter.memberStatus ?? 'accepted';
     const scope = { projectId: caller.isAdmin ? null : caller.projectId ?? '', visibility: filter.visibility, memberStatus };
-    const images = sortImages(await this.store.list(scope, imageListQuery(filter)), filter.sort);
-    let page = images;
+    const where = imageListQuery(filter);
     if (filter.marker) {
       const marker = await this.store.get(filter.marker);
       if (!marker || !(await this.visible(caller, marker))) throw new BadRequest(`Invalid marker. Image ${filter.marker} could not be found.`);
-      page = afterMarker(images, marker, filter.sort);
     }
     const limit = filter.limit ?? 25;
-    const result = page.slice(0, limit);
-    return { images: result, nextMarker: result.length === limit && limit > 0 ? result[result.length - 1].id : undefined };
+    const images = await this.store.list(scope, where, { keyset: imageKeyset(filter.sort), limit, marker: filter.marker });
+    // Glance links a next page whenever the page is full.
+    return { images, nextMarker: images.length === limit && limit > 0 ? images[images.length - 1].id : undefined };
   }
 
   // --- create, update, delete -----------------------------------------------------------
@@ -236,7 +247,7 @@ export class ImageService implements ImageApi {
       return { stream: this.files.open(imageId), headers };
     }
     const dockerImage = this.dockerImageOf(image);
-    if (image.status === 'active' && dockerImage && this.docker && (await this.docker.inspectSize(dockerImage)) !== null) {
+    if (image.status === 'active' && dockerImage && this.docker && (await this.docker.exists(dockerImage))) {
       const headers: Record<string, string> = {};
       if (image.checksum) headers['Content-MD5'] = image.checksum;
       return { stream: await this.docker.save(dockerImage), headers };
@@ -257,7 +268,7 @@ export class ImageService implements ImageApi {
   async activateFromDockerImage(imageId: string, dockerImage: string, size: number, extraProperties: Record<string, string> = {}): Promise<ImageRecord> {
     const image = await this.store.get(imageId);
     if (!image) throw new NotFound(`No image found with ID ${imageId}`);
-    const digest = this.docker ? await this.docker.digest(dockerImage).catch(() => null) : null;
+    const digest = this.docker ? await this.dockerDigest(dockerImage).catch(() => null) : null;
     await this.store.update(imageId, {
       status: 'active', size, checksum: digest?.md5 ?? null, os_hash_algo: digest ? 'sha512' : null, os_hash_value: digest?.sha512 ?? null,
       properties: { ...image.properties, ...extraProperties, [DOCKER_IMAGE_PROPERTY]: dockerImage },

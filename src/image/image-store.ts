@@ -1,5 +1,6 @@
 import { NotFound } from '../http/faults';
 import type { Knex } from 'knex';
+import { Keyset, markerValues, orderByKeyset, whereAfter } from '../db/keyset';
 import type { ImageRecord, ImageStatus, ImageVisibility } from './image-api';
 
 export interface ImageRow {
@@ -85,12 +86,20 @@ export class ImageStore {
     return image;
   }
 
-  /** Images the scope may list, before sorting and paging (done by the service). */
-  async list(scope: VisibilityScope, where: (q: Knex.QueryBuilder) => void): Promise<ImageRecord[]> {
+  /**
+   * One page of the images the scope may list: filtered, sorted and cut in SQL, after the
+   * `marker` image's place in the order (the marker itself need not match the filters).
+   */
+  async list(scope: VisibilityScope, where: (q: Knex.QueryBuilder) => void, page: { keyset: Keyset; limit: number; marker?: string }): Promise<ImageRecord[]> {
     const q = this.db<ImageRow>('images as i').select('i.*');
     this.applyScope(q, scope);
     where(q);
-    const rows: ImageRow[] = await q;
+    if (page.marker !== undefined) {
+      const values = await markerValues(this.db('images as i'), page.keyset, page.marker);
+      if (!values) return [];
+      whereAfter(q, page.keyset, values);
+    }
+    const rows: ImageRow[] = await orderByKeyset(q, page.keyset).limit(page.limit);
     const tags = await this.tagsOfMany(rows.map((r) => r.id));
     return rows.map((r) => toRecord(r, tags.get(r.id) ?? []));
   }
