@@ -32,7 +32,7 @@ export function serverInfoHandlers(servers: ServerService): Handlers {
       await servers.get(requireAuth(ctx), ctx.params.server_id);
       return { status: 204 };
     },
-    async listAvailabilityZones(ctx) {
+    async listComputeAvailabilityZones(ctx) {
       requireAuth(ctx);
       return { status: 200, body: { availabilityZoneInfo: [{ zoneName: 'nova', zoneState: { available: true }, hosts: null }] } };
     },

@@ -223,7 +223,7 @@ export interface paths {
             cookie?: never;
         };
         /** @description The one zone, nova. */
-        get: operations["listAvailabilityZones"];
+        get: operations["listComputeAvailabilityZones"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1000,7 +1000,7 @@ export interface operations {
             };
         };
     };
-    listAvailabilityZones: {
+    listComputeAvailabilityZones: {
         parameters: {
             query?: never;
             header?: never;

@@ -97,7 +97,7 @@ describe.each(COMPUTE_VERSIONS)('compute at %s', (version) => {
     c.check('showServerAddressesByNetwork', 'status:404', await get(demo, `${COMPUTE}/servers/${id}/ips/nope`));
     c.check('showServerPassword', 'servers.show_password', await get(demo, `${COMPUTE}/servers/${id}/os-server-password`));
     c.check('clearServerPassword', 'servers.server_actions_delete_password', await demo.request('DELETE', `${COMPUTE}/servers/${id}/os-server-password`, undefined, hv));
-    c.check('listAvailabilityZones', 'availability_zone.list_availability_zone_list', await get(demo, `${COMPUTE}/os-availability-zone`));
+    c.check('listComputeAvailabilityZones', 'availability_zone.list_availability_zone_list', await get(demo, `${COMPUTE}/os-availability-zone`));
 
     const vol = await demo.request('POST', `${VOL}/volumes`, { volume: { size: 1, name: randomName('att') } });
     await waitForVolume(demo, vol.body.volume.id, ['available']);
