@@ -108,7 +108,9 @@ async function startLocked(config: Config, opts: StartOptions, logger: Logger, l
   await migrateLatest(db);
   const instanceId = await instanceIdOf(db);
 
-  const identity = new IdentityService(new IdentityStore(db), config.tokenTtlSeconds, logger.child({ component: 'identity' }));
+  // Validated tokens are cached; with DATABASE_URL other processes may share the database, so a
+  // cached token is checked against the identity epoch on every use (token-cache.ts).
+  const identity = new IdentityService(new IdentityStore(db), config.tokenTtlSeconds, logger.child({ component: 'identity' }), { shared: Boolean(config.databaseUrl) });
   await identity.seed({ admin: config.adminPassword, demo: config.demoPassword, altDemo: config.altDemoPassword });
   const faults = new FaultRules();
   const metrics = new SnapstackMetrics({ db, dataDir: config.dataDir });
@@ -137,7 +139,7 @@ async function startLocked(config: Config, opts: StartOptions, logger: Logger, l
   await archives.loadWorkspace();
   await compute.reconcile();
   const reset = new InstanceReset({
-    db, jobs, docker, instanceId, dataDir: config.dataDir, volume, reseed: () => compute.seed(), onReset: [() => { faults.clear(); }], log: logger.child({ component: 'reset' }),
+    db, jobs, docker, instanceId, dataDir: config.dataDir, volume, reseed: async () => { await compute.seed(); await identity.invalidateAll(); }, onReset: [() => { faults.clear(); }], log: logger.child({ component: 'reset' }),
   });
 
   const state = { publicUrl: config.publicUrl };

@@ -55,7 +55,7 @@ export function createServiceRouter(mount: ServiceMount, deps: RouterDeps): Rout
     const ops = byPath.get(p)!.sort((a, b) => (a.method === 'head' ? -1 : b.method === 'head' ? 1 : 0));
     for (const op of ops) {
       const rootLevel = op.path.split('/').length <= 2;
-      (router as any)[op.method](expressPath, (req: Request, res: Response, next: NextFunction) => {
+      router[op.method](expressPath, (req: Request, res: Response, next: NextFunction) => {
         if (mount.strictTrailingSlash && !rootLevel && req.path.endsWith('/')) return next();
         void handle(mount, deps, op, req, res);
       });
