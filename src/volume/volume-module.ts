@@ -33,6 +33,10 @@ export async function createVolumeModule(opts: {
   config: Config; db: Knex; jobs: JobRunner; logger: Logger; instanceId: string; docker: Docker | null;
   /** Glance, for volumes from images; deleting an image drops the layer kept for it. */
   images?: VolumeImageSource & Pick<ImageApi, 'onImageDeleted'>;
+  /** Replicas: other processes share the data directory (see VolumeDataDriverOptions.shared). */
+  shared?: boolean;
+  /** false: no start-up reconcile or layer sweep (another replica is at work). Default true. */
+  sweep?: boolean;
 }): Promise<VolumeModule> {
   const { config, db, jobs, instanceId, docker } = opts;
   const logger = opts.logger.child({ component: 'volume' });
@@ -52,6 +56,8 @@ export async function createVolumeModule(opts: {
     helperImage: config.helperImage,
     maxChainDepth: config.maxChainDepth,
     logger,
+    shared: opts.shared,
+    sweep: opts.sweep,
   });
   const volumes = new VolumeStore(db);
   const snapshots = new SnapshotStore(db);
@@ -59,8 +65,10 @@ export async function createVolumeModule(opts: {
   const service = new VolumeService({ volumes, snapshots, quotas, jobs, driver, logger, images: opts.images });
   opts.images?.onImageDeleted((imageId) => service.forgetImage(imageId));
 
-  const report = await service.reconcile();
-  if (report.repaired.length || report.orphans.length || report.missingData.length || report.strayData.length) {
+  const report = opts.sweep === false ? null : await service.reconcile();
+  if (!report) {
+    logger.info('volume reconcile skipped: another replica is running');
+  } else if (report.repaired.length || report.orphans.length || report.missingData.length || report.strayData.length) {
     logger.warn(report, 'volume reconcile: Docker, data and database disagreed (repaired, orphans removed, missing data marked error, stray data kept)');
   } else {
     logger.info({ driver: driver.kind }, 'volume reconcile: Docker, data and database agree');

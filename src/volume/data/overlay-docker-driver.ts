@@ -34,6 +34,9 @@ export interface OverlayDockerDriverOptions {
   fileOps?: 'host' | 'helper';
   /** Overlay mount data must fit one page (4 KiB); longer chains are flattened first. */
   maxMountOptionsLength?: number;
+  /** See VolumeDataDriverOptions. */
+  shared?: boolean;
+  sweep?: boolean;
 }
 
 type Capture = { chain: string[]; mode: 'unchanged' | 'frozen' | 'copied'; copy?: string };
@@ -66,7 +69,7 @@ export class OverlayDockerDriver implements VolumeDataDriver {
   constructor(private readonly opts: OverlayDockerDriverOptions) {
     if (/[,:]/.test(opts.dataDir)) throw new VolumeDataError(`dataDir must not contain ',' or ':' (overlay options): ${opts.dataDir}`);
     this.paths = new CowPaths(opts.dataDir);
-    this.store = new ManifestStore(this.paths);
+    this.store = new ManifestStore(this.paths, opts.shared ?? false);
     this.docker = opts.docker;
     this.log = opts.logger.child({ component: 'volume-data', driver: this.kind });
     this.maxOptions = opts.maxMountOptionsLength ?? 4000;
@@ -98,12 +101,15 @@ export class OverlayDockerDriver implements VolumeDataDriver {
       .inspect()
       .catch(() => this.log.warn({ image: this.opts.helperImage }, 'helper image missing: flattening will fail until scripts/build-base-image.sh runs'));
     await this.store.load();
-    // Roll forward: an upper whose directories a crash left uncreated gets them now.
-    for (const v of this.store.allVolumes()) {
-      if (!existsSync(this.paths.layer(v.upper))) await this.makeUpper(v.upper, v.chain[0]);
-      await fs.mkdir(this.paths.work(v.upper), { recursive: true });
+    // Another replica at work on this data directory: its half-made layers are not a crash's.
+    if (this.opts.sweep !== false) {
+      // Roll forward: an upper whose directories a crash left uncreated gets them now.
+      for (const v of this.store.allVolumes()) {
+        if (!existsSync(this.paths.layer(v.upper))) await this.makeUpper(v.upper, v.chain[0]);
+        await fs.mkdir(this.paths.work(v.upper), { recursive: true });
+      }
+      await this.layers.sweep();
     }
-    await this.layers.sweep();
     this.initialized = true;
     this.log.info({ volumes: this.store.allVolumes().length, snapshots: this.store.allSnapshots().length, fileOps: mode }, 'volume data ready');
   }

@@ -70,6 +70,10 @@ export interface VolumeDataDriverOptions {
   logger: Logger;
   /** Where layer files are copied/removed: on the host (needs root) or in helper containers. Default: host when root. */
   fileOps?: 'host' | 'helper';
+  /** Replicas: other processes use the same data directory (manifests are read from their files). */
+  shared?: boolean;
+  /** false: no start-up sweep of unreferenced layers (another replica may be making some). Default true. */
+  sweep?: boolean;
 }
 
 /** overlay-docker when an engine is there, else plain directories (full copies). */
