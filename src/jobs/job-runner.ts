@@ -73,6 +73,9 @@ interface Running {
   promise: Promise<void>;
 }
 
+/** The abort reason when this replica was declared dead: its jobs are handed over, not kept. */
+class JobsLost extends Error {}
+
 const payloadOf = (job: JobRecord) => (typeof job.payload === 'string' ? JSON.parse(job.payload) : job.payload);
 
 /**
@@ -105,7 +108,7 @@ export class JobRunner {
     this.replicas = opts.replicas ?? singleReplica();
     this.workers = Math.max(1, opts.workers ?? 8);
     this.replicas.onLost(() => {
-      for (const r of this.running.values()) r.abort.abort(new Error('this replica lost its jobs to another'));
+      for (const r of this.running.values()) r.abort.abort(new JobsLost('this replica was declared dead: its jobs go to the others'));
     });
   }
 
@@ -337,8 +340,10 @@ export class JobRunner {
       this.hooks.observe?.({ kind: job.kind, outcome: 'succeeded', seconds: (Date.now() - started) / 1000 });
     } catch (err) {
       if (signal.aborted) {
-        // Shutdown (or the job was lost to another replica): left as it stands, resumed or undone by its next owner.
+        // Shutdown, or this replica was declared dead: left as it stands, resumed or undone by its
+        // next owner (a job still named this replica's is released for the others to take over).
         log.warn({ err, reason: String(signal.reason), duration_ms: Date.now() - started }, 'job stopped by its abort; its next owner resumes or undoes it');
+        if (signal.reason instanceof JobsLost) await this.db('jobs').where({ id, owner: this.owner }).update({ owner: null, updated_at: new Date() });
         return;
       }
       log.error({ err, duration_ms: Date.now() - started }, 'job failed');

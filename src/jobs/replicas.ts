@@ -54,6 +54,8 @@ export class ReplicaRegistry implements Replicas {
   private readonly lost: Array<() => void> = [];
   private readonly heartbeatMs: number;
   private readonly ttlMs: number;
+  /** When this replica last beat (its own clock). */
+  private lastBeat = Date.now();
 
   constructor(private readonly db: Knex, private readonly log: Logger, private readonly opts: ReplicaOptions = {}) {
     this.heartbeatMs = opts.heartbeatMs ?? 2_000;
@@ -75,6 +77,7 @@ export class ReplicaRegistry implements Replicas {
 
   async start(): Promise<void> {
     await this.db('replicas').insert({ id: this.id, host: os.hostname(), pid: process.pid, url: this.opts.url ?? null });
+    this.lastBeat = Date.now();
     this.log.info({ replica_id: this.id, heartbeat_ms: this.heartbeatMs, ttl_ms: this.ttlMs }, 'replica registered');
     this.timer = setInterval(() => {
       this.beating = this.beat();
@@ -88,13 +91,20 @@ export class ReplicaRegistry implements Replicas {
 
   private async beat(): Promise<void> {
     try {
+      // Silent for longer than the TTL (a stalled event loop, a database outage): the others may
+      // have taken this replica's jobs over already, so it gives them up, whatever its row says.
+      const silent = Date.now() - this.lastBeat > this.ttlMs;
       const n = await this.db('replicas').where({ id: this.id }).update({ heartbeat_at: this.db.fn.now() });
+      if (n > 0 && !silent) {
+        this.lastBeat = Date.now();
+      }
       // Dead replicas' rows go once their jobs can have been taken over (twice the TTL).
       await this.db('replicas').where('heartbeat_at', '<', this.db.raw(`now() - (? * interval '1 millisecond')`, [this.ttlMs * 2])).del();
-      if (n === 0 && this.timer) {
+      if ((n === 0 || silent) && this.timer) {
         this.log.error({ replica_id: this.id }, 'this replica was declared dead (no heartbeat for too long): its jobs are taken over by others; stopping its own and registering again');
         for (const fn of this.lost) fn();
         await this.db('replicas').insert({ id: this.id, host: os.hostname(), pid: process.pid, url: this.opts.url ?? null }).onConflict('id').merge();
+        this.lastBeat = Date.now();
       }
     } catch (err) {
       this.log.warn({ err, replica_id: this.id }, 'replica heartbeat failed');

@@ -93,7 +93,7 @@ describe('durable jobs', () => {
         now--;
       },
     });
-    const ids = [];
+    const ids: string[] = [];
     for (let n = 0; n < 5; n++) ids.push(await runner.enqueue('pooled', { n }));
     await new Promise((r) => setTimeout(r, 200));
     const statuses = async () => (await db('jobs').whereIn('id', ids).select('status')).map((r) => r.status).sort();
