@@ -25,6 +25,15 @@ describe('jobs across replicas on one PostgreSQL', () => {
     db = await createKnex(cfg);
     await migrateLatest(db);
   });
+  async function waitFor<T>(probe: () => Promise<T>, done: (v: T) => boolean): Promise<T> {
+    for (let i = 0; i < 200; i++) {
+      const v = await probe();
+      if (done(v)) return v;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error('timed out');
+  }
+
   afterAll(async () => {
     for (const stop of stops.reverse()) await stop();
     await db.destroy();
@@ -36,10 +45,12 @@ describe('jobs across replicas on one PostgreSQL', () => {
     const own = await createKnex(cfg);
     const replicas = new ReplicaRegistry(own, log, { heartbeatMs: 100, ttlMs: 600 });
     const runner = new JobRunner(own, log, {}, { replicas, workers: 3, pollMs: 100 });
-    runner.register<{ n: number }>({
+    runner.register<{ n: number; hang?: boolean }>({
       kind: 'counted', onRestart: 'resume', onFail: async () => undefined,
-      run: async (_p, job) => {
+      run: async (p, job, signal) => {
         runs.set(job.id, [...(runs.get(job.id) ?? []), name]);
+        // hang: the first attempt runs until its abort.
+        if (p.hang && job.attempts === 1) await new Promise((_r, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }));
         await new Promise((r) => setTimeout(r, 30));
       },
     });
@@ -94,6 +105,17 @@ describe('jobs across replicas on one PostgreSQL', () => {
     expect(runs.get('live-running')).toBeUndefined();
     expect([live.replicas.id, watcher.replicas.id]).toContain((await db('jobs').where({ id: 'dead-running' }).first()).owner);
     await db('jobs').where({ id: 'live-running' }).update({ status: 'succeeded' });
+  });
+
+  it('a replica declared dead (its row gone) aborts its jobs and hands them over; another finishes them', async () => {
+    const id = await (await replica('lost-a')).runner.enqueue('counted', { n: 9, hang: true });
+    await replica('lost-b');
+    const claimed = await waitFor(async () => (await db('jobs').where({ id }).first()).owner, (o) => !!o && (runs.get(id)?.length ?? 0) === 1);
+    await db('replicas').where({ id: claimed }).del(); // as the others do to a replica silent too long
+    await waitFor(() => db('jobs').where({ id }).first(), (j) => j.status === 'succeeded');
+    const row = await db('jobs').where({ id }).first();
+    expect(row.attempts).toBe(2);
+    expect(runs.get(id)).toHaveLength(2);
   });
 
   it('advisory locks serialise one resource across replicas and leave others free', async () => {
