@@ -126,7 +126,10 @@ async function startReplica(config: Config, opts: StartOptions, logger: Logger, 
   // what no live process is working on: only when no other replica is alive.
   const sweep = !(await replicas.othersAlive(db));
   if (!sweep) logger.info({ replica_id: replicas.id }, 'other replicas are running: start-up sweeps left to the next lone start');
-  const serverLocks = replica ? new AdvisoryLocks(config.databaseUrl!, logger.child({ component: 'locks' })) : undefined;
+  // Replicas: per-resource locks in PostgreSQL, one pool for servers' locks and one for volume
+  // data's (taken inside a server's), so holders of one kind never starve the other of connections.
+  const serverLocks = replica ? new AdvisoryLocks(config.databaseUrl!, logger.child({ component: 'locks' }), { namespace: 'snapstack:server:', maxConnections: 16 }) : undefined;
+  const volumeLocks = replica ? new AdvisoryLocks(config.databaseUrl!, logger.child({ component: 'locks' }), { namespace: 'snapstack:volume-data:', maxConnections: 16 }) : undefined;
 
   const identity = new IdentityService(new IdentityStore(db), config.tokenTtlSeconds, logger.child({ component: 'identity' }));
   await identity.seed({ admin: config.adminPassword, demo: config.demoPassword, altDemo: config.altDemoPassword });
@@ -137,7 +140,7 @@ async function startReplica(config: Config, opts: StartOptions, logger: Logger, 
   const docker = config.dockerMode === 'none' ? null : await connectDocker(config.dockerSocket);
   const imageModule = createImageModule({ config, db, docker, logger });
   const image = imageModule.service;
-  const volumeModule = await createVolumeModule({ config, db, jobs, logger, instanceId, docker, images: image, shared: replica, sweep });
+  const volumeModule = await createVolumeModule({ config, db, jobs, logger, instanceId, docker, images: image, shared: replica, sweep, locks: volumeLocks });
   const volume = volumeModule.service;
   await imageModule.seed();
   const compute = createCompute({ db, jobs, images: image, volumes: volume, docker, instanceId, config, logger, locks: serverLocks });
@@ -246,6 +249,7 @@ async function startReplica(config: Config, opts: StartOptions, logger: Logger, 
       await jobs.drain();
       await volumeModule.close();
       await serverLocks?.close();
+      await volumeLocks?.close();
       if (opts.ephemeral) {
         await removeEverything();
       } else {

@@ -2,6 +2,7 @@
  * Block storage assembled for the composition root: Docker (or not), the data driver, the
  * stores, quotas and VolumeService, and the start-up reconcile.
  */
+import type { ResourceLocks } from '../shared/resource-locks';
 import type { Knex } from 'knex';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
@@ -37,6 +38,8 @@ export async function createVolumeModule(opts: {
   shared?: boolean;
   /** false: no start-up reconcile or layer sweep (another replica is at work). Default true. */
   sweep?: boolean;
+  /** Per-volume locks of the data driver (advisory locks for replicas). */
+  locks?: ResourceLocks;
 }): Promise<VolumeModule> {
   const { config, db, jobs, instanceId, docker } = opts;
   const logger = opts.logger.child({ component: 'volume' });
@@ -58,6 +61,7 @@ export async function createVolumeModule(opts: {
     logger,
     shared: opts.shared,
     sweep: opts.sweep,
+    locks: opts.locks,
   });
   const volumes = new VolumeStore(db);
   const snapshots = new SnapshotStore(db);

@@ -16,6 +16,7 @@ import {
   importVolumeAsImage,
 } from './docker-ops';
 import { KeyedMutex, SerialQueue } from '../../shared/keyed-mutex';
+import type { ResourceLocks } from '../../shared/resource-locks';
 import { HelperLayerFileOps, HostLayerFileOps, sameRootAttrs, type LayerFileOps } from './layer-files';
 import { LayerRegistry } from './layer-registry';
 import { CowPaths, ManifestStore, type SnapshotManifest, type VolumeManifest } from './manifest-store';
@@ -37,6 +38,7 @@ export interface OverlayDockerDriverOptions {
   /** See VolumeDataDriverOptions. */
   shared?: boolean;
   sweep?: boolean;
+  locks?: ResourceLocks;
 }
 
 type Capture = { chain: string[]; mode: 'unchanged' | 'frozen' | 'copied'; copy?: string };
@@ -55,7 +57,7 @@ export class OverlayDockerDriver implements VolumeDataDriver {
   readonly kind = 'overlay-docker' as const;
   private readonly paths: CowPaths;
   private readonly store: ManifestStore;
-  private readonly locks = new KeyedMutex();
+  private readonly locks: ResourceLocks;
   private readonly queue = new SerialQueue();
   private readonly log: Logger;
   private readonly docker: Docker;
@@ -70,6 +72,7 @@ export class OverlayDockerDriver implements VolumeDataDriver {
     if (/[,:]/.test(opts.dataDir)) throw new VolumeDataError(`dataDir must not contain ',' or ':' (overlay options): ${opts.dataDir}`);
     this.paths = new CowPaths(opts.dataDir);
     this.store = new ManifestStore(this.paths, opts.shared ?? false);
+    this.locks = opts.locks ?? new KeyedMutex();
     this.docker = opts.docker;
     this.log = opts.logger.child({ component: 'volume-data', driver: this.kind });
     this.maxOptions = opts.maxMountOptionsLength ?? 4000;
