@@ -18,8 +18,11 @@ import * as m3300 from './20261123003300_create_server_block_devices';
 import * as m4100 from './20261123004100_drop_snapshots_volume_fk';
 import * as m4200 from './20261123004200_add_snapshots_shared';
 import * as m20261130001000 from './20261130001000_add_volumes_image_metadata';
-import * as m20261130_2000 from './20261130002000_add_job_owners_and_replicas';
 import * as m20261130_1100 from './20261130001100_add_server_action_columns';
+import * as m20261130_2000 from './20261130002000_add_servers_locked_by';
+import * as m20261130_2100 from './20261130002100_add_servers_access_ips';
+import * as m20261130_3500 from './20261130003500_add_list_indexes';
+import * as m20261130_4500 from './20261130004500_add_job_owners_and_replicas';
 
 export interface NamedMigration extends Knex.Migration {
   name: string;
@@ -51,5 +54,8 @@ export const migrations: NamedMigration[] = [
   named('20261123004200_add_snapshots_shared', m4200),
   named('20261130001000_add_volumes_image_metadata', m20261130001000),
   named('20261130001100_add_server_action_columns', m20261130_1100),
-  named('20261130002000_add_job_owners_and_replicas', m20261130_2000),
+  named('20261130002000_add_servers_locked_by', m20261130_2000),
+  named('20261130002100_add_servers_access_ips', m20261130_2100),
+  named('20261130003500_add_list_indexes', m20261130_3500),
+  named('20261130004500_add_job_owners_and_replicas', m20261130_4500),
 ];

@@ -75,7 +75,7 @@ export function createCompute(deps: ComputeDeps): Compute {
   const shelves = new ServerShelves({ store, containers, runtime, images: deps.images, locks, jobs: deps.jobs, log });
   const resizes = new ServerResizes({ store, containers, flavors, locks, jobs: deps.jobs, minDiskRule: deps.config.minDiskRule, log });
   const rebuilds = new ServerRebuilds({
-    store, containers, runtime, images: deps.images, locks, jobs: deps.jobs, minDiskRule: deps.config.minDiskRule,
+    store, containers, runtime, images: deps.images, volumes: deps.volumes, locks, jobs: deps.jobs, minDiskRule: deps.config.minDiskRule,
     defaultServerImage: deps.config.defaultServerImage, log,
   });
   const attachments = new ServerAttachments(store, containers, deps.volumes, locks, deps.jobs, log);

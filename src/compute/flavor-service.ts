@@ -1,6 +1,7 @@
 import type { AuthContext } from '../http/context';
 import { BadRequest, Conflict, Forbidden, NotFound } from '../http/faults';
 import { randomUUID } from 'crypto';
+import { Keyset, withIdTieBreaker } from '../db/keyset';
 import type { FlavorRow, FlavorStore } from './flavor-store';
 
 /**
@@ -40,7 +41,7 @@ export interface NewFlavor {
 }
 
 const SORT_KEYS = ['created_at', 'description', 'disk', 'ephemeral_gb', 'flavorid', 'id', 'is_public', 'memory_mb', 'name', 'root_gb', 'rxtx_factor', 'swap', 'vcpu_weight', 'vcpus'];
-const SORT_COLUMN: Record<string, keyof FlavorRow> = {
+const SORT_COLUMN: Record<string, keyof FlavorRow & string> = {
   flavorid: 'id', id: 'id', memory_mb: 'ram', root_gb: 'disk', disk: 'disk', ephemeral_gb: 'ephemeral', name: 'name', vcpus: 'vcpus',
   swap: 'swap', rxtx_factor: 'rxtx_factor', is_public: 'is_public', created_at: 'created_at', description: 'description', vcpu_weight: 'id',
 };
@@ -71,26 +72,17 @@ export class FlavorService {
       else if (['false', 'f', '0', 'no', 'n', 'off'].includes(raw.toLowerCase())) isPublic = false;
       else throw new BadRequest(`Invalid is_public filter [${raw}]`);
     }
-    const rows = await this.store.list({ isPublic, minDisk: nonNegativeInt('minDisk', q.minDisk), minRam: nonNegativeInt('minRam', q.minRam) });
+    const filter = { isPublic, minDisk: nonNegativeInt('minDisk', q.minDisk), minRam: nonNegativeInt('minRam', q.minRam) };
     const key = q.sortKey ?? 'flavorid';
     if (!SORT_KEYS.includes(key)) throw new BadRequest(`Invalid input for query parameters sort_key. Value: ${key}.`);
     const dir = q.sortDir ?? 'asc';
     if (dir !== 'asc' && dir !== 'desc') throw new BadRequest(`Invalid input for query parameters sort_dir. Value: ${dir}.`);
-    const col = SORT_COLUMN[key];
-    rows.sort((a, b) => {
-      const av = a[col] as any;
-      const bv = b[col] as any;
-      const c = av === bv ? (a.id < b.id ? -1 : a.id > b.id ? 1 : 0) : av === null ? -1 : bv === null ? 1 : av < bv ? -1 : 1;
-      return dir === 'asc' ? c : -c;
-    });
-    let start = 0;
-    if (q.marker !== undefined) {
-      const i = rows.findIndex((r) => r.id === q.marker);
-      if (i < 0) throw new BadRequest(`marker [${q.marker}] not found`);
-      start = i + 1;
-    }
-    const limit = q.limit === undefined ? 1000 : Math.min(1000, nonNegativeLimit(q.limit));
-    const page = rows.slice(start, start + limit);
+    const keyset: Keyset = { keys: withIdTieBreaker([{ column: SORT_COLUMN[key], dir, nullable: key === 'description' }]), nulls: 'low' };
+    // A bad limit is reported after a bad marker, as before: the query runs (empty) to check the marker first.
+    const badLimit = q.limit !== undefined && !/^\d+$/.test(q.limit);
+    const limit = badLimit ? 0 : Math.min(1000, Number(q.limit ?? 1000));
+    const page = await this.store.list(filter, { keyset, limit, marker: q.marker });
+    if (badLimit) nonNegativeLimit(q.limit!);
     // Nova links a next page whenever the page is full.
     return { flavors: page, more: page.length > 0 && page.length === limit };
   }

@@ -1,4 +1,13 @@
 import type { Knex } from 'knex';
+import { Keyset, markerValues, orderByKeyset, whereAfter } from '../db/keyset';
+import { BadRequest } from '../http/faults';
+
+export interface FlavorFilter {
+  isPublic?: boolean | null;
+  includeDisabled?: boolean;
+  minDisk?: number;
+  minRam?: number;
+}
 
 export interface FlavorRow {
   id: string;
@@ -24,12 +33,24 @@ function decode(row: any): FlavorRow {
 export class FlavorStore {
   constructor(private readonly db: Knex) {}
 
-  async list(filter: { isPublic?: boolean | null; includeDisabled?: boolean; minDisk?: number; minRam?: number }): Promise<FlavorRow[]> {
-    const q = this.db('flavors').select('*');
-    if (filter.isPublic !== undefined && filter.isPublic !== null) q.where({ is_public: filter.isPublic });
-    if (!filter.includeDisabled) q.where({ disabled: false });
-    if (filter.minDisk !== undefined) q.where('disk', '>=', filter.minDisk);
-    if (filter.minRam !== undefined) q.where('ram', '>=', filter.minRam);
+  /** Matching flavors, or one page (`page`) in `page.keyset`'s order after `page.marker`, which must itself match. */
+  async list(filter: FlavorFilter, page?: { keyset: Keyset; limit: number; marker?: string }): Promise<FlavorRow[]> {
+    const filtered = (q: Knex.QueryBuilder) => {
+      if (filter.isPublic !== undefined && filter.isPublic !== null) q.where({ is_public: filter.isPublic });
+      if (!filter.includeDisabled) q.where({ disabled: false });
+      if (filter.minDisk !== undefined) q.where('disk', '>=', filter.minDisk);
+      if (filter.minRam !== undefined) q.where('ram', '>=', filter.minRam);
+      return q;
+    };
+    const q = filtered(this.db('flavors').select('*'));
+    if (page) {
+      if (page.marker !== undefined) {
+        const values = await markerValues(filtered(this.db('flavors')), page.keyset, page.marker);
+        if (!values) throw new BadRequest(`marker [${page.marker}] not found`);
+        whereAfter(q, page.keyset, values);
+      }
+      orderByKeyset(q, page.keyset).limit(page.limit);
+    }
     return (await q).map(decode);
   }
 

@@ -1,4 +1,6 @@
 import type { JobDefinition, JobRunner } from '../jobs/job-runner';
+import type { AuthContext } from '../http/context';
+import { Forbidden } from '../http/faults';
 import type { Logger } from '../logger';
 import type { ServerRuntime } from './runtime/server-runtime';
 import type { ServerContainers } from './server-containers';
@@ -64,9 +66,33 @@ export class ServerActions {
     });
   }
 
-  /** lock / unlock (synchronous in Nova too); the reason is shown from 2.73. */
-  async setLocked(serverId: string, locked: boolean, reason: string | null): Promise<void> {
-    await this.locks.withLock(serverId, () => this.store.update(serverId, { locked, locked_reason: locked ? reason : null }));
+  /**
+   * lock (synchronous in Nova too): remembers who locked, the owner's project or an admin of
+   * another; the owner re-locking a locked server changes nothing. The reason is shown from 2.73
+   * (kept when a re-lock gives none).
+   */
+  async lock(serverId: string, auth: AuthContext, reason: string | null): Promise<void> {
+    await this.locks.withLock(serverId, async () => {
+      const server = await this.store.require(serverId);
+      const owner = server.project_id === auth.projectId;
+      if (server.locked && owner) return;
+      await this.store.update(serverId, { locked: true, locked_by: owner ? 'owner' : 'admin', locked_reason: reason ?? server.locked_reason ?? null });
+    });
+  }
+
+  /**
+   * unlock: a lock set by the other side (an admin's lock for the owner, or the owner's for an
+   * admin of another project) needs os_compute_api:os-lock-server:unlock:unlock_override (admin).
+   */
+  async unlock(serverId: string, auth: AuthContext): Promise<void> {
+    await this.locks.withLock(serverId, async () => {
+      const server = await this.store.require(serverId);
+      const expected = server.project_id === auth.projectId ? 'owner' : 'admin';
+      if (server.locked_by && server.locked_by !== expected && !auth.isAdmin) {
+        throw new Forbidden("Policy doesn't allow os_compute_api:os-lock-server:unlock:unlock_override to be performed.");
+      }
+      await this.store.update(serverId, { locked: false, locked_by: null, locked_reason: null });
+    });
   }
 
   /**

@@ -63,7 +63,7 @@ export class ServerAttachments {
 
   async attach(serverId: string, req: AttachRequest): Promise<BlockDeviceRow> {
     return this.locks.withLock(serverId, async () => {
-      const server = (await this.store.get(serverId))!;
+      const server = await this.store.require(serverId);
       checkState(server, 'attach_volume', { vmStates: ATTACH_VM_STATES });
       const vol = await this.volumes.getVolume(server.project_id, req.volumeId);
       if (vol.status !== 'available') {
@@ -89,7 +89,7 @@ export class ServerAttachments {
       // Undone last: the container comes back with the mounts as recorded, once the rows are.
       if (relaunch) {
         r.add('the container, as it was', async () => {
-          const current = (await this.store.get(serverId))!;
+          const current = await this.store.require(serverId);
           if ((await this.containers.state(current)) !== 'running') await this.containers.launch(current);
         });
       }
@@ -121,7 +121,7 @@ export class ServerAttachments {
       onFail: (j) => this.locks.withLock(j.serverId, async () => {
         const server = await this.store.get(j.serverId);
         const r = new Reverter(this.log, { server_id: j.serverId, volume_id: j.volumeId });
-        if (server?.vm_state === 'active') r.add('the container, with the recorded mounts', async () => this.containers.recreate((await this.store.get(j.serverId))!));
+        if (server?.vm_state === 'active') r.add('the container, with the recorded mounts', async () => this.containers.recreate(await this.store.require(j.serverId)));
         r.add(`attachment of volume ${j.volumeId}`, async () => {
           if (!server) return;
           const vol = await this.volumes.getVolume(server.project_id, j.volumeId).catch(() => null);
@@ -135,7 +135,7 @@ export class ServerAttachments {
 
   async detach(serverId: string, volumeId: string): Promise<void> {
     await this.locks.withLock(serverId, async () => {
-      const server = (await this.store.get(serverId))!;
+      const server = await this.store.require(serverId);
       checkState(server, 'detach_volume', { vmStates: ATTACH_VM_STATES });
       const bdm = (await this.store.blockDevices(serverId)).find((b) => b.volume_id === volumeId && b.destination_type === 'volume');
       if (!bdm) throw new NotFound(`No volume Block Device Mapping with id ${volumeId}.`);

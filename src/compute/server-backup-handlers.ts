@@ -1,9 +1,10 @@
 /**
- * createBackup: an image-backed instance snapshot with image_type=backup and backup_type, then
- * rotation (server-backup.ts).
+ * createBackup: an instance snapshot with image_type=backup and backup_type, then rotation
+ * (server-backup.ts). Image-backed: a committed root disk (plus its data volumes' snapshots), in
+ * a job; volume-backed (Nova answers 400 there): one volume snapshot per volume and a size-0
+ * image, made at once like createImage, so its task states are not seen.
  *
- * LIMITATIONS: like Nova, a volume-backed server answers 400; no image-metadata quota check
- * below 2.39.
+ * LIMITATIONS: no image-metadata quota check below 2.39.
  */
 import { atLeast, invalid, metadataArg, nameArg, objectArgs, pyRepr, ServerActionTable } from './server-action-table';
 

@@ -15,11 +15,9 @@ export async function backupsOf(images: ImageApi, server: ServerRow, type: strin
   const found: ImageRecord[] = [];
   let marker: string | undefined;
   do {
-    const page = await images.listImages(caller, { owner: server.project_id, limit: 100, ...(marker ? { marker } : {}) });
-    found.push(...page.images.filter((i) => {
-      const p = i.properties;
-      return p.image_type === 'backup' && p.backup_type === type && p.instance_uuid === server.id;
-    }));
+    const properties = { image_type: 'backup', backup_type: type, instance_uuid: server.id };
+    const page = await images.listImages(caller, { owner: server.project_id, properties, limit: 100, ...(marker ? { marker } : {}) });
+    found.push(...page.images);
     marker = page.nextMarker;
   } while (marker);
   return found.sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || b.id.localeCompare(a.id));

@@ -171,7 +171,7 @@ export async function planServer(deps: CreatePlanDeps, auth: AuthContext, body: 
   const dockerImage = (rootImage && deps.images.dockerImageOf(rootImage)) || deps.defaultServerImage;
   return {
     server: {
-      id, project_id: projectId, user_id: auth.userId, name: s.name, description: s.description ?? null, image_ref: imageRef,
+      id, project_id: projectId, user_id: auth.userId, name: s.name, description: s.description ?? null, access_ip_v4: s.accessIPv4 ?? null, access_ip_v6: s.accessIPv6 ?? null, image_ref: imageRef,
       flavor_id: flavor.id, flavor: flavorAtBoot(flavor), vm_state: 'building', task_state: 'scheduling', power_state: 0, networks,
       metadata: s.metadata ?? {}, system_metadata: systemMetadata(auth, rootImage, imageRef, flavor), docker_image: dockerImage,
       container_id: null, ip_address: null, mac_address: null, fault: null, key_name: s.key_name ?? null,

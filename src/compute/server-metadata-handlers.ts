@@ -1,7 +1,7 @@
 /**
  * Nova server metadata handlers (/servers/{id}/metadata[/{key}]).
  *
- * LIMITATIONS: no metadata quota (128 items in Nova); the server's state is not checked.
+ * Lock, state and the 128-item quota are checked as Nova does (server-service.ts changeMetadata).
  */
 import type { Handlers } from '../http/context';
 import { requireAuth } from '../http/context';

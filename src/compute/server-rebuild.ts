@@ -2,6 +2,7 @@ import type { AuthContext } from '../http/context';
 import { BadRequest, NotFound } from '../http/faults';
 import type { ImageRecord } from '../image/image-api';
 import type { JobDefinition } from '../jobs/job-runner';
+import type { VolumeApi } from '../volume/volume-api';
 import { checkFlavorFitsImage, MinDiskRule } from './boot-disk-rules';
 import { isVolumeBacked } from './server-containers';
 import { systemMetadata } from './server-create';
@@ -19,6 +20,8 @@ interface RebuildPayload {
   previous: { dockerImage: string | null; imageRef: string; systemMetadata: Record<string, string> };
   /** the vm_state before: a stopped server stays SHUTOFF (nova/compute/manager.py rebuild_instance) */
   wasVmState: string;
+  /** 2.93, volume-backed: the root volume re-imaged from the image (its block device follows) */
+  reimage?: { volumeId: string; imageId: string; bdmId: string };
 }
 
 export interface RebuildRequest {
@@ -26,11 +29,14 @@ export interface RebuildRequest {
   name?: string;
   metadata?: Record<string, string>;
   description?: string | null;
+  accessIPv4?: string;
+  accessIPv6?: string;
   /** 2.93: a volume-backed server may take another image */
   reimageBootVolume: boolean;
 }
 
 export interface RebuildDeps extends ServerWorkDeps {
+  volumes: Pick<VolumeApi, 'reimageVolume'>;
   minDiskRule: MinDiskRule;
   defaultServerImage: string;
 }
@@ -39,7 +45,8 @@ export interface RebuildDeps extends ServerWorkDeps {
  * rebuild: the root disk replaced from an image (an instance snapshot included), attached
  * volumes kept and mounted again. rebuilding -> rebuild_block_device_mapping ->
  * rebuild_spawning -> ACTIVE (SHUTOFF when it was stopped). The old root disk is committed and
- * removed only once the new container runs; a failure puts it back.
+ * removed only once the new container runs; a failure puts it back. A volume-backed server at
+ * 2.93 has its root volume re-imaged from the image (the volume's old data is gone, as in Nova).
  */
 export class ServerRebuilds {
   constructor(private readonly d: RebuildDeps) {}
@@ -72,6 +79,8 @@ export class ServerRebuilds {
         dockerImage: this.d.images.dockerImageOf(image) || this.d.defaultServerImage,
         previous: { dockerImage: server.docker_image, imageRef: server.image_ref, systemMetadata: server.system_metadata },
         wasVmState: server.vm_state,
+        // From 2.93 Nova re-images the root volume on every rebuild of a volume-backed server.
+        ...(volumeBacked && req.reimageBootVolume && root?.volume_id ? { reimage: { volumeId: root.volume_id, imageId: image.id, bdmId: root.id } } : {}),
       });
       return {
         task_state: 'rebuilding',
@@ -80,6 +89,8 @@ export class ServerRebuilds {
         ...(req.name !== undefined ? { name: req.name } : {}),
         ...(req.metadata !== undefined ? { metadata: req.metadata } : {}),
         ...(req.description !== undefined ? { description: req.description } : {}),
+        ...(req.accessIPv4 !== undefined ? { access_ip_v4: req.accessIPv4 } : {}),
+        ...(req.accessIPv6 !== undefined ? { access_ip_v6: req.accessIPv6 } : {}),
       };
     });
     if (!marked) throw new NotFound(`Instance ${serverId} could not be found.`);
@@ -104,7 +115,12 @@ export class ServerRebuilds {
     await store.update(server.id, { task_state: 'rebuild_block_device_mapping' });
     // The old root disk is committed (not thrown away) until the new container runs: a failure puts it back.
     server = await containers.retire(server, { keepRootDisk: true });
-    server = (await store.update(server.id, { docker_image: p.dockerImage, task_state: 'rebuild_spawning' }))!;
+    if (p.reimage) {
+      // The container is gone, so nothing has the volume mounted while its data is replaced.
+      await this.d.volumes.reimageVolume(server.project_id, p.reimage.volumeId, p.reimage.imageId);
+      await store.updateBlockDevice(p.reimage.bdmId, { image_id: p.reimage.imageId });
+    }
+    server = await store.updateExisting(server.id, { docker_image: p.dockerImage, task_state: 'rebuild_spawning' });
     const running = p.wasVmState !== 'stopped';
     if (running) await containers.launch(server);
     await store.update(server.id, { vm_state: running ? 'active' : 'stopped', task_state: null, power_state: running ? POWER.RUNNING : POWER.SHUTDOWN, fault: null });

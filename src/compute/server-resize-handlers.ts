@@ -1,3 +1,4 @@
+import { isIPv4, isIPv6 } from 'net';
 /**
  * resize, confirmResize, revertResize (server-resize.ts) and rebuild (server-rebuild.ts).
  *
@@ -23,6 +24,14 @@ function rebuildKeys(mv: Parameters<typeof atLeast>[0]): string[] {
   if (atLeast(mv, '2.63')) keys.push('trusted_image_certificates');
   if (atLeast(mv, '2.90')) keys.push('hostname');
   return keys;
+}
+
+/** accessIPv4/accessIPv6 of a rebuild: a string in the address's format (Nova's parameter_types). */
+function addressArg(field: string, value: unknown, valid: (s: string) => boolean, format: string): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') throw invalid(field, value, `${pyRepr(value)} is not of type 'string'`);
+  if (!valid(value)) throw invalid(field, value, `'${value}' is not a '${format}'`);
+  return value;
 }
 
 function refArg(field: string, value: unknown): string {
@@ -52,12 +61,15 @@ export const resizeActions: ServerActionTable = {
       if (o.description !== undefined && o.description !== null && (typeof o.description !== 'string' || o.description.length > 255)) {
         throw invalid('description', o.description, `${pyRepr(o.description)} is not valid under any of the given schemas`);
       }
+      const accessIPs = { accessIPv4: addressArg('accessIPv4', o.accessIPv4, isIPv4, 'ipv4'), accessIPv6: addressArg('accessIPv6', o.accessIPv6, isIPv6, 'ipv6') };
       if (o.adminPass !== undefined && typeof o.adminPass !== 'string') throw invalid('adminPass', o.adminPass, `${pyRepr(o.adminPass)} is not of type 'string'`);
       const server = await c.compute.rebuilds.rebuild(c.auth, c.server.id, {
         imageRef: o.imageRef,
         ...(name !== undefined ? { name } : {}),
         ...(o.metadata !== undefined ? { metadata: metadataArg(o.metadata) } : {}),
         ...(o.description !== undefined ? { description: o.description as string | null } : {}),
+        ...(accessIPs.accessIPv4 !== undefined ? { accessIPv4: accessIPs.accessIPv4 } : {}),
+        ...(accessIPs.accessIPv6 !== undefined ? { accessIPv6: accessIPs.accessIPv6 } : {}),
         reimageBootVolume: atLeast(c.mv, '2.93'),
       });
       // Below 2.75 the trimmed view of PUT /servers/{id}; from 2.75 all of GET's fields (Nova's rebuild view).

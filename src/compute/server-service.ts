@@ -1,12 +1,12 @@
 import type { AuthContext } from '../http/context';
-import { BadRequest, NotFound } from '../http/faults';
+import { BadRequest, Forbidden, NotFound } from '../http/faults';
 import type { Microversion } from '../http/microversion';
 import type { JobRunner } from '../jobs/job-runner';
 import type { Logger } from '../logger';
 import { CreatePlanDeps, planServer, ServerPlan } from './server-create';
 import { JOB_BUILD, JOB_DELETE } from './server-lifecycle';
 import type { ResourceLocks } from '../shared/resource-locks';
-import { checkLock, vmStatesOfStatus } from './server-states';
+import { checkLock, checkState, type StateRule, vmStatesOfStatus } from './server-states';
 import type { BlockDeviceRow, ServerRow, ServerStore } from './server-store';
 
 export interface ServerListQuery {
@@ -58,40 +58,35 @@ export class ServerService {
       await this.jobs.enqueue(JOB_BUILD, { serverId: plan.server.id }, { projectId: auth.projectId, resourceType: 'server', resourceId: plan.server.id }, trx);
     });
     this.log.info({ server_id: plan.server.id, project_id: auth.projectId, image: plan.server.image_ref, flavor: plan.server.flavor_id }, 'server accepted');
-    return { server: (await this.store.get(plan.server.id))!, plan };
+    return { server: await this.store.require(plan.server.id), plan };
   }
 
   async list(auth: AuthContext, q: ServerListQuery): Promise<{ servers: ServerRow[]; more: boolean }> {
     const everyProject = auth.isAdmin && q.allTenants !== undefined && !['0', 'false', 'False'].includes(q.allTenants);
-    let rows = await this.store.list({ projectId: everyProject ? null : auth.projectId, nameRegex: q.name, ipRegex: q.ip });
-    if (everyProject && q.projectId) rows = rows.filter((r) => r.project_id === q.projectId);
-    if (q.status !== undefined) {
-      const states = vmStatesOfStatus(q.status) ?? [];
-      rows = rows.filter((r) => states.includes(r.vm_state));
-    }
-    if (q.image !== undefined) rows = rows.filter((r) => r.image_ref === lastSegment(q.image!));
-    if (q.flavor !== undefined) rows = rows.filter((r) => r.flavor_id === lastSegment(q.flavor!));
+    let changedSince: Date | undefined;
     if (q.changesSince !== undefined) {
-      const since = new Date(q.changesSince);
-      if (Number.isNaN(since.getTime())) throw new BadRequest(`Invalid input for query parameters changes-since. Value: ${q.changesSince}. '${q.changesSince}' is not a 'date-time'`);
-      rows = rows.filter((r) => new Date(r.updated_at).getTime() >= since.getTime());
+      changedSince = new Date(q.changesSince);
+      if (Number.isNaN(changedSince.getTime())) throw new BadRequest(`Invalid input for query parameters changes-since. Value: ${q.changesSince}. '${q.changesSince}' is not a 'date-time'`);
     }
-    let start = 0;
-    if (q.marker !== undefined) {
-      const i = rows.findIndex((r) => r.id === q.marker);
-      if (i < 0) throw new BadRequest(`marker [${q.marker}] not found`);
-      start = i + 1;
-    }
-    let limit = 1000;
-    if (q.limit !== undefined) {
-      if (!/^\d+$/.test(q.limit)) throw new BadRequest(`Invalid input for query parameters limit. Value: ${q.limit}. '${q.limit}' does not match '^[0-9]*$'`);
-      limit = Math.min(1000, Number(q.limit));
-    }
-    const page = rows.slice(start, start + limit);
+    // A bad limit is reported after a bad marker, as before: the query runs (empty) to check the marker first.
+    const badLimit = q.limit !== undefined && !/^\d+$/.test(q.limit);
+    const limit = badLimit ? 0 : Math.min(1000, Number(q.limit ?? 1000));
+    const page = await this.store.list({
+      projectId: everyProject ? null : auth.projectId,
+      nameRegex: q.name,
+      ipRegex: q.ip,
+      ownerProjectId: everyProject && q.projectId ? q.projectId : undefined,
+      vmStates: q.status === undefined ? undefined : vmStatesOfStatus(q.status) ?? [],
+      imageRef: q.image === undefined ? undefined : lastSegment(q.image),
+      flavorId: q.flavor === undefined ? undefined : lastSegment(q.flavor),
+      changedSince,
+    }, { limit, marker: q.marker });
+    if (badLimit) throw new BadRequest(`Invalid input for query parameters limit. Value: ${q.limit}. '${q.limit}' does not match '^[0-9]*$'`);
+    // Nova links a next page whenever the page is full.
     return { servers: page, more: page.length > 0 && page.length === limit };
   }
 
-  async update(auth: AuthContext, id: string, body: { name?: string; description?: string | null }, mv: Microversion | null): Promise<ServerRow> {
+  async update(auth: AuthContext, id: string, body: { name?: string; description?: string | null; accessIPv4?: string; accessIPv6?: string }, mv: Microversion | null): Promise<ServerRow> {
     await this.get(auth, id);
     if ('description' in body && !(mv?.atLeast('2.19') ?? false)) {
       throw new BadRequest("Invalid input for field/attribute server. Additional properties are not allowed ('description' was unexpected)");
@@ -99,7 +94,9 @@ export class ServerService {
     const patch: Partial<ServerRow> = {};
     if (body.name !== undefined) patch.name = body.name;
     if (body.description !== undefined) patch.description = body.description;
-    return this.locks.withLock(id, async () => (await this.store.update(id, patch))!);
+    if (body.accessIPv4 !== undefined) patch.access_ip_v4 = body.accessIPv4;
+    if (body.accessIPv6 !== undefined) patch.access_ip_v6 = body.accessIPv6;
+    return this.locks.withLock(id, () => this.store.updateExisting(id, patch));
   }
 
   /** 204 at once in any state; the container and volumes are released by a job. */
@@ -122,9 +119,7 @@ export class ServerService {
 
   /** PUT replaces all; POST (merge) updates the given keys. */
   async setMetadata(auth: AuthContext, id: string, meta: Record<string, string>, replace: boolean): Promise<Record<string, string>> {
-    const server = await this.get(auth, id);
-    const metadata = replace ? { ...meta } : { ...(server.metadata ?? {}), ...meta };
-    return this.locks.withLock(id, async () => (await this.store.update(id, { metadata }))!.metadata);
+    return this.changeMetadata(auth, id, 'update_instance_metadata', (current) => (replace ? { ...meta } : { ...current, ...meta }));
   }
 
   async metadataItem(auth: AuthContext, id: string, key: string): Promise<string> {
@@ -142,10 +137,34 @@ export class ServerService {
   }
 
   async deleteMetadataItem(auth: AuthContext, id: string, key: string): Promise<void> {
-    const server = await this.get(auth, id);
-    if (!(key in (server.metadata ?? {}))) throw new NotFound('Metadata item was not found');
-    const metadata = { ...server.metadata };
-    delete metadata[key];
-    await this.locks.withLock(id, () => this.store.update(id, { metadata }));
+    if (!(key in (await this.metadata(auth, id)))) throw new NotFound('Metadata item was not found');
+    await this.changeMetadata(auth, id, 'delete_instance_metadata', (current) => {
+      const metadata = { ...current };
+      delete metadata[key];
+      return metadata;
+    });
+  }
+
+  /**
+   * nova/compute/api.py update/delete_instance_metadata: read and written under the server's
+   * lock; a locked server refuses non-admins (409), then the state (409), then the quota of
+   * metadata items on the result (403).
+   */
+  private async changeMetadata(
+    auth: AuthContext, id: string, action: string, change: (current: Record<string, string>) => Record<string, string>,
+  ): Promise<Record<string, string>> {
+    await this.get(auth, id);
+    return this.locks.withLock(id, async () => {
+      const server = await this.get(auth, id);
+      checkLock(server, auth);
+      checkState(server, action, METADATA_STATES);
+      const metadata = change(server.metadata ?? {});
+      if (Object.keys(metadata).length > METADATA_ITEMS) throw new Forbidden(`Maximum number of metadata items exceeds ${METADATA_ITEMS}`);
+      return (await this.store.updateExisting(id, { metadata })).metadata ?? {};
+    });
   }
 }
+
+/** Nova's default metadata_items quota. */
+const METADATA_ITEMS = 128;
+const METADATA_STATES: StateRule = { vmStates: ['active', 'paused', 'suspended', 'stopped'] };

@@ -3,7 +3,7 @@ import { ARCHIVE_ID_PROPERTY, SCOPE_PROPERTY, type ImageApi, type ImageCaller, t
 import { InjectedFailure } from '../faults/fault-rules';
 import type { JobDefinition, JobRunner } from '../jobs/job-runner';
 import type { Logger } from '../logger';
-import { BadRequest, Conflict } from '../http/faults';
+import { Conflict } from '../http/faults';
 import type { VolumeApi } from '../volume/volume-api';
 import type { ServerRuntime } from './runtime/server-runtime';
 import { attachedVolumes, isVolumeBacked } from './server-containers';
@@ -132,14 +132,13 @@ export class ServerSnapshots {
   /** createImage, or createBackup when `backup` is given (image_type backup, then the rotation). */
   async createImage(serverId: string, name: string, metadata: Record<string, string>, backup?: BackupSpec): Promise<string> {
     return this.d.locks.withLock(serverId, async () => {
-      const server = (await this.d.store.get(serverId))!;
+      const server = await this.d.store.require(serverId);
       const action = backup ? 'createBackup' : 'createImage';
       checkState(server, action, { vmStates: ['active', 'stopped', 'paused', 'suspended'], mustBeLaunched: !backup });
       if (this.d.consistency === 'stopped' && server.vm_state !== 'stopped') {
         throw new Conflict(`Cannot '${action}' instance ${server.id} while it is in vm_state ${server.vm_state}`);
       }
       const bdms = await this.d.store.blockDevices(serverId);
-      if (backup && isVolumeBacked(bdms)) throw new BadRequest('Backup is not supported for volume-backed instances.');
       const owner: ImageCaller = { projectId: server.project_id, isAdmin: false };
       if (isVolumeBacked(bdms)) {
         const imageId = randomUUID();
@@ -149,18 +148,22 @@ export class ServerSnapshots {
         try {
           const mapping = await this.captureVolumes(server, attachedVolumes(bdms), name, r, op);
           crashPoint('capture.image');
+          // A backup of a volume-backed server (Nova refuses one) is its instance snapshot typed
+          // `backup`: the rotation deletes it with its volume snapshots.
           const input = snapshotImageInput(server, name, {
+            ...(backup ? { backup_type: backup.type } : {}),
             ...metadata, block_device_mapping: JSON.stringify(mapping), bdm_v2: 'True', root_device_name: server.root_device_name,
-          }, null);
+          }, backup ? 'backup' : null);
           await this.d.images.createEmptyActiveImage(owner, { id: imageId, ...input, diskFormat: 'raw', containerFormat: 'bare' });
           r.success();
           await this.d.jobs.settle(op);
-          this.d.log.info({ server_id: serverId, image_id: imageId, snapshots: mapping.length }, 'volume-backed instance snapshot');
+          this.d.log.info({ server_id: serverId, image_id: imageId, snapshots: mapping.length, backup: backup ?? null }, 'volume-backed instance snapshot');
         } catch (err) {
           await r.fail(err);
           await this.d.jobs.settle(op, err);
           throw err;
         }
+        if (backup) await rotateBackups(this.d, server, backup);
         return imageId;
       }
       const image = await this.d.images.createImage(owner, snapshotImageInput(server, name, {

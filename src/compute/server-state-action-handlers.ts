@@ -4,7 +4,6 @@
  * LIMITATIONS:
  * - suspend keeps the disk, not the memory: the container is stopped (an image-backed root disk
  *   committed) and resume starts a fresh one, like a stop/start that shows SUSPENDED;
- * - unlock by a user other than the one who locked is not refused (Nova's unlock_override policy);
  * - the console log is the container's stdout/stderr, gone when the container is (stopped,
  *   suspended, shelved servers answer "").
  */
@@ -45,14 +44,14 @@ export const stateActions: ServerActionTable = {
           reason = r;
         }
       }
-      await c.compute.actions.setLocked(c.server.id, true, reason);
+      await c.compute.actions.lock(c.server.id, c.auth, reason);
       return ACCEPTED;
     },
   },
   unlock: {
     lockChecked: false,
     async run(c) {
-      await c.compute.actions.setLocked(c.server.id, false, null);
+      await c.compute.actions.unlock(c.server.id, c.auth);
       return ACCEPTED;
     },
   },

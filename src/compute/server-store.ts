@@ -1,5 +1,6 @@
-import { BadRequest } from '../http/faults';
+import { BadRequest, NotFound } from '../http/faults';
 import type { Knex } from 'knex';
+import { Keyset, markerValues, orderByKeyset, whereAfter } from '../db/keyset';
 
 export interface FlavorAtBoot {
   id: string;
@@ -44,6 +45,10 @@ export interface ServerRow {
   root_device_name: string;
   locked: boolean;
   locked_reason?: string | null;
+  /** 'owner' or 'admin' (nova's instance.locked_by): who may unlock without unlock_override. */
+  locked_by?: 'owner' | 'admin' | null;
+  access_ip_v4?: string | null;
+  access_ip_v6?: string | null;
   /** Before a resize: the flavor and vm_state revert and confirm go back to. */
   old_flavor?: FlavorAtBoot | null;
   old_vm_state?: string | null;
@@ -95,7 +100,24 @@ export interface ServerListScope {
   /** Nova's regex filters, evaluated by PostgreSQL (linear-time engine, bounded by a statement timeout). */
   nameRegex?: string;
   ipRegex?: string;
+  /** Exact filters: an admin's project_id (with all_tenants), image and flavor ids. */
+  ownerProjectId?: string;
+  imageRef?: string;
+  flavorId?: string;
+  /** vm_state in these (Nova's status filter). */
+  vmStates?: string[];
+  /** updated_at at or after (changes-since). */
+  changedSince?: Date;
 }
+
+export interface ServerPage {
+  limit: number;
+  /** Id of the last server of the previous page; it must itself match the filters. */
+  marker?: string;
+}
+
+/** Nova's list order: newest first, id breaking ties. */
+const SERVER_ORDER: Keyset = { keys: [{ column: 'created_at', dir: 'desc' }, { column: 'id', dir: 'desc' }], nulls: 'low' };
 
 /** How long a regex filter may run before the list is refused (PostgreSQL's statement_timeout). */
 const REGEX_FILTER_TIMEOUT_MS = 2000;
@@ -111,10 +133,23 @@ export class ServerStore {
     return row ? decode(row) : undefined;
   }
 
-  async list(scope: ServerListScope): Promise<ServerRow[]> {
-    const run = (db: Knex | Knex.Transaction, literal: boolean) => {
-      const q = db('servers').whereNull('deleted_at').orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }]);
+  /** The live server, or Nova's 404 (a server deleted meanwhile is not a 500). */
+  async require(id: string): Promise<ServerRow> {
+    const server = await this.get(id);
+    if (!server) throw notFound(id);
+    return server;
+  }
+
+  /** Every matching server, or one page of them (`page`), in Nova's order, filtered and cut in SQL. */
+  async list(scope: ServerListScope, page?: ServerPage): Promise<ServerRow[]> {
+    const filtered = (q: Knex.QueryBuilder, literal: boolean) => {
+      q.whereNull('deleted_at');
       if (scope.projectId !== null) q.where({ project_id: scope.projectId });
+      if (scope.ownerProjectId !== undefined) q.where({ project_id: scope.ownerProjectId });
+      if (scope.imageRef !== undefined) q.where({ image_ref: scope.imageRef });
+      if (scope.flavorId !== undefined) q.where({ flavor_id: scope.flavorId });
+      if (scope.vmStates !== undefined) q.whereIn('vm_state', scope.vmStates);
+      if (scope.changedSince !== undefined) q.where('updated_at', '>=', scope.changedSince);
       // Like Nova on a database without regex support, a pattern that does not compile matches as text.
       for (const [column, pattern] of [['name', scope.nameRegex], ['ip_address', scope.ipRegex]] as const) {
         if (pattern === undefined) continue;
@@ -123,15 +158,25 @@ export class ServerStore {
       }
       return q;
     };
-    if (scope.nameRegex === undefined && scope.ipRegex === undefined) return (await run(this.db, false)).map(decode);
+    const run = async (db: Knex | Knex.Transaction, literal: boolean) => {
+      const q = orderByKeyset(filtered(db('servers'), literal), SERVER_ORDER);
+      if (page?.marker !== undefined) {
+        const values = await markerValues(filtered(db('servers'), literal), SERVER_ORDER, page.marker);
+        if (!values) throw new BadRequest(`marker [${page.marker}] not found`);
+        whereAfter(q, SERVER_ORDER, values);
+      }
+      if (page) q.limit(page.limit);
+      return (await q).map(decode);
+    };
+    if (scope.nameRegex === undefined && scope.ipRegex === undefined) return run(this.db, false);
     try {
       return await this.db.transaction(async (trx) => {
         await trx.raw(`SET LOCAL statement_timeout = ${REGEX_FILTER_TIMEOUT_MS}`);
-        return (await run(trx, false)).map(decode);
+        return run(trx, false);
       });
     } catch (err) {
       const code = (err as { code?: string }).code;
-      if (code === '2201B') return (await run(this.db, true)).map(decode);
+      if (code === '2201B') return run(this.db, true);
       if (code === '57014') throw new BadRequest('The name or ip filter is too costly to evaluate.');
       throw err;
     }
@@ -149,6 +194,13 @@ export class ServerStore {
   async update(id: string, patch: Partial<ServerRow>): Promise<ServerRow | undefined> {
     const [row] = await this.db('servers').where({ id }).update({ ...encode(patch), updated_at: new Date() }).returning('*');
     return row ? decode(row) : undefined;
+  }
+
+  /** update() of a server that must still be there: Nova's 404 when it was deleted meanwhile. */
+  async updateExisting(id: string, patch: Partial<ServerRow>): Promise<ServerRow> {
+    const row = await this.update(id, patch);
+    if (!row) throw notFound(id);
+    return row;
   }
 
   /** Soft delete: GET answers 404 at once; clean-up runs as a job. */
@@ -180,4 +232,8 @@ export class ServerStore {
   async deleteBlockDevice(id: string): Promise<void> {
     await this.db('server_block_devices').where({ id }).delete();
   }
+}
+
+function notFound(id: string): NotFound {
+  return new NotFound(`Instance ${id} could not be found.`);
 }

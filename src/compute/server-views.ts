@@ -74,8 +74,8 @@ export function serverDetail(s: ServerRow, bdms: BlockDeviceRow[], o: ServerView
     created: isoSecondsZ(new Date(s.created_at)),
     updated: isoSecondsZ(new Date(s.updated_at)),
     addresses: addresses(s, all),
-    accessIPv4: '',
-    accessIPv6: '',
+    accessIPv4: s.access_ip_v4 ?? '',
+    accessIPv6: s.access_ip_v6 ?? '',
     links: links(o.serviceUrl, 'servers', s.id),
     'OS-DCF:diskConfig': 'MANUAL',
   };

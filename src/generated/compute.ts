@@ -972,7 +972,9 @@ export interface operations {
                     "OS-SCH-HNT:scheduler_hints"?: Record<string, never>;
                     "os:scheduler_hints"?: Record<string, never>;
                     server: {
+                        /** Format: ipv4 */
                         accessIPv4?: string;
+                        /** Format: ipv6 */
                         accessIPv6?: string;
                         adminPass?: string;
                         availability_zone?: string;
@@ -1077,7 +1079,9 @@ export interface operations {
             content: {
                 "application/json": {
                     server: {
+                        /** Format: ipv4 */
                         accessIPv4?: string;
+                        /** Format: ipv6 */
                         accessIPv6?: string;
                         description?: string | null;
                         hostname?: string;

@@ -130,6 +130,8 @@ export function describeValidationError(errors: ErrorObject[] | null | undefined
     reason = `Additional properties are not allowed ('${(e.params as any).additionalProperty}' was unexpected)`;
   } else if (e.keyword === 'type') {
     reason = `${JSON.stringify(valueAt(body, segments))} is not of type '${(e.params as any).type}'`;
+  } else if (e.keyword === 'format') {
+    reason = `${JSON.stringify(valueAt(body, segments))} is not a '${(e.params as any).format}'`;
   } else if (e.keyword === 'enum') {
     reason = `${JSON.stringify(valueAt(body, segments))} is not one of ${JSON.stringify((e.params as any).allowedValues)}`;
   }

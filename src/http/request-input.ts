@@ -11,8 +11,8 @@ import { describeValidationError, OperationSpec } from './openapi-spec';
 
 /** Largest JSON body read; bigger ones are drained and answered 413. */
 export const MAX_JSON_BODY = 1024 * 1024;
-/** A client still sending past this is cut off instead of drained. */
-const MAX_DRAIN = 64 * 1024 * 1024;
+/** A refused body is read and discarded up to this; past it the answer closes the connection. */
+const MAX_DRAIN = 16 * 1024 * 1024;
 /** Deeper JSON is refused before it is parsed (no recursion in parse, validation or error text). */
 export const MAX_JSON_DEPTH = 32;
 /** No single string in a JSON body is longer (the spec's own maxLength is usually much less). */
@@ -106,28 +106,69 @@ export function nestingDepthExceeds(text: string, limit: number): boolean {
 }
 
 /**
- * The body, or 413 when it is larger than MAX_JSON_BODY. An oversized body is drained (not
- * cut), so the client reads the 413 instead of a reset connection.
+ * The body, or 413 when it is larger than MAX_JSON_BODY. Reading stops at the limit; the router
+ * drains what is left (drainRequest) so the client reads the 413 rather than a reset.
  */
 function readRaw(req: Request): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > MAX_DRAIN) {
+    if (Number(req.headers['content-length'] ?? 0) > MAX_JSON_BODY) {
       reject(new OverLimit('Request is too large.'));
       return;
     }
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on('data', (c: Buffer) => {
+    const settle = (fn: () => void) => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+      req.off('close', onClose);
+      fn();
+    };
+    const onData = (c: Buffer) => {
       size += c.length;
-      if (size > MAX_DRAIN) {
-        req.destroy();
-        return;
+      if (size > MAX_JSON_BODY) {
+        req.pause();
+        settle(() => reject(new OverLimit('Request is too large.')));
+      } else {
+        chunks.push(c);
       }
-      if (size <= MAX_JSON_BODY) chunks.push(c);
-    });
-    req.on('end', () => (size > MAX_JSON_BODY ? reject(new OverLimit('Request is too large.')) : resolve(Buffer.concat(chunks))));
-    req.on('error', reject);
-    req.on('close', () => reject(new OverLimit('Request is too large.')));
+    };
+    const onEnd = () => settle(() => resolve(Buffer.concat(chunks)));
+    const onError = (err: Error) => settle(() => reject(err));
+    // The client went away mid-body: nothing to answer; the fault is only logged.
+    const onClose = () => settle(() => reject(new BadRequest('The request body was cut off.')));
+    req.on('data', onData);
+    req.once('end', onEnd);
+    req.once('error', onError);
+    req.once('close', onClose);
+  });
+}
+
+/**
+ * Reads and discards the rest of a request body that will not be used (a refused upload, an
+ * oversize JSON body, a body sent to a request refused before reading it), up to MAX_DRAIN
+ * bytes: the client then reads the answer instead of a reset connection. 'too-much' when the
+ * client was still sending past the cap: the answer must close the connection.
+ */
+export function drainRequest(req: Request): Promise<'drained' | 'too-much'> {
+  if (req.complete || req.destroyed) return Promise.resolve('drained');
+  return new Promise((resolve) => {
+    let n = 0;
+    const done = (how: 'drained' | 'too-much') => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('close', onEnd);
+      if (how === 'too-much') req.pause();
+      resolve(how);
+    };
+    const onData = (c: Buffer) => {
+      n += c.length;
+      if (n > MAX_DRAIN) done('too-much');
+    };
+    const onEnd = () => done('drained');
+    req.on('data', onData);
+    req.once('end', onEnd);
+    req.once('close', onEnd);
+    req.resume();
   });
 }

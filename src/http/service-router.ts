@@ -7,7 +7,7 @@ import { BadRequest, Fault, MethodNotAllowed, NotFound, NotImplemented, Unauthor
 import { MicroversionPolicy, negotiate, microversionHeaders, Microversion } from './microversion';
 import type { LoadedSpec, OperationSpec } from './openapi-spec';
 import { authorize } from './policy';
-import { checkParams, readJsonBody } from './request-input';
+import { checkParams, drainRequest, readJsonBody } from './request-input';
 import { applyFault, CONTROL_OPERATIONS, type FaultPort } from '../faults/fault-rules';
 
 export interface ServiceMount {
@@ -144,36 +144,11 @@ async function handle(mount: ServiceMount, deps: RouterDeps, op: OperationSpec, 
     sendReply(res, reply);
   } catch (err) {
     if (!(err instanceof Fault)) deps.logger.error({ err, request_id: requestId, operation: op.operationId }, 'unhandled error');
-    // A refused upload: read what the client is still sending, so it gets the answer, not a reset.
-    if (op.streamsBody && (await drainRequest(req)) === 'too-much') res.setHeader('Connection', 'close');
+    // A body that will not be read (a refused upload, an oversize JSON body, a request refused
+    // before its body): discard what the client is still sending, so it gets the answer.
+    if ((await drainRequest(req)) === 'too-much') res.setHeader('Connection', 'close');
     sendFault(mount, res, req, err);
   }
-}
-
-const MAX_DRAIN = 16 * 1024 * 1024;
-
-/** Discards the rest of a request body (up to MAX_DRAIN bytes). */
-function drainRequest(req: Request): Promise<'drained' | 'too-much'> {
-  if (req.complete || req.destroyed) return Promise.resolve('drained');
-  return new Promise((resolve) => {
-    let n = 0;
-    const done = (how: 'drained' | 'too-much') => {
-      req.off('data', onData);
-      req.off('end', onEnd);
-      req.off('close', onEnd);
-      if (how === 'too-much') req.pause();
-      resolve(how);
-    };
-    const onData = (c: Buffer) => {
-      n += c.length;
-      if (n > MAX_DRAIN) done('too-much');
-    };
-    const onEnd = () => done('drained');
-    req.on('data', onData);
-    req.once('end', onEnd);
-    req.once('close', onEnd);
-    req.resume();
-  });
 }
 
 /** A routing error as a fault: a 4xx stays a 400-class fault with a fixed text, nothing else leaks. */

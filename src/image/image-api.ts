@@ -75,6 +75,8 @@ export interface ImageListFilter {
   diskFormat?: string;
   memberStatus?: string;
   tags?: string[];
+  /** Extra properties the image must carry (internal callers: Nova's backup rotation). */
+  properties?: Record<string, string>;
   osHidden?: boolean;
   sizeMin?: number;
   sizeMax?: number;

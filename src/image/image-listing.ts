@@ -1,12 +1,13 @@
 import type { Knex } from 'knex';
+import { Keyset, withIdTieBreaker } from '../db/keyset';
 import { BadRequest } from '../http/faults';
-import type { ImageListFilter, ImageRecord } from './image-api';
+import type { ImageListFilter } from './image-api';
 
-export const SORT_KEYS: Record<string, keyof ImageRecord> = {
-  name: 'name', status: 'status', container_format: 'containerFormat', disk_format: 'diskFormat', size: 'size',
-  id: 'id', created_at: 'createdAt', updated_at: 'updatedAt', min_disk: 'minDisk', min_ram: 'minRam', owner: 'owner',
-  visibility: 'visibility', os_hidden: 'osHidden', protected: 'protected', virtual_size: 'virtualSize',
-};
+/** Glance's sort keys, each an images column of the same name. */
+export const SORT_KEYS = [
+  'name', 'status', 'container_format', 'disk_format', 'size', 'id', 'created_at', 'updated_at', 'min_disk', 'min_ram', 'owner',
+  'visibility', 'os_hidden', 'protected', 'virtual_size',
+];
 const STATUSES = ['queued', 'saving', 'active', 'killed', 'deleted', 'pending_delete', 'deactivated', 'uploading', 'importing'];
 const VISIBILITY_FILTERS = ['public', 'private', 'shared', 'community', 'all'];
 const MEMBER_STATUSES = ['pending', 'accepted', 'rejected', 'all'];
@@ -86,7 +87,7 @@ function parseSort(query: Query): ImageListFilter['sort'] {
     throw new BadRequest('The "sort" parameter is not compatible with "sort_key" and "sort_dir".');
   }
   const check = (key: string, dir: string) => {
-    if (!Object.hasOwn(SORT_KEYS, key)) throw new BadRequest(`Invalid sort key: ${key}. It should be one of the following: ${Object.keys(SORT_KEYS).join(', ')}.`);
+    if (!SORT_KEYS.includes(key)) throw new BadRequest(`Invalid sort key: ${key}. It should be one of the following: ${SORT_KEYS.join(', ')}.`);
     if (dir !== 'asc' && dir !== 'desc') throw new BadRequest(`Invalid sort direction: ${dir}`);
     return { key, dir: dir as 'asc' | 'desc' };
   };
@@ -102,6 +103,15 @@ function parseSort(query: Query): ImageListFilter['sort'] {
 
 /** The SQL side of the filters (visibility scoping is the store's). */
 export function imageListQuery(f: ImageListFilter): (q: Knex.QueryBuilder) => void {
+  // Dates are checked now, before the marker is looked up, so a bad date wins as it always did.
+  const dates: Array<[string, string, Date]> = [];
+  for (const [col, raw] of [['created_at', f.createdAt], ['updated_at', f.updatedAt]] as const) {
+    if (raw === undefined) continue;
+    const m = /^(eq|neq|gt|gte|lt|lte):(.+)$/.exec(raw);
+    const when = new Date(m ? m[2] : raw);
+    if (Number.isNaN(when.getTime())) throw new BadRequest(`Invalid value for ${col}: ${raw}`);
+    dates.push([col, m ? DATE_OPS[m[1]] : '=', when]);
+  }
   return (q) => {
     if (f.name !== undefined) q.where('i.name', f.name);
     if (f.status !== undefined) q.where('i.status', f.status);
@@ -109,6 +119,7 @@ export function imageListQuery(f: ImageListFilter): (q: Knex.QueryBuilder) => vo
     if (f.containerFormat !== undefined) q.where('i.container_format', f.containerFormat);
     if (f.diskFormat !== undefined) q.where('i.disk_format', f.diskFormat);
     if (f.osHidden !== undefined) q.where('i.os_hidden', f.osHidden);
+    if (f.properties !== undefined) q.whereRaw('i.properties @> ?::jsonb', [JSON.stringify(f.properties)]);
     if (f.sizeMin !== undefined) q.where('i.size', '>=', f.sizeMin);
     if (f.sizeMax !== undefined) q.where('i.size', '<=', f.sizeMax);
     for (const tag of f.tags ?? []) {
@@ -116,46 +127,15 @@ export function imageListQuery(f: ImageListFilter): (q: Knex.QueryBuilder) => vo
         this.select(1).from('image_tags as t').whereRaw('t.image_id = i.id').where('t.tag', tag);
       });
     }
-    for (const [col, raw] of [['created_at', f.createdAt], ['updated_at', f.updatedAt]] as const) {
-      if (raw === undefined) continue;
-      const m = /^(eq|neq|gt|gte|lt|lte):(.+)$/.exec(raw);
-      const op = m ? DATE_OPS[m[1]] : '=';
-      const when = new Date(m ? m[2] : raw);
-      if (Number.isNaN(when.getTime())) throw new BadRequest(`Invalid value for ${col}: ${raw}`);
-      q.where(`i.${col}`, op, when);
-    }
+    for (const [col, op, when] of dates) q.where(`i.${col}`, op, when);
   };
 }
 
-function compareValues(a: unknown, b: unknown): number {
-  if (a === b) return 0;
-  if (a === null || a === undefined) return -1;
-  if (b === null || b === undefined) return 1;
-  if (a instanceof Date && b instanceof Date) return a.getTime() - b.getTime();
-  if (typeof a === 'number' && typeof b === 'number') return a - b;
-  if (typeof a === 'boolean' && typeof b === 'boolean') return Number(a) - Number(b);
-  return String(a) < String(b) ? -1 : 1;
-}
+/** Image columns that may hold NULL (they sort below every value, as Glance's in-memory sort did). */
+const NULLABLE = new Set(['name', 'owner', 'size', 'virtual_size', 'disk_format', 'container_format']);
 
-function comparator(sort: ImageListFilter['sort']): (a: ImageRecord, b: ImageRecord) => number {
-  const keys = [...(sort ?? [{ key: 'created_at', dir: 'desc' as const }])];
-  if (!keys.some((k) => k.key === 'id')) keys.push({ key: 'id', dir: keys[keys.length - 1]?.dir ?? 'desc' });
-  return (a, b) => {
-    for (const { key, dir } of keys) {
-      const field = SORT_KEYS[key];
-      const c = compareValues(a[field], b[field]);
-      if (c !== 0) return dir === 'asc' ? c : -c;
-    }
-    return 0;
-  };
-}
-
-export function sortImages(images: ImageRecord[], sort: ImageListFilter['sort']): ImageRecord[] {
-  return [...images].sort(comparator(sort));
-}
-
-/** The images that sort after `marker` (which need not match the filters, as in Glance). */
-export function afterMarker(sorted: ImageRecord[], marker: ImageRecord, sort: ImageListFilter['sort']): ImageRecord[] {
-  const cmp = comparator(sort);
-  return sorted.filter((i) => cmp(i, marker) > 0);
+/** The SQL order of a list: the asked keys, then id in the last key's direction. */
+export function imageKeyset(sort: ImageListFilter['sort']): Keyset {
+  const keys = (sort ?? [{ key: 'created_at', dir: 'desc' as const }]).map(({ key, dir }) => ({ column: key, dir, nullable: NULLABLE.has(key) }));
+  return { keys: withIdTieBreaker(keys), nulls: 'low', alias: 'i' };
 }

@@ -7,7 +7,7 @@ import {
 import { ImageRow, ImageStore } from './image-store';
 import { applyImagePatch, checkWritable, CORE_ATTRIBUTES, validateAttribute } from './image-patch';
 import { DockerImageBackend, EMPTY_MD5, EMPTY_SHA512, ImageFiles } from './image-data';
-import { imageListQuery, sortImages, afterMarker } from './image-listing';
+import { imageKeyset, imageListQuery } from './image-listing';
 
 const UUID_RE = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
 export const PATCH_CONTENT_TYPES = ['application/openstack-images-v2.1-json-patch', 'application/openstack-images-v2.0-json-patch'];
@@ -79,16 +79,15 @@ export class ImageService implements ImageApi {
   async listImages(caller: ImageCaller, filter: ImageListFilter): Promise<ImagePage> {
     const memberStatus = filter.memberStatus ?? 'accepted';
     const scope = { projectId: caller.isAdmin ? null : caller.projectId ?? '', visibility: filter.visibility, memberStatus };
-    const images = sortImages(await this.store.list(scope, imageListQuery(filter)), filter.sort);
-    let page = images;
+    const where = imageListQuery(filter);
     if (filter.marker) {
       const marker = await this.store.get(filter.marker);
       if (!marker || !(await this.visible(caller, marker))) throw new BadRequest(`Invalid marker. Image ${filter.marker} could not be found.`);
-      page = afterMarker(images, marker, filter.sort);
     }
     const limit = filter.limit ?? 25;
-    const result = page.slice(0, limit);
-    return { images: result, nextMarker: result.length === limit && limit > 0 ? result[result.length - 1].id : undefined };
+    const images = await this.store.list(scope, where, { keyset: imageKeyset(filter.sort), limit, marker: filter.marker });
+    // Glance links a next page whenever the page is full.
+    return { images, nextMarker: images.length === limit && limit > 0 ? images[images.length - 1].id : undefined };
   }
 
   // --- create, update, delete -----------------------------------------------------------
@@ -131,27 +130,30 @@ export class ImageService implements ImageApi {
       os_hidden: input.osHidden ?? false, owner, min_disk: input.minDisk ?? 0, min_ram: input.minRam ?? 0,
       disk_format: input.diskFormat ?? null, container_format: input.containerFormat ?? null, properties: input.properties ?? {},
     }), input.tags ?? []);
-    return (await this.store.get(id))!;
+    return await this.store.require(id);
   }
 
   async createEmptyActiveImage(caller: ImageCaller, input: NewImage): Promise<ImageRecord> {
     const image = await this.createImage(caller, { ...input, diskFormat: input.diskFormat ?? 'raw', containerFormat: input.containerFormat ?? 'bare' });
     await this.store.update(image.id, { status: 'active', size: 0, virtual_size: null, checksum: EMPTY_MD5, os_hash_algo: 'sha512', os_hash_value: EMPTY_SHA512 });
-    return (await this.store.get(image.id))!;
+    return await this.store.require(image.id);
   }
 
   async updateImage(caller: ImageCaller, imageId: string, contentType: string | undefined, ops: unknown): Promise<ImageRecord> {
     const type = (contentType ?? '').split(';')[0].trim().toLowerCase();
     if (!PATCH_CONTENT_TYPES.includes(type)) throw new UnsupportedMediaType(`Unsupported Content-Type`);
-    const image = await this.getImage(caller, imageId);
-    this.requireOwner(caller, image);
-    const c = applyImagePatch(image, ops, caller);
-    const patch: Partial<ImageRow> = { properties: c.properties };
-    for (const attr of CORE_ATTRIBUTES) {
-      if (attr !== 'tags' && (c as any)[attr] !== undefined) (patch as any)[attr] = (c as any)[attr];
-    }
-    await this.store.update(imageId, patch, c.tags);
-    return (await this.store.get(imageId))!;
+    this.requireOwner(caller, await this.getImage(caller, imageId));
+    // The patch applies to the image as it is under its row lock, not as it was read above.
+    const updated = await this.store.modify(imageId, (image) => {
+      const c = applyImagePatch(image, ops, caller);
+      const patch: Partial<ImageRow> = { properties: c.properties };
+      for (const attr of CORE_ATTRIBUTES) {
+        if (attr !== 'tags' && (c as any)[attr] !== undefined) (patch as any)[attr] = (c as any)[attr];
+      }
+      return { patch, tags: c.tags };
+    });
+    if (!updated) throw new NotFound(`No image found with ID ${imageId}`);
+    return updated;
   }
 
   async deleteImage(caller: ImageCaller, imageId: string): Promise<void> {
@@ -248,7 +250,7 @@ export class ImageService implements ImageApi {
       status: 'active', size, checksum: digest?.md5 ?? null, os_hash_algo: digest ? 'sha512' : null, os_hash_value: digest?.sha512 ?? null,
       properties: { ...image.properties, ...extraProperties, [DOCKER_IMAGE_PROPERTY]: dockerImage },
     });
-    return (await this.store.get(imageId))!;
+    return await this.store.require(imageId);
   }
 
   dockerImageOf(image: ImageRecord): string | null {

@@ -1,4 +1,6 @@
+import { NotFound } from '../http/faults';
 import type { Knex } from 'knex';
+import { Keyset, markerValues, orderByKeyset, whereAfter } from '../db/keyset';
 import type { ImageRecord, ImageStatus, ImageVisibility } from './image-api';
 
 export interface ImageRow {
@@ -77,12 +79,27 @@ export class ImageStore {
     return toRecord(row, await this.tagsOf(id));
   }
 
-  /** Images the scope may list, before sorting and paging (done by the service). */
-  async list(scope: VisibilityScope, where: (q: Knex.QueryBuilder) => void): Promise<ImageRecord[]> {
+  /** The image, or Glance's 404 (one deleted meanwhile is not a 500). */
+  async require(id: string): Promise<ImageRecord> {
+    const image = await this.get(id);
+    if (!image) throw new NotFound(`No image found with ID ${id}`);
+    return image;
+  }
+
+  /**
+   * One page of the images the scope may list: filtered, sorted and cut in SQL, after the
+   * `marker` image's place in the order (the marker itself need not match the filters).
+   */
+  async list(scope: VisibilityScope, where: (q: Knex.QueryBuilder) => void, page: { keyset: Keyset; limit: number; marker?: string }): Promise<ImageRecord[]> {
     const q = this.db<ImageRow>('images as i').select('i.*');
     this.applyScope(q, scope);
     where(q);
-    const rows: ImageRow[] = await q;
+    if (page.marker !== undefined) {
+      const values = await markerValues(this.db('images as i'), page.keyset, page.marker);
+      if (!values) return [];
+      whereAfter(q, page.keyset, values);
+    }
+    const rows: ImageRow[] = await orderByKeyset(q, page.keyset).limit(page.limit);
     const tags = await this.tagsOfMany(rows.map((r) => r.id));
     return rows.map((r) => toRecord(r, tags.get(r.id) ?? []));
   }
@@ -138,14 +155,23 @@ export class ImageStore {
   }
 
   async update(id: string, patch: Partial<ImageRow>, tags?: string[]): Promise<void> {
-    await this.db.transaction(async (t) => {
-      const values: Record<string, unknown> = { ...patch, updated_at: new Date() };
-      if (patch.properties !== undefined) values.properties = JSON.stringify(patch.properties);
-      await t('images').where({ id }).update(values);
-      if (tags) {
-        await t('image_tags').where({ image_id: id }).delete();
-        if (tags.length) await t('image_tags').insert([...new Set(tags)].map((tag) => ({ image_id: id, tag })));
-      }
+    await this.db.transaction((t) => write(t, id, patch, tags));
+  }
+
+  /**
+   * Read-modify-write under the image row's lock (SELECT ... FOR UPDATE, so across processes
+   * too): two concurrent PATCHes never lose each other's change. The record as written, or
+   * undefined when the image is gone.
+   */
+  async modify(id: string, change: (current: ImageRecord) => { patch: Partial<ImageRow>; tags?: string[] }): Promise<ImageRecord | undefined> {
+    return this.db.transaction(async (t) => {
+      const row = await t<ImageRow>('images').where({ id }).forUpdate().first();
+      if (!row) return undefined;
+      const tagRows: { tag: string }[] = await t('image_tags').where({ image_id: id }).select('tag');
+      const { patch, tags } = change(toRecord(row, tagRows.map((r) => r.tag)));
+      await write(t, id, patch, tags);
+      const after = (await t<ImageRow>('images').where({ id }).first())!;
+      return toRecord(after, tags ? [...new Set(tags)] : tagRows.map((r) => r.tag));
     });
   }
 
@@ -217,5 +243,15 @@ export class ImageStore {
 
   async setSetting(key: string, value: string): Promise<void> {
     await this.db('settings').insert({ key, value }).onConflict('key').merge();
+  }
+}
+
+async function write(t: Knex.Transaction, id: string, patch: Partial<ImageRow>, tags?: string[]): Promise<void> {
+  const values: Record<string, unknown> = { ...patch, updated_at: new Date() };
+  if (patch.properties !== undefined) values.properties = JSON.stringify(patch.properties);
+  await t('images').where({ id }).update(values);
+  if (tags) {
+    await t('image_tags').where({ image_id: id }).delete();
+    if (tags.length) await t('image_tags').insert([...new Set(tags)].map((tag) => ({ image_id: id, tag })));
   }
 }

@@ -90,4 +90,10 @@ export interface VolumeApi {
   deleteSnapshot(projectId: string, snapshotId: string): Promise<void>;
   /** The Docker volume to mount in a container; re-creates it first when its layer chain is stale. */
   prepareMount(projectId: string, volumeId: string): Promise<{ dockerVolume: string }>;
+  /**
+   * Cinder's re-image (Nova's rebuild of a volume-backed server at 2.93): the volume's data
+   * becomes the image's file system, as a volume made from that image starts, and its image
+   * metadata follows. No container may have it mounted meanwhile.
+   */
+  reimageVolume(projectId: string, volumeId: string, imageId: string): Promise<VolumeRecord>;
 }

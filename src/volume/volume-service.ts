@@ -401,6 +401,23 @@ export class VolumeService implements VolumeApi {
     }
   }
 
+  async reimageVolume(projectId: string, volumeId: string, imageId: string): Promise<VolumeRecord> {
+    const v = await this.requireRow({ projectId }, volumeId);
+    const images = this.d.images;
+    if (!images || !this.d.driver.ensureImageSnapshot) throw new NotImplemented('Re-imaging a volume is not supported by this volume driver.');
+    const image = await images.getImage({ projectId, isAdmin: false }, imageId);
+    // Cinder's reimage checks the image against the volume as a create from it does.
+    checkImageFits(image, v.size);
+    const dockerImage = images.dockerImageOf(image);
+    if (!dockerImage) throw new BadRequest(`Image ${image.id} is unacceptable: it holds no file system to re-image volume ${volumeId} with.`);
+    const key = imageSnapshotKey(image.id);
+    await this.d.driver.ensureImageSnapshot(key, dockerImage);
+    await this.d.driver.revertVolume(volumeId, key);
+    await this.d.volumes.update(ALL_PROJECTS, volumeId, { image_id: image.id, volume_image_metadata: volumeImageMetadata(image) });
+    this.log.info({ volume_id: volumeId, image_id: image.id }, 'volume re-imaged');
+    return this.getVolume(projectId, volumeId);
+  }
+
   async prepareMount(projectId: string, volumeId: string): Promise<{ dockerVolume: string }> {
     const v = await this.requireRow({ projectId }, volumeId);
     if (!MOUNTABLE.includes(v.status)) throw invalidVolume(`Volume ${volumeId} status must be available or in-use to be mounted, but current status is: ${v.status}.`);

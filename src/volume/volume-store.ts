@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { Keyset, markerValues, orderByKeyset, whereAfter, withIdTieBreaker } from '../db/keyset';
 
 /**
  * Which projects a query may see: one, or all of them (an admin with all_tenants, or an
@@ -91,9 +92,13 @@ export function applyCommonFilters(q: Knex.QueryBuilder, filter: CommonFilter): 
   return q;
 }
 
+/** Columns of volumes and snapshots that may hold NULL (Cinder sorts them above every value). */
+const NULLABLE_COLUMNS = new Set(['name', 'description', 'user_id']);
+
 /**
- * Ordered, filtered rows after `marker` (Cinder's marker/limit paging). The marker row is
- * fetched with the same scope, so another project's id is "not found" (`onMissingMarker`).
+ * One page of ordered, filtered rows after `marker` (Cinder's marker/limit paging), in SQL.
+ * The marker row is looked up in `base` (the scope) only: another project's id is "not found"
+ * (`onMissingMarker`), and a visible marker the filters exclude still marks its place in the order.
  */
 export async function paginate<R extends { id: string }>(
   base: () => Knex.QueryBuilder,
@@ -101,20 +106,15 @@ export async function paginate<R extends { id: string }>(
   page: PageRequest,
   onMissingMarker: (marker: string) => Error,
 ): Promise<R[]> {
-  const order = (q: Knex.QueryBuilder) => {
-    for (const s of page.sort) q.orderBy(s.column, s.dir, s.dir === 'asc' ? 'last' : 'first');
-    if (!page.sort.some((s) => s.column === 'id')) q.orderBy('id', page.sort[0]?.dir ?? 'desc');
-    return q;
-  };
-  if (!page.marker) {
-    return order(filtered(base())).limit(page.limit);
+  const keys = withIdTieBreaker(page.sort.map((s) => ({ ...s, nullable: NULLABLE_COLUMNS.has(s.column) })), page.sort[0]?.dir ?? 'desc');
+  const keyset: Keyset = { keys, nulls: 'high' };
+  const q = filtered(base());
+  if (page.marker) {
+    const values = await markerValues(base(), keyset, page.marker);
+    if (!values) throw onMissingMarker(page.marker);
+    whereAfter(q, keyset, values);
   }
-  const marker = page.marker;
-  // The marker row joins the ordered set even when the filters exclude it, so the page starts after its place.
-  const rows: R[] = await order(base().where((q) => { filtered(q.whereRaw('true')).orWhere('id', marker); }));
-  const at = rows.findIndex((r) => r.id === marker);
-  if (at < 0) throw onMissingMarker(marker);
-  return rows.slice(at + 1, at + 1 + page.limit);
+  return orderByKeyset(q, keyset).limit(page.limit);
 }
 
 /** Knex queries for volumes and their attachments only; every read is scoped. */

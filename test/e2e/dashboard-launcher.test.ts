@@ -1,6 +1,6 @@
 /**
  * The desktop launcher's Snapshots dialog, in a real browser against two real Snapstacks:
- * Workspace and Namespace sections, create, rename, restore, delete, export to the snapshots
+ * Workspace and Namespace sections, create, rename, restore (as a new volume and by revert), delete, export to the snapshots
  * folder with progress, download, upload to the second machine, import and restore there, and
  * the data is identical.
  */
@@ -113,6 +113,15 @@ test('workspace and namespace snapshots: create, rename, restore, delete, export
   await page.getByRole('dialog').getByRole('button', { name: 'Restore' }).click();
   await succeeded(page, `Volume ${restoredName} restored`);
   expect(await onVolume(a, demoA, (await volumeNamed(demoA, restoredName)).id, FINGERPRINT)).toBe(original);
+
+  // Restore by reverting the volume itself to the snapshot (Cinder's revert): later changes go.
+  await onVolume(a, demoA, vol.id, 'echo changed-after-the-snapshot > /data/app/state.txt && rm /data/app/current');
+  expect(await onVolume(a, demoA, vol.id, FINGERPRINT)).not.toBe(original);
+  await snapshotAction(page, 'namespace', renamed, 'Restore');
+  await page.getByRole('dialog').getByRole('radio', { name: /Revert volume/ }).check();
+  await page.getByRole('dialog').getByRole('button', { name: 'Restore' }).click();
+  await succeeded(page, `Volume ${volName} reverted to ${renamed}`);
+  expect(await onVolume(a, demoA, vol.id, FINGERPRINT)).toBe(original);
 
   // Export to the snapshots folder: a live progress bar, then the archive in the folder.
   await snapshotAction(page, 'namespace', renamed, 'Export to Folder');

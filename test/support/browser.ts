@@ -3,11 +3,19 @@
  * .ci/run), driven by playwright-core. Nothing is downloaded; a missing chromium fails the test.
  */
 import fs from 'fs';
+import os from 'os';
 import path from 'path';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 
 export const CHROMIUM = process.env.SNAPSTACK_CHROMIUM || '/usr/bin/chromium';
-const SCREENSHOTS = path.join(__dirname, '..', '..', 'docs', 'screenshots');
+/**
+ * Where screenshots go: the README's docs/screenshots with SNAPSTACK_SCREENSHOTS=docs
+ * (`npm run docs:screenshots`), otherwise a folder under the system's temporary directory, so a
+ * test run leaves the checkout as it was.
+ */
+const SCREENSHOTS = process.env.SNAPSTACK_SCREENSHOTS === 'docs'
+  ? path.join(__dirname, '..', '..', 'docs', 'screenshots')
+  : path.join(os.tmpdir(), 'snapstack-e2e-screenshots');
 
 const FLAGS = [
   '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
@@ -37,7 +45,7 @@ export async function dashboardLogin(page: Page, baseUrl: string, user: string, 
   await page.getByRole('heading', { name: 'Instances' }).waitFor();
 }
 
-/** A screenshot for the README's dashboard section: docs/screenshots/<name>.png. */
+/** A screenshot for the README's dashboard section: <SCREENSHOTS>/<name>.png. */
 export async function screenshot(page: Page, name: string): Promise<void> {
   fs.mkdirSync(SCREENSHOTS, { recursive: true });
   await page.waitForTimeout(300); // let notifications and transitions settle

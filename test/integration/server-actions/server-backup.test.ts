@@ -81,12 +81,29 @@ test('createBackup: image_type backup, rotation keeps the newest with their volu
   await demo.request('DELETE', `${COMPUTE}/servers/${s.id}`);
 });
 
-test('createBackup of a volume-backed server: 400 as Nova', async () => {
+test('createBackup of a volume-backed server: one volume snapshot per volume and a size-0 backup image; rotation deletes the oldest with its snapshots', async () => {
   const s = await bootServer(demo, {
     imageRef: '',
     block_device_mapping_v2: [{ uuid: imageId, boot_index: '0', source_type: 'image', destination_type: 'volume', volume_size: 1, delete_on_termination: true }],
   });
-  const res = await act(demo, s.id, { createBackup: { name: 'b', backup_type: 'daily', rotation: 1 } });
-  expect(res.body).toEqual({ badRequest: { code: 400, message: 'Backup is not supported for volume-backed instances.' } });
+  const c = (await containerOf(h.app.instanceId, s.id))!;
+  const made: any[] = [];
+  for (let i = 0; i < 3; i++) {
+    await dockerExec(c.Id, `echo v${i} > /mnt/vda/backup-marker && sync`);
+    const res = await act(demo, s.id, { createBackup: { name: randomName(`vb${i}`), backup_type: 'nightly', rotation: 2 } }, mv('2.45'));
+    expect(res.status).toBe(202);
+    made.push(await waitForImage(demo, res.body.image_id, ['active']));
+  }
+  expect(made[2]).toMatchObject({ image_type: 'backup', backup_type: 'nightly', instance_uuid: s.id, size: 0, visibility: 'private' });
+  const snapOf = (img: any) => JSON.parse(img.block_device_mapping).map((m: any) => m.snapshot_id);
+  expect(snapOf(made[2])).toHaveLength(1);
+  const kept = await pollUntil(() => backupsOf(s.id, 'nightly'), (l) => l.length === 2, 30_000, 'rotation');
+  expect(kept.map((i) => i.id).sort()).toEqual([made[1].id, made[2].id].sort());
+  await pollUntil(() => demo.request('GET', `${VOL}/snapshots/${snapOf(made[0])[0]}`), (r) => r.status === 404, 30_000, 'rotated snapshot gone');
+
+  // The newest backup boots a new server whose root volume holds what was written before it.
+  const clone = await bootServer(demo, { imageRef: made[2].id, flavorRef: '1' });
+  expect(await dockerExec((await containerOf(h.app.instanceId, clone.id))!.Id, 'cat /mnt/vda/backup-marker')).toBe('v2\n');
+  await demo.request('DELETE', `${COMPUTE}/servers/${clone.id}`);
   await demo.request('DELETE', `${COMPUTE}/servers/${s.id}`);
 });

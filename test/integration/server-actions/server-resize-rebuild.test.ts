@@ -111,7 +111,7 @@ test('rebuild from an instance snapshot: the root disk replaced, data volumes ke
   for (const id of [s.id, src.id]) expect((await demo.request('DELETE', `${COMPUTE}/servers/${id}`)).status).toBe(204);
 });
 
-test('rebuild of a volume-backed server: another image refused below 2.93 as Nova does, accepted at 2.93', async () => {
+test('rebuild of a volume-backed server: another image refused below 2.93 as Nova does; at 2.93 the root volume is re-imaged', async () => {
   const other = (await demo.request('POST', '/image/v2/images', { name: randomName('img'), disk_format: 'raw', container_format: 'bare', snapstack_docker_image: 'snapstack/busybox:latest' })).body;
   await demo.request('PUT', `/image/v2/images/${other.id}/file`, Buffer.from('x'), { 'Content-Type': 'application/octet-stream' });
   const s = await bootServer(demo, {
@@ -122,11 +122,17 @@ test('rebuild of a volume-backed server: another image refused below 2.93 as Nov
   expect(await act(demo, s.id, { rebuild: { imageRef: other.id } }, mv('2.92'))).toMatchObject({
     status: 400, body: badRequest(`Image ${other.id} is unacceptable: Unable to rebuild with a different image for a volume-backed server.`),
   });
+  // Below 2.93 the same image rebuilds the container and leaves the root volume's data alone.
   expect((await act(demo, s.id, { rebuild: { imageRef: imageId } }, mv('2.92'))).status).toBe(202);
   await recordStates(demo, s.id, 'ACTIVE');
+  expect(await dockerExec((await containerOf(h.app.instanceId, s.id))!.Id, 'cat /mnt/vda/f')).toBe('rootvol\n');
+  // At 2.93 the root volume is re-imaged: the image's file system, the data written before gone.
   expect((await act(demo, s.id, { rebuild: { imageRef: other.id } }, mv('2.93'))).status).toBe(202);
   await recordStates(demo, s.id, 'ACTIVE');
-  expect(await dockerExec((await containerOf(h.app.instanceId, s.id))!.Id, 'cat /mnt/vda/f')).toBe('rootvol\n');
+  const c = (await containerOf(h.app.instanceId, s.id))!;
+  expect(await dockerExec(c.Id, 'test -e /mnt/vda/f && echo kept || echo gone; test -x /mnt/vda/bin/busybox && echo image')).toBe('gone\nimage\n');
+  const rootVolumeId = (await demo.request('GET', `${COMPUTE}/servers/${s.id}/os-volume_attachments`)).body.volumeAttachments[0].volumeId;
+  expect((await demo.request('GET', `/volume/v3/{project_id}/volumes/${rootVolumeId}`)).body.volume.volume_image_metadata).toMatchObject({ image_id: other.id });
   expect((await demo.request('DELETE', `${COMPUTE}/servers/${s.id}`)).status).toBe(204);
   await demo.request('DELETE', `/image/v2/images/${other.id}`);
 });

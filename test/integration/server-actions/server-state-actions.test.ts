@@ -94,6 +94,12 @@ test('lock/unlock: locked_reason from 2.73, a locked server refuses actions and 
   }
   expect(await demo.request('DELETE', `${COMPUTE}/servers/${s.id}`)).toMatchObject({ status: 409, body: locked });
   expect(await demo.request('POST', `${COMPUTE}/servers/${s.id}/os-volume_attachments`, { volumeAttachment: { volumeId: s.id } })).toMatchObject({ status: 409, body: locked });
+  // Metadata changes are guarded too (update/delete_instance_metadata); reading is not.
+  expect(await demo.request('POST', `${COMPUTE}/servers/${s.id}/metadata`, { metadata: { a: '1' } })).toMatchObject({ status: 409, body: locked });
+  expect(await demo.request('PUT', `${COMPUTE}/servers/${s.id}/metadata/a`, { meta: { a: '1' } })).toMatchObject({ status: 409, body: locked });
+  expect((await demo.request('GET', `${COMPUTE}/servers/${s.id}/metadata`)).status).toBe(200);
+  expect((await admin.request('POST', `${COMPUTE}/servers/${s.id}/metadata`, { metadata: { a: '1' } })).status).toBe(200);
+  expect(await demo.request('DELETE', `${COMPUTE}/servers/${s.id}/metadata/a`)).toMatchObject({ status: 409, body: locked });
   // Snapshots and the console are not guarded by the lock (Nova); an admin passes it.
   expect((await act(demo, s.id, { 'os-getConsoleOutput': {} })).status).toBe(200);
   expect((await act(admin, s.id, { pause: null })).status).toBe(202);
@@ -106,6 +112,26 @@ test('lock/unlock: locked_reason from 2.73, a locked server refuses actions and 
   expect((await act(demo, s.id, { lock: null }, mv('2.73'))).status).toBe(202);
   expect((await demo.request('GET', `${COMPUTE}/servers/${s.id}`, undefined, mv('2.73'))).body.server).toMatchObject({ locked: true, locked_reason: null });
   expect((await act(demo, s.id, { unlock: null })).status).toBe(202);
+
+  // An admin's lock (from another project) holds against the owner: unlock needs unlock_override.
+  expect((await act(admin, s.id, { lock: { locked_reason: 'audit' } }, mv('2.73'))).status).toBe(202);
+  expect(await act(demo, s.id, { unlock: null })).toMatchObject({
+    status: 403, body: { forbidden: { code: 403, message: "Policy doesn't allow os_compute_api:os-lock-server:unlock:unlock_override to be performed." } },
+  });
+  // The owner re-locking changes nothing: still the admin's lock and reason.
+  expect((await act(demo, s.id, { lock: { locked_reason: 'mine' } }, mv('2.73'))).status).toBe(202);
+  expect((await demo.request('GET', `${COMPUTE}/servers/${s.id}`, undefined, mv('2.73'))).body.server).toMatchObject({ locked: true, locked_reason: 'audit' });
+  expect((await act(demo, s.id, { unlock: null })).status).toBe(403);
+  expect((await act(admin, s.id, { unlock: null })).status).toBe(202);
+  expect((await demo.request('GET', `${COMPUTE}/servers/${s.id}`, undefined, mv('2.73'))).body.server).toMatchObject({ locked: false, locked_reason: null });
+
+  // 128 metadata items at most, counted on the result.
+  const many = Object.fromEntries(Array.from({ length: 128 }, (_, i) => [`k${i}`, 'v']));
+  expect((await demo.request('PUT', `${COMPUTE}/servers/${s.id}/metadata`, { metadata: many })).status).toBe(200);
+  expect(await demo.request('POST', `${COMPUTE}/servers/${s.id}/metadata`, { metadata: { one: 'more' } })).toMatchObject({
+    status: 403, body: { forbidden: { code: 403, message: 'Maximum number of metadata items exceeds 128' } },
+  });
+  expect((await demo.request('POST', `${COMPUTE}/servers/${s.id}/metadata`, { metadata: { k0: 'changed' } })).status).toBe(200);
   expect((await demo.request('DELETE', `${COMPUTE}/servers/${s.id}`)).status).toBe(204);
 });
 

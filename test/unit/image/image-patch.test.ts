@@ -1,5 +1,5 @@
 import { applyImagePatch } from '../../../src/image/image-patch';
-import { parseImageListQuery, sortImages, afterMarker } from '../../../src/image/image-listing';
+import { imageKeyset, parseImageListQuery } from '../../../src/image/image-listing';
 import type { ImageRecord } from '../../../src/image/image-api';
 
 const image = (over: Partial<ImageRecord> = {}): ImageRecord => ({
@@ -41,13 +41,11 @@ describe('listing', () => {
     expect(() => parseImageListQuery({ os_hidden: 'maybe' })).toThrow();
   });
 
-  test('a marker pages by the sort keys, with id as the tie-breaker', () => {
-    const a = image({ id: 'a', name: 'x' });
-    const b = image({ id: 'b', name: 'x' });
-    const c = image({ id: 'c', name: 'y' });
-    const sort = [{ key: 'name', dir: 'asc' as const }];
-    const sorted = sortImages([c, b, a], sort);
-    expect(sorted.map((i) => i.id)).toEqual(['a', 'b', 'c']);
-    expect(afterMarker(sorted, a, sort).map((i) => i.id)).toEqual(['b', 'c']);
+  test('the SQL order: the asked keys, then id in the last key\'s direction; nullable columns flagged', () => {
+    expect(imageKeyset([{ key: 'name', dir: 'asc' }, { key: 'size', dir: 'desc' }])).toEqual({
+      alias: 'i', nulls: 'low',
+      keys: [{ column: 'name', dir: 'asc', nullable: true }, { column: 'size', dir: 'desc', nullable: true }, { column: 'id', dir: 'desc' }],
+    });
+    expect(imageKeyset([{ key: 'id', dir: 'asc' }]).keys).toEqual([{ column: 'id', dir: 'asc', nullable: false }]);
   });
 });

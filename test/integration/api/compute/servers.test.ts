@@ -137,6 +137,23 @@ test('a server deleted while it builds leaves nothing behind', async () => {
 });
 
 describe('list, show, update, metadata, isolation', () => {
+  test('accessIPv4/accessIPv6: kept from create, update and rebuild; Nova\'s 400 for a malformed address', async () => {
+    const s = await bootServer(demo, { imageRef: imageId, accessIPv4: '10.1.2.3' });
+    const url = `${COMPUTE}/servers/${s.id}`;
+    expect((await demo.request('GET', url)).body.server).toMatchObject({ accessIPv4: '10.1.2.3', accessIPv6: '' });
+    const bad = await demo.request('PUT', url, { server: { accessIPv4: '1.2.3' } });
+    expect(bad).toMatchObject({ status: 400, body: { badRequest: { code: 400, message: 'Invalid input for field/attribute accessIPv4. "1.2.3" is not a \'ipv4\'' } } });
+    const updated = await demo.request('PUT', url, { server: { accessIPv4: '1.1.1.1', accessIPv6: '::babe:202:202' } });
+    expect(updated.status).toBe(200);
+    expect(updated.body.server).toMatchObject({ accessIPv4: '1.1.1.1', accessIPv6: '::babe:202:202' });
+    expect((await demo.request('POST', `${url}/action`, { rebuild: { imageRef: imageId, accessIPv6: 'nope' } })).status).toBe(400);
+    const rebuilt = await demo.request('POST', `${url}/action`, { rebuild: { imageRef: imageId, accessIPv4: '192.0.2.7' } });
+    expect(rebuilt.status).toBe(202);
+    expect(rebuilt.body.server).toMatchObject({ accessIPv4: '192.0.2.7', accessIPv6: '::babe:202:202' });
+    await waitForServer(demo, s.id, ['ACTIVE']);
+    expect((await demo.request('DELETE', url)).status).toBe(204);
+  });
+
   test('summary, detail with filters, pagination with servers_links', async () => {
     const prefix = randomName('lst');
     const a = await bootServer(demo, { imageRef: imageId, name: `${prefix}-a` });

@@ -123,6 +123,18 @@ describe('create, show, update, delete', () => {
     expect((await bad({ op: 'add', path: 'name', value: 'x' })).message).toBe('Pointer `name` does not start with "/".');
   });
 
+  test('concurrent PATCHes of different properties all land (each applies to the image under its row lock)', async () => {
+    const img = await createImage(demo);
+    const url = `${GLANCE}/images/${img.id}`;
+    const results = await Promise.all(Array.from({ length: 12 }, (_, i) => demo.request('PATCH', url, [{ op: 'add', path: `/p${i}`, value: `v${i}` }], PATCH)));
+    expect(results.map((r) => r.status)).toEqual(Array(12).fill(200));
+    const shown = (await demo.request('GET', url)).body;
+    for (let i = 0; i < 12; i++) expect(shown[`p${i}`]).toBe(`v${i}`);
+    // A PATCH of an image deleted meanwhile is Glance's 404, not a 500.
+    expect((await demo.request('DELETE', url)).status).toBe(204);
+    expect(await demo.request('PATCH', url, [{ op: 'add', path: '/late', value: 'x' }], PATCH)).toMatchObject({ status: 404 });
+  });
+
   test('tags PUT/DELETE and the tag filter', async () => {
     const img = await createImage(demo);
     const tag = randomName('tag');

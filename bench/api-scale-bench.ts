@@ -1,0 +1,226 @@
+/**
+ * `npm run bench:api-scale`: list and show latency at scale (issue 15). One project holds
+ * 10,000 images, 2,000 volumes, 2,000 snapshots and 500 servers (rows inserted straight into the
+ * tables: listing needs no containers), then 10 keep-alive clients (in a worker thread, so they
+ * do not share Snapstack's event loop) send each request below; p50 and p99 are set beside a bare
+ * express app on the same Node answering a body of the same size (the ceiling). The same again
+ * with 100 rows of each kind gives the growth ratio p50(10,000) / p50(100).
+ *
+ * Both databases in one run: the embedded default (PGlite) and PostgreSQL (DATABASE_URL when
+ * set, otherwise a throwaway cluster started from the installed binaries, as the tests do).
+ * Tables are ANALYZEd after seeding (what autovacuum does soon after on PostgreSQL).
+ * Targets: p99 within 3x the ceiling on PostgreSQL and 5x on the embedded default; p50 at
+ * 10,000 rows within 1.5x of p50 at 100 rows.
+ */
+import { randomUUID } from 'crypto';
+import http from 'http';
+import type { AddressInfo } from 'net';
+import { isMainThread, parentPort, Worker, workerData } from 'worker_threads';
+import express from 'express';
+import type { Knex } from 'knex';
+import { Client } from 'pg';
+import { startPostgresCluster } from '../test/support/postgres-cluster';
+import { BenchEnv, fmtMs, printTable, runMain, withSnapstack } from './bench-helpers';
+
+const CONCURRENCY = 10;
+const REQUESTS = Number(process.env.BENCH_REQUESTS || 400);
+const WARMUP = 40;
+const BIG = { images: 10_000, volumes: 2_000, snapshots: 2_000, servers: 500 };
+const SMALL = { images: 100, volumes: 100, snapshots: 100, servers: 100 };
+type Sizes = typeof BIG;
+const TARGET_P99 = { pglite: 5, postgres: 3 };
+const TARGET_GROWTH = 1.5;
+/** BENCH_DATABASES=pglite or postgres: one of them only. */
+const DATABASES = (['pglite', 'postgres'] as const).filter((d) => !process.env.BENCH_DATABASES || process.env.BENCH_DATABASES.split(',').includes(d));
+
+interface Probe { label: string; path: string }
+interface Stats { p50: number; p99: number }
+interface LoadJob { url: string; headers: Record<string, string>; concurrency: number; requests: number; warmup: number }
+
+// ----- the clients (worker thread) ------------------------------------------------------
+
+/** `requests` GETs of `url` from `concurrency` keep-alive connections; each one's latency, ms. */
+async function load(job: LoadJob): Promise<number[]> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: job.concurrency });
+  const once = () => new Promise<number>((resolve, reject) => {
+    const started = performance.now();
+    const req = http.get(job.url, { agent, headers: job.headers }, (res) => {
+      res.resume();
+      res.on('end', () => (res.statusCode === 200 ? resolve(performance.now() - started) : reject(new Error(`${job.url}: ${res.statusCode}`))));
+    });
+    req.on('error', reject);
+  });
+  const run = async (n: number, out: number[]) => {
+    let left = n;
+    await Promise.all(Array.from({ length: job.concurrency }, async () => {
+      while (left-- > 0) out.push(await once());
+    }));
+  };
+  await run(job.warmup, []);
+  const times: number[] = [];
+  await run(job.requests, times);
+  agent.destroy();
+  return times;
+}
+
+if (!isMainThread) {
+  load(workerData as LoadJob).then((times) => parentPort!.postMessage({ times }), (err) => parentPort!.postMessage({ error: String(err) }));
+}
+
+function measure(job: LoadJob): Promise<Stats> {
+  return new Promise((resolve, reject) => {
+    const w = new Worker(__filename, { workerData: job });
+    w.once('message', (m: { times?: number[]; error?: string }) => {
+      if (m.error || !m.times) return reject(new Error(m.error));
+      const sorted = [...m.times].sort((a, b) => a - b);
+      const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+      resolve({ p50: at(0.5), p99: at(0.99) });
+    });
+    w.once('error', reject);
+  });
+}
+
+// ----- seeding ----------------------------------------------------------------------------
+
+const stampAt = (i: number) => new Date(Date.UTC(2026, 0, 1) + i * 1000);
+
+async function seed(db: Knex, projectId: string, userId: string, n: Sizes): Promise<void> {
+  const images = Array.from({ length: n.images }, (_, i) => ({
+    id: randomUUID(), name: `img-${i}`, status: 'active', visibility: i % 10 === 0 ? 'shared' : 'private', owner: projectId,
+    size: 1024 * (i % 97), disk_format: 'raw', container_format: 'bare', properties: JSON.stringify({ hw_disk_bus: 'virtio' }),
+    created_at: stampAt(i), updated_at: stampAt(i),
+  }));
+  const volumes = Array.from({ length: n.volumes }, (_, i) => ({
+    id: randomUUID(), project_id: projectId, user_id: userId, name: `vol-${i}`, size: 1, status: 'available',
+    volume_type: '__DEFAULT__', availability_zone: 'nova', metadata: '{}', created_at: stampAt(i), updated_at: stampAt(i),
+  }));
+  const snapshots = Array.from({ length: n.snapshots }, (_, i) => ({
+    id: randomUUID(), project_id: projectId, user_id: userId, volume_id: volumes[i % volumes.length].id, name: `snap-${i}`, size: 1,
+    status: 'available', metadata: '{}', created_at: stampAt(i), updated_at: stampAt(i),
+  }));
+  const flavor = JSON.stringify({ id: '1', name: 'm1.tiny', ram: 512, vcpus: 1, disk: 1, ephemeral: 0, swap: 0, extra_specs: {} });
+  const servers = Array.from({ length: n.servers }, (_, i) => ({
+    id: randomUUID(), project_id: projectId, user_id: userId, name: `srv-${i}`, image_ref: images[0].id, flavor_id: '1', flavor,
+    vm_state: 'active', power_state: 1, networks: 'none', ip_address: `10.0.${i >> 8}.${i & 255}`, created_at: stampAt(i), updated_at: stampAt(i),
+  }));
+  await db.batchInsert('images', images, 500);
+  await db.batchInsert('volumes', volumes, 500);
+  await db.batchInsert('snapshots', snapshots, 500);
+  await db.batchInsert('servers', servers, 500);
+  await db.raw('analyze');
+}
+
+// ----- one database, one size -------------------------------------------------------------
+
+interface Row { probe: string; snapstack: Stats; ceiling: Stats }
+
+async function runOne(env: BenchEnv, n: Sizes): Promise<Row[]> {
+  const { app, api } = env;
+  const token = (api as unknown as { token: string }).token;
+  const user = await app.db('users').where({ name: 'demo' }).first();
+  await seed(app.db, api.projectId, user.id, n);
+  const someImage = await app.db('images').where({ owner: api.projectId }).orderBy('created_at', 'desc').offset(Math.floor(n.images / 2)).first('id');
+  const probes: Probe[] = [
+    { label: 'GET /image/v2/images?limit=25', path: '/image/v2/images?limit=25' },
+    { label: 'GET /compute/v2.1/servers/detail?limit=25', path: '/compute/v2.1/servers/detail?limit=25' },
+    { label: 'GET /volume/v3/{p}/volumes/detail?limit=25', path: `/volume/v3/${api.projectId}/volumes/detail?limit=25` },
+    { label: 'GET /image/v2/images/{id}', path: `/image/v2/images/${someImage.id}` },
+    { label: 'GET /compute/v2.1/flavors/detail', path: '/compute/v2.1/flavors/detail' },
+  ];
+  const headers = { 'X-Auth-Token': token, Accept: 'application/json' };
+  // The ceiling: express 5 on this Node, each path answering the bytes Snapstack answered.
+  const bodies = new Map<string, string>();
+  for (const p of probes) {
+    const res = await fetch(`${app.url}${p.path}`, { headers });
+    if (res.status !== 200) throw new Error(`${p.path}: ${res.status} ${await res.text()}`);
+    bodies.set(p.path.split('?')[0], await res.text());
+  }
+  const bare = express();
+  bare.use((req, res) => { res.type('application/json').send(bodies.get(req.path) ?? '{}'); });
+  const server = await new Promise<http.Server>((resolve) => { const s = bare.listen(0, '127.0.0.1', () => resolve(s)); });
+  const ceilingUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const rows: Row[] = [];
+  try {
+    for (const p of probes) {
+      const job = { headers, concurrency: CONCURRENCY, requests: REQUESTS, warmup: WARMUP };
+      const snapstack = await measure({ ...job, url: `${app.url}${p.path}` });
+      const ceiling = await measure({ ...job, url: `${ceilingUrl}${p.path}` });
+      rows.push({ probe: p.label, snapstack, ceiling });
+    }
+  } finally {
+    server.close();
+  }
+  return rows;
+}
+
+async function withDatabase<T>(databaseUrl: string | undefined, body: () => Promise<T>): Promise<T> {
+  const before = process.env.DATABASE_URL;
+  if (databaseUrl) process.env.DATABASE_URL = databaseUrl;
+  else delete process.env.DATABASE_URL;
+  try {
+    return await body();
+  } finally {
+    if (before === undefined) delete process.env.DATABASE_URL;
+    else process.env.DATABASE_URL = before;
+  }
+}
+
+/** A fresh database on the server at `adminUrl` for one run; dropped afterwards. */
+async function freshDatabase<T>(adminUrl: string, body: (url: string) => Promise<T>): Promise<T> {
+  const name = `snapstack_bench_${process.pid}_${Date.now()}`;
+  const admin = new Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    await admin.query(`create database ${name}`);
+    const url = new URL(adminUrl);
+    url.pathname = `/${name}`;
+    try {
+      return await body(url.toString());
+    } finally {
+      await admin.query(`drop database if exists ${name} with (force)`);
+    }
+  } finally {
+    await admin.end();
+  }
+}
+
+const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
+
+async function main(): Promise<void> {
+  const cluster = process.env.DATABASE_URL ? undefined : await startPostgresCluster();
+  const pgAdminUrl = process.env.DATABASE_URL ?? cluster!.url;
+  const results: Array<{ db: 'pglite' | 'postgres'; big: Row[]; small: Row[] }> = [];
+  try {
+    for (const db of DATABASES) {
+      const runAt = (n: Sizes) => (db === 'pglite'
+        ? withDatabase(undefined, async () => { let r: Row[] = []; await withSnapstack('api-scale', async (env) => { r = await runOne(env, n); }); return r; })
+        : freshDatabase(pgAdminUrl, (url) => withDatabase(url, async () => { let r: Row[] = []; await withSnapstack('api-scale', async (env) => { r = await runOne(env, n); }); return r; })));
+      const small = await runAt(SMALL);
+      const big = await runAt(BIG);
+      results.push({ db, big, small });
+    }
+  } finally {
+    await cluster?.stop();
+  }
+  console.log(`\n${BIG.images} images, ${BIG.volumes} volumes, ${BIG.snapshots} snapshots, ${BIG.servers} servers in one project; ${CONCURRENCY} keep-alive clients, ${REQUESTS} requests each line`);
+  console.log(`growth: p50 at 10,000 rows (the line above) / p50 at ${SMALL.images} rows of each kind\n`);
+  const lines: string[][] = [];
+  const misses: string[] = [];
+  for (const { db, big, small } of results) {
+    const name = db === 'pglite' ? 'embedded (PGlite)' : 'PostgreSQL';
+    big.forEach((r, i) => {
+      const p99Ratio = r.snapstack.p99 / r.ceiling.p99;
+      const growth = r.snapstack.p50 / small[i].snapstack.p50;
+      if (p99Ratio > TARGET_P99[db]) misses.push(`${name} ${r.probe}: p99 ${ratio(r.snapstack.p99, r.ceiling.p99)} the ceiling (target ${TARGET_P99[db]}x)`);
+      if (growth > TARGET_GROWTH) misses.push(`${name} ${r.probe}: p50 grew ${growth.toFixed(2)}x from ${SMALL.images} rows (target ${TARGET_GROWTH}x)`);
+      lines.push([
+        name, r.probe, `${fmtMs(r.snapstack.p50)} / ${fmtMs(r.snapstack.p99)}`, `${fmtMs(r.ceiling.p50)} / ${fmtMs(r.ceiling.p99)}`,
+        ratio(r.snapstack.p99, r.ceiling.p99), `${fmtMs(small[i].snapstack.p50)}`, growth.toFixed(2) + 'x',
+      ]);
+    });
+  }
+  printTable(['database', 'request', 'p50 / p99', 'ceiling p50 / p99', 'p99 / ceiling', `p50 at ${SMALL.images}`, 'p50 growth'], lines);
+  console.log(misses.length ? `\nTargets missed:\n- ${misses.join('\n- ')}` : '\nAll targets met.');
+}
+
+if (isMainThread) runMain(main);
