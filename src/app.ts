@@ -7,7 +7,7 @@ import type { Knex } from 'knex';
 import type { Config } from './config';
 import { createLogger, Logger } from './logger';
 import { createKnex, describeDatabase, dropSchema, migrateLatest } from './db/database';
-import { InstanceLock, lockDatabase, lockDataDir, lockStartup } from './db/instance-lock';
+import { checkDataDirFree, InstanceLock, lockDatabase, lockDataDir, lockStartup } from './db/instance-lock';
 import { loadSpec } from './http/openapi-spec';
 import { createServiceRouter, requestLogging, routingFault, RouterDeps, ServiceMount } from './http/service-router';
 import { mapError } from './http/error-mappers';
@@ -91,7 +91,7 @@ export async function startSnapstack(config: Config, opts: StartOptions = {}): P
   const replica = Boolean(config.replica && config.databaseUrl);
   if (replica && opts.ephemeral) throw new Error('an ephemeral instance cannot be a replica: closing it removes what the other replicas share');
   const locks: InstanceLock[] = [];
-  if (replica) await lockDataDir(config.dataDir).release(); // only checks that no single server holds it
+  if (replica) checkDataDirFree(config.dataDir);
   else locks.push(lockDataDir(config.dataDir));
   const releaseLocks = async () => {
     for (const l of locks.splice(0).reverse()) await l.release().catch((err) => logger.warn({ err }, 'could not release an instance lock'));

@@ -46,19 +46,29 @@ export function lockDataDir(dataDir: string): InstanceLock {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
-    let holder: { pid?: number; host?: string } = {};
-    try {
-      holder = JSON.parse(fs.readFileSync(file, 'utf8'));
-    } catch { /* unreadable or half-written: treated as stale below */ }
-    const sameHost = holder.host === undefined || holder.host === os.hostname();
-    if (typeof holder.pid === 'number' && (!sameHost || alive(holder.pid))) {
-      throw new InstanceLockError(
-        `Another Snapstack server (pid ${holder.pid} on ${holder.host ?? 'this host'}) is using the data directory ${dataDir}; stop it first, or give this one another SNAPSTACK_DATA_DIR. (If no server runs, remove ${file}.)`,
-      );
-    }
+    refuseLiveHolder(dataDir, file);
     fs.rmSync(file, { force: true }); // its holder died without releasing it
   }
   throw new InstanceLockError(`Could not lock the data directory ${dataDir}: another server is starting on it.`);
+}
+
+/** Replicas share the data directory: they take no lock on it, but refuse one a single server holds. */
+export function checkDataDirFree(dataDir: string): void {
+  const file = path.join(dataDir, LOCK_FILE);
+  if (fs.existsSync(file)) refuseLiveHolder(dataDir, file);
+}
+
+function refuseLiveHolder(dataDir: string, file: string): void {
+  let holder: { pid?: number; host?: string } = {};
+  try {
+    holder = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch { /* unreadable, half-written or gone: treated as stale */ }
+  const sameHost = holder.host === undefined || holder.host === os.hostname();
+  if (typeof holder.pid === 'number' && (!sameHost || alive(holder.pid))) {
+    throw new InstanceLockError(
+      `Another Snapstack server (pid ${holder.pid} on ${holder.host ?? 'this host'}) is using the data directory ${dataDir}; stop it first, or give this one another SNAPSTACK_DATA_DIR. (If no server runs, remove ${file}.)`,
+    );
+  }
 }
 
 /**

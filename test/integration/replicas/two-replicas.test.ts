@@ -160,6 +160,9 @@ describe('two replicas on one PostgreSQL', () => {
     try {
       await expect(serveChild(base, { timeoutMs: 30_000 })).rejects.toThrow(/Another Snapstack server \(pid \d+ on .*\) is using the data directory/);
       await expect(serveChild({ ...base, SNAPSTACK_REPLICA: '1' }, { timeoutMs: 30_000 })).rejects.toThrow(/SNAPSTACK_REPLICA=1 needs DATABASE_URL/);
+      // Nor does a replica (of another database) get the data directory a single server holds.
+      await expect(serveChild({ ...base, SNAPSTACK_REPLICA: '1', DATABASE_URL: database.url }, { timeoutMs: 30_000 }))
+        .rejects.toThrow(/Another Snapstack server \(pid \d+ on .*\) is using the data directory/);
       expect((await fetch(`${first.url}${SS}/health`)).status).toBe(200);
     } finally {
       first.child.kill('SIGTERM');
