@@ -95,8 +95,9 @@ describe('durable jobs', () => {
     });
     const ids: string[] = [];
     for (let n = 0; n < 5; n++) ids.push(await runner.enqueue('pooled', { n }));
-    await new Promise((r) => setTimeout(r, 200));
     const statuses = async () => (await db('jobs').whereIn('id', ids).select('status')).map((r) => r.status).sort();
+    for (let i = 0; i < 100 && now < 2; i++) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 100)); // and a while more: nothing else starts
     expect(await statuses()).toEqual(['queued', 'queued', 'queued', 'running', 'running']);
     g.open();
     await runner.idle();
