@@ -23,6 +23,10 @@ import { VOLUME_MICROVERSIONS } from './volume/volume-versions';
 import { createImageModule } from './image/image-module';
 import type { ImageService } from './image/image-service';
 import { connectDocker, removeInstanceObjects } from './runtime/docker-engine';
+import { DockerImageDriver } from './runtime/docker-image-driver';
+import { FakeImageDriver } from './runtime/fake-image-driver';
+import { FakeServerRuntime } from './compute/runtime/fake-server-runtime';
+import { FakeVolumeDataDriver } from './volume/data/fake-volume-data-driver';
 import { armCrashPoints } from './shared/crash-points';
 import { snapstackHandlers } from './snapstack/snapstack-handlers';
 import { adminHandlers } from './snapstack/admin-handlers';
@@ -31,6 +35,7 @@ import { FaultRules } from './faults/fault-rules';
 import { SnapstackMetrics } from './metrics/metrics';
 import { ArchiveService } from './archive/archive-service';
 import { archiveHandlers } from './archive/archive-handlers';
+import { ArchiveStore } from './archive/archive-store';
 import { JobRunner } from './jobs/job-runner';
 import { ReplicaRegistry, singleReplica } from './jobs/replicas';
 import { AdvisoryLocks } from './shared/resource-locks';
@@ -137,16 +142,25 @@ async function startReplica(config: Config, opts: StartOptions, logger: Logger, 
   const metrics = new SnapstackMetrics({ db, dataDir: config.dataDir });
   const jobs = new JobRunner(db, logger.child({ component: 'jobs' }), { faults, observe: (j) => metrics.observeJob(j) }, { replicas, workers: config.jobWorkers });
   // One engine for every module: volumes, servers (containers) and image data (Docker images).
-  const docker = config.dockerMode === 'none' ? null : await connectDocker(config.dockerSocket);
-  const imageModule = createImageModule({ config, db, docker, logger });
+  const docker = config.dockerMode === 'auto' ? await connectDocker(config.dockerSocket) : null;
+  // The drivers: Docker's, or the in-memory fakes beside them (SNAPSTACK_DOCKER=fake).
+  const fake = config.dockerMode === 'fake';
+  const imageDriver = fake ? new FakeImageDriver([config.defaultServerImage]) : docker ? new DockerImageDriver(docker) : null;
+  const imageModule = createImageModule({ config, db, images: imageDriver, logger });
   const image = imageModule.service;
-  const volumeModule = await createVolumeModule({ config, db, jobs, logger, instanceId, docker, images: image, shared: replica, sweep, locks: volumeLocks });
+  const volumeModule = await createVolumeModule({
+    config, db, jobs, logger, instanceId, docker, images: image, shared: replica, sweep, locks: volumeLocks,
+    ...(fake ? { driver: new FakeVolumeDataDriver() } : {}),
+  });
   const volume = volumeModule.service;
   await imageModule.seed();
-  const compute = createCompute({ db, jobs, images: image, volumes: volume, docker, instanceId, config, logger, locks: serverLocks });
+  const compute = createCompute({
+    db, jobs, images: image, volumes: volume, docker, imageDriver, instanceId, config, logger, locks: serverLocks,
+    ...(fake ? { runtime: new FakeServerRuntime(imageDriver!, instanceId) } : {}),
+  });
   await compute.seed();
   const archives = new ArchiveService({
-    dataDir: config.dataDir, workspaceDir: config.workspaceDir ?? null, instanceId, volume, images: image, driver: volumeModule.driver, docker, jobs, db, logger, faults,
+    dataDir: config.dataDir, workspaceDir: config.workspaceDir ?? null, instanceId, volume: volume.archives, images: image, imageDriver, jobs, store: new ArchiveStore(db), logger, faults,
     maxUploadBytes: config.maxUploadBytes,
   });
   if (sweep) {
@@ -155,7 +169,7 @@ async function startReplica(config: Config, opts: StartOptions, logger: Logger, 
     await compute.reconcile();
   }
   const reset = new InstanceReset({
-    db, jobs, docker, instanceId, dataDir: config.dataDir, driver: volumeModule.driver, reseed: () => compute.seed(), onReset: [() => { faults.clear(); }], log: logger.child({ component: 'reset' }),
+    db, jobs, docker, instanceId, dataDir: config.dataDir, volume, reseed: () => compute.seed(), onReset: [() => { faults.clear(); }], log: logger.child({ component: 'reset' }),
   });
 
   const state = { publicUrl: config.publicUrl };

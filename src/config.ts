@@ -14,8 +14,11 @@ export interface Config {
   altDemoPassword: string;
   logLevel: string;
   dockerSocket: string;
-  /** 'auto' uses Docker when it answers, 'none' forces plain directories. */
-  dockerMode: 'auto' | 'none';
+  /**
+   * 'auto' uses Docker when it answers, 'none' forces plain directories; 'fake' runs servers,
+   * volume data and Docker images in memory (units, demos: nothing is kept, nothing runs).
+   */
+  dockerMode: 'auto' | 'none' | 'fake';
   helperImage: string;
   defaultServerImage: string;
   maxChainDepth: number;
@@ -94,7 +97,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     altDemoPassword: env.SNAPSTACK_ALT_DEMO_PASSWORD || 'alt_demo',
     logLevel: env.SNAPSTACK_LOG_LEVEL || 'info',
     dockerSocket: env.SNAPSTACK_DOCKER_SOCKET || '/var/run/docker.sock',
-    dockerMode: oneOf(env, 'SNAPSTACK_DOCKER', ['auto', 'none'] as const, 'auto'),
+    dockerMode: oneOf(env, 'SNAPSTACK_DOCKER', ['auto', 'none', 'fake'] as const, 'auto'),
     helperImage: env.SNAPSTACK_HELPER_IMAGE || 'snapstack/busybox:latest',
     defaultServerImage: env.SNAPSTACK_SERVER_IMAGE || 'snapstack/busybox:latest',
     maxChainDepth: intEnv(env, 'SNAPSTACK_MAX_CHAIN_DEPTH', 16),

@@ -6,13 +6,10 @@
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import type Docker from 'dockerode';
+import type { ImageDriver } from '../runtime/image-driver';
 import { Conflict } from '../http/faults';
 import { DOCKER_IMAGE_PROPERTY, type ImageApi, type ImageRecord } from '../image/image-api';
-import type { LayerEntry, VolumeDataDriver } from '../volume/data/volume-data-driver';
-import { BOOTABLE_METADATA_KEY } from '../volume/imported-snapshots';
-import type { SnapshotRecord } from '../volume/volume-api';
-import type { VolumeService } from '../volume/volume-service';
+import type { LayerEntry, SnapshotArchiveApi, SnapshotRecord } from '../volume/volume-api';
 import { NotImplemented } from '../http/faults';
 import { ARCHIVE_ID_PROPERTY, SCOPE_PROPERTY } from './archive-import';
 import {
@@ -63,23 +60,17 @@ export interface ExportPlan {
 const DROPPED_PROPERTIES = new Set(['block_device_mapping', 'bdm_v2', 'root_device_name', 'instance_uuid', 'user_id', 'owner_id', SCOPE_PROPERTY, ARCHIVE_ID_PROPERTY]);
 
 export interface ExportDeps {
-  volume: VolumeService;
+  volume: SnapshotArchiveApi;
   images: ImageApi;
-  driver: VolumeDataDriver;
   instanceId: string;
-  /** The engine holding image-backed snapshots' root disks (null: none, such snapshots are not exportable). */
-  docker: Docker | null;
+  /** Docker images: image-backed snapshots' root disks (null: no engine, such snapshots are not exportable). */
+  imageDriver: ImageDriver | null;
   log: Logger;
 }
 
 function requireAvailable(s: SnapshotRecord): SnapshotRecord {
   if (s.status !== 'available') throw new Conflict(`Snapshot ${s.id} is ${s.status}: only available snapshots can be exported.`);
   return s;
-}
-
-async function bootableOf(d: ExportDeps, s: SnapshotRecord): Promise<boolean> {
-  const fromVolume = await d.volume.getVolume(s.projectId, s.volumeId).then((v) => v.bootable, () => null);
-  return fromVolume ?? s.metadata[BOOTABLE_METADATA_KEY] === 'true';
 }
 
 /** The mapping items of a volume-backed instance snapshot (snapshot sources only). */
@@ -95,13 +86,13 @@ export function snapshotMappings(image: ImageRecord): Array<Record<string, any>>
 
 /** Checks the source is exportable by this caller and lists what goes in. */
 export async function planExport(d: ExportDeps, caller: ArchiveCaller, source: ExportSource): Promise<ExportPlan> {
-  if (!d.driver.openExport) throw new NotImplemented('Archives need the overlay volume driver (a Docker engine); this Snapstack stores volumes as plain directories.');
+  if (!d.volume.supported) throw new NotImplemented('Archives need the overlay volume driver (a Docker engine); this Snapstack stores volumes as plain directories.');
   const asCaller = { projectId: caller.projectId, userId: caller.userId, isAdmin: caller.isAdmin };
   if (source.kind === 'volume-snapshot') {
-    const snapshot = requireAvailable(await d.volume.snapshots.show(asCaller, source.id));
+    const snapshot = requireAvailable(await d.volume.showSnapshot(asCaller, source.id));
     return {
       source, name: snapshot.name, projectId: snapshot.projectId, image: null, rootImage: null,
-      volumes: [{ snapshot, device: null, bootIndex: null, bootable: await bootableOf(d, snapshot) }],
+      volumes: [{ snapshot, device: null, bootIndex: null, bootable: await d.volume.snapshotBootable(snapshot) }],
     };
   }
   const image = await d.images.getImage({ projectId: caller.projectId, isAdmin: caller.isAdmin }, source.id);
@@ -110,7 +101,7 @@ export async function planExport(d: ExportDeps, caller: ArchiveCaller, source: E
   const rootImage = image.properties[DOCKER_IMAGE_PROPERTY] === d.images.snapshotDockerImageName(image.id) ? image.properties[DOCKER_IMAGE_PROPERTY] : null;
   if (rootImage) {
     if (image.status !== 'active') throw new Conflict(`Image ${image.id} is ${image.status}: only active instance snapshots can be exported.`);
-    if (!d.docker) throw new NotImplemented(`Image ${image.id} keeps its root disk in a Docker image, and this Snapstack has no Docker engine.`);
+    if (!d.imageDriver) throw new NotImplemented(`Image ${image.id} keeps its root disk in a Docker image, and this Snapstack has no Docker engine.`);
   } else {
     if (image.status !== 'active' || mappings.length === 0) {
       throw new Conflict(`Image ${image.id} is not an instance snapshot (no block_device_mapping with snapshots, no root disk of its own): nothing to export.`);
@@ -121,9 +112,9 @@ export async function planExport(d: ExportDeps, caller: ArchiveCaller, source: E
   }
   const volumes: PlannedVolume[] = [];
   for (const m of mappings) {
-    const snapshot = requireAvailable(await d.volume.snapshots.show(asCaller, String(m.snapshot_id)));
+    const snapshot = requireAvailable(await d.volume.showSnapshot(asCaller, String(m.snapshot_id)));
     const bootIndex = m.boot_index === null || m.boot_index === undefined || Number(m.boot_index) < 0 ? null : Number(m.boot_index);
-    volumes.push({ snapshot, device: m.device_name ?? null, bootIndex, bootable: bootIndex === 0 || (await bootableOf(d, snapshot)) });
+    volumes.push({ snapshot, device: m.device_name ?? null, bootIndex, bootable: bootIndex === 0 || (await d.volume.snapshotBootable(snapshot)) });
   }
   return { source, name: image.name, projectId: image.owner ?? caller.projectId, image, volumes, rootImage };
 }
@@ -178,8 +169,8 @@ export async function writeExport(
     // The root image first (docker save into a hidden file beside the archive): its size and sha256 go in the manifest.
     const rootFile = plan.rootImage ? rootImageTempFile(file) : null;
     if (rootFile) r.add(`saved root image ${rootFile}`, () => fs.rm(rootFile, { force: true }));
-    const saved = plan.rootImage ? await saveRootImage(d.docker!, plan.rootImage, rootFile!) : null;
-    const ex = await d.driver.openExport!(plan.volumes.map((v) => v.snapshot.id));
+    const saved = plan.rootImage ? await saveRootImage(d.imageDriver!, plan.rootImage, rootFile!) : null;
+    const ex = await d.volume.openExport(plan.volumes.map((v) => v.snapshot.id));
     r.add('the export of the layers', () => ex.release());
     crashPoint('export.opened');
     const baseFacts = new Map<string, ArchiveLayer>();

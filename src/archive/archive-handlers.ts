@@ -14,9 +14,10 @@
 import type { Handlers, RequestContext } from '../http/context';
 import { queryString, requireAuth } from '../http/context';
 import { BadRequest } from '../http/faults';
-import type { JobRunner } from '../jobs/job-runner';
+import type { JobRunner } from '../jobs/jobs-api';
 import type { ArchiveKind } from './archive-format';
-import type { ArchiveCaller, ArchiveService, FolderScope } from './archive-service';
+import type { ArchiveCaller, ArchiveService, ExportAccepted, FolderScope } from './archive-service';
+import { archiveView, importView } from './archive-views';
 
 function callerOf(ctx: RequestContext): ArchiveCaller {
   const auth = requireAuth(ctx);
@@ -35,10 +36,10 @@ function truthy(v: string | undefined): boolean {
 }
 
 export function archiveHandlers(archives: ArchiveService, jobs: JobRunner): Handlers {
-  const accepted = async (res: { job_id: string; archive: { name: string; scope: FolderScope } }) => {
-    const job = await jobs.get(res.job_id);
-    const { payload: _p, attempts: _a, project_id: _pr, ...view } = job ?? { id: res.job_id, payload: null, attempts: 0, project_id: null };
-    return { status: 202, body: { job: view, archive: res.archive }, headers: { Location: `/snapstack/v1/jobs/${res.job_id}` } };
+  const accepted = async (res: ExportAccepted) => {
+    const job = await jobs.get(res.jobId);
+    const { payload: _p, attempts: _a, project_id: _pr, ...view } = job ?? { id: res.jobId, payload: null, attempts: 0, project_id: null };
+    return { status: 202, body: { job: view, archive: res.archive }, headers: { Location: `/snapstack/v1/jobs/${res.jobId}` } };
   };
   const exportOf = (kind: ArchiveKind, param: string, scope: FolderScope) => async (ctx: RequestContext) => {
     const body = (ctx.body ?? {}) as { base_archive?: string; file_name?: string };
@@ -52,12 +53,12 @@ export function archiveHandlers(archives: ArchiveService, jobs: JobRunner): Hand
 
     async listArchives(ctx) {
       const list = await archives.list(callerOf(ctx), scopeOf(ctx), { verify: truthy(queryString(ctx, 'verify')) });
-      return { status: 200, body: { archives: list } };
+      return { status: 200, body: { archives: list.map(archiveView) } };
     },
 
     async showArchive(ctx) {
       const info = await archives.show(callerOf(ctx), scopeOf(ctx), ctx.params.name, { verify: truthy(queryString(ctx, 'verify')) });
-      return { status: 200, body: { archive: info } };
+      return { status: 200, body: { archive: archiveView(info) } };
     },
 
     async deleteArchive(ctx) {
@@ -77,14 +78,14 @@ export function archiveHandlers(archives: ArchiveService, jobs: JobRunner): Hand
     async uploadArchive(ctx) {
       const length = ctx.headers['content-length'];
       const declared = typeof length === 'string' && /^\d+$/.test(length) ? Number(length) : undefined;
-      const info = await archives.upload(callerOf(ctx), scopeOf(ctx), ctx.params.name, ctx.req, declared);
+      const info = archiveView(await archives.upload(callerOf(ctx), scopeOf(ctx), ctx.params.name, ctx.req, declared));
       return { status: 201, body: { archive: info }, headers: { Location: `/snapstack/v1/archives/${encodeURIComponent(info.name)}` } };
     },
 
     async importArchive(ctx) {
       const body = ctx.body as { file: string; scope?: string; name?: string };
       const result = await archives.import(callerOf(ctx), body.file, scopeOf(ctx, body.scope), body.name);
-      return { status: 201, body: { import: result } };
+      return { status: 201, body: { import: importView(result) } };
     },
   };
 }

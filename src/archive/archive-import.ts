@@ -7,20 +7,17 @@ import { randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import type Docker from 'dockerode';
+import type { ImageDriver } from '../runtime/image-driver';
 import { BadRequest, Conflict, NotFound, NotImplemented } from '../http/faults';
 import { ARCHIVE_ID_PROPERTY, DOCKER_IMAGE_PROPERTY, SCOPE_PROPERTY, type ImageApi, type ImageCaller } from '../image/image-api';
 import type { Logger } from '../logger';
-import type { VolumeDataDriver } from '../volume/data/volume-data-driver';
-import { BOOTABLE_METADATA_KEY, WORKSPACE_PROJECT } from '../volume/imported-snapshots';
-import type { SnapshotRecord } from '../volume/volume-api';
-import type { VolumeService } from '../volume/volume-service';
+import { BOOTABLE_METADATA_KEY, WORKSPACE_PROJECT, type SnapshotArchiveApi, type SnapshotImport } from '../volume/volume-api';
 import { ArchiveInvalid, baseLayers, type ArchiveManifest } from './archive-format';
 import { readArchive } from './archive-reader';
-import { loadRootImage, removeDockerImage, RootImageRefused, type LoadedRootImage } from './archive-root-image';
+import { loadRootImage, RootImageRefused, type LoadedRootImage } from './archive-root-image';
 import { crashPoint } from '../shared/crash-points';
 import { Reverter } from '../shared/reverter';
-import type { JobRunner } from '../jobs/job-runner';
+import type { JobRunner } from '../jobs/jobs-api';
 
 /** Image and snapshot property telling workspace snapshots from a project's own ("namespace") ones. */
 export { ARCHIVE_ID_PROPERTY, SCOPE_PROPERTY };
@@ -44,26 +41,26 @@ export interface ImportedVolume {
   name: string | null;
   size: number;
   device: string | null;
-  boot_index: number | null;
-  source_snapshot_id: string;
+  bootIndex: number | null;
+  sourceSnapshotId: string;
 }
 
-export interface ImportResult {
-  archive_id: string;
+/** What an import made (archive-views.ts's importView is its wire JSON). */
+export interface ImportOutcome {
+  archiveId: string;
   kind: ArchiveManifest['kind'];
   scope: 'workspace' | 'namespace';
   snapshots: ImportedVolume[];
   image: { id: string; name: string | null } | null;
-  base_archive_id: string | null;
+  baseArchiveId: string | null;
 }
 
 export interface ImportDeps {
-  volume: VolumeService;
+  volume: SnapshotArchiveApi;
   images: ImageApi;
-  driver: VolumeDataDriver;
   log: Logger;
-  /** The engine that loads an image-backed snapshot's root disk (images/root.tar). */
-  docker: Docker | null;
+  /** Loads an image-backed snapshot's root disk (images/root.tar) into Docker. */
+  imageDriver: ImageDriver | null;
   instanceId: string;
   /** Where images/root.tar is staged while the archive is checked (a hidden file, removed after). */
   stagingDir: string;
@@ -80,9 +77,8 @@ export const IMPORT_STAGING_PREFIX = '.archive-import-';
 export class BaseArchiveMissing extends Conflict {}
 
 /** Reads, checks and registers `file`; nothing is left behind when it throws. */
-export async function importArchive(d: ImportDeps, file: string, target: ImportTarget): Promise<ImportResult> {
-  if (!d.driver.beginImport) throw new NotImplemented('Archives need the overlay volume driver (a Docker engine); this Snapstack stores volumes as plain directories.');
-  const session = await d.driver.beginImport();
+export async function importArchive(d: ImportDeps, file: string, target: ImportTarget): Promise<ImportOutcome> {
+  const session = await d.volume.beginImport();
   const rootStaging = path.join(d.stagingDir, `${IMPORT_STAGING_PREFIX}${randomUUID()}.root.tar`);
   try {
     return await importStaged(d, file, target, session, rootStaging);
@@ -91,16 +87,14 @@ export async function importArchive(d: ImportDeps, file: string, target: ImportT
   }
 }
 
-type ImportSession = Awaited<ReturnType<NonNullable<VolumeDataDriver['beginImport']>>>;
-
-async function importStaged(d: ImportDeps, file: string, target: ImportTarget, session: ImportSession, rootStaging: string): Promise<ImportResult> {
+async function importStaged(d: ImportDeps, file: string, target: ImportTarget, session: SnapshotImport, rootStaging: string): Promise<ImportOutcome> {
   const projects = target.workspace ? [WORKSPACE_PROJECT] : [target.projectId, WORKSPACE_PROJECT];
   let manifest: ArchiveManifest;
   let digests: Map<string, string>;
   try {
     ({ manifest, digests } = await readArchive(createReadStream(file), {
       onManifest: async (m) => {
-        if (m.root_image && !d.docker) throw new NotImplemented('This archive holds an image-backed instance snapshot (images/root.tar), and this Snapstack has no Docker engine to load it.');
+        if (m.root_image && !d.imageDriver) throw new NotImplemented('This archive holds an image-backed instance snapshot (images/root.tar), and this Snapstack has no Docker engine to load it.');
         const needed = baseLayers(m);
         if (!needed.length) return;
         const found = await session.findExisting(needed.map((l) => l.id), projects);
@@ -165,12 +159,11 @@ export interface ImportJournal {
 export const JOB_IMPORT = 'archive.import';
 
 /** Undoes an import a restart met unfinished: every step is idempotent, so all of them run. */
-export async function undoImport(d: Pick<ImportDeps, 'volume' | 'images' | 'driver' | 'docker' | 'log'>, j: ImportJournal): Promise<void> {
+export async function undoImport(d: Pick<ImportDeps, 'volume' | 'images' | 'imageDriver' | 'log'>, j: ImportJournal): Promise<void> {
   const r = new Reverter(d.log, { project_id: j.projectId, snapshots: j.snapshotIds, image_id: j.imageId });
-  if (j.loadedImageId) r.add(`Docker image ${j.loadedImageId}`, () => removeDockerImage(d.docker!, j.loadedImageId!));
-  if (j.dockerImage) r.add(`Docker image ${j.dockerImage}`, () => removeDockerImage(d.docker!, j.dockerImage!));
-  for (const id of j.snapshotIds) r.add(`snapshot data ${id}`, () => d.driver.deleteSnapshot(id));
-  r.add('snapshot rows', () => d.volume.removeImportedSnapshots(j.snapshotIds));
+  if (j.loadedImageId) r.add(`Docker image ${j.loadedImageId}`, () => d.imageDriver?.remove(j.loadedImageId!));
+  if (j.dockerImage) r.add(`Docker image ${j.dockerImage}`, () => d.imageDriver?.remove(j.dockerImage!));
+  r.add('imported snapshots', () => d.volume.removeImported(j.snapshotIds));
   if (j.imageId) r.add(`image ${j.imageId}`, () => d.images.deleteImage({ projectId: null, isAdmin: true }, j.imageId!).catch((err: unknown) => {
     if (!(err instanceof NotFound)) throw err;
   }));
@@ -178,9 +171,9 @@ export async function undoImport(d: Pick<ImportDeps, 'volume' | 'images' | 'driv
 }
 
 async function commitImport(
-  d: ImportDeps, target: ImportTarget, manifest: ArchiveManifest, digests: Map<string, string>, session: ImportSession,
+  d: ImportDeps, target: ImportTarget, manifest: ArchiveManifest, digests: Map<string, string>, session: SnapshotImport,
   rootStaging: string, made: ImportJournal, op: string, r: Reverter,
-): Promise<ImportResult> {
+): Promise<ImportOutcome> {
   const ids = made.snapshotIds;
   const imageId = made.imageId ?? randomUUID();
   const owner = made.projectId;
@@ -190,7 +183,7 @@ async function commitImport(
   let root: LoadedRootImage | null = null;
   if (manifest.root_image) {
     try {
-      root = await loadRootImage(d.docker!, rootStaging, made.dockerImage!, d.instanceId, owner);
+      root = await loadRootImage(d.imageDriver!, rootStaging, made.dockerImage!, d.instanceId, owner);
     } catch (err) {
       // What the engine refuses to load is the archive's fault, not the server's.
       if (err instanceof RootImageRefused) throw new BadRequest(`Invalid archive: ${err.message}`);
@@ -203,27 +196,21 @@ async function commitImport(
     if (loaded.loadedImageId) await d.jobs.record(op, { loadedImageId: loaded.loadedImageId });
     crashPoint('import.root-loaded');
   }
-  await session.commit(
-    manifest.volumes.map((v, i) => ({ snapshotId: ids[i], projectId: owner, volumeId: randomUUID(), chain: v.layers.map((l) => l.id) })),
-    digests,
-  );
-  for (const id of ids) r.add(`snapshot data ${id}`, () => d.driver.deleteSnapshot(id));
-  crashPoint('import.committed');
-
-  const records = await d.volume.registerImportedSnapshots(
+  // Data and rows together (block storage's job, undone there if it fails half-way).
+  const records = await session.commit(
     { projectId: owner, userId: target.userId, shared: target.workspace },
     manifest.volumes.map((v, i) => ({
-      id: ids[i], volumeId: randomUUID(), name: names.snapshots[i], description: v.description, size: v.size_gb,
+      id: ids[i], volumeId: randomUUID(), name: names.snapshots[i], description: v.description, size: v.size_gb, chain: v.layers.map((l) => l.id),
       metadata: {
         [ARCHIVE_ID_PROPERTY]: manifest.archive_id, [SOURCE_SNAPSHOT_PROPERTY]: v.snapshot_id, [BOOTABLE_METADATA_KEY]: String(v.bootable),
         [SCOPE_PROPERTY]: scope,
       },
     })),
+    digests,
   );
-  r.add('snapshot rows', () => d.volume.removeImportedSnapshots(ids));
-  crashPoint('import.rows');
+  r.add('imported snapshots', () => d.volume.removeImported(ids));
 
-  let image: ImportResult['image'] = null;
+  let image: ImportOutcome['image'] = null;
   if (manifest.image) {
     const newIdOf = new Map(manifest.volumes.map((v, i) => [v.snapshot_id, ids[i]]));
     const mapping = manifest.image.block_device_mapping.map((b) => {
@@ -258,12 +245,12 @@ async function commitImport(
   }
   d.log.info({ archive_id: manifest.archive_id, project_id: owner, snapshots: ids, image_id: image?.id, docker_image: root?.ref }, 'archive imported');
   return {
-    archive_id: manifest.archive_id, kind: manifest.kind, scope,
+    archiveId: manifest.archive_id, kind: manifest.kind, scope,
     snapshots: manifest.volumes.map((v, i) => ({
-      id: records[i].id, name: names.snapshots[i], size: v.size_gb, device: v.device, boot_index: v.boot_index, source_snapshot_id: v.snapshot_id,
+      id: records[i].id, name: names.snapshots[i], size: v.size_gb, device: v.device, bootIndex: v.boot_index, sourceSnapshotId: v.snapshot_id,
     })),
     image,
-    base_archive_id: manifest.base?.archive_id ?? null,
+    baseArchiveId: manifest.base?.archive_id ?? null,
   };
 }
 

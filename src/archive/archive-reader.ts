@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { Readable, Writable } from 'node:stream';
 import { extract as tarExtract, type Header as Headers } from 'tar-stream';
-import type { LayerEntry } from '../volume/data/volume-data-driver';
+import type { LayerEntry } from '../volume/volume-api';
 import {
   ArchiveInvalid, CHECKSUMS_NAME, LAYER_DIR, MANIFEST_NAME, MAX_CHECKSUMS_BYTES, MAX_MANIFEST_BYTES, OPAQUE_MARKER,
   WHITEOUT_PREFIX, layerEntryName, parseChecksums, parseManifest, storedLayers, type ArchiveLayer, type ArchiveManifest, type ArchiveRootImage,

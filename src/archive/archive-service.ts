@@ -7,30 +7,28 @@ import { createReadStream } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
-import type Docker from 'dockerode';
-import type { Knex } from 'knex';
+import type { ImageDriver } from '../runtime/image-driver';
 import { BadRequest, Conflict, Fault, Forbidden, NotFound } from '../http/faults';
 import type { ImageApi } from '../image/image-api';
-import type { JobDefinition, JobRunner } from '../jobs/job-runner';
+import type { JobDefinition, JobRunner } from '../jobs/jobs-api';
 import { type FaultPort, InjectedFailure } from '../faults/fault-rules';
 import type { Logger } from '../logger';
-import { LayerNotExportable, VolumeDataError, type VolumeDataDriver } from '../volume/data/volume-data-driver';
-import { WORKSPACE_PROJECT } from '../volume/imported-snapshots';
-import type { VolumeService } from '../volume/volume-service';
-import { ArchiveInvalid, storedLayers, type ArchiveKind, type ArchiveManifest } from './archive-format';
+import { LayerNotExportable, VolumeDataError, WORKSPACE_PROJECT, type SnapshotArchiveApi } from '../volume/volume-api';
+import { ArchiveInvalid, type ArchiveKind, type ArchiveManifest } from './archive-format';
 import { planExport, rootImageTempFile, writeExport, type ArchiveCaller, type ExportDeps } from './archive-export';
 import { ArchiveFolders, checkArchiveName, readdirIfAny, defaultArchiveName, type ArchiveFile } from './archive-folders';
-import { importArchive, IMPORT_STAGING_PREFIX, JOB_IMPORT, undoImport, type ImportDeps, type ImportJournal, type ImportResult } from './archive-import';
+import { importArchive, IMPORT_STAGING_PREFIX, JOB_IMPORT, undoImport, type ImportDeps, type ImportJournal, type ImportOutcome } from './archive-import';
 import { readArchive } from './archive-reader';
 import { scanArchive } from './archive-scan';
 import { receiveUpload, removeStaleUploads } from './archive-upload';
 import { PARTIAL_SUFFIX } from './archive-writer';
+import type { ArchiveStore } from './archive-store';
+import type { ArchiveEntry, FolderScope } from './archive-views';
 
 export type { ArchiveCaller } from './archive-export';
+export type { FolderScope } from './archive-views';
 
 export const JOB_EXPORT = 'archive.export';
-
-export type FolderScope = 'namespace' | 'workspace';
 
 interface ExportPayload {
   kind: ArchiveKind;
@@ -45,36 +43,8 @@ interface ExportPayload {
   loadWorkspace: boolean;
 }
 
-export interface ArchiveInfo {
-  name: string;
-  scope: FolderScope;
-  /** Where the file is on the server's machine (the snapshots folder). */
-  path: string;
-  size: number;
-  modified_at: string;
-  /** ready: complete; writing: an export in progress; invalid: see reason. */
-  status: 'ready' | 'writing' | 'invalid';
-  valid: boolean;
-  reason: string | null;
-  /** Checksums: true/false once a full read (import or ?verify) checked them, else null. */
-  verified: boolean | null;
-  progress: { written: number; total: number } | null;
-  archive_id: string | null;
-  kind: ArchiveKind | null;
-  created_at: string | null;
-  source: ArchiveManifest['source'] | null;
-  image: { name: string | null; min_disk: number; min_ram: number; root_device_name: string | null } | null;
-  volumes: Array<{ snapshot_id: string; name: string | null; size_gb: number; device: string | null; boot_index: number | null; layers: number }>;
-  incremental: boolean;
-  base_archive_id: string | null;
-  stored_layers: number;
-  stored_bytes: number;
-  /** Image-backed instance snapshots: the root disk's Docker image, stored whole (images/root.tar). */
-  root_image: { bytes: number; docker_image: string } | null;
-}
-
 export interface ExportAccepted {
-  job_id: string;
+  jobId: string;
   archive: { name: string; scope: FolderScope };
 }
 
@@ -82,21 +52,18 @@ export interface ArchiveServiceDeps {
   dataDir: string;
   workspaceDir: string | null;
   instanceId: string;
-  volume: VolumeService;
+  volume: SnapshotArchiveApi;
   images: ImageApi;
-  driver: VolumeDataDriver;
-  /** The engine: image-backed instance snapshots keep their root disk in a Docker image. */
-  docker: Docker | null;
+  /** Docker images: image-backed instance snapshots keep their root disk in one (null: no engine). */
+  imageDriver: ImageDriver | null;
   jobs: JobRunner;
-  db: Knex;
+  store: ArchiveStore;
   logger: Logger;
   /** Largest archive a client may upload (SNAPSTACK_MAX_UPLOAD_BYTES). */
   maxUploadBytes: number;
   /** Fault injection: exports and imports fail mid-way (or start late) when a rule says so. */
   faults?: FaultPort;
 }
-
-const WORKSPACE_SETTING = 'archive.workspace.';
 
 export class ArchiveService {
   readonly folders: ArchiveFolders;
@@ -110,7 +77,7 @@ export class ArchiveService {
   constructor(private readonly d: ArchiveServiceDeps) {
     this.folders = new ArchiveFolders(d.dataDir, d.workspaceDir);
     this.log = d.logger.child({ component: 'archive' });
-    this.exportDeps = { volume: d.volume, images: d.images, driver: d.driver, instanceId: d.instanceId, docker: d.docker, log: this.log };
+    this.exportDeps = { volume: d.volume, images: d.images, instanceId: d.instanceId, imageDriver: d.imageDriver, log: this.log };
     this.importDeps = { ...this.exportDeps, stagingDir: d.dataDir, jobs: d.jobs };
     d.jobs.register(this.exportJob());
     // An import's journal: a restart meeting one unfinished undoes what it names.
@@ -128,23 +95,24 @@ export class ArchiveService {
     return scope === 'workspace' ? this.folders.requireWorkspaceDir() : this.folders.projectDir(caller.projectId);
   }
 
-  async list(caller: ArchiveCaller, scope: FolderScope, opts: { verify?: boolean } = {}): Promise<ArchiveInfo[]> {
+  async list(caller: ArchiveCaller, scope: FolderScope, opts: { verify?: boolean } = {}): Promise<ArchiveEntry[]> {
     const dir = await this.dirOf(caller, scope);
-    const out: ArchiveInfo[] = [];
+    const out: ArchiveEntry[] = [];
     for (const f of await this.folders.list(dir)) out.push(await this.describe(f, scope, opts.verify ?? false));
     for (const [file, p] of this.progress) {
       if (path.dirname(file) !== dir) continue;
       const st = await fs.stat(`${file}${PARTIAL_SUFFIX}`).catch(() => null);
-      out.push(writingInfo(file, scope, st?.size ?? 0, p));
+      out.push(writingEntry(file, scope, st?.size ?? 0, p));
     }
-    return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const nameOf = (e: ArchiveEntry) => (e.state === 'writing' ? e.name : e.file.name);
+    return out.sort((a, b) => (nameOf(a) < nameOf(b) ? -1 : nameOf(a) > nameOf(b) ? 1 : 0));
   }
 
-  async show(caller: ArchiveCaller, scope: FolderScope, name: string, opts: { verify?: boolean } = {}): Promise<ArchiveInfo> {
+  async show(caller: ArchiveCaller, scope: FolderScope, name: string, opts: { verify?: boolean } = {}): Promise<ArchiveEntry> {
     const dir = await this.dirOf(caller, scope);
     checkArchiveName(name);
     const p = this.progress.get(path.join(dir, name));
-    if (p) return writingInfo(path.join(dir, name), scope, (await fs.stat(path.join(dir, `${name}${PARTIAL_SUFFIX}`)).catch(() => null))?.size ?? 0, p);
+    if (p) return writingEntry(path.join(dir, name), scope, (await fs.stat(path.join(dir, `${name}${PARTIAL_SUFFIX}`)).catch(() => null))?.size ?? 0, p);
     return this.describe(await this.folders.find(dir, name), scope, opts.verify ?? false);
   }
 
@@ -160,7 +128,7 @@ export class ArchiveService {
   }
 
   /** A client's archive into the folder, checked in full before it is listed (admins only for the workspace). */
-  async upload(caller: ArchiveCaller, scope: FolderScope, name: string, body: Readable, declaredLength: number | undefined): Promise<ArchiveInfo> {
+  async upload(caller: ArchiveCaller, scope: FolderScope, name: string, body: Readable, declaredLength: number | undefined): Promise<ArchiveEntry> {
     if (scope === 'workspace' && !caller.isAdmin) throw new Forbidden('Only an admin adds archives to the workspace folder.');
     const dir = await this.dirOf(caller, scope);
     await receiveUpload(dir, name, body, declaredLength, { maxBytes: this.d.maxUploadBytes });
@@ -177,7 +145,7 @@ export class ArchiveService {
     await removeStaleUploads(dirs, this.log);
   }
 
-  private async describe(f: ArchiveFile, scope: FolderScope, verify: boolean): Promise<ArchiveInfo> {
+  private async describe(f: ArchiveFile, scope: FolderScope, verify: boolean): Promise<ArchiveEntry> {
     const { manifest, problem } = await scanArchive(f.path);
     const stamp = `${f.size}:${f.modifiedAt.getTime()}`;
     let check = this.verified.get(f.path);
@@ -190,18 +158,7 @@ export class ArchiveService {
       this.verified.set(f.path, check);
     }
     const reason = problem ?? (check && !check.ok ? check.reason : null);
-    const stored = manifest ? storedLayers(manifest) : [];
-    return {
-      name: f.name, scope, path: f.path, size: f.size, modified_at: f.modifiedAt.toISOString(),
-      status: reason ? 'invalid' : 'ready', valid: !reason, reason, verified: check ? check.ok : null, progress: null,
-      archive_id: manifest?.archive_id ?? null, kind: manifest?.kind ?? null, created_at: manifest?.created_at ?? null,
-      source: manifest?.source ?? null,
-      image: manifest?.image ? { name: manifest.image.name, min_disk: manifest.image.min_disk, min_ram: manifest.image.min_ram, root_device_name: manifest.image.root_device_name } : null,
-      volumes: (manifest?.volumes ?? []).map((v) => ({ snapshot_id: v.snapshot_id, name: v.name, size_gb: v.size_gb, device: v.device, boot_index: v.boot_index, layers: v.layers.length })),
-      incremental: Boolean(manifest?.base), base_archive_id: manifest?.base?.archive_id ?? null,
-      stored_layers: stored.length, stored_bytes: stored.reduce((n, l) => n + l.bytes, 0),
-      root_image: manifest?.root_image ? { bytes: manifest.root_image.bytes, docker_image: manifest.root_image.docker_image } : null,
-    };
+    return { state: 'written', file: f, scope, manifest, reason, verified: check ? check.ok : null };
   }
 
   /** A valid archive's manifest in `dir`, by file name or archive id. */
@@ -243,7 +200,7 @@ export class ArchiveService {
     try {
       const jobId = await this.d.jobs.enqueue(JOB_EXPORT, payload, { projectId: caller.projectId, resourceType: 'archive', resourceId: name });
       this.log.info({ job_id: jobId, kind, source_id: sourceId, archive: name, scope, project_id: caller.projectId }, 'archive export accepted');
-      return { job_id: jobId, archive: { name, scope } };
+      return { jobId, archive: { name, scope } };
     } catch (err) {
       this.progress.delete(file);
       throw err;
@@ -307,7 +264,7 @@ export class ArchiveService {
 
   /** Imports an archive of the caller's folder into the caller's project (or from the workspace folder). */
   /** Imports the folder's archive `name`; `as` names the imported snapshot (ImportTarget.name). */
-  async import(caller: ArchiveCaller, name: string, scope: FolderScope = 'namespace', as?: string): Promise<ImportResult> {
+  async import(caller: ArchiveCaller, name: string, scope: FolderScope = 'namespace', as?: string): Promise<ImportOutcome> {
     const f = await this.folders.find(await this.dirOf(caller, scope), name);
     const fault = await this.faultFor(caller.projectId, 'archive.import');
     const target = { projectId: caller.projectId, userId: caller.userId, workspace: false, ...(as === undefined ? {} : { name: as }) };
@@ -338,7 +295,7 @@ export class ArchiveService {
     for (const f of await this.folders.list(this.d.workspaceDir)) {
       const { manifest, problem } = await scanArchive(f.path);
       if (!manifest || problem) skipped.push({ name: f.name, reason: problem ?? 'unreadable' });
-      else if (!(await this.workspaceLoaded(manifest.archive_id))) pending.push({ file: f, manifest });
+      else if (!(await this.d.store.workspaceLoaded(manifest.archive_id))) pending.push({ file: f, manifest });
     }
     pending.sort((a, b) => a.manifest.created_at.localeCompare(b.manifest.created_at));
     // Incremental ones whose base comes later in the folder get another round.
@@ -373,28 +330,18 @@ export class ArchiveService {
     }
   }
 
-  private async workspaceLoaded(archiveId: string): Promise<boolean> {
-    return Boolean(await this.d.db('settings').where({ key: `${WORKSPACE_SETTING}${archiveId}` }).first());
-  }
-
   /** Imports one workspace archive as shared snapshots and a public image (once per archive id). */
-  private async loadWorkspaceArchive(file: string): Promise<ImportResult | null> {
+  private async loadWorkspaceArchive(file: string): Promise<ImportOutcome | null> {
     const { manifest } = await scanArchive(file);
-    if (manifest && (await this.workspaceLoaded(manifest.archive_id))) return null;
+    if (manifest && (await this.d.store.workspaceLoaded(manifest.archive_id))) return null;
     const result = await importArchive(this.importDeps, file, { projectId: WORKSPACE_PROJECT, userId: null, workspace: true });
-    await this.d.db('settings')
-      .insert({ key: `${WORKSPACE_SETTING}${result.archive_id}`, value: JSON.stringify({ file: path.basename(file), snapshots: result.snapshots.map((s) => s.id), image: result.image?.id ?? null }) })
-      .onConflict('key').merge();
+    await this.d.store.recordWorkspaceLoad({ archiveId: result.archiveId, file: path.basename(file), snapshotIds: result.snapshots.map((s) => s.id), imageId: result.image?.id ?? null });
     return result;
   }
 }
 
-function writingInfo(file: string, scope: FolderScope, size: number, p: { written: number; total: number }): ArchiveInfo {
-  return {
-    name: path.basename(file), scope, path: file, size, modified_at: new Date().toISOString(), status: 'writing', valid: false, reason: 'an export is writing it',
-    verified: null, progress: { ...p }, archive_id: null, kind: null, created_at: null, source: null, image: null, volumes: [],
-    incremental: false, base_archive_id: null, stored_layers: 0, stored_bytes: 0, root_image: null,
-  };
+function writingEntry(file: string, scope: FolderScope, size: number, progress: { written: number; total: number }): ArchiveEntry {
+  return { state: 'writing', path: file, name: path.basename(file), scope, size, progress };
 }
 
 function withTar(name: string): string {

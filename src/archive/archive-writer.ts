@@ -12,7 +12,7 @@ import { createReadStream } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
-import type { LayerEntry } from '../volume/data/volume-data-driver';
+import type { LayerEntry } from '../volume/volume-api';
 import { BLOCK, END_OF_ARCHIVE, TarHeader, encodeHeader, entrySize, padding } from '../shared/tar-encoding';
 import {
   CHECKSUMS_NAME, MANIFEST_NAME, OPAQUE_MARKER, WHITEOUT_PREFIX, formatChecksums, layerEntryName, storedLayers,

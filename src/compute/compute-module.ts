@@ -3,13 +3,14 @@ import type { Knex } from 'knex';
 import type { Config } from '../config';
 import type { Handlers } from '../http/context';
 import type { ImageApi } from '../image/image-api';
-import type { JobRunner } from '../jobs/job-runner';
+import type { JobRunner } from '../jobs/jobs-api';
 import type { Logger } from '../logger';
 import type { VolumeApi } from '../volume/volume-api';
 import { computeHandlers } from './compute-handlers';
 import { FlavorService } from './flavor-service';
 import { FlavorStore } from './flavor-store';
 import { DockerServerRuntime } from './runtime/docker-server-runtime';
+import type { ImageDriver } from '../runtime/image-driver';
 import type { ServerRuntime } from './runtime/server-runtime';
 import { UnavailableRuntime } from './runtime/unavailable-runtime';
 import { ServerActions } from './server-actions';
@@ -32,10 +33,12 @@ export interface ComputeDeps {
   volumes: VolumeApi;
   /** null: no engine; servers then fail to build with a clear fault. */
   docker: Docker | null;
+  /** Docker images (commit, tag, remove): the composition root's one image driver. */
+  imageDriver?: ImageDriver | null;
   instanceId: string;
   config: Pick<Config, 'defaultServerImage' | 'minDiskRule' | 'snapshotConsistency'>;
   logger: Logger;
-  /** Overrides the Docker runtime (tests). */
+  /** A runtime the composition root chose instead of Docker's (the fake, SNAPSTACK_DOCKER=fake). */
   runtime?: ServerRuntime;
   /** Per-server locks: in memory by default; PostgreSQL advisory locks for replicas. */
   locks?: ResourceLocks;
@@ -62,7 +65,7 @@ export interface Compute {
 /** Wires compute: stores, the server runtime, services, and the durable jobs (registered here). */
 export function createCompute(deps: ComputeDeps): Compute {
   const log = deps.logger.child({ component: 'compute' });
-  const runtime = deps.runtime ?? (deps.docker ? new DockerServerRuntime(deps.docker, deps.instanceId) : new UnavailableRuntime());
+  const runtime = deps.runtime ?? (deps.docker ? new DockerServerRuntime(deps.docker, deps.instanceId, deps.imageDriver ?? undefined) : new UnavailableRuntime());
   const store = new ServerStore(deps.db);
   const locks = deps.locks ?? new KeyedMutex();
   const flavors = new FlavorService(new FlavorStore(deps.db));

@@ -1,4 +1,4 @@
-import type { JobDefinition, JobRunner } from '../jobs/job-runner';
+import type { JobDefinition, JobRunner } from '../jobs/jobs-api';
 import type { AuthContext } from '../http/context';
 import { Forbidden } from '../http/faults';
 import type { Logger } from '../logger';

@@ -7,7 +7,7 @@ import type { ServerContainers } from './server-containers';
 import type { ResourceLocks } from '../shared/resource-locks';
 import { checkState } from './server-states';
 import type { BlockDeviceRow, ServerRow, ServerStore } from './server-store';
-import type { JobDefinition, JobRunner } from '../jobs/job-runner';
+import type { JobDefinition, JobRunner } from '../jobs/jobs-api';
 import { crashPoint } from '../shared/crash-points';
 import { Reverter } from '../shared/reverter';
 

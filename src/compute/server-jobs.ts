@@ -1,5 +1,5 @@
 import type { ImageApi } from '../image/image-api';
-import type { JobRunner } from '../jobs/job-runner';
+import type { JobRunner } from '../jobs/jobs-api';
 import type { Logger } from '../logger';
 import type { ResourceLocks } from '../shared/resource-locks';
 import type { ServerRuntime } from './runtime/server-runtime';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { JobDefinition } from '../jobs/job-runner';
+import type { JobDefinition } from '../jobs/jobs-api';
 import type { ImageApi } from '../image/image-api';
 import type { Logger } from '../logger';
 import { crashPoint } from '../shared/crash-points';

@@ -1,7 +1,7 @@
 import type { AuthContext } from '../http/context';
 import { BadRequest, NotFound } from '../http/faults';
 import type { ImageRecord } from '../image/image-api';
-import type { JobDefinition } from '../jobs/job-runner';
+import type { JobDefinition } from '../jobs/jobs-api';
 import type { VolumeApi } from '../volume/volume-api';
 import { checkFlavorFitsImage, MinDiskRule } from './boot-disk-rules';
 import { isVolumeBacked } from './server-containers';

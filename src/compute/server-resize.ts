@@ -1,6 +1,6 @@
 import type { AuthContext } from '../http/context';
 import { BadRequest, NotFound } from '../http/faults';
-import type { JobDefinition } from '../jobs/job-runner';
+import type { JobDefinition } from '../jobs/jobs-api';
 import { checkFlavorFitsImage, MinDiskRule } from './boot-disk-rules';
 import type { FlavorService } from './flavor-service';
 import { isVolumeBacked } from './server-containers';

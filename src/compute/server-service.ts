@@ -1,7 +1,7 @@
 import type { AuthContext } from '../http/context';
 import { BadRequest, Forbidden, NotFound } from '../http/faults';
 import type { Microversion } from '../http/microversion';
-import type { JobRunner } from '../jobs/job-runner';
+import type { JobRunner } from '../jobs/jobs-api';
 import type { Logger } from '../logger';
 import { CreatePlanDeps, planServer, ServerPlan } from './server-create';
 import { JOB_BUILD, JOB_DELETE } from './server-lifecycle';

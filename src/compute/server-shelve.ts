@@ -1,4 +1,4 @@
-import type { JobDefinition } from '../jobs/job-runner';
+import type { JobDefinition } from '../jobs/jobs-api';
 import { isVolumeBacked } from './server-containers';
 import { snapshotImageInput } from './server-snapshot';
 import { acceptAction, type ServerWorkDeps } from './server-jobs';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ARCHIVE_ID_PROPERTY, SCOPE_PROPERTY, type ImageApi, type ImageCaller, type NewImage } from '../image/image-api';
 import { InjectedFailure } from '../faults/fault-rules';
-import type { JobDefinition, JobRunner } from '../jobs/job-runner';
+import type { JobDefinition, JobRunner } from '../jobs/jobs-api';
 import type { Logger } from '../logger';
 import { Conflict } from '../http/faults';
 import type { VolumeApi } from '../volume/volume-api';

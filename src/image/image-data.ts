@@ -3,8 +3,6 @@ import path from 'path';
 import { createHash } from 'crypto';
 import { pipeline } from 'stream/promises';
 import { Transform, Writable } from 'stream';
-import type Docker from 'dockerode';
-import { isDockerStatus } from '../runtime/docker-engine';
 
 export interface DataDigest {
   size: number;
@@ -73,46 +71,10 @@ export class ImageFiles {
   }
 }
 
-/** The Docker side of images: sizes, `docker save` streams for downloads, removal of snapshot images. */
-export interface DockerImageBackend {
-  /** Bytes Docker reports (`docker image inspect` Size), or null when the image is missing. */
-  inspectSize(ref: string): Promise<number | null>;
-  /** `docker save` of the image: what GET /file serves for a Docker-mapped image. */
-  save(ref: string): Promise<NodeJS.ReadableStream>;
-  /** md5/sha512 of the `docker save` stream. */
-  digest(ref: string): Promise<DataDigest>;
-  /** Idempotent; an image still used by a container is left in place. */
-  remove(ref: string): Promise<void>;
-}
-
-export function dockerImageBackend(docker: Docker): DockerImageBackend {
-  const backend: DockerImageBackend = {
-    async inspectSize(ref) {
-      try {
-        const info = await docker.getImage(ref).inspect();
-        return Number(info.Size);
-      } catch (err) {
-        if (isDockerStatus(err, 404)) return null;
-        throw err;
-      }
-    },
-    async save(ref) {
-      return (await docker.getImage(ref).get()) as NodeJS.ReadableStream;
-    },
-    async digest(ref) {
-      const { tap, result } = digester();
-      const sink = new Writable({ write: (_c, _e, cb) => cb() });
-      await pipeline(await backend.save(ref), tap, sink);
-      return result();
-    },
-    async remove(ref) {
-      try {
-        await docker.getImage(ref).remove({ noprune: false });
-      } catch (err) {
-        if (isDockerStatus(err, 404) || isDockerStatus(err, 409)) return;
-        throw err;
-      }
-    },
-  };
-  return backend;
+/** md5/sha512 and size of a stream read to its end (a `docker save` of an image, for Glance's checksums). */
+export async function digestOf(source: NodeJS.ReadableStream): Promise<DataDigest> {
+  const { tap, result } = digester();
+  const sink = new Writable({ write: (_c, _e, cb) => cb() });
+  await pipeline(source, tap, sink);
+  return result();
 }

@@ -2,12 +2,12 @@
  * Images assembled for the composition root: store, data files, the Docker side, the services
  * and the first-start seed.
  */
-import type Docker from 'dockerode';
 import type { Knex } from 'knex';
 import type { Config } from '../config';
 import type { Handlers } from '../http/context';
 import type { Logger } from '../logger';
-import { dockerImageBackend, ImageFiles } from './image-data';
+import { ImageFiles } from './image-data';
+import type { ImageDriver } from '../runtime/image-driver';
 import { imageHandlers } from './image-handlers';
 import { ImageMemberService } from './image-member-service';
 import { ImageService, SeedImage } from './image-service';
@@ -32,10 +32,11 @@ export interface ImageModule {
   seed(): Promise<void>;
 }
 
-export function createImageModule(opts: { config: Config; db: Knex; docker: Docker | null; logger: Logger }): ImageModule {
+/** `images` is the image driver the composition root chose (null without an engine). */
+export function createImageModule(opts: { config: Config; db: Knex; images: ImageDriver | null; logger: Logger }): ImageModule {
   const logger = opts.logger.child({ component: 'image' });
   const store = new ImageStore(opts.db);
-  const service = new ImageService(store, new ImageFiles(opts.config.dataDir), opts.docker ? dockerImageBackend(opts.docker) : null, logger);
+  const service = new ImageService(store, new ImageFiles(opts.config.dataDir), opts.images, logger);
   const members = new ImageMemberService(service, store);
   return {
     service,

@@ -6,7 +6,8 @@ import {
 } from './image-api';
 import { ImageRow, ImageStore } from './image-store';
 import { applyImagePatch, checkWritable, CORE_ATTRIBUTES, validateAttribute } from './image-patch';
-import { DockerImageBackend, EMPTY_MD5, EMPTY_SHA512, ImageFiles } from './image-data';
+import { digestOf, EMPTY_MD5, EMPTY_SHA512, ImageFiles } from './image-data';
+import type { ImageDriver } from '../runtime/image-driver';
 import { imageKeyset, imageListQuery } from './image-listing';
 
 const UUID_RE = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
@@ -33,7 +34,7 @@ export class ImageService implements ImageApi {
   constructor(
     private readonly store: ImageStore,
     private readonly files: ImageFiles,
-    private readonly docker: DockerImageBackend | null,
+    private readonly docker: ImageDriver | null,
     private readonly log: Logger,
   ) {}
 
@@ -41,8 +42,8 @@ export class ImageService implements ImageApi {
   async seed(images: SeedImage[]): Promise<void> {
     if (await this.store.getSetting('image.seeded')) return;
     for (const s of images) {
-      const size = this.docker ? await this.docker.inspectSize(s.dockerImage).catch(() => null) : null;
-      const digest = size !== null && this.docker ? await this.docker.digest(s.dockerImage).catch(() => null) : null;
+      const size = this.docker ? await this.dockerSize(s.dockerImage).catch(() => null) : null;
+      const digest = size !== null && this.docker ? await this.dockerDigest(s.dockerImage).catch(() => null) : null;
       if (size === null) this.log.warn({ docker_image: s.dockerImage, image: s.name }, 'seeded image has no local Docker image: servers booted from it will fail');
       await this.store.insert(this.row({
         id: randomUUID(), name: s.name, status: 'active', visibility: 'public', owner: null,
@@ -56,6 +57,17 @@ export class ImageService implements ImageApi {
   }
 
   // --- visibility -----------------------------------------------------------------------
+
+  /** Bytes the engine reports for a Docker image, null when it is missing. */
+  private async dockerSize(ref: string): Promise<number | null> {
+    return (await this.docker?.inspect(ref))?.size ?? null;
+  }
+
+  /** Glance's checksums of a Docker image: those of its `docker save` stream. */
+  private async dockerDigest(ref: string) {
+    if (!this.docker) throw new Error('no image driver');
+    return digestOf(await this.docker.save(ref));
+  }
 
   private async visible(caller: ImageCaller, image: ImageRecord): Promise<boolean> {
     if (caller.isAdmin) return true;
@@ -224,7 +236,7 @@ export class ImageService implements ImageApi {
       return { stream: this.files.open(imageId), headers };
     }
     const dockerImage = this.dockerImageOf(image);
-    if (image.status === 'active' && dockerImage && this.docker && (await this.docker.inspectSize(dockerImage)) !== null) {
+    if (image.status === 'active' && dockerImage && this.docker && (await this.docker.exists(dockerImage))) {
       const headers: Record<string, string> = {};
       if (image.checksum) headers['Content-MD5'] = image.checksum;
       return { stream: await this.docker.save(dockerImage), headers };
@@ -245,7 +257,7 @@ export class ImageService implements ImageApi {
   async activateFromDockerImage(imageId: string, dockerImage: string, size: number, extraProperties: Record<string, string> = {}): Promise<ImageRecord> {
     const image = await this.store.get(imageId);
     if (!image) throw new NotFound(`No image found with ID ${imageId}`);
-    const digest = this.docker ? await this.docker.digest(dockerImage).catch(() => null) : null;
+    const digest = this.docker ? await this.dockerDigest(dockerImage).catch(() => null) : null;
     await this.store.update(imageId, {
       status: 'active', size, checksum: digest?.md5 ?? null, os_hash_algo: digest ? 'sha512' : null, os_hash_value: digest?.sha512 ?? null,
       properties: { ...image.properties, ...extraProperties, [DOCKER_IMAGE_PROPERTY]: dockerImage },

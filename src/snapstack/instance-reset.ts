@@ -10,12 +10,11 @@ import path from 'path';
 import type Docker from 'dockerode';
 import type { Knex } from 'knex';
 import type { Logger } from '../logger';
-import type { JobRunner } from '../jobs/job-runner';
+import type { JobRunner } from '../jobs/jobs-api';
 import { removeInstanceObjects, RemovedObjects } from '../runtime/docker-engine';
-import type { VolumeDataDriver } from '../volume/data/volume-data-driver';
-import { WORKSPACE_PROJECT } from '../volume/imported-snapshots';
-import { DEFAULT_DOMAIN, ROLE_NAMES } from '../identity/identity-service';
-import { DEFAULT_FLAVORS } from '../compute/flavor-service';
+import { WORKSPACE_PROJECT, type VolumeResetApi } from '../volume/volume-api';
+import { DEFAULT_DOMAIN, ROLE_NAMES } from '../identity/identity-api';
+import { DEFAULT_FLAVORS } from '../compute/compute-api';
 
 /** The names the identity seed gives its projects and users. */
 const SEEDED_IDENTITY = ['admin', 'demo', 'alt_demo'];
@@ -34,7 +33,7 @@ export interface ResetDeps {
   docker: Docker | null;
   instanceId: string;
   dataDir: string;
-  driver: VolumeDataDriver;
+  volume: VolumeResetApi;
   /** Re-seeds what the seed makes once (flavors a test deleted come back). */
   reseed(): Promise<void>;
   /** Other state to forget (fault rules, pending delays); run first. */
@@ -51,7 +50,7 @@ export class InstanceReset {
     const report = await this.d.jobs.quiesce(async () => {
       const docker = this.d.docker ? await removeInstanceObjects(this.d.docker, this.d.instanceId, this.d.log) : { containers: 0, volumes: 0, images: 0 };
       const keptSnapshots = new Set<string>((await this.d.db('snapshots').where({ project_id: WORKSPACE_PROJECT }).select('id')).map((r) => r.id));
-      await this.removeVolumeData(keptSnapshots);
+      await this.d.volume.removeAllData(keptSnapshots);
       const { rows, images } = await this.removeRows();
       await this.removeFiles(images);
       await this.d.reseed();
@@ -60,15 +59,6 @@ export class InstanceReset {
     report.duration_ms = Date.now() - started;
     this.d.log.info(report, 'reset to the seeded state');
     return report;
-  }
-
-  /** Snapshots before volumes; layers shared with a kept (workspace) snapshot stay. */
-  private async removeVolumeData(keep: Set<string>): Promise<void> {
-    const { driver } = this.d;
-    const snapshotIds = driver.listSnapshotIds?.() ?? (await this.d.db('snapshots').pluck('id'));
-    await Promise.all(snapshotIds.filter((id) => !keep.has(id)).map((id) => driver.deleteSnapshot(id)));
-    const volumeIds = driver.listVolumeIds?.() ?? (await this.d.db('volumes').pluck('id'));
-    await Promise.all(volumeIds.map((id) => driver.deleteVolume(id)));
   }
 
   private async removeRows(): Promise<{ rows: Record<string, number>; images: string[] }> {

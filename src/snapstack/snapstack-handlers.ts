@@ -6,7 +6,7 @@
 import type { Handlers } from '../http/context';
 import { requireAuth } from '../http/context';
 import { NotFound } from '../http/faults';
-import type { JobRunner } from '../jobs/job-runner';
+import type { JobRunner } from '../jobs/jobs-api';
 
 export interface HealthFacts {
   version: string;

@@ -8,7 +8,7 @@
  * deletes them (SnapshotService's writes); they count in nobody's quota.
  */
 import { Forbidden } from '../http/faults';
-import type { SnapshotRecord } from './volume-api';
+import type { ImportedSnapshotOwner, SnapshotRecord } from './volume-api';
 import type { QuotaService } from './volume-quotas';
 import { toSnapshotRecord } from './volume-records';
 import type { SnapshotRow, SnapshotStore } from './snapshot-store';
@@ -27,12 +27,7 @@ export interface ImportedSnapshotInput {
   metadata: Record<string, string>;
 }
 
-export interface ImportedSnapshotOwner {
-  projectId: string;
-  userId: string | null;
-  /** Workspace snapshots: visible to every project, read-only, outside quotas. */
-  shared: boolean;
-}
+export type { ImportedSnapshotOwner };
 
 export interface ImportedSnapshotDeps {
   volumes: VolumeStore;

@@ -2,7 +2,7 @@
 import { randomUUID } from 'crypto';
 import type { Logger } from '../logger';
 import { BadRequest, NotFound } from '../http/faults';
-import type { JobRunner } from '../jobs/job-runner';
+import type { JobRunner } from '../jobs/jobs-api';
 import type { CreateSnapshotInput, SnapshotRecord } from './volume-api';
 import { invalidInput, invalidVolume, policyForbids, snapshotNotDeletable, snapshotNotFound } from './volume-faults';
 import { CreateSnapshotPayload, DeleteSnapshotPayload, JOB } from './volume-jobs';

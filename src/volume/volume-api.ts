@@ -97,3 +97,70 @@ export interface VolumeApi {
    */
   reimageVolume(projectId: string, volumeId: string, imageId: string): Promise<VolumeRecord>;
 }
+
+// ---- snapshot archives (src/archive asks only this) ----
+
+export type { LayerEntry, LayerEntryType, LayerExport, ExportedLayer, LayerWriter } from './data/volume-data-driver';
+export { LayerNotExportable, VolumeDataError } from './data/volume-data-driver';
+export { BOOTABLE_METADATA_KEY, WORKSPACE_PROJECT } from './imported-snapshots';
+import type { LayerExport, LayerWriter } from './data/volume-data-driver';
+
+/** Who asks for a snapshot (a token's facts). */
+export interface VolumeCaller {
+  projectId: string;
+  userId: string | null;
+  isAdmin: boolean;
+}
+
+export interface ImportedSnapshotItem {
+  id: string;
+  /** Recorded as the snapshot's volume: imported snapshots have no volume here. */
+  volumeId: string;
+  name: string | null;
+  description: string | null;
+  /** GiB */
+  size: number;
+  metadata: Record<string, string>;
+  /** Global layer ids, top first: staged ones or ones findExisting returned. */
+  chain: string[];
+}
+
+export interface ImportedSnapshotOwner {
+  projectId: string;
+  userId: string | null;
+  /** Workspace snapshots: visible to every project, read-only, outside quotas. */
+  shared: boolean;
+}
+
+/** One import of snapshots: stage layers, then commit (data and rows, all or nothing) or abort. */
+export interface SnapshotImport {
+  /** Layers among `layerIds` already here in a snapshot or volume of `projectIds` (an incremental archive's base), with their digest when known. */
+  findExisting(layerIds: string[], projectIds: string[]): Promise<Map<string, { sha256?: string }>>;
+  /** A writer for a new layer, staged under the data directory. */
+  stage(layerId: string): Promise<LayerWriter>;
+  /** Moves the staged layers into place and records the snapshots (available); undoes its own steps when it throws. */
+  commit(owner: ImportedSnapshotOwner, items: ImportedSnapshotItem[], digests: Map<string, string>): Promise<SnapshotRecord[]>;
+  /** Removes what was staged; idempotent, a no-op after commit. */
+  abort(): Promise<void>;
+}
+
+/** What snapshot archives ask of block storage: snapshots out as layers, staged layers in as snapshots. */
+export interface SnapshotArchiveApi {
+  /** False when the data driver cannot read or write layers (plain directories): archives answer 501. */
+  readonly supported: boolean;
+  /** The caller's view of a snapshot (NotFound when absent or not visible). */
+  showSnapshot(caller: VolumeCaller, snapshotId: string): Promise<SnapshotRecord>;
+  /** Whether a volume made from the snapshot boots (its volume's flag, else the snapshot's record of it). */
+  snapshotBootable(snapshot: SnapshotRecord): Promise<boolean>;
+  /** The snapshots' layers as entries, held (not collected) until release(). */
+  openExport(snapshotIds: string[]): Promise<LayerExport>;
+  beginImport(): Promise<SnapshotImport>;
+  /** Undo of a committed import (rows, then data); idempotent, for a restart that met it unfinished. */
+  removeImported(snapshotIds: string[]): Promise<void>;
+}
+
+/** What reset (src/snapstack) asks of block storage before it drops the rows. */
+export interface VolumeResetApi {
+  /** Removes every volume's and snapshot's data but the snapshots in `keep` (layers they share stay). */
+  removeAllData(keep: Set<string>): Promise<void>;
+}

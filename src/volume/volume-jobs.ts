@@ -5,7 +5,7 @@
  * status with the failure logged. Data operations are idempotent, so a restart resumes them.
  */
 import type { Logger } from '../logger';
-import type { JobDefinition } from '../jobs/job-runner';
+import type { JobDefinition } from '../jobs/jobs-api';
 import type { VolumeDataDriver } from './data/volume-data-driver';
 import { DataExistsError } from './data/volume-data-errors';
 import type { SnapshotStore } from './snapshot-store';
@@ -67,10 +67,10 @@ export function volumeJobs(d: VolumeJobDeps): JobDefinition<any>[] {
       if (!v || v.status !== 'creating') return;
       let fromSnapshotId = p.fromSnapshotId;
       if (p.fromImage?.dockerImage) {
-        if (!driver.ensureImageSnapshot) throw new Error(`the ${driver.kind} volume driver cannot make volumes from images`);
+        if (!driver.capabilities.imageSnapshots) throw new Error(`the ${driver.kind} volume driver cannot make volumes from images`);
         fromSnapshotId = imageSnapshotKey(p.fromImage.imageId);
         // Once per image: the first volume makes the layer, every later one finds it.
-        await driver.ensureImageSnapshot(fromSnapshotId, p.fromImage.dockerImage);
+        await driver.ensureImageSnapshot!(fromSnapshotId, p.fromImage.dockerImage);
       }
       await ignoreExists(() => driver.createVolume(p.volumeId, { projectId: p.projectId, fromSnapshotId, fromVolumeId: p.fromVolumeId }));
       if (!(await volumes.update(ALL_PROJECTS, p.volumeId, { status: 'available' }, ['creating']))) {

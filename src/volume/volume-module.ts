@@ -7,7 +7,7 @@ import type { Knex } from 'knex';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
 import type { Handlers } from '../http/context';
-import type { JobRunner } from '../jobs/job-runner';
+import type { JobRunner } from '../jobs/jobs-api';
 import type Docker from 'dockerode';
 import { createVolumeDataDriver, VolumeDataDriver } from './data/volume-data-driver';
 import { QuotaStore } from './quota-store';
@@ -40,10 +40,15 @@ export async function createVolumeModule(opts: {
   sweep?: boolean;
   /** Per-volume locks of the data driver (advisory locks for replicas). */
   locks?: ResourceLocks;
+  /** A driver chosen by the composition root (the fake); else overlay-docker or directories by `docker`. */
+  driver?: VolumeDataDriver;
 }): Promise<VolumeModule> {
   const { config, db, jobs, instanceId, docker } = opts;
   const logger = opts.logger.child({ component: 'volume' });
-  if (docker) {
+  if (opts.driver) {
+    logger.warn({ volume_data: opts.driver.kind }, 'volume data is held by a driver the composition root chose (SNAPSTACK_DOCKER=fake: in memory)');
+    await opts.driver.init();
+  } else if (docker) {
     logger.info({ volume_data: 'overlay-docker', docker_socket: config.dockerSocket, data_dir: config.dataDir },
       'volumes are Docker volumes over copy-on-write layers: snapshots and volumes from snapshots take constant time');
   } else {
@@ -52,7 +57,7 @@ export async function createVolumeModule(opts: {
         ? 'SNAPSTACK_DOCKER=none: volumes are plain directories, snapshots are full copies'
         : 'no Docker engine answered: volumes are plain directories, snapshots are full copies');
   }
-  const driver = await createVolumeDataDriver({
+  const driver = opts.driver ?? await createVolumeDataDriver({
     dataDir: config.dataDir,
     instanceId,
     docker,

@@ -6,12 +6,12 @@
 import { randomUUID } from 'crypto';
 import type { Logger } from '../logger';
 import { BadRequest, Conflict, NotFound, NotImplemented } from '../http/faults';
-import type { JobRunner } from '../jobs/job-runner';
+import type { JobRunner } from '../jobs/jobs-api';
 import type { VolumeDataDriver } from './data/volume-data-driver';
 import type { ImageApi, ImageRecord } from '../image/image-api';
 import { startUpload, uploadImageJob, UploadRequest, VolumeImageSink } from './volume-upload';
 import { DataBusyError } from './data/volume-data-errors';
-import type { CreateSnapshotInput, CreateVolumeInput, SnapshotRecord, VolumeApi, VolumeRecord } from './volume-api';
+import type { CreateSnapshotInput, CreateVolumeInput, SnapshotRecord, VolumeApi, VolumeRecord, VolumeResetApi } from './volume-api';
 import {
   invalidInput, invalidSnapshot, invalidVolume, policyForbids, snapshotNotFound, volumeNotDeletable, volumeNotFound,
 } from './volume-faults';
@@ -23,9 +23,8 @@ import type { SnapshotStore } from './snapshot-store';
 import { SnapshotService } from './snapshot-service';
 import { AVAILABILITY_ZONE, DEFAULT_VOLUME_TYPE, findVolumeType } from './volume-type-registry';
 import { MetadataOps } from './volume-metadata';
-import {
-  BOOTABLE_METADATA_KEY, ImportedSnapshotInput, ImportedSnapshotOwner, registerImportedSnapshots, removeImportedSnapshots,
-} from './imported-snapshots';
+import { BOOTABLE_METADATA_KEY } from './imported-snapshots';
+import { SnapshotArchives } from './snapshot-archives';
 
 export type { Caller } from './volume-quotas';
 
@@ -87,9 +86,11 @@ function volumeImageMetadata(image: ImageRecord): Record<string, string> {
   return meta;
 }
 
-export class VolumeService implements VolumeApi {
+export class VolumeService implements VolumeApi, VolumeResetApi {
   readonly snapshots: SnapshotService;
   readonly metadata: MetadataOps;
+  /** What snapshot archives (src/archive) may ask: SnapshotArchiveApi. */
+  readonly archives: SnapshotArchives;
   private readonly log: Logger;
 
   constructor(private readonly d: VolumeServiceDeps) {
@@ -97,6 +98,9 @@ export class VolumeService implements VolumeApi {
     for (const def of volumeJobs({ volumes: d.volumes, snapshots: d.snapshots, driver: d.driver, log: this.log })) d.jobs.register(def);
     if (d.images) d.jobs.register(uploadImageJob({ ...d, images: d.images, log: this.log }));
     this.snapshots = new SnapshotService({ ...d, log: this.log, findVolume: (scope, id) => this.requireRow(scope, id) });
+    this.archives = new SnapshotArchives({
+      ...d, log: this.log, showSnapshot: (caller, id) => this.snapshots.show(caller, id), getVolume: (projectId, id) => this.getVolume(projectId, id),
+    });
     this.metadata = new MetadataOps(
       (caller, id) => this.requireRow(this.scopeOf(caller), id).then((r) => r.metadata),
       async (caller, id, metadata) => (await this.d.volumes.update(this.scopeOf(caller), id, { metadata }))?.metadata ?? {},
@@ -404,14 +408,14 @@ export class VolumeService implements VolumeApi {
   async reimageVolume(projectId: string, volumeId: string, imageId: string): Promise<VolumeRecord> {
     const v = await this.requireRow({ projectId }, volumeId);
     const images = this.d.images;
-    if (!images || !this.d.driver.ensureImageSnapshot) throw new NotImplemented('Re-imaging a volume is not supported by this volume driver.');
+    if (!images || !this.d.driver.capabilities.imageSnapshots) throw new NotImplemented('Re-imaging a volume is not supported by this volume driver.');
     const image = await images.getImage({ projectId, isAdmin: false }, imageId);
     // Cinder's reimage checks the image against the volume as a create from it does.
     checkImageFits(image, v.size);
     const dockerImage = images.dockerImageOf(image);
     if (!dockerImage) throw new BadRequest(`Image ${image.id} is unacceptable: it holds no file system to re-image volume ${volumeId} with.`);
     const key = imageSnapshotKey(image.id);
-    await this.d.driver.ensureImageSnapshot(key, dockerImage);
+    await this.d.driver.ensureImageSnapshot!(key, dockerImage);
     await this.d.driver.revertVolume(volumeId, key);
     await this.d.volumes.update(ALL_PROJECTS, volumeId, { image_id: image.id, volume_image_metadata: volumeImageMetadata(image) });
     this.log.info({ volume_id: volumeId, image_id: image.id }, 'volume re-imaged');
@@ -429,16 +433,13 @@ export class VolumeService implements VolumeApi {
     }
   }
 
-  // ---- snapshot archives (src/archive) ----
-
-  /** Records snapshots whose data an archive import already committed; workspace ones are shared. */
-  registerImportedSnapshots(owner: ImportedSnapshotOwner, items: ImportedSnapshotInput[]): Promise<SnapshotRecord[]> {
-    return registerImportedSnapshots(this.d, owner, items);
-  }
-
-  /** Undo of registerImportedSnapshots when the rest of an import fails (rows only). */
-  removeImportedSnapshots(ids: string[]): Promise<void> {
-    return removeImportedSnapshots(this.d, ids);
+  /** Reset: snapshots before volumes; what the data driver lists, else what the rows name. */
+  async removeAllData(keep: Set<string>): Promise<void> {
+    const { driver } = this.d;
+    const snapshotIds = driver.capabilities.listsData ? driver.listSnapshotIds!() : (await this.d.snapshots.allIdsAndStatuses()).map((r) => r.id);
+    await Promise.all(snapshotIds.filter((id) => !keep.has(id)).map((id) => driver.deleteSnapshot(id)));
+    const volumeIds = driver.capabilities.listsData ? driver.listVolumeIds!() : (await this.d.volumes.allIdsAndStatuses()).map((r) => r.id);
+    await Promise.all(volumeIds.map((id) => driver.deleteVolume(id)));
   }
 
   // ---- start-up ----
@@ -458,9 +459,9 @@ export class VolumeService implements VolumeApi {
     const strayData: string[] = [];
     const transitional = ['creating', 'deleting', 'error', 'error_deleting'];
     const kinds = [
-      { kind: 'volume', onDisk: this.d.driver.listVolumeIds?.(), rows: () => this.d.volumes.allIdsAndStatuses(),
+      { kind: 'volume', onDisk: this.d.driver.capabilities.listsData ? this.d.driver.listVolumeIds!() : undefined, rows: () => this.d.volumes.allIdsAndStatuses(),
         markError: (id: string) => this.d.volumes.update(ALL_PROJECTS, id, { status: 'error' }), remove: (id: string) => this.d.driver.deleteVolume(id) },
-      { kind: 'snapshot', onDisk: this.d.driver.listSnapshotIds?.(), rows: () => this.d.snapshots.allIdsAndStatuses(),
+      { kind: 'snapshot', onDisk: this.d.driver.capabilities.listsData ? this.d.driver.listSnapshotIds!() : undefined, rows: () => this.d.snapshots.allIdsAndStatuses(),
         markError: (id: string) => this.d.snapshots.update(ALL_PROJECTS, id, { status: 'error' }), remove: (id: string) => this.d.driver.deleteSnapshot(id) },
     ];
     for (const k of kinds) {

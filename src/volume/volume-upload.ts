@@ -6,7 +6,7 @@
  */
 import type { Knex } from 'knex';
 import type { Logger } from '../logger';
-import type { JobDefinition, JobRunner } from '../jobs/job-runner';
+import type { JobDefinition, JobRunner } from '../jobs/jobs-api';
 import { BadRequest, NotImplemented } from '../http/faults';
 import type { ImageApi, ImageRecord, ImageVisibility } from '../image/image-api';
 import type { VolumeDataDriver } from './data/volume-data-driver';
@@ -62,7 +62,7 @@ export function uploadImageJob(d: UploadDeps & { images: VolumeImageSink }): Job
 
 /** Cinder's copy_volume_to_image checks, then the image, the status change and the job. */
 export async function startUpload(d: UploadDeps, caller: Caller, scope: Scope, v: VolumeRow, req: UploadRequest): Promise<ImageRecord> {
-  if (!d.images || !d.driver.importAsDockerImage) throw new NotImplemented('Uploading a volume to an image is not supported by Snapstack.');
+  if (!d.images || !d.driver.capabilities.volumeToImage) throw new NotImplemented('Uploading a volume to an image is not supported by Snapstack.');
   if (!['available', 'in-use'].includes(v.status)) throw invalidVolume('Volume status must be available/in-use.');
   if (!req.force && v.status === 'in-use') throw invalidVolume('Volume status is in-use.');
   const image = await d.images.createImage(caller, {

@@ -2,6 +2,8 @@ import os from 'os';
 import type Docker from 'dockerode';
 import { containerPauses, type PauseHold } from '../../runtime/container-pauses';
 import { instanceLabelFilter, isDockerStatus, LABELS, managedLabels } from '../../runtime/docker-engine';
+import { DockerImageDriver } from '../../runtime/docker-image-driver';
+import type { ImageDriver } from '../../runtime/image-driver';
 import type { ContainerSpec, ContainerState, ServerRuntime } from './server-runtime';
 
 /**
@@ -15,8 +17,6 @@ function caps() {
   return { cpus: os.cpus().length || 1, memoryBytes: os.totalmem() };
 }
 
-const MAX_LAYERS = 100;
-
 function hostnameOf(name: string): string {
   const h = name.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 63);
   return h || 'server';
@@ -24,7 +24,7 @@ function hostnameOf(name: string): string {
 
 /** Servers as Docker containers, labelled so they can be found and purged per Snapstack instance. */
 export class DockerServerRuntime implements ServerRuntime {
-  constructor(private readonly docker: Docker, private readonly instanceId: string) {}
+  constructor(private readonly docker: Docker, private readonly instanceId: string, private readonly images: ImageDriver = new DockerImageDriver(docker)) {}
 
   containerName(serverId: string): string {
     return `snapstack-${this.instanceId}-${serverId}`;
@@ -147,69 +147,21 @@ export class DockerServerRuntime implements ServerRuntime {
     });
   }
 
-  async commit(containerId: string, ref: string, labels: Record<string, string>, opts: { pause?: boolean } = {}): Promise<{ size: number }> {
-    const [repo, tag = 'latest'] = splitRef(ref);
-    const changes = Object.entries(labels).map(([k, v]) => `LABEL ${k}=${JSON.stringify(v)}`);
-    await this.docker.getContainer(containerId).commit({ repo, tag, pause: opts.pause ?? true, ...(changes.length ? { changes } : {}) });
-    await this.squashIfDeep(ref);
-    return { size: await this.imageSize(ref) };
+  // Images: the one image driver's (src/runtime/image-driver.ts).
+  commit(containerId: string, ref: string, labels: Record<string, string>, opts: { pause?: boolean } = {}): Promise<{ size: number }> {
+    return this.images.commit(containerId, ref, labels, opts);
   }
 
-  /**
-   * overlay2 stacks at most about 125 layers, and a root disk committed at every stop grows by
-   * one each time: past `maxLayers` the image is squashed into one layer (export + import,
-   * keeping its environment, command, working directory and labels).
-   */
-  async squashIfDeep(ref: string, maxLayers = MAX_LAYERS): Promise<boolean> {
-    const info = await this.docker.getImage(ref).inspect();
-    if ((info.RootFS?.Layers?.length ?? 0) <= maxLayers) return false;
-    const cfg = info.Config ?? ({} as Docker.ImageInspectInfo['Config']);
-    const changes = [
-      ...(cfg.Env ?? []).map((e) => `ENV ${e.slice(0, e.indexOf('='))}=${JSON.stringify(e.slice(e.indexOf('=') + 1))}`),
-      ...(cfg.Cmd?.length ? [`CMD ${JSON.stringify(cfg.Cmd)}`] : []),
-      ...(cfg.WorkingDir ? [`WORKDIR ${cfg.WorkingDir}`] : []),
-      ...Object.entries(cfg.Labels ?? {}).map(([k, v]) => `LABEL ${k}=${JSON.stringify(v)}`),
-    ];
-    const tmp = await this.docker.createContainer({ Image: ref, Entrypoint: [], Cmd: ['/bin/true'], Labels: cfg.Labels ?? {} });
-    try {
-      const [repo, tag = 'latest'] = splitRef(ref);
-      const out = await this.docker.importImage(await tmp.export(), { repo, tag, changes });
-      await new Promise<void>((resolve, reject) => this.docker.modem.followProgress(out, (err: Error | null) => (err ? reject(err) : resolve())));
-      await this.docker.getImage(info.Id).remove().catch(() => undefined);
-    } finally {
-      await tmp.remove({ force: true }).catch(() => undefined);
-    }
-    return true;
+  tag(sourceRef: string, targetRef: string): Promise<{ size: number }> {
+    return this.images.tag(sourceRef, targetRef);
   }
 
-  async tag(sourceRef: string, targetRef: string): Promise<{ size: number }> {
-    const [repo, tag = 'latest'] = splitRef(targetRef);
-    await this.docker.getImage(sourceRef).tag({ repo, tag });
-    return { size: await this.imageSize(targetRef) };
+  imageExists(ref: string): Promise<boolean> {
+    return this.images.exists(ref);
   }
 
-  async imageExists(ref: string): Promise<boolean> {
-    try {
-      await this.docker.getImage(ref).inspect();
-      return true;
-    } catch (err) {
-      if (isDockerStatus(err, 404)) return false;
-      throw err;
-    }
-  }
-
-  async removeImage(ref: string): Promise<void> {
-    try {
-      await this.docker.getImage(ref).remove();
-    } catch (err) {
-      if (isDockerStatus(err, 404) || isDockerStatus(err, 409)) return;
-      throw err;
-    }
-  }
-
-  private async imageSize(ref: string): Promise<number> {
-    const info = await this.docker.getImage(ref).inspect();
-    return Number(info.Size);
+  removeImage(ref: string): Promise<void> {
+    return this.images.remove(ref);
   }
 }
 
@@ -224,11 +176,4 @@ function demuxLogs(raw: Buffer): Buffer {
   }
   // A container with a TTY writes unframed output.
   return i === 0 ? raw : Buffer.concat(parts);
-}
-
-/** 'repo/name:tag' -> ['repo/name', 'tag'] (a registry port's colon is not a tag). */
-function splitRef(ref: string): [string, string | undefined] {
-  const slash = ref.lastIndexOf('/');
-  const colon = ref.lastIndexOf(':');
-  return colon > slash ? [ref.slice(0, colon), ref.slice(colon + 1)] : [ref, undefined];
 }

@@ -1,6 +1,7 @@
 /**
  * What compute needs from whatever runs a server. The Docker implementation is
- * docker-server-runtime.ts; tests may substitute a fake.
+ * docker-server-runtime.ts; fake-server-runtime.ts holds servers in memory (SNAPSTACK_DOCKER=fake,
+ * unit tests); unavailable-runtime.ts answers when there is no engine.
  *
  * Mount convention: each volume attached as /dev/vdX is mounted at /mnt/vdX in the container
  * (the root volume of a volume-backed server, /dev/vda, at /mnt/vda).

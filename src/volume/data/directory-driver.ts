@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { KeyedMutex } from '../../shared/keyed-mutex';
 import { HostLayerFileOps } from './layer-files';
 import { writeFileAtomic } from './manifest-store';
-import type { VolumeDataDriver } from './volume-data-driver';
+import type { VolumeDataCapabilities, VolumeDataDriver } from './volume-data-driver';
 import { DataExistsError, DataNotFoundError, VolumeDataError } from './volume-data-errors';
 
 export interface DirectoryDriverOptions {
@@ -34,6 +34,7 @@ interface SnapshotMeta {
  */
 export class DirectoryDriver implements VolumeDataDriver {
   readonly kind = 'directory' as const;
+  readonly capabilities: VolumeDataCapabilities = { archives: false, imageSnapshots: false, volumeToImage: false, flatten: false, listsData: true };
   private readonly root: string;
   private readonly locks = new KeyedMutex();
   private readonly files = new HostLayerFileOps();

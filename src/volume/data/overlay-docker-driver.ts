@@ -22,7 +22,7 @@ import { LayerRegistry } from './layer-registry';
 import { CowPaths, ManifestStore, type SnapshotManifest, type VolumeManifest } from './manifest-store';
 import { OverlayArchive, type LayerExport, type LayerImport } from './overlay-archive';
 import { OverlayFlattener } from './overlay-flattener';
-import type { VolumeDataDriver } from './volume-data-driver';
+import type { VolumeDataCapabilities, VolumeDataDriver } from './volume-data-driver';
 import { DataBusyError, DataExistsError, DataNotFoundError, VolumeDataError } from './volume-data-errors';
 
 export interface OverlayDockerDriverOptions {
@@ -55,6 +55,7 @@ type DockerRefresh = 'current' | 'created' | 'recreated' | 'busy';
  */
 export class OverlayDockerDriver implements VolumeDataDriver {
   readonly kind = 'overlay-docker' as const;
+  readonly capabilities: VolumeDataCapabilities = { archives: true, imageSnapshots: true, volumeToImage: true, flatten: true, listsData: true };
   private readonly paths: CowPaths;
   private readonly store: ManifestStore;
   private readonly locks: ResourceLocks;

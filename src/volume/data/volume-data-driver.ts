@@ -7,8 +7,25 @@ import type { LayerExport, LayerImport } from './overlay-archive';
 
 export { DataBusyError, DataExistsError, DataNotFoundError, VolumeDataError } from './volume-data-errors';
 export type { ExportedLayer, ImportedSnapshotData, LayerExport, LayerImport } from './overlay-archive';
-export type { LayerEntry, LayerEntryType } from './layer-archive';
+export type { LayerEntry, LayerEntryType, LayerWriter } from './layer-archive';
 export { LayerNotExportable } from './layer-archive';
+
+/**
+ * What a driver can do beyond the core, declared once (Incus's driver Info()): callers read
+ * these instead of probing optional methods one by one.
+ */
+export interface VolumeDataCapabilities {
+  /** openExport and beginImport: snapshot archives. */
+  archives: boolean;
+  /** ensureImageSnapshot: volumes made from images. */
+  imageSnapshots: boolean;
+  /** importAsDockerImage: volumes uploaded to images. */
+  volumeToImage: boolean;
+  /** flatten: chains merged into one layer. */
+  flatten: boolean;
+  /** listVolumeIds and listSnapshotIds: the service's database-vs-data checks. */
+  listsData: boolean;
+}
 
 /**
  * Where a volume's bytes live and how they are captured and restored.
@@ -16,7 +33,8 @@ export { LayerNotExportable } from './layer-archive';
  * concurrently: operations on one volume are serialized.
  */
 export interface VolumeDataDriver {
-  readonly kind: 'overlay-docker' | 'directory';
+  readonly kind: 'overlay-docker' | 'directory' | 'fake';
+  readonly capabilities: VolumeDataCapabilities;
   /** Creates directories, loads manifests, finishes what a crash interrupted. */
   init(): Promise<void>;
   /** Empty, or a writable copy-on-write clone of a snapshot or of another volume (constant time). */

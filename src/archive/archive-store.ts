@@ -1,0 +1,24 @@
+/** Archive's own rows (knex; snake_case stays here): which workspace archives are loaded. */
+import type { Knex } from 'knex';
+
+export interface WorkspaceLoad {
+  archiveId: string;
+  /** The archive's file name in the workspace folder. */
+  file: string;
+  snapshotIds: string[];
+  imageId: string | null;
+}
+
+export class ArchiveStore {
+  constructor(private readonly db: Knex) {}
+
+  async workspaceLoaded(archiveId: string): Promise<boolean> {
+    return Boolean(await this.db('archive_workspace_loads').where({ archive_id: archiveId }).first());
+  }
+
+  async recordWorkspaceLoad(load: WorkspaceLoad): Promise<void> {
+    await this.db('archive_workspace_loads')
+      .insert({ archive_id: load.archiveId, file: load.file, snapshot_ids: JSON.stringify(load.snapshotIds), image_id: load.imageId })
+      .onConflict('archive_id').merge();
+  }
+}

@@ -1,0 +1,6 @@
+/**
+ * The jobs module's port: what other modules use of durable jobs (register a kind, enqueue in a
+ * transaction, track and settle a journal, read a job). Modules import only this file; the
+ * runner itself (job-runner.ts) is built by the composition root.
+ */
+export type { EnqueueOptions, JobDefinition, JobHooks, JobRecord, JobRunner, JobStatus } from './job-runner';

@@ -1,0 +1,55 @@
+/**
+ * Everything Docker-image, for every module: compute commits and tags servers' root disks,
+ * image serves and removes image data, archive saves and loads root disks. One interface, the
+ * Docker implementation (docker-image-driver.ts) and a fake for units (fake-image-driver.ts),
+ * chosen by the composition root.
+ */
+
+/** Declared once; callers read these instead of probing. */
+export interface ImageDriverCapabilities {
+  /** save and load: image data leaves and enters as `docker save` tars. */
+  transfer: boolean;
+  /** commit: a container's filesystem becomes an image. */
+  commit: boolean;
+}
+
+export interface ImageFacts {
+  /** The engine's id (sha256:…). */
+  id: string;
+  /** Bytes the engine reports. */
+  size: number;
+  /** Filesystem layers. */
+  layers: number;
+}
+
+/** The engine refused a tar to load (not a `docker save` tar): the tar's fault, not the server's. */
+export class ImageLoadRefused extends Error {}
+
+export interface ImageDriver {
+  readonly kind: 'docker' | 'fake';
+  readonly capabilities: ImageDriverCapabilities;
+  /** null when the image is missing. */
+  inspect(ref: string): Promise<ImageFacts | null>;
+  exists(ref: string): Promise<boolean>;
+  /** `docker save` of the image. */
+  save(ref: string): Promise<NodeJS.ReadableStream>;
+  /** `docker load` of a tar: the image it loaded (an id or a ref). ImageLoadRefused for a bad tar. */
+  load(tar: NodeJS.ReadableStream): Promise<string>;
+  /** Commits a container's filesystem to `ref` with `labels` (squashed when too deep); its size. */
+  commit(containerId: string, ref: string, labels: Record<string, string>, opts?: { pause?: boolean }): Promise<{ size: number }>;
+  /** A copy of image `source` named `target` whose config carries `labels` (no filesystem change); its size. */
+  relabel(source: string, target: string, labels: Record<string, string>): Promise<{ size: number }>;
+  /** Gives an existing image another name; its size. */
+  tag(source: string, target: string): Promise<{ size: number }>;
+  /** Idempotent; an image still used by a container is left in place. */
+  remove(ref: string): Promise<void>;
+  /** Ids of the images carrying every one of `labels` (`key=value`); every image's when none. */
+  list(labels?: string[]): Promise<string[]>;
+}
+
+/** 'repo/name:tag' -> ['repo/name', 'tag'] (a registry port's colon is not a tag). */
+export function splitImageRef(ref: string): [string, string] {
+  const slash = ref.lastIndexOf('/');
+  const colon = ref.lastIndexOf(':');
+  return colon > slash ? [ref.slice(0, colon), ref.slice(colon + 1)] : [ref, 'latest'];
+}
