@@ -57,9 +57,10 @@ module.exports = {
     {
       ...base,
       ...withServices,
-      displayName: 'integration-pglite',
+      // The same API and store suites on the embedded default database (no DATABASE_URL).
+      displayName: 'integration-embedded',
       testMatch: ['<rootDir>/test/integration/api/**/*.test.ts', '<rootDir>/test/integration/store/**/*.test.ts'],
-      setupFiles: ['<rootDir>/test/support/target-pglite.ts'],
+      setupFiles: ['<rootDir>/test/support/target-embedded.ts'],
     },
     {
       // Generated requests over every operation (issue 16); FUZZ_RUNS sets the count (10,000).

@@ -6,7 +6,8 @@
  * express app on the same Node answering a body of the same size (the ceiling). The same again
  * with 100 rows of each kind gives the growth ratio p50(10,000) / p50(100).
  *
- * Both databases in one run: the embedded default (PGlite) and PostgreSQL (DATABASE_URL when
+ * Both databases in one run: the embedded default (PostgreSQL as a child process; PGlite with
+ * SNAPSTACK_DB=pglite; `pglite` below names that embedded line) and PostgreSQL (DATABASE_URL when
  * set, otherwise a throwaway cluster started from the installed binaries, as the tests do).
  * Tables are ANALYZEd after seeding (what autovacuum does soon after on PostgreSQL).
  * Targets: p99 within 3x the ceiling on PostgreSQL and 5x on the embedded default; p50 at
@@ -207,7 +208,7 @@ async function main(): Promise<void> {
   const lines: string[][] = [];
   const misses: string[] = [];
   for (const { db, big, small } of results) {
-    const name = db === 'pglite' ? 'embedded (PGlite)' : 'PostgreSQL';
+    const name = db === 'pglite' ? `embedded (${process.env.SNAPSTACK_DB === 'pglite' ? 'PGlite' : 'PostgreSQL child'})` : 'PostgreSQL';
     big.forEach((r, i) => {
       const p99Ratio = r.snapstack.p99 / r.ceiling.p99;
       const growth = r.snapstack.p50 / small[i].snapstack.p50;

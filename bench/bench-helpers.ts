@@ -20,6 +20,10 @@ export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor
 export const now = () => performance.now();
 export const fmtMs = (x: number) => (x >= 10_000 ? `${(x / 1000).toFixed(1)} s` : `${x.toFixed(1)} ms`);
 
+export const COMPUTE = '/compute/v2.1';
+/** Nova microversion headers the server benchmarks send. */
+export const MV = { 'OpenStack-API-Version': 'compute 2.45', 'X-OpenStack-Nova-API-Version': '2.45' };
+
 export class Api {
   constructor(private readonly base: string, private token = '', readonly projectId = '') {}
 
@@ -57,8 +61,8 @@ export class Api {
     return this.request(method, `/volume/v3/${this.projectId}${p}`, body);
   }
 
-  /** POST, then GET as fast as a client may poll, until `available`: the time a user waits. */
-  async createAndWait(kind: 'volumes' | 'snapshots', body: unknown): Promise<{ id: string; ms: number }> {
+  /** POST, then GET every `pollMs` (default: as fast as a client may poll), until `available`: the time a user waits. */
+  async createAndWait(kind: 'volumes' | 'snapshots', body: unknown, pollMs = 2): Promise<{ id: string; ms: number }> {
     const key = kind === 'volumes' ? 'volume' : 'snapshot';
     const started = now();
     const created = await this.call('POST', `/${kind}`, body);
@@ -69,7 +73,7 @@ export class Api {
       const status = got.body?.[key]?.status;
       if (status === 'available') return { id, ms: now() - started };
       if (!status || status.startsWith('error')) throw new Error(`${key} ${id}: ${JSON.stringify(got.body)}`);
-      await sleep(2);
+      await sleep(pollMs);
     }
   }
 
@@ -150,6 +154,40 @@ export async function withSnapstack(name: string, body: (env: BenchEnv) => Promi
     fs.rmSync(work, { recursive: true, force: true });
   }
 }
+
+/** Compute (servers) through the API. */
+export async function serverStatus(api: Api, id: string): Promise<any> {
+  return (await api.request('GET', `${COMPUTE}/servers/${id}`, undefined, MV)).body?.server;
+}
+
+/** POST, then GET every `pollMs` (default: as fast as a client may poll), until ACTIVE: the time a user waits. */
+export async function bootAndWait(api: Api, body: Record<string, unknown>, pollMs = 2): Promise<{ id: string; ms: number }> {
+  const started = now();
+  const res = await api.request('POST', `${COMPUTE}/servers`, { server: { networks: 'none', ...body } }, MV);
+  if (res.status !== 202) throw new Error(`server create: ${res.status} ${JSON.stringify(res.body)}`);
+  const id = res.body.server.id;
+  for (;;) {
+    const s = await serverStatus(api, id);
+    if (s?.status === 'ACTIVE') return { id, ms: now() - started };
+    if (!s || s.status === 'ERROR') throw new Error(`server ${id}: ${JSON.stringify(s?.fault ?? s)}`);
+    await sleep(pollMs);
+  }
+}
+
+/** The server, then its volumes (delete_on_termination is false, Nova's default). */
+export async function deleteAndWait(api: Api, id: string, volumeIds: string[]): Promise<void> {
+  await api.request('DELETE', `${COMPUTE}/servers/${id}`);
+  for (const v of volumeIds) {
+    while ((await api.call('GET', `/volumes/${v}`)).body.volume.status !== 'available') await sleep(20);
+    await api.call('DELETE', `/volumes/${v}`);
+  }
+  for (const v of volumeIds) {
+    while ((await api.call('GET', `/volumes/${v}`)).status !== 404) await sleep(20);
+  }
+}
+
+export const containerOf = async (docker: Docker, app: Snapstack, serverId: string) =>
+  (await docker.listContainers({ filters: JSON.stringify({ label: [`snapstack.instance=${app.instanceId}`, `snapstack.server=${serverId}`] }) }))[0];
 
 /** A markdown table, columns padded. */
 export function printTable(header: string[], lines: string[][]): void {

@@ -13,9 +13,8 @@
  */
 import fs from 'fs';
 import path from 'path';
-import type Docker from 'dockerode';
 import { KEEPALIVE_COMMAND } from '../src/compute/runtime/docker-server-runtime';
-import { Api, BenchEnv, execIn, fmtMs, median, MiB, now, printTable, runContainer, runMain, sleep, withSnapstack } from './bench-helpers';
+import { BenchEnv, bootAndWait, COMPUTE, containerOf, deleteAndWait, execIn, fmtMs, median, MiB, MV, now, printTable, runContainer, runMain, serverStatus, sleep, withSnapstack } from './bench-helpers';
 
 const SIZES = [
   { label: '64 MiB', mib: 64 },
@@ -23,8 +22,6 @@ const SIZES = [
   { label: '4 GiB', mib: 4096 },
 ];
 const REPEATS = Number(process.env.BENCH_REPEATS || 9);
-const COMPUTE = '/compute/v2.1';
-const MV = { 'OpenStack-API-Version': 'compute 2.45', 'X-OpenStack-Nova-API-Version': '2.45' };
 /** Device, nominal size (GiB), share of the data. */
 const DISKS = [
   { device: 'vda', gib: 1, share: 1 / 4 },
@@ -41,39 +38,6 @@ interface Row {
   tarProcedureMs: number;
   archiveMiB: number;
 }
-
-async function serverStatus(api: Api, id: string): Promise<any> {
-  return (await api.request('GET', `${COMPUTE}/servers/${id}`, undefined, MV)).body?.server;
-}
-
-/** POST, then GET as fast as a client may poll, until ACTIVE: the time a user waits. */
-async function bootAndWait(api: Api, body: Record<string, unknown>): Promise<{ id: string; ms: number }> {
-  const started = now();
-  const res = await api.request('POST', `${COMPUTE}/servers`, { server: { networks: 'none', ...body } }, MV);
-  if (res.status !== 202) throw new Error(`server create: ${res.status} ${JSON.stringify(res.body)}`);
-  const id = res.body.server.id;
-  for (;;) {
-    const s = await serverStatus(api, id);
-    if (s?.status === 'ACTIVE') return { id, ms: now() - started };
-    if (!s || s.status === 'ERROR') throw new Error(`server ${id}: ${JSON.stringify(s?.fault ?? s)}`);
-    await sleep(2);
-  }
-}
-
-/** The server, then its volumes (delete_on_termination is false, Nova's default). */
-async function deleteAndWait(api: Api, id: string, volumeIds: string[]): Promise<void> {
-  await api.request('DELETE', `${COMPUTE}/servers/${id}`);
-  for (const v of volumeIds) {
-    while ((await api.call('GET', `/volumes/${v}`)).body.volume.status !== 'available') await sleep(20);
-    await api.call('DELETE', `/volumes/${v}`);
-  }
-  for (const v of volumeIds) {
-    while ((await api.call('GET', `/volumes/${v}`)).status !== 404) await sleep(20);
-  }
-}
-
-const containerOf = async (docker: Docker, app: BenchEnv['app'], serverId: string) =>
-  (await docker.listContainers({ filters: JSON.stringify({ label: [`snapstack.instance=${app.instanceId}`, `snapstack.server=${serverId}`] }) }))[0];
 
 async function benchOne({ app, api, docker, work }: BenchEnv, size: (typeof SIZES)[number]): Promise<Row> {
   const helper = app.config.helperImage;

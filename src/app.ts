@@ -136,7 +136,9 @@ async function startReplica(config: Config, opts: StartOptions, logger: Logger, 
   const serverLocks = replica ? new AdvisoryLocks(config.databaseUrl!, logger.child({ component: 'locks' }), { namespace: 'snapstack:server:', maxConnections: 16 }) : undefined;
   const volumeLocks = replica ? new AdvisoryLocks(config.databaseUrl!, logger.child({ component: 'locks' }), { namespace: 'snapstack:volume-data:', maxConnections: 16 }) : undefined;
 
-  const identity = new IdentityService(new IdentityStore(db), config.tokenTtlSeconds, logger.child({ component: 'identity' }));
+  // Validated tokens are cached; with DATABASE_URL other processes may share the database, so a
+  // cached token is checked against the identity epoch on every use (token-cache.ts).
+  const identity = new IdentityService(new IdentityStore(db), config.tokenTtlSeconds, logger.child({ component: 'identity' }), { shared: Boolean(config.databaseUrl) });
   await identity.seed({ admin: config.adminPassword, demo: config.demoPassword, altDemo: config.altDemoPassword });
   const faults = new FaultRules();
   const metrics = new SnapstackMetrics({ db, dataDir: config.dataDir });
@@ -169,7 +171,7 @@ async function startReplica(config: Config, opts: StartOptions, logger: Logger, 
     await compute.reconcile();
   }
   const reset = new InstanceReset({
-    db, jobs, docker, instanceId, dataDir: config.dataDir, volume, reseed: () => compute.seed(), onReset: [() => { faults.clear(); }], log: logger.child({ component: 'reset' }),
+    db, jobs, docker, instanceId, dataDir: config.dataDir, volume, reseed: async () => { await compute.seed(); await identity.invalidateAll(); }, onReset: [() => { faults.clear(); }], log: logger.child({ component: 'reset' }),
   });
 
   const state = { publicUrl: config.publicUrl };

@@ -8,6 +8,8 @@ export interface Config {
   publicUrl: string;
   dataDir: string;
   databaseUrl?: string;
+  /** Without databaseUrl: the embedded database; unset = what the data directory holds, else 'postgres'. */
+  embeddedDb?: EmbeddedDb;
   tokenTtlSeconds: number;
   adminPassword: string;
   demoPassword: string;
@@ -37,6 +39,9 @@ export interface Config {
   jobWorkers: number;
 }
 
+/** The embedded databases (SNAPSTACK_DB): PostgreSQL binaries run as a child process, or PGlite in the process. */
+export type EmbeddedDb = 'postgres' | 'pglite';
+
 export interface VolumeQuotaDefaults {
   volumes: number;
   snapshots: number;
@@ -58,7 +63,7 @@ function quotaEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): numbe
 
 /** Every environment variable Snapstack reads (the README and docker-compose.yml are checked against it). */
 export const CONFIG_VARIABLES = [
-  'SNAPSTACK_HOST', 'SNAPSTACK_PORT', 'SNAPSTACK_PUBLIC_URL', 'SNAPSTACK_DATA_DIR', 'DATABASE_URL', 'SNAPSTACK_TOKEN_TTL',
+  'SNAPSTACK_HOST', 'SNAPSTACK_PORT', 'SNAPSTACK_PUBLIC_URL', 'SNAPSTACK_DATA_DIR', 'DATABASE_URL', 'SNAPSTACK_DB', 'SNAPSTACK_TOKEN_TTL',
   'SNAPSTACK_ADMIN_PASSWORD', 'SNAPSTACK_DEMO_PASSWORD', 'SNAPSTACK_ALT_DEMO_PASSWORD', 'SNAPSTACK_LOG_LEVEL',
   'SNAPSTACK_DOCKER_SOCKET', 'SNAPSTACK_DOCKER', 'SNAPSTACK_HELPER_IMAGE', 'SNAPSTACK_SERVER_IMAGE',
   'SNAPSTACK_MAX_CHAIN_DEPTH', 'SNAPSTACK_SNAPSHOT_CONSISTENCY', 'SNAPSTACK_MIN_DISK_RULE', 'SNAPSTACK_WORKSPACE_DIR', 'SNAPSTACK_MAX_UPLOAD_BYTES',
@@ -91,6 +96,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     publicUrl: (env.SNAPSTACK_PUBLIC_URL || `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`).replace(/\/+$/, ''),
     dataDir: path.resolve(env.SNAPSTACK_DATA_DIR || 'data'),
     databaseUrl: env.DATABASE_URL || undefined,
+    ...(env.SNAPSTACK_DB ? { embeddedDb: oneOf(env, 'SNAPSTACK_DB', ['postgres', 'pglite'] as const, 'postgres') } : {}),
     tokenTtlSeconds: intEnv(env, 'SNAPSTACK_TOKEN_TTL', 3600),
     adminPassword: env.SNAPSTACK_ADMIN_PASSWORD || 'admin',
     demoPassword: env.SNAPSTACK_DEMO_PASSWORD || 'demo',

@@ -19,8 +19,10 @@ export interface SnapstackOptions {
   host?: string;
   /** Data directory (embedded database, volume layers); default a new temporary one. */
   dataDir?: string;
-  /** A PostgreSQL server instead of embedded PGlite. */
+  /** A PostgreSQL server instead of the embedded database. */
   databaseUrl?: string;
+  /** Which embedded database without databaseUrl (SNAPSTACK_DB): 'postgres' (default, a child process) or 'pglite'. */
+  embeddedDb?: 'postgres' | 'pglite';
   /**
    * stop() removes everything the instance made: its Docker containers, volumes and images, its
    * rows and its data directory. Default: true when no dataDir is given.
@@ -72,6 +74,7 @@ export async function startSnapstack(options: SnapstackOptions = {}): Promise<Ru
     port: options.port ?? 0,
     dataDir: path.resolve(dataDir),
     ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}),
+    ...(options.embeddedDb ? { embeddedDb: options.embeddedDb } : {}),
     ...(options.docker ? { dockerMode: options.docker } : {}),
     adminPassword: passwords.admin,
     demoPassword: passwords.demo,

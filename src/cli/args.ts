@@ -13,7 +13,7 @@ export interface OptionSpec {
   help: string;
   metavar?: string;
   /** For 'const' options: the value stored (several options may share a dest). */
-  value?: unknown;
+  value?: string | boolean;
   choices?: string[];
   required?: boolean;
   /** Options with the same group are mutually exclusive. */
@@ -27,16 +27,36 @@ export interface PositionalSpec {
   help: string;
 }
 
-export interface ParsedArgs {
-  opts: Record<string, any>;
-  pos: Record<string, any>;
+/** What an option holds (see OptionValueOf for each kind). */
+export type OptionValue = string | number | boolean | string[] | Record<string, string> | undefined;
+export type PositionalValue = string | string[] | undefined;
+
+/** An option's value by its kind: flags are false, lists [] and maps {} when not given. */
+export type OptionValueOf<O extends OptionSpec> =
+  O['kind'] extends 'flag' ? boolean
+    : O['kind'] extends 'append' ? string[]
+    : O['kind'] extends 'keyvalue' ? Record<string, string>
+    : O['kind'] extends 'const' ? O['value'] | undefined
+    : (O['kind'] extends 'int' ? number : string) | (O['required'] extends true ? never : undefined);
+
+/** Every option's value by its dest (options sharing a dest: the union of their values). */
+export type OptionValues<Os extends readonly OptionSpec[]> = { [O in Os[number] as O['dest']]: OptionValueOf<O> };
+
+/** Every positional's value by its name: a list for nargs '+', maybe undefined for '?'. */
+export type PositionalValues<Ps extends readonly PositionalSpec[]> = {
+  [P in Ps[number] as P['name']]: P['nargs'] extends '+' ? string[] : P['nargs'] extends '?' ? string | undefined : string;
+};
+
+export interface ParsedArgs<Opts = Record<string, OptionValue>, Pos = Record<string, PositionalValue>> {
+  opts: Opts;
+  pos: Pos;
   /** Which option dests were given on the command line. */
   given: Set<string>;
 }
 
 export class UsageError extends Error {}
 
-function initialValue(o: OptionSpec): unknown {
+function initialValue(o: OptionSpec): OptionValue {
   switch (o.kind) {
     case 'flag': return false;
     case 'append': return [];
@@ -45,8 +65,8 @@ function initialValue(o: OptionSpec): unknown {
   }
 }
 
-export function parseArgs(argv: string[], options: OptionSpec[], positionals: PositionalSpec[], requiredGroups: string[] = []): ParsedArgs {
-  const opts: Record<string, any> = {};
+export function parseArgs(argv: string[], options: readonly OptionSpec[], positionals: readonly PositionalSpec[], requiredGroups: string[] = []): ParsedArgs {
+  const opts: Record<string, OptionValue> = {};
   for (const o of options) if (!(o.dest in opts)) opts[o.dest] = initialValue(o);
   const given = new Set<string>();
   const groupUsed = new Map<string, string>();
@@ -74,11 +94,11 @@ export function parseArgs(argv: string[], options: OptionSpec[], positionals: Po
         opts[o.dest] = Number(value);
         return;
       }
-      case 'append': opts[o.dest].push(value); return;
+      case 'append': (opts[o.dest] as string[]).push(value); return;
       case 'keyvalue': {
         const eq = value.indexOf('=');
         if (eq < 0) throw new UsageError(`argument ${flag}: Expected 'key=value' type, but got: ${value}`);
-        opts[o.dest][value.slice(0, eq)] = value.slice(eq + 1);
+        (opts[o.dest] as Record<string, string>)[value.slice(0, eq)] = value.slice(eq + 1);
         return;
       }
       default: opts[o.dest] = value;
@@ -125,7 +145,7 @@ export function parseArgs(argv: string[], options: OptionSpec[], positionals: Po
     rest.push(tok);
   }
 
-  const pos: Record<string, any> = {};
+  const pos: Record<string, PositionalValue> = {};
   const missing: string[] = [];
   let idx = 0;
   positionals.forEach((p, n) => {

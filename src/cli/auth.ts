@@ -5,6 +5,7 @@
  */
 import type { CliConfig } from './config';
 import { ApiError, CliError, httpRequest, HttpLogger, HttpResponse, RequestOptions } from './http';
+import { isObject, type TokenBody } from './wire';
 
 export interface CatalogEndpoint {
   id?: string;
@@ -50,7 +51,7 @@ export interface Session extends TokenInfo {
   identityUrl: string;
   endpoint(kind: ServiceKind): Promise<string>;
   /** `path` is relative to the service's versioned endpoint, or an absolute URL. */
-  request<T = any>(kind: ServiceKind, method: string, path: string, opts?: ServiceRequestOptions): Promise<HttpResponse<T>>;
+  request<T = unknown>(kind: ServiceKind, method: string, path: string, opts?: ServiceRequestOptions): Promise<HttpResponse<T>>;
 }
 
 /** Picks the endpoint of a service type from a catalog, keystoneauth's way. */
@@ -73,11 +74,19 @@ function sameOrigin(a: string, b: string): boolean {
 }
 
 /** The self link of the wanted major version in a discovery document, or undefined. */
-export function versionHref(body: any, major: string, queried: string): string | undefined {
-  const list: any[] = Array.isArray(body?.versions) ? body.versions : Array.isArray(body?.versions?.values) ? body.versions.values : body?.version ? [body.version] : [];
-  const usable = list.filter((v) => typeof v?.id === 'string' && v.id.startsWith(major) && /^(current|stable|supported)$/i.test(v.status ?? ''));
-  usable.sort((a, b) => (/^(current|stable)$/i.test(a.status) ? -1 : 0) - (/^(current|stable)$/i.test(b.status) ? -1 : 0));
-  const self = usable[0]?.links?.find((l: any) => l.rel === 'self')?.href as string | undefined;
+export function versionHref(body: unknown, major: string, queried: string): string | undefined {
+  // Nova, Cinder and Glance answer {versions: [...]}, Keystone {versions: {values: [...]}}, a version root {version}.
+  const doc = isObject(body) ? body : {};
+  const versions = doc.versions;
+  const list: unknown[] = Array.isArray(versions) ? versions
+    : isObject(versions) && Array.isArray(versions.values) ? versions.values
+    : doc.version ? [doc.version] : [];
+  const usable = list.filter(isObject).filter((v) => typeof v.id === 'string' && v.id.startsWith(major) && /^(current|stable|supported)$/i.test(String(v.status ?? '')));
+  const stable = (v: Record<string, unknown>) => /^(current|stable)$/i.test(String(v.status));
+  usable.sort((a, b) => (stable(a) ? -1 : 0) - (stable(b) ? -1 : 0));
+  const links = usable[0]?.links;
+  const selfLink = Array.isArray(links) ? links.filter(isObject).find((l) => l.rel === 'self') : undefined;
+  const self = typeof selfLink?.href === 'string' ? selfLink.href : undefined;
   if (!self) return undefined;
   const href = self.replace(/\/+$/, '');
   if (sameOrigin(href, queried)) return href;
@@ -108,7 +117,7 @@ export async function authenticate(config: CliConfig, logger: HttpLogger): Promi
     ? 'start one with `snapstack serve`, or set OS_AUTH_URL (or OS_CLOUD) to your cloud'
     : `check OS_AUTH_URL (from ${config.source})`;
   let identityUrl: string;
-  let res: HttpResponse;
+  let res: HttpResponse<TokenBody | undefined>;
   try {
     identityUrl = await identityV3Url(logger, config.authUrl);
     res = await httpRequest(logger, 'POST', `${identityUrl}/auth/tokens`, { body: authBody(config) });
@@ -125,11 +134,11 @@ export async function authenticate(config: CliConfig, logger: HttpLogger): Promi
   if (!token || !t) throw new CliError(`The identity service at ${identityUrl} answered without a token: ${hint}`);
   const info: TokenInfo = {
     token,
-    expiresAt: t.expires_at,
-    userId: t.user?.id,
-    projectId: t.project?.id,
+    expiresAt: t.expires_at ?? '',
+    userId: t.user?.id ?? '',
+    projectId: t.project?.id ?? '',
     domainId: t.domain?.id,
-    catalog: t.catalog ?? [],
+    catalog: (t.catalog ?? []) as CatalogService[],
   };
   const endpoints = new Map<ServiceKind, Promise<string>>();
   const resolveEndpoint = async (kind: ServiceKind): Promise<string> => {

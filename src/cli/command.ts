@@ -2,7 +2,7 @@
  * What a `snapstack` command is: its name, arguments, help and examples, and a run function
  * that returns a list or a single object for the formatters (or nothing).
  */
-import type { OptionSpec, ParsedArgs, PositionalSpec } from './args';
+import type { OptionSpec, OptionValues, ParsedArgs, PositionalSpec, PositionalValues } from './args';
 import type { Session } from './auth';
 import type { CommandOutput, OutputOptions } from './output';
 
@@ -19,19 +19,28 @@ export interface CommandContext {
   waitTimeoutMs: number;
 }
 
-export interface CommandSpec {
+/**
+ * A command; its run() sees option and positional values typed from its own option specs
+ * (write it with defineCommand so they are inferred).
+ */
+export interface CommandSpec<Os extends readonly OptionSpec[] = readonly OptionSpec[], Ps extends readonly PositionalSpec[] = readonly PositionalSpec[]> {
   /** Words, e.g. 'server image create'. */
   name: string;
   summary: string;
   description?: string;
   /** 'list' and 'show' commands get the formatter options (-f, -c, ...). */
   output?: 'list' | 'show';
-  options?: OptionSpec[];
-  positionals?: PositionalSpec[];
+  options?: Os;
+  positionals?: Ps;
   /** Groups (OptionSpec.group) of which one option must be given. */
   requiredGroups?: string[];
   examples?: string[];
-  run(ctx: CommandContext, args: ParsedArgs): Promise<CommandOutput | void>;
+  run(ctx: CommandContext, args: ParsedArgs<OptionValues<Os>, PositionalValues<Ps>>): Promise<CommandOutput | void>;
+}
+
+/** A command with its options' and positionals' literal types kept, so run() reads typed values. */
+export function defineCommand<const Os extends readonly OptionSpec[] = [], const Ps extends readonly PositionalSpec[] = []>(spec: CommandSpec<Os, Ps>): CommandSpec<Os, Ps> {
+  return spec;
 }
 
 export const LIST_OPTIONS: OptionSpec[] = [
@@ -54,19 +63,22 @@ export const SHOW_OPTIONS: OptionSpec[] = [
 
 export function outputOptions(args: ParsedArgs): OutputOptions {
   const o = args.opts;
+  const text = (v: unknown, fallback: string) => (typeof v === 'string' ? v : fallback);
+  const list = (v: unknown) => (Array.isArray(v) ? v.map(String) : []);
   return {
-    format: o.format ?? 'table',
-    columns: o.columns ?? [],
+    format: text(o.format, 'table'),
+    columns: list(o.columns),
     noindent: !!o.noindent,
-    prefix: o.prefix ?? '',
-    quote: o.quote ?? 'nonnumeric',
+    prefix: text(o.prefix, ''),
+    // The parser took these from the options' choices and const values.
+    quote: text(o.quote, 'nonnumeric') as OutputOptions['quote'],
     printEmpty: !!o.printEmpty,
-    sortColumns: o.sortColumns ?? [],
-    sortDirection: o.sortDirection ?? 'asc',
+    sortColumns: list(o.sortColumns),
+    sortDirection: text(o.sortDirection, 'asc') as OutputOptions['sortDirection'],
   };
 }
 
-export const WAIT_OPTION: OptionSpec = { flags: ['--wait'], dest: 'wait', kind: 'flag', help: 'Wait until the operation settles, showing its status and elapsed time on a terminal' };
+export const WAIT_OPTION = { flags: ['--wait'], dest: 'wait', kind: 'flag', help: 'Wait until the operation settles, showing its status and elapsed time on a terminal' } as const satisfies OptionSpec;
 
 export function allOptions(spec: CommandSpec): OptionSpec[] {
   const extra = spec.output === 'list' ? LIST_OPTIONS : spec.output === 'show' ? SHOW_OPTIONS : [];

@@ -112,7 +112,7 @@ export function cloudsSearchPath(src: ConfigSources, base: 'clouds' | 'secure'):
   return [...(explicit ? [explicit] : []), ...dirs.flatMap((d) => [path.join(d, `${base}.yaml`), path.join(d, `${base}.yml`)])];
 }
 
-function readYamlFile(src: ConfigSources, files: string[]): { file: string; data: any } | undefined {
+function readYamlFile(src: ConfigSources, files: string[]): { file: string; data: unknown } | undefined {
   for (const file of files) {
     const text = src.readFile(file);
     if (text === undefined) continue;
@@ -125,32 +125,38 @@ function readYamlFile(src: ConfigSources, files: string[]): { file: string; data
   return undefined;
 }
 
-function deepMerge(a: any, b: any): any {
-  if (!b || typeof b !== 'object' || Array.isArray(b)) return b ?? a;
-  const out: any = { ...(a && typeof a === 'object' ? a : {}) };
+type YamlMap = Record<string, unknown>;
+const isMap = (v: unknown): v is YamlMap => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function deepMerge(a: unknown, b: unknown): unknown {
+  if (!isMap(b)) return b ?? a;
+  const out: YamlMap = { ...(a && typeof a === 'object' ? a : {}) };
   for (const [k, v] of Object.entries(b)) out[k] = deepMerge(out[k], v);
   return out;
 }
 
-function dig(obj: any, keys: string[]): string | undefined {
+/** yaml key lookups: a key of a list or a scalar is absent, as Python's dict.get on the dicts os-client-config walks. */
+const child = (v: unknown, k: string): unknown => (v && typeof v === 'object' ? (v as YamlMap)[k] : undefined);
+
+function dig(obj: unknown, keys: string[]): string | undefined {
   let v = obj;
-  for (const k of keys) v = v && typeof v === 'object' ? v[k] : undefined;
+  for (const k of keys) v = child(v, k);
   return v === undefined || v === null || v === '' ? undefined : String(v);
 }
 
-function loadCloud(name: string, src: ConfigSources): { file: string; cloud: any } {
+function loadCloud(name: string, src: ConfigSources): { file: string; cloud: unknown } {
   const searched = cloudsSearchPath(src, 'clouds');
   const found = readYamlFile(src, searched);
   if (!found) {
     throw new ConfigError(`Cloud '${name}' was asked for (OS_CLOUD or --os-cloud), but no clouds.yaml exists in ./, ~/.config/openstack/ or /etc/openstack/: create one, or set OS_AUTH_URL and the other OS_* variables instead`);
   }
-  const clouds = found.data?.clouds ?? {};
-  if (!clouds[name]) {
-    const known = Object.keys(clouds);
+  const clouds = child(found.data, 'clouds') ?? {};
+  if (!child(clouds, name)) {
+    const known = Object.keys(clouds as object);
     throw new ConfigError(`Cloud '${name}' is not in ${found.file}${known.length ? ` (it has: ${known.join(', ')})` : ' (it has no clouds)'}: set OS_CLOUD to one of them or add '${name}' there`);
   }
   const secure = readYamlFile(src, cloudsSearchPath(src, 'secure'));
-  return { file: found.file, cloud: deepMerge(clouds[name], secure?.data?.clouds?.[name]) };
+  return { file: found.file, cloud: deepMerge(child(clouds, name), child(child(secure?.data, 'clouds'), name)) };
 }
 
 /** Resolves the settings; a missing or wrong one is a ConfigError whose message says what to set. */

@@ -19,7 +19,7 @@ export class ApiError extends CliError {
   }
 }
 
-export interface HttpResponse<T = any> {
+export interface HttpResponse<T = unknown> {
   status: number;
   headers: Headers;
   body: T;
@@ -54,11 +54,14 @@ function stripHtml(html: string): string {
 /** The message a service put in its error body (Nova/Cinder, Keystone, Glance forms, or HTML). */
 export function errorMessage(body: unknown, text: string): string {
   if (body && typeof body === 'object' && !Array.isArray(body)) {
-    const b = body as Record<string, any>;
-    if (b.error && typeof b.error === 'object' && b.error.message) return String(b.error.message);
+    const b = body as Record<string, unknown>;
+    const messageOf = (v: unknown) => (v && typeof v === 'object' && 'message' in v && v.message ? String(v.message) : undefined);
+    const keystone = messageOf(b.error);
+    if (keystone !== undefined) return keystone;
     if (typeof b.message === 'string') return b.message;
     const keys = Object.keys(b);
-    if (keys.length === 1 && b[keys[0]] && typeof b[keys[0]] === 'object' && b[keys[0]].message) return String(b[keys[0]].message);
+    const wrapped = keys.length === 1 ? messageOf(b[keys[0]]) : undefined;
+    if (wrapped !== undefined) return wrapped;
   }
   if (/<html|<body|<h1/i.test(text)) return stripHtml(text);
   return text.trim();
@@ -68,7 +71,7 @@ export function requestIdOf(headers: Headers): string | undefined {
   return headers.get('x-openstack-request-id') ?? headers.get('x-compute-request-id') ?? undefined;
 }
 
-export async function httpRequest<T = any>(logger: HttpLogger, method: string, url: string, opts: RequestOptions = {}): Promise<HttpResponse<T>> {
+export async function httpRequest<T = unknown>(logger: HttpLogger, method: string, url: string, opts: RequestOptions = {}): Promise<HttpResponse<T>> {
   const headers: Record<string, string> = { Accept: 'application/json', 'User-Agent': USER_AGENT, ...opts.headers };
   let body: string | undefined;
   if (opts.body !== undefined) {
@@ -85,12 +88,13 @@ export async function httpRequest<T = any>(logger: HttpLogger, method: string, u
   try {
     res = await fetch(url, { method, headers, body });
   } catch (err) {
-    const cause = (err as any)?.cause;
+    // undici's TypeError('fetch failed') carries the socket error (ECONNREFUSED, address, port) as its cause.
+    const cause = (err as { cause?: { code?: string; address?: string; port?: number; message?: string } } | undefined)?.cause;
     const detail = cause?.code ? `${cause.code}${cause.address ? ` ${cause.address}:${cause.port}` : ''}` : (cause?.message ?? (err as Error).message);
     throw new CliError(`Unable to establish connection to ${url}: ${detail}`);
   }
   const text = await res.text();
-  let parsed: any = text;
+  let parsed: unknown = text;
   if (text && /json/i.test(res.headers.get('content-type') ?? 'json')) {
     try { parsed = JSON.parse(text); } catch { /* keep the text */ }
   } else if (!text) parsed = undefined;
@@ -105,5 +109,6 @@ export async function httpRequest<T = any>(logger: HttpLogger, method: string, u
     const message = errorMessage(parsed, text) || res.statusText;
     throw new ApiError(`${message} (HTTP ${res.status})${requestId ? ` (Request-ID: ${requestId})` : ''}`, res.status, requestId);
   }
-  return { status: res.status, headers: res.headers, body: parsed, text };
+  // The caller names the shape it expects (from the generated types); the JSON is not checked against it.
+  return { status: res.status, headers: res.headers, body: parsed as T, text };
 }

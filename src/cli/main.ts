@@ -108,7 +108,8 @@ async function runCommand(spec: CommandSpec, argv: string[], global: Record<stri
     waitTimeoutMs: numberEnv(io.env, 'SNAPSTACK_CLI_WAIT_TIMEOUT', 1800) * 1000,
   };
   try {
-    const result = await spec.run(ctx, args);
+    // parseArgs read argv with this very spec's options and positionals: the values have the types run() declares.
+    const result = await spec.run(ctx, args as Parameters<CommandSpec['run']>[1]);
     if (result) io.stdout(renderOutput(result, outputOptions(args)));
     return 0;
   } catch (err) {
@@ -172,8 +173,9 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
 const SERVE_HELP = `usage: snapstack serve [-h] [--ephemeral]
 
 Start the Snapstack server: Keystone, Nova, Cinder and Glance APIs on one port
-(default http://127.0.0.1:8700), state under SNAPSTACK_DATA_DIR (default ./data) or
-in DATABASE_URL. One server per data directory and per database: a second refuses to start.
+(default http://127.0.0.1:8700), state under SNAPSTACK_DATA_DIR (default ./data: an embedded
+PostgreSQL run as a child process, or PGlite with SNAPSTACK_DB=pglite) or in DATABASE_URL.
+One server per data directory and per database: a second refuses to start.
 Stops cleanly on SIGTERM or SIGINT.
 
 options:

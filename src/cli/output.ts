@@ -174,7 +174,9 @@ function sortRows(out: ListOutput, opts: OutputOptions): Cell[][] {
       if (x == null) return 0;
       const xv = x instanceof PyFloat ? x.value : x;
       const yv = y instanceof PyFloat ? y.value : y;
-      return (xv as any) < (yv as any) ? -1 : (xv as any) > (yv as any) ? 1 : 0;
+      // JS's relational comparison of whatever the cells hold (same-typed in one column).
+      const [xs, ys] = [xv as string, yv as string];
+      return xs < ys ? -1 : xs > ys ? 1 : 0;
     });
     if (opts.sortDirection === 'desc') rows.reverse();
   }
@@ -233,6 +235,6 @@ export function sortedFields(info: Record<string, Cell>): [string, Cell][] {
 }
 
 /** A list cell the way osc_lib's get_item_properties reads it: '' when the key is absent. */
-export function field(obj: Record<string, any> | null | undefined, key: string): unknown {
-  return obj && key in obj ? obj[key] : '';
+export function field(obj: object | null | undefined, key: string): unknown {
+  return obj && key in obj ? (obj as Record<string, unknown>)[key] : '';
 }

@@ -5,6 +5,7 @@
  */
 import { ApiError, CliError } from './http';
 import type { ServiceKind, ServiceRequestOptions, Session } from './auth';
+import type { JsonObject, Link } from './wire';
 
 export interface Finder<T> {
   /** e.g. 'server', 'volume', 'snapshot' (the word in the messages). */
@@ -81,13 +82,15 @@ export class SetOperations {
 export const q = encodeURIComponent;
 
 /** Every item of a Nova or Cinder collection, following its `<key>_links` rel=next pages. */
-export async function listAll(s: Session, kind: ServiceKind, key: string, firstPath: string, opts: ServiceRequestOptions = {}): Promise<any[]> {
-  const out: any[] = [];
+export async function listAll<T>(s: Session, kind: ServiceKind, key: string, firstPath: string, opts: ServiceRequestOptions = {}): Promise<T[]> {
+  const out: T[] = [];
   let path: string | undefined = firstPath;
   while (path) {
-    const res: any = await s.request(kind, 'GET', path, opts);
-    out.push(...(res.body?.[key] ?? []));
-    path = res.body?.[`${key}_links`]?.find((l: any) => l.rel === 'next')?.href;
+    const res: { body: JsonObject | undefined } = await s.request<JsonObject | undefined>(kind, 'GET', path, opts);
+    const items = res.body?.[key];
+    if (Array.isArray(items)) out.push(...(items as T[]));
+    const links: unknown = res.body?.[`${key}_links`];
+    path = Array.isArray(links) ? (links as Link[]).find((l) => l.rel === 'next')?.href : undefined;
   }
   return out;
 }

@@ -1,8 +1,9 @@
 /**
- * A migrated PGlite data directory, made once at build time (`npm run build`) and copied into
- * every fresh data directory: PGlite's initdb takes seconds (7 s and more on a small machine),
- * a copy takes a fraction of one. Migrations newer than the template still run at start.
- * build-pglite-template.ts makes it.
+ * Migrated database templates, made once at build time (`npm run build`) and copied into every
+ * fresh data directory: the embedded PostgreSQL's cluster (dist/postgres-template) and PGlite's
+ * (dist/pglite-template). PGlite's initdb takes seconds (7 s and more on a small machine),
+ * PostgreSQL's initdb and migrations about one; a copy takes a fraction of either. Migrations
+ * newer than a template still run at start. build-db-templates.ts makes them.
  */
 import fs from 'fs';
 import path from 'path';
@@ -18,9 +19,13 @@ function packageRoot(): string {
   return dir;
 }
 
-/** Where the build puts the template. */
+/** Where the build puts an embedded database's template. */
+export function templateDir(engine: 'postgres' | 'pglite'): string {
+  return path.join(packageRoot(), 'dist', `${engine}-template`);
+}
+
 export function pgliteTemplateDir(): string {
-  return path.join(packageRoot(), 'dist', 'pglite-template');
+  return templateDir('pglite');
 }
 
 /** Copies the template into `dir` when `dir` holds no database yet; false when there is no template. */

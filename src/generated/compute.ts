@@ -405,6 +405,18 @@ export interface components {
             volume_size?: number | string | null;
             volume_type?: string | null;
         };
+        /** @description The flavor as it was at boot, embedded from 2.47. */
+        EmbeddedFlavor: {
+            disk?: number;
+            ephemeral?: number;
+            extra_specs?: {
+                [key: string]: string;
+            };
+            original_name?: string;
+            ram?: number;
+            swap?: number;
+            vcpus?: number;
+        };
         /** @description Single-key object such as {"itemNotFound": {"code": 404, "message": "..."}} */
         Fault: {
             [key: string]: {
@@ -412,25 +424,45 @@ export interface components {
                 message?: string;
             };
         };
-        FlavorEnvelope: {
-            flavor?: {
-                /** @description From 2.55 */
-                description?: string | null;
-                disk?: number;
-                /** @description From 2.61 */
-                extra_specs?: Record<string, never>;
-                id?: string;
-                links?: components["schemas"]["Link"][];
-                name?: string;
-                "os-flavor-access:is_public"?: boolean;
-                "OS-FLV-DISABLED:disabled"?: boolean;
-                "OS-FLV-EXT-DATA:ephemeral"?: number;
-                ram?: number;
-                rxtx_factor?: number;
-                /** @description "" when 0 before 2.75, an integer from 2.75 */
-                swap?: unknown;
-                vcpus?: number;
+        /** @description Flavor detail, shaped by microversion. */
+        Flavor: {
+            /** @description From 2.55 */
+            description?: string | null;
+            disk: number;
+            /** @description From 2.61 */
+            extra_specs?: {
+                [key: string]: string;
             };
+            id: string;
+            links: components["schemas"]["Link"][];
+            name: string;
+            "os-flavor-access:is_public"?: boolean;
+            "OS-FLV-DISABLED:disabled"?: boolean;
+            "OS-FLV-EXT-DATA:ephemeral"?: number;
+            ram: number;
+            rxtx_factor?: number;
+            /** @description "" when 0 before 2.75, an integer from 2.75 */
+            swap?: number | string;
+            vcpus: number;
+        };
+        FlavorEnvelope: {
+            flavor: components["schemas"]["Flavor"];
+        };
+        FlavorList: {
+            flavors: components["schemas"]["Flavor"][];
+            /** @description rel next, only when a page is full */
+            flavors_links?: components["schemas"]["Link"][];
+        };
+        FlavorSummary: {
+            /** @description From 2.55 */
+            description?: string | null;
+            id: string;
+            links: components["schemas"]["Link"][];
+            name: string;
+        };
+        FlavorSummaryList: {
+            flavors: components["schemas"]["FlavorSummary"][];
+            flavors_links?: components["schemas"]["Link"][];
         };
         Link: {
             href?: string;
@@ -439,6 +471,158 @@ export interface components {
         };
         Metadata: {
             [key: string]: string;
+        };
+        /** @description A Glance image as Nova's image proxy shows it (gone from 2.36). */
+        NovaImage: {
+            created?: string;
+            id: string;
+            links: components["schemas"]["Link"][];
+            metadata?: {
+                [key: string]: string;
+            };
+            minDisk?: number;
+            minRam?: number;
+            name: string | null;
+            "OS-EXT-IMG-SIZE:size"?: number | null;
+            progress?: number;
+            server?: components["schemas"]["ResourceRef"];
+            /** @description SAVING, ACTIVE, DELETED, ERROR or UNKNOWN */
+            status?: string;
+            updated?: string;
+        };
+        NovaImageEnvelope: {
+            image: components["schemas"]["NovaImage"];
+        };
+        NovaImageList: {
+            images: components["schemas"]["NovaImage"][];
+            images_links?: components["schemas"]["Link"][];
+        };
+        NovaImageSummaryList: {
+            images: {
+                id: string;
+                links: components["schemas"]["Link"][];
+                name: string | null;
+            }[];
+            images_links?: components["schemas"]["Link"][];
+        };
+        /** @description {id, links} of a flavor (below 2.47) or an image */
+        ResourceRef: {
+            id: string;
+            links?: components["schemas"]["Link"][];
+        };
+        /** @description GET /servers/{id} and /servers/detail, shaped by microversion: the extension attributes are left out of PUT answers below 2.75, the OS-EXT-SRV-ATTR ones are admin only, and the others appear from the microversion named in their description. */
+        Server: {
+            accessIPv4?: string;
+            accessIPv6?: string;
+            addresses: {
+                [key: string]: components["schemas"]["ServerAddress"][];
+            };
+            config_drive?: string;
+            created: string;
+            /** @description From 2.19 */
+            description?: string | null;
+            fault?: components["schemas"]["ServerFault"];
+            flavor: components["schemas"]["ResourceRef"] | components["schemas"]["EmbeddedFlavor"];
+            /** @description From 2.16 */
+            host_status?: string;
+            hostId: string;
+            id: string;
+            /** @description "" for a server booted from a volume without imageRef */
+            image: components["schemas"]["ResourceRef"] | "";
+            key_name?: string | null;
+            links: components["schemas"]["Link"][];
+            /** @description From 2.9 */
+            locked?: boolean;
+            /** @description From 2.73 */
+            locked_reason?: string | null;
+            metadata: {
+                [key: string]: string;
+            };
+            name: string;
+            "OS-DCF:diskConfig"?: string;
+            "OS-EXT-AZ:availability_zone"?: string;
+            "OS-EXT-SRV-ATTR:host"?: string | null;
+            /** @description From 2.3 (admin), from 2.90 (everyone) */
+            "OS-EXT-SRV-ATTR:hostname"?: string;
+            "OS-EXT-SRV-ATTR:hypervisor_hostname"?: string | null;
+            "OS-EXT-SRV-ATTR:instance_name"?: string;
+            /** @description From 2.3 */
+            "OS-EXT-SRV-ATTR:kernel_id"?: string;
+            /** @description From 2.3 */
+            "OS-EXT-SRV-ATTR:launch_index"?: number;
+            /** @description From 2.3 */
+            "OS-EXT-SRV-ATTR:ramdisk_id"?: string;
+            /** @description From 2.3 */
+            "OS-EXT-SRV-ATTR:reservation_id"?: string;
+            /** @description From 2.3 */
+            "OS-EXT-SRV-ATTR:root_device_name"?: string | null;
+            /** @description From 2.3 */
+            "OS-EXT-SRV-ATTR:user_data"?: string | null;
+            "OS-EXT-STS:power_state"?: number;
+            "OS-EXT-STS:task_state"?: string | null;
+            "OS-EXT-STS:vm_state"?: string;
+            "os-extended-volumes:volumes_attached"?: {
+                /** @description From 2.3 */
+                delete_on_termination?: boolean;
+                id: string;
+            }[];
+            "OS-SRV-USG:launched_at"?: string | null;
+            "OS-SRV-USG:terminated_at"?: string | null;
+            progress?: number;
+            security_groups?: {
+                name?: string;
+            }[];
+            /** @description From 2.71, show/update/rebuild only */
+            server_groups?: string[];
+            status: string;
+            /** @description From 2.26 */
+            tags?: string[];
+            tenant_id: string;
+            /** @description From 2.63 */
+            trusted_image_certificates?: null | string[];
+            updated: string;
+            user_id: string;
+        };
+        ServerAddress: {
+            addr: string;
+            "OS-EXT-IPS-MAC:mac_addr"?: string;
+            "OS-EXT-IPS:type"?: string;
+            version: number;
+        };
+        ServerCreatedEnvelope: {
+            server: {
+                adminPass?: string;
+                id: string;
+                links: components["schemas"]["Link"][];
+                "OS-DCF:diskConfig"?: string;
+                security_groups?: {
+                    name?: string;
+                }[];
+            };
+        };
+        ServerEnvelope: {
+            server: components["schemas"]["Server"];
+        };
+        ServerFault: {
+            code?: number;
+            created?: string;
+            /** @description Admin only */
+            details?: string;
+            message?: string;
+        };
+        ServerList: {
+            servers: components["schemas"]["Server"][];
+            /** @description rel next, only when a page is full */
+            servers_links?: components["schemas"]["Link"][];
+        };
+        ServerSummary: {
+            id: string;
+            links: components["schemas"]["Link"][];
+            name: string;
+        };
+        ServerSummaryList: {
+            servers: components["schemas"]["ServerSummary"][];
+            servers_links?: components["schemas"]["Link"][];
         };
         Version: {
             id: string;
@@ -525,7 +709,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["FlavorSummaryList"];
                 };
             };
         };
@@ -647,7 +831,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        extra_specs: {
+                            [key: string]: string;
+                        };
+                    };
                 };
             };
         };
@@ -696,7 +884,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["FlavorList"];
                 };
             };
         };
@@ -716,7 +904,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["NovaImageSummaryList"];
                 };
             };
         };
@@ -738,7 +926,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["NovaImageEnvelope"];
                 };
             };
         };
@@ -921,7 +1109,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["NovaImageList"];
                 };
             };
         };
@@ -954,7 +1142,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["ServerSummaryList"];
                 };
             };
         };
@@ -1018,7 +1206,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["ServerCreatedEnvelope"];
                 };
             };
             /** @description Nova's texts: Missing imageRef attribute, Can not find requested image, Flavor <id> could not be found., Image <id> is not active., Flavor's disk/memory is too small... */
@@ -1054,7 +1242,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["ServerEnvelope"];
                 };
             };
             /** @description Instance <id> could not be found. */
@@ -1098,7 +1286,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["ServerEnvelope"];
                 };
             };
         };
@@ -1134,7 +1322,9 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": Record<string, never>;
+                "application/json": {
+                    [key: string]: unknown;
+                };
             };
         };
         responses: {
@@ -1144,7 +1334,9 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        output?: string;
+                    };
                 };
             };
             /** @description Accepted (rebuild: {server}; createImage/createBackup from 2.45: {image_id}) */
@@ -1153,7 +1345,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        image_id?: string;
+                        server?: {
+                            adminPass?: string;
+                        } & components["schemas"]["Server"];
+                    };
                 };
             };
             /** @description confirmResize */
@@ -1482,7 +1679,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["ServerList"];
                 };
             };
         };

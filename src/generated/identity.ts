@@ -394,12 +394,26 @@ export interface components {
             token?: {
                 audit_ids?: string[];
                 catalog?: components["schemas"]["CatalogService"][];
+                /** @description Domain-scoped tokens */
+                domain?: components["schemas"]["DomainRef"];
                 expires_at?: string;
                 issued_at?: string;
                 methods?: string[];
-                project?: Record<string, never>;
-                roles?: Record<string, never>[];
-                user?: Record<string, never>;
+                /** @description Project-scoped tokens */
+                project?: {
+                    domain?: components["schemas"]["DomainRef"];
+                    id?: string;
+                    name?: string;
+                };
+                roles?: {
+                    id?: string;
+                    name?: string;
+                }[];
+                user?: {
+                    domain?: components["schemas"]["DomainRef"];
+                    id?: string;
+                    name?: string;
+                };
             };
         };
         User: {

@@ -225,36 +225,36 @@ export interface components {
             message?: string;
             title?: string;
         };
-        /** @description Core attributes always present (null when unknown); every extra property is a top-level string. */
+        /** @description Core attributes always present (null when unknown); every extra property is a top-level string (left open here: a string-typed map would contradict the core attributes' types in the generated TypeScript). */
         Image: {
-            checksum?: string | null;
-            container_format?: string | null;
-            created_at?: string;
-            disk_format?: string | null;
-            file?: string;
-            id?: string;
-            min_disk?: number;
-            min_ram?: number;
-            name?: string | null;
-            os_hash_algo?: string | null;
-            os_hash_value?: string | null;
-            os_hidden?: boolean;
-            owner?: string | null;
-            protected?: boolean;
-            schema?: string;
-            self?: string;
-            size?: number | null;
+            checksum: string | null;
+            container_format: string | null;
+            created_at: string;
+            disk_format: string | null;
+            file: string;
+            id: string;
+            min_disk: number;
+            min_ram: number;
+            name: string | null;
+            os_hash_algo: string | null;
+            os_hash_value: string | null;
+            os_hidden: boolean;
+            owner: string | null;
+            protected: boolean;
+            schema: string;
+            self: string;
+            size: number | null;
             /** @description Snapstack: the local Docker image servers booted from this image run. */
             snapstack_docker_image?: string;
             /** @enum {string} */
-            status?: "queued" | "saving" | "active" | "killed" | "deactivated" | "uploading" | "importing";
-            tags?: string[];
-            updated_at?: string;
-            virtual_size?: number | null;
+            status: "queued" | "saving" | "active" | "killed" | "deactivated" | "uploading" | "importing";
+            tags: string[];
+            updated_at: string;
+            virtual_size: number | null;
             /** @enum {string} */
-            visibility?: "public" | "private" | "shared" | "community";
+            visibility: "public" | "private" | "shared" | "community";
         } & {
-            [key: string]: string;
+            [key: string]: unknown;
         };
         ImageList: {
             first: string;
@@ -463,7 +463,9 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/openstack-images-v2.1-json-patch": Record<string, never>[];
+                "application/openstack-images-v2.1-json-patch": {
+                    [key: string]: unknown;
+                }[];
             };
         };
         responses: {

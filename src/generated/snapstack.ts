@@ -262,60 +262,60 @@ export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         Archive: {
-            archive_id?: string | null;
-            base_archive_id?: string | null;
-            created_at?: string | null;
-            image?: {
+            archive_id: string | null;
+            base_archive_id: string | null;
+            created_at: string | null;
+            image: {
                 min_disk?: number;
                 min_ram?: number;
                 name?: string | null;
                 root_device_name?: string | null;
             } | null;
-            incremental?: boolean;
+            incremental: boolean;
             /** @enum {string|null} */
-            kind?: "volume-snapshot" | "instance-snapshot" | null;
-            modified_at?: string;
+            kind: "volume-snapshot" | "instance-snapshot" | null;
+            modified_at: string;
             name: string;
             /** @description Where the file is on the server's machine */
-            path?: string;
-            progress?: {
-                total?: number;
-                written?: number;
+            path: string;
+            progress: {
+                total: number;
+                written: number;
             } | null;
             /** @description Why the archive cannot be imported */
-            reason?: string | null;
+            reason: string | null;
             /** @description Image-backed instance snapshots: the root disk's Docker image, stored whole as images/root.tar (format version 2) */
-            root_image?: {
+            root_image: {
                 bytes?: number;
                 docker_image?: string;
             } | null;
             /** @enum {string} */
-            scope?: "namespace" | "workspace";
-            size?: number;
-            source?: {
+            scope: "namespace" | "workspace";
+            size: number;
+            source: {
                 [key: string]: unknown;
             } | null;
             /** @enum {string} */
             status: "ready" | "writing" | "invalid";
-            stored_bytes?: number;
-            stored_layers?: number;
+            stored_bytes: number;
+            stored_layers: number;
             valid: boolean;
             /** @description Checksums checked by a full read (import, export or ?verify=true); null: not yet */
-            verified?: boolean | null;
-            volumes?: {
-                boot_index?: number | null;
-                device?: string | null;
-                layers?: number;
-                name?: string | null;
-                size_gb?: number;
-                snapshot_id?: string;
+            verified: boolean | null;
+            volumes: {
+                boot_index: number | null;
+                device: string | null;
+                layers: number;
+                name: string | null;
+                size_gb: number;
+                snapshot_id: string;
             }[];
         };
         ExportAccepted: {
             archive: {
-                name?: string;
+                name: string;
                 /** @enum {string} */
-                scope?: "namespace" | "workspace";
+                scope: "namespace" | "workspace";
             };
             job: components["schemas"]["Job"];
         };
@@ -407,12 +407,12 @@ export interface components {
         Job: {
             created_at?: string;
             error?: string | null;
-            id?: string;
-            kind?: string;
+            id: string;
+            kind: string;
             resource_id?: string | null;
             resource_type?: string | null;
             /** @enum {string} */
-            status?: "queued" | "running" | "succeeded" | "failed";
+            status: "queued" | "running" | "succeeded" | "failed";
             updated_at?: string;
         };
         PromoteRequest: {
@@ -487,7 +487,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        archive?: components["schemas"]["Archive"];
+                        archive: components["schemas"]["Archive"];
                     };
                 };
             };
@@ -646,7 +646,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        import?: components["schemas"]["ImportResult"];
+                        import: components["schemas"]["ImportResult"];
                     };
                 };
             };
@@ -959,7 +959,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        job?: components["schemas"]["Job"];
+                        job: components["schemas"]["Job"];
                     };
                 };
             };

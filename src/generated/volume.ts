@@ -408,13 +408,13 @@ export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         Attachment: {
-            attached_at?: string;
-            attachment_id?: string;
-            device?: string;
+            attached_at: string;
+            attachment_id: string;
+            device: string;
             host_name?: string | null;
-            id?: string;
-            server_id?: string;
-            volume_id?: string;
+            id: string;
+            server_id: string;
+            volume_id: string;
         };
         Fault: {
             [key: string]: {

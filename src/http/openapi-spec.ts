@@ -2,11 +2,12 @@ import fs from 'fs';
 import path from 'path';
 import yaml from 'js-yaml';
 import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
+import type { AnySchemaObject } from 'ajv';
 import addFormats from 'ajv-formats';
 
 export interface OperationSpec {
   operationId: string;
-  method: string;
+  method: SpecMethod;
   /** OpenAPI path, e.g. /v3/{project_id}/volumes/{volume_id} */
   path: string;
   /** true when the operation needs no token (security: []). */
@@ -43,20 +44,43 @@ export interface LoadedSpec {
 export const OPENAPI_DIR = path.resolve(__dirname, '..', '..', ...(__dirname.includes(`${path.sep}dist${path.sep}`) ? ['..'] : []), 'openapi');
 
 const METHODS = ['head', 'get', 'put', 'post', 'delete', 'patch'] as const;
+export type SpecMethod = (typeof METHODS)[number];
+
+/** The parts of an OpenAPI 3 document this loader reads (the file is trusted: it ships with the code). */
+interface SpecParameter {
+  $ref?: string;
+  name: string;
+  in: string;
+  schema?: AnySchemaObject;
+}
+interface SpecOperation {
+  operationId?: string;
+  security?: unknown[];
+  parameters?: SpecParameter[];
+  requestBody?: { required?: boolean; content?: Record<string, { schema?: AnySchemaObject }> };
+}
+type SpecPathItem = Partial<Record<(typeof METHODS)[number], SpecOperation>> & { parameters?: SpecParameter[] };
+interface SpecDocument {
+  servers?: { url?: string }[];
+  security?: unknown[];
+  paths?: Record<string, SpecPathItem>;
+  components?: Record<string, unknown>;
+}
 
 /** Loads an OpenAPI file and compiles an ajv validator for every JSON request body in it. */
 export function loadSpec(fileName: string): LoadedSpec {
   const file = path.join(OPENAPI_DIR, fileName);
-  const doc = yaml.load(fs.readFileSync(file, 'utf8')) as any;
+  const doc = yaml.load(fs.readFileSync(file, 'utf8')) as SpecDocument;
   const ajv = new Ajv({ allErrors: false, strict: false, discriminator: true });
   addFormats(ajv);
   ajv.addSchema({ components: doc.components ?? {} }, 'spec');
   // Query and path values arrive as text: coerce to the declared type, then check its bounds.
   const paramAjv = new Ajv({ strict: false, coerceTypes: true });
   addFormats(paramAjv);
+  const paramValidators = new Map<string, ValidateFunction>();
   const globalPublic = Array.isArray(doc.security) && doc.security.length === 0;
   const operations: OperationSpec[] = [];
-  for (const [p, item] of Object.entries<any>(doc.paths ?? {})) {
+  for (const [p, item] of Object.entries(doc.paths ?? {})) {
     for (const method of METHODS) {
       const op = item[method];
       if (!op) continue;
@@ -71,19 +95,32 @@ export function loadSpec(fileName: string): LoadedSpec {
         path: p,
         public: op.security ? op.security.length === 0 : globalPublic,
         get validate() {
-          if (schema) compiled ??= ajv.compile(rewriteRefs(schema));
+          if (schema) compiled ??= ajv.compile(rewriteRefs(schema) as AnySchemaObject);
           return compiled;
         },
         bodyRequired: Boolean(op.requestBody?.required),
         streamsBody: Boolean(content['application/octet-stream'] || content['application/x-tar']),
         params: [...(item.parameters ?? []), ...(op.parameters ?? [])]
-          .map((prm: any) => (prm.$ref ? resolveRef(doc, prm.$ref) : prm))
-          .filter((prm: any) => prm && (prm.in === 'path' || prm.in === 'query'))
-          .map((prm: any) => ({
-            name: prm.name,
-            in: prm.in,
-            validate: paramAjv.compile({ type: 'object', properties: { v: bounded(prm.schema ?? { type: 'string' }, prm.in) } }),
-          })),
+          .map((prm) => (prm.$ref ? (resolveRef(doc, prm.$ref) as SpecParameter | undefined) : prm))
+          .filter((prm): prm is SpecParameter & { in: 'path' | 'query' } => !!prm && (prm.in === 'path' || prm.in === 'query'))
+          .map((prm) => {
+            // Compiled on first use, one function per distinct schema: compiling every
+            // parameter of every operation up front was most of a start's CPU.
+            const paramSchema = { type: 'object', properties: { v: bounded(prm.schema ?? { type: 'string' }, prm.in) } };
+            let compiledParam: ValidateFunction | undefined;
+            return {
+              name: prm.name,
+              in: prm.in,
+              get validate() {
+                if (!compiledParam) {
+                  const key = JSON.stringify(paramSchema);
+                  compiledParam = paramValidators.get(key) ?? paramAjv.compile(paramSchema);
+                  paramValidators.set(key, compiledParam);
+                }
+                return compiledParam;
+              },
+            };
+          }),
       });
     }
   }
@@ -91,11 +128,11 @@ export function loadSpec(fileName: string): LoadedSpec {
   return { file, mountPath, operations };
 }
 
-function resolveRef(doc: any, ref: string): any {
-  return ref.replace(/^#\//, '').split('/').reduce((node, key) => (node == null ? undefined : node[key]), doc);
+function resolveRef(doc: SpecDocument, ref: string): unknown {
+  return ref.replace(/^#\//, '').split('/').reduce<unknown>((node, key) => (node && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined), doc);
 }
 
-function bounded(schema: any, where: 'path' | 'query'): any {
+function bounded(schema: AnySchemaObject, where: 'path' | 'query'): AnySchemaObject {
   const types = Array.isArray(schema.type) ? schema.type : [schema.type ?? 'string'];
   const out = { ...schema };
   if (types.includes('string') && out.maxLength === undefined && !out.enum) out.maxLength = DEFAULT_MAX_LENGTH[where];
@@ -104,10 +141,10 @@ function bounded(schema: any, where: 'path' | 'query'): any {
   return out;
 }
 
-function rewriteRefs(node: any): any {
+function rewriteRefs(node: unknown): unknown {
   if (Array.isArray(node)) return node.map(rewriteRefs);
   if (node && typeof node === 'object') {
-    const out: any = {};
+    const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(node)) {
       out[k] = k === '$ref' && typeof v === 'string' && v.startsWith('#/') ? `spec${v}` : rewriteRefs(v);
     }
@@ -123,23 +160,25 @@ export function describeValidationError(errors: ErrorObject[] | null | undefined
   const segments = e.instancePath.split('/').filter(Boolean);
   let field = segments.length ? segments[segments.length - 1] : '';
   let reason = e.message ?? 'is invalid';
+  // ajv's params per keyword (RequiredParams, AdditionalPropertiesParams, TypeParams...).
+  const params = e.params as Partial<Record<'missingProperty' | 'additionalProperty' | 'type' | 'format', string>> & { allowedValues?: unknown[] };
   if (e.keyword === 'required') {
-    reason = `'${(e.params as any).missingProperty}' is a required property`;
-    field = field || (e.params as any).missingProperty;
+    reason = `'${params.missingProperty}' is a required property`;
+    field = field || (params.missingProperty ?? '');
   } else if (e.keyword === 'additionalProperties') {
-    reason = `Additional properties are not allowed ('${(e.params as any).additionalProperty}' was unexpected)`;
+    reason = `Additional properties are not allowed ('${params.additionalProperty}' was unexpected)`;
   } else if (e.keyword === 'type') {
-    reason = `${JSON.stringify(valueAt(body, segments))} is not of type '${(e.params as any).type}'`;
+    reason = `${JSON.stringify(valueAt(body, segments))} is not of type '${params.type}'`;
   } else if (e.keyword === 'format') {
-    reason = `${JSON.stringify(valueAt(body, segments))} is not a '${(e.params as any).format}'`;
+    reason = `${JSON.stringify(valueAt(body, segments))} is not a '${params.format}'`;
   } else if (e.keyword === 'enum') {
-    reason = `${JSON.stringify(valueAt(body, segments))} is not one of ${JSON.stringify((e.params as any).allowedValues)}`;
+    reason = `${JSON.stringify(valueAt(body, segments))} is not one of ${JSON.stringify(params.allowedValues)}`;
   }
   return field ? `Invalid input for field/attribute ${field}. ${reason}` : `Invalid input. ${reason}`;
 }
 
-function valueAt(body: any, segments: string[]): unknown {
+function valueAt(body: unknown, segments: string[]): unknown {
   let cur = body;
-  for (const s of segments) cur = cur == null ? undefined : cur[s];
+  for (const s of segments) cur = cur == null ? undefined : (cur as Record<string, unknown>)[s];
   return cur;
 }

@@ -49,7 +49,7 @@ export function createServiceRouter(mount: ServiceMount, deps: RouterDeps): Rout
     const expressPath = p.replace(/\{([^}]+)\}/g, ':$1');
     const ops = byPath.get(p)!.sort((a, b) => (a.method === 'head' ? -1 : b.method === 'head' ? 1 : 0));
     for (const op of ops) {
-      (router as any)[op.method](expressPath, (req: Request, res: Response) => {
+      router[op.method](expressPath, (req: Request, res: Response) => {
         void handle(mount, deps, op, req, res);
       });
     }

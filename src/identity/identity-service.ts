@@ -2,8 +2,9 @@ import { createHash, randomBytes, randomUUID } from 'crypto';
 import type { AuthContext } from '../http/context';
 import { BadRequest, Conflict, Forbidden, NotFound, Unauthorized } from '../http/faults';
 import type { Logger } from '../logger';
-import { IdentityStore, ProjectRow, RoleRow, UserRow } from './identity-store';
+import { IdentityStore, ProjectRow, RoleRow, TokenSubject, UserRow } from './identity-store';
 import { hashPassword, verifyPassword } from './passwords';
+import { TokenCache } from './token-cache';
 
 export const DEFAULT_DOMAIN = { id: 'default', name: 'Default' };
 /** Keystone's default role chain: admin implies member implies reader. */
@@ -35,13 +36,44 @@ function roleId(name: string): string {
   return createHash('sha256').update(`role/${name}`).digest('hex').slice(0, 32);
 }
 
+export interface TokenCacheSettings {
+  /** Several Snapstack processes may share the database (DATABASE_URL): see token-cache.ts. */
+  shared: boolean;
+  /** How long a validated token is trusted without the database at most (default 10 s). */
+  ttlMs?: number;
+}
+
 /** Keystone v3 rules: users, projects (namespaces), roles, tokens. No HTTP, no SQL. */
 export class IdentityService {
+  private readonly tokens: TokenCache<IssuedToken>;
+  /** The roles: seeded once, never changed by the API. */
+  private roles: Promise<RoleRow[]> | null = null;
+
   constructor(
     private readonly store: IdentityStore,
     private readonly tokenTtlSeconds: number,
     private readonly log: Logger,
-  ) {}
+    cache: TokenCacheSettings = { shared: true },
+  ) {
+    this.tokens = new TokenCache<IssuedToken>(
+      { shared: cache.shared, ttlMs: cache.ttlMs ?? 10_000, maxEntries: 10_000 },
+      () => this.store.identityEpoch(),
+    );
+  }
+
+  /**
+   * After a write a token's validity depends on: the identity epoch moves (other processes
+   * on the database see it on their next request) and this process's cache empties.
+   */
+  private async changed(): Promise<void> {
+    this.tokens.invalidate(); // first: this process is right even if the epoch write fails
+    await this.store.bumpIdentityEpoch();
+  }
+
+  /** Everything changed (reset): every cached token is read again. */
+  async invalidateAll(): Promise<void> {
+    await this.changed();
+  }
 
   /** At first start: roles, the admin/demo/alt_demo projects and their users. */
   async seed(passwords: SeedPasswords): Promise<void> {
@@ -118,16 +150,28 @@ export class IdentityService {
     return issued.auth;
   }
 
-  /** Everything a token body shows, or null when it is unknown, revoked or expired. */
+  /**
+   * Everything a token body shows, or null when it is unknown, revoked or expired: from the
+   * token cache, else one query (token, user, project, role assignments).
+   */
   async describeToken(token: string): Promise<IssuedToken | null> {
-    const row = await this.store.getToken(tokenHash(token));
-    if (!row || row.revoked_at || new Date(row.expires_at).getTime() <= Date.now()) return null;
-    const user = await this.store.getUser(row.user_id);
-    if (!user || !user.enabled) return null;
-    const project = row.project_id ? (await this.store.getProject(row.project_id)) ?? null : null;
+    const id = tokenHash(token);
+    const issued = await this.tokens.get(id, async () => {
+      const found = await this.store.tokenSubject(id);
+      return { value: found ? await this.issuedFrom(token, found) : null, epoch: found?.epoch ?? '' };
+    });
+    // An entry may outlive its token by the cache's few seconds: expiry is checked on every use.
+    if (!issued || issued.auth.expiresAt.getTime() <= Date.now()) return null;
+    return issued;
+  }
+
+  private async issuedFrom(token: string, found: TokenSubject): Promise<IssuedToken | null> {
+    const { token: row, user, project } = found;
+    if (row.revoked_at || new Date(row.expires_at).getTime() <= Date.now()) return null;
+    if (!user.enabled) return null;
     // A token dies with its project's disablement or deletion, as Keystone's does.
     if (row.project_id && (!project || !project.enabled)) return null;
-    const roles = project ? await this.effectiveRoles(user.id, project.id) : [];
+    const roles = project ? await this.expandRoles(found.roleNames) : [];
     if (project && roles.length === 0) return null;
     const expiresAt = new Date(row.expires_at);
     return { token, auth: this.authContext(row.id, user, project, roles, expiresAt), user, project, roles, methods: row.methods, auditId: row.audit_id, issuedAt: new Date(row.issued_at) };
@@ -146,6 +190,7 @@ export class IdentityService {
     if (!subject) throw new NotFound('Failed to validate token');
     if (subject.auth.userId !== caller.userId && !caller.isAdmin) throw new Forbidden();
     await this.store.revokeToken(tokenHash(token), new Date());
+    await this.changed();
   }
 
   private authContext(tokenId: string, user: UserRow, project: ProjectRow | null, roles: RoleRow[], expiresAt: Date): AuthContext {
@@ -154,14 +199,21 @@ export class IdentityService {
   }
 
   private async effectiveRoles(userId: string, projectId: string): Promise<RoleRow[]> {
-    const direct = await this.store.rolesOn(userId, projectId);
+    return this.expandRoles((await this.store.rolesOn(userId, projectId)).map((r) => r.name));
+  }
+
+  /** Direct role names with the roles they imply, as role rows. */
+  private async expandRoles(direct: string[]): Promise<RoleRow[]> {
     const names = new Set<string>();
-    for (const r of direct) {
-      names.add(r.name);
-      for (const implied of IMPLIES[r.name] ?? []) names.add(implied);
+    for (const name of direct) {
+      names.add(name);
+      for (const implied of IMPLIES[name] ?? []) names.add(implied);
     }
-    const all = await this.store.listRoles();
-    return all.filter((r) => names.has(r.name));
+    this.roles ??= this.store.listRoles().catch((err) => {
+      this.roles = null;
+      throw err;
+    });
+    return (await this.roles).filter((r) => names.has(r.name));
   }
 
   private domainId(domain?: { id?: string; name?: string }): string {
@@ -205,12 +257,15 @@ export class IdentityService {
     if (patch.name && patch.name !== existing.name && (await this.store.findProjectByName(patch.name, existing.domain_id))) {
       throw new Conflict(`Conflict occurred attempting to store project - Duplicate entry found with name ${patch.name} at domain ID ${existing.domain_id}.`);
     }
-    return (await this.store.updateProject(id, patch))!;
+    const updated = (await this.store.updateProject(id, patch))!;
+    await this.changed(); // its name is in token bodies; disabled, its tokens die
+    return updated;
   }
 
   async deleteProject(caller: AuthContext, id: string): Promise<void> {
     this.requireAdmin(caller, 'identity:delete_project');
     if (!(await this.store.deleteProject(id))) throw new NotFound(`Could not find project: ${id}.`);
+    await this.changed();
   }
 
   async projectsOfUser(caller: AuthContext, userId: string): Promise<ProjectRow[]> {
@@ -261,12 +316,17 @@ export class IdentityService {
     const { password, ...rest } = patch;
     const row: Partial<UserRow> = { ...rest };
     if (password) row.password_hash = await hashPassword(password);
-    return (await this.store.updateUser(id, row))!;
+    const updated = (await this.store.updateUser(id, row))!;
+    // Keystone revokes a user's tokens when the password changes.
+    if (password) await this.store.revokeTokensOf(id, new Date());
+    await this.changed();
+    return updated;
   }
 
   async deleteUser(caller: AuthContext, id: string): Promise<void> {
     this.requireAdmin(caller, 'identity:delete_user');
     if (!(await this.store.deleteUser(id))) throw new NotFound(`Could not find user: ${id}.`);
+    await this.changed();
   }
 
   listRoles(): Promise<RoleRow[]> {
@@ -289,6 +349,7 @@ export class IdentityService {
     await this.mustExist(projectId, userId);
     const role = await this.findRole(roleIdOrName);
     await this.store.assignRole(userId, projectId, role.id);
+    await this.changed();
   }
 
   async unassignRole(caller: AuthContext, projectId: string, userId: string, roleIdOrName: string): Promise<void> {
@@ -296,6 +357,7 @@ export class IdentityService {
     await this.mustExist(projectId, userId);
     const role = await this.findRole(roleIdOrName);
     if (!(await this.store.unassignRole(userId, projectId, role.id))) throw new NotFound(`Could not find role assignment with role: ${role.id}, user or group: ${userId}, project, domain, or system: ${projectId}.`);
+    await this.changed();
   }
 
   async checkRole(caller: AuthContext, projectId: string, userId: string, roleIdOrName: string): Promise<void> {

@@ -4,6 +4,11 @@ export interface ProjectRow { id: string; name: string; domain_id: string; descr
 export interface UserRow { id: string; name: string; domain_id: string; password_hash: string; enabled: boolean; default_project_id: string | null; email: string | null }
 export interface RoleRow { id: string; name: string }
 export interface TokenRow { id: string; user_id: string; project_id: string | null; methods: string[]; audit_id: string; issued_at: Date; expires_at: Date; revoked_at: Date | null }
+/** A token with everything its validation needs, read in one query. */
+export interface TokenSubject { token: TokenRow; user: UserRow; project: ProjectRow | null; roleNames: string[]; epoch: string }
+
+/** The settings row holding the identity epoch (see token-cache.ts). */
+const EPOCH_KEY = 'identity.epoch';
 
 /** Knex queries for identity tables only; snake_case rows stay here. */
 export class IdentityStore {
@@ -94,10 +99,44 @@ export class IdentityStore {
   async insertToken(row: Omit<TokenRow, 'revoked_at'>): Promise<void> {
     await this.db('tokens').insert({ ...row, methods: JSON.stringify(row.methods) });
   }
-  async getToken(id: string): Promise<TokenRow | undefined> {
-    const row = await this.db('tokens').where({ id }).first();
-    if (row && typeof row.methods === 'string') row.methods = JSON.parse(row.methods);
-    return row;
+  /** The token, its user, its project, the user's direct role names there and the identity epoch: one query. */
+  async tokenSubject(id: string): Promise<TokenSubject | null> {
+    const row = await this.db('tokens as t')
+      .join('users as u', 'u.id', 't.user_id')
+      .leftJoin('projects as p', 'p.id', 't.project_id')
+      .where('t.id', id)
+      .first(
+        't.*',
+        this.db.raw('row_to_json(u.*) AS subject_user'),
+        this.db.raw('row_to_json(p.*) AS subject_project'),
+        this.db.raw(`COALESCE((SELECT json_agg(r.name) FROM role_assignments a JOIN roles r ON r.id = a.role_id
+          WHERE a.user_id = t.user_id AND a.project_id = t.project_id), '[]'::json) AS subject_roles`),
+        this.db.raw('COALESCE((SELECT value FROM settings WHERE key = ?), ?) AS subject_epoch', [EPOCH_KEY, '0']),
+      );
+    if (!row) return null;
+    const { subject_user: user, subject_project: project, subject_roles: roles, subject_epoch: epoch, ...token } = row;
+    if (typeof token.methods === 'string') token.methods = JSON.parse(token.methods);
+    const json = (v: unknown) => (typeof v === 'string' ? JSON.parse(v) : v);
+    const p = json(project) as ProjectRow | null;
+    if (p) p.created_at = new Date(p.created_at);
+    return { token: token as TokenRow, user: json(user) as UserRow, project: p, roleNames: json(roles) as string[], epoch: String(epoch) };
+  }
+  /** The identity epoch (one primary-key read). */
+  async identityEpoch(): Promise<string> {
+    const row = await this.db('settings').where({ key: EPOCH_KEY }).first('value');
+    return row?.value ?? '0';
+  }
+  /** Moves the identity epoch: after every write a token's validity depends on. */
+  async bumpIdentityEpoch(): Promise<void> {
+    await this.db.raw(
+      `INSERT INTO settings (key, value) VALUES (?, '1')
+       ON CONFLICT (key) DO UPDATE SET value = (settings.value::bigint + 1)::text`,
+      [EPOCH_KEY],
+    );
+  }
+  /** Revokes every live token of a user (a password change, as Keystone does). */
+  revokeTokensOf(userId: string, at: Date): Promise<number> {
+    return this.db('tokens').where({ user_id: userId }).whereNull('revoked_at').update({ revoked_at: at });
   }
   revokeToken(id: string, at: Date): Promise<number> {
     return this.db('tokens').where({ id }).whereNull('revoked_at').update({ revoked_at: at });

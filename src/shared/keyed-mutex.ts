@@ -55,3 +55,41 @@ export class SerialQueue {
     while (this.pending > 0) await this.tail;
   }
 }
+
+/**
+ * Shared holds on keys (a snapshot read as a clone source): any number at once, none
+ * exclusive. Whoever must not act while a key is held (a delete) waits with `whenFree`,
+ * which resolves once no hold is left, checked synchronously so the caller can act on it
+ * before anything else runs.
+ */
+export class UseCounts {
+  private readonly counts = new Map<string, number>();
+  private readonly waiters = new Map<string, Array<() => void>>();
+
+  /** Holds `key` until the returned release is called (once). */
+  hold(key: string): () => void {
+    this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const n = (this.counts.get(key) ?? 1) - 1;
+      if (n > 0) return void this.counts.set(key, n);
+      this.counts.delete(key);
+      const waiting = this.waiters.get(key) ?? [];
+      this.waiters.delete(key);
+      for (const wake of waiting) wake();
+    };
+  }
+
+  inUse(key: string): number {
+    return this.counts.get(key) ?? 0;
+  }
+
+  /** Resolves when `key` has no hold; loop on `inUse` after it when acting must follow at once. */
+  async whenFree(key: string): Promise<void> {
+    while (this.inUse(key) > 0) {
+      await new Promise<void>((resolve) => this.waiters.set(key, [...(this.waiters.get(key) ?? []), resolve]));
+    }
+  }
+}

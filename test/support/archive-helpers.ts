@@ -89,7 +89,7 @@ export function tree(dir: string): string[] {
     for (const name of fs.readdirSync(path.join(dir, rel)).sort()) {
       const p = path.join(rel, name);
       // PGlite and PostgreSQL files change on their own; the database is compared through rows.
-      if (p === 'pglite' || p.startsWith('pg')) continue;
+      if (p === 'pglite' || p === 'postgres' || p.startsWith('pg')) continue;
       const st = fs.lstatSync(path.join(dir, p));
       out.push(`${p}|${st.isDirectory() ? 'd' : st.size}`);
       if (st.isDirectory()) walk(p);

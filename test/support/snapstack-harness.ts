@@ -61,13 +61,13 @@ export async function request<T = any>(baseUrl: string, method: string, urlPath:
 
 /**
  * Starts Snapstack in-process on an ephemeral port against the database target of this jest
- * project (a cloned PostgreSQL database, or a fresh PGlite directory) and a temp data dir.
+ * project (a cloned PostgreSQL database, or a fresh embedded one) and a temp data dir.
  */
 export async function startHarness(overrides: Partial<Config> = {}): Promise<Harness> {
   const db = await testDbConfig();
   const dataDir = overrides.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'ss-'));
   const config = loadConfig({}, {
-    host: '127.0.0.1', port: 0, dataDir, databaseUrl: db.databaseUrl,
+    host: '127.0.0.1', port: 0, dataDir, databaseUrl: db.databaseUrl, embeddedDb: db.embeddedDb,
     adminPassword: PASSWORDS.admin, demoPassword: PASSWORDS.demo, altDemoPassword: PASSWORDS.alt_demo,
     ...overrides,
   });

@@ -7,7 +7,7 @@ export interface LaunchSource { kind: SourceKind; id: string }
 export interface SourceRow { id: string; name: string; size: string; created: string; minDisk: number; minRam: number; volumeSize: number }
 
 /** What a boot source demands of a flavor: disk only when the root disk is the flavor's (an image without a new volume, an instance snapshot). */
-export function flavorProblem(f: Flavor, src: SourceRow | undefined, kind: SourceKind, newVolume: boolean): string | null {
+export function flavorProblem(f: Pick<Flavor, 'disk' | 'ram'>, src: SourceRow | undefined, kind: SourceKind, newVolume: boolean): string | null {
   if (!src) return null;
   const reasons: string[] = [];
   const diskCounts = kind === 'instance_snapshot' || (kind === 'image' && !newVolume);

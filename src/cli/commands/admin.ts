@@ -3,30 +3,31 @@
  * `reset`, `fault create/list/show/delete/clear`.
  */
 import type { Session } from '../auth';
-import type { CommandSpec } from '../command';
+import { type CommandSpec, defineCommand } from '../command';
 import type { Cell } from '../output';
 import { snapstackUrl } from './archive';
 import { FAULT_TARGETS } from '../../faults/fault-rules';
+import type { FaultRule, ResetReport } from '../wire';
 
 const FAULT_COLUMNS = ['ID', 'Target', 'Action', 'Project', 'Remaining', 'Delay (ms)', 'Status', 'Service', 'Operation', 'Message'];
 
-function faultRow(f: any): Cell[] {
+function faultRow(f: FaultRule): Cell[] {
   return [f.id, f.target, f.action, f.project_id, f.remaining, f.delay_ms, f.status, f.service, f.operation_id, f.message];
 }
 
-function faultFields(f: any): [string, Cell][] {
+function faultFields(f: FaultRule): [string, Cell][] {
   return [
     ['id', f.id], ['target', f.target], ['action', f.action], ['project_id', f.project_id], ['count', f.count], ['remaining', f.remaining],
     ['delay_ms', f.delay_ms], ['status', f.status], ['service', f.service], ['operation_id', f.operation_id], ['message', f.message], ['created_at', f.created_at],
   ];
 }
 
-export function snapstackCall<T = any>(s: Session, method: string, path: string, body?: unknown) {
+export function snapstackCall<T = unknown>(s: Session, method: string, path: string, body?: unknown) {
   return s.request<T>('identity', method, `${snapstackUrl(s)}${path}`, body === undefined ? {} : { body });
 }
 
 export const adminCommands: CommandSpec[] = [
-  {
+  defineCommand({
     name: 'reset',
     summary: 'Return Snapstack to its seeded state (admin): every resource and Docker object it made is removed',
     description:
@@ -38,9 +39,9 @@ export const adminCommands: CommandSpec[] = [
     examples: ['OS_USERNAME=admin OS_PASSWORD=admin OS_PROJECT_NAME=admin snapstack reset'],
     async run(ctx) {
       const s = await ctx.session();
-      const res = await snapstackCall(s, 'POST', '/reset');
+      const res = await snapstackCall<{ reset: ResetReport }>(s, 'POST', '/reset');
       const r = res.body.reset;
-      const rows = Object.entries<number>(r.rows ?? {}).map(([t, n]) => `${t}=${n}`).join(', ');
+      const rows = Object.entries(r.rows ?? {}).map(([t, n]) => `${t}=${n}`).join(', ');
       return {
         kind: 'show',
         fields: [
@@ -49,8 +50,8 @@ export const adminCommands: CommandSpec[] = [
         ],
       };
     },
-  },
-  {
+  }),
+  defineCommand({
     name: 'fault create',
     summary: 'Script the next N matching operations (admin): fail them, or delay them',
     description:
@@ -88,47 +89,47 @@ export const adminCommands: CommandSpec[] = [
       if (o.status !== undefined) fault.status = o.status;
       if (o.service !== undefined) fault.service = o.service;
       if (o.operationId !== undefined) fault.operation_id = o.operationId;
-      const res = await snapstackCall(await ctx.session(), 'POST', '/faults', { fault });
+      const res = await snapstackCall<{ fault: FaultRule }>(await ctx.session(), 'POST', '/faults', { fault });
       return { kind: 'show', fields: faultFields(res.body.fault) };
     },
-  },
-  {
+  }),
+  defineCommand({
     name: 'fault list',
     summary: 'List the fault injection and pace rules in force (admin)',
     output: 'list',
     examples: ['snapstack fault list', 'snapstack fault list -f json'],
     async run(ctx) {
-      const res = await snapstackCall(await ctx.session(), 'GET', '/faults');
+      const res = await snapstackCall<{ faults: FaultRule[] }>(await ctx.session(), 'GET', '/faults');
       return { kind: 'list', columns: FAULT_COLUMNS, rows: res.body.faults.map(faultRow) };
     },
-  },
-  {
+  }),
+  defineCommand({
     name: 'fault show',
     summary: 'Show a fault rule (admin)',
     output: 'show',
     examples: ['snapstack fault show 3f2a9c1e-0d5b-4c6e-9a7f-2b8d1e4c5a60'],
     positionals: [{ name: 'rule', metavar: '<rule-id>', help: 'Rule to show' }],
     async run(ctx, args) {
-      const res = await snapstackCall(await ctx.session(), 'GET', `/faults/${encodeURIComponent(args.pos.rule)}`);
+      const res = await snapstackCall<{ fault: FaultRule }>(await ctx.session(), 'GET', `/faults/${encodeURIComponent(args.pos.rule)}`);
       return { kind: 'show', fields: faultFields(res.body.fault) };
     },
-  },
-  {
+  }),
+  defineCommand({
     name: 'fault delete',
     summary: 'Delete fault rules (admin)',
     examples: ['snapstack fault delete 3f2a9c1e-0d5b-4c6e-9a7f-2b8d1e4c5a60'],
     positionals: [{ name: 'rules', metavar: '<rule-id>', nargs: '+', help: 'Rule(s) to delete' }],
     async run(ctx, args) {
       const s = await ctx.session();
-      for (const id of args.pos.rules as string[]) await snapstackCall(s, 'DELETE', `/faults/${encodeURIComponent(id)}`);
+      for (const id of args.pos.rules) await snapstackCall(s, 'DELETE', `/faults/${encodeURIComponent(id)}`);
     },
-  },
-  {
+  }),
+  defineCommand({
     name: 'fault clear',
     summary: 'Delete every fault rule and end every delay under way (admin)',
     examples: ['snapstack fault clear'],
     async run(ctx) {
       await snapstackCall(await ctx.session(), 'DELETE', '/faults');
     },
-  },
+  }),
 ];

@@ -8,13 +8,15 @@ import { rename, rm, stat } from 'fs/promises';
 import path from 'path';
 import { Readable, Transform } from 'stream';
 import { pipeline } from 'stream/promises';
+import type { ReadableStream as NodeReadableStream } from 'stream/web';
 import type { Session } from '../auth';
-import type { CommandContext, CommandSpec } from '../command';
+import { type CommandContext, type CommandSpec, defineCommand } from '../command';
 import { ApiError, CliError, errorMessage, requestIdOf } from '../http';
 import { field, sortedFields } from '../output';
 import { q } from '../resolve';
 import { findImage } from './image';
 import { findSnapshot } from './snapshot';
+import type { Archive, ExportAccepted, ImportResult, Job } from '../wire';
 
 /** Snapstack's own API lives beside Keystone: <origin>/snapstack/v1. */
 export function snapstackUrl(s: Session): string {
@@ -23,8 +25,8 @@ export function snapstackUrl(s: Session): string {
   return `${u.origin}${prefix === u.pathname ? '' : prefix}/snapstack/v1`;
 }
 
-function request(s: Session, method: string, path: string, body?: unknown) {
-  return s.request('identity', method, `${snapstackUrl(s)}${path}`, body === undefined ? {} : { body });
+function request<T>(s: Session, method: string, path: string, body?: unknown) {
+  return s.request<T>('identity', method, `${snapstackUrl(s)}${path}`, body === undefined ? {} : { body });
 }
 
 function human(bytes: number): string {
@@ -42,13 +44,13 @@ function progressLine(ctx: CommandContext, text: string): void {
   if (ctx.stderrIsTTY) ctx.err(`\r\x1b[K${text}`);
 }
 
-function archiveFields(a: any) {
+function archiveFields(a: Archive) {
   return sortedFields({
     name: a.name, scope: a.scope, path: a.path, size: a.size, status: a.status, valid: a.valid, reason: a.reason, verified: a.verified,
     archive_id: a.archive_id, kind: a.kind, created_at: a.created_at,
     source: a.source ? `${a.source.name ?? ''} (${a.source.snapshot_id ?? a.source.image_id}, project ${a.source.project_name ?? a.source.project_id}, instance ${a.source.instance_id})` : null,
     image: a.image ? `${a.image.name} (min_disk ${a.image.min_disk}, min_ram ${a.image.min_ram})` : null,
-    volumes: (a.volumes ?? []).map((v: any) => `${v.device ?? '-'} ${v.name ?? v.snapshot_id} ${v.size_gb}G (${v.layers} layers)`).join('\n'),
+    volumes: (a.volumes ?? []).map((v) => `${v.device ?? '-'} ${v.name ?? v.snapshot_id} ${v.size_gb}G (${v.layers} layers)`).join('\n'),
     incremental: a.incremental, base_archive_id: a.base_archive_id, stored_layers: a.stored_layers, stored_bytes: a.stored_bytes,
   });
 }
@@ -74,20 +76,20 @@ async function resolveSource(s: Session, ref: string, forceImage: boolean): Prom
   }
 }
 
-async function waitForExport(ctx: CommandContext, s: Session, jobId: string, name: string): Promise<any> {
+async function waitForExport(ctx: CommandContext, s: Session, jobId: string, name: string): Promise<Archive> {
   const started = Date.now();
   for (;;) {
-    const job = (await request(s, 'GET', `/jobs/${q(jobId)}`)).body.job;
+    const job = (await request<{ job: Job }>(s, 'GET', `/jobs/${q(jobId)}`)).body.job;
     if (job.status === 'failed') {
       progressLine(ctx, '');
       throw new CliError(`Export of ${name} failed: ${job.error}`);
     }
     if (job.status === 'succeeded') {
-      const info = (await request(s, 'GET', `/archives/${q(name)}`)).body.archive;
+      const info = (await request<{ archive: Archive }>(s, 'GET', `/archives/${q(name)}`)).body.archive;
       progressLine(ctx, `Exported ${name}: ${human(info.size)} in ${((Date.now() - started) / 1000).toFixed(1)}s\n`);
       return info;
     }
-    const info = await request(s, 'GET', `/archives/${q(name)}`).then((r) => r.body.archive, () => null);
+    const info = await request<{ archive: Archive }>(s, 'GET', `/archives/${q(name)}`).then((r) => r.body.archive, () => null);
     const p = info?.progress;
     if (p && p.total) progressLine(ctx, `Exporting ${name}: ${Math.floor((100 * p.written) / p.total)}% (${human(p.written)} of ${human(p.total)})`);
     else progressLine(ctx, `Exporting ${name}: ${job.status}`);
@@ -130,7 +132,7 @@ async function download(ctx: CommandContext, s: Session, name: string, scope: st
   const counter = progressCounter(ctx, 'Downloading', name, Number(res.headers.get('content-length') ?? 0));
   const tmp = `${file}.partial`;
   try {
-    await pipeline(Readable.fromWeb(res.body as any), counter.stream, createWriteStream(tmp));
+    await pipeline(Readable.fromWeb(res.body as NodeReadableStream<Uint8Array>), counter.stream, createWriteStream(tmp));
     await rename(tmp, file);
   } catch (err) {
     await rm(tmp, { force: true });
@@ -159,7 +161,7 @@ async function upload(ctx: CommandContext, s: Session, file: { path: string; siz
   const res = await fetch(`${snapstackUrl(s)}/archives/${q(name)}${scopeQuery(scope)}`, {
     method: 'PUT',
     headers: { 'X-Auth-Token': s.token, 'Content-Type': 'application/x-tar', 'Content-Length': String(file.size) },
-    body: Readable.toWeb(body) as any,
+    body: Readable.toWeb(body) as ReadableStream<Uint8Array>,
     duplex: 'half',
   } as RequestInit);
   progressLine(ctx, '');
@@ -169,7 +171,7 @@ async function upload(ctx: CommandContext, s: Session, file: { path: string; siz
 }
 
 export const archiveCommands: CommandSpec[] = [
-  {
+  defineCommand({
     name: 'snapshot export',
     summary: 'Export a volume snapshot or an instance snapshot to an archive',
     description:
@@ -195,13 +197,13 @@ export const archiveCommands: CommandSpec[] = [
       const body: Record<string, string> = {};
       if (opts.base) body.base_archive = opts.base;
       if (opts.name) body.file_name = opts.name;
-      const accepted = (await request(s, 'POST', `/${src.kind}/${q(src.id)}/export`, body)).body;
+      const accepted = (await request<ExportAccepted>(s, 'POST', `/${src.kind}/${q(src.id)}/export`, body)).body;
       const info = await waitForExport(ctx, s, accepted.job.id, accepted.archive.name);
       if (opts.output) await download(ctx, s, info.name, 'namespace', opts.output);
       return { kind: 'show', fields: archiveFields(info) };
     },
-  },
-  {
+  }),
+  defineCommand({
     name: 'snapshot import',
     summary: 'Import an archive: a local file (uploaded first) or one of the snapshots folder',
     description:
@@ -227,18 +229,18 @@ export const archiveCommands: CommandSpec[] = [
       const file = local ? path.basename(local.path) : pos.archive;
       if (local) await upload(ctx, s, local, file, scope);
       const body = { file, ...(opts.workspace ? { scope } : {}), ...(opts.name !== undefined ? { name: opts.name } : {}) };
-      const res = (await request(s, 'POST', '/archives/import', body)).body.import;
+      const res = (await request<{ import: ImportResult }>(s, 'POST', '/archives/import', body)).body.import;
       return {
         kind: 'show',
         fields: sortedFields({
           archive_id: res.archive_id, kind: res.kind, scope: res.scope, base_archive_id: res.base_archive_id,
-          snapshots: res.snapshots.map((x: any) => `${x.id} ${x.name ?? ''}${x.device ? ` (${x.device})` : ''}`).join('\n'),
+          snapshots: (res.snapshots ?? []).map((x) => `${x.id} ${x.name ?? ''}${x.device ? ` (${x.device})` : ''}`).join('\n'),
           image: res.image ? `${res.image.id} ${res.image.name ?? ''}` : null,
         }),
       };
     },
-  },
-  {
+  }),
+  defineCommand({
     name: 'snapshot archive list',
     summary: 'List the archives of the snapshots folders',
     description:
@@ -255,21 +257,21 @@ export const archiveCommands: CommandSpec[] = [
     async run(ctx, { opts }) {
       const s = await ctx.session();
       const scopes = opts.scope ? [opts.scope] : ['namespace', 'workspace'];
-      const rows: any[] = [];
+      const rows: Archive[] = [];
       for (const scope of scopes) {
         try {
-          const res = await request(s, 'GET', `/archives?scope=${scope}${opts.verify ? '&verify=true' : ''}`);
+          const res = await request<{ archives: Archive[] }>(s, 'GET', `/archives?scope=${scope}${opts.verify ? '&verify=true' : ''}`);
           rows.push(...res.body.archives);
         } catch (err) {
           // No workspace folder configured: only the project's.
           if (!(err instanceof ApiError && err.status === 404 && scope === 'workspace' && !opts.scope)) throw err;
         }
       }
-      const status = (a: any) => {
+      const status = (a: Archive) => {
         if (a.status === 'writing') return a.progress?.total ? `writing ${Math.floor((100 * a.progress.written) / a.progress.total)}%` : 'writing';
         return a.valid ? 'valid' : `invalid: ${a.reason}`;
       };
-      const base = (a: any) => [
+      const base = (a: Archive) => [
         field(a, 'name'), field(a, 'scope'), field(a, 'kind'), a.source?.name ?? null, (a.volumes ?? []).length, field(a, 'size'), status(a),
       ];
       if (!opts.long) return { kind: 'list', columns: ['Name', 'Scope', 'Kind', 'Source', 'Volumes', 'Size', 'Status'], rows: rows.map(base) };
@@ -279,8 +281,8 @@ export const archiveCommands: CommandSpec[] = [
         rows: rows.map((a) => [...base(a), a.archive_id, a.created_at, a.base_archive_id, a.verified, a.reason]),
       };
     },
-  },
-  {
+  }),
+  defineCommand({
     name: 'snapshot archive show',
     summary: 'Show what an archive of the snapshots folder holds',
     output: 'show',
@@ -293,8 +295,8 @@ export const archiveCommands: CommandSpec[] = [
     async run(ctx, { opts, pos }) {
       const s = await ctx.session();
       const params = [opts.workspace ? 'scope=workspace' : '', opts.verify ? 'verify=true' : ''].filter(Boolean).join('&');
-      const res = await request(s, 'GET', `/archives/${q(pos.archive)}${params ? `?${params}` : ''}`);
+      const res = await request<{ archive: Archive }>(s, 'GET', `/archives/${q(pos.archive)}${params ? `?${params}` : ''}`);
       return { kind: 'show', fields: archiveFields(res.body.archive) };
     },
-  },
+  }),
 ];

@@ -1,6 +1,6 @@
 /** `catalog list`: the services of the token's catalog, as `openstack catalog list` prints them. */
 import type { CatalogEndpoint } from '../auth';
-import type { CommandSpec } from '../command';
+import { type CommandSpec, defineCommand } from '../command';
 import { Formatted } from '../output';
 
 /** OSC's EndpointsColumn: "<region>\n  <interface>: <url>\n" per endpoint. */
@@ -14,7 +14,7 @@ export function endpointsColumn(endpoints: CatalogEndpoint[] | undefined): Forma
 }
 
 export const catalogCommands: CommandSpec[] = [
-  {
+  defineCommand({
     name: 'catalog list',
     summary: 'List services in the service catalog',
     output: 'list',
@@ -27,5 +27,5 @@ export const catalogCommands: CommandSpec[] = [
         rows: s.catalog.map((svc) => [svc.name ?? '', svc.type ?? '', endpointsColumn(svc.endpoints)]),
       };
     },
-  },
+  }),
 ];

@@ -1,10 +1,11 @@
 /** `flavor list` and `flavor show`, as the openstack client (openstacksdk at 2.61) prints them. */
 import type { Session } from '../auth';
-import type { CommandSpec } from '../command';
+import { type CommandSpec, defineCommand } from '../command';
 import { ApiError } from '../http';
 import { dictColumn, sortedFields } from '../output';
 import { PyFloat } from '../py-format';
 import { findResource, q, listAll } from '../resolve';
+import type { Flavor, FlavorEnvelope } from '../wire';
 
 /** The microversion the SDK would use: its own maximum, capped by the configured one. */
 export function cappedMicroversion(session: Session, max: string): string {
@@ -32,7 +33,7 @@ export interface FlavorView {
 }
 
 /** The SDK's Flavor resource from Nova's wire form. */
-export function flavorView(f: any): FlavorView {
+export function flavorView(f: Flavor): FlavorView {
   return {
     id: f.id,
     name: f.name,
@@ -49,27 +50,27 @@ export function flavorView(f: any): FlavorView {
   };
 }
 
-async function withExtraSpecs(s: Session, f: any): Promise<any> {
+async function withExtraSpecs(s: Session, f: Flavor): Promise<Flavor> {
   if (f.extra_specs && Object.keys(f.extra_specs).length) return f;
-  const res = await s.request('compute', 'GET', `/flavors/${q(f.id)}/os-extra_specs`, { microversion: cappedMicroversion(s, FLAVOR_MV) });
+  const res = await s.request<{ extra_specs?: Record<string, string> } | undefined>('compute', 'GET', `/flavors/${q(f.id)}/os-extra_specs`, { microversion: cappedMicroversion(s, FLAVOR_MV) });
   return { ...f, extra_specs: res.body?.extra_specs ?? {} };
 }
 
-export function listFlavors(s: Session, query = 'is_public=None', microversion?: string): Promise<any[]> {
-  return listAll(s, 'compute', 'flavors', `/flavors/detail?${query}`, { microversion: microversion ?? cappedMicroversion(s, FLAVOR_MV) });
+export function listFlavors(s: Session, query = 'is_public=None', microversion?: string): Promise<Flavor[]> {
+  return listAll<Flavor>(s, 'compute', 'flavors', `/flavors/detail?${query}`, { microversion: microversion ?? cappedMicroversion(s, FLAVOR_MV) });
 }
 
-export async function findFlavor(s: Session, nameOrId: string, microversion?: string): Promise<any> {
+export async function findFlavor(s: Session, nameOrId: string, microversion?: string): Promise<Flavor> {
   const mv = microversion ?? cappedMicroversion(s, FLAVOR_MV);
-  return findResource<any>({
+  return findResource<Flavor>({
     resource: 'flavor',
-    get: async (id) => (await s.request('compute', 'GET', `/flavors/${q(id)}`, { microversion: mv })).body.flavor,
+    get: async (id) => (await s.request<FlavorEnvelope>('compute', 'GET', `/flavors/${q(id)}`, { microversion: mv })).body.flavor,
     list: () => listFlavors(s, 'is_public=None', mv),
   }, nameOrId);
 }
 
 export const flavorCommands: CommandSpec[] = [
-  {
+  defineCommand({
     name: 'flavor list',
     summary: 'List flavors',
     description: 'List flavors. To boot from an image or snapshot, pick a flavor whose Disk is at least the image\'s min_disk (--min-disk does it).',
@@ -105,8 +106,8 @@ export const flavorCommands: CommandSpec[] = [
       ]);
       return { kind: 'list', columns, rows };
     },
-  },
-  {
+  }),
+  defineCommand({
     name: 'flavor show',
     summary: 'Display flavor details',
     output: 'show',
@@ -118,8 +119,8 @@ export const flavorCommands: CommandSpec[] = [
       let access: unknown = null;
       if (f.is_public === false) {
         try {
-          const res = await s.request('compute', 'GET', `/flavors/${q(f.id)}/os-flavor-access`, { microversion: cappedMicroversion(s, FLAVOR_MV) });
-          access = (res.body?.flavor_access ?? []).map((a: any) => a.tenant_id);
+          const res = await s.request<{ flavor_access?: { tenant_id: string }[] } | undefined>('compute', 'GET', `/flavors/${q(f.id)}/os-flavor-access`, { microversion: cappedMicroversion(s, FLAVOR_MV) });
+          access = (res.body?.flavor_access ?? []).map((a) => a.tenant_id);
         } catch (err) {
           if (!(err instanceof ApiError)) throw err;
           ctx.err(`Failed to get access projects list for flavor '${pos.flavor}': ${err.message}\n`);
@@ -144,5 +145,5 @@ export const flavorCommands: CommandSpec[] = [
         }),
       };
     },
-  },
+  }),
 ];

@@ -1,10 +1,11 @@
 /** `image list/show/set/delete` (Glance v2), as the openstack client prints them. */
 import type { Session } from '../auth';
-import type { CommandSpec } from '../command';
+import { type CommandSpec, defineCommand } from '../command';
 import { CliError } from '../http';
 import { dictColumn, listColumn, pySortCompare, sortedFields } from '../output';
 import { pyStr } from '../py-format';
 import { findResource, forEachTarget, q } from '../resolve';
+import type { GlanceImage, GlanceImageList } from '../wire';
 
 const CORE_FIELDS = new Set([
   'status', 'name', 'container_format', 'created_at', 'size', 'disk_format', 'updated_at', 'visibility',
@@ -63,11 +64,11 @@ export function formatImage(image: Record<string, unknown>, humanReadable = fals
 }
 
 /** Every page of GET /v2/images?<query>, following Glance's `next`. */
-export async function listImages(s: Session, query = '', limit?: number): Promise<any[]> {
-  const out: any[] = [];
+export async function listImages(s: Session, query = '', limit?: number): Promise<GlanceImage[]> {
+  const out: GlanceImage[] = [];
   let path: string | undefined = `/images${query ? `?${query}` : ''}`;
   while (path) {
-    const res: any = await s.request('image', 'GET', path);
+    const res: { body: Partial<GlanceImageList> | undefined } = await s.request<Partial<GlanceImageList> | undefined>('image', 'GET', path);
     out.push(...(res.body?.images ?? []));
     if (limit !== undefined) break;
     const next: string | undefined = res.body?.next;
@@ -76,12 +77,12 @@ export async function listImages(s: Session, query = '', limit?: number): Promis
   return out;
 }
 
-export function getImage(s: Session, id: string): Promise<any> {
-  return s.request('image', 'GET', `/images/${q(id)}`).then((r) => r.body);
+export function getImage(s: Session, id: string): Promise<GlanceImage> {
+  return s.request<GlanceImage>('image', 'GET', `/images/${q(id)}`).then((r) => r.body);
 }
 
-export function findImage(s: Session, nameOrId: string): Promise<any> {
-  return findResource<any>({
+export function findImage(s: Session, nameOrId: string): Promise<GlanceImage> {
+  return findResource<GlanceImage>({
     resource: 'image',
     get: (id) => getImage(s, id),
     list: (name) => listImages(s, `name=${q(name)}`),
@@ -94,7 +95,7 @@ const VISIBILITY_OPTIONS = (verb: string) => ['public', 'private', 'community', 
 }));
 
 export const imageCommands: CommandSpec[] = [
-  {
+  defineCommand({
     name: 'image list',
     summary: 'List available images',
     description: 'List available images, sorted by name. Server snapshots (server image create) are private images of your project.',
@@ -131,8 +132,8 @@ export const imageCommands: CommandSpec[] = [
       }
       return { kind: 'list', columns: ['ID', 'Name', 'Status'], rows: images.map((i) => [i.id, i.name ?? null, i.status ?? null]) };
     },
-  },
-  {
+  }),
+  defineCommand({
     name: 'image show',
     summary: 'Display image details',
     output: 'show',
@@ -143,8 +144,8 @@ export const imageCommands: CommandSpec[] = [
       const s = await ctx.session();
       return { kind: 'show', fields: sortedFields(formatImage(await findImage(s, pos.image), opts.human)) };
     },
-  },
-  {
+  }),
+  defineCommand({
     name: 'image set',
     summary: 'Set image properties',
     description: 'Set image properties: rename a snapshot, change its minimum disk or RAM, add properties or tags. Prints nothing.',
@@ -165,7 +166,7 @@ export const imageCommands: CommandSpec[] = [
       const image = await findImage(s, pos.image);
       const ops: { op: string; path: string; value: unknown }[] = [];
       const add = (path: string, value: unknown) => ops.push({ op: 'add', path: `/${path}`, value });
-      for (const [k, v] of Object.entries(opts.property as Record<string, string>)) add(k, v);
+      for (const [k, v] of Object.entries(opts.property)) add(k, v);
       if (opts.minDisk !== undefined) add('min_disk', opts.minDisk);
       if (opts.minRam !== undefined) add('min_ram', opts.minRam);
       if (opts.name !== undefined) add('name', opts.name);
@@ -178,8 +179,8 @@ export const imageCommands: CommandSpec[] = [
         headers: { 'Content-Type': 'application/openstack-images-v2.1-json-patch' },
       });
     },
-  },
-  {
+  }),
+  defineCommand({
     name: 'image delete',
     summary: 'Delete image(s)',
     positionals: [{ name: 'images', metavar: '<image>', nargs: '+', help: 'Image(s) to delete (name or ID)' }],
@@ -194,17 +195,17 @@ export const imageCommands: CommandSpec[] = [
         failedSome: (n, total) => `Failed to delete ${n} of ${total} images.`,
       });
     },
-  },
+  }),
 ];
 
 /** osc_lib's sort_items with sort_type str: "key[:asc|desc],...", stable, None as 'None'. */
-export function sortImages(items: any[], sort: string): any[] {
+export function sortImages<T extends object>(items: T[], sort: string): T[] {
   let out = [...items];
   for (const part of sort.split(',').reverse()) {
     const [key, dir = 'asc'] = part.trim().split(':');
     if (!key) throw new CliError("'<empty string>'' is not a valid sort key");
     if (dir !== 'asc' && dir !== 'desc') throw new CliError(`'${dir || '<empty string>'}' is not a valid sort direction for sort key ${key}, use 'asc' or 'desc' instead`);
-    const val = (x: any) => pyStr(x[key] ?? null);
+    const val = (x: T) => pyStr((x as Record<string, unknown>)[key] ?? null);
     out = out.sort((a, b) => pySortCompare(val(a), val(b)) * (dir === 'desc' ? -1 : 1));
   }
   return out;

@@ -1,7 +1,8 @@
 /** `project list` and `project create` (Keystone v3), as the openstack client prints them. */
-import type { CommandSpec } from '../command';
+import { type CommandSpec, defineCommand } from '../command';
 import { ApiError } from '../http';
 import { field, sortedFields } from '../output';
+import type { Project } from '../wire';
 
 const dropLinks = (p: Record<string, unknown>) => {
   const { links: _links, ...rest } = p;
@@ -9,7 +10,7 @@ const dropLinks = (p: Record<string, unknown>) => {
 };
 
 export const projectCommands: CommandSpec[] = [
-  {
+  defineCommand({
     name: 'project list',
     summary: 'List projects',
     description: 'List projects. An admin sees every project; other users see the projects they have a role on.',
@@ -21,26 +22,26 @@ export const projectCommands: CommandSpec[] = [
     examples: ['snapstack project list --long', 'snapstack project list -f value -c Name'],
     async run(ctx, { opts }) {
       const s = await ctx.session();
-      const mine = () => s.request('identity', 'GET', `/users/${encodeURIComponent(s.userId)}/projects`);
+      const mine = () => s.request<{ projects?: Project[] } | undefined>('identity', 'GET', `/users/${encodeURIComponent(s.userId)}/projects`);
       let res;
       if (opts.myProjects) res = await mine();
       else {
         try {
-          res = await s.request('identity', 'GET', '/projects');
+          res = await s.request<{ projects?: Project[] } | undefined>('identity', 'GET', '/projects');
         } catch (err) {
           // As OSC does: a user who may not list every project gets their own.
           if (!(err instanceof ApiError && err.status === 403)) throw err;
           res = await mine();
         }
       }
-      const projects: any[] = res.body?.projects ?? [];
+      const projects: Project[] = res.body?.projects ?? [];
       const columns = opts.long ? ['ID', 'Name', 'Domain ID', 'Description', 'Enabled'] : ['ID', 'Name'];
       const keys = opts.long ? ['id', 'name', 'domain_id', 'description', 'enabled'] : ['id', 'name'];
       const rows = projects.map((p) => keys.map((k) => field(p, k)));
       return { kind: 'list', columns, rows };
     },
-  },
-  {
+  }),
+  defineCommand({
     name: 'project create',
     summary: 'Create new project',
     description: 'Create new project (a namespace: every server, volume, snapshot and image belongs to one). Needs the admin role.',
@@ -66,16 +67,16 @@ export const projectCommands: CommandSpec[] = [
         tags: [],
         ...opts.property,
       };
-      let created: Record<string, unknown>;
+      let created: Project | undefined;
       try {
-        created = (await s.request('identity', 'POST', '/projects', { body: { project } })).body.project;
+        created = (await s.request<{ project: Project }>('identity', 'POST', '/projects', { body: { project } })).body.project;
       } catch (err) {
         if (!(opts.orShow && err instanceof ApiError && err.status === 409)) throw err;
-        const found = await s.request('identity', 'GET', `/projects?name=${encodeURIComponent(pos.name)}`);
-        created = (found.body?.projects ?? []).find((p: any) => p.name === pos.name);
+        const found = await s.request<{ projects?: Project[] } | undefined>('identity', 'GET', `/projects?name=${encodeURIComponent(pos.name)}`);
+        created = (found.body?.projects ?? []).find((p) => p.name === pos.name);
         if (!created) throw err;
       }
       return { kind: 'show', fields: sortedFields(dropLinks(created)) };
     },
-  },
+  }),
 ];

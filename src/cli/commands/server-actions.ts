@@ -1,5 +1,5 @@
 /** `server delete/stop/start/reboot` and `server image create` (Nova actions); the helpers other action commands share. */
-import { CommandContext, CommandSpec, WAIT_OPTION } from '../command';
+import { CommandContext, CommandSpec, WAIT_OPTION, defineCommand } from '../command';
 import type { Session } from '../auth';
 import { ApiError, CliError } from '../http';
 import { CommandOutput, sortedFields } from '../output';
@@ -7,8 +7,9 @@ import { q } from '../resolve';
 import { waitFor } from '../wait';
 import { formatImage, getImage } from './image';
 import { findServer, settled, waitServer } from './server';
+import { isObject, type GlanceImage } from '../wire';
 
-export const SERVERS_ARG = (verb: string) => [{ name: 'servers', metavar: '<server>', nargs: '+' as const, help: `Server(s) to ${verb} (name or ID)` }];
+export const SERVERS_ARG = (verb: string) => [{ name: 'servers' as const, metavar: '<server>', nargs: '+' as const, help: `Server(s) to ${verb} (name or ID)` }];
 
 export interface MultiServerAction {
   /** e.g. 'stop' for `server stop` */
@@ -25,7 +26,7 @@ export interface MultiServerAction {
 
 /** `server <verb> [--wait] <server> [<server> ...]`: one body-less Nova action per server. */
 export function multiServerCommand(a: MultiServerAction): CommandSpec {
-  return {
+  return defineCommand({
     name: `server ${a.verb}`,
     summary: a.summary,
     description: `${a.summary} With --wait, wait until each is ${a.target}.`,
@@ -34,21 +35,23 @@ export function multiServerCommand(a: MultiServerAction): CommandSpec {
     examples: a.examples,
     async run(ctx, { opts, pos }) {
       const s = await ctx.session();
-      for (const name of pos.servers as string[]) {
+      for (const name of pos.servers) {
         const server = await findServer(s, name);
         await s.request('compute', 'POST', `/servers/${q(server.id)}/action`, { body: { [a.action]: null } });
         if (opts.wait) await waitServer(ctx, s, server.id, name, settled(a.target), a.what);
       }
     },
-  };
+  });
 }
 
 /** After a 202 that makes an image (createImage, createBackup): --wait for it, then show it as `image show` does. */
-export async function showMadeImage(ctx: CommandContext, s: Session, res: { body: any; headers: Headers }, name: string, server: string, wait: boolean): Promise<CommandOutput> {
-  const imageId: string | undefined = res.body?.image_id ?? res.headers.get('location')?.replace(/\/+$/, '').split('/').pop();
+export async function showMadeImage(ctx: CommandContext, s: Session, res: { body: unknown; headers: Headers }, name: string, server: string, wait: boolean): Promise<CommandOutput> {
+  // From 2.45 the body names the image; before, the Location header does.
+  const fromBody = isObject(res.body) && typeof res.body.image_id === 'string' ? res.body.image_id : undefined;
+  const imageId: string | undefined = fromBody ?? res.headers.get('location')?.replace(/\/+$/, '').split('/').pop();
   if (!imageId) throw new CliError(`The compute service accepted the snapshot of server ${server} but did not say which image it makes`);
   if (wait) {
-    await waitFor<any>(ctx, {
+    await waitFor<GlanceImage>(ctx, {
       label: `image ${name}`,
       fetch: () => getImage(s, imageId),
       describe: (i) => i?.status ?? 'unknown',
@@ -57,7 +60,7 @@ export async function showMadeImage(ctx: CommandContext, s: Session, res: { body
         ? `Error creating server image: image ${name} (${imageId}) is ${i.status}` : undefined),
     });
   }
-  let image: any;
+  let image: GlanceImage;
   try {
     image = await getImage(s, imageId);
   } catch (err) {
@@ -68,7 +71,7 @@ export async function showMadeImage(ctx: CommandContext, s: Session, res: { body
 }
 
 export const serverActionCommands: CommandSpec[] = [
-  {
+  defineCommand({
     name: 'server delete',
     summary: 'Delete server(s)',
     options: [
@@ -79,20 +82,20 @@ export const serverActionCommands: CommandSpec[] = [
     examples: ['snapstack server delete --wait web1 web2'],
     async run(ctx, { opts, pos }) {
       const s = await ctx.session();
-      for (const name of pos.servers as string[]) {
+      for (const name of pos.servers) {
         const server = await findServer(s, name);
         if (opts.force) await s.request('compute', 'POST', `/servers/${q(server.id)}/action`, { body: { forceDelete: null } });
         else await s.request('compute', 'DELETE', `/servers/${q(server.id)}`);
         if (opts.wait) await waitServer(ctx, s, server.id, name, (v) => v === null, 'deleting');
       }
     },
-  },
+  }),
   multiServerCommand({
     verb: 'stop', summary: 'Stop server(s).', action: 'os-stop', target: 'SHUTOFF', what: 'stopping',
     examples: ['# snapshot a stopped server:', 'snapstack server stop --wait web1', 'snapstack server image create --name web1-snap --wait web1'],
   }),
   multiServerCommand({ verb: 'start', summary: 'Start server(s).', action: 'os-start', target: 'ACTIVE', what: 'starting', examples: ['snapstack server start --wait web1'] }),
-  {
+  defineCommand({
     name: 'server reboot',
     summary: 'Perform a hard or soft server reboot',
     options: [
@@ -108,8 +111,8 @@ export const serverActionCommands: CommandSpec[] = [
       await s.request('compute', 'POST', `/servers/${q(server.id)}/action`, { body: { reboot: { type: opts.type ?? 'SOFT' } } });
       if (opts.wait) await waitServer(ctx, s, server.id, pos.server, settled('ACTIVE'), 'rebooting');
     },
-  },
-  {
+  }),
+  defineCommand({
     name: 'server image create',
     summary: 'Create a new server disk image from an existing server',
     description: 'Snapshot a server into a new (private) image. A volume-backed server\'s image is ready at once while its volume snapshots are still being made; --wait waits for the image to be active.',
@@ -135,5 +138,5 @@ export const serverActionCommands: CommandSpec[] = [
       const res = await s.request('compute', 'POST', `/servers/${q(server.id)}/action`, { body, microversion: '2.45' });
       return showMadeImage(ctx, s, res, name, pos.server, Boolean(opts.wait));
     },
-  },
+  }),
 ];

@@ -2,7 +2,7 @@
  * `server pause/unpause/suspend/resume/lock/unlock/shelve/unshelve/resize/rebuild`,
  * `server backup create` and `console log show`: openstack's names, flags and columns.
  */
-import { CommandSpec, WAIT_OPTION } from '../command';
+import { CommandSpec, WAIT_OPTION, defineCommand } from '../command';
 import { CliError } from '../http';
 import { sortedFields } from '../output';
 import { q } from '../resolve';
@@ -10,16 +10,17 @@ import { findFlavor } from './flavor';
 import { findImage } from './image';
 import { findServer, getServer, serverDetail, settled, waitServer } from './server';
 import { multiServerCommand, SERVERS_ARG, showMadeImage } from './server-actions';
+import type { Server } from '../wire';
 
-const SERVER_ARG = (help: string) => [{ name: 'server', metavar: '<server>', help }];
-const isStatus = (...statuses: string[]) => (v: any) => statuses.includes(v?.status) && !v['OS-EXT-STS:task_state'];
+const SERVER_ARG = (help: string) => [{ name: 'server' as const, metavar: '<server>', help }];
+const isStatus = (...statuses: string[]) => (v: Server | null) => !!v && statuses.includes(v.status) && !v['OS-EXT-STS:task_state'];
 
 export const serverLifecycleCommands: CommandSpec[] = [
   multiServerCommand({ verb: 'pause', summary: 'Pause server(s).', action: 'pause', target: 'PAUSED', what: 'pausing', examples: ['snapstack server pause --wait web1'] }),
   multiServerCommand({ verb: 'unpause', summary: 'Unpause server(s).', action: 'unpause', target: 'ACTIVE', what: 'unpausing', examples: ['snapstack server unpause web1'] }),
   multiServerCommand({ verb: 'suspend', summary: 'Suspend server(s).', action: 'suspend', target: 'SUSPENDED', what: 'suspending', examples: ['snapstack server suspend --wait web1'] }),
   multiServerCommand({ verb: 'resume', summary: 'Resume server(s).', action: 'resume', target: 'ACTIVE', what: 'resuming', examples: ['snapstack server resume --wait web1'] }),
-  {
+  defineCommand({
     name: 'server lock',
     summary: 'Lock server(s). A non-admin user will not be able to execute actions',
     options: [{ flags: ['--reason'], dest: 'reason', kind: 'string', metavar: '<reason>', help: 'Reason for locking the server(s) (compute API 2.73 or later)' }],
@@ -27,27 +28,27 @@ export const serverLifecycleCommands: CommandSpec[] = [
     examples: ['snapstack server lock --reason "release freeze" web1'],
     async run(ctx, { opts, pos }) {
       const s = await ctx.session();
-      for (const name of pos.servers as string[]) {
+      for (const name of pos.servers) {
         const server = await findServer(s, name);
         const body = { lock: opts.reason ? { locked_reason: opts.reason } : null };
         await s.request('compute', 'POST', `/servers/${q(server.id)}/action`, { body, ...(opts.reason ? { microversion: '2.73' } : {}) });
       }
     },
-  },
-  {
+  }),
+  defineCommand({
     name: 'server unlock',
     summary: 'Unlock server(s)',
     positionals: SERVERS_ARG('unlock'),
     examples: ['snapstack server unlock web1'],
     async run(ctx, { pos }) {
       const s = await ctx.session();
-      for (const name of pos.servers as string[]) {
+      for (const name of pos.servers) {
         const server = await findServer(s, name);
         await s.request('compute', 'POST', `/servers/${q(server.id)}/action`, { body: { unlock: null } });
       }
     },
-  },
-  {
+  }),
+  defineCommand({
     name: 'server shelve',
     summary: 'Shelve and optionally offload server(s)',
     description: 'Shelve server(s): an image-backed server\'s root disk becomes the image <name>-shelved and its container goes (offloaded at once, as Nova with shelved_offload_time 0).',
@@ -59,7 +60,7 @@ export const serverLifecycleCommands: CommandSpec[] = [
     examples: ['snapstack server shelve --wait web1', 'snapstack server unshelve --wait web1'],
     async run(ctx, { opts, pos }) {
       const s = await ctx.session();
-      for (const name of pos.servers as string[]) {
+      for (const name of pos.servers) {
         const server = await findServer(s, name);
         await s.request('compute', 'POST', `/servers/${q(server.id)}/action`, { body: { shelve: null } });
         if (!opts.wait && !opts.offload) continue;
@@ -69,8 +70,8 @@ export const serverLifecycleCommands: CommandSpec[] = [
         if (opts.wait) await waitServer(ctx, s, server.id, name, settled('SHELVED_OFFLOADED'), 'offloading');
       }
     },
-  },
-  {
+  }),
+  defineCommand({
     name: 'server unshelve',
     summary: 'Unshelve server(s)',
     options: [
@@ -81,15 +82,15 @@ export const serverLifecycleCommands: CommandSpec[] = [
     examples: ['snapstack server unshelve --wait web1'],
     async run(ctx, { opts, pos }) {
       const s = await ctx.session();
-      for (const name of pos.servers as string[]) {
+      for (const name of pos.servers) {
         const server = await findServer(s, name);
         const body = { unshelve: opts.az ? { availability_zone: opts.az } : null };
         await s.request('compute', 'POST', `/servers/${q(server.id)}/action`, { body, ...(opts.az ? { microversion: '2.77' } : {}) });
         if (opts.wait) await waitServer(ctx, s, server.id, name, settled('ACTIVE'), 'unshelving');
       }
     },
-  },
-  {
+  }),
+  defineCommand({
     name: 'server resize',
     summary: 'Scale server to a new flavor.',
     description: 'Resize a server to another flavor (the container is re-created with its limits; VERIFY_RESIZE), then confirm (--confirm) or revert (--revert) it.',
@@ -116,7 +117,7 @@ export const serverLifecycleCommands: CommandSpec[] = [
         if (opts.wait) await waitServer(ctx, s, server.id, pos.server, isStatus('ACTIVE', 'SHUTOFF'), 'reverting');
       }
     },
-  },
+  }),
   ...(['confirm', 'revert'] as const).map((op): CommandSpec => ({
     name: `server resize ${op}`,
     summary: op === 'confirm' ? 'Confirm server resize.' : 'Revert server resize.',
@@ -128,7 +129,7 @@ export const serverLifecycleCommands: CommandSpec[] = [
       await s.request('compute', 'POST', `/servers/${q(server.id)}/action`, { body: { [op === 'confirm' ? 'confirmResize' : 'revertResize']: null } });
     },
   })),
-  {
+  defineCommand({
     name: 'server rebuild',
     summary: 'Rebuild server',
     description: 'Replace a server\'s root disk with an image (an instance snapshot too); attached volumes keep their data.',
@@ -146,7 +147,7 @@ export const serverLifecycleCommands: CommandSpec[] = [
     async run(ctx, { opts, pos }) {
       const s = await ctx.session();
       const server = await findServer(s, pos.server);
-      const imageId = opts.image ? (await findImage(s, opts.image)).id : server.image?.id;
+      const imageId = opts.image ? (await findImage(s, opts.image)).id : typeof server.image === 'object' ? server.image.id : undefined;
       if (!imageId) throw new CliError('The server was booted from a volume: give --image');
       const body = {
         rebuild: {
@@ -157,16 +158,17 @@ export const serverLifecycleCommands: CommandSpec[] = [
           ...(opts.description !== undefined ? { description: opts.description } : {}),
         },
       };
-      const res = await s.request('compute', 'POST', `/servers/${q(server.id)}/action`, { body, ...(opts.description !== undefined ? { microversion: '2.19' } : {}) });
+      const res = await s.request<{ server: Server & { adminPass?: string } }>('compute', 'POST', `/servers/${q(server.id)}/action`, { body, ...(opts.description !== undefined ? { microversion: '2.19' } : {}) });
       let shown = res.body.server;
-      if (opts.wait) shown = { ...(await waitServer(ctx, s, server.id, pos.server, isStatus('ACTIVE', 'SHUTOFF'), 'rebuilding')), adminPass: shown.adminPass };
+      const rebuilt = opts.wait ? await waitServer(ctx, s, server.id, pos.server, isStatus('ACTIVE', 'SHUTOFF'), 'rebuilding') : null;
+      if (rebuilt) shown = { ...rebuilt, adminPass: shown.adminPass };
       return { kind: 'show', fields: sortedFields(await serverDetail(s, shown)) };
     },
-  },
-  {
+  }),
+  defineCommand({
     name: 'server backup create',
     summary: 'Create a server backup image',
-    description: 'Back up an image-backed server into an image (image_type backup, backup_type <type>); the server\'s oldest backups of that type beyond --rotate are deleted with their volume snapshots.',
+    description: 'Back up a server into an image (an instance snapshot) (image_type backup, backup_type <type>); the server\'s oldest backups of that type beyond --rotate are deleted with their volume snapshots.',
     output: 'show',
     options: [
       { flags: ['--name'], dest: 'name', kind: 'string', metavar: '<image-name>', help: 'Name of the backup image (default: server name)' },
@@ -184,8 +186,8 @@ export const serverLifecycleCommands: CommandSpec[] = [
       const res = await s.request('compute', 'POST', `/servers/${q(server.id)}/action`, { body, microversion: '2.45' });
       return showMadeImage(ctx, s, res, name, pos.server, Boolean(opts.wait));
     },
-  },
-  {
+  }),
+  defineCommand({
     name: 'console log show',
     summary: "Show server's console output",
     options: [{ flags: ['--lines'], dest: 'lines', kind: 'int', metavar: '<num-lines>', help: 'Number of lines to display from the end of the log (default=all)' }],
@@ -195,8 +197,8 @@ export const serverLifecycleCommands: CommandSpec[] = [
       const s = await ctx.session();
       const server = await findServer(s, pos.server);
       const body = { 'os-getConsoleOutput': opts.lines !== undefined ? { length: opts.lines } : {} };
-      const res = await s.request('compute', 'POST', `/servers/${q(server.id)}/action`, { body });
+      const res = await s.request<{ output: string }>('compute', 'POST', `/servers/${q(server.id)}/action`, { body });
       ctx.out(res.body.output);
     },
-  },
+  }),
 ];

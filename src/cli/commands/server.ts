@@ -1,6 +1,6 @@
 /** `server list/show/create` (Nova v2.1), as the openstack client prints them. */
 import type { Session } from '../auth';
-import { CommandContext, CommandSpec, WAIT_OPTION } from '../command';
+import { CommandContext, CommandSpec, WAIT_OPTION, defineCommand } from '../command';
 import { ApiError, CliError } from '../http';
 import { dictColumn, dictListColumn, field, Formatted, listColumn, listDictColumn, sortedFields } from '../output';
 import { findResource, q, listAll } from '../resolve';
@@ -9,6 +9,7 @@ import { findFlavor, listFlavors } from './flavor';
 import { findImage, getImage, listImages } from './image';
 import { findSnapshot } from './snapshot';
 import { findVolume } from './volume';
+import type { GlanceImage, JsonObject, Server, ServerCreated, ServerEnvelope } from '../wire';
 
 export const IMAGE_STRING_FOR_BFV = 'N/A (booted from volume)';
 const POWER_STATES = ['NOSTATE', 'Running', '', 'Paused', 'Shutdown', '', 'Crashed', 'Suspended'];
@@ -16,9 +17,9 @@ const POWER_STATES = ['NOSTATE', 'Running', '', 'Paused', 'Shutdown', '', 'Crash
 export const powerStateColumn = (v: unknown) => new Formatted(typeof v === 'number' && v >= 0 && v < POWER_STATES.length ? POWER_STATES[v] : 'N/A', v);
 
 /** novaclient's Server.networks: network label -> addresses. */
-export function networksOf(server: any): Record<string, string[]> {
+export function networksOf(server: Pick<Server, 'addresses'>): Record<string, string[]> {
   const out: Record<string, string[]> = {};
-  for (const [label, list] of Object.entries(server.addresses ?? {})) out[label] = (list as any[]).map((a) => a.addr);
+  for (const [label, list] of Object.entries(server.addresses ?? {})) out[label] = list.map((a) => a.addr);
   return out;
 }
 
@@ -27,17 +28,17 @@ export function microversionAtLeast(session: Session, minor: number): boolean {
   return v === 'latest' || Number(v.split('.')[1]) >= minor;
 }
 
-export function getServer(s: Session, id: string): Promise<any> {
-  return s.request('compute', 'GET', `/servers/${q(id)}`).then((r) => r.body.server);
+export function getServer(s: Session, id: string): Promise<Server> {
+  return s.request<ServerEnvelope>('compute', 'GET', `/servers/${q(id)}`).then((r) => r.body.server);
 }
 
-export function listServers(s: Session, query = ''): Promise<any[]> {
-  return listAll(s, 'compute', 'servers', `/servers/detail${query ? `?${query}` : ''}`);
+export function listServers(s: Session, query = ''): Promise<Server[]> {
+  return listAll<Server>(s, 'compute', 'servers', `/servers/detail${query ? `?${query}` : ''}`);
 }
 
 /** By id, else by exact name; a name match is fetched again by id (list items lack some show fields). */
-export async function findServer(s: Session, nameOrId: string): Promise<any> {
-  const found = await findResource<any>({
+export async function findServer(s: Session, nameOrId: string): Promise<Server> {
+  const found = await findResource<Server>({
     resource: 'server',
     get: (id) => getServer(s, id),
     // Nova's name filter is a regex (srv1 matches srv10): findResource keeps exact matches.
@@ -47,7 +48,7 @@ export async function findServer(s: Session, nameOrId: string): Promise<any> {
 }
 
 /** OSC's _prep_server_detail: image and flavor names, renamed and formatted fields. */
-export async function serverDetail(s: Session, server: any): Promise<Record<string, unknown>> {
+export async function serverDetail(s: Session, server: Server & Partial<ServerCreated>): Promise<Record<string, unknown>> {
   const info: Record<string, unknown> = { ...server };
   const image = server.image;
   if (image && typeof image === 'object' && image.id) {
@@ -59,7 +60,7 @@ export async function serverDetail(s: Session, server: any): Promise<Record<stri
     }
   } else info.image = IMAGE_STRING_FOR_BFV;
   const flavor = server.flavor ?? {};
-  if ('id' in flavor) {
+  if ('id' in flavor && flavor.id !== undefined) {
     try {
       info.flavor = `${(await findFlavor(s, flavor.id, s.config.computeApiVersion)).name} (${flavor.id})`;
     } catch (err) {
@@ -68,11 +69,11 @@ export async function serverDetail(s: Session, server: any): Promise<Record<stri
     }
   } else info.flavor = dictColumn(flavor);
   if ('os-extended-volumes:volumes_attached' in info) {
-    info.volumes_attached = listDictColumn(info['os-extended-volumes:volumes_attached'] as any[]);
+    info.volumes_attached = listDictColumn(server['os-extended-volumes:volumes_attached'] ?? []);
     delete info['os-extended-volumes:volumes_attached'];
   }
-  if ('security_groups' in info) info.security_groups = listDictColumn(info.security_groups as any[]);
-  if ('tags' in info) info.tags = listColumn(info.tags as any[]);
+  if ('security_groups' in info) info.security_groups = listDictColumn(server.security_groups ?? []);
+  if ('tags' in info) info.tags = listColumn(server.tags ?? []);
   info.addresses = dictListColumn(networksOf(server));
   info.properties = dictColumn(server.metadata);
   delete info.metadata;
@@ -85,12 +86,12 @@ export async function serverDetail(s: Session, server: any): Promise<Record<stri
   return info;
 }
 
-const describeServer = (v: any) => (v ? `${v.status}${v['OS-EXT-STS:task_state'] ? ` (${v['OS-EXT-STS:task_state']})` : ''}${v.progress ? ` ${v.progress}%` : ''}` : 'deleted');
-const faultOf = (v: any) => v?.fault?.message ?? `status ${v?.status}`;
+const describeServer = (v: Server | null) => (v ? `${v.status}${v['OS-EXT-STS:task_state'] ? ` (${v['OS-EXT-STS:task_state']})` : ''}${v.progress ? ` ${v.progress}%` : ''}` : 'deleted');
+const faultOf = (v: Server | null) => v?.fault?.message ?? `status ${v?.status}`;
 
 /** Polls a server until `done`, failing on ERROR with the server's fault message. */
-export function waitServer(ctx: CommandContext, s: Session, id: string, label: string, done: (v: any) => boolean, what: string) {
-  return waitFor<any>(ctx, {
+export function waitServer(ctx: CommandContext, s: Session, id: string, label: string, done: (v: Server | null) => boolean, what: string) {
+  return waitFor<Server | null>(ctx, {
     label: `server ${label}`,
     fetch: async () => {
       try {
@@ -106,12 +107,12 @@ export function waitServer(ctx: CommandContext, s: Session, id: string, label: s
   });
 }
 
-export const settled = (status: string) => (v: any) => v?.status === status && !v['OS-EXT-STS:task_state'];
+export const settled = (status: string) => (v: Server | null) => v?.status === status && !v['OS-EXT-STS:task_state'];
 
 const NETWORK_HELP = 'Create server with this network: none (default: Snapstack has no network service), auto, or a network ID (repeatable)';
 
 export const serverCommands: CommandSpec[] = [
-  {
+  defineCommand({
     name: 'server list',
     summary: 'List servers',
     output: 'list',
@@ -134,7 +135,7 @@ export const serverCommands: CommandSpec[] = [
       let servers = await listServers(s, params.join('&'));
       if (opts.limit !== undefined) servers = servers.slice(0, opts.limit);
       const embeddedFlavor = microversionAtLeast(s, 47);
-      const images = new Map<string, string>();
+      const images = new Map<string, string | null>();
       const flavors = new Map<string, string>();
       if (servers.length && !opts.noNameLookup) {
         // Name lookups are best effort, as in OSC.
@@ -151,11 +152,12 @@ export const serverCommands: CommandSpec[] = [
       else columns.push(...(opts.long ? ['Flavor Name', 'Flavor ID'] : ['Flavor']));
       if (opts.long) columns.push('Availability Zone', 'Host', 'Properties');
       const rows = servers.map((v) => {
-        const bfv = !(v.image && typeof v.image === 'object' && v.image.id);
-        const imageId = bfv ? IMAGE_STRING_FOR_BFV : v.image.id;
-        const imageName = bfv ? IMAGE_STRING_FOR_BFV : images.get(v.image.id) ?? '';
-        const flavorId = v.flavor?.id ?? '';
-        const flavorName = embeddedFlavor ? v.flavor?.original_name ?? '' : flavors.get(flavorId) ?? '';
+        const bootImage = v.image && typeof v.image === 'object' && v.image.id ? v.image.id : undefined;
+        const imageId = bootImage ?? IMAGE_STRING_FOR_BFV;
+        const imageName = bootImage === undefined ? IMAGE_STRING_FOR_BFV : images.get(bootImage) ?? '';
+        // Below 2.47 a reference {id, links}, from 2.47 the embedded flavor {original_name, ...}.
+        const flavorId = (v.flavor && 'id' in v.flavor ? v.flavor.id : undefined) ?? '';
+        const flavorName = embeddedFlavor ? (v.flavor && 'original_name' in v.flavor ? v.flavor.original_name : undefined) ?? '' : flavors.get(flavorId) ?? '';
         const row: unknown[] = [v.id, v.name, v.status];
         if (opts.long) row.push(field(v, 'OS-EXT-STS:task_state'), powerStateColumn(field(v, 'OS-EXT-STS:power_state')));
         row.push(dictListColumn(networksOf(v)));
@@ -169,8 +171,8 @@ export const serverCommands: CommandSpec[] = [
       });
       return { kind: 'list', columns, rows };
     },
-  },
-  {
+  }),
+  defineCommand({
     name: 'server show',
     summary: 'Show server details',
     output: 'show',
@@ -180,8 +182,8 @@ export const serverCommands: CommandSpec[] = [
       const s = await ctx.session();
       return { kind: 'show', fields: sortedFields(await serverDetail(s, await findServer(s, pos.server))) };
     },
-  },
-  {
+  }),
+  defineCommand({
     name: 'server create',
     summary: 'Create a new server',
     description: 'Create a new server from an image or a server snapshot (--image), a volume (--volume) or a volume snapshot (--snapshot). The flavor\'s disk must be at least the image\'s min_disk.',
@@ -214,9 +216,9 @@ export const serverCommands: CommandSpec[] = [
     ],
     async run(ctx, { opts, pos }) {
       if (opts.bootFromVolume !== undefined && !opts.image) throw new CliError(`--boot-from-volume is only allowed with --image`);
-      const nics: any[] = [];
-      for (const n of opts.networks as string[]) nics.push(n === 'none' || n === 'auto' ? n : { uuid: n });
-      for (const n of opts.nics as string[]) nics.push(n === 'none' || n === 'auto' ? n : parseNic(n));
+      const nics: (string | Record<string, string>)[] = [];
+      for (const n of opts.networks) nics.push(n === 'none' || n === 'auto' ? n : { uuid: n });
+      for (const n of opts.nics) nics.push(n === 'none' || n === 'auto' ? n : parseNic(n));
       if (nics.some((n) => typeof n === 'string') && nics.length > 1) {
         throw new CliError("Specifying a --nic of auto or none cannot be used with any other --nic value");
       }
@@ -225,10 +227,10 @@ export const serverCommands: CommandSpec[] = [
       const volumeId = opts.volume ? (await findVolume(s, opts.volume)).id : undefined;
       const snapshotId = opts.snapshot ? (await findSnapshot(s, opts.snapshot)).id : undefined;
       const flavor = await findFlavor(s, opts.flavor, s.config.computeApiVersion);
-      let bdm: any[] | undefined;
+      let bdm: JsonObject[] | undefined;
       if (volumeId) bdm = [{ uuid: volumeId, boot_index: '0', source_type: 'volume', destination_type: 'volume' }];
       else if (snapshotId) bdm = [{ uuid: snapshotId, boot_index: '0', source_type: 'snapshot', destination_type: 'volume', delete_on_termination: false }];
-      else if (opts.bootFromVolume !== undefined) {
+      else if (opts.bootFromVolume !== undefined && image) {
         bdm = [{ uuid: image.id, boot_index: '0', source_type: 'image', destination_type: 'volume', volume_size: opts.bootFromVolume }];
       }
       const server: Record<string, unknown> = {
@@ -244,9 +246,9 @@ export const serverCommands: CommandSpec[] = [
       if (opts.description !== undefined) server.description = opts.description;
       if (opts.keyName !== undefined) server.key_name = opts.keyName;
       if (opts.az !== undefined) server.availability_zone = opts.az;
-      let created: any;
+      let created: ServerCreated;
       try {
-        created = (await s.request('compute', 'POST', '/servers', { body: { server } })).body.server;
+        created = (await s.request<{ server: ServerCreated }>('compute', 'POST', '/servers', { body: { server } })).body.server;
       } catch (err) {
         if (err instanceof ApiError && err.status === 400 && image && /Flavor's disk is (smaller|too small)/.test(err.message)) {
           throw new CliError(`${err.message}${await biggerFlavorsHint(s, image)}`);
@@ -257,7 +259,7 @@ export const serverCommands: CommandSpec[] = [
       // As OSC: the create answer (adminPass...) updated with the server as it is now.
       return { kind: 'show', fields: sortedFields(await serverDetail(s, { ...created, ...(await getServer(s, created.id)) })) };
     },
-  },
+  }),
 ];
 
 function parseNic(value: string): Record<string, string> {
@@ -278,7 +280,7 @@ function parseNic(value: string): Record<string, string> {
 }
 
 /** "; flavors big enough: a, b" for a boot refused for the flavor's disk. */
-async function biggerFlavorsHint(s: Session, image: any): Promise<string> {
+async function biggerFlavorsHint(s: Session, image: GlanceImage): Promise<string> {
   try {
     const fits = (await listFlavors(s, `is_public=None&minDisk=${Number(image.min_disk) || 0}`, s.config.computeApiVersion))
       .filter((f) => f.disk >= (Number(image.min_disk) || 0))

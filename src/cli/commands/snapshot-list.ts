@@ -6,18 +6,19 @@
  * command, so `volume snapshot list` and `image list` stay exactly openstack's.
  */
 import type { Session } from '../auth';
-import type { CommandSpec } from '../command';
+import { type CommandSpec, defineCommand } from '../command';
 import { field } from '../output';
 import { listImages } from './image';
 import { listSnapshots } from './snapshot';
 import { imageScope, isInstanceSnapshot, snapshotMappings, volumeSnapshotScope, type SnapshotScope } from '../../shared/snapshot-scope';
+import type { GlanceImage } from '../wire';
 
 export { imageScope, isInstanceSnapshot, volumeSnapshotScope, type SnapshotScope };
 
 const GIB = 1024 ** 3;
 
 /** GiB an instance snapshot restores: each volume of its mapping, plus a root disk kept in the image (rounded up). */
-function instanceSize(image: Record<string, any>, snapshotSizes: Map<string, number>): number {
+function instanceSize(image: GlanceImage, snapshotSizes: Map<string, number>): number {
   let gib = image.size ? Math.ceil(Number(image.size) / GIB) : 0;
   for (const m of snapshotMappings(image)) gib += Number(m.volume_size ?? snapshotSizes.get(String(m.snapshot_id)) ?? 0);
   return gib;
@@ -34,7 +35,7 @@ interface Row {
 }
 
 export const snapshotListCommands: CommandSpec[] = [
-  {
+  defineCommand({
     name: 'snapshot list',
     summary: 'List volume and instance snapshots, namespace and workspace',
     description:
@@ -71,5 +72,5 @@ export const snapshotListCommands: CommandSpec[] = [
       const shown = rows.filter((r) => !opts.scope || r.scope === opts.scope).sort((a, b) => b.created - a.created);
       return { kind: 'list', columns: ['ID', 'Name', 'Kind', 'Scope', 'Status', 'Size'], rows: shown.map((r) => r.cells) };
     },
-  },
+  }),
 ];

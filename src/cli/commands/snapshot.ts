@@ -1,22 +1,23 @@
 /** `volume snapshot create/list/show/set/delete` (Cinder v3), as the openstack client prints them. */
 import type { Session } from '../auth';
-import { CommandSpec, WAIT_OPTION } from '../command';
+import { CommandSpec, WAIT_OPTION, defineCommand } from '../command';
 import { ApiError, CliError } from '../http';
 import { dictColumn, field, Formatted, sortedFields } from '../output';
 import { findResource, forEachTarget, q, listAll, SetOperations } from '../resolve';
 import { waitFor } from '../wait';
 import { findVolume, listVolumes } from './volume';
+import type { VolumeSnapshot } from '../wire';
 
-export function listSnapshots(s: Session, query = ''): Promise<any[]> {
-  return listAll(s, 'volume', 'snapshots', `/snapshots/detail${query ? `?${query}` : ''}`);
+export function listSnapshots(s: Session, query = ''): Promise<VolumeSnapshot[]> {
+  return listAll<VolumeSnapshot>(s, 'volume', 'snapshots', `/snapshots/detail${query ? `?${query}` : ''}`);
 }
 
-export function getSnapshot(s: Session, id: string): Promise<any> {
-  return s.request('volume', 'GET', `/snapshots/${q(id)}`).then((r) => r.body.snapshot);
+export function getSnapshot(s: Session, id: string): Promise<VolumeSnapshot> {
+  return s.request<{ snapshot: VolumeSnapshot }>('volume', 'GET', `/snapshots/${q(id)}`).then((r) => r.body.snapshot);
 }
 
-export function findSnapshot(s: Session, nameOrId: string): Promise<any> {
-  return findResource<any>({
+export function findSnapshot(s: Session, nameOrId: string): Promise<VolumeSnapshot> {
+  return findResource<VolumeSnapshot>({
     resource: 'snapshot',
     get: (id) => getSnapshot(s, id),
     list: (name) => listSnapshots(s, `name=${q(name)}`),
@@ -29,7 +30,7 @@ function snapshotFields(snap: Record<string, unknown>) {
 }
 
 function waitSnapshot(ctx: Parameters<typeof waitFor>[0], s: Session, id: string, label: string, until: 'available' | 'deleted') {
-  return waitFor<any>(ctx, {
+  return waitFor<VolumeSnapshot | null>(ctx, {
     label: `snapshot ${label}`,
     fetch: async () => {
       try {
@@ -46,7 +47,7 @@ function waitSnapshot(ctx: Parameters<typeof waitFor>[0], s: Session, id: string
 }
 
 export const snapshotCommands: CommandSpec[] = [
-  {
+  defineCommand({
     name: 'volume snapshot create',
     summary: 'Create new volume snapshot',
     description: 'Create new volume snapshot. A volume attached to a server (in-use) needs --force.',
@@ -64,12 +65,12 @@ export const snapshotCommands: CommandSpec[] = [
       const s = await ctx.session();
       const volume = await findVolume(s, opts.volume ?? pos.name);
       const snapshot = { volume_id: volume.id, force: !!opts.force, name: pos.name, description: opts.description ?? null, metadata: opts.property };
-      let created = (await s.request('volume', 'POST', '/snapshots', { body: { snapshot } })).body.snapshot;
-      if (opts.wait) created = await waitSnapshot(ctx, s, created.id, pos.name, 'available');
+      let created = (await s.request<{ snapshot: VolumeSnapshot }>('volume', 'POST', '/snapshots', { body: { snapshot } })).body.snapshot;
+      if (opts.wait) created = (await waitSnapshot(ctx, s, created.id, pos.name, 'available')) ?? created;
       return { kind: 'show', fields: snapshotFields(created) };
     },
-  },
-  {
+  }),
+  defineCommand({
     name: 'volume snapshot list',
     summary: 'List volume snapshots',
     output: 'list',
@@ -84,7 +85,7 @@ export const snapshotCommands: CommandSpec[] = [
     examples: ['snapstack volume snapshot list --volume data1 --long'],
     async run(ctx, { opts }) {
       const s = await ctx.session();
-      const volumeNames = new Map<string, string>();
+      const volumeNames = new Map<string, string | null | undefined>();
       try {
         for (const v of await listVolumes(s)) volumeNames.set(v.id, v.name);
       } catch (err) {
@@ -98,7 +99,7 @@ export const snapshotCommands: CommandSpec[] = [
       if (opts.limit !== undefined) params.push(`limit=${opts.limit}`);
       let snaps = await listSnapshots(s, params.join('&'));
       if (opts.limit !== undefined) snaps = snaps.slice(0, opts.limit);
-      const base = (x: any) => ['id', 'name', 'description', 'status', 'size'].map((k) => field(x, k));
+      const base = (x: VolumeSnapshot) => ['id', 'name', 'description', 'status', 'size'].map((k) => field(x, k));
       if (!opts.long) return { kind: 'list', columns: ['ID', 'Name', 'Description', 'Status', 'Size'], rows: snaps.map(base) };
       return {
         kind: 'list',
@@ -106,8 +107,8 @@ export const snapshotCommands: CommandSpec[] = [
         rows: snaps.map((x) => [...base(x), field(x, 'created_at'), new Formatted(volumeNames.get(x.volume_id) ?? x.volume_id, x.volume_id), dictColumn(x.metadata)]),
       };
     },
-  },
-  {
+  }),
+  defineCommand({
     name: 'volume snapshot show',
     summary: 'Display volume snapshot details',
     output: 'show',
@@ -117,8 +118,8 @@ export const snapshotCommands: CommandSpec[] = [
       const s = await ctx.session();
       return { kind: 'show', fields: snapshotFields(await findSnapshot(s, pos.snapshot)) };
     },
-  },
-  {
+  }),
+  defineCommand({
     name: 'volume snapshot set',
     summary: 'Set volume snapshot properties',
     description: 'Rename a volume snapshot, change its description or set properties. Prints nothing.',
@@ -144,8 +145,8 @@ export const snapshotCommands: CommandSpec[] = [
       }
       ops.finish();
     },
-  },
-  {
+  }),
+  defineCommand({
     name: 'volume snapshot delete',
     summary: 'Delete volume snapshot(s)',
     options: [
@@ -166,5 +167,5 @@ export const snapshotCommands: CommandSpec[] = [
         failedSome: (n, total) => `${n} of ${total} snapshots failed to delete.`,
       });
     },
-  },
+  }),
 ];

@@ -1,5 +1,5 @@
 /** `token issue`: the token this configuration gets, as `openstack token issue` prints it. */
-import type { CommandSpec } from '../command';
+import { type CommandSpec, defineCommand } from '../command';
 import { sortedFields } from '../output';
 
 /** Keystone's expires_at as Python's strftime('%Y-%m-%dT%H:%M:%S%z') prints it. */
@@ -11,7 +11,7 @@ export function formatExpires(expiresAt: string): string {
 }
 
 export const tokenCommands: CommandSpec[] = [
-  {
+  defineCommand({
     name: 'token issue',
     summary: 'Issue new token',
     output: 'show',
@@ -25,5 +25,5 @@ export const tokenCommands: CommandSpec[] = [
       if (s.domainId) data.domain_id = s.domainId;
       return { kind: 'show', fields: sortedFields(data) };
     },
-  },
+  }),
 ];

@@ -1,23 +1,24 @@
 /** `volume list/show/create/set/delete` (Cinder v3), as the openstack client prints them. */
 import type { Session } from '../auth';
-import { CommandSpec, WAIT_OPTION } from '../command';
+import { CommandSpec, WAIT_OPTION, defineCommand } from '../command';
 import { ApiError, CliError } from '../http';
 import { dictColumn, field, Formatted, sortedFields } from '../output';
 import { findResource, forEachTarget, q, listAll, SetOperations } from '../resolve';
 import { waitFor } from '../wait';
 import { findImage } from './image';
 import { findSnapshot } from './snapshot';
+import type { ServerSummary, Volume, VolumeAttachment } from '../wire';
 
-export function listVolumes(s: Session, query = ''): Promise<any[]> {
-  return listAll(s, 'volume', 'volumes', `/volumes/detail${query ? `?${query}` : ''}`);
+export function listVolumes(s: Session, query = ''): Promise<Volume[]> {
+  return listAll<Volume>(s, 'volume', 'volumes', `/volumes/detail${query ? `?${query}` : ''}`);
 }
 
-export function getVolume(s: Session, id: string): Promise<any> {
-  return s.request('volume', 'GET', `/volumes/${q(id)}`).then((r) => r.body.volume);
+export function getVolume(s: Session, id: string): Promise<Volume> {
+  return s.request<{ volume: Volume }>('volume', 'GET', `/volumes/${q(id)}`).then((r) => r.body.volume);
 }
 
-export function findVolume(s: Session, nameOrId: string): Promise<any> {
-  return findResource<any>({
+export function findVolume(s: Session, nameOrId: string): Promise<Volume> {
+  return findResource<Volume>({
     resource: 'volume',
     get: (id) => getVolume(s, id),
     list: (name) => listVolumes(s, `name=${q(name)}`),
@@ -31,14 +32,14 @@ export function volumeFields(volume: Record<string, unknown>) {
 }
 
 /** OSC's AttachmentsColumn: "Attached to <server> on <device> " per attachment. */
-export function attachmentsColumn(attachments: any[] | undefined, serverNames: Map<string, string>): Formatted {
+export function attachmentsColumn(attachments: VolumeAttachment[] | undefined, serverNames: Map<string, string>): Formatted {
   const text = (attachments ?? []).map((a) => `Attached to ${serverNames.get(a.server_id) ?? a.server_id} on ${a.device} `).join('');
   return new Formatted(text, attachments ?? null);
 }
 
 /** Polls a volume until it is `available` (or gone, when deleting). */
 export function waitVolume(ctx: Parameters<typeof waitFor>[0], s: Session, id: string, label: string, until: 'available' | 'deleted') {
-  return waitFor<any>(ctx, {
+  return waitFor<Volume | null>(ctx, {
     label: `volume ${label}`,
     fetch: async () => {
       try {
@@ -55,7 +56,7 @@ export function waitVolume(ctx: Parameters<typeof waitFor>[0], s: Session, id: s
 }
 
 export const volumeCommands: CommandSpec[] = [
-  {
+  defineCommand({
     name: 'volume list',
     summary: 'List volumes',
     output: 'list',
@@ -71,7 +72,7 @@ export const volumeCommands: CommandSpec[] = [
       const s = await ctx.session();
       const serverNames = new Map<string, string>();
       try {
-        const res = await s.request('compute', 'GET', '/servers/detail');
+        const res = await s.request<{ servers?: ServerSummary[] } | undefined>('compute', 'GET', '/servers/detail');
         for (const srv of res.body?.servers ?? []) serverNames.set(srv.id, srv.name);
       } catch (err) {
         if (!(err instanceof CliError)) throw err;
@@ -95,8 +96,8 @@ export const volumeCommands: CommandSpec[] = [
       });
       return { kind: 'list', columns, rows };
     },
-  },
-  {
+  }),
+  defineCommand({
     name: 'volume show',
     summary: 'Display volume details',
     output: 'show',
@@ -106,8 +107,8 @@ export const volumeCommands: CommandSpec[] = [
       const s = await ctx.session();
       return { kind: 'show', fields: volumeFields(await findVolume(s, pos.volume)) };
     },
-  },
-  {
+  }),
+  defineCommand({
     name: 'volume create',
     summary: 'Create new volume',
     description: 'Create new volume: empty (--size), from a volume snapshot (--snapshot), a clone (--source) or from an image (--image).',
@@ -149,12 +150,12 @@ export const volumeCommands: CommandSpec[] = [
         volume_type: opts.type ?? null, availability_zone: opts.az ?? null, metadata: opts.property, imageRef,
         source_volid: sourceVolid, backup_id: null,
       };
-      let created = (await s.request('volume', 'POST', '/volumes', { body: { volume } })).body.volume;
-      if (opts.wait) created = await waitVolume(ctx, s, created.id, pos.name, 'available');
+      let created = (await s.request<{ volume: Volume }>('volume', 'POST', '/volumes', { body: { volume } })).body.volume;
+      if (opts.wait) created = (await waitVolume(ctx, s, created.id, pos.name, 'available')) ?? created;
       return { kind: 'show', fields: volumeFields(created) };
     },
-  },
-  {
+  }),
+  defineCommand({
     name: 'volume set',
     summary: 'Set volume properties',
     description: 'Rename a volume, change its description, extend it (--size) or set properties. Prints nothing.',
@@ -186,8 +187,8 @@ export const volumeCommands: CommandSpec[] = [
       }
       ops.finish();
     },
-  },
-  {
+  }),
+  defineCommand({
     name: 'volume delete',
     summary: 'Delete volume(s)',
     options: [
@@ -209,5 +210,5 @@ export const volumeCommands: CommandSpec[] = [
         failedSome: (n, total) => `${n} of ${total} volumes failed to delete.`,
       });
     },
-  },
+  }),
 ];

@@ -15,7 +15,7 @@ import {
   withImageFilesystem,
   importVolumeAsImage,
 } from './docker-ops';
-import { KeyedMutex, SerialQueue } from '../../shared/keyed-mutex';
+import { KeyedMutex, SerialQueue, UseCounts } from '../../shared/keyed-mutex';
 import type { ResourceLocks } from '../../shared/resource-locks';
 import { HelperLayerFileOps, HostLayerFileOps, sameRootAttrs, type LayerFileOps } from './layer-files';
 import { LayerRegistry } from './layer-registry';
@@ -60,6 +60,8 @@ export class OverlayDockerDriver implements VolumeDataDriver {
   private readonly store: ManifestStore;
   private readonly locks: ResourceLocks;
   private readonly queue = new SerialQueue();
+  /** Snapshots being read as clone sources (createVolume fromSnapshotId). */
+  private readonly cloneSources = new UseCounts();
   private readonly log: Logger;
   private readonly docker: Docker;
   private readonly maxOptions: number;
@@ -130,46 +132,63 @@ export class OverlayDockerDriver implements VolumeDataDriver {
     return this.store.allSnapshots().map((s) => s.snapshotId);
   }
 
+  /**
+   * Locks the new volume, and a source volume (its capture changes it); a source snapshot is
+   * only held (a shared use count, its layers pinned): its chain never changes what it reads,
+   * so any number of clones of it run at once, and deleteSnapshot waits for them.
+   */
   async createVolume(volumeId: string, opts: { projectId: string; fromSnapshotId?: string; fromVolumeId?: string }): Promise<void> {
     if (opts.fromSnapshotId && opts.fromVolumeId) throw new VolumeDataError('a volume comes from a snapshot or a volume, not both');
     const keys = [volumeId];
-    if (opts.fromSnapshotId) keys.push(this.requireSnapshot(opts.fromSnapshotId).volumeId);
     if (opts.fromVolumeId) keys.push(opts.fromVolumeId);
     const started = Date.now();
     await this.locks.withLocks(keys, async () => {
       if (this.store.volume(volumeId)) throw new DataExistsError('volume', volumeId);
       let capture: Capture = { chain: [], mode: 'unchanged' };
-      if (opts.fromSnapshotId) capture.chain = [...this.requireSnapshot(opts.fromSnapshotId).chain];
-      if (opts.fromVolumeId) capture = await this.capture(this.requireVolume(opts.fromVolumeId));
-      const upper = this.layers.newPinned();
-      const manifest: VolumeManifest = {
-        version: 1,
-        volumeId,
-        projectId: opts.projectId,
-        chain: capture.chain,
-        upper,
-        createdAt: new Date().toISOString(),
-      };
-      try {
-        await this.makeUpper(upper, capture.chain[0]);
-        await this.store.putVolume(manifest);
-        if ((await this.refreshDockerVolume(manifest)) === 'busy') {
-          throw new DataBusyError(`a Docker volume named for ${volumeId} already exists and containers reference it`, volumeId);
-        }
-      } catch (err) {
-        await this.store.removeVolume(volumeId).catch(() => undefined);
-        await removeVolume(this.docker, this.dockerVolumeName(volumeId)).catch(() => undefined);
-        this.layers.unpin([upper, capture.copy]);
-        await this.layers.collect([upper, capture.copy, ...capture.chain]);
-        throw err;
+      let releaseSource = () => {};
+      if (opts.fromSnapshotId) {
+        capture.chain = [...this.requireSnapshot(opts.fromSnapshotId).chain];
+        releaseSource = this.cloneSources.hold(opts.fromSnapshotId);
+        this.layers.pin(capture.chain);
       }
-      this.layers.unpin([upper, capture.copy]);
+      try {
+        if (opts.fromVolumeId) capture = await this.capture(this.requireVolume(opts.fromVolumeId));
+        await this.cloneInto(volumeId, opts.projectId, capture);
+      } finally {
+        if (opts.fromSnapshotId) {
+          this.layers.unpin(capture.chain);
+          releaseSource();
+        }
+      }
       this.log.info(
-        { volume_id: volumeId, project_id: opts.projectId, from_snapshot: opts.fromSnapshotId, from_volume: opts.fromVolumeId, source_capture: capture.mode, depth: manifest.chain.length, ms: Date.now() - started },
+        { volume_id: volumeId, project_id: opts.projectId, from_snapshot: opts.fromSnapshotId, from_volume: opts.fromVolumeId, source_capture: capture.mode, depth: capture.chain.length, ms: Date.now() - started },
         'volume data created',
       );
-      this.maybeFlatten(volumeId, manifest.chain.length);
+      this.maybeFlatten(volumeId, capture.chain.length);
     });
+  }
+
+  /** A new volume over `capture`'s chain: its upper, manifest and Docker volume; undone on failure. */
+  private async cloneInto(volumeId: string, projectId: string, capture: Capture): Promise<void> {
+    const upper = this.layers.newPinned();
+    // Recorded as the Docker volume's chain at once (it is the one about to be made): one manifest write, not two.
+    const manifest: VolumeManifest = {
+      version: 1, volumeId, projectId, chain: [...capture.chain], upper, dockerChain: [...capture.chain], dockerUpper: upper, createdAt: new Date().toISOString(),
+    };
+    try {
+      await this.makeUpper(upper, capture.chain[0]);
+      await this.store.putVolume(manifest);
+      if ((await this.refreshDockerVolume(manifest)) === 'busy') {
+        throw new DataBusyError(`a Docker volume named for ${volumeId} already exists and containers reference it`, volumeId);
+      }
+    } catch (err) {
+      await this.store.removeVolume(volumeId).catch(() => undefined);
+      await removeVolume(this.docker, this.dockerVolumeName(volumeId)).catch(() => undefined);
+      this.layers.unpin([upper, capture.copy]);
+      await this.layers.collect([upper, capture.copy, ...capture.chain]);
+      throw err;
+    }
+    this.layers.unpin([upper, capture.copy]);
   }
 
   async ensureImageSnapshot(key: string, dockerImage: string): Promise<'made' | 'found'> {
@@ -246,10 +265,13 @@ export class OverlayDockerDriver implements VolumeDataDriver {
     });
   }
 
+  /** Waits for the clones of the snapshot in flight (they hold it); later ones find it gone. */
   async deleteSnapshot(snapshotId: string): Promise<void> {
     const found = this.store.snapshot(snapshotId);
     if (!found) return;
+    await this.cloneSources.whenFree(snapshotId);
     await this.locks.withLock(found.volumeId, async () => {
+      while (this.cloneSources.inUse(snapshotId) > 0) await this.cloneSources.whenFree(snapshotId);
       const s = this.store.snapshot(snapshotId);
       if (!s) return;
       await this.store.removeSnapshot(snapshotId);
@@ -414,9 +436,7 @@ export class OverlayDockerDriver implements VolumeDataDriver {
     const name = this.dockerVolumeName(volume.volumeId);
     const existing = await inspectVolumeOptions(this.docker, name);
     if (existing && existing.options === options) {
-      if (volume.dockerUpper !== volume.upper || volume.dockerChain?.join() !== volume.chain.join()) {
-        await this.recordDockerChain(volume);
-      }
+      await this.recordDockerChain(volume);
       return 'current';
     }
     if (existing && (await removeVolume(this.docker, name)) === 'busy') return 'busy';
@@ -428,6 +448,7 @@ export class OverlayDockerDriver implements VolumeDataDriver {
   }
 
   private async recordDockerChain(volume: VolumeManifest): Promise<void> {
+    if (volume.dockerUpper === volume.upper && volume.dockerChain?.join() === volume.chain.join()) return;
     const old = [...(volume.dockerChain ?? []), volume.dockerUpper];
     volume.dockerChain = [...volume.chain];
     volume.dockerUpper = volume.upper;

@@ -30,7 +30,8 @@ export interface VolumeDataCapabilities {
 /**
  * Where a volume's bytes live and how they are captured and restored.
  * Ids are the API's (volume and snapshot UUIDs); every method is safe to call
- * concurrently: operations on one volume are serialized.
+ * concurrently: operations that change one volume are serialized; a snapshot read as a clone
+ * source is only held (any number of clones at once), and deleteSnapshot waits for its clones.
  */
 export interface VolumeDataDriver {
   readonly kind: 'overlay-docker' | 'directory' | 'fake';

@@ -1,6 +1,7 @@
 // What any volume data driver must do to data, checked through containers on a
 // real Docker engine: the overlay driver and the directory fallback alike.
 import { DataExistsError, DataNotFoundError, type VolumeDataDriver } from '../../../src/volume/data/volume-data-driver';
+import type { KeyedMutex } from '../../../src/shared/keyed-mutex';
 import { VolumeDataHarness, describeWithDocker, newId, type DriverKind } from './volume-data-harness';
 
 jest.setTimeout(120_000);
@@ -146,6 +147,36 @@ describeWithDocker.each(kinds)('volume data semantics (%s)', (kind) => {
     for (const c of clones) expect(await h.fingerprint(driver, c)).toEqual(fp);
     for (const s of snaps.slice(0, 3)) expect(await h.snapshotFingerprint(driver, s)).toEqual(fp);
     expect(await h.fingerprint(driver, vol)).toEqual(fp);
+  });
+
+  it('clones of one snapshot never wait for its volume; deleting the snapshot waits for clones in flight', async () => {
+    const vol = newId('vol');
+    await driver.createVolume(vol, { projectId: 'p1' });
+    await h.write(driver, vol, 'echo one > a; mkdir d; echo two > d/b');
+    const fp = await h.fingerprint(driver, vol);
+    const snap = newId('snap');
+    await driver.createSnapshot(snap, vol, { projectId: 'p1' });
+    const clone = (id: string) => driver.createVolume(id, { projectId: 'p1', fromSnapshotId: snap });
+
+    // Whatever holds the source volume (a capture, a revert) does not hold up clones of its snapshots.
+    const locks = (driver as unknown as { locks: KeyedMutex }).locks;
+    const first = [1, 2, 3, 4].map(() => newId('clone'));
+    let timer: NodeJS.Timeout | undefined;
+    const stuck = new Promise<string>((resolve) => (timer = setTimeout(() => resolve('stuck behind the volume lock'), 60_000)));
+    const underLock = locks.withLock(vol, () => Promise.race([Promise.all(first.map(clone)).then(() => 'made'), stuck]));
+    expect(await underLock).toBe('made');
+    clearTimeout(timer);
+
+    const order: string[] = [];
+    const more = [1, 2, 3, 4].map(() => newId('clone'));
+    const cloning = more.map((id) => clone(id).then(() => order.push('clone')));
+    await new Promise((r) => setImmediate(r)); // the clones have started
+    const deleting = driver.deleteSnapshot(snap).then(() => order.push('delete'));
+    await Promise.all([...cloning, deleting]);
+    expect(order).toEqual(['clone', 'clone', 'clone', 'clone', 'delete']);
+    expect(driver.listSnapshotIds!()).not.toContain(snap);
+    await expect(clone(newId('late'))).rejects.toBeInstanceOf(DataNotFoundError);
+    for (const c of [...first, ...more]) expect(await h.fingerprint(driver, c)).toEqual(fp);
   });
 
   it('throws typed errors for unknown and duplicate ids', async () => {

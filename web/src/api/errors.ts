@@ -1,14 +1,22 @@
 // Errors of the services as the dashboard shows them: the service's own text. Pure (unit-tested).
 
+const messageOf = (v: unknown): string | undefined =>
+  v && typeof v === 'object' && 'message' in v && typeof v.message === 'string' ? v.message : undefined;
+
 /** The message a service put in its error body, whatever the service's shape. */
 export function serviceMessage(body: unknown, status: number): string {
-  const b = body as any;
-  if (b && typeof b === 'object') {
-    if (b.error?.message) return String(b.error.message);
-    if (typeof b.message === 'string') return b.message;
-    for (const v of Object.values(b)) if (v && typeof v === 'object' && typeof (v as any).message === 'string') return (v as any).message;
+  if (body && typeof body === 'object') {
+    // Keystone {error: {message}}, Glance {message}, Nova/Cinder {<fault name>: {message}}.
+    const keystone = 'error' in body && body.error && typeof body.error === 'object' && 'message' in body.error ? body.error.message : undefined;
+    if (keystone) return String(keystone);
+    const glance = messageOf(body);
+    if (glance !== undefined) return glance;
+    for (const v of Object.values(body)) {
+      const wrapped = messageOf(v);
+      if (wrapped !== undefined) return wrapped;
+    }
   }
-  if (typeof b === 'string' && b.trim()) return b.trim().slice(0, 300);
+  if (typeof body === 'string' && body.trim()) return body.trim().slice(0, 300);
   return `Request failed with status ${status}`;
 }
 
@@ -16,8 +24,8 @@ export class ApiError extends Error {
   constructor(readonly status: number, message: string) { super(message); }
 }
 
-/** The response's data, or an ApiError carrying the service's own text. */
-export function ok<T = any>(res: { data?: unknown; error?: unknown; response: Response }): T {
+/** The response's data (typed by openapi-fetch from the spec), or an ApiError carrying the service's own text. */
+export function ok<D>(res: { data?: D; error?: unknown; response: Response }): D {
   if (!res.response.ok) throw new ApiError(res.response.status, serviceMessage(res.error, res.response.status));
-  return res.data as T;
+  return res.data as D;
 }

@@ -1,63 +1,18 @@
-// Wire shapes the dashboard reads. The specs in openapi/ type requests fully; most OpenStack
-// responses there are loose objects, so the fields used here are named once, in this file.
+// Wire shapes the dashboard reads, named from the generated OpenAPI types (openapi/*.yaml ->
+// src/generated): a spec change breaks the dashboard's build where it disagrees.
+import type { components as ComputeApi } from '../../../src/generated/compute';
+import type { components as ImageApi } from '../../../src/generated/image';
+import type { components as SnapstackApi } from '../../../src/generated/snapstack';
+import type { components as VolumeApi } from '../../../src/generated/volume';
 
-export interface Server {
-  id: string;
-  name: string;
-  status: string;
-  created: string;
-  image: '' | { id: string };
-  flavor: { original_name?: string; id?: string; disk?: number; ram?: number };
-  'OS-EXT-STS:task_state'?: string | null;
-  'os-extended-volumes:volumes_attached'?: { id: string }[];
-  fault?: { code: number; message: string };
-}
-
-export interface Flavor {
-  id: string;
-  name: string;
-  ram: number;
-  disk: number;
-  vcpus: number;
-}
-
-export interface Image {
-  id: string;
-  name: string | null;
-  status: string;
-  size: number | null;
-  visibility: string;
-  owner: string;
-  min_disk: number;
-  min_ram: number;
-  created_at: string;
-  image_type?: string;
-  block_device_mapping?: string;
-  snapstack_scope?: string;
-}
-
-export interface Volume {
-  id: string;
-  name: string | null;
-  status: string;
-  size: number;
-  bootable: string;
-  created_at: string;
-  snapshot_id: string | null;
-  volume_image_metadata?: Record<string, string>;
-  attachments: { server_id: string; device: string; attachment_id?: string }[];
-}
-
-export interface VolumeSnapshot {
-  id: string;
-  name: string | null;
-  status: string;
-  size: number;
-  volume_id: string;
-  created_at: string;
-  metadata?: Record<string, string>;
-  'os-extended-snapshot-attributes:project_id'?: string;
-}
+export type Server = ComputeApi['schemas']['Server'];
+export type Flavor = ComputeApi['schemas']['Flavor'];
+export type BlockDeviceMapping = ComputeApi['schemas']['BlockDeviceMappingV2'];
+/** Glance's image: core attributes typed, extra properties (image_type, block_device_mapping...) open. */
+export type Image = ImageApi['schemas']['Image'];
+export type Volume = VolumeApi['schemas']['Volume'];
+export type VolumeSnapshot = VolumeApi['schemas']['Snapshot'];
+export type Archive = SnapstackApi['schemas']['Archive'];
 
 export interface Project {
   id: string;

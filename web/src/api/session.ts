@@ -1,5 +1,5 @@
 import createClient from 'openapi-fetch';
-import type { paths as IdentityPaths } from '../../../src/generated/identity';
+import type { components as IdentityApi, paths as IdentityPaths } from '../../../src/generated/identity';
 import type { Project } from './models';
 
 /** A scoped Keystone token and what the dashboard needs from it. Kept in sessionStorage (this tab only). */
@@ -17,32 +17,34 @@ const KEY = 'snapstack.session';
 const identity = createClient<IdentityPaths>({ baseUrl: '/identity' });
 
 /** The catalog's public URL as a same-origin path: the dashboard is served by the API's own process. */
-function endpointPaths(catalog: any[]): Record<string, string> {
+function endpointPaths(catalog: IdentityApi['schemas']['CatalogService'][] | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   for (const svc of catalog ?? []) {
-    const ep = (svc.endpoints ?? []).find((e: any) => e.interface === 'public');
-    if (ep) out[svc.type] = new URL(ep.url, window.location.origin).pathname.replace(/\/$/, '');
+    const ep = (svc.endpoints ?? []).find((e) => e.interface === 'public');
+    if (ep?.url && svc.type) out[svc.type] = new URL(ep.url, window.location.origin).pathname.replace(/\/$/, '');
   }
   return out;
 }
 
 export class AuthError extends Error {}
 
-async function issue(auth: Record<string, unknown>): Promise<Session> {
-  const res = await identity.POST('/v3/auth/tokens', { body: { auth } as any });
-  if (!res.response.ok) {
-    const err = res.error as any;
+type AuthRequest = IdentityApi['schemas']['AuthRequest']['auth'];
+
+async function issue(auth: AuthRequest): Promise<Session> {
+  const res = await identity.POST('/v3/auth/tokens', { body: { auth } });
+  if (!res.response.ok || !res.data?.token) {
+    const err: IdentityApi['schemas']['Error'] | undefined = res.error;
     throw new AuthError(err?.error?.message ?? `Login failed (${res.response.status})`);
   }
   const token = res.response.headers.get('X-Subject-Token') ?? '';
-  const t = (res.data as any).token;
+  const t = res.data.token;
   return {
     token,
-    expiresAt: t.expires_at,
-    user: { id: t.user.id, name: t.user.name },
-    project: { id: t.project.id, name: t.project.name },
+    expiresAt: t.expires_at ?? '',
+    user: { id: t.user?.id ?? '', name: t.user?.name ?? '' },
+    project: { id: t.project?.id ?? '', name: t.project?.name ?? '' },
     endpoints: endpointPaths(t.catalog),
-    isAdmin: (t.roles ?? []).some((r: any) => r.name === 'admin'),
+    isAdmin: (t.roles ?? []).some((r) => r.name === 'admin'),
   };
 }
 
@@ -60,7 +62,7 @@ export function switchProject(session: Session, projectId: string): Promise<Sess
 
 export async function projectsOf(session: Session): Promise<Project[]> {
   const res = await identity.GET('/v3/auth/projects', { headers: { 'X-Auth-Token': session.token } });
-  return ((res.data as any)?.projects ?? []).map((p: any) => ({ id: p.id, name: p.name }));
+  return (res.data?.projects ?? []).map((p) => ({ id: p.id ?? '', name: p.name ?? '' }));
 }
 
 export async function revoke(session: Session): Promise<void> {

@@ -20,8 +20,8 @@ export function ImagesPage({ highlight }: { highlight: string | null }) {
   const [renaming, setRenaming] = useState<Image | null>(null);
 
   const list = usePagedList<Image>(async (limit, marker) => {
-    const data = ok<any>(await clients.image.GET('/v2/images', { params: { query: { limit, marker, name: filter || undefined } as any } }));
-    return data.images as Image[];
+    const data = ok(await clients.image.GET('/v2/images', { params: { query: { limit, marker, name: filter || undefined } } }));
+    return data.images ?? [];
   }, [filter]);
 
   const remove = (img: Image) => modal.confirm({
@@ -100,7 +100,7 @@ function RenameImage({ image, onClose }: { image: Image; onClose: () => void }) 
     await run(`Rename ${nameOf(image)}`, async () => {
       ok(await clients.image.PATCH('/v2/images/{image_id}', {
         params: { path: { image_id: image.id } },
-        body: [{ op: 'replace', path: '/name', value: name }] as any,
+        body: [{ op: 'replace', path: '/name', value: name }],
         headers: { 'Content-Type': 'application/openstack-images-v2.1-json-patch' },
       }));
     }, () => `Image renamed to ${name}`);

@@ -25,22 +25,22 @@ export function InstancesPage({ launchFrom }: { launchFrom?: LaunchSource | null
 
   const list = usePagedList<Server>(async (limit, marker) => {
     const data = ok(await compute.GET('/v2.1/servers/detail', { params: { query: { limit: String(limit), marker, name: filter || undefined } } }));
-    return (data as any).servers as Server[];
+    return data.servers;
   }, [filter]);
 
   const imageNames = useNames(list.rows.flatMap((s) => (s.image ? [s.image.id] : [])), async (id) => {
     const res = await image.GET('/v2/images/{image_id}', { params: { path: { image_id: id } } });
-    return res.response.ok ? ((res.data as any).name ?? id) : null;
+    return res.response.ok && res.data ? (res.data.name ?? id) : null;
   });
   const volumeNames = useNames(list.rows.flatMap((s) => (s['os-extended-volumes:volumes_attached'] ?? []).map((v) => v.id)), async (id) => {
     const res = await volume.GET('/v3/{project_id}/volumes/{volume_id}', { params: { path: { project_id: clients.projectId, volume_id: id } } });
-    return res.response.ok ? ((res.data as any).volume.name || id.slice(0, 8)) : null;
+    return res.response.ok && res.data ? (res.data.volume.name || id.slice(0, 8)) : null;
   });
 
   const action = (s: Server, title: string, body: Record<string, unknown>, target: string[]) => run(title, async (report) => {
-    ok(await compute.POST('/v2.1/servers/{server_id}/action', { params: { path: { server_id: s.id } }, body: body as any }));
+    ok(await compute.POST('/v2.1/servers/{server_id}/action', { params: { path: { server_id: s.id } }, body: body }));
     list.reload();
-    await follow(async () => ok<any>(await compute.GET('/v2.1/servers/{server_id}', { params: { path: { server_id: s.id } } })).server as Server,
+    await follow(async () => ok(await compute.GET('/v2.1/servers/{server_id}', { params: { path: { server_id: s.id } } })).server,
       (v) => target.includes(v.status) && !v['OS-EXT-STS:task_state'],
       (v) => report(`${s.name}: ${v.status}${v['OS-EXT-STS:task_state'] ? ` (${v['OS-EXT-STS:task_state']})` : ''}`));
   }, () => `${s.name}: done`);
@@ -67,7 +67,8 @@ export function InstancesPage({ launchFrom }: { launchFrom?: LaunchSource | null
         columns={[
           { title: 'Name', dataIndex: 'name' },
           { title: 'Image', render: (_, s) => (s.image ? imageNames[s.image.id] ?? s.image.id : <Typography.Text type="secondary">Booted from volume</Typography.Text>) },
-          { title: 'Flavor', render: (_, s) => s.flavor.original_name ?? s.flavor.id },
+          // From 2.47 (the dashboard's microversion) the embedded flavor; a reference {id} before.
+          { title: 'Flavor', render: (_, s) => ('original_name' in s.flavor ? s.flavor.original_name : undefined) ?? ('id' in s.flavor ? s.flavor.id : undefined) },
           {
             title: 'Status', render: (_, s) => (
               <Space size={4}>
@@ -119,13 +120,16 @@ function CreateSnapshotDialog({ server, onClose }: { server: Server; onClose: ()
   const submit = async ({ name }: { name: string }) => {
     setBusy(true);
     const imageId = await run(`Create snapshot ${name}`, async (report) => {
-      const res = ok<any>(await clients.compute.POST('/v2.1/servers/{server_id}/action', {
-        params: { path: { server_id: server.id } }, body: { createImage: { name } } as any,
+      const res = ok(await clients.compute.POST('/v2.1/servers/{server_id}/action', {
+        params: { path: { server_id: server.id } }, body: { createImage: { name } },
       }));
+      // From 2.45 (the dashboard asks for 2.79) createImage answers {image_id}.
+      const newImage = 'image_id' in res ? res.image_id : undefined;
+      if (!newImage) throw new Error('The compute service did not say which image it makes');
       report('Snapshot requested: waiting for the image');
-      await follow(async () => ok<any>(await clients.image.GET('/v2/images/{image_id}', { params: { path: { image_id: res.image_id } } })),
+      await follow(async () => ok(await clients.image.GET('/v2/images/{image_id}', { params: { path: { image_id: newImage } } })),
         (img) => img.status === 'active' || img.status === 'killed', (img) => report(`Image ${img.status}`));
-      return res.image_id as string;
+      return newImage;
     }, () => `Snapshot ${name} created`);
     setBusy(false);
     if (imageId) {

@@ -2,7 +2,7 @@ import { useEffect, useMemo, useState } from 'react';
 import { Alert, Button, Form, Input, InputNumber, Modal, Progress, Radio, Space, Steps, Switch, Table, Tooltip, Typography } from 'antd';
 import { ArrowDownOutlined, ArrowUpOutlined, WarningFilled } from '@ant-design/icons';
 import { ok } from '../api/clients';
-import { isInstanceSnapshot, type Flavor, type Image, type Server, type Volume, type VolumeSnapshot } from '../api/models';
+import { isInstanceSnapshot, type BlockDeviceMapping, type Flavor, type Image, type Server, type Volume, type VolumeSnapshot } from '../api/models';
 import { useDashboard } from '../context';
 import { follow } from '../hooks';
 import { bytes, nameOf, when } from '../format';
@@ -32,8 +32,8 @@ export function LaunchWizard({ initial, onClose }: { initial: LaunchSource | nul
 
   useEffect(() => {
     (async () => {
-      const data = ok<any>(await clients.compute.GET('/v2.1/flavors/detail', {}));
-      setFlavors((data.flavors as Flavor[]).sort((a, b) => a.ram - b.ram || a.disk - b.disk));
+      const data = ok(await clients.compute.GET('/v2.1/flavors/detail', {}));
+      setFlavors((data.flavors ?? []).sort((a, b) => a.ram - b.ram || a.disk - b.disk));
     })().catch(() => undefined);
   }, [clients]);
 
@@ -41,15 +41,15 @@ export function LaunchWizard({ initial, onClose }: { initial: LaunchSource | nul
     setRows([]);
     (async () => {
       if (kind === 'image' || kind === 'instance_snapshot') {
-        const data = ok<any>(await clients.image.GET('/v2/images', { params: { query: { limit: 200 } as any } }));
-        const imgs = (data.images as Image[]).filter((i) => i.status === 'active' && isInstanceSnapshot(i) === (kind === 'instance_snapshot'));
+        const data = ok(await clients.image.GET('/v2/images', { params: { query: { limit: 200 } } }));
+        const imgs = (data.images ?? []).filter((i) => i.status === 'active' && isInstanceSnapshot(i) === (kind === 'instance_snapshot'));
         setRows(imgs.map((i) => ({ id: i.id, name: nameOf(i), size: bytes(i.size), created: when(i.created_at), minDisk: i.min_disk ?? 0, minRam: i.min_ram ?? 0, volumeSize: Math.max(1, i.min_disk ?? 1) })));
       } else if (kind === 'volume') {
-        const data = ok<any>(await clients.volume.GET('/v3/{project_id}/volumes/detail', { params: { path: { project_id: clients.projectId }, query: { status: 'available', limit: 200 } as any } }));
-        setRows((data.volumes as Volume[]).map((v) => ({ id: v.id, name: nameOf(v), size: `${v.size} GiB`, created: when(v.created_at), minDisk: v.size, minRam: Number(v.volume_image_metadata?.min_ram ?? 0), volumeSize: v.size })));
+        const data = ok(await clients.volume.GET('/v3/{project_id}/volumes/detail', { params: { path: { project_id: clients.projectId }, query: { status: 'available', limit: '200' } } }));
+        setRows((data.volumes ?? []).map((v) => ({ id: v.id, name: nameOf(v), size: `${v.size} GiB`, created: when(v.created_at), minDisk: v.size, minRam: Number(v.volume_image_metadata?.min_ram ?? 0), volumeSize: v.size })));
       } else {
-        const data = ok<any>(await clients.volume.GET('/v3/{project_id}/snapshots/detail', { params: { path: { project_id: clients.projectId }, query: { status: 'available', limit: 200 } as any } }));
-        setRows((data.snapshots as VolumeSnapshot[]).map((s) => ({ id: s.id, name: nameOf(s), size: `${s.size} GiB`, created: when(s.created_at), minDisk: s.size, minRam: 0, volumeSize: s.size })));
+        const data = ok(await clients.volume.GET('/v3/{project_id}/snapshots/detail', { params: { path: { project_id: clients.projectId }, query: { status: 'available', limit: '200' } } }));
+        setRows((data.snapshots ?? []).map((s) => ({ id: s.id, name: nameOf(s), size: `${s.size} GiB`, created: when(s.created_at), minDisk: s.size, minRam: 0, volumeSize: s.size })));
       }
     })().catch(() => undefined);
   }, [clients, kind]);
@@ -63,7 +63,7 @@ export function LaunchWizard({ initial, onClose }: { initial: LaunchSource | nul
     const base = { name, flavorRef: flavorId ?? '', networks: 'none' as const };
     if (!allocated) return null;
     if (kind === 'instance_snapshot' || (kind === 'image' && !newVolume)) return { ...base, imageRef: allocated };
-    const bdm = kind === 'image'
+    const bdm: BlockDeviceMapping = kind === 'image'
       ? { uuid: allocated, source_type: 'image', destination_type: 'volume', boot_index: 0, volume_size: volumeSize, delete_on_termination: false }
       : { uuid: allocated, source_type: kind === 'volume' ? 'volume' : 'snapshot', destination_type: 'volume', boot_index: 0, delete_on_termination: false };
     return { ...base, imageRef: '', block_device_mapping_v2: [bdm] };
@@ -73,9 +73,9 @@ export function LaunchWizard({ initial, onClose }: { initial: LaunchSource | nul
     if (!serverBody) return;
     setLaunch({ status: 'Requesting...' });
     try {
-      const created = ok<any>(await clients.compute.POST('/v2.1/servers', { body: { server: serverBody } as any }));
+      const created = ok(await clients.compute.POST('/v2.1/servers', { body: { server: serverBody } }));
       const id = created.server.id as string;
-      const server = await follow(async () => ok<any>(await clients.compute.GET('/v2.1/servers/{server_id}', { params: { path: { server_id: id } } })).server as Server,
+      const server = await follow(async () => ok(await clients.compute.GET('/v2.1/servers/{server_id}', { params: { path: { server_id: id } } })).server,
         (s) => s.status === 'ACTIVE' || s.status === 'ERROR',
         (s) => setLaunch({ server: s, status: `${s.status}${s['OS-EXT-STS:task_state'] ? ` (${s['OS-EXT-STS:task_state']})` : ''}` }));
       setLaunch({ server, status: server.status, error: server.status === 'ERROR' ? server.fault?.message ?? 'The instance went to ERROR' : undefined });

@@ -25,7 +25,7 @@ function uploadArchive(c: Clients, file: File, report: Report): Promise<Archive>
     xhr.upload.onload = () => report(`Checking ${file.name}`);
     xhr.onerror = () => reject(new Error('The upload could not reach Snapstack'));
     xhr.onload = () => {
-      let body: any = xhr.responseText;
+      let body: unknown = xhr.responseText;
       try { body = JSON.parse(xhr.responseText); } catch { /* not JSON */ }
       if (xhr.status >= 200 && xhr.status < 300) resolve((body as Uploaded).archive);
       else reject(new ApiError(xhr.status, serviceMessage(body, xhr.status)));
@@ -87,7 +87,7 @@ export function SnapshotFolder({ refresh }: { refresh: number }) {
     }
     const restored: string[] = [];
     for (const s of result.snapshots ?? []) {
-      const snap = ok<any>(await c.volume.GET('/v3/{project_id}/snapshots/{snapshot_id}', { params: { path: { project_id: c.projectId, snapshot_id: s.id! } } })).snapshot;
+      const snap = ok(await c.volume.GET('/v3/{project_id}/snapshots/{snapshot_id}', { params: { path: { project_id: c.projectId, snapshot_id: s.id! } } })).snapshot;
       const v = await volumeFromSnapshot(c, snap, `${s.name ?? 'restored'}-restored`, report);
       restored.push(v.name ?? v.id);
     }

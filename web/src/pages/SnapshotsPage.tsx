@@ -31,16 +31,16 @@ export function SnapshotsPage({ highlight }: { highlight: string | null }) {
   const [folderTick, setFolderTick] = useState(0);
 
   const listOf = (workspace: boolean) => async (limit: number, marker?: string) => {
-    const query = { limit, marker, ...(workspace ? { metadata: WORKSPACE_FILTER } : {}) } as any;
-    const data = ok<any>(await c.volume.GET('/v3/{project_id}/snapshots/detail', { params: { path: { project_id: c.projectId }, query } }));
+    const query = { limit: String(limit), marker, ...(workspace ? { metadata: WORKSPACE_FILTER } : {}) };
+    const data = ok(await c.volume.GET('/v3/{project_id}/snapshots/detail', { params: { path: { project_id: c.projectId }, query } }));
     // Cinder pages every snapshot the project sees; the namespace section keeps the project's own.
-    return (data.snapshots as VolumeSnapshot[]).filter((s) => workspace || volumeSnapshotScope(s) === 'namespace');
+    return (data.snapshots ?? []).filter((s) => workspace || volumeSnapshotScope(s) === 'namespace');
   };
   const workspace = usePagedList<VolumeSnapshot>(listOf(true), [], 10);
   const namespace = usePagedList<VolumeSnapshot>(listOf(false), [], 10);
   const volumeNames = useNames([...workspace.rows, ...namespace.rows].map((s) => s.volume_id), async (id) => {
     const res = await c.volume.GET('/v3/{project_id}/volumes/{volume_id}', { params: { path: { project_id: c.projectId, volume_id: id } } });
-    return res.response.ok ? ((res.data as any).volume.name || id.slice(0, 8)) : '-';
+    return res.response.ok && res.data ? (res.data.volume.name || id.slice(0, 8)) : '-';
   });
 
   const remove = (s: VolumeSnapshot) => modal.confirm({
@@ -114,8 +114,8 @@ function CreateSnapshot({ onClose }: { onClose: () => void }) {
   const [volumes, setVolumes] = useState<Volume[]>([]);
   const [form] = Form.useForm<{ name: string; volume: string }>();
   useEffect(() => {
-    c.volume.GET('/v3/{project_id}/volumes/detail', { params: { path: { project_id: c.projectId }, query: { limit: 200 } as any } })
-      .then((r) => setVolumes(((r.data as any)?.volumes ?? []) as Volume[]));
+    c.volume.GET('/v3/{project_id}/volumes/detail', { params: { path: { project_id: c.projectId }, query: { limit: '200' } } })
+      .then((r) => setVolumes(r.data?.volumes ?? []));
   }, [c]);
   const submit = (v: { name: string; volume: string }) => {
     onClose();
@@ -139,7 +139,7 @@ function RenameSnapshot({ snapshot, onClose }: { snapshot: VolumeSnapshot; onClo
   const [form] = Form.useForm<{ name: string }>();
   const submit = async ({ name }: { name: string }) => {
     await run(`Rename ${nameOf(snapshot)}`, async () => {
-      ok(await c.volume.PUT('/v3/{project_id}/snapshots/{snapshot_id}', { params: { path: { project_id: c.projectId, snapshot_id: snapshot.id } }, body: { snapshot: { name } } as any }));
+      ok(await c.volume.PUT('/v3/{project_id}/snapshots/{snapshot_id}', { params: { path: { project_id: c.projectId, snapshot_id: snapshot.id } }, body: { snapshot: { name } } }));
     }, () => `Snapshot renamed to ${name}`);
     onClose();
   };
@@ -166,7 +166,7 @@ function RestoreSnapshot({ snapshot, onClose }: { snapshot: VolumeSnapshot; onCl
     } else {
       void run(`Revert to ${nameOf(snapshot)}`, async (report) => {
         ok(await c.volume.POST('/v3/{project_id}/volumes/{volume_id}/action', {
-          params: { path: { project_id: c.projectId, volume_id: snapshot.volume_id } }, body: { revert: { snapshot_id: snapshot.id } } as any,
+          params: { path: { project_id: c.projectId, volume_id: snapshot.volume_id } }, body: { revert: { snapshot_id: snapshot.id } },
         }));
         return followVolume(c, snapshot.volume_id, ['available', 'in-use'], report);
       }, (v) => `Volume ${nameOf(v)} reverted to ${nameOf(snapshot)}`);

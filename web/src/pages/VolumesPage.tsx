@@ -23,12 +23,12 @@ export function VolumesPage() {
   const [dialog, setDialog] = useState<{ kind: 'create' | 'attach' | 'snapshot'; volume?: Volume } | null>(null);
 
   const list = usePagedList<Volume>(async (limit, marker) => {
-    const data = ok<any>(await c.volume.GET('/v3/{project_id}/volumes/detail', { params: { path: { project_id: c.projectId }, query: { limit, marker, name: filter || undefined } as any } }));
-    return data.volumes as Volume[];
+    const data = ok(await c.volume.GET('/v3/{project_id}/volumes/detail', { params: { path: { project_id: c.projectId }, query: { limit: String(limit), marker, name: filter || undefined } } }));
+    return data.volumes ?? [];
   }, [filter]);
   const serverNames = useNames(list.rows.flatMap((v) => v.attachments.map((a) => a.server_id)), async (id) => {
     const res = await c.compute.GET('/v2.1/servers/{server_id}', { params: { path: { server_id: id } } });
-    return res.response.ok ? (res.data as any).server.name : null;
+    return res.response.ok && res.data ? res.data.server.name : null;
   });
 
   const detach = (v: Volume) => run(`Detach ${nameOf(v)}`, async (report) => {
@@ -102,7 +102,7 @@ function CreateVolume({ onClose }: { onClose: () => void }) {
   const submit = (v: { name: string; size: number }) => {
     onClose();
     void run(`Create volume ${v.name}`, async (report) => {
-      const created = ok<any>(await c.volume.POST('/v3/{project_id}/volumes', { params: { path: { project_id: c.projectId } }, body: { volume: { name: v.name, size: v.size } } as any }));
+      const created = ok(await c.volume.POST('/v3/{project_id}/volumes', { params: { path: { project_id: c.projectId } }, body: { volume: { name: v.name, size: v.size } } }));
       return followVolume(c, created.volume.id, ['available'], report);
     }, () => `Volume ${v.name} is available`);
   };
@@ -122,13 +122,13 @@ function AttachVolume({ volume, onClose }: { volume: Volume; onClose: () => void
   const [servers, setServers] = useState<Server[]>([]);
   const [serverId, setServerId] = useState<string>();
   useEffect(() => {
-    c.compute.GET('/v2.1/servers/detail', { params: { query: { limit: '200' } } }).then((r) => setServers(((r.data as any)?.servers ?? []) as Server[]));
+    c.compute.GET('/v2.1/servers/detail', { params: { query: { limit: '200' } } }).then((r) => setServers(r.data?.servers ?? []));
   }, [c]);
   const submit = () => {
     if (!serverId) return;
     onClose();
     void run(`Attach ${nameOf(volume)}`, async (report) => {
-      ok(await c.compute.POST('/v2.1/servers/{server_id}/os-volume_attachments', { params: { path: { server_id: serverId } }, body: { volumeAttachment: { volumeId: volume.id } } as any }));
+      ok(await c.compute.POST('/v2.1/servers/{server_id}/os-volume_attachments', { params: { path: { server_id: serverId } }, body: { volumeAttachment: { volumeId: volume.id } } }));
       return followVolume(c, volume.id, ['in-use'], report);
     }, (v) => `Volume ${nameOf(volume)} attached on ${v.attachments[0]?.device ?? '?'}`);
   };

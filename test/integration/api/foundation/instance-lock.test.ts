@@ -24,7 +24,7 @@ describe('one server per data directory and per database', () => {
   });
 
   it('refuses a second server on the same database from another data directory', async () => {
-    if (!h.app.config.databaseUrl) return expect(h.app.config.databaseUrl).toBeUndefined(); // PGlite lives in the data dir, locked above
+    if (!h.app.config.databaseUrl) return expect(h.app.config.databaseUrl).toBeUndefined(); // the embedded database lives in the data dir, locked above
     const otherDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ss-lock-'));
     try {
       const second = startSnapstack({ ...h.app.config, port: 0, dataDir: otherDir }, { logger: silent });
