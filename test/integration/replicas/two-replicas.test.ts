@@ -155,7 +155,7 @@ describe('two replicas on one PostgreSQL', () => {
 
   it('the embedded database still serves one process: a second server on its data directory is refused', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'snapstack-embedded-'));
-    const base = { SNAPSTACK_DATA_DIR: dir, SNAPSTACK_LOG_LEVEL: 'info', SNAPSTACK_DOCKER: 'none' };
+    const base = { SNAPSTACK_DATA_DIR: dir, SNAPSTACK_DB: 'pglite', SNAPSTACK_LOG_LEVEL: 'info', SNAPSTACK_DOCKER: 'none' };
     const first = await serveChild(base);
     try {
       await expect(serveChild(base, { timeoutMs: 30_000 })).rejects.toThrow(/Another Snapstack server \(pid \d+ on .*\) is using the data directory/);
