@@ -69,6 +69,8 @@ export class ServerLifecycle {
     const servers = await this.store.list({ projectId: null });
     await this.containers.sweep(new Set(servers.map((s) => s.id)))
       .catch((err: unknown) => this.log.error({ err }, 'reconcile: could not sweep the server containers'));
+    await this.containers.sweepImages(servers, await this.images.dockerImagesAccountedFor())
+      .catch((err: unknown) => this.log.error({ err }, 'reconcile: could not sweep the Docker images'));
     for (const s of servers) {
       if (s.task_state !== null || !['active', 'stopped', 'resized'].includes(s.vm_state)) continue;
       await this.locks.withLock(s.id, async () => {
