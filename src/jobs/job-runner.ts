@@ -187,7 +187,9 @@ export class JobRunner {
       this.hooks.observe?.({ kind: job.kind, outcome: 'succeeded', seconds: (Date.now() - started) / 1000 });
     } catch (err) {
       log.error({ err, duration_ms: Date.now() - started }, 'job failed');
-      await this.fail({ ...job, payload }, def, err instanceof Error ? err.message : String(err), err);
+      // What the run recorded meanwhile (its journal) is what its onFail undoes.
+      const latest = await this.db('jobs').where({ id }).first<JobRecord | undefined>().catch(() => undefined);
+      await this.fail({ ...job, payload: latest?.payload ?? payload }, def, err instanceof Error ? err.message : String(err), err);
       this.hooks.observe?.({ kind: job.kind, outcome: 'failed', seconds: (Date.now() - started) / 1000 });
     }
   }
