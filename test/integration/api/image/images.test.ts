@@ -267,6 +267,19 @@ describe('listing', () => {
     expect((await admin.request('GET', `${GLANCE}/images/${mine.id}`)).status).toBe(200);
   });
 
+  test('other query keys filter as Glance does: core attributes by equality, anything else as an extra property', async () => {
+    const tagValue = randomName('prop');
+    const a = await createImage(demo, { flavour_of_test: tagValue, min_disk: 3, protected: false });
+    const b = await createImage(demo, { flavour_of_test: tagValue, min_disk: 5 });
+    const list = async (q: string) => (await demo.request('GET', `${GLANCE}/images?${q}`)).body.images.map((i: any) => i.id).sort();
+    expect(await list(`flavour_of_test=${tagValue}`)).toEqual([a.id, b.id].sort());
+    expect(await list(`flavour_of_test=${tagValue}&min_disk=3`)).toEqual([a.id]);
+    expect(await list(`flavour_of_test=${tagValue}&protected=true`)).toEqual([]);
+    expect(await list(`flavour_of_test=nope-${tagValue}`)).toEqual([]);
+    expect((await demo.request('GET', `${GLANCE}/images?min_disk=x`)).status).toBe(400);
+    for (const img of [a, b]) await demo.request('DELETE', `${GLANCE}/images/${img.id}`);
+  });
+
   test('container_format and disk_format filters', async () => {
     const qcow = await createImage(demo, { disk_format: 'qcow2', container_format: 'ovf' });
     const raw = await createImage(demo);
