@@ -66,6 +66,24 @@ export function usePagedList<T extends { id: string }>(
   };
 }
 
+/**
+ * One page of the rows `keep` accepts from a service list the API cannot filter that way (a
+ * project's own snapshots among the shared ones, instance snapshots among images): reads on
+ * from `marker` until `limit` kept rows or the list's end, so a page is full; it reads more
+ * than one page only while skipping rows of the other kind.
+ */
+export async function keptPage<T extends { id: string }>(
+  fetchPage: (limit: number, marker?: string) => Promise<T[]>, keep: (row: T) => boolean, limit: number, marker?: string,
+): Promise<T[]> {
+  const kept: T[] = [];
+  for (let from = marker; ;) {
+    const got = await fetchPage(limit, from);
+    kept.push(...got.filter(keep));
+    if (kept.length >= limit || got.length < limit) return kept.slice(0, limit);
+    from = got[got.length - 1].id;
+  }
+}
+
 /** Polls `probe` until `done` says so; the caller shows progress meanwhile. */
 export async function follow<T>(probe: () => Promise<T>, done: (v: T) => boolean, onUpdate?: (v: T) => void, timeoutMs = 10 * 60_000): Promise<T> {
   const until = Date.now() + timeoutMs;

@@ -4,7 +4,7 @@ import { DownOutlined, PlusOutlined } from '@ant-design/icons';
 import { ok } from '../api/clients';
 import { volumeSnapshotScope, type Volume, type VolumeSnapshot } from '../api/models';
 import { useDashboard } from '../context';
-import { usePagedList } from '../hooks';
+import { keptPage, usePagedList } from '../hooks';
 import { useNames } from '../names';
 import { nameOf, when } from '../format';
 import { PagedTable } from '../components/PagedTable';
@@ -29,15 +29,16 @@ export function SnapshotsPage({ highlight }: { highlight: string | null }) {
   const exportTo = useExport();
   const [dialog, setDialog] = useState<Dialog | null>(null);
   const [folderTick, setFolderTick] = useState(0);
+  const [filter, setFilter] = useState('');
 
-  const listOf = (workspace: boolean) => async (limit: number, marker?: string) => {
-    const query = { limit: String(limit), marker, ...(workspace ? { metadata: WORKSPACE_FILTER } : {}) };
-    const data = ok(await c.volume.GET('/v3/{project_id}/snapshots/detail', { params: { path: { project_id: c.projectId }, query } }));
-    // Cinder pages every snapshot the project sees; the namespace section keeps the project's own.
-    return (data.snapshots ?? []).filter((s) => workspace || volumeSnapshotScope(s) === 'namespace');
+  const page = (query: Record<string, string | undefined>) => async (limit: number, marker?: string) => {
+    const data = ok(await c.volume.GET('/v3/{project_id}/snapshots/detail', { params: { path: { project_id: c.projectId }, query: { limit: String(limit), marker, ...query } } }));
+    return data.snapshots ?? [];
   };
-  const workspace = usePagedList<VolumeSnapshot>(listOf(true), [], 10);
-  const namespace = usePagedList<VolumeSnapshot>(listOf(false), [], 10);
+  const workspace = usePagedList<VolumeSnapshot>(page({ metadata: WORKSPACE_FILTER }), [], 10);
+  // Cinder lists every snapshot the project sees (no owner filter for members): the namespace
+  // section keeps the project's own, reading on past the shared ones to fill its page.
+  const namespace = usePagedList<VolumeSnapshot>((limit, marker) => keptPage(page({ name: filter || undefined }), (s) => volumeSnapshotScope(s) === 'namespace', limit, marker), [filter], 10);
   const volumeNames = useNames([...workspace.rows, ...namespace.rows].map((s) => s.volume_id), async (id) => {
     const res = await c.volume.GET('/v3/{project_id}/volumes/{volume_id}', { params: { path: { project_id: c.projectId, volume_id: id } } });
     return res.response.ok && res.data ? (res.data.volume.name || id.slice(0, 8)) : '-';
@@ -95,7 +96,12 @@ export function SnapshotsPage({ highlight }: { highlight: string | null }) {
         </Col>
         <Col span={12}>
           <Card title="Namespace Snapshots" data-testid="namespace-snapshots"
-            extra={<Button type="primary" size="small" icon={<PlusOutlined />} onClick={() => setDialog({ kind: 'create' })}>Create Snapshot</Button>}>
+            extra={(
+              <Space>
+                <Input.Search size="small" placeholder="Filter by exact name" allowClear onSearch={setFilter} style={{ width: 200 }} />
+                <Button type="primary" size="small" icon={<PlusOutlined />} onClick={() => setDialog({ kind: 'create' })}>Create Snapshot</Button>
+              </Space>
+            )}>
             <PagedTable<VolumeSnapshot> list={namespace} highlight={highlight} columns={columns('namespace')} />
           </Card>
         </Col>
