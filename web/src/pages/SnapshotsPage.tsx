@@ -1,5 +1,5 @@
-import { useEffect, useState } from 'react';
-import { App as AntApp, Button, Card, Col, Dropdown, Form, Input, Modal, Radio, Row, Select, Space, Tag, Typography } from 'antd';
+import { useState } from 'react';
+import { App as AntApp, Button, Card, Col, Dropdown, Form, Input, Modal, Radio, Row, Space, Tag, Typography } from 'antd';
 import { DownOutlined, PlusOutlined } from '@ant-design/icons';
 import { ok } from '../api/clients';
 import { volumeSnapshotScope, type Volume, type VolumeSnapshot } from '../api/models';
@@ -8,6 +8,7 @@ import { keptPage, usePagedList } from '../hooks';
 import { useNames } from '../names';
 import { nameOf, when } from '../format';
 import { PagedTable } from '../components/PagedTable';
+import { SEARCH_LIMIT, SearchSelect } from '../components/SearchSelect';
 import { useLongAction } from '../components/long-action';
 import { createSnapshot, followGone, followVolume, volumeFromSnapshot } from './volume-actions';
 import { useExport } from './snapshot-folder';
@@ -117,12 +118,12 @@ export function SnapshotsPage({ highlight }: { highlight: string | null }) {
 function CreateSnapshot({ onClose }: { onClose: () => void }) {
   const { clients: c } = useDashboard();
   const run = useLongAction();
-  const [volumes, setVolumes] = useState<Volume[]>([]);
   const [form] = Form.useForm<{ name: string; volume: string }>();
-  useEffect(() => {
-    c.volume.GET('/v3/{project_id}/volumes/detail', { params: { path: { project_id: c.projectId }, query: { limit: '200' } } })
-      .then((r) => setVolumes(r.data?.volumes ?? []));
-  }, [c]);
+  // Cinder's name filter is exact: the newest volumes, or the one named as typed.
+  const searchVolumes = async (name: string | undefined) => {
+    const data = ok(await c.volume.GET('/v3/{project_id}/volumes/detail', { params: { path: { project_id: c.projectId }, query: { limit: String(SEARCH_LIMIT), name } } }));
+    return (data.volumes ?? []).map((v: Volume) => ({ value: v.id, label: `${nameOf(v)} (${v.size} GiB, ${v.status})` }));
+  };
   const submit = (v: { name: string; volume: string }) => {
     onClose();
     void run(`Create snapshot ${v.name}`, (report) => createSnapshot(c, v.volume, v.name, report), () => `Snapshot ${v.name} is available`);
@@ -132,7 +133,7 @@ function CreateSnapshot({ onClose }: { onClose: () => void }) {
       <Form form={form} layout="vertical" onFinish={submit}>
         <Form.Item label="Snapshot Name" name="name" rules={[{ required: true }]}><Input /></Form.Item>
         <Form.Item label="Volume" name="volume" rules={[{ required: true }]}>
-          <Select aria-label="Volume" options={volumes.map((v) => ({ value: v.id, label: `${nameOf(v)} (${v.size} GiB, ${v.status})` }))} />
+          <SearchSelect ariaLabel="Volume" search={searchVolumes} />
         </Form.Item>
       </Form>
     </Modal>
