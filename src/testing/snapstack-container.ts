@@ -108,6 +108,7 @@ export class SnapstackContainer extends GenericContainer {
     let started: StartedTestContainer;
     let health: { instance_id: string };
     try {
+      await runtimeClient();
       started = await super.start();
     } catch (err) {
       if (ownDataDir) await removeDataDir(dataDir, this.imageName.string);
@@ -192,7 +193,7 @@ export class StartedSnapstackContainer extends AbstractStartedContainer {
    */
   override async stop(options?: Partial<StopOptions>): Promise<StoppedTestContainer> {
     const stopped = await super.stop(options);
-    const docker = (await getContainerRuntimeClient()).container.dockerode;
+    const docker = (await runtimeClient()).container.dockerode;
     await removeInstanceObjects(docker, this.facts.instanceId);
     if (this.facts.ownDataDir) await removeDataDir(this.facts.dataDir, this.facts.image);
     return stopped;
@@ -278,6 +279,22 @@ function withLogs(err: unknown, tail: LogTail): Error {
   const logs = tail.text();
   if (logs) e.message += `\nThe container's last ${LOG_TAIL_LINES} lines:\n${logs}`;
   return e;
+}
+
+/**
+ * testcontainers' engine probe (its "container runtime strategy") gives up at its first failed
+ * Docker call and does not remember a failure: on an engine slow to answer (a loaded CI machine)
+ * it is tried again, three times, before start() goes on.
+ */
+async function runtimeClient(): ReturnType<typeof getContainerRuntimeClient> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await getContainerRuntimeClient();
+    } catch (err) {
+      if (attempt >= 3) throw err;
+      await new Promise((r) => setTimeout(r, 2_000 * attempt));
+    }
+  }
 }
 
 function freePort(): Promise<number> {
