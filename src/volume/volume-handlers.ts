@@ -13,7 +13,7 @@
  *   the volume's status;
  * - one volume type (__DEFAULT__) and one availability zone (nova); scheduler hints are ignored;
  * - list filters: name, status, metadata, bootable, project_id (admin + all_tenants); no
- *   `name~` fuzzy filters, created_at/updated_at comparisons, with_count or offset;
+ *   `name~` fuzzy filters, created_at/updated_at comparisons, with_count;
  * - os-reset_status accepts attach_status/migration_status but only status has an effect;
  * - an admin reaches any project's volume by id (Cinder's admin context); lists need all_tenants.
  */

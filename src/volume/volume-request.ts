@@ -82,8 +82,21 @@ export function pageOf(ctx: RequestContext, columns: Record<string, string>): Pa
   for (const extra of ['created_at', 'id']) {
     if (!keys.some((k) => k.column === extra)) keys.push({ column: extra, dir: keys[0]?.dir ?? 'desc' });
   }
-  return { limit, marker: queryString(ctx, 'marker'), sort: keys };
+  return { limit, marker: queryString(ctx, 'marker'), sort: keys, offset: offsetOf(queryString(ctx, 'offset')) };
 }
+
+/** Cinder's `offset` (api/common.py _get_offset_param): rows skipped after the marker. */
+function offsetOf(raw: string | undefined): number {
+  if (raw === undefined) return 0;
+  if (!/^\s*-?\d+\s*$/.test(raw)) throw invalidInput('offset must be an integer.');
+  const n = Number(raw);
+  if (n < 0) throw invalidInput('offset must be >= 0');
+  if (n > MAX_OFFSET) throw invalidInput(`offset must be <= ${MAX_OFFSET}`);
+  return n;
+}
+
+/** Cinder's constants.DB_MAX_INT. */
+const MAX_OFFSET = 0x7fffffff;
 
 /** The `metadata` filter: cinderclient sends a Python dict literal ({'k': 'v'}), others JSON. */
 export function metadataFilter(ctx: RequestContext): Record<string, string> | undefined {

@@ -20,6 +20,8 @@ export interface PageRequest {
   limit: number;
   marker?: string;
   sort: SortKey[];
+  /** Cinder's offset: rows skipped after the marker (0 when not asked). */
+  offset?: number;
 }
 
 export interface VolumeRow {
@@ -114,7 +116,8 @@ export async function paginate<R extends { id: string }>(
     if (!values) throw onMissingMarker(page.marker);
     whereAfter(q, keyset, values);
   }
-  return orderByKeyset(q, keyset).limit(page.limit);
+  const ordered = orderByKeyset(q, keyset).limit(page.limit);
+  return page.offset ? ordered.offset(page.offset) : ordered;
 }
 
 /** A listed volume with its attachments. */

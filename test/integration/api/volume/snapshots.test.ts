@@ -75,6 +75,18 @@ describe('Cinder snapshots', () => {
         .toEqual({ badRequest: { code: 400, message: 'Invalid volume: The snapshot cannot be created when the volume is in error status.' } });
     });
 
+    it('offset skips rows after the marker, as Cinder; a bad offset is 400', async () => {
+      const v = await createVolume(demo, { size: 1 });
+      const ids: string[] = [];
+      for (let i = 0; i < 3; i++) ids.push((await createSnapshot(demo, v.id, { name: rand('off') })).id);
+      const listed = (q: string) => demo.request('GET', V(`/snapshots?volume_id=${v.id}&sort=created_at:asc&${q}`));
+      expect((await listed('')).body.snapshots.map((s: any) => s.id)).toEqual(ids);
+      expect((await listed('offset=1&limit=1')).body.snapshots.map((s: any) => s.id)).toEqual([ids[1]]);
+      expect((await listed(`marker=${ids[0]}&offset=1`)).body.snapshots.map((s: any) => s.id)).toEqual([ids[2]]);
+      expect(await listed('offset=-1')).toMatchObject({ status: 400, body: { badRequest: { message: 'Invalid input received: offset must be >= 0' } } });
+      expect((await listed('offset=x')).status).toBe(400);
+    });
+
     it('lists full objects on both lists, with filters and snapshots_links', async () => {
       const v = await createVolume(demo);
       const made = [await createSnapshot(demo, v.id), await createSnapshot(demo, v.id), await createSnapshot(demo, v.id)];
