@@ -8,7 +8,8 @@
  * - list filters: name, status, volume_id, metadata, project_id (admin + all_tenants).
  */
 import type { Handlers, RequestContext } from '../http/context';
-import { queryString } from '../http/context';
+import type { operations } from '../generated/volume';
+import { queryString, typedHandlers } from '../http/context';
 import { BadRequest } from '../http/faults';
 import { emptySnapshotUpdate, SnapshotService } from './snapshot-service';
 import { SNAPSHOT_SORT_COLUMNS } from './snapshot-store';
@@ -37,7 +38,7 @@ async function list(ctx: RequestContext, snapshots: SnapshotService, path: strin
 }
 
 export function snapshotHandlers(snapshots: SnapshotService): Handlers {
-  return {
+  return typedHandlers<operations>({
     listSnapshots: (ctx) => list(ctx, snapshots, 'snapshots', false),
     listSnapshotsDetail: (ctx) => list(ctx, snapshots, 'snapshots/detail', true),
 
@@ -86,5 +87,5 @@ export function snapshotHandlers(snapshots: SnapshotService): Handlers {
           throw new BadRequest(`There is no such action: ${keys[0]}`);
       }
     },
-  };
+  });
 }

@@ -15,8 +15,9 @@
  * - os-reset_status accepts attach_status/migration_status but only status has an effect;
  * - an admin reaches any project's volume by id (Cinder's admin context); lists need all_tenants.
  */
+import type { operations } from '../generated/volume';
 import type { Handlers, RequestContext } from '../http/context';
-import { queryString } from '../http/context';
+import { queryString, typedHandlers } from '../http/context';
 import { BadRequest, NotFound } from '../http/faults';
 import { metadataHandlers } from './metadata-handlers';
 import { parseUploadRequest } from './volume-upload';
@@ -75,7 +76,7 @@ export function volumeHandlers(deps?: VolumeHandlerDeps): Handlers {
   if (!deps) return discovery;
   const { volume, quotas } = deps;
 
-  const volumes: Handlers = {
+  const volumes = typedHandlers<operations>({
     listVolumes: (ctx) => list(ctx, volume, false),
     listVolumesDetail: (ctx) => list(ctx, volume, true),
 
@@ -163,7 +164,7 @@ export function volumeHandlers(deps?: VolumeHandlerDeps): Handlers {
     async listAvailabilityZones() {
       return { status: 200, body: availabilityZonesView() };
     },
-  };
+  });
 
   return {
     ...discovery,
