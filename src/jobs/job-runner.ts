@@ -12,14 +12,14 @@ export interface JobRecord {
   project_id: string | null;
   resource_type: string | null;
   resource_id: string | null;
-  payload: any;
+  payload: unknown;
   attempts: number;
   error: string | null;
   created_at: Date;
   updated_at: Date;
 }
 
-export interface JobDefinition<P = any> {
+export interface JobDefinition<P = unknown> {
   kind: string;
   run(payload: P, job: JobRecord): Promise<void>;
   /** A restart found the job unfinished: 'resume' runs it again (run must be idempotent), 'fail' gives up. */

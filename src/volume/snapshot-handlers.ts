@@ -71,7 +71,7 @@ export function snapshotHandlers(snapshots: SnapshotService): Handlers {
       return { status: 202 };
     },
     async snapshotAction(ctx) {
-      const body = ctx.body as Record<string, any>;
+      const body = ctx.body;
       const keys = Object.keys(body ?? {});
       if (keys.length !== 1) throw new BadRequest('Malformed request body');
       const caller = callerOf(ctx);
@@ -81,7 +81,7 @@ export function snapshotHandlers(snapshots: SnapshotService): Handlers {
           await snapshots.delete(caller, id, { force: true });
           return { status: 202 };
         case 'os-reset_status':
-          await snapshots.resetStatus(caller, id, body['os-reset_status'].status);
+          await snapshots.resetStatus(caller, id, body['os-reset_status']!.status);
           return { status: 202 };
         default:
           throw new BadRequest(`There is no such action: ${keys[0]}`);

@@ -118,7 +118,7 @@ export function volumeHandlers(deps?: VolumeHandlerDeps): Handlers {
     },
 
     async volumeAction(ctx) {
-      const body = ctx.body as Record<string, any>;
+      const body = ctx.body;
       const keys = Object.keys(body ?? {});
       if (keys.length !== 1) throw new BadRequest('Malformed request body');
       const [action] = keys;
@@ -126,7 +126,7 @@ export function volumeHandlers(deps?: VolumeHandlerDeps): Handlers {
       const id = ctx.params.volume_id;
       switch (action) {
         case 'os-extend':
-          await volume.extend(caller, id, parseSize(body[action].new_size, 'new_size'), atLeast(ctx, '3.42'));
+          await volume.extend(caller, id, parseSize(body['os-extend']!.new_size, 'new_size'), atLeast(ctx, '3.42'));
           return { status: 202 };
         case 'os-force_delete':
           await volume.delete(caller, id, { force: true });
@@ -137,15 +137,15 @@ export function volumeHandlers(deps?: VolumeHandlerDeps): Handlers {
           await volume.revert(caller, id, body.revert?.snapshot_id);
           return { status: 202 };
         case 'os-volume_upload_image': {
-          const req = parseUploadRequest(body[action], parseCinderBool, atLeast(ctx, '3.1'));
+          const req = parseUploadRequest(body['os-volume_upload_image'], parseCinderBool, atLeast(ctx, '3.1'));
           const { volume: v, image } = await volume.uploadToImage(caller, id, req);
           return { status: 202, body: { [action]: uploadView(v, image, req, atLeast(ctx, '3.1')) } };
         }
         case 'os-set_bootable':
-          await volume.setBootable(caller, id, parseCinderBool(body[action].bootable, 'bootable'));
+          await volume.setBootable(caller, id, parseCinderBool(body['os-set_bootable']!.bootable, 'bootable'));
           return { status: 200 };
         case 'os-reset_status':
-          await volume.resetStatus(caller, id, body[action] ?? {});
+          await volume.resetStatus(caller, id, body['os-reset_status'] ?? {});
           return { status: 202 };
         default:
           throw new BadRequest(`There is no such action: ${action}`);

@@ -208,9 +208,11 @@ export class VolumeStore {
     return this.db('volumes').select('id', 'status', 'project_id');
   }
 
-  private row(r: any): VolumeRow | undefined {
+  /** A row as knex returns it (JSON and numeric columns as text) -> the typed row. */
+  private row(r: unknown): VolumeRow | undefined {
     if (!r) return undefined;
-    return { ...r, size: Number(r.size), metadata: parseJson(r.metadata, {}) };
+    const raw = r as Record<string, unknown>;
+    return { ...raw, size: Number(raw.size), metadata: parseJson(raw.metadata, {}) } as VolumeRow;
   }
 }
 

@@ -9,6 +9,7 @@ import type { Logger } from '../logger';
 import type { JobDefinition, JobRunner } from '../jobs/jobs-api';
 import { BadRequest, NotImplemented } from '../http/faults';
 import type { ImageApi, ImageRecord, ImageVisibility } from '../image/image-api';
+import type { components } from '../generated/volume';
 import type { VolumeDataDriver } from './data/volume-data-driver';
 import { invalidVolume } from './volume-faults';
 import { ALL_PROJECTS, Scope, VolumeRow, VolumeStore } from './volume-store';
@@ -93,8 +94,11 @@ function copiedImageProperties(v: VolumeRow): Record<string, string> {
 }
 
 /** The action's body as Cinder reads it (image_name required; formats default raw/bare). */
-export function parseUploadRequest(body: any, parseBool: (v: unknown, name: string) => boolean, at31: boolean): UploadRequest {
-  const b = body && typeof body === 'object' ? body : {};
+/** The os-volume_upload_image action's object, as the spec types it. */
+export type UploadImageAction = components['schemas']['VolumeActionRequest']['os-volume_upload_image'];
+
+export function parseUploadRequest(body: UploadImageAction | null, parseBool: (v: unknown, name: string) => boolean, at31: boolean): UploadRequest {
+  const b: NonNullable<UploadImageAction> = body && typeof body === 'object' ? body : {};
   if (typeof b.image_name !== 'string' || !b.image_name) throw new BadRequest('No image_name was specified in request.');
   return {
     imageName: b.image_name,
