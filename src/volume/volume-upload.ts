@@ -14,6 +14,7 @@ import type { VolumeDataDriver } from './data/volume-data-driver';
 import { invalidVolume } from './volume-faults';
 import { ALL_PROJECTS, Scope, VolumeRow, VolumeStore } from './volume-store';
 import type { Caller } from './volume-quotas';
+import { bestEffort } from '../shared/best-effort';
 
 export const UPLOAD_JOB = 'volume.upload_image';
 
@@ -55,7 +56,7 @@ export function uploadImageJob(d: UploadDeps & { images: VolumeImageSink }): Job
     },
     async onFail(p, error) {
       d.log.error({ volume_id: p.volumeId, image_id: p.imageId, error }, 'volume upload to image failed: the image is removed');
-      await d.images.deleteImage(SYSTEM, p.imageId).catch(() => undefined);
+      await bestEffort(d.log, 'removing the failed upload image', { volume_id: p.volumeId, image_id: p.imageId }, () => d.images.deleteImage(SYSTEM, p.imageId));
       await d.volumes.update(ALL_PROJECTS, p.volumeId, { status: p.previousStatus }, ['uploading']);
     },
   };
@@ -64,6 +65,7 @@ export function uploadImageJob(d: UploadDeps & { images: VolumeImageSink }): Job
 /** Cinder's copy_volume_to_image checks, then the image, the status change and the job. */
 export async function startUpload(d: UploadDeps, caller: Caller, scope: Scope, v: VolumeRow, req: UploadRequest): Promise<ImageRecord> {
   if (!d.images || !d.driver.capabilities.volumeToImage) throw new NotImplemented('Uploading a volume to an image is not supported by Snapstack.');
+  const images = d.images;
   if (!['available', 'in-use'].includes(v.status)) throw invalidVolume('Volume status must be available/in-use.');
   if (!req.force && v.status === 'in-use') throw invalidVolume('Volume status is in-use.');
   const image = await d.images.createImage(caller, {
@@ -81,7 +83,7 @@ export async function startUpload(d: UploadDeps, caller: Caller, scope: Scope, v
       await d.jobs.enqueue(UPLOAD_JOB, payload, { projectId: v.project_id, resourceType: 'volume', resourceId: v.id }, trx);
     });
   } catch (err) {
-    await d.images.deleteImage(SYSTEM, image.id).catch(() => undefined);
+    await bestEffort(d.log, 'removing the image of a refused upload', { volume_id: v.id, image_id: image.id }, () => images.deleteImage(SYSTEM, image.id));
     throw err;
   }
   return image;
