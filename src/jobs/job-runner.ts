@@ -170,7 +170,14 @@ export class JobRunner {
   }
 
   private async execute(id: string): Promise<void> {
-    const job = await this.db('jobs').where({ id }).first<JobRecord | undefined>().catch(() => undefined);
+    let job: JobRecord | undefined;
+    try {
+      job = await this.db('jobs').where({ id }).first<JobRecord | undefined>();
+    } catch (err) {
+      // The row stays as it was: a queued job runs at the next start (onRestart).
+      this.log.error({ err, job_id: id }, 'job not started: reading its row failed');
+      return;
+    }
     if (!job || job.status === 'succeeded' || job.status === 'failed') return;
     const def = this.defs.get(job.kind);
     if (!def) return this.fail(job, undefined, `No handler for job kind ${job.kind}`);
@@ -199,6 +206,11 @@ export class JobRunner {
     } catch (err) {
       this.log.error({ err, job_id: job.id }, 'job failure handler failed');
     }
-    await this.db('jobs').where({ id: job.id }).update({ status: 'failed', error, updated_at: new Date() }).catch(() => undefined);
+    try {
+      await this.db('jobs').where({ id: job.id }).update({ status: 'failed', error, updated_at: new Date() });
+    } catch (err) {
+      // The row keeps its status; the next start settles it (onRestart).
+      this.log.error({ err, job_id: job.id, kind: job.kind, resource_id: job.resource_id, job_error: error }, 'recording a failed job failed');
+    }
   }
 }

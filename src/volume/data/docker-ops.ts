@@ -1,7 +1,9 @@
 import type Docker from 'dockerode';
+import type { Logger } from '../../logger';
 import { containerPauses, type PauseHold } from '../../runtime/container-pauses';
 import { LABELS, instanceLabelFilter, isDockerStatus, managedLabels } from '../../runtime/docker-engine';
 import { VolumeDataError } from './volume-data-errors';
+import { bestEffort } from '../../shared/best-effort';
 
 export interface VolumeUser {
   id: string;
@@ -25,20 +27,20 @@ export async function containersUsingVolume(docker: Docker, name: string): Promi
  * Holds every mounted one among `users` still (a counted pause, shared with compute's: two
  * captures of one server's volumes at once are one pause). Release them with `releaseAll`.
  */
-export async function pauseRunning(docker: Docker, users: VolumeUser[]): Promise<PauseHold[]> {
+export async function pauseRunning(docker: Docker, users: VolumeUser[], log: Logger, ids: Record<string, unknown>): Promise<PauseHold[]> {
   const holds: PauseHold[] = [];
   try {
     for (const u of users.filter((x) => x.state === 'running' || x.state === 'paused')) holds.push(await containerPauses(docker).hold(u.id));
   } catch (err) {
-    await releaseAll(holds);
+    await releaseAll(holds, log, ids);
     throw new VolumeDataError('could not pause the containers using the volume', { cause: err });
   }
   return holds;
 }
 
-/** Best effort: a container removed meanwhile is not an error worth failing a snapshot for. */
-export async function releaseAll(holds: PauseHold[]): Promise<void> {
-  await Promise.all(holds.map((h) => h.release().catch(() => undefined)));
+/** Best effort: a container removed meanwhile is not an error worth failing a snapshot for; any other failure is logged. */
+export async function releaseAll(holds: PauseHold[], log: Logger, ids: Record<string, unknown>): Promise<void> {
+  await Promise.all(holds.map((h) => bestEffort(log, 'releasing a pause hold', ids, () => h.release())));
 }
 
 export interface OverlayVolumeSpec {

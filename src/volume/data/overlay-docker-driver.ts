@@ -23,6 +23,7 @@ import { OverlayArchive, type LayerExport, type LayerImport } from './overlay-ar
 import { OverlayFlattener } from './overlay-flattener';
 import type { VolumeDataCapabilities, VolumeDataDriver } from './volume-data-driver';
 import { DataBusyError, DataExistsError, DataNotFoundError, VolumeDataError } from './volume-data-errors';
+import { bestEffort } from '../../shared/best-effort';
 
 export interface OverlayDockerDriverOptions {
   dataDir: string;
@@ -173,8 +174,8 @@ export class OverlayDockerDriver implements VolumeDataDriver {
         throw new DataBusyError(`a Docker volume named for ${volumeId} already exists and containers reference it`, volumeId);
       }
     } catch (err) {
-      await this.store.removeVolume(volumeId).catch(() => undefined);
-      await removeVolume(this.docker, this.dockerVolumeName(volumeId)).catch(() => undefined);
+      await bestEffort(this.log, 'removing the manifest of a volume not made', { volume_id: volumeId }, () => this.store.removeVolume(volumeId));
+      await bestEffort(this.log, 'removing the Docker volume of a volume not made', { volume_id: volumeId }, () => removeVolume(this.docker, this.dockerVolumeName(volumeId)));
       this.layers.unpin([upper, capture.copy]);
       await this.layers.collect([upper, capture.copy, ...capture.chain]);
       throw err;
@@ -241,7 +242,7 @@ export class OverlayDockerDriver implements VolumeDataDriver {
       try {
         await this.store.putSnapshot(manifest);
       } catch (err) {
-        await this.store.removeSnapshot(snapshotId).catch(() => undefined);
+        await bestEffort(this.log, 'removing the manifest of a snapshot not made', { snapshot_id: snapshotId, volume_id: volumeId }, () => this.store.removeSnapshot(snapshotId));
         this.layers.unpin([capture.copy]);
         await this.layers.collect([capture.copy]);
         throw err;
@@ -367,11 +368,11 @@ export class OverlayDockerDriver implements VolumeDataDriver {
       await fs.mkdir(this.paths.layer(copy));
       const started = Date.now();
       try {
-        const paused = await pauseRunning(this.docker, running);
+        const paused = await pauseRunning(this.docker, running, this.log, { volume_id: volume.volumeId });
         try {
           await this.files.copyTree(this.paths.layer(volume.upper), this.paths.layer(copy));
         } finally {
-          await releaseAll(paused); // always, and before any cleanup
+          await releaseAll(paused, this.log, { volume_id: volume.volumeId }); // always, and before any cleanup
         }
       } catch (err) {
         this.layers.unpin([copy]);
