@@ -84,7 +84,7 @@ export class OverlayDockerDriver implements VolumeDataDriver {
     for (const dir of [p.root, p.layersDir]) await fs.chmod(dir, 0o700);
     const mode = this.opts.fileOps ?? (process.getuid?.() === 0 ? 'host' : 'helper');
     this.files =
-      mode === 'host' ? new HostLayerFileOps() : new HelperLayerFileOps(this.docker, this.opts.helperImage, this.opts.instanceId, p.root);
+      mode === 'host' ? new HostLayerFileOps() : new HelperLayerFileOps(this.docker, this.opts.helperImage, this.opts.instanceId, p.root, this.log);
     this.layers = new LayerRegistry(p, this.store, this.files, this.log);
     this.flattener = new OverlayFlattener({
       docker: this.docker,
@@ -191,7 +191,7 @@ export class OverlayDockerDriver implements VolumeDataDriver {
       const staging = await this.archive.beginImport();
       try {
         const writer = await staging.stage(layerId);
-        await withImageFilesystem(this.docker, this.opts.instanceId, dockerImage, (tar) => writer.fromTar(tar as AsyncIterable<Buffer>));
+        await withImageFilesystem(this.docker, this.opts.instanceId, dockerImage, this.log, (tar) => writer.fromTar(tar as AsyncIterable<Buffer>));
         await staging.commit([{ snapshotId: key, projectId: '', volumeId: key, chain: [layerId] }], new Map());
       } catch (err) {
         await staging.abort();
@@ -205,7 +205,7 @@ export class OverlayDockerDriver implements VolumeDataDriver {
   async importAsDockerImage(volumeId: string, ref: string, labels: Record<string, string>): Promise<number> {
     const { dockerVolume } = await this.prepareMount(volumeId);
     const started = Date.now();
-    const size = await importVolumeAsImage(this.docker, { instanceId: this.opts.instanceId, image: this.opts.helperImage, volume: dockerVolume, ref, labels });
+    const size = await importVolumeAsImage(this.docker, { instanceId: this.opts.instanceId, image: this.opts.helperImage, volume: dockerVolume, ref, labels, log: this.log });
     this.log.info({ volume_id: volumeId, docker_image: ref, ms: Date.now() - started }, 'volume content imported as a Docker image');
     return size;
   }
@@ -348,7 +348,7 @@ export class OverlayDockerDriver implements VolumeDataDriver {
     const orphans = await sweepDockerLeftovers(this.docker, this.opts.instanceId, {
       hasVolume: (id) => this.store.volume(id) !== undefined,
       isActiveTemp: (name) => this.flattener.isActive(name),
-    });
+    }, this.log);
     if (repaired.length || orphans.length) this.log.warn({ repaired, orphans }, 'volume data reconciled');
     return { repaired, orphans };
   }
