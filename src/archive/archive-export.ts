@@ -21,6 +21,7 @@ import type { Logger } from '../logger';
 import { crashPoint } from '../shared/crash-points';
 import { Reverter } from '../shared/reverter';
 import { PARTIAL_SUFFIX, writeArchive, type LayerToWrite, type WriteProgress, type WrittenArchive } from './archive-writer';
+import { bestEffort } from '../shared/best-effort';
 
 /** Who asks (a token's facts). */
 export interface ArchiveCaller {
@@ -203,8 +204,9 @@ export async function writeExport(
         layers.set(l.id, { id: l.id, entries, open: (e) => ex.open(l.id, e) });
       }
     }
-    const written = await writeArchive(file, manifest, layers, { onProgress: opts.onProgress, ...(rootFile ? { rootImagePath: rootFile } : {}) });
-    for (const [id, sha] of written.digests) await ex.recordDigest(id, sha).catch(() => undefined);
+    const written = await writeArchive(file, manifest, layers, { log: d.log, onProgress: opts.onProgress, ...(rootFile ? { rootImagePath: rootFile } : {}) });
+    // A digest not recorded is computed again by the next export that needs it.
+    for (const [id, sha] of written.digests) await bestEffort(d.log, 'recording a layer digest', { layer: id }, () => ex.recordDigest(id, sha));
     return written;
   } finally {
     // Temporary by nature: undone on success as on failure.
