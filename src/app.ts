@@ -103,7 +103,7 @@ export async function startSnapstack(config: Config, opts: StartOptions = {}): P
 }
 
 async function startLocked(config: Config, opts: StartOptions, logger: Logger, locks: InstanceLock[], releaseLocks: () => Promise<void>): Promise<Snapstack> {
-  if (config.databaseUrl) locks.push(await lockDatabase(config.databaseUrl, describeDatabase(config)));
+  if (config.databaseUrl) locks.push(await lockDatabase(config.databaseUrl, describeDatabase(config), logger));
   const db = await createKnex(config);
   await migrateLatest(db);
   const instanceId = await instanceIdOf(db);

@@ -2,6 +2,8 @@ import fs from 'fs';
 import os from 'os';
 import path from 'path';
 import pg from 'pg';
+import type { Logger } from '../logger';
+import { bestEffort } from '../shared/best-effort';
 
 /**
  * One server per data directory and per database: two servers sharing either would both
@@ -62,7 +64,7 @@ export function lockDataDir(dataDir: string): InstanceLock {
 }
 
 /** Locks the database (its instance row with it), or throws InstanceLockError. */
-export async function lockDatabase(databaseUrl: string, where: string): Promise<InstanceLock> {
+export async function lockDatabase(databaseUrl: string, where: string, log: Logger): Promise<InstanceLock> {
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   client.on('error', () => undefined); // the lock goes with the connection; the pool reports real outages
@@ -73,8 +75,9 @@ export async function lockDatabase(databaseUrl: string, where: string): Promise<
   }
   return {
     async release() {
-      await client.query('SELECT pg_advisory_unlock($1)', [ADVISORY_KEY]).catch(() => undefined);
-      await client.end().catch(() => undefined);
+      // A lost connection released the lock with its session; anything else is worth a line.
+      await bestEffort(log, 'releasing the database lock', { database: where }, () => client.query('SELECT pg_advisory_unlock($1)', [ADVISORY_KEY]));
+      await bestEffort(log, 'closing the database lock connection', { database: where }, () => client.end());
     },
   };
 }

@@ -192,7 +192,8 @@ export class ManifestStore {
       if (value === undefined) await fs.rm(file, { force: true });
       else await writeFileAtomic(file, JSON.stringify(value, null, 2) + '\n');
     });
-    const tail = next.catch(() => undefined);
+    // The caller gets the write's error through `next`; the queue only waits for it to settle.
+    const tail = next.then(() => undefined, () => undefined);
     this.writes.set(file, tail);
     void tail.then(() => {
       if (this.writes.get(file) === tail) this.writes.delete(file);
