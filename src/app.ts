@@ -119,7 +119,7 @@ async function startLocked(config: Config, opts: StartOptions, logger: Logger, l
   const docker = config.dockerMode === 'auto' ? await connectDocker(config.dockerSocket) : null;
   // The drivers: Docker's, or the in-memory fakes beside them (SNAPSTACK_DOCKER=fake).
   const fake = config.dockerMode === 'fake';
-  const imageDriver = fake ? new FakeImageDriver([config.defaultServerImage]) : docker ? new DockerImageDriver(docker) : null;
+  const imageDriver = fake ? new FakeImageDriver([config.defaultServerImage]) : docker ? new DockerImageDriver(docker, logger.child({ component: 'images' })) : null;
   const imageModule = createImageModule({ config, db, images: imageDriver, logger });
   const image = imageModule.service;
   const volumeModule = await createVolumeModule({
