@@ -158,7 +158,13 @@ export class JobRunner {
       return await fn();
     } finally {
       this.paused = false;
-      const queued: Array<{ id: string }> = await this.db('jobs').where({ status: 'queued' }).select('id').catch(() => []);
+      let queued: Array<{ id: string }> = [];
+      try {
+        queued = await this.db('jobs').where({ status: 'queued' }).select('id');
+      } catch (err) {
+        // They stay queued: the next start of Snapstack runs them.
+        this.log.error({ err }, 'queued jobs not restarted after a pause: reading them failed');
+      }
       for (const { id } of queued) this.start(id);
     }
   }
