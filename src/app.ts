@@ -7,7 +7,7 @@ import type { Knex } from 'knex';
 import type { Config } from './config';
 import { createLogger, Logger } from './logger';
 import { createKnex, describeDatabase, dropSchema, migrateLatest } from './db/database';
-import { InstanceLock, lockDatabase, lockDataDir } from './db/instance-lock';
+import { checkDataDirFree, InstanceLock, lockDatabase, lockDataDir, lockStartup } from './db/instance-lock';
 import { loadSpec } from './http/openapi-spec';
 import { createServiceRouter, requestLogging, routingFault, RouterDeps, ServiceMount } from './http/service-router';
 import { mapError } from './http/error-mappers';
@@ -37,6 +37,8 @@ import { ArchiveService } from './archive/archive-service';
 import { archiveHandlers } from './archive/archive-handlers';
 import { ArchiveStore } from './archive/archive-store';
 import { JobRunner } from './jobs/job-runner';
+import { ReplicaRegistry, singleReplica } from './jobs/replicas';
+import { AdvisoryLocks } from './shared/resource-locks';
 import { VERSION } from './version';
 import { dashboardRouter } from './dashboard/dashboard-static';
 
@@ -89,8 +91,13 @@ export async function startSnapstack(config: Config, opts: StartOptions = {}): P
   // The data directory holds every project's data: the service's user's alone.
   await fs.mkdir(config.dataDir, { recursive: true, mode: 0o700 });
   await fs.chmod(config.dataDir, 0o700);
-  // One server per data directory and database: refuse before touching either.
-  const locks: InstanceLock[] = [lockDataDir(config.dataDir)];
+  // One server per data directory and database (replicas: several, all replicas; docs/replicas.md).
+  // Refuse before touching either.
+  const replica = Boolean(config.replica && config.databaseUrl);
+  if (replica && opts.ephemeral) throw new Error('an ephemeral instance cannot be a replica: closing it removes what the other replicas share');
+  const locks: InstanceLock[] = [];
+  if (replica) checkDataDirFree(config.dataDir);
+  else locks.push(lockDataDir(config.dataDir));
   const releaseLocks = async () => {
     for (const l of locks.splice(0).reverse()) await l.release().catch((err) => logger.warn({ err }, 'could not release an instance lock'));
   };
@@ -103,10 +110,31 @@ export async function startSnapstack(config: Config, opts: StartOptions = {}): P
 }
 
 async function startLocked(config: Config, opts: StartOptions, logger: Logger, locks: InstanceLock[], releaseLocks: () => Promise<void>): Promise<Snapstack> {
-  if (config.databaseUrl) locks.push(await lockDatabase(config.databaseUrl, describeDatabase(config), logger));
+  const replica = Boolean(config.replica && config.databaseUrl);
+  if (config.databaseUrl) locks.push(await lockDatabase(config.databaseUrl, describeDatabase(config), logger, { replica }));
+  // Replicas start one at a time: migrations, seeds and sweeps never race another start.
+  const starting = replica ? await lockStartup(config.databaseUrl!, logger) : null;
+  try {
+    return await startReplica(config, opts, logger, locks, releaseLocks, replica);
+  } finally {
+    await starting?.release();
+  }
+}
+
+async function startReplica(config: Config, opts: StartOptions, logger: Logger, locks: InstanceLock[], releaseLocks: () => Promise<void>, replica: boolean): Promise<Snapstack> {
   const db = await createKnex(config);
   await migrateLatest(db);
   const instanceId = await instanceIdOf(db);
+  const replicas = replica ? new ReplicaRegistry(db, logger.child({ component: 'replicas' })) : singleReplica();
+  await replicas.start();
+  // Start-up sweeps (orphan Docker objects, unreferenced layers, stale uploads, relaunches) touch
+  // what no live process is working on: only when no other replica is alive.
+  const sweep = !(await replicas.othersAlive(db));
+  if (!sweep) logger.info({ replica_id: replicas.id }, 'other replicas are running: start-up sweeps left to the next lone start');
+  // Replicas: per-resource locks in PostgreSQL, one pool for servers' locks and one for volume
+  // data's (taken inside a server's), so holders of one kind never starve the other of connections.
+  const serverLocks = replica ? new AdvisoryLocks(config.databaseUrl!, logger.child({ component: 'locks' }), { namespace: 'snapstack:server:', maxConnections: 16 }) : undefined;
+  const volumeLocks = replica ? new AdvisoryLocks(config.databaseUrl!, logger.child({ component: 'locks' }), { namespace: 'snapstack:volume-data:', maxConnections: 16 }) : undefined;
 
   // Validated tokens are cached; with DATABASE_URL other processes may share the database, so a
   // cached token is checked against the identity epoch on every use (token-cache.ts).
@@ -114,7 +142,7 @@ async function startLocked(config: Config, opts: StartOptions, logger: Logger, l
   await identity.seed({ admin: config.adminPassword, demo: config.demoPassword, altDemo: config.altDemoPassword });
   const faults = new FaultRules();
   const metrics = new SnapstackMetrics({ db, dataDir: config.dataDir });
-  const jobs = new JobRunner(db, logger.child({ component: 'jobs' }), { faults, observe: (j) => metrics.observeJob(j) });
+  const jobs = new JobRunner(db, logger.child({ component: 'jobs' }), { faults, observe: (j) => metrics.observeJob(j) }, { replicas, workers: config.jobWorkers });
   // One engine for every module: volumes, servers (containers) and image data (Docker images).
   const docker = config.dockerMode === 'auto' ? await connectDocker(config.dockerSocket) : null;
   // The drivers: Docker's, or the in-memory fakes beside them (SNAPSTACK_DOCKER=fake).
@@ -123,21 +151,25 @@ async function startLocked(config: Config, opts: StartOptions, logger: Logger, l
   const imageModule = createImageModule({ config, db, images: imageDriver, logger });
   const image = imageModule.service;
   const volumeModule = await createVolumeModule({
-    config, db, jobs, logger, instanceId, docker, images: image, ...(fake ? { driver: new FakeVolumeDataDriver() } : {}),
+    config, db, jobs, logger, instanceId, docker, images: image, shared: replica, sweep, locks: volumeLocks,
+    ...(fake ? { driver: new FakeVolumeDataDriver() } : {}),
   });
   const volume = volumeModule.service;
   await imageModule.seed();
   const compute = createCompute({
-    db, jobs, images: image, volumes: volume, docker, imageDriver, instanceId, config, logger, ...(fake ? { runtime: new FakeServerRuntime(imageDriver!, instanceId) } : {}),
+    db, jobs, images: image, volumes: volume, docker, imageDriver, instanceId, config, logger, locks: serverLocks,
+    ...(fake ? { runtime: new FakeServerRuntime(imageDriver!, instanceId) } : {}),
   });
   await compute.seed();
   const archives = new ArchiveService({
     dataDir: config.dataDir, workspaceDir: config.workspaceDir ?? null, instanceId, volume: volume.archives, images: image, imageDriver, jobs, store: new ArchiveStore(db), logger, faults,
     maxUploadBytes: config.maxUploadBytes,
   });
-  await archives.removeStaleUploads();
-  await archives.loadWorkspace();
-  await compute.reconcile();
+  if (sweep) {
+    await archives.removeStaleUploads();
+    await archives.loadWorkspace();
+    await compute.reconcile();
+  }
   const reset = new InstanceReset({
     db, jobs, docker, instanceId, dataDir: config.dataDir, volume, reseed: async () => { await compute.seed(); await identity.invalidateAll(); }, onReset: [() => { faults.clear(); }], log: logger.child({ component: 'reset' }),
   });
@@ -153,8 +185,8 @@ async function startLocked(config: Config, opts: StartOptions, logger: Logger, l
   const mounts: ServiceMount[] = [
     { name: 'identity', spec: loadSpec('identity.yaml'), errorStyle: 'keystone', handlers: identityHandlers(identity) },
     { name: 'compute', spec: loadSpec('compute.yaml'), errorStyle: 'nova', microversion: COMPUTE_MICROVERSIONS, handlers: compute.handlers() },
-    { name: 'volume', spec: loadSpec('volume.yaml'), errorStyle: 'cinder', microversion: VOLUME_MICROVERSIONS, projectScopedUrl: true, wrongMethodNotFound: true, handlers: volumeModule.handlers },
-    { name: 'image', spec: loadSpec('image.yaml'), errorStyle: 'glance', handlers: imageModule.handlers },
+    { name: 'volume', spec: loadSpec('volume.yaml'), errorStyle: 'cinder', microversion: VOLUME_MICROVERSIONS, projectScopedUrl: true, wrongMethodNotFound: true, strictTrailingSlash: true, handlers: volumeModule.handlers },
+    { name: 'image', spec: loadSpec('image.yaml'), errorStyle: 'glance', strictTrailingSlash: true, handlers: imageModule.handlers },
     {
       name: 'snapstack', spec: loadSpec('snapstack.yaml'), errorStyle: 'snapstack',
       handlers: {
@@ -199,7 +231,7 @@ async function startLocked(config: Config, opts: StartOptions, logger: Logger, l
 
   await jobs.recover();
   armCrashPoints();
-  logger.info({ url, database: describeDatabase(config), instance_id: instanceId, data_dir: config.dataDir }, 'snapstack listening');
+  logger.info({ url, database: describeDatabase(config), instance_id: instanceId, data_dir: config.dataDir, replica_id: replica ? replicas.id : undefined }, 'snapstack listening');
 
   /** Docker objects by instance label, then the rows, then the data directory. */
   const removeEverything = async () => {
@@ -232,6 +264,8 @@ async function startLocked(config: Config, opts: StartOptions, logger: Logger, l
       });
       await jobs.drain();
       await volumeModule.close();
+      await serverLocks?.close();
+      await volumeLocks?.close();
       if (opts.ephemeral) {
         await removeEverything();
       } else {

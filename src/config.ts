@@ -33,6 +33,10 @@ export interface Config {
   maxUploadBytes: number;
   /** Cinder's default quotas per project (os-quota-sets defaults, GET /limits); -1 is unlimited. */
   volumeQuotas: VolumeQuotaDefaults;
+  /** SNAPSTACK_REPLICA=1 with DATABASE_URL: one of several processes on one database and data directory (docs/replicas.md). */
+  replica: boolean;
+  /** Jobs of each lane one process runs at once; the rest wait queued in the database. */
+  jobWorkers: number;
 }
 
 /** The embedded databases (SNAPSTACK_DB): PostgreSQL binaries run as a child process, or PGlite in the process. */
@@ -65,6 +69,7 @@ export const CONFIG_VARIABLES = [
   'SNAPSTACK_MAX_CHAIN_DEPTH', 'SNAPSTACK_SNAPSHOT_CONSISTENCY', 'SNAPSTACK_MIN_DISK_RULE', 'SNAPSTACK_WORKSPACE_DIR', 'SNAPSTACK_MAX_UPLOAD_BYTES',
   'SNAPSTACK_QUOTA_VOLUMES', 'SNAPSTACK_QUOTA_SNAPSHOTS', 'SNAPSTACK_QUOTA_GIGABYTES', 'SNAPSTACK_QUOTA_PER_VOLUME_GIGABYTES',
   'SNAPSTACK_QUOTA_BACKUPS', 'SNAPSTACK_QUOTA_BACKUP_GIGABYTES', 'SNAPSTACK_QUOTA_GROUPS',
+  'SNAPSTACK_REPLICA', 'SNAPSTACK_JOB_WORKERS',
 ] as const;
 
 function intEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -85,7 +90,7 @@ function oneOf<T extends string>(env: NodeJS.ProcessEnv, name: string, allowed: 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
   const host = env.SNAPSTACK_HOST || '127.0.0.1';
   const port = intEnv(env, 'SNAPSTACK_PORT', 8700);
-  const base: Config = {
+  const base: Omit<Config, 'replica' | 'jobWorkers'> = {
     host,
     port,
     publicUrl: (env.SNAPSTACK_PUBLIC_URL || `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`).replace(/\/+$/, ''),
@@ -116,5 +121,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       groups: quotaEnv(env, 'SNAPSTACK_QUOTA_GROUPS', 10),
     },
   };
-  return { ...base, ...overrides };
+  const replica = oneOf(env, 'SNAPSTACK_REPLICA', ['0', '1'] as const, '0') === '1';
+  if (replica && !base.databaseUrl) throw new Error('SNAPSTACK_REPLICA=1 needs DATABASE_URL: replicas share one PostgreSQL server (the embedded database serves one process)');
+  const jobWorkers = intEnv(env, 'SNAPSTACK_JOB_WORKERS', 8);
+  if (jobWorkers < 1) throw new Error('SNAPSTACK_JOB_WORKERS must be 1 or more');
+  return { ...base, replica, jobWorkers, ...overrides };
 }

@@ -212,10 +212,10 @@ export class ArchiveService {
     return {
       kind: JOB_EXPORT,
       onRestart: 'fail',
-      run: async (p) => {
+      run: async (p, _job, signal) => {
         const file = await fileOf(p);
         const dir = path.dirname(file);
-        const fault = await this.faultFor(p.caller.projectId, 'archive.export');
+        const fault = await this.faultFor(p.caller.projectId, 'archive.export', signal);
         try {
           const plan = await planExport(this.exportDeps, p.caller, { kind: p.kind, id: p.sourceId });
           const base = p.baseArchive ? await this.findManifest(dir, p.baseArchive) : null;
@@ -225,6 +225,7 @@ export class ArchiveService {
             onProgress: (pr) => {
               this.progress.set(file, pr);
               fault.midway();
+              signal.throwIfAborted(); // shutdown: stop mid-way; the next owner undoes the partial archive
             },
           }).catch((err: unknown) => {
             if (err instanceof LayerNotExportable) throw new Conflict(`Cannot export: ${err.message}`);
@@ -251,9 +252,10 @@ export class ArchiveService {
   }
 
   /** A fault rule's verdict for this operation: waited for now, failing at `midway()`. */
-  private async faultFor(projectId: string, target: 'archive.export' | 'archive.import'): Promise<{ midway: () => void }> {
+  private async faultFor(projectId: string, target: 'archive.export' | 'archive.import', signal?: AbortSignal): Promise<{ midway: () => void }> {
     const decision = this.d.faults?.decide({ target, projectId });
-    if (decision?.delayMs) await this.d.faults!.sleep(decision.delayMs);
+    if (decision?.delayMs) await this.d.faults!.sleep(decision.delayMs, signal);
+    signal?.throwIfAborted();
     const fail = decision?.fail;
     return { midway: () => { if (fail) throw new InjectedFailure(fail.message, fail.status, fail.ruleId); } };
   }

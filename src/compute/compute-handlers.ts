@@ -4,7 +4,8 @@
  *
  * LIMITATIONS: only what the spec lists; an operation in the spec without a handler answers
  * 501 notImplemented, any other path 404. No keypairs, security groups, server groups,
- * quotas, hypervisors, migrations, instance actions, console or os-interface APIs.
+ * quotas, hypervisors, migrations, instance actions, console or os-interface APIs; no
+ * networks (server addresses are empty).
  */
 import type { Handlers } from '../http/context';
 import type { Compute } from './compute-module';
@@ -15,6 +16,7 @@ import { serverMetadataHandlers } from './server-metadata-handlers';
 import { serverActionHandlers } from './server-action-handlers';
 import { attachmentHandlers } from './attachment-handlers';
 import { imageProxyHandlers } from './image-proxy-handlers';
+import { serverInfoHandlers } from './server-info-handlers';
 
 export function computeHandlers(compute?: Compute): Handlers {
   const versions: Handlers = {
@@ -34,5 +36,6 @@ export function computeHandlers(compute?: Compute): Handlers {
     ...serverActionHandlers(compute),
     ...attachmentHandlers(compute),
     ...imageProxyHandlers(compute.images),
+    ...serverInfoHandlers(compute.servers),
   };
 }

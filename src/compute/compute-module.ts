@@ -18,6 +18,7 @@ import { ServerAttachments } from './server-attachments';
 import { ServerContainers } from './server-containers';
 import { ServerLifecycle } from './server-lifecycle';
 import { KeyedMutex } from '../shared/keyed-mutex';
+import type { ResourceLocks } from '../shared/resource-locks';
 import { ServerService } from './server-service';
 import { ServerShelves } from './server-shelve';
 import { ServerRebuilds } from './server-rebuild';
@@ -39,6 +40,8 @@ export interface ComputeDeps {
   logger: Logger;
   /** A runtime the composition root chose instead of Docker's (the fake, SNAPSTACK_DOCKER=fake). */
   runtime?: ServerRuntime;
+  /** Per-server locks: in memory by default; PostgreSQL advisory locks for replicas. */
+  locks?: ResourceLocks;
 }
 
 export interface Compute {
@@ -64,7 +67,7 @@ export function createCompute(deps: ComputeDeps): Compute {
   const log = deps.logger.child({ component: 'compute' });
   const runtime = deps.runtime ?? (deps.docker ? new DockerServerRuntime(deps.docker, deps.instanceId, log, deps.imageDriver ?? undefined) : new UnavailableRuntime());
   const store = new ServerStore(deps.db);
-  const locks = new KeyedMutex();
+  const locks = deps.locks ?? new KeyedMutex();
   const flavors = new FlavorService(new FlavorStore(deps.db));
   const containers = new ServerContainers(runtime, deps.volumes, store, log);
   const lifecycle = new ServerLifecycle(store, containers, deps.volumes, deps.images, locks, log);
@@ -82,7 +85,10 @@ export function createCompute(deps: ComputeDeps): Compute {
   const servers = new ServerService(store, deps.jobs, locks, {
     flavors, images: deps.images, volumes: deps.volumes, defaultServerImage: deps.config.defaultServerImage, minDiskRule: deps.config.minDiskRule,
   }, log);
-  for (const job of [lifecycle.buildJob(), lifecycle.deleteJob(), actions.job(), attachments.job(), ...snapshots.jobs(), shelves.job(), resizes.job(), rebuilds.job()]) deps.jobs.register(job);
+  // Server jobs wait for volume jobs (a build for its volumes, a snapshot for its volumes' snapshots): their own lane.
+  for (const job of [lifecycle.buildJob(), lifecycle.deleteJob(), actions.job(), attachments.job(), ...snapshots.jobs(), shelves.job(), resizes.job(), rebuilds.job()]) {
+    deps.jobs.register(job, { lane: 'composite' });
+  }
   const compute: Compute = {
     flavors, servers, actions, snapshots, attachments, shelves, resizes, rebuilds, images: deps.images, runtime,
     handlers: () => computeHandlers(compute),

@@ -4,7 +4,7 @@ import { Forbidden } from '../http/faults';
 import type { Logger } from '../logger';
 import type { ServerRuntime } from './runtime/server-runtime';
 import type { ServerContainers } from './server-containers';
-import type { KeyedMutex } from '../shared/keyed-mutex';
+import type { ResourceLocks } from '../shared/resource-locks';
 import { checkState, POWER, StateRule } from './server-states';
 import { acceptAction } from './server-jobs';
 import type { ServerRow, ServerStore } from './server-store';
@@ -44,7 +44,7 @@ export class ServerActions {
     private readonly store: ServerStore,
     private readonly containers: ServerContainers,
     private readonly runtime: ServerRuntime,
-    private readonly locks: KeyedMutex,
+    private readonly locks: ResourceLocks,
     private readonly jobs: JobRunner,
     private readonly log: Logger,
   ) {}

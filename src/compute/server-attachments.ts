@@ -4,7 +4,7 @@ import type { Logger } from '../logger';
 import type { VolumeApi } from '../volume/volume-api';
 import { nextDevice, normaliseDevice } from './server-bdm';
 import type { ServerContainers } from './server-containers';
-import type { KeyedMutex } from '../shared/keyed-mutex';
+import type { ResourceLocks } from '../shared/resource-locks';
 import { checkState } from './server-states';
 import type { BlockDeviceRow, ServerRow, ServerStore } from './server-store';
 import type { JobDefinition, JobRunner } from '../jobs/jobs-api';
@@ -40,7 +40,7 @@ export class ServerAttachments {
     private readonly store: ServerStore,
     private readonly containers: ServerContainers,
     private readonly volumes: VolumeApi,
-    private readonly locks: KeyedMutex,
+    private readonly locks: ResourceLocks,
     private readonly jobs: JobRunner,
     private readonly log: Logger,
   ) {}

@@ -38,6 +38,9 @@ function lastSegment(ref: string): string {
   return ref.replace(/\/+$/, '').split('/').pop() ?? ref;
 }
 
+/** oslo's is_uuid_like: 32 hex digits, dashes optional. */
+const UUID_LIKE = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
+
 /** networks: a list (or absent) before 2.37; required from 2.37 and may be "none" / "auto". */
 export function parseNetworks(raw: unknown, mv: Microversion | null): string {
   const modern = mv?.atLeast('2.37') ?? false;
@@ -51,6 +54,13 @@ export function parseNetworks(raw: unknown, mv: Microversion | null): string {
     return raw;
   }
   if (!Array.isArray(raw)) throw new BadRequest(`Invalid input for field/attribute networks. Value: ${JSON.stringify(raw)}. It is not of type 'array'`);
+  for (const net of raw) {
+    // Nova's _validate_network_id (a "br-" prefix is tolerated), before any Neutron lookup.
+    const id = net && typeof net === 'object' ? (net as { uuid?: unknown }).uuid : undefined;
+    if (typeof id === 'string' && !UUID_LIKE.test(id) && !UUID_LIKE.test(id.split('-').slice(1).join('-'))) {
+      throw new BadRequest(`Bad networks format: network uuid is not in proper format (${id})`);
+    }
+  }
   return JSON.stringify(raw);
 }
 

@@ -1,7 +1,7 @@
 import type { ImageApi } from '../image/image-api';
 import type { JobRunner } from '../jobs/jobs-api';
 import type { Logger } from '../logger';
-import type { KeyedMutex } from '../shared/keyed-mutex';
+import type { ResourceLocks } from '../shared/resource-locks';
 import type { ServerRuntime } from './runtime/server-runtime';
 import type { ServerContainers } from './server-containers';
 import type { ServerRow, ServerStore } from './server-store';
@@ -12,14 +12,14 @@ export interface ServerWorkDeps {
   containers: ServerContainers;
   runtime: ServerRuntime;
   images: ImageApi;
-  locks: KeyedMutex;
+  locks: ResourceLocks;
   jobs: JobRunner;
   log: Logger;
 }
 
 export interface AcceptDeps {
   store: ServerStore;
-  locks: KeyedMutex;
+  locks: ResourceLocks;
   jobs: JobRunner;
 }
 

@@ -6,7 +6,7 @@ import { crashPoint } from '../shared/crash-points';
 import { isoSecondsZ } from '../shared/time-format';
 import type { VolumeApi, VolumeRecord } from '../volume/volume-api';
 import type { ServerContainers } from './server-containers';
-import type { KeyedMutex } from '../shared/keyed-mutex';
+import type { ResourceLocks } from '../shared/resource-locks';
 import { POWER } from './server-states';
 import type { BlockDeviceRow, ServerRow, ServerStore } from './server-store';
 
@@ -31,7 +31,7 @@ export class ServerLifecycle {
     private readonly containers: ServerContainers,
     private readonly volumes: VolumeApi,
     private readonly images: ImageApi,
-    private readonly locks: KeyedMutex,
+    private readonly locks: ResourceLocks,
     private readonly log: Logger,
   ) {}
 

@@ -74,10 +74,10 @@ export const resizeActions: ServerActionTable = {
       });
       // Below 2.75 the trimmed view of PUT /servers/{id}; from 2.75 all of GET's fields (Nova's rebuild view).
       const view = serverDetail(server, await c.compute.servers.blockDevices(server.id), { ...viewOptions(c.ctx, true), update: true });
-      if (atLeast(c.mv, '2.75')) {
-        delete view['OS-EXT-SRV-ATTR:user_data'];
-        view.user_data = null;
-      }
+      if (atLeast(c.mv, '2.75')) delete view['OS-EXT-SRV-ATTR:user_data'];
+      // Nova's rebuild view adds key_name from 2.54 and user_data from 2.57.
+      if (atLeast(c.mv, '2.54')) view.key_name = server.key_name;
+      if (atLeast(c.mv, '2.57')) view.user_data = null;
       view.adminPass = typeof o.adminPass === 'string' && o.adminPass ? o.adminPass : randomBytes(9).toString('base64url').slice(0, 12);
       return { status: 202, body: { server: view } };
     },

@@ -5,7 +5,7 @@ import type { JobRunner } from '../jobs/jobs-api';
 import type { Logger } from '../logger';
 import { CreatePlanDeps, CreateServerInput, planServer, ServerPlan } from './server-create';
 import { JOB_BUILD, JOB_DELETE } from './server-lifecycle';
-import type { KeyedMutex } from '../shared/keyed-mutex';
+import type { ResourceLocks } from '../shared/resource-locks';
 import { checkLock, checkState, type StateRule, vmStatesOfStatus } from './server-states';
 import type { BlockDeviceRow, ServerRow, ServerStore } from './server-store';
 
@@ -31,7 +31,7 @@ export class ServerService {
   constructor(
     private readonly store: ServerStore,
     private readonly jobs: JobRunner,
-    private readonly locks: KeyedMutex,
+    private readonly locks: ResourceLocks,
     private readonly plan: CreatePlanDeps,
     private readonly log: Logger,
   ) {}

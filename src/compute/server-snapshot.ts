@@ -7,7 +7,7 @@ import { Conflict } from '../http/faults';
 import type { VolumeApi } from '../volume/volume-api';
 import type { ServerRuntime } from './runtime/server-runtime';
 import { attachedVolumes, isVolumeBacked } from './server-containers';
-import type { KeyedMutex } from '../shared/keyed-mutex';
+import type { ResourceLocks } from '../shared/resource-locks';
 import { crashPoint } from '../shared/crash-points';
 import { Reverter } from '../shared/reverter';
 import { rotateBackups } from './server-backup';
@@ -46,7 +46,7 @@ export interface SnapshotDeps {
   runtime: ServerRuntime;
   volumes: VolumeApi;
   images: ImageApi;
-  locks: KeyedMutex;
+  locks: ResourceLocks;
   jobs: JobRunner;
   /** 'pause': a running server is paused around the capture of all its disks; 'stopped': only SHUTOFF servers. */
   consistency: 'pause' | 'stopped';

@@ -9,6 +9,15 @@ import type { BlockDeviceRow, ServerRow } from './server-store';
 export const COMPUTE_HOST = 'snapstack';
 const PROGRESS_STATUSES = ['ACTIVE', 'BUILD', 'REBUILD', 'RESIZE', 'VERIFY_RESIZE', 'MIGRATING'];
 
+/** An IPv6 address the way Nova's database type stores it: compressed, lowercase, no dotted IPv4 tail. */
+export function canonicalIPv6(address: string): string {
+  try {
+    return new URL(`http://[${address}]/`).hostname.slice(1, -1);
+  } catch {
+    return address;
+  }
+}
+
 export interface ServerViewOptions {
   serviceUrl: string;
   mv: Microversion | null;
@@ -33,7 +42,8 @@ function hostId(projectId: string): string {
   return createHash('sha224').update(projectId + COMPUTE_HOST).digest('hex');
 }
 
-function addresses(s: ServerRow, extended = true) {
+/** The server's addresses by network label; `extended` adds the OS-EXT-IPS attributes of the server views (not of /ips). */
+export function addresses(s: ServerRow, extended = true) {
   if (s.networks === 'none' || !s.ip_address) return {};
   if (!extended) return { private: [{ addr: s.ip_address, version: 4 }] };
   return { private: [{ addr: s.ip_address, version: 4, 'OS-EXT-IPS:type': 'fixed', 'OS-EXT-IPS-MAC:mac_addr': s.mac_address }] };
@@ -75,7 +85,7 @@ export function serverDetail(s: ServerRow, bdms: BlockDeviceRow[], o: ServerView
     updated: isoSecondsZ(new Date(s.updated_at)),
     addresses: addresses(s, all),
     accessIPv4: s.access_ip_v4 ?? '',
-    accessIPv6: s.access_ip_v6 ?? '',
+    accessIPv6: s.access_ip_v6 ? canonicalIPv6(s.access_ip_v6) : '',
     links: links(o.serviceUrl, 'servers', s.id),
     'OS-DCF:diskConfig': 'MANUAL',
   };

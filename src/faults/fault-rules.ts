@@ -80,15 +80,16 @@ export class InjectedFailure extends Fault {
 export interface FaultPort {
   /** Consumes matching rules (one of each action at most) and says what to do. */
   decide(point: FaultPoint): FaultDecision;
-  /** Waits ms; a reset or clear ends every wait early. */
-  sleep(ms: number): Promise<void>;
+  /** Waits ms; a reset or clear ends every wait early, and so does the signal's abort. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
 /** Applies a decision: waits, then throws the injected failure, if any. */
-export async function applyFault(port: FaultPort | undefined, point: FaultPoint): Promise<void> {
+export async function applyFault(port: FaultPort | undefined, point: FaultPoint, signal?: AbortSignal): Promise<void> {
   if (!port) return;
   const d = port.decide(point);
-  if (d.delayMs > 0) await port.sleep(d.delayMs);
+  if (d.delayMs > 0) await port.sleep(d.delayMs, signal);
+  signal?.throwIfAborted();
   if (d.fail) throw new InjectedFailure(d.fail.message, d.fail.status, d.fail.ruleId);
 }
 
@@ -192,15 +193,18 @@ export class FaultRules implements FaultPort {
     return decision;
   }
 
-  sleep(ms: number): Promise<void> {
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
     return new Promise((resolve) => {
       const wake = () => {
         clearTimeout(timer);
         this.waits.delete(wake);
+        signal?.removeEventListener('abort', wake);
         resolve();
       };
       const timer = setTimeout(wake, ms);
       this.waits.add(wake);
+      signal?.addEventListener('abort', wake, { once: true });
+      if (signal?.aborted) wake();
     });
   }
 }

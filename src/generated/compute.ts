@@ -215,6 +215,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v2.1/os-availability-zone": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The one zone, nova. */
+        get: operations["listComputeAvailabilityZones"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v2.1/servers": {
         parameters: {
             query?: never;
@@ -283,6 +300,44 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v2.1/servers/{server_id}/ips": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                server_id: string;
+            };
+            cookie?: never;
+        };
+        /** @description The server's addresses by network label (Docker's bridge network is "private"; none with networks "none"). */
+        get: operations["listServerAddresses"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2.1/servers/{server_id}/ips/{network_label}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                network_label: string;
+                server_id: string;
+            };
+            cookie?: never;
+        };
+        get: operations["showServerAddressesByNetwork"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v2.1/servers/{server_id}/metadata": {
         parameters: {
             query?: never;
@@ -315,6 +370,25 @@ export interface paths {
         put: operations["setServerMetadataItem"];
         post?: never;
         delete: operations["deleteServerMetadataItem"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2.1/servers/{server_id}/os-server-password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                server_id: string;
+            };
+            cookie?: never;
+        };
+        /** @description No metadata service sets one, so the encrypted password is always empty. */
+        get: operations["showServerPassword"];
+        put?: never;
+        post?: never;
+        delete: operations["clearServerPassword"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1114,6 +1188,26 @@ export interface operations {
             };
         };
     };
+    listComputeAvailabilityZones: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description {availabilityZoneInfo: [{zoneName, zoneState, hosts}]} */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+        };
+    };
     listServers: {
         parameters: {
             query?: {
@@ -1376,6 +1470,58 @@ export interface operations {
             };
         };
     };
+    listServerAddresses: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                server_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description {addresses: {private: [{addr, version}]}} */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+        };
+    };
+    showServerAddressesByNetwork: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                network_label: string;
+                server_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description {<label>: [{addr, version}]} */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            /** @description Instance is not a member of specified network */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     listServerMetadata: {
         parameters: {
             query?: never;
@@ -1519,6 +1665,48 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description Removed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    showServerPassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                server_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description {password: ""} */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+        };
+    };
+    clearServerPassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                server_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Cleared */
             204: {
                 headers: {
                     [name: string]: unknown;

@@ -333,7 +333,8 @@ export interface paths {
         /**
          * @description One action per body: os-extend, os-force_delete (admin), revert (3.40+; 404 below),
          *     os-set_bootable, os-reset_status (admin), os-volume_upload_image (202 with the new
-         *     image's id; the volume is uploading until the image is active). Any other key is 400
+         *     image's id; the volume is uploading until the image is active), os-set_image_metadata,
+         *     os-unset_image_metadata, os-show_image_metadata (200). Any other key is 400
          *     "There is no such action".
          */
         post: operations["volumeAction"];
@@ -395,6 +396,26 @@ export interface paths {
             cookie?: never;
         };
         get: operations["listVolumesDetail"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v3/{project_id}/volumes/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+            };
+            cookie?: never;
+        };
+        /** @description From 3.12 (below, "summary" is a volume id, not found); metadata from 3.36. */
+        get: operations["showVolumeSummary"];
         put?: never;
         post?: never;
         delete?: never;
@@ -502,7 +523,7 @@ export interface components {
                 force?: unknown;
                 metadata?: components["schemas"]["NullableMetadata"];
                 name?: components["schemas"]["NullableName"];
-                volume_id: string;
+                volume_id: string | null;
             };
         };
         SnapshotList: {
@@ -1609,6 +1630,32 @@ export interface operations {
                 };
             };
             400: components["responses"]["Error"];
+        };
+    };
+    showVolumeSummary: {
+        parameters: {
+            query?: {
+                all_tenants?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description {volume-summary: {total_count, total_size, metadata}} */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            404: components["responses"]["Error"];
         };
     };
 }

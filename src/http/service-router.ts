@@ -19,6 +19,11 @@ export interface ServiceMount {
   projectScopedUrl?: boolean;
   /** A known path with a method it lacks: Cinder's routes answer 404 (Nova and Keystone 405). */
   wrongMethodNotFound?: boolean;
+  /**
+   * Below the version root, a trailing slash makes another path: GET /v2/images/ or
+   * /v3/{project}/volumes/ is no list, Glance and Cinder answer 404 (the roots keep both forms).
+   */
+  strictTrailingSlash?: boolean;
   handlers: Handlers;
 }
 
@@ -49,7 +54,9 @@ export function createServiceRouter(mount: ServiceMount, deps: RouterDeps): Rout
     const expressPath = p.replace(/\{([^}]+)\}/g, ':$1');
     const ops = byPath.get(p)!.sort((a, b) => (a.method === 'head' ? -1 : b.method === 'head' ? 1 : 0));
     for (const op of ops) {
-      router[op.method](expressPath, (req: Request, res: Response) => {
+      const rootLevel = op.path.split('/').length <= 2;
+      router[op.method](expressPath, (req: Request, res: Response, next: NextFunction) => {
+        if (mount.strictTrailingSlash && !rootLevel && req.path.endsWith('/')) return next();
         void handle(mount, deps, op, req, res);
       });
     }

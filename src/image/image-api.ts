@@ -75,8 +75,10 @@ export interface ImageListFilter {
   diskFormat?: string;
   memberStatus?: string;
   tags?: string[];
-  /** Extra properties the image must carry (internal callers: Nova's backup rotation). */
+  /** Extra properties the image must carry (any unknown query key; Nova's backup rotation). */
   properties?: Record<string, string>;
+  /** Core attributes by equality (size, min_disk, checksum, protected, ...). */
+  attributes?: Record<string, string | number | boolean>;
   osHidden?: boolean;
   sizeMin?: number;
   sizeMax?: number;

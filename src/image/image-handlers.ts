@@ -87,6 +87,14 @@ export function imageHandlers(deps?: ImageHandlerDeps): Handlers {
         return { status: 200, headers: { 'Content-Type': 'application/octet-stream', ...data.headers }, stream: data.stream };
       },
 
+      async deactivateImage(ctx) {
+        await images.setActive(requireAuth(ctx), ctx.params.image_id, false);
+        return { status: 204 };
+      },
+      async reactivateImage(ctx) {
+        await images.setActive(requireAuth(ctx), ctx.params.image_id, true);
+        return { status: 204 };
+      },
       async addImageTag(ctx) {
         await images.addTag(requireAuth(ctx), ctx.params.image_id, ctx.params.tag);
         return { status: 204 };

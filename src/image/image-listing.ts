@@ -76,8 +76,26 @@ export function parseImageListQuery(query: Query): ImageListFilter {
   const marker = last(query.marker);
   if (marker !== undefined) f.marker = marker;
   f.sort = parseSort(query);
+  // Any other key filters too, as Glance's _make_conditions_from_filters does: a core attribute
+  // by equality, anything else as an extra property (e.g. image_type=backup).
+  for (const [key, raw] of Object.entries(query)) {
+    const value = last(raw);
+    if (HANDLED.has(key) || value === undefined) continue;
+    if (INT_COLUMNS.has(key)) (f.attributes ??= {})[key] = intParam(key, value);
+    else if (key === 'protected') (f.attributes ??= {}).protected = bool(key, value);
+    else if (TEXT_COLUMNS.has(key)) (f.attributes ??= {})[key] = value;
+    else (f.properties ??= {})[key] = value;
+  }
   return f;
 }
+
+/** Query keys read above (or by the paging), never taken as filters on attributes or properties. */
+const HANDLED = new Set([
+  'name', 'status', 'visibility', 'member_status', 'owner', 'container_format', 'disk_format', 'tag', 'os_hidden', 'size_min', 'size_max',
+  'created_at', 'updated_at', 'limit', 'marker', 'sort', 'sort_key', 'sort_dir',
+]);
+const INT_COLUMNS = new Set(['size', 'virtual_size', 'min_disk', 'min_ram']);
+const TEXT_COLUMNS = new Set(['id', 'checksum', 'os_hash_algo', 'os_hash_value']);
 
 function parseSort(query: Query): ImageListFilter['sort'] {
   const sort = last(query.sort);
@@ -120,6 +138,7 @@ export function imageListQuery(f: ImageListFilter): (q: Knex.QueryBuilder) => vo
     if (f.diskFormat !== undefined) q.where('i.disk_format', f.diskFormat);
     if (f.osHidden !== undefined) q.where('i.os_hidden', f.osHidden);
     if (f.properties !== undefined) q.whereRaw('i.properties @> ?::jsonb', [JSON.stringify(f.properties)]);
+    for (const [column, value] of Object.entries(f.attributes ?? {})) q.where(`i.${column}`, value);
     if (f.sizeMin !== undefined) q.where('i.size', '>=', f.sizeMin);
     if (f.sizeMax !== undefined) q.where('i.size', '<=', f.sizeMax);
     for (const tag of f.tags ?? []) {

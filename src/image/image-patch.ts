@@ -93,8 +93,20 @@ export function validateAttribute(attr: string, value: unknown, caller: ImageCal
 
 const OPERATIONS = ['add', 'remove', 'replace'];
 
+/**
+ * The JSON-patch dialect, by media type: v2.1 (draft 10) is RFC 6902's `{op, path}`; v2.0
+ * (draft 4) names the operation as the member holding the path (`{"replace": "/name"}`).
+ */
+export type PatchDraft = 4 | 10;
+
 /** Glance's checks of one change, in its order: op, then path, then the pointer's form. */
-function operationOf(raw: Record<string, unknown>): string {
+function operationOf(raw: Record<string, unknown>, draft: PatchDraft): string {
+  if (draft === 4) {
+    const present = OPERATIONS.filter((o) => o in raw);
+    if (present.length > 1) throw new BadRequest('Operation objects must contain only one member named "add", "remove", or "replace".');
+    if (present.length === 0) throw new BadRequest('Operation objects must contain exactly one member named "add", "remove", or "replace".');
+    return present[0];
+  }
   const op = raw.op;
   if (op === undefined || op === null) {
     throw new BadRequest(`Unable to find \`op\` in JSON Schema change. It must be one of the following: ${OPERATIONS.join(', ')}.`);
@@ -105,9 +117,9 @@ function operationOf(raw: Record<string, unknown>): string {
   return op;
 }
 
-function attributeOf(raw: Record<string, unknown>): string {
-  if (!('path' in raw)) throw new BadRequest("Unable to find 'path' in JSON Schema change");
-  const path = raw.path;
+function attributeOf(raw: Record<string, unknown>, op: string, draft: PatchDraft): string {
+  if (draft === 10 && !('path' in raw)) throw new BadRequest("Unable to find 'path' in JSON Schema change");
+  const path = raw[draft === 4 ? op : 'path'];
   if (typeof path !== 'string') throw new BadRequest(`Invalid JSON pointer for this resource: '${JSON.stringify(path)}'`);
   if (!path.startsWith('/')) throw new BadRequest(`Pointer \`${path}\` does not start with "/".`);
   const parts = path.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
@@ -117,18 +129,20 @@ function attributeOf(raw: Record<string, unknown>): string {
 
 /**
  * Applies an RFC 6902 patch (add, replace, remove) to an image the way Glance does: `add` on
- * an existing attribute replaces it (OSC and the SDK always send `add`).
+ * an existing attribute replaces it (OSC and the SDK always send `add`); in the v2.0 dialect
+ * (draft 4) it is a conflict, as in Glance.
  */
-export function applyImagePatch(image: ImageRecord, ops: unknown, caller: ImageCaller): ImageChanges {
+export function applyImagePatch(image: ImageRecord, ops: unknown, caller: ImageCaller, draft: PatchDraft = 10): ImageChanges {
   if (!Array.isArray(ops)) throw new BadRequest('Request body must be a JSON array of operation objects.');
   const changes: ImageChanges = { properties: { ...image.properties } };
   for (const raw of ops) {
     if (!raw || typeof raw !== 'object') throw new BadRequest('Operations must be JSON objects.');
     const change = raw as Record<string, unknown>;
-    const op = operationOf(change);
-    const attr = attributeOf(change);
+    const op = operationOf(change, draft);
+    const attr = attributeOf(change, op, draft);
     checkWritable(attr);
     const core = CORE_ATTRIBUTES.has(attr);
+    if (draft === 4 && op === 'add' && (core || attr in changes.properties)) throw new Conflict(`Property ${attr} already present.`);
     if (op === 'remove') {
       if (core) throw new Forbidden(`Properties ${attr} must not be removed.`);
       if (!(attr in changes.properties)) throw new Conflict(`Property ${attr} does not exist.`);

@@ -157,7 +157,7 @@ export class ImageService implements ImageApi {
     this.requireOwner(caller, await this.getImage(caller, imageId));
     // The patch applies to the image as it is under its row lock, not as it was read above.
     const updated = await this.store.modify(imageId, (image) => {
-      const { tags, properties, ...core } = applyImagePatch(image, ops, caller);
+      const { tags, properties, ...core } = applyImagePatch(image, ops, caller, type === 'application/openstack-images-v2.0-json-patch' ? 4 : 10);
       const patch: Partial<ImageRow> = { properties };
       for (const [attr, value] of Object.entries(core)) if (value !== undefined) Object.assign(patch, { [attr]: value });
       return { patch, tags };
@@ -184,6 +184,17 @@ export class ImageService implements ImageApi {
   /** Called after an image is deleted (block storage drops the layer it kept for it). */
   onImageDeleted(listener: (imageId: string) => Promise<void>): void {
     this.deleteListeners.push(listener);
+  }
+
+  /** Glance's deactivate/reactivate actions: active <-> deactivated, a no-op when already there, 403 from any other status. */
+  async setActive(caller: ImageCaller, imageId: string, active: boolean): Promise<void> {
+    const image = await this.getImage(caller, imageId);
+    this.requireOwner(caller, image, active ? 'reactivate' : 'deactivate');
+    const [from, to] = active ? ['deactivated', 'active'] : ['active', 'deactivated'];
+    if (image.status === to) return;
+    if (image.status !== from || !(await this.store.transition(imageId, [from], { status: to }))) {
+      throw new Forbidden(`Not allowed to ${active ? 'reactivate' : 'deactivate'} image in status '${image.status}'`);
+    }
   }
 
   async addTag(caller: ImageCaller, imageId: string, tag: string): Promise<void> {

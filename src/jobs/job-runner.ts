@@ -2,6 +2,7 @@ import { randomUUID } from 'crypto';
 import type { Knex } from 'knex';
 import type { Logger } from '../logger';
 import { applyFault, type FaultPort, targetOfJob } from '../faults/fault-rules';
+import { singleReplica, type Replicas } from './replicas';
 
 export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed';
 
@@ -15,22 +16,48 @@ export interface JobRecord {
   payload: unknown;
   attempts: number;
   error: string | null;
+  /** The replica that enqueued or claimed it (null: rows from before replicas). */
+  owner?: string | null;
+  claimed_at?: Date | null;
   created_at: Date;
   updated_at: Date;
 }
 
 export interface JobDefinition<P = unknown> {
   kind: string;
-  run(payload: P, job: JobRecord): Promise<void>;
+  /**
+   * signal: aborted when this process stops (shutdown) or loses the job to another replica;
+   * a run that sees it may stop where it stands (the job stays resumable, as after a crash).
+   */
+  run(payload: P, job: JobRecord, signal: AbortSignal): Promise<void>;
   /** A restart found the job unfinished: 'resume' runs it again (run must be idempotent), 'fail' gives up. */
   onRestart: 'resume' | 'fail';
   /** Put the resource in its error status; called when run throws (cause: what it threw) or a restart gives up. */
   onFail(payload: P, error: string, job: JobRecord, cause?: unknown): Promise<void>;
 }
 
+/**
+ * 'leaf' jobs wait on nothing but their own work; 'composite' ones wait for other jobs (a build
+ * for its volumes' jobs). Each lane has its own workers, so composite jobs waiting for leaf jobs
+ * never hold every worker the leaf jobs need.
+ */
+export type JobLane = 'leaf' | 'composite';
+
 export interface JobHooks {
   faults?: FaultPort;
   observe?(job: { kind: string; outcome: 'succeeded' | 'failed'; seconds: number }): void;
+}
+
+export interface JobRunnerOptions {
+  /** Jobs of one lane this process runs at once (SNAPSTACK_JOB_WORKERS, default 8); the rest wait queued in the table. */
+  workers?: number;
+  /** Who is alive (replica mode) or just this process (the default). */
+  replicas?: Replicas;
+  /** How often to look for queued jobs and dead replicas' jobs besides its own wake-ups; default 1 s replicated, never single. */
+  pollMs?: number;
+  /** Shutdown: how long running jobs may finish before they are aborted, and how long an aborted one is waited for. */
+  graceMs?: number;
+  abortWaitMs?: number;
 }
 
 export interface EnqueueOptions {
@@ -39,53 +66,87 @@ export interface EnqueueOptions {
   resourceId?: string;
 }
 
+/** A job this process runs, or a dead job's undo it runs (lane null: outside the pools). */
+interface Running {
+  lane: JobLane | null;
+  abort: AbortController;
+  promise: Promise<void>;
+}
+
+/** The abort reason when this replica was declared dead: its jobs are handed over, not kept. */
+class JobsLost extends Error {}
+
+const payloadOf = (job: JobRecord) => (typeof job.payload === 'string' ? JSON.parse(job.payload) : job.payload);
+
 /**
  * Long operations are accepted with 202 and run here as durable jobs in the database, so a
  * restart resumes or fails each unfinished one and no resource stays in a transitional status.
+ *
+ * Jobs wait queued in the table; a bounded pool per lane claims them (`FOR UPDATE SKIP LOCKED`,
+ * so one replica runs each), naming this replica their owner. A job whose owner is dead (a
+ * crashed process, a replica whose heartbeat expired) is taken over: resumed or undone, once.
  */
 export class JobRunner {
-  private readonly defs = new Map<string, JobDefinition>();
-  private readonly inFlight = new Map<string, Promise<void>>();
+  private readonly defs = new Map<string, { def: JobDefinition; lane: JobLane }>();
+  private readonly running = new Map<string, Running>();
+  private readonly replicas: Replicas;
+  private readonly workers: number;
   private stopping = false;
   /** While set (a reset), new jobs are recorded but not started. */
   private paused = false;
+  /** The claim pass under way (one at a time); `again` asks it for one more round. */
+  private pass: Promise<void> | null = null;
+  private again = false;
+  private timer: NodeJS.Timeout | null = null;
+  private takingOver: Promise<unknown> = Promise.resolve();
 
   /**
    * hooks.faults: consulted before every job runs (fault injection and pace, see fault-rules.ts);
    * hooks.observe: told of every job that ends (metrics).
    */
-  constructor(private readonly db: Knex, private readonly log: Logger, private readonly hooks: JobHooks = {}) {}
-
-  register<P>(def: JobDefinition<P>): void {
-    this.defs.set(def.kind, def as JobDefinition);
+  constructor(private readonly db: Knex, private readonly log: Logger, private readonly hooks: JobHooks = {}, private readonly opts: JobRunnerOptions = {}) {
+    this.replicas = opts.replicas ?? singleReplica();
+    this.workers = Math.max(1, opts.workers ?? 8);
+    this.replicas.onLost(() => {
+      for (const r of this.running.values()) r.abort.abort(new JobsLost('this replica was declared dead: its jobs go to the others'));
+    });
   }
 
-  /** Records the job (inside trx when given) and starts it once recorded. */
+  /** This process's replica id: the owner of the jobs it runs. */
+  get owner(): string {
+    return this.replicas.id;
+  }
+
+  register<P>(def: JobDefinition<P>, opts: { lane?: JobLane } = {}): void {
+    this.defs.set(def.kind, { def: def as JobDefinition, lane: opts.lane ?? 'leaf' });
+  }
+
+  /** Records the job (inside trx when given); a worker of some replica claims it once recorded. */
   async enqueue<P>(kind: string, payload: P, opts: EnqueueOptions = {}, trx?: Knex.Transaction): Promise<string> {
     if (!this.defs.has(kind)) throw new Error(`unknown job kind ${kind}`);
     const id = randomUUID();
     await (trx ?? this.db)('jobs').insert({
-      id, kind, status: 'queued', project_id: opts.projectId ?? null, resource_type: opts.resourceType ?? null,
+      id, kind, status: 'queued', owner: this.owner, project_id: opts.projectId ?? null, resource_type: opts.resourceType ?? null,
       resource_id: opts.resourceId ?? null, payload: JSON.stringify(payload ?? {}),
     });
-    const start = () => this.start(id);
-    if (trx) void trx.executionPromise.then(start, () => undefined);
-    else start();
+    if (trx) void trx.executionPromise.then(() => this.wake(), () => undefined);
+    else this.wake();
     return id;
   }
 
   /**
    * An operation journal entry: a multi-step operation that runs in the request (not by the
    * runner) is recorded as a running job of `kind`, and `record` adds what it made as it goes.
-   * A restart finds it still running and gives up on it: the kind's onFail undoes what the
-   * record names, as the operation's own reverter does when it throws.
+   * A restart (or another replica, once this one is dead) finds it still running and gives up
+   * on it: the kind's onFail undoes what the record names, as the operation's own reverter does
+   * when it throws.
    */
   async track<P>(kind: string, payload: P, opts: EnqueueOptions = {}): Promise<string> {
     if (!this.defs.has(kind)) throw new Error(`unknown job kind ${kind}`);
     const id = randomUUID();
     await this.db('jobs').insert({
-      id, kind, status: 'running', attempts: 1, project_id: opts.projectId ?? null, resource_type: opts.resourceType ?? null,
-      resource_id: opts.resourceId ?? null, payload: JSON.stringify(payload ?? {}),
+      id, kind, status: 'running', attempts: 1, owner: this.owner, claimed_at: new Date(), project_id: opts.projectId ?? null,
+      resource_type: opts.resourceType ?? null, resource_id: opts.resourceId ?? null, payload: JSON.stringify(payload ?? {}),
     });
     return id;
   }
@@ -94,8 +155,7 @@ export class JobRunner {
   async record(id: string, patch: Record<string, unknown>): Promise<void> {
     const row = await this.db('jobs').where({ id }).first<JobRecord | undefined>();
     if (!row) return;
-    const payload = typeof row.payload === 'string' ? JSON.parse(row.payload) : row.payload;
-    await this.db('jobs').where({ id }).update({ payload: JSON.stringify({ ...payload, ...patch }), updated_at: new Date() });
+    await this.db('jobs').where({ id }).update({ payload: JSON.stringify({ ...payloadOf(row), ...patch }), updated_at: new Date() });
   }
 
   /** Ends a tracked operation: succeeded, or failed with `error` (its undo already ran). */
@@ -111,112 +171,196 @@ export class JobRunner {
   }
 
   /**
-   * At start: every job a previous process left unfinished is resumed or failed. Resumed jobs
-   * start first and the failures' undos run side by side, so an undo that waits for a job
-   * queued behind it (a failed build waiting for its volumes' jobs) never waits on itself.
+   * At start, and in replica mode every poll: every unfinished job whose owner is dead is taken
+   * over (claimed with SKIP LOCKED, so by one replica): resumable ones go back to the queue, the
+   * others are failed, their undos run side by side (outside the pools, so an undo that waits
+   * for a job queued behind it never waits on itself).
    */
   async recover(): Promise<{ resumed: number; failed: number }> {
-    const open: JobRecord[] = await this.db('jobs').whereIn('status', ['queued', 'running']).orderBy('created_at');
-    const giveUp: Array<{ job: JobRecord; def: JobDefinition | undefined }> = [];
-    let resumed = 0;
-    for (const job of open) {
-      const def = this.defs.get(job.kind);
-      if (def && def.onRestart === 'resume') {
-        resumed++;
-        this.start(job.id);
-      } else giveUp.push({ job, def });
+    const run = this.takingOver.then(() => this.takeOver());
+    // The caller gets a take-over's error through `run`; the chain only waits for it to settle.
+    this.takingOver = run.then(() => undefined, () => undefined);
+    const result = await run;
+    if (!this.timer && !this.stopping) {
+      const pollMs = this.opts.pollMs ?? (this.replicas.replicated ? 1_000 : 0);
+      if (pollMs > 0) {
+        this.timer = setInterval(() => {
+          this.wake();
+          this.takingOver = this.takingOver.then(() => this.takeOver()).catch((err) => this.log.warn({ err }, 'taking over dead replicas\' jobs failed'));
+        }, pollMs);
+        this.timer.unref();
+      }
     }
-    await Promise.all(giveUp.map(({ job, def }) => {
-      this.log.warn({ job_id: job.id, kind: job.kind, resource_id: job.resource_id }, 'unfinished operation: undoing what it recorded');
-      return this.fail(job, def, 'Interrupted by a restart of Snapstack.');
+    return result;
+  }
+
+  private async takeOver(): Promise<{ resumed: number; failed: number }> {
+    if (this.stopping) return { resumed: 0, failed: 0 };
+    const resumable = [...this.defs.values()].filter((d) => d.def.onRestart === 'resume').map((d) => d.def.kind);
+    const taken: JobRecord[] = await this.db.transaction(async (trx) => {
+      const orphans: JobRecord[] = await trx('jobs')
+        .whereIn('status', ['queued', 'running'])
+        .where((q) => q.whereNull('owner').orWhereNotIn('owner', this.replicas.live(trx)))
+        .orderBy('created_at').forUpdate().skipLocked();
+      if (!orphans.length) return [];
+      const ids = orphans.map((j) => j.id);
+      // Resumable ones back to the queue, as this replica's; the others this replica fails now.
+      await trx('jobs').whereIn('id', ids).whereIn('kind', resumable).update({ status: 'queued', owner: this.owner, updated_at: new Date() });
+      await trx('jobs').whereIn('id', ids).whereNotIn('kind', resumable).update({ status: 'running', owner: this.owner, claimed_at: new Date(), updated_at: new Date() });
+      return orphans;
+    });
+    const giveUp = taken.filter((j) => !resumable.includes(j.kind));
+    const resumed = taken.length - giveUp.length;
+    if (resumed) this.wake();
+    await Promise.all(giveUp.map((job) => {
+      this.log.warn({ job_id: job.id, kind: job.kind, resource_id: job.resource_id, previous_owner: job.owner }, 'unfinished operation of a stopped process: undoing what it recorded');
+      return this.track_(job.id, null, (signal) => this.fail(job, this.defs.get(job.kind)?.def, 'Interrupted by a restart of Snapstack.', undefined, signal));
     }));
-    const failed = giveUp.length;
-    if (open.length) this.log.info({ resumed, failed }, 'recovered unfinished jobs');
-    return { resumed, failed };
-  }
-
-  /** Waits for running jobs; new ones are no longer started (they stay queued for the next start). */
-  async drain(timeoutMs = 30_000): Promise<void> {
-    this.stopping = true;
-    const all = Promise.allSettled([...this.inFlight.values()]);
-    await Promise.race([all, new Promise((r) => setTimeout(r, timeoutMs).unref())]);
-  }
-
-  /** Resolves when every job started so far has ended (tests and shutdown use it). */
-  async idle(): Promise<void> {
-    while (this.inFlight.size) await Promise.allSettled([...this.inFlight.values()]);
+    if (taken.length) this.log.info({ resumed, failed: giveUp.length }, 'recovered unfinished jobs');
+    return { resumed, failed: giveUp.length };
   }
 
   /**
-   * Runs `fn` with no job running: new ones are not started meanwhile, running ones are waited
-   * for (at most timeoutMs). What `fn` leaves queued is started afterwards.
+   * Stops: no job is claimed any more, running ones get graceMs to finish, then are aborted and
+   * waited for (abortWaitMs at most); what did not finish stays running under this owner, so the
+   * next start (or another replica, once this one is deregistered) resumes or undoes it.
+   */
+  async drain(graceMs = this.opts.graceMs ?? 10_000): Promise<void> {
+    this.stopping = true;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.takingOver;
+    await this.pass;
+    const settled = () => Promise.allSettled([...this.running.values()].map((r) => r.promise));
+    const within = (p: Promise<unknown>, ms: number) => {
+      let timer: NodeJS.Timeout | undefined;
+      return Promise.race([p.then(() => true), new Promise<boolean>((r) => { timer = setTimeout(() => r(false), ms); })]).finally(() => clearTimeout(timer));
+    };
+    if (!(await within(settled(), graceMs))) {
+      this.log.warn({ jobs: [...this.running.keys()] }, 'stopping: aborting the jobs still running');
+      for (const r of this.running.values()) r.abort.abort(new Error('Snapstack is stopping'));
+      const abortWaitMs = this.opts.abortWaitMs ?? 30_000;
+      if (!(await within(settled(), abortWaitMs))) {
+        this.log.error({ jobs: [...this.running.keys()], waited_ms: abortWaitMs }, 'stopping: jobs did not stop after their abort; closing under them');
+      }
+    }
+    await this.replicas.stop();
+  }
+
+  /** Resolves when no job runs and none this process could claim waits (tests and shutdown use it). */
+  async idle(): Promise<void> {
+    for (;;) {
+      if (this.pass) {
+        await this.pass;
+        continue;
+      }
+      if (!this.running.size) return;
+      await Promise.allSettled([...this.running.values()].map((r) => r.promise));
+    }
+  }
+
+  /**
+   * Runs `fn` with no job running here: new ones are not started meanwhile, running ones are
+   * waited for (at most timeoutMs). What `fn` leaves queued is started afterwards.
    */
   async quiesce<T>(fn: () => Promise<T>, timeoutMs = 30_000): Promise<T> {
     this.paused = true;
     try {
-      await Promise.race([this.idle(), new Promise((r) => setTimeout(r, timeoutMs).unref())]);
+      await this.pass;
+      await Promise.race([Promise.allSettled([...this.running.values()].map((r) => r.promise)), new Promise((r) => setTimeout(r, timeoutMs).unref())]);
       return await fn();
     } finally {
       this.paused = false;
-      let queued: Array<{ id: string }> = [];
-      try {
-        queued = await this.db('jobs').where({ status: 'queued' }).select('id');
-      } catch (err) {
-        // They stay queued: the next start of Snapstack runs them.
-        this.log.error({ err }, 'queued jobs not restarted after a pause: reading them failed');
-      }
-      for (const { id } of queued) this.start(id);
+      this.wake();
     }
   }
 
-  private start(id: string): void {
-    if (this.stopping || this.paused || this.inFlight.has(id)) return;
-    const p = this.execute(id).finally(() => this.inFlight.delete(id));
-    this.inFlight.set(id, p);
-  }
-
-  private async execute(id: string): Promise<void> {
-    let job: JobRecord | undefined;
-    try {
-      job = await this.db('jobs').where({ id }).first<JobRecord | undefined>();
-    } catch (err) {
-      // The row stays as it was: a queued job runs at the next start (onRestart).
-      this.log.error({ err, job_id: id }, 'job not started: reading its row failed');
+  /** Asks for a claim pass (after an enqueue, a job's end, a poll). */
+  private wake(): void {
+    if (this.stopping || this.paused) return;
+    if (this.pass) {
+      this.again = true;
       return;
     }
-    if (!job || job.status === 'succeeded' || job.status === 'failed') return;
-    const def = this.defs.get(job.kind);
-    if (!def) return this.fail(job, undefined, `No handler for job kind ${job.kind}`);
-    const payload = typeof job.payload === 'string' ? JSON.parse(job.payload) : job.payload;
-    await this.db('jobs').where({ id }).update({ status: 'running', attempts: job.attempts + 1, updated_at: new Date() });
+    this.pass = (async () => {
+      try {
+        do {
+          this.again = false;
+          for (const lane of ['composite', 'leaf'] as const) await this.claim(lane);
+        } while (this.again && !this.stopping && !this.paused);
+      } catch (err) {
+        this.log.error({ err }, 'claiming queued jobs failed');
+      } finally {
+        this.pass = null;
+      }
+    })();
+  }
+
+  /** Claims as many queued jobs of the lane as it has free workers, oldest first. */
+  private async claim(lane: JobLane): Promise<void> {
+    const busy = [...this.running.values()].filter((r) => r.lane === lane).length;
+    const free = this.workers - busy;
+    const kinds = [...this.defs.values()].filter((d) => d.lane === lane).map((d) => d.def.kind);
+    if (free <= 0 || !kinds.length || this.stopping || this.paused) return;
+    const next = this.db('jobs').select('id')
+      .where('status', 'queued').whereIn('kind', kinds).whereIn('owner', this.replicas.live(this.db))
+      .orderBy('created_at').limit(free).forUpdate().skipLocked();
+    const claimed: JobRecord[] = await this.db('jobs').whereIn('id', next)
+      .update({ status: 'running', owner: this.owner, claimed_at: new Date(), attempts: this.db.raw('attempts + 1'), updated_at: new Date() }, '*');
+    for (const job of claimed) this.track_(job.id, lane, (signal) => this.execute(job, signal));
+    if (claimed.length === free) this.again = true;
+  }
+
+  private track_(id: string, lane: JobLane | null, work: (signal: AbortSignal) => Promise<void>): Promise<void> {
+    const abort = new AbortController();
+    const promise = work(abort.signal)
+      .catch((err) => this.log.error({ err, job_id: id }, 'job runner error'))
+      .finally(() => {
+        this.running.delete(id);
+        this.wake();
+      });
+    this.running.set(id, { lane, abort, promise });
+    return promise;
+  }
+
+  private async execute(job: JobRecord, signal: AbortSignal): Promise<void> {
+    const id = job.id;
+    const def = this.defs.get(job.kind)?.def;
+    if (!def) return this.fail(job, undefined, `No handler for job kind ${job.kind}`, undefined, signal);
+    const payload = payloadOf(job);
     const log = this.log.child({ job_id: id, kind: job.kind, resource_id: job.resource_id, project_id: job.project_id });
     const started = Date.now();
+    log.info({ attempt: job.attempts, owner: this.owner }, 'job started');
     try {
       const target = targetOfJob(job.kind);
-      if (target) await applyFault(this.hooks.faults, { target, projectId: job.project_id });
-      await def.run(payload, { ...job, payload });
-      await this.db('jobs').where({ id }).update({ status: 'succeeded', updated_at: new Date() });
+      if (target) await applyFault(this.hooks.faults, { target, projectId: job.project_id }, signal);
+      await def.run(payload, { ...job, payload }, signal);
+      const mine = await this.db('jobs').where({ id, owner: this.owner }).update({ status: 'succeeded', updated_at: new Date() });
+      if (!mine) log.warn('job finished here after another replica took it over');
       log.info({ duration_ms: Date.now() - started }, 'job succeeded');
       this.hooks.observe?.({ kind: job.kind, outcome: 'succeeded', seconds: (Date.now() - started) / 1000 });
     } catch (err) {
+      if (signal.aborted) {
+        // Shutdown, or this replica was declared dead: left as it stands, resumed or undone by its
+        // next owner (a job still named this replica's is released for the others to take over).
+        log.warn({ err, reason: String(signal.reason), duration_ms: Date.now() - started }, 'job stopped by its abort; its next owner resumes or undoes it');
+        if (signal.reason instanceof JobsLost) await this.db('jobs').where({ id, owner: this.owner }).update({ owner: null, updated_at: new Date() });
+        return;
+      }
       log.error({ err, duration_ms: Date.now() - started }, 'job failed');
-      await this.fail({ ...job, payload }, def, err instanceof Error ? err.message : String(err), err);
+      await this.fail({ ...job, payload }, def, err instanceof Error ? err.message : String(err), err, signal);
       this.hooks.observe?.({ kind: job.kind, outcome: 'failed', seconds: (Date.now() - started) / 1000 });
     }
   }
 
-  private async fail(job: JobRecord, def: JobDefinition | undefined, error: string, cause?: unknown): Promise<void> {
-    const payload = typeof job.payload === 'string' ? JSON.parse(job.payload) : job.payload;
+  private async fail(job: JobRecord, def: JobDefinition | undefined, error: string, cause: unknown, signal: AbortSignal): Promise<void> {
     try {
-      await def?.onFail(payload, error, job, cause);
+      await def?.onFail(payloadOf(job), error, job, cause);
     } catch (err) {
       this.log.error({ err, job_id: job.id }, 'job failure handler failed');
+      if (signal.aborted) return; // stopped mid-undo: its next owner undoes it again
     }
-    try {
-      await this.db('jobs').where({ id: job.id }).update({ status: 'failed', error, updated_at: new Date() });
-    } catch (err) {
-      // The row keeps its status; the next start settles it (onRestart).
-      this.log.error({ err, job_id: job.id, kind: job.kind, resource_id: job.resource_id, job_error: error }, 'recording a failed job failed');
-    }
+    await this.db('jobs').where({ id: job.id, owner: this.owner }).update({ status: 'failed', error, updated_at: new Date() })
+      .catch((err) => this.log.error({ err, job_id: job.id }, 'could not record a job\'s failure'));
   }
 }

@@ -25,7 +25,7 @@ export function snapstackHandlers(facts: HealthFacts, jobs: JobRunner): Handlers
       const auth = requireAuth(ctx);
       const job = await jobs.get(ctx.params.job_id);
       if (!job || (!auth.isAdmin && job.project_id !== auth.projectId)) throw new NotFound(`Job ${ctx.params.job_id} could not be found.`);
-      const { payload: _payload, attempts: _attempts, project_id: _p, ...view } = job;
+      const { payload: _payload, attempts: _attempts, project_id: _p, owner: _owner, claimed_at: _claimed, ...view } = job;
       return { status: 200, body: { job: view } };
     },
   });

@@ -13,7 +13,7 @@ import { queryString, typedHandlers } from '../http/context';
 import { BadRequest } from '../http/faults';
 import { emptySnapshotUpdate, SnapshotService } from './snapshot-service';
 import { SNAPSHOT_SORT_COLUMNS } from './snapshot-store';
-import { parseCinderBool } from './volume-faults';
+import { parseCinderBool, volumeNotFound } from './volume-faults';
 import { callerOf, lenientBool, metadataFilter, pageOf, viewContextOf } from './volume-request';
 import { collection, snapshotDetail, snapshotSummary } from './volume-views';
 
@@ -44,6 +44,8 @@ export function snapshotHandlers(snapshots: SnapshotService): Handlers {
 
     async createSnapshot(ctx) {
       const s = ctx.body.snapshot;
+      // Cinder allows a null volume_id through its schema and then finds no volume "None".
+      if (s.volume_id === null) throw volumeNotFound('None');
       const record = await snapshots.create(callerOf(ctx), {
         volumeId: s.volume_id,
         name: s.name !== undefined ? s.name : s.display_name,

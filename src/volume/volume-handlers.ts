@@ -9,6 +9,8 @@
  *   content whatever disk_format is asked (no qcow2 or raw bytes); no groups, consistency
  *   groups, transfers, retype, migration, manage/unmanage, attachments API (compute attaches
  *   through VolumeService), os-attach/os-detach/os-reserve actions, readonly flag, encryption;
+ * - os-set_image_metadata/os-unset_image_metadata edit volume_image_metadata with no check of
+ *   the volume's status;
  * - one volume type (__DEFAULT__) and one availability zone (nova); scheduler hints are ignored;
  * - list filters: name, status, metadata, bootable, project_id (admin + all_tenants); no
  *   `name~` fuzzy filters, created_at/updated_at comparisons, with_count or offset;
@@ -23,7 +25,7 @@ import { metadataHandlers } from './metadata-handlers';
 import { parseUploadRequest } from './volume-upload';
 import { quotaHandlers } from './quota-handlers';
 import { snapshotHandlers } from './snapshot-handlers';
-import { parseCinderBool, parseSize } from './volume-faults';
+import { parseCinderBool, parseSize, volumeNotFound } from './volume-faults';
 import type { QuotaService } from './volume-quotas';
 import { atLeast, boolParam, callerOf, lenientBool, metadataFilter, pageOf, viewContextOf } from './volume-request';
 import type { VolumeService } from './volume-service';
@@ -64,6 +66,11 @@ async function list(ctx: RequestContext, volume: VolumeService, detail: boolean)
   };
 }
 
+/** `value[name]` when value is an object (an action the spec leaves untyped), else undefined. */
+function memberOf(value: unknown, name: string): unknown {
+  return value && typeof value === 'object' ? (value as Record<string, unknown>)[name] : undefined;
+}
+
 export function volumeHandlers(deps?: VolumeHandlerDeps): Handlers {
   const discovery: Handlers = {
     async listVolumeVersions(ctx) {
@@ -94,7 +101,14 @@ export function volumeHandlers(deps?: VolumeHandlerDeps): Handlers {
         imageRef: v.imageRef ?? v.image_id,
         backupId: v.backup_id,
       });
-      return { status: 202, body: { volume: volumeDetail(record, viewContextOf(ctx)) } };
+      return { status: 202, body: { volume: volumeDetail(record, viewContextOf(ctx), false) } };
+    },
+    async showVolumeSummary(ctx) {
+      if (!atLeast(ctx, '3.12')) throw volumeNotFound('summary');
+      const sum = await volume.summary(callerOf(ctx), lenientBool(ctx, 'all_tenants'));
+      const summary: Record<string, unknown> = { total_size: sum.size, total_count: sum.count };
+      if (atLeast(ctx, '3.36')) summary.metadata = sum.metadata;
+      return { status: 200, body: { 'volume-summary': summary } };
     },
     async showVolume(ctx) {
       const record = await volume.show(callerOf(ctx), ctx.params.volume_id);
@@ -107,7 +121,7 @@ export function volumeHandlers(deps?: VolumeHandlerDeps): Handlers {
         description: v.description !== undefined ? v.description : v.display_description,
         metadata: v.metadata,
       });
-      return { status: 200, body: { volume: volumeDetail(record, viewContextOf(ctx)) } };
+      return { status: 200, body: { volume: volumeDetail(record, viewContextOf(ctx), false) } };
     },
     async deleteVolume(ctx) {
       const cascade = boolParam(ctx, 'cascade');
@@ -144,6 +158,21 @@ export function volumeHandlers(deps?: VolumeHandlerDeps): Handlers {
         case 'os-set_bootable':
           await volume.setBootable(caller, id, parseCinderBool(body['os-set_bootable']!.bootable, 'bootable'));
           return { status: 200 };
+        case 'os-set_image_metadata': {
+          const m = memberOf(body[action], 'metadata');
+          const valid = m && typeof m === 'object' && !Array.isArray(m)
+            && Object.entries(m).every(([k, v]) => k.length >= 1 && k.length <= 255 && typeof v === 'string' && v.length <= 255);
+          if (!valid) throw new BadRequest('Malformed request body');
+          return { status: 200, body: { metadata: await volume.changeImageMetadata(caller, id, { set: m as Record<string, string> }) } };
+        }
+        case 'os-unset_image_metadata': {
+          const key = memberOf(body[action], 'key');
+          if (typeof key !== 'string') throw new BadRequest('Invalid request body');
+          await volume.changeImageMetadata(caller, id, { unset: key });
+          return { status: 200 };
+        }
+        case 'os-show_image_metadata':
+          return { status: 200, body: { metadata: await volume.imageMetadata(caller, id) } };
         case 'os-reset_status':
           await volume.resetStatus(caller, id, body['os-reset_status'] ?? {});
           return { status: 202 };

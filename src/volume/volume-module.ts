@@ -2,6 +2,7 @@
  * Block storage assembled for the composition root: Docker (or not), the data driver, the
  * stores, quotas and VolumeService, and the start-up reconcile.
  */
+import type { ResourceLocks } from '../shared/resource-locks';
 import type { Knex } from 'knex';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
@@ -33,6 +34,12 @@ export async function createVolumeModule(opts: {
   config: Config; db: Knex; jobs: JobRunner; logger: Logger; instanceId: string; docker: Docker | null;
   /** Glance, for volumes from images; deleting an image drops the layer kept for it. */
   images?: VolumeImageSource & Pick<ImageApi, 'onImageDeleted'>;
+  /** Replicas: other processes share the data directory (see VolumeDataDriverOptions.shared). */
+  shared?: boolean;
+  /** false: no start-up reconcile or layer sweep (another replica is at work). Default true. */
+  sweep?: boolean;
+  /** Per-volume locks of the data driver (advisory locks for replicas). */
+  locks?: ResourceLocks;
   /** A driver chosen by the composition root (the fake); else overlay-docker or directories by `docker`. */
   driver?: VolumeDataDriver;
 }): Promise<VolumeModule> {
@@ -57,6 +64,9 @@ export async function createVolumeModule(opts: {
     helperImage: config.helperImage,
     maxChainDepth: config.maxChainDepth,
     logger,
+    shared: opts.shared,
+    sweep: opts.sweep,
+    locks: opts.locks,
   });
   const volumes = new VolumeStore(db);
   const snapshots = new SnapshotStore(db);
@@ -64,8 +74,10 @@ export async function createVolumeModule(opts: {
   const service = new VolumeService({ volumes, snapshots, quotas, jobs, driver, logger, images: opts.images });
   opts.images?.onImageDeleted((imageId) => service.forgetImage(imageId));
 
-  const report = await service.reconcile();
-  if (report.repaired.length || report.orphans.length || report.missingData.length || report.strayData.length) {
+  const report = opts.sweep === false ? null : await service.reconcile();
+  if (!report) {
+    logger.info('volume reconcile skipped: another replica is running');
+  } else if (report.repaired.length || report.orphans.length || report.missingData.length || report.strayData.length) {
     logger.warn(report, 'volume reconcile: Docker, data and database disagreed (repaired, orphans removed, missing data marked error, stray data kept)');
   } else {
     logger.info({ driver: driver.kind }, 'volume reconcile: Docker, data and database agree');

@@ -134,6 +134,20 @@ export class VolumeService implements VolumeApi, VolumeResetApi {
     return rows.map((r) => toVolumeRecord(r, attachments));
   }
 
+  /** Cinder's volume summary (3.12): count and GiB of the caller's volumes (every project's for an admin's all_tenants), and from 3.36 each metadata key's distinct values. */
+  async summary(caller: Caller, allTenants: boolean): Promise<{ count: number; size: number; metadata: Record<string, string[]> }> {
+    const scope: Scope = caller.isAdmin && allTenants ? ALL_PROJECTS : { projectId: caller.projectId };
+    const rows = await this.d.volumes.sizesAndMetadata(scope);
+    const metadata: Record<string, string[]> = {};
+    for (const r of rows) {
+      for (const [k, v] of Object.entries(r.metadata ?? {})) {
+        const values = (metadata[k] ??= []);
+        if (!values.includes(v)) values.push(v);
+      }
+    }
+    return { count: rows.length, size: rows.reduce((n, r) => n + r.size, 0), metadata };
+  }
+
   async show(caller: Caller, id: string): Promise<VolumeRecord> {
     return this.record(this.scopeOf(caller), await this.requireRow(this.scopeOf(caller), id));
   }
@@ -170,10 +184,11 @@ export class VolumeService implements VolumeApi, VolumeResetApi {
     if (input.availabilityZone && input.availabilityZone !== AVAILABILITY_ZONE) {
       throw invalidInput(`Availability zone '${input.availabilityZone}' is invalid.`);
     }
+    // The volume a snapshot or clone comes from: its bootable flag and image metadata carry over (Cinder copies the glance metadata).
+    const origin = snapshot ? await this.d.volumes.get(ALL_PROJECTS, snapshot.volume_id) : source;
     let bootable = input.bootable ?? Boolean(image);
     if (input.bootable === undefined && (snapshot || source)) {
-      bootable = (snapshot ? await this.d.volumes.get(ALL_PROJECTS, snapshot.volume_id) : source)?.bootable
-        ?? snapshot?.metadata[BOOTABLE_METADATA_KEY] === 'true'; // an imported snapshot's volume is not here
+      bootable = origin?.bootable ?? snapshot?.metadata[BOOTABLE_METADATA_KEY] === 'true'; // an imported snapshot's volume is not here
     }
 
     const now = new Date();
@@ -182,7 +197,8 @@ export class VolumeService implements VolumeApi, VolumeResetApi {
       description: input.description ?? null, size, status: 'creating', bootable, volume_type: type.name,
       availability_zone: AVAILABILITY_ZONE, snapshot_id: snapshot?.id ?? null, source_volid: source?.id ?? null,
       metadata: input.metadata ?? {}, created_at: now, updated_at: now,
-      image_id: image?.id ?? null, volume_image_metadata: image ? volumeImageMetadata(image) : null,
+      image_id: image?.id ?? origin?.image_id ?? null,
+      volume_image_metadata: image ? volumeImageMetadata(image) : origin?.volume_image_metadata ?? null,
     };
     await this.d.volumes.transaction(async (trx) => {
       await this.d.quotas.reserve(trx, caller.projectId, 'volumes', { volumes: 1, gigabytes: size }, { volumeSize: size });
@@ -230,6 +246,31 @@ export class VolumeService implements VolumeApi, VolumeResetApi {
   /** Drops the filesystem layer kept for a deleted image; volumes made from it keep theirs. */
   async forgetImage(imageId: string): Promise<void> {
     await this.d.driver.deleteSnapshot(imageSnapshotKey(imageId));
+  }
+
+  /** Cinder's volume image metadata (os-show_image_metadata). */
+  async imageMetadata(caller: Caller, id: string): Promise<Record<string, string>> {
+    return (await this.requireRow(this.scopeOf(caller), id)).volume_image_metadata ?? {};
+  }
+
+  /**
+   * os-set_image_metadata (merge) and os-unset_image_metadata (one key; Cinder's
+   * GlanceMetadataNotFound 404 when absent), applied under the volume's row lock.
+   */
+  async changeImageMetadata(caller: Caller, id: string, change: { set?: Record<string, string>; unset?: string }): Promise<Record<string, string>> {
+    const scope = this.scopeOf(caller);
+    return this.d.volumes.transaction(async (trx) => {
+      const store = this.d.volumes.on(trx);
+      const row = await store.get(scope, id, { forUpdate: true });
+      if (!row) throw volumeNotFound(id);
+      const next = { ...(row.volume_image_metadata ?? {}), ...(change.set ?? {}) };
+      if (change.unset !== undefined) {
+        if (!(change.unset in next)) throw new NotFound(`Glance metadata for volume/snapshot ${id} cannot be found.`);
+        delete next[change.unset];
+      }
+      await store.update(scope, id, { volume_image_metadata: next });
+      return next;
+    });
   }
 
   async update(caller: Caller, id: string, patch: { name?: string | null; description?: string | null; metadata?: Record<string, string> | null }): Promise<VolumeRecord> {

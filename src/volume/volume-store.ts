@@ -163,6 +163,7 @@ export class VolumeStore {
   async update(scope: Scope, id: string, patch: Partial<VolumeRow>, expectedStatuses?: string[]): Promise<VolumeRow | undefined> {
     const values: Record<string, unknown> = { ...patch, updated_at: new Date() };
     if (patch.metadata) values.metadata = JSON.stringify(patch.metadata);
+    if (patch.volume_image_metadata) values.volume_image_metadata = JSON.stringify(patch.volume_image_metadata);
     const q = scoped(this.db('volumes').where({ id }), scope);
     if (expectedStatuses) q.whereIn('status', expectedStatuses);
     const [row] = await q.update(values).returning('*');
@@ -183,6 +184,12 @@ export class VolumeStore {
     const [r] = await this.db('volumes').where({ project_id: projectId })
       .select(this.db.raw('count(*)::int as volumes'), this.db.raw('coalesce(sum(size), 0)::int as gigabytes'));
     return { volumes: Number(r.volumes), gigabytes: Number(r.gigabytes) };
+  }
+
+  /** Sizes and metadata of a scope's volumes, for Cinder's volume summary. */
+  async sizesAndMetadata(scope: Scope): Promise<Array<Pick<VolumeRow, 'size' | 'metadata'>>> {
+    const rows = await scoped(this.db('volumes').select('*'), scope);
+    return rows.map((r: unknown) => this.row(r)!).map((r: VolumeRow) => ({ size: r.size, metadata: r.metadata }));
   }
 
   async attachments(scope: Scope, volumeIds: string[]): Promise<AttachmentRow[]> {

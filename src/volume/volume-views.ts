@@ -37,7 +37,12 @@ export function volumeSummary(v: VolumeRecord, ctx: ViewContext) {
   return { id: v.id, name: v.name, links: links(ctx, 'volumes', v.id) };
 }
 
-export function volumeDetail(v: VolumeRecord, ctx: ViewContext): Record<string, unknown> {
+/**
+ * Cinder's volume detail. `extended` adds what the os-vol-image-meta, os-vol-tenant-attr,
+ * os-vol-host-attr and os-vol-mig-status-attr extensions add to show and the detailed list
+ * only: create and update answer without them.
+ */
+export function volumeDetail(v: VolumeRecord, ctx: ViewContext, extended = true): Record<string, unknown> {
   const body: Record<string, unknown> = {
     id: v.id,
     name: v.name,
@@ -69,12 +74,14 @@ export function volumeDetail(v: VolumeRecord, ctx: ViewContext): Record<string, 
     })),
   };
   // Cinder's os-vol-image-meta extension: only on a volume made from an image.
-  if (v.imageMetadata) body.volume_image_metadata = v.imageMetadata;
+  if (extended && v.imageMetadata) body.volume_image_metadata = v.imageMetadata;
   if (ctx.isAdmin) {
-    body['os-vol-tenant-attr:tenant_id'] = v.projectId;
-    body['os-vol-host-attr:host'] = BACKEND_HOST;
-    body['os-vol-mig-status-attr:migstat'] = null;
-    body['os-vol-mig-status-attr:name_id'] = null;
+    if (extended) {
+      body['os-vol-tenant-attr:tenant_id'] = v.projectId;
+      body['os-vol-host-attr:host'] = BACKEND_HOST;
+      body['os-vol-mig-status-attr:migstat'] = null;
+      body['os-vol-mig-status-attr:name_id'] = null;
+    }
     body.migration_status = null;
     body.provider_id = null;
   }

@@ -91,6 +91,14 @@ describe.each(COMPUTE_VERSIONS)('compute at %s', (version) => {
     c.check('showServerMetadataItem', 'servers.set_show_server_metadata_item', await get(demo, `${meta}/k3`));
     c.check('deleteServerMetadataItem', 'servers.delete_server_metadata_item', await demo.request('DELETE', `${meta}/k3`, undefined, hv));
 
+    const ips = c.check('listServerAddresses', 'servers.list_addresses', await get(demo, `${COMPUTE}/servers/${id}/ips`));
+    const label = Object.keys(ips.body.addresses)[0];
+    if (label) c.check('showServerAddressesByNetwork', 'servers.list_addresses_by_network', await get(demo, `${COMPUTE}/servers/${id}/ips/${label}`));
+    c.check('showServerAddressesByNetwork', 'status:404', await get(demo, `${COMPUTE}/servers/${id}/ips/nope`));
+    c.check('showServerPassword', 'servers.show_password', await get(demo, `${COMPUTE}/servers/${id}/os-server-password`));
+    c.check('clearServerPassword', 'servers.server_actions_delete_password', await demo.request('DELETE', `${COMPUTE}/servers/${id}/os-server-password`, undefined, hv));
+    c.check('listComputeAvailabilityZones', 'availability_zone.list_availability_zone_list', await get(demo, `${COMPUTE}/os-availability-zone`));
+
     const vol = await demo.request('POST', `${VOL}/volumes`, { volume: { size: 1, name: randomName('att') } });
     await waitForVolume(demo, vol.body.volume.id, ['available']);
     const att = `${COMPUTE}/servers/${id}/os-volume_attachments`;
@@ -193,6 +201,8 @@ describe.each(VOLUME_VERSIONS)('volume at %s', (version) => {
     c.check('listVolumes', 'volumes.list_volumes_no_detail', await req(demo, 'GET', '/volumes'));
     c.check('listVolumesDetail', 'volumes.list_volumes_with_detail', await req(demo, 'GET', '/volumes/detail'));
     c.check('showVolume', 'volumes.show_volume', await req(demo, 'GET', `/volumes/${id}`));
+    // The summary is from 3.12 (metadata from 3.36); tempest's schema names both.
+    c.check('showVolumeSummary', 'volumes.show_volume_summary', await demo.request('GET', `${VOL}/volumes/summary`, undefined, { 'OpenStack-API-Version': 'volume 3.36' }));
     c.check('updateVolume', 'volumes.update_volume', await req(demo, 'PUT', `/volumes/${id}`, { volume: { name: randomName('sv2') } }));
     c.check('mergeVolumeMetadata', 'volumes.create_volume_metadata', await req(demo, 'POST', `/volumes/${id}/metadata`, { metadata: { k1: 'v1' } }));
     c.check('replaceVolumeMetadata', 'volumes.update_volume_metadata', await req(demo, 'PUT', `/volumes/${id}/metadata`, { metadata: { k2: 'v2' } }));
@@ -201,6 +211,9 @@ describe.each(VOLUME_VERSIONS)('volume at %s', (version) => {
     c.check('showVolumeMetadataItem', 'volumes.show_volume_metadata_item', await req(demo, 'GET', `/volumes/${id}/metadata/k2`));
     c.check('deleteVolumeMetadataItem', 'volumes.delete_volume_metadata_item', await req(demo, 'DELETE', `/volumes/${id}/metadata/k2`));
     c.check('volumeAction', 'volumes.set_bootable_volume', await req(demo, 'POST', `/volumes/${id}/action`, { 'os-set_bootable': { bootable: true } }));
+    c.check('volumeAction', 'volumes.update_volume_image_metadata', await req(demo, 'POST', `/volumes/${id}/action`, { 'os-set_image_metadata': { metadata: { image_name: 'x', kernel_id: 'k' } } }));
+    c.check('volumeAction', 'volumes.show_volume_image_metadata', await req(demo, 'POST', `/volumes/${id}/action`, { 'os-show_image_metadata': {} }));
+    c.check('volumeAction', 'volumes.delete_volume_image_metadata', await req(demo, 'POST', `/volumes/${id}/action`, { 'os-unset_image_metadata': { key: 'kernel_id' } }));
     c.check('volumeAction', 'volumes.extend_volume', await req(demo, 'POST', `/volumes/${id}/action`, { 'os-extend': { new_size: 2 } }));
     await waitForVolume(demo, id, ['available']);
 

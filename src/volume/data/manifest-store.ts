@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 
@@ -89,7 +89,54 @@ export class ManifestStore {
   private readonly snapshots = new Map<string, SnapshotManifest>();
   private readonly writes = new Map<string, Promise<void>>();
 
-  constructor(private readonly paths: CowPaths) {}
+  /** shared: other processes (replicas) write these files too, so reads check the files first. */
+  constructor(private readonly paths: CowPaths, private readonly shared = false) {}
+
+  /** Each file's modification time when this process last read or wrote it (shared mode). */
+  private readonly seen = new Map<string, number>();
+
+  /**
+   * Shared mode: the manifest as its file holds it now. The in-memory object is kept while its
+   * file is unchanged since this process read or wrote it, or while a write of it is queued
+   * here (so an object being changed in place is never swapped under its caller).
+   */
+  private fresh<T>(kind: 'volumes' | 'snapshots', id: string, map: Map<string, T>): T | undefined {
+    if (!this.shared) return map.get(id);
+    const file = this.file(kind, id);
+    if (this.writes.has(file)) return map.get(id);
+    let mtime: number;
+    try {
+      mtime = statSync(file).mtimeMs;
+    } catch {
+      map.delete(id);
+      this.seen.delete(file);
+      return undefined;
+    }
+    if (this.seen.get(file) === mtime && map.has(id)) return map.get(id);
+    try {
+      const value = JSON.parse(readFileSync(file, 'utf8')) as T;
+      map.set(id, value);
+      this.seen.set(file, mtime);
+      return value;
+    } catch {
+      return map.get(id); // mid-rename or unreadable: what this process knew
+    }
+  }
+
+  /** Shared mode: every manifest file, read again where it changed (see fresh). */
+  private sync(): void {
+    if (!this.shared) return;
+    for (const [kind, map] of [['volumes', this.volumes], ['snapshots', this.snapshots]] as const) {
+      const dir = kind === 'volumes' ? this.paths.volumesDir : this.paths.snapshotsDir;
+      let names: string[] = [];
+      try {
+        names = readdirSync(dir).filter((n) => n.endsWith('.json') && !n.startsWith('.'));
+      } catch { /* no folder yet */ }
+      const ids = new Set(names.map((n) => n.slice(0, -'.json'.length)));
+      for (const id of [...map.keys()]) if (!ids.has(id)) this.fresh(kind, id, map as Map<string, unknown>);
+      for (const id of ids) this.fresh(kind, id, map as Map<string, unknown>);
+    }
+  }
 
   async load(): Promise<void> {
     this.volumes.clear();
@@ -99,15 +146,17 @@ export class ManifestStore {
   }
 
   volume(id: string): VolumeManifest | undefined {
-    return this.volumes.get(id);
+    return this.fresh('volumes', id, this.volumes);
   }
   snapshot(id: string): SnapshotManifest | undefined {
-    return this.snapshots.get(id);
+    return this.fresh('snapshots', id, this.snapshots);
   }
   allVolumes(): VolumeManifest[] {
+    this.sync();
     return [...this.volumes.values()];
   }
   allSnapshots(): SnapshotManifest[] {
+    this.sync();
     return [...this.snapshots.values()];
   }
 
@@ -136,6 +185,7 @@ export class ManifestStore {
 
   /** Every layer some manifest needs: chains, uppers, and what Docker volumes were created with. */
   referencedLayers(): Set<string> {
+    this.sync();
     const refs = new Set<string>();
     for (const v of this.volumes.values()) {
       v.chain.forEach((l) => refs.add(l));
@@ -160,6 +210,7 @@ export class ManifestStore {
       return [...chain.slice(0, start), merged];
     };
     const changed = { volumes: [] as string[], snapshots: [] as string[] };
+    this.sync();
     for (const v of this.volumes.values()) {
       const next = rewrite(v.chain);
       if (!next) continue;
@@ -191,6 +242,10 @@ export class ManifestStore {
       const value = current();
       if (value === undefined) await fs.rm(file, { force: true });
       else await writeFileAtomic(file, JSON.stringify(value, null, 2) + '\n');
+      if (this.shared) {
+        if (value === undefined) this.seen.delete(file);
+        else this.seen.set(file, (await fs.stat(file)).mtimeMs);
+      }
     });
     // The caller gets the write's error through `next`; the queue only waits for it to settle.
     const tail = next.then(() => undefined, () => undefined);

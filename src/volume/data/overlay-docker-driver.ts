@@ -16,6 +16,7 @@ import {
   importVolumeAsImage,
 } from './docker-ops';
 import { KeyedMutex, SerialQueue, UseCounts } from '../../shared/keyed-mutex';
+import type { ResourceLocks } from '../../shared/resource-locks';
 import { HelperLayerFileOps, HostLayerFileOps, sameRootAttrs, type LayerFileOps } from './layer-files';
 import { LayerRegistry } from './layer-registry';
 import { CowPaths, ManifestStore, type SnapshotManifest, type VolumeManifest } from './manifest-store';
@@ -35,6 +36,10 @@ export interface OverlayDockerDriverOptions {
   fileOps?: 'host' | 'helper';
   /** Overlay mount data must fit one page (4 KiB); longer chains are flattened first. */
   maxMountOptionsLength?: number;
+  /** See VolumeDataDriverOptions. */
+  shared?: boolean;
+  sweep?: boolean;
+  locks?: ResourceLocks;
 }
 
 type Capture = { chain: string[]; mode: 'unchanged' | 'frozen' | 'copied'; copy?: string };
@@ -54,7 +59,7 @@ export class OverlayDockerDriver implements VolumeDataDriver {
   readonly capabilities: VolumeDataCapabilities = { archives: true, imageSnapshots: true, volumeToImage: true, flatten: true, listsData: true };
   private readonly paths: CowPaths;
   private readonly store: ManifestStore;
-  private readonly locks = new KeyedMutex();
+  private readonly locks: ResourceLocks;
   private readonly queue = new SerialQueue();
   /** Snapshots being read as clone sources (createVolume fromSnapshotId). */
   private readonly cloneSources = new UseCounts();
@@ -70,7 +75,8 @@ export class OverlayDockerDriver implements VolumeDataDriver {
   constructor(private readonly opts: OverlayDockerDriverOptions) {
     if (/[,:]/.test(opts.dataDir)) throw new VolumeDataError(`dataDir must not contain ',' or ':' (overlay options): ${opts.dataDir}`);
     this.paths = new CowPaths(opts.dataDir);
-    this.store = new ManifestStore(this.paths);
+    this.store = new ManifestStore(this.paths, opts.shared ?? false);
+    this.locks = opts.locks ?? new KeyedMutex();
     this.docker = opts.docker;
     this.log = opts.logger.child({ component: 'volume-data', driver: this.kind });
     this.maxOptions = opts.maxMountOptionsLength ?? 4000;
@@ -102,12 +108,15 @@ export class OverlayDockerDriver implements VolumeDataDriver {
       .inspect()
       .catch(() => this.log.warn({ image: this.opts.helperImage }, 'helper image missing: flattening will fail until scripts/build-base-image.sh runs'));
     await this.store.load();
-    // Roll forward: an upper whose directories a crash left uncreated gets them now.
-    for (const v of this.store.allVolumes()) {
-      if (!existsSync(this.paths.layer(v.upper))) await this.makeUpper(v.upper, v.chain[0]);
-      await fs.mkdir(this.paths.work(v.upper), { recursive: true });
+    // Another replica at work on this data directory: its half-made layers are not a crash's.
+    if (this.opts.sweep !== false) {
+      // Roll forward: an upper whose directories a crash left uncreated gets them now.
+      for (const v of this.store.allVolumes()) {
+        if (!existsSync(this.paths.layer(v.upper))) await this.makeUpper(v.upper, v.chain[0]);
+        await fs.mkdir(this.paths.work(v.upper), { recursive: true });
+      }
+      await this.layers.sweep();
     }
-    await this.layers.sweep();
     this.initialized = true;
     this.log.info({ volumes: this.store.allVolumes().length, snapshots: this.store.allSnapshots().length, fileOps: mode }, 'volume data ready');
   }

@@ -1,5 +1,6 @@
 import type Docker from 'dockerode';
 import type { Logger } from 'pino';
+import type { ResourceLocks } from '../../shared/resource-locks';
 import { DirectoryDriver } from './directory-driver';
 import { OverlayDockerDriver } from './overlay-docker-driver';
 import type { LayerExport, LayerImport } from './overlay-archive';
@@ -89,6 +90,12 @@ export interface VolumeDataDriverOptions {
   logger: Logger;
   /** Where layer files are copied/removed: on the host (needs root) or in helper containers. Default: host when root. */
   fileOps?: 'host' | 'helper';
+  /** Replicas: other processes use the same data directory (manifests are read from their files). */
+  shared?: boolean;
+  /** false: no start-up sweep of unreferenced layers (another replica may be making some). Default true. */
+  sweep?: boolean;
+  /** Per-volume locks of the overlay driver: in memory by default; advisory locks for replicas. */
+  locks?: ResourceLocks;
 }
 
 /** overlay-docker when an engine is there, else plain directories (full copies). */

@@ -253,7 +253,9 @@ describe('kill -9 anywhere in a multi-step operation leaves nothing half-made', 
       }
       void op.run(w).catch(() => undefined);
       if (crashAt) {
-        const died = await Promise.race([child.exited, new Promise((r) => setTimeout(r, 20_000, null))]);
+        let timer: NodeJS.Timeout | undefined;
+        const died = await Promise.race([child.exited, new Promise((r) => { timer = setTimeout(r, 20_000, null); })]);
+        clearTimeout(timer); // no timer left behind: the run exits on its own (no forceExit)
         if (!died) {
           killedByTest = true;
           child.child.kill('SIGKILL');

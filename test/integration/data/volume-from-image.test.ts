@@ -49,6 +49,8 @@ test('a volume from an image: bootable, volume_image_metadata, the image\'s file
   const res = await createFromImage(demo, busybox.id);
   expect(res.status).toBe(202);
   expect(res.body.volume).toMatchObject({ bootable: 'true', status: 'creating' });
+  // Cinder's os-vol-image-meta extension extends show and the detailed list, not create.
+  expect(res.body.volume).not.toHaveProperty('volume_image_metadata');
   const first = await waitForVolume(demo, res.body.volume.id, ['available']);
   expect(first.volume_image_metadata).toMatchObject({
     image_id: busybox.id, image_name: 'busybox', container_format: busybox.container_format, disk_format: busybox.disk_format,
@@ -70,6 +72,20 @@ test('a volume from an image: bootable, volume_image_metadata, the image\'s file
   // The busybox root filesystem is the volume's content; writes stay in this volume.
   expect(await readVolume(first.id, 'test -x /mnt/vda/bin/busybox && echo yes; echo mine > /mnt/vda/root/mine; cat /mnt/vda/root/mine')).toBe('yes\nmine\n');
   expect((await alt.request('GET', `${VOL}/volumes/${secondVol.id}`)).body.volume.bootable).toBe('true');
+
+  // A volume from its snapshot, and a clone, carry its image metadata (Cinder copies the glance metadata).
+  await waitForVolume(demo, first.id, ['available']);
+  const snap = await demo.request('POST', `${VOL}/snapshots`, { snapshot: { volume_id: first.id, name: randomName('imgsnap') } });
+  await pollUntil(async () => (await demo.request('GET', `${VOL}/snapshots/${snap.body.snapshot.id}`)).body.snapshot.status, (st) => st === 'available', 60_000, 'snapshot available');
+  const fromSnap = await demo.request('POST', `${VOL}/volumes`, { volume: { snapshot_id: snap.body.snapshot.id } });
+  const clone = await demo.request('POST', `${VOL}/volumes`, { volume: { source_volid: first.id } });
+  for (const made of [fromSnap, clone]) {
+    const v = await waitForVolume(demo, made.body.volume.id, ['available']);
+    expect(v).toMatchObject({ bootable: 'true', volume_image_metadata: first.volume_image_metadata });
+    expect((await demo.request('DELETE', `${VOL}/volumes/${v.id}`)).status).toBe(202);
+  }
+  await pollUntil(async () => (await demo.request('DELETE', `${VOL}/snapshots/${snap.body.snapshot.id}`)).status, (st) => st === 202, 60_000, 'snapshot deletable');
+  await pollUntil(async () => (await demo.request('GET', `${VOL}/snapshots/${snap.body.snapshot.id}`)).status, (st) => st === 404, 60_000, 'snapshot gone');
   for (const [s, id] of [[demo, first.id], [alt, secondVol.id]] as const) {
     await waitForVolume(s, id, ['available']);
     expect((await s.request('DELETE', `${VOL}/volumes/${id}`)).status).toBe(202);

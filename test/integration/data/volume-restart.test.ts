@@ -8,8 +8,10 @@ import { V, createSnapshot, createVolume, roomyQuotas, waitFor } from '../api/vo
 describe('volume jobs across a restart', () => {
   let h: Harness;
   let second: Snapstack | undefined;
+  let third: Snapstack | undefined;
   beforeAll(async () => { h = await startHarness(roomyQuotas()); });
   afterAll(async () => {
+    await third?.close();
     await second?.close();
     await h.stop();
   });
@@ -60,5 +62,30 @@ describe('volume jobs across a restart', () => {
     expect(report.missingData).toEqual([id]);
     expect(report.strayData).toEqual([]);
     expect((await app.db('volumes').where({ id }).first()).status).toBe('error');
+  });
+
+  it('a stop aborts a running job through its AbortSignal, closes after it, and the next start resumes it', async () => {
+    const app = second!;
+    const login = await request(app.url, 'POST', '/identity/v3/auth/tokens', {
+      auth: { identity: { methods: ['password'], password: { user: { name: 'demo', domain: { name: 'Default' }, password: 'demo-secret' } } }, scope: { project: { name: 'demo', domain: { name: 'Default' } } } },
+    });
+    const token = login.headers.get('x-subject-token')!;
+    const demo = { projectId: login.body.token.project.id as string };
+    // The job waits 10 minutes in its fault delay, far longer than a stop may take.
+    app.faults.add({ target: 'volume.create', action: 'delay', delay_ms: 600_000 });
+    const res = await request(app.url, 'POST', V('/volumes').replace('{project_id}', demo.projectId), { volume: { size: 1 } }, { 'X-Auth-Token': token });
+    expect(res.status).toBe(202);
+    const id = res.body.volume.id;
+    for (let i = 0; i < 100 && (await app.db('jobs').where({ resource_id: id }).first())?.status !== 'running'; i++) await new Promise((r) => setTimeout(r, 50));
+    const started = Date.now();
+    await app.close(); // 10 s of grace, then the abort: the delay ends at once
+    expect(Date.now() - started).toBeLessThan(40_000);
+    second = undefined;
+
+    third = await startSnapstack(app.config, { logger: createLogger(process.env.SNAPSTACK_TEST_LOG_LEVEL || 'silent') });
+    await third.jobs.idle();
+    const job = await third.db('jobs').where({ resource_id: id }).first();
+    expect(job).toMatchObject({ status: 'succeeded', attempts: 2, owner: third.jobs.owner });
+    expect((await third.db('volumes').where({ id }).first()).status).toBe('available');
   });
 });

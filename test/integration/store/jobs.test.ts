@@ -72,4 +72,79 @@ describe('durable jobs', () => {
     await runner.idle();
     expect(ran).toEqual(['committed']);
   });
+
+  /** A promise and its resolve: a job that waits until the test lets it go. */
+  const gate = () => {
+    let open!: () => void;
+    const opened = new Promise<void>((r) => (open = r));
+    return { open, opened };
+  };
+
+  it('runs at most `workers` jobs at once: the others wait queued in the table, and all run', async () => {
+    const runner = new JobRunner(db, log, {}, { workers: 2 });
+    const g = gate();
+    let now = 0;
+    let most = 0;
+    runner.register<{ n: number }>({
+      kind: 'pooled', onRestart: 'resume', onFail: async () => undefined,
+      run: async () => {
+        most = Math.max(most, ++now);
+        await g.opened;
+        now--;
+      },
+    });
+    const ids: string[] = [];
+    for (let n = 0; n < 5; n++) ids.push(await runner.enqueue('pooled', { n }));
+    const statuses = async () => (await db('jobs').whereIn('id', ids).select('status')).map((r) => r.status).sort();
+    for (let i = 0; i < 100 && now < 2; i++) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 100)); // and a while more: nothing else starts
+    expect(await statuses()).toEqual(['queued', 'queued', 'queued', 'running', 'running']);
+    g.open();
+    await runner.idle();
+    expect(most).toBe(2);
+    expect(await statuses()).toEqual(Array(5).fill('succeeded'));
+  });
+
+  it('a composite job waiting for a leaf job does not hold the worker the leaf job needs (lanes)', async () => {
+    const runner = new JobRunner(db, log, {}, { workers: 1 });
+    runner.register({ kind: 'leaf-step', onRestart: 'resume', onFail: async () => undefined, run: async () => undefined });
+    runner.register({
+      kind: 'outer', onRestart: 'resume', onFail: async () => undefined,
+      run: async () => {
+        const leaf = await runner.enqueue('leaf-step', {});
+        for (let i = 0; i < 100 && (await runner.get(leaf))?.status !== 'succeeded'; i++) await new Promise((r) => setTimeout(r, 20));
+        if ((await runner.get(leaf))?.status !== 'succeeded') throw new Error('the leaf job never ran');
+      },
+    }, { lane: 'composite' });
+    const id = await runner.enqueue('outer', {});
+    await runner.idle();
+    expect(await runner.get(id)).toMatchObject({ status: 'succeeded' });
+  });
+
+  it('drain aborts a running job through its AbortSignal and leaves it resumable; the next start resumes it', async () => {
+    const first = new JobRunner(db, log, {}, { graceMs: 50, abortWaitMs: 5_000 });
+    const seen: string[] = [];
+    const def = (name: string) => ({
+      kind: 'abortable', onRestart: 'resume' as const, onFail: async () => undefined,
+      run: async (_p: unknown, _j: unknown, signal: AbortSignal) => {
+        seen.push(`${name} started`);
+        if (name === 'first') {
+          await new Promise<void>((_resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }));
+        }
+        seen.push(`${name} done`);
+      },
+    });
+    first.register(def('first'));
+    const id = await first.enqueue('abortable', {});
+    while (!seen.length) await new Promise((r) => setTimeout(r, 10));
+    await first.drain();
+    expect(seen).toEqual(['first started']);
+    expect(await first.get(id)).toMatchObject({ status: 'running', owner: first.owner, attempts: 1 });
+    const second = new JobRunner(db, log);
+    second.register(def('second'));
+    await second.recover();
+    await second.idle();
+    expect(seen).toEqual(['first started', 'second started', 'second done']);
+    expect(await second.get(id)).toMatchObject({ status: 'succeeded', owner: second.owner, attempts: 2 });
+  });
 });

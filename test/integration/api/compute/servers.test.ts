@@ -150,8 +150,45 @@ describe('list, show, update, metadata, isolation', () => {
     const rebuilt = await demo.request('POST', `${url}/action`, { rebuild: { imageRef: imageId, accessIPv4: '192.0.2.7' } });
     expect(rebuilt.status).toBe(202);
     expect(rebuilt.body.server).toMatchObject({ accessIPv4: '192.0.2.7', accessIPv6: '::babe:202:202' });
+    expect(rebuilt.body.server).not.toHaveProperty('key_name');
+    await waitForServer(demo, s.id, ['ACTIVE']);
+    // Shown as Nova's database keeps it: compressed, the IPv4 tail in hex.
+    const full = await demo.request('PUT', url, { server: { accessIPv6: '0000:0000:0000:0000:0000:babe:220.12.22.2' } });
+    expect(full.body.server.accessIPv6).toBe('::babe:dc0c:1602');
+    // Nova's rebuild answer names key_name from 2.54 and user_data from 2.57.
+    const v257 = await demo.request('POST', `${url}/action`, { rebuild: { imageRef: imageId } }, mv('2.57'));
+    expect(v257.status).toBe(202);
+    expect(v257.body.server).toMatchObject({ key_name: null, user_data: null });
     await waitForServer(demo, s.id, ['ACTIVE']);
     expect((await demo.request('DELETE', url)).status).toBe(204);
+  });
+
+  test('create refuses metadata keys and network ids Nova refuses; /ips, os-server-password, os-availability-zone', async () => {
+    const create = (extra: Record<string, unknown>) => demo.request('POST', `${COMPUTE}/servers`, { server: { name: randomName('neg'), imageRef: imageId, flavorRef: '1', ...extra } });
+    const blank = await create({ metadata: { '': 'data1' } });
+    expect(blank.status).toBe(400);
+    expect(blank.body.badRequest.message).toMatch(/^Invalid input for field\/attribute metadata\. /);
+    expect((await create({ metadata: { ['k'.repeat(256)]: 'v' } })).status).toBe(400);
+    expect((await create({ metadata: { 'a/b': 'v' } })).status).toBe(400);
+    const net = await create({ networks: [{ fixed_ip: '10.0.1.1', uuid: 'a-b-c-d-e-f-g-h-i-j' }] });
+    expect(net).toMatchObject({ status: 400, body: { badRequest: { message: 'Bad networks format: network uuid is not in proper format (a-b-c-d-e-f-g-h-i-j)' } } });
+    const meta = await demo.request('GET', `${COMPUTE}/servers?name=neg`);
+    expect(meta.body.servers.filter((x: any) => x.name.startsWith('neg'))).toEqual([]);
+
+    const s = await bootServer(demo, { imageRef: imageId, networks: 'auto', metadata: { 'ok key:1.a_b-c': 'v' } });
+    const ips = await demo.request('GET', `${COMPUTE}/servers/${s.id}/ips`);
+    expect(ips.status).toBe(200);
+    expect(ips.body.addresses.private).toEqual([{ addr: expect.stringMatching(/^\d+\.\d+\.\d+\.\d+$/), version: 4 }]);
+    expect((await demo.request('GET', `${COMPUTE}/servers/${s.id}/ips/private`)).body).toEqual({ private: ips.body.addresses.private });
+    expect(await demo.request('GET', `${COMPUTE}/servers/${s.id}/ips/public`)).toMatchObject({ status: 404, body: { itemNotFound: { message: 'Instance is not a member of specified network' } } });
+    expect((await alt.request('GET', `${COMPUTE}/servers/${s.id}/ips`)).status).toBe(404);
+    expect(await demo.request('GET', `${COMPUTE}/servers/${s.id}/os-server-password`)).toMatchObject({ status: 200, body: { password: '' } });
+    expect((await demo.request('DELETE', `${COMPUTE}/servers/${s.id}/os-server-password`)).status).toBe(204);
+    expect((await alt.request('GET', `${COMPUTE}/servers/${s.id}/os-server-password`)).status).toBe(404);
+    expect((await demo.request('GET', `${COMPUTE}/os-availability-zone`)).body).toEqual({
+      availabilityZoneInfo: [{ zoneName: 'nova', zoneState: { available: true }, hosts: null }],
+    });
+    expect((await demo.request('DELETE', `${COMPUTE}/servers/${s.id}`)).status).toBe(204);
   });
 
   test('summary, detail with filters, pagination with servers_links', async () => {

@@ -74,6 +74,12 @@ const TABLE: Record<string, [Build, Exp]> = {
   // Nova refuses detaching from a server in ERROR before it looks for the attachment.
   detachVolume: [(c) => ({ method: 'DELETE', path: `${C}/servers/${c.ids.server}/os-volume_attachments/${c.ids.volume}` }), WRITE(409)],
   // Nova's image proxy exists up to microversion 2.35.
+  listServerAddresses: [(c) => get(`${C}/servers/${c.ids.server}/ips`)(c, 'member'), READ()],
+  // The server ends in ERROR here, with no address: no network to show.
+  showServerAddressesByNetwork: [(c) => get(`${C}/servers/${c.ids.server}/ips/private`)(c, 'member'), READ(404)],
+  showServerPassword: [(c) => get(`${C}/servers/${c.ids.server}/os-server-password`)(c, 'member'), READ()],
+  clearServerPassword: [(c) => ({ method: 'DELETE', path: `${C}/servers/${c.ids.server}/os-server-password` }), WRITE(204)],
+  listComputeAvailabilityZones: [get(`${C}/os-availability-zone`), LIST()],
   listImagesProxy: [() => ({ method: 'GET', path: `${C}/images`, headers: NOVA_21 }), LIST()],
   listImagesDetailProxy: [() => ({ method: 'GET', path: `${C}/images/detail`, headers: NOVA_21 }), LIST()],
   showImageProxy: [(c) => ({ method: 'GET', path: `${C}/images/${c.ids.image}`, headers: NOVA_21 }), READ()],
@@ -137,6 +143,8 @@ const TABLE: Record<string, [Build, Exp]> = {
   deleteImage: [async (c) => ({ method: 'DELETE', path: `${G}/images/${await newImage(c)}` }), WRITE(204)],
   downloadImageData: [(c) => get(`${G}/images/${c.ids.image}/file`)(c, 'member'), READ(204)],
   uploadImageData: [async (c) => ({ method: 'PUT', path: `${G}/images/${await newImage(c)}/file`, body: 'bytes', headers: { 'Content-Type': 'application/octet-stream' } }), WRITE(204)],
+  deactivateImage: [async (c) => ({ method: 'POST', path: `${G}/images/${await newActiveImage(c)}/actions/deactivate` }), WRITE(204)],
+  reactivateImage: [async (c) => ({ method: 'POST', path: `${G}/images/${await newActiveImage(c)}/actions/reactivate` }), WRITE(204)],
   addImageTag: [(c) => ({ method: 'PUT', path: `${G}/images/${c.ids.image}/tags/t` }), WRITE(204)],
   deleteImageTag: [async (c, who) => {
     await c.as('member', 'PUT', `${G}/images/${c.ids.image}/tags/d-${who}`);
@@ -217,6 +225,7 @@ const TABLE: Record<string, [Build, Exp]> = {
   listVolumeTypes: [get(`${V}/types`), LIST()],
   showVolumeType: [get(`${V}/types/default`), LIST()],
   listAvailabilityZones: [get(`${V}/os-availability-zone`), LIST()],
+  showVolumeSummary: [() => ({ method: 'GET', path: `${V}/volumes/summary`, headers: { 'OpenStack-API-Version': 'volume 3.12' } }), LIST()],
   showLimits: [get(`${V}/limits`), LIST()],
   showQuotaSet: [(c) => get(`${V}/os-quota-sets/${c.cast.projectId}`)(c, 'member'), [403, 403, 403, 200, 200, 200]],
   updateQuotaSet: [(c) => ({ method: 'PUT', path: `${V}/os-quota-sets/${c.cast.otherProjectId}`, body: { quota_set: { volumes: 20 } } }), ADMIN()],
@@ -229,6 +238,11 @@ async function newServer(c: Ctx, metadata: Record<string, string> = {}): Promise
 }
 async function newImage(c: Ctx): Promise<string> {
   return (await c.as('member', 'POST', `${G}/images`, { name: 'd', disk_format: 'raw', container_format: 'bare' })).body.id;
+}
+async function newActiveImage(c: Ctx): Promise<string> {
+  const id = await newImage(c);
+  await c.as('member', 'PUT', `${G}/images/${id}/file`, Buffer.from('data'), { 'Content-Type': 'application/octet-stream' });
+  return id;
 }
 async function newVolume(c: Ctx): Promise<string> {
   const made = await c.as('member', 'POST', `${V}/volumes`, { volume: { size: 1 } });

@@ -113,7 +113,16 @@ describe('create, show, update, delete', () => {
     expect((await demo.request('PATCH', url, [{ op: 'add', path: '/snapstack_archive_id', value: 'x' }], PATCH)).status).toBe(403);
     const wrongType = await demo.request('PATCH', url, [{ op: 'add', path: '/name', value: 'x' }]);
     expect(wrongType.status).toBe(415);
-    expect((await demo.request('PATCH', url, [{ op: 'add', path: '/name', value: 'v20' }], { 'Content-Type': 'application/openstack-images-v2.0-json-patch' })).status).toBe(200);
+    // The v2.0 media type is Glance's draft-4 dialect: the member named after the operation holds the path.
+    const V20 = { 'Content-Type': 'application/openstack-images-v2.0-json-patch' };
+    const d4 = await demo.request('PATCH', url, [{ replace: '/name', value: 'v20' }, { add: '/d4', value: 'x' }, { remove: '/d4' }], V20);
+    expect(d4.status).toBe(200);
+    expect(d4.body.name).toBe('v20');
+    expect(d4.body).not.toHaveProperty('d4');
+    expect((await demo.request('PATCH', url, [{ op: 'add', path: '/name', value: 'x' }], V20)).body.message).toBe('Operation objects must contain exactly one member named "add", "remove", or "replace".');
+    expect((await demo.request('PATCH', url, [{ add: '/a', replace: '/a', value: 'x' }], V20)).body.message).toBe('Operation objects must contain only one member named "add", "remove", or "replace".');
+    expect(await demo.request('PATCH', url, [{ add: '/foo', value: 'x' }], V20)).toMatchObject({ status: 409, body: { message: 'Property foo already present.' } });
+    expect((await demo.request('PATCH', url, [{ add: '/os_glance_foo', value: 'bar' }], V20)).status).toBe(403);
     expect((await alt.request('PATCH', url, [{ op: 'add', path: '/name', value: 'x' }], PATCH)).status).toBe(404);
     // Glance's checks of a change, in its order and words.
     const bad = async (change: unknown) => (await demo.request('PATCH', url, [change], PATCH)).body;
@@ -158,6 +167,13 @@ describe('create, show, update, delete', () => {
     expect(gone.status).toBe(404);
     expect(gone.body).toEqual({ message: `No image found with ID ${img.id}`, code: '404 Not Found', title: 'Not Found' });
   });
+
+  test('a trailing slash names no resource: GET /v2/images/ is 404, not the list', async () => {
+    const res = await demo.request('GET', `${GLANCE}/images/`);
+    expect(res).toMatchObject({ status: 404, body: { code: '404 Not Found', title: 'Not Found' } });
+    expect((await demo.request('GET', `${GLANCE}/images`)).status).toBe(200);
+    expect((await h.request('GET', `${GLANCE}/images/`)).status).toBe(401);
+  });
 });
 
 describe('data', () => {
@@ -177,6 +193,33 @@ describe('data', () => {
     expect(res.status).toBe(200);
     expect(Buffer.from(await res.arrayBuffer()).equals(data)).toBe(true);
     expect((await demo.request('PUT', url, data, { 'Content-Type': 'application/octet-stream' })).status).toBe(409);
+  });
+
+  test('deactivate/reactivate: the owner toggles active <-> deactivated; no download, boot or volume meanwhile', async () => {
+    const queued = await createImage(demo);
+    const act = (s: Session, id: string, what: string) => s.request('POST', `${GLANCE}/images/${id}/actions/${what}`);
+    expect(await act(demo, queued.id, 'deactivate')).toMatchObject({ status: 403, body: { message: "Not allowed to deactivate image in status 'queued'" } });
+    const img = await createImage(demo);
+    const data = Buffer.from('deactivate me');
+    expect((await demo.request('PUT', `${GLANCE}/images/${img.id}/file`, data, { 'Content-Type': 'application/octet-stream' })).status).toBe(204);
+    expect((await act(alt, img.id, 'deactivate')).status).toBe(404);
+    expect((await act(demo, img.id, 'deactivate')).status).toBe(204);
+    expect((await act(demo, img.id, 'deactivate')).status).toBe(204);
+    expect((await demo.request('GET', `${GLANCE}/images/${img.id}`)).body.status).toBe('deactivated');
+    const download = await demo.request('GET', `${GLANCE}/images/${img.id}/file`);
+    expect(download).toMatchObject({ status: 403, body: { message: 'The requested image has been deactivated. Image data download is forbidden.' } });
+    const vol = await demo.request('POST', '/volume/v3/{project_id}/volumes', { volume: { size: 1, imageRef: img.id } });
+    expect(vol.status).toBe(400);
+    expect(vol.body.badRequest.message).toContain(`Image ${img.id} is not active.`);
+    const boot = await demo.request('POST', '/compute/v2.1/servers', { server: { name: randomName('s'), imageRef: img.id, flavorRef: '1' } });
+    expect(boot).toMatchObject({ status: 400, body: { badRequest: { message: `Image ${img.id} is not active.` } } });
+    expect((await act(demo, img.id, 'reactivate')).status).toBe(204);
+    expect((await demo.request('GET', `${GLANCE}/images/${img.id}`)).body.status).toBe('active');
+    const res = await fetch(`${h.url}${GLANCE}/images/${img.id}/file`, { headers: { 'X-Auth-Token': demo.token } });
+    expect(Buffer.from(await res.arrayBuffer()).equals(data)).toBe(true);
+    // Only the owner (or an admin) acts on an image: another project's public image is 403.
+    const seeded = (await demo.request('GET', `${GLANCE}/images?name=busybox`)).body.images[0];
+    expect((await act(demo, seeded.id, 'deactivate')).status).toBe(403);
   });
 });
 
@@ -222,6 +265,19 @@ describe('listing', () => {
     expect((await demo.request('GET', `${GLANCE}/images?visibility=bogus`)).status).toBe(400);
     expect((await demo.request('GET', `${GLANCE}/images?status=queued&owner=${demo.projectId}`)).body.images.every((i: any) => i.status === 'queued')).toBe(true);
     expect((await admin.request('GET', `${GLANCE}/images/${mine.id}`)).status).toBe(200);
+  });
+
+  test('other query keys filter as Glance does: core attributes by equality, anything else as an extra property', async () => {
+    const tagValue = randomName('prop');
+    const a = await createImage(demo, { flavour_of_test: tagValue, min_disk: 3, protected: false });
+    const b = await createImage(demo, { flavour_of_test: tagValue, min_disk: 5 });
+    const list = async (q: string) => (await demo.request('GET', `${GLANCE}/images?${q}`)).body.images.map((i: any) => i.id).sort();
+    expect(await list(`flavour_of_test=${tagValue}`)).toEqual([a.id, b.id].sort());
+    expect(await list(`flavour_of_test=${tagValue}&min_disk=3`)).toEqual([a.id]);
+    expect(await list(`flavour_of_test=${tagValue}&protected=true`)).toEqual([]);
+    expect(await list(`flavour_of_test=nope-${tagValue}`)).toEqual([]);
+    expect((await demo.request('GET', `${GLANCE}/images?min_disk=x`)).status).toBe(400);
+    for (const img of [a, b]) await demo.request('DELETE', `${GLANCE}/images/${img.id}`);
   });
 
   test('container_format and disk_format filters', async () => {

@@ -36,6 +36,15 @@ describe('Cinder volumes', () => {
       expect(v).not.toHaveProperty('os-vol-tenant-attr:tenant_id');
       const asAdmin = await admin.request('GET', `/volume/v3/${admin.projectId}/volumes/${v.id}`);
       expect(asAdmin.body.volume['os-vol-tenant-attr:tenant_id']).toBe(demo.projectId);
+      // The os-vol-* extensions extend show and the detailed list only: create and update answer without them.
+      const made = await admin.request('POST', `/volume/v3/${admin.projectId}/volumes`, { volume: { size: 1, name: rand('adm') } });
+      expect(made.status).toBe(202);
+      expect(Object.keys(made.body.volume).filter((k) => k.startsWith('os-vol-'))).toEqual([]);
+      expect(made.body.volume).toHaveProperty('migration_status', null);
+      await waitFor(admin, 'volumes', made.body.volume.id, ['available']);
+      const renamed = await admin.request('PUT', `/volume/v3/${admin.projectId}/volumes/${made.body.volume.id}`, { volume: { name: rand('adm2') } });
+      expect(Object.keys(renamed.body.volume).filter((k) => k.startsWith('os-vol-'))).toEqual([]);
+      expect((await admin.request('DELETE', `/volume/v3/${admin.projectId}/volumes/${made.body.volume.id}`)).status).toBe(202);
     });
 
     it("accepts the openstack CLI's null-filled body and top-level scheduler hints", async () => {
@@ -94,6 +103,28 @@ describe('Cinder volumes', () => {
       expect(res.status).toBe(202);
       const clone = await waitFor(demo, 'volumes', res.body.volume.id, ['available']);
       expect(clone).toMatchObject({ size: 3, source_volid: src.id });
+    });
+
+    it('summary (3.12): count and GiB of the project\'s volumes, metadata values from 3.36; below 3.12 no volume "summary"', async () => {
+      const a = await createVolume(alt, { size: 2, metadata: { tier: 'gold' } });
+      const b = await createVolume(alt, { size: 1, metadata: { tier: 'silver', x: 'y' } });
+      await waitFor(alt, 'volumes', a.id, ['available']);
+      await waitFor(alt, 'volumes', b.id, ['available']);
+      const sum = await alt.request('GET', V('/volumes/summary'), undefined, MV('3.36'));
+      expect(sum.status).toBe(200);
+      const mine = (await alt.request('GET', V('/volumes/detail'))).body.volumes;
+      expect(sum.body['volume-summary']).toMatchObject({
+        total_count: mine.length, total_size: mine.reduce((n: number, v: any) => n + v.size, 0),
+        metadata: expect.objectContaining({ tier: expect.arrayContaining(['gold', 'silver']), x: ['y'] }),
+      });
+      expect((await alt.request('GET', V('/volumes/summary'), undefined, MV('3.12'))).body['volume-summary']).not.toHaveProperty('metadata');
+      expect(await alt.request('GET', V('/volumes/summary'))).toMatchObject({ status: 404, body: { itemNotFound: { message: 'Volume summary could not be found.' } } });
+      for (const v of [a, b]) await alt.request('DELETE', V(`/volumes/${v.id}`));
+    });
+
+    it('snapshot create with a null volume_id: 404, as Cinder finds no volume "None"', async () => {
+      const res = await demo.request('POST', V('/snapshots'), { snapshot: { volume_id: null, name: rand('s') } });
+      expect(res).toMatchObject({ status: 404, body: { itemNotFound: { code: 404, message: 'Volume None could not be found.' } } });
     });
 
     it('answers 404 with Cinder\'s text for an unknown id or a name (so clients fall back to ?name=)', async () => {
@@ -200,7 +231,7 @@ describe('Cinder volumes', () => {
     });
 
     it('DELETE /volumes/ (no id) and other methods a path lacks: 404, as Cinder\'s routes answer', async () => {
-      for (const [method, path] of [['DELETE', '/volumes/'], ['DELETE', '/volumes'], ['PATCH', '/snapshots']]) {
+      for (const [method, path] of [['DELETE', '/volumes/'], ['DELETE', '/volumes'], ['PATCH', '/snapshots'], ['GET', '/volumes/'], ['GET', '/snapshots/']]) {
         const res = await demo.request(method, V(path));
         expect(res.status).toBe(404);
         expect(res.body.itemNotFound.code).toBe(404);
@@ -275,6 +306,23 @@ describe('Cinder volumes', () => {
       expect((await demo.request('POST', V(`/volumes/${v.id}/action`), { 'os-set_bootable': { bootable: 'True' } })).status).toBe(200);
       expect((await demo.request('GET', V(`/volumes/${v.id}`))).body.volume.bootable).toBe('true');
       expect((await demo.request('POST', V(`/volumes/${v.id}/action`), { 'os-set_bootable': { bootable: 'perhaps' } })).status).toBe(400);
+    });
+
+    it('os-set_image_metadata merges, os-show_image_metadata shows, os-unset_image_metadata removes one key (404 when absent)', async () => {
+      const v = await createVolume(demo);
+      const act = (body: unknown) => demo.request('POST', V(`/volumes/${v.id}/action`), body);
+      const set = await act({ 'os-set_image_metadata': { metadata: { image_name: 'image', ramdisk_id: 'somedisk' } } });
+      expect(set).toMatchObject({ status: 200, body: { metadata: { image_name: 'image', ramdisk_id: 'somedisk' } } });
+      expect((await act({ 'os-set_image_metadata': { metadata: { kernel_id: 'k' } } })).body.metadata).toEqual({ image_name: 'image', ramdisk_id: 'somedisk', kernel_id: 'k' });
+      expect((await demo.request('GET', V(`/volumes/${v.id}`))).body.volume.volume_image_metadata).toEqual({ image_name: 'image', ramdisk_id: 'somedisk', kernel_id: 'k' });
+      expect((await act({ 'os-unset_image_metadata': { key: 'ramdisk_id' } })).status).toBe(200);
+      expect(await act({ 'os-show_image_metadata': {} })).toMatchObject({ status: 200, body: { metadata: { image_name: 'image', kernel_id: 'k' } } });
+      expect(await act({ 'os-unset_image_metadata': { key: 'ramdisk_id' } })).toMatchObject({
+        status: 404, body: { itemNotFound: { message: `Glance metadata for volume/snapshot ${v.id} cannot be found.` } },
+      });
+      expect((await act({ 'os-set_image_metadata': { metadata: { k: 1 } } })).status).toBe(400);
+      expect((await alt.request('POST', V(`/volumes/${v.id}/action`), { 'os-show_image_metadata': {} })).status).toBe(404);
+      await demo.request('DELETE', V(`/volumes/${v.id}`));
     });
 
     it('refuses unknown actions, several actions at once, and os-reset_status from a non-admin', async () => {

@@ -1,0 +1,57 @@
+import pg from 'pg';
+import type { Logger } from '../logger';
+import { KeyedMutex } from './keyed-mutex';
+
+/**
+ * Per-resource locks for work that spans requests and jobs (a server's id): one interface, two
+ * homes. One process (the default, and PGlite): KeyedMutex in memory. Replicas on one
+ * PostgreSQL: PostgreSQL session advisory locks, so a server's work is serialised across every
+ * replica; waiters of one process queue in memory first, so each process holds one connection
+ * per resource it works on, not one per waiter.
+ */
+export interface ResourceLocks {
+  withLock<T>(key: string, fn: () => Promise<T>): Promise<T>;
+  /** Several keys, taken in sorted order (two multi-key holders cannot deadlock). */
+  withLocks<T>(keys: string[], fn: () => Promise<T>): Promise<T>;
+  close?(): Promise<void>;
+}
+
+export class AdvisoryLocks implements ResourceLocks {
+  private readonly local = new KeyedMutex();
+  private readonly pool: pg.Pool;
+
+  constructor(databaseUrl: string, private readonly log: Logger, opts: { namespace?: string; maxConnections?: number } = {}) {
+    this.namespace = opts.namespace ?? 'snapstack:';
+    this.pool = new pg.Pool({ connectionString: databaseUrl, max: opts.maxConnections ?? 32, idleTimeoutMillis: 10_000 });
+    this.pool.on('error', (err) => this.log.warn({ err }, 'advisory lock connection failed (its locks went with it)'));
+  }
+
+  private readonly namespace: string;
+
+  withLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    return this.withLocks([key], fn);
+  }
+
+  withLocks<T>(keys: string[], fn: () => Promise<T>): Promise<T> {
+    const sorted = [...new Set(keys)].sort();
+    return this.local.withLocks(sorted, async () => {
+      const client = await this.pool.connect();
+      let broken: Error | undefined;
+      try {
+        // hashtextextended: a 64-bit key per name (PostgreSQL 11+).
+        for (const key of sorted) await client.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [this.namespace + key]);
+        return await fn();
+      } finally {
+        await client.query('SELECT pg_advisory_unlock_all()').catch((err: Error) => {
+          broken = err;
+          this.log.warn({ err, keys: sorted }, 'could not release advisory locks: dropping their connection');
+        });
+        client.release(broken);
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}

@@ -1,0 +1,141 @@
+/**
+ * Replicas on one PostgreSQL (issue 15), at the job runner's level: several runners, each with
+ * its own replica registry, on one database. Each job runs once; a dead replica's jobs (no
+ * heartbeat) are taken over by a live one, once; advisory locks serialise across runners.
+ */
+import type { Knex } from 'knex';
+import { createKnex, migrateLatest } from '../../../src/db/database';
+import { JobRunner } from '../../../src/jobs/job-runner';
+import { ReplicaRegistry } from '../../../src/jobs/replicas';
+import { createLogger } from '../../../src/logger';
+import { AdvisoryLocks } from '../../../src/shared/resource-locks';
+import { testDbConfig, type TestDbConfig } from '../../support/test-db-target';
+
+describe('jobs across replicas on one PostgreSQL', () => {
+  let cfg: TestDbConfig;
+  let db: Knex;
+  const log = createLogger('silent');
+  const stops: Array<() => Promise<void>> = [];
+  /** Every run of every replica, by job id (replicas of earlier tests keep running). */
+  const runs = new Map<string, string[]>();
+
+  beforeAll(async () => {
+    cfg = await testDbConfig();
+    if (!cfg.databaseUrl) throw new Error('replicas need PostgreSQL (integration-pg)');
+    db = await createKnex(cfg);
+    await migrateLatest(db);
+  });
+  async function waitFor<T>(probe: () => Promise<T>, done: (v: T) => boolean): Promise<T> {
+    for (let i = 0; i < 200; i++) {
+      const v = await probe();
+      if (done(v)) return v;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error('timed out');
+  }
+
+  afterAll(async () => {
+    for (const stop of stops.reverse()) await stop();
+    await db.destroy();
+    await cfg.cleanup();
+  });
+
+  /** A replica: its own connection pool, registry and runner, as a separate process has. */
+  async function replica(name: string) {
+    const own = await createKnex(cfg);
+    const replicas = new ReplicaRegistry(own, log, { heartbeatMs: 100, ttlMs: 600 });
+    const runner = new JobRunner(own, log, {}, { replicas, workers: 3, pollMs: 100 });
+    runner.register<{ n: number; hang?: boolean }>({
+      kind: 'counted', onRestart: 'resume', onFail: async () => undefined,
+      run: async (p, job, signal) => {
+        runs.set(job.id, [...(runs.get(job.id) ?? []), name]);
+        // hang: the first attempt runs until its abort.
+        if (p.hang && job.attempts === 1) await new Promise((_r, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }));
+        await new Promise((r) => setTimeout(r, 30));
+      },
+    });
+    await replicas.start();
+    await runner.recover();
+    const stop = async () => {
+      await runner.drain(2_000);
+      await own.destroy();
+    };
+    stops.push(stop);
+    return { runner, replicas };
+  }
+
+  it('spreads queued jobs over the replicas and runs each exactly once', async () => {
+    const a = await replica('a');
+    const b = await replica('b');
+    const ids: string[] = [];
+    for (let n = 0; n < 30; n++) ids.push(await (n % 2 ? a : b).runner.enqueue('counted', { n }));
+    for (let i = 0; i < 200; i++) {
+      const open = await db('jobs').whereIn('id', ids).whereNot('status', 'succeeded').count<{ count: string }[]>('* as count');
+      if (Number(open[0].count) === 0) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const rows = await db('jobs').whereIn('id', ids).select('id', 'status', 'attempts', 'owner');
+    expect(rows.every((r) => r.status === 'succeeded' && r.attempts === 1)).toBe(true);
+    for (const id of ids) expect(runs.get(id)).toHaveLength(1);
+    const by = new Set(ids.flatMap((id) => runs.get(id)!));
+    expect(by).toEqual(new Set(['a', 'b']));
+    expect(new Set(rows.map((r) => r.owner))).toEqual(new Set([a.replicas.id, b.replicas.id]));
+  });
+
+  it("takes over a dead replica's running and queued jobs once its heartbeat expires, and never a live one's", async () => {
+    const live = await replica('live');
+    // A replica that died: its row's heartbeat stopped a while ago; one job running, one queued.
+    await db('replicas').insert({ id: 'dead-replica', host: 'h', pid: 1, heartbeat_at: db.raw("now() - interval '1 hour'") });
+    await db('jobs').insert([
+      { id: 'dead-running', kind: 'counted', status: 'running', attempts: 1, owner: 'dead-replica', payload: JSON.stringify({ n: 1 }) },
+      { id: 'dead-queued', kind: 'counted', status: 'queued', attempts: 0, owner: 'dead-replica', payload: JSON.stringify({ n: 2 }) },
+      // A live replica's in-flight job: left alone.
+      { id: 'live-running', kind: 'counted', status: 'running', attempts: 1, owner: live.replicas.id, payload: JSON.stringify({ n: 3 }) },
+    ]);
+    const watcher = await replica('watcher');
+    for (let i = 0; i < 100 && (await db('jobs').whereIn('id', ['dead-running', 'dead-queued']).where('status', 'succeeded')).length < 2; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await new Promise((r) => setTimeout(r, 500)); // more polls: nothing more runs
+    expect(await db('jobs').where({ id: 'dead-running' }).first()).toMatchObject({ status: 'succeeded', attempts: 2 });
+    expect(await db('jobs').where({ id: 'dead-queued' }).first()).toMatchObject({ status: 'succeeded', attempts: 1 });
+    expect(runs.get('dead-running')).toHaveLength(1);
+    expect(runs.get('dead-queued')).toHaveLength(1);
+    expect(await db('jobs').where({ id: 'live-running' }).first()).toMatchObject({ status: 'running', owner: live.replicas.id });
+    expect(runs.get('live-running')).toBeUndefined();
+    // Its new owner is one of the live replicas (those of the earlier test run too).
+    const liveIds = (await db('replicas').where('heartbeat_at', '>', db.raw("now() - interval '1 second'")).select('id')).map((r) => r.id);
+    expect(liveIds).toEqual(expect.arrayContaining([live.replicas.id, watcher.replicas.id]));
+    expect(liveIds).toContain((await db('jobs').where({ id: 'dead-running' }).first()).owner);
+    await db('jobs').where({ id: 'live-running' }).update({ status: 'succeeded' });
+  });
+
+  it('a replica declared dead (its row gone) aborts its jobs and hands them over; another finishes them', async () => {
+    const id = await (await replica('lost-a')).runner.enqueue('counted', { n: 9, hang: true });
+    await replica('lost-b');
+    const claimed = await waitFor(async () => (await db('jobs').where({ id }).first()).owner, (o) => !!o && (runs.get(id)?.length ?? 0) === 1);
+    await db('replicas').where({ id: claimed }).del(); // as the others do to a replica silent too long
+    await waitFor(() => db('jobs').where({ id }).first(), (j) => j.status === 'succeeded');
+    const row = await db('jobs').where({ id }).first();
+    expect(row.attempts).toBe(2);
+    expect(runs.get(id)).toHaveLength(2);
+  });
+
+  it('advisory locks serialise one resource across replicas and leave others free', async () => {
+    const one = new AdvisoryLocks(cfg.databaseUrl!, log);
+    const two = new AdvisoryLocks(cfg.databaseUrl!, log);
+    stops.push(() => one.close(), () => two.close());
+    const order: string[] = [];
+    const hold = (locks: AdvisoryLocks, key: string, name: string, ms: number) => locks.withLock(key, async () => {
+      order.push(`${name}+`);
+      await new Promise((r) => setTimeout(r, ms));
+      order.push(`${name}-`);
+    });
+    const first = hold(one, 'server-1', 'a', 300);
+    await new Promise((r) => setTimeout(r, 50));
+    await Promise.all([first, hold(two, 'server-1', 'b', 10), hold(two, 'server-2', 'c', 10)]);
+    // c (another server) did not wait for a; b (the same server, another replica) did.
+    expect(order.indexOf('c-')).toBeLessThan(order.indexOf('a-'));
+    expect(order.indexOf('b+')).toBeGreaterThan(order.indexOf('a-'));
+  });
+});

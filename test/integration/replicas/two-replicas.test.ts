@@ -1,0 +1,173 @@
+/**
+ * Two Snapstack replicas (SNAPSTACK_REPLICA=1) on one PostgreSQL database, one data directory
+ * and the Docker engine, each `snapstack serve` as a user starts it (issue 15). Requests go to
+ * both in turn; a long job (a volume from a snapshot, made slow by a delay fault) is killed
+ * with SIGKILL in the replica running it, and the other one takes it over and finishes it. No
+ * job runs twice: every job's starts, counted from both replicas' logs, match its attempts.
+ *
+ * And the embedded database still serves one process: a second server on the same data
+ * directory (replica or not) is refused.
+ */
+import fs from 'fs';
+import os from 'os';
+import path from 'path';
+import knex, { type Knex } from 'knex';
+import Docker from 'dockerode';
+import { createTestDatabase, type TestDatabase } from '../../support/test-database';
+import { serveChild, type ServedChild } from '../../support/serve-child';
+import { purgeDockerObjects, request, type ApiResponse, type Session } from '../../support/snapstack-harness';
+import { pollUntil, waitForSnapshot, waitForVolume } from '../../support/compute-helpers';
+
+jest.setTimeout(240_000);
+
+const VOL = '/volume/v3/{project_id}';
+const SS = '/snapstack/v1';
+
+function logLines(out: string): Array<Record<string, any>> {
+  return out.split('\n').filter((l) => l.startsWith('{')).map((l) => {
+    try {
+      return JSON.parse(l);
+    } catch {
+      return {};
+    }
+  });
+}
+
+async function login(url: string, user: string, password: string) {
+  const res = await request(url, 'POST', '/identity/v3/auth/tokens', {
+    auth: { identity: { methods: ['password'], password: { user: { name: user, domain: { name: 'Default' }, password } } }, scope: { project: { name: user, domain: { name: 'Default' } } } },
+  });
+  if (res.status !== 201) throw new Error(`login ${user}: ${res.status} ${res.text}`);
+  return { token: res.headers.get('x-subject-token')!, projectId: res.body.token.project.id as string, userId: res.body.token.user.id as string };
+}
+
+describe('two replicas on one PostgreSQL', () => {
+  let database: TestDatabase;
+  let db: Knex;
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'snapstack-replicas-'));
+  const replicas: ServedChild[] = [];
+  let instanceId = '';
+
+  const env = (): Record<string, string> => ({
+    SNAPSTACK_DATA_DIR: dataDir, DATABASE_URL: database.url, SNAPSTACK_REPLICA: '1', SNAPSTACK_LOG_LEVEL: 'info',
+    SNAPSTACK_DEMO_PASSWORD: 'demo-secret', SNAPSTACK_ADMIN_PASSWORD: 'admin-secret',
+  });
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    db = knex({ client: 'pg', connection: database.url, pool: { min: 0, max: 2 } });
+  });
+
+  afterAll(async () => {
+    for (const r of replicas) r.child.kill('SIGKILL');
+    await Promise.all(replicas.map((r) => r.exited));
+    await db?.destroy();
+    if (instanceId) await purgeDockerObjects(instanceId);
+    await database?.drop().catch(() => undefined);
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('spreads requests over both; a job whose replica is killed mid-way is finished by the other, and no job runs twice', async () => {
+    replicas.push(await serveChild(env()));
+    replicas.push(await serveChild(env()));
+    const [a, b] = replicas;
+    instanceId = String(a.listening.instance_id);
+    expect(b.listening.instance_id).toBe(instanceId);
+    expect(a.listening.replica_id).not.toBe(b.listening.replica_id);
+    // A non-replica server is refused on the replicas' database.
+    await expect(serveChild({ ...env(), SNAPSTACK_REPLICA: '0', SNAPSTACK_DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'snapstack-single-')) }, { timeoutMs: 30_000 }))
+      .rejects.toThrow(/Another Snapstack server is using the database/);
+
+    // Round robin over the live replicas; a token made by one is good on the other.
+    const alive = () => replicas.filter((r) => r.child.exitCode === null && r.child.signalCode === null);
+    let turn = 0;
+    const me = await login(a.url, 'demo', 'demo-secret');
+    const admin = await login(b.url, 'admin', 'admin-secret');
+    const rr = (token: string, projectId: string): Session => ({
+      token, projectId, userId: '',
+      request: (method, p, body, headers = {}) => {
+        const live = alive();
+        const target = live[turn++ % live.length];
+        return request(target.url, method, p.replace('{project_id}', projectId), body, { 'X-Auth-Token': token, ...headers });
+      },
+    });
+    const s = rr(me.token, me.projectId);
+    const ok = <T>(res: ApiResponse<T>, status: number) => {
+      if (res.status !== status) throw new Error(`${res.status} ${res.text}`);
+      return res.body as any;
+    };
+
+    // Data made through both: a volume, its snapshot (layers written by whichever replica ran the job).
+    const vol = ok(await s.request('POST', `${VOL}/volumes`, { volume: { size: 1, name: 'rr-source' } }), 202).volume;
+    await waitForVolume(s, vol.id, ['available']);
+    const snap = ok(await s.request('POST', `${VOL}/snapshots`, { snapshot: { volume_id: vol.id, name: 'rr-snap' } }), 202).snapshot;
+    await waitForSnapshot(s, snap.id, ['available']);
+    for (let i = 0; i < 6; i++) ok(await s.request('GET', `${VOL}/volumes/${vol.id}`), 200);
+
+    // A long job: the volume from the snapshot waits 8 s first (a delay fault on both replicas,
+    // since either may claim it).
+    for (const r of replicas) {
+      ok(await request(r.url, 'POST', `${SS}/faults`, { fault: { target: 'volume.create', action: 'delay', delay_ms: 8_000, project_id: me.projectId } }, { 'X-Auth-Token': admin.token }), 201);
+    }
+    const slow = ok(await s.request('POST', `${VOL}/volumes`, { volume: { snapshot_id: snap.id, name: 'rr-slow' } }), 202).volume;
+    const job = await pollUntil(() => db('jobs').where({ resource_id: slow.id }).first(), (j) => j?.status === 'running', 30_000, 'the slow job running');
+    const owner = replicas.find((r) => r.listening.replica_id === job.owner)!;
+    const other = replicas.find((r) => r !== owner)!;
+    expect(owner).toBeDefined();
+    owner.child.kill('SIGKILL');
+    const killedAt = Date.now();
+    expect((await owner.exited).signal).toBe('SIGKILL');
+
+    // The survivor takes it over (the dead one's heartbeat expires) and finishes it.
+    const done = await waitForVolume(s, slow.id, ['available', 'error']);
+    expect(done.status).toBe('available');
+    const row = await db('jobs').where({ id: job.id }).first();
+    expect(row).toMatchObject({ status: 'succeeded', attempts: 2, owner: other.listening.replica_id });
+    // Its data is there: the manifest in the shared data directory and the Docker volume.
+    expect(fs.existsSync(path.join(dataDir, 'cow', 'volumes', `${slow.id}.json`))).toBe(true);
+    await new Docker({ socketPath: '/var/run/docker.sock' }).getVolume(`snapstack-${instanceId}-${slow.id}`).inspect();
+    // And the survivor goes on with it.
+    const again = ok(await s.request('POST', `${VOL}/snapshots`, { snapshot: { volume_id: slow.id, name: 'after' } }), 202).snapshot;
+    await waitForSnapshot(s, again.id, ['available']);
+
+    // Requests reached both replicas.
+    const requests = (r: ServedChild) => logLines(r.logs()).filter((l) => l.msg === 'request' && l.path?.startsWith('/volume/')).length;
+    expect(requests(a)).toBeGreaterThan(2);
+    expect(requests(b)).toBeGreaterThan(2);
+    // No job ran twice: each job's starts in both logs are its attempts, one per owner; only the
+    // killed one started twice, once on each replica, the second after the first one's death.
+    const starts = new Map<string, string[]>();
+    for (const r of replicas) {
+      for (const l of logLines(r.logs())) if (l.msg === 'job started') starts.set(l.job_id, [...(starts.get(l.job_id) ?? []), String(r.listening.replica_id)]);
+    }
+    const jobs = await db('jobs').select('id', 'status', 'attempts', 'kind');
+    expect(jobs.length).toBeGreaterThanOrEqual(4);
+    for (const j of jobs) {
+      expect({ id: j.id, kind: j.kind, status: j.status }).toEqual({ id: j.id, kind: j.kind, status: 'succeeded' });
+      expect(starts.get(j.id)?.length ?? 0).toBe(j.attempts);
+      if (j.id !== job.id) expect(j.attempts).toBe(1);
+    }
+    expect([...starts.get(job.id)!].sort()).toEqual([String(owner.listening.replica_id), String(other.listening.replica_id)].sort());
+    const resumedAt = logLines(other.logs()).find((l) => l.msg === 'job started' && l.job_id === job.id)!.time;
+    expect(resumedAt).toBeGreaterThan(killedAt);
+    expect(new Set(jobs.flatMap((j) => starts.get(j.id)!)).size).toBe(2); // both replicas ran jobs
+  });
+
+  it('the embedded database still serves one process: a second server on its data directory is refused', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'snapstack-embedded-'));
+    const base = { SNAPSTACK_DATA_DIR: dir, SNAPSTACK_DB: 'pglite', SNAPSTACK_LOG_LEVEL: 'info', SNAPSTACK_DOCKER: 'none' };
+    const first = await serveChild(base);
+    try {
+      await expect(serveChild(base, { timeoutMs: 30_000 })).rejects.toThrow(/Another Snapstack server \(pid \d+ on .*\) is using the data directory/);
+      await expect(serveChild({ ...base, SNAPSTACK_REPLICA: '1' }, { timeoutMs: 30_000 })).rejects.toThrow(/SNAPSTACK_REPLICA=1 needs DATABASE_URL/);
+      // Nor does a replica (of another database) get the data directory a single server holds.
+      await expect(serveChild({ ...base, SNAPSTACK_REPLICA: '1', DATABASE_URL: database.url }, { timeoutMs: 30_000 }))
+        .rejects.toThrow(/Another Snapstack server \(pid \d+ on .*\) is using the data directory/);
+      expect((await fetch(`${first.url}${SS}/health`)).status).toBe(200);
+    } finally {
+      first.child.kill('SIGTERM');
+      await first.exited;
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
