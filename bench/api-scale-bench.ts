@@ -13,22 +13,20 @@
  * Targets: p99 within 3x the ceiling on PostgreSQL and 5x on the embedded default; p50 at
  * 10,000 rows within 1.5x of p50 at 100 rows.
  */
-import { randomUUID } from 'crypto';
 import http from 'http';
 import type { AddressInfo } from 'net';
 import { isMainThread, parentPort, Worker, workerData } from 'worker_threads';
 import express from 'express';
-import type { Knex } from 'knex';
 import { Client } from 'pg';
 import { startPostgresCluster } from '../test/support/postgres-cluster';
-import { BenchEnv, fmtMs, printTable, runMain, withSnapstack } from './bench-helpers';
+import { BenchEnv, fmtMs, printTable, runMain, seedRows, withSnapstack, type RowCounts } from './bench-helpers';
 
 const CONCURRENCY = 10;
 const REQUESTS = Number(process.env.BENCH_REQUESTS || 400);
 const WARMUP = 40;
 const BIG = { images: 10_000, volumes: 2_000, snapshots: 2_000, servers: 500 };
 const SMALL = { images: 100, volumes: 100, snapshots: 100, servers: 100 };
-type Sizes = typeof BIG;
+type Sizes = RowCounts;
 const TARGET_P99 = { pglite: 5, postgres: 3 };
 const TARGET_GROWTH = 1.5;
 /** BENCH_DATABASES=pglite or postgres: one of them only. */
@@ -81,36 +79,6 @@ function measure(job: LoadJob): Promise<Stats> {
   });
 }
 
-// ----- seeding ----------------------------------------------------------------------------
-
-const stampAt = (i: number) => new Date(Date.UTC(2026, 0, 1) + i * 1000);
-
-async function seed(db: Knex, projectId: string, userId: string, n: Sizes): Promise<void> {
-  const images = Array.from({ length: n.images }, (_, i) => ({
-    id: randomUUID(), name: `img-${i}`, status: 'active', visibility: i % 10 === 0 ? 'shared' : 'private', owner: projectId,
-    size: 1024 * (i % 97), disk_format: 'raw', container_format: 'bare', properties: JSON.stringify({ hw_disk_bus: 'virtio' }),
-    created_at: stampAt(i), updated_at: stampAt(i),
-  }));
-  const volumes = Array.from({ length: n.volumes }, (_, i) => ({
-    id: randomUUID(), project_id: projectId, user_id: userId, name: `vol-${i}`, size: 1, status: 'available',
-    volume_type: '__DEFAULT__', availability_zone: 'nova', metadata: '{}', created_at: stampAt(i), updated_at: stampAt(i),
-  }));
-  const snapshots = Array.from({ length: n.snapshots }, (_, i) => ({
-    id: randomUUID(), project_id: projectId, user_id: userId, volume_id: volumes[i % volumes.length].id, name: `snap-${i}`, size: 1,
-    status: 'available', metadata: '{}', created_at: stampAt(i), updated_at: stampAt(i),
-  }));
-  const flavor = JSON.stringify({ id: '1', name: 'm1.tiny', ram: 512, vcpus: 1, disk: 1, ephemeral: 0, swap: 0, extra_specs: {} });
-  const servers = Array.from({ length: n.servers }, (_, i) => ({
-    id: randomUUID(), project_id: projectId, user_id: userId, name: `srv-${i}`, image_ref: images[0].id, flavor_id: '1', flavor,
-    vm_state: 'active', power_state: 1, networks: 'none', ip_address: `10.0.${i >> 8}.${i & 255}`, created_at: stampAt(i), updated_at: stampAt(i),
-  }));
-  await db.batchInsert('images', images, 500);
-  await db.batchInsert('volumes', volumes, 500);
-  await db.batchInsert('snapshots', snapshots, 500);
-  await db.batchInsert('servers', servers, 500);
-  await db.raw('analyze');
-}
-
 // ----- one database, one size -------------------------------------------------------------
 
 interface Row { probe: string; snapstack: Stats; ceiling: Stats }
@@ -119,7 +87,7 @@ async function runOne(env: BenchEnv, n: Sizes): Promise<Row[]> {
   const { app, api } = env;
   const token = (api as unknown as { token: string }).token;
   const user = await app.db('users').where({ name: 'demo' }).first();
-  await seed(app.db, api.projectId, user.id, n);
+  await seedRows(app.db, api.projectId, user.id, n);
   const someImage = await app.db('images').where({ owner: api.projectId }).orderBy('created_at', 'desc').offset(Math.floor(n.images / 2)).first('id');
   const probes: Probe[] = [
     { label: 'GET /image/v2/images?limit=25', path: '/image/v2/images?limit=25' },

@@ -5,7 +5,9 @@
 import fs from 'fs';
 import os from 'os';
 import path from 'path';
+import { randomUUID } from 'crypto';
 import Docker from 'dockerode';
+import type { Knex } from 'knex';
 import { loadConfig } from '../src/config';
 import { createLogger } from '../src/logger';
 import { startSnapstack, Snapstack } from '../src/app';
@@ -137,6 +139,8 @@ export interface BenchEnv {
  */
 export async function withSnapstack(name: string, body: (env: BenchEnv) => Promise<void>): Promise<void> {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), `snapstack-${name}-`));
+  // The embedded PostgreSQL runs as postgres when we are root: it must pass through (not read) the scratch directory.
+  fs.chmodSync(work, 0o711);
   const config = loadConfig(process.env, {
     host: '127.0.0.1', port: 0, dataDir: path.join(work, 'data'), adminPassword: DEMO_PASSWORD, demoPassword: DEMO_PASSWORD, altDemoPassword: DEMO_PASSWORD,
     volumeQuotas: { ...loadConfig(process.env).volumeQuotas, volumes: -1, snapshots: -1, gigabytes: -1 },
@@ -188,6 +192,42 @@ export async function deleteAndWait(api: Api, id: string, volumeIds: string[]): 
 
 export const containerOf = async (docker: Docker, app: Snapstack, serverId: string) =>
   (await docker.listContainers({ filters: JSON.stringify({ label: [`snapstack.instance=${app.instanceId}`, `snapstack.server=${serverId}`] }) }))[0];
+
+const stampAt = (i: number) => new Date(Date.UTC(2026, 0, 1) + i * 1000);
+
+/** How many rows of each kind seedRows inserts. */
+export interface RowCounts { images: number; volumes: number; snapshots: number; servers: number }
+
+/**
+ * Rows straight into the tables for one project (listing needs no containers): `n.images`
+ * images img-<i> (every tenth shared), volumes vol-<i>, snapshots snap-<i> of them, servers
+ * srv-<i> (ACTIVE, no container), created one second apart; then ANALYZE.
+ */
+export async function seedRows(db: Knex, projectId: string, userId: string, n: RowCounts): Promise<void> {
+  const images = Array.from({ length: n.images }, (_, i) => ({
+    id: randomUUID(), name: `img-${i}`, status: 'active', visibility: i % 10 === 0 ? 'shared' : 'private', owner: projectId,
+    size: 1024 * (i % 97), disk_format: 'raw', container_format: 'bare', properties: JSON.stringify({ hw_disk_bus: 'virtio' }),
+    created_at: stampAt(i), updated_at: stampAt(i),
+  }));
+  const volumes = Array.from({ length: n.volumes }, (_, i) => ({
+    id: randomUUID(), project_id: projectId, user_id: userId, name: `vol-${i}`, size: 1, status: 'available',
+    volume_type: '__DEFAULT__', availability_zone: 'nova', metadata: '{}', created_at: stampAt(i), updated_at: stampAt(i),
+  }));
+  const snapshots = Array.from({ length: n.snapshots }, (_, i) => ({
+    id: randomUUID(), project_id: projectId, user_id: userId, volume_id: volumes[i % volumes.length].id, name: `snap-${i}`, size: 1,
+    status: 'available', metadata: '{}', created_at: stampAt(i), updated_at: stampAt(i),
+  }));
+  const flavor = JSON.stringify({ id: '1', name: 'm1.tiny', ram: 512, vcpus: 1, disk: 1, ephemeral: 0, swap: 0, extra_specs: {} });
+  const servers = Array.from({ length: n.servers }, (_, i) => ({
+    id: randomUUID(), project_id: projectId, user_id: userId, name: `srv-${i}`, image_ref: images[0].id, flavor_id: '1', flavor,
+    vm_state: 'active', power_state: 1, networks: 'none', ip_address: `10.0.${i >> 8}.${i & 255}`, created_at: stampAt(i), updated_at: stampAt(i),
+  }));
+  await db.batchInsert('images', images, 500);
+  await db.batchInsert('volumes', volumes, 500);
+  await db.batchInsert('snapshots', snapshots, 500);
+  await db.batchInsert('servers', servers, 500);
+  await db.raw('analyze');
+}
 
 /** A markdown table, columns padded. */
 export function printTable(header: string[], lines: string[][]): void {

@@ -70,7 +70,7 @@ export function createCompute(deps: ComputeDeps): Compute {
   const locks = deps.locks ?? new KeyedMutex();
   const flavors = new FlavorService(new FlavorStore(deps.db));
   const containers = new ServerContainers(runtime, deps.volumes, store, log);
-  const lifecycle = new ServerLifecycle(store, containers, deps.volumes, deps.images, locks, log);
+  const lifecycle = new ServerLifecycle(store, containers, deps.volumes, deps.images, locks, deps.jobs, log);
   const actions = new ServerActions(store, containers, runtime, locks, deps.jobs, log);
   const snapshots = new ServerSnapshots({
     store, runtime, volumes: deps.volumes, images: deps.images, locks, jobs: deps.jobs, consistency: deps.config.snapshotConsistency, log,

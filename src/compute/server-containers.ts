@@ -1,6 +1,7 @@
 import type { Logger } from '../logger';
 import type { VolumeApi } from '../volume/volume-api';
 import { LABELS } from '../runtime/docker-engine';
+import { splitImageRef } from '../runtime/image-driver';
 import { crashPoint } from '../shared/crash-points';
 import type { ContainerState, ServerRuntime, ServerMount } from './runtime/server-runtime';
 import { mountPointOf } from './runtime/server-runtime';
@@ -126,10 +127,47 @@ export class ServerContainers {
     return removed;
   }
 
+  /**
+   * At start: this instance's Docker images (found by its label) whose names no record accounts
+   * for, a kill -9 between a commit or tag and its row, are removed, each decision logged. A name
+   * is accounted for when an image record names it (`accounted`), or it is a live server's root
+   * image or the image it runs. An untagged image of this instance goes too unless the engine
+   * keeps it (an image or container still uses it). Images of other instances are never listed.
+   */
+  async sweepImages(servers: ServerRow[], accounted: Set<string>): Promise<string[]> {
+    const keep = new Set([...accounted].map(fullRef));
+    for (const s of servers) {
+      keep.add(fullRef(this.rootImageName(s.id)));
+      if (s.docker_image) keep.add(fullRef(s.docker_image));
+    }
+    const removed: string[] = [];
+    for (const img of await this.runtime.ownImages()) {
+      if (!img.tags.length) {
+        await this.runtime.removeImage(img.id);
+        const gone = !(await this.runtime.imageExists(img.id));
+        this.log[gone ? 'warn' : 'debug']({ image_id: img.id, decision: gone ? 'removed' : 'kept (in use)' }, 'reconcile: an untagged Docker image of this instance');
+        if (gone) removed.push(img.id);
+        continue;
+      }
+      for (const tag of img.tags) {
+        if (keep.has(fullRef(tag))) continue;
+        this.log.warn({ docker_image: tag, image_id: img.id, decision: 'removed' }, 'reconcile: a Docker image no record accounts for');
+        await this.runtime.removeImage(tag);
+        removed.push(tag);
+      }
+    }
+    return removed;
+  }
+
   /** Removes the container and the server's root image (server deletion). */
   async destroy(server: ServerRow): Promise<void> {
     if (server.container_id) await this.runtime.remove(server.container_id);
     await this.runtime.removeForServer(server.id);
     await this.runtime.removeImage(this.rootImageName(server.id));
   }
+}
+
+/** 'repo/name' and 'repo/name:latest' name one image. */
+function fullRef(ref: string): string {
+  return splitImageRef(ref).join(':');
 }

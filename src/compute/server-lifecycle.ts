@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { JobDefinition } from '../jobs/jobs-api';
+import { NotFound } from '../http/faults';
+import type { JobDefinition, JobRunner } from '../jobs/jobs-api';
 import type { ImageApi } from '../image/image-api';
 import type { Logger } from '../logger';
 import { crashPoint } from '../shared/crash-points';
+import { Reverter } from '../shared/reverter';
 import { isoSecondsZ } from '../shared/time-format';
 import type { VolumeApi, VolumeRecord } from '../volume/volume-api';
 import type { ServerContainers } from './server-containers';
@@ -20,10 +22,24 @@ export interface ServerJobPayload {
 }
 
 /**
+ * A build's journal (its job's payload): what it made, recorded before each step runs, so a
+ * failure undoes exactly that, whether the build threw or a kill -9 stopped it.
+ */
+export interface BuildJournal extends ServerJobPayload {
+  /** Volumes the build asked Cinder for (recorded before the request). */
+  createdVolumes?: string[];
+  /** Volumes the build attached (recorded before the attach). */
+  attachedVolumes?: string[];
+  /** The container was asked for. */
+  launched?: boolean;
+}
+
+/**
  * Build and teardown of servers, as durable jobs. A build walks Nova's task states
  * (scheduling -> block_device_mapping -> networking -> spawning) and ends ACTIVE; a failure
- * ends in ERROR with a fault after everything the build made is removed. A server deleted
- * while building is cleaned up by the build itself at its next step.
+ * (an exception, or a restart meeting it unfinished) ends in ERROR with a fault after its
+ * journal's undo removed everything it made. A server deleted while building is cleaned up by
+ * the build itself at its next step.
  */
 export class ServerLifecycle {
   constructor(
@@ -32,15 +48,17 @@ export class ServerLifecycle {
     private readonly volumes: VolumeApi,
     private readonly images: ImageApi,
     private readonly locks: ResourceLocks,
+    private readonly jobs: JobRunner,
     private readonly log: Logger,
   ) {}
 
-  buildJob(): JobDefinition<ServerJobPayload> {
+  buildJob(): JobDefinition<BuildJournal> {
     return {
       kind: JOB_BUILD,
       onRestart: 'fail',
-      run: (p) => this.build(p.serverId),
-      onFail: (p, error) => this.failBuild(p.serverId, error),
+      run: (p, job) => this.build(p.serverId, new BuildSteps(this.jobs, job.id)),
+      // The one undo path: an exception and a restart both come here with the journal.
+      onFail: (p, error) => this.failBuild(p, error),
     };
   }
 
@@ -51,7 +69,7 @@ export class ServerLifecycle {
       run: (p) => this.locks.withLock(p.serverId, async () => {
         const server = await this.store.get(p.serverId, { includeDeleted: true });
         // A build in flight owns the clean-up: it checks for deletion at every step.
-        if (server && server.vm_state !== 'building') await this.teardown(server, 'delete');
+        if (server && server.vm_state !== 'building') await this.teardown(server);
       }),
       onFail: async (p, error) => this.log.error({ server_id: p.serverId, error }, 'server clean-up failed'),
     };
@@ -69,6 +87,8 @@ export class ServerLifecycle {
     const servers = await this.store.list({ projectId: null });
     await this.containers.sweep(new Set(servers.map((s) => s.id)))
       .catch((err: unknown) => this.log.error({ err }, 'reconcile: could not sweep the server containers'));
+    await this.containers.sweepImages(servers, await this.images.dockerImagesAccountedFor())
+      .catch((err: unknown) => this.log.error({ err }, 'reconcile: could not sweep the Docker images'));
     for (const s of servers) {
       if (s.task_state !== null || !['active', 'stopped', 'resized'].includes(s.vm_state)) continue;
       await this.locks.withLock(s.id, async () => {
@@ -103,27 +123,32 @@ export class ServerLifecycle {
       const server = await this.store.get(serverId, { includeDeleted: true });
       if (!server) return null;
       if (server.deleted_at) {
-        await this.teardown(server, 'delete');
+        await this.teardown(server);
         return null;
       }
       return (await this.store.update(serverId, { task_state: task }))!;
     });
   }
 
-  private async build(serverId: string): Promise<void> {
+  private async build(serverId: string, journal: BuildSteps): Promise<void> {
     let server = await this.step(serverId, 'block_device_mapping');
     if (!server || server.vm_state !== 'building') return;
     const volumeBdms = (await this.store.blockDevices(serverId)).filter((b) => b.destination_type === 'volume');
     // Every volume is asked for before any is waited for, so Cinder makes them concurrently.
     for (const bdm of volumeBdms) {
-      if (!(await this.requestVolume(server, bdm))) return;
+      if (!(await this.requestVolume(server, bdm, journal))) return;
     }
-    for (const bdm of volumeBdms) await this.attachVolume(server, bdm);
+    for (const bdm of volumeBdms) {
+      await journal.add('attachedVolumes', bdm.volume_id!);
+      await this.attachVolume(server, bdm);
+      crashPoint('build.volume-attached');
+    }
     if (!(await this.step(serverId, 'networking'))) return;
     if (!(server = await this.step(serverId, 'spawning'))) return;
     await this.locks.withLock(serverId, async () => {
       const current = (await this.store.get(serverId, { includeDeleted: true }))!;
-      if (current.deleted_at) return this.teardown(current, 'delete');
+      if (current.deleted_at) return this.teardown(current);
+      await journal.mark('launched');
       await this.containers.launch(current);
       await this.store.update(serverId, { vm_state: 'active', task_state: null, power_state: POWER.RUNNING, launched_at: new Date() });
     });
@@ -134,11 +159,12 @@ export class ServerLifecycle {
    * name "" and description "" (blank: <server>-blank-vol). Records it on the BDM at once, so a
    * failure later removes it. false when the server was deleted meanwhile.
    */
-  private async requestVolume(server: ServerRow, bdm: BlockDeviceRow): Promise<boolean> {
+  private async requestVolume(server: ServerRow, bdm: BlockDeviceRow, journal: BuildSteps): Promise<boolean> {
     if (bdm.volume_id) return true;
-    // The id is recorded on the BDM before the volume exists: a crash between the two leaves a
-    // record naming a volume (removed with the failed build), never a volume nobody names.
+    // The id is recorded (journal, then BDM) before the volume exists: a crash between them
+    // leaves a record naming a volume (removed with the failed build), never a volume nobody names.
     const volumeId = randomUUID();
+    await journal.add('createdVolumes', volumeId);
     const stillThere = await this.locks.withLock(server.id, async () => {
       await this.store.updateBlockDevice(bdm.id, { volume_id: volumeId, created_by_build: true });
       return Boolean(await this.store.get(server.id));
@@ -193,50 +219,66 @@ export class ServerLifecycle {
     }
   }
 
-  private async failBuild(serverId: string, error: string): Promise<void> {
+  /**
+   * A build that threw or that a restart met unfinished: what its journal names is undone,
+   * newest first (container, attachments, volumes it made, its volume block devices), then
+   * the server is ERROR with the fault. A deleted server is torn down as a deletion instead.
+   */
+  private async failBuild(j: BuildJournal, error: string): Promise<void> {
+    const serverId = j.serverId;
     await this.locks.withLock(serverId, async () => {
       const server = await this.store.get(serverId, { includeDeleted: true });
       if (!server) return;
-      if (server.deleted_at) return this.teardown(server, 'delete');
-      await this.teardown(server, 'failed-build');
+      if (server.deleted_at) return this.teardown(server);
+      const r = new Reverter(this.log, { server_id: serverId });
+      r.add('block devices of the build\'s volumes', async () => {
+        for (const bdm of await this.store.blockDevices(serverId)) if (bdm.destination_type === 'volume') await this.store.deleteBlockDevice(bdm.id);
+      });
+      const bdms = await this.store.blockDevices(serverId);
+      // The BDMs name the same volumes (and those of a build journalled before journals named them).
+      const created = new Set([...(j.createdVolumes ?? []), ...bdms.filter((b) => b.created_by_build && b.volume_id).map((b) => b.volume_id!)]);
+      for (const id of created) r.add(`volume ${id}`, () => this.releaseVolume(server, id, true));
+      for (const id of j.attachedVolumes ?? []) if (!created.has(id)) r.add(`attachment of volume ${id}`, () => this.releaseVolume(server, id, false));
+      // Also a container a launch left unrecorded (found by name).
+      if (j.launched || server.container_id) r.add('the container', () => this.containers.destroy(server));
+      await r.fail(error);
       const message = `Build of instance ${serverId} aborted: ${error}`.slice(0, 255);
       await this.store.update(serverId, {
-        vm_state: 'error', task_state: null, power_state: POWER.NOSTATE,
+        vm_state: 'error', task_state: null, power_state: POWER.NOSTATE, container_id: null, ip_address: null, mac_address: null,
         fault: { code: 500, message, created: isoSecondsZ(new Date()) },
       });
     });
   }
 
   /**
-   * Removes the container (and root image) and gives the volumes back. 'delete': volumes
-   * marked delete_on_termination are deleted, others detached (-> available). 'failed-build':
-   * volumes the build created are deleted, others detached. Idempotent. Caller holds the lock.
+   * Removes the container (and root image) and gives the volumes back: volumes marked
+   * delete_on_termination are deleted, others detached (-> available). Idempotent. Caller
+   * holds the lock.
    */
-  async teardown(server: ServerRow, reason: 'delete' | 'failed-build'): Promise<void> {
+  async teardown(server: ServerRow): Promise<void> {
     await this.containers.destroy(server).catch((err) => this.log.error({ err, server_id: server.id }, 'could not remove the container'));
     for (const bdm of await this.store.blockDevices(server.id)) {
-      if (bdm.destination_type === 'volume' && bdm.volume_id) {
-        const remove = reason === 'delete' ? bdm.delete_on_termination : bdm.created_by_build;
-        await this.releaseVolume(server, bdm.volume_id, remove);
-      }
-      if (reason === 'delete' || bdm.destination_type === 'volume') await this.store.deleteBlockDevice(bdm.id);
+      if (bdm.destination_type === 'volume' && bdm.volume_id) await this.releaseVolume(server, bdm.volume_id, bdm.delete_on_termination);
+      await this.store.deleteBlockDevice(bdm.id);
     }
-    if (reason === 'delete' && server.shelved_image_id) {
+    if (server.shelved_image_id) {
       // Nova deletes a shelved server's snapshot with it.
       await this.images.deleteImage({ projectId: server.project_id, isAdmin: false }, server.shelved_image_id)
         .catch((err) => this.log.warn({ err, server_id: server.id, image_id: server.shelved_image_id }, 'could not delete the shelved image'));
     }
-    if (reason === 'delete') {
-      await this.store.update(server.id, { vm_state: 'deleted', task_state: null, power_state: POWER.NOSTATE, container_id: null });
-    } else {
-      await this.store.update(server.id, { container_id: null, ip_address: null, mac_address: null });
-    }
+    await this.store.update(server.id, { vm_state: 'deleted', task_state: null, power_state: POWER.NOSTATE, container_id: null });
   }
 
   private async releaseVolume(server: ServerRow, volumeId: string, remove: boolean): Promise<void> {
     const project = server.project_id;
     try {
-      let vol = await this.volumes.getVolume(project, volumeId);
+      const found = await this.volumes.getVolume(project, volumeId).catch((err: unknown) => {
+        if (err instanceof NotFound) return null;
+        throw err;
+      });
+      // Recorded, but the process died before asking Cinder for it.
+      if (!found) return;
+      let vol = found;
       if (vol.status === 'creating') vol = await this.volumes.waitForVolume(project, volumeId, ['available', 'error']).catch(() => vol);
       if (vol.attachments.some((a) => a.serverId === server.id)) await this.volumes.detachVolume(project, volumeId, server.id);
       if (remove) await this.volumes.deleteVolume(project, volumeId);
@@ -244,5 +286,21 @@ export class ServerLifecycle {
       // e.g. a root volume that has snapshots: Cinder refuses to delete it, Nova logs and goes on.
       this.log.warn({ err, server_id: server.id, volume_id: volumeId, delete: remove }, 'could not release a volume of the server');
     }
+  }
+}
+
+/** The build's journal, on its job: each step adds what it is about to make before making it. */
+class BuildSteps {
+  private readonly made: { createdVolumes: string[]; attachedVolumes: string[] } = { createdVolumes: [], attachedVolumes: [] };
+
+  constructor(private readonly jobs: JobRunner, private readonly jobId: string) {}
+
+  async add(what: 'createdVolumes' | 'attachedVolumes', volumeId: string): Promise<void> {
+    this.made[what].push(volumeId);
+    await this.jobs.record(this.jobId, { [what]: this.made[what] });
+  }
+
+  async mark(what: 'launched'): Promise<void> {
+    await this.jobs.record(this.jobId, { [what]: true });
   }
 }

@@ -119,4 +119,9 @@ export interface ImageApi {
   dockerImageOf(image: ImageRecord): string | null;
   /** The Docker image name a snapshot of a container is committed to (owned by the image). */
   snapshotDockerImageName(imageId: string): string;
+  /**
+   * Every Docker image name an image record accounts for, whatever its status: its
+   * `snapstack/snap-<id>` name and the Docker image it is mapped to (the start-up sweep keeps these).
+   */
+  dockerImagesAccountedFor(): Promise<Set<string>>;
 }

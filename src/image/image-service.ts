@@ -282,6 +282,15 @@ export class ImageService implements ImageApi {
     return `snapstack/snap-${imageId}:latest`;
   }
 
+  async dockerImagesAccountedFor(): Promise<Set<string>> {
+    const names = new Set<string>();
+    for (const { id, dockerImage } of await this.store.dockerImages()) {
+      names.add(this.snapshotDockerImageName(id));
+      if (dockerImage) names.add(dockerImage);
+    }
+    return names;
+  }
+
   private row(r: Partial<ImageRow> & Pick<ImageRow, 'id' | 'status' | 'visibility' | 'owner'>): Omit<ImageRow, 'created_at' | 'updated_at'> {
     return {
       name: null, protected: false, os_hidden: false, size: null, virtual_size: null, min_disk: 0, min_ram: 0, disk_format: null,

@@ -1,7 +1,7 @@
 import { NotFound } from '../http/faults';
 import type { Knex } from 'knex';
 import { Keyset, markerValues, orderByKeyset, whereAfter } from '../db/keyset';
-import type { ImageRecord, ImageStatus, ImageVisibility } from './image-api';
+import { DOCKER_IMAGE_PROPERTY, type ImageRecord, type ImageStatus, type ImageVisibility } from './image-api';
 
 export interface ImageRow {
   id: string;
@@ -77,6 +77,13 @@ export class ImageStore {
     const row = await this.db<ImageRow>('images').where({ id }).first();
     if (!row) return undefined;
     return toRecord(row, await this.tagsOf(id));
+  }
+
+  /** Every image's id and the Docker image its properties map it to (null: none). */
+  async dockerImages(): Promise<Array<{ id: string; dockerImage: string | null }>> {
+    const rows: Array<{ id: string; docker_image: string | null }> = await this.db('images')
+      .select('id', this.db.raw('properties->>? as docker_image', [DOCKER_IMAGE_PROPERTY]));
+    return rows.map((r) => ({ id: r.id, dockerImage: r.docker_image }));
   }
 
   /** The image, or Glance's 404 (one deleted meanwhile is not a 500). */

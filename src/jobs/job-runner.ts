@@ -348,7 +348,9 @@ export class JobRunner {
         return;
       }
       log.error({ err, duration_ms: Date.now() - started }, 'job failed');
-      await this.fail({ ...job, payload }, def, err instanceof Error ? err.message : String(err), err, signal);
+      // What the run recorded meanwhile (its journal) is what its onFail undoes.
+      const latest = await this.db('jobs').where({ id }).first<JobRecord | undefined>().catch(() => undefined);
+      await this.fail({ ...job, payload: latest?.payload ?? payload }, def, err instanceof Error ? err.message : String(err), err, signal);
       this.hooks.observe?.({ kind: job.kind, outcome: 'failed', seconds: (Date.now() - started) / 1000 });
     }
   }

@@ -21,7 +21,10 @@ export class DockerImageDriver implements ImageDriver {
   async inspect(ref: string): Promise<ImageFacts | null> {
     try {
       const info = await this.docker.getImage(ref).inspect();
-      return { id: info.Id, size: Number(info.Size), layers: info.RootFS?.Layers?.length ?? 0 };
+      return {
+        id: info.Id, size: Number(info.Size), layers: info.RootFS?.Layers?.length ?? 0,
+        tags: (info.RepoTags ?? []).filter((t) => t !== '<none>:<none>'), labels: info.Config?.Labels ?? {},
+      };
     } catch (err) {
       if (isDockerStatus(err, 404)) return null;
       throw err;
@@ -87,7 +90,9 @@ export class DockerImageDriver implements ImageDriver {
     return { size: await this.sizeOf(target) };
   }
 
-  async tag(source: string, target: string): Promise<{ size: number }> {
+  async tag(source: string, target: string, labels: Record<string, string> = {}): Promise<{ size: number }> {
+    const facts = await this.inspect(source);
+    if (facts && Object.entries(labels).some(([k, v]) => facts.labels[k] !== v)) return this.relabel(source, target, labels);
     const [repo, tag] = splitImageRef(target);
     await this.docker.getImage(source).tag({ repo, tag });
     return { size: await this.sizeOf(target) };

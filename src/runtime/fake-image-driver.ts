@@ -35,7 +35,9 @@ export class FakeImageDriver implements ImageDriver {
 
   async inspect(ref: string): Promise<ImageFacts | null> {
     const img = this.names.get(normal(ref));
-    return img ? { id: img.id, size: img.size, layers: img.layers } : null;
+    if (!img) return null;
+    const tags = [...this.names].filter(([k, v]) => v === img && k !== img.id).map(([k]) => k);
+    return { id: img.id, size: img.size, layers: img.layers, tags, labels: img.labels };
   }
 
   async exists(ref: string): Promise<boolean> {
@@ -67,8 +69,9 @@ export class FakeImageDriver implements ImageDriver {
     return { size: this.add(target, { size: src.size, layers: src.layers, labels: { ...src.labels, ...labels } }).size };
   }
 
-  async tag(source: string, target: string): Promise<{ size: number }> {
+  async tag(source: string, target: string, labels: Record<string, string> = {}): Promise<{ size: number }> {
     const src = this.require(source);
+    if (Object.entries(labels).some(([k, v]) => src.labels[k] !== v)) return this.relabel(source, target, labels);
     this.names.set(normal(target), src);
     return { size: src.size };
   }

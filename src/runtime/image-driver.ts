@@ -20,6 +20,10 @@ export interface ImageFacts {
   size: number;
   /** Filesystem layers. */
   layers: number;
+  /** Its names (repository:tag), none for an untagged image. */
+  tags: string[];
+  /** The labels its config carries. */
+  labels: Record<string, string>;
 }
 
 /** The engine refused a tar to load (not a `docker save` tar): the tar's fault, not the server's. */
@@ -39,8 +43,12 @@ export interface ImageDriver {
   commit(containerId: string, ref: string, labels: Record<string, string>, opts?: { pause?: boolean }): Promise<{ size: number }>;
   /** A copy of image `source` named `target` whose config carries `labels` (no filesystem change); its size. */
   relabel(source: string, target: string, labels: Record<string, string>): Promise<{ size: number }>;
-  /** Gives an existing image another name; its size. */
-  tag(source: string, target: string): Promise<{ size: number }>;
+  /**
+   * Gives an existing image another name; its size. With `labels`, an image whose config lacks
+   * any of them (a seeded base image) is copied as `relabel` does instead, so the new name is
+   * found by its labels.
+   */
+  tag(source: string, target: string, labels?: Record<string, string>): Promise<{ size: number }>;
   /** Idempotent; an image still used by a container is left in place. */
   remove(ref: string): Promise<void>;
   /** Ids of the images carrying every one of `labels` (`key=value`); every image's when none. */
@@ -52,4 +60,10 @@ export function splitImageRef(ref: string): [string, string] {
   const slash = ref.lastIndexOf('/');
   const colon = ref.lastIndexOf(':');
   return colon > slash ? [ref.slice(0, colon), ref.slice(colon + 1)] : [ref, 'latest'];
+}
+
+/** The images carrying every one of `labels` (`key=value`), with their names and labels. */
+export async function imagesLabelled(images: ImageDriver, labels: string[]): Promise<ImageFacts[]> {
+  const facts = await Promise.all((await images.list(labels)).map((id) => images.inspect(id)));
+  return facts.filter((f): f is ImageFacts => f !== null);
 }

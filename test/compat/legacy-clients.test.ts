@@ -5,6 +5,9 @@ import { randomBytes } from 'crypto';
 import { startHarness, Harness } from '../support/snapstack-harness';
 import { osClient, CLI_USERS, CliResult } from '../support/openstack-cli';
 
+// Each test runs the real Python clients many times (about 1-3 s a command on a loaded 2-core machine).
+jest.setTimeout(300_000);
+
 const rand = (prefix: string) => `${prefix}-${randomBytes(4).toString('hex')}`;
 const demo = CLI_USERS.demo;
 

@@ -1,6 +1,9 @@
 import { startHarness, Harness } from '../support/snapstack-harness';
 import { openstack, openstackJson, CLI_USERS } from '../support/openstack-cli';
 
+// Each test runs the real Python clients many times (about 1-3 s a command on a loaded 2-core machine).
+jest.setTimeout(300_000);
+
 describe('the real openstack CLI against Keystone', () => {
   let h: Harness;
   beforeAll(async () => { h = await startHarness(); });

@@ -1,7 +1,8 @@
 /**
  * The dashboard's session in a real browser: the project switcher rescopes the token and shows
  * only that project's resources, a token that stops working (revoked, expired) sends the user
- * back to the login page with a notice, and logout revokes the token.
+ * back to the login page with a notice, and logout revokes the token; a volume made and changed
+ * through the API shows up with its new status in the open page without a reload.
  */
 import type { Browser } from 'playwright-core';
 import { startHarness, type Harness, type Session } from '../support/snapstack-harness';
@@ -45,6 +46,17 @@ test('project switcher, a token that stops working, logout', async () => {
   await gotoMenu(page, 'Volumes');
   await rowWith(page, demoVol).waitFor();
   expect(await rowWith(page, altVol).count()).toBe(0);
+
+  // Status changes appear without a refresh: the open page was not reloaded (the mark set on
+  // its window survives) and still shows a volume created through the API, then its new status.
+  await page.evaluate('window.__notReloaded = true');
+  const apiVol = randomName('api-vol');
+  const apiVolId = await newVolume(demo, { name: apiVol, size: 1 });
+  await rowWith(page, apiVol).getByText('available').waitFor();
+  const reset = await admin.request('POST', `/volume/v3/${admin.projectId}/volumes/${apiVolId}/action`, { 'os-reset_status': { status: 'error' } });
+  expect(reset.status).toBe(202);
+  await rowWith(page, apiVol).getByText('error', { exact: true }).waitFor();
+  expect(await page.evaluate('window.__notReloaded')).toBe(true);
 
   // Switch to alt_demo: a token scoped there; only alt_demo's volumes.
   await page.getByTestId('project-switcher').click();

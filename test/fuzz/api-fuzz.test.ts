@@ -2,7 +2,9 @@
  * Issue 16: generated requests over every operation of openapi/*.yaml, with and without
  * tokens, mixed with the hostile classes that once broke Snapstack. None may answer 5xx (but
  * the uniform 501 of an operation Snapstack does not implement), take over 1 s, answer HTML,
- * or leak a stack trace or a path; health checks keep answering during the run.
+ * or leak a stack trace or a path; health checks keep answering during the run. A request over
+ * 1 s is timed once more and counts as slow only if it is slow again (the machine's other work
+ * can delay one answer; an input that stalls the server stalls it every time).
  *
  * FUZZ_RUNS (default 10,000, what CI runs) and FUZZ_SEED reproduce a run; each batch of 1,000 gets a
  * fresh cast of callers and resources (an admin request may disable or delete them). The server runs
@@ -100,19 +102,25 @@ describe(`fuzzing every operation (${RUNS} requests, seed ${SEED})`, () => {
           const token = tokens[r.caller];
           if (token) headers['X-Auth-Token'] = token;
           if (r.contentType) headers['Content-Type'] = r.contentType;
-          const started = Date.now();
-          let status = 0;
-          let text = '';
-          let type = '';
-          try {
-            const res = await fetch(`${h.url}${r.url}`, { method: r.method, headers, body: r.body, signal: AbortSignal.timeout(10_000) });
-            status = res.status;
-            type = res.headers.get('content-type') ?? '';
-            text = r.method === 'HEAD' ? '' : await res.text();
-          } catch (err) {
-            text = String(err);
-          }
-          const ms = Date.now() - started;
+          const send = async () => {
+            const started = Date.now();
+            let status = 0;
+            let text = '';
+            let type = '';
+            try {
+              const res = await fetch(`${h.url}${r.url}`, { method: r.method, headers, body: r.body, signal: AbortSignal.timeout(10_000) });
+              status = res.status;
+              type = res.headers.get('content-type') ?? '';
+              text = r.method === 'HEAD' ? '' : await res.text();
+            } catch (err) {
+              text = String(err);
+            }
+            return { status, text, type, ms: Date.now() - started };
+          };
+          let { status, text, type, ms } = await send();
+          // A slow answer is sent again: an input that stalls the server (a costly pattern, a
+          // huge body) is slow both times; a machine busy with other work rarely twice running.
+          if (status !== 0 && ms > SLOW_MS) ({ status, text, type, ms } = await send().then((again) => (again.ms < ms ? again : { status, text, type, ms })));
           const why = status === 0 ? 'no answer'
             : status >= 500 && !(status === 501 && /not (implemented|supported)/i.test(text)) ? `${status}`
               : ms > SLOW_MS ? `slow (${ms} ms)`

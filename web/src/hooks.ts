@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 
 /** How often lists and followed resources are re-read: status changes appear without a refresh. */
 export const POLL_MS = 2500;
@@ -21,7 +21,13 @@ export interface PagedList<T> {
 export function usePagedList<T extends { id: string }>(
   fetchPage: (limit: number, marker?: string) => Promise<T[]>, deps: unknown[], pageSize = 20,
 ): PagedList<T> {
-  const [markers, setMarkers] = useState<(string | undefined)[]>([undefined]);
+  // A new filter or project starts again from the first page, in the same render: the page is
+  // never read with the old filter's marker.
+  const generation = useMemo(() => ({}), deps);
+  const [paging, setPaging] = useState({ generation, markers: [undefined] as (string | undefined)[] });
+  const markers = paging.generation === generation ? paging.markers : [undefined];
+  const setMarkers = (f: (m: (string | undefined)[]) => (string | undefined)[]) =>
+    setPaging((p) => ({ generation, markers: f(p.generation === generation ? p.markers : [undefined]) }));
   const [rows, setRows] = useState<T[]>([]);
   const [hasNext, setHasNext] = useState(false);
   const [loading, setLoading] = useState(true);
@@ -30,9 +36,6 @@ export function usePagedList<T extends { id: string }>(
   const marker = markers[markers.length - 1];
   const fetchRef = useRef(fetchPage);
   fetchRef.current = fetchPage;
-
-  // A new filter or project starts again from the first page.
-  useEffect(() => { setMarkers([undefined]); }, deps);
 
   useEffect(() => {
     let live = true;
@@ -64,6 +67,24 @@ export function usePagedList<T extends { id: string }>(
     prev: () => setMarkers((m) => (m.length > 1 ? m.slice(0, -1) : m)),
     reload: useCallback(() => setTick((t) => t + 1), []),
   };
+}
+
+/**
+ * One page of the rows `keep` accepts from a service list the API cannot filter that way (a
+ * project's own snapshots among the shared ones, instance snapshots among images): reads on
+ * from `marker` until `limit` kept rows or the list's end, so a page is full; it reads more
+ * than one page only while skipping rows of the other kind.
+ */
+export async function keptPage<T extends { id: string }>(
+  fetchPage: (limit: number, marker?: string) => Promise<T[]>, keep: (row: T) => boolean, limit: number, marker?: string,
+): Promise<T[]> {
+  const kept: T[] = [];
+  for (let from = marker; ;) {
+    const got = await fetchPage(limit, from);
+    kept.push(...got.filter(keep));
+    if (kept.length >= limit || got.length < limit) return kept.slice(0, limit);
+    from = got[got.length - 1].id;
+  }
 }
 
 /** Polls `probe` until `done` says so; the caller shows progress meanwhile. */

@@ -3,7 +3,7 @@ import type Docker from 'dockerode';
 import { containerPauses, type PauseHold } from '../../runtime/container-pauses';
 import { instanceLabelFilter, isDockerStatus, LABELS, managedLabels } from '../../runtime/docker-engine';
 import { DockerImageDriver } from '../../runtime/docker-image-driver';
-import type { ImageDriver } from '../../runtime/image-driver';
+import { imagesLabelled, type ImageDriver, type ImageFacts } from '../../runtime/image-driver';
 import type { ContainerSpec, ContainerState, ServerRuntime } from './server-runtime';
 import type { Logger } from '../../logger';
 import { bestEffort } from '../../shared/best-effort';
@@ -156,11 +156,15 @@ export class DockerServerRuntime implements ServerRuntime {
 
   // Images: the one image driver's (src/runtime/image-driver.ts).
   commit(containerId: string, ref: string, labels: Record<string, string>, opts: { pause?: boolean } = {}): Promise<{ size: number }> {
-    return this.images.commit(containerId, ref, labels, opts);
+    return this.images.commit(containerId, ref, managedLabels(this.instanceId, labels), opts);
   }
 
   tag(sourceRef: string, targetRef: string): Promise<{ size: number }> {
-    return this.images.tag(sourceRef, targetRef);
+    return this.images.tag(sourceRef, targetRef, managedLabels(this.instanceId));
+  }
+
+  ownImages(): Promise<ImageFacts[]> {
+    return imagesLabelled(this.images, instanceLabelFilter(this.instanceId));
   }
 
   imageExists(ref: string): Promise<boolean> {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { PauseHold } from '../../runtime/container-pauses';
-import type { ImageDriver } from '../../runtime/image-driver';
+import { instanceLabelFilter, managedLabels } from '../../runtime/docker-engine';
+import { imagesLabelled, type ImageDriver, type ImageFacts } from '../../runtime/image-driver';
 import type { ContainerSpec, ContainerState, ServerRuntime } from './server-runtime';
 
 interface FakeContainer {
@@ -104,11 +105,15 @@ export class FakeServerRuntime implements ServerRuntime {
   }
 
   commit(_containerId: string, ref: string, labels: Record<string, string>): Promise<{ size: number }> {
-    return this.images.commit(_containerId, ref, labels);
+    return this.images.commit(_containerId, ref, managedLabels(this.instanceId, labels));
   }
 
   tag(sourceRef: string, targetRef: string): Promise<{ size: number }> {
-    return this.images.tag(sourceRef, targetRef);
+    return this.images.tag(sourceRef, targetRef, managedLabels(this.instanceId));
+  }
+
+  ownImages(): Promise<ImageFacts[]> {
+    return imagesLabelled(this.images, instanceLabelFilter(this.instanceId));
   }
 
   imageExists(ref: string): Promise<boolean> {

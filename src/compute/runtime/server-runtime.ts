@@ -7,6 +7,7 @@
  * (the root volume of a volume-backed server, /dev/vda, at /mnt/vda).
  */
 import type { PauseHold } from '../../runtime/container-pauses';
+import type { ImageFacts } from '../../runtime/image-driver';
 
 export interface ServerMount {
   /** Docker volume name from VolumeApi.prepareMount */
@@ -58,10 +59,15 @@ export interface ServerRuntime {
   pause(containerId: string): Promise<boolean>;
   /** Nova's unpause, or a container a crash left paused; a container a capture holds is left to the capture's release. */
   unpause(containerId: string): Promise<void>;
-  /** Commits the container's filesystem to `ref` (labelled as Snapstack's); returns the image size. */
+  /** Commits the container's filesystem to `ref`, labelled as this instance's (plus `labels`); returns the image size. */
   commit(containerId: string, ref: string, labels: Record<string, string>, opts?: { pause?: boolean }): Promise<{ size: number }>;
-  /** Gives an existing image another name; returns its size. */
+  /**
+   * Gives an existing image another name, labelled as this instance's (a source without the
+   * labels, a seeded base image, is copied with them), so the start-up sweep finds it; its size.
+   */
   tag(sourceRef: string, targetRef: string): Promise<{ size: number }>;
+  /** The Docker images carrying this instance's label, with their names. */
+  ownImages(): Promise<ImageFacts[]>;
   imageExists(ref: string): Promise<boolean>;
   /** Idempotent; an image still in use is left in place. */
   removeImage(ref: string): Promise<void>;

@@ -20,5 +20,6 @@ export class UnavailableRuntime implements ServerRuntime {
   async commit(): Promise<{ size: number }> { throw new Error(NO_ENGINE); }
   async tag(): Promise<{ size: number }> { throw new Error(NO_ENGINE); }
   async imageExists(): Promise<boolean> { return false; }
+  async ownImages(): Promise<[]> { return []; }
   async removeImage(): Promise<void> {}
 }

@@ -69,7 +69,7 @@ const OPERATIONS: Array<{ name: string; points: string[]; prepare?: (w: World) =
   },
   {
     name: 'boot from the instance snapshot (two volumes)',
-    points: ['build.volume-recorded:1', 'build.volume-requested:1', 'build.volume-requested:2', 'start.container-started', 'random'],
+    points: ['build.volume-recorded:1', 'build.volume-requested:1', 'build.volume-requested:2', 'build.volume-attached:1', 'start.container-started', 'random'],
     run: async (w) => {
       const res = await w.s.request('POST', `${COMPUTE}/servers`, { server: { name: randomName('boot'), imageRef: w.image, flavorRef: '1', networks: 'none' } }, mv('2.37'));
       if (res.status === 202) w.booted.push(res.body.server.id);

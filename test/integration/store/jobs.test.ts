@@ -40,6 +40,22 @@ describe('durable jobs', () => {
     expect(await runner.get(id)).toMatchObject({ status: 'failed', error: 'disk on fire' });
   });
 
+  it('a run that journals what it made and then throws: onFail is given the journal as recorded', async () => {
+    const runner = new JobRunner(db, log);
+    const undone: unknown[] = [];
+    runner.register<{ made?: string[] }>({
+      kind: 'journalled', onRestart: 'fail',
+      run: async (_p, job) => {
+        await runner.record(job.id, { made: ['vol-1'] });
+        throw new Error('second step failed');
+      },
+      onFail: async (p) => { undone.push(p.made); },
+    });
+    await runner.enqueue('journalled', {});
+    await runner.idle();
+    expect(undone).toEqual([['vol-1']]);
+  });
+
   it('after a restart resumes resumable jobs and fails the others, so nothing stays transitional', async () => {
     // What a crashed process leaves behind: jobs still queued or running.
     await db('jobs').insert([

@@ -13,9 +13,9 @@ export function PagedTable<T extends { id: string }>({ list, highlight, ...props
         {...props}
       />
       <Space>
-        <Button size="small" disabled={list.page <= 1} onClick={list.prev}>Previous</Button>
+        <Button size="small" aria-label="Previous page" disabled={list.page <= 1} onClick={list.prev}>Previous</Button>
         <span>Page {list.page}</span>
-        <Button size="small" disabled={!list.hasNext} onClick={list.next}>Next</Button>
+        <Button size="small" aria-label="Next page" disabled={!list.hasNext} onClick={list.next}>Next</Button>
       </Space>
     </Space>
   );

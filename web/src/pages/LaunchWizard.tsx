@@ -4,7 +4,9 @@ import { ArrowDownOutlined, ArrowUpOutlined, WarningFilled } from '@ant-design/i
 import { ok } from '../api/clients';
 import { isInstanceSnapshot, type BlockDeviceMapping, type Flavor, type Image, type Server, type Volume, type VolumeSnapshot } from '../api/models';
 import { useDashboard } from '../context';
-import { follow } from '../hooks';
+import { follow, keptPage, usePagedList } from '../hooks';
+import { PagedTable } from '../components/PagedTable';
+import type { Clients } from '../api/clients';
 import { bytes, nameOf, when } from '../format';
 import { flavorProblem, type LaunchSource, type SourceKind, type SourceRow } from '../launch-rules';
 
@@ -22,11 +24,11 @@ export function LaunchWizard({ initial, onClose }: { initial: LaunchSource | nul
   const [step, setStep] = useState(0);
   const [name, setName] = useState('');
   const [kind, setKind] = useState<SourceKind>(initial?.kind ?? 'image');
-  const [allocated, setAllocated] = useState<string | null>(initial?.id ?? null);
+  const [allocatedRow, setAllocatedRow] = useState<SourceRow | null>(null);
+  const [filter, setFilter] = useState('');
   const [newVolume, setNewVolume] = useState(false);
   const [volumeSize, setVolumeSize] = useState(1);
   const [flavorId, setFlavorId] = useState<string | null>(null);
-  const [rows, setRows] = useState<SourceRow[]>([]);
   const [flavors, setFlavors] = useState<Flavor[]>([]);
   const [launch, setLaunch] = useState<{ server?: Server; error?: string; status: string } | null>(null);
 
@@ -37,24 +39,16 @@ export function LaunchWizard({ initial, onClose }: { initial: LaunchSource | nul
     })().catch(() => undefined);
   }, [clients]);
 
+  // Available sources: one page at a time from the service, filtered by name there.
+  const available = usePagedList<SourceRow>((limit, marker) => sourcePage(clients, kind, filter, limit, marker), [clients, kind, filter], 8);
+  // The allocated source stays when the page moves on; one given by the caller is read by id.
   useEffect(() => {
-    setRows([]);
-    (async () => {
-      if (kind === 'image' || kind === 'instance_snapshot') {
-        const data = ok(await clients.image.GET('/v2/images', { params: { query: { limit: 200 } } }));
-        const imgs = (data.images ?? []).filter((i) => i.status === 'active' && isInstanceSnapshot(i) === (kind === 'instance_snapshot'));
-        setRows(imgs.map((i) => ({ id: i.id, name: nameOf(i), size: bytes(i.size), created: when(i.created_at), minDisk: i.min_disk ?? 0, minRam: i.min_ram ?? 0, volumeSize: Math.max(1, i.min_disk ?? 1) })));
-      } else if (kind === 'volume') {
-        const data = ok(await clients.volume.GET('/v3/{project_id}/volumes/detail', { params: { path: { project_id: clients.projectId }, query: { status: 'available', limit: '200' } } }));
-        setRows((data.volumes ?? []).map((v) => ({ id: v.id, name: nameOf(v), size: `${v.size} GiB`, created: when(v.created_at), minDisk: v.size, minRam: Number(v.volume_image_metadata?.min_ram ?? 0), volumeSize: v.size })));
-      } else {
-        const data = ok(await clients.volume.GET('/v3/{project_id}/snapshots/detail', { params: { path: { project_id: clients.projectId }, query: { status: 'available', limit: '200' } } }));
-        setRows((data.snapshots ?? []).map((s) => ({ id: s.id, name: nameOf(s), size: `${s.size} GiB`, created: when(s.created_at), minDisk: s.size, minRam: 0, volumeSize: s.size })));
-      }
-    })().catch(() => undefined);
-  }, [clients, kind]);
+    if (!initial || allocatedRow) return;
+    sourceById(clients, initial.kind, initial.id).then((r) => setAllocatedRow((cur) => cur ?? r)).catch(() => undefined);
+  }, [clients, initial]);
 
-  const source = rows.find((r) => r.id === allocated);
+  const source = allocatedRow ?? undefined;
+  const allocated = source?.id ?? null;
   useEffect(() => { if (source && kind === 'image') setVolumeSize(source.volumeSize); }, [source, kind]);
   const flavor = flavors.find((f) => f.id === flavorId);
   const flavorOk = flavor && !flavorProblem(flavor, source, kind, newVolume);
@@ -127,7 +121,7 @@ export function LaunchWizard({ initial, onClose }: { initial: LaunchSource | nul
         <Space direction="vertical" style={{ width: '100%' }}>
           <Space>
             <Typography.Text strong>Select Boot Source</Typography.Text>
-            <Radio.Group optionType="button" value={kind} options={KINDS} onChange={(e) => { setKind(e.target.value); setAllocated(null); }} />
+            <Radio.Group optionType="button" value={kind} options={KINDS} onChange={(e) => { setKind(e.target.value); setAllocatedRow(null); setFilter(''); }} />
           </Space>
           {kind === 'image' && (
             <Space>
@@ -138,10 +132,15 @@ export function LaunchWizard({ initial, onClose }: { initial: LaunchSource | nul
           )}
           <Typography.Title level={5}>Allocated</Typography.Title>
           <Table<SourceRow> data-testid="source-allocated" rowKey="id" size="small" pagination={false} dataSource={source ? [source] : []} locale={{ emptyText: 'Select an item from Available items below' }}
-            columns={[...srcColumns, { title: '', render: () => <Button size="small" aria-label="Remove" icon={<ArrowDownOutlined />} onClick={() => setAllocated(null)} /> }]} />
-          <Typography.Title level={5}>Available</Typography.Title>
-          <Table<SourceRow> data-testid="source-available" rowKey="id" size="small" pagination={{ pageSize: 8 }} dataSource={rows.filter((r) => r.id !== allocated)}
-            columns={[...srcColumns, { title: '', render: (_, r) => <Button size="small" aria-label={`Allocate ${r.name}`} icon={<ArrowUpOutlined />} onClick={() => setAllocated(r.id)} /> }]} />
+            columns={[...srcColumns, { title: '', render: () => <Button size="small" aria-label="Remove" icon={<ArrowDownOutlined />} onClick={() => setAllocatedRow(null)} /> }]} />
+          <Space>
+            <Typography.Title level={5} style={{ margin: 0 }}>Available</Typography.Title>
+            <Input.Search key={kind} size="small" placeholder="Filter by exact name" allowClear onSearch={setFilter} style={{ width: 220 }} />
+          </Space>
+          <div data-testid="source-available">
+            <PagedTable<SourceRow> list={available} size="small" dataSource={available.rows.filter((r) => r.id !== allocated)}
+              columns={[...srcColumns, { title: '', render: (_, r) => <Button size="small" aria-label={`Allocate ${r.name}`} icon={<ArrowUpOutlined />} onClick={() => setAllocatedRow(r)} /> }]} />
+          </div>
         </Space>
       )}
       {step === 2 && (
@@ -170,4 +169,35 @@ export function LaunchWizard({ initial, onClose }: { initial: LaunchSource | nul
       )}
     </Modal>
   );
+}
+
+const imageRow = (i: Image): SourceRow => ({ id: i.id, name: nameOf(i), size: bytes(i.size), created: when(i.created_at), minDisk: i.min_disk ?? 0, minRam: i.min_ram ?? 0, volumeSize: Math.max(1, i.min_disk ?? 1) });
+const volumeRow = (v: Volume): SourceRow => ({ id: v.id, name: nameOf(v), size: `${v.size} GiB`, created: when(v.created_at), minDisk: v.size, minRam: Number(v.volume_image_metadata?.min_ram ?? 0), volumeSize: v.size });
+const snapshotRow = (s: VolumeSnapshot): SourceRow => ({ id: s.id, name: nameOf(s), size: `${s.size} GiB`, created: when(s.created_at), minDisk: s.size, minRam: 0, volumeSize: s.size });
+
+/**
+ * One page of boot sources of `kind`, from `marker`: Glance, Cinder volumes or snapshots, only
+ * usable ones (active, available), named `name` when given. Images and instance snapshots share
+ * Glance's list (no filter tells them apart): the page reads on past the other kind.
+ */
+async function sourcePage(c: Clients, kind: SourceKind, name: string, limit: number, marker?: string): Promise<SourceRow[]> {
+  const named = name || undefined;
+  if (kind === 'image' || kind === 'instance_snapshot') {
+    const images = await keptPage(async (l, m) => ok(await c.image.GET('/v2/images', { params: { query: { limit: l, marker: m, name: named, status: 'active' } } })).images ?? [],
+      (i) => i.status === 'active' && isInstanceSnapshot(i) === (kind === 'instance_snapshot'), limit, marker);
+    return images.map(imageRow);
+  }
+  if (kind === 'volume') {
+    const data = ok(await c.volume.GET('/v3/{project_id}/volumes/detail', { params: { path: { project_id: c.projectId }, query: { status: 'available', limit: String(limit), marker, name: named } } }));
+    return (data.volumes ?? []).map(volumeRow);
+  }
+  const data = ok(await c.volume.GET('/v3/{project_id}/snapshots/detail', { params: { path: { project_id: c.projectId }, query: { status: 'available', limit: String(limit), marker, name: named } } }));
+  return (data.snapshots ?? []).map(snapshotRow);
+}
+
+/** The source a caller named (Launch on the Images page), read by id. */
+async function sourceById(c: Clients, kind: SourceKind, id: string): Promise<SourceRow> {
+  if (kind === 'image' || kind === 'instance_snapshot') return imageRow(ok(await c.image.GET('/v2/images/{image_id}', { params: { path: { image_id: id } } })));
+  if (kind === 'volume') return volumeRow(ok(await c.volume.GET('/v3/{project_id}/volumes/{volume_id}', { params: { path: { project_id: c.projectId, volume_id: id } } })).volume);
+  return snapshotRow(ok(await c.volume.GET('/v3/{project_id}/snapshots/{snapshot_id}', { params: { path: { project_id: c.projectId, snapshot_id: id } } })).snapshot);
 }

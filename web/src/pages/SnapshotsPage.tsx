@@ -1,13 +1,14 @@
-import { useEffect, useState } from 'react';
-import { App as AntApp, Button, Card, Col, Dropdown, Form, Input, Modal, Radio, Row, Select, Space, Tag, Typography } from 'antd';
+import { useState } from 'react';
+import { App as AntApp, Button, Card, Col, Dropdown, Form, Input, Modal, Radio, Row, Space, Tag, Typography } from 'antd';
 import { DownOutlined, PlusOutlined } from '@ant-design/icons';
 import { ok } from '../api/clients';
 import { volumeSnapshotScope, type Volume, type VolumeSnapshot } from '../api/models';
 import { useDashboard } from '../context';
-import { usePagedList } from '../hooks';
+import { keptPage, usePagedList } from '../hooks';
 import { useNames } from '../names';
 import { nameOf, when } from '../format';
 import { PagedTable } from '../components/PagedTable';
+import { SEARCH_LIMIT, SearchSelect } from '../components/SearchSelect';
 import { useLongAction } from '../components/long-action';
 import { createSnapshot, followGone, followVolume, volumeFromSnapshot } from './volume-actions';
 import { useExport } from './snapshot-folder';
@@ -29,15 +30,16 @@ export function SnapshotsPage({ highlight }: { highlight: string | null }) {
   const exportTo = useExport();
   const [dialog, setDialog] = useState<Dialog | null>(null);
   const [folderTick, setFolderTick] = useState(0);
+  const [filter, setFilter] = useState('');
 
-  const listOf = (workspace: boolean) => async (limit: number, marker?: string) => {
-    const query = { limit: String(limit), marker, ...(workspace ? { metadata: WORKSPACE_FILTER } : {}) };
-    const data = ok(await c.volume.GET('/v3/{project_id}/snapshots/detail', { params: { path: { project_id: c.projectId }, query } }));
-    // Cinder pages every snapshot the project sees; the namespace section keeps the project's own.
-    return (data.snapshots ?? []).filter((s) => workspace || volumeSnapshotScope(s) === 'namespace');
+  const page = (query: Record<string, string | undefined>) => async (limit: number, marker?: string) => {
+    const data = ok(await c.volume.GET('/v3/{project_id}/snapshots/detail', { params: { path: { project_id: c.projectId }, query: { limit: String(limit), marker, ...query } } }));
+    return data.snapshots ?? [];
   };
-  const workspace = usePagedList<VolumeSnapshot>(listOf(true), [], 10);
-  const namespace = usePagedList<VolumeSnapshot>(listOf(false), [], 10);
+  const workspace = usePagedList<VolumeSnapshot>(page({ metadata: WORKSPACE_FILTER }), [], 10);
+  // Cinder lists every snapshot the project sees (no owner filter for members): the namespace
+  // section keeps the project's own, reading on past the shared ones to fill its page.
+  const namespace = usePagedList<VolumeSnapshot>((limit, marker) => keptPage(page({ name: filter || undefined }), (s) => volumeSnapshotScope(s) === 'namespace', limit, marker), [filter], 10);
   const volumeNames = useNames([...workspace.rows, ...namespace.rows].map((s) => s.volume_id), async (id) => {
     const res = await c.volume.GET('/v3/{project_id}/volumes/{volume_id}', { params: { path: { project_id: c.projectId, volume_id: id } } });
     return res.response.ok && res.data ? (res.data.volume.name || id.slice(0, 8)) : '-';
@@ -95,7 +97,12 @@ export function SnapshotsPage({ highlight }: { highlight: string | null }) {
         </Col>
         <Col span={12}>
           <Card title="Namespace Snapshots" data-testid="namespace-snapshots"
-            extra={<Button type="primary" size="small" icon={<PlusOutlined />} onClick={() => setDialog({ kind: 'create' })}>Create Snapshot</Button>}>
+            extra={(
+              <Space>
+                <Input.Search size="small" placeholder="Filter by exact name" allowClear onSearch={setFilter} style={{ width: 200 }} />
+                <Button type="primary" size="small" icon={<PlusOutlined />} onClick={() => setDialog({ kind: 'create' })}>Create Snapshot</Button>
+              </Space>
+            )}>
             <PagedTable<VolumeSnapshot> list={namespace} highlight={highlight} columns={columns('namespace')} />
           </Card>
         </Col>
@@ -111,12 +118,12 @@ export function SnapshotsPage({ highlight }: { highlight: string | null }) {
 function CreateSnapshot({ onClose }: { onClose: () => void }) {
   const { clients: c } = useDashboard();
   const run = useLongAction();
-  const [volumes, setVolumes] = useState<Volume[]>([]);
   const [form] = Form.useForm<{ name: string; volume: string }>();
-  useEffect(() => {
-    c.volume.GET('/v3/{project_id}/volumes/detail', { params: { path: { project_id: c.projectId }, query: { limit: '200' } } })
-      .then((r) => setVolumes(r.data?.volumes ?? []));
-  }, [c]);
+  // Cinder's name filter is exact: the newest volumes, or the one named as typed.
+  const searchVolumes = async (name: string | undefined) => {
+    const data = ok(await c.volume.GET('/v3/{project_id}/volumes/detail', { params: { path: { project_id: c.projectId }, query: { limit: String(SEARCH_LIMIT), name } } }));
+    return (data.volumes ?? []).map((v: Volume) => ({ value: v.id, label: `${nameOf(v)} (${v.size} GiB, ${v.status})` }));
+  };
   const submit = (v: { name: string; volume: string }) => {
     onClose();
     void run(`Create snapshot ${v.name}`, (report) => createSnapshot(c, v.volume, v.name, report), () => `Snapshot ${v.name} is available`);
@@ -126,7 +133,7 @@ function CreateSnapshot({ onClose }: { onClose: () => void }) {
       <Form form={form} layout="vertical" onFinish={submit}>
         <Form.Item label="Snapshot Name" name="name" rules={[{ required: true }]}><Input /></Form.Item>
         <Form.Item label="Volume" name="volume" rules={[{ required: true }]}>
-          <Select aria-label="Volume" options={volumes.map((v) => ({ value: v.id, label: `${nameOf(v)} (${v.size} GiB, ${v.status})` }))} />
+          <SearchSelect ariaLabel="Volume" search={searchVolumes} />
         </Form.Item>
       </Form>
     </Modal>

@@ -1,5 +1,5 @@
-import { useEffect, useState } from 'react';
-import { App as AntApp, Button, Dropdown, Form, Input, InputNumber, Modal, Select, Space, Tag, Typography } from 'antd';
+import { useState } from 'react';
+import { App as AntApp, Button, Dropdown, Form, Input, InputNumber, Modal, Space, Tag, Typography } from 'antd';
 import { DownOutlined, PlusOutlined } from '@ant-design/icons';
 import { ok } from '../api/clients';
 import type { Server, Volume } from '../api/models';
@@ -9,6 +9,7 @@ import { useNames } from '../names';
 import { navigate } from '../route';
 import { nameOf, when } from '../format';
 import { PagedTable } from '../components/PagedTable';
+import { SEARCH_LIMIT, SearchSelect } from '../components/SearchSelect';
 import { useLongAction } from '../components/long-action';
 import { createSnapshot, followGone, followVolume } from './volume-actions';
 
@@ -119,11 +120,12 @@ function CreateVolume({ onClose }: { onClose: () => void }) {
 function AttachVolume({ volume, onClose }: { volume: Volume; onClose: () => void }) {
   const { clients: c } = useDashboard();
   const run = useLongAction();
-  const [servers, setServers] = useState<Server[]>([]);
   const [serverId, setServerId] = useState<string>();
-  useEffect(() => {
-    c.compute.GET('/v2.1/servers/detail', { params: { query: { limit: '200' } } }).then((r) => setServers(r.data?.servers ?? []));
-  }, [c]);
+  // Nova's name filter is a regular expression: what is typed matches anywhere in the name.
+  const searchServers = async (name: string | undefined) => {
+    const data = ok(await c.compute.GET('/v2.1/servers/detail', { params: { query: { limit: String(SEARCH_LIMIT), name: name && escapeRegex(name) } } }));
+    return data.servers.map((s: Server) => ({ value: s.id, label: `${s.name} (${s.status})` }));
+  };
   const submit = () => {
     if (!serverId) return;
     onClose();
@@ -134,8 +136,7 @@ function AttachVolume({ volume, onClose }: { volume: Volume; onClose: () => void
   };
   return (
     <Modal open title={`Attach ${nameOf(volume)}`} okText="Attach Volume" okButtonProps={{ disabled: !serverId }} onOk={submit} onCancel={onClose}>
-      <Select aria-label="Instance" style={{ width: '100%' }} placeholder="Select an instance" value={serverId} onChange={setServerId}
-        options={servers.map((s) => ({ value: s.id, label: `${s.name} (${s.status})` }))} />
+      <SearchSelect ariaLabel="Instance" placeholder="Select an instance" value={serverId} onChange={setServerId} search={searchServers} />
     </Modal>
   );
 }
@@ -160,3 +161,6 @@ function SnapshotVolume({ volume, onClose }: { volume: Volume; onClose: () => vo
     </Modal>
   );
 }
+
+/** `text` as a regular expression matching itself. */
+const escapeRegex = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
