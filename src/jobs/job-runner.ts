@@ -349,7 +349,11 @@ export class JobRunner {
       }
       log.error({ err, duration_ms: Date.now() - started }, 'job failed');
       // What the run recorded meanwhile (its journal) is what its onFail undoes.
-      const latest = await this.db('jobs').where({ id }).first<JobRecord | undefined>().catch(() => undefined);
+      // Unreadable, the payload the job started with is undone (logged: the journal may be newer).
+      const latest = await this.db('jobs').where({ id }).first<JobRecord | undefined>().catch((readErr: unknown) => {
+        log.error({ err: readErr }, "reading the failed job's journal failed: its onFail gets the payload it started with");
+        return undefined;
+      });
       await this.fail({ ...job, payload: latest?.payload ?? payload }, def, err instanceof Error ? err.message : String(err), err, signal);
       this.hooks.observe?.({ kind: job.kind, outcome: 'failed', seconds: (Date.now() - started) / 1000 });
     }
