@@ -111,9 +111,9 @@ export async function startSnapstack(config: Config, opts: StartOptions = {}): P
 
 async function startLocked(config: Config, opts: StartOptions, logger: Logger, locks: InstanceLock[], releaseLocks: () => Promise<void>): Promise<Snapstack> {
   const replica = Boolean(config.replica && config.databaseUrl);
-  if (config.databaseUrl) locks.push(await lockDatabase(config.databaseUrl, describeDatabase(config), { replica }));
+  if (config.databaseUrl) locks.push(await lockDatabase(config.databaseUrl, describeDatabase(config), logger, { replica }));
   // Replicas start one at a time: migrations, seeds and sweeps never race another start.
-  const starting = replica ? await lockStartup(config.databaseUrl!) : null;
+  const starting = replica ? await lockStartup(config.databaseUrl!, logger) : null;
   try {
     return await startReplica(config, opts, logger, locks, releaseLocks, replica);
   } finally {
@@ -147,7 +147,7 @@ async function startReplica(config: Config, opts: StartOptions, logger: Logger, 
   const docker = config.dockerMode === 'auto' ? await connectDocker(config.dockerSocket) : null;
   // The drivers: Docker's, or the in-memory fakes beside them (SNAPSTACK_DOCKER=fake).
   const fake = config.dockerMode === 'fake';
-  const imageDriver = fake ? new FakeImageDriver([config.defaultServerImage]) : docker ? new DockerImageDriver(docker) : null;
+  const imageDriver = fake ? new FakeImageDriver([config.defaultServerImage]) : docker ? new DockerImageDriver(docker, logger.child({ component: 'images' })) : null;
   const imageModule = createImageModule({ config, db, images: imageDriver, logger });
   const image = imageModule.service;
   const volumeModule = await createVolumeModule({

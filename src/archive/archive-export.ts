@@ -21,6 +21,7 @@ import type { Logger } from '../logger';
 import { crashPoint } from '../shared/crash-points';
 import { Reverter } from '../shared/reverter';
 import { PARTIAL_SUFFIX, writeArchive, type LayerToWrite, type WriteProgress, type WrittenArchive } from './archive-writer';
+import { bestEffort } from '../shared/best-effort';
 
 /** Who asks (a token's facts). */
 export interface ArchiveCaller {
@@ -74,14 +75,14 @@ function requireAvailable(s: SnapshotRecord): SnapshotRecord {
 }
 
 /** The mapping items of a volume-backed instance snapshot (snapshot sources only). */
-export function snapshotMappings(image: ImageRecord): Array<Record<string, any>> {
+export function snapshotMappings(image: ImageRecord): Array<Record<string, unknown>> {
   let bdm: unknown;
   try {
     bdm = JSON.parse(image.properties.block_device_mapping ?? '[]');
   } catch {
     bdm = [];
   }
-  return Array.isArray(bdm) ? bdm.filter((b) => b && typeof b === 'object' && b.source_type === 'snapshot' && b.snapshot_id) : [];
+  return Array.isArray(bdm) ? bdm.filter((b): b is Record<string, unknown> => !!b && typeof b === 'object' && b.source_type === 'snapshot' && !!b.snapshot_id) : [];
 }
 
 /** Checks the source is exportable by this caller and lists what goes in. */
@@ -114,7 +115,7 @@ export async function planExport(d: ExportDeps, caller: ArchiveCaller, source: E
   for (const m of mappings) {
     const snapshot = requireAvailable(await d.volume.showSnapshot(asCaller, String(m.snapshot_id)));
     const bootIndex = m.boot_index === null || m.boot_index === undefined || Number(m.boot_index) < 0 ? null : Number(m.boot_index);
-    volumes.push({ snapshot, device: m.device_name ?? null, bootIndex, bootable: bootIndex === 0 || (await d.volume.snapshotBootable(snapshot)) });
+    volumes.push({ snapshot, device: typeof m.device_name === 'string' ? m.device_name : null, bootIndex, bootable: bootIndex === 0 || (await d.volume.snapshotBootable(snapshot)) });
   }
   return { source, name: image.name, projectId: image.owner ?? caller.projectId, image, volumes, rootImage };
 }
@@ -203,8 +204,9 @@ export async function writeExport(
         layers.set(l.id, { id: l.id, entries, open: (e) => ex.open(l.id, e) });
       }
     }
-    const written = await writeArchive(file, manifest, layers, { onProgress: opts.onProgress, ...(rootFile ? { rootImagePath: rootFile } : {}) });
-    for (const [id, sha] of written.digests) await ex.recordDigest(id, sha).catch(() => undefined);
+    const written = await writeArchive(file, manifest, layers, { log: d.log, onProgress: opts.onProgress, ...(rootFile ? { rootImagePath: rootFile } : {}) });
+    // A digest not recorded is computed again by the next export that needs it.
+    for (const [id, sha] of written.digests) await bestEffort(d.log, 'recording a layer digest', { layer: id }, () => ex.recordDigest(id, sha));
     return written;
   } finally {
     // Temporary by nature: undone on success as on failure.

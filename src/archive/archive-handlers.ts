@@ -12,7 +12,8 @@
  *   promote into it or remove from it.
  */
 import type { Handlers, RequestContext } from '../http/context';
-import { queryString, requireAuth } from '../http/context';
+import type { operations } from '../generated/snapstack';
+import { queryString, requireAuth, typedHandlers } from '../http/context';
 import { BadRequest } from '../http/faults';
 import type { JobRunner } from '../jobs/jobs-api';
 import type { ArchiveKind } from './archive-format';
@@ -45,7 +46,7 @@ export function archiveHandlers(archives: ArchiveService, jobs: JobRunner): Hand
     const body = (ctx.body ?? {}) as { base_archive?: string; file_name?: string };
     return accepted(await archives.export(callerOf(ctx), kind, ctx.params[param], { baseArchive: body.base_archive, fileName: body.file_name, scope }));
   };
-  return {
+  return typedHandlers<operations>({
     exportVolumeSnapshot: exportOf('volume-snapshot', 'snapshot_id', 'namespace'),
     exportInstanceSnapshot: exportOf('instance-snapshot', 'image_id', 'namespace'),
     promoteVolumeSnapshot: exportOf('volume-snapshot', 'snapshot_id', 'workspace'),
@@ -87,5 +88,5 @@ export function archiveHandlers(archives: ArchiveService, jobs: JobRunner): Hand
       const result = await archives.import(callerOf(ctx), body.file, scopeOf(ctx, body.scope), body.name);
       return { status: 201, body: { import: importView(result) } };
     },
-  };
+  });
 }

@@ -183,7 +183,7 @@ async function commitImport(
   let root: LoadedRootImage | null = null;
   if (manifest.root_image) {
     try {
-      root = await loadRootImage(d.imageDriver!, rootStaging, made.dockerImage!, d.instanceId, owner);
+      root = await loadRootImage(d.imageDriver!, rootStaging, made.dockerImage!, d.instanceId, owner, d.log);
     } catch (err) {
       // What the engine refuses to load is the archive's fault, not the server's.
       if (err instanceof RootImageRefused) throw new BadRequest(`Invalid archive: ${err.message}`);

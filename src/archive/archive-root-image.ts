@@ -12,6 +12,8 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { LABELS, managedLabels } from '../runtime/docker-engine';
 import { ImageLoadRefused, type ImageDriver } from '../runtime/image-driver';
+import type { Logger } from '../logger';
+import { bestEffort } from '../shared/best-effort';
 
 export interface SavedRootImage {
   bytes: number;
@@ -61,7 +63,7 @@ export class RootImageRefused extends Error {}
  * labelled as this instance's: the image config carries the labels cleanup selects on.
  */
 export async function loadRootImage(
-  images: ImageDriver, file: string, target: string, instanceId: string, projectId: string,
+  images: ImageDriver, file: string, target: string, instanceId: string, projectId: string, log: Logger,
 ): Promise<LoadedRootImage> {
   const before = new Set(await images.list());
   const loadedRef = await images.load(createReadStream(file)).catch((err: unknown) => {
@@ -80,7 +82,7 @@ export async function loadRootImage(
     const { size } = await images.relabel(loaded.id, target, managedLabels(instanceId, { [LABELS.project]: projectId }));
     return { ref: target, size, loadedImageId: wasNew ? loaded.id : null, undo };
   } catch (err) {
-    await undo().catch(() => undefined);
+    await bestEffort(log, 'removing a root image not relabelled', { image: target }, undo);
     throw err;
   }
 }

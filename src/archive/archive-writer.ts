@@ -19,6 +19,8 @@ import {
   type ArchiveManifest,
 } from './archive-format';
 import { baseName, parentOf } from './archive-paths';
+import type { Logger } from '../logger';
+import { bestEffort } from '../shared/best-effort';
 
 /** A layer to store: its entries (already walked) and how to read a file's bytes. */
 export interface LayerToWrite {
@@ -114,7 +116,7 @@ export async function writeArchive(
   file: string,
   manifest: ArchiveManifest,
   layers: Map<string, LayerToWrite>,
-  opts: { onProgress?: (p: WriteProgress) => void; mtime?: number; rootImagePath?: string } = {},
+  opts: { log: Logger; onProgress?: (p: WriteProgress) => void; mtime?: number; rootImagePath?: string },
 ): Promise<WrittenArchive> {
   const root = manifest.root_image ?? null;
   if (root && !opts.rootImagePath) throw new Error('the manifest has a root_image but no file to write it from');
@@ -150,6 +152,7 @@ export async function writeArchive(
 
   const partial = `${file}${PARTIAL_SUFFIX}`;
   const handle = await fs.open(partial, 'wx', 0o644);
+  let closed = false;
   const out = new FileSink(handle);
   const digests = new Map<string, string>();
   let lastReport = 0;
@@ -229,13 +232,14 @@ export async function writeArchive(
     await handle.write(finalJson, 0, finalJson.length, manifestOffset);
     await handle.sync();
     await handle.close();
+    closed = true;
     report(true); // the last moment an export can still fail (fault injection's mid-way point)
     await fs.rename(partial, file);
     await syncDir(path.dirname(file));
     report(true);
     return { file, bytes: out.position, manifest: final, digests };
   } catch (err) {
-    await handle.close().catch(() => undefined);
+    if (!closed) await bestEffort(opts.log, 'closing a failed archive', { file: partial }, () => handle.close());
     await fs.rm(partial, { force: true });
     throw err;
   }

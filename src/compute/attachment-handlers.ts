@@ -7,7 +7,8 @@
  * - no volume swap/update (PUT answers 501), no multiattach, no attachment tags validation.
  */
 import type { Handlers } from '../http/context';
-import { requireAuth } from '../http/context';
+import type { operations } from '../generated/compute';
+import { requireAuth, typedHandlers } from '../http/context';
 import { BadRequest } from '../http/faults';
 import type { Microversion } from '../http/microversion';
 import type { Compute } from './compute-module';
@@ -21,7 +22,7 @@ async function view(compute: Compute, server: ServerRow, b: BlockDeviceRow, mv: 
 }
 
 export function attachmentHandlers(compute: Compute): Handlers {
-  return {
+  return typedHandlers<operations>({
     async listVolumeAttachments(ctx) {
       const server = await compute.servers.get(requireAuth(ctx), ctx.params.server_id);
       const rows = await compute.attachments.list(server);
@@ -52,5 +53,5 @@ export function attachmentHandlers(compute: Compute): Handlers {
       await compute.attachments.detach(server.id, ctx.params.volume_id);
       return { status: 202 };
     },
-  };
+  });
 }

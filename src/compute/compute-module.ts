@@ -65,7 +65,7 @@ export interface Compute {
 /** Wires compute: stores, the server runtime, services, and the durable jobs (registered here). */
 export function createCompute(deps: ComputeDeps): Compute {
   const log = deps.logger.child({ component: 'compute' });
-  const runtime = deps.runtime ?? (deps.docker ? new DockerServerRuntime(deps.docker, deps.instanceId, deps.imageDriver ?? undefined) : new UnavailableRuntime());
+  const runtime = deps.runtime ?? (deps.docker ? new DockerServerRuntime(deps.docker, deps.instanceId, log, deps.imageDriver ?? undefined) : new UnavailableRuntime());
   const store = new ServerStore(deps.db);
   const locks = deps.locks ?? new KeyedMutex();
   const flavors = new FlavorService(new FlavorStore(deps.db));

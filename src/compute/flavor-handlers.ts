@@ -6,7 +6,8 @@
  * - extra specs are read-only (always empty for the seeded flavors); no flavor update (2.55 PUT).
  */
 import type { Handlers } from '../http/context';
-import { queryString, requireAuth } from '../http/context';
+import type { operations } from '../generated/compute';
+import { queryString, requireAuth, typedHandlers } from '../http/context';
 import { BadRequest, NotFound } from '../http/faults';
 import type { FlavorService } from './flavor-service';
 import { flavorSummary, flavorView } from './flavor-views';
@@ -29,7 +30,7 @@ export function flavorHandlers(flavors: FlavorService): Handlers {
     if (more) body.flavors_links = nextLinks(ctx.serviceUrl, detail ? 'flavors/detail' : 'flavors', ctx.query, rows[rows.length - 1].id);
     return { status: 200, body };
   };
-  return {
+  return typedHandlers<operations>({
     listFlavors: (ctx) => list(ctx, false),
     listFlavorsDetail: (ctx) => list(ctx, true),
     async showFlavor(ctx) {
@@ -66,5 +67,5 @@ export function flavorHandlers(flavors: FlavorService): Handlers {
       if (!(key in (f.extra_specs ?? {}))) throw new NotFound(`Flavor ${f.id} has no extra specs with key ${key}.`);
       return { status: 200, body: { [key]: f.extra_specs[key] } };
     },
-  };
+  });
 }

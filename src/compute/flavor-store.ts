@@ -25,8 +25,8 @@ export interface FlavorRow {
   created_at: Date;
 }
 
-function decode(row: any): FlavorRow {
-  return { ...row, rxtx_factor: Number(row.rxtx_factor), extra_specs: typeof row.extra_specs === 'string' ? JSON.parse(row.extra_specs) : row.extra_specs ?? {} };
+function decode(row: Record<string, unknown>): FlavorRow {
+  return <FlavorRow>{ ...row, rxtx_factor: Number(row.rxtx_factor), extra_specs: typeof row.extra_specs === 'string' ? JSON.parse(row.extra_specs) : row.extra_specs ?? {} };
 }
 
 /** Knex queries for the flavors table only. */

@@ -9,7 +9,8 @@
  *   and read-only names are refused as Glance refuses them); no metadata quota.
  */
 import type { Handlers, RequestContext } from '../http/context';
-import { queryString, requireAuth } from '../http/context';
+import type { operations } from '../generated/compute';
+import { queryString, requireAuth, typedHandlers } from '../http/context';
 import { BadRequest, NotFound } from '../http/faults';
 import type { ImageApi, ImageRecord } from '../image/image-api';
 import { isoSecondsZ } from '../shared/time-format';
@@ -79,7 +80,7 @@ export function imageProxyHandlers(images: ImageApi): Handlers {
     if (page.nextMarker) body.images_links = nextLinks(ctx.serviceUrl, detail ? 'images/detail' : 'images', ctx.query, page.nextMarker);
     return { status: 200, body };
   };
-  return {
+  return typedHandlers<operations>({
     listImagesProxy: (ctx) => list(ctx, false),
     listImagesDetailProxy: (ctx) => list(ctx, true),
     async showImageProxy(ctx) {
@@ -138,5 +139,5 @@ export function imageProxyHandlers(images: ImageApi): Handlers {
       });
       return { status: 204 };
     },
-  };
+  });
 }

@@ -13,7 +13,8 @@
  *   project (Nova shares it back to the admin).
  */
 import type { Handlers } from '../http/context';
-import { requireAuth } from '../http/context';
+import type { operations } from '../generated/compute';
+import { requireAuth, typedHandlers } from '../http/context';
 import { BadRequest, Forbidden, NotImplemented } from '../http/faults';
 import type { Compute } from './compute-module';
 import { backupActions } from './server-backup-handlers';
@@ -91,7 +92,7 @@ export function serverActionTable(): ServerActionTable {
 
 export function serverActionHandlers(compute: Compute): Handlers {
   const table = serverActionTable();
-  return {
+  return typedHandlers<operations>({
     async serverAction(ctx) {
       const auth = requireAuth(ctx);
       const body = ctx.body ?? {};
@@ -106,5 +107,5 @@ export function serverActionHandlers(compute: Compute): Handlers {
       if (spec.lockChecked) checkLock(server, auth);
       return spec.run({ ctx, auth, mv: ctx.microversion, server, args: body[action], compute });
     },
-  };
+  });
 }

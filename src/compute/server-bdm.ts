@@ -47,8 +47,11 @@ export function normaliseDevice(name: unknown): string | null {
   return name.startsWith('/dev/') ? name : `/dev/${name}`;
 }
 
+/** One block_device_mapping_v2 item as sent or as an image property holds it (checked field by field). */
+type BdmItem = Record<string, unknown>;
+
 /** One mapping with Nova's defaults, whether the request or an image's property sent it. */
-function toRequestedBdm(item: any, source: string, destination: string, uuid: string | null): RequestedBdm {
+function toRequestedBdm(item: BdmItem, source: string, destination: string, uuid: string | null): RequestedBdm {
   return {
     source_type: source,
     destination_type: destination,
@@ -69,14 +72,14 @@ function toRequestedBdm(item: any, source: string, destination: string, uuid: st
 export function parseRequestedBdms(raw: unknown): RequestedBdm[] {
   if (raw === undefined || raw === null) return [];
   if (!Array.isArray(raw)) throw new BadRequest('Invalid input for field/attribute block_device_mapping_v2. Value must be a list.');
-  return raw.map((item: any) => {
-    const source = item.source_type ?? (item.uuid ? 'volume' : 'blank');
+  return raw.map((item: BdmItem) => {
+    const source = String(item.source_type ?? (item.uuid ? 'volume' : 'blank'));
     if (!['image', 'volume', 'snapshot', 'blank'].includes(source)) throw invalid(`Invalid source_type field: ${source}.`);
-    const destination = item.destination_type ?? (source === 'volume' || source === 'snapshot' ? 'volume' : 'local');
+    const destination = String(item.destination_type ?? (source === 'volume' || source === 'snapshot' ? 'volume' : 'local'));
     if (!['volume', 'local'].includes(destination)) throw invalid(`Invalid destination_type field: ${destination}.`);
     if (source !== 'blank' && !item.uuid) throw invalid(`Missing device UUID.`);
     if ((source === 'volume' || source === 'snapshot') && destination === 'local') throw invalid(`Mapping image to local is not supported.`);
-    return toRequestedBdm(item, source, destination, item.uuid ?? null);
+    return toRequestedBdm(item, source, destination, typeof item.uuid === 'string' ? item.uuid : null);
   });
 }
 
@@ -99,15 +102,15 @@ export function imageDefinedBdms(image: ImageRecord): RequestedBdm[] {
   }
   if (!Array.isArray(items)) throw invalid(`Image ${image.id} has a block_device_mapping property that is not a list.`);
   return items
-    .filter((item: any) => item && typeof item === 'object' && !bool(item.no_device))
-    .map((item: any) => {
-      const source = item.source_type;
+    .filter((item: unknown): item is BdmItem => !!item && typeof item === 'object' && !bool((item as BdmItem).no_device))
+    .map((item) => {
+      const source = String(item.source_type);
       if (!['image', 'volume', 'snapshot', 'blank'].includes(source)) throw invalid(`Invalid source_type field: ${String(source)}.`);
-      const destination = item.destination_type ?? (source === 'image' ? 'local' : 'volume');
+      const destination = String(item.destination_type ?? (source === 'image' ? 'local' : 'volume'));
       if (!['volume', 'local'].includes(destination)) throw invalid(`Invalid destination_type field: ${String(destination)}.`);
       const uuid = source === 'blank' ? null : item[SOURCE_ID_KEY[source as keyof typeof SOURCE_ID_KEY]] ?? null;
       if (source !== 'blank' && !uuid) throw invalid('Missing device UUID.');
-      return toRequestedBdm(item, source, destination, uuid);
+      return toRequestedBdm(item, source, destination, uuid === null ? null : String(uuid));
     });
 }
 

@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'crypto';
-import type { AuthContext } from '../http/context';
+import type { operations } from '../generated/compute';
+import type { AuthContext, BodyOf } from '../http/context';
 import { BadRequest, NotFound } from '../http/faults';
 import type { Microversion } from '../http/microversion';
 import type { ImageApi, ImageRecord } from '../image/image-api';
@@ -14,6 +15,9 @@ import {
 
 /** Image properties Nova never copies into an instance's system metadata or its snapshots. */
 export const NON_INHERITABLE = ['cinder_encryption_key_id', 'cinder_encryption_key_deletion_policy', 'img_signature', 'img_signature_hash_method', 'img_signature_key_type', 'img_signature_certificate_uuid', 'block_device_mapping', 'bdm_v2', 'root_device_name', 'mappings'];
+
+/** POST /servers' `server` object, as the spec types it (the router validated it). */
+export type CreateServerInput = NonNullable<BodyOf<operations['createServer']>>['server'];
 
 export interface CreatePlanDeps {
   flavors: FlavorService;
@@ -124,8 +128,7 @@ export function systemMetadata(auth: AuthContext, image: ImageRecord | null, ima
 }
 
 /** Validates POST /servers as Nova does and returns the rows to insert (nothing is written here). */
-export async function planServer(deps: CreatePlanDeps, auth: AuthContext, body: any, mv: Microversion | null): Promise<ServerPlan> {
-  const s = body.server;
+export async function planServer(deps: CreatePlanDeps, auth: AuthContext, s: CreateServerInput, mv: Microversion | null): Promise<ServerPlan> {
   const projectId = auth.projectId!;
   if ('description' in s && !(mv?.atLeast('2.19') ?? false)) {
     throw new BadRequest("Invalid input for field/attribute server. Additional properties are not allowed ('description' was unexpected)");
@@ -136,7 +139,7 @@ export async function planServer(deps: CreatePlanDeps, auth: AuthContext, body: 
       throw new BadRequest(`Invalid input for field/attribute ${field}. Value: ${n}. ${n} is less than the minimum of 1`);
     }
   }
-  if ((s.max_count ?? 1) > 1 || (s.min_count ?? 1) > 1) throw new BadRequest('Snapstack creates one server per request (min_count and max_count must be 1).');
+  if (Number(s.max_count ?? 1) > 1 || Number(s.min_count ?? 1) > 1) throw new BadRequest('Snapstack creates one server per request (min_count and max_count must be 1).');
   if (s.availability_zone && s.availability_zone !== 'nova') throw new BadRequest('The requested availability zone is not available');
   const networks = parseNetworks(s.networks, mv);
 
@@ -189,6 +192,6 @@ export async function planServer(deps: CreatePlanDeps, auth: AuthContext, body: 
     },
     blockDevices,
     adminPass: typeof s.adminPass === 'string' && s.adminPass ? s.adminPass : randomBytes(9).toString('base64url').slice(0, 12),
-    securityGroups: Array.isArray(s.security_groups) && s.security_groups.length ? s.security_groups.map((g: any) => ({ name: String(g.name) })) : [{ name: 'default' }],
+    securityGroups: Array.isArray(s.security_groups) && s.security_groups.length ? s.security_groups.map((g) => ({ name: String(g.name) })) : [{ name: 'default' }],
   };
 }

@@ -14,7 +14,8 @@
  *   mappings, no `mappings` property); volume types are not carried to the new volumes.
  */
 import type { Handlers, RequestContext } from '../http/context';
-import { queryString, requireAuth } from '../http/context';
+import type { operations } from '../generated/compute';
+import { queryString, requireAuth, typedHandlers } from '../http/context';
 import { nextLinks } from './compute-links';
 import type { ServerService } from './server-service';
 import { createdServerView, serverDetail, serverSummary, ServerViewOptions } from './server-views';
@@ -39,7 +40,7 @@ export function serverHandlers(servers: ServerService): Handlers {
     return { status: 200, body };
   };
 
-  return {
+  return typedHandlers<operations>({
     listServers: (ctx) => list(ctx, false),
     listServersDetail: (ctx) => list(ctx, true),
 
@@ -49,7 +50,7 @@ export function serverHandlers(servers: ServerService): Handlers {
     },
 
     async createServer(ctx) {
-      const { server, plan } = await servers.create(requireAuth(ctx), ctx.body, ctx.microversion);
+      const { server, plan } = await servers.create(requireAuth(ctx), ctx.body.server, ctx.microversion);
       const view = createdServerView(server, plan.adminPass, plan.securityGroups, viewOptions(ctx));
       return { status: 202, headers: { Location: view.links[0].href }, body: { server: view } };
     },
@@ -63,5 +64,5 @@ export function serverHandlers(servers: ServerService): Handlers {
       await servers.delete(requireAuth(ctx), ctx.params.server_id);
       return { status: 204 };
     },
-  };
+  });
 }

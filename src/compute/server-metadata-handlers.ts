@@ -4,11 +4,12 @@
  * Lock, state and the 128-item quota are checked as Nova does (server-service.ts changeMetadata).
  */
 import type { Handlers } from '../http/context';
-import { requireAuth } from '../http/context';
+import type { operations } from '../generated/compute';
+import { requireAuth, typedHandlers } from '../http/context';
 import type { ServerService } from './server-service';
 
 export function serverMetadataHandlers(servers: ServerService): Handlers {
-  return {
+  return typedHandlers<operations>({
     async listServerMetadata(ctx) {
       return { status: 200, body: { metadata: await servers.metadata(requireAuth(ctx), ctx.params.server_id) } };
     },
@@ -30,5 +31,5 @@ export function serverMetadataHandlers(servers: ServerService): Handlers {
       await servers.deleteMetadataItem(requireAuth(ctx), ctx.params.server_id, ctx.params.key);
       return { status: 204 };
     },
-  };
+  });
 }

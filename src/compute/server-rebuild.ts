@@ -9,6 +9,7 @@ import { systemMetadata } from './server-create';
 import { acceptAction, type ServerWorkDeps } from './server-jobs';
 import { checkState, POWER } from './server-states';
 import type { ServerRow } from './server-store';
+import { bestEffort } from '../shared/best-effort';
 
 export const JOB_REBUILD = 'compute.server.rebuild';
 
@@ -134,7 +135,7 @@ export class ServerRebuilds {
     let server = await this.d.store.get(p.serverId);
     if (!server) return;
     this.d.log.warn({ server_id: server.id, error }, 'rebuild failed');
-    await this.d.runtime.removeForServer(server.id).catch(() => undefined);
+    await bestEffort(this.d.log, "removing the failed rebuild's container", { server_id: p.serverId }, () => this.d.runtime.removeForServer(p.serverId));
     // An image-backed root disk was committed to the server's root image before it was replaced.
     const root = this.d.containers.rootImageName(server.id);
     const dockerImage = (await this.d.runtime.imageExists(root).catch(() => false)) ? root : p.previous.dockerImage;

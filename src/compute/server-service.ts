@@ -3,7 +3,7 @@ import { BadRequest, Forbidden, NotFound } from '../http/faults';
 import type { Microversion } from '../http/microversion';
 import type { JobRunner } from '../jobs/jobs-api';
 import type { Logger } from '../logger';
-import { CreatePlanDeps, planServer, ServerPlan } from './server-create';
+import { CreatePlanDeps, CreateServerInput, planServer, ServerPlan } from './server-create';
 import { JOB_BUILD, JOB_DELETE } from './server-lifecycle';
 import type { ResourceLocks } from '../shared/resource-locks';
 import { checkLock, checkState, type StateRule, vmStatesOfStatus } from './server-states';
@@ -47,8 +47,8 @@ export class ServerService {
     return this.store.blockDevices(serverId);
   }
 
-  async create(auth: AuthContext, body: unknown, mv: Microversion | null): Promise<{ server: ServerRow; plan: ServerPlan }> {
-    const plan = await planServer(this.plan, auth, body, mv);
+  async create(auth: AuthContext, input: CreateServerInput, mv: Microversion | null): Promise<{ server: ServerRow; plan: ServerPlan }> {
+    const plan = await planServer(this.plan, auth, input, mv);
     await this.store.transaction(async (trx) => {
       await this.store.insert(plan.server, plan.blockDevices, trx);
       await this.jobs.enqueue(JOB_BUILD, { serverId: plan.server.id }, { projectId: auth.projectId, resourceType: 'server', resourceId: plan.server.id }, trx);

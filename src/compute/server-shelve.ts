@@ -4,6 +4,7 @@ import { snapshotImageInput } from './server-snapshot';
 import { acceptAction, type ServerWorkDeps } from './server-jobs';
 import { checkState, POWER } from './server-states';
 import type { ServerRow } from './server-store';
+import { bestEffort } from '../shared/best-effort';
 
 export const JOB_SHELVE = 'compute.server.shelve';
 
@@ -123,13 +124,15 @@ export class ServerShelves {
     if (!server) return;
     this.d.log.warn({ server_id: server.id, op: p.op, error }, 'shelve action failed');
     if (p.op === 'unshelve') {
-      await this.d.runtime.removeForServer(server.id).catch(() => undefined);
+      await bestEffort(this.d.log, 'removing the half-unshelved container', { server_id: server.id }, () => this.d.runtime.removeForServer(server.id));
       await this.d.store.update(server.id, { vm_state: 'shelved_offloaded', task_state: null, power_state: POWER.SHUTDOWN, container_id: null });
       return;
     }
     if (p.op === 'shelve' && server.shelved_image_id && server.vm_state !== 'shelved') {
-      await this.d.images.deleteImage({ projectId: null, isAdmin: true }, server.shelved_image_id).catch(() => undefined);
-      await this.d.runtime.removeImage(this.d.images.snapshotDockerImageName(server.shelved_image_id)).catch(() => undefined);
+      const imageId = server.shelved_image_id;
+      const ids = { server_id: server.id, image_id: imageId };
+      await bestEffort(this.d.log, 'removing the half-made shelve image', ids, () => this.d.images.deleteImage({ projectId: null, isAdmin: true }, imageId));
+      await bestEffort(this.d.log, "removing the half-made shelve image's Docker image", ids, () => this.d.runtime.removeImage(this.d.images.snapshotDockerImageName(imageId)));
       await this.d.store.update(server.id, { shelved_image_id: null });
     }
     const state = await this.d.containers.state(server).catch(() => null);

@@ -13,6 +13,7 @@ import { Reverter } from '../shared/reverter';
 import { rotateBackups } from './server-backup';
 import { checkState } from './server-states';
 import type { BlockDeviceRow, ServerRow, ServerStore } from './server-store';
+import { bestEffort } from '../shared/best-effort';
 
 export const JOB_SNAPSHOT = 'compute.server.snapshot';
 /** The journal of a volume-backed createImage (it runs in the request): what it made so far. */
@@ -116,7 +117,7 @@ export class ServerSnapshots {
       run: async () => { throw new Error('a capture journal is never run, only undone'); },
       // A restart met it unfinished: what it recorded is removed (its reverter did not run).
       onFail: async (p) => {
-        await this.d.images.deleteImage({ projectId: null, isAdmin: true }, p.imageId).catch(() => undefined);
+        await bestEffort(this.d.log, 'removing an unfinished snapshot image', { image_id: p.imageId }, () => this.d.images.deleteImage({ projectId: null, isAdmin: true }, p.imageId));
         await this.removeSnapshots(p.projectId, p.snapshotIds);
         await this.unpauseLeftover(p.serverId);
       },
@@ -254,9 +255,10 @@ export class ServerSnapshots {
   private async failed(p: SnapshotPayload, error: string, projectId: string | null, cause?: unknown): Promise<void> {
     this.d.log.warn({ server_id: p.serverId, image_id: p.imageId, error }, 'instance snapshot failed');
     // An injected failure leaves the image `killed`, as a failed Glance upload does, for clients to see.
-    if (cause instanceof InjectedFailure) await this.d.images.markKilled(p.imageId).catch(() => undefined);
-    else await this.d.images.deleteImage({ projectId: null, isAdmin: true }, p.imageId).catch(() => undefined);
-    await this.d.runtime.removeImage(this.d.images.snapshotDockerImageName(p.imageId)).catch(() => undefined);
+    const ids = { server_id: p.serverId, image_id: p.imageId };
+    if (cause instanceof InjectedFailure) await bestEffort(this.d.log, 'marking the failed snapshot image killed', ids, () => this.d.images.markKilled(p.imageId));
+    else await bestEffort(this.d.log, 'removing the failed snapshot image', ids, () => this.d.images.deleteImage({ projectId: null, isAdmin: true }, p.imageId));
+    await bestEffort(this.d.log, "removing the failed snapshot's Docker image", ids, () => this.d.runtime.removeImage(this.d.images.snapshotDockerImageName(p.imageId)));
     if (projectId) await this.removeSnapshots(projectId, p.snapshotIds);
     await this.unpauseLeftover(p.serverId, { clearTask: true });
   }

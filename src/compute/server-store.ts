@@ -83,9 +83,12 @@ export interface BlockDeviceRow {
 
 const JSON_COLUMNS = ['flavor', 'metadata', 'system_metadata', 'fault', 'old_flavor'] as const;
 
-function decode(row: any): ServerRow {
-  for (const c of JSON_COLUMNS) if (typeof row[c] === 'string') row[c] = JSON.parse(row[c]);
-  return row as ServerRow;
+function decode(row: Record<string, unknown>): ServerRow {
+  for (const c of JSON_COLUMNS) {
+    const v = row[c];
+    if (typeof v === 'string') row[c] = JSON.parse(v);
+  }
+  return row as unknown as ServerRow;
 }
 
 function encode(patch: Partial<ServerRow>): Record<string, unknown> {

@@ -3,9 +3,8 @@ import fs from 'fs';
 import path from 'path';
 import { PGlite } from '@electric-sql/pglite';
 import knexFactory, { Knex } from 'knex';
-import ClientPgLite from 'knex-pglite';
 import { migrations } from '../../migrations';
-import { migrateLatest } from './database';
+import { migrateLatest, pgliteKnex } from './database';
 import { initCluster, postgresBinDir, serverUser, startEmbeddedPostgres } from './embedded-postgres';
 import { pgliteTemplateDir, templateDir } from './pglite-template';
 
@@ -44,7 +43,7 @@ async function migrated(knex: Knex): Promise<void> {
 export function buildPgliteTemplate(dir = pgliteTemplateDir()): Promise<boolean> {
   return buildTemplate(dir, currentStamp(), async (partial) => {
     const pglite = new PGlite(partial);
-    await migrated(knexFactory({ client: ClientPgLite as any, dialect: 'postgres', connection: { pglite } } as any));
+    await migrated(pgliteKnex(pglite));
   });
 }
 

@@ -63,7 +63,16 @@ export async function createKnex(cfg: DatabaseConfig): Promise<Knex> {
   copyPgliteTemplate(dir);
   fs.mkdirSync(dir, { recursive: true });
   const pglite = new PGlite(dir, PGLITE_OPTIONS);
-  return knexFactory({ client: ClientPgLite as any, dialect: 'postgres', connection: { pglite } } as any);
+  return pgliteKnex(pglite);
+}
+
+/**
+ * knex on a PGlite database. knex-pglite's client and its `{ pglite }` connection are outside
+ * knex's own config types, hence the one cast here.
+ */
+export function pgliteKnex(pglite: PGlite): Knex {
+  const config = { client: ClientPgLite, dialect: 'postgres', connection: { pglite } };
+  return knexFactory(config as unknown as Knex.Config);
 }
 
 /**

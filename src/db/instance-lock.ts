@@ -2,6 +2,8 @@ import fs from 'fs';
 import os from 'os';
 import path from 'path';
 import pg from 'pg';
+import type { Logger } from '../logger';
+import { bestEffort } from '../shared/best-effort';
 
 /**
  * One server per data directory and per database: two servers sharing either would both
@@ -75,7 +77,7 @@ function refuseLiveHolder(dataDir: string, file: string): void {
  * Locks the database (its instance row with it), or throws InstanceLockError. replica: the lock
  * is shared (replicas hold it together), and still excludes a server that is not a replica.
  */
-export async function lockDatabase(databaseUrl: string, where: string, opts: { replica?: boolean } = {}): Promise<InstanceLock> {
+export async function lockDatabase(databaseUrl: string, where: string, log: Logger, opts: { replica?: boolean } = {}): Promise<InstanceLock> {
   const mode = opts.replica ? '_shared' : '';
   const { client, locked } = await advisory(databaseUrl, `SELECT pg_try_advisory_lock${mode}($1) AS locked`, ADVISORY_KEY);
   if (!locked) {
@@ -84,13 +86,13 @@ export async function lockDatabase(databaseUrl: string, where: string, opts: { r
       ? `A Snapstack server that is not a replica is using the database (${where}); stop it, or start every server on it with SNAPSTACK_REPLICA=1.`
       : `Another Snapstack server is using the database (${where}); stop it first, or give this one another DATABASE_URL (several servers on one database: SNAPSTACK_REPLICA=1 on each, see docs/replicas.md).`);
   }
-  return release(client, `SELECT pg_advisory_unlock${mode}($1)`, ADVISORY_KEY);
+  return release(client, `SELECT pg_advisory_unlock${mode}($1)`, ADVISORY_KEY, log, { database: where });
 }
 
 /** Replicas start one at a time (migrations, seeds, start-up sweeps): waits for the others' starts. */
-export async function lockStartup(databaseUrl: string): Promise<InstanceLock> {
+export async function lockStartup(databaseUrl: string, log: Logger): Promise<InstanceLock> {
   const { client } = await advisory(databaseUrl, 'SELECT pg_advisory_lock($1) AS locked', STARTUP_KEY);
-  return release(client, 'SELECT pg_advisory_unlock($1)', STARTUP_KEY);
+  return release(client, 'SELECT pg_advisory_unlock($1)', STARTUP_KEY, log, { lock: 'startup' });
 }
 
 const STARTUP_KEY = 0x736e6171;
@@ -103,11 +105,12 @@ async function advisory(databaseUrl: string, sql: string, key: number): Promise<
   return { client, locked: Boolean(rows[0]?.locked ?? true) };
 }
 
-function release(client: pg.Client, sql: string, key: number): InstanceLock {
+function release(client: pg.Client, sql: string, key: number, log: Logger, ids: Record<string, unknown>): InstanceLock {
   return {
     async release() {
-      await client.query(sql, [key]).catch(() => undefined);
-      await client.end().catch(() => undefined);
+      // A lost connection released the lock with its session; anything else is worth a line.
+      await bestEffort(log, 'releasing a database lock', ids, () => client.query(sql, [key]));
+      await bestEffort(log, 'closing a database lock connection', ids, () => client.end());
     },
   };
 }

@@ -14,12 +14,15 @@ export interface AuthContext {
   expiresAt: Date;
 }
 
-/** What a handler sees of a request: parsed, validated, authenticated. */
-export interface RequestContext {
+/**
+ * What a handler sees of a request: parsed, validated, authenticated. `Body` and `Params` are
+ * the operation's own (see `OperationContext`); untyped code sees `unknown` and plain strings.
+ */
+export interface RequestContext<Body = unknown, Params extends Record<string, string> = Record<string, string>> {
   operationId: string;
-  params: Record<string, string>;
+  params: Params;
   query: Record<string, string | string[]>;
-  body: any;
+  body: Body;
   headers: Record<string, string | string[] | undefined>;
   auth: AuthContext | null;
   microversion: Microversion | null;
@@ -47,6 +50,35 @@ export interface Reply {
 
 export type Handler = (ctx: RequestContext) => Promise<Reply>;
 export type Handlers = Record<string, Handler>;
+
+/** The JSON body of a generated operation (undefined when optional and absent, or not JSON). */
+type JsonContent<C> = { [K in keyof C]: K extends `${string}json${string}` ? C[K] : never }[keyof C];
+type JsonBody<C> = [JsonContent<C>] extends [never] ? undefined : JsonContent<C>;
+export type BodyOf<O> = O extends { requestBody: { content: infer C } }
+  ? JsonBody<C>
+  : O extends { requestBody?: { content: infer C } }
+    ? JsonBody<C> | undefined
+    : undefined;
+
+/** The path parameters of a generated operation; the router hands them over as strings. */
+export type ParamsOf<O> = O extends { parameters: { path: infer P } }
+  ? [P] extends [never] ? Record<never, string> : { [K in keyof P]-?: string }
+  : Record<never, string>;
+
+/** The context of one generated operation: its body as validated against the spec, its path. */
+export type OperationContext<O> = RequestContext<BodyOf<O>, ParamsOf<O>>;
+
+/** Handlers keyed by the spec's operationIds, each seeing its own operation's typed context. */
+export type TypedHandlers<Ops> = { [K in keyof Ops]?: (ctx: OperationContext<Ops[K]>) => Promise<Reply> };
+
+/**
+ * The router's view of typed handlers. Sound because the router validates each body against
+ * its operation's schema (request-input.ts) before a handler runs, and path parameters are the
+ * route's own names.
+ */
+export function typedHandlers<Ops>(handlers: TypedHandlers<Ops>): Handlers {
+  return handlers as Handlers;
+}
 
 /** The authenticated caller, or a fault when the route was public (a programming error). */
 export function requireAuth(ctx: RequestContext): AuthContext {

@@ -8,7 +8,8 @@
  * - policy is simplified: admin may do everything, others may read themselves and their project.
  */
 import type { Handlers, RequestContext } from '../http/context';
-import { queryString, requireAuth } from '../http/context';
+import type { operations } from '../generated/identity';
+import { queryString, requireAuth, typedHandlers } from '../http/context';
 import { NotFound, Unauthorized } from '../http/faults';
 import type { IdentityService } from './identity-service';
 import { DEFAULT_DOMAIN } from './identity-service';
@@ -24,7 +25,7 @@ function subjectToken(ctx: RequestContext): string {
 }
 
 export function identityHandlers(identity: IdentityService): Handlers {
-  return {
+  return typedHandlers<operations>({
     async listIdentityVersions(ctx) {
       return { status: 300, headers: { Location: `${ctx.serviceUrl}/v3/` }, body: { versions: { values: [identityVersion(ctx.serviceUrl)] } } };
     },
@@ -166,5 +167,5 @@ export function identityHandlers(identity: IdentityService): Handlers {
       await identity.unassignRole(requireAuth(ctx), ctx.params.project_id, ctx.params.user_id, ctx.params.role_id);
       return { status: 204 };
     },
-  };
+  });
 }

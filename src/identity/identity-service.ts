@@ -240,7 +240,7 @@ export class IdentityService {
     return p;
   }
 
-  async createProject(caller: AuthContext, input: { name: string; description?: string; domain_id?: string; enabled?: boolean }): Promise<ProjectRow> {
+  async createProject(caller: AuthContext, input: { name: string; description?: string | null; domain_id?: string; enabled?: boolean }): Promise<ProjectRow> {
     this.requireAdmin(caller, 'identity:create_project');
     const domainId = input.domain_id ?? DEFAULT_DOMAIN.id;
     if (domainId !== DEFAULT_DOMAIN.id) throw new NotFound(`Could not find domain: ${domainId}.`);
@@ -287,7 +287,7 @@ export class IdentityService {
     return u;
   }
 
-  async createUser(caller: AuthContext, input: { name: string; password?: string; domain_id?: string; default_project_id?: string; enabled?: boolean; email?: string }): Promise<UserRow> {
+  async createUser(caller: AuthContext, input: { name: string; password?: string | null; domain_id?: string; default_project_id?: string | null; enabled?: boolean; email?: string }): Promise<UserRow> {
     this.requireAdmin(caller, 'identity:create_user');
     const domainId = input.domain_id ?? DEFAULT_DOMAIN.id;
     if (domainId !== DEFAULT_DOMAIN.id) throw new NotFound(`Could not find domain: ${domainId}.`);

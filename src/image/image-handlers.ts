@@ -11,8 +11,9 @@
  * - policy is Glance's default simplified: admin sees and changes everything, `public`
  *   visibility needs admin, only the owner changes an image.
  */
+import type { operations } from '../generated/image';
 import type { Handlers } from '../http/context';
-import { requireAuth } from '../http/context';
+import { requireAuth, typedHandlers } from '../http/context';
 import type { ImageService } from './image-service';
 import type { ImageMemberService } from './image-member-service';
 import { parseImageListQuery } from './image-listing';
@@ -53,67 +54,68 @@ export function imageHandlers(deps?: ImageHandlerDeps): Handlers {
   return {
     ...versions,
     ...imageMemberHandlers(deps.members),
+    ...typedHandlers<operations>({
 
-    async listImages(ctx) {
-      const page = await images.listImages(requireAuth(ctx), parseImageListQuery(ctx.query));
-      return { status: 200, body: imageListView(page.images, ctx.query, page.nextMarker) };
-    },
-    async createImage(ctx) {
-      const body = ctx.body && typeof ctx.body === 'object' && !Array.isArray(ctx.body) ? ctx.body : {};
-      const image = await images.createFromRequest(requireAuth(ctx), body);
-      return { status: 201, headers: { Location: `${ctx.serviceUrl}/v2/images/${image.id}` }, body: imageView(image) };
-    },
-    async showImage(ctx) {
-      return { status: 200, body: imageView(await images.getImage(requireAuth(ctx), ctx.params.image_id)) };
-    },
-    async updateImage(ctx) {
-      const image = await images.updateImage(requireAuth(ctx), ctx.params.image_id, header(ctx.headers['content-type']), ctx.body);
-      return { status: 200, body: imageView(image) };
-    },
-    async deleteImage(ctx) {
-      await images.deleteImage(requireAuth(ctx), ctx.params.image_id);
-      return { status: 204 };
-    },
+      async listImages(ctx) {
+        const page = await images.listImages(requireAuth(ctx), parseImageListQuery(ctx.query));
+        return { status: 200, body: imageListView(page.images, ctx.query, page.nextMarker) };
+      },
+      async createImage(ctx) {
+        const body = ctx.body && typeof ctx.body === 'object' && !Array.isArray(ctx.body) ? ctx.body : {};
+        const image = await images.createFromRequest(requireAuth(ctx), body);
+        return { status: 201, headers: { Location: `${ctx.serviceUrl}/v2/images/${image.id}` }, body: imageView(image) };
+      },
+      async showImage(ctx) {
+        return { status: 200, body: imageView(await images.getImage(requireAuth(ctx), ctx.params.image_id)) };
+      },
+      async updateImage(ctx) {
+        const image = await images.updateImage(requireAuth(ctx), ctx.params.image_id, header(ctx.headers['content-type']), ctx.body);
+        return { status: 200, body: imageView(image) };
+      },
+      async deleteImage(ctx) {
+        await images.deleteImage(requireAuth(ctx), ctx.params.image_id);
+        return { status: 204 };
+      },
 
-    async uploadImageData(ctx) {
-      await images.upload(requireAuth(ctx), ctx.params.image_id, header(ctx.headers['content-type']), ctx.req);
-      return { status: 204 };
-    },
-    async downloadImageData(ctx) {
-      const data = await images.download(requireAuth(ctx), ctx.params.image_id);
-      if (!data.stream) return { status: 204 };
-      return { status: 200, headers: { 'Content-Type': 'application/octet-stream', ...data.headers }, stream: data.stream };
-    },
+      async uploadImageData(ctx) {
+        await images.upload(requireAuth(ctx), ctx.params.image_id, header(ctx.headers['content-type']), ctx.req);
+        return { status: 204 };
+      },
+      async downloadImageData(ctx) {
+        const data = await images.download(requireAuth(ctx), ctx.params.image_id);
+        if (!data.stream) return { status: 204 };
+        return { status: 200, headers: { 'Content-Type': 'application/octet-stream', ...data.headers }, stream: data.stream };
+      },
 
-    async deactivateImage(ctx) {
-      await images.setActive(requireAuth(ctx), ctx.params.image_id, false);
-      return { status: 204 };
-    },
-    async reactivateImage(ctx) {
-      await images.setActive(requireAuth(ctx), ctx.params.image_id, true);
-      return { status: 204 };
-    },
-    async addImageTag(ctx) {
-      await images.addTag(requireAuth(ctx), ctx.params.image_id, ctx.params.tag);
-      return { status: 204 };
-    },
-    async deleteImageTag(ctx) {
-      await images.removeTag(requireAuth(ctx), ctx.params.image_id, ctx.params.tag);
-      return { status: 204 };
-    },
+      async deactivateImage(ctx) {
+        await images.setActive(requireAuth(ctx), ctx.params.image_id, false);
+        return { status: 204 };
+      },
+      async reactivateImage(ctx) {
+        await images.setActive(requireAuth(ctx), ctx.params.image_id, true);
+        return { status: 204 };
+      },
+      async addImageTag(ctx) {
+        await images.addTag(requireAuth(ctx), ctx.params.image_id, ctx.params.tag);
+        return { status: 204 };
+      },
+      async deleteImageTag(ctx) {
+        await images.removeTag(requireAuth(ctx), ctx.params.image_id, ctx.params.tag);
+        return { status: 204 };
+      },
 
-    async showImageSchema() {
-      return { status: 200, body: imageSchema() };
-    },
-    async showImagesSchema() {
-      return { status: 200, body: imagesSchema() };
-    },
-    async showMemberSchema() {
-      return { status: 200, body: memberSchema() };
-    },
-    async showMembersSchema() {
-      return { status: 200, body: membersSchema() };
-    },
+      async showImageSchema() {
+        return { status: 200, body: imageSchema() };
+      },
+      async showImagesSchema() {
+        return { status: 200, body: imagesSchema() };
+      },
+      async showMemberSchema() {
+        return { status: 200, body: memberSchema() };
+      },
+      async showMembersSchema() {
+        return { status: 200, body: membersSchema() };
+      },
+    }),
   };
 }
-

@@ -6,12 +6,13 @@
  * - no member quota (image_member_quota).
  */
 import type { Handlers } from '../http/context';
-import { requireAuth } from '../http/context';
+import type { operations } from '../generated/image';
+import { requireAuth, typedHandlers } from '../http/context';
 import type { ImageMemberService } from './image-member-service';
 import { memberView } from './image-views';
 
 export function imageMemberHandlers(members: ImageMemberService): Handlers {
-  return {
+  return typedHandlers<operations>({
     async listImageMembers(ctx) {
       const rows = await members.list(requireAuth(ctx), ctx.params.image_id);
       return { status: 200, body: { members: rows.map(memberView), schema: '/v2/schemas/members' } };
@@ -31,5 +32,5 @@ export function imageMemberHandlers(members: ImageMemberService): Handlers {
       await members.remove(requireAuth(ctx), ctx.params.image_id, ctx.params.member_id);
       return { status: 204 };
     },
-  };
+  });
 }

@@ -71,7 +71,7 @@ export function validateAttribute(attr: string, value: unknown, caller: ImageCal
       if (value !== null && (typeof value !== 'string' || !allowed.includes(value))) {
         throw new BadRequest(`Provided object does not match schema 'image': ${JSON.stringify(value)} is not one of ${JSON.stringify([null, ...allowed])}`);
       }
-      if (image && image.status !== 'queued' && (image as any)[attr === 'disk_format' ? 'diskFormat' : 'containerFormat'] !== value) {
+      if (image && image.status !== 'queued' && (attr === 'disk_format' ? image.diskFormat : image.containerFormat) !== value) {
         throw new Forbidden(`Attribute ${attr} can be only replaced for a queued image.`);
       }
       return value;
@@ -100,26 +100,26 @@ const OPERATIONS = ['add', 'remove', 'replace'];
 export type PatchDraft = 4 | 10;
 
 /** Glance's checks of one change, in its order: op, then path, then the pointer's form. */
-function operationOf(raw: object, draft: PatchDraft): string {
+function operationOf(raw: Record<string, unknown>, draft: PatchDraft): string {
   if (draft === 4) {
     const present = OPERATIONS.filter((o) => o in raw);
     if (present.length > 1) throw new BadRequest('Operation objects must contain only one member named "add", "remove", or "replace".');
     if (present.length === 0) throw new BadRequest('Operation objects must contain exactly one member named "add", "remove", or "replace".');
     return present[0];
   }
-  const op = (raw as any).op;
+  const op = raw.op;
   if (op === undefined || op === null) {
     throw new BadRequest(`Unable to find \`op\` in JSON Schema change. It must be one of the following: ${OPERATIONS.join(', ')}.`);
   }
-  if (!OPERATIONS.includes(op)) {
-    throw new BadRequest(`Invalid operation: \`${op}\`. It must be one of the following: ${OPERATIONS.join(', ')}.`);
+  if (typeof op !== 'string' || !OPERATIONS.includes(op)) {
+    throw new BadRequest(`Invalid operation: \`${String(op)}\`. It must be one of the following: ${OPERATIONS.join(', ')}.`);
   }
   return op;
 }
 
-function attributeOf(raw: object, op: string, draft: PatchDraft): string {
+function attributeOf(raw: Record<string, unknown>, op: string, draft: PatchDraft): string {
   if (draft === 10 && !('path' in raw)) throw new BadRequest("Unable to find 'path' in JSON Schema change");
-  const path = (raw as any)[draft === 4 ? op : 'path'];
+  const path = raw[draft === 4 ? op : 'path'];
   if (typeof path !== 'string') throw new BadRequest(`Invalid JSON pointer for this resource: '${JSON.stringify(path)}'`);
   if (!path.startsWith('/')) throw new BadRequest(`Pointer \`${path}\` does not start with "/".`);
   const parts = path.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
@@ -137,8 +137,9 @@ export function applyImagePatch(image: ImageRecord, ops: unknown, caller: ImageC
   const changes: ImageChanges = { properties: { ...image.properties } };
   for (const raw of ops) {
     if (!raw || typeof raw !== 'object') throw new BadRequest('Operations must be JSON objects.');
-    const op = operationOf(raw, draft);
-    const attr = attributeOf(raw, op, draft);
+    const change = raw as Record<string, unknown>;
+    const op = operationOf(change, draft);
+    const attr = attributeOf(change, op, draft);
     checkWritable(attr);
     const core = CORE_ATTRIBUTES.has(attr);
     if (draft === 4 && op === 'add' && (core || attr in changes.properties)) throw new Conflict(`Property ${attr} already present.`);
@@ -148,10 +149,11 @@ export function applyImagePatch(image: ImageRecord, ops: unknown, caller: ImageC
       delete changes.properties[attr];
       continue;
     }
-    if (!('value' in (raw as object))) throw new BadRequest(`Operation "${op}" requires a member named "value".`);
-    const value = validateAttribute(attr, (raw as any).value, caller, image);
+    if (!('value' in change)) throw new BadRequest(`Operation "${op}" requires a member named "value".`);
+    const value = validateAttribute(attr, change.value, caller, image);
     if (core) {
-      (changes as any)[attr] = value;
+      // validateAttribute checked the value against this core attribute's type.
+      Object.assign(changes, { [attr]: value });
     } else {
       if (op === 'replace' && !(attr in changes.properties)) throw new Conflict(`Property ${attr} does not exist.`);
       changes.properties[attr] = value as string;

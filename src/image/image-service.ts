@@ -157,12 +157,10 @@ export class ImageService implements ImageApi {
     this.requireOwner(caller, await this.getImage(caller, imageId));
     // The patch applies to the image as it is under its row lock, not as it was read above.
     const updated = await this.store.modify(imageId, (image) => {
-      const c = applyImagePatch(image, ops, caller, type === 'application/openstack-images-v2.0-json-patch' ? 4 : 10);
-      const patch: Partial<ImageRow> = { properties: c.properties };
-      for (const attr of CORE_ATTRIBUTES) {
-        if (attr !== 'tags' && (c as any)[attr] !== undefined) (patch as any)[attr] = (c as any)[attr];
-      }
-      return { patch, tags: c.tags };
+      const { tags, properties, ...core } = applyImagePatch(image, ops, caller, type === 'application/openstack-images-v2.0-json-patch' ? 4 : 10);
+      const patch: Partial<ImageRow> = { properties };
+      for (const [attr, value] of Object.entries(core)) if (value !== undefined) Object.assign(patch, { [attr]: value });
+      return { patch, tags };
     });
     if (!updated) throw new NotFound(`No image found with ID ${imageId}`);
     return updated;

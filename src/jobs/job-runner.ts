@@ -13,7 +13,7 @@ export interface JobRecord {
   project_id: string | null;
   resource_type: string | null;
   resource_id: string | null;
-  payload: any;
+  payload: unknown;
   attempts: number;
   error: string | null;
   /** The replica that enqueued or claimed it (null: rows from before replicas). */
@@ -23,7 +23,7 @@ export interface JobRecord {
   updated_at: Date;
 }
 
-export interface JobDefinition<P = any> {
+export interface JobDefinition<P = unknown> {
   kind: string;
   /**
    * signal: aborted when this process stops (shutdown) or loses the job to another replica;
@@ -178,7 +178,8 @@ export class JobRunner {
    */
   async recover(): Promise<{ resumed: number; failed: number }> {
     const run = this.takingOver.then(() => this.takeOver());
-    this.takingOver = run.catch(() => undefined);
+    // The caller gets a take-over's error through `run`; the chain only waits for it to settle.
+    this.takingOver = run.then(() => undefined, () => undefined);
     const result = await run;
     if (!this.timer && !this.stopping) {
       const pollMs = this.opts.pollMs ?? (this.replicas.replicated ? 1_000 : 0);
@@ -348,7 +349,11 @@ export class JobRunner {
       }
       log.error({ err, duration_ms: Date.now() - started }, 'job failed');
       // What the run recorded meanwhile (its journal) is what its onFail undoes.
-      const latest = await this.db('jobs').where({ id }).first<JobRecord | undefined>().catch(() => undefined);
+      // Unreadable, the payload the job started with is undone (logged: the journal may be newer).
+      const latest = await this.db('jobs').where({ id }).first<JobRecord | undefined>().catch((readErr: unknown) => {
+        log.error({ err: readErr }, "reading the failed job's journal failed: its onFail gets the payload it started with");
+        return undefined;
+      });
       await this.fail({ ...job, payload: latest?.payload ?? payload }, def, err instanceof Error ? err.message : String(err), err, signal);
       this.hooks.observe?.({ kind: job.kind, outcome: 'failed', seconds: (Date.now() - started) / 1000 });
     }

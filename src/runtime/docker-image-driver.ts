@@ -1,4 +1,6 @@
 import type Docker from 'dockerode';
+import type { Logger } from '../logger';
+import { bestEffort } from '../shared/best-effort';
 import { isDockerStatus } from './docker-engine';
 import { ImageLoadRefused, splitImageRef, type ImageDriver, type ImageDriverCapabilities, type ImageFacts } from './image-driver';
 
@@ -14,7 +16,7 @@ export class DockerImageDriver implements ImageDriver {
   readonly kind = 'docker' as const;
   readonly capabilities: ImageDriverCapabilities = { transfer: true, commit: true };
 
-  constructor(private readonly docker: Docker) {}
+  constructor(private readonly docker: Docker, private readonly log: Logger) {}
 
   async inspect(ref: string): Promise<ImageFacts | null> {
     try {
@@ -83,7 +85,7 @@ export class DockerImageDriver implements ImageDriver {
       const [repo, tag] = splitImageRef(target);
       await container.commit({ repo, tag, pause: false, changes: labelChanges(labels) });
     } finally {
-      await container.remove({ force: true }).catch(() => undefined);
+      await bestEffort(this.log, 'removing the relabel container', { image: target, container_id: container.id }, () => container.remove({ force: true }));
     }
     return { size: await this.sizeOf(target) };
   }
@@ -128,9 +130,10 @@ export class DockerImageDriver implements ImageDriver {
       const [repo, tag] = splitImageRef(ref);
       const out = await this.docker.importImage(await tmp.export(), { repo, tag, changes });
       await new Promise<void>((resolve, reject) => this.docker.modem.followProgress(out, (err: Error | null) => (err ? reject(err) : resolve())));
-      await this.docker.getImage(info.Id).remove().catch(() => undefined);
+      // The unsquashed image, now untagged; one still used by a container (409) stays.
+      await bestEffort(this.log, 'removing the unsquashed image', { image: ref, image_id: info.Id }, () => this.remove(info.Id));
     } finally {
-      await tmp.remove({ force: true }).catch(() => undefined);
+      await bestEffort(this.log, 'removing the squash container', { image: ref, container_id: tmp.id }, () => tmp.remove({ force: true }));
     }
     return true;
   }

@@ -17,27 +17,29 @@ function scopeOf(owner: unknown, declared: unknown): SnapshotScope {
 }
 
 /** A Cinder snapshot's scope: its owner, else its snapstack_scope metadata. */
-export function volumeSnapshotScope(snap: Record<string, any>): SnapshotScope {
-  return scopeOf(snap['os-extended-snapshot-attributes:project_id'], snap.metadata?.[SCOPE_PROPERTY]);
+export function volumeSnapshotScope(snap: Record<string, unknown>): SnapshotScope {
+  const metadata = snap.metadata;
+  const declared = metadata && typeof metadata === 'object' ? (metadata as Record<string, unknown>)[SCOPE_PROPERTY] : undefined;
+  return scopeOf(snap['os-extended-snapshot-attributes:project_id'], declared);
 }
 
 /** An image's scope: its owner, else its snapstack_scope property (a project cannot pass its own image off as a workspace one). */
-export function imageScope(image: Record<string, any>): SnapshotScope {
+export function imageScope(image: Record<string, unknown>): SnapshotScope {
   return scopeOf(image.owner, image[SCOPE_PROPERTY]);
 }
 
 /** The volume snapshots an image's block_device_mapping property points at. */
-export function snapshotMappings(image: Record<string, any>): Array<Record<string, any>> {
+export function snapshotMappings(image: Record<string, unknown>): Array<Record<string, unknown>> {
   if (typeof image.block_device_mapping !== 'string') return [];
   try {
-    const bdm = JSON.parse(image.block_device_mapping);
-    return Array.isArray(bdm) ? bdm.filter((b) => b && typeof b === 'object' && b.source_type === 'snapshot') : [];
+    const bdm: unknown = JSON.parse(image.block_device_mapping);
+    return Array.isArray(bdm) ? bdm.filter((b): b is Record<string, unknown> => !!b && typeof b === 'object' && b.source_type === 'snapshot') : [];
   } catch {
     return [];
   }
 }
 
 /** createImage's images: Nova's image_type=snapshot (image-backed) or a mapping of volume snapshots (volume-backed, imported). */
-export function isInstanceSnapshot(image: Record<string, any>): boolean {
+export function isInstanceSnapshot(image: Record<string, unknown>): boolean {
   return image.image_type === 'snapshot' || snapshotMappings(image).length > 0;
 }

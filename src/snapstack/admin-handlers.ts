@@ -7,6 +7,8 @@
  */
 import { Readable } from 'stream';
 import type { Handlers } from '../http/context';
+import type { operations } from '../generated/snapstack';
+import { typedHandlers } from '../http/context';
 import { BadRequest, NotFound } from '../http/faults';
 import { checkRule, type FaultRuleInput, type FaultRules } from '../faults/fault-rules';
 import type { InstanceReset } from './instance-reset';
@@ -15,7 +17,7 @@ import type { SnapstackMetrics } from '../metrics/metrics';
 export function adminHandlers(deps: { reset: InstanceReset; faults: FaultRules; metrics: SnapstackMetrics }): Handlers {
   const { faults } = deps;
   const ruleNotFound = (id: string) => new NotFound(`Fault rule ${id} could not be found.`);
-  return {
+  return typedHandlers<operations>({
     async getMetrics() {
       const { contentType, text } = await deps.metrics.render();
       return { status: 200, headers: { 'Content-Type': contentType }, stream: Readable.from([text]) };
@@ -45,5 +47,5 @@ export function adminHandlers(deps: { reset: InstanceReset; faults: FaultRules; 
       faults.clear();
       return { status: 204 };
     },
-  };
+  });
 }

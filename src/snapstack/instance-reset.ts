@@ -68,7 +68,7 @@ export class InstanceReset {
     const del = async (trx: Knex.Transaction, table: string, where?: (q: Knex.QueryBuilder) => void) => {
       const q = trx(table);
       if (where) where(q);
-      const gone = await q.delete().returning(trx.raw('1') as any);
+      const gone = await q.delete().returning(trx.raw('1'));
       if (gone.length) rows[table] = (rows[table] ?? 0) + gone.length;
       return gone;
     };

@@ -4,7 +4,8 @@
  * LIMITATIONS: none of its own; snapshot archives are served by src/archive/archive-handlers.ts.
  */
 import type { Handlers } from '../http/context';
-import { requireAuth } from '../http/context';
+import type { operations } from '../generated/snapstack';
+import { requireAuth, typedHandlers } from '../http/context';
 import { NotFound } from '../http/faults';
 import type { JobRunner } from '../jobs/jobs-api';
 
@@ -16,7 +17,7 @@ export interface HealthFacts {
 }
 
 export function snapstackHandlers(facts: HealthFacts, jobs: JobRunner): Handlers {
-  return {
+  return typedHandlers<operations>({
     async getHealth() {
       return { status: 200, body: { status: 'ok', version: facts.version, database: facts.database, docker: facts.docker, instance_id: facts.instanceId } };
     },
@@ -27,5 +28,5 @@ export function snapstackHandlers(facts: HealthFacts, jobs: JobRunner): Handlers
       const { payload: _payload, attempts: _attempts, project_id: _p, owner: _owner, claimed_at: _claimed, ...view } = job;
       return { status: 200, body: { job: view } };
     },
-  };
+  });
 }

@@ -3,29 +3,35 @@
  *
  * LIMITATIONS: no admin metadata, no volume image metadata (os-show_image_metadata...).
  */
-import type { Handlers } from '../http/context';
+import type { operations } from '../generated/volume';
+import type { BodyOf, Handlers, Reply, RequestContext } from '../http/context';
+import { typedHandlers } from '../http/context';
 import { callerOf } from './volume-request';
 import type { MetadataOps } from './volume-metadata';
 import type { VolumeService } from './volume-service';
 
-function forResource(ops: MetadataOps, idParam: string, names: { list: string; merge: string; replace: string; show: string; update: string; remove: string }): Handlers {
+type MetadataBody = BodyOf<operations['mergeVolumeMetadata']>;
+type MetaItemBody = BodyOf<operations['updateVolumeMetadataItem']>;
+
+/** The six metadata operations of one resource kind, its id in path parameter `idParam`. */
+function forResource(ops: MetadataOps, idParam: string) {
   return {
-    async [names.list](ctx) {
+    async list(ctx: RequestContext): Promise<Reply> {
       return { status: 200, body: { metadata: await ops.list(callerOf(ctx), ctx.params[idParam]) } };
     },
-    async [names.merge](ctx) {
+    async merge(ctx: RequestContext<MetadataBody>): Promise<Reply> {
       return { status: 200, body: { metadata: await ops.merge(callerOf(ctx), ctx.params[idParam], ctx.body.metadata) } };
     },
-    async [names.replace](ctx) {
+    async replace(ctx: RequestContext<MetadataBody>): Promise<Reply> {
       return { status: 200, body: { metadata: await ops.replace(callerOf(ctx), ctx.params[idParam], ctx.body.metadata) } };
     },
-    async [names.show](ctx) {
+    async show(ctx: RequestContext): Promise<Reply> {
       return { status: 200, body: { meta: await ops.show(callerOf(ctx), ctx.params[idParam], ctx.params.key) } };
     },
-    async [names.update](ctx) {
+    async update(ctx: RequestContext<MetaItemBody>): Promise<Reply> {
       return { status: 200, body: { meta: await ops.setItem(callerOf(ctx), ctx.params[idParam], ctx.params.key, ctx.body.meta) } };
     },
-    async [names.remove](ctx) {
+    async remove(ctx: RequestContext): Promise<Reply> {
       await ops.deleteItem(callerOf(ctx), ctx.params[idParam], ctx.params.key);
       return { status: 200 };
     },
@@ -33,14 +39,12 @@ function forResource(ops: MetadataOps, idParam: string, names: { list: string; m
 }
 
 export function metadataHandlers(volume: VolumeService): Handlers {
-  return {
-    ...forResource(volume.metadata, 'volume_id', {
-      list: 'listVolumeMetadata', merge: 'mergeVolumeMetadata', replace: 'replaceVolumeMetadata',
-      show: 'showVolumeMetadataItem', update: 'updateVolumeMetadataItem', remove: 'deleteVolumeMetadataItem',
-    }),
-    ...forResource(volume.snapshots.metadata, 'snapshot_id', {
-      list: 'listSnapshotMetadata', merge: 'mergeSnapshotMetadata', replace: 'replaceSnapshotMetadata',
-      show: 'showSnapshotMetadataItem', update: 'updateSnapshotMetadataItem', remove: 'deleteSnapshotMetadataItem',
-    }),
-  };
+  const v = forResource(volume.metadata, 'volume_id');
+  const s = forResource(volume.snapshots.metadata, 'snapshot_id');
+  return typedHandlers<operations>({
+    listVolumeMetadata: v.list, mergeVolumeMetadata: v.merge, replaceVolumeMetadata: v.replace,
+    showVolumeMetadataItem: v.show, updateVolumeMetadataItem: v.update, deleteVolumeMetadataItem: v.remove,
+    listSnapshotMetadata: s.list, mergeSnapshotMetadata: s.merge, replaceSnapshotMetadata: s.replace,
+    showSnapshotMetadataItem: s.show, updateSnapshotMetadataItem: s.update, deleteSnapshotMetadataItem: s.remove,
+  });
 }

@@ -8,12 +8,14 @@
  * - the target project of os-quota-sets is not checked against Keystone.
  */
 import type { Handlers } from '../http/context';
+import type { operations } from '../generated/volume';
+import { typedHandlers } from '../http/context';
 import type { QuotaService } from './volume-quotas';
 import { callerOf, lenientBool } from './volume-request';
 import { limitsView } from './volume-views';
 
 export function quotaHandlers(quotas: QuotaService): Handlers {
-  return {
+  return typedHandlers<operations>({
     async showLimits(ctx) {
       return { status: 200, body: limitsView(await quotas.absoluteLimits(callerOf(ctx).projectId)) };
     },
@@ -32,5 +34,5 @@ export function quotaHandlers(quotas: QuotaService): Handlers {
       await quotas.reset(callerOf(ctx), ctx.params.target_project_id);
       return { status: 200 };
     },
-  };
+  });
 }

@@ -8,7 +8,8 @@
  * - list filters: name, status, volume_id, metadata, project_id (admin + all_tenants).
  */
 import type { Handlers, RequestContext } from '../http/context';
-import { queryString } from '../http/context';
+import type { operations } from '../generated/volume';
+import { queryString, typedHandlers } from '../http/context';
 import { BadRequest } from '../http/faults';
 import { emptySnapshotUpdate, SnapshotService } from './snapshot-service';
 import { SNAPSHOT_SORT_COLUMNS } from './snapshot-store';
@@ -37,7 +38,7 @@ async function list(ctx: RequestContext, snapshots: SnapshotService, path: strin
 }
 
 export function snapshotHandlers(snapshots: SnapshotService): Handlers {
-  return {
+  return typedHandlers<operations>({
     listSnapshots: (ctx) => list(ctx, snapshots, 'snapshots', false),
     listSnapshotsDetail: (ctx) => list(ctx, snapshots, 'snapshots/detail', true),
 
@@ -72,7 +73,7 @@ export function snapshotHandlers(snapshots: SnapshotService): Handlers {
       return { status: 202 };
     },
     async snapshotAction(ctx) {
-      const body = ctx.body as Record<string, any>;
+      const body = ctx.body;
       const keys = Object.keys(body ?? {});
       if (keys.length !== 1) throw new BadRequest('Malformed request body');
       const caller = callerOf(ctx);
@@ -82,11 +83,11 @@ export function snapshotHandlers(snapshots: SnapshotService): Handlers {
           await snapshots.delete(caller, id, { force: true });
           return { status: 202 };
         case 'os-reset_status':
-          await snapshots.resetStatus(caller, id, body['os-reset_status'].status);
+          await snapshots.resetStatus(caller, id, body['os-reset_status']!.status);
           return { status: 202 };
         default:
           throw new BadRequest(`There is no such action: ${keys[0]}`);
       }
     },
-  };
+  });
 }

@@ -63,7 +63,7 @@ export class SnapshotStore {
   /** Every snapshot of a volume, oldest first (the volume was already found in scope). */
   async ofVolume(volumeId: string): Promise<SnapshotRow[]> {
     const rows = await this.db('snapshots').where({ volume_id: volumeId }).orderBy([{ column: 'created_at', order: 'asc' }, { column: 'id', order: 'asc' }]);
-    return rows.map((r: any) => this.row(r)!);
+    return rows.map((r: unknown) => this.row(r)!);
   }
 
   /** Cinder's snapshot_get_latest_for_volume: by creation time. */
@@ -115,8 +115,10 @@ export class SnapshotStore {
     return { snapshots: Number(r.snapshots), gigabytes: Number(r.gigabytes) };
   }
 
-  private row(r: any): SnapshotRow | undefined {
+  /** A row as knex returns it (JSON and numeric columns as text) -> the typed row. */
+  private row(r: unknown): SnapshotRow | undefined {
     if (!r) return undefined;
-    return { ...r, size: Number(r.size), metadata: parseJson(r.metadata, {}) };
+    const raw = r as Record<string, unknown>;
+    return { ...raw, size: Number(raw.size), metadata: parseJson(raw.metadata, {}) } as SnapshotRow;
   }
 }

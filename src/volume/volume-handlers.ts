@@ -17,8 +17,9 @@
  * - os-reset_status accepts attach_status/migration_status but only status has an effect;
  * - an admin reaches any project's volume by id (Cinder's admin context); lists need all_tenants.
  */
+import type { operations } from '../generated/volume';
 import type { Handlers, RequestContext } from '../http/context';
-import { queryString } from '../http/context';
+import { queryString, typedHandlers } from '../http/context';
 import { BadRequest, NotFound } from '../http/faults';
 import { metadataHandlers } from './metadata-handlers';
 import { parseUploadRequest } from './volume-upload';
@@ -65,6 +66,11 @@ async function list(ctx: RequestContext, volume: VolumeService, detail: boolean)
   };
 }
 
+/** `value[name]` when value is an object (an action the spec leaves untyped), else undefined. */
+function memberOf(value: unknown, name: string): unknown {
+  return value && typeof value === 'object' ? (value as Record<string, unknown>)[name] : undefined;
+}
+
 export function volumeHandlers(deps?: VolumeHandlerDeps): Handlers {
   const discovery: Handlers = {
     async listVolumeVersions(ctx) {
@@ -77,7 +83,7 @@ export function volumeHandlers(deps?: VolumeHandlerDeps): Handlers {
   if (!deps) return discovery;
   const { volume, quotas } = deps;
 
-  const volumes: Handlers = {
+  const volumes = typedHandlers<operations>({
     listVolumes: (ctx) => list(ctx, volume, false),
     listVolumesDetail: (ctx) => list(ctx, volume, true),
 
@@ -126,7 +132,7 @@ export function volumeHandlers(deps?: VolumeHandlerDeps): Handlers {
     },
 
     async volumeAction(ctx) {
-      const body = ctx.body as Record<string, any>;
+      const body = ctx.body;
       const keys = Object.keys(body ?? {});
       if (keys.length !== 1) throw new BadRequest('Malformed request body');
       const [action] = keys;
@@ -134,7 +140,7 @@ export function volumeHandlers(deps?: VolumeHandlerDeps): Handlers {
       const id = ctx.params.volume_id;
       switch (action) {
         case 'os-extend':
-          await volume.extend(caller, id, parseSize(body[action].new_size, 'new_size'), atLeast(ctx, '3.42'));
+          await volume.extend(caller, id, parseSize(body['os-extend']!.new_size, 'new_size'), atLeast(ctx, '3.42'));
           return { status: 202 };
         case 'os-force_delete':
           await volume.delete(caller, id, { force: true });
@@ -145,22 +151,22 @@ export function volumeHandlers(deps?: VolumeHandlerDeps): Handlers {
           await volume.revert(caller, id, body.revert?.snapshot_id);
           return { status: 202 };
         case 'os-volume_upload_image': {
-          const req = parseUploadRequest(body[action], parseCinderBool, atLeast(ctx, '3.1'));
+          const req = parseUploadRequest(body['os-volume_upload_image'], parseCinderBool, atLeast(ctx, '3.1'));
           const { volume: v, image } = await volume.uploadToImage(caller, id, req);
           return { status: 202, body: { [action]: uploadView(v, image, req, atLeast(ctx, '3.1')) } };
         }
         case 'os-set_bootable':
-          await volume.setBootable(caller, id, parseCinderBool(body[action].bootable, 'bootable'));
+          await volume.setBootable(caller, id, parseCinderBool(body['os-set_bootable']!.bootable, 'bootable'));
           return { status: 200 };
         case 'os-set_image_metadata': {
-          const m = body[action]?.metadata;
+          const m = memberOf(body[action], 'metadata');
           const valid = m && typeof m === 'object' && !Array.isArray(m)
             && Object.entries(m).every(([k, v]) => k.length >= 1 && k.length <= 255 && typeof v === 'string' && v.length <= 255);
           if (!valid) throw new BadRequest('Malformed request body');
-          return { status: 200, body: { metadata: await volume.changeImageMetadata(caller, id, { set: m }) } };
+          return { status: 200, body: { metadata: await volume.changeImageMetadata(caller, id, { set: m as Record<string, string> }) } };
         }
         case 'os-unset_image_metadata': {
-          const key = body[action]?.key;
+          const key = memberOf(body[action], 'key');
           if (typeof key !== 'string') throw new BadRequest('Invalid request body');
           await volume.changeImageMetadata(caller, id, { unset: key });
           return { status: 200 };
@@ -168,7 +174,7 @@ export function volumeHandlers(deps?: VolumeHandlerDeps): Handlers {
         case 'os-show_image_metadata':
           return { status: 200, body: { metadata: await volume.imageMetadata(caller, id) } };
         case 'os-reset_status':
-          await volume.resetStatus(caller, id, body[action] ?? {});
+          await volume.resetStatus(caller, id, body['os-reset_status'] ?? {});
           return { status: 202 };
         default:
           throw new BadRequest(`There is no such action: ${action}`);
@@ -187,7 +193,7 @@ export function volumeHandlers(deps?: VolumeHandlerDeps): Handlers {
     async listAvailabilityZones() {
       return { status: 200, body: availabilityZonesView() };
     },
-  };
+  });
 
   return {
     ...discovery,

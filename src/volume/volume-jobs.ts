@@ -56,7 +56,7 @@ async function ignoreExists(op: () => Promise<void>): Promise<void> {
   }
 }
 
-export function volumeJobs(d: VolumeJobDeps): JobDefinition<any>[] {
+export function volumeJobs(d: VolumeJobDeps): JobDefinition[] {
   const { volumes, snapshots, driver, log } = d;
 
   const createVolume: JobDefinition<CreateVolumePayload> = {

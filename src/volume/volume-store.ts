@@ -210,7 +210,7 @@ export class VolumeStore {
   /** Sizes and metadata of a scope's volumes, for Cinder's volume summary. */
   async sizesAndMetadata(scope: Scope): Promise<Array<Pick<VolumeRow, 'size' | 'metadata'>>> {
     const rows = await scoped(this.db('volumes').select('*'), scope);
-    return rows.map((r: any) => this.row(r)!).map((r: VolumeRow) => ({ size: r.size, metadata: r.metadata }));
+    return rows.map((r: unknown) => this.row(r)!).map((r: VolumeRow) => ({ size: r.size, metadata: r.metadata }));
   }
 
   async attachments(scope: Scope, volumeIds: string[]): Promise<AttachmentRow[]> {
@@ -236,9 +236,11 @@ export class VolumeStore {
     return this.db('volumes').select('id', 'status', 'project_id');
   }
 
-  private row(r: any): VolumeRow | undefined {
+  /** A row as knex returns it (JSON and numeric columns as text) -> the typed row. */
+  private row(r: unknown): VolumeRow | undefined {
     if (!r) return undefined;
-    return { ...r, size: Number(r.size), metadata: parseJson(r.metadata, {}) };
+    const raw = r as Record<string, unknown>;
+    return { ...raw, size: Number(raw.size), metadata: parseJson(raw.metadata, {}) } as VolumeRow;
   }
 }
 

@@ -9,10 +9,12 @@ import type { Logger } from '../logger';
 import type { JobDefinition, JobRunner } from '../jobs/jobs-api';
 import { BadRequest, NotImplemented } from '../http/faults';
 import type { ImageApi, ImageRecord, ImageVisibility } from '../image/image-api';
+import type { components } from '../generated/volume';
 import type { VolumeDataDriver } from './data/volume-data-driver';
 import { invalidVolume } from './volume-faults';
 import { ALL_PROJECTS, Scope, VolumeRow, VolumeStore } from './volume-store';
 import type { Caller } from './volume-quotas';
+import { bestEffort } from '../shared/best-effort';
 
 export const UPLOAD_JOB = 'volume.upload_image';
 
@@ -54,7 +56,7 @@ export function uploadImageJob(d: UploadDeps & { images: VolumeImageSink }): Job
     },
     async onFail(p, error) {
       d.log.error({ volume_id: p.volumeId, image_id: p.imageId, error }, 'volume upload to image failed: the image is removed');
-      await d.images.deleteImage(SYSTEM, p.imageId).catch(() => undefined);
+      await bestEffort(d.log, 'removing the failed upload image', { volume_id: p.volumeId, image_id: p.imageId }, () => d.images.deleteImage(SYSTEM, p.imageId));
       await d.volumes.update(ALL_PROJECTS, p.volumeId, { status: p.previousStatus }, ['uploading']);
     },
   };
@@ -63,6 +65,7 @@ export function uploadImageJob(d: UploadDeps & { images: VolumeImageSink }): Job
 /** Cinder's copy_volume_to_image checks, then the image, the status change and the job. */
 export async function startUpload(d: UploadDeps, caller: Caller, scope: Scope, v: VolumeRow, req: UploadRequest): Promise<ImageRecord> {
   if (!d.images || !d.driver.capabilities.volumeToImage) throw new NotImplemented('Uploading a volume to an image is not supported by Snapstack.');
+  const images = d.images;
   if (!['available', 'in-use'].includes(v.status)) throw invalidVolume('Volume status must be available/in-use.');
   if (!req.force && v.status === 'in-use') throw invalidVolume('Volume status is in-use.');
   const image = await d.images.createImage(caller, {
@@ -80,7 +83,7 @@ export async function startUpload(d: UploadDeps, caller: Caller, scope: Scope, v
       await d.jobs.enqueue(UPLOAD_JOB, payload, { projectId: v.project_id, resourceType: 'volume', resourceId: v.id }, trx);
     });
   } catch (err) {
-    await d.images.deleteImage(SYSTEM, image.id).catch(() => undefined);
+    await bestEffort(d.log, 'removing the image of a refused upload', { volume_id: v.id, image_id: image.id }, () => images.deleteImage(SYSTEM, image.id));
     throw err;
   }
   return image;
@@ -93,8 +96,11 @@ function copiedImageProperties(v: VolumeRow): Record<string, string> {
 }
 
 /** The action's body as Cinder reads it (image_name required; formats default raw/bare). */
-export function parseUploadRequest(body: any, parseBool: (v: unknown, name: string) => boolean, at31: boolean): UploadRequest {
-  const b = body && typeof body === 'object' ? body : {};
+/** The os-volume_upload_image action's object, as the spec types it. */
+export type UploadImageAction = components['schemas']['VolumeActionRequest']['os-volume_upload_image'];
+
+export function parseUploadRequest(body: UploadImageAction | null, parseBool: (v: unknown, name: string) => boolean, at31: boolean): UploadRequest {
+  const b: NonNullable<UploadImageAction> = body && typeof body === 'object' ? body : {};
   if (typeof b.image_name !== 'string' || !b.image_name) throw new BadRequest('No image_name was specified in request.');
   return {
     imageName: b.image_name,

@@ -143,7 +143,10 @@ async function download(ctx: CommandContext, s: Session, name: string, scope: st
 
 /** A local file (an archive to upload), or undefined when `ref` names no local file. */
 async function localFile(ref: string): Promise<{ path: string; size: number } | undefined> {
-  const st = await stat(ref).catch(() => undefined);
+  const st = await stat(ref).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT' || err.code === 'ENOTDIR' || err.code === 'ENAMETOOLONG') return undefined; // not a local path
+    throw err;
+  });
   if (!st) {
     if (ref.includes('/') || ref.includes(path.sep)) throw new CliError(`No such file: ${ref}`);
     return undefined;

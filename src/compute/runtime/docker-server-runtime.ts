@@ -5,6 +5,8 @@ import { instanceLabelFilter, isDockerStatus, LABELS, managedLabels } from '../.
 import { DockerImageDriver } from '../../runtime/docker-image-driver';
 import { imagesLabelled, type ImageDriver, type ImageFacts } from '../../runtime/image-driver';
 import type { ContainerSpec, ContainerState, ServerRuntime } from './server-runtime';
+import type { Logger } from '../../logger';
+import { bestEffort } from '../../shared/best-effort';
 
 /**
  * PID 1 of a server container: stays up doing nothing and exits at once on SIGTERM (a bare
@@ -24,7 +26,12 @@ function hostnameOf(name: string): string {
 
 /** Servers as Docker containers, labelled so they can be found and purged per Snapstack instance. */
 export class DockerServerRuntime implements ServerRuntime {
-  constructor(private readonly docker: Docker, private readonly instanceId: string, private readonly images: ImageDriver = new DockerImageDriver(docker)) {}
+  constructor(
+    private readonly docker: Docker,
+    private readonly instanceId: string,
+    private readonly log: Logger,
+    private readonly images: ImageDriver = new DockerImageDriver(docker, log),
+  ) {}
 
   containerName(serverId: string): string {
     return `snapstack-${this.instanceId}-${serverId}`;
@@ -53,7 +60,7 @@ export class DockerServerRuntime implements ServerRuntime {
     try {
       await container.start();
     } catch (err) {
-      await container.remove({ force: true }).catch(() => undefined);
+      await bestEffort(this.log, 'removing a server container that did not start', { server_id: spec.serverId, container_id: container.id }, () => container.remove({ force: true }));
       throw err;
     }
     const state = await this.inspect(container.id);

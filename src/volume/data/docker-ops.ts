@@ -1,7 +1,9 @@
 import type Docker from 'dockerode';
+import type { Logger } from '../../logger';
 import { containerPauses, type PauseHold } from '../../runtime/container-pauses';
 import { LABELS, instanceLabelFilter, isDockerStatus, managedLabels } from '../../runtime/docker-engine';
 import { VolumeDataError } from './volume-data-errors';
+import { bestEffort } from '../../shared/best-effort';
 
 export interface VolumeUser {
   id: string;
@@ -25,20 +27,20 @@ export async function containersUsingVolume(docker: Docker, name: string): Promi
  * Holds every mounted one among `users` still (a counted pause, shared with compute's: two
  * captures of one server's volumes at once are one pause). Release them with `releaseAll`.
  */
-export async function pauseRunning(docker: Docker, users: VolumeUser[]): Promise<PauseHold[]> {
+export async function pauseRunning(docker: Docker, users: VolumeUser[], log: Logger, ids: Record<string, unknown>): Promise<PauseHold[]> {
   const holds: PauseHold[] = [];
   try {
     for (const u of users.filter((x) => x.state === 'running' || x.state === 'paused')) holds.push(await containerPauses(docker).hold(u.id));
   } catch (err) {
-    await releaseAll(holds);
+    await releaseAll(holds, log, ids);
     throw new VolumeDataError('could not pause the containers using the volume', { cause: err });
   }
   return holds;
 }
 
-/** Best effort: a container removed meanwhile is not an error worth failing a snapshot for. */
-export async function releaseAll(holds: PauseHold[]): Promise<void> {
-  await Promise.all(holds.map((h) => h.release().catch(() => undefined)));
+/** Best effort: a container removed meanwhile is not an error worth failing a snapshot for; any other failure is logged. */
+export async function releaseAll(holds: PauseHold[], log: Logger, ids: Record<string, unknown>): Promise<void> {
+  await Promise.all(holds.map((h) => bestEffort(log, 'releasing a pause hold', ids, () => h.release())));
 }
 
 export interface OverlayVolumeSpec {
@@ -87,6 +89,16 @@ export interface HelperRun {
   cmd: string[];
   binds: string[];
   capAdd?: string[];
+  /** Where a failed removal of the finished helper is logged. */
+  log: Logger;
+}
+
+/**
+ * Removes a finished helper container: one already gone is fine; any other failure is logged
+ * (the labelled leftover is swept at the next start) and does not replace the caller's outcome.
+ */
+async function removeHelper(container: Docker.Container, log: Logger, role: string): Promise<void> {
+  await bestEffort(log, 'removing a helper container', { container_id: container.id, role }, () => container.remove({ force: true }));
 }
 
 /** Runs a short-lived helper container to completion and removes it; throws on a non-zero exit. */
@@ -115,7 +127,7 @@ export async function runHelper(docker: Docker, run: HelperRun): Promise<string>
     }
     return output;
   } finally {
-    await container.remove({ force: true }).catch(() => undefined);
+    await removeHelper(container, run.log, run.role);
   }
 }
 
@@ -139,11 +151,12 @@ export async function sweepDockerLeftovers(
   docker: Docker,
   instanceId: string,
   known: { hasVolume(volumeId: string): boolean; isActiveTemp(dockerVolumeName: string): boolean },
+  log: Logger,
 ): Promise<string[]> {
   const helpers = await docker.listContainers({ all: true, filters: { label: instanceLabelFilter(instanceId, [LABELS.role]) } });
   // Only finished ones: a helper of an operation in flight may sit in 'created'.
   for (const c of helpers.filter((h) => h.State === 'exited' || h.State === 'dead')) {
-    await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
+    await removeHelper(docker.getContainer(c.Id), log, c.Labels?.[LABELS.role] ?? 'helper');
   }
   const orphans: string[] = [];
   const { Volumes } = await docker.listVolumes({ filters: { label: instanceLabelFilter(instanceId) } });
@@ -164,7 +177,7 @@ export async function sweepDockerLeftovers(
  * Hands `use` the root filesystem of a Docker image as a tar stream (`docker export` of a
  * container created from it and never started), then removes that container.
  */
-export async function withImageFilesystem<T>(docker: Docker, instanceId: string, image: string, use: (tar: NodeJS.ReadableStream) => Promise<T>): Promise<T> {
+export async function withImageFilesystem<T>(docker: Docker, instanceId: string, image: string, log: Logger, use: (tar: NodeJS.ReadableStream) => Promise<T>): Promise<T> {
   let container: Docker.Container;
   try {
     container = await docker.createContainer({
@@ -180,7 +193,7 @@ export async function withImageFilesystem<T>(docker: Docker, instanceId: string,
   try {
     return await use((await container.export()) as NodeJS.ReadableStream);
   } finally {
-    await container.remove({ force: true }).catch(() => undefined);
+    await removeHelper(container, log, 'image-export');
   }
 }
 
@@ -190,7 +203,7 @@ export async function withImageFilesystem<T>(docker: Docker, instanceId: string,
  * `docker import`. Answers the image's size in bytes.
  */
 export async function importVolumeAsImage(
-  docker: Docker, run: { instanceId: string; image: string; volume: string; ref: string; labels: Record<string, string> },
+  docker: Docker, run: { instanceId: string; image: string; volume: string; ref: string; labels: Record<string, string>; log: Logger },
 ): Promise<number> {
   const container = await docker.createContainer({
     Image: run.image,
@@ -206,6 +219,6 @@ export async function importVolumeAsImage(
     await new Promise<void>((resolve, reject) => docker.modem.followProgress(out, (err: Error | null) => (err ? reject(err) : resolve())));
     return Number((await docker.getImage(run.ref).inspect()).Size);
   } finally {
-    await container.remove({ force: true }).catch(() => undefined);
+    await removeHelper(container, run.log, 'volume-upload');
   }
 }

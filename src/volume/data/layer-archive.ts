@@ -284,7 +284,8 @@ export async function canKeepOverlayAttributes(scratch: string): Promise<boolean
     const e: LayerEntry = { path: 'x', type: 'directory', mode: 0o755, uid: 0, gid: 0, mtime: 0, size: 0 };
     await w.add(e);
     await w.add({ ...e, type: 'opaque' });
-    await w.finish().catch(() => undefined);
+    // A writer that cannot finish is the probe's answer: the attributes are not kept.
+    if (!(await w.finish().then(() => true, () => false))) return false;
     return (await directoryOverlayXattrs(dir, ['x']).catch(() => new Map())).get('x')?.opaque === 'y';
   } finally {
     await fs.rm(dir, { recursive: true, force: true });

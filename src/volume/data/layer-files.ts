@@ -3,6 +3,7 @@ import * as fs from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { promisify } from 'node:util';
 import type Docker from 'dockerode';
+import type { Logger } from '../../logger';
 import { runHelper } from './docker-ops';
 
 const exec = promisify(execFile);
@@ -59,6 +60,7 @@ export class HelperLayerFileOps implements LayerFileOps {
     private readonly instanceId: string,
     /** Bind-mounted at the same path, so host paths are valid inside the helper. */
     private readonly root: string,
+    private readonly log: Logger,
   ) {}
 
   async copyTree(src: string, dst: string): Promise<void> {
@@ -85,6 +87,7 @@ export class HelperLayerFileOps implements LayerFileOps {
       binds: [`${this.root}:${this.root}`],
       // trusted.* xattrs (overlay opaque dirs) need CAP_SYS_ADMIN to be written.
       capAdd: ['SYS_ADMIN'],
+      log: this.log,
     });
   }
 }

@@ -247,7 +247,8 @@ export class ManifestStore {
         else this.seen.set(file, (await fs.stat(file)).mtimeMs);
       }
     });
-    const tail = next.catch(() => undefined);
+    // The caller gets the write's error through `next`; the queue only waits for it to settle.
+    const tail = next.then(() => undefined, () => undefined);
     this.writes.set(file, tail);
     void tail.then(() => {
       if (this.writes.get(file) === tail) this.writes.delete(file);

@@ -18,6 +18,7 @@ import type { LayerFileOps } from './layer-files';
 import type { LayerRegistry } from './layer-registry';
 import { writeFileAtomic, type CowPaths, type ManifestStore, type SnapshotManifest } from './manifest-store';
 import { DataExistsError, DataNotFoundError, VolumeDataError } from './volume-data-errors';
+import { bestEffort } from '../../shared/best-effort';
 
 export interface ExportedLayer {
   /** Global id (see above). */
@@ -158,7 +159,7 @@ export class OverlayArchive {
     const abort = async () => {
       if (state !== 'open') return;
       state = 'aborted';
-      for (const s of staged.values()) await s.writer.abort().catch(() => undefined);
+      for (const [id, s] of staged) await bestEffort(log, 'aborting a staged layer', { layer: id }, () => s.writer.abort());
       await fs.rm(root, { recursive: true, force: true });
       unpinExisting();
     };
@@ -217,9 +218,9 @@ export class OverlayArchive {
             await store.putSnapshot({ version: 1, snapshotId: s.snapshotId, volumeId: s.volumeId, projectId: s.projectId, chain, createdAt: new Date().toISOString() });
           }
         } catch (err) {
-          for (const id of written) await store.removeSnapshot(id).catch(() => undefined);
+          for (const id of written) await bestEffort(log, 'removing the manifest of a snapshot not imported', { snapshot_id: id }, () => store.removeSnapshot(id));
           layers.unpin(moved);
-          await layers.collect(moved).catch(() => undefined);
+          await bestEffort(log, 'collecting the layers of an import not made', { layers: moved }, () => layers.collect(moved));
           await abort();
           throw err;
         }

@@ -24,6 +24,7 @@ import { OverlayArchive, type LayerExport, type LayerImport } from './overlay-ar
 import { OverlayFlattener } from './overlay-flattener';
 import type { VolumeDataCapabilities, VolumeDataDriver } from './volume-data-driver';
 import { DataBusyError, DataExistsError, DataNotFoundError, VolumeDataError } from './volume-data-errors';
+import { bestEffort } from '../../shared/best-effort';
 
 export interface OverlayDockerDriverOptions {
   dataDir: string;
@@ -89,7 +90,7 @@ export class OverlayDockerDriver implements VolumeDataDriver {
     for (const dir of [p.root, p.layersDir]) await fs.chmod(dir, 0o700);
     const mode = this.opts.fileOps ?? (process.getuid?.() === 0 ? 'host' : 'helper');
     this.files =
-      mode === 'host' ? new HostLayerFileOps() : new HelperLayerFileOps(this.docker, this.opts.helperImage, this.opts.instanceId, p.root);
+      mode === 'host' ? new HostLayerFileOps() : new HelperLayerFileOps(this.docker, this.opts.helperImage, this.opts.instanceId, p.root, this.log);
     this.layers = new LayerRegistry(p, this.store, this.files, this.log);
     this.flattener = new OverlayFlattener({
       docker: this.docker,
@@ -182,8 +183,8 @@ export class OverlayDockerDriver implements VolumeDataDriver {
         throw new DataBusyError(`a Docker volume named for ${volumeId} already exists and containers reference it`, volumeId);
       }
     } catch (err) {
-      await this.store.removeVolume(volumeId).catch(() => undefined);
-      await removeVolume(this.docker, this.dockerVolumeName(volumeId)).catch(() => undefined);
+      await bestEffort(this.log, 'removing the manifest of a volume not made', { volume_id: volumeId }, () => this.store.removeVolume(volumeId));
+      await bestEffort(this.log, 'removing the Docker volume of a volume not made', { volume_id: volumeId }, () => removeVolume(this.docker, this.dockerVolumeName(volumeId)));
       this.layers.unpin([upper, capture.copy]);
       await this.layers.collect([upper, capture.copy, ...capture.chain]);
       throw err;
@@ -199,7 +200,7 @@ export class OverlayDockerDriver implements VolumeDataDriver {
       const staging = await this.archive.beginImport();
       try {
         const writer = await staging.stage(layerId);
-        await withImageFilesystem(this.docker, this.opts.instanceId, dockerImage, (tar) => writer.fromTar(tar as AsyncIterable<Buffer>));
+        await withImageFilesystem(this.docker, this.opts.instanceId, dockerImage, this.log, (tar) => writer.fromTar(tar as AsyncIterable<Buffer>));
         await staging.commit([{ snapshotId: key, projectId: '', volumeId: key, chain: [layerId] }], new Map());
       } catch (err) {
         await staging.abort();
@@ -213,7 +214,7 @@ export class OverlayDockerDriver implements VolumeDataDriver {
   async importAsDockerImage(volumeId: string, ref: string, labels: Record<string, string>): Promise<number> {
     const { dockerVolume } = await this.prepareMount(volumeId);
     const started = Date.now();
-    const size = await importVolumeAsImage(this.docker, { instanceId: this.opts.instanceId, image: this.opts.helperImage, volume: dockerVolume, ref, labels });
+    const size = await importVolumeAsImage(this.docker, { instanceId: this.opts.instanceId, image: this.opts.helperImage, volume: dockerVolume, ref, labels, log: this.log });
     this.log.info({ volume_id: volumeId, docker_image: ref, ms: Date.now() - started }, 'volume content imported as a Docker image');
     return size;
   }
@@ -250,7 +251,7 @@ export class OverlayDockerDriver implements VolumeDataDriver {
       try {
         await this.store.putSnapshot(manifest);
       } catch (err) {
-        await this.store.removeSnapshot(snapshotId).catch(() => undefined);
+        await bestEffort(this.log, 'removing the manifest of a snapshot not made', { snapshot_id: snapshotId, volume_id: volumeId }, () => this.store.removeSnapshot(snapshotId));
         this.layers.unpin([capture.copy]);
         await this.layers.collect([capture.copy]);
         throw err;
@@ -356,7 +357,7 @@ export class OverlayDockerDriver implements VolumeDataDriver {
     const orphans = await sweepDockerLeftovers(this.docker, this.opts.instanceId, {
       hasVolume: (id) => this.store.volume(id) !== undefined,
       isActiveTemp: (name) => this.flattener.isActive(name),
-    });
+    }, this.log);
     if (repaired.length || orphans.length) this.log.warn({ repaired, orphans }, 'volume data reconciled');
     return { repaired, orphans };
   }
@@ -376,11 +377,11 @@ export class OverlayDockerDriver implements VolumeDataDriver {
       await fs.mkdir(this.paths.layer(copy));
       const started = Date.now();
       try {
-        const paused = await pauseRunning(this.docker, running);
+        const paused = await pauseRunning(this.docker, running, this.log, { volume_id: volume.volumeId });
         try {
           await this.files.copyTree(this.paths.layer(volume.upper), this.paths.layer(copy));
         } finally {
-          await releaseAll(paused); // always, and before any cleanup
+          await releaseAll(paused, this.log, { volume_id: volume.volumeId }); // always, and before any cleanup
         }
       } catch (err) {
         this.layers.unpin([copy]);

@@ -83,6 +83,7 @@ export class OverlayFlattener {
           role: 'flatten',
           cmd: helperCopyCommand('/src', '/dst'),
           binds: [`${name}:/src:ro`, `${paths.layer(merged)}:/dst`],
+          log,
         });
       } finally {
         await removeVolume(docker, name).catch((err: unknown) => log.warn({ err, docker_volume: name }, 'temporary flatten volume not removed'));

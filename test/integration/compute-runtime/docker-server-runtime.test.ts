@@ -2,13 +2,14 @@ import Docker from 'dockerode';
 import { randomBytes } from 'crypto';
 import { DockerServerRuntime } from '../../../src/compute/runtime/docker-server-runtime';
 import { DockerImageDriver } from '../../../src/runtime/docker-image-driver';
+import { createLogger } from '../../../src/logger';
 import { purgeDockerObjects } from '../../support/snapstack-harness';
 import { dockerExec } from '../../support/compute-helpers';
 
 const docker = new Docker({ socketPath: '/var/run/docker.sock' });
 const instanceId = `t${randomBytes(3).toString('hex')}`;
-const images = new DockerImageDriver(docker);
-const runtime = new DockerServerRuntime(docker, instanceId, images);
+const images = new DockerImageDriver(docker, createLogger('silent'));
+const runtime = new DockerServerRuntime(docker, instanceId, createLogger('silent'), images);
 const serverId = `srv-${randomBytes(4).toString('hex')}`;
 
 afterAll(async () => {

@@ -15,7 +15,7 @@ import { request, startHarness, type Session } from '../../support/snapstack-har
 import { bootServer, busyboxImage, COMPUTE, waitForImage, waitForServer } from '../../support/compute-helpers';
 
 const docker = new Docker({ socketPath: '/var/run/docker.sock' });
-const images = new DockerImageDriver(docker);
+const images = new DockerImageDriver(docker, createLogger('silent'));
 
 async function stoppedServerWithSnapshot(s: Session, imageRef: string): Promise<{ serverId: string; imageId: string }> {
   const server = await bootServer(s, { imageRef });

@@ -8,6 +8,7 @@ import { createReadStream } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { readArchive } from '../../../src/archive/archive-reader';
 import { writeArchive, type LayerToWrite } from '../../../src/archive/archive-writer';
+import { createLogger } from '../../../src/logger';
 import type { ArchiveManifest } from '../../../src/archive/archive-format';
 import type { VolumeDataDriver } from '../../../src/volume/data/volume-data-driver';
 import { craftArchive, plainLayer } from '../../support/archive-craft';
@@ -48,7 +49,7 @@ async function exportSnapshot(driver: VolumeDataDriver, snapshotId: string, file
       if (baseIds.has(l.id)) continue;
       layers.set(l.id, { id: l.id, entries: await ex.entries(l.id), open: (e) => ex.open(l.id, e) });
     }
-    const written = await writeArchive(file, manifest, layers);
+    const written = await writeArchive(file, manifest, layers, { log: createLogger('silent') });
     for (const [id, sha] of written.digests) await ex.recordDigest(id, sha);
     return written.manifest;
   } finally {

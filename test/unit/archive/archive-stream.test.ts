@@ -10,6 +10,7 @@ import { Readable } from 'stream';
 import { ArchiveInvalid, type ArchiveManifest } from '../../../src/archive/archive-format';
 import { IMPORT_MODE_MASK, readArchive, type LayerSink } from '../../../src/archive/archive-reader';
 import { planLayerTar, writeArchive, type LayerToWrite } from '../../../src/archive/archive-writer';
+import { createLogger } from '../../../src/logger';
 import type { LayerEntry } from '../../../src/volume/data/volume-data-driver';
 import { craftArchive, plainLayer, sha256, tarOf } from '../../support/archive-craft';
 
@@ -96,7 +97,7 @@ describe('archive writer and reader', () => {
       ['i1-bottom', fakeLayer('i1-bottom', bottom, { gone: Buffer.from('gone\n'), 'd/old': Buffer.from('old') })],
     ]);
     const progress: number[] = [];
-    written = await writeArchive(file, manifestFor([{ id: 'i1-top' }, { id: 'i1-bottom' }]), layers, { onProgress: (p) => progress.push(p.written) });
+    written = await writeArchive(file, manifestFor([{ id: 'i1-top' }, { id: 'i1-bottom' }]), layers, { log: createLogger('silent'), onProgress: (p) => progress.push(p.written) });
     expect(progress[progress.length - 1]).toBe(fs.statSync(file).size);
   });
 

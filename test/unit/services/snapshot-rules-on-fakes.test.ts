@@ -11,6 +11,7 @@ import { loadConfig } from '../../../src/config';
 import type { AuthContext } from '../../../src/http/context';
 import { createLogger } from '../../../src/logger';
 import { FakeServerRuntime } from '../../../src/compute/runtime/fake-server-runtime';
+import type { CreateServerInput } from '../../../src/compute/server-create';
 
 jest.setTimeout(60_000);
 
@@ -49,8 +50,8 @@ async function volume(size = 1, extra: { imageId?: string } = {}) {
   return app.volume.waitForVolume(project(), v.id, ['available']);
 }
 
-async function activeServer(body: Record<string, unknown>) {
-  const { server } = await app.compute.servers.create(demo, { server: body }, null);
+async function activeServer(input: CreateServerInput) {
+  const { server } = await app.compute.servers.create(demo, input, null);
   return until(`server ${server.id} active`, () => app.compute.servers.get(demo, server.id), (s) => {
     if (s.vm_state === 'error') throw new Error(`server ${s.id} went to ERROR: ${JSON.stringify(s.fault)}`);
     return s.vm_state === 'active';
@@ -98,7 +99,7 @@ describe('a volume-backed server (root and data volume)', () => {
   test('launch from the snapshot: a flavor whose disk is below its min_disk is refused, one that fits boots', async () => {
     const image = await app.image.getImage({ projectId: project(), isAdmin: false }, imageId);
     expect(image.minDisk).toBeGreaterThan(1);
-    await expect(app.compute.servers.create(demo, { server: { name: 'small', flavorRef: '1', imageRef: imageId } }, null)).rejects.toMatchObject({
+    await expect(app.compute.servers.create(demo, { name: 'small', flavorRef: '1', imageRef: imageId }, null)).rejects.toMatchObject({
       status: 400,
       message: `Flavor's disk is smaller than the minimum size specified in image metadata. Flavor disk is ${1024 ** 3} bytes, minimum size is ${image.minDisk * 1024 ** 3} bytes.`,
     });
