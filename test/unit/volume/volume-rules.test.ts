@@ -19,13 +19,13 @@ const message = (fn: () => unknown) => {
 describe('list parameters', () => {
   it("defaults to Cinder's page size and created_at desc, id as the last key", () => {
     expect(pageOf(ctx({}), VOLUME_SORT_COLUMNS)).toEqual({
-      limit: MAX_LIMIT, marker: undefined, sort: [{ column: 'created_at', dir: 'desc' }, { column: 'id', dir: 'desc' }],
+      limit: MAX_LIMIT, marker: undefined, offset: 0, sort: [{ column: 'created_at', dir: 'desc' }, { column: 'id', dir: 'desc' }],
     });
   });
 
   it('reads sort=key:dir lists, legacy sort_key/sort_dir, caps the limit', () => {
     expect(pageOf(ctx({ sort: 'name:asc,size', limit: '5000', marker: 'm' }), VOLUME_SORT_COLUMNS)).toEqual({
-      limit: 1000, marker: 'm',
+      limit: 1000, marker: 'm', offset: 0,
       sort: [{ column: 'name', dir: 'asc' }, { column: 'size', dir: 'desc' }, { column: 'created_at', dir: 'asc' }, { column: 'id', dir: 'asc' }],
     });
     expect(pageOf(ctx({ sort_key: 'display_name', sort_dir: 'asc' }), VOLUME_SORT_COLUMNS).sort[0]).toEqual({ column: 'name', dir: 'asc' });
