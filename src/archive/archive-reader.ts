@@ -3,6 +3,10 @@
  * and every entry of every layer (paths inside the volume, links inside it, no devices). The
  * entries of a stored layer go to the sink the caller gives (a staging writer, or none to only
  * verify); a caller registers nothing until readArchive has returned.
+ *
+ * Over 400 lines on purpose: one streaming pass whose checks depend on each other's state (the
+ * manifest read first bounds every later entry); kept in one file so the order of checks is one
+ * read.
  */
 import { createHash } from 'node:crypto';
 import type { Readable, Writable } from 'node:stream';

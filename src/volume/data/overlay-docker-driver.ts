@@ -1,3 +1,9 @@
+/**
+ * The overlay volume data driver: volumes and snapshots as chains of copy-on-write layers under
+ * Docker volumes (see docs/architecture.md). Over 400 lines on purpose: it implements the whole
+ * VolumeDataDriver interface, whose operations share one manifest, one layer registry and one
+ * lock discipline; the file operations, Docker calls and archives are already in their own files.
+ */
 import { existsSync } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import type Docker from 'dockerode';
