@@ -19,6 +19,8 @@ export const MAX_JSON_DEPTH = 32;
 const MAX_BODY_STRING = 256 * 1024;
 
 const NUL = '\u0000';
+/** A UTF-16 surrogate without its pair (String.prototype.isWellFormed, not in this TypeScript lib). */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 function invalidValue(where: string, name: string, reason: string): BadRequest {
   return new BadRequest(`Invalid input for ${where} ${name}. ${reason}`);
@@ -73,11 +75,16 @@ export async function readJsonBody(req: Request, op: OperationSpec): Promise<unk
   return body;
 }
 
-/** JSON.parse reviver: refuses NUL in keys and strings, overlong strings and unsafe numbers. */
+/**
+ * JSON.parse reviver: refuses NUL in keys and strings, unpaired surrogates (a `\ud800` escape is
+ * valid JSON but no Unicode text: PostgreSQL refuses it), overlong strings and unsafe numbers.
+ */
 function boundedValue(key: string, value: unknown): unknown {
   if (key.includes(NUL)) throw new BadRequest('Invalid input: NUL characters are not allowed.');
+  if (LONE_SURROGATE.test(key)) throw new BadRequest('Invalid input: a key is not valid Unicode (an unpaired surrogate).');
   if (typeof value === 'string') {
     if (value.includes(NUL)) throw new BadRequest(`Invalid input for field/attribute ${key}. NUL characters are not allowed.`);
+    if (LONE_SURROGATE.test(value)) throw new BadRequest(`Invalid input for field/attribute ${key}. The value is not valid Unicode (an unpaired surrogate).`);
     if (value.length > MAX_BODY_STRING) throw new BadRequest(`Invalid input for field/attribute ${key}. Value is too long.`);
   } else if (typeof value === 'number' && Math.abs(value) > Number.MAX_SAFE_INTEGER) {
     throw new BadRequest(`Invalid input for field/attribute ${key}. Value ${value} is out of range.`);

@@ -41,6 +41,21 @@ describe('hardened request pipeline (issue 16)', () => {
     expect(glance.body).toMatchObject({ code: '400 Bad Request' });
   });
 
+  it('refuses unpaired surrogates in JSON strings and keys (valid JSON, not Unicode) with a 400, not a database error', async () => {
+    const value = await demo.request('POST', `${GLANCE}/images`, '{"name": "a", "k": "\\ud800"}');
+    expect(value.status).toBe(400);
+    expect(value.body).toMatchObject({ code: '400 Bad Request' });
+    expect(value.text).toContain('not valid Unicode');
+    const key = await demo.request('POST', '/volume/v3/{project_id}/volumes', '{"volume": {"size": 1, "metadata": {"\\udc00": "v"}}}');
+    expect(key.status).toBe(400);
+    expect(key.body.badRequest.message).toContain('not valid Unicode');
+    // A paired surrogate (an emoji) is fine.
+    const emoji = await demo.request('POST', `${GLANCE}/images`, '{"name": "\\ud83d\\ude00"}');
+    expect(emoji.status).toBe(201);
+    expect(emoji.body.name).toBe('\u{1F600}');
+    await demo.request('DELETE', `${GLANCE}/images/${emoji.body.id}`);
+  });
+
   it('refuses JSON nested 5,000 deep without describing it recursively, also on POST /auth/tokens without a token', async () => {
     const deep = await demo.request('POST', `${COMPUTE}/servers`, `{"server": ${nested(5000)}}`);
     expectClean(deep);
