@@ -32,6 +32,7 @@ export class IdentityStore {
     return p;
   }
   async updateProject(id: string, patch: Partial<ProjectRow>): Promise<ProjectRow | undefined> {
+    if (!Object.keys(patch).length) return this.db('projects').where({ id }).first();
     const [p] = await this.db('projects').where({ id }).update(patch).returning('*');
     return p;
   }
@@ -53,6 +54,8 @@ export class IdentityStore {
     return u;
   }
   async updateUser(id: string, patch: Partial<UserRow>): Promise<UserRow | undefined> {
+    // An empty PATCH changes nothing (Keystone answers the user as it is).
+    if (!Object.keys(patch).length) return this.db('users').where({ id }).first();
     const [u] = await this.db('users').where({ id }).update(patch).returning('*');
     return u;
   }

@@ -54,6 +54,17 @@ describe('Keystone projects, users and roles', () => {
     expect((await admin.request('GET', `/identity/v3/projects/${p.body.project.id}`)).status).toBe(404);
   });
 
+  it('answers an empty PATCH of a user or a project with the resource unchanged', async () => {
+    const user = (await admin.request('GET', '/identity/v3/users?name=demo')).body.users[0];
+    const patched = await admin.request('PATCH', `/identity/v3/users/${user.id}`, { user: {} });
+    expect(patched.status).toBe(200);
+    expect(patched.body.user).toMatchObject({ id: user.id, name: 'demo', enabled: true });
+    const project = (await admin.request('GET', '/identity/v3/projects?name=demo')).body.projects[0];
+    const p = await admin.request('PATCH', `/identity/v3/projects/${project.id}`, { project: {} });
+    expect(p.status).toBe(200);
+    expect(p.body.project).toMatchObject({ id: project.id, name: 'demo' });
+  });
+
   it('forbids members from admin operations, with Keystone 403 bodies', async () => {
     const list = await demo.request('GET', '/identity/v3/projects');
     expect(list.status).toBe(403);
