@@ -247,7 +247,7 @@ export class IdentityService {
     if (await this.store.findProjectByName(input.name, domainId)) {
       throw new Conflict(`Conflict occurred attempting to store project - Duplicate entry found with name ${input.name} at domain ID ${domainId}.`);
     }
-    return this.store.insertProject({ id: newId(), name: input.name, domain_id: domainId, description: input.description ?? '', enabled: input.enabled ?? true });
+    return unique('project', input.name, domainId, this.store.insertProject({ id: newId(), name: input.name, domain_id: domainId, description: input.description ?? '', enabled: input.enabled ?? true }));
   }
 
   async updateProject(caller: AuthContext, id: string, patch: { name?: string; description?: string; enabled?: boolean }): Promise<ProjectRow> {
@@ -257,7 +257,9 @@ export class IdentityService {
     if (patch.name && patch.name !== existing.name && (await this.store.findProjectByName(patch.name, existing.domain_id))) {
       throw new Conflict(`Conflict occurred attempting to store project - Duplicate entry found with name ${patch.name} at domain ID ${existing.domain_id}.`);
     }
-    const updated = (await this.store.updateProject(id, patch))!;
+    // Checked above, but a concurrent rename or delete can still win: 409 and 404, not a 500.
+    const updated = await unique('project', patch.name ?? existing.name, existing.domain_id, this.store.updateProject(id, patch));
+    if (!updated) throw new NotFound(`Could not find project: ${id}.`);
     await this.changed(); // its name is in token bodies; disabled, its tokens die
     return updated;
   }
@@ -295,12 +297,12 @@ export class IdentityService {
       throw new Conflict(`Conflict occurred attempting to store user - Duplicate entry found with name ${input.name} at domain ID ${domainId}.`);
     }
     if (input.default_project_id && !(await this.store.getProject(input.default_project_id))) throw new NotFound(`Could not find project: ${input.default_project_id}.`);
-    return this.store.insertUser({
+    return unique('user', input.name, domainId, this.store.insertUser({
       id: newId(), name: input.name, domain_id: domainId,
       // A user made without a password can't log in, as in Keystone.
       password_hash: input.password ? await hashPassword(input.password) : 'none',
       enabled: input.enabled ?? true, default_project_id: input.default_project_id ?? null, email: input.email ?? null,
-    });
+    }));
   }
 
   async updateUser(caller: AuthContext, id: string, patch: { name?: string; password?: string; enabled?: boolean; default_project_id?: string; email?: string }): Promise<UserRow> {
@@ -316,7 +318,8 @@ export class IdentityService {
     const { password, ...rest } = patch;
     const row: Partial<UserRow> = { ...rest };
     if (password) row.password_hash = await hashPassword(password);
-    const updated = (await this.store.updateUser(id, row))!;
+    const updated = await unique('user', patch.name ?? existing.name, existing.domain_id, this.store.updateUser(id, row));
+    if (!updated) throw new NotFound(`Could not find user: ${id}.`);
     // Keystone revokes a user's tokens when the password changes.
     if (password) await this.store.revokeTokensOf(id, new Date());
     await this.changed();
@@ -385,5 +388,20 @@ export class IdentityService {
   /** Does the project exist? Other services ask this (e.g. quotas for another project). */
   async projectExists(id: string): Promise<boolean> {
     return Boolean(await this.store.getProject(id));
+  }
+}
+
+/**
+ * A name taken between the check and the write (two concurrent creates or renames): PostgreSQL's
+ * unique index answers, and the caller gets Keystone's 409, not a 500.
+ */
+async function unique<T>(kind: 'user' | 'project', name: string, domainId: string, write: Promise<T>): Promise<T> {
+  try {
+    return await write;
+  } catch (err) {
+    if ((err as { code?: string }).code === '23505') {
+      throw new Conflict(`Conflict occurred attempting to store ${kind} - Duplicate entry found with name ${name} at domain ID ${domainId}.`);
+    }
+    throw err;
   }
 }
