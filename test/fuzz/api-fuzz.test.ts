@@ -17,7 +17,13 @@ import { makeCast, PERSONAS } from '../support/personas';
 import { FuzzRequest, loadOperations, requestArbitrary } from './openapi-requests';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 10_000);
-const SEED = Number(process.env.FUZZ_SEED ?? Date.now() % 2 ** 31);
+/**
+ * CI runs one fixed seed, so a red run is the code's doing and reproducible; elsewhere each run
+ * explores a new one (its seed is printed: FUZZ_SEED=<seed> replays it). When a local run finds
+ * something, fix it and add its seed here as the CI seed, so CI keeps covering it.
+ */
+const CI_SEED = 727743385;
+const SEED = Number(process.env.FUZZ_SEED ?? (process.env.CI === 'true' ? CI_SEED : Date.now() % 2 ** 31));
 const BATCH = 1000;
 const CONCURRENCY = 4;
 /** 1 s (CI); FUZZ_SLOW_MS only for a machine shared with other heavy work, where even health checks wait for CPU. */
