@@ -3,7 +3,8 @@ import type Docker from 'dockerode';
 import { containerPauses, type PauseHold } from '../../runtime/container-pauses';
 import { instanceLabelFilter, isDockerStatus, LABELS, managedLabels } from '../../runtime/docker-engine';
 import { DockerImageDriver } from '../../runtime/docker-image-driver';
-import { imagesLabelled, type ImageDriver, type ImageFacts } from '../../runtime/image-driver';
+import type { ImageDriver } from '../../runtime/image-driver';
+import { InstanceImages } from './instance-images';
 import type { ContainerSpec, ContainerState, ServerRuntime } from './server-runtime';
 import type { Logger } from '../../logger';
 import { bestEffort } from '../../shared/best-effort';
@@ -25,13 +26,16 @@ function hostnameOf(name: string): string {
 }
 
 /** Servers as Docker containers, labelled so they can be found and purged per Snapstack instance. */
-export class DockerServerRuntime implements ServerRuntime {
+export class DockerServerRuntime extends InstanceImages implements ServerRuntime {
   constructor(
     private readonly docker: Docker,
-    private readonly instanceId: string,
+    instanceId: string,
     private readonly log: Logger,
-    private readonly images: ImageDriver = new DockerImageDriver(docker, log),
-  ) {}
+    // Images: the one image driver's (src/runtime/image-driver.ts), through InstanceImages.
+    images: ImageDriver = new DockerImageDriver(docker, log),
+  ) {
+    super(images, instanceId);
+  }
 
   containerName(serverId: string): string {
     return `snapstack-${this.instanceId}-${serverId}`;
@@ -152,27 +156,6 @@ export class DockerServerRuntime implements ServerRuntime {
     await this.docker.getContainer(containerId).unpause().catch((err) => {
       if (!isDockerStatus(err, 404) && !isDockerStatus(err, 409) && !isDockerStatus(err, 500)) throw err;
     });
-  }
-
-  // Images: the one image driver's (src/runtime/image-driver.ts).
-  commit(containerId: string, ref: string, labels: Record<string, string>, opts: { pause?: boolean } = {}): Promise<{ size: number }> {
-    return this.images.commit(containerId, ref, managedLabels(this.instanceId, labels), opts);
-  }
-
-  tag(sourceRef: string, targetRef: string): Promise<{ size: number }> {
-    return this.images.tag(sourceRef, targetRef, managedLabels(this.instanceId));
-  }
-
-  ownImages(): Promise<ImageFacts[]> {
-    return imagesLabelled(this.images, instanceLabelFilter(this.instanceId));
-  }
-
-  imageExists(ref: string): Promise<boolean> {
-    return this.images.exists(ref);
-  }
-
-  removeImage(ref: string): Promise<void> {
-    return this.images.remove(ref);
   }
 }
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { PauseHold } from '../../runtime/container-pauses';
-import { instanceLabelFilter, managedLabels } from '../../runtime/docker-engine';
-import { imagesLabelled, type ImageDriver, type ImageFacts } from '../../runtime/image-driver';
+import type { ImageDriver } from '../../runtime/image-driver';
+import { InstanceImages } from './instance-images';
 import type { ContainerSpec, ContainerState, ServerRuntime } from './server-runtime';
 
 interface FakeContainer {
@@ -17,10 +17,12 @@ interface FakeContainer {
  * Docker would show (running, paused, exited), counted pause holds, and images through the
  * image driver it is given (the fake one beside it). Starting needs the image to exist there.
  */
-export class FakeServerRuntime implements ServerRuntime {
+export class FakeServerRuntime extends InstanceImages implements ServerRuntime {
   private readonly containers = new Map<string, FakeContainer>();
 
-  constructor(private readonly images: ImageDriver, private readonly instanceId = 'fake') {}
+  constructor(images: ImageDriver, instanceId = 'fake') {
+    super(images, instanceId);
+  }
 
   /** What a test inspects: the specs of the running containers, by server id. */
   running(): ContainerSpec[] {
@@ -102,26 +104,6 @@ export class FakeServerRuntime implements ServerRuntime {
   async unpause(containerId: string): Promise<void> {
     const c = this.find(containerId);
     if (c && c.holds === 0 && c.state === 'paused') c.state = 'running';
-  }
-
-  commit(_containerId: string, ref: string, labels: Record<string, string>): Promise<{ size: number }> {
-    return this.images.commit(_containerId, ref, managedLabels(this.instanceId, labels));
-  }
-
-  tag(sourceRef: string, targetRef: string): Promise<{ size: number }> {
-    return this.images.tag(sourceRef, targetRef, managedLabels(this.instanceId));
-  }
-
-  ownImages(): Promise<ImageFacts[]> {
-    return imagesLabelled(this.images, instanceLabelFilter(this.instanceId));
-  }
-
-  imageExists(ref: string): Promise<boolean> {
-    return this.images.exists(ref);
-  }
-
-  removeImage(ref: string): Promise<void> {
-    return this.images.remove(ref);
   }
 
   private find(idOrName: string): FakeContainer | undefined {
