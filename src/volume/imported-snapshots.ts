@@ -8,7 +8,7 @@
  * deletes them (SnapshotService's writes); they count in nobody's quota.
  */
 import { Forbidden } from '../http/faults';
-import type { ImportedSnapshotOwner, SnapshotRecord } from './volume-api';
+import type { ImportedSnapshotItem, ImportedSnapshotOwner, SnapshotRecord } from './volume-api';
 import type { QuotaService } from './volume-quotas';
 import { toSnapshotRecord } from './volume-records';
 import type { SnapshotRow, SnapshotStore } from './snapshot-store';
@@ -18,14 +18,8 @@ export const WORKSPACE_PROJECT = 'workspace';
 /** Snapshot metadata: whether the volume the snapshot was taken from was bootable (a volume made from it is). */
 export const BOOTABLE_METADATA_KEY = 'snapstack_bootable';
 
-export interface ImportedSnapshotInput {
-  id: string;
-  volumeId: string;
-  name: string | null;
-  description: string | null;
-  size: number;
-  metadata: Record<string, string>;
-}
+/** An imported snapshot's row, without its layers (the driver has them already). */
+export type ImportedSnapshotInput = Omit<ImportedSnapshotItem, 'chain'>;
 
 export type { ImportedSnapshotOwner };
 

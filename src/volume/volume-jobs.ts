@@ -56,6 +56,17 @@ async function ignoreExists(op: () => Promise<void>): Promise<void> {
   }
 }
 
+/**
+ * The read-only layer holding an image's file system, as a snapshot key volumes start from (a
+ * create from the image, a re-image). Once per image: the first use makes it, later ones find it.
+ */
+export async function imageLayer(driver: VolumeDataDriver, imageId: string, dockerImage: string): Promise<string> {
+  if (!driver.capabilities.imageSnapshots || !driver.ensureImageSnapshot) throw new Error(`the ${driver.kind} volume driver cannot make volumes from images`);
+  const key = imageSnapshotKey(imageId);
+  await driver.ensureImageSnapshot(key, dockerImage);
+  return key;
+}
+
 export function volumeJobs(d: VolumeJobDeps): JobDefinition[] {
   const { volumes, snapshots, driver, log } = d;
 
@@ -66,12 +77,7 @@ export function volumeJobs(d: VolumeJobDeps): JobDefinition[] {
       const v = await volumes.get(ALL_PROJECTS, p.volumeId);
       if (!v || v.status !== 'creating') return;
       let fromSnapshotId = p.fromSnapshotId;
-      if (p.fromImage?.dockerImage) {
-        if (!driver.capabilities.imageSnapshots) throw new Error(`the ${driver.kind} volume driver cannot make volumes from images`);
-        fromSnapshotId = imageSnapshotKey(p.fromImage.imageId);
-        // Once per image: the first volume makes the layer, every later one finds it.
-        await driver.ensureImageSnapshot!(fromSnapshotId, p.fromImage.dockerImage);
-      }
+      if (p.fromImage?.dockerImage) fromSnapshotId = await imageLayer(driver, p.fromImage.imageId, p.fromImage.dockerImage);
       await ignoreExists(() => driver.createVolume(p.volumeId, { projectId: p.projectId, fromSnapshotId, fromVolumeId: p.fromVolumeId }));
       if (!(await volumes.update(ALL_PROJECTS, p.volumeId, { status: 'available' }, ['creating']))) {
         // Force-deleted meanwhile: the delete found no data, so this job removes what it made.

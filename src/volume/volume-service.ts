@@ -19,7 +19,7 @@ import type { CreateSnapshotInput, CreateVolumeInput, SnapshotRecord, VolumeApi,
 import {
   invalidInput, invalidSnapshot, invalidVolume, policyForbids, snapshotNotFound, volumeNotDeletable, volumeNotFound,
 } from './volume-faults';
-import { CreateVolumePayload, DeleteVolumePayload, ExtendVolumePayload, imageSnapshotKey, JOB, RevertVolumePayload, volumeJobs } from './volume-jobs';
+import { CreateVolumePayload, DeleteVolumePayload, ExtendVolumePayload, imageLayer, imageSnapshotKey, JOB, RevertVolumePayload, volumeJobs } from './volume-jobs';
 import { Caller, QuotaService } from './volume-quotas';
 import { VOLUME_STATUSES, VolumeListQuery, toVolumeRecord, waitForStatus } from './volume-records';
 import { ALL_PROJECTS, ListedVolume, MarkerNotFound, Scope, VolumeRow, VolumeStore } from './volume-store';
@@ -458,9 +458,7 @@ export class VolumeService implements VolumeApi, VolumeResetApi {
     checkImageFits(image, v.size);
     const dockerImage = images.dockerImageOf(image);
     if (!dockerImage) throw new BadRequest(`Image ${image.id} is unacceptable: it holds no file system to re-image volume ${volumeId} with.`);
-    const key = imageSnapshotKey(image.id);
-    await this.d.driver.ensureImageSnapshot!(key, dockerImage);
-    await this.d.driver.revertVolume(volumeId, key);
+    await this.d.driver.revertVolume(volumeId, await imageLayer(this.d.driver, image.id, dockerImage));
     await this.d.volumes.update(ALL_PROJECTS, volumeId, { image_id: image.id, volume_image_metadata: volumeImageMetadata(image) });
     this.log.info({ volume_id: volumeId, image_id: image.id }, 'volume re-imaged');
     return this.getVolume(projectId, volumeId);
