@@ -150,7 +150,6 @@ export class ServerService {
   private async changeMetadata(
     auth: AuthContext, id: string, action: string, change: (current: Record<string, string>) => Record<string, string>,
   ): Promise<Record<string, string>> {
-    await this.get(auth, id);
     return this.locks.withLock(id, async () => {
       const server = await this.get(auth, id);
       checkLock(server, auth);
