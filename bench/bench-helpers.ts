@@ -134,13 +134,21 @@ export interface BenchEnv {
 }
 
 /**
+ * A new scratch directory under the system's temporary folder. The embedded PostgreSQL runs as
+ * postgres when we are root: it must pass through (not read) the directory to its data below.
+ */
+export function scratchDir(name: string): string {
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), `snapstack-${name}-`));
+  fs.chmodSync(work, 0o711);
+  return work;
+}
+
+/**
  * Starts Snapstack (copy-on-write driver required, no quotas), logs in as demo, runs `body`,
  * then removes everything: the app, its containers and volumes, the scratch directory.
  */
 export async function withSnapstack(name: string, body: (env: BenchEnv) => Promise<void>): Promise<void> {
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), `snapstack-${name}-`));
-  // The embedded PostgreSQL runs as postgres when we are root: it must pass through (not read) the scratch directory.
-  fs.chmodSync(work, 0o711);
+  const work = scratchDir(name);
   const config = loadConfig(process.env, {
     host: '127.0.0.1', port: 0, dataDir: path.join(work, 'data'), adminPassword: DEMO_PASSWORD, demoPassword: DEMO_PASSWORD, altDemoPassword: DEMO_PASSWORD,
     volumeQuotas: { ...loadConfig(process.env).volumeQuotas, volumes: -1, snapshots: -1, gigabytes: -1 },

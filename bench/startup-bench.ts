@@ -22,7 +22,7 @@ import { spawn } from 'child_process';
 import fs from 'fs';
 import os from 'os';
 import path from 'path';
-import { DEMO_PASSWORD, MiB, fmtMs, median, now, printTable, runMain, sleep } from './bench-helpers';
+import { DEMO_PASSWORD, MiB, fmtMs, median, now, printTable, runMain, scratchDir, sleep } from './bench-helpers';
 import pg from 'pg';
 import { postgresUrl, startEmbeddedPostgres } from '../src/db/embedded-postgres';
 
@@ -121,7 +121,7 @@ async function timeToToken(args: string[], env: NodeJS.ProcessEnv, idle = false)
 async function main(): Promise<void> {
   const bin = path.join(root, 'bin', 'snapstack.js');
   if (!fs.existsSync(path.join(root, 'dist', 'src', 'cli', 'main.js'))) throw new Error('run `npm run build` first');
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'snapstack-startup-'));
+  const work = scratchDir('startup');
   // The reference server lives beside the runs, started before them (its start is not timed).
   const reference = DBS.includes('reference') ? await startEmbeddedPostgres(path.join(work, 'reference-pg')) : null;
   /** A fresh start on the reference: an empty database, as a fresh data directory is. */
