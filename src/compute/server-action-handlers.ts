@@ -78,7 +78,7 @@ const powerActions: ServerActionTable = {
     lockChecked: false,
     async run(c) {
       const { name, metadata } = createImageArgs(c.args);
-      const imageId = await c.compute.snapshots.createImage(c.server.id, name, metadata);
+      const imageId = await c.compute.snapshots.createImage(c.server.id, name, metadata, undefined, c.server);
       if (atLeast(c.mv, '2.45')) return { status: 202, body: { image_id: imageId } };
       return { status: 202, headers: { Location: `${c.ctx.publicUrl}/image/v2/images/${imageId}` } };
     },

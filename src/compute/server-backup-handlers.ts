@@ -29,7 +29,7 @@ export const backupActions: ServerActionTable = {
       if (typeof o.backup_type !== 'string') throw invalid('backup_type', o.backup_type, `${pyRepr(o.backup_type)} is not of type 'string'`);
       const rotation = rotationArg(o.rotation);
       const metadata = metadataArg(o.metadata);
-      const imageId = await c.compute.snapshots.createImage(c.server.id, name, metadata, { type: o.backup_type, rotation });
+      const imageId = await c.compute.snapshots.createImage(c.server.id, name, metadata, { type: o.backup_type, rotation }, c.server);
       if (atLeast(c.mv, '2.45')) return { status: 202, body: { image_id: imageId } };
       // Below 2.45 the Location header only when something is kept (Nova's create_backup.py).
       return { status: 202, ...(rotation > 0 ? { headers: { Location: `${c.ctx.serviceUrl}/v2.1/images/${imageId}` } } : {}) };

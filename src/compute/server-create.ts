@@ -6,6 +6,7 @@ import type { Microversion } from '../http/microversion';
 import type { ImageApi, ImageRecord } from '../image/image-api';
 import type { VolumeApi } from '../volume/volume-api';
 import { checkFlavorFitsImage, MinDiskRule } from './boot-disk-rules';
+import { checkCreateVersionedKeys } from './request-versions';
 import type { FlavorService } from './flavor-service';
 import type { FlavorRow } from './flavor-store';
 import type { BlockDeviceRow, FlavorAtBoot, ServerRow } from './server-store';
@@ -130,9 +131,7 @@ export function systemMetadata(auth: AuthContext, image: ImageRecord | null, ima
 /** Validates POST /servers as Nova does and returns the rows to insert (nothing is written here). */
 export async function planServer(deps: CreatePlanDeps, auth: AuthContext, s: CreateServerInput, mv: Microversion | null): Promise<ServerPlan> {
   const projectId = auth.projectId!;
-  if ('description' in s && !(mv?.atLeast('2.19') ?? false)) {
-    throw new BadRequest("Invalid input for field/attribute server. Additional properties are not allowed ('description' was unexpected)");
-  }
+  checkCreateVersionedKeys(s, mv, auth.isAdmin);
   for (const field of ['min_count', 'max_count'] as const) {
     const n = s[field];
     if (n !== undefined && /^-?\d+$/.test(String(n)) && Number(n) < 1) {

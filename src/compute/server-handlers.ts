@@ -17,6 +17,8 @@ import type { Handlers, RequestContext } from '../http/context';
 import type { operations } from '../generated/compute';
 import { queryString, requireAuth, typedHandlers } from '../http/context';
 import { nextLinks } from './compute-links';
+import { checkListQuery } from './request-versions';
+import { atLeast } from './server-action-table';
 import type { ServerService } from './server-service';
 import { createdServerView, serverDetail, serverSummary, ServerViewOptions } from './server-views';
 
@@ -26,13 +28,18 @@ export function viewOptions(ctx: RequestContext, single = false): ServerViewOpti
 
 export function serverHandlers(servers: ServerService): Handlers {
   const list = async (ctx: RequestContext, detail: boolean) => {
+    checkListQuery(ctx.query, ctx.microversion);
     const { servers: rows, more } = await servers.list(requireAuth(ctx), {
       name: queryString(ctx, 'name'), status: queryString(ctx, 'status'), image: queryString(ctx, 'image'),
       flavor: queryString(ctx, 'flavor'), changesSince: queryString(ctx, 'changes-since') ?? queryString(ctx, 'changes_since'),
       ip: queryString(ctx, 'ip'), allTenants: queryString(ctx, 'all_tenants'),
+      // ip6 from 2.5 for everyone (an admin's before), changes-before from 2.66, locked from 2.73.
+      ip6: atLeast(ctx.microversion, '2.5') || requireAuth(ctx).isAdmin ? queryString(ctx, 'ip6') : undefined,
+      changesBefore: atLeast(ctx.microversion, '2.66') ? queryString(ctx, 'changes-before') : undefined,
+      locked: atLeast(ctx.microversion, '2.73') ? queryString(ctx, 'locked') : undefined,
       projectId: queryString(ctx, 'project_id') ?? queryString(ctx, 'tenant_id'),
       limit: queryString(ctx, 'limit'), marker: queryString(ctx, 'marker'),
-    }, { volumes: detail });
+    }, { volumes: detail, mv: ctx.microversion });
     const o = viewOptions(ctx);
     const items = rows.map((r) => (detail ? serverDetail(r, r.volume_refs ?? [], o) : serverSummary(r, o)));
     const body: Record<string, unknown> = { servers: items };

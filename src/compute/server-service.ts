@@ -6,6 +6,7 @@ import type { Logger } from '../logger';
 import { CreatePlanDeps, CreateServerInput, planServer, ServerPlan } from './server-create';
 import { JOB_BUILD, JOB_DELETE } from './server-lifecycle';
 import type { ResourceLocks } from '../shared/resource-locks';
+import { checkUpdateVersionedKeys, unknownStatus } from './request-versions';
 import { checkLock, checkState, type StateRule, vmStatesOfStatus } from './server-states';
 import type { BlockDeviceRow, ListedServer, ServerRow, ServerStore } from './server-store';
 
@@ -15,11 +16,32 @@ export interface ServerListQuery {
   image?: string;
   flavor?: string;
   changesSince?: string;
+  /** 2.66 */
+  changesBefore?: string;
   ip?: string;
+  /** Servers have no IPv6 address: any ip6 filter matches none. */
+  ip6?: string;
+  /** 2.73 */
+  locked?: string;
   allTenants?: string;
   projectId?: string;
   limit?: string;
   marker?: string;
+}
+
+function queryDate(name: string, value: string | undefined): Date | undefined {
+  if (value === undefined) return undefined;
+  const d = new Date(value);
+  if (Number.isNaN(d.getTime())) throw new BadRequest(`Invalid input for query parameters ${name}. Value: ${value}. '${value}' is not a 'date-time'`);
+  return d;
+}
+
+/** oslo's bool_from_string(strict=True), as Nova's locked filter reads it (InvalidInput otherwise). */
+function strictBool(value: string): boolean {
+  const v = value.trim().toLowerCase();
+  if (['1', 't', 'true', 'on', 'y', 'yes'].includes(v)) return true;
+  if (['0', 'f', 'false', 'off', 'n', 'no'].includes(v)) return false;
+  throw new BadRequest(`Invalid input received: Unrecognized value '${value}', acceptable values are: '0', '1', 'f', 'false', 'n', 'no', 'off', 'on', 't', 'true', 'y', 'yes'`);
 }
 
 function lastSegment(ref: string): string {
@@ -58,13 +80,14 @@ export class ServerService {
   }
 
   /** One page of the caller's servers; `volumes`: with each one's volume references (the detail view's), in the same query. */
-  async list(auth: AuthContext, q: ServerListQuery, opts: { volumes?: boolean } = {}): Promise<{ servers: ListedServer[]; more: boolean }> {
+  async list(auth: AuthContext, q: ServerListQuery, opts: { volumes?: boolean; mv?: Microversion | null } = {}): Promise<{ servers: ListedServer[]; more: boolean }> {
     const everyProject = auth.isAdmin && q.allTenants !== undefined && !['0', 'false', 'False'].includes(q.allTenants);
-    let changedSince: Date | undefined;
-    if (q.changesSince !== undefined) {
-      changedSince = new Date(q.changesSince);
-      if (Number.isNaN(changedSince.getTime())) throw new BadRequest(`Invalid input for query parameters changes-since. Value: ${q.changesSince}. '${q.changesSince}' is not a 'date-time'`);
+    const changedSince = queryDate('changes-since', q.changesSince);
+    const changedBefore = queryDate('changes-before', q.changesBefore);
+    if (changedSince && changedBefore && changedBefore < changedSince) {
+      throw new BadRequest('The value of changes-since must be less than or equal to changes-before.');
     }
+    const unknown = q.status !== undefined && unknownStatus(q.status, opts.mv ?? null);
     // A bad limit is reported after a bad marker, as before: the query runs (empty) to check the marker first.
     const badLimit = q.limit !== undefined && !/^\d+$/.test(q.limit);
     const limit = badLimit ? 0 : Math.min(1000, Number(q.limit ?? 1000));
@@ -73,10 +96,13 @@ export class ServerService {
       nameRegex: q.name,
       ipRegex: q.ip,
       ownerProjectId: everyProject && q.projectId ? q.projectId : undefined,
-      vmStates: q.status === undefined ? undefined : vmStatesOfStatus(q.status) ?? [],
+      vmStates: q.status === undefined ? undefined : (!unknown && vmStatesOfStatus(q.status)) || [],
       imageRef: q.image === undefined ? undefined : lastSegment(q.image),
       flavorId: q.flavor === undefined ? undefined : lastSegment(q.flavor),
       changedSince,
+      changedBefore,
+      locked: q.locked === undefined ? undefined : strictBool(q.locked),
+      ...(q.ip6 !== undefined ? { vmStates: [] } : {}),
     }, { limit, marker: q.marker }, opts);
     if (badLimit) throw new BadRequest(`Invalid input for query parameters limit. Value: ${q.limit}. '${q.limit}' does not match '^[0-9]*$'`);
     // Nova links a next page whenever the page is full.
@@ -85,9 +111,7 @@ export class ServerService {
 
   async update(auth: AuthContext, id: string, body: { name?: string; description?: string | null; accessIPv4?: string; accessIPv6?: string }, mv: Microversion | null): Promise<ServerRow> {
     await this.get(auth, id);
-    if ('description' in body && !(mv?.atLeast('2.19') ?? false)) {
-      throw new BadRequest("Invalid input for field/attribute server. Additional properties are not allowed ('description' was unexpected)");
-    }
+    checkUpdateVersionedKeys(body, mv);
     const patch: Partial<ServerRow> = {};
     if (body.name !== undefined) patch.name = body.name;
     if (body.description !== undefined) patch.description = body.description;

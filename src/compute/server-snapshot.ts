@@ -130,15 +130,25 @@ export class ServerSnapshots {
     await r.fail();
   }
 
-  /** createImage, or createBackup when `backup` is given (image_type backup, then the rotation). */
-  async createImage(serverId: string, name: string, metadata: Record<string, string>, backup?: BackupSpec): Promise<string> {
+  private checkSnapshotState(server: ServerRow, backup: BackupSpec | undefined): void {
+    const action = backup ? 'createBackup' : 'createImage';
+    checkState(server, action, { vmStates: ['active', 'stopped', 'paused', 'suspended'], mustBeLaunched: !backup });
+    if (this.d.consistency === 'stopped' && server.vm_state !== 'stopped') {
+      throw new Conflict(`Cannot '${action}' instance ${server.id} while it is in vm_state ${server.vm_state}`);
+    }
+  }
+
+  /**
+   * createImage, or createBackup when `backup` is given (image_type backup, then the rotation).
+   * `seen`: the server as the request read it. Its state is checked before the server's lock is
+   * awaited: a running snapshot job holds that lock until its image is active, and Nova answers
+   * 409 at once while task_state is set rather than after the first snapshot ends.
+   */
+  async createImage(serverId: string, name: string, metadata: Record<string, string>, backup?: BackupSpec, seen?: ServerRow): Promise<string> {
+    if (seen) this.checkSnapshotState(seen, backup);
     return this.d.locks.withLock(serverId, async () => {
       const server = await this.d.store.require(serverId);
-      const action = backup ? 'createBackup' : 'createImage';
-      checkState(server, action, { vmStates: ['active', 'stopped', 'paused', 'suspended'], mustBeLaunched: !backup });
-      if (this.d.consistency === 'stopped' && server.vm_state !== 'stopped') {
-        throw new Conflict(`Cannot '${action}' instance ${server.id} while it is in vm_state ${server.vm_state}`);
-      }
+      this.checkSnapshotState(server, backup);
       const bdms = await this.d.store.blockDevices(serverId);
       const owner: ImageCaller = { projectId: server.project_id, isAdmin: false };
       if (isVolumeBacked(bdms)) {

@@ -111,6 +111,10 @@ export interface ServerListScope {
   vmStates?: string[];
   /** updated_at at or after (changes-since). */
   changedSince?: Date;
+  /** updated_at at or before (changes-before, 2.66). */
+  changedBefore?: Date;
+  /** locked or not (2.73). */
+  locked?: boolean;
 }
 
 export interface ServerPage {
@@ -163,6 +167,8 @@ export class ServerStore {
       if (scope.flavorId !== undefined) q.where({ flavor_id: scope.flavorId });
       if (scope.vmStates !== undefined) q.whereIn('vm_state', scope.vmStates);
       if (scope.changedSince !== undefined) q.where('updated_at', '>=', scope.changedSince);
+      if (scope.changedBefore !== undefined) q.where('updated_at', '<=', scope.changedBefore);
+      if (scope.locked !== undefined) q.where({ locked: scope.locked });
       // Like Nova on a database without regex support, a pattern that does not compile matches as text.
       for (const [column, pattern] of [['name', scope.nameRegex], ['ip_address', scope.ipRegex]] as const) {
         if (pattern === undefined) continue;

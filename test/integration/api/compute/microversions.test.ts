@@ -1,0 +1,173 @@
+// Request keys, list filters and checks that Nova admits or refuses by microversion
+// (docs/microversions.md): each one sent just below its version and at it.
+import { startHarness, Harness, Session } from '../../../support/snapstack-harness';
+import {
+  bootServer, busyboxImage, COMPUTE, mv, randomName, serverAction, waitForImage, waitForServer, waitForServerGone,
+} from '../../../support/compute-helpers';
+
+let h: Harness;
+let demo: Session;
+let admin: Session;
+let imageId: string;
+
+beforeAll(async () => {
+  h = await startHarness();
+  [demo, admin] = await Promise.all([h.login('demo'), h.login('admin')]);
+  imageId = (await busyboxImage(demo)).id;
+});
+afterAll(async () => {
+  await h?.stop();
+});
+
+const unexpected = (field: string, key: string) => expect.stringMatching(new RegExp(`^Invalid input for field/attribute ${field}\\. Value: .*Additional properties are not allowed \\('${key}' was unexpected\\)$`));
+
+/** POST /servers with `extra` at `version`; a valid request otherwise. */
+function create(who: Session, version: string, extra: Record<string, unknown>) {
+  return who.request('POST', `${COMPUTE}/servers`, { server: { name: randomName('mv'), imageRef: imageId, flavorRef: '1', networks: 'none', ...extra } }, mv(version));
+}
+
+async function createdAndGone(res: { status: number; text: string; body: any }, who: Session = demo) {
+  expect(res.status).toBe(202);
+  const id = res.body.server.id;
+  await waitForServer(who, id, ['ACTIVE', 'ERROR']);
+  await who.request('DELETE', `${COMPUTE}/servers/${id}`);
+  await waitForServerGone(who, id);
+}
+
+describe('POST /servers keys by microversion', () => {
+  test.each([
+    ['personality', [], '2.57', '2.56'],
+    ['trusted_image_certificates', null, '2.62', '2.63'],
+    ['hostname', 'my-host', '2.89', '2.90'],
+  ])('%s (value %j): refused at %s, admitted at %s', async (key, value, refusedAt, admittedAt) => {
+    const refused = await create(demo, refusedAt, { [key]: value });
+    expect(refused.status).toBe(400);
+    expect(refused.body.badRequest.message).toEqual(unexpected('server', key));
+    await createdAndGone(await create(demo, admittedAt, { [key]: value }));
+  });
+
+  test('host and hypervisor_hostname: refused before 2.74; from it an admin\'s, naming the one compute host', async () => {
+    const before = await create(admin, '2.73', { host: 'snapstack' });
+    expect(before.status).toBe(400);
+    expect(before.body.badRequest.message).toEqual(unexpected('server', 'host'));
+    const user = await create(demo, '2.74', { host: 'snapstack' });
+    expect(user.status).toBe(403);
+    expect(user.body.forbidden.message).toBe("Policy doesn't allow compute:servers:create:requested_destination to be performed.");
+    const other = await create(admin, '2.74', { hypervisor_hostname: 'elsewhere' });
+    expect(other.status).toBe(400);
+    expect(other.body.badRequest.message).toBe('Compute host elsewhere could not be found.');
+    await createdAndGone(await create(admin, '2.74', { host: 'snapstack', hypervisor_hostname: 'snapstack' }), admin);
+  });
+
+  test('a network tag: 2.32 to 2.36 and from 2.42; a block device tag: 2.32 and from 2.42; volume_type from 2.67', async () => {
+    const net = (version: string) => create(demo, version, { networks: [{ uuid: '3b9d1b4e-1e1a-4a52-8d8c-1b2f3c4d5e6f', tag: 'eth' }] });
+    for (const version of ['2.31', '2.37', '2.41']) {
+      const res = await net(version);
+      expect(res.status).toBe(400);
+      expect(res.body.badRequest.message).toEqual(unexpected('0', 'tag'));
+    }
+    const bdm = (version: string, item: Record<string, unknown>) => create(demo, version, {
+      block_device_mapping_v2: [{ boot_index: 0, uuid: imageId, source_type: 'image', destination_type: 'local', ...item }],
+    });
+    for (const version of ['2.31', '2.33', '2.41']) {
+      const res = await bdm(version, { tag: 'root' });
+      expect(res.status).toBe(400);
+      expect(res.body.badRequest.message).toEqual(unexpected('0', 'tag'));
+    }
+    const typed = await bdm('2.66', { volume_type: 'x' });
+    expect(typed.status).toBe(400);
+    expect(typed.body.badRequest.message).toEqual(unexpected('0', 'volume_type'));
+    await createdAndGone(await bdm('2.42', { tag: 'root' }));
+  });
+});
+
+test('PUT /servers/{id}: hostname refused before 2.90, description before 2.19', async () => {
+  const s = await bootServer(demo, { imageRef: imageId });
+  const put = (version: string, body: Record<string, unknown>) => demo.request('PUT', `${COMPUTE}/servers/${s.id}`, { server: body }, mv(version));
+  const host = await put('2.89', { hostname: 'h' });
+  expect(host.status).toBe(400);
+  expect(host.body.badRequest.message).toEqual(unexpected('server', 'hostname'));
+  expect((await put('2.90', { hostname: 'h' })).status).toBe(200);
+  const desc = await put('2.18', { description: 'd' });
+  expect(desc.status).toBe(400);
+  expect(desc.body.badRequest.message).toEqual(unexpected('server', 'description'));
+  expect((await put('2.19', { description: 'd' })).body.server.description).toBe('d');
+  await demo.request('DELETE', `${COMPUTE}/servers/${s.id}`);
+  await waitForServerGone(demo, s.id);
+});
+
+describe('GET /servers filters by microversion', () => {
+  let locked: any;
+  let open: any;
+  beforeAll(async () => {
+    [locked, open] = await Promise.all([bootServer(demo, { imageRef: imageId }), bootServer(demo, { imageRef: imageId })]);
+    expect((await serverAction(demo, locked.id, { lock: null })).status).toBe(202);
+  });
+  afterAll(async () => {
+    await serverAction(demo, locked.id, { unlock: null });
+    for (const s of [locked, open]) await demo.request('DELETE', `${COMPUTE}/servers/${s.id}`);
+  });
+  const ids = async (query: string, version: string) => {
+    const res = await demo.request('GET', `${COMPUTE}/servers?${query}`, undefined, mv(version));
+    expect(res.status).toBe(200);
+    return res.body.servers.map((x: { id: string }) => x.id);
+  };
+
+  test('an unknown status: an empty list before 2.38, 400 from it; a status Nova knows and no server has: empty', async () => {
+    expect(await ids('status=NOPE', '2.37')).toEqual([]);
+    const res = await demo.request('GET', `${COMPUTE}/servers?status=NOPE`, undefined, mv('2.38'));
+    expect(res.status).toBe(400);
+    expect(res.body.badRequest.message).toBe('Invalid status value');
+    expect(await ids('status=RESCUE', '2.38')).toEqual([]);
+    expect(await ids('status=ACTIVE', '2.38')).toEqual(expect.arrayContaining([locked.id, open.id]));
+  });
+
+  test('an unknown query parameter: ignored before 2.75, 400 from it; Nova\'s own names still pass', async () => {
+    expect(await ids('nope=1', '2.74')).toEqual(expect.arrayContaining([locked.id, open.id]));
+    const res = await demo.request('GET', `${COMPUTE}/servers/detail?nope=1`, undefined, mv('2.75'));
+    expect(res.status).toBe(400);
+    expect(res.body.badRequest.message).toBe("Additional properties are not allowed ('nope' was unexpected)");
+    expect(await ids('sort_key=display_name&user_id=x&limit=5', '2.75')).toEqual(expect.any(Array));
+  });
+
+  test('locked from 2.73 (a strict boolean), ignored before', async () => {
+    expect(await ids('locked=true', '2.72')).toEqual(expect.arrayContaining([locked.id, open.id]));
+    const onlyLocked = await ids('locked=true', '2.73');
+    expect(onlyLocked).toContain(locked.id);
+    expect(onlyLocked).not.toContain(open.id);
+    const unlocked = await ids('locked=0', '2.73');
+    expect(unlocked).toContain(open.id);
+    expect(unlocked).not.toContain(locked.id);
+    const bad = await demo.request('GET', `${COMPUTE}/servers?locked=maybe`, undefined, mv('2.73'));
+    expect(bad.status).toBe(400);
+    expect(bad.body.badRequest.message).toMatch(/^Invalid input received: Unrecognized value 'maybe', acceptable values are: /);
+  });
+
+  test('changes-before from 2.66 (not before changes-since), ignored before; ip6 matches no server', async () => {
+    const past = '2000-01-01T00:00:00Z';
+    expect(await ids(`changes-before=${past}`, '2.65')).toEqual(expect.arrayContaining([locked.id, open.id]));
+    expect(await ids(`changes-before=${past}`, '2.66')).toEqual([]);
+    expect(await ids('changes-before=2999-01-01T00:00:00Z', '2.66')).toEqual(expect.arrayContaining([locked.id, open.id]));
+    const crossed = await demo.request('GET', `${COMPUTE}/servers?changes-since=2020-01-01T00:00:00Z&changes-before=${past}`, undefined, mv('2.66'));
+    expect(crossed.status).toBe(400);
+    expect(crossed.body.badRequest.message).toBe('The value of changes-since must be less than or equal to changes-before.');
+    expect(await ids('ip6=.*', '2.5')).toEqual([]);
+    expect(await ids('ip6=.*', '2.4')).toEqual(expect.arrayContaining([locked.id, open.id]));
+  });
+});
+
+test('a second createImage while the first is saved is 409 at once (task_state), not queued behind it', async () => {
+  const s = await bootServer(demo, { imageRef: imageId });
+  const first = await serverAction(demo, s.id, { createImage: { name: randomName('first') } }, mv('2.45'));
+  expect(first.status).toBe(202);
+  const second = await serverAction(demo, s.id, { createImage: { name: randomName('second') } }, mv('2.45'));
+  expect(second.status).toBe(409);
+  expect(second.body.conflictingRequest.message).toMatch(new RegExp(`^Cannot 'createImage' instance ${s.id} while it is in task_state image_`));
+  // The server keeps the task until the image is active (Nova's image_uploading ends with the upload).
+  const image = await waitForImage(demo, first.body.image_id, ['active']);
+  expect(image.status).toBe('active');
+  await waitForServer(demo, s.id, ['ACTIVE']);
+  await demo.request('DELETE', `/image/v2/images/${first.body.image_id}`);
+  await demo.request('DELETE', `${COMPUTE}/servers/${s.id}`);
+  await waitForServerGone(demo, s.id);
+});
