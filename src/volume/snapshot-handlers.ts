@@ -5,7 +5,8 @@
  * - no group snapshots, snapshot manage/unmanage, os-update_snapshot_status or
  *   os-update_progress; progress is '0%' while creating, '100%' after;
  * - 3.66's in-use snapshots without force are not advertised (max microversion 3.60);
- * - list filters: name, status, volume_id, metadata, project_id (admin + all_tenants).
+ * - list filters: name, status, volume_id, metadata (3.22), `name~`-style like filters (3.34),
+ *   project_id (admin + all_tenants); availability_zone and consumes_quota are ignored.
  */
 import type { Handlers, RequestContext } from '../http/context';
 import type { operations } from '../generated/volume';
@@ -14,26 +15,37 @@ import { BadRequest } from '../http/faults';
 import { emptySnapshotUpdate, SnapshotService } from './snapshot-service';
 import { SNAPSHOT_SORT_COLUMNS } from './snapshot-store';
 import { parseCinderBool, volumeNotFound } from './volume-faults';
-import { callerOf, lenientBool, metadataFilter, pageOf, viewContextOf } from './volume-request';
+import {
+  atLeast, callerOf, checkFilterNames, lenientBool, likeFilters, metadataFilter, pageOf, viewContextOf, withCount,
+} from './volume-request';
 import { collection, snapshotDetail, snapshotSummary } from './volume-views';
 
+/** Sorting snapshots by `name` is from 3.30 (SNAPSHOT_SORT); display_name always was. */
+const SORT_BEFORE_330 = Object.fromEntries(Object.entries(SNAPSHOT_SORT_COLUMNS).filter(([k]) => k !== 'name'));
+
 async function list(ctx: RequestContext, snapshots: SnapshotService, path: string, detail: boolean) {
+  checkFilterNames(ctx, 'snapshot');
   const q = {
     allTenants: lenientBool(ctx, 'all_tenants'),
-    page: pageOf(ctx, SNAPSHOT_SORT_COLUMNS),
+    page: pageOf(ctx, atLeast(ctx, '3.30') ? SNAPSHOT_SORT_COLUMNS : SORT_BEFORE_330),
     filter: {
       name: queryString(ctx, 'name'),
       status: queryString(ctx, 'status'),
       volumeId: queryString(ctx, 'volume_id'),
-      metadata: metadataFilter(ctx),
+      // The metadata filter is from 3.22 (dropped before).
+      metadata: atLeast(ctx, '3.22') ? metadataFilter(ctx) : undefined,
       projectId: queryString(ctx, 'project_id'),
+      like: likeFilters(ctx),
     },
   };
-  const records = await snapshots.list(callerOf(ctx), q);
+  const caller = callerOf(ctx);
+  const records = await snapshots.list(caller, q);
   const view = viewContextOf(ctx);
   return {
     status: 200,
-    body: collection('snapshots', records, (s) => (detail ? snapshotDetail(s, view) : snapshotSummary(s)), { limit: q.page.limit, path, query: ctx.query, ctx: view }),
+    body: collection('snapshots', records, (s) => (detail ? snapshotDetail(s, view) : snapshotSummary(s)), {
+      limit: q.page.limit, path, query: ctx.query, ctx: view, count: withCount(ctx) ? await snapshots.count(caller, q) : undefined,
+    }),
   };
 }
 

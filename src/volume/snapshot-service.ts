@@ -11,7 +11,7 @@ import type { Caller, QuotaService } from './volume-quotas';
 import { SNAPSHOT_STATUSES, SnapshotListQuery, toSnapshotRecord } from './volume-records';
 import type { SnapshotRow, SnapshotStore } from './snapshot-store';
 import { requireWritableSnapshot } from './imported-snapshots';
-import { ALL_PROJECTS, MarkerNotFound, Scope, VolumeRow, VolumeStore } from './volume-store';
+import { ALL_PROJECTS, listScope, MarkerNotFound, Scope, VolumeRow, VolumeStore } from './volume-store';
 
 export interface SnapshotServiceDeps {
   volumes: VolumeStore;
@@ -42,15 +42,19 @@ export class SnapshotService {
   }
 
   async list(caller: Caller, q: SnapshotListQuery): Promise<SnapshotRecord[]> {
-    const all = caller.isAdmin && q.allTenants;
-    const scope: Scope = all ? ALL_PROJECTS : { projectId: caller.projectId };
-    const filter = all ? q.filter : { ...q.filter, projectId: undefined };
+    const { scope, filter } = listScope(caller, q);
     try {
       return (await this.d.snapshots.list(scope, filter, q.page)).map(toSnapshotRecord);
     } catch (err) {
       if (err instanceof MarkerNotFound) throw snapshotNotFound(err.marker);
       throw err;
     }
+  }
+
+  /** Cinder's with_count (3.45): how many snapshots the list's filters keep, over every page. */
+  async count(caller: Caller, q: Omit<SnapshotListQuery, 'page'>): Promise<number> {
+    const { scope, filter } = listScope(caller, q);
+    return this.d.snapshots.count(scope, filter);
   }
 
   async show(caller: Caller, id: string): Promise<SnapshotRecord> {

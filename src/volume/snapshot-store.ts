@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { MarkerNotFound, PageRequest, Scope, Tx, paginate, parseJson, scoped, applyCommonFilters } from './volume-store';
+import { CommonFilter, MarkerNotFound, PageRequest, Scope, Tx, paginate, parseJson, scoped, applyCommonFilters, countFiltered } from './volume-store';
 
 export interface SnapshotRow {
   id: string;
@@ -17,18 +17,19 @@ export interface SnapshotRow {
   shared?: boolean;
 }
 
-export interface SnapshotFilter {
-  name?: string;
-  status?: string;
+export interface SnapshotFilter extends CommonFilter {
   volumeId?: string;
-  metadata?: Record<string, string>;
-  projectId?: string;
 }
 
 export const SNAPSHOT_SORT_COLUMNS: Record<string, string> = {
   id: 'id', name: 'name', display_name: 'name', description: 'description', status: 'status', size: 'size',
   volume_id: 'volume_id', project_id: 'project_id', user_id: 'user_id', created_at: 'created_at', updated_at: 'updated_at',
 };
+
+function snapshotFilters(q: Knex.QueryBuilder, filter: SnapshotFilter): Knex.QueryBuilder {
+  if (filter.volumeId !== undefined) q.where('volume_id', filter.volumeId);
+  return applyCommonFilters(q, filter);
+}
 
 /** A project's reads also see shared (workspace) snapshots; writes stay strictly scoped. */
 function visible<T extends Knex.QueryBuilder>(q: T, scope: Scope): T {
@@ -50,14 +51,15 @@ export class SnapshotStore {
   async list(scope: Scope, filter: SnapshotFilter, page: PageRequest): Promise<SnapshotRow[]> {
     const rows = await paginate<SnapshotRow>(
       () => visible(this.db('snapshots').select('*'), scope),
-      (q) => {
-        if (filter.volumeId !== undefined) q.where('volume_id', filter.volumeId);
-        return applyCommonFilters(q, filter);
-      },
+      (q) => snapshotFilters(q, filter),
       page,
       (marker) => new MarkerNotFound(marker),
     );
     return rows.map((r) => this.row(r)!);
+  }
+
+  async count(scope: Scope, filter: SnapshotFilter): Promise<number> {
+    return countFiltered(visible(this.db('snapshots'), scope), (q) => snapshotFilters(q, filter));
   }
 
   /** Every snapshot of a volume, oldest first (the volume was already found in scope). */

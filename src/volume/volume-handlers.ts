@@ -12,8 +12,10 @@
  * - os-set_image_metadata/os-unset_image_metadata edit volume_image_metadata with no check of
  *   the volume's status;
  * - one volume type (__DEFAULT__) and one availability zone (nova); scheduler hints are ignored;
- * - list filters: name, status, metadata, bootable, project_id (admin + all_tenants); no
- *   `name~` fuzzy filters, created_at/updated_at comparisons, with_count;
+ * - list filters: name, status, metadata, bootable, size, availability_zone, glance_metadata
+ *   (admin, 3.4), `name~`-style like filters (3.34), created_at/updated_at comparisons (3.31),
+ *   project_id (admin + all_tenants), with_count (3.45); consumes_quota is ignored; an admin's
+ *   unknown filter is ignored (Cinder's database layer answers an empty list);
  * - os-reset_status accepts attach_status/migration_status but only status has an effect;
  * - an admin reaches any project's volume by id (Cinder's admin context); lists need all_tenants.
  */
@@ -23,11 +25,14 @@ import { queryString, typedHandlers } from '../http/context';
 import { BadRequest, NotFound } from '../http/faults';
 import { metadataHandlers } from './metadata-handlers';
 import { parseUploadRequest } from './volume-upload';
+import { checkVolumeCreate, checkVolumeUpdate } from './volume-request-versions';
 import { quotaHandlers } from './quota-handlers';
 import { snapshotHandlers } from './snapshot-handlers';
 import { parseCinderBool, parseSize, volumeNotFound } from './volume-faults';
 import type { QuotaService } from './volume-quotas';
-import { atLeast, boolParam, callerOf, lenientBool, metadataFilter, pageOf, viewContextOf } from './volume-request';
+import {
+  atLeast, boolParam, callerOf, checkFilterNames, lenientBool, likeFilters, metadataFilter, pageOf, timeFilters, viewContextOf, withCount,
+} from './volume-request';
 import type { VolumeService } from './volume-service';
 import { VOLUME_SORT_COLUMNS } from './volume-store';
 import { DEFAULT_VOLUME_TYPE, listVolumeTypes } from './volume-type-registry';
@@ -40,7 +45,10 @@ export interface VolumeHandlerDeps {
 }
 
 function listQuery(ctx: RequestContext) {
+  checkFilterNames(ctx, 'volume');
   const bootable = queryString(ctx, 'bootable');
+  const size = queryString(ctx, 'size');
+  const isAdmin = callerOf(ctx).isAdmin;
   return {
     allTenants: lenientBool(ctx, 'all_tenants'),
     page: pageOf(ctx, VOLUME_SORT_COLUMNS),
@@ -50,18 +58,30 @@ function listQuery(ctx: RequestContext) {
       metadata: metadataFilter(ctx),
       bootable: bootable === undefined ? undefined : parseCinderBool(bootable, 'bootable'),
       projectId: queryString(ctx, 'project_id'),
+      // Cinder reads a filter value as a Python literal: size=1 is the integer (anything else matches none).
+      size: size !== undefined && /^\s*\d+\s*$/.test(size) ? Number(size) : undefined,
+      availabilityZone: queryString(ctx, 'availability_zone'),
+      // glance_metadata from 3.4; not a non-admin's filter (dropped, 400 from 3.31).
+      imageMetadata: atLeast(ctx, '3.4') && isAdmin ? metadataFilter(ctx, 'glance_metadata') : undefined,
+      like: likeFilters(ctx),
+      times: timeFilters(ctx),
+      // No volume is in a group (group_id, from 3.10) or migrating: such a filter keeps none.
+      none: (atLeast(ctx, '3.10') && queryString(ctx, 'group_id') !== undefined) || queryString(ctx, 'migration_status') !== undefined
+        || (size !== undefined && !/^\s*\d+\s*$/.test(size)),
     },
   };
 }
 
 async function list(ctx: RequestContext, volume: VolumeService, detail: boolean) {
   const q = listQuery(ctx);
-  const records = await volume.list(callerOf(ctx), q);
+  const caller = callerOf(ctx);
+  const records = await volume.list(caller, q);
   const view = viewContextOf(ctx);
   return {
     status: 200,
     body: collection('volumes', records, (v) => (detail ? volumeDetail(v, view) : volumeSummary(v, view)), {
       limit: q.page.limit, path: detail ? 'volumes/detail' : 'volumes', query: ctx.query, ctx: view,
+      count: withCount(ctx) ? await volume.count(caller, q) : undefined,
     }),
   };
 }
@@ -89,6 +109,7 @@ export function volumeHandlers(deps?: VolumeHandlerDeps): Handlers {
 
     async createVolume(ctx) {
       const v = ctx.body.volume;
+      checkVolumeCreate(ctx, v);
       const record = await volume.create(callerOf(ctx), {
         size: v.size,
         name: v.name !== undefined ? v.name : v.display_name,
@@ -100,6 +121,7 @@ export function volumeHandlers(deps?: VolumeHandlerDeps): Handlers {
         metadata: v.metadata ?? undefined,
         imageRef: v.imageRef ?? v.image_id,
         backupId: v.backup_id,
+        novaImageSnapshot: atLeast(ctx, '3.46'),
       });
       return { status: 202, body: { volume: volumeDetail(record, viewContextOf(ctx), false) } };
     },
@@ -116,6 +138,7 @@ export function volumeHandlers(deps?: VolumeHandlerDeps): Handlers {
     },
     async updateVolume(ctx) {
       const v = ctx.body.volume;
+      checkVolumeUpdate(ctx, v);
       const record = await volume.update(callerOf(ctx), ctx.params.volume_id, {
         name: v.name !== undefined ? v.name : v.display_name,
         description: v.description !== undefined ? v.description : v.display_description,

@@ -4,7 +4,7 @@ import { queryString, requireAuth } from '../http/context';
 import { BadRequest, Forbidden } from '../http/faults';
 import { invalidInput } from './volume-faults';
 import type { Caller } from './volume-quotas';
-import type { PageRequest, SortKey } from './volume-store';
+import { TIME_OPERATORS, type CommonFilter, type PageRequest, type SortKey } from './volume-store';
 import type { ViewContext } from './volume-views';
 
 /** Cinder's osapi_max_limit: the page size when no limit is asked, and the cap. */
@@ -98,9 +98,9 @@ function offsetOf(raw: string | undefined): number {
 /** Cinder's constants.DB_MAX_INT. */
 const MAX_OFFSET = 0x7fffffff;
 
-/** The `metadata` filter: cinderclient sends a Python dict literal ({'k': 'v'}), others JSON. */
-export function metadataFilter(ctx: RequestContext): Record<string, string> | undefined {
-  const raw = queryString(ctx, 'metadata');
+/** The `metadata` (or `glance_metadata`) filter: cinderclient sends a Python dict literal ({'k': 'v'}), others JSON. */
+export function metadataFilter(ctx: RequestContext, name = 'metadata'): Record<string, string> | undefined {
+  const raw = queryString(ctx, name);
   if (raw === undefined || raw === '') return undefined;
   for (const text of [raw, raw.replace(/u?'/g, '"')]) {
     try {
@@ -118,4 +118,74 @@ export function metadataFilter(ctx: RequestContext): Record<string, string> | un
 /** A string filter when present (an empty value still filters, as Cinder does). */
 export function stringFilter(ctx: RequestContext, name: string): string | undefined {
   return queryString(ctx, name);
+}
+
+/** Cinder's etc/cinder/resource_filters.json: what a non-admin may filter each list by. */
+const USER_FILTERS: Record<'volume' | 'snapshot', string[]> = {
+  volume: ['name', 'status', 'metadata', 'bootable', 'migration_status', 'availability_zone', 'group_id', 'size', 'created_at', 'updated_at', 'consumes_quota'],
+  snapshot: ['name', 'status', 'volume_id', 'metadata', 'availability_zone', 'consumes_quota'],
+};
+
+/**
+ * Cinder's reject_invalid_filters (3.31): a non-admin's filter that resource_filters.json does
+ * not name is a 400 (all_tenants, which cinderclient always sends, is dropped); before 3.31 it
+ * is dropped silently, as it is here. From 3.34 `key` is also valid where `key~` is configured
+ * (and `key~` where `key~~` is: by default a non-admin has no like filter). Pagination, sorting
+ * and, from 3.45, with_count are not filters.
+ */
+export function checkFilterNames(ctx: RequestContext, resource: 'volume' | 'snapshot'): void {
+  if (!atLeast(ctx, '3.31')) return;
+  const names = Object.keys(ctx.query).filter((k) => !['marker', 'limit', 'offset', 'sort', 'sort_key', 'sort_dir'].includes(k) && !(k === 'with_count' && atLeast(ctx, '3.45')));
+  if (names.some((k) => !/^[\x00-\x7f]*$/.test(k))) throw new BadRequest('Filter keys can only contain ASCII characters.');
+  if (callerOf(ctx).isAdmin) return;
+  const configured = USER_FILTERS[resource];
+  const like = atLeast(ctx, '3.34');
+  const invalid = names.filter((k) => k !== 'all_tenants' && !(configured.includes(k) || (like && configured.includes(`${k}~`))));
+  if (invalid.length) throw new BadRequest(`Invalid filters ${invalid.join(',')} are found in query options.`);
+}
+
+/** with_count (3.45): Cinder's strict boolean; before 3.45 a filter like any other. */
+export function withCount(ctx: RequestContext): boolean {
+  return atLeast(ctx, '3.45') && boolParam(ctx, 'with_count');
+}
+
+/** `name~`, `description~`, `status~` (3.34): LIKE filters on those columns. */
+export function likeFilters(ctx: RequestContext): CommonFilter['like'] {
+  if (!atLeast(ctx, '3.34')) return undefined;
+  const like = ['name', 'description', 'status'].flatMap((column) => {
+    const text = queryString(ctx, `${column}~`);
+    return text === undefined ? [] : [{ column, text }];
+  });
+  return like.length ? like : undefined;
+}
+
+/**
+ * created_at / updated_at as `op:time[,op:time]` (Cinder's _handle_time_comparison_filters).
+ * Cinder drops both names below 3.31 and parses them from there (3.60 documents it: its
+ * general filtering reaches the parser first).
+ */
+export function timeFilters(ctx: RequestContext): CommonFilter['times'] {
+  if (!atLeast(ctx, '3.31')) return undefined;
+  const times: NonNullable<CommonFilter['times']> = [];
+  for (const column of ['created_at', 'updated_at'] as const) {
+    const raw = queryString(ctx, column);
+    if (raw === undefined) continue;
+    for (const unit of raw.split(',')) {
+      const parts = unit.split(':');
+      const op = parts[0];
+      const time = parts.length > 1 ? parts.slice(1).join(':') : parts[0];
+      if (!Object.hasOwn(TIME_OPERATORS, op)) throw new BadRequest(`Invalid ${op} operator`);
+      const at = isoTime(time);
+      if (Number.isNaN(at.getTime())) throw new BadRequest(`Invalid ${time} value`);
+      times.push({ column, op: op as keyof typeof TIME_OPERATORS, at });
+    }
+  }
+  return times.length ? times : undefined;
+}
+
+/** What oslo's parse_isotime reads: a date, optionally a time with fractions and a zone (UTC when none). */
+function isoTime(text: string): Date {
+  const m = /^(\d{4}-\d\d-\d\d)(?:[T ](\d\d:\d\d(?::\d\d(?:\.\d+)?)?))?([zZ]|[+-]\d\d:?\d\d)?$/.exec(text);
+  if (!m) return new Date(NaN);
+  return new Date(`${m[1]}T${m[2] ?? '00:00'}${m[3] ?? 'Z'}`);
 }

@@ -22,7 +22,7 @@ import {
 import { CreateVolumePayload, DeleteVolumePayload, ExtendVolumePayload, imageLayer, imageSnapshotKey, JOB, RevertVolumePayload, volumeJobs } from './volume-jobs';
 import { Caller, QuotaService } from './volume-quotas';
 import { VOLUME_STATUSES, VolumeListQuery, toVolumeRecord, waitForStatus } from './volume-records';
-import { ALL_PROJECTS, ListedVolume, MarkerNotFound, Scope, VolumeRow, VolumeStore } from './volume-store';
+import { ALL_PROJECTS, listScope, ListedVolume, MarkerNotFound, Scope, VolumeRow, VolumeStore } from './volume-store';
 import type { SnapshotStore } from './snapshot-store';
 import { SnapshotService } from './snapshot-service';
 import { AVAILABILITY_ZONE, DEFAULT_VOLUME_TYPE, findVolumeType } from './volume-type-registry';
@@ -55,6 +55,24 @@ export interface CreateVolumeRequest extends Omit<CreateVolumeInput, 'size'> {
   availabilityZone?: string | null;
   imageRef?: string | null;
   backupId?: string | null;
+  /** 3.46: a Nova snapshot image of a volume-backed server gives a volume from its boot snapshot. */
+  novaImageSnapshot?: boolean;
+}
+
+/**
+ * Cinder's _get_image_snapshot: the boot snapshot (boot_index 0, source snapshot) of a Nova
+ * image's block_device_mapping, if it has one.
+ */
+function novaBootSnapshotId(image: ImageRecord): string | undefined {
+  let bdms: unknown;
+  try {
+    bdms = JSON.parse(image.properties.block_device_mapping ?? '[]');
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(bdms)) return undefined;
+  const boot = bdms.find((b) => b && b.source_type === 'snapshot' && b.boot_index === 0);
+  return boot ? String(boot.snapshot_id) : undefined;
 }
 
 const DELETABLE = ['available', 'error', 'error_restoring', 'error_extending', 'error_managing'];
@@ -124,9 +142,7 @@ export class VolumeService implements VolumeApi, VolumeResetApi {
   // ---- Caller-based operations (the handlers) ----
 
   async list(caller: Caller, q: VolumeListQuery): Promise<VolumeRecord[]> {
-    const all = caller.isAdmin && q.allTenants;
-    const scope: Scope = all ? ALL_PROJECTS : { projectId: caller.projectId };
-    const filter = all ? q.filter : { ...q.filter, projectId: undefined };
+    const { scope, filter } = listScope(caller, q);
     let rows: ListedVolume[];
     try {
       rows = await this.d.volumes.list(scope, filter, q.page);
@@ -135,6 +151,12 @@ export class VolumeService implements VolumeApi, VolumeResetApi {
       throw err;
     }
     return rows.map((r) => toVolumeRecord(r, r.attachments));
+  }
+
+  /** Cinder's with_count (3.45): how many volumes the list's filters keep, over every page. */
+  async count(caller: Caller, q: Omit<VolumeListQuery, 'page'>): Promise<number> {
+    const { scope, filter } = listScope(caller, q);
+    return this.d.volumes.count(scope, filter);
   }
 
   /** Cinder's volume summary (3.12): count and GiB of the caller's volumes (every project's for an admin's all_tenants), and from 3.36 each metadata key's distinct values. */
@@ -159,12 +181,19 @@ export class VolumeService implements VolumeApi, VolumeResetApi {
   async create(caller: Caller, input: CreateVolumeRequest): Promise<VolumeRecord> {
     const scope = this.scopeOf(caller);
     const type = input.volumeType ? findVolumeType(input.volumeType) : DEFAULT_VOLUME_TYPE;
-    const snapshot = input.snapshotId ? await this.d.snapshots.get(scope, input.snapshotId) : undefined;
+    let snapshot = input.snapshotId ? await this.d.snapshots.get(scope, input.snapshotId) : undefined;
     if (input.snapshotId && !snapshot) throw snapshotNotFound(input.snapshotId);
     const source = input.sourceVolid ? await this.d.volumes.get(scope, input.sourceVolid) : undefined;
     if (input.sourceVolid && !source) throw volumeNotFound(input.sourceVolid);
     const imageRef = input.imageRef ?? input.imageId ?? null;
-    const image = imageRef !== null && imageRef !== undefined ? await this.imageFor(caller, imageRef) : undefined;
+    let image = imageRef !== null && imageRef !== undefined ? await this.imageFor(caller, imageRef) : undefined;
+    const bootSnapshotId = image && novaBootSnapshotId(image);
+    if (bootSnapshotId) {
+      // Looked up at every version; from 3.46 the volume is made from it instead of the image.
+      const boot = await this.d.snapshots.get(scope, bootSnapshotId);
+      if (!boot) throw new NotFound(`Nova specific image is found, but boot volume snapshot id:${bootSnapshotId} not found.`);
+      if (input.novaImageSnapshot) [snapshot, image] = [boot, undefined];
+    }
     if (input.backupId) throw new NotImplemented('Creating a volume from a backup is not supported by Snapstack.');
     if ([snapshot, source, image].filter(Boolean).length > 1) throw invalidInput('May specify only one of snapshot, imageRef or source volume');
 

@@ -53,13 +53,12 @@ export interface AttachmentRow {
   attached_at: Date;
 }
 
-export interface VolumeFilter {
-  name?: string;
-  status?: string;
-  metadata?: Record<string, string>;
+export interface VolumeFilter extends CommonFilter {
   bootable?: boolean;
-  /** An admin's project_id filter, with all_tenants. */
-  projectId?: string;
+  size?: number;
+  availabilityZone?: string;
+  /** Cinder's glance_metadata (3.4): volume_image_metadata contains these. */
+  imageMetadata?: Record<string, string>;
 }
 
 /** API sort keys and the columns behind them (Cinder accepts model columns; these are ours). */
@@ -68,6 +67,12 @@ export const VOLUME_SORT_COLUMNS: Record<string, string> = {
   bootable: 'bootable', availability_zone: 'availability_zone', volume_type: 'volume_type',
   project_id: 'project_id', user_id: 'user_id', created_at: 'created_at', updated_at: 'updated_at',
 };
+
+/** A list's scope and filters: every project's for an admin's all_tenants (then project_id filters), else the caller's. */
+export function listScope<F extends { projectId?: string }>(caller: { isAdmin: boolean; projectId: string }, q: { allTenants: boolean; filter: F }): { scope: Scope; filter: F } {
+  const all = caller.isAdmin && q.allTenants;
+  return { scope: all ? ALL_PROJECTS : { projectId: caller.projectId }, filter: all ? q.filter : { ...q.filter, projectId: undefined } };
+}
 
 export function scoped<T extends Knex.QueryBuilder>(q: T, scope: Scope, column = 'project_id'): T {
   return 'projectId' in scope ? (q.where(column, scope.projectId) as T) : q;
@@ -78,20 +83,48 @@ export function parseJson<T>(value: unknown, fallback: T): T {
   return (typeof value === 'string' ? JSON.parse(value) : value) as T;
 }
 
-/** Filters volumes and snapshots share: exact name and status, owner project, metadata containment. */
+/** Cinder's time comparison operators (api/common.py get_time_comparison_operators). */
+export const TIME_OPERATORS = { gt: '>', gte: '>=', eq: '=', neq: '<>', lt: '<', lte: '<=' } as const;
+
+/**
+ * Filters volumes and snapshots share: exact name and status, owner project, metadata
+ * containment; `key~` substring filters (3.34), created_at/updated_at comparisons, and `none`
+ * for a filter on what every row leaves empty (group_id, migration_status): nothing matches.
+ */
 export interface CommonFilter {
   name?: string;
   status?: string;
   projectId?: string;
   metadata?: Record<string, string>;
+  like?: Array<{ column: string; text: string }>;
+  times?: Array<{ column: 'created_at' | 'updated_at'; op: keyof typeof TIME_OPERATORS; at: Date }>;
+  none?: boolean;
 }
 
 export function applyCommonFilters(q: Knex.QueryBuilder, filter: CommonFilter): Knex.QueryBuilder {
+  if (filter.none) q.whereRaw('false');
   if (filter.name !== undefined) q.where('name', filter.name);
   if (filter.status !== undefined) q.where('status', filter.status);
   if (filter.projectId !== undefined) q.where('project_id', filter.projectId);
   if (filter.metadata && Object.keys(filter.metadata).length) q.whereRaw('metadata @> ?::jsonb', [JSON.stringify(filter.metadata)]);
+  // Cinder's LIKE '%text%' (the text's own % and _ stay wildcards, as there).
+  for (const l of filter.like ?? []) q.whereRaw('?? like ?', [l.column, `%${l.text}%`]);
+  for (const t of filter.times ?? []) q.where(t.column, TIME_OPERATORS[t.op], t.at);
   return q;
+}
+
+/** How many rows of `base` the filters keep (Cinder's with_count, 3.45: the whole list, not the page). */
+export async function countFiltered(base: Knex.QueryBuilder, filtered: (q: Knex.QueryBuilder) => Knex.QueryBuilder): Promise<number> {
+  const row = await filtered(base).count<{ n: string | number }[]>('* as n').first();
+  return Number(row?.n ?? 0);
+}
+
+function volumeFilters(q: Knex.QueryBuilder, filter: VolumeFilter): Knex.QueryBuilder {
+  if (filter.bootable !== undefined) q.where('bootable', filter.bootable);
+  if (filter.size !== undefined) q.where('size', filter.size);
+  if (filter.availabilityZone !== undefined) q.where('availability_zone', filter.availabilityZone);
+  if (filter.imageMetadata) q.whereRaw('volume_image_metadata @> ?::jsonb', [JSON.stringify(filter.imageMetadata)]);
+  return applyCommonFilters(q, filter);
 }
 
 /** Columns of volumes and snapshots that may hold NULL (Cinder sorts them above every value). */
@@ -156,11 +189,7 @@ export class VolumeStore {
   async list(scope: Scope, filter: VolumeFilter, page: PageRequest): Promise<ListedVolume[]> {
     const rows = await paginate<VolumeRow & { attachment_rows: Array<Omit<AttachmentRow, 'attached_at'> & { attached_at: string }> }>(
       () => scoped(this.db('volumes').select('*'), scope),
-      (q) => {
-        q.select(this.db.raw(attachmentsColumn('projectId' in scope)));
-        if (filter.bootable !== undefined) q.where('bootable', filter.bootable);
-        return applyCommonFilters(q, filter);
-      },
+      (q) => volumeFilters(q.select(this.db.raw(attachmentsColumn('projectId' in scope))), filter),
       page,
       (marker) => new MarkerNotFound(marker),
     );
@@ -168,6 +197,10 @@ export class VolumeStore {
       ...this.row(r)!,
       attachments: attachments.map((a) => ({ ...a, attached_at: new Date(a.attached_at) })),
     }));
+  }
+
+  async count(scope: Scope, filter: VolumeFilter): Promise<number> {
+    return countFiltered(scoped(this.db('volumes'), scope), (q) => volumeFilters(q, filter));
   }
 
   async insert(row: VolumeRow): Promise<void> {

@@ -83,7 +83,8 @@ export function volumeDetail(v: VolumeRecord, ctx: ViewContext, extended = true)
       body['os-vol-mig-status-attr:name_id'] = null;
     }
     body.migration_status = null;
-    body.provider_id = null;
+    // The v3 view adds provider_id for admins from 3.21 (VOLUME_DETAIL_PROVIDER_ID).
+    if (atLeast(ctx, '3.21')) body.provider_id = null;
   }
   if (atLeast(ctx, '3.13')) body.group_id = null;
   if (atLeast(ctx, '3.48')) {
@@ -131,7 +132,7 @@ export function collection<T extends { id: string }>(
   name: string,
   records: T[],
   render: (r: T) => unknown,
-  page: { limit: number; path: string; query: Record<string, string | string[]>; ctx: ViewContext },
+  page: { limit: number; path: string; query: Record<string, string | string[]>; ctx: ViewContext; count?: number },
 ): Record<string, unknown> {
   const body: Record<string, unknown> = { [name]: records.map(render) };
   if (records.length > 0 && records.length >= page.limit) {
@@ -143,6 +144,8 @@ export function collection<T extends { id: string }>(
     params.set('marker', records[records.length - 1].id);
     body[`${name}_links`] = [{ rel: 'next', href: `${page.ctx.serviceUrl}/v3/${page.ctx.projectId}/${page.path}?${params.toString()}` }];
   }
+  // with_count (3.45): every matching row, not the page's.
+  if (page.count !== undefined) body.count = page.count;
   return body;
 }
 
