@@ -5,7 +5,7 @@
  */
 import { BadRequest, Forbidden } from '../http/faults';
 import type { Microversion } from '../http/microversion';
-import { atLeast, invalid } from './server-action-table';
+import { atLeast, invalid, pyRepr } from './server-action-table';
 import { COMPUTE_HOST } from './server-views';
 
 /** A key admitted from `since` (inclusive), and until `until` (inclusive) when given. */
@@ -78,6 +78,15 @@ export function checkCreateVersionedKeys(server: Record<string, unknown>, mv: Mi
       if (name && name !== COMPUTE_HOST) throw new BadRequest(`Compute host ${String(name)} could not be found.`);
     }
   }
+}
+
+/** parameter_types.hostname (2.90 to 2.93: 2.94's FQDNs are above Snapstack's ceiling). */
+export function hostnameArg(value: unknown): string {
+  if (typeof value !== 'string') throw invalid('hostname', value, `${pyRepr(value)} is not of type 'string'`);
+  if (value.length < 2) throw invalid('hostname', value, `'${value}' is too short`);
+  if (value.length > 63) throw invalid('hostname', value, `'${value}' is too long`);
+  if (!/^[a-zA-Z0-9]+[a-zA-Z0-9-]*[a-zA-Z0-9]+$/.test(value)) throw invalid('hostname', value, `'${value}' does not match '^[a-zA-Z0-9]+[a-zA-Z0-9-]*[a-zA-Z0-9]+$'`);
+  return value;
 }
 
 /** PUT /servers/{id}: description from 2.19, hostname from 2.90 (update_v219, update_v290). */

@@ -6,7 +6,8 @@ import type { Microversion } from '../http/microversion';
 import type { ImageApi, ImageRecord } from '../image/image-api';
 import type { VolumeApi } from '../volume/volume-api';
 import { checkFlavorFitsImage, MinDiskRule } from './boot-disk-rules';
-import { checkCreateVersionedKeys } from './request-versions';
+import { checkCreateVersionedKeys, hostnameArg } from './request-versions';
+import { hostnameOf } from './server-views';
 import type { FlavorService } from './flavor-service';
 import type { FlavorRow } from './flavor-store';
 import type { BlockDeviceRow, FlavorAtBoot, ServerRow } from './server-store';
@@ -184,6 +185,8 @@ export async function planServer(deps: CreatePlanDeps, auth: AuthContext, s: Cre
   return {
     server: {
       id, project_id: projectId, user_id: auth.userId, name: s.name, description: s.description ?? null, access_ip_v4: s.accessIPv4 ?? null, access_ip_v6: s.accessIPv6 ?? null, image_ref: imageRef,
+      // Nova's hostname: made from the display name unless one is asked (2.90); a rename keeps it.
+      hostname: s.hostname !== undefined ? hostnameArg(s.hostname) : hostnameOf(s.name),
       flavor_id: flavor.id, flavor: flavorAtBoot(flavor), vm_state: 'building', task_state: 'scheduling', power_state: 0, networks,
       metadata: s.metadata ?? {}, system_metadata: systemMetadata(auth, rootImage, imageRef, flavor), docker_image: dockerImage,
       container_id: null, ip_address: null, mac_address: null, fault: null, key_name: s.key_name ?? null,

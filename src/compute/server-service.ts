@@ -6,7 +6,7 @@ import type { Logger } from '../logger';
 import { CreatePlanDeps, CreateServerInput, planServer, ServerPlan } from './server-create';
 import { JOB_BUILD, JOB_DELETE } from './server-lifecycle';
 import type { ResourceLocks } from '../shared/resource-locks';
-import { checkUpdateVersionedKeys, unknownStatus } from './request-versions';
+import { checkUpdateVersionedKeys, hostnameArg, unknownStatus } from './request-versions';
 import { checkLock, checkState, type StateRule, vmStatesOfStatus } from './server-states';
 import type { BlockDeviceRow, ListedServer, ServerRow, ServerStore } from './server-store';
 
@@ -109,7 +109,7 @@ export class ServerService {
     return { servers: page, more: page.length > 0 && page.length === limit };
   }
 
-  async update(auth: AuthContext, id: string, body: { name?: string; description?: string | null; accessIPv4?: string; accessIPv6?: string }, mv: Microversion | null): Promise<ServerRow> {
+  async update(auth: AuthContext, id: string, body: { name?: string; description?: string | null; accessIPv4?: string; accessIPv6?: string; hostname?: string }, mv: Microversion | null): Promise<ServerRow> {
     await this.get(auth, id);
     checkUpdateVersionedKeys(body, mv);
     const patch: Partial<ServerRow> = {};
@@ -117,6 +117,7 @@ export class ServerService {
     if (body.description !== undefined) patch.description = body.description;
     if (body.accessIPv4 !== undefined) patch.access_ip_v4 = body.accessIPv4;
     if (body.accessIPv6 !== undefined) patch.access_ip_v6 = body.accessIPv6;
+    if (body.hostname !== undefined) patch.hostname = hostnameArg(body.hostname);
     return this.locks.withLock(id, () => this.store.updateExisting(id, patch));
   }
 

@@ -49,6 +49,8 @@ export interface ServerRow {
   locked_by?: 'owner' | 'admin' | null;
   access_ip_v4?: string | null;
   access_ip_v6?: string | null;
+  /** OS-EXT-SRV-ATTR:hostname: the name's at create, or the one asked from 2.90 (null on rows made before it). */
+  hostname?: string | null;
   /** Before a resize: the flavor and vm_state revert and confirm go back to. */
   old_flavor?: FlavorAtBoot | null;
   old_vm_state?: string | null;

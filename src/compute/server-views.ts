@@ -114,7 +114,7 @@ export function serverDetail(s: ServerRow, bdms: VolumeRef[], o: ServerViewOptio
     if (at(o, '2.3')) {
       view['OS-EXT-SRV-ATTR:reservation_id'] = `r-${s.id.slice(0, 8)}`;
       view['OS-EXT-SRV-ATTR:launch_index'] = 0;
-      view['OS-EXT-SRV-ATTR:hostname'] = hostnameOf(s.name);
+      view['OS-EXT-SRV-ATTR:hostname'] = serverHostname(s);
       view['OS-EXT-SRV-ATTR:kernel_id'] = '';
       view['OS-EXT-SRV-ATTR:ramdisk_id'] = '';
       view['OS-EXT-SRV-ATTR:root_device_name'] = s.root_device_name;
@@ -128,8 +128,13 @@ export function serverDetail(s: ServerRow, bdms: VolumeRef[], o: ServerViewOptio
   if (at(o, '2.63')) view.trusted_image_certificates = null;
   if (at(o, '2.71') && o.single) view.server_groups = [];
   if (at(o, '2.73')) view.locked_reason = s.locked_reason ?? null;
-  if (at(o, '2.90')) view['OS-EXT-SRV-ATTR:hostname'] = hostnameOf(s.name);
+  if (at(o, '2.90')) view['OS-EXT-SRV-ATTR:hostname'] = serverHostname(s);
   return view;
+}
+
+/** The server's hostname: kept since create (a row from before the column has the name's). */
+function serverHostname(s: ServerRow): string {
+  return s.hostname ?? hostnameOf(s.name);
 }
 
 export function hostnameOf(name: string): string {

@@ -81,13 +81,23 @@ describe('POST /servers keys by microversion', () => {
   });
 });
 
-test('PUT /servers/{id}: hostname refused before 2.90, description before 2.19', async () => {
-  const s = await bootServer(demo, { imageRef: imageId });
+test('hostname (2.90): asked on create, update and rebuild, kept across a rename; refused before 2.90', async () => {
+  const s = await bootServer(demo, { imageRef: imageId, name: 'First Name', hostname: 'asked-host' }, mv('2.90'));
+  expect(s['OS-EXT-SRV-ATTR:hostname']).toBe('asked-host');
   const put = (version: string, body: Record<string, unknown>) => demo.request('PUT', `${COMPUTE}/servers/${s.id}`, { server: body }, mv(version));
-  const host = await put('2.89', { hostname: 'h' });
+  const host = await put('2.89', { hostname: 'other-host' });
   expect(host.status).toBe(400);
   expect(host.body.badRequest.message).toEqual(unexpected('server', 'hostname'));
-  expect((await put('2.90', { hostname: 'h' })).status).toBe(200);
+  const renamed = await put('2.90', { name: 'Second Name' });
+  expect(renamed.body.server['OS-EXT-SRV-ATTR:hostname']).toBe('asked-host');
+  const bad = await put('2.90', { hostname: 'no_underscores' });
+  expect(bad.status).toBe(400);
+  expect(bad.body.badRequest.message).toBe("Invalid input for field/attribute hostname. Value: no_underscores. 'no_underscores' does not match '^[a-zA-Z0-9]+[a-zA-Z0-9-]*[a-zA-Z0-9]+$'");
+  expect((await put('2.90', { hostname: 'other-host' })).body.server['OS-EXT-SRV-ATTR:hostname']).toBe('other-host');
+  const rebuilt = await serverAction(demo, s.id, { rebuild: { imageRef: imageId, hostname: 'third-host' } }, mv('2.90'));
+  expect(rebuilt.status).toBe(202);
+  expect(rebuilt.body.server['OS-EXT-SRV-ATTR:hostname']).toBe('third-host');
+  await waitForServer(demo, s.id, ['ACTIVE']);
   const desc = await put('2.18', { description: 'd' });
   expect(desc.status).toBe(400);
   expect(desc.body.badRequest.message).toEqual(unexpected('server', 'description'));
