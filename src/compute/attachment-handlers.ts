@@ -4,13 +4,17 @@
  * LIMITATIONS:
  * - attaching to or detaching from an ACTIVE server re-creates its container (its mounts
  *   cannot change while it runs); processes inside restart;
- * - no volume swap/update (PUT answers 501), no multiattach, no attachment tags validation.
+ * - no volume swap: PUT swapping volumes ends as Nova's swap does for a volume that is not
+ *   migrating (409: only Cinder calls it, mid-migration); from 2.85 PUT changes
+ *   delete_on_termination; no multiattach.
  */
-import type { Handlers } from '../http/context';
+import type { Handlers, RequestContext } from '../http/context';
 import type { operations } from '../generated/compute';
-import { requireAuth, typedHandlers } from '../http/context';
-import { BadRequest } from '../http/faults';
-import type { Microversion } from '../http/microversion';
+import { queryString, requireAuth, typedHandlers } from '../http/context';
+import { BadRequest, Conflict, Forbidden } from '../http/faults';
+import { refuseUnknownQuery } from './request-versions';
+import { Microversion } from '../http/microversion';
+import { atLeast, booleanArg, objectArgs } from './server-action-table';
 import type { Compute } from './compute-module';
 import { checkLock } from './server-states';
 import type { ServerRow, BlockDeviceRow } from './server-store';
@@ -21,11 +25,44 @@ async function view(compute: Compute, server: ServerRow, b: BlockDeviceRow, mv: 
   return attachmentView(b, server.id, mv, attachmentId);
 }
 
+/** The attach answer: Nova forgot 2.89 there, so it keeps `id` and has no attachment ids at any version. */
+function createdView(b: BlockDeviceRow, serverId: string, mv: Microversion | null) {
+  return attachmentView(b, serverId, atLeast(mv, '2.89') ? Microversion.parse('2.88') : mv);
+}
+
+/** parameter_types.non_negative_integer in a query (limit, offset). */
+function countParam(ctx: RequestContext, name: string): number | undefined {
+  const v = queryString(ctx, name);
+  if (v === undefined) return undefined;
+  if (!/^[0-9]*$/.test(v)) throw new BadRequest(`Invalid input for query parameters ${name}. Value: ${v}. '${v}' does not match '^[0-9]*$'`);
+  return v === '' ? undefined : Number(v);
+}
+
+/** volumeAttachment's keys (schemas/volume_attachments.py): tag from 2.49, delete_on_termination from 2.79. */
+function attachKeys(mv: Microversion | null): string[] {
+  return ['volumeId', 'device', ...(atLeast(mv, '2.49') ? ['tag'] : []), ...(atLeast(mv, '2.79') ? ['delete_on_termination'] : [])];
+}
+
+/** PUT's keys: volumeId only before 2.85 (a swap), then the attachment's own (update_v285). */
+function updateKeys(mv: Microversion | null): string[] {
+  return atLeast(mv, '2.85') ? ['volumeId', 'device', 'tag', 'delete_on_termination', 'serverId', 'id'] : ['volumeId'];
+}
+
+/** Nova answers 409 for attach and detach on a shelved server before 2.20. */
+function checkShelved(server: ServerRow, mv: Microversion | null, method: string): void {
+  if ((server.vm_state === 'shelved' || server.vm_state === 'shelved_offloaded') && !atLeast(mv, '2.20')) {
+    throw new Conflict(`Cannot '${method}' instance ${server.id} while it is in vm_state ${server.vm_state}`);
+  }
+}
+
 export function attachmentHandlers(compute: Compute): Handlers {
   return typedHandlers<operations>({
     async listVolumeAttachments(ctx) {
+      refuseUnknownQuery(ctx.query, ctx.microversion, ['limit', 'offset']);
+      const [limit, offset] = [countParam(ctx, 'limit'), countParam(ctx, 'offset')];
       const server = await compute.servers.get(requireAuth(ctx), ctx.params.server_id);
-      const rows = await compute.attachments.list(server);
+      // Nova's get_limit_and_offset: at most 1000, a limit of 0 meaning that maximum.
+      const rows = (await compute.attachments.list(server)).slice(offset ?? 0).slice(0, Math.min(1000, limit || 1000));
       return { status: 200, body: { volumeAttachments: await Promise.all(rows.map((b) => view(compute, server, b, ctx.microversion))) } };
     },
     async showVolumeAttachment(ctx) {
@@ -38,18 +75,33 @@ export function attachmentHandlers(compute: Compute): Handlers {
       const server = await compute.servers.get(auth, ctx.params.server_id);
       checkLock(server, auth);
       const a = ctx.body.volumeAttachment;
-      if ('delete_on_termination' in a && !(ctx.microversion?.atLeast('2.79') ?? false)) {
-        throw new BadRequest("Invalid input for field/attribute volumeAttachment. Additional properties are not allowed ('delete_on_termination' was unexpected)");
-      }
+      objectArgs('volumeAttachment', a, attachKeys(ctx.microversion), ['volumeId']);
+      checkShelved(server, ctx.microversion, 'attach_volume');
       const bdm = await compute.attachments.attach(server.id, {
         volumeId: a.volumeId, device: a.device ?? null, deleteOnTermination: a.delete_on_termination, tag: a.tag ?? null,
       });
-      return { status: 200, body: { volumeAttachment: await view(compute, server, bdm, ctx.microversion) } };
+      return { status: 200, body: { volumeAttachment: createdView(bdm, server.id, ctx.microversion) } };
+    },
+    async updateVolumeAttachment(ctx) {
+      const auth = requireAuth(ctx);
+      const server = await compute.servers.get(auth, ctx.params.server_id);
+      const body = (ctx.body ?? {}) as Record<string, unknown>;
+      const a = objectArgs('volumeAttachment', body.volumeAttachment, updateKeys(ctx.microversion), ['volumeId']);
+      const id = ctx.params.volume_id;
+      const swap = !atLeast(ctx.microversion, '2.85') || a.volumeId !== id;
+      if (swap && !auth.isAdmin) throw new Forbidden("Policy doesn't allow os_compute_api:os-volumes-attachments:swap to be performed.");
+      if (atLeast(ctx.microversion, '2.85')) {
+        const deleteOnTermination = a.delete_on_termination === undefined ? undefined : booleanArg('delete_on_termination', a.delete_on_termination);
+        await compute.attachments.update(server.id, id, a, deleteOnTermination);
+      }
+      if (swap) await compute.attachments.swap(server, id);
+      return { status: 202 };
     },
     async detachVolume(ctx) {
       const auth = requireAuth(ctx);
       const server = await compute.servers.get(auth, ctx.params.server_id);
       checkLock(server, auth);
+      checkShelved(server, ctx.microversion, 'detach_volume');
       await compute.attachments.detach(server.id, ctx.params.volume_id);
       return { status: 202 };
     },

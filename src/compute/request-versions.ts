@@ -125,7 +125,12 @@ const LIST_QUERY_KEYS: VersionedKey[] = [
 
 /** From 2.75 Nova refuses a query parameter its list schema does not name (index_query_v275). */
 export function checkListQuery(query: Record<string, unknown>, mv: Microversion | null): void {
+  refuseUnknownQuery(query, mv, LIST_QUERY_KEYS.filter((k) => admitted(mv, k)).map((k) => k.key), (name) => name.startsWith('_'));
+}
+
+/** A 2.75 query schema (additionalProperties false): a parameter it does not name is a 400. */
+export function refuseUnknownQuery(query: Record<string, unknown>, mv: Microversion | null, names: string[], alsoAllowed: (name: string) => boolean = () => false): void {
   if (!atLeast(mv, '2.75')) return;
-  const extra = Object.keys(query).filter((name) => !name.startsWith('_') && !LIST_QUERY_KEYS.some((k) => k.key === name && admitted(mv, k)));
+  const extra = Object.keys(query).filter((name) => !names.includes(name) && !alsoAllowed(name));
   if (extra.length) throw new BadRequest(`Additional properties are not allowed (${extra.map((k) => `'${k}'`).join(', ')} ${extra.length > 1 ? 'were' : 'was'} unexpected)`);
 }

@@ -64,6 +64,14 @@ export function objectArgs(action: string, value: unknown, allowed: string[], re
   return o;
 }
 
+/** parameter_types.boolean: a JSON boolean or one of its spellings of one. */
+export function booleanArg(field: string, value: unknown): boolean {
+  const spellings: Array<[boolean, string[]]> = [[true, ['True', 'TRUE', 'true', '1', 'ON', 'On', 'on', 'YES', 'Yes', 'yes']], [false, ['False', 'FALSE', 'false', '0', 'OFF', 'Off', 'off', 'NO', 'No', 'no']]];
+  if (typeof value === 'boolean') return value;
+  for (const [b, words] of spellings) if (typeof value === 'string' && words.includes(value)) return b;
+  throw invalid(field, value, `${pyRepr(value)} is not one of [True, 'True', 'TRUE', 'true', '1', 'ON', 'On', 'on', 'YES', 'Yes', 'yes', False, 'False', 'FALSE', 'false', '0', 'OFF', 'Off', 'off', 'NO', 'No', 'no']`);
+}
+
 /** parameter_types.name: 1-255 characters, no leading or trailing whitespace. */
 export function nameArg(field: string, value: unknown): string {
   if (typeof value !== 'string') throw invalid(field, value, `${pyRepr(value)} is not of type 'string'`);

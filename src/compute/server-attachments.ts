@@ -1,5 +1,5 @@
 import { randomUUID } from 'crypto';
-import { BadRequest, NotFound } from '../http/faults';
+import { BadRequest, Conflict, NotFound } from '../http/faults';
 import type { Logger } from '../logger';
 import type { VolumeApi } from '../volume/volume-api';
 import { nextDevice, normaliseDevice } from './server-bdm';
@@ -131,6 +131,31 @@ export class ServerAttachments {
         await r.fail();
       }),
     };
+  }
+
+  /**
+   * PUT from 2.85 (Nova's _update_volume_regular): delete_on_termination of an attached volume;
+   * its id, server, device and tag cannot change.
+   */
+  async update(serverId: string, volumeId: string, att: Record<string, unknown>, deleteOnTermination?: boolean): Promise<void> {
+    await this.locks.withLock(serverId, async () => {
+      const bdm = (await this.store.blockDevices(serverId)).find((b) => b.volume_id === volumeId && b.destination_type === 'volume');
+      if (!bdm) throw new NotFound(`No volume Block Device Mapping with id ${volumeId}.`);
+      const immutable: Array<[string, unknown]> = [['id', volumeId], ['serverId', serverId], ['device', bdm.device_name], ['tag', bdm.tag]];
+      for (const [key, current] of immutable) {
+        if (key in att && att[key] !== current) throw new BadRequest(`The ${key} property is not mutable`);
+      }
+      if (deleteOnTermination !== undefined) await this.store.updateBlockDevice(bdm.id, { delete_on_termination: deleteOnTermination });
+    });
+  }
+
+  /**
+   * Nova's volume swap, which only Cinder calls while it migrates the old volume: no Snapstack
+   * volume ever migrates, so it ends where Nova's ends for a volume that is not migrating.
+   */
+  async swap(server: ServerRow, oldVolumeId: string): Promise<never> {
+    await this.volumes.getVolume(server.project_id, oldVolumeId);
+    throw new Conflict(`volume ${oldVolumeId} is not migrating; this API should only be called by Cinder`);
   }
 
   async detach(serverId: string, volumeId: string): Promise<void> {

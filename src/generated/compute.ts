@@ -424,7 +424,12 @@ export interface paths {
             cookie?: never;
         };
         get: operations["showVolumeAttachment"];
-        /** @description Volume swap; not implemented (501). */
+        /**
+         * @description From 2.85, with the same volumeId: delete_on_termination changes (id, serverId, device
+         *     and tag cannot). Otherwise a volume swap, which Nova lets only an admin (403) and Cinder,
+         *     mid-migration, ask: no Snapstack volume migrates, so it is 409 "volume <id> is not
+         *     migrating; this API should only be called by Cinder", as Nova answers then.
+         */
         put: operations["updateVolumeAttachment"];
         post?: never;
         delete: operations["detachVolume"];
@@ -1717,7 +1722,10 @@ export interface operations {
     };
     listVolumeAttachments: {
         parameters: {
-            query?: never;
+            query?: {
+                limit?: string;
+                offset?: string;
+            };
             header?: never;
             path: {
                 server_id: string;
@@ -1809,8 +1817,36 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Not implemented */
-            501: {
+            /** @description Updated */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A key the microversion does not admit; a property that is not mutable */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A swap asked by a non-admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No volume Block Device Mapping with id <volume_id>. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description volume <id> is not migrating; this API should only be called by Cinder */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

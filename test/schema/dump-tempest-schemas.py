@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """Prints tempest's response schemas as JSON, chosen as tempest's own service clients choose them.
 
-Usage: dump-tempest-schemas.py compute|volume MICROVERSION
+Usage: dump-tempest-schemas.py compute|volume MICROVERSION [MICROVERSION...]
 
-Output: {"<schema module>": {"<name>": {"status_code": [...], "response_body": {...}}}}, e.g.
-{"servers": {"get_server": ...}}. For a client with schema_versions_info (servers, images,
+Output: {"<microversion>": {"<schema module>": {"<name>": {"status_code": [...], "response_body": {...}}}}},
+e.g. {"2.1": {"servers": {"get_server": ...}}} (one process for every version: importing tempest is the slow part). For a client with schema_versions_info (servers, images,
 volumes...), the names the module that client uses at MICROVERSION defines, over the base
 module's (v2_1, or volume's unversioned one) for the rest, as the clients fall back to it. Nothing is copied into the repository: python3-tempest is read at test time.
 """
@@ -35,8 +35,7 @@ def schemas_of(module):
             if isinstance(value, dict) and 'status_code' in value}
 
 
-def main():
-    service, mv = sys.argv[1], parse(sys.argv[2])
+def dump(service, mv):
     package = importlib.import_module(
         'tempest.lib.services.compute' if service == 'compute' else 'tempest.lib.services.volume.v3')
     base_modules = {}
@@ -58,7 +57,12 @@ def main():
     out = {base: schemas_of(module) for base, module in base_modules.items()}
     for base, module in chosen.items():
         out.setdefault(base, {}).update(schemas_of(module))
-    json.dump(out, sys.stdout, default=list)
+    return out
+
+
+def main():
+    service = sys.argv[1]
+    json.dump({v: dump(service, parse(v)) for v in sys.argv[2:]}, sys.stdout, default=list)
 
 
 if __name__ == '__main__':

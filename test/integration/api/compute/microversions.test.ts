@@ -2,7 +2,7 @@
 // (docs/microversions.md): each one sent just below its version and at it.
 import { startHarness, Harness, Session } from '../../../support/snapstack-harness';
 import {
-  bootServer, busyboxImage, COMPUTE, mv, randomName, serverAction, waitForImage, waitForServer, waitForServerGone,
+  bootServer, busyboxImage, COMPUTE, mv, randomName, serverAction, waitForImage, waitForServer, waitForServerGone, waitForVolume,
 } from '../../../support/compute-helpers';
 
 let h: Harness;
@@ -180,4 +180,87 @@ test('a second createImage while the first is saved is 409 at once (task_state),
   await demo.request('DELETE', `/image/v2/images/${first.body.image_id}`);
   await demo.request('DELETE', `${COMPUTE}/servers/${s.id}`);
   await waitForServerGone(demo, s.id);
+});
+
+describe('os-volume_attachments by microversion', () => {
+  let s: any;
+  let volumeId: string;
+  const VOL = '/volume/v3/{project_id}';
+  const att = () => `${COMPUTE}/servers/${s.id}/os-volume_attachments`;
+  beforeAll(async () => {
+    s = await bootServer(demo, { imageRef: imageId });
+    const vol = await demo.request('POST', `${VOL}/volumes`, { volume: { size: 1, name: randomName('att') } });
+    volumeId = vol.body.volume.id;
+    await waitForVolumeStatus(volumeId, 'available');
+  });
+  afterAll(async () => {
+    await demo.request('DELETE', `${COMPUTE}/servers/${s.id}`);
+    await waitForServerGone(demo, s.id);
+    await demo.request('DELETE', `${VOL}/volumes/${volumeId}`);
+  });
+  const waitForVolumeStatus = (id: string, status: string) => waitForVolume(demo, id, [status]);
+
+  test('tag from 2.49; the attach answer keeps id and has no attachment ids at 2.89 (Nova never changed it)', async () => {
+    const early = await demo.request('POST', att(), { volumeAttachment: { volumeId, tag: 'data' } }, mv('2.48'));
+    expect(early.status).toBe(400);
+    expect(early.body.badRequest.message).toEqual(unexpected('volumeAttachment', 'tag'));
+    const res = await demo.request('POST', att(), { volumeAttachment: { volumeId, tag: 'data' } }, mv('2.89'));
+    expect(res.status).toBe(200);
+    expect(Object.keys(res.body.volumeAttachment).sort()).toEqual(['delete_on_termination', 'device', 'id', 'serverId', 'tag', 'volumeId']);
+    await waitForVolumeStatus(volumeId, 'in-use');
+    const shown = (await demo.request('GET', `${att()}/${volumeId}`, undefined, mv('2.89'))).body.volumeAttachment;
+    expect(shown).toMatchObject({ tag: 'data', volumeId, attachment_id: expect.any(String), bdm_uuid: expect.any(String) });
+    expect(shown).not.toHaveProperty('id');
+  });
+
+  test('PUT: delete_on_termination from 2.85; a swap is an admin\'s and ends 409 (no volume migrates)', async () => {
+    const put = (who: Session, version: string, body: Record<string, unknown>) => who.request('PUT', `${att()}/${volumeId}`, { volumeAttachment: body }, mv(version));
+    const early = await put(demo, '2.84', { volumeId, delete_on_termination: true });
+    expect(early.status).toBe(400);
+    expect(early.body.badRequest.message).toEqual(unexpected('volumeAttachment', 'delete_on_termination'));
+    const swapByUser = await put(demo, '2.84', { volumeId });
+    expect(swapByUser.status).toBe(403);
+    expect(swapByUser.body.forbidden.message).toBe("Policy doesn't allow os_compute_api:os-volumes-attachments:swap to be performed.");
+    const swapByAdmin = await admin.request('PUT', `${COMPUTE}/servers/${s.id}/os-volume_attachments/${volumeId}`, { volumeAttachment: { volumeId } }, mv('2.84'));
+    expect(swapByAdmin.status).toBe(409);
+    expect(swapByAdmin.body.conflictingRequest.message).toBe(`volume ${volumeId} is not migrating; this API should only be called by Cinder`);
+
+    expect((await put(demo, '2.85', { volumeId, delete_on_termination: true })).status).toBe(202);
+    const shown = (await demo.request('GET', `${att()}/${volumeId}`, undefined, mv('2.85'))).body.volumeAttachment;
+    expect(shown.delete_on_termination).toBe(true);
+    const immutable = await put(demo, '2.85', { volumeId, tag: 'other' });
+    expect(immutable.status).toBe(400);
+    expect(immutable.body.badRequest.message).toBe('The tag property is not mutable');
+    expect((await put(demo, '2.85', { volumeId, delete_on_termination: 'no' })).status).toBe(202);
+    expect((await demo.request('GET', `${att()}/${volumeId}`, undefined, mv('2.85'))).body.volumeAttachment.delete_on_termination).toBe(false);
+  });
+
+  test('list: limit and offset; an unknown parameter 400 from 2.75', async () => {
+    expect((await demo.request('GET', `${att()}?limit=1&offset=1`, undefined, mv('2.75'))).body.volumeAttachments).toEqual([]);
+    expect((await demo.request('GET', `${att()}?limit=1`, undefined, mv('2.75'))).body.volumeAttachments).toHaveLength(1);
+    expect((await demo.request('GET', `${att()}?nope=1`, undefined, mv('2.74'))).status).toBe(200);
+    const res = await demo.request('GET', `${att()}?nope=1`, undefined, mv('2.75'));
+    expect(res.status).toBe(400);
+    expect(res.body.badRequest.message).toBe("Additional properties are not allowed ('nope' was unexpected)");
+  });
+
+  test('attach and detach on a shelved server: 409 before 2.20', async () => {
+    const other = await bootServer(demo, { imageRef: imageId });
+    expect((await serverAction(demo, other.id, { shelve: null })).status).toBe(202);
+    await waitForServer(demo, other.id, ['SHELVED_OFFLOADED']);
+    const vol = await demo.request('POST', `${VOL}/volumes`, { volume: { size: 1, name: randomName('shelved') } });
+    await waitForVolumeStatus(vol.body.volume.id, 'available');
+    const early = await demo.request('POST', `${COMPUTE}/servers/${other.id}/os-volume_attachments`, { volumeAttachment: { volumeId: vol.body.volume.id } }, mv('2.19'));
+    expect(early.status).toBe(409);
+    expect(early.body.conflictingRequest.message).toBe(`Cannot 'attach_volume' instance ${other.id} while it is in vm_state shelved_offloaded`);
+    expect((await demo.request('POST', `${COMPUTE}/servers/${other.id}/os-volume_attachments`, { volumeAttachment: { volumeId: vol.body.volume.id } }, mv('2.20'))).status).toBe(200);
+    await waitForVolumeStatus(vol.body.volume.id, 'in-use');
+    const detach = await demo.request('DELETE', `${COMPUTE}/servers/${other.id}/os-volume_attachments/${vol.body.volume.id}`, undefined, mv('2.19'));
+    expect(detach.status).toBe(409);
+    expect((await demo.request('DELETE', `${COMPUTE}/servers/${other.id}/os-volume_attachments/${vol.body.volume.id}`, undefined, mv('2.20'))).status).toBe(202);
+    await waitForVolumeStatus(vol.body.volume.id, 'available');
+    await demo.request('DELETE', `${COMPUTE}/servers/${other.id}`);
+    await waitForServerGone(demo, other.id);
+    await demo.request('DELETE', `${VOL}/volumes/${vol.body.volume.id}`);
+  });
 });
