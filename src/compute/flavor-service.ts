@@ -105,6 +105,14 @@ export class FlavorService {
     });
   }
 
+  /** 2.55: the description, the one field that can change. */
+  async updateDescription(auth: AuthContext, id: string, description: string | null): Promise<FlavorRow> {
+    if (!auth.isAdmin) throw new Forbidden('Policy doesn\'t allow os_compute_api:os-flavor-manage:update to be performed.');
+    const f = await this.store.updateDescription(id, description);
+    if (!f) throw new NotFound(`Flavor ${id} could not be found.`);
+    return f;
+  }
+
   async delete(auth: AuthContext, id: string): Promise<void> {
     if (!auth.isAdmin) throw new Forbidden('Policy doesn\'t allow os_compute_api:os-flavor-manage:delete to be performed.');
     if (!(await this.store.delete(id))) throw new NotFound(`Flavor ${id} could not be found.`);

@@ -82,6 +82,11 @@ export class FlavorStore {
     });
   }
 
+  async updateDescription(id: string, description: string | null): Promise<FlavorRow | undefined> {
+    const [r] = await this.db('flavors').where({ id }).update({ description }).returning('*');
+    return r ? decode(r) : undefined;
+  }
+
   /** Counted through `returning` (PGlite's knex client does not report delete counts). */
   async delete(id: string): Promise<number> {
     return (await this.db('flavors').where({ id }).delete().returning('id')).length;

@@ -65,7 +65,11 @@ export interface paths {
             cookie?: never;
         };
         get: operations["showFlavor"];
-        put?: never;
+        /**
+         * @description From 2.55 (404 below, as Nova): an admin sets the description, the only field that can
+         *     change ({"flavor": {"description": ...}}, checked by the handler at its version).
+         */
+        put: operations["updateFlavor"];
         post?: never;
         delete: operations["deleteFlavor"];
         options?: never;
@@ -865,6 +869,53 @@ export interface operations {
                 };
             };
             /** @description Flavor <id> could not be found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    updateFlavor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                flavor_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description {flavor: FLAVOR} */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FlavorEnvelope"];
+                };
+            };
+            /** @description Nova's jsonschema texts */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Below 2.55; Flavor <id> could not be found. */
             404: {
                 headers: {
                     [name: string]: unknown;

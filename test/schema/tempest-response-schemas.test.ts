@@ -60,6 +60,7 @@ function specOperations(file: string): string[] {
 /** Compute operations with no tempest schema to check against, and why. */
 const COMPUTE_UNCHECKED: Record<string, string> = {
   updateVolumeAttachment: 'from 2.85 only (below, a swap): checked by status in the views block at 2.93',
+  updateFlavor: 'from 2.55 only: checked in the views block from 2.55',
 };
 
 describe.each(COMPUTE_VERSIONS)('compute at %s', (version) => {
@@ -303,6 +304,9 @@ describe('views at every microversion a tempest schema changes', () => {
     c.check('listServers', 'servers.list_servers', await demo.request('GET', `${COMPUTE}/servers`, undefined, hv));
     c.check('listFlavors', 'flavors.list_flavors', await demo.request('GET', `${COMPUTE}/flavors`, undefined, hv));
     c.check('updateServer', 'servers.update_server', await demo.request('PUT', `${COMPUTE}/servers/${serverId}`, { server: { name: randomName('views') } }, hv));
+    if (atVersion(version, '2.55')) {
+      c.check('updateFlavor', 'flavors.create_update_get_flavor_details', await admin.request('PUT', `${COMPUTE}/flavors/1`, { flavor: { description: `at ${version}` } }, hv));
+    }
     // From 2.85 PUT changes delete_on_termination (tempest's update_attached_volume checks the status).
     if (atVersion(version, '2.85')) {
       c.check('updateVolumeAttachment', 'status:202', await demo.request('PUT', `${COMPUTE}/servers/${serverId}/os-volume_attachments/${volumeId}`, { volumeAttachment: { volumeId, delete_on_termination: true } }, hv));

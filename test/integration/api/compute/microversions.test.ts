@@ -106,6 +106,26 @@ test('hostname (2.90): asked on create, update and rebuild, kept across a rename
   await waitForServerGone(demo, s.id);
 });
 
+test('PUT /flavors/{id} from 2.55 (404 before): an admin sets the description', async () => {
+  const id = randomName('fl');
+  expect((await admin.request('POST', `${COMPUTE}/flavors`, { flavor: { name: id, id, ram: 64, vcpus: 1, disk: 1 } }, mv('2.55'))).status).toBe(200);
+  const put = (who: Session, version: string, body: unknown) => who.request('PUT', `${COMPUTE}/flavors/${id}`, body, mv(version));
+  expect((await put(admin, '2.54', { flavor: { description: 'd' } })).status).toBe(404);
+  const user = await put(demo, '2.55', { flavor: { description: 'd' } });
+  expect(user.status).toBe(403);
+  expect(user.body.forbidden.message).toBe("Policy doesn't allow os_compute_api:os-flavor-manage:update to be performed.");
+  const missing = await put(admin, '2.55', { flavor: {} });
+  expect(missing.status).toBe(400);
+  expect(missing.body.badRequest.message).toBe("Invalid input for field/attribute flavor. Value: {}. 'description' is a required property");
+  const done = await put(admin, '2.61', { flavor: { description: 'small' } });
+  expect(done.status).toBe(200);
+  expect(done.body.flavor).toMatchObject({ id, description: 'small', extra_specs: {} });
+  expect((await put(admin, '2.55', { flavor: { description: 'x' } }, )).body.flavor).not.toHaveProperty('extra_specs');
+  expect((await put(admin, '2.55', { flavor: { description: null } })).body.flavor.description).toBeNull();
+  expect((await admin.request('PUT', `${COMPUTE}/flavors/nope`, { flavor: { description: 'd' } }, mv('2.55'))).status).toBe(404);
+  await admin.request('DELETE', `${COMPUTE}/flavors/${id}`);
+});
+
 describe('GET /servers filters by microversion', () => {
   let locked: any;
   let open: any;
@@ -130,6 +150,14 @@ describe('GET /servers filters by microversion', () => {
     expect(res.body.badRequest.message).toBe('Invalid status value');
     expect(await ids('status=RESCUE', '2.38')).toEqual([]);
     expect(await ids('status=ACTIVE', '2.38')).toEqual(expect.arrayContaining([locked.id, open.id]));
+  });
+
+  test('flavors: an unknown query parameter ignored before 2.75, 400 from it', async () => {
+    expect((await demo.request('GET', `${COMPUTE}/flavors?nope=1`, undefined, mv('2.74'))).status).toBe(200);
+    const res = await demo.request('GET', `${COMPUTE}/flavors/detail?nope=1&limit=2`, undefined, mv('2.75'));
+    expect(res.status).toBe(400);
+    expect(res.body.badRequest.message).toBe("Additional properties are not allowed ('nope' was unexpected)");
+    expect((await demo.request('GET', `${COMPUTE}/flavors?sort_key=name&minRam=0`, undefined, mv('2.75'))).status).toBe(200);
   });
 
   test('an unknown query parameter: ignored before 2.75, 400 from it; Nova\'s own names still pass', async () => {
