@@ -25,7 +25,7 @@ import { queryString, typedHandlers } from '../http/context';
 import { BadRequest, NotFound } from '../http/faults';
 import { metadataHandlers } from './metadata-handlers';
 import { parseUploadRequest } from './volume-upload';
-import { checkVolumeCreate, checkVolumeUpdate } from './volume-request-versions';
+import { bootableFilter, checkVolumeCreate, checkVolumeUpdate } from './volume-request-versions';
 import { quotaHandlers } from './quota-handlers';
 import { snapshotHandlers } from './snapshot-handlers';
 import { parseCinderBool, parseSize, volumeNotFound } from './volume-faults';
@@ -56,7 +56,7 @@ function listQuery(ctx: RequestContext) {
       name: queryString(ctx, 'name'),
       status: queryString(ctx, 'status'),
       metadata: metadataFilter(ctx),
-      bootable: bootable === undefined ? undefined : parseCinderBool(bootable, 'bootable'),
+      bootable: bootable === undefined ? undefined : bootableFilter(ctx, bootable),
       projectId: queryString(ctx, 'project_id'),
       // Cinder reads a filter value as a Python literal: size=1 is the integer (anything else matches none).
       size: size !== undefined && /^\s*\d+\s*$/.test(size) ? Number(size) : undefined,

@@ -5,6 +5,7 @@
  */
 import type { RequestContext } from '../http/context';
 import { BadRequest, NotFound } from '../http/faults';
+import { invalidInput } from './volume-faults';
 import { atLeast } from './volume-request';
 
 /** create_volume_v353's keys: from 3.53 no other is allowed. */
@@ -38,6 +39,22 @@ export function checkVolumeCreate(ctx: RequestContext, volume: Record<string, un
     throw new BadRequest('multiattach parameter has been removed. The default behavior is to use multiattach enabled volume types. '
       + 'Contact your administrator to create a multiattach enabled volume type and use it to create multiattach volumes.');
   }
+}
+
+/**
+ * The bootable filter (Cinder's _check_boolean_filter_value): from 3.2 a strict boolean
+ * (400 otherwise); before, True/true/TRUE and False/false/FALSE, and any other non-empty text
+ * counts as true (Python's bool of it).
+ */
+export function bootableFilter(ctx: RequestContext, value: string): boolean {
+  if (!atLeast(ctx, '3.2')) {
+    if (['False', 'false', 'FALSE'].includes(value)) return false;
+    return value !== '';
+  }
+  const v = value.trim().toLowerCase();
+  if (['1', 't', 'true', 'on', 'y', 'yes'].includes(v)) return true;
+  if (['0', 'f', 'false', 'off', 'n', 'no'].includes(v)) return false;
+  throw invalidInput(`'bootable = ${value}'`);
 }
 
 /** PUT /volumes/{id}: from 3.53 at least one of its keys (update_v353's anyOf); an empty update is a no-op before. */

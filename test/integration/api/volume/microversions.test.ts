@@ -31,6 +31,17 @@ const idsOf = (res: { status: number; body: any; text: string }, key = 'volumes'
   return res.body[key].map((x: { id: string }) => x.id);
 };
 
+test('the bootable filter: lenient before 3.2 (any other text is true), a strict boolean from it', async () => {
+  const nonBootable = async (q: string, version: string) => idsOf(await list(demo, `/volumes?bootable=${q}`, version));
+  expect(await nonBootable('false', '3.0')).toEqual(expect.arrayContaining([older.id, newer.id]));
+  // Before 3.2, '0' is a non-empty text: true (no volume here is bootable).
+  expect(await nonBootable('0', '3.1')).toEqual([]);
+  expect(await nonBootable('0', '3.2')).toEqual(expect.arrayContaining([older.id, newer.id]));
+  const bad = await list(demo, '/volumes?bootable=maybe', '3.2');
+  expect(bad.status).toBe(400);
+  expect(bad.body.badRequest.message).toBe("Invalid input received: 'bootable = maybe'");
+});
+
 test('provider_id in an admin\'s volume detail from 3.21', async () => {
   const at = async (version: string) => (await admin.request('GET', V(`/volumes/${older.id}`), undefined, MV(version))).body.volume;
   expect(await at('3.20')).not.toHaveProperty('provider_id');
