@@ -355,6 +355,7 @@ export interface paths {
             };
             cookie?: never;
         };
+        /** @description From 3.15 the answer carries an Etag (MD5 of Cinder's JSON of the body) that PUTs may send back in If-Match. */
         get: operations["listVolumeMetadata"];
         put: operations["replaceVolumeMetadata"];
         post: operations["mergeVolumeMetadata"];
@@ -1504,6 +1505,13 @@ export interface operations {
             200: components["responses"]["MetadataAll"];
             400: components["responses"]["Error"];
             404: components["responses"]["Error"];
+            /** @description From 3.15: If-Match names none of the metadata's current Etag; no body, nothing changed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
     mergeVolumeMetadata: {
@@ -1567,6 +1575,13 @@ export interface operations {
             200: components["responses"]["MetadataItem"];
             400: components["responses"]["Error"];
             404: components["responses"]["Error"];
+            /** @description From 3.15: If-Match names none of the metadata's current Etag; no body, nothing changed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
     deleteVolumeMetadataItem: {

@@ -42,6 +42,25 @@ test('the bootable filter: lenient before 3.2 (any other text is true), a strict
   expect(bad.body.badRequest.message).toBe("Invalid input received: 'bootable = maybe'");
 });
 
+test('volume metadata Etag from 3.15: GET gives it, a PUT with another If-Match is 412 and changes nothing', async () => {
+  const path = V(`/volumes/${older.id}/metadata`);
+  expect((await demo.request('GET', path, undefined, MV('3.14'))).headers.get('etag')).toBeNull();
+  const got = await demo.request('GET', path, undefined, MV('3.15'));
+  const etag = got.headers.get('etag');
+  // Cinder's: the MD5 of json.dumps({"metadata": {"m": "1"}}).
+  expect(etag).toBe(require('crypto').createHash('md5').update('{"metadata": {"m": "1"}}').digest('hex'));
+  const stale = await demo.request('PUT', path, { metadata: { m: '2' } }, { ...MV('3.15'), 'If-Match': '"0123"' });
+  expect(stale.status).toBe(412);
+  expect(stale.text).toBe('');
+  const item = await demo.request('PUT', `${path}/m`, { meta: { m: '2' } }, { ...MV('3.15'), 'If-Match': '"0123"' });
+  expect(item.status).toBe(412);
+  // Before 3.15 If-Match is not read.
+  expect((await demo.request('PUT', `${path}/m`, { meta: { m: '1' } }, { ...MV('3.14'), 'If-Match': '"0123"' })).status).toBe(200);
+  expect((await demo.request('GET', path, undefined, MV('3.15'))).body.metadata).toEqual({ m: '1' });
+  expect((await demo.request('PUT', path, { metadata: { m: '1' } }, { ...MV('3.15'), 'If-Match': `"${etag}"` })).status).toBe(200);
+  expect((await demo.request('PUT', `${path}/m`, { meta: { m: '1' } }, { ...MV('3.15'), 'If-Match': '*' })).status).toBe(200);
+});
+
 test('provider_id in an admin\'s volume detail from 3.21', async () => {
   const at = async (version: string) => (await admin.request('GET', V(`/volumes/${older.id}`), undefined, MV(version))).body.volume;
   expect(await at('3.20')).not.toHaveProperty('provider_id');
