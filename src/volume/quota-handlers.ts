@@ -9,15 +9,18 @@
  */
 import type { Handlers } from '../http/context';
 import type { operations } from '../generated/volume';
-import { typedHandlers } from '../http/context';
+import { queryString, typedHandlers } from '../http/context';
 import type { QuotaService } from './volume-quotas';
-import { callerOf, lenientBool } from './volume-request';
+import { atLeast, callerOf, lenientBool } from './volume-request';
 import { limitsView } from './volume-views';
 
 export function quotaHandlers(quotas: QuotaService): Handlers {
   return typedHandlers<operations>({
     async showLimits(ctx) {
-      return { status: 200, body: limitsView(await quotas.absoluteLimits(callerOf(ctx).projectId)) };
+      const caller = callerOf(ctx);
+      // From 3.39 an admin may name the project (project_id, or the older tenant_id).
+      const named = atLeast(ctx, '3.39') && caller.isAdmin ? queryString(ctx, 'project_id') ?? queryString(ctx, 'tenant_id') : undefined;
+      return { status: 200, body: limitsView(await quotas.absoluteLimits(named ?? caller.projectId)) };
     },
     async showQuotaSet(ctx) {
       const set = await quotas.show(callerOf(ctx), ctx.params.target_project_id, lenientBool(ctx, 'usage'));

@@ -61,6 +61,18 @@ test('volume metadata Etag from 3.15: GET gives it, a PUT with another If-Match 
   expect((await demo.request('PUT', `${path}/m`, { meta: { m: '1' } }, { ...MV('3.15'), 'If-Match': '*' })).status).toBe(200);
 });
 
+test('limits: an admin names the project from 3.39 (project_id or tenant_id); a non-admin cannot', async () => {
+  const limits = async (who: Session, query: string, version: string) => (await who.request('GET', V(`/limits${query}`), undefined, MV(version))).body.limits.absolute;
+  const demoUsed = (await limits(demo, '', '3.39')).totalVolumesUsed;
+  expect(demoUsed).toBeGreaterThanOrEqual(2);
+  const adminOwn = (await limits(admin, '', '3.39')).totalVolumesUsed;
+  expect(adminOwn).not.toBe(demoUsed);
+  expect((await limits(admin, `?project_id=${demo.projectId}`, '3.38')).totalVolumesUsed).toBe(adminOwn);
+  expect((await limits(admin, `?project_id=${demo.projectId}`, '3.39')).totalVolumesUsed).toBe(demoUsed);
+  expect((await limits(admin, `?tenant_id=${demo.projectId}`, '3.39')).totalVolumesUsed).toBe(demoUsed);
+  expect((await limits(demo, `?project_id=${admin.projectId}`, '3.39')).totalVolumesUsed).toBe(demoUsed);
+});
+
 test('provider_id in an admin\'s volume detail from 3.21', async () => {
   const at = async (version: string) => (await admin.request('GET', V(`/volumes/${older.id}`), undefined, MV(version))).body.volume;
   expect(await at('3.20')).not.toHaveProperty('provider_id');
