@@ -150,7 +150,7 @@ export function volumeHandlers(deps?: VolumeHandlerDeps): Handlers {
       const cascade = boolParam(ctx, 'cascade');
       // 3.23: ?force=True (admin) instead of the os-force_delete action.
       const force = atLeast(ctx, '3.23') ? boolParam(ctx, 'force') : false;
-      await volume.delete(callerOf(ctx), ctx.params.volume_id, { cascade, force });
+      await volume.delete(callerOf(ctx), ctx.params.volume_id, { cascade, force, forceRule: 'volume:force_delete' });
       return { status: 202 };
     },
 

@@ -318,12 +318,13 @@ export class VolumeService implements VolumeApi, VolumeResetApi {
   }
 
   /** DELETE /volumes/{id}[?cascade=True]; os-force_delete passes force (admin). */
-  async delete(caller: Caller, id: string, opts: { cascade?: boolean; force?: boolean } = {}): Promise<void> {
+  /** `forceRule`: the policy a forced delete needs (DELETE ?force=True, 3.23: volume:force_delete; the os-force_delete action's otherwise). */
+  async delete(caller: Caller, id: string, opts: { cascade?: boolean; force?: boolean; forceRule?: string } = {}): Promise<void> {
     const scope = this.scopeOf(caller);
     const cascade = Boolean(opts.cascade);
     const force = Boolean(opts.force);
     await this.requireRow(scope, id);
-    if (force && !caller.isAdmin) throw policyForbids('volume_extension:volume_admin_actions:force_delete');
+    if (force && !caller.isAdmin) throw policyForbids(opts.forceRule ?? 'volume_extension:volume_admin_actions:force_delete');
     await this.d.volumes.transaction(async (trx) => {
       const volumes = this.d.volumes.on(trx);
       const snapshots = this.d.snapshots.on(trx);

@@ -292,3 +292,12 @@ describe('os-volume_attachments by microversion', () => {
     await demo.request('DELETE', `${VOL}/volumes/${vol.body.volume.id}`);
   });
 });
+
+test('the image proxy is gone from 2.36, its metadata from 2.39 (404)', async () => {
+  expect((await demo.request('GET', `${COMPUTE}/images/${imageId}`, undefined, mv('2.35'))).status).toBe(200);
+  expect((await demo.request('GET', `${COMPUTE}/images/${imageId}`, undefined, mv('2.36'))).status).toBe(404);
+  expect((await demo.request('GET', `${COMPUTE}/images/${imageId}/metadata`, undefined, mv('2.38'))).status).toBe(200);
+  const gone = await demo.request('GET', `${COMPUTE}/images/${imageId}/metadata`, undefined, mv('2.39'));
+  expect(gone.status).toBe(404);
+  expect(gone.body.itemNotFound.message).toBe('The resource could not be found.');
+});

@@ -73,6 +73,18 @@ test('limits: an admin names the project from 3.39 (project_id or tenant_id); a 
   expect((await limits(demo, `?project_id=${admin.projectId}`, '3.39')).totalVolumesUsed).toBe(demoUsed);
 });
 
+test('DELETE ?force=True from 3.23 (ignored before): an admin\'s (volume:force_delete), whatever the status', async () => {
+  const v = await createVolume(demo, { size: 1 });
+  const byUser = await demo.request('DELETE', V(`/volumes/${v.id}?force=True`), undefined, MV('3.23'));
+  expect(byUser.status).toBe(403);
+  expect(byUser.body.forbidden.message).toBe("Policy doesn't allow volume:force_delete to be performed.");
+  expect((await admin.request('POST', `/volume/v3/${admin.projectId}/volumes/${v.id}/action`, { 'os-reset_status': { status: 'creating' } })).status).toBe(202);
+  // Before 3.23 force is not read: a volume still creating cannot be deleted.
+  expect((await admin.request('DELETE', `/volume/v3/${admin.projectId}/volumes/${v.id}?force=True`, undefined, MV('3.22'))).status).toBe(400);
+  expect((await admin.request('DELETE', `/volume/v3/${admin.projectId}/volumes/${v.id}?force=True`, undefined, MV('3.23'))).status).toBe(202);
+  await waitFor(demo, 'volumes', v.id, ['gone']);
+});
+
 test('provider_id in an admin\'s volume detail from 3.21', async () => {
   const at = async (version: string) => (await admin.request('GET', V(`/volumes/${older.id}`), undefined, MV(version))).body.volume;
   expect(await at('3.20')).not.toHaveProperty('provider_id');
