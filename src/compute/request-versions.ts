@@ -70,6 +70,7 @@ export function checkCreateVersionedKeys(server: Record<string, unknown>, mv: Mi
     refuseTag(String(i), b, BDM_TAG, mv);
     refuseUnexpected(String(i), b, BDM_KEYS, mv);
   });
+  if (server.trusted_image_certificates !== undefined) trustedCertsArg(server.trusted_image_certificates, Boolean(server.imageRef));
   const host = server.host;
   const node = server.hypervisor_hostname;
   if (host || node) {
@@ -87,6 +88,25 @@ export function hostnameArg(value: unknown): string {
   if (value.length > 63) throw invalid('hostname', value, `'${value}' is too long`);
   if (!/^[a-zA-Z0-9]+[a-zA-Z0-9-]*[a-zA-Z0-9]+$/.test(value)) throw invalid('hostname', value, `'${value}' does not match '^[a-zA-Z0-9]+[a-zA-Z0-9-]*[a-zA-Z0-9]+$'`);
   return value;
+}
+
+/**
+ * parameter_types.trusted_certs (2.63): null or 1 to 50 distinct non-empty ids. Snapstack
+ * verifies no image signature, so it keeps none (the view shows null); a server booted from
+ * a volume refuses them as Nova does.
+ */
+function trustedCertsArg(value: unknown, imageBacked: boolean): void {
+  const field = 'trusted_image_certificates';
+  if (value === null) return;
+  if (!Array.isArray(value)) throw invalid(field, value, `${pyRepr(value)} is not of type 'array', 'null'`);
+  if (value.length < 1) throw invalid(field, value, '[] is too short');
+  if (value.length > 50) throw invalid(field, value, `${pyRepr(value)} is too long`);
+  value.forEach((id, i) => {
+    if (typeof id !== 'string') throw invalid(String(i), id, `${pyRepr(id)} is not of type 'string'`);
+    if (id.length < 1) throw invalid(String(i), id, "'' is too short");
+  });
+  if (new Set(value).size !== value.length) throw invalid(field, value, `${pyRepr(value)} has non-unique elements`);
+  if (!imageBacked) throw new BadRequest('Image certificate validation is not supported when booting from volume');
 }
 
 /** PUT /servers/{id}: description from 2.19, hostname from 2.90 (update_v219, update_v290). */

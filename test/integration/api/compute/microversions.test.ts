@@ -46,6 +46,21 @@ describe('POST /servers keys by microversion', () => {
     await createdAndGone(await create(demo, admittedAt, { [key]: value }));
   });
 
+  test('trusted_image_certificates (2.63): 1 to 50 distinct ids; none for a server booted from a volume', async () => {
+    const empty = await create(demo, '2.63', { trusted_image_certificates: [] });
+    expect(empty.status).toBe(400);
+    expect(empty.body.badRequest.message).toBe('Invalid input for field/attribute trusted_image_certificates. Value: []. [] is too short');
+    const twice = await create(demo, '2.63', { trusted_image_certificates: ['a', 'a'] });
+    expect(twice.status).toBe(400);
+    expect(twice.body.badRequest.message).toMatch(/has non-unique elements$/);
+    const fromVolume = await demo.request('POST', `${COMPUTE}/servers`, { server: {
+      name: randomName('mv'), flavorRef: '1', networks: 'none', trusted_image_certificates: ['a'],
+      block_device_mapping_v2: [{ boot_index: 0, uuid: imageId, source_type: 'image', destination_type: 'volume', volume_size: 1 }],
+    } }, mv('2.63'));
+    expect(fromVolume.status).toBe(400);
+    expect(fromVolume.body.badRequest.message).toBe('Image certificate validation is not supported when booting from volume');
+  });
+
   test('host and hypervisor_hostname: refused before 2.74; from it an admin\'s, naming the one compute host', async () => {
     const before = await create(admin, '2.73', { host: 'snapstack' });
     expect(before.status).toBe(400);
