@@ -12,7 +12,8 @@
 # Environment: TEMPEST_WORKSPACE (default: a new directory under $TMPDIR, kept afterwards so
 # `cd <ws> && stestr last --subunit | subunit2pyunit` or `stestr failing` can read the run),
 # SNAPSTACK_ADMIN_PASSWORD / SNAPSTACK_DEMO_PASSWORD / SNAPSTACK_ALT_DEMO_PASSWORD (default: the
-# user names). Exit status: tempest's (0 when nothing failed).
+# user names), TEMPEST_COMPUTE_MAX_MICROVERSION (default 2.79; Snapstack advertises up to 2.93).
+# Exit status: tempest's (0 when nothing failed).
 set -euo pipefail
 
 DEFAULT_REGEX='^tempest\.(api\.compute\.(servers|images|volumes)\.|api\.volume\.|api\.image\.v2\.|scenario\.(test_volume_boot_pattern|test_snapshot_pattern))'
@@ -127,7 +128,7 @@ image_ref_alt = $IMAGE_REF_ALT
 flavor_ref = 1
 flavor_ref_alt = 2
 min_microversion = 2.1
-max_microversion = 2.79
+max_microversion = ${TEMPEST_COMPUTE_MAX_MICROVERSION:-2.79}
 build_timeout = 120
 build_interval = 1
 min_compute_nodes = 1

@@ -5,10 +5,13 @@
  * - one server per request (min_count/max_count > 1 answer 400); no return_reservation_id;
  * - networks are not checked against Neutron: a list or "auto" gives the container Docker's
  *   bridge network (shown as network "private"), "none" no network;
- * - key_name, user_data, personality, config_drive, security_groups, scheduler hints and
- *   host/hypervisor_hostname are accepted and ignored; no server tags (2.26 shows []);
- * - list filters: name (regex), status, image, flavor, changes-since, ip, all_tenants and
- *   project_id (admin); deleted servers are never listed (changes-since does not show them);
+ * - key_name, user_data, personality, config_drive, security_groups and scheduler hints are
+ *   accepted and ignored; host/hypervisor_hostname (2.74) must name the one compute host;
+ *   trusted_image_certificates (2.63) are checked, not kept; no server tags (2.26 shows []);
+ * - list filters: name (regex), status, image, flavor, changes-since, changes-before (2.66),
+ *   locked (2.73), ip, ip6 (no server has one), all_tenants and project_id (admin); Nova's other
+ *   filters are accepted and ignored; deleted servers are never listed (changes-since does not
+ *   show them). docs/microversions.md has what each microversion changes;
  * - no locking (lock/unlock), no server groups;
  * - an image's block_device_mapping is expanded only when bdm_v2 is true (no legacy v1
  *   mappings, no `mappings` property); volume types are not carried to the new volumes.
