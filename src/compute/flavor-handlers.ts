@@ -13,7 +13,7 @@ import type { FlavorService } from './flavor-service';
 import { flavorSummary, flavorView } from './flavor-views';
 import { nextLinks } from './compute-links';
 import { refuseUnknownQuery } from './request-versions';
-import { atLeast, invalid, objectArgs, pyRepr } from './server-action-table';
+import { atLeast, booleanArg, invalid, objectArgs, pyRepr } from './server-action-table';
 
 function intOf(name: string, v: unknown): number {
   const n = typeof v === 'number' ? v : typeof v === 'string' && /^\d+$/.test(v.trim()) ? Number(v) : NaN;
@@ -51,7 +51,7 @@ export function flavorHandlers(flavors: FlavorService): Handlers {
         ephemeral: b['OS-FLV-EXT-DATA:ephemeral'] === undefined ? 0 : intOf('OS-FLV-EXT-DATA:ephemeral', b['OS-FLV-EXT-DATA:ephemeral']),
         swap: b.swap === undefined || b.swap === '' ? 0 : intOf('swap', b.swap),
         rxtxFactor: b.rxtx_factor === undefined ? 1.0 : Number(b.rxtx_factor),
-        isPublic: b['os-flavor-access:is_public'] === undefined ? true : Boolean(b['os-flavor-access:is_public']),
+        isPublic: b['os-flavor-access:is_public'] === undefined ? true : booleanArg('os-flavor-access:is_public', b['os-flavor-access:is_public']),
         description: b.description ?? null,
       });
       return { status: 200, body: { flavor: flavorView(f, ctx.serviceUrl, ctx.microversion) } };

@@ -29,6 +29,24 @@ export function viewOptions(ctx: RequestContext, single = false): ServerViewOpti
   return { serviceUrl: ctx.serviceUrl, mv: ctx.microversion, isAdmin: requireAuth(ctx).isAdmin, single };
 }
 
+/** Nova's filters an admin may use at any version and a non-admin from 2.83 (hostname from 2.90); others drop them. */
+function moreFilters(ctx: RequestContext) {
+  const admin = requireAuth(ctx).isAdmin;
+  const pick = <K extends string>(names: K[], since: string) => {
+    const out: Partial<Record<K, string>> = {};
+    if (!admin && !atLeast(ctx.microversion, since)) return out;
+    for (const n of names) {
+      const v = queryString(ctx, n);
+      if (v !== undefined) out[n] = v;
+    }
+    return out;
+  };
+  return {
+    exact: pick(['user_id', 'vm_state', 'task_state'], '2.83'),
+    regex: { ...pick(['key_name', 'availability_zone'], '2.83'), ...pick(['hostname'], '2.90') },
+  };
+}
+
 export function serverHandlers(servers: ServerService): Handlers {
   const list = async (ctx: RequestContext, detail: boolean) => {
     checkListQuery(ctx.query, ctx.microversion);
@@ -40,6 +58,7 @@ export function serverHandlers(servers: ServerService): Handlers {
       ip6: atLeast(ctx.microversion, '2.5') || requireAuth(ctx).isAdmin ? queryString(ctx, 'ip6') : undefined,
       changesBefore: atLeast(ctx.microversion, '2.66') ? queryString(ctx, 'changes-before') : undefined,
       locked: atLeast(ctx.microversion, '2.73') ? queryString(ctx, 'locked') : undefined,
+      ...moreFilters(ctx),
       projectId: queryString(ctx, 'project_id') ?? queryString(ctx, 'tenant_id'),
       limit: queryString(ctx, 'limit'), marker: queryString(ctx, 'marker'),
     }, { volumes: detail, mv: ctx.microversion });

@@ -23,6 +23,9 @@ export interface ServerListQuery {
   ip6?: string;
   /** 2.73 */
   locked?: string;
+  /** Nova's exact filters and its regex ones (an admin's, a non-admin's from 2.83; hostname from 2.90). */
+  exact?: Partial<Record<'user_id' | 'vm_state' | 'task_state', string>>;
+  regex?: Partial<Record<'key_name' | 'availability_zone' | 'hostname', string>>;
   allTenants?: string;
   projectId?: string;
   limit?: string;
@@ -102,6 +105,8 @@ export class ServerService {
       changedSince,
       changedBefore,
       locked: q.locked === undefined ? undefined : strictBool(q.locked),
+      exact: q.exact,
+      regex: q.regex,
       ...(q.ip6 !== undefined ? { vmStates: [] } : {}),
     }, { limit, marker: q.marker }, opts);
     if (badLimit) throw new BadRequest(`Invalid input for query parameters limit. Value: ${q.limit}. '${q.limit}' does not match '^[0-9]*$'`);

@@ -117,6 +117,10 @@ export interface ServerListScope {
   changedBefore?: Date;
   /** locked or not (2.73). */
   locked?: boolean;
+  /** Nova's exact-match filters (user_id, vm_state, task_state). */
+  exact?: Partial<Record<'user_id' | 'vm_state' | 'task_state', string>>;
+  /** Nova's regex filters on other columns (key_name, availability_zone, hostname). */
+  regex?: Partial<Record<'key_name' | 'availability_zone' | 'hostname', string>>;
 }
 
 export interface ServerPage {
@@ -171,8 +175,10 @@ export class ServerStore {
       if (scope.changedSince !== undefined) q.where('updated_at', '>=', scope.changedSince);
       if (scope.changedBefore !== undefined) q.where('updated_at', '<=', scope.changedBefore);
       if (scope.locked !== undefined) q.where({ locked: scope.locked });
+      for (const [column, value] of Object.entries(scope.exact ?? {})) if (value !== undefined) q.where(column, value);
       // Like Nova on a database without regex support, a pattern that does not compile matches as text.
-      for (const [column, pattern] of [['name', scope.nameRegex], ['ip_address', scope.ipRegex]] as const) {
+      const patterns: Array<[string, string | undefined]> = [['name', scope.nameRegex], ['ip_address', scope.ipRegex], ...Object.entries(scope.regex ?? {})];
+      for (const [column, pattern] of patterns) {
         if (pattern === undefined) continue;
         if (literal) q.whereRaw('strpos(??, ?) > 0', [column, pattern]);
         else q.whereRaw('?? ~ ?', [column, pattern]);
@@ -189,7 +195,7 @@ export class ServerStore {
       if (page) q.limit(page.limit);
       return (await q).map(decode);
     };
-    if (scope.nameRegex === undefined && scope.ipRegex === undefined) return run(this.db, false);
+    if (scope.nameRegex === undefined && scope.ipRegex === undefined && !Object.keys(scope.regex ?? {}).length) return run(this.db, false);
     try {
       return await this.db.transaction(async (trx) => {
         await trx.raw(`SET LOCAL statement_timeout = ${REGEX_FILTER_TIMEOUT_MS}`);

@@ -810,9 +810,10 @@ export interface operations {
                     flavor: {
                         description?: string | null;
                         disk: number | string;
-                        id?: string | null;
+                        id?: string | number | null;
                         name: string;
-                        "os-flavor-access:is_public"?: boolean;
+                        /** @description parameter_types.boolean: a boolean or one of its spellings ('True', 'false', '1', 'no'...) */
+                        "os-flavor-access:is_public"?: boolean | string;
                         "OS-FLV-EXT-DATA:ephemeral"?: number | string;
                         ram: number | string;
                         rxtx_factor?: number | string;

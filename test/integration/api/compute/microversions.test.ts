@@ -141,6 +141,15 @@ test('PUT /flavors/{id} from 2.55 (404 before): an admin sets the description', 
   await admin.request('DELETE', `${COMPUTE}/flavors/${id}`);
 });
 
+test('flavor create takes a numeric id and is_public spelled as text (tempest\'s FlavorsV255/V261 body)', async () => {
+  const id = Math.floor(Math.random() * 1e9);
+  const res = await admin.request('POST', `${COMPUTE}/flavors`, { flavor: { ram: 512, vcpus: 1, disk: 10, name: randomName('fl'), id, 'os-flavor-access:is_public': 'False' } }, mv('2.61'));
+  expect(res.status).toBe(200);
+  expect(res.body.flavor).toMatchObject({ id: String(id), 'os-flavor-access:is_public': false, extra_specs: {} });
+  expect((await admin.request('POST', `${COMPUTE}/flavors`, { flavor: { ram: 512, vcpus: 1, disk: 10, name: randomName('fl'), 'os-flavor-access:is_public': 'maybe' } })).status).toBe(400);
+  await admin.request('DELETE', `${COMPUTE}/flavors/${id}`);
+});
+
 describe('GET /servers filters by microversion', () => {
   let locked: any;
   let open: any;
@@ -194,6 +203,16 @@ describe('GET /servers filters by microversion', () => {
     const bad = await demo.request('GET', `${COMPUTE}/servers?locked=maybe`, undefined, mv('2.73'));
     expect(bad.status).toBe(400);
     expect(bad.body.badRequest.message).toMatch(/^Invalid input received: Unrecognized value 'maybe', acceptable values are: /);
+  });
+
+  test('Nova\'s other filters: a non-admin\'s from 2.83 (dropped before), an admin\'s at any version', async () => {
+    expect(await ids('user_id=someone-else', '2.82')).toEqual(expect.arrayContaining([locked.id, open.id]));
+    expect(await ids('user_id=someone-else', '2.83')).toEqual([]);
+    expect(await ids(`user_id=${demo.userId}&vm_state=active&availability_zone=^no`, '2.83')).toEqual(expect.arrayContaining([locked.id, open.id]));
+    expect(await ids('vm_state=stopped', '2.83')).toEqual([]);
+    expect(await ids('key_name=.', '2.83')).toEqual([]);
+    const asAdmin = await admin.request('GET', `${COMPUTE}/servers?all_tenants=1&user_id=someone-else`, undefined, mv('2.1'));
+    expect(asAdmin.body.servers).toEqual([]);
   });
 
   test('changes-before from 2.66 (not before changes-since), ignored before; ip6 matches no server', async () => {
