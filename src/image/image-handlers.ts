@@ -4,7 +4,8 @@
  * LIMITATIONS:
  * - no interoperable import (/v2/images/{id}/import, stage), tasks, stores, locations, cache,
  *   metadefs, deactivate/reactivate actions;
- * - errors are always JSON (real Glance answers HTML to `Accept: *\/*`; clients handle both);
+ * - errors are always JSON: real Glance answers HTML to `Accept: *\/*` (glanceclient, curl); Snapstack
+ *   answers those `{"error": {message, code, title}}`, which glanceclient reads (src/http/error-mappers.ts);
  * - an image without a local data file but mapped to a Docker image serves `docker save` of it
  *   from GET /file, whose length differs from `size` (Docker's own figure);
  * - a volume-backed instance snapshot (no data) answers GET /file with 204, not an empty 200;
