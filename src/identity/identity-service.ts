@@ -113,7 +113,8 @@ export class IdentityService {
       if (!user || !user.enabled || !(await verifyPassword(u.password, user.password_hash))) throw new Unauthorized();
       methods = ['password'];
     } else if (req.methods.includes('token') && req.token) {
-      const prior = await this.validate(req.token.id).catch(() => null);
+      // Unknown, revoked or expired: null (a database error is not a 401).
+      const prior = (await this.describeToken(req.token.id))?.auth;
       if (!prior) throw new Unauthorized();
       user = await this.store.getUser(prior.userId);
       if (!user) throw new Unauthorized();
