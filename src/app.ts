@@ -151,7 +151,7 @@ async function startReplica(config: Config, opts: StartOptions, logger: Logger, 
   const imageModule = createImageModule({ config, db, images: imageDriver, logger });
   const image = imageModule.service;
   const volumeModule = await createVolumeModule({
-    config, db, jobs, logger, instanceId, docker, images: image, shared: replica, sweep, locks: volumeLocks,
+    config, db, jobs, logger, instanceId, docker, imageDriver, images: image, shared: replica, sweep, locks: volumeLocks,
     ...(fake ? { driver: new FakeVolumeDataDriver() } : {}),
   });
   const volume = volumeModule.service;

@@ -9,6 +9,7 @@ import type { Logger } from '../logger';
 import type { Handlers } from '../http/context';
 import type { JobRunner } from '../jobs/jobs-api';
 import type Docker from 'dockerode';
+import type { ImageDriver } from '../runtime/image-driver';
 import { createVolumeDataDriver, VolumeDataDriver } from './data/volume-data-driver';
 import { QuotaStore } from './quota-store';
 import { SnapshotStore } from './snapshot-store';
@@ -32,6 +33,8 @@ export interface VolumeModule {
 /** `docker` is the engine the composition root connected to, or null (plain directories). */
 export async function createVolumeModule(opts: {
   config: Config; db: Knex; jobs: JobRunner; logger: Logger; instanceId: string; docker: Docker | null;
+  /** The one image driver (Docker images: an image's filesystem into a volume, a volume out as an image). */
+  imageDriver: ImageDriver | null;
   /** Glance, for volumes from images; deleting an image drops the layer kept for it. */
   images?: VolumeImageSource & Pick<ImageApi, 'onImageDeleted'>;
   /** Replicas: other processes share the data directory (see VolumeDataDriverOptions.shared). */
@@ -61,6 +64,7 @@ export async function createVolumeModule(opts: {
     dataDir: config.dataDir,
     instanceId,
     docker,
+    images: opts.imageDriver,
     helperImage: config.helperImage,
     maxChainDepth: config.maxChainDepth,
     logger,

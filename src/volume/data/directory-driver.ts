@@ -34,7 +34,7 @@ interface SnapshotMeta {
  */
 export class DirectoryDriver implements VolumeDataDriver {
   readonly kind = 'directory' as const;
-  readonly capabilities: VolumeDataCapabilities = { archives: false, imageSnapshots: false, volumeToImage: false, flatten: false, listsData: true };
+  readonly capabilities: VolumeDataCapabilities = { archives: null, imageSnapshots: null, volumeToImage: null, flatten: null };
   private readonly root: string;
   private readonly locks = new KeyedMutex();
   /** Snapshots being copied into new volumes: deleteSnapshot waits for them. */

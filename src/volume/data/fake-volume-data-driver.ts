@@ -11,7 +11,7 @@ export type FakeFiles = Map<string, string>;
  */
 export class FakeVolumeDataDriver implements VolumeDataDriver {
   readonly kind = 'fake' as const;
-  readonly capabilities: VolumeDataCapabilities = { archives: false, imageSnapshots: true, volumeToImage: false, flatten: false, listsData: true };
+  readonly capabilities: VolumeDataCapabilities = { archives: null, imageSnapshots: this, volumeToImage: null, flatten: null };
   private readonly volumes = new Map<string, { projectId: string; files: FakeFiles }>();
   private readonly snapshots = new Map<string, { volumeId: string; files: FakeFiles }>();
 
