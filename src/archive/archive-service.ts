@@ -25,6 +25,7 @@ import { PARTIAL_SUFFIX } from './archive-writer';
 import type { ArchiveStore } from './archive-store';
 import type { ArchiveEntry, FolderScope } from './archive-views';
 import { bestEffort, orNullIfGone } from '../shared/best-effort';
+import { emptyOutcome, type ResetOutcome } from '../shared/module-reset';
 
 export type { ArchiveCaller } from './archive-export';
 export type { FolderScope } from './archive-views';
@@ -88,6 +89,20 @@ export class ArchiveService {
       run: async () => { throw new Error('an import journal is never run, only undone'); },
       onFail: (j) => undoImport(this.importDeps, j),
     });
+  }
+
+  /**
+   * Reset (ArchiveResetApi): every project's snapshots folder goes with the archives exported
+   * into it; the workspace folder and what was loaded from it are part of the seed and stay.
+   */
+  async resetToSeed(): Promise<ResetOutcome> {
+    const workspace = this.folders.workspaceDir && path.resolve(this.folders.workspaceDir);
+    const projects = (await readdirIfAny(this.folders.root)).filter((p) => path.join(this.folders.root, p) !== workspace);
+    await Promise.all(projects.map((p) => fs.rm(path.join(this.folders.root, p), { recursive: true, force: true })));
+    this.progress.clear();
+    this.verified.clear();
+    this.log.info({ project_folders: projects.length }, 'snapshot folders reset');
+    return emptyOutcome();
   }
 
   // ---- folders ------------------------------------------------------------------------

@@ -72,6 +72,11 @@ export function splitImageRef(ref: string): [string, string] {
   return colon > slash ? [ref.slice(0, colon), ref.slice(colon + 1)] : [ref, 'latest'];
 }
 
+/** 'repo/name' and 'repo/name:latest' name one image: the latter form of either. */
+export function fullImageRef(ref: string): string {
+  return splitImageRef(ref).join(':');
+}
+
 /** The images carrying every one of `labels` (`key=value`), with their names and labels. */
 export async function imagesLabelled(images: ImageDriver, labels: string[]): Promise<ImageFacts[]> {
   const facts = await Promise.all((await images.list(labels)).map((id) => images.inspect(id)));

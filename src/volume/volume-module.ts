@@ -18,6 +18,8 @@ import { QuotaService } from './volume-quotas';
 import { VolumeService, VolumeImageSource } from './volume-service';
 import type { ImageApi } from '../image/image-api';
 import { VolumeStore } from './volume-store';
+import { VolumeReset } from './volume-reset';
+import type { VolumeResetApi } from './volume-api';
 
 export interface VolumeModule {
   service: VolumeService;
@@ -26,6 +28,8 @@ export interface VolumeModule {
   /** For the health facts. */
   docker: 'docker' | 'none';
   driver: VolumeDataDriver;
+  /** Reset's part of block storage (VolumeResetApi). */
+  reset: VolumeResetApi;
   /** Waits for background data work (chain flattening). */
   close(): Promise<void>;
 }
@@ -74,7 +78,8 @@ export async function createVolumeModule(opts: {
   });
   const volumes = new VolumeStore(db);
   const snapshots = new SnapshotStore(db);
-  const quotas = new QuotaService(new QuotaStore(db), volumes, snapshots, config.volumeQuotas);
+  const quotaStore = new QuotaStore(db);
+  const quotas = new QuotaService(quotaStore, volumes, snapshots, config.volumeQuotas);
   const service = new VolumeService({ volumes, snapshots, quotas, jobs, driver, logger, images: opts.images });
   opts.images?.onImageDeleted((imageId) => service.forgetImage(imageId));
 
@@ -93,6 +98,7 @@ export async function createVolumeModule(opts: {
     handlers: volumeHandlers({ volume: service, quotas }),
     docker: docker ? 'docker' : 'none',
     driver,
+    reset: new VolumeReset({ volumes, snapshots, quotas: quotaStore, driver, log: logger }),
     close: async () => {
       await driver.whenIdle?.();
     },

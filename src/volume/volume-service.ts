@@ -15,7 +15,7 @@ import type { VolumeDataDriver } from './data/volume-data-driver';
 import type { ImageApi, ImageRecord } from '../image/image-api';
 import { startUpload, uploadImageJob, UploadRequest, VolumeImageSink } from './volume-upload';
 import { DataBusyError } from './data/volume-data-errors';
-import type { CreateSnapshotInput, CreateVolumeInput, SnapshotRecord, VolumeApi, VolumeRecord, VolumeResetApi } from './volume-api';
+import type { CreateSnapshotInput, CreateVolumeInput, SnapshotRecord, VolumeApi, VolumeRecord } from './volume-api';
 import {
   invalidInput, invalidSnapshot, invalidVolume, policyForbids, snapshotNotFound, volumeNotDeletable, volumeNotFound,
 } from './volume-faults';
@@ -90,7 +90,7 @@ function volumeImageMetadata(image: ImageRecord): Record<string, string> {
   return meta;
 }
 
-export class VolumeService implements VolumeApi, VolumeResetApi {
+export class VolumeService implements VolumeApi {
   readonly snapshots: SnapshotService;
   readonly metadata: MetadataOps;
   /** What snapshot archives (src/archive) may ask: SnapshotArchiveApi. */
@@ -473,13 +473,6 @@ export class VolumeService implements VolumeApi, VolumeResetApi {
       if (err instanceof DataBusyError) throw new Conflict(err.message);
       throw err;
     }
-  }
-
-  /** Reset: snapshots before volumes; what the data driver lists, else what the rows name. */
-  async removeAllData(keep: Set<string>): Promise<void> {
-    const { driver } = this.d;
-    await Promise.all(driver.listSnapshotIds().filter((id) => !keep.has(id)).map((id) => driver.deleteSnapshot(id)));
-    await Promise.all(driver.listVolumeIds().map((id) => driver.deleteVolume(id)));
   }
 
   // ---- start-up ----

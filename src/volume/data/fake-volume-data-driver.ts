@@ -1,5 +1,6 @@
 import { DataExistsError, DataNotFoundError, VolumeDataError } from './volume-data-errors';
 import type { VolumeDataCapabilities, VolumeDataDriver } from './volume-data-driver';
+import { removeAllData } from './remove-all-data';
 
 /** A volume's (or snapshot's) content: file path -> bytes as text. */
 export type FakeFiles = Map<string, string>;
@@ -71,6 +72,11 @@ export class FakeVolumeDataDriver implements VolumeDataDriver {
 
   listSnapshotIds(): string[] {
     return [...this.snapshots.keys()];
+  }
+
+  async removeAll(keep: Set<string>): Promise<{ dockerVolumes: number }> {
+    await removeAllData(this, keep);
+    return { dockerVolumes: 0 };
   }
 
   /** An image's root filesystem as a snapshot: empty here (the fake image driver holds no files). */

@@ -29,6 +29,7 @@ import { CowPaths, ManifestStore, type SnapshotManifest, type VolumeManifest } f
 import { OverlayArchive, type LayerExport, type LayerImport } from './overlay-archive';
 import { OverlayFlattener } from './overlay-flattener';
 import type { VolumeDataCapabilities, VolumeDataDriver } from './volume-data-driver';
+import { removeAllData } from './remove-all-data';
 import { DataBusyError, DataExistsError, DataNotFoundError, VolumeDataError } from './volume-data-errors';
 import { bestEffort } from '../../shared/best-effort';
 
@@ -139,6 +140,13 @@ export class OverlayDockerDriver implements VolumeDataDriver {
 
   listSnapshotIds(): string[] {
     return this.store.allSnapshots().map((s) => s.snapshotId);
+  }
+
+  /** Each volume's Docker volume goes with its data; then the reconcile sweeps what no data accounts for (and finished helpers). */
+  async removeAll(keep: Set<string>): Promise<{ dockerVolumes: number }> {
+    const volumes = await removeAllData(this, keep);
+    const { orphans } = await this.reconcile();
+    return { dockerVolumes: volumes.length + orphans.length };
   }
 
   /**

@@ -90,6 +90,11 @@ export interface VolumeDataDriver {
   /** Ids with data on this host, for the service's DB-vs-data checks (and reset). */
   listVolumeIds(): string[];
   listSnapshotIds(): string[];
+  /**
+   * Reset: every volume's and snapshot's data but the snapshots in `keep` (layers they share
+   * stay), and what the driver made in Docker for them; how many Docker volumes went.
+   */
+  removeAll(keep: Set<string>): Promise<{ dockerVolumes: number }>;
   /** Resolves when background work (flattening) queued so far is done; call before shutdown. */
   whenIdle?(): Promise<void>;
 }
