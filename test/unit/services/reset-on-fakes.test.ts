@@ -101,6 +101,21 @@ test('image: a project\'s images go, the seeded ones stay with their ids', async
   await expect(app.image.getImage(admin, made.id)).rejects.toMatchObject({ status: 404 });
 });
 
+test('image: this instance\'s Docker images no kept image accounts for go; what a kept one names stays', async () => {
+  const made = await app.image.createImage(demo, { name: 'mine', diskFormat: 'raw', containerFormat: 'bare' });
+  const runtime = app.compute.runtime;
+  await runtime.commit('c1', app.image.snapshotDockerImageName(made.id), {}); // the image's data, labelled as this instance's
+  await runtime.commit('c2', 'snapstack/stray:latest', {}); // what a crash left
+  const workspace = await app.image.createImage(admin, { name: 'ws', diskFormat: 'raw', containerFormat: 'bare', owner: 'workspace' });
+  await runtime.commit('c3', app.image.snapshotDockerImageName(workspace.id), {}); // part of the seed: stays
+  expect(await runtime.ownImages()).toHaveLength(3);
+  const out = await app.reset.parts.image.resetToSeed();
+  expect(out.docker.images).toBe(2);
+  expect((await runtime.ownImages()).flatMap((i) => i.tags)).toEqual([app.image.snapshotDockerImageName(workspace.id)]);
+  expect((await app.image.getImage(admin, workspace.id)).id).toBe(workspace.id);
+  expect(await runtime.imageExists('snapstack/busybox:latest')).toBe(true); // the seed's, not this instance's
+});
+
 test('identity: projects and users made go, the seed stays and its tokens keep working', async () => {
   const p = await app.identity.createProject(admin, { name: 'extra' });
   await app.identity.createUser(admin, { name: 'someone', password: 'pw', default_project_id: p.id });
