@@ -12,6 +12,8 @@ import { imageHandlers } from './image-handlers';
 import { ImageMemberService } from './image-member-service';
 import { ImageService, SeedImage } from './image-service';
 import { ImageStore } from './image-store';
+import { ImageReset } from './image-reset';
+import type { ImageResetApi } from './image-api';
 
 /**
  * Seeded at first start, public and active, both running config.defaultServerImage
@@ -30,18 +32,22 @@ export interface ImageModule {
   members: ImageMemberService;
   handlers: Handlers;
   seed(): Promise<void>;
+  /** Reset's part of images (ImageResetApi). */
+  reset: ImageResetApi;
 }
 
 /** `images` is the image driver the composition root chose (null without an engine). */
-export function createImageModule(opts: { config: Config; db: Knex; images: ImageDriver | null; logger: Logger }): ImageModule {
+export function createImageModule(opts: { config: Config; db: Knex; images: ImageDriver | null; instanceId: string; logger: Logger }): ImageModule {
   const logger = opts.logger.child({ component: 'image' });
   const store = new ImageStore(opts.db);
-  const service = new ImageService(store, new ImageFiles(opts.config.dataDir), opts.images, logger);
+  const files = new ImageFiles(opts.config.dataDir);
+  const service = new ImageService(store, files, opts.images, logger);
   const members = new ImageMemberService(service, store);
   return {
     service,
     members,
     handlers: imageHandlers({ images: service, members }),
     seed: () => service.seed(seedImages(opts.config)),
+    reset: new ImageReset({ store, files, service, images: opts.images, instanceId: opts.instanceId, log: logger }),
   };
 }
