@@ -171,7 +171,7 @@ async function startReplica(config: Config, opts: StartOptions, logger: Logger, 
     await compute.reconcile();
   }
   const reset = new InstanceReset({
-    db, jobs, docker, instanceId, dataDir: config.dataDir, volume, reseed: async () => { await compute.seed(); await identity.invalidateAll(); }, onReset: [() => { faults.clear(); }], log: logger.child({ component: 'reset' }),
+    db, jobs, docker, instanceId, dataDir: config.dataDir, volume, reseed: async () => { await compute.seed(); await imageModule.seed(); await identity.invalidateAll(); }, onReset: [() => { faults.clear(); }], log: logger.child({ component: 'reset' }),
   });
 
   const state = { publicUrl: config.publicUrl };

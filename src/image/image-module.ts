@@ -12,6 +12,10 @@ import { imageHandlers } from './image-handlers';
 import { ImageMemberService } from './image-member-service';
 import { ImageService, SeedImage } from './image-service';
 import { ImageStore } from './image-store';
+import { metadefCatalog } from './metadef-catalog';
+import { MetadefContentService } from './metadef-content-service';
+import { MetadefNamespaceService } from './metadef-namespace-service';
+import { MetadefStore } from './metadef-store';
 
 /**
  * Seeded at first start, public and active, both running config.defaultServerImage
@@ -28,7 +32,9 @@ export function seedImages(config: Pick<Config, 'defaultServerImage'>): SeedImag
 export interface ImageModule {
   service: ImageService;
   members: ImageMemberService;
+  metadefs: MetadefNamespaceService;
   handlers: Handlers;
+  /** The seeded images (first start) and the metadefs catalog (first start, and after a reset cleared it). */
   seed(): Promise<void>;
 }
 
@@ -38,10 +44,17 @@ export function createImageModule(opts: { config: Config; db: Knex; images: Imag
   const store = new ImageStore(opts.db);
   const service = new ImageService(store, new ImageFiles(opts.config.dataDir), opts.images, logger);
   const members = new ImageMemberService(service, store);
+  const metadefStore = new MetadefStore(opts.db);
+  const metadefs = new MetadefNamespaceService(metadefStore, logger);
+  const content = new MetadefContentService(metadefStore);
   return {
     service,
     members,
-    handlers: imageHandlers({ images: service, members }),
-    seed: () => service.seed(seedImages(opts.config)),
+    metadefs,
+    handlers: imageHandlers({ images: service, members, metadefs: { namespaces: metadefs, content } }),
+    seed: async () => {
+      await service.seed(seedImages(opts.config));
+      await metadefs.seed(metadefCatalog());
+    },
   };
 }
