@@ -702,6 +702,7 @@ export interface components {
             /** @enum {string} */
             visibility: "public" | "private";
         };
+        /** @description Glance's namespace schema: no other attribute at the top; the items of the embedded lists may carry what a show answered (glanceclient's update sends the namespace back as shown). */
         MetadefNamespaceInput: {
             /** @description Read-only (403) */
             created_at?: unknown;
