@@ -84,7 +84,11 @@ export class MetadefStore {
 
   async listNamespaces(scope: NamespaceScope, query: NamespaceListQuery): Promise<NamespaceRecord[]> {
     const keyset: Keyset = {
-      keys: withIdTieBreaker([{ column: query.sortKey, dir: query.sortDir, nullable: ['display_name', 'owner'].includes(query.sortKey) }]),
+      // Glance's order: the sort key, then created_at, then id, all in the one direction.
+      keys: withIdTieBreaker([
+        { column: query.sortKey, dir: query.sortDir, nullable: ['display_name', 'owner'].includes(query.sortKey) },
+        ...(query.sortKey === 'created_at' ? [] : [{ column: 'created_at', dir: query.sortDir }]),
+      ]),
       nulls: 'low',
       alias: 'n',
     };
