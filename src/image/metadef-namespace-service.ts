@@ -139,8 +139,9 @@ export class MetadefNamespaceService {
 
   /** First start (and after a reset): Glance's standard catalog, public, owned by 'admin'. */
   async seed(catalog: { resourceTypes: string[]; namespaces: MetadefCatalogEntry[] }): Promise<void> {
+    if (await this.store.getSetting(METADEF_SEEDED)) return; // every start but the first: one read
     const seeded = await this.store.transaction(async (trx) => {
-      if (await this.store.getSetting(trx, METADEF_SEEDED)) return false;
+      if (await this.store.getSetting(METADEF_SEEDED, trx)) return false;
       await this.store.insertResourceTypes(trx, catalog.resourceTypes);
       // A namespace an admin made meanwhile under a catalog name keeps its place.
       const existing = await this.store.existingNamespaces(trx, catalog.namespaces.map((e) => e.namespace.namespace));

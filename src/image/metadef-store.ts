@@ -275,8 +275,8 @@ export class MetadefStore {
 
   // --- the seeded catalog -----------------------------------------------------------------
 
-  async getSetting(trx: Knex.Transaction, key: string): Promise<string | undefined> {
-    return (await trx('settings').where({ key }).first())?.value;
+  async getSetting(key: string, trx?: Knex.Transaction): Promise<string | undefined> {
+    return (await this.q(trx)('settings').where({ key }).first())?.value;
   }
 
   async setSetting(trx: Knex.Transaction, key: string, value: string): Promise<void> {
