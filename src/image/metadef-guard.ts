@@ -34,12 +34,13 @@ export class MetadefGuard {
 
   /**
    * The namespace, locked for the transaction, when the caller may see it (404) and holds the
-   * admin rule `rule` (403).
+   * admin rule `rule` (403); the catalog is then marked changed, with the write.
    */
   async writable(trx: Knex.Transaction, caller: MetadefCaller, name: string, rule: string): Promise<NamespaceRecord> {
     const ns = await this.store.lockNamespace(trx, name);
     if (!ns || !MetadefGuard.visible(caller, ns)) throw MetadefGuard.notFound(name);
     MetadefGuard.requireAdmin(caller, rule);
+    await this.store.markChanged(trx);
     return ns;
   }
 }

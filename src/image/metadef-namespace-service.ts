@@ -2,14 +2,12 @@ import { Conflict, NotFound } from '../http/faults';
 import type { Logger } from '../logger';
 import { duplicateTag, firstDuplicate } from './metadef-content-service';
 import { conflictOnDuplicate, MetadefGuard, refuseIfProtected } from './metadef-guard';
-import type { MetadefStore } from './metadef-store';
+import { METADEF_SEEDED, type MetadefStore } from './metadef-store';
 import type {
   AssociationRecord, MetadefCaller, MetadefCatalogEntry, NamespaceDetail, NamespaceInput, NamespaceListFilter, NamespacePage, NewAssociation,
   NewNamespace, ObjectRecord, PropertyDefinition, ResourceTypeRecord,
 } from './metadef-types';
 
-/** The settings key marking the catalog as seeded (reset removes it, so the catalog comes back). */
-export const METADEF_SEEDED = 'metadef.seeded';
 /** Who owns the seeded catalog: glance-manage db_load_metadefs writes 'admin'. */
 const CATALOG_OWNER = 'admin';
 
@@ -61,6 +59,7 @@ export class MetadefNamespaceService {
     const twice = firstDuplicate(input.tags ?? []);
     if (twice !== undefined) throw duplicateTag(twice, name);
     return conflictOnDuplicate(this.store.transaction(async (trx) => {
+      await this.store.markChanged(trx);
       const namespace = await this.store.insertNamespace(trx, {
         namespace: name, displayName: input.displayName, description: input.description, visibility: input.visibility ?? 'private',
         protected: input.protected ?? false, owner: input.owner ?? caller.projectId,

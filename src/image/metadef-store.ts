@@ -32,6 +32,10 @@ export interface NamespaceListQuery {
   markerId?: number;
 }
 
+/** The settings keys of the catalog: seeded (at first start), changed since (by any write). */
+export const METADEF_SEEDED = 'metadef.seeded';
+export const METADEF_CHANGED = 'metadef.changed';
+
 /** PostgreSQL's unique_violation: the name is taken. */
 export function isUniqueViolation(err: unknown): boolean {
   return (err as { code?: string } | null)?.code === '23505';
@@ -277,6 +281,11 @@ export class MetadefStore {
 
   async getSetting(key: string, trx?: Knex.Transaction): Promise<string | undefined> {
     return (await this.q(trx)('settings').where({ key }).first())?.value;
+  }
+
+  /** Notes that the catalog differs from the seed (the instance reset restores it only then). */
+  async markChanged(trx: Knex.Transaction): Promise<void> {
+    await this.setSetting(trx, METADEF_CHANGED, new Date().toISOString());
   }
 
   async setSetting(trx: Knex.Transaction, key: string, value: string): Promise<void> {

@@ -84,13 +84,15 @@ export class InstanceReset {
       await del(trx, 'volumes');
       await del(trx, 'images', (q) => q.whereIn('id', images));
       await del(trx, 'flavors', (q) => q.whereNotIn('id', DEFAULT_FLAVORS.map((f) => f.id)));
-      // Glance's metadefs catalog: namespaces made since the seed count as removed; the seeded ones
-      // go too (an admin may have changed them) and come back with the reseed.
-      const metadefSeeded = (await trx('settings').where({ key: 'metadef.seeded' }).first())?.value;
-      await del(trx, 'metadef_namespaces', (q) => q.where('created_at', '>', metadefSeeded ?? new Date(0).toISOString()));
-      await trx('metadef_namespaces').delete();
-      await trx('metadef_resource_types').delete();
-      await trx('settings').where({ key: 'metadef.seeded' }).delete();
+      // Glance's metadefs catalog, once written to ('metadef.changed'): namespaces made since the
+      // seed count as removed; the seeded ones go too (changed, maybe) and come back with the reseed.
+      if (await trx('settings').where({ key: 'metadef.changed' }).first()) {
+        const metadefSeeded = (await trx('settings').where({ key: 'metadef.seeded' }).first())?.value;
+        await del(trx, 'metadef_namespaces', (q) => q.where('created_at', '>', metadefSeeded ?? new Date(0).toISOString()));
+        await trx('metadef_namespaces').delete();
+        await trx('metadef_resource_types').delete();
+        await trx('settings').whereIn('key', ['metadef.seeded', 'metadef.changed']).delete();
+      }
       await trx('settings').where({ key: 'flavor.seeded' }).delete();
       // Identity: what the seed made stays (with its ids, so its tokens stay valid); the rest goes.
       const seeded = (q: Knex.QueryBuilder) => q.whereIn('name', SEEDED_IDENTITY).andWhere('domain_id', DEFAULT_DOMAIN.id);

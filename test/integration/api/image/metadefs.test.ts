@@ -259,4 +259,10 @@ test('reset brings the seeded catalog back and removes what was made since', asy
   const watchdog = await again.request('GET', `${MD}/namespaces/OS::Compute::Watchdog`);
   expect(watchdog.status).toBe(200);
   expect(watchdog.body).toMatchObject({ protected: true, owner: 'admin', properties: { watchdog_action: expect.any(Object) } });
+
+  // Untouched since: the next reset leaves the catalog as it is.
+  const quiet = await again.request('POST', '/snapstack/v1/reset');
+  expect(quiet.body.reset.rows.metadef_namespaces).toBeUndefined();
+  const after = await (await h.login('demo')).request('GET', `${MD}/namespaces/OS::Compute::Watchdog`);
+  expect([after.status, after.body.created_at]).toEqual([200, watchdog.body.created_at]);
 });
