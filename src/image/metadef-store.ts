@@ -238,8 +238,9 @@ export class MetadefStore {
 
   // --- tags -------------------------------------------------------------------------------
 
+  /** Newest first unless asked otherwise (Glance's default for tags). */
   async listTags(namespaceId: number, page?: { sortKey: string; sortDir: 'asc' | 'desc'; limit?: number; markerId?: number }, trx?: Knex.Transaction): Promise<TagRecord[]> {
-    const keyset: Keyset = { keys: withIdTieBreaker([{ column: page?.sortKey ?? 'created_at', dir: page?.sortDir ?? 'asc' }]), nulls: 'low' };
+    const keyset: Keyset = { keys: withIdTieBreaker([{ column: page?.sortKey ?? 'created_at', dir: page?.sortDir ?? 'desc' }]), nulls: 'low' };
     const q = this.q(trx)('metadef_tags').where({ namespace_id: namespaceId });
     if (page?.markerId !== undefined) {
       const values = await markerValues(this.q(trx)('metadef_tags'), keyset, String(page.markerId));
