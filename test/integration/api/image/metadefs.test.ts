@@ -222,6 +222,9 @@ test('list filters, paging and bad input answered as Glance does', async () => {
   expect(names(second)).toEqual([...mine].sort().slice(2));
   expect(second.body.next).toBeUndefined();
 
+  // Horizon's "Update Metadata" list: resource types and a properties_target Glance ignores.
+  expect(names(await demo.request('GET', `${MD}/namespaces?resource_types=OS::Cinder::Volume,Paging::Type&properties_target=image&limit=1000`))).toEqual(expect.arrayContaining([...mine, 'OS::OperatingSystem']));
+
   const bad = async (query: string, message: string) => {
     const res = await demo.request('GET', `${MD}/namespaces?${query}`);
     expect([query, res.status, res.body.message]).toEqual([query, 400, message]);
