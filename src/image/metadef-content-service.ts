@@ -136,13 +136,16 @@ export class MetadefContentService {
     }), () => duplicateTag(name, namespace).message);
   }
 
-  /** Glance's create_tags: the list replaces the namespace's tags, or is added to them when `append`. */
+  /**
+   * Glance's create_tags: the list replaces the namespace's tags, or is added to them when
+   * `append`; an empty list changes nothing.
+   */
   async createTags(caller: MetadefCaller, namespace: string, names: string[], append: boolean): Promise<TagRecord[]> {
     const twice = firstDuplicate(names);
     return conflictOnDuplicate(this.store.transaction(async (trx) => {
       const ns = await this.guard.writable(trx, caller, namespace, 'add_metadef_tags');
       if (twice !== undefined) throw duplicateTag(twice, namespace);
-      if (!append) await this.store.deleteContent(trx, ns.id, 'tags');
+      if (!append && names.length) await this.store.deleteContent(trx, ns.id, 'tags');
       return this.store.insertTags(trx, ns.id, names);
     }), () => duplicateTag(names.join(', '), namespace).message);
   }

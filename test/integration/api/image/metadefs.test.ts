@@ -191,6 +191,8 @@ test('objects, properties, tags and resource type associations: CRUD and conflic
   expect((await demo.request('GET', at('/tags/e'))).status).toBe(200);
   expect((await admin.request('DELETE', at('/tags/e'))).status).toBe(204);
   expect((await admin.request('POST', at('/tags'), { tags: [{ name: 'z' }] })).body.tags).toEqual([{ name: 'z' }]); // replaces
+  expect((await admin.request('POST', at('/tags'), { tags: [] })).body.tags).toEqual([]); // an empty list changes nothing
+  expect((await demo.request('GET', at('/tags'))).body.tags).toEqual([{ name: 'z' }]);
   expect((await admin.request('DELETE', at('/tags'))).status).toBe(204);
   expect((await demo.request('GET', at('/tags'))).body).toEqual({ tags: [] });
 
