@@ -146,6 +146,11 @@ export class MetadefContentService {
       const ns = await this.guard.writable(trx, caller, namespace, 'add_metadef_tags');
       if (twice !== undefined) throw duplicateTag(twice, namespace);
       if (!append && names.length) await this.store.deleteContent(trx, ns.id, 'tags');
+      if (append) {
+        const existing = new Set((await this.store.listTags(ns.id, undefined, trx)).map((t) => t.name));
+        const taken = names.find((n) => existing.has(n));
+        if (taken !== undefined) throw duplicateTag(taken, namespace);
+      }
       return this.store.insertTags(trx, ns.id, names);
     }), () => duplicateTag(names.join(', '), namespace).message);
   }

@@ -183,6 +183,8 @@ test('objects, properties, tags and resource type associations: CRUD and conflic
   expect((await demo.request('GET', at('/tags?sort_dir=asc'))).body.tags.map((t: any) => t.name)).toEqual(['a', 'b', 'c']);
   expect((await demo.request('GET', at('/tags?sort_dir=asc&sort_key=name&limit=1&marker=a'))).body.tags.map((t: any) => t.name)).toEqual(['b']);
   expect((await admin.request('POST', at('/tags'), { tags: [{ name: 'x' }, { name: 'x' }] })).status).toBe(409);
+  const appended = await admin.request('POST', at('/tags'), { tags: [{ name: 'y' }, { name: 'b' }] }, { 'X-Openstack-Append': 'true' });
+  expect([appended.status, appended.body.message]).toEqual([409, `A metadata tag with name=b already exists in namespace=${ns}. (Please note that metadata tag names are case insensitive).`]);
   const one = await admin.request('POST', at('/tags/d'));
   expect(one.status).toBe(201);
   expect(one.body).toEqual({ name: 'd', created_at: expect.any(String), updated_at: expect.any(String) });
