@@ -132,7 +132,9 @@ export function metadefHandlers({ namespaces, content }: MetadefHandlerDeps): Ha
       },
       async createMetadefNamespace(ctx) {
         const made = await namespaces.create(requireAuth(ctx), namespaceInput(ctx.body));
-        return { status: 201, headers: { Location: `${ctx.serviceUrl}${namespaceHref(made.namespace.namespace)}` }, body: namespaceView(made) };
+        // A header holds no raw non-ASCII: the name is percent-encoded there (its colons kept).
+        const location = `${ctx.serviceUrl}${namespaceHref(encodeURIComponent(made.namespace.namespace).replace(/%3A/g, ':'))}`;
+        return { status: 201, headers: { Location: location }, body: namespaceView(made) };
       },
       async showMetadefNamespace(ctx) {
         return { status: 200, body: namespaceView(await namespaces.show(requireAuth(ctx), ctx.params.namespace_name, queryString(ctx, 'resource_type'))) };

@@ -215,6 +215,19 @@ test('objects, properties, tags and resource type associations: CRUD and conflic
   expect(notThere.body.message).toBe('Failed to find resource type OS::Nova::Flavor to delete');
 });
 
+test('unicode and spaces in namespace, object and tag names (the Location header percent-encodes)', async () => {
+  const name = `ns ünï ${randomName('x')} ✓`;
+  const made = await admin.request('POST', `${MD}/namespaces`, { namespace: name, visibility: 'public' });
+  expect(made.status).toBe(201);
+  expect(made.headers.get('location')).toContain(`/image/v2/metadefs/namespaces/${encodeURIComponent(name)}`);
+  const at = `${MD}/namespaces/${encodeURIComponent(name)}`;
+  expect((await demo.request('GET', at)).body.namespace).toBe(name);
+  expect((await admin.request('POST', `${at}/objects`, { name: 'öbj ✓' })).body.self).toBe(`/v2/metadefs/namespaces/${name}/objects/öbj ✓`);
+  expect((await demo.request('GET', `${at}/objects/${encodeURIComponent('öbj ✓')}`)).status).toBe(200);
+  expect((await admin.request('POST', `${at}/tags/${encodeURIComponent('täg ✓')}`)).body.name).toBe('täg ✓');
+  expect((await admin.request('DELETE', at)).status).toBe(204);
+});
+
 test('list filters, paging and bad input answered as Glance does', async () => {
   const mine = [await namespace({ resource_type_associations: [{ name: 'Paging::Type' }] }), await namespace({ resource_type_associations: [{ name: 'Paging::Type' }] }), await namespace({ resource_type_associations: [{ name: 'Paging::Type' }] })];
   const q = 'resource_types=Paging::Type&sort_key=namespace&sort_dir=asc';
