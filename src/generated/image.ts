@@ -807,6 +807,7 @@ export interface components {
             type: "array" | "boolean" | "integer" | "number" | "object" | "string" | null;
             uniqueItems?: boolean;
         };
+        /** @description Keyed by property name (at most 80 characters, Glance's column). */
         MetadefPropertyDefinitions: {
             [key: string]: components["schemas"]["MetadefPropertyDefinition"];
         };

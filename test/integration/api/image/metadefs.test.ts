@@ -254,6 +254,8 @@ test('list filters, paging and bad input answered as Glance does', async () => {
   expect((await admin.request('POST', `${MD}/namespaces`, { namespace: randomName('ns'), created_at: 'x' })).status).toBe(403);
   expect((await admin.request('POST', `${MD}/namespaces`, { namespace: randomName('ns'), visibility: 'shared' })).status).toBe(400);
   expect((await admin.request('POST', `${MD}/namespaces`, { namespace: 'n'.repeat(81) })).status).toBe(400);
+  const longKey = await admin.request('POST', `${MD}/namespaces`, { namespace: randomName('ns'), properties: { ['k'.repeat(3000)]: { title: 'T', type: 'string' } } });
+  expect(longKey.status).toBe(400);
 });
 
 test('the schemas tempest fetches, named as Glance names them', async () => {
