@@ -9,18 +9,22 @@ import type { ImageStore } from './image-store';
 
 /**
  * Image's part of reset: every image but the seed's and the workspace's goes (its row, its data
- * file), then every Docker image of this instance no kept image accounts for (snapshot images,
+ * file), the metadefs catalog returns to its seed if it was written to, then every Docker image of this instance no kept image accounts for (snapshot images,
  * uploads, archive loads, whatever a crash left; compute's root disks went before).
  */
 export class ImageReset implements ModuleReset {
   constructor(private readonly d: {
     store: ImageStore; files: ImageFiles; service: ImageService; images: ImageDriver | null; instanceId: string; log: Logger;
+    /** Glance's metadefs catalog back to its seed; answers the namespaces made since. */
+    metadefs: { resetToSeed(): Promise<number> };
   }) {}
 
   async resetToSeed(): Promise<ResetOutcome> {
     const out = emptyOutcome();
     const { ids, rows } = await this.d.store.removeAllButSeed(WORKSPACE);
     out.rows = rows;
+    const namespaces = await this.d.metadefs.resetToSeed();
+    if (namespaces) out.rows.metadef_namespaces = namespaces;
     await Promise.all(ids.map((id) => this.d.files.remove(id)));
     if (this.d.images) out.docker.images = await this.removeUnaccounted(this.d.images);
     this.d.log.info({ images: ids.length, docker_images: out.docker.images }, 'images reset to the seed');
