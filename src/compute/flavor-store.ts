@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { Keyset, markerValues, orderByKeyset, whereAfter } from '../db/keyset';
 import { BadRequest } from '../http/faults';
+import { countedDelete } from '../db/counted-delete';
 
 export interface FlavorFilter {
   isPublic?: boolean | null;
@@ -85,6 +86,16 @@ export class FlavorStore {
   async updateDescription(id: string, description: string | null): Promise<FlavorRow | undefined> {
     const [r] = await this.db('flavors').where({ id }).update({ description }).returning('*');
     return r ? decode(r) : undefined;
+  }
+
+  /** Reset: every flavor but `keep` goes and the seed marker with it (the next seedOnce runs); the count. */
+  async removeAllBut(keep: string[]): Promise<Record<string, number>> {
+    const rows: Record<string, number> = {};
+    await this.db.transaction(async (t) => {
+      await countedDelete(rows, 'flavors', t('flavors').whereNotIn('id', keep));
+      await t('settings').where({ key: 'flavor.seeded' }).delete();
+    });
+    return rows;
   }
 
   /** Counted through `returning` (PGlite's knex client does not report delete counts). */
