@@ -187,7 +187,7 @@ async function startReplica(config: Config, opts: StartOptions, logger: Logger, 
   };
   const mounts: ServiceMount[] = [
     { name: 'identity', spec: loadSpec('identity.yaml'), errorStyle: 'keystone', handlers: identityHandlers(identity) },
-    { name: 'compute', spec: loadSpec('compute.yaml'), errorStyle: 'nova', microversion: COMPUTE_MICROVERSIONS, handlers: compute.handlers() },
+    { name: 'compute', spec: loadSpec('compute.yaml'), errorStyle: 'nova', microversion: COMPUTE_MICROVERSIONS, optionalProjectId: true, handlers: compute.handlers() },
     { name: 'volume', spec: loadSpec('volume.yaml'), errorStyle: 'cinder', microversion: VOLUME_MICROVERSIONS, projectScopedUrl: true, wrongMethodNotFound: true, strictTrailingSlash: true, handlers: volumeModule.handlers },
     { name: 'image', spec: loadSpec('image.yaml'), errorStyle: 'glance', strictTrailingSlash: true, handlers: imageModule.handlers },
     {

@@ -17,6 +17,12 @@ export interface ServiceMount {
   microversion?: MicroversionPolicy;
   /** The URL names the caller's project ({project_id}), as Cinder's does; a mismatch is refused. */
   projectScopedUrl?: boolean;
+  /**
+   * Nova's optional project id after the version (`/v2.1/{project_id}/servers`, documented at
+   * 2.18, routed at every version): a hex id there is taken out of the path and must be the
+   * token's project (400 otherwise).
+   */
+  optionalProjectId?: boolean;
   /** A known path with a method it lacks: Cinder's routes answer 404 (Nova and Keystone 405). */
   wrongMethodNotFound?: boolean;
   /**
@@ -44,6 +50,7 @@ export interface RouterDeps {
  */
 export function createServiceRouter(mount: ServiceMount, deps: RouterDeps): Router {
   const router = express.Router({ strict: false, caseSensitive: true });
+  if (mount.optionalProjectId) router.use(projectIdSegment(mount.spec));
   const byPath = new Map<string, OperationSpec[]>();
   for (const op of mount.spec.operations) {
     const list = byPath.get(op.path) ?? [];
@@ -79,6 +86,19 @@ export function createServiceRouter(mount: ServiceMount, deps: RouterDeps): Rout
     sendFault(mount, res, req, routingFault(err));
   });
   return router;
+}
+
+/** Takes Nova's `{project_id:[0-9a-f-]+}` segment after the version out of the URL (res.locals.urlProjectId). */
+function projectIdSegment(spec: LoadedSpec) {
+  const collections = new Set(spec.operations.map((op) => op.path.split('/')[2]).filter(Boolean));
+  return (req: Request, res: Response, next: NextFunction) => {
+    const m = /^\/([^/?]+)\/([0-9a-f-]+)(\/[^?]*[^/?][^?]*(?:\?.*)?)$/.exec(req.url);
+    if (m && !collections.has(m[2])) {
+      res.locals.urlProjectId = m[2];
+      req.url = `/${m[1]}${m[3]}`;
+    }
+    next();
+  };
 }
 
 /** Literal segments before parameters, so /volumes/detail wins over /volumes/{id}. */
@@ -125,6 +145,10 @@ async function handle(mount: ServiceMount, deps: RouterDeps, op: OperationSpec, 
     // Nova and Cinder refuse a URL naming another project than the token's (wsgi "Malformed request url").
     if (mount.projectScopedUrl && auth && params.project_id !== undefined && params.project_id !== auth.projectId) {
       throw new BadRequest('Malformed request url');
+    }
+    const urlProjectId: string | undefined = res.locals.urlProjectId;
+    if (urlProjectId !== undefined && auth && urlProjectId !== auth.projectId) {
+      throw new BadRequest(`Malformed request URL: URL's project_id '${urlProjectId}' doesn't match Context's project_id '${auth.projectId}'`);
     }
     checkParams(op, params, req.query as Record<string, unknown>);
     const body = op.streamsBody ? undefined : await readJsonBody(req, op);

@@ -335,3 +335,14 @@ test('the image proxy is gone from 2.36, its metadata from 2.39 (404)', async ()
   expect(gone.status).toBe(404);
   expect(gone.body.itemNotFound.message).toBe('The resource could not be found.');
 });
+
+test('the project id after the version is optional (2.18, routed at every version); another project\'s is 400', async () => {
+  const listed = await demo.request('GET', `/compute/v2.1/${demo.projectId}/flavors/detail?limit=1`, undefined, mv('2.1'));
+  expect(listed.status).toBe(200);
+  expect(listed.body.flavors).toHaveLength(1);
+  expect((await demo.request('GET', `/compute/v2.1/${demo.projectId}/servers`, undefined, mv('2.93'))).status).toBe(200);
+  const other = await demo.request('GET', `/compute/v2.1/${admin.projectId}/servers`, undefined, mv('2.18'));
+  expect(other.status).toBe(400);
+  expect(other.body.badRequest.message).toBe(`Malformed request URL: URL's project_id '${admin.projectId}' doesn't match Context's project_id '${demo.projectId}'`);
+  expect((await demo.request('GET', `/compute/v2.1/${demo.projectId}/nothing-here`)).status).toBe(404);
+});
