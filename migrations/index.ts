@@ -25,6 +25,7 @@ import * as m20261130_3500 from './20261130003500_add_list_indexes';
 import * as m20261130120000 from './20261130120000_create_archive_workspace_loads';
 import * as m20261130130000 from './20261130130000_add_job_owners_and_replicas';
 import * as m20261130163000 from './20261130163000_add_servers_hostname';
+import * as m20261130163100 from './20261130163100_add_servers_trusted_certs';
 import * as m20261130190000 from './20261130190000_create_metadef_namespaces';
 import * as m20261130190100 from './20261130190100_create_metadef_resource_types';
 import * as m20261130190200 from './20261130190200_create_metadef_namespace_resource_types';
@@ -68,6 +69,7 @@ export const migrations: NamedMigration[] = [
   named('20261130120000_create_archive_workspace_loads', m20261130120000),
   named('20261130130000_add_job_owners_and_replicas', m20261130130000),
   named('20261130163000_add_servers_hostname', m20261130163000),
+  named('20261130163100_add_servers_trusted_certs', m20261130163100),
   named('20261130190000_create_metadef_namespaces', m20261130190000),
   named('20261130190100_create_metadef_resource_types', m20261130190100),
   named('20261130190200_create_metadef_namespace_resource_types', m20261130190200),

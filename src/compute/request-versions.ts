@@ -91,13 +91,13 @@ export function hostnameArg(value: unknown): string {
 }
 
 /**
- * parameter_types.trusted_certs (2.63): null or 1 to 50 distinct non-empty ids. Snapstack
- * verifies no image signature, so it keeps none (the view shows null); a server booted from
- * a volume refuses them as Nova does.
+ * parameter_types.trusted_certs (2.63): null or 1 to 50 distinct non-empty ids, kept and shown
+ * (Snapstack verifies no image signature, as Nova with verify_glance_signatures off, its
+ * default); a server booted from a volume refuses them as Nova does.
  */
-function trustedCertsArg(value: unknown, imageBacked: boolean): void {
+export function trustedCertsArg(value: unknown, imageBacked: boolean): string[] | null {
   const field = 'trusted_image_certificates';
-  if (value === null) return;
+  if (value === null) return null;
   if (!Array.isArray(value)) throw invalid(field, value, `${pyRepr(value)} is not of type 'array', 'null'`);
   if (value.length < 1) throw invalid(field, value, '[] is too short');
   if (value.length > 50) throw invalid(field, value, `${pyRepr(value)} is too long`);
@@ -107,6 +107,7 @@ function trustedCertsArg(value: unknown, imageBacked: boolean): void {
   });
   if (new Set(value).size !== value.length) throw invalid(field, value, `${pyRepr(value)} has non-unique elements`);
   if (!imageBacked) throw new BadRequest('Image certificate validation is not supported when booting from volume');
+  return value as string[];
 }
 
 /** PUT /servers/{id}: description from 2.19, hostname from 2.90 (update_v219, update_v290). */

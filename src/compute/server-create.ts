@@ -187,6 +187,7 @@ export async function planServer(deps: CreatePlanDeps, auth: AuthContext, s: Cre
       id, project_id: projectId, user_id: auth.userId, name: s.name, description: s.description ?? null, access_ip_v4: s.accessIPv4 ?? null, access_ip_v6: s.accessIPv6 ?? null, image_ref: imageRef,
       // Nova's hostname: made from the display name unless one is asked (2.90); a rename keeps it.
       hostname: s.hostname !== undefined ? hostnameArg(s.hostname) : hostnameOf(s.name),
+      trusted_certs: (s.trusted_image_certificates as string[] | null | undefined) ?? null,
       flavor_id: flavor.id, flavor: flavorAtBoot(flavor), vm_state: 'building', task_state: 'scheduling', power_state: 0, networks,
       metadata: s.metadata ?? {}, system_metadata: systemMetadata(auth, rootImage, imageRef, flavor), docker_image: dockerImage,
       container_id: null, ip_address: null, mac_address: null, fault: null, key_name: s.key_name ?? null,

@@ -7,7 +7,7 @@
  *   bridge network (shown as network "private"), "none" no network;
  * - key_name, user_data, personality, config_drive, security_groups and scheduler hints are
  *   accepted and ignored; host/hypervisor_hostname (2.74) must name the one compute host;
- *   trusted_image_certificates (2.63) are checked, not kept; no server tags (2.26 shows []);
+ *   trusted_image_certificates (2.63) are kept and shown, never verified; no server tags (2.26 shows []);
  * - list filters: name (regex), status, image, flavor, changes-since, changes-before (2.66),
  *   locked (2.73), ip, ip6 (no server has one), all_tenants and project_id (admin); Nova's other
  *   filters are accepted and ignored; deleted servers are never listed (changes-since does not

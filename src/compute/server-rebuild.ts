@@ -34,6 +34,8 @@ export interface RebuildRequest {
   accessIPv6?: string;
   /** 2.90 */
   hostname?: string;
+  /** 2.63: null unsets them */
+  trustedCerts?: string[] | null;
   /** 2.93: a volume-backed server may take another image */
   reimageBootVolume: boolean;
 }
@@ -95,6 +97,7 @@ export class ServerRebuilds {
         ...(req.accessIPv4 !== undefined ? { access_ip_v4: req.accessIPv4 } : {}),
         ...(req.accessIPv6 !== undefined ? { access_ip_v6: req.accessIPv6 } : {}),
         ...(req.hostname !== undefined ? { hostname: req.hostname } : {}),
+        ...(req.trustedCerts !== undefined ? { trusted_certs: req.trustedCerts } : {}),
       };
     });
     if (!marked) throw new NotFound(`Instance ${serverId} could not be found.`);

@@ -11,7 +11,7 @@ import { isIPv4, isIPv6 } from 'net';
  */
 import { randomBytes } from 'crypto';
 import { atLeast, invalid, metadataArg, nameArg, objectArgs, pyRepr, ServerActionTable } from './server-action-table';
-import { hostnameArg } from './request-versions';
+import { hostnameArg, trustedCertsArg } from './request-versions';
 import { viewOptions } from './server-handlers';
 import { serverDetail } from './server-views';
 
@@ -72,6 +72,7 @@ export const resizeActions: ServerActionTable = {
         ...(accessIPs.accessIPv4 !== undefined ? { accessIPv4: accessIPs.accessIPv4 } : {}),
         ...(accessIPs.accessIPv6 !== undefined ? { accessIPv6: accessIPs.accessIPv6 } : {}),
         ...(o.hostname !== undefined ? { hostname: hostnameArg(o.hostname) } : {}),
+        ...(o.trusted_image_certificates !== undefined ? { trustedCerts: trustedCertsArg(o.trusted_image_certificates, true) } : {}),
         reimageBootVolume: atLeast(c.mv, '2.93'),
       });
       // Below 2.75 the trimmed view of PUT /servers/{id}; from 2.75 all of GET's fields (Nova's rebuild view).

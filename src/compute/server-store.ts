@@ -52,6 +52,8 @@ export interface ServerRow {
   access_ip_v6?: string | null;
   /** OS-EXT-SRV-ATTR:hostname: the name's at create, or the one asked from 2.90 (null on rows made before it). */
   hostname?: string | null;
+  /** trusted_image_certificates (2.63), as asked on create or rebuild. */
+  trusted_certs?: string[] | null;
   /** Before a resize: the flavor and vm_state revert and confirm go back to. */
   old_flavor?: FlavorAtBoot | null;
   old_vm_state?: string | null;
@@ -84,7 +86,7 @@ export interface BlockDeviceRow {
   created_at?: Date;
 }
 
-const JSON_COLUMNS = ['flavor', 'metadata', 'system_metadata', 'fault', 'old_flavor'] as const;
+const JSON_COLUMNS = ['flavor', 'metadata', 'system_metadata', 'fault', 'old_flavor', 'trusted_certs'] as const;
 
 function decode(row: Record<string, unknown>): ServerRow {
   for (const c of JSON_COLUMNS) {

@@ -46,6 +46,19 @@ describe('POST /servers keys by microversion', () => {
     await createdAndGone(await create(demo, admittedAt, { [key]: value }));
   });
 
+  test('trusted_image_certificates (2.63): kept from create and rebuild and shown; null unsets them', async () => {
+    const s = await bootServer(demo, { imageRef: imageId, trusted_image_certificates: ['cert-a', 'cert-b'] }, mv('2.63'));
+    expect(s.trusted_image_certificates).toEqual(['cert-a', 'cert-b']);
+    const rebuilt = await serverAction(demo, s.id, { rebuild: { imageRef: imageId, trusted_image_certificates: ['cert-c'] } }, mv('2.63'));
+    expect(rebuilt.body.server.trusted_image_certificates).toEqual(['cert-c']);
+    await waitForServer(demo, s.id, ['ACTIVE']);
+    const reset = await serverAction(demo, s.id, { rebuild: { imageRef: imageId, trusted_image_certificates: null } }, mv('2.63'));
+    expect(reset.body.server.trusted_image_certificates).toBeNull();
+    await waitForServer(demo, s.id, ['ACTIVE']);
+    await demo.request('DELETE', `${COMPUTE}/servers/${s.id}`);
+    await waitForServerGone(demo, s.id);
+  });
+
   test('trusted_image_certificates (2.63): 1 to 50 distinct ids; none for a server booted from a volume', async () => {
     const empty = await create(demo, '2.63', { trusted_image_certificates: [] });
     expect(empty.status).toBe(400);
