@@ -442,6 +442,25 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v2.1/servers/{server_id}/topology": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                server_id: string;
+            };
+            cookie?: never;
+        };
+        /** @description From 2.78 (404 before). A container has no NUMA topology, so the answer is Nova's for an instance without one. */
+        get: operations["showServerTopology"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v2.1/servers/detail": {
         parameters: {
             query?: never;
@@ -1920,6 +1939,35 @@ export interface operations {
         responses: {
             /** @description Detached; the volume becomes available */
             202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    showServerTopology: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                server_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description {nodes: [], pagesize_kb: null} */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            /** @description Below 2.78; Instance <id> could not be found. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -116,6 +116,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v3/{project_id}/resource_filters": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+            };
+            cookie?: never;
+        };
+        /** @description From 3.33 (404 before). Cinder's default etc/cinder/resource_filters.json, the filters a non-admin may use (checked from 3.31); `resource` picks one. */
+        get: operations["listResourceFilters"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v3/{project_id}/snapshots": {
         parameters: {
             query?: never;
@@ -939,6 +959,32 @@ export interface operations {
         responses: {
             200: components["responses"]["QuotaSetOne"];
             403: components["responses"]["Error"];
+        };
+    };
+    listResourceFilters: {
+        parameters: {
+            query?: {
+                resource?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description {resource_filters: [{resource, filters}]} */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            404: components["responses"]["Error"];
         };
     };
     listSnapshots: {

@@ -31,7 +31,7 @@ import { snapshotHandlers } from './snapshot-handlers';
 import { parseCinderBool, parseSize, volumeNotFound } from './volume-faults';
 import type { QuotaService } from './volume-quotas';
 import {
-  atLeast, boolParam, callerOf, checkFilterNames, lenientBool, likeFilters, metadataFilter, pageOf, timeFilters, viewContextOf, withCount,
+  atLeast, boolParam, callerOf, checkFilterNames, lenientBool, likeFilters, metadataFilter, pageOf, timeFilters, USER_FILTERS, viewContextOf, withCount,
 } from './volume-request';
 import type { VolumeService } from './volume-service';
 import { VOLUME_SORT_COLUMNS } from './volume-store';
@@ -212,6 +212,14 @@ export function volumeHandlers(deps?: VolumeHandlerDeps): Handlers {
       const t = listVolumeTypes().find((x) => x.id === id) ?? (id === 'default' ? DEFAULT_VOLUME_TYPE : undefined);
       if (!t) throw new NotFound(`Volume type ${id} could not be found.`);
       return { status: 200, body: { volume_type: volumeTypeView(t) } };
+    },
+    async listResourceFilters(ctx) {
+      // From 3.33; below, Cinder has no such method (404).
+      if (!atLeast(ctx, '3.33')) throw new NotFound('The resource could not be found.');
+      callerOf(ctx);
+      const resource = queryString(ctx, 'resource');
+      const entries = Object.entries(USER_FILTERS).filter(([r]) => resource === undefined || r === resource);
+      return { status: 200, body: { resource_filters: entries.map(([r, filters]) => ({ resource: r, filters })) } };
     },
     async listAvailabilityZones() {
       return { status: 200, body: availabilityZonesView() };

@@ -120,10 +120,17 @@ export function stringFilter(ctx: RequestContext, name: string): string | undefi
   return queryString(ctx, name);
 }
 
-/** Cinder's etc/cinder/resource_filters.json: what a non-admin may filter each list by. */
-const USER_FILTERS: Record<'volume' | 'snapshot', string[]> = {
+/** Cinder's etc/cinder/resource_filters.json: what a non-admin may filter each list by (GET /resource_filters shows it). */
+export const USER_FILTERS: Record<string, string[]> = {
   volume: ['name', 'status', 'metadata', 'bootable', 'migration_status', 'availability_zone', 'group_id', 'size', 'created_at', 'updated_at', 'consumes_quota'],
+  backup: ['name', 'status', 'volume_id'],
   snapshot: ['name', 'status', 'volume_id', 'metadata', 'availability_zone', 'consumes_quota'],
+  group: ['name'],
+  group_snapshot: ['name', 'status', 'group_id'],
+  attachment: ['volume_id', 'status', 'instance_id', 'attach_status'],
+  message: ['resource_uuid', 'resource_type', 'event_id', 'request_id', 'message_level'],
+  pool: ['name', 'volume_type'],
+  volume_type: ['is_public', 'extra_specs'],
 };
 
 /**

@@ -61,6 +61,7 @@ function specOperations(file: string): string[] {
 const COMPUTE_UNCHECKED: Record<string, string> = {
   updateVolumeAttachment: 'from 2.85 only (below, a swap): checked by status in the views block at 2.93',
   updateFlavor: 'from 2.55 only: checked in the views block from 2.55',
+  showServerTopology: 'from 2.78 only (tempest 33 has no schema for it): checked by status in the views block',
 };
 
 describe.each(COMPUTE_VERSIONS)('compute at %s', (version) => {
@@ -250,6 +251,8 @@ describe.each(VOLUME_VERSIONS)('volume at %s', (version) => {
     const types = await req(demo, 'GET', '/types');
     c.check('showVolumeType', 'volume_types.show_volume_type', await req(demo, 'GET', `/types/${types.body.volume_types[0].id}`));
     c.check('listAvailabilityZones', 'status:200', await req(demo, 'GET', '/os-availability-zone'));
+    // From 3.33 (tempest 33 has no schema for it).
+    c.check('listResourceFilters', 'status:200', await demo.request('GET', `${VOL}/resource_filters`, undefined, { 'OpenStack-API-Version': 'volume 3.33' }));
     c.check('showLimits', 'limits.show_limits', await req(demo, 'GET', '/limits'));
     const project = demo.projectId;
     c.check('showQuotaSet', 'quotas.show_quota_set', await req(demo, 'GET', `/os-quota-sets/${project}`));
@@ -307,6 +310,7 @@ describe('views at every microversion a tempest schema changes', () => {
     if (atVersion(version, '2.55')) {
       c.check('updateFlavor', 'flavors.create_update_get_flavor_details', await admin.request('PUT', `${COMPUTE}/flavors/1`, { flavor: { description: `at ${version}` } }, hv));
     }
+    if (atVersion(version, '2.78')) c.check('showServerTopology', 'status:200', await demo.request('GET', `${COMPUTE}/servers/${serverId}/topology`, undefined, hv));
     // From 2.85 PUT changes delete_on_termination (tempest's update_attached_volume checks the status).
     if (atVersion(version, '2.85')) {
       c.check('updateVolumeAttachment', 'status:202', await demo.request('PUT', `${COMPUTE}/servers/${serverId}/os-volume_attachments/${volumeId}`, { volumeAttachment: { volumeId, delete_on_termination: true } }, hv));

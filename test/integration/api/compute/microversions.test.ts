@@ -359,3 +359,15 @@ test('the project id after the version is optional (2.18, routed at every versio
   expect(other.body.badRequest.message).toBe(`Malformed request URL: URL's project_id '${admin.projectId}' doesn't match Context's project_id '${demo.projectId}'`);
   expect((await demo.request('GET', `/compute/v2.1/${demo.projectId}/nothing-here`)).status).toBe(404);
 });
+
+test('GET /servers/{id}/topology from 2.78 (404 before): no NUMA topology, as Nova shows an instance without one', async () => {
+  const s = await bootServer(demo, { imageRef: imageId });
+  expect((await demo.request('GET', `${COMPUTE}/servers/${s.id}/topology`, undefined, mv('2.77'))).status).toBe(404);
+  const res = await demo.request('GET', `${COMPUTE}/servers/${s.id}/topology`, undefined, mv('2.78'));
+  expect(res.status).toBe(200);
+  expect(res.body).toEqual({ nodes: [], pagesize_kb: null });
+  const missing = await demo.request('GET', `${COMPUTE}/servers/00000000-0000-4000-8000-000000000000/topology`, undefined, mv('2.78'));
+  expect(missing.status).toBe(404);
+  await demo.request('DELETE', `${COMPUTE}/servers/${s.id}`);
+  await waitForServerGone(demo, s.id);
+});

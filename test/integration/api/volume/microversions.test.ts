@@ -85,6 +85,17 @@ test('DELETE ?force=True from 3.23 (ignored before): an admin\'s (volume:force_d
   await waitFor(demo, 'volumes', v.id, ['gone']);
 });
 
+test('GET /resource_filters from 3.33 (404 before): the filters a non-admin may use', async () => {
+  expect((await list(demo, '/resource_filters', '3.32')).status).toBe(404);
+  const all = await list(demo, '/resource_filters', '3.33');
+  expect(all.status).toBe(200);
+  expect(all.body.resource_filters).toContainEqual({ resource: 'snapshot', filters: ['name', 'status', 'volume_id', 'metadata', 'availability_zone', 'consumes_quota'] });
+  const one = await list(demo, '/resource_filters?resource=volume', '3.33');
+  expect(one.body.resource_filters).toHaveLength(1);
+  expect(one.body.resource_filters[0].filters).toContain('created_at');
+  expect((await list(demo, '/resource_filters?resource=nope', '3.33')).body).toEqual({ resource_filters: [] });
+});
+
 test('provider_id in an admin\'s volume detail from 3.21', async () => {
   const at = async (version: string) => (await admin.request('GET', V(`/volumes/${older.id}`), undefined, MV(version))).body.volume;
   expect(await at('3.20')).not.toHaveProperty('provider_id');
