@@ -51,6 +51,7 @@ const TABLE: Record<string, [Build, Exp]> = {
   listFlavors: [get(`${C}/flavors`), LIST()],
   listFlavorsDetail: [get(`${C}/flavors/detail`), LIST()],
   createFlavor: [() => ({ method: 'POST', path: `${C}/flavors`, body: { flavor: { name: `f-${randomUUID()}`, ram: 64, vcpus: 1, disk: 1 } } }), ADMIN(200)],
+  updateFlavor: [() => ({ method: 'PUT', path: `${C}/flavors/1`, body: { flavor: { description: 'd' } }, headers: { 'OpenStack-API-Version': 'compute 2.55' } }), ADMIN(200)],
   showFlavor: [get(`${C}/flavors/1`), LIST()],
   deleteFlavor: [async (c) => ({ method: 'DELETE', path: `${C}/flavors/${(await c.as('admin', 'POST', `${C}/flavors`, { flavor: { name: `f-${randomUUID()}`, ram: 64, vcpus: 1, disk: 1 } })).body.flavor.id}` }), ADMIN(202)],
   listFlavorExtraSpecs: [get(`${C}/flavors/1/os-extra_specs`), LIST()],
@@ -73,7 +74,9 @@ const TABLE: Record<string, [Build, Exp]> = {
   listVolumeAttachments: [(c) => get(`${C}/servers/${c.ids.server}/os-volume_attachments`)(c, 'member'), READ()],
   attachVolume: [(c) => ({ method: 'POST', path: `${C}/servers/${c.ids.server}/os-volume_attachments`, body: { volumeAttachment: { volumeId: c.ids.volume } } }), WRITE(409)],
   showVolumeAttachment: [(c) => get(`${C}/servers/${c.ids.server}/os-volume_attachments/${c.ids.volume}`)(c, 'member'), READ(404)],
-  updateVolumeAttachment: [(c) => ({ method: 'PUT', path: `${C}/servers/${c.ids.server}/os-volume_attachments/${c.ids.volume}`, body: { volumeAttachment: { volumeId: c.ids.volume } } }), [403, 403, 501, 403, 501, 501]],
+  // Below 2.85 a PUT is a swap: an admin's (os-volumes-attachments:swap), then 409 as no volume migrates.
+  updateVolumeAttachment: [(c) => ({ method: 'PUT', path: `${C}/servers/${c.ids.server}/os-volume_attachments/${c.ids.volume}`, body: { volumeAttachment: { volumeId: c.ids.volume } } }), [403, 403, 404, 403, 403, 409]],
+  showServerTopology: [(c) => ({ method: 'GET', path: `${C}/servers/${c.ids.server}/topology`, headers: { 'OpenStack-API-Version': 'compute 2.78' } }), READ()],
   // Nova refuses detaching from a server in ERROR before it looks for the attachment.
   detachVolume: [(c) => ({ method: 'DELETE', path: `${C}/servers/${c.ids.server}/os-volume_attachments/${c.ids.volume}` }), WRITE(409)],
   // Nova's image proxy exists up to microversion 2.35.
@@ -277,6 +280,7 @@ const TABLE: Record<string, [Build, Exp]> = {
   showVolumeType: [get(`${V}/types/default`), LIST()],
   listAvailabilityZones: [get(`${V}/os-availability-zone`), LIST()],
   showVolumeSummary: [() => ({ method: 'GET', path: `${V}/volumes/summary`, headers: { 'OpenStack-API-Version': 'volume 3.12' } }), LIST()],
+  listResourceFilters: [() => ({ method: 'GET', path: `${V}/resource_filters`, headers: { 'OpenStack-API-Version': 'volume 3.33' } }), LIST()],
   showLimits: [get(`${V}/limits`), LIST()],
   showQuotaSet: [(c) => get(`${V}/os-quota-sets/${c.cast.projectId}`)(c, 'member'), [403, 403, 403, 200, 200, 200]],
   updateQuotaSet: [(c) => ({ method: 'PUT', path: `${V}/os-quota-sets/${c.cast.otherProjectId}`, body: { quota_set: { volumes: 20 } } }), ADMIN()],
