@@ -38,8 +38,16 @@ export function serverSummary(s: ServerRow, o: ServerViewOptions) {
   return { id: s.id, name: s.name, links: links(o.serviceUrl, 'servers', s.id) };
 }
 
+/** Nova's hostId, a hash of the project and the host: one per project, so kept (a list shows it per server). */
+const hostIds = new Map<string, string>();
 function hostId(projectId: string): string {
-  return createHash('sha224').update(projectId + COMPUTE_HOST).digest('hex');
+  let id = hostIds.get(projectId);
+  if (id === undefined) {
+    id = createHash('sha224').update(projectId + COMPUTE_HOST).digest('hex');
+    if (hostIds.size >= 10_000) hostIds.clear();
+    hostIds.set(projectId, id);
+  }
+  return id;
 }
 
 /** The server's addresses by network label; `extended` adds the OS-EXT-IPS attributes of the server views (not of /ips). */

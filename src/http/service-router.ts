@@ -128,6 +128,7 @@ async function handle(mount: ServiceMount, deps: RouterDeps, op: OperationSpec, 
     }
     checkParams(op, params, req.query as Record<string, unknown>);
     const body = op.streamsBody ? undefined : await readJsonBody(req, op);
+    let log: Logger | undefined;
     const ctx: RequestContext = {
       operationId: op.operationId,
       params,
@@ -139,7 +140,11 @@ async function handle(mount: ServiceMount, deps: RouterDeps, op: OperationSpec, 
       requestId,
       serviceUrl: `${deps.publicUrl}${mount.spec.mountPath}`,
       publicUrl: deps.publicUrl,
-      log: deps.logger.child({ request_id: requestId, project_id: auth?.projectId ?? undefined }),
+      // Made when first used: most reads never log, and a pino child costs more than their view.
+      get log() {
+        log ??= deps.logger.child({ request_id: requestId, project_id: auth?.projectId ?? undefined });
+        return log;
+      },
       req,
     };
     if (!CONTROL_OPERATIONS.includes(op.operationId)) {
@@ -168,7 +173,8 @@ export function routingFault(err: unknown): Fault {
 
 function sendReply(res: Response, reply: Reply): void {
   res.status(reply.status);
-  applyHeaders(res, { ...(res.locals.microversionHeaders ?? {}), ...(reply.headers ?? {}) });
+  applyHeaders(res, res.locals.microversionHeaders);
+  applyHeaders(res, reply.headers);
   if (reply.stream) {
     if (!res.getHeader('content-type')) res.setHeader('Content-Type', 'application/octet-stream');
     reply.stream.pipe(res);
@@ -191,13 +197,16 @@ function sendFault(mount: ServiceMount, res: Response, _req: Request, err: unkno
   const mapped = mapError(mount.errorStyle, err);
   res.locals.error = err instanceof Fault ? err.message : String(err);
   res.status(mapped.status);
-  applyHeaders(res, { ...(res.locals.microversionHeaders ?? {}), ...mapped.headers });
+  applyHeaders(res, res.locals.microversionHeaders);
+  applyHeaders(res, mapped.headers);
   res.setHeader('Content-Type', 'application/json');
   res.end(JSON.stringify(mapped.body));
 }
 
-function applyHeaders(res: Response, headers: Record<string, string>): void {
-  for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
+/** Sets each header; a later call's value wins for a name set before. */
+function applyHeaders(res: Response, headers: Record<string, string> | undefined): void {
+  if (!headers) return;
+  for (const k in headers) res.setHeader(k, headers[k]);
 }
 
 function header(req: Request, name: string): string | undefined {
