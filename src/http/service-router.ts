@@ -126,13 +126,15 @@ async function handle(mount: ServiceMount, deps: RouterDeps, op: OperationSpec, 
     if (mount.projectScopedUrl && auth && params.project_id !== undefined && params.project_id !== auth.projectId) {
       throw new BadRequest('Malformed request url');
     }
-    checkParams(op, params, req.query as Record<string, unknown>);
+    // Express parses the query string again on every read of req.query: once here.
+    const query = req.query as Record<string, string | string[]>;
+    checkParams(op, params, query);
     const body = op.streamsBody ? undefined : await readJsonBody(req, op);
     let log: Logger | undefined;
     const ctx: RequestContext = {
       operationId: op.operationId,
       params,
-      query: req.query as Record<string, string | string[]>,
+      query,
       body,
       headers: req.headers,
       auth,
