@@ -32,6 +32,7 @@ import { snapstackHandlers } from './snapstack/snapstack-handlers';
 import { adminHandlers } from './snapstack/admin-handlers';
 import { InstanceReset } from './snapstack/instance-reset';
 import { FaultRules } from './faults/fault-rules';
+import { FAULTS_EPOCH_KEY, KnexFaultRuleStore } from './faults/fault-store';
 import { SnapstackMetrics } from './metrics/metrics';
 import { ArchiveService } from './archive/archive-service';
 import { archiveHandlers } from './archive/archive-handlers';
@@ -138,9 +139,13 @@ async function startReplica(config: Config, opts: StartOptions, logger: Logger, 
 
   // Validated tokens are cached; with DATABASE_URL other processes may share the database, so a
   // cached token is checked against the identity epoch on every use (token-cache.ts).
-  const identity = new IdentityService(new IdentityStore(db), config.tokenTtlSeconds, logger.child({ component: 'identity' }), { shared: Boolean(config.databaseUrl) });
+  // Fault rules live in the database; replicas learn of changes through their epoch, read with
+  // the identity epoch (no query of its own: fault-rules.ts). A lone start forgets old rules.
+  const faults = new FaultRules(new KnexFaultRuleStore(db), { shared: replica });
+  if (sweep) await faults.clear();
+  const rider = replica ? { key: FAULTS_EPOCH_KEY, seen: (epoch: string, sentAt: number) => faults.seen(epoch, sentAt) } : undefined;
+  const identity = new IdentityService(new IdentityStore(db, rider), config.tokenTtlSeconds, logger.child({ component: 'identity' }), { shared: Boolean(config.databaseUrl) });
   await identity.seed({ admin: config.adminPassword, demo: config.demoPassword, altDemo: config.altDemoPassword });
-  const faults = new FaultRules();
   const metrics = new SnapstackMetrics({ db, dataDir: config.dataDir });
   const jobs = new JobRunner(db, logger.child({ component: 'jobs' }), { faults, observe: (j) => metrics.observeJob(j) }, { replicas, workers: config.jobWorkers });
   // One engine for every module: volumes, servers (containers) and image data (Docker images).
@@ -171,7 +176,7 @@ async function startReplica(config: Config, opts: StartOptions, logger: Logger, 
     await compute.reconcile();
   }
   const reset = new InstanceReset({
-    db, jobs, docker, instanceId, dataDir: config.dataDir, volume, reseed: async () => { await compute.seed(); await identity.invalidateAll(); }, onReset: [() => { faults.clear(); }], log: logger.child({ component: 'reset' }),
+    db, jobs, docker, instanceId, dataDir: config.dataDir, volume, reseed: async () => { await compute.seed(); await identity.invalidateAll(); }, onReset: [async () => { await faults.clear(); }], log: logger.child({ component: 'reset' }),
   });
 
   const state = { publicUrl: config.publicUrl };

@@ -253,7 +253,7 @@ export class ArchiveService {
 
   /** A fault rule's verdict for this operation: waited for now, failing at `midway()`. */
   private async faultFor(projectId: string, target: 'archive.export' | 'archive.import', signal?: AbortSignal): Promise<{ midway: () => void }> {
-    const decision = this.d.faults?.decide({ target, projectId });
+    const decision = await this.d.faults?.decide({ target, projectId });
     if (decision?.delayMs) await this.d.faults!.sleep(decision.delayMs, signal);
     signal?.throwIfAborted();
     const fail = decision?.fail;
