@@ -81,6 +81,15 @@ export interface VolumeDataDriver {
   whenIdle?(): Promise<void>;
 }
 
+/**
+ * The lock key a snapshot is held by while it is read as a clone source (shared: any number of
+ * clones at once) and while it is deleted (exclusive: the delete waits for the clones in flight).
+ * Through ResourceLocks, so with replicas the hold is an advisory lock every process sees.
+ */
+export function cloneSourceKey(snapshotId: string): string {
+  return `clone-source:${snapshotId}`;
+}
+
 export interface VolumeDataDriverOptions {
   dataDir: string;
   instanceId: string;
