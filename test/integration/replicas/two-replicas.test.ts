@@ -17,29 +17,12 @@ import { createTestDatabase, type TestDatabase } from '../../support/test-databa
 import { serveChild, type ServedChild } from '../../support/serve-child';
 import { purgeDockerObjects, request, type ApiResponse, type Session } from '../../support/snapstack-harness';
 import { pollUntil, waitForSnapshot, waitForVolume } from '../../support/compute-helpers';
+import { logLines, login } from '../../support/replica-helpers';
 
 jest.setTimeout(240_000);
 
 const VOL = '/volume/v3/{project_id}';
 const SS = '/snapstack/v1';
-
-function logLines(out: string): Array<Record<string, any>> {
-  return out.split('\n').filter((l) => l.startsWith('{')).map((l) => {
-    try {
-      return JSON.parse(l);
-    } catch {
-      return {};
-    }
-  });
-}
-
-async function login(url: string, user: string, password: string) {
-  const res = await request(url, 'POST', '/identity/v3/auth/tokens', {
-    auth: { identity: { methods: ['password'], password: { user: { name: user, domain: { name: 'Default' }, password } } }, scope: { project: { name: user, domain: { name: 'Default' } } } },
-  });
-  if (res.status !== 201) throw new Error(`login ${user}: ${res.status} ${res.text}`);
-  return { token: res.headers.get('x-subject-token')!, projectId: res.body.token.project.id as string, userId: res.body.token.user.id as string };
-}
 
 describe('two replicas on one PostgreSQL', () => {
   let database: TestDatabase;
