@@ -96,6 +96,9 @@ export async function startSnapstack(config: Config, opts: StartOptions = {}): P
   // Refuse before touching either.
   const replica = Boolean(config.replica && config.databaseUrl);
   if (replica && opts.ephemeral) throw new Error('an ephemeral instance cannot be a replica: closing it removes what the other replicas share');
+  // Without the engine, volume data is plain directories indexed in one process's memory (or,
+  // SNAPSTACK_DOCKER=fake, memory alone): another replica would not see it.
+  if (replica && config.dockerMode !== 'auto') throw new Error(`replicas need the Docker engine (SNAPSTACK_DOCKER=${config.dockerMode}): volume data without it is one process's`);
   const locks: InstanceLock[] = [];
   if (replica) checkDataDirFree(config.dataDir);
   else locks.push(lockDataDir(config.dataDir));
@@ -150,6 +153,11 @@ async function startReplica(config: Config, opts: StartOptions, logger: Logger, 
   const jobs = new JobRunner(db, logger.child({ component: 'jobs' }), { faults, observe: (j) => metrics.observeJob(j) }, { replicas, workers: config.jobWorkers });
   // One engine for every module: volumes, servers (containers) and image data (Docker images).
   const docker = config.dockerMode === 'auto' ? await connectDocker(config.dockerSocket) : null;
+  if (replica && !docker) {
+    await replicas.stop();
+    await db.destroy();
+    throw new Error(`replicas need the Docker engine: none answers at ${config.dockerSocket}`);
+  }
   // The drivers: Docker's, or the in-memory fakes beside them (SNAPSTACK_DOCKER=fake).
   const fake = config.dockerMode === 'fake';
   const imageDriver = fake ? new FakeImageDriver([config.defaultServerImage]) : docker ? new DockerImageDriver(docker, logger.child({ component: 'images' })) : null;

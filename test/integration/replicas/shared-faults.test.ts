@@ -122,6 +122,36 @@ describe('fault rules and clone sources shared by two replicas', () => {
     expect(fs.existsSync(path.join(dataDir, 'cow', 'snapshots', `${snap.id}.json`))).toBe(false);
   });
 
+  it('an export accepted through one replica is listed as being written by both, its name taken in both, and listed as written once done', async () => {
+    const src = ok(await via(a).request('POST', `${VOL}/volumes`, { volume: { size: 1, name: 'export-source' } }), 202).volume;
+    await waitForVolume(via(a), src.id, ['available']);
+    const snap = ok(await via(b).request('POST', `${VOL}/snapshots`, { snapshot: { volume_id: src.id, name: 'export-snap' } }), 202).snapshot;
+    await waitForSnapshot(via(b), snap.id, ['available']);
+    // The export job starts 3 s late (whichever replica claims it).
+    ok(await asAdmin(b, 'POST', FAULTS, { fault: { target: 'archive.export', action: 'delay', delay_ms: 3_000, project_id: demo.projectId } }), 201);
+    const file = 'shared-export.tar';
+    ok(await via(a).request('POST', `/snapstack/v1/snapshots/${snap.id}/export`, { file_name: file }), 202);
+    for (const r of [a, b]) {
+      const listed = ok(await via(r).request('GET', '/snapstack/v1/archives'), 200).archives.filter((x: { name: string }) => x.name === file);
+      expect(listed).toMatchObject([{ status: 'writing' }]);
+      expect((await via(r).request('POST', `/snapstack/v1/snapshots/${snap.id}/export`, { file_name: file })).status).toBe(409);
+    }
+    for (const r of [a, b]) {
+      const done = await pollUntil(() => via(r).request('GET', `/snapstack/v1/archives/${file}`), (res) => res.status === 200 && res.body.archive.status !== 'writing', 60_000, 'the archive written');
+      expect(done.body.archive).toMatchObject({ name: file, valid: true });
+      const listed = ok(await via(r).request('GET', '/snapstack/v1/archives'), 200).archives.filter((x: { name: string }) => x.name === file);
+      expect(listed).toHaveLength(1);
+    }
+  });
+
+  it('a replica without the Docker engine is refused (its volume data would be its own)', async () => {
+    for (const mode of ['none', 'fake']) {
+      await expect(serveChild({
+        SNAPSTACK_DATA_DIR: dataDir, DATABASE_URL: database.url, SNAPSTACK_REPLICA: '1', SNAPSTACK_DOCKER: mode, SNAPSTACK_LOG_LEVEL: 'info',
+      }, { timeoutMs: 30_000 })).rejects.toThrow(new RegExp(`replicas need the Docker engine \\(SNAPSTACK_DOCKER=${mode}\\)`));
+    }
+  });
+
   it('a reset through one replica clears the rules of all', async () => {
     ok(await asAdmin(a, 'POST', FAULTS, { fault: { target: 'volume.create', action: 'fail', count: 5 } }), 201);
     expect(ok(await asAdmin(b, 'POST', '/snapstack/v1/reset'), 200).reset).toBeDefined();
