@@ -23,6 +23,7 @@ import { VOLUME_MICROVERSIONS } from './volume/volume-versions';
 import { createImageModule } from './image/image-module';
 import type { ImageService } from './image/image-service';
 import { connectDocker, removeInstanceObjects } from './runtime/docker-engine';
+import { AdvisoryPauseLedger, containerPauses } from './runtime/container-pauses';
 import { DockerImageDriver } from './runtime/docker-image-driver';
 import { FakeImageDriver } from './runtime/fake-image-driver';
 import { FakeServerRuntime } from './compute/runtime/fake-server-runtime';
@@ -158,6 +159,9 @@ async function startReplica(config: Config, opts: StartOptions, logger: Logger, 
     await db.destroy();
     throw new Error(`replicas need the Docker engine: none answers at ${config.dockerSocket}`);
   }
+  // Replicas: a container's pause holds are counted across processes (the last anywhere unpauses).
+  const pauseLedger = replica && docker ? new AdvisoryPauseLedger(config.databaseUrl!, logger.child({ component: 'pauses' })) : undefined;
+  if (pauseLedger) containerPauses(docker!).useLedger(pauseLedger);
   // The drivers: Docker's, or the in-memory fakes beside them (SNAPSTACK_DOCKER=fake).
   const fake = config.dockerMode === 'fake';
   const imageDriver = fake ? new FakeImageDriver([config.defaultServerImage]) : docker ? new DockerImageDriver(docker, logger.child({ component: 'images' })) : null;
@@ -279,6 +283,7 @@ async function startReplica(config: Config, opts: StartOptions, logger: Logger, 
       await volumeModule.close();
       await serverLocks?.close();
       await volumeLocks?.close();
+      await pauseLedger?.close();
       if (opts.ephemeral) {
         await removeEverything();
       } else {
