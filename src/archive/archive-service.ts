@@ -195,7 +195,7 @@ export class ArchiveService {
       kind, sourceId, caller, scope, folderProject: caller.projectId, name, baseArchive: opts.baseArchive ?? null, loadWorkspace: scope === 'workspace',
     };
     const jobId = await this.d.store.exclusively(file, async (trx) => {
-      if (await exists(file) || await exists(`${file}${PARTIAL_SUFFIX}`) || (await this.exportsUnderWay(dir)).has(file)) {
+      if (await exists(file) || await exists(`${file}${PARTIAL_SUFFIX}`) || (await this.exportsUnderWay(dir, trx)).has(file)) {
         throw new Conflict(`An archive named ${name} already exists in the snapshots folder.`);
       }
       return this.d.jobs.enqueue(JOB_EXPORT, payload, { projectId: caller.projectId, resourceType: 'archive', resourceId: name }, trx);
@@ -205,9 +205,9 @@ export class ArchiveService {
   }
 
   /** The archives of `dir` being written: unfinished export jobs (any replica's), with their progress. */
-  private async exportsUnderWay(dir: string): Promise<Map<string, { written: number; total: number }>> {
+  private async exportsUnderWay(dir: string, trx?: Parameters<JobRunner['unfinished']>[1]): Promise<Map<string, { written: number; total: number }>> {
     const out = new Map<string, { written: number; total: number }>();
-    for (const job of await this.d.jobs.unfinished(JOB_EXPORT)) {
+    for (const job of await this.d.jobs.unfinished(JOB_EXPORT, trx)) {
       const p = job.payload as ExportPayload & { progress?: { written: number; total: number } };
       const file = await this.exportFile(p).catch(() => null);
       // Written already (renamed from its partial file), its job about to end: listed as the archive.
@@ -227,12 +227,11 @@ export class ArchiveService {
   }
 
   private exportJob(): JobDefinition<ExportPayload> {
-    const fileOf = (p: ExportPayload) => this.exportFile(p);
     return {
       kind: JOB_EXPORT,
       onRestart: 'fail',
       run: async (p, job, signal) => {
-        const file = await fileOf(p);
+        const file = await this.exportFile(p);
         // Other replicas list it with the progress its job last recorded (every second at most).
         let recorded = 0;
         let recording = Promise.resolve();
@@ -269,7 +268,7 @@ export class ArchiveService {
         }
       },
       onFail: async (p, error) => {
-        const file = await fileOf(p).catch(() => null);
+        const file = await this.exportFile(p).catch(() => null);
         if (file) {
           this.progress.delete(file);
           await fs.rm(`${file}${PARTIAL_SUFFIX}`, { force: true });

@@ -162,7 +162,7 @@ export interface FaultRuleStore {
   consume(point: FaultPoint): Promise<FaultRule[]>;
   /** Removes those of these rules whose count ran out. */
   exhausted(ids: string[]): Promise<void>;
-  /** Moves with every change of the rules (not with a count going down). */
+  /** Moves with every change of the rules (not with a count going down); replicas read it with the identity epoch (EpochRider). */
   epoch(): Promise<string>;
   /** Moves with every clear (a reset's too). */
   clears(): Promise<string>;
@@ -176,8 +176,8 @@ export interface FaultRulesOptions {
 }
 
 /**
- * The rules, kept by the store (the database: a restart keeps them, a reset clears them, every
- * replica sees the same). Every API call asks whether a rule applies, and nearly always none
+ * The rules, kept by the store (the database: every replica sees the same; a reset clears them,
+ * and so does a lone start, in app.ts). Every API call asks whether a rule applies, and nearly always none
  * does: so the process keeps the rules as last read, to answer "none matches" without a query.
  * When one may match, the store decides (consume, atomic). What was read is current:
  * - in one process, until this process changes the rules (nothing else can);

@@ -170,9 +170,9 @@ export class JobRunner {
     return this.db('jobs').where({ id }).first();
   }
 
-  /** The queued and running jobs of a kind, whichever replica enqueued or runs them, oldest first. */
-  async unfinished(kind: string): Promise<JobRecord[]> {
-    const rows: JobRecord[] = await this.db('jobs').where({ kind }).whereIn('status', ['queued', 'running']).orderBy('created_at');
+  /** The queued and running jobs of a kind, whichever replica enqueued or runs them, oldest first (in `trx` when given). */
+  async unfinished(kind: string, trx?: Knex.Transaction): Promise<JobRecord[]> {
+    const rows: JobRecord[] = await (trx ?? this.db)('jobs').where({ kind }).whereIn('status', ['queued', 'running']).orderBy('created_at');
     return rows.map((row) => ({ ...row, payload: payloadOf(row) }));
   }
 
