@@ -97,12 +97,12 @@ export async function startSnapstack(config: Config, opts: StartOptions = {}): P
   // Refuse before touching either.
   const replica = Boolean(config.replica && config.databaseUrl);
   if (replica && opts.ephemeral) throw new Error('an ephemeral instance cannot be a replica: closing it removes what the other replicas share');
-  // Without the engine, volume data is plain directories indexed in one process's memory (or,
-  // SNAPSTACK_DOCKER=fake, memory alone): another replica would not see it.
-  if (replica && config.dockerMode !== 'auto') throw new Error(`replicas need the Docker engine (SNAPSTACK_DOCKER=${config.dockerMode}): volume data without it is one process's`);
   const locks: InstanceLock[] = [];
   if (replica) checkDataDirFree(config.dataDir);
   else locks.push(lockDataDir(config.dataDir));
+  // Without the engine, volume data is plain directories indexed in one process's memory (or,
+  // SNAPSTACK_DOCKER=fake, memory alone): another replica would not see it.
+  if (replica && config.dockerMode !== 'auto') throw new Error(`replicas need the Docker engine (SNAPSTACK_DOCKER=${config.dockerMode}): volume data without it is one process's`);
   const releaseLocks = async () => {
     for (const l of locks.splice(0).reverse()) await l.release().catch((err) => logger.warn({ err }, 'could not release an instance lock'));
   };
