@@ -149,10 +149,10 @@ describe('jobs across replicas on one PostgreSQL', () => {
       await new Promise((r) => setTimeout(r, ms));
       order.push(`${name}-`);
     }, { shared });
-    const clones = [hold(one, ['vol-a'], ['snap-1'], 'cloneA', 400), hold(two, ['vol-b'], ['snap-1'], 'cloneB', 400)];
-    await new Promise((r) => setTimeout(r, 100));
+    const clones = [hold(one, ['vol-a'], ['snap-1'], 'cloneA', 1500), hold(two, ['vol-b'], ['snap-1'], 'cloneB', 1500)];
+    await new Promise((r) => setTimeout(r, 400));
     const del = hold(two, ['snap-1'], [], 'delete', 10);
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 200));
     const late = hold(one, ['vol-c'], ['snap-1'], 'late', 10);
     await Promise.all([...clones, del, late]);
     // Both clones were in at once; the delete came after both, and no clone ran beside it (the
