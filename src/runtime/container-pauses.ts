@@ -21,6 +21,8 @@ export interface PauseLedger {
   join(containerId: string, pause: () => Promise<boolean>): Promise<boolean>;
   /** Leaves; runs `unpause` when no other process holds the container and holds paused it. */
   leave(containerId: string, unpause: () => Promise<void>): Promise<void>;
+  /** Some process holds the container. */
+  held(containerId: string): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -73,9 +75,14 @@ export class ContainerPauses {
     });
   }
 
-  /** How many holds a container has (tests). */
+  /** How many holds a container has in this process (tests). */
   holds(containerId: string): number {
     return this.held.get(containerId)?.count ?? 0;
+  }
+
+  /** Some hold, in this process or (replicas) another, keeps the container paused for a capture. */
+  async heldAnywhere(containerId: string): Promise<boolean> {
+    return this.holds(containerId) > 0 || (this.ledger ? await this.ledger.held(containerId) : false);
   }
 
   private async pauseIfRunning(containerId: string): Promise<boolean> {
@@ -154,6 +161,19 @@ export class AdvisoryPauseLedger implements PauseLedger {
         const mark = await client.query('DELETE FROM settings WHERE key = $1 RETURNING value', [markKey(containerId)]);
         if (mark.rows[0]?.value === 'paused') await unpause();
       });
+    } catch (err) {
+      broken = err as Error;
+      throw err;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  async held(containerId: string): Promise<boolean> {
+    const client = await this.pool.connect();
+    let broken: Error | undefined;
+    try {
+      return !(await this.alone(client, containerId));
     } catch (err) {
       broken = err as Error;
       throw err;

@@ -56,6 +56,7 @@ describeWithDocker('container pauses across replicas', () => {
     expect(await state(c)).toBe('paused');
     const hb = await b.hold(c.id);
     expect(hb.paused).toBe(true);
+    expect(await replica().heldAnywhere(c.id)).toBe(true); // a third replica sees the holds
     await ha.release(); // A is done; B still copies
     expect(await state(c)).toBe('paused');
     const ha2 = await a.hold(c.id); // and A comes back meanwhile
@@ -63,6 +64,7 @@ describeWithDocker('container pauses across replicas', () => {
     expect(await state(c)).toBe('paused');
     await ha2.release();
     expect(await state(c)).toBe('running');
+    expect(await a.heldAnywhere(c.id)).toBe(false);
   });
 
   it("a container paused by its user is left paused by every replica's holds", async () => {
