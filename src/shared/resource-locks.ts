@@ -21,6 +21,24 @@ export interface ResourceLocks {
   close?(): Promise<void>;
 }
 
+/**
+ * Takes the keys as `withLocks` does and holds them until the returned release is called: for a
+ * hold that outlives one call (the snapshots an export reads, until the export is released).
+ */
+export async function holdLocks(locks: ResourceLocks, keys: string[], opts: LockOptions = {}): Promise<() => void> {
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  let entered!: () => void;
+  const inside = new Promise<void>((resolve) => (entered = resolve));
+  const held = locks.withLocks(keys, async () => {
+    entered();
+    await released;
+  }, opts);
+  held.catch(() => undefined); // a failure to take them is thrown below; one to let go is the lock's to log
+  await Promise.race([inside, held]);
+  return release;
+}
+
 export class AdvisoryLocks implements ResourceLocks {
   private readonly local = new KeyedMutex();
   private readonly pool: pg.Pool;

@@ -22,7 +22,7 @@ import {
   importVolumeAsImage,
 } from './docker-ops';
 import { KeyedMutex, SerialQueue } from '../../shared/keyed-mutex';
-import type { ResourceLocks } from '../../shared/resource-locks';
+import { holdLocks, type ResourceLocks } from '../../shared/resource-locks';
 import { HelperLayerFileOps, HostLayerFileOps, sameRootAttrs, type LayerFileOps } from './layer-files';
 import { LayerRegistry } from './layer-registry';
 import { CowPaths, ManifestStore, type SnapshotManifest, type VolumeManifest } from './manifest-store';
@@ -328,8 +328,22 @@ export class OverlayDockerDriver implements VolumeDataDriver {
     return this.requireSnapshot(snapshotId).chain.map((id) => this.paths.layer(id));
   }
 
-  openExport(snapshotIds: string[]): Promise<LayerExport> {
-    return this.archive.openExport(snapshotIds);
+  /** Holds the snapshots shared until the export is released, as a clone does: their deletes (in any replica) wait for it. */
+  async openExport(snapshotIds: string[]): Promise<LayerExport> {
+    const letGo = await holdLocks(this.locks, [], { shared: snapshotIds.map(cloneSourceKey) });
+    try {
+      const ex = await this.archive.openExport(snapshotIds);
+      return {
+        ...ex,
+        release: () => {
+          ex.release();
+          letGo();
+        },
+      };
+    } catch (err) {
+      letGo();
+      throw err;
+    }
   }
 
   beginImport(): Promise<LayerImport> {

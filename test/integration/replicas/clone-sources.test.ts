@@ -1,8 +1,8 @@
 /**
  * A snapshot read as a clone source, across replicas: two overlay drivers on one data directory
  * and one Docker engine, each with its own advisory locks on one PostgreSQL (as two replicas'
- * volume modules are). A clone in progress through one holds the snapshot (shared); a delete
- * through the other waits for it, then removes the snapshot: what one process does.
+ * volume modules are). A clone in progress through one holds the snapshot (shared), and so does an
+ * export; a delete through the other waits for them, then removes the snapshot: what one process does.
  */
 import fs from 'fs';
 import path from 'path';
@@ -88,5 +88,26 @@ describeWithDocker('clone sources across replicas', () => {
     // A clone after the delete finds the snapshot gone, in either replica.
     await expect(b.createVolume(newId('late'), { projectId: 'p1', fromSnapshotId: snap })).rejects.toBeInstanceOf(DataNotFoundError);
     await expect(a.createVolume(newId('late'), { projectId: 'p1', fromSnapshotId: snap })).rejects.toBeInstanceOf(DataNotFoundError);
+  });
+
+  it('a delete through one replica waits for an export of the snapshot open in the other', async () => {
+    const a = await replicaDriver(false);
+    const b = await replicaDriver(false);
+    const vol = newId('vol');
+    await a.createVolume(vol, { projectId: 'p1' });
+    await h.write(a, vol, 'echo exported > e');
+    const snap = newId('snap');
+    await a.createSnapshot(snap, vol, { projectId: 'p1' });
+    const ex = await a.openExport([snap]);
+    const [layer] = ex.chains.get(snap)!;
+    let deleted = false;
+    const deleting = b.deleteSnapshot(snap).then(() => void (deleted = true));
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(deleted).toBe(false);
+    // The export still reads every layer of it.
+    expect((await ex.entries(layer.id)).length).toBeGreaterThan(0);
+    ex.release();
+    await deleting;
+    expect(a.listSnapshotIds()).not.toContain(snap);
   });
 });
