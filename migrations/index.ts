@@ -24,7 +24,13 @@ import * as m20261130_2100 from './20261130002100_add_servers_access_ips';
 import * as m20261130_3500 from './20261130003500_add_list_indexes';
 import * as m20261130120000 from './20261130120000_create_archive_workspace_loads';
 import * as m20261130130000 from './20261130130000_add_job_owners_and_replicas';
-import * as m20261130183000 from './20261130183000_create_fault_rules';
+import * as m20261130190000 from './20261130190000_create_metadef_namespaces';
+import * as m20261130190100 from './20261130190100_create_metadef_resource_types';
+import * as m20261130190200 from './20261130190200_create_metadef_namespace_resource_types';
+import * as m20261130190300 from './20261130190300_create_metadef_objects';
+import * as m20261130190400 from './20261130190400_create_metadef_properties';
+import * as m20261130190500 from './20261130190500_create_metadef_tags';
+import * as m20261130194500 from './20261130194500_create_fault_rules';
 
 export interface NamedMigration extends Knex.Migration {
   name: string;
@@ -61,5 +67,11 @@ export const migrations: NamedMigration[] = [
   named('20261130003500_add_list_indexes', m20261130_3500),
   named('20261130120000_create_archive_workspace_loads', m20261130120000),
   named('20261130130000_add_job_owners_and_replicas', m20261130130000),
-  named('20261130183000_create_fault_rules', m20261130183000),
+  named('20261130190000_create_metadef_namespaces', m20261130190000),
+  named('20261130190100_create_metadef_resource_types', m20261130190100),
+  named('20261130190200_create_metadef_namespace_resource_types', m20261130190200),
+  named('20261130190300_create_metadef_objects', m20261130190300),
+  named('20261130190400_create_metadef_properties', m20261130190400),
+  named('20261130190500_create_metadef_tags', m20261130190500),
+  named('20261130194500_create_fault_rules', m20261130194500),
 ];

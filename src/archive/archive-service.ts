@@ -24,6 +24,8 @@ import { receiveUpload, removeStaleUploads } from './archive-upload';
 import { PARTIAL_SUFFIX } from './archive-writer';
 import type { ArchiveStore } from './archive-store';
 import type { ArchiveEntry, FolderScope } from './archive-views';
+import { bestEffort, orNullIfGone } from '../shared/best-effort';
+import { emptyOutcome, type ResetOutcome } from '../shared/module-reset';
 
 export type { ArchiveCaller } from './archive-export';
 export type { FolderScope } from './archive-views';
@@ -92,6 +94,20 @@ export class ArchiveService {
       run: async () => { throw new Error('an import journal is never run, only undone'); },
       onFail: (j) => undoImport(this.importDeps, j),
     });
+  }
+
+  /**
+   * Reset (ArchiveResetApi): every project's snapshots folder goes with the archives exported
+   * into it; the workspace folder and what was loaded from it are part of the seed and stay.
+   */
+  async resetToSeed(): Promise<ResetOutcome> {
+    const workspace = this.folders.workspaceDir && path.resolve(this.folders.workspaceDir);
+    const projects = (await readdirIfAny(this.folders.root)).filter((p) => path.join(this.folders.root, p) !== workspace);
+    await Promise.all(projects.map((p) => fs.rm(path.join(this.folders.root, p), { recursive: true, force: true })));
+    this.progress.clear();
+    this.verified.clear();
+    this.log.info({ project_folders: projects.length }, 'snapshot folders reset');
+    return emptyOutcome();
   }
 
   // ---- folders ------------------------------------------------------------------------
@@ -218,7 +234,7 @@ export class ArchiveService {
   }
 
   private async writing(file: string, scope: FolderScope, progress: { written: number; total: number }): Promise<ArchiveEntry> {
-    const st = await fs.stat(`${file}${PARTIAL_SUFFIX}`).catch(() => null);
+    const st = await orNullIfGone(fs.stat(`${file}${PARTIAL_SUFFIX}`)); // not begun yet: 0 bytes
     return writingEntry(file, scope, st?.size ?? 0, progress);
   }
 
@@ -268,7 +284,7 @@ export class ArchiveService {
         }
       },
       onFail: async (p, error) => {
-        const file = await this.exportFile(p).catch(() => null);
+        const file = await bestEffort(this.log, "finding a failed export's file", { archive: p.name, source_id: p.sourceId }, () => this.exportFile(p));
         if (file) {
           this.progress.delete(file);
           await fs.rm(`${file}${PARTIAL_SUFFIX}`, { force: true });
@@ -351,7 +367,7 @@ export class ArchiveService {
 
   /** At start: root images an interrupted import staged (nothing was registered from them). */
   private async sweepImportStaging(): Promise<void> {
-    for (const name of await fs.readdir(this.d.dataDir).catch(() => [] as string[])) {
+    for (const name of await readdirIfAny(this.d.dataDir)) {
       if (!name.startsWith(IMPORT_STAGING_PREFIX)) continue;
       this.log.warn({ file: name, decision: 'removed' }, 'reconcile: a root image an interrupted import staged');
       await fs.rm(path.join(this.d.dataDir, name), { force: true });

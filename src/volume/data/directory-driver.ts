@@ -6,6 +6,7 @@ import { KeyedMutex } from '../../shared/keyed-mutex';
 import { HostLayerFileOps } from './layer-files';
 import { writeFileAtomic } from './manifest-store';
 import { cloneSourceKey, type VolumeDataCapabilities, type VolumeDataDriver } from './volume-data-driver';
+import { removeAllData } from './remove-all-data';
 import { DataExistsError, DataNotFoundError, VolumeDataError } from './volume-data-errors';
 
 export interface DirectoryDriverOptions {
@@ -34,7 +35,7 @@ interface SnapshotMeta {
  */
 export class DirectoryDriver implements VolumeDataDriver {
   readonly kind = 'directory' as const;
-  readonly capabilities: VolumeDataCapabilities = { archives: false, imageSnapshots: false, volumeToImage: false, flatten: false, listsData: true };
+  readonly capabilities: VolumeDataCapabilities = { archives: null, imageSnapshots: null, volumeToImage: null, flatten: null };
   private readonly root: string;
   /** Per volume; a snapshot being copied into new volumes is held shared (cloneSourceKey), deleteSnapshot waits for it. */
   private readonly locks = new KeyedMutex();
@@ -74,6 +75,11 @@ export class DirectoryDriver implements VolumeDataDriver {
 
   listSnapshotIds(): string[] {
     return [...this.snapshots.keys()];
+  }
+
+  async removeAll(keep: Set<string>): Promise<{ dockerVolumes: number }> {
+    await removeAllData(this, keep);
+    return { dockerVolumes: 0 };
   }
 
   async createVolume(volumeId: string, opts: { projectId: string; fromSnapshotId?: string; fromVolumeId?: string }): Promise<void> {

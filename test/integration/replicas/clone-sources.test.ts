@@ -36,7 +36,7 @@ describeWithDocker('clone sources across replicas', () => {
     const l = new AdvisoryLocks(cfg.databaseUrl!, createLogger('silent'), { namespace: 'snapstack:volume-data:', maxConnections: 4 });
     locks.push(l);
     const d = new OverlayDockerDriver({
-      dataDir: h.dataDir, instanceId: h.instanceId, docker: h.docker, helperImage: HELPER_IMAGE, maxChainDepth: 50, logger: h.logger,
+      dataDir: h.dataDir, instanceId: h.instanceId, docker: h.docker, images: h.images, helperImage: HELPER_IMAGE, maxChainDepth: 50, logger: h.logger,
       shared: true, sweep, locks: l,
     });
     await d.init();
