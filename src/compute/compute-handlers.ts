@@ -3,7 +3,7 @@
  * per-resource handler files.
  *
  * LIMITATIONS: only what the spec lists; an operation in the spec without a handler answers
- * 501 notImplemented, any other path 404. No keypairs, security groups, server groups,
+ * 501 notImplemented, any other path 404. No security groups, server groups,
  * quotas, hypervisors, migrations, instance actions, console or os-interface APIs; no
  * networks (server addresses are empty).
  */
@@ -11,6 +11,7 @@ import type { Handlers } from '../http/context';
 import type { Compute } from './compute-module';
 import { computeVersion, computeVersionList } from './compute-versions';
 import { flavorHandlers } from './flavor-handlers';
+import { keypairHandlers } from './keypair-handlers';
 import { serverHandlers } from './server-handlers';
 import { serverMetadataHandlers } from './server-metadata-handlers';
 import { serverActionHandlers } from './server-action-handlers';
@@ -37,5 +38,6 @@ export function computeHandlers(compute?: Compute): Handlers {
     ...attachmentHandlers(compute),
     ...imageProxyHandlers(compute.images),
     ...serverInfoHandlers(compute.servers),
+    ...keypairHandlers(compute.keypairs),
   };
 }

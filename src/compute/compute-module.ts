@@ -9,6 +9,8 @@ import type { VolumeApi } from '../volume/volume-api';
 import { computeHandlers } from './compute-handlers';
 import { FlavorService } from './flavor-service';
 import { FlavorStore } from './flavor-store';
+import { KeypairService } from './keypair-service';
+import { KeypairStore } from './keypair-store';
 import { DockerServerRuntime } from './runtime/docker-server-runtime';
 import type { ImageDriver } from '../runtime/image-driver';
 import type { ServerRuntime } from './runtime/server-runtime';
@@ -46,6 +48,7 @@ export interface ComputeDeps {
 
 export interface Compute {
   flavors: FlavorService;
+  keypairs: KeypairService;
   servers: ServerService;
   actions: ServerActions;
   snapshots: ServerSnapshots;
@@ -69,6 +72,7 @@ export function createCompute(deps: ComputeDeps): Compute {
   const store = new ServerStore(deps.db);
   const locks = deps.locks ?? new KeyedMutex();
   const flavors = new FlavorService(new FlavorStore(deps.db));
+  const keypairs = new KeypairService(new KeypairStore(deps.db), log);
   const containers = new ServerContainers(runtime, deps.volumes, store, log);
   const lifecycle = new ServerLifecycle(store, containers, deps.volumes, deps.images, locks, deps.jobs, log);
   const actions = new ServerActions(store, containers, runtime, locks, deps.jobs, log);
@@ -83,14 +87,14 @@ export function createCompute(deps: ComputeDeps): Compute {
   });
   const attachments = new ServerAttachments(store, containers, deps.volumes, locks, deps.jobs, log);
   const servers = new ServerService(store, deps.jobs, locks, {
-    flavors, images: deps.images, volumes: deps.volumes, defaultServerImage: deps.config.defaultServerImage, minDiskRule: deps.config.minDiskRule,
+    flavors, keypairs, images: deps.images, volumes: deps.volumes, defaultServerImage: deps.config.defaultServerImage, minDiskRule: deps.config.minDiskRule,
   }, log);
   // Server jobs wait for volume jobs (a build for its volumes, a snapshot for its volumes' snapshots): their own lane.
   for (const job of [lifecycle.buildJob(), lifecycle.deleteJob(), actions.job(), attachments.job(), ...snapshots.jobs(), shelves.job(), resizes.job(), rebuilds.job()]) {
     deps.jobs.register(job, { lane: 'composite' });
   }
   const compute: Compute = {
-    flavors, servers, actions, snapshots, attachments, shelves, resizes, rebuilds, images: deps.images, runtime,
+    flavors, keypairs, servers, actions, snapshots, attachments, shelves, resizes, rebuilds, images: deps.images, runtime,
     handlers: () => computeHandlers(compute),
     seed: () => flavors.seed(),
     reconcile: () => lifecycle.reconcile(),

@@ -8,6 +8,7 @@ import type { VolumeApi } from '../volume/volume-api';
 import { checkFlavorFitsImage, MinDiskRule } from './boot-disk-rules';
 import type { FlavorService } from './flavor-service';
 import type { FlavorRow } from './flavor-store';
+import type { KeypairService } from './keypair-service';
 import type { BlockDeviceRow, FlavorAtBoot, ServerRow } from './server-store';
 import {
   assignDeviceNames, imageDefinedBdms, mergeBdms, parseRequestedBdms, RequestedBdm, validateBdmList,
@@ -21,6 +22,7 @@ export type CreateServerInput = NonNullable<BodyOf<operations['createServer']>>[
 
 export interface CreatePlanDeps {
   flavors: FlavorService;
+  keypairs: Pick<KeypairService, 'forServer'>;
   images: ImageApi;
   volumes: VolumeApi;
   defaultServerImage: string;
@@ -142,6 +144,8 @@ export async function planServer(deps: CreatePlanDeps, auth: AuthContext, s: Cre
   if (Number(s.max_count ?? 1) > 1 || Number(s.min_count ?? 1) > 1) throw new BadRequest('Snapstack creates one server per request (min_count and max_count must be 1).');
   if (s.availability_zone && s.availability_zone !== 'nova') throw new BadRequest('The requested availability zone is not available');
   const networks = parseNetworks(s.networks, mv);
+  // Nova's _validate_and_build_base_options: the caller's own key pair, before the flavor.
+  if (s.key_name !== undefined) await deps.keypairs.forServer(auth.userId, s.key_name);
 
   const flavorId = lastSegment(String(s.flavorRef));
   const flavor = await deps.flavors.get(auth, flavorId).catch((err) => {

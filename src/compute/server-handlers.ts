@@ -5,7 +5,8 @@
  * - one server per request (min_count/max_count > 1 answer 400); no return_reservation_id;
  * - networks are not checked against Neutron: a list or "auto" gives the container Docker's
  *   bridge network (shown as network "private"), "none" no network;
- * - key_name, user_data, personality, config_drive, security_groups, scheduler hints and
+ * - key_name must name one of the caller's key pairs; nothing is injected (no metadata service);
+ * - user_data, personality, config_drive, security_groups, scheduler hints and
  *   host/hypervisor_hostname are accepted and ignored; no server tags (2.26 shows []);
  * - list filters: name (regex), status, image, flavor, changes-since, ip, all_tenants and
  *   project_id (admin); deleted servers are never listed (changes-since does not show them);

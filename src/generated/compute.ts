@@ -232,6 +232,48 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v2.1/os-keypairs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The caller's key pairs by name (user_id for admins from 2.10; limit and marker, a name, from 2.35). */
+        get: operations["listKeypairs"];
+        put?: never;
+        /**
+         * @description Import (public_key) or, below 2.92, generate a key pair (the private key is in this answer
+         *     only). type ssh|x509 from 2.2, user_id (admins) from 2.10; public_key is required from 2.92.
+         *     200 below 2.2, 201 from 2.2.
+         */
+        post: operations["createKeypair"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2.1/os-keypairs/{keypair_name}": {
+        parameters: {
+            query?: {
+                user_id?: string;
+            };
+            header?: never;
+            path: {
+                keypair_name: string;
+            };
+            cookie?: never;
+        };
+        get: operations["showKeypair"];
+        put?: never;
+        post?: never;
+        delete: operations["deleteKeypair"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v2.1/servers": {
         parameters: {
             query?: never;
@@ -537,6 +579,32 @@ export interface components {
         FlavorSummaryList: {
             flavors: components["schemas"]["FlavorSummary"][];
             flavors_links?: components["schemas"]["Link"][];
+        };
+        /** @description A key pair; type from 2.2; the show answer adds user_id, id, created_at and Nova's never-set soft-delete fields. */
+        Keypair: {
+            created_at?: string;
+            deleted?: boolean;
+            deleted_at?: null;
+            fingerprint: string;
+            id?: number;
+            name: string;
+            /** @description Only in the answer that generated the pair */
+            private_key?: string;
+            public_key: string;
+            /** @enum {string} */
+            type?: "ssh" | "x509";
+            updated_at?: null;
+            user_id?: string;
+        };
+        KeypairCreatedEnvelope: {
+            keypair: components["schemas"]["Keypair"];
+        };
+        KeypairEnvelope: {
+            keypair: components["schemas"]["Keypair"];
+        };
+        KeypairList: {
+            keypairs: components["schemas"]["KeypairEnvelope"][];
+            keypairs_links?: components["schemas"]["Link"][];
         };
         Link: {
             href?: string;
@@ -1205,6 +1273,159 @@ export interface operations {
                 content: {
                     "application/json": Record<string, never>;
                 };
+            };
+        };
+    };
+    listKeypairs: {
+        parameters: {
+            query?: {
+                limit?: string;
+                marker?: string;
+                user_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description {keypairs: [{keypair: {name, public_key, fingerprint, type (2.2)}}], keypairs_links? (2.35)} */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KeypairList"];
+                };
+            };
+        };
+    };
+    createKeypair: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    keypair: {
+                        name?: string;
+                        public_key?: string;
+                        /** @enum {string} */
+                        type?: "ssh" | "x509";
+                        user_id?: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Created (below 2.2) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KeypairCreatedEnvelope"];
+                };
+            };
+            /** @description Created (2.2+) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KeypairCreatedEnvelope"];
+                };
+            };
+            /** @description Keypair data is invalid: failed to generate fingerprint */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Quota exceeded, too many key pairs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Key pair '<name>' already exists. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    showKeypair: {
+        parameters: {
+            query?: {
+                user_id?: string;
+            };
+            header?: never;
+            path: {
+                keypair_name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description {keypair: {...}} */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KeypairEnvelope"];
+                };
+            };
+            /** @description Keypair <name> not found for user <user id> */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    deleteKeypair: {
+        parameters: {
+            query?: {
+                user_id?: string;
+            };
+            header?: never;
+            path: {
+                keypair_name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted (below 2.2) */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Deleted (2.2+) */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Keypair <name> not found for user <user id> */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };

@@ -36,6 +36,9 @@ const RULES: Record<string, PolicyRule> = {
   assignProjectUserRole: 'admin', unassignProjectUserRole: 'admin',
   // Nova: flavor management is admin-only.
   createFlavor: 'admin', deleteFlavor: 'admin',
+  // Nova: key pairs are the user's own (`ADMIN or user_id:%(user_id)s`, project scope): any project role
+  // writes them; the service refuses another user's to non-admins.
+  createKeypair: 'project_reader', deleteKeypair: 'project_reader',
   // Cinder: quota updates are admin-only.
   updateQuotaSet: 'admin', deleteQuotaSet: 'admin',
   // Snapstack: the workspace is every project's, so only admins promote into it.
@@ -53,6 +56,8 @@ const POLICY_NAMES: Record<string, string> = {
   listServers: 'os_compute_api:servers:index', listServersDetail: 'os_compute_api:servers:detail',
   createServer: 'os_compute_api:servers:create', showServer: 'os_compute_api:servers:show',
   updateServer: 'os_compute_api:servers:update', deleteServer: 'os_compute_api:servers:delete',
+  listKeypairs: 'os_compute_api:os-keypairs:index', createKeypair: 'os_compute_api:os-keypairs:create',
+  showKeypair: 'os_compute_api:os-keypairs:show', deleteKeypair: 'os_compute_api:os-keypairs:delete',
   listVolumes: 'volume:get_all', listVolumesDetail: 'volume:get_all', createVolume: 'volume:create', showVolume: 'volume:get',
   updateVolume: 'volume:update', deleteVolume: 'volume:delete', listSnapshots: 'volume:get_all_snapshots',
   listSnapshotsDetail: 'volume:get_all_snapshots', createSnapshot: 'volume:create_snapshot', showSnapshot: 'volume:get_snapshot',

@@ -98,6 +98,7 @@ describe.each(COMPUTE_VERSIONS)('compute at %s', (version) => {
     c.check('showServerPassword', 'servers.show_password', await get(demo, `${COMPUTE}/servers/${id}/os-server-password`));
     c.check('clearServerPassword', 'servers.server_actions_delete_password', await demo.request('DELETE', `${COMPUTE}/servers/${id}/os-server-password`, undefined, hv));
     c.check('listComputeAvailabilityZones', 'availability_zone.list_availability_zone_list', await get(demo, `${COMPUTE}/os-availability-zone`));
+    await checkKeypairs(c, hv);
 
     const vol = await demo.request('POST', `${VOL}/volumes`, { volume: { size: 1, name: randomName('att') } });
     await waitForVolume(demo, vol.body.volume.id, ['available']);
@@ -256,3 +257,16 @@ describe.each(VOLUME_VERSIONS)('volume at %s', (version) => {
     expect(missing).toEqual([]);
   });
 });
+
+/** os-keypairs: generate (the private key once) and import, list, show, delete. */
+async function checkKeypairs(c: Checker, hv: Record<string, string>): Promise<void> {
+  const kp = `${COMPUTE}/os-keypairs`;
+  const generated = randomName('kp');
+  c.check('createKeypair', 'keypairs.create_keypair', await demo.request('POST', kp, { keypair: { name: generated } }, hv));
+  const imported = randomName('kp');
+  const publicKey = (await demo.request('GET', `${kp}/${generated}`, undefined, hv)).body.keypair.public_key;
+  c.check('createKeypair', 'keypairs.create_keypair', await demo.request('POST', kp, { keypair: { name: imported, public_key: publicKey } }, hv));
+  c.check('listKeypairs', 'keypairs.list_keypairs', await demo.request('GET', kp, undefined, hv));
+  c.check('showKeypair', 'keypairs.get_keypair', await demo.request('GET', `${kp}/${imported}`, undefined, hv));
+  for (const name of [generated, imported]) c.check('deleteKeypair', 'keypairs.delete_keypair', await demo.request('DELETE', `${kp}/${name}`, undefined, hv));
+}

@@ -96,6 +96,12 @@ const TABLE: Record<string, [Build, Exp]> = {
     await c.as('member', 'PUT', `${C}/images/${c.ids.image}/metadata/d-${who}`, { meta: { [`d-${who}`]: 'x' } }, NOVA_21);
     return { method: 'DELETE', path: `${C}/images/${c.ids.image}/metadata/d-${who}`, headers: NOVA_21 };
   }, WRITE(204)],
+  // Key pairs are the user's own: any project role; another user's (the reader's, the admin's
+  // without user_id) is not theirs to find (404).
+  listKeypairs: [get(`${C}/os-keypairs`), LIST()],
+  createKeypair: [() => ({ method: 'POST', path: `${C}/os-keypairs`, body: { keypair: { name: `k-${randomUUID()}` } } }), [403, 403, 201, 201, 201, 201]],
+  showKeypair: [async (c) => get(`${C}/os-keypairs/${await newKeypair(c)}`)(c, 'member'), [403, 403, 404, 404, 200, 404]],
+  deleteKeypair: [async (c) => ({ method: 'DELETE', path: `${C}/os-keypairs/${await newKeypair(c)}` }), [403, 403, 404, 404, 204, 404]],
 
   // --- identity (Keystone) ---
   listIdentityVersions: [get('/identity/'), all(300)],
@@ -235,6 +241,11 @@ const TABLE: Record<string, [Build, Exp]> = {
 
 async function newServer(c: Ctx, metadata: Record<string, string> = {}): Promise<string> {
   return (await c.as('member', 'POST', `${C}/servers`, { server: { name: 'd', imageRef: c.ids.busybox, flavorRef: '1', networks: 'none', metadata } })).body.server.id;
+}
+async function newKeypair(c: Ctx): Promise<string> {
+  const name = `k-${randomUUID()}`;
+  await c.as('member', 'POST', `${C}/os-keypairs`, { keypair: { name } });
+  return name;
 }
 async function newImage(c: Ctx): Promise<string> {
   return (await c.as('member', 'POST', `${G}/images`, { name: 'd', disk_format: 'raw', container_format: 'bare' })).body.id;
