@@ -14,6 +14,7 @@ import { flavorHandlers } from './flavor-handlers';
 import { keypairHandlers } from './keypair-handlers';
 import { serverHandlers } from './server-handlers';
 import { serverMetadataHandlers } from './server-metadata-handlers';
+import { serverTagHandlers } from './server-tag-handlers';
 import { serverActionHandlers } from './server-action-handlers';
 import { attachmentHandlers } from './attachment-handlers';
 import { imageProxyHandlers } from './image-proxy-handlers';
@@ -39,5 +40,6 @@ export function computeHandlers(compute?: Compute): Handlers {
     ...imageProxyHandlers(compute.images),
     ...serverInfoHandlers(compute.servers),
     ...keypairHandlers(compute.keypairs),
+    ...serverTagHandlers(compute.tags),
   };
 }

@@ -27,6 +27,8 @@ import { ServerRebuilds } from './server-rebuild';
 import { ServerResizes } from './server-resize';
 import { ServerSnapshots } from './server-snapshot';
 import { ServerStore } from './server-store';
+import { ServerTagStore } from './server-tag-store';
+import { ServerTags } from './server-tags';
 
 export interface ComputeDeps {
   db: Knex;
@@ -50,6 +52,7 @@ export interface Compute {
   flavors: FlavorService;
   keypairs: KeypairService;
   servers: ServerService;
+  tags: ServerTags;
   actions: ServerActions;
   snapshots: ServerSnapshots;
   attachments: ServerAttachments;
@@ -89,12 +92,13 @@ export function createCompute(deps: ComputeDeps): Compute {
   const servers = new ServerService(store, deps.jobs, locks, {
     flavors, keypairs, images: deps.images, volumes: deps.volumes, defaultServerImage: deps.config.defaultServerImage, minDiskRule: deps.config.minDiskRule,
   }, log);
+  const tags = new ServerTags({ server: (auth, id) => servers.get(auth, id), tags: new ServerTagStore(deps.db), locks });
   // Server jobs wait for volume jobs (a build for its volumes, a snapshot for its volumes' snapshots): their own lane.
   for (const job of [lifecycle.buildJob(), lifecycle.deleteJob(), actions.job(), attachments.job(), ...snapshots.jobs(), shelves.job(), resizes.job(), rebuilds.job()]) {
     deps.jobs.register(job, { lane: 'composite' });
   }
   const compute: Compute = {
-    flavors, keypairs, servers, actions, snapshots, attachments, shelves, resizes, rebuilds, images: deps.images, runtime,
+    flavors, keypairs, servers, tags, actions, snapshots, attachments, shelves, resizes, rebuilds, images: deps.images, runtime,
     handlers: () => computeHandlers(compute),
     seed: () => flavors.seed(),
     reconcile: () => lifecycle.reconcile(),

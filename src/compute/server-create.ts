@@ -142,6 +142,9 @@ export async function planServer(deps: CreatePlanDeps, auth: AuthContext, s: Cre
     }
   }
   if (Number(s.max_count ?? 1) > 1 || Number(s.min_count ?? 1) > 1) throw new BadRequest('Snapstack creates one server per request (min_count and max_count must be 1).');
+  if ('tags' in s && !(mv?.atLeast('2.52') ?? false)) {
+    throw new BadRequest("Invalid input for field/attribute server. Additional properties are not allowed ('tags' was unexpected)");
+  }
   if (s.availability_zone && s.availability_zone !== 'nova') throw new BadRequest('The requested availability zone is not available');
   const networks = parseNetworks(s.networks, mv);
   // Nova's _validate_and_build_base_options: the caller's own key pair, before the flavor.
@@ -192,7 +195,7 @@ export async function planServer(deps: CreatePlanDeps, auth: AuthContext, s: Cre
       flavor_id: flavor.id, flavor: flavorAtBoot(flavor), vm_state: 'building', task_state: 'scheduling', power_state: 0, networks,
       metadata: s.metadata ?? {}, system_metadata: systemMetadata(auth, rootImage, imageRef, flavor), docker_image: dockerImage,
       container_id: null, ip_address: null, mac_address: null, fault: null, key_name: s.key_name ?? null,
-      availability_zone: 'nova', root_device_name: root.device_name ?? '/dev/vda', locked: false,
+      availability_zone: 'nova', root_device_name: root.device_name ?? '/dev/vda', locked: false, tags: s.tags ?? [],
     },
     blockDevices,
     adminPass: typeof s.adminPass === 'string' && s.adminPass ? s.adminPass : randomBytes(9).toString('base64url').slice(0, 12),

@@ -7,8 +7,9 @@
  *   bridge network (shown as network "private"), "none" no network;
  * - key_name must name one of the caller's key pairs; nothing is injected (no metadata service);
  * - user_data, personality, config_drive, security_groups, scheduler hints and
- *   host/hypervisor_hostname are accepted and ignored; no server tags (2.26 shows []);
- * - list filters: name (regex), status, image, flavor, changes-since, ip, all_tenants and
+ *   host/hypervisor_hostname are accepted and ignored;
+ * - list filters: name (regex), status, image, flavor, changes-since, ip, tags, tags-any, not-tags,
+ *   not-tags-any (2.26), all_tenants and
  *   project_id (admin); deleted servers are never listed (changes-since does not show them);
  * - no locking (lock/unlock), no server groups;
  * - an image's block_device_mapping is expanded only when bdm_v2 is true (no legacy v1
@@ -33,6 +34,9 @@ export function serverHandlers(servers: ServerService): Handlers {
       ip: queryString(ctx, 'ip'), allTenants: queryString(ctx, 'all_tenants'),
       projectId: queryString(ctx, 'project_id') ?? queryString(ctx, 'tenant_id'),
       limit: queryString(ctx, 'limit'), marker: queryString(ctx, 'marker'),
+      ...(ctx.microversion?.atLeast('2.26') ? {
+        tags: queryString(ctx, 'tags'), tagsAny: queryString(ctx, 'tags-any'), notTags: queryString(ctx, 'not-tags'), notTagsAny: queryString(ctx, 'not-tags-any'),
+      } : {}),
     }, { volumes: detail });
     const o = viewOptions(ctx);
     const items = rows.map((r) => (detail ? serverDetail(r, r.volume_refs ?? [], o) : serverSummary(r, o)));

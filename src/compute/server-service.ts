@@ -20,7 +20,14 @@ export interface ServerListQuery {
   projectId?: string;
   limit?: string;
   marker?: string;
+  /** 2.26 tag filters, comma-separated */
+  tags?: string;
+  tagsAny?: string;
+  notTags?: string;
+  notTagsAny?: string;
 }
+
+const tagList = (v: string | undefined) => (v === undefined ? undefined : v.split(',').filter((t) => t !== ''));
 
 function lastSegment(ref: string): string {
   return ref.replace(/\/+$/, '').split('/').pop() ?? ref;
@@ -77,6 +84,7 @@ export class ServerService {
       imageRef: q.image === undefined ? undefined : lastSegment(q.image),
       flavorId: q.flavor === undefined ? undefined : lastSegment(q.flavor),
       changedSince,
+      tags: tagList(q.tags), tagsAny: tagList(q.tagsAny), notTags: tagList(q.notTags), notTagsAny: tagList(q.notTagsAny),
     }, { limit, marker: q.marker }, opts);
     if (badLimit) throw new BadRequest(`Invalid input for query parameters limit. Value: ${q.limit}. '${q.limit}' does not match '^[0-9]*$'`);
     // Nova links a next page whenever the page is full.

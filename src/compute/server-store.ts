@@ -54,6 +54,8 @@ export interface ServerRow {
   old_vm_state?: string | null;
   /** The `<name>-shelved` image of an image-backed server shelved. */
   shelved_image_id?: string | null;
+  /** Its tags (2.26), in name order: read with the row, written through ServerTagStore. */
+  tags?: string[];
   launched_at: Date | null;
   created_at: Date;
   updated_at: Date;
@@ -111,6 +113,11 @@ export interface ServerListScope {
   vmStates?: string[];
   /** updated_at at or after (changes-since). */
   changedSince?: Date;
+  /** Nova's tag filters (2.26): every one of `tags`, any of `tagsAny`, not every one of `notTags`, none of `notTagsAny`. */
+  tags?: string[];
+  tagsAny?: string[];
+  notTags?: string[];
+  notTagsAny?: string[];
 }
 
 export interface ServerPage {
@@ -129,6 +136,14 @@ export type ListedServer = ServerRow & { volume_refs?: VolumeRef[] };
 const VOLUME_REFS = `coalesce((select json_agg(json_build_object('destination_type', b.destination_type, 'volume_id', b.volume_id, 'delete_on_termination', b.delete_on_termination) order by b.created_at, b.device_name)
   from server_block_devices as b where b.server_id = servers.id), '[]'::json) as volume_refs`;
 
+/** The server's tags as a JSON column of its own row. */
+const TAGS = `coalesce((select json_agg(st.tag order by st.tag) from server_tags as st where st.server_id = servers.id), '[]'::json) as tags`;
+
+/** How many of `tags` the server has (a SQL fragment and its bindings). */
+function tagCount(tags: string[]): [string, string[]] {
+  return [`(select count(*) from server_tags as st where st.server_id = servers.id and st.tag in (${tags.map(() => '?').join(', ')}))`, tags];
+}
+
 /** Nova's list order: newest first, id breaking ties. */
 const SERVER_ORDER: Keyset = { keys: [{ column: 'created_at', dir: 'desc' }, { column: 'id', dir: 'desc' }], nulls: 'low' };
 
@@ -140,7 +155,7 @@ export class ServerStore {
   constructor(private readonly db: Knex) {}
 
   async get(id: string, opts: { includeDeleted?: boolean } = {}): Promise<ServerRow | undefined> {
-    const q = this.db('servers').where({ id });
+    const q = this.db('servers').select('servers.*', this.db.raw(TAGS)).where({ id });
     if (!opts.includeDeleted) q.whereNull('deleted_at');
     const row = await q.first();
     return row ? decode(row) : undefined;
@@ -163,6 +178,13 @@ export class ServerStore {
       if (scope.flavorId !== undefined) q.where({ flavor_id: scope.flavorId });
       if (scope.vmStates !== undefined) q.whereIn('vm_state', scope.vmStates);
       if (scope.changedSince !== undefined) q.where('updated_at', '>=', scope.changedSince);
+      for (const [tags, all, negate] of [[scope.tags, true, false], [scope.tagsAny, false, false], [scope.notTags, true, true], [scope.notTagsAny, false, true]] as const) {
+        if (!tags?.length) continue;
+        const unique = [...new Set(tags)];
+        const [count, bindings] = tagCount(unique);
+        const test = all ? `${count} = ${unique.length}` : `${count} > 0`;
+        q.whereRaw(negate ? `not (${test})` : test, bindings);
+      }
       // Like Nova on a database without regex support, a pattern that does not compile matches as text.
       for (const [column, pattern] of [['name', scope.nameRegex], ['ip_address', scope.ipRegex]] as const) {
         if (pattern === undefined) continue;
@@ -172,7 +194,8 @@ export class ServerStore {
       return q;
     };
     const run = async (db: Knex | Knex.Transaction, literal: boolean) => {
-      const q = orderByKeyset(filtered(opts.volumes ? db('servers').select('servers.*', db.raw(VOLUME_REFS)) : db('servers'), literal), SERVER_ORDER);
+      const columns = [db.raw(TAGS), ...(opts.volumes ? [db.raw(VOLUME_REFS)] : [])];
+      const q = orderByKeyset(filtered(db('servers').select('servers.*', ...columns), literal), SERVER_ORDER);
       if (page?.marker !== undefined) {
         const values = await markerValues(filtered(db('servers'), literal), SERVER_ORDER, page.marker);
         if (!values) throw new BadRequest(`marker [${page.marker}] not found`);
@@ -196,8 +219,10 @@ export class ServerStore {
   }
 
   async insert(server: Omit<ServerRow, 'created_at' | 'updated_at' | 'deleted_at' | 'launched_at'>, bdms: BlockDeviceRow[], trx: Knex.Transaction): Promise<void> {
-    await trx('servers').insert(encode(server as Partial<ServerRow>));
+    const { tags, ...row } = server;
+    await trx('servers').insert(encode(row as Partial<ServerRow>));
     if (bdms.length) await trx('server_block_devices').insert(bdms);
+    if (tags?.length) await trx('server_tags').insert([...new Set(tags)].map((tag) => ({ server_id: server.id, tag })));
   }
 
   transaction<T>(fn: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
@@ -205,7 +230,8 @@ export class ServerStore {
   }
 
   async update(id: string, patch: Partial<ServerRow>): Promise<ServerRow | undefined> {
-    const [row] = await this.db('servers').where({ id }).update({ ...encode(patch), updated_at: new Date() }).returning('*');
+    const { tags: _tags, ...columns } = patch;
+    const [row] = await this.db('servers').where({ id }).update({ ...encode(columns), updated_at: new Date() }).returning(this.db.raw(`*, ${TAGS}`));
     return row ? decode(row) : undefined;
   }
 

@@ -475,6 +475,44 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v2.1/servers/{server_id}/tags": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                server_id: string;
+            };
+            cookie?: never;
+        };
+        /** @description From 2.26 (404 below). */
+        get: operations["listServerTags"];
+        put: operations["replaceServerTags"];
+        post?: never;
+        delete: operations["deleteServerTags"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2.1/servers/{server_id}/tags/{tag}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                server_id: string;
+                tag: string;
+            };
+            cookie?: never;
+        };
+        get: operations["checkServerTag"];
+        put: operations["addServerTag"];
+        post?: never;
+        delete: operations["deleteServerTag"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v2.1/servers/detail": {
         parameters: {
             query?: never;
@@ -766,6 +804,10 @@ export interface components {
             servers: components["schemas"]["ServerSummary"][];
             servers_links?: components["schemas"]["Link"][];
         };
+        ServerTagList: {
+            tags: string[];
+        };
+        ServerTags: string[];
         Version: {
             id: string;
             links: components["schemas"]["Link"][];
@@ -1442,8 +1484,16 @@ export interface operations {
                 marker?: string;
                 /** @description Regular expression */
                 name?: string;
+                /** @description 2.26: servers without every one of them */
+                "not-tags"?: string;
+                /** @description 2.26: servers with none of them */
+                "not-tags-any"?: string;
                 project_id?: string;
                 status?: string;
+                /** @description 2.26: comma-separated, servers with every one */
+                tags?: string;
+                /** @description 2.26: servers with any of them */
+                "tags-any"?: string;
             };
             header?: never;
             path?: never;
@@ -1507,7 +1557,7 @@ export interface operations {
                         security_groups?: {
                             name?: string;
                         }[];
-                        tags?: string[];
+                        tags?: components["schemas"]["ServerTags"];
                         trusted_image_certificates?: unknown[] | null;
                         user_data?: string;
                     };
@@ -2060,6 +2110,174 @@ export interface operations {
             };
         };
     };
+    listServerTags: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                server_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description {tags: [...]} */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerTagList"];
+                };
+            };
+        };
+    };
+    replaceServerTags: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                server_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    tags: components["schemas"]["ServerTags"];
+                };
+            };
+        };
+        responses: {
+            /** @description {tags: [...]} */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerTagList"];
+                };
+            };
+            /** @description Cannot 'update tags' instance <id> while it is in vm_state <state> */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    deleteServerTags: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                server_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every tag removed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    checkServerTag: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                server_id: string;
+                tag: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The server has the tag */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Server <id> has no tag '<tag>' */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    addServerTag: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                server_id: string;
+                tag: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Added (Location names the tag) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The server had it already */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Tag '<tag>' is invalid... / The number of tags exceeded the per-server limit 50 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    deleteServerTag: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                server_id: string;
+                tag: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Instance <id> has no tag '<tag>' */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     listServersDetail: {
         parameters: {
             query?: {
@@ -2073,8 +2291,16 @@ export interface operations {
                 marker?: string;
                 /** @description Regular expression */
                 name?: string;
+                /** @description 2.26: servers without every one of them */
+                "not-tags"?: string;
+                /** @description 2.26: servers with none of them */
+                "not-tags-any"?: string;
                 project_id?: string;
                 status?: string;
+                /** @description 2.26: comma-separated, servers with every one */
+                tags?: string;
+                /** @description 2.26: servers with any of them */
+                "tags-any"?: string;
             };
             header?: never;
             path?: never;

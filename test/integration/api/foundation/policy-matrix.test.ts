@@ -102,6 +102,13 @@ const TABLE: Record<string, [Build, Exp]> = {
   createKeypair: [() => ({ method: 'POST', path: `${C}/os-keypairs`, body: { keypair: { name: `k-${randomUUID()}` } } }), [403, 403, 201, 201, 201, 201]],
   showKeypair: [async (c) => get(`${C}/os-keypairs/${await newKeypair(c)}`)(c, 'member'), [403, 403, 404, 404, 200, 404]],
   deleteKeypair: [async (c) => ({ method: 'DELETE', path: `${C}/os-keypairs/${await newKeypair(c)}` }), [403, 403, 404, 404, 204, 404]],
+  // Tag changes are refused to a server in ERROR (Nova's vm_state check), after the policy.
+  listServerTags: [(c) => get(`${C}/servers/${c.ids.server}/tags`)(c, 'member'), READ()],
+  replaceServerTags: [(c) => ({ method: 'PUT', path: `${C}/servers/${c.ids.server}/tags`, body: { tags: ['a'] } }), WRITE(409)],
+  deleteServerTags: [(c) => ({ method: 'DELETE', path: `${C}/servers/${c.ids.server}/tags` }), WRITE(409)],
+  checkServerTag: [(c) => get(`${C}/servers/${c.ids.server}/tags/t`)(c, 'member'), READ(404)],
+  addServerTag: [(c) => ({ method: 'PUT', path: `${C}/servers/${c.ids.server}/tags/t` }), WRITE(409)],
+  deleteServerTag: [(c) => ({ method: 'DELETE', path: `${C}/servers/${c.ids.server}/tags/t` }), WRITE(409)],
 
   // --- identity (Keystone) ---
   listIdentityVersions: [get('/identity/'), all(300)],
