@@ -26,6 +26,7 @@ import * as m20261130120000 from './20261130120000_create_archive_workspace_load
 import * as m20261130130000 from './20261130130000_add_job_owners_and_replicas';
 import * as m20261130150000 from './20261130150000_create_keypairs';
 import * as m20261130150100 from './20261130150100_create_server_tags';
+import * as m20261130150200 from './20261130150200_create_instance_actions';
 
 export interface NamedMigration extends Knex.Migration {
   name: string;
@@ -64,4 +65,5 @@ export const migrations: NamedMigration[] = [
   named('20261130130000_add_job_owners_and_replicas', m20261130130000),
   named('20261130150000_create_keypairs', m20261130150000),
   named('20261130150100_create_server_tags', m20261130150100),
+  named('20261130150200_create_instance_actions', m20261130150200),
 ];

@@ -4,13 +4,14 @@
  *
  * LIMITATIONS: only what the spec lists; an operation in the spec without a handler answers
  * 501 notImplemented, any other path 404. No security groups, server groups,
- * quotas, hypervisors, migrations, instance actions, console or os-interface APIs; no
+ * quotas, hypervisors, migrations, console or os-interface APIs; no
  * networks (server addresses are empty).
  */
 import type { Handlers } from '../http/context';
 import type { Compute } from './compute-module';
 import { computeVersion, computeVersionList } from './compute-versions';
 import { flavorHandlers } from './flavor-handlers';
+import { instanceActionHandlers } from './instance-action-handlers';
 import { keypairHandlers } from './keypair-handlers';
 import { serverHandlers } from './server-handlers';
 import { serverMetadataHandlers } from './server-metadata-handlers';
@@ -41,5 +42,6 @@ export function computeHandlers(compute?: Compute): Handlers {
     ...serverInfoHandlers(compute.servers),
     ...keypairHandlers(compute.keypairs),
     ...serverTagHandlers(compute.tags),
+    ...instanceActionHandlers(compute.instanceActions),
   };
 }

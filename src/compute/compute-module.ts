@@ -9,6 +9,8 @@ import type { VolumeApi } from '../volume/volume-api';
 import { computeHandlers } from './compute-handlers';
 import { FlavorService } from './flavor-service';
 import { FlavorStore } from './flavor-store';
+import { InstanceActions } from './instance-actions';
+import { InstanceActionStore } from './instance-action-store';
 import { KeypairService } from './keypair-service';
 import { KeypairStore } from './keypair-store';
 import { DockerServerRuntime } from './runtime/docker-server-runtime';
@@ -53,6 +55,7 @@ export interface Compute {
   keypairs: KeypairService;
   servers: ServerService;
   tags: ServerTags;
+  instanceActions: InstanceActions;
   actions: ServerActions;
   snapshots: ServerSnapshots;
   attachments: ServerAttachments;
@@ -89,16 +92,18 @@ export function createCompute(deps: ComputeDeps): Compute {
     defaultServerImage: deps.config.defaultServerImage, log,
   });
   const attachments = new ServerAttachments(store, containers, deps.volumes, locks, deps.jobs, log);
-  const servers = new ServerService(store, deps.jobs, locks, {
+  // Resolved lazily: the actions check visibility through the server service built below.
+  const instanceActions: InstanceActions = new InstanceActions(new InstanceActionStore(deps.db), (auth, id, includeDeleted) => servers.get(auth, id, { includeDeleted }), log);
+  const servers: ServerService = new ServerService(store, deps.jobs, locks, {
     flavors, keypairs, images: deps.images, volumes: deps.volumes, defaultServerImage: deps.config.defaultServerImage, minDiskRule: deps.config.minDiskRule,
-  }, log);
+  }, log, instanceActions);
   const tags = new ServerTags({ server: (auth, id) => servers.get(auth, id), tags: new ServerTagStore(deps.db), locks });
   // Server jobs wait for volume jobs (a build for its volumes, a snapshot for its volumes' snapshots): their own lane.
   for (const job of [lifecycle.buildJob(), lifecycle.deleteJob(), actions.job(), attachments.job(), ...snapshots.jobs(), shelves.job(), resizes.job(), rebuilds.job()]) {
-    deps.jobs.register(job, { lane: 'composite' });
+    deps.jobs.register(instanceActions.tracked(job), { lane: 'composite' });
   }
   const compute: Compute = {
-    flavors, keypairs, servers, tags, actions, snapshots, attachments, shelves, resizes, rebuilds, images: deps.images, runtime,
+    flavors, keypairs, servers, tags, instanceActions, actions, snapshots, attachments, shelves, resizes, rebuilds, images: deps.images, runtime,
     handlers: () => computeHandlers(compute),
     seed: () => flavors.seed(),
     reconcile: () => lifecycle.reconcile(),

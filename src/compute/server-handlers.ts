@@ -55,7 +55,7 @@ export function serverHandlers(servers: ServerService): Handlers {
     },
 
     async createServer(ctx) {
-      const { server, plan } = await servers.create(requireAuth(ctx), ctx.body.server, ctx.microversion);
+      const { server, plan } = await servers.create(requireAuth(ctx), ctx.body.server, ctx.microversion, ctx.requestId);
       const view = createdServerView(server, plan.adminPass, plan.securityGroups, viewOptions(ctx));
       return { status: 202, headers: { Location: view.links[0].href }, body: { server: view } };
     },
@@ -66,7 +66,7 @@ export function serverHandlers(servers: ServerService): Handlers {
     },
 
     async deleteServer(ctx) {
-      await servers.delete(requireAuth(ctx), ctx.params.server_id);
+      await servers.delete(requireAuth(ctx), ctx.params.server_id, ctx.requestId);
       return { status: 204 };
     },
   });

@@ -3,6 +3,7 @@ import { BadRequest, Forbidden, NotFound } from '../http/faults';
 import type { Microversion } from '../http/microversion';
 import type { JobRunner } from '../jobs/jobs-api';
 import type { Logger } from '../logger';
+import type { InstanceActions } from './instance-actions';
 import { CreatePlanDeps, CreateServerInput, planServer, ServerPlan } from './server-create';
 import { JOB_BUILD, JOB_DELETE } from './server-lifecycle';
 import type { ResourceLocks } from '../shared/resource-locks';
@@ -41,11 +42,12 @@ export class ServerService {
     private readonly locks: ResourceLocks,
     private readonly plan: CreatePlanDeps,
     private readonly log: Logger,
+    private readonly actions: Pick<InstanceActions, 'record' | 'discard'>,
   ) {}
 
   /** The server if the caller may see it (admins see every project's); 404 otherwise. */
-  async get(auth: AuthContext, id: string): Promise<ServerRow> {
-    const s = await this.store.get(id);
+  async get(auth: AuthContext, id: string, opts: { includeDeleted?: boolean } = {}): Promise<ServerRow> {
+    const s = await this.store.get(id, opts);
     if (!s || (!auth.isAdmin && s.project_id !== auth.projectId)) throw new NotFound(`Instance ${id} could not be found.`);
     return s;
   }
@@ -54,10 +56,11 @@ export class ServerService {
     return this.store.blockDevices(serverId);
   }
 
-  async create(auth: AuthContext, input: CreateServerInput, mv: Microversion | null): Promise<{ server: ServerRow; plan: ServerPlan }> {
+  async create(auth: AuthContext, input: CreateServerInput, mv: Microversion | null, requestId?: string): Promise<{ server: ServerRow; plan: ServerPlan }> {
     const plan = await planServer(this.plan, auth, input, mv);
     await this.store.transaction(async (trx) => {
       await this.store.insert(plan.server, plan.blockDevices, trx);
+      await this.actions.record(plan.server, auth, requestId, 'create', trx);
       await this.jobs.enqueue(JOB_BUILD, { serverId: plan.server.id }, { projectId: auth.projectId, resourceType: 'server', resourceId: plan.server.id }, trx);
     });
     this.log.info({ server_id: plan.server.id, project_id: auth.projectId, image: plan.server.image_ref, flavor: plan.server.flavor_id }, 'server accepted');
@@ -105,12 +108,13 @@ export class ServerService {
   }
 
   /** 204 at once in any state; the container and volumes are released by a job. */
-  async delete(auth: AuthContext, id: string): Promise<void> {
+  async delete(auth: AuthContext, id: string, requestId?: string): Promise<void> {
     const server = await this.get(auth, id);
     checkLock(server, auth);
     await this.locks.withLock(id, async () => {
       await this.store.transaction(async (trx) => {
         await this.store.markDeleted(id, trx);
+        await this.actions.record(server, auth, requestId, 'delete', trx);
         await this.jobs.enqueue(JOB_DELETE, { serverId: id }, { projectId: server.project_id, resourceType: 'server', resourceId: id }, trx);
       });
     });

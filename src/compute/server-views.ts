@@ -38,7 +38,7 @@ export function serverSummary(s: ServerRow, o: ServerViewOptions) {
   return { id: s.id, name: s.name, links: links(o.serviceUrl, 'servers', s.id) };
 }
 
-function hostId(projectId: string): string {
+export function hostId(projectId: string): string {
   return createHash('sha224').update(projectId + COMPUTE_HOST).digest('hex');
 }
 

@@ -417,6 +417,48 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v2.1/servers/{server_id}/os-instance-actions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                server_id: string;
+            };
+            cookie?: never;
+        };
+        /**
+         * @description The server's actions, newest first (a deleted server's from 2.21); limit, marker (a
+         *     request id) and changes-since from 2.58, changes-before from 2.66; updated_at from 2.58.
+         */
+        get: operations["listInstanceActions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2.1/servers/{server_id}/os-instance-actions/{request_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                request_id: string;
+                server_id: string;
+            };
+            cookie?: never;
+        };
+        /** @description One action with its events (admins always; others from 2.51, without traceback; hostId from 2.62, host for admins). */
+        get: operations["showInstanceAction"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v2.1/servers/{server_id}/os-server-password": {
         parameters: {
             query?: never;
@@ -617,6 +659,38 @@ export interface components {
         FlavorSummaryList: {
             flavors: components["schemas"]["FlavorSummary"][];
             flavors_links?: components["schemas"]["Link"][];
+        };
+        InstanceAction: {
+            action: string;
+            events?: {
+                /** @description Admins, from 2.84 */
+                details?: string | null;
+                event: string;
+                finish_time: string | null;
+                /** @description Admins, from 2.62 */
+                host?: string;
+                /** @description From 2.62 */
+                hostId?: string;
+                result: string | null;
+                start_time: string;
+                /** @description Admins */
+                traceback?: string | null;
+            }[];
+            instance_uuid: string;
+            message: string | null;
+            project_id: string;
+            request_id: string;
+            start_time: string;
+            /** @description From 2.58 */
+            updated_at?: string;
+            user_id: string;
+        };
+        InstanceActionEnvelope: {
+            instanceAction: components["schemas"]["InstanceAction"];
+        };
+        InstanceActionList: {
+            instanceActions: components["schemas"]["InstanceAction"][];
+            links?: components["schemas"]["Link"][];
         };
         /** @description A key pair; type from 2.2; the show answer adds user_id, id, created_at and Nova's never-set soft-delete fields. */
         Keypair: {
@@ -1937,6 +2011,63 @@ export interface operations {
         responses: {
             /** @description Removed */
             204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    listInstanceActions: {
+        parameters: {
+            query?: {
+                "changes-before"?: string;
+                "changes-since"?: string;
+                limit?: string;
+                marker?: string;
+            };
+            header?: never;
+            path: {
+                server_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description {instanceActions: [...], links? (2.58)} */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InstanceActionList"];
+                };
+            };
+        };
+    };
+    showInstanceAction: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                request_id: string;
+                server_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description {instanceAction: {..., events}} */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InstanceActionEnvelope"];
+                };
+            };
+            /** @description Action <request id> not found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

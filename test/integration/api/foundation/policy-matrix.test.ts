@@ -109,6 +109,11 @@ const TABLE: Record<string, [Build, Exp]> = {
   checkServerTag: [(c) => get(`${C}/servers/${c.ids.server}/tags/t`)(c, 'member'), READ(404)],
   addServerTag: [(c) => ({ method: 'PUT', path: `${C}/servers/${c.ids.server}/tags/t` }), WRITE(409)],
   deleteServerTag: [(c) => ({ method: 'DELETE', path: `${C}/servers/${c.ids.server}/tags/t` }), WRITE(409)],
+  listInstanceActions: [(c) => get(`${C}/servers/${c.ids.server}/os-instance-actions`)(c, 'member'), READ()],
+  showInstanceAction: [async (c) => {
+    const actions = (await c.as('member', 'GET', `${C}/servers/${c.ids.server}/os-instance-actions`)).body.instanceActions;
+    return get(`${C}/servers/${c.ids.server}/os-instance-actions/${actions[actions.length - 1].request_id}`)(c, 'member');
+  }, READ()],
 
   // --- identity (Keystone) ---
   listIdentityVersions: [get('/identity/'), all(300)],

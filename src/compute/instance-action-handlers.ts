@@ -1,0 +1,60 @@
+/**
+ * Nova instance action handlers (/servers/{id}/os-instance-actions[/{request_id}]).
+ *
+ * LIMITATIONS:
+ * - one event per action (the compute method that does the work), no conductor or scheduler
+ *   events; an action done within its request (lock, unlock, confirmResize) has none;
+ * - events carry no details (2.84 shows null).
+ */
+import type { Handlers, RequestContext } from '../http/context';
+import type { operations } from '../generated/compute';
+import { queryString, requireAuth, typedHandlers } from '../http/context';
+import { BadRequest } from '../http/faults';
+import { nextLinks } from './compute-links';
+import type { InstanceActions } from './instance-actions';
+import { instanceActionEvents, instanceActionView } from './instance-action-views';
+import { atLeast } from './server-action-table';
+
+const MAX_LIMIT = 1000;
+const ISO_8601 = /^\d{4}-\d\d-\d\d([T ]\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d(:?\d\d)?)?)?$/;
+
+function dateQuery(ctx: RequestContext, name: string): Date | undefined {
+  const v = queryString(ctx, name);
+  if (v === undefined) return undefined;
+  const d = new Date(v);
+  if (!ISO_8601.test(v) || Number.isNaN(d.getTime())) throw new BadRequest(`Invalid input for query parameters ${name}. Value: ${v}. '${v}' is not a 'date-time'`);
+  return d;
+}
+
+export function instanceActionHandlers(actions: InstanceActions): Handlers {
+  return typedHandlers<operations>({
+    async listInstanceActions(ctx) {
+      const mv = ctx.microversion;
+      const paged = atLeast(mv, '2.58');
+      const rawLimit = paged ? queryString(ctx, 'limit') : undefined;
+      if (rawLimit !== undefined && !/^\d+$/.test(rawLimit)) {
+        throw new BadRequest(`Invalid input for query parameters limit. Value: ${rawLimit}. '${rawLimit}' does not match '^[0-9]*$'`);
+      }
+      const limit = paged ? Math.min(MAX_LIMIT, rawLimit === undefined || rawLimit === '0' ? MAX_LIMIT : Number(rawLimit)) : undefined;
+      const rows = await actions.list(requireAuth(ctx), ctx.params.server_id, atLeast(mv, '2.21'), {
+        limit, marker: paged ? queryString(ctx, 'marker') : undefined,
+        changesSince: paged ? dateQuery(ctx, 'changes-since') : undefined,
+        changesBefore: atLeast(mv, '2.66') ? dateQuery(ctx, 'changes-before') : undefined,
+      });
+      const body: Record<string, unknown> = { instanceActions: rows.map((a) => instanceActionView(a, mv)) };
+      // Nova names this one `links`, not `instanceActions_links`.
+      if (paged && rows.length > 0 && rows.length === limit) {
+        body.links = nextLinks(ctx.serviceUrl, `servers/${ctx.params.server_id}/os-instance-actions`, ctx.query, rows[rows.length - 1].request_id);
+      }
+      return { status: 200, body };
+    },
+
+    async showInstanceAction(ctx) {
+      const auth = requireAuth(ctx);
+      const mv = ctx.microversion;
+      const { action, events } = await actions.get(auth, ctx.params.server_id, ctx.params.request_id, atLeast(mv, '2.21'));
+      const shown = instanceActionEvents(events, action.project_id, mv, auth.isAdmin);
+      return { status: 200, body: { instanceAction: { ...instanceActionView(action, mv), ...(shown ? { events: shown } : {}) } } };
+    },
+  });
+}
