@@ -2,7 +2,9 @@
  * Nova server handlers: list, detail, show, create, update, delete.
  *
  * LIMITATIONS:
- * - one server per request (min_count/max_count > 1 answer 400); no return_reservation_id;
+ * - multiple create (min_count/max_count) counts against Nova's default instances quota (10
+ *   per project) only when more than one server is asked for; display names stay as given,
+ *   hostnames get the `-<n>` suffix (as Nova since it dropped multi_instance_display_name_template);
  * - networks are not checked against Neutron: a list or "auto" gives the container Docker's
  *   bridge network (shown as network "private"), "none" no network;
  * - key_name must name one of the caller's key pairs; nothing is injected (no metadata service);
@@ -22,6 +24,11 @@ import { nextLinks } from './compute-links';
 import type { ServerService } from './server-service';
 import { createdServerView, serverDetail, serverSummary, ServerViewOptions } from './server-views';
 
+/** parameter_types.boolean: JSON booleans and Nova's accepted strings. */
+function isTrue(v: unknown): boolean {
+  return v === true || (typeof v === 'string' && ['1', 't', 'true', 'on', 'y', 'yes'].includes(v.toLowerCase()));
+}
+
 export function viewOptions(ctx: RequestContext, single = false): ServerViewOptions {
   return { serviceUrl: ctx.serviceUrl, mv: ctx.microversion, isAdmin: requireAuth(ctx).isAdmin, single };
 }
@@ -33,7 +40,7 @@ export function serverHandlers(servers: ServerService): Handlers {
       flavor: queryString(ctx, 'flavor'), changesSince: queryString(ctx, 'changes-since') ?? queryString(ctx, 'changes_since'),
       ip: queryString(ctx, 'ip'), allTenants: queryString(ctx, 'all_tenants'),
       projectId: queryString(ctx, 'project_id') ?? queryString(ctx, 'tenant_id'),
-      limit: queryString(ctx, 'limit'), marker: queryString(ctx, 'marker'),
+      limit: queryString(ctx, 'limit'), marker: queryString(ctx, 'marker'), reservationId: queryString(ctx, 'reservation_id'),
       ...(ctx.microversion?.atLeast('2.26') ? {
         tags: queryString(ctx, 'tags'), tagsAny: queryString(ctx, 'tags-any'), notTags: queryString(ctx, 'not-tags'), notTagsAny: queryString(ctx, 'not-tags-any'),
       } : {}),
@@ -55,7 +62,8 @@ export function serverHandlers(servers: ServerService): Handlers {
     },
 
     async createServer(ctx) {
-      const { server, plan } = await servers.create(requireAuth(ctx), ctx.body.server, ctx.microversion, ctx.requestId);
+      const { server, plan, reservationId } = await servers.create(requireAuth(ctx), ctx.body.server, ctx.microversion, ctx.requestId);
+      if (isTrue(ctx.body.server.return_reservation_id)) return { status: 202, body: { reservation_id: reservationId } };
       const view = createdServerView(server, plan.adminPass, plan.securityGroups, viewOptions(ctx));
       return { status: 202, headers: { Location: view.links[0].href }, body: { server: view } };
     },

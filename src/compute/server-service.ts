@@ -4,7 +4,7 @@ import type { Microversion } from '../http/microversion';
 import type { JobRunner } from '../jobs/jobs-api';
 import type { Logger } from '../logger';
 import type { InstanceActions } from './instance-actions';
-import { CreatePlanDeps, CreateServerInput, planServer, ServerPlan } from './server-create';
+import { CreatePlanDeps, CreateServerInput, multiplyPlan, planServer, ServerPlan } from './server-create';
 import { JOB_BUILD, JOB_DELETE } from './server-lifecycle';
 import type { ResourceLocks } from '../shared/resource-locks';
 import { checkLock, checkState, type StateRule, vmStatesOfStatus } from './server-states';
@@ -21,6 +21,7 @@ export interface ServerListQuery {
   projectId?: string;
   limit?: string;
   marker?: string;
+  reservationId?: string;
   /** 2.26 tag filters, comma-separated */
   tags?: string;
   tagsAny?: string;
@@ -56,15 +57,37 @@ export class ServerService {
     return this.store.blockDevices(serverId);
   }
 
-  async create(auth: AuthContext, input: CreateServerInput, mv: Microversion | null, requestId?: string): Promise<{ server: ServerRow; plan: ServerPlan }> {
+  /**
+   * One server, or min_count..max_count of them (Nova's multiple create: one reservation id,
+   * each its own build job); the answer shows the first.
+   */
+  async create(auth: AuthContext, input: CreateServerInput, mv: Microversion | null, requestId?: string): Promise<{ server: ServerRow; plan: ServerPlan; reservationId: string }> {
     const plan = await planServer(this.plan, auth, input, mv);
+    const plans = multiplyPlan(plan, await this.instanceCount(auth.projectId!, plan.count));
     await this.store.transaction(async (trx) => {
-      await this.store.insert(plan.server, plan.blockDevices, trx);
-      await this.actions.record(plan.server, auth, requestId, 'create', trx);
-      await this.jobs.enqueue(JOB_BUILD, { serverId: plan.server.id }, { projectId: auth.projectId, resourceType: 'server', resourceId: plan.server.id }, trx);
+      for (const p of plans) {
+        await this.store.insert(p.server, p.blockDevices, trx);
+        await this.actions.record(p.server, auth, requestId, 'create', trx);
+        await this.jobs.enqueue(JOB_BUILD, { serverId: p.server.id }, { projectId: auth.projectId, resourceType: 'server', resourceId: p.server.id }, trx);
+      }
     });
-    this.log.info({ server_id: plan.server.id, project_id: auth.projectId, image: plan.server.image_ref, flavor: plan.server.flavor_id }, 'server accepted');
-    return { server: await this.store.require(plan.server.id), plan };
+    this.log.info({
+      server_id: plan.server.id, project_id: auth.projectId, image: plan.server.image_ref, flavor: plan.server.flavor_id, count: plans.length, reservation_id: plan.server.reservation_id,
+    }, 'server accepted');
+    return { server: await this.store.require(plan.server.id), plan, reservationId: plan.server.reservation_id ?? '' };
+  }
+
+  /**
+   * How many servers a multiple create makes: max_count when the instances quota (Nova's
+   * default, 10) leaves room, else as many as it leaves if that is at least min_count; 403
+   * otherwise. A single create is not counted against it (Snapstack has no compute quotas).
+   */
+  private async instanceCount(projectId: string, count: { min: number; max: number }): Promise<number> {
+    if (count.max <= 1) return 1;
+    const used = await this.store.countInProject(projectId);
+    const allowed = Math.max(0, INSTANCES_QUOTA - used);
+    if (allowed < count.min) throw new Forbidden(`Quota exceeded for instances: Requested ${count.min}, but already used ${used} of ${INSTANCES_QUOTA} instances`);
+    return Math.min(count.max, allowed);
   }
 
   /** One page of the caller's servers; `volumes`: with each one's volume references (the detail view's), in the same query. */
@@ -87,6 +110,7 @@ export class ServerService {
       imageRef: q.image === undefined ? undefined : lastSegment(q.image),
       flavorId: q.flavor === undefined ? undefined : lastSegment(q.flavor),
       changedSince,
+      reservationId: q.reservationId,
       tags: tagList(q.tags), tagsAny: tagList(q.tagsAny), notTags: tagList(q.notTags), notTagsAny: tagList(q.notTagsAny),
     }, { limit, marker: q.marker }, opts);
     if (badLimit) throw new BadRequest(`Invalid input for query parameters limit. Value: ${q.limit}. '${q.limit}' does not match '^[0-9]*$'`);
@@ -173,6 +197,8 @@ export class ServerService {
   }
 }
 
+/** Nova's default instances quota (multiple create only, see instanceCount). */
+const INSTANCES_QUOTA = 10;
 /** Nova's default metadata_items quota. */
 const METADATA_ITEMS = 128;
 const METADATA_STATES: StateRule = { vmStates: ['active', 'paused', 'suspended', 'stopped'] };

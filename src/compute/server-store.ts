@@ -54,6 +54,10 @@ export interface ServerRow {
   old_vm_state?: string | null;
   /** The `<name>-shelved` image of an image-backed server shelved. */
   shelved_image_id?: string | null;
+  /** Multiple create (server-create.ts multiplyPlan): null on rows from before. */
+  reservation_id?: string | null;
+  launch_index?: number | null;
+  hostname?: string | null;
   /** Its tags (2.26), in name order: read with the row, written through ServerTagStore. */
   tags?: string[];
   launched_at: Date | null;
@@ -113,6 +117,8 @@ export interface ServerListScope {
   vmStates?: string[];
   /** updated_at at or after (changes-since). */
   changedSince?: Date;
+  /** The servers of one create request (Nova's reservation_id filter). */
+  reservationId?: string;
   /** Nova's tag filters (2.26): every one of `tags`, any of `tagsAny`, not every one of `notTags`, none of `notTagsAny`. */
   tags?: string[];
   tagsAny?: string[];
@@ -178,6 +184,7 @@ export class ServerStore {
       if (scope.flavorId !== undefined) q.where({ flavor_id: scope.flavorId });
       if (scope.vmStates !== undefined) q.whereIn('vm_state', scope.vmStates);
       if (scope.changedSince !== undefined) q.where('updated_at', '>=', scope.changedSince);
+      if (scope.reservationId !== undefined) q.where({ reservation_id: scope.reservationId });
       for (const [tags, all, negate] of [[scope.tags, true, false], [scope.tagsAny, false, false], [scope.notTags, true, true], [scope.notTagsAny, false, true]] as const) {
         if (!tags?.length) continue;
         const unique = [...new Set(tags)];
@@ -216,6 +223,12 @@ export class ServerStore {
       if (code === '57014') throw new BadRequest('The name or ip filter is too costly to evaluate.');
       throw err;
     }
+  }
+
+  /** The project's servers not deleted (Nova's instances quota usage). */
+  async countInProject(projectId: string): Promise<number> {
+    const row = await this.db('servers').where({ project_id: projectId }).whereNull('deleted_at').count<{ n: string }[]>({ n: '*' }).first();
+    return Number(row?.n ?? 0);
   }
 
   async insert(server: Omit<ServerRow, 'created_at' | 'updated_at' | 'deleted_at' | 'launched_at'>, bdms: BlockDeviceRow[], trx: Knex.Transaction): Promise<void> {

@@ -112,9 +112,9 @@ export function serverDetail(s: ServerRow, bdms: VolumeRef[], o: ServerViewOptio
     view['OS-EXT-SRV-ATTR:instance_name'] = `instance-${s.id.slice(0, 8)}`;
     view['OS-EXT-SRV-ATTR:hypervisor_hostname'] = COMPUTE_HOST;
     if (at(o, '2.3')) {
-      view['OS-EXT-SRV-ATTR:reservation_id'] = `r-${s.id.slice(0, 8)}`;
-      view['OS-EXT-SRV-ATTR:launch_index'] = 0;
-      view['OS-EXT-SRV-ATTR:hostname'] = hostnameOf(s.name);
+      view['OS-EXT-SRV-ATTR:reservation_id'] = s.reservation_id ?? `r-${s.id.slice(0, 8)}`;
+      view['OS-EXT-SRV-ATTR:launch_index'] = s.launch_index ?? 0;
+      view['OS-EXT-SRV-ATTR:hostname'] = s.hostname ?? hostnameOf(s.name);
       view['OS-EXT-SRV-ATTR:kernel_id'] = '';
       view['OS-EXT-SRV-ATTR:ramdisk_id'] = '';
       view['OS-EXT-SRV-ATTR:root_device_name'] = s.root_device_name;
@@ -128,7 +128,7 @@ export function serverDetail(s: ServerRow, bdms: VolumeRef[], o: ServerViewOptio
   if (at(o, '2.63')) view.trusted_image_certificates = null;
   if (at(o, '2.71') && o.single) view.server_groups = [];
   if (at(o, '2.73')) view.locked_reason = s.locked_reason ?? null;
-  if (at(o, '2.90')) view['OS-EXT-SRV-ATTR:hostname'] = hostnameOf(s.name);
+  if (at(o, '2.90')) view['OS-EXT-SRV-ATTR:hostname'] = s.hostname ?? hostnameOf(s.name);
   return view;
 }
 

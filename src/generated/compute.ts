@@ -759,6 +759,9 @@ export interface components {
             }[];
             images_links?: components["schemas"]["Link"][];
         };
+        ReservationEnvelope: {
+            reservation_id: string;
+        };
         /** @description {id, links} of a flavor (below 2.47) or an image */
         ResourceRef: {
             id: string;
@@ -1563,6 +1566,8 @@ export interface operations {
                 /** @description 2.26: servers with none of them */
                 "not-tags-any"?: string;
                 project_id?: string;
+                /** @description The servers of one (multiple) create */
+                reservation_id?: string;
                 status?: string;
                 /** @description 2.26: comma-separated, servers with every one */
                 tags?: string;
@@ -1639,13 +1644,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Accepted */
+            /** @description Accepted: the (first) server, or {reservation_id} when return_reservation_id is true; min_count..max_count servers are made */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ServerCreatedEnvelope"];
+                    "application/json": components["schemas"]["ServerCreatedEnvelope"] | components["schemas"]["ReservationEnvelope"];
                 };
             };
             /** @description Nova's texts: Missing imageRef attribute, Can not find requested image, Flavor <id> could not be found., Image <id> is not active., Flavor's disk/memory is too small... */
@@ -2427,6 +2432,8 @@ export interface operations {
                 /** @description 2.26: servers with none of them */
                 "not-tags-any"?: string;
                 project_id?: string;
+                /** @description The servers of one (multiple) create */
+                reservation_id?: string;
                 status?: string;
                 /** @description 2.26: comma-separated, servers with every one */
                 tags?: string;
