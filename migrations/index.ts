@@ -28,6 +28,7 @@ import * as m20261130150000 from './20261130150000_create_keypairs';
 import * as m20261130150100 from './20261130150100_create_server_tags';
 import * as m20261130150200 from './20261130150200_create_instance_actions';
 import * as m20261130150300 from './20261130150300_add_servers_reservation';
+import * as m20261130150400 from './20261130150400_create_server_groups';
 
 export interface NamedMigration extends Knex.Migration {
   name: string;
@@ -68,4 +69,5 @@ export const migrations: NamedMigration[] = [
   named('20261130150100_create_server_tags', m20261130150100),
   named('20261130150200_create_instance_actions', m20261130150200),
   named('20261130150300_add_servers_reservation', m20261130150300),
+  named('20261130150400_create_server_groups', m20261130150400),
 ];

@@ -3,7 +3,7 @@
  * per-resource handler files.
  *
  * LIMITATIONS: only what the spec lists; an operation in the spec without a handler answers
- * 501 notImplemented, any other path 404. No security groups, server groups,
+ * 501 notImplemented, any other path 404. No security groups,
  * quotas, hypervisors, migrations, console or os-interface APIs; no
  * networks (server addresses are empty).
  */
@@ -16,6 +16,7 @@ import { keypairHandlers } from './keypair-handlers';
 import { serverHandlers } from './server-handlers';
 import { serverMetadataHandlers } from './server-metadata-handlers';
 import { serverTagHandlers } from './server-tag-handlers';
+import { serverGroupHandlers } from './server-group-handlers';
 import { serverActionHandlers } from './server-action-handlers';
 import { attachmentHandlers } from './attachment-handlers';
 import { imageProxyHandlers } from './image-proxy-handlers';
@@ -43,5 +44,6 @@ export function computeHandlers(compute?: Compute): Handlers {
     ...keypairHandlers(compute.keypairs),
     ...serverTagHandlers(compute.tags),
     ...instanceActionHandlers(compute.instanceActions),
+    ...serverGroupHandlers(compute.groups),
   };
 }

@@ -10,6 +10,8 @@ import { computeHandlers } from './compute-handlers';
 import { FlavorService } from './flavor-service';
 import { FlavorStore } from './flavor-store';
 import { InstanceActions } from './instance-actions';
+import { ServerGroups } from './server-groups';
+import { ServerGroupStore } from './server-group-store';
 import { InstanceActionStore } from './instance-action-store';
 import { KeypairService } from './keypair-service';
 import { KeypairStore } from './keypair-store';
@@ -56,6 +58,7 @@ export interface Compute {
   servers: ServerService;
   tags: ServerTags;
   instanceActions: InstanceActions;
+  groups: ServerGroups;
   actions: ServerActions;
   snapshots: ServerSnapshots;
   attachments: ServerAttachments;
@@ -94,16 +97,17 @@ export function createCompute(deps: ComputeDeps): Compute {
   const attachments = new ServerAttachments(store, containers, deps.volumes, locks, deps.jobs, log);
   // Resolved lazily: the actions check visibility through the server service built below.
   const instanceActions: InstanceActions = new InstanceActions(new InstanceActionStore(deps.db), (auth, id, includeDeleted) => servers.get(auth, id, { includeDeleted }), log);
+  const groups = new ServerGroups(new ServerGroupStore(deps.db), log);
   const servers: ServerService = new ServerService(store, deps.jobs, locks, {
     flavors, keypairs, images: deps.images, volumes: deps.volumes, defaultServerImage: deps.config.defaultServerImage, minDiskRule: deps.config.minDiskRule,
-  }, log, instanceActions);
+  }, log, instanceActions, groups);
   const tags = new ServerTags({ server: (auth, id) => servers.get(auth, id), tags: new ServerTagStore(deps.db), locks });
   // Server jobs wait for volume jobs (a build for its volumes, a snapshot for its volumes' snapshots): their own lane.
   for (const job of [lifecycle.buildJob(), lifecycle.deleteJob(), actions.job(), attachments.job(), ...snapshots.jobs(), shelves.job(), resizes.job(), rebuilds.job()]) {
     deps.jobs.register(instanceActions.tracked(job), { lane: 'composite' });
   }
   const compute: Compute = {
-    flavors, keypairs, servers, tags, instanceActions, actions, snapshots, attachments, shelves, resizes, rebuilds, images: deps.images, runtime,
+    flavors, keypairs, servers, tags, instanceActions, groups, actions, snapshots, attachments, shelves, resizes, rebuilds, images: deps.images, runtime,
     handlers: () => computeHandlers(compute),
     seed: () => flavors.seed(),
     reconcile: () => lifecycle.reconcile(),

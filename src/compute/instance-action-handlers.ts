@@ -14,15 +14,15 @@ import { nextLinks } from './compute-links';
 import type { InstanceActions } from './instance-actions';
 import { instanceActionEvents, instanceActionView } from './instance-action-views';
 import { atLeast } from './server-action-table';
+import { parseIsoTime } from '../shared/time-format';
 
 const MAX_LIMIT = 1000;
-const ISO_8601 = /^\d{4}-\d\d-\d\d([T ]\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d(:?\d\d)?)?)?$/;
 
 function dateQuery(ctx: RequestContext, name: string): Date | undefined {
   const v = queryString(ctx, name);
   if (v === undefined) return undefined;
-  const d = new Date(v);
-  if (!ISO_8601.test(v) || Number.isNaN(d.getTime())) throw new BadRequest(`Invalid input for query parameters ${name}. Value: ${v}. '${v}' is not a 'date-time'`);
+  const d = parseIsoTime(v);
+  if (!d) throw new BadRequest(`Invalid input for query parameters ${name}. Value: ${v}. '${v}' is not a 'date-time'`);
   return d;
 }
 

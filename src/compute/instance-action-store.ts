@@ -35,6 +35,8 @@ export interface NewInstanceAction {
   /** The compute event the action's job finishes; none for actions done in the request (lock). */
   event: string | null;
   host: string;
+  /** Refused before any job (the scheduler found no host): the event is recorded finished, Error, with this traceback. */
+  failed?: string;
 }
 
 /** Nova's order (actions_get): newest first, id breaking ties. */
@@ -48,10 +50,11 @@ export class InstanceActionStore {
   async insert(a: NewInstanceAction, trx?: Knex.Transaction): Promise<number> {
     const write = async (db: Knex | Knex.Transaction) => {
       const [row] = await db('instance_actions')
-        .insert({ server_id: a.serverId, action: a.action, request_id: a.requestId, user_id: a.userId, project_id: a.projectId })
+        .insert({ server_id: a.serverId, action: a.action, request_id: a.requestId, user_id: a.userId, project_id: a.projectId, message: a.failed ? 'Error' : null })
         .returning('id');
       const id = Number(typeof row === 'object' ? row.id : row);
-      if (a.event) await db('instance_action_events').insert({ action_id: id, server_id: a.serverId, event: a.event, host: a.host });
+      const finished = a.failed ? { finish_time: db.fn.now(), result: 'Error', traceback: a.failed } : {};
+      if (a.event) await db('instance_action_events').insert({ action_id: id, server_id: a.serverId, event: a.event, host: a.host, ...finished });
       return id;
     };
     return trx ? write(trx) : this.db.transaction(write);

@@ -69,10 +69,10 @@ export class InstanceActions {
   }
 
   /** Records `action` on the server for this request; returns its id (to discard it if the request is refused). */
-  async record(server: Pick<ServerRow, 'id'>, auth: AuthContext, requestId: string | undefined, action: string, trx?: Knex.Transaction): Promise<number> {
+  async record(server: Pick<ServerRow, 'id'>, auth: AuthContext, requestId: string | undefined, action: string, trx?: Knex.Transaction, failed?: string): Promise<number> {
     return this.store.insert({
       serverId: server.id, action, requestId: requestId ?? `req-${randomUUID()}`, userId: auth.userId, projectId: auth.projectId ?? '',
-      event: EVENTS[action] ?? null, host: COMPUTE_HOST,
+      event: EVENTS[action] ?? null, host: COMPUTE_HOST, failed,
     }, trx);
   }
 

@@ -7,13 +7,15 @@
  *   hostnames get the `-<n>` suffix (as Nova since it dropped multi_instance_display_name_template);
  * - networks are not checked against Neutron: a list or "auto" gives the container Docker's
  *   bridge network (shown as network "private"), "none" no network;
+ * - scheduler hints: only `group` (a server group: its policy decides whether the one host takes
+ *   the server, else ERROR with Nova's "No valid host" fault);
  * - key_name must name one of the caller's key pairs; nothing is injected (no metadata service);
- * - user_data, personality, config_drive, security_groups, scheduler hints and
+ * - user_data, personality, config_drive, security_groups, other scheduler hints and
  *   host/hypervisor_hostname are accepted and ignored;
  * - list filters: name (regex), status, image, flavor, changes-since, ip, tags, tags-any, not-tags,
  *   not-tags-any (2.26), all_tenants and
  *   project_id (admin); deleted servers are never listed (changes-since does not show them);
- * - no locking (lock/unlock), no server groups;
+ * - no locking (lock/unlock);
  * - an image's block_device_mapping is expanded only when bdm_v2 is true (no legacy v1
  *   mappings, no `mappings` property); volume types are not carried to the new volumes.
  */
@@ -21,7 +23,7 @@ import type { Handlers, RequestContext } from '../http/context';
 import type { operations } from '../generated/compute';
 import { queryString, requireAuth, typedHandlers } from '../http/context';
 import { nextLinks } from './compute-links';
-import type { ServerService } from './server-service';
+import type { SchedulerHints, ServerService } from './server-service';
 import { createdServerView, serverDetail, serverSummary, ServerViewOptions } from './server-views';
 
 /** parameter_types.boolean: JSON booleans and Nova's accepted strings. */
@@ -62,7 +64,8 @@ export function serverHandlers(servers: ServerService): Handlers {
     },
 
     async createServer(ctx) {
-      const { server, plan, reservationId } = await servers.create(requireAuth(ctx), ctx.body.server, ctx.microversion, ctx.requestId);
+      const hints = (ctx.body['os:scheduler_hints'] ?? ctx.body['OS-SCH-HNT:scheduler_hints'] ?? {}) as SchedulerHints;
+      const { server, plan, reservationId } = await servers.create(requireAuth(ctx), ctx.body.server, ctx.microversion, ctx.requestId, hints);
       if (isTrue(ctx.body.server.return_reservation_id)) return { status: 202, body: { reservation_id: reservationId } };
       const view = createdServerView(server, plan.adminPass, plan.securityGroups, viewOptions(ctx));
       return { status: 202, headers: { Location: view.links[0].href }, body: { server: view } };

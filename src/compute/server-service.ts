@@ -4,6 +4,8 @@ import type { Microversion } from '../http/microversion';
 import type { JobRunner } from '../jobs/jobs-api';
 import type { Logger } from '../logger';
 import type { InstanceActions } from './instance-actions';
+import { NO_VALID_HOST, type ServerGroups } from './server-groups';
+import { isoSecondsZ, parseIsoTime } from '../shared/time-format';
 import { CreatePlanDeps, CreateServerInput, multiplyPlan, planServer, ServerPlan } from './server-create';
 import { JOB_BUILD, JOB_DELETE } from './server-lifecycle';
 import type { ResourceLocks } from '../shared/resource-locks';
@@ -29,6 +31,11 @@ export interface ServerListQuery {
   notTagsAny?: string;
 }
 
+/** os:scheduler_hints: Snapstack reads `group` (a server group's id, or a list of one). */
+export interface SchedulerHints {
+  group?: unknown;
+}
+
 const tagList = (v: string | undefined) => (v === undefined ? undefined : v.split(',').filter((t) => t !== ''));
 
 function lastSegment(ref: string): string {
@@ -44,6 +51,7 @@ export class ServerService {
     private readonly plan: CreatePlanDeps,
     private readonly log: Logger,
     private readonly actions: Pick<InstanceActions, 'record' | 'discard'>,
+    private readonly groups: Pick<ServerGroups, 'place' | 'join'>,
   ) {}
 
   /** The server if the caller may see it (admins see every project's); 404 otherwise. */
@@ -61,15 +69,25 @@ export class ServerService {
    * One server, or min_count..max_count of them (Nova's multiple create: one reservation id,
    * each its own build job); the answer shows the first.
    */
-  async create(auth: AuthContext, input: CreateServerInput, mv: Microversion | null, requestId?: string): Promise<{ server: ServerRow; plan: ServerPlan; reservationId: string }> {
+  async create(
+    auth: AuthContext, input: CreateServerInput, mv: Microversion | null, requestId?: string, hints: SchedulerHints = {},
+  ): Promise<{ server: ServerRow; plan: ServerPlan; reservationId: string }> {
     const plan = await planServer(this.plan, auth, input, mv);
     const plans = multiplyPlan(plan, await this.instanceCount(auth.projectId!, plan.count));
+    const groupId = Array.isArray(hints.group) ? hints.group[0] : hints.group;
+    const placement = typeof groupId === 'string' ? await this.groups.place(auth, groupId, plans.length) : null;
     await this.store.transaction(async (trx) => {
-      for (const p of plans) {
-        await this.store.insert(p.server, p.blockDevices, trx);
-        await this.actions.record(p.server, auth, requestId, 'create', trx);
-        await this.jobs.enqueue(JOB_BUILD, { serverId: p.server.id }, { projectId: auth.projectId, resourceType: 'server', resourceId: p.server.id }, trx);
+      for (const [i, p] of plans.entries()) {
+        // The scheduler's answer for a server the group's policy keeps off the one host: ERROR, no build.
+        const refused = placement !== null && !placement.fits[i];
+        const server = refused
+          ? { ...p.server, vm_state: 'error', task_state: null, fault: { code: 500, message: NO_VALID_HOST, created: isoSecondsZ(new Date()) } }
+          : p.server;
+        await this.store.insert(server, p.blockDevices, trx);
+        await this.actions.record(p.server, auth, requestId, 'create', trx, refused ? NO_VALID_HOST : undefined);
+        if (!refused) await this.jobs.enqueue(JOB_BUILD, { serverId: p.server.id }, { projectId: auth.projectId, resourceType: 'server', resourceId: p.server.id }, trx);
       }
+      if (placement) await this.groups.join(placement.group.id, plans.map((p) => p.server.id), trx);
     });
     this.log.info({
       server_id: plan.server.id, project_id: auth.projectId, image: plan.server.image_ref, flavor: plan.server.flavor_id, count: plans.length, reservation_id: plan.server.reservation_id,
@@ -95,8 +113,8 @@ export class ServerService {
     const everyProject = auth.isAdmin && q.allTenants !== undefined && !['0', 'false', 'False'].includes(q.allTenants);
     let changedSince: Date | undefined;
     if (q.changesSince !== undefined) {
-      changedSince = new Date(q.changesSince);
-      if (Number.isNaN(changedSince.getTime())) throw new BadRequest(`Invalid input for query parameters changes-since. Value: ${q.changesSince}. '${q.changesSince}' is not a 'date-time'`);
+      changedSince = parseIsoTime(q.changesSince);
+      if (!changedSince) throw new BadRequest(`Invalid input for query parameters changes-since. Value: ${q.changesSince}. '${q.changesSince}' is not a 'date-time'`);
     }
     // A bad limit is reported after a bad marker, as before: the query runs (empty) to check the marker first.
     const badLimit = q.limit !== undefined && !/^\d+$/.test(q.limit);

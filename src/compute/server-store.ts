@@ -58,6 +58,8 @@ export interface ServerRow {
   reservation_id?: string | null;
   launch_index?: number | null;
   hostname?: string | null;
+  /** The server groups it is a member of (show/update/rebuild from 2.71); read by get() and update(). */
+  server_groups?: string[];
   /** Its tags (2.26), in name order: read with the row, written through ServerTagStore. */
   tags?: string[];
   launched_at: Date | null;
@@ -145,6 +147,9 @@ const VOLUME_REFS = `coalesce((select json_agg(json_build_object('destination_ty
 /** The server's tags as a JSON column of its own row. */
 const TAGS = `coalesce((select json_agg(st.tag order by st.tag) from server_tags as st where st.server_id = servers.id), '[]'::json) as tags`;
 
+/** The groups the server is a member of, as a JSON column of its own row. */
+const GROUPS = `coalesce((select json_agg(g.group_id) from server_group_members as g where g.server_id = servers.id), '[]'::json) as server_groups`;
+
 /** How many of `tags` the server has (a SQL fragment and its bindings). */
 function tagCount(tags: string[]): [string, string[]] {
   return [`(select count(*) from server_tags as st where st.server_id = servers.id and st.tag in (${tags.map(() => '?').join(', ')}))`, tags];
@@ -161,7 +166,7 @@ export class ServerStore {
   constructor(private readonly db: Knex) {}
 
   async get(id: string, opts: { includeDeleted?: boolean } = {}): Promise<ServerRow | undefined> {
-    const q = this.db('servers').select('servers.*', this.db.raw(TAGS)).where({ id });
+    const q = this.db('servers').select('servers.*', this.db.raw(TAGS), this.db.raw(GROUPS)).where({ id });
     if (!opts.includeDeleted) q.whereNull('deleted_at');
     const row = await q.first();
     return row ? decode(row) : undefined;
@@ -232,7 +237,7 @@ export class ServerStore {
   }
 
   async insert(server: Omit<ServerRow, 'created_at' | 'updated_at' | 'deleted_at' | 'launched_at'>, bdms: BlockDeviceRow[], trx: Knex.Transaction): Promise<void> {
-    const { tags, ...row } = server;
+    const { tags, server_groups: _groups, ...row } = server;
     await trx('servers').insert(encode(row as Partial<ServerRow>));
     if (bdms.length) await trx('server_block_devices').insert(bdms);
     if (tags?.length) await trx('server_tags').insert([...new Set(tags)].map((tag) => ({ server_id: server.id, tag })));
@@ -243,8 +248,8 @@ export class ServerStore {
   }
 
   async update(id: string, patch: Partial<ServerRow>): Promise<ServerRow | undefined> {
-    const { tags: _tags, ...columns } = patch;
-    const [row] = await this.db('servers').where({ id }).update({ ...encode(columns), updated_at: new Date() }).returning(this.db.raw(`*, ${TAGS}`));
+    const { tags: _tags, server_groups: _groups, ...columns } = patch;
+    const [row] = await this.db('servers').where({ id }).update({ ...encode(columns), updated_at: new Date() }).returning(this.db.raw(`*, ${TAGS}, ${GROUPS}`));
     return row ? decode(row) : undefined;
   }
 

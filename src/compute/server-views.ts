@@ -126,7 +126,7 @@ export function serverDetail(s: ServerRow, bdms: VolumeRef[], o: ServerViewOptio
   if (at(o, '2.19')) view.description = s.description;
   if (at(o, '2.26')) view.tags = s.tags ?? [];
   if (at(o, '2.63')) view.trusted_image_certificates = null;
-  if (at(o, '2.71') && o.single) view.server_groups = [];
+  if (at(o, '2.71') && o.single) view.server_groups = s.server_groups ?? [];
   if (at(o, '2.73')) view.locked_reason = s.locked_reason ?? null;
   if (at(o, '2.90')) view['OS-EXT-SRV-ATTR:hostname'] = s.hostname ?? hostnameOf(s.name);
   return view;

@@ -274,6 +274,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v2.1/os-server-groups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The project's groups, oldest first (all_projects for admins); limit and offset. */
+        get: operations["listServerGroups"];
+        put?: never;
+        /**
+         * @description {name, policies: [one policy]} below 2.64 (soft-affinity and soft-anti-affinity from 2.15);
+         *     {name, policy, rules: {max_server_per_host}} from 2.64 (rules only with anti-affinity).
+         *     Servers join with the scheduler hint `group`.
+         */
+        post: operations["createServerGroup"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2.1/os-server-groups/{server_group_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                server_group_id: string;
+            };
+            cookie?: never;
+        };
+        get: operations["showServerGroup"];
+        put?: never;
+        post?: never;
+        delete: operations["deleteServerGroup"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v2.1/servers": {
         parameters: {
             query?: never;
@@ -866,6 +906,32 @@ export interface components {
             /** @description Admin only */
             details?: string;
             message?: string;
+        };
+        ServerGroup: {
+            id: string;
+            /** @description Its servers not deleted */
+            members: string[];
+            /** @description Below 2.64, always {} */
+            metadata?: Record<string, never>;
+            name: string;
+            /** @description Below 2.64 */
+            policies?: string[];
+            /** @description From 2.64 */
+            policy?: string;
+            /** @description From 2.13 */
+            project_id?: string;
+            /** @description From 2.64 */
+            rules?: {
+                max_server_per_host?: number;
+            };
+            /** @description From 2.13 */
+            user_id?: string;
+        };
+        ServerGroupEnvelope: {
+            server_group: components["schemas"]["ServerGroup"];
+        };
+        ServerGroupList: {
+            server_groups: components["schemas"]["ServerGroup"][];
         };
         ServerList: {
             servers: components["schemas"]["Server"][];
@@ -1540,6 +1606,131 @@ export interface operations {
                 content?: never;
             };
             /** @description Keypair <name> not found for user <user id> */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    listServerGroups: {
+        parameters: {
+            query?: {
+                all_projects?: string;
+                limit?: string;
+                offset?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description {server_groups: [...]} */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerGroupList"];
+                };
+            };
+        };
+    };
+    createServerGroup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    server_group: {
+                        name?: string;
+                        policies?: unknown[];
+                        policy?: string;
+                        rules?: Record<string, never>;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description {server_group} */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerGroupEnvelope"];
+                };
+            };
+            /** @description Only anti-affinity policy supports rules. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Quota exceeded, too many server groups. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    showServerGroup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                server_group_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description {server_group} */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerGroupEnvelope"];
+                };
+            };
+            /** @description Instance group <id> could not be found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    deleteServerGroup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                server_group_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted (its members stay) */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Instance group <id> could not be found. */
             404: {
                 headers: {
                     [name: string]: unknown;

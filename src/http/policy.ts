@@ -62,6 +62,8 @@ const POLICY_NAMES: Record<string, string> = {
   deleteServerTags: 'os_compute_api:os-server-tags:delete_all', checkServerTag: 'os_compute_api:os-server-tags:show',
   addServerTag: 'os_compute_api:os-server-tags:update', deleteServerTag: 'os_compute_api:os-server-tags:delete',
   listInstanceActions: 'os_compute_api:os-instance-actions:list', showInstanceAction: 'os_compute_api:os-instance-actions:show',
+  listServerGroups: 'os_compute_api:os-server-groups:index', createServerGroup: 'os_compute_api:os-server-groups:create',
+  showServerGroup: 'os_compute_api:os-server-groups:show', deleteServerGroup: 'os_compute_api:os-server-groups:delete',
   listVolumes: 'volume:get_all', listVolumesDetail: 'volume:get_all', createVolume: 'volume:create', showVolume: 'volume:get',
   updateVolume: 'volume:update', deleteVolume: 'volume:delete', listSnapshots: 'volume:get_all_snapshots',
   listSnapshotsDetail: 'volume:get_all_snapshots', createSnapshot: 'volume:create_snapshot', showSnapshot: 'volume:get_snapshot',

@@ -79,8 +79,8 @@ export class InstanceReset {
         .whereNot((q) => { if (imageSeeded) seededImage(q); else q.whereRaw('false'); })
         .andWhere((q) => q.whereNull('owner').orWhereNot('owner', WORKSPACE_PROJECT))
         .pluck('id');
-      // Nova's per-server and per-user records (key pairs, tags, instance actions and their events).
-      for (const table of ['server_tags', 'instance_action_events', 'instance_actions', 'keypairs']) await del(trx, table);
+      // Nova's per-server, per-user and per-project records (key pairs, tags, instance actions, server groups).
+      for (const table of ['server_tags', 'instance_action_events', 'instance_actions', 'keypairs', 'server_group_members', 'server_groups']) await del(trx, table);
       for (const table of ['server_block_devices', 'servers', 'volume_attachments', 'jobs', 'volume_quotas']) await del(trx, table);
       await del(trx, 'snapshots', (q) => q.whereNot('project_id', WORKSPACE_PROJECT));
       await del(trx, 'volumes');

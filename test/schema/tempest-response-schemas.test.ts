@@ -100,6 +100,7 @@ describe.each(COMPUTE_VERSIONS)('compute at %s', (version) => {
     c.check('clearServerPassword', 'servers.server_actions_delete_password', await demo.request('DELETE', `${COMPUTE}/servers/${id}/os-server-password`, undefined, hv));
     c.check('listComputeAvailabilityZones', 'availability_zone.list_availability_zone_list', await get(demo, `${COMPUTE}/os-availability-zone`));
     await checkKeypairs(c, hv);
+    await checkServerGroups(c, hv);
 
     const vol = await demo.request('POST', `${VOL}/volumes`, { volume: { size: 1, name: randomName('att') } });
     await waitForVolume(demo, vol.body.volume.id, ['available']);
@@ -297,5 +298,17 @@ async function checkInstanceActions(c: Checker, version: string, hv: Record<stri
   for (const who of [demo, admin]) {
     c.check('showInstanceAction', 'servers.show_instance_action', await who.request('GET', `${path}/${list.body.instanceActions[0].request_id}`, undefined, hv));
   }
+}
+
+/** os-server-groups: create (policies below 2.64, policy from it), show, list, delete. */
+async function checkServerGroups(c: Checker, hv: Record<string, string>): Promise<void> {
+  const sg = `${COMPUTE}/os-server-groups`;
+  const modern = hv['OpenStack-API-Version'] === 'compute 2.79';
+  const body = modern ? { name: randomName('sg'), policy: 'anti-affinity', rules: { max_server_per_host: 2 } } : { name: randomName('sg'), policies: ['affinity'] };
+  const created = c.check('createServerGroup', 'server_groups.create_show_server_group', await demo.request('POST', sg, { server_group: body }, hv));
+  const id = created.body.server_group.id;
+  c.check('showServerGroup', 'server_groups.create_show_server_group', await demo.request('GET', `${sg}/${id}`, undefined, hv));
+  c.check('listServerGroups', 'server_groups.list_server_groups', await demo.request('GET', sg, undefined, hv));
+  c.check('deleteServerGroup', 'server_groups.delete_server_group', await demo.request('DELETE', `${sg}/${id}`, undefined, hv));
 }
 

@@ -109,6 +109,11 @@ const TABLE: Record<string, [Build, Exp]> = {
   checkServerTag: [(c) => get(`${C}/servers/${c.ids.server}/tags/t`)(c, 'member'), READ(404)],
   addServerTag: [(c) => ({ method: 'PUT', path: `${C}/servers/${c.ids.server}/tags/t` }), WRITE(409)],
   deleteServerTag: [(c) => ({ method: 'DELETE', path: `${C}/servers/${c.ids.server}/tags/t` }), WRITE(409)],
+  listServerGroups: [get(`${C}/os-server-groups`), LIST()],
+  createServerGroup: [() => ({ method: 'POST', path: `${C}/os-server-groups`, body: { server_group: { name: `g-${randomUUID()}`, policies: ['affinity'] } } }), CREATE(200)],
+  // One group to show (Nova's quota is 10 groups per project; the delete cells make six).
+  showServerGroup: [async (c) => get(`${C}/os-server-groups/${c.ids.group ??= await newServerGroup(c)}`)(c, 'member'), READ()],
+  deleteServerGroup: [async (c) => ({ method: 'DELETE', path: `${C}/os-server-groups/${await newServerGroup(c)}` }), WRITE(204)],
   listInstanceActions: [(c) => get(`${C}/servers/${c.ids.server}/os-instance-actions`)(c, 'member'), READ()],
   showInstanceAction: [async (c) => {
     const actions = (await c.as('member', 'GET', `${C}/servers/${c.ids.server}/os-instance-actions`)).body.instanceActions;
@@ -253,6 +258,9 @@ const TABLE: Record<string, [Build, Exp]> = {
 
 async function newServer(c: Ctx, metadata: Record<string, string> = {}): Promise<string> {
   return (await c.as('member', 'POST', `${C}/servers`, { server: { name: 'd', imageRef: c.ids.busybox, flavorRef: '1', networks: 'none', metadata } })).body.server.id;
+}
+async function newServerGroup(c: Ctx): Promise<string> {
+  return (await c.as('member', 'POST', `${C}/os-server-groups`, { server_group: { name: `g-${randomUUID()}`, policies: ['affinity'] } })).body.server_group.id;
 }
 async function newKeypair(c: Ctx): Promise<string> {
   const name = `k-${randomUUID()}`;
