@@ -10,13 +10,12 @@ import type { Handlers, RequestContext } from '../http/context';
 import type { operations } from '../generated/compute';
 import { queryString, requireAuth, typedHandlers } from '../http/context';
 import { BadRequest } from '../http/faults';
-import { nextLinks } from './compute-links';
+import { nextLinks, pageLimit } from './compute-links';
 import type { InstanceActions } from './instance-actions';
 import { instanceActionEvents, instanceActionView } from './instance-action-views';
 import { atLeast } from './server-action-table';
 import { parseIsoTime } from '../shared/time-format';
 
-const MAX_LIMIT = 1000;
 
 function dateQuery(ctx: RequestContext, name: string): Date | undefined {
   const v = queryString(ctx, name);
@@ -31,11 +30,7 @@ export function instanceActionHandlers(actions: InstanceActions): Handlers {
     async listInstanceActions(ctx) {
       const mv = ctx.microversion;
       const paged = atLeast(mv, '2.58');
-      const rawLimit = paged ? queryString(ctx, 'limit') : undefined;
-      if (rawLimit !== undefined && !/^\d+$/.test(rawLimit)) {
-        throw new BadRequest(`Invalid input for query parameters limit. Value: ${rawLimit}. '${rawLimit}' does not match '^[0-9]*$'`);
-      }
-      const limit = paged ? Math.min(MAX_LIMIT, rawLimit === undefined || rawLimit === '0' ? MAX_LIMIT : Number(rawLimit)) : undefined;
+      const limit = paged ? pageLimit(queryString(ctx, 'limit')) : undefined;
       const rows = await actions.list(requireAuth(ctx), ctx.params.server_id, atLeast(mv, '2.21'), {
         limit, marker: paged ? queryString(ctx, 'marker') : undefined,
         changesSince: paged ? dateQuery(ctx, 'changes-since') : undefined,

@@ -8,8 +8,7 @@
 import type { Handlers, RequestContext } from '../http/context';
 import type { operations } from '../generated/compute';
 import { queryString, requireAuth, typedHandlers } from '../http/context';
-import { BadRequest } from '../http/faults';
-import { nextLinks } from './compute-links';
+import { nextLinks, pageLimit } from './compute-links';
 import type { KeypairService } from './keypair-service';
 import { createdKeypairView, keypairDetail, keypairSummary } from './keypair-views';
 import { atLeast, invalid, objectArgs } from './server-action-table';
@@ -17,7 +16,6 @@ import { atLeast, invalid, objectArgs } from './server-action-table';
 /** parameter_types.keypair_name_special_chars (and its 2.92 form): no leading or trailing whitespace. */
 const NAME = /^[_\- a-zA-Z0-9]+$/;
 const NAME_V292 = /^[_\-@. a-zA-Z0-9]+$/;
-const MAX_LIMIT = 1000;
 
 function keypairName(name: string, v292: boolean): string {
   const pattern = v292 ? NAME_V292 : NAME;
@@ -49,11 +47,7 @@ export function keypairHandlers(keypairs: KeypairService): Handlers {
 
     async listKeypairs(ctx) {
       const paged = atLeast(ctx.microversion, '2.35');
-      const rawLimit = paged ? queryString(ctx, 'limit') : undefined;
-      if (rawLimit !== undefined && !/^\d+$/.test(rawLimit)) {
-        throw new BadRequest(`Invalid input for query parameters limit. Value: ${rawLimit}. '${rawLimit}' does not match '^[0-9]*$'`);
-      }
-      const limit = paged ? Math.min(MAX_LIMIT, rawLimit === undefined || rawLimit === '0' ? MAX_LIMIT : Number(rawLimit)) : undefined;
+      const limit = paged ? pageLimit(queryString(ctx, 'limit')) : undefined;
       const rows = await keypairs.list(requireAuth(ctx), { userId: userOf(ctx), limit, marker: paged ? queryString(ctx, 'marker') : undefined });
       const body: Record<string, unknown> = { keypairs: rows.map((k) => ({ keypair: keypairSummary(k, ctx.microversion) })) };
       if (paged && rows.length > 0 && rows.length === limit) body.keypairs_links = nextLinks(ctx.serviceUrl, 'os-keypairs', ctx.query, rows[rows.length - 1].name);

@@ -9,7 +9,7 @@
 import type { Handlers } from '../http/context';
 import type { operations } from '../generated/compute';
 import { queryString, requireAuth, typedHandlers } from '../http/context';
-import { BadRequest } from '../http/faults';
+import { nonNegativeQuery, pageLimit } from './compute-links';
 import type { Microversion } from '../http/microversion';
 import type { GroupPolicy, ServerGroupWithMembers } from './server-group-store';
 import type { ServerGroups } from './server-groups';
@@ -17,7 +17,6 @@ import { atLeast, invalid, nameArg, objectArgs, pyRepr } from './server-action-t
 
 const POLICIES_V21 = ['anti-affinity', 'affinity'];
 const POLICIES_V215 = [...POLICIES_V21, 'soft-anti-affinity', 'soft-affinity'];
-const MAX_LIMIT = 1000;
 
 /** The group as Nova shows it: policies and metadata below 2.64, policy and rules from it; project and user from 2.13. */
 export function serverGroupView(g: ServerGroupWithMembers, mv: Microversion | null) {
@@ -29,18 +28,11 @@ export function serverGroupView(g: ServerGroupWithMembers, mv: Microversion | nu
   };
 }
 
-function nonNegative(name: string, v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  if (!/^\d+$/.test(v)) throw new BadRequest(`Invalid input for query parameters ${name}. Value: ${v}. '${v}' does not match '^[0-9]*$'`);
-  return Number(v);
-}
-
 export function serverGroupHandlers(groups: ServerGroups): Handlers {
   return typedHandlers<operations>({
     async listServerGroups(ctx) {
-      const limit = Math.min(MAX_LIMIT, nonNegative('limit', queryString(ctx, 'limit')) || MAX_LIMIT);
       const rows = await groups.list(requireAuth(ctx), {
-        allProjects: queryString(ctx, 'all_projects') !== undefined, limit, offset: nonNegative('offset', queryString(ctx, 'offset')) ?? 0,
+        allProjects: queryString(ctx, 'all_projects') !== undefined, limit: pageLimit(queryString(ctx, 'limit')), offset: nonNegativeQuery('offset', queryString(ctx, 'offset')) ?? 0,
       });
       return { status: 200, body: { server_groups: rows.map((g) => serverGroupView(g, ctx.microversion)) } };
     },
