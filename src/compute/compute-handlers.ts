@@ -4,7 +4,7 @@
  *
  * LIMITATIONS: only what the spec lists; an operation in the spec without a handler answers
  * 501 notImplemented, any other path 404. No security groups,
- * quotas, hypervisors, migrations, console or os-interface APIs; no
+ * quota sets, hypervisors, migrations, console or os-interface APIs; no
  * networks (server addresses are empty).
  */
 import type { Handlers } from '../http/context';
@@ -17,6 +17,7 @@ import { serverHandlers } from './server-handlers';
 import { serverMetadataHandlers } from './server-metadata-handlers';
 import { serverTagHandlers } from './server-tag-handlers';
 import { serverGroupHandlers } from './server-group-handlers';
+import { limitHandlers } from './limit-handlers';
 import { serverActionHandlers } from './server-action-handlers';
 import { attachmentHandlers } from './attachment-handlers';
 import { imageProxyHandlers } from './image-proxy-handlers';
@@ -45,5 +46,6 @@ export function computeHandlers(compute?: Compute): Handlers {
     ...serverTagHandlers(compute.tags),
     ...instanceActionHandlers(compute.instanceActions),
     ...serverGroupHandlers(compute.groups),
+    ...limitHandlers(compute.servers, compute.groups),
   };
 }

@@ -36,6 +36,11 @@ export class ServerGroups {
     return (await this.store.get(id))!;
   }
 
+  /** How many groups the project has (the limits API's totalServerGroupsUsed). */
+  countInProject(projectId: string): Promise<number> {
+    return this.store.countInProject(projectId);
+  }
+
   /** The caller's project's groups (every project's for an admin with all_projects), Nova's limit/offset. */
   list(auth: AuthContext, q: { allProjects: boolean; limit: number; offset: number }): Promise<ServerGroupWithMembers[]> {
     return this.store.list(q.allProjects && auth.isAdmin ? null : auth.projectId, q);

@@ -95,6 +95,11 @@ export class ServerService {
     return { server: await this.store.require(plan.server.id), plan, reservationId: plan.server.reservation_id ?? '' };
   }
 
+  /** What the project's servers use (the limits API's totals). */
+  usage(projectId: string): Promise<{ instances: number; cores: number; ram: number }> {
+    return this.store.usage(projectId);
+  }
+
   /**
    * How many servers a multiple create makes: max_count when the instances quota (Nova's
    * default, 10) leaves room, else as many as it leaves if that is at least min_count; 403
@@ -216,7 +221,7 @@ export class ServerService {
 }
 
 /** Nova's default instances quota (multiple create only, see instanceCount). */
-const INSTANCES_QUOTA = 10;
+export const INSTANCES_QUOTA = 10;
 /** Nova's default metadata_items quota. */
-const METADATA_ITEMS = 128;
+export const METADATA_ITEMS = 128;
 const METADATA_STATES: StateRule = { vmStates: ['active', 'paused', 'suspended', 'stopped'] };

@@ -230,6 +230,13 @@ export class ServerStore {
     }
   }
 
+  /** What the project's servers not deleted use (Nova's instances, cores and ram quota usage). */
+  async usage(projectId: string): Promise<{ instances: number; cores: number; ram: number }> {
+    const row = await this.db('servers').where({ project_id: projectId }).whereNull('deleted_at')
+      .first(this.db.raw("count(*) as instances, coalesce(sum((flavor->>'vcpus')::int), 0) as cores, coalesce(sum((flavor->>'ram')::int), 0) as ram"));
+    return { instances: Number(row?.instances ?? 0), cores: Number(row?.cores ?? 0), ram: Number(row?.ram ?? 0) };
+  }
+
   /** The project's servers not deleted (Nova's instances quota usage). */
   async countInProject(projectId: string): Promise<number> {
     const row = await this.db('servers').where({ project_id: projectId }).whereNull('deleted_at').count<{ n: string }[]>({ n: '*' }).first();

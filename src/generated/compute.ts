@@ -215,6 +215,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v2.1/limits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Nova's default quotas as absolute limits and the project's usage (tenant_id for admins); rate is always []. */
+        get: operations["showComputeLimits"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v2.1/os-availability-zone": {
         parameters: {
             query?: never;
@@ -757,6 +774,15 @@ export interface components {
         KeypairList: {
             keypairs: components["schemas"]["KeypairEnvelope"][];
             keypairs_links?: components["schemas"]["Link"][];
+        };
+        Limits: {
+            limits: {
+                /** @description maxTotalKeypairs, maxTotalInstances, totalInstancesUsed...; network keys below 2.36, maxImageMeta below 2.39, personality below 2.57 */
+                absolute: {
+                    [key: string]: number;
+                };
+                rate: Record<string, never>[];
+            };
         };
         Link: {
             href?: string;
@@ -1437,6 +1463,28 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["NovaImageList"];
+                };
+            };
+        };
+    };
+    showComputeLimits: {
+        parameters: {
+            query?: {
+                tenant_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description {limits: {rate: [], absolute: {...}}} */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Limits"];
                 };
             };
         };

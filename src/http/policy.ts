@@ -64,6 +64,7 @@ const POLICY_NAMES: Record<string, string> = {
   listInstanceActions: 'os_compute_api:os-instance-actions:list', showInstanceAction: 'os_compute_api:os-instance-actions:show',
   listServerGroups: 'os_compute_api:os-server-groups:index', createServerGroup: 'os_compute_api:os-server-groups:create',
   showServerGroup: 'os_compute_api:os-server-groups:show', deleteServerGroup: 'os_compute_api:os-server-groups:delete',
+  showComputeLimits: 'os_compute_api:limits',
   listVolumes: 'volume:get_all', listVolumesDetail: 'volume:get_all', createVolume: 'volume:create', showVolume: 'volume:get',
   updateVolume: 'volume:update', deleteVolume: 'volume:delete', listSnapshots: 'volume:get_all_snapshots',
   listSnapshotsDetail: 'volume:get_all_snapshots', createSnapshot: 'volume:create_snapshot', showSnapshot: 'volume:get_snapshot',

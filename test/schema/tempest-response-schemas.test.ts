@@ -101,6 +101,7 @@ describe.each(COMPUTE_VERSIONS)('compute at %s', (version) => {
     c.check('listComputeAvailabilityZones', 'availability_zone.list_availability_zone_list', await get(demo, `${COMPUTE}/os-availability-zone`));
     await checkKeypairs(c, hv);
     await checkServerGroups(c, hv);
+    c.check('showComputeLimits', 'limits.get_limit', await get(demo, `${COMPUTE}/limits`));
 
     const vol = await demo.request('POST', `${VOL}/volumes`, { volume: { size: 1, name: randomName('att') } });
     await waitForVolume(demo, vol.body.volume.id, ['available']);

@@ -109,11 +109,12 @@ const TABLE: Record<string, [Build, Exp]> = {
   checkServerTag: [(c) => get(`${C}/servers/${c.ids.server}/tags/t`)(c, 'member'), READ(404)],
   addServerTag: [(c) => ({ method: 'PUT', path: `${C}/servers/${c.ids.server}/tags/t` }), WRITE(409)],
   deleteServerTag: [(c) => ({ method: 'DELETE', path: `${C}/servers/${c.ids.server}/tags/t` }), WRITE(409)],
+  showComputeLimits: [get(`${C}/limits`), LIST()],
   listServerGroups: [get(`${C}/os-server-groups`), LIST()],
   createServerGroup: [() => ({ method: 'POST', path: `${C}/os-server-groups`, body: { server_group: { name: `g-${randomUUID()}`, policies: ['affinity'] } } }), CREATE(200)],
   // One group to show (Nova's quota is 10 groups per project; the delete cells make six).
   showServerGroup: [async (c) => get(`${C}/os-server-groups/${c.ids.group ??= await newServerGroup(c)}`)(c, 'member'), READ()],
-  deleteServerGroup: [async (c) => ({ method: 'DELETE', path: `${C}/os-server-groups/${await newServerGroup(c)}` }), WRITE(204)],
+  deleteServerGroup: [async (c, who) => ({ method: 'DELETE', path: `${C}/os-server-groups/${await serverGroupFor(c, who)}` }), WRITE(204)],
   listInstanceActions: [(c) => get(`${C}/servers/${c.ids.server}/os-instance-actions`)(c, 'member'), READ()],
   showInstanceAction: [async (c) => {
     const actions = (await c.as('member', 'GET', `${C}/servers/${c.ids.server}/os-instance-actions`)).body.instanceActions;
@@ -261,6 +262,12 @@ async function newServer(c: Ctx, metadata: Record<string, string> = {}): Promise
 }
 async function newServerGroup(c: Ctx): Promise<string> {
   return (await c.as('member', 'POST', `${C}/os-server-groups`, { server_group: { name: `g-${randomUUID()}`, policies: ['affinity'] } })).body.server_group.id;
+}
+/** A group of the member's for `who` to delete: the one made before if it is still there (every service's run builds each cell once to read its path). */
+async function serverGroupFor(c: Ctx, who: Persona): Promise<string> {
+  const cached = c.ids[`group-${who}`];
+  if (cached && (await c.as('member', 'GET', `${C}/os-server-groups/${cached}`)).status === 200) return cached;
+  return (c.ids[`group-${who}`] = await newServerGroup(c));
 }
 async function newKeypair(c: Ctx): Promise<string> {
   const name = `k-${randomUUID()}`;
