@@ -65,6 +65,14 @@ export class InstanceActionStore {
     await this.db('instance_actions').where({ id }).delete();
   }
 
+  /** The action's open events finished with Success (an action done within its request). */
+  async finishAction(actionId: number): Promise<void> {
+    await this.db.transaction(async (trx) => {
+      await trx('instance_action_events').where({ action_id: actionId }).whereNull('finish_time').update({ finish_time: trx.fn.now(), result: 'Success' });
+      await trx('instance_actions').where({ id: actionId }).update({ updated_at: trx.fn.now() });
+    });
+  }
+
   /**
    * Finishes the server's events that were open when `before` (the settling job's creation): the
    * job did their work. A failure marks their actions' message 'Error', as Nova does.

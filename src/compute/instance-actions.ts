@@ -11,7 +11,7 @@ import { COMPUTE_HOST } from './server-views';
 
 /**
  * Nova's instance action names (nova/compute/instance_actions.py) and the compute event that
- * does the work (wrap_instance_event's `compute_<method>`); null: done in the request, no event.
+ * does the work (wrap_instance_event's `compute_<method>`); null: no compute event (lock, unlock).
  */
 const EVENTS: Record<string, string | null> = {
   create: 'compute__do_build_and_run_instance',
@@ -29,7 +29,7 @@ const EVENTS: Record<string, string | null> = {
   shelveOffload: 'compute_shelve_offload_instance',
   unshelve: 'compute_unshelve_instance',
   resize: 'compute_resize_instance',
-  confirmResize: null,
+  confirmResize: 'compute_confirm_resize',
   revertResize: 'compute_revert_resize',
   rebuild: 'compute_rebuild_instance',
   attach_volume: 'compute_attach_volume',
@@ -37,6 +37,9 @@ const EVENTS: Record<string, string | null> = {
   lock: null,
   unlock: null,
 };
+
+/** Actions Snapstack completes within the request: their event is finished when the request succeeds. */
+const DONE_IN_REQUEST = new Set(['attach_volume', 'detach_volume', 'confirmResize']);
 
 /** POST /servers/{id}/action bodies that are instance actions, by Nova's action name. */
 const SERVER_ACTION_NAMES: Record<string, string> = {
@@ -87,12 +90,17 @@ export class InstanceActions {
    */
   async around<T>(server: Pick<ServerRow, 'id'>, auth: AuthContext, requestId: string | undefined, action: string, work: () => Promise<T>): Promise<T> {
     const id = await this.record(server, auth, requestId, action);
+    let result: T;
     try {
-      return await work();
+      result = await work();
     } catch (err) {
       await this.discard(id);
       throw err;
     }
+    if (DONE_IN_REQUEST.has(action)) {
+      await bestEffort(this.log, 'finishing an instance action event', { action_id: id, server_id: server.id }, () => this.store.finishAction(id));
+    }
+    return result;
   }
 
   /** `job` finishing the events its server had open when it was enqueued: Success when it ran, Error (with the error) when it failed. */

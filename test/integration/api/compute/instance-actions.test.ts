@@ -1,6 +1,6 @@
 import { startHarness, Harness, Session } from '../../../support/snapstack-harness';
 import {
-  bootServer, busyboxImage, COMPUTE, mv, pollUntil, randomName, serverAction, waitForServer, waitForServerGone,
+  bootServer, busyboxImage, COMPUTE, mv, pollUntil, randomName, serverAction, waitForServer, waitForServerGone, waitForVolume,
 } from '../../../support/compute-helpers';
 
 let h: Harness;
@@ -89,6 +89,21 @@ describe('os-instance-actions', () => {
     const future = new Date(Date.now() + 3600_000).toISOString();
     expect((await demo.request('GET', `${actionsOf(server.id)}?changes-since=${future}`, undefined, mv('2.58'))).body.instanceActions).toEqual([]);
     expect((await demo.request('GET', `${actionsOf(server.id)}?changes-since=yesterday`, undefined, mv('2.58'))).status).toBe(400);
+
+    // Volume attach and detach are actions too, finished by their jobs.
+    const vol = (await demo.request('POST', `/volume/v3/${demo.projectId}/volumes`, { volume: { size: 1 } })).body.volume;
+    await waitForVolume(demo, vol.id, ['available']);
+    expect((await demo.request('POST', `${COMPUTE}/servers/${server.id}/os-volume_attachments`, { volumeAttachment: { volumeId: vol.id } })).status).toBe(200);
+    await waitForVolume(demo, vol.id, ['in-use']);
+    expect((await demo.request('DELETE', `${COMPUTE}/servers/${server.id}/os-volume_attachments/${vol.id}`)).status).toBe(202);
+    await waitForVolume(demo, vol.id, ['available']);
+    const volumeActions = (await settled(demo, server.id, '2.58')).slice(0, 2);
+    expect(volumeActions.map((a: any) => a.action)).toEqual(['detach_volume', 'attach_volume']);
+    for (const a of volumeActions) {
+      const shown = (await demo.request('GET', `${actionsOf(server.id)}/${a.request_id}`, undefined, mv('2.58'))).body.instanceAction;
+      expect(shown.events).toEqual([expect.objectContaining({ event: `compute_${a.action}`, result: 'Success' })]);
+    }
+    await demo.request('DELETE', `/volume/v3/${demo.projectId}/volumes/${vol.id}`);
 
     // A failed job (an injected fault) finishes its event with Error; the action's message is 'Error'.
     const rule = await admin.request('POST', '/snapstack/v1/faults', { fault: { target: 'server.action', action: 'fail', project_id: demo.projectId, message: 'Injected reboot failure' } });
