@@ -9,7 +9,7 @@ import type { VolumeApi } from '../volume/volume-api';
 import { computeHandlers } from './compute-handlers';
 import { FlavorService } from './flavor-service';
 import { FlavorStore } from './flavor-store';
-import { InstanceActions } from './instance-actions';
+import { InstanceActions, watchEnqueues } from './instance-actions';
 import { ServerGroups } from './server-groups';
 import { ServerGroupStore } from './server-group-store';
 import { InstanceActionStore } from './instance-action-store';
@@ -76,6 +76,8 @@ export interface Compute {
 
 /** Wires compute: stores, the server runtime, services, and the durable jobs (registered here). */
 export function createCompute(deps: ComputeDeps): Compute {
+  // Instance actions see which requests queue a job (that job then finishes the action's event).
+  deps = { ...deps, jobs: watchEnqueues(deps.jobs) };
   const log = deps.logger.child({ component: 'compute' });
   const runtime = deps.runtime ?? (deps.docker ? new DockerServerRuntime(deps.docker, deps.instanceId, log, deps.imageDriver ?? undefined) : new UnavailableRuntime());
   const store = new ServerStore(deps.db);

@@ -3,8 +3,8 @@
  *
  * LIMITATIONS:
  * - one event per action (the compute method that does the work), no conductor or scheduler
- *   events; lock and unlock have none, and the actions done within their request (volume
- *   attach and detach, confirmResize) finish theirs when the request succeeds;
+ *   events; lock and unlock have none, and an action done within its request (volume attach
+ *   and detach, a volume-backed createImage, confirmResize) finishes its event when it succeeds;
  * - events carry no details (2.84 shows null).
  */
 import type { Handlers, RequestContext } from '../http/context';

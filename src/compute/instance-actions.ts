@@ -1,8 +1,9 @@
+import { AsyncLocalStorage } from 'async_hooks';
 import { randomUUID } from 'crypto';
 import type { Knex } from 'knex';
 import type { AuthContext } from '../http/context';
 import { BadRequest, NotFound } from '../http/faults';
-import type { JobDefinition } from '../jobs/jobs-api';
+import type { JobDefinition, JobRunner } from '../jobs/jobs-api';
 import type { Logger } from '../logger';
 import { bestEffort } from '../shared/best-effort';
 import type { InstanceActionEventRow, InstanceActionRow, InstanceActionStore } from './instance-action-store';
@@ -38,8 +39,28 @@ const EVENTS: Record<string, string | null> = {
   unlock: null,
 };
 
-/** Actions Snapstack completes within the request: their event is finished when the request succeeds. */
-const DONE_IN_REQUEST = new Set(['attach_volume', 'detach_volume', 'confirmResize']);
+/** Whether the request half of an action (run by `around`) queued a job, which then finishes its event. */
+const requestJobs = new AsyncLocalStorage<{ queued: boolean }>();
+
+/**
+ * `jobs` noting each enqueue made within an action's request (`around`): an action that queues
+ * no job (volume attach and detach, a volume-backed createImage, confirmResize) is done when
+ * its request succeeds, and its event is finished there.
+ */
+export function watchEnqueues(jobs: JobRunner): JobRunner {
+  return new Proxy(jobs, {
+    get(target, prop) {
+      const value: unknown = Reflect.get(target, prop, target);
+      if (typeof value !== 'function') return value;
+      if (prop !== 'enqueue') return value.bind(target);
+      return (...args: unknown[]) => {
+        const request = requestJobs.getStore();
+        if (request) request.queued = true;
+        return Reflect.apply(value, target, args);
+      };
+    },
+  });
+}
 
 /** POST /servers/{id}/action bodies that are instance actions, by Nova's action name. */
 const SERVER_ACTION_NAMES: Record<string, string> = {
@@ -90,14 +111,15 @@ export class InstanceActions {
    */
   async around<T>(server: Pick<ServerRow, 'id'>, auth: AuthContext, requestId: string | undefined, action: string, work: () => Promise<T>): Promise<T> {
     const id = await this.record(server, auth, requestId, action);
+    const request = { queued: false };
     let result: T;
     try {
-      result = await work();
+      result = await requestJobs.run(request, work);
     } catch (err) {
       await this.discard(id);
       throw err;
     }
-    if (DONE_IN_REQUEST.has(action)) {
+    if (!request.queued && EVENTS[action]) {
       await bestEffort(this.log, 'finishing an instance action event', { action_id: id, server_id: server.id }, () => this.store.finishAction(id));
     }
     return result;
