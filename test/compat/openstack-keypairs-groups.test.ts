@@ -1,6 +1,7 @@
 /**
- * `openstack keypair create` (generated and imported) and `openstack server create --key-name`
- * with Debian's python3-openstackclient against Snapstack.
+ * `openstack keypair create` (generated and imported) and `openstack server create --key-name`,
+ * then server groups, multiple create, tags and server events, with Debian's
+ * python3-openstackclient against Snapstack.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
@@ -55,3 +56,28 @@ test('keypair create (generated, private key saved), create --public-key, list, 
   expect((await os(['keypair', 'delete', generated, imported])).code).toBe(0);
   expect((await osJson<any[]>(['keypair', 'list'])).map((k) => k.Name)).not.toContain(generated);
 });
+
+test('server group create, server create --hint group= --min 2 --max 2, server set --tag, list --tag, server event list, group delete', async () => {
+  const env = { OS_COMPUTE_API_VERSION: '2.64' };
+  const group = await openstackJson(h.url, CLI_USERS.demo, ['server', 'group', 'create', '--policy', 'affinity', randomName('cli-sg')], env);
+  expect(group).toMatchObject({ policy: 'affinity' });
+  const name = randomName('cli-pair');
+  const made = await openstack(h.url, CLI_USERS.demo, ['server', 'create', '--image', 'busybox', '--flavor', 'm1.tiny', '--network', 'none',
+    '--hint', `group=${group.id}`, '--min', '2', '--max', '2', '--wait', name], env);
+  expect(made.code).toBe(0);
+  const shown = await openstackJson(h.url, CLI_USERS.demo, ['server', 'group', 'show', group.id], env);
+  const members: string[] = Array.isArray(shown.members) ? shown.members : String(shown.members).split(/,\s*/);
+  expect(members).toHaveLength(2);
+  const listed = await openstackJson<any[]>(h.url, CLI_USERS.demo, ['server', 'list', '--name', `^${name}$`], env);
+  expect(listed.map((s) => s.Status)).toEqual(['ACTIVE', 'ACTIVE']);
+
+  expect((await openstack(h.url, CLI_USERS.demo, ['server', 'set', '--tag', 'web', members[0]], env)).code).toBe(0);
+  const tagged = await openstackJson<any[]>(h.url, CLI_USERS.demo, ['server', 'list', '--tags', 'web'], env);
+  expect(tagged.map((s) => s.ID)).toEqual([members[0]]);
+  const events = await openstackJson<any[]>(h.url, CLI_USERS.demo, ['server', 'event', 'list', members[0]], env);
+  expect(events.map((e) => e.Action)).toEqual(['create']);
+
+  expect((await openstack(h.url, CLI_USERS.demo, ['server', 'delete', '--wait', ...members], env)).code).toBe(0);
+  expect((await openstack(h.url, CLI_USERS.demo, ['server', 'group', 'delete', group.id], env)).code).toBe(0);
+});
+
