@@ -29,6 +29,12 @@ import * as m20261130150100 from './20261130150100_create_server_tags';
 import * as m20261130150200 from './20261130150200_create_instance_actions';
 import * as m20261130150300 from './20261130150300_add_servers_reservation';
 import * as m20261130150400 from './20261130150400_create_server_groups';
+import * as m20261130190000 from './20261130190000_create_metadef_namespaces';
+import * as m20261130190100 from './20261130190100_create_metadef_resource_types';
+import * as m20261130190200 from './20261130190200_create_metadef_namespace_resource_types';
+import * as m20261130190300 from './20261130190300_create_metadef_objects';
+import * as m20261130190400 from './20261130190400_create_metadef_properties';
+import * as m20261130190500 from './20261130190500_create_metadef_tags';
 
 export interface NamedMigration extends Knex.Migration {
   name: string;
@@ -70,4 +76,10 @@ export const migrations: NamedMigration[] = [
   named('20261130150200_create_instance_actions', m20261130150200),
   named('20261130150300_add_servers_reservation', m20261130150300),
   named('20261130150400_create_server_groups', m20261130150400),
+  named('20261130190000_create_metadef_namespaces', m20261130190000),
+  named('20261130190100_create_metadef_resource_types', m20261130190100),
+  named('20261130190200_create_metadef_namespace_resource_types', m20261130190200),
+  named('20261130190300_create_metadef_objects', m20261130190300),
+  named('20261130190400_create_metadef_properties', m20261130190400),
+  named('20261130190500_create_metadef_tags', m20261130190500),
 ];

@@ -33,6 +33,8 @@ import { ServerSnapshots } from './server-snapshot';
 import { ServerStore } from './server-store';
 import { ServerTagStore } from './server-tag-store';
 import { ServerTags } from './server-tags';
+import { ComputeReset } from './compute-reset';
+import type { ComputeResetApi } from './compute-api';
 
 export interface ComputeDeps {
   db: Knex;
@@ -72,6 +74,8 @@ export interface Compute {
   seed(): Promise<void>;
   /** At every start: ACTIVE servers get their container back, SHUTOFF ones lose leftovers. */
   reconcile(): Promise<{ relaunched: string[]; retired: string[] }>;
+  /** Reset's part of compute (ComputeResetApi). */
+  reset: ComputeResetApi;
 }
 
 /** Wires compute: stores, the server runtime, services, and the durable jobs (registered here). */
@@ -83,7 +87,9 @@ export function createCompute(deps: ComputeDeps): Compute {
   const store = new ServerStore(deps.db);
   const locks = deps.locks ?? new KeyedMutex();
   const flavors = new FlavorService(new FlavorStore(deps.db));
-  const keypairs = new KeypairService(new KeypairStore(deps.db), log);
+  // Nova's per-user and per-server records; reset empties each store.
+  const records = { keypairs: new KeypairStore(deps.db), tags: new ServerTagStore(deps.db), actions: new InstanceActionStore(deps.db), groups: new ServerGroupStore(deps.db) };
+  const keypairs = new KeypairService(records.keypairs, log);
   const containers = new ServerContainers(runtime, deps.volumes, store, log);
   const lifecycle = new ServerLifecycle(store, containers, deps.volumes, deps.images, locks, deps.jobs, log);
   const actions = new ServerActions(store, containers, runtime, locks, deps.jobs, log);
@@ -98,12 +104,12 @@ export function createCompute(deps: ComputeDeps): Compute {
   });
   const attachments = new ServerAttachments(store, containers, deps.volumes, locks, deps.jobs, log);
   // Resolved lazily: the actions check visibility through the server service built below.
-  const instanceActions: InstanceActions = new InstanceActions(new InstanceActionStore(deps.db), (auth, id, includeDeleted) => servers.get(auth, id, { includeDeleted }), log);
-  const groups = new ServerGroups(new ServerGroupStore(deps.db), log);
+  const instanceActions: InstanceActions = new InstanceActions(records.actions, (auth, id, includeDeleted) => servers.get(auth, id, { includeDeleted }), log);
+  const groups = new ServerGroups(records.groups, log);
   const servers: ServerService = new ServerService(store, deps.jobs, locks, {
     flavors, keypairs, images: deps.images, volumes: deps.volumes, defaultServerImage: deps.config.defaultServerImage, minDiskRule: deps.config.minDiskRule,
   }, log, instanceActions, groups);
-  const tags = new ServerTags({ server: (auth, id) => servers.get(auth, id), tags: new ServerTagStore(deps.db), locks });
+  const tags = new ServerTags({ server: (auth, id) => servers.get(auth, id), tags: records.tags, locks });
   // Server jobs wait for volume jobs (a build for its volumes, a snapshot for its volumes' snapshots): their own lane.
   for (const job of [lifecycle.buildJob(), lifecycle.deleteJob(), actions.job(), attachments.job(), ...snapshots.jobs(), shelves.job(), resizes.job(), rebuilds.job()]) {
     deps.jobs.register(instanceActions.tracked(job), { lane: 'composite' });
@@ -113,6 +119,7 @@ export function createCompute(deps: ComputeDeps): Compute {
     handlers: () => computeHandlers(compute),
     seed: () => flavors.seed(),
     reconcile: () => lifecycle.reconcile(),
+    reset: new ComputeReset({ store, flavors, runtime, containers, log, records: Object.values(records) }),
   };
   return compute;
 }

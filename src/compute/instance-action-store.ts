@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { countedDelete } from '../db/counted-delete';
 import { Keyset, markerValues, orderByKeyset, whereAfter } from '../db/keyset';
 
 export interface InstanceActionRow {
@@ -110,6 +111,16 @@ export class InstanceActionStore {
 
   async byRequest(serverId: string, requestId: string): Promise<InstanceActionRow | undefined> {
     return this.db('instance_actions').where({ server_id: serverId, request_id: requestId }).orderBy('id', 'desc').first();
+  }
+
+  /** Reset: every action and event. */
+  async removeAll(): Promise<Record<string, number>> {
+    const rows: Record<string, number> = {};
+    await this.db.transaction(async (trx) => {
+      await countedDelete(rows, 'instance_action_events', trx('instance_action_events'));
+      await countedDelete(rows, 'instance_actions', trx('instance_actions'));
+    });
+    return rows;
   }
 
   async events(actionId: number): Promise<InstanceActionEventRow[]> {

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { countedDelete } from '../db/counted-delete';
 import { Keyset, markerValues, orderByKeyset, whereAfter } from '../db/keyset';
 
 export interface KeypairRow {
@@ -44,6 +45,13 @@ export class KeypairStore {
     }
     if (page.limit !== undefined) q.limit(page.limit);
     return q;
+  }
+
+  /** Reset: every user's key pairs. */
+  async removeAll(): Promise<Record<string, number>> {
+    const rows: Record<string, number> = {};
+    await countedDelete(rows, 'keypairs', this.db('keypairs'));
+    return rows;
   }
 
   async delete(userId: string, name: string): Promise<boolean> {

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { countedDelete } from '../db/counted-delete';
 
 export type GroupPolicy = 'affinity' | 'anti-affinity' | 'soft-affinity' | 'soft-anti-affinity';
 
@@ -47,6 +48,16 @@ export class ServerGroupStore {
   async countInProject(projectId: string): Promise<number> {
     const row = await this.db('server_groups').where({ project_id: projectId }).count<{ n: string }[]>({ n: '*' }).first();
     return Number(row?.n ?? 0);
+  }
+
+  /** Reset: every group and membership. */
+  async removeAll(): Promise<Record<string, number>> {
+    const rows: Record<string, number> = {};
+    await this.db.transaction(async (trx) => {
+      await countedDelete(rows, 'server_group_members', trx('server_group_members'));
+      await countedDelete(rows, 'server_groups', trx('server_groups'));
+    });
+    return rows;
   }
 
   async delete(id: string): Promise<boolean> {

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { countedDelete } from '../db/counted-delete';
 
 /** Knex queries for server_tags only (a server's row reads its tags itself, server-store.ts). */
 export class ServerTagStore {
@@ -23,6 +24,13 @@ export class ServerTagStore {
   /** true when the tag was there. */
   async delete(serverId: string, tag: string): Promise<boolean> {
     return (await this.db('server_tags').where({ server_id: serverId, tag }).delete()) > 0;
+  }
+
+  /** Reset: every server's tags. */
+  async removeAll(): Promise<Record<string, number>> {
+    const rows: Record<string, number> = {};
+    await countedDelete(rows, 'server_tags', this.db('server_tags'));
+    return rows;
   }
 
   transaction<T>(fn: (trx: Knex.Transaction) => Promise<T>): Promise<T> {

@@ -9,6 +9,7 @@ import type { Logger } from '../logger';
 import type { Handlers } from '../http/context';
 import type { JobRunner } from '../jobs/jobs-api';
 import type Docker from 'dockerode';
+import type { ImageDriver } from '../runtime/image-driver';
 import { createVolumeDataDriver, VolumeDataDriver } from './data/volume-data-driver';
 import { QuotaStore } from './quota-store';
 import { SnapshotStore } from './snapshot-store';
@@ -17,6 +18,8 @@ import { QuotaService } from './volume-quotas';
 import { VolumeService, VolumeImageSource } from './volume-service';
 import type { ImageApi } from '../image/image-api';
 import { VolumeStore } from './volume-store';
+import { VolumeReset } from './volume-reset';
+import type { VolumeResetApi } from './volume-api';
 
 export interface VolumeModule {
   service: VolumeService;
@@ -25,6 +28,8 @@ export interface VolumeModule {
   /** For the health facts. */
   docker: 'docker' | 'none';
   driver: VolumeDataDriver;
+  /** Reset's part of block storage (VolumeResetApi). */
+  reset: VolumeResetApi;
   /** Waits for background data work (chain flattening). */
   close(): Promise<void>;
 }
@@ -32,6 +37,8 @@ export interface VolumeModule {
 /** `docker` is the engine the composition root connected to, or null (plain directories). */
 export async function createVolumeModule(opts: {
   config: Config; db: Knex; jobs: JobRunner; logger: Logger; instanceId: string; docker: Docker | null;
+  /** The one image driver (Docker images: an image's filesystem into a volume, a volume out as an image). */
+  imageDriver: ImageDriver | null;
   /** Glance, for volumes from images; deleting an image drops the layer kept for it. */
   images?: VolumeImageSource & Pick<ImageApi, 'onImageDeleted'>;
   /** Replicas: other processes share the data directory (see VolumeDataDriverOptions.shared). */
@@ -61,6 +68,7 @@ export async function createVolumeModule(opts: {
     dataDir: config.dataDir,
     instanceId,
     docker,
+    images: opts.imageDriver,
     helperImage: config.helperImage,
     maxChainDepth: config.maxChainDepth,
     logger,
@@ -70,7 +78,8 @@ export async function createVolumeModule(opts: {
   });
   const volumes = new VolumeStore(db);
   const snapshots = new SnapshotStore(db);
-  const quotas = new QuotaService(new QuotaStore(db), volumes, snapshots, config.volumeQuotas);
+  const quotaStore = new QuotaStore(db);
+  const quotas = new QuotaService(quotaStore, volumes, snapshots, config.volumeQuotas);
   const service = new VolumeService({ volumes, snapshots, quotas, jobs, driver, logger, images: opts.images });
   opts.images?.onImageDeleted((imageId) => service.forgetImage(imageId));
 
@@ -89,6 +98,7 @@ export async function createVolumeModule(opts: {
     handlers: volumeHandlers({ volume: service, quotas }),
     docker: docker ? 'docker' : 'none',
     driver,
+    reset: new VolumeReset({ volumes, snapshots, quotas: quotaStore, driver, log: logger }),
     close: async () => {
       await driver.whenIdle?.();
     },
