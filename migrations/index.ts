@@ -24,6 +24,11 @@ import * as m20261130_2100 from './20261130002100_add_servers_access_ips';
 import * as m20261130_3500 from './20261130003500_add_list_indexes';
 import * as m20261130120000 from './20261130120000_create_archive_workspace_loads';
 import * as m20261130130000 from './20261130130000_add_job_owners_and_replicas';
+import * as m20261130150000 from './20261130150000_create_keypairs';
+import * as m20261130150100 from './20261130150100_create_server_tags';
+import * as m20261130150200 from './20261130150200_create_instance_actions';
+import * as m20261130150300 from './20261130150300_add_servers_reservation';
+import * as m20261130150400 from './20261130150400_create_server_groups';
 import * as m20261130190000 from './20261130190000_create_metadef_namespaces';
 import * as m20261130190100 from './20261130190100_create_metadef_resource_types';
 import * as m20261130190200 from './20261130190200_create_metadef_namespace_resource_types';
@@ -67,6 +72,11 @@ export const migrations: NamedMigration[] = [
   named('20261130003500_add_list_indexes', m20261130_3500),
   named('20261130120000_create_archive_workspace_loads', m20261130120000),
   named('20261130130000_add_job_owners_and_replicas', m20261130130000),
+  named('20261130150000_create_keypairs', m20261130150000),
+  named('20261130150100_create_server_tags', m20261130150100),
+  named('20261130150200_create_instance_actions', m20261130150200),
+  named('20261130150300_add_servers_reservation', m20261130150300),
+  named('20261130150400_create_server_groups', m20261130150400),
   named('20261130190000_create_metadef_namespaces', m20261130190000),
   named('20261130190100_create_metadef_resource_types', m20261130190100),
   named('20261130190200_create_metadef_namespace_resource_types', m20261130190200),

@@ -41,16 +41,16 @@ export function attachmentHandlers(compute: Compute): Handlers {
       if ('delete_on_termination' in a && !(ctx.microversion?.atLeast('2.79') ?? false)) {
         throw new BadRequest("Invalid input for field/attribute volumeAttachment. Additional properties are not allowed ('delete_on_termination' was unexpected)");
       }
-      const bdm = await compute.attachments.attach(server.id, {
+      const bdm = await compute.instanceActions.around(server, auth, ctx.requestId, 'attach_volume', () => compute.attachments.attach(server.id, {
         volumeId: a.volumeId, device: a.device ?? null, deleteOnTermination: a.delete_on_termination, tag: a.tag ?? null,
-      });
+      }));
       return { status: 200, body: { volumeAttachment: await view(compute, server, bdm, ctx.microversion) } };
     },
     async detachVolume(ctx) {
       const auth = requireAuth(ctx);
       const server = await compute.servers.get(auth, ctx.params.server_id);
       checkLock(server, auth);
-      await compute.attachments.detach(server.id, ctx.params.volume_id);
+      await compute.instanceActions.around(server, auth, ctx.requestId, 'detach_volume', () => compute.attachments.detach(server.id, ctx.params.volume_id));
       return { status: 202 };
     },
   });

@@ -32,6 +32,8 @@ export interface RebuildRequest {
   description?: string | null;
   accessIPv4?: string;
   accessIPv6?: string;
+  /** 2.54: the caller's key pair (checked by the caller), null to unset */
+  keyName?: string | null;
   /** 2.93: a volume-backed server may take another image */
   reimageBootVolume: boolean;
 }
@@ -92,6 +94,7 @@ export class ServerRebuilds {
         ...(req.description !== undefined ? { description: req.description } : {}),
         ...(req.accessIPv4 !== undefined ? { access_ip_v4: req.accessIPv4 } : {}),
         ...(req.accessIPv6 !== undefined ? { access_ip_v6: req.accessIPv6 } : {}),
+        ...(req.keyName !== undefined ? { key_name: req.keyName } : {}),
       };
     });
     if (!marked) throw new NotFound(`Instance ${serverId} could not be found.`);

@@ -18,3 +18,13 @@ export function isoSecondsZ(d: Date): string {
 export function isoMicros(d: Date): string {
   return `${d.toISOString().slice(0, -1)}000`;
 }
+
+/** ISO 8601 as oslo_utils.timeutils.parse_isotime (Nova's date-time query parameters) reads it. */
+const ISO_8601 = /^\d{4}-\d\d-\d\d([T ]\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d(:?\d\d)?)?)?$/;
+
+/** The instant `v` names, or undefined when it is not an ISO 8601 date-time. */
+export function parseIsoTime(v: string): Date | undefined {
+  if (!ISO_8601.test(v)) return undefined;
+  const d = new Date(v);
+  return Number.isNaN(d.getTime()) ? undefined : d;
+}

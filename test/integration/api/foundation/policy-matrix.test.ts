@@ -99,6 +99,30 @@ const TABLE: Record<string, [Build, Exp]> = {
     await c.as('member', 'PUT', `${C}/images/${c.ids.image}/metadata/d-${who}`, { meta: { [`d-${who}`]: 'x' } }, NOVA_21);
     return { method: 'DELETE', path: `${C}/images/${c.ids.image}/metadata/d-${who}`, headers: NOVA_21 };
   }, WRITE(204)],
+  // Key pairs are the user's own: any project role; another user's (the reader's, the admin's
+  // without user_id) is not theirs to find (404).
+  listKeypairs: [get(`${C}/os-keypairs`), LIST()],
+  createKeypair: [() => ({ method: 'POST', path: `${C}/os-keypairs`, body: { keypair: { name: `k-${randomUUID()}` } } }), [403, 403, 201, 201, 201, 201]],
+  showKeypair: [async (c) => get(`${C}/os-keypairs/${await newKeypair(c)}`)(c, 'member'), [403, 403, 404, 404, 200, 404]],
+  deleteKeypair: [async (c) => ({ method: 'DELETE', path: `${C}/os-keypairs/${await newKeypair(c)}` }), [403, 403, 404, 404, 204, 404]],
+  // Tag changes are refused to a server in ERROR (Nova's vm_state check), after the policy.
+  listServerTags: [(c) => get(`${C}/servers/${c.ids.server}/tags`)(c, 'member'), READ()],
+  replaceServerTags: [(c) => ({ method: 'PUT', path: `${C}/servers/${c.ids.server}/tags`, body: { tags: ['a'] } }), WRITE(409)],
+  deleteServerTags: [(c) => ({ method: 'DELETE', path: `${C}/servers/${c.ids.server}/tags` }), WRITE(409)],
+  checkServerTag: [(c) => get(`${C}/servers/${c.ids.server}/tags/t`)(c, 'member'), READ(404)],
+  addServerTag: [(c) => ({ method: 'PUT', path: `${C}/servers/${c.ids.server}/tags/t` }), WRITE(409)],
+  deleteServerTag: [(c) => ({ method: 'DELETE', path: `${C}/servers/${c.ids.server}/tags/t` }), WRITE(409)],
+  showComputeLimits: [get(`${C}/limits`), LIST()],
+  listServerGroups: [get(`${C}/os-server-groups`), LIST()],
+  createServerGroup: [() => ({ method: 'POST', path: `${C}/os-server-groups`, body: { server_group: { name: `g-${randomUUID()}`, policies: ['affinity'] } } }), CREATE(200)],
+  // One group to show (Nova's quota is 10 groups per project; the delete cells make six).
+  showServerGroup: [async (c) => get(`${C}/os-server-groups/${c.ids.group ??= await newServerGroup(c)}`)(c, 'member'), READ()],
+  deleteServerGroup: [async (c, who) => ({ method: 'DELETE', path: `${C}/os-server-groups/${await serverGroupFor(c, who)}` }), WRITE(204)],
+  listInstanceActions: [(c) => get(`${C}/servers/${c.ids.server}/os-instance-actions`)(c, 'member'), READ()],
+  showInstanceAction: [async (c) => {
+    const actions = (await c.as('member', 'GET', `${C}/servers/${c.ids.server}/os-instance-actions`)).body.instanceActions;
+    return get(`${C}/servers/${c.ids.server}/os-instance-actions/${actions[actions.length - 1].request_id}`)(c, 'member');
+  }, READ()],
 
   // --- identity (Keystone) ---
   listIdentityVersions: [get('/identity/'), all(300)],
@@ -286,6 +310,20 @@ const TABLE: Record<string, [Build, Exp]> = {
 
 async function newServer(c: Ctx, metadata: Record<string, string> = {}): Promise<string> {
   return (await c.as('member', 'POST', `${C}/servers`, { server: { name: 'd', imageRef: c.ids.busybox, flavorRef: '1', networks: 'none', metadata } })).body.server.id;
+}
+async function newServerGroup(c: Ctx): Promise<string> {
+  return (await c.as('member', 'POST', `${C}/os-server-groups`, { server_group: { name: `g-${randomUUID()}`, policies: ['affinity'] } })).body.server_group.id;
+}
+/** A group of the member's for `who` to delete: the one made before if it is still there (every service's run builds each cell once to read its path). */
+async function serverGroupFor(c: Ctx, who: Persona): Promise<string> {
+  const cached = c.ids[`group-${who}`];
+  if (cached && (await c.as('member', 'GET', `${C}/os-server-groups/${cached}`)).status === 200) return cached;
+  return (c.ids[`group-${who}`] = await newServerGroup(c));
+}
+async function newKeypair(c: Ctx): Promise<string> {
+  const name = `k-${randomUUID()}`;
+  await c.as('member', 'POST', `${C}/os-keypairs`, { keypair: { name } });
+  return name;
 }
 async function newImage(c: Ctx): Promise<string> {
   return (await c.as('member', 'POST', `${G}/images`, { name: 'd', disk_format: 'raw', container_format: 'bare' })).body.id;

@@ -48,17 +48,23 @@ describe('POST /snapstack/v1/reset', () => {
     const project = await admin.request('POST', '/identity/v3/projects', { project: { name: randomName('p'), domain_id: 'default' } });
     expect(project.status).toBe(201);
     expect(await dockerObjects(h.app.instanceId)).toBeGreaterThan(0);
+    // Nova's per-user and per-server records: a key pair, a tag, a server group (and the server's actions)
+    expect((await demo.request('POST', `${COMPUTE}/os-keypairs`, { keypair: { name: randomName('kp') } })).status).toBe(200);
+    expect((await demo.request('PUT', `${COMPUTE}/servers/${server.id}/tags/t`, undefined, { 'OpenStack-API-Version': 'compute 2.26' })).status).toBe(201);
+    expect((await demo.request('POST', `${COMPUTE}/os-server-groups`, { server_group: { name: randomName('sg'), policies: ['affinity'] } })).status).toBe(200);
 
     const res = await admin.request('POST', '/snapstack/v1/reset');
     expect(res.status).toBe(200);
     expect(res.body.reset.docker.containers).toBeGreaterThanOrEqual(1);
-    expect(res.body.reset.rows).toMatchObject({ volumes: 2, servers: 1, projects: 1 });
+    expect(res.body.reset.rows).toMatchObject({ volumes: 2, servers: 1, projects: 1, keypairs: 1, server_tags: 1, server_groups: 1, instance_actions: 2 });
 
     expect(await dockerObjects(h.app.instanceId)).toBe(0);
     // the same tokens still work
     expect((await demo.request('GET', V('/volumes'))).body.volumes).toEqual([]);
     expect((await demo.request('GET', V('/snapshots'))).body.snapshots).toEqual([]);
     expect((await demo.request('GET', `${COMPUTE}/servers`)).body.servers).toEqual([]);
+    expect((await demo.request('GET', `${COMPUTE}/os-keypairs`)).body.keypairs).toEqual([]);
+    expect((await demo.request('GET', `${COMPUTE}/os-server-groups`)).body.server_groups).toEqual([]);
     expect((await admin.request('GET', V('/volumes'))).body.volumes).toEqual([]);
     expect((await admin.request('GET', `${GLANCE}/images`)).body.images.map((i: any) => i.id).sort()).toEqual(seededImages);
     expect((await admin.request('GET', `${COMPUTE}/flavors`)).body.flavors.map((f: any) => f.id).sort()).toEqual(seededFlavors);
