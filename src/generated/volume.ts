@@ -247,9 +247,11 @@ export interface paths {
             };
             cookie?: never;
         };
+        /** @description Public types and the private ones the caller's project may use; an admin's is_public (default true, "none" for all) picks public or private types. */
         get: operations["listVolumeTypes"];
         put?: never;
-        post?: never;
+        /** @description Admin only (volume_extension:type_create). 409 when the name is taken. */
+        post: operations["createVolumeType"];
         delete?: never;
         options?: never;
         head?: never;
@@ -269,6 +271,95 @@ export interface paths {
             cookie?: never;
         };
         get: operations["showVolumeType"];
+        /** @description Admin only (volume_extension:type_update). Name, description, is_public or a combination. */
+        put: operations["updateVolumeType"];
+        post?: never;
+        /** @description Admin only (volume_extension:type_delete). 400 while a volume uses the type, or for the default type. */
+        delete: operations["deleteVolumeType"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v3/{project_id}/types/{type_id}/action": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+                type_id: components["parameters"]["TypeId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Admin only. addProjectAccess or removeProjectAccess {project} on a private type (os-volume-type-access). */
+        post: operations["volumeTypeAction"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v3/{project_id}/types/{type_id}/extra_specs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+                type_id: components["parameters"]["TypeId"];
+            };
+            cookie?: never;
+        };
+        /** @description Non-admins see only the user-visible specs (RESKEY:availability_zones, multiattach, replication_enabled). */
+        get: operations["listVolumeTypeExtraSpecs"];
+        put?: never;
+        /** @description Admin only; sets or replaces the given keys. 400 while a volume uses the type. */
+        post: operations["createVolumeTypeExtraSpecs"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v3/{project_id}/types/{type_id}/extra_specs/{key}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key: components["parameters"]["MetadataKey"];
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+                type_id: components["parameters"]["TypeId"];
+            };
+            cookie?: never;
+        };
+        get: operations["showVolumeTypeExtraSpec"];
+        /** @description Admin only; the body is {<key>: value} with the key of the URL. 400 while a volume uses the type. */
+        put: operations["updateVolumeTypeExtraSpec"];
+        post?: never;
+        /** @description Admin only. 400 while a volume uses the type. */
+        delete: operations["deleteVolumeTypeExtraSpec"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v3/{project_id}/types/{type_id}/os-volume-type-access": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+                type_id: components["parameters"]["TypeId"];
+            };
+            cookie?: never;
+        };
+        /** @description Admin only. The projects a private type is shared with; 404 for a public type. */
+        get: operations["listVolumeTypeAccess"];
         put?: never;
         post?: never;
         delete?: never;
@@ -334,8 +425,8 @@ export interface paths {
          * @description One action per body: os-extend, os-force_delete (admin), revert (3.40+; 404 below),
          *     os-set_bootable, os-reset_status (admin), os-volume_upload_image (202 with the new
          *     image's id; the volume is uploading until the image is active), os-set_image_metadata,
-         *     os-unset_image_metadata, os-show_image_metadata (200). Any other key is 400
-         *     "There is no such action".
+         *     os-unset_image_metadata, os-show_image_metadata (200), os-retype (202; the type changes
+         *     at once, one backend). Any other key is 400 "There is no such action".
          */
         post: operations["volumeAction"];
         delete?: never;
@@ -437,6 +528,14 @@ export interface components {
             server_id: string;
             volume_id: string;
         };
+        ExtraSpecItemRequest: {
+            [key: string]: string | null;
+        };
+        ExtraSpecsRequest: {
+            extra_specs: {
+                [key: string]: string | null;
+            };
+        };
         Fault: {
             [key: string]: {
                 code?: number;
@@ -470,6 +569,9 @@ export interface components {
         } | null;
         NullableName: string | null;
         NullableString: string | null;
+        ProjectAccess: {
+            project: string;
+        };
         QuotaSetUpdateRequest: {
             quota_set: {
                 [key: string]: unknown;
@@ -606,6 +708,15 @@ export interface components {
                 migration_status?: string;
                 status?: string;
             };
+            "os-retype"?: {
+                /**
+                 * @description Nothing to decide on one backend
+                 * @enum {string|null}
+                 */
+                migration_policy?: "on-demand" | "never" | null;
+                /** @description A volume type's name or id */
+                new_type: string;
+            };
             "os-set_bootable"?: {
                 /** @description A boolean or one of Cinder's boolean strings ('true', 'False', '1', 'no'...) */
                 bootable: unknown;
@@ -677,6 +788,41 @@ export interface components {
             is_public?: boolean;
             name?: string;
             "os-volume-type-access:is_public"?: boolean;
+            /** @description Admin only (list and show) */
+            qos_specs_id?: string | null;
+        };
+        VolumeTypeAccessList: {
+            volume_type_access?: {
+                project_id?: string;
+                volume_type_id?: string;
+            }[];
+        };
+        /** @description One of the actions (any other key is 400 "There is no such action"). */
+        VolumeTypeActionRequest: {
+            addProjectAccess?: components["schemas"]["ProjectAccess"];
+            removeProjectAccess?: components["schemas"]["ProjectAccess"];
+        } & {
+            [key: string]: unknown;
+        };
+        VolumeTypeCreateRequest: {
+            volume_type: {
+                description?: string | null;
+                extra_specs?: {
+                    [key: string]: string | null;
+                } | null;
+                /** @description Not blank (Cinder's name format) */
+                name: string;
+                /** @description A boolean or one of Cinder's boolean strings */
+                "os-volume-type-access:is_public"?: unknown;
+            };
+        };
+        VolumeTypeUpdateRequest: {
+            volume_type: {
+                description?: string | null;
+                /** @description A boolean or one of Cinder's boolean strings */
+                is_public?: unknown;
+                name?: string | null;
+            };
         };
         VolumeUpdateRequest: {
             volume: {
@@ -696,6 +842,30 @@ export interface components {
             };
             content: {
                 "application/json": components["schemas"]["Fault"];
+            };
+        };
+        /** @description One extra spec: {<key>: value} */
+        ExtraSpecItem: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": {
+                    [key: string]: string;
+                };
+            };
+        };
+        /** @description A type's extra specs */
+        ExtraSpecsAll: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": {
+                    extra_specs: {
+                        [key: string]: string;
+                    };
+                };
             };
         };
         /** @description All metadata */
@@ -755,6 +925,17 @@ export interface components {
                 };
             };
         };
+        /** @description Volume type */
+        VolumeTypeOne: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": {
+                    volume_type: components["schemas"]["VolumeType"];
+                };
+            };
+        };
     };
     parameters: {
         MetadataKey: string;
@@ -762,6 +943,7 @@ export interface components {
         ProjectId: string;
         SnapshotId: string;
         TargetProjectId: string;
+        TypeId: string;
         VolumeId: string;
     };
     requestBodies: never;
@@ -1252,7 +1434,9 @@ export interface operations {
     };
     listVolumeTypes: {
         parameters: {
-            query?: never;
+            query?: {
+                is_public?: string;
+            };
             header?: never;
             path: {
                 /** @description Must be the token's project */
@@ -1273,6 +1457,29 @@ export interface operations {
                     };
                 };
             };
+            400: components["responses"]["Error"];
+        };
+    };
+    createVolumeType: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VolumeTypeCreateRequest"];
+            };
+        };
+        responses: {
+            200: components["responses"]["VolumeTypeOne"];
+            400: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            409: components["responses"]["Error"];
         };
     };
     showVolumeType: {
@@ -1289,17 +1496,222 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Type */
+            200: components["responses"]["VolumeTypeOne"];
+            404: components["responses"]["Error"];
+        };
+    };
+    updateVolumeType: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+                /** @description An id, or 'default' */
+                type_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VolumeTypeUpdateRequest"];
+            };
+        };
+        responses: {
+            200: components["responses"]["VolumeTypeOne"];
+            400: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            409: components["responses"]["Error"];
+        };
+    };
+    deleteVolumeType: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+                /** @description An id, or 'default' */
+                type_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+        };
+    };
+    volumeTypeAction: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+                type_id: components["parameters"]["TypeId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VolumeTypeActionRequest"];
+            };
+        };
+        responses: {
+            /** @description Done */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            409: components["responses"]["Error"];
+        };
+    };
+    listVolumeTypeExtraSpecs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+                type_id: components["parameters"]["TypeId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["ExtraSpecsAll"];
+            404: components["responses"]["Error"];
+        };
+    };
+    createVolumeTypeExtraSpecs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+                type_id: components["parameters"]["TypeId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExtraSpecsRequest"];
+            };
+        };
+        responses: {
+            200: components["responses"]["ExtraSpecsAll"];
+            400: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+        };
+    };
+    showVolumeTypeExtraSpec: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key: components["parameters"]["MetadataKey"];
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+                type_id: components["parameters"]["TypeId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["ExtraSpecItem"];
+            404: components["responses"]["Error"];
+        };
+    };
+    updateVolumeTypeExtraSpec: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key: components["parameters"]["MetadataKey"];
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+                type_id: components["parameters"]["TypeId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExtraSpecItemRequest"];
+            };
+        };
+        responses: {
+            200: components["responses"]["ExtraSpecItem"];
+            400: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+        };
+    };
+    deleteVolumeTypeExtraSpec: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key: components["parameters"]["MetadataKey"];
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+                type_id: components["parameters"]["TypeId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+        };
+    };
+    listVolumeTypeAccess: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+                type_id: components["parameters"]["TypeId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Access */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        volume_type?: components["schemas"]["VolumeType"];
-                    };
+                    "application/json": components["schemas"]["VolumeTypeAccessList"];
                 };
             };
+            403: components["responses"]["Error"];
             404: components["responses"]["Error"];
         };
     };

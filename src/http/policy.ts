@@ -38,6 +38,9 @@ const RULES: Record<string, PolicyRule> = {
   createFlavor: 'admin', deleteFlavor: 'admin',
   // Cinder: quota updates are admin-only.
   updateQuotaSet: 'admin', deleteQuotaSet: 'admin',
+  // Cinder: volume type management, extra spec changes and type access are admin-only.
+  createVolumeType: 'admin', updateVolumeType: 'admin', deleteVolumeType: 'admin', volumeTypeAction: 'admin', listVolumeTypeAccess: 'admin',
+  createVolumeTypeExtraSpecs: 'admin', updateVolumeTypeExtraSpec: 'admin', deleteVolumeTypeExtraSpec: 'admin',
   // Snapstack: the workspace is every project's, so only admins promote into it.
   promoteVolumeSnapshot: 'admin', promoteInstanceSnapshot: 'admin',
   // Snapstack's control API for tests: reset and fault rules act on every project.
@@ -58,6 +61,10 @@ const POLICY_NAMES: Record<string, string> = {
   listSnapshotsDetail: 'volume:get_all_snapshots', createSnapshot: 'volume:create_snapshot', showSnapshot: 'volume:get_snapshot',
   updateSnapshot: 'volume:update_snapshot', deleteSnapshot: 'volume:delete_snapshot',
   showQuotaSet: 'volume_extension:quotas:show', updateQuotaSet: 'volume_extension:quotas:update', deleteQuotaSet: 'volume_extension:quotas:delete',
+  createVolumeType: 'volume_extension:type_create', updateVolumeType: 'volume_extension:type_update', deleteVolumeType: 'volume_extension:type_delete',
+  volumeTypeAction: 'volume_extension:volume_type_access:addProjectAccess', listVolumeTypeAccess: 'volume_extension:volume_type_access:get_all_for_type',
+  createVolumeTypeExtraSpecs: 'volume_extension:types_extra_specs:create', updateVolumeTypeExtraSpec: 'volume_extension:types_extra_specs:update',
+  deleteVolumeTypeExtraSpec: 'volume_extension:types_extra_specs:delete',
   listImages: 'get_images', createImage: 'add_image', showImage: 'get_image', updateImage: 'modify_image', deleteImage: 'delete_image',
   downloadImageData: 'download_image', uploadImageData: 'upload_image', listImageMembers: 'get_members', createImageMember: 'add_member',
   showImageMember: 'get_member', updateImageMember: 'modify_member', deleteImageMember: 'delete_member',

@@ -17,6 +17,8 @@ import { QuotaService } from './volume-quotas';
 import { VolumeService, VolumeImageSource } from './volume-service';
 import type { ImageApi } from '../image/image-api';
 import { VolumeStore } from './volume-store';
+import { VolumeTypeService } from './volume-type-service';
+import { VolumeTypeStore } from './volume-type-store';
 
 export interface VolumeModule {
   service: VolumeService;
@@ -71,7 +73,8 @@ export async function createVolumeModule(opts: {
   const volumes = new VolumeStore(db);
   const snapshots = new SnapshotStore(db);
   const quotas = new QuotaService(new QuotaStore(db), volumes, snapshots, config.volumeQuotas);
-  const service = new VolumeService({ volumes, snapshots, quotas, jobs, driver, logger, images: opts.images });
+  const types = new VolumeTypeService(new VolumeTypeStore(db), logger);
+  const service = new VolumeService({ volumes, snapshots, quotas, jobs, driver, logger, types, images: opts.images });
   opts.images?.onImageDeleted((imageId) => service.forgetImage(imageId));
 
   const report = opts.sweep === false ? null : await service.reconcile();
@@ -86,7 +89,7 @@ export async function createVolumeModule(opts: {
   return {
     service,
     quotas,
-    handlers: volumeHandlers({ volume: service, quotas }),
+    handlers: volumeHandlers({ volume: service, quotas, types }),
     docker: docker ? 'docker' : 'none',
     driver,
     close: async () => {

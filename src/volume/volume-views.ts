@@ -6,7 +6,7 @@
 import type { Microversion } from '../http/microversion';
 import { isoMicros } from '../shared/time-format';
 import type { SnapshotRecord, VolumeRecord } from './volume-api';
-import { AVAILABILITY_ZONE, findVolumeType, VolumeTypeRecord } from './volume-type-registry';
+import { AVAILABILITY_ZONE, VolumeTypeRecord } from './volume-type-registry';
 import type { ImageRecord } from '../image/image-api';
 
 export interface ViewContext {
@@ -146,16 +146,23 @@ export function collection<T extends { id: string }>(
   return body;
 }
 
-export function volumeTypeView(t: VolumeTypeRecord) {
-  return {
+/**
+ * Cinder's volume type. `show` (GET list and show: cinder/api/v3/views/types.py) adds
+ * qos_specs_id for admins; `create` and `update` answer the older view
+ * (cinder/api/views/types.py); the os-volume-type-access extension adds its is_public to
+ * show, list and create, not to update.
+ */
+export function volumeTypeView(t: VolumeTypeRecord, as: { kind: 'show' | 'create' | 'update'; isAdmin: boolean }) {
+  const body: Record<string, unknown> = {
     id: t.id,
     name: t.name,
-    description: t.description,
     is_public: t.isPublic,
     extra_specs: t.extraSpecs,
-    'os-volume-type-access:is_public': t.isPublic,
-    qos_specs_id: null,
+    description: t.description,
   };
+  if (as.kind === 'show' && as.isAdmin) body.qos_specs_id = null;
+  if (as.kind !== 'update') body['os-volume-type-access:is_public'] = t.isPublic;
+  return body;
 }
 
 export function availabilityZonesView() {
@@ -168,7 +175,7 @@ export function limitsView(absolute: Record<string, number>) {
 
 /** os-volume_upload_image's answer, as Cinder's copy_volume_to_image returns it. */
 export function uploadView(
-  v: VolumeRecord, image: ImageRecord, req: { protected?: boolean; visibility?: string }, at31: boolean,
+  v: VolumeRecord, type: VolumeTypeRecord | undefined, image: ImageRecord, req: { protected?: boolean; visibility?: string }, at31: boolean,
 ): Record<string, unknown> {
   const body: Record<string, unknown> = {
     id: v.id,
@@ -176,7 +183,7 @@ export function uploadView(
     status: 'uploading',
     display_description: v.description,
     size: v.size,
-    volume_type: volumeTypeView(findVolumeType(v.volumeType)),
+    volume_type: type ? volumeTypeView(type, { kind: 'show', isAdmin: true }) : null,
     image_id: image.id,
     container_format: image.containerFormat,
     disk_format: image.diskFormat,

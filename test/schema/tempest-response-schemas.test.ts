@@ -240,6 +240,27 @@ describe.each(VOLUME_VERSIONS)('volume at %s', (version) => {
     c.check('listVolumeTypes', 'volume_types.list_volume_types', await req(demo, 'GET', '/types'));
     const types = await req(demo, 'GET', '/types');
     c.check('showVolumeType', 'volume_types.show_volume_type', await req(demo, 'GET', `/types/${types.body.volume_types[0].id}`));
+    const typeRes = c.check('createVolumeType', 'volume_types.create_volume_type', await req(admin, 'POST', '/types', {
+      volume_type: { name: randomName('vt'), description: 'd', extra_specs: { a: 'b' }, 'os-volume-type-access:is_public': false },
+    }));
+    const typeId = typeRes.body.volume_type.id;
+    c.check('listVolumeTypes', 'volume_types.list_volume_types', await req(admin, 'GET', '/types?is_public=none'));
+    c.check('showVolumeType', 'volume_types.show_volume_type', await req(admin, 'GET', `/types/${typeId}`));
+    c.check('updateVolumeType', 'volume_types.update_volume_types', await req(admin, 'PUT', `/types/${typeId}`, { volume_type: { description: 'e' } }));
+    c.check('createVolumeTypeExtraSpecs', 'volume_types.create_volume_types_extra_specs', await req(admin, 'POST', `/types/${typeId}/extra_specs`, { extra_specs: { c: 'd' } }));
+    c.check('listVolumeTypeExtraSpecs', 'volume_types.list_volume_types_extra_specs', await req(admin, 'GET', `/types/${typeId}/extra_specs`));
+    c.check('showVolumeTypeExtraSpec', 'volume_types.show_volume_types_extra_specs', await req(admin, 'GET', `/types/${typeId}/extra_specs/c`));
+    c.check('updateVolumeTypeExtraSpec', 'volume_types.update_volume_type_extra_specs', await req(admin, 'PUT', `/types/${typeId}/extra_specs/c`, { c: 'e' }));
+    c.check('deleteVolumeTypeExtraSpec', 'volume_types.delete_volume_types_extra_specs', await req(admin, 'DELETE', `/types/${typeId}/extra_specs/c`));
+    c.check('volumeTypeAction', 'volume_types.add_type_access', await req(admin, 'POST', `/types/${typeId}/action`, { addProjectAccess: { project: demo.projectId } }));
+    c.check('listVolumeTypeAccess', 'volume_types.list_type_access', await req(admin, 'GET', `/types/${typeId}/os-volume-type-access`));
+    const typed = await req(demo, 'POST', '/volumes', { volume: { size: 1, volume_type: typeId } });
+    await waitForVolume(demo, typed.body.volume.id, ['available']);
+    c.check('volumeAction', 'volumes.retype_volume', await req(demo, 'POST', `/volumes/${typed.body.volume.id}/action`, { 'os-retype': { new_type: '__DEFAULT__' } }));
+    await req(demo, 'DELETE', `/volumes/${typed.body.volume.id}`);
+    c.check('volumeTypeAction', 'volume_types.remove_type_access', await req(admin, 'POST', `/types/${typeId}/action`, { removeProjectAccess: { project: demo.projectId } }));
+    await pollUntil(() => req(demo, 'GET', `/volumes/${typed.body.volume.id}`), (r) => r.status === 404, 60_000, 'typed volume deleted');
+    c.check('deleteVolumeType', 'volume_types.delete_volume_type', await req(admin, 'DELETE', `/types/${typeId}`));
     c.check('listAvailabilityZones', 'status:200', await req(demo, 'GET', '/os-availability-zone'));
     c.check('showLimits', 'limits.show_limits', await req(demo, 'GET', '/limits'));
     const project = demo.projectId;

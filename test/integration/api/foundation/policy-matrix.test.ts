@@ -224,6 +224,16 @@ const TABLE: Record<string, [Build, Exp]> = {
   }, WRITE()],
   listVolumeTypes: [get(`${V}/types`), LIST()],
   showVolumeType: [get(`${V}/types/default`), LIST()],
+  createVolumeType: [(_c, who) => ({ method: 'POST', path: `${V}/types`, body: { volume_type: { name: `pm-${who}` } } }), ADMIN()],
+  updateVolumeType: [async (c) => ({ method: 'PUT', path: `${V}/types/${await newType(c)}`, body: { volume_type: { description: 'd' } } }), ADMIN()],
+  deleteVolumeType: [async (c) => ({ method: 'DELETE', path: `${V}/types/${await newType(c)}` }), ADMIN(202)],
+  volumeTypeAction: [async (c) => ({ method: 'POST', path: `${V}/types/${await newType(c, false)}/action`, body: { addProjectAccess: { project: c.cast.otherProjectId } } }), ADMIN(202)],
+  listVolumeTypeAccess: [async (c) => ({ method: 'GET', path: `${V}/types/${await newType(c, false)}/os-volume-type-access` }), ADMIN()],
+  listVolumeTypeExtraSpecs: [(c) => get(`${V}/types/${c.ids.volumeType}/extra_specs`)(c, 'member'), LIST()],
+  createVolumeTypeExtraSpecs: [(c) => ({ method: 'POST', path: `${V}/types/${c.ids.volumeType}/extra_specs`, body: { extra_specs: { k: 'v' } } }), ADMIN()],
+  showVolumeTypeExtraSpec: [(c) => get(`${V}/types/${c.ids.volumeType}/extra_specs/multiattach`)(c, 'member'), LIST()],
+  updateVolumeTypeExtraSpec: [(c) => ({ method: 'PUT', path: `${V}/types/${c.ids.volumeType}/extra_specs/k`, body: { k: 'v2' } }), ADMIN()],
+  deleteVolumeTypeExtraSpec: [async (c) => ({ method: 'DELETE', path: `${V}/types/${await newType(c)}/extra_specs/k` }), ADMIN(202)],
   listAvailabilityZones: [get(`${V}/os-availability-zone`), LIST()],
   showVolumeSummary: [() => ({ method: 'GET', path: `${V}/volumes/summary`, headers: { 'OpenStack-API-Version': 'volume 3.12' } }), LIST()],
   showLimits: [get(`${V}/limits`), LIST()],
@@ -250,6 +260,14 @@ async function newVolume(c: Ctx): Promise<string> {
   const id = made.body.volume.id;
   await pollUntil(() => c.as('member', 'GET', `${V}/volumes/${id}`), (r) => r.body.volume?.status === 'available', 30_000, `volume ${id}`);
   return id;
+}
+/** A volume type (made by the seeded admin) with the extra specs k and multiattach. */
+async function newType(c: Ctx, isPublic = true): Promise<string> {
+  const made = await c.as('seed', 'POST', `${V}/types`, {
+    volume_type: { name: `pm-${randomUUID()}`, extra_specs: { k: 'v', multiattach: '<is> False' }, 'os-volume-type-access:is_public': isPublic },
+  });
+  if (made.status !== 200) throw new Error(`volume type create: ${made.status} ${made.text}`);
+  return made.body.volume_type.id;
 }
 async function newSnapshot(c: Ctx): Promise<string> {
   const id = (await c.as('member', 'POST', `${V}/snapshots`, { snapshot: { volume_id: c.ids.volume, force: true } })).body.snapshot.id;
@@ -297,6 +315,7 @@ describe('policy matrix: every operation x every kind of caller', () => {
     ctx.ids.image = await newImage(ctx);
     ctx.ids.volume = await newVolume(ctx);
     ctx.ids.snapshot = await newSnapshot(ctx);
+    ctx.ids.volumeType = await newType(ctx);
     ctx.ids.shared = (await ctx.as('member', 'POST', `${G}/images`, { name: 's', disk_format: 'raw', container_format: 'bare', visibility: 'shared' })).body.id;
     await ctx.as('member', 'POST', `${G}/images/${ctx.ids.shared}/members`, { member: cast.otherProjectId });
     await ctx.as('member', 'PUT', `${V}/volumes/${ctx.ids.volume}/metadata/k`, { meta: { k: 'v' } });
