@@ -426,7 +426,10 @@ export interface paths {
          *     os-set_bootable, os-reset_status (admin), os-volume_upload_image (202 with the new
          *     image's id; the volume is uploading until the image is active), os-set_image_metadata,
          *     os-unset_image_metadata, os-show_image_metadata (200), os-retype (202; the type changes
-         *     at once, one backend). Any other key is 400 "There is no such action".
+         *     at once, one backend), and the legacy attach bookkeeping (202): os-reserve,
+         *     os-unreserve, os-attach, os-begin_detaching, os-roll_detaching, os-detach,
+         *     os-update_readonly_flag, os-force_detach (admin); an attachment Nova made for a server
+         *     is 409 here ("use the Compute API"). Any other key is 400 "There is no such action".
          */
         post: operations["volumeAction"];
         delete?: never;
@@ -525,7 +528,8 @@ export interface components {
             device: string;
             host_name?: string | null;
             id: string;
-            server_id: string;
+            /** @description Null for a legacy os-attach to a host */
+            server_id: string | null;
             volume_id: string;
         };
         ExtraSpecItemRequest: {
@@ -697,12 +701,33 @@ export interface components {
             volume_type: string;
         };
         VolumeActionRequest: {
+            /** @description Recorded only (Cinder's bookkeeping); no container mounts the volume. instance_uuid or host_name (checked by the handler). */
+            "os-attach"?: {
+                host_name?: string;
+                instance_uuid?: string;
+                /** @enum {string} */
+                mode?: "rw" | "ro";
+                mountpoint: string;
+            };
+            /** @description Any value (null or {}) */
+            "os-begin_detaching"?: unknown;
+            "os-detach"?: {
+                attachment_id?: string | null;
+            } | null;
             "os-extend"?: {
                 /** @description GiB; an integer or a string of digits */
                 new_size: unknown;
             };
             /** @description null or {} */
             "os-force_delete"?: unknown;
+            /** @description Admin only. */
+            "os-force_detach"?: {
+                attachment_id?: string | null;
+                /** @description A string, an object or null; unused */
+                connector?: unknown;
+            };
+            /** @description Any value (null or {}) */
+            "os-reserve"?: unknown;
             "os-reset_status"?: {
                 attach_status?: string;
                 migration_status?: string;
@@ -717,9 +742,17 @@ export interface components {
                 /** @description A volume type's name or id */
                 new_type: string;
             };
+            /** @description Any value (null or {}) */
+            "os-roll_detaching"?: unknown;
             "os-set_bootable"?: {
                 /** @description A boolean or one of Cinder's boolean strings ('true', 'False', '1', 'no'...) */
                 bootable: unknown;
+            };
+            /** @description Any value (null or {}) */
+            "os-unreserve"?: unknown;
+            "os-update_readonly_flag"?: {
+                /** @description A boolean or one of Cinder's boolean strings */
+                readonly: unknown;
             };
             "os-volume_upload_image"?: {
                 container_format?: string;

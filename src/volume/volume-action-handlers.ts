@@ -7,7 +7,10 @@
  *   and has nothing to decide);
  * - os-set_image_metadata/os-unset_image_metadata edit volume_image_metadata with no check of
  *   the volume's status;
- * - os-reset_status accepts attach_status/migration_status but only status has an effect.
+ * - os-reset_status accepts attach_status/migration_status but only status has an effect;
+ * - the legacy attach actions record attachments (Cinder's own bookkeeping) and mount nothing;
+ *   os-force_detach ignores its connector (there is no connection to terminate); no
+ *   os-initialize_connection/os-terminate_connection (no export to connect to).
  */
 import type { components, operations } from '../generated/volume';
 import type { Handlers, Reply, RequestContext } from '../http/context';
@@ -92,9 +95,34 @@ const volumeActions: VolumeActionTable = {
   },
 };
 
+/** Cinder's legacy attach actions: bookkeeping of statuses and attachments (volume-legacy-attach.ts). */
+const legacyAttachActions: VolumeActionTable = {
+  'os-reserve': async (c) => (await c.volume.legacyAttach.reserve(c.caller, c.id), ACCEPTED),
+  'os-unreserve': async (c) => (await c.volume.legacyAttach.unreserve(c.caller, c.id), ACCEPTED),
+  'os-begin_detaching': async (c) => (await c.volume.legacyAttach.beginDetaching(c.caller, c.id), ACCEPTED),
+  'os-roll_detaching': async (c) => (await c.volume.legacyAttach.rollDetaching(c.caller, c.id), ACCEPTED),
+  'os-attach': async (c) => {
+    const a = c.body['os-attach']!;
+    if (a.instance_uuid === undefined && a.host_name === undefined) {
+      throw new BadRequest(`Invalid input for field/attribute os-attach. Value: ${JSON.stringify(a)}. ${JSON.stringify(a)} is not valid under any of the given schemas`);
+    }
+    await c.volume.legacyAttach.attach(c.caller, c.id, { instanceUuid: a.instance_uuid, hostName: a.host_name, mountpoint: a.mountpoint, mode: a.mode });
+    return ACCEPTED;
+  },
+  'os-detach': async (c) => (await c.volume.legacyAttach.detach(c.caller, c.id, c.body['os-detach']?.attachment_id), ACCEPTED),
+  'os-force_detach': async (c) => {
+    await c.volume.legacyAttach.detach(c.caller, c.id, c.body['os-force_detach']?.attachment_id, { force: true });
+    return ACCEPTED;
+  },
+  'os-update_readonly_flag': async (c) => {
+    await c.volume.legacyAttach.updateReadonly(c.caller, c.id, parseCinderBool(c.body['os-update_readonly_flag']!.readonly, 'readonly'));
+    return ACCEPTED;
+  },
+};
+
 /** Every implemented volume action. */
 export function volumeActionTable(): VolumeActionTable {
-  return { ...volumeActions };
+  return { ...volumeActions, ...legacyAttachActions };
 }
 
 export function volumeActionHandlers(volume: VolumeService, types: VolumeTypeService): Handlers {

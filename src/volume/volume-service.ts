@@ -30,6 +30,7 @@ import type { VolumeTypeService } from './volume-type-service';
 import { MetadataOps } from './volume-metadata';
 import { BOOTABLE_METADATA_KEY } from './imported-snapshots';
 import { SnapshotArchives } from './snapshot-archives';
+import { LegacyAttachments } from './volume-legacy-attach';
 
 export type { Caller } from './volume-quotas';
 
@@ -98,6 +99,8 @@ export class VolumeService implements VolumeApi, VolumeResetApi {
   readonly metadata: MetadataOps;
   /** What snapshot archives (src/archive) may ask: SnapshotArchiveApi. */
   readonly archives: SnapshotArchives;
+  /** os-attach, os-detach, os-reserve... (bookkeeping only). */
+  readonly legacyAttach: LegacyAttachments;
   private readonly log: Logger;
 
   constructor(private readonly d: VolumeServiceDeps) {
@@ -108,6 +111,7 @@ export class VolumeService implements VolumeApi, VolumeResetApi {
     this.archives = new SnapshotArchives({
       ...d, log: this.log, showSnapshot: (caller, id) => this.snapshots.show(caller, id), getVolume: (projectId, id) => this.getVolume(projectId, id),
     });
+    this.legacyAttach = new LegacyAttachments({ volumes: d.volumes, log: this.log, scopeOf: (caller) => this.scopeOf(caller) });
     this.metadata = new MetadataOps(
       (caller, id) => this.requireRow(this.scopeOf(caller), id).then((r) => r.metadata),
       async (caller, id, metadata) => (await this.d.volumes.update(this.scopeOf(caller), id, { metadata }))?.metadata ?? {},
@@ -303,7 +307,8 @@ export class VolumeService implements VolumeApi, VolumeResetApi {
       const snapshots = this.d.snapshots.on(trx);
       const v = await volumes.get(scope, id, { forUpdate: true });
       if (!v) throw volumeNotFound(id);
-      const attached = (await volumes.countAttachments(id)) > 0 || ['in-use', 'attaching', 'detaching', 'reserved'].includes(v.status);
+      // Cinder's expected attach_status != attached: a forced delete of a volume only reset to 'attaching' goes ahead.
+      const attached = (await volumes.countAttachments(id)) > 0;
       const statusOk = force || DELETABLE.includes(v.status);
       const snapshotsOk = cascade
         ? force || (await snapshots.countOfVolume(id, ['available', 'error'])) === 0

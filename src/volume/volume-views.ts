@@ -33,6 +33,13 @@ function links(ctx: ViewContext, collection: string, id: string) {
   ];
 }
 
+/** Cinder's api_utils.add_visible_admin_metadata: these admin keys show in the metadata (and win). */
+const VISIBLE_ADMIN_METADATA = ['readonly', 'attached_mode'];
+
+function visibleAdminMetadata(admin: Record<string, string> | undefined): Record<string, string> {
+  return Object.fromEntries(Object.entries(admin ?? {}).filter(([k]) => VISIBLE_ADMIN_METADATA.includes(k)));
+}
+
 export function volumeSummary(v: VolumeRecord, ctx: ViewContext) {
   return { id: v.id, name: v.name, links: links(ctx, 'volumes', v.id) };
 }
@@ -55,7 +62,7 @@ export function volumeDetail(v: VolumeRecord, ctx: ViewContext, extended = true)
     volume_type: v.volumeType,
     snapshot_id: v.snapshotId,
     source_volid: v.sourceVolid,
-    metadata: v.metadata ?? {},
+    metadata: { ...(v.metadata ?? {}), ...visibleAdminMetadata(v.adminMetadata) },
     links: links(ctx, 'volumes', v.id),
     user_id: v.userId,
     bootable: v.bootable ? 'true' : 'false',
@@ -68,7 +75,7 @@ export function volumeDetail(v: VolumeRecord, ctx: ViewContext, extended = true)
       attachment_id: a.attachmentId,
       volume_id: v.id,
       server_id: a.serverId,
-      host_name: null,
+      host_name: a.hostName,
       device: a.device,
       attached_at: isoMicros(a.attachedAt),
     })),

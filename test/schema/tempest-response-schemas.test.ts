@@ -216,6 +216,19 @@ describe.each(VOLUME_VERSIONS)('volume at %s', (version) => {
     c.check('volumeAction', 'volumes.delete_volume_image_metadata', await req(demo, 'POST', `/volumes/${id}/action`, { 'os-unset_image_metadata': { key: 'kernel_id' } }));
     c.check('volumeAction', 'volumes.extend_volume', await req(demo, 'POST', `/volumes/${id}/action`, { 'os-extend': { new_size: 2 } }));
     await waitForVolume(demo, id, ['available']);
+    // The legacy attach actions (bookkeeping): a volume shown while recorded as attached to a host.
+    const act = (s: Session, body: unknown) => req(s, 'POST', `/volumes/${id}/action`, body);
+    c.check('volumeAction', 'volumes.reserve_volume', await act(demo, { 'os-reserve': {} }));
+    c.check('volumeAction', 'volumes.unreserve_volume', await act(demo, { 'os-unreserve': {} }));
+    c.check('volumeAction', 'volumes.update_volume_readonly', await act(demo, { 'os-update_readonly_flag': { readonly: false } }));
+    c.check('volumeAction', 'volumes.attach_volume', await act(demo, { 'os-attach': { host_name: 'schema-host', mountpoint: '/dev/vdz' } }));
+    c.check('showVolume', 'volumes.show_volume', await req(demo, 'GET', `/volumes/${id}`));
+    c.check('listVolumesDetail', 'volumes.list_volumes_with_detail', await req(demo, 'GET', '/volumes/detail'));
+    c.check('volumeAction', 'status:202', await act(demo, { 'os-begin_detaching': {} }));
+    c.check('volumeAction', 'status:202', await act(demo, { 'os-roll_detaching': {} }));
+    c.check('volumeAction', 'volumes.detach_volume', await act(demo, { 'os-detach': {} }));
+    await act(demo, { 'os-attach': { instance_uuid: '6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b', mountpoint: '/dev/vdz' } });
+    c.check('volumeAction', 'volumes.force_detach_volume', await act(admin, { 'os-force_detach': { connector: null } }));
 
     const snapRes = c.check('createSnapshot', 'snapshots.create_snapshot', await req(demo, 'POST', '/snapshots', { snapshot: { volume_id: id, name: randomName('ss'), metadata: { a: 'b' } } }));
     const sid = snapRes.body.snapshot.id;
