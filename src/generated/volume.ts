@@ -116,6 +116,88 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v3/{project_id}/os-volume-transfer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+            };
+            cookie?: never;
+        };
+        /** @description Cinder's os-volume-transfer extension (every microversion; no no_snapshots, snapshots always move). Summary list (id, volume_id, name, links), oldest first; an admin's all_tenants lists every project's. */
+        get: operations["listVolumeTransfersLegacy"];
+        put?: never;
+        /** @description Cinder's os-volume-transfer extension (every microversion; no no_snapshots, snapshots always move). The volume (available, its snapshots available unless no_snapshots) awaits the transfer; auth_key is shown only here. */
+        post: operations["createVolumeTransferLegacy"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v3/{project_id}/os-volume-transfer/{transfer_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+                transfer_id: components["parameters"]["TransferId"];
+            };
+            cookie?: never;
+        };
+        get: operations["showVolumeTransferLegacy"];
+        put?: never;
+        post?: never;
+        /** @description The volume is available again. */
+        delete: operations["deleteVolumeTransferLegacy"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v3/{project_id}/os-volume-transfer/{transfer_id}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+                transfer_id: components["parameters"]["TransferId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Any project with the auth key; the volume (and its snapshots unless no_snapshots) becomes the caller's project's. 413 over the recipient's quota. */
+        post: operations["acceptVolumeTransferLegacy"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v3/{project_id}/os-volume-transfer/detail": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+            };
+            cookie?: never;
+        };
+        get: operations["listVolumeTransfersDetailLegacy"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v3/{project_id}/snapshots": {
         parameters: {
             query?: never;
@@ -360,6 +442,88 @@ export interface paths {
         };
         /** @description Admin only. The projects a private type is shared with; 404 for a public type. */
         get: operations["listVolumeTypeAccess"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v3/{project_id}/volume-transfers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+            };
+            cookie?: never;
+        };
+        /** @description From 3.55 (404 below). Summary list (id, volume_id, name, links), oldest first; an admin's all_tenants lists every project's. */
+        get: operations["listVolumeTransfers"];
+        put?: never;
+        /** @description From 3.55 (404 below). The volume (available, its snapshots available unless no_snapshots) awaits the transfer; auth_key is shown only here. */
+        post: operations["createVolumeTransfer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v3/{project_id}/volume-transfers/{transfer_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+                transfer_id: components["parameters"]["TransferId"];
+            };
+            cookie?: never;
+        };
+        get: operations["showVolumeTransfer"];
+        put?: never;
+        post?: never;
+        /** @description The volume is available again. */
+        delete: operations["deleteVolumeTransfer"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v3/{project_id}/volume-transfers/{transfer_id}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+                transfer_id: components["parameters"]["TransferId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Any project with the auth key; the volume (and its snapshots unless no_snapshots) becomes the caller's project's. 413 over the recipient's quota. */
+        post: operations["acceptVolumeTransfer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v3/{project_id}/volume-transfers/detail": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+            };
+            cookie?: never;
+        };
+        get: operations["listVolumeTransfersDetail"];
         put?: never;
         post?: never;
         delete?: never;
@@ -645,6 +809,38 @@ export interface components {
                 name?: components["schemas"]["NullableName"];
             };
         };
+        Transfer: {
+            /** @description 3.57+ */
+            accepted?: boolean;
+            /** @description Create only */
+            auth_key?: string;
+            created_at?: string;
+            /** @description 3.57+ */
+            destination_project_id?: string | null;
+            id?: string;
+            links?: components["schemas"]["Link"][];
+            name?: string | null;
+            /** @description 3.55+ */
+            no_snapshots?: boolean;
+            /** @description 3.57+ */
+            source_project_id?: string;
+            volume_id?: string;
+        };
+        TransferAcceptRequest: {
+            accept: {
+                /** @description A string or an integer */
+                auth_key: unknown;
+            };
+        };
+        TransferCreateRequest: {
+            transfer: {
+                /** @description Not blank; leading and trailing spaces are dropped */
+                name?: string | null;
+                /** @description 3.55+: a boolean or one of Cinder's boolean strings */
+                no_snapshots?: unknown;
+                volume_id: string;
+            };
+        };
         Version: {
             id: string;
             links: components["schemas"]["Link"][];
@@ -679,7 +875,7 @@ export interface components {
             name?: string | null;
             /** @description Admin only */
             "os-vol-host-attr:host"?: string | null;
-            /** @description Admin only */
+            /** @description Show and detail list (any project reader, as Cinder since Xena) */
             "os-vol-tenant-attr:tenant_id"?: string;
             /** @description Admin only */
             provider_id?: string | null;
@@ -947,6 +1143,28 @@ export interface components {
                 };
             };
         };
+        /** @description Transfers */
+        TransferList: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": {
+                    transfers: components["schemas"]["Transfer"][];
+                };
+            };
+        };
+        /** @description A transfer */
+        TransferOne: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": {
+                    transfer: components["schemas"]["Transfer"];
+                };
+            };
+        };
         /** @description Volume */
         VolumeOne: {
             headers: {
@@ -976,6 +1194,7 @@ export interface components {
         ProjectId: string;
         SnapshotId: string;
         TargetProjectId: string;
+        TransferId: string;
         TypeId: string;
         VolumeId: string;
     };
@@ -1153,6 +1372,130 @@ export interface operations {
         responses: {
             200: components["responses"]["QuotaSetOne"];
             403: components["responses"]["Error"];
+        };
+    };
+    listVolumeTransfersLegacy: {
+        parameters: {
+            query?: {
+                all_tenants?: string;
+                name?: string;
+                volume_id?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["TransferList"];
+            404: components["responses"]["Error"];
+        };
+    };
+    createVolumeTransferLegacy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TransferCreateRequest"];
+            };
+        };
+        responses: {
+            202: components["responses"]["TransferOne"];
+            400: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+        };
+    };
+    showVolumeTransferLegacy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+                transfer_id: components["parameters"]["TransferId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["TransferOne"];
+            404: components["responses"]["Error"];
+        };
+    };
+    deleteVolumeTransferLegacy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+                transfer_id: components["parameters"]["TransferId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: components["responses"]["Error"];
+        };
+    };
+    acceptVolumeTransferLegacy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+                transfer_id: components["parameters"]["TransferId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TransferAcceptRequest"];
+            };
+        };
+        responses: {
+            202: components["responses"]["TransferOne"];
+            400: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            413: components["responses"]["Error"];
+        };
+    };
+    listVolumeTransfersDetailLegacy: {
+        parameters: {
+            query?: {
+                all_tenants?: string;
+                name?: string;
+                volume_id?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["TransferList"];
+            404: components["responses"]["Error"];
         };
     };
     listSnapshots: {
@@ -1745,6 +2088,130 @@ export interface operations {
                 };
             };
             403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+        };
+    };
+    listVolumeTransfers: {
+        parameters: {
+            query?: {
+                all_tenants?: string;
+                name?: string;
+                volume_id?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["TransferList"];
+            404: components["responses"]["Error"];
+        };
+    };
+    createVolumeTransfer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TransferCreateRequest"];
+            };
+        };
+        responses: {
+            202: components["responses"]["TransferOne"];
+            400: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+        };
+    };
+    showVolumeTransfer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+                transfer_id: components["parameters"]["TransferId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["TransferOne"];
+            404: components["responses"]["Error"];
+        };
+    };
+    deleteVolumeTransfer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+                transfer_id: components["parameters"]["TransferId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: components["responses"]["Error"];
+        };
+    };
+    acceptVolumeTransfer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+                transfer_id: components["parameters"]["TransferId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TransferAcceptRequest"];
+            };
+        };
+        responses: {
+            202: components["responses"]["TransferOne"];
+            400: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            413: components["responses"]["Error"];
+        };
+    };
+    listVolumeTransfersDetail: {
+        parameters: {
+            query?: {
+                all_tenants?: string;
+                name?: string;
+                volume_id?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["TransferList"];
             404: components["responses"]["Error"];
         };
     };

@@ -7,8 +7,8 @@
  *   (an image with uploaded bytes instead gives an empty volume); no volumes from backups
  *   (backup_id): 501; os-volume_upload_image makes a Docker-backed image of the volume's
  *   content whatever disk_format is asked (no qcow2 or raw bytes); no groups, consistency
- *   groups, transfers, migration, manage/unmanage, attachments API (compute attaches
- *   through VolumeService), os-attach/os-detach/os-reserve actions, readonly flag, encryption;
+ *   groups, migration, manage/unmanage, attachments API (compute attaches through
+ *   VolumeService), encryption;
  * - one availability zone (nova); scheduler hints are ignored; volume types are kept and
  *   shown but one backend serves them all (volume-type-handlers.ts);
  * - list filters: name, status, metadata, bootable, project_id (admin + all_tenants); no
@@ -29,6 +29,8 @@ import { VOLUME_SORT_COLUMNS } from './volume-store';
 import { volumeActionHandlers } from './volume-action-handlers';
 import { volumeTypeHandlers } from './volume-type-handlers';
 import type { VolumeTypeService } from './volume-type-service';
+import { transferHandlers } from './transfer-handlers';
+import type { TransferService } from './transfer-service';
 import { volumeVersion } from './volume-versions';
 import { availabilityZonesView, collection, volumeDetail, volumeSummary } from './volume-views';
 
@@ -36,6 +38,7 @@ export interface VolumeHandlerDeps {
   volume: VolumeService;
   quotas: QuotaService;
   types: VolumeTypeService;
+  transfers: TransferService;
 }
 
 function listQuery(ctx: RequestContext) {
@@ -75,7 +78,7 @@ export function volumeHandlers(deps?: VolumeHandlerDeps): Handlers {
     },
   };
   if (!deps) return discovery;
-  const { volume, quotas, types } = deps;
+  const { volume, quotas, types, transfers } = deps;
 
   const volumes = typedHandlers<operations>({
     listVolumes: (ctx) => list(ctx, volume, false),
@@ -135,6 +138,7 @@ export function volumeHandlers(deps?: VolumeHandlerDeps): Handlers {
     ...volumes,
     ...volumeActionHandlers(volume, types),
     ...volumeTypeHandlers(types),
+    ...transferHandlers(transfers),
     ...snapshotHandlers(volume.snapshots),
     ...metadataHandlers(volume),
     ...quotaHandlers(quotas),

@@ -19,6 +19,8 @@ import type { ImageApi } from '../image/image-api';
 import { VolumeStore } from './volume-store';
 import { VolumeTypeService } from './volume-type-service';
 import { VolumeTypeStore } from './volume-type-store';
+import { TransferService } from './transfer-service';
+import { TransferStore } from './transfer-store';
 
 export interface VolumeModule {
   service: VolumeService;
@@ -75,6 +77,7 @@ export async function createVolumeModule(opts: {
   const quotas = new QuotaService(new QuotaStore(db), volumes, snapshots, config.volumeQuotas);
   const types = new VolumeTypeService(new VolumeTypeStore(db), logger);
   const service = new VolumeService({ volumes, snapshots, quotas, jobs, driver, logger, types, images: opts.images });
+  const transfers = new TransferService({ transfers: new TransferStore(db), volumes, snapshots, quotas, log: logger });
   opts.images?.onImageDeleted((imageId) => service.forgetImage(imageId));
 
   const report = opts.sweep === false ? null : await service.reconcile();
@@ -89,7 +92,7 @@ export async function createVolumeModule(opts: {
   return {
     service,
     quotas,
-    handlers: volumeHandlers({ volume: service, quotas, types }),
+    handlers: volumeHandlers({ volume: service, quotas, types, transfers }),
     docker: docker ? 'docker' : 'none',
     driver,
     close: async () => {

@@ -26,7 +26,7 @@ function atLeast(ctx: ViewContext, v: string): boolean {
   return ctx.microversion ? ctx.microversion.atLeast(v) : false;
 }
 
-function links(ctx: ViewContext, collection: string, id: string) {
+export function links(ctx: ViewContext, collection: string, id: string) {
   return [
     { rel: 'self', href: `${ctx.serviceUrl}/v3/${ctx.projectId}/${collection}/${id}` },
     { rel: 'bookmark', href: `${ctx.serviceUrl}/${ctx.projectId}/${collection}/${id}` },
@@ -82,9 +82,10 @@ export function volumeDetail(v: VolumeRecord, ctx: ViewContext, extended = true)
   };
   // Cinder's os-vol-image-meta extension: only on a volume made from an image.
   if (extended && v.imageMetadata) body.volume_image_metadata = v.imageMetadata;
+  // volume_extension:volume_tenant_attribute is any project reader's (Cinder's default since Xena); host and migration are admin's.
+  if (extended) body['os-vol-tenant-attr:tenant_id'] = v.projectId;
   if (ctx.isAdmin) {
     if (extended) {
-      body['os-vol-tenant-attr:tenant_id'] = v.projectId;
       body['os-vol-host-attr:host'] = BACKEND_HOST;
       body['os-vol-mig-status-attr:migstat'] = null;
       body['os-vol-mig-status-attr:name_id'] = null;

@@ -235,6 +235,26 @@ const TABLE: Record<string, [Build, Exp]> = {
   updateVolumeTypeExtraSpec: [(c) => ({ method: 'PUT', path: `${V}/types/${c.ids.volumeType}/extra_specs/k`, body: { k: 'v2' } }), ADMIN()],
   deleteVolumeTypeExtraSpec: [async (c) => ({ method: 'DELETE', path: `${V}/types/${await newType(c)}/extra_specs/k` }), ADMIN(202)],
   listAvailabilityZones: [get(`${V}/os-availability-zone`), LIST()],
+  listVolumeTransfersLegacy: [() => ({ method: 'GET', path: `${V}/os-volume-transfer`, headers: {} }), LIST()],
+  listVolumeTransfersDetailLegacy: [() => ({ method: 'GET', path: `${V}/os-volume-transfer/detail`, headers: {} }), LIST()],
+  createVolumeTransferLegacy: [async (c) => ({ method: 'POST', path: `${V}/os-volume-transfer`, body: { transfer: { volume_id: await newVolume(c) } }, headers: {} }), WRITE(202)],
+  showVolumeTransferLegacy: [async (c) => ({ method: 'GET', path: `${V}/os-volume-transfer/${(await newTransfer(c)).id}`, headers: {} }), READ()],
+  deleteVolumeTransferLegacy: [async (c) => ({ method: 'DELETE', path: `${V}/os-volume-transfer/${(await newTransfer(c)).id}`, headers: {} }), WRITE(202)],
+  // Any project's member with the key accepts (the other project's too).
+  acceptVolumeTransferLegacy: [async (c) => {
+    const t = await newTransfer(c);
+    return { method: 'POST', path: `${V}/os-volume-transfer/${t.id}/accept`, body: { accept: { auth_key: t.auth_key } }, headers: {} };
+  }, [403, 403, 202, 403, 202, 202]],
+  listVolumeTransfers: [() => ({ method: 'GET', path: `${V}/volume-transfers`, headers: MV355 }), LIST()],
+  listVolumeTransfersDetail: [() => ({ method: 'GET', path: `${V}/volume-transfers/detail`, headers: MV355 }), LIST()],
+  createVolumeTransfer: [async (c) => ({ method: 'POST', path: `${V}/volume-transfers`, body: { transfer: { volume_id: await newVolume(c) } }, headers: MV355 }), WRITE(202)],
+  showVolumeTransfer: [async (c) => ({ method: 'GET', path: `${V}/volume-transfers/${(await newTransfer(c)).id}`, headers: MV355 }), READ()],
+  deleteVolumeTransfer: [async (c) => ({ method: 'DELETE', path: `${V}/volume-transfers/${(await newTransfer(c)).id}`, headers: MV355 }), WRITE(202)],
+  // Any project's member with the key accepts (the other project's too).
+  acceptVolumeTransfer: [async (c) => {
+    const t = await newTransfer(c);
+    return { method: 'POST', path: `${V}/volume-transfers/${t.id}/accept`, body: { accept: { auth_key: t.auth_key } }, headers: MV355 };
+  }, [403, 403, 202, 403, 202, 202]],
   showVolumeSummary: [() => ({ method: 'GET', path: `${V}/volumes/summary`, headers: { 'OpenStack-API-Version': 'volume 3.12' } }), LIST()],
   showLimits: [get(`${V}/limits`), LIST()],
   showQuotaSet: [(c) => get(`${V}/os-quota-sets/${c.cast.projectId}`)(c, 'member'), [403, 403, 403, 200, 200, 200]],
@@ -260,6 +280,13 @@ async function newVolume(c: Ctx): Promise<string> {
   const id = made.body.volume.id;
   await pollUntil(() => c.as('member', 'GET', `${V}/volumes/${id}`), (r) => r.body.volume?.status === 'available', 30_000, `volume ${id}`);
   return id;
+}
+const MV355 = { 'OpenStack-API-Version': 'volume 3.55' };
+/** A transfer of a new volume of the member's project. */
+async function newTransfer(c: Ctx): Promise<{ id: string; auth_key: string }> {
+  const made = await c.as('member', 'POST', `${V}/os-volume-transfer`, { transfer: { volume_id: await newVolume(c) } });
+  if (made.status !== 202) throw new Error(`transfer create: ${made.status} ${made.text}`);
+  return made.body.transfer;
 }
 /** A volume type (made by the seeded admin) with the extra specs k and multiattach. */
 async function newType(c: Ctx, isPublic = true): Promise<string> {
