@@ -27,6 +27,7 @@ import * as m20261130130000 from './20261130130000_add_job_owners_and_replicas';
 import * as m20261130160000 from './20261130160000_create_volume_types';
 import * as m20261130160100 from './20261130160100_add_volume_legacy_attach';
 import * as m20261130160200 from './20261130160200_create_volume_transfers';
+import * as m20261130160300 from './20261130160300_create_volume_messages';
 
 export interface NamedMigration extends Knex.Migration {
   name: string;
@@ -66,4 +67,5 @@ export const migrations: NamedMigration[] = [
   named('20261130160000_create_volume_types', m20261130160000),
   named('20261130160100_add_volume_legacy_attach', m20261130160100),
   named('20261130160200_create_volume_transfers', m20261130160200),
+  named('20261130160300_create_volume_messages', m20261130160300),
 ];

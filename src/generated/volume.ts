@@ -37,6 +37,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v3/{project_id}/extensions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+            };
+            cookie?: never;
+        };
+        /** @description The extensions a default Cinder lists (cinder/api/contrib), whatever Snapstack implements of them. */
+        get: operations["listVolumeExtensions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v3/{project_id}/limits": {
         parameters: {
             query?: never;
@@ -51,6 +71,46 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v3/{project_id}/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+            };
+            cookie?: never;
+        };
+        /** @description From 3.3 (404 below). What failed asynchronous operations recorded for the project (an admin sees every project's), newest first. */
+        get: operations["listVolumeMessages"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v3/{project_id}/messages/{message_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                message_id: string;
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+            };
+            cookie?: never;
+        };
+        get: operations["showVolumeMessage"];
+        put?: never;
+        post?: never;
+        delete: operations["deleteVolumeMessage"];
         options?: never;
         head?: never;
         patch?: never;
@@ -696,6 +756,13 @@ export interface components {
             server_id: string | null;
             volume_id: string;
         };
+        Extension: {
+            alias: string;
+            description: string;
+            links: components["schemas"]["Link"][];
+            name: string;
+            updated: string;
+        };
         ExtraSpecItemRequest: {
             [key: string]: string | null;
         };
@@ -722,6 +789,19 @@ export interface components {
             href?: string;
             rel?: string;
             type?: string;
+        };
+        Message: {
+            created_at: string;
+            /** @description VOLUME_<resource>_<action>_<detail>, as Cinder's */
+            event_id: string;
+            guaranteed_until: string;
+            id: string;
+            links: components["schemas"]["Link"][];
+            message_level: string;
+            request_id: string;
+            resource_type?: string;
+            resource_uuid?: string;
+            user_message: string;
         };
         Metadata: {
             [key: string]: string;
@@ -1244,6 +1324,31 @@ export interface operations {
             };
         };
     };
+    listVolumeExtensions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Extensions */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        extensions: components["schemas"]["Extension"][];
+                    };
+                };
+            };
+        };
+    };
     showLimits: {
         parameters: {
             query?: never;
@@ -1265,6 +1370,85 @@ export interface operations {
                     "application/json": components["schemas"]["Limits"];
                 };
             };
+        };
+    };
+    listVolumeMessages: {
+        parameters: {
+            query?: {
+                event_id?: string;
+                resource_uuid?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Messages */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        messages: components["schemas"]["Message"][];
+                    };
+                };
+            };
+            404: components["responses"]["Error"];
+        };
+    };
+    showVolumeMessage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                message_id: string;
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Message */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        message: components["schemas"]["Message"];
+                    };
+                };
+            };
+            404: components["responses"]["Error"];
+        };
+    };
+    deleteVolumeMessage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                message_id: string;
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: components["responses"]["Error"];
         };
     };
     listAvailabilityZones: {

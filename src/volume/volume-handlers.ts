@@ -1,6 +1,6 @@
 /**
  * Cinder v3 volume handlers (keys are the operationIds of openapi/volume.yaml); actions,
- * types, snapshots, metadata and quotas are in their own files and merged here.
+ * types, transfers, messages, snapshots, metadata and quotas are in their own files and merged here.
  *
  * LIMITATIONS:
  * - a volume from an image (imageRef) holds the root filesystem of the image's Docker image
@@ -30,6 +30,9 @@ import { volumeActionHandlers } from './volume-action-handlers';
 import { volumeTypeHandlers } from './volume-type-handlers';
 import type { VolumeTypeService } from './volume-type-service';
 import { transferHandlers } from './transfer-handlers';
+import { CINDER_EXTENSIONS } from './volume-extensions';
+import { messageHandlers } from './message-handlers';
+import type { VolumeMessages } from './volume-messages';
 import type { TransferService } from './transfer-service';
 import { volumeVersion } from './volume-versions';
 import { availabilityZonesView, collection, volumeDetail, volumeSummary } from './volume-views';
@@ -39,6 +42,7 @@ export interface VolumeHandlerDeps {
   quotas: QuotaService;
   types: VolumeTypeService;
   transfers: TransferService;
+  messages: VolumeMessages;
 }
 
 function listQuery(ctx: RequestContext) {
@@ -78,7 +82,7 @@ export function volumeHandlers(deps?: VolumeHandlerDeps): Handlers {
     },
   };
   if (!deps) return discovery;
-  const { volume, quotas, types, transfers } = deps;
+  const { volume, quotas, types, transfers, messages } = deps;
 
   const volumes = typedHandlers<operations>({
     listVolumes: (ctx) => list(ctx, volume, false),
@@ -128,6 +132,9 @@ export function volumeHandlers(deps?: VolumeHandlerDeps): Handlers {
       return { status: 202 };
     },
 
+    async listVolumeExtensions() {
+      return { status: 200, body: { extensions: CINDER_EXTENSIONS.map((e) => ({ ...e, links: [] })) } };
+    },
     async listAvailabilityZones() {
       return { status: 200, body: availabilityZonesView() };
     },
@@ -139,6 +146,7 @@ export function volumeHandlers(deps?: VolumeHandlerDeps): Handlers {
     ...volumeActionHandlers(volume, types),
     ...volumeTypeHandlers(types),
     ...transferHandlers(transfers),
+    ...messageHandlers(messages),
     ...snapshotHandlers(volume.snapshots),
     ...metadataHandlers(volume),
     ...quotaHandlers(quotas),

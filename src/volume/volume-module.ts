@@ -21,6 +21,7 @@ import { VolumeTypeService } from './volume-type-service';
 import { VolumeTypeStore } from './volume-type-store';
 import { TransferService } from './transfer-service';
 import { TransferStore } from './transfer-store';
+import { MessageStore, VolumeMessages } from './volume-messages';
 
 export interface VolumeModule {
   service: VolumeService;
@@ -76,7 +77,8 @@ export async function createVolumeModule(opts: {
   const snapshots = new SnapshotStore(db);
   const quotas = new QuotaService(new QuotaStore(db), volumes, snapshots, config.volumeQuotas);
   const types = new VolumeTypeService(new VolumeTypeStore(db), logger);
-  const service = new VolumeService({ volumes, snapshots, quotas, jobs, driver, logger, types, images: opts.images });
+  const messages = new VolumeMessages(new MessageStore(db), logger);
+  const service = new VolumeService({ volumes, snapshots, quotas, jobs, driver, logger, types, messages, images: opts.images });
   const transfers = new TransferService({ transfers: new TransferStore(db), volumes, snapshots, quotas, log: logger });
   opts.images?.onImageDeleted((imageId) => service.forgetImage(imageId));
 
@@ -92,7 +94,7 @@ export async function createVolumeModule(opts: {
   return {
     service,
     quotas,
-    handlers: volumeHandlers({ volume: service, quotas, types, transfers }),
+    handlers: volumeHandlers({ volume: service, quotas, types, transfers, messages }),
     docker: docker ? 'docker' : 'none',
     driver,
     close: async () => {

@@ -27,6 +27,7 @@ import type { SnapshotStore } from './snapshot-store';
 import { SnapshotService } from './snapshot-service';
 import { AVAILABILITY_ZONE } from './volume-type-registry';
 import type { VolumeTypeService } from './volume-type-service';
+import type { VolumeMessages } from './volume-messages';
 import { MetadataOps } from './volume-metadata';
 import { BOOTABLE_METADATA_KEY } from './imported-snapshots';
 import { SnapshotArchives } from './snapshot-archives';
@@ -46,6 +47,8 @@ export interface VolumeServiceDeps {
   logger: Logger;
   /** Volume types: a new volume's type, retype. */
   types: VolumeTypeService;
+  /** Cinder's user messages, recorded by the jobs' failure paths. */
+  messages?: VolumeMessages;
   /** Without it, imageRef answers 501. */
   images?: VolumeImageSource;
 }
@@ -105,7 +108,7 @@ export class VolumeService implements VolumeApi, VolumeResetApi {
 
   constructor(private readonly d: VolumeServiceDeps) {
     this.log = d.logger.child({ component: 'volume' });
-    for (const def of volumeJobs({ volumes: d.volumes, snapshots: d.snapshots, driver: d.driver, log: this.log })) d.jobs.register(def);
+    for (const def of volumeJobs({ volumes: d.volumes, snapshots: d.snapshots, driver: d.driver, log: this.log, messages: d.messages })) d.jobs.register(def);
     if (d.images) d.jobs.register(uploadImageJob({ ...d, images: d.images, log: this.log }));
     this.snapshots = new SnapshotService({ ...d, log: this.log, findVolume: (scope, id) => this.requireRow(scope, id) });
     this.archives = new SnapshotArchives({

@@ -275,6 +275,7 @@ describe.each(VOLUME_VERSIONS)('volume at %s', (version) => {
     await pollUntil(() => req(demo, 'GET', `/volumes/${typed.body.volume.id}`), (r) => r.status === 404, 60_000, 'typed volume deleted');
     c.check('deleteVolumeType', 'volume_types.delete_volume_type', await req(admin, 'DELETE', `/types/${typeId}`));
     c.check('listAvailabilityZones', 'status:200', await req(demo, 'GET', '/os-availability-zone'));
+    c.check('listVolumeExtensions', 'extensions.list_extensions', await req(demo, 'GET', '/extensions'));
     c.check('showLimits', 'limits.show_limits', await req(demo, 'GET', '/limits'));
     const project = demo.projectId;
     c.check('showQuotaSet', 'quotas.show_quota_set', await req(demo, 'GET', `/os-quota-sets/${project}`));
@@ -307,6 +308,17 @@ describe.each(VOLUME_VERSIONS)('volume at %s', (version) => {
     const nt2 = (await req357(demo, 'POST', '/volume-transfers', { transfer: { volume_id: tvId } })).body.transfer;
     c357.check('deleteVolumeTransfer', 'transfers.delete_volume_transfer', await req357(demo, 'DELETE', `/volume-transfers/${nt2.id}`));
     await req(demo, 'DELETE', `/volumes/${tvId}`);
+
+    // A user message: a volume create failed by a fault rule (messages are 3.3+).
+    await admin.request('POST', '/snapstack/v1/faults', { fault: { target: 'volume.create', action: 'fail', project_id: demo.projectId } });
+    const failed = (await req(demo, 'POST', '/volumes', { volume: { size: 1 } })).body.volume.id;
+    await waitForVolume(demo, failed, ['error']);
+    const h33 = { 'OpenStack-API-Version': 'volume 3.3' };
+    const listed = c.check('listVolumeMessages', 'messages.list_messages', await demo.request('GET', `${VOL}/messages`, undefined, h33));
+    const messageId = listed.body.messages[0].id;
+    c.check('showVolumeMessage', 'messages.show_message', await demo.request('GET', `${VOL}/messages/${messageId}`, undefined, h33));
+    c.check('deleteVolumeMessage', 'messages.delete_message', await demo.request('DELETE', `${VOL}/messages/${messageId}`, undefined, h33));
+    await req(demo, 'DELETE', `/volumes/${failed}`);
 
     c.check('deleteVolume', 'volumes.delete_volume', await req(demo, 'DELETE', `/volumes/${id}`));
 

@@ -235,6 +235,10 @@ const TABLE: Record<string, [Build, Exp]> = {
   updateVolumeTypeExtraSpec: [(c) => ({ method: 'PUT', path: `${V}/types/${c.ids.volumeType}/extra_specs/k`, body: { k: 'v2' } }), ADMIN()],
   deleteVolumeTypeExtraSpec: [async (c) => ({ method: 'DELETE', path: `${V}/types/${await newType(c)}/extra_specs/k` }), ADMIN(202)],
   listAvailabilityZones: [get(`${V}/os-availability-zone`), LIST()],
+  listVolumeExtensions: [get(`${V}/extensions`), LIST()],
+  listVolumeMessages: [() => ({ method: 'GET', path: `${V}/messages`, headers: MV33 }), LIST()],
+  showVolumeMessage: [async (c) => ({ method: 'GET', path: `${V}/messages/${await newMessage(c)}`, headers: MV33 }), READ()],
+  deleteVolumeMessage: [async (c) => ({ method: 'DELETE', path: `${V}/messages/${await newMessage(c)}`, headers: MV33 }), WRITE(204)],
   listVolumeTransfersLegacy: [() => ({ method: 'GET', path: `${V}/os-volume-transfer`, headers: {} }), LIST()],
   listVolumeTransfersDetailLegacy: [() => ({ method: 'GET', path: `${V}/os-volume-transfer/detail`, headers: {} }), LIST()],
   createVolumeTransferLegacy: [async (c) => ({ method: 'POST', path: `${V}/os-volume-transfer`, body: { transfer: { volume_id: await newVolume(c) } }, headers: {} }), WRITE(202)],
@@ -282,6 +286,17 @@ async function newVolume(c: Ctx): Promise<string> {
   return id;
 }
 const MV355 = { 'OpenStack-API-Version': 'volume 3.55' };
+const MV33 = { 'OpenStack-API-Version': 'volume 3.3' };
+/** A user message of the member's project: a volume create a fault rule fails. */
+async function newMessage(c: Ctx): Promise<string> {
+  await c.as('seed', 'POST', '/snapstack/v1/faults', { fault: { target: 'volume.create', action: 'fail', project_id: c.cast.projectId } });
+  const made = await c.as('member', 'POST', `${V}/volumes`, { volume: { size: 1 } });
+  const id = made.body.volume.id;
+  await pollUntil(() => c.as('member', 'GET', `${V}/volumes/${id}`), (r) => r.body.volume?.status === 'error', 30_000, `volume ${id} in error`);
+  const listed = await c.as('member', 'GET', `${V}/messages?resource_uuid=${id}`, undefined, MV33);
+  if (!listed.body.messages?.[0]) throw new Error(`no message for volume ${id}: ${listed.text}`);
+  return listed.body.messages[0].id;
+}
 /** A transfer of a new volume of the member's project. */
 async function newTransfer(c: Ctx): Promise<{ id: string; auth_key: string }> {
   const made = await c.as('member', 'POST', `${V}/os-volume-transfer`, { transfer: { volume_id: await newVolume(c) } });
