@@ -14,7 +14,7 @@ import type { Handlers, RequestContext } from '../http/context';
 import { queryString, typedHandlers } from '../http/context';
 import { BadRequest, NotFound } from '../http/faults';
 import { isoMicros } from '../shared/time-format';
-import { parseCinderBool } from './volume-faults';
+import { blankName, parseCinderBool } from './volume-faults';
 import { atLeast, callerOf, lenientBool, viewContextOf } from './volume-request';
 import type { TransferRecord, TransferService } from './transfer-service';
 import { links, ViewContext } from './volume-views';
@@ -37,7 +37,7 @@ function transferView(t: TransferRecord, ctx: ViewContext, kind: 'summary' | 'de
 function transferName(name: string | null | undefined): string | null {
   if (name === undefined || name === null) return null;
   const stripped = name.trim();
-  if (stripped.length === 0) throw new BadRequest("An invalid 'name' value was provided. The 'name' can not be empty.");
+  if (stripped.length === 0) throw blankName();
   return stripped;
 }
 

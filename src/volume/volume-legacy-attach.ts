@@ -9,11 +9,9 @@
 import { randomUUID } from 'crypto';
 import { BadRequest, Conflict } from '../http/faults';
 import type { Logger } from '../logger';
-import { invalidVolume, policyForbids, volumeNotFound } from './volume-faults';
+import { invalidVolume, isUuidLike, policyForbids, volumeNotFound } from './volume-faults';
 import type { Caller } from './volume-quotas';
 import { ALL_PROJECTS as ALL, AttachmentRow, Scope, VolumeStore } from './volume-store';
-
-const UUID_LIKE = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
 
 export interface LegacyAttachRequest {
   instanceUuid?: string;
@@ -92,7 +90,7 @@ export class LegacyAttachments {
       if (!['available', 'attaching', 'reserved', 'detaching'].includes(v.status)) {
         throw invalidVolume(`Volume ${id} status must be available or attaching to attach, but current status is: ${v.status}.`);
       }
-      if (req.instanceUuid && !UUID_LIKE.test(req.instanceUuid)) {
+      if (req.instanceUuid && !isUuidLike(req.instanceUuid)) {
         throw managerRefusal('InvalidUUID', `Expected a UUID but received ${req.instanceUuid}.`);
       }
       await volumes.insertAttachment({

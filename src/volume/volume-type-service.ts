@@ -6,14 +6,13 @@
 import { randomUUID } from 'crypto';
 import { BadRequest, Conflict, NotFound } from '../http/faults';
 import type { Logger } from '../logger';
+import { blankName, isUuidLike } from './volume-faults';
 import type { Caller } from './volume-quotas';
 import { DEFAULT_VOLUME_TYPE_ID, VolumeTypeRecord } from './volume-type-registry';
 import { TypeViewer, VolumeTypeRow, VolumeTypeStore } from './volume-type-store';
 
 /** cinder/policies/type_extra_specs.py: what a non-admin may read of a type's extra specs. */
 const USER_VISIBLE_EXTRA_SPECS = ['RESKEY:availability_zones', 'multiattach', 'replication_enabled'];
-
-const UUID_LIKE = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
 
 export const volumeTypeNotFound = (id: string) => new NotFound(`Volume type ${id} could not be found.`);
 const volumeTypeNotFoundByName = (name: string) => new NotFound(`Volume type with name ${name} could not be found.`);
@@ -39,7 +38,7 @@ function viewerOf(caller: Caller): TypeViewer {
 
 /** Cinder's format 'name': not blank. */
 function checkName(name: string): void {
-  if (name.trim().length === 0) throw new BadRequest("An invalid 'name' value was provided. The 'name' can not be empty.");
+  if (name.trim().length === 0) throw blankName();
 }
 
 export function toVolumeTypeRecord(row: VolumeTypeRow): VolumeTypeRecord {
@@ -81,7 +80,7 @@ export class VolumeTypeService {
   }
 
   async byNameOrId(viewer: TypeViewer, nameOrId: string): Promise<VolumeTypeRow> {
-    if (UUID_LIKE.test(nameOrId)) {
+    if (isUuidLike(nameOrId)) {
       const row = (await this.store.get(viewer, nameOrId)) ?? (await this.store.getByName(viewer, nameOrId));
       if (!row) throw volumeTypeNotFound(nameOrId);
       return row;
