@@ -46,7 +46,11 @@ function usage(): string {
     ...ALL_COMMANDS.map((c) => `  ${c.name.padEnd(width)}${c.summary}`),
     '',
     'Global options:',
-    ...GLOBAL_OPTIONS.map((o) => `  ${`${o.flags[0]}${o.metavar ? ` ${o.metavar}` : ''}`.padEnd(34)}${o.help}`),
+    ...GLOBAL_OPTIONS.flatMap((o) => {
+      const left = `${o.flags[0]}${o.metavar ? ` ${o.metavar}` : ''}`;
+      // A flag too long for its column gets its help on the next line, as argparse does.
+      return left.length < 34 ? [`  ${left.padEnd(34)}${o.help}`] : [`  ${left}`, `${' '.repeat(36)}${o.help}`];
+    }),
     '',
     'Seed workflows:',
     '  snapstack server stop --wait web1                                  # snapshot a stopped server',

@@ -4,7 +4,7 @@
  */
 import type { Session } from '../auth';
 import { type CommandSpec, defineCommand } from '../command';
-import type { Cell } from '../output';
+import { type Cell, dictColumn } from '../output';
 import { snapstackUrl } from './archive';
 import { FAULT_TARGETS } from '../../faults/fault-rules';
 import type { FaultRule, ResetReport } from '../wire';
@@ -41,12 +41,11 @@ export const adminCommands: CommandSpec[] = [
       const s = await ctx.session();
       const res = await snapstackCall<{ reset: ResetReport }>(s, 'POST', '/reset');
       const r = res.body.reset;
-      const rows = Object.entries(r.rows ?? {}).map(([t, n]) => `${t}=${n}`).join(', ');
       return {
         kind: 'show',
         fields: [
           ['containers', r.docker.containers], ['docker_volumes', r.docker.volumes], ['docker_images', r.docker.images],
-          ['rows', rows], ['duration_ms', r.duration_ms],
+          ['rows', dictColumn(r.rows ?? {})], ['duration_ms', r.duration_ms],
         ],
       };
     },
