@@ -14,7 +14,7 @@ import type { Handlers, RequestContext } from '../http/context';
 import { queryString, typedHandlers } from '../http/context';
 import { BadRequest, NotFound } from '../http/faults';
 import { isoMicros } from '../shared/time-format';
-import { blankName, parseCinderBool } from './volume-faults';
+import { blankName, parseCinderBool, requireUuid } from './volume-faults';
 import { atLeast, callerOf, lenientBool, viewContextOf } from './volume-request';
 import type { TransferRecord, TransferService } from './transfer-service';
 import { links, ViewContext } from './volume-views';
@@ -71,7 +71,7 @@ export function transferHandlers(transfers: TransferService): Handlers {
       throw new BadRequest("Additional properties are not allowed ('no_snapshots' was unexpected)");
     }
     const record = await transfers.create(callerOf(ctx), {
-      volumeId: t.volume_id, name: transferName(t.name), noSnapshots: t.no_snapshots === undefined ? false : parseCinderBool(t.no_snapshots, 'no_snapshots'),
+      volumeId: requireUuid('volume_id', t.volume_id), name: transferName(t.name), noSnapshots: t.no_snapshots === undefined ? false : parseCinderBool(t.no_snapshots, 'no_snapshots'),
     });
     return { status: 202, body: { transfer: transferView(record, viewContextOf(ctx), 'create') } };
   };

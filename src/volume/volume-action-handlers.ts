@@ -16,7 +16,7 @@ import type { components, operations } from '../generated/volume';
 import type { Handlers, Reply, RequestContext } from '../http/context';
 import { typedHandlers } from '../http/context';
 import { BadRequest, NotFound } from '../http/faults';
-import { parseCinderBool, parseSize } from './volume-faults';
+import { parseCinderBool, parseSize, requireUuid } from './volume-faults';
 import type { Caller } from './volume-quotas';
 import { atLeast, callerOf } from './volume-request';
 import type { VolumeService } from './volume-service';
@@ -103,13 +103,18 @@ const legacyAttachActions: VolumeActionTable = {
   'os-roll_detaching': async (c) => (await c.volume.legacyAttach.rollDetaching(c.caller, c.id), ACCEPTED),
   'os-attach': async (c) => {
     const a = c.body['os-attach']!;
+    if (a.instance_uuid !== undefined) requireUuid('instance_uuid', a.instance_uuid);
     if (a.instance_uuid === undefined && a.host_name === undefined) {
       throw new BadRequest(`Invalid input for field/attribute os-attach. Value: ${JSON.stringify(a)}. ${JSON.stringify(a)} is not valid under any of the given schemas`);
     }
     await c.volume.legacyAttach.attach(c.caller, c.id, { instanceUuid: a.instance_uuid, hostName: a.host_name, mountpoint: a.mountpoint, mode: a.mode });
     return ACCEPTED;
   },
-  'os-detach': async (c) => (await c.volume.legacyAttach.detach(c.caller, c.id, c.body['os-detach']?.attachment_id), ACCEPTED),
+  'os-detach': async (c) => {
+    const attachmentId = c.body['os-detach']?.attachment_id;
+    await c.volume.legacyAttach.detach(c.caller, c.id, attachmentId ? requireUuid('attachment_id', attachmentId) : attachmentId);
+    return ACCEPTED;
+  },
   'os-force_detach': async (c) => {
     await c.volume.legacyAttach.detach(c.caller, c.id, c.body['os-force_detach']?.attachment_id, { force: true });
     return ACCEPTED;

@@ -9,11 +9,12 @@
 import { randomUUID } from 'crypto';
 import { BadRequest, Conflict } from '../http/faults';
 import type { Logger } from '../logger';
-import { invalidVolume, isUuidLike, policyForbids, volumeNotFound } from './volume-faults';
+import { invalidVolume, policyForbids, volumeNotFound } from './volume-faults';
 import type { Caller } from './volume-quotas';
 import { ALL_PROJECTS as ALL, AttachmentRow, Scope, VolumeStore } from './volume-store';
 
 export interface LegacyAttachRequest {
+  /** Already checked to be uuid-like (Cinder's schema). */
   instanceUuid?: string;
   hostName?: string;
   mountpoint: string;
@@ -89,9 +90,6 @@ export class LegacyAttachments {
       }
       if (!['available', 'attaching', 'reserved', 'detaching'].includes(v.status)) {
         throw invalidVolume(`Volume ${id} status must be available or attaching to attach, but current status is: ${v.status}.`);
-      }
-      if (req.instanceUuid && !isUuidLike(req.instanceUuid)) {
-        throw managerRefusal('InvalidUUID', `Expected a UUID but received ${req.instanceUuid}.`);
       }
       await volumes.insertAttachment({
         id: randomUUID(), volume_id: id, project_id: v.project_id, server_id: req.instanceUuid ?? null, host_name: req.hostName ?? null,

@@ -70,6 +70,9 @@ describe('Cinder legacy attach actions', () => {
     expect((await act(demo, v.id, { 'os-attach': { mountpoint: '/dev/vdc' } })).status).toBe(400);
     expect((await act(demo, v.id, { 'os-attach': { instance_uuid: instance, mountpoint: '/dev/vdc', mode: 'rx' } })).status).toBe(400);
     expect((await act(demo, v.id, { 'os-update_readonly_flag': {} })).status).toBe(400);
+    expect(fault(await act(demo, v.id, { 'os-attach': { instance_uuid: 'not-a-uuid', mountpoint: '/dev/vdc' } })).message)
+      .toBe("Invalid input for field/attribute instance_uuid. Value: not-a-uuid. 'not-a-uuid' is not a 'uuid'");
+    expect((await act(demo, v.id, { 'os-detach': { attachment_id: 'nope' } })).status).toBe(400);
     expect((await act(demo, 'b5bd1a4e-0000-4000-8000-000000000000', { 'os-reserve': {} })).status).toBe(404);
     await demo.request('DELETE', V(`/volumes/${v.id}`));
   });

@@ -82,6 +82,8 @@ describe('Cinder volume transfers', () => {
     expect(fault(await demo.request('POST', V('/os-volume-transfer'), { transfer: { volume_id: '6a3b1c2d-0000-4000-8000-000000000000' } })))
       .toEqual({ name: 'itemNotFound', code: 404, message: 'Volume 6a3b1c2d-0000-4000-8000-000000000000 could not be found.' });
     expect((await alt.request('POST', V('/os-volume-transfer'), { transfer: { volume_id: v.id } })).status).toBe(404);
+    expect(fault(await demo.request('POST', V('/os-volume-transfer'), { transfer: { volume_id: 'nope' } })).message)
+      .toBe("Invalid input for field/attribute volume_id. Value: nope. 'nope' is not a 'uuid'");
     expect(fault(await demo.request('POST', V('/os-volume-transfer'), { transfer: { volume_id: v.id, name: '   ' } })).code).toBe(400);
     const t = (await demo.request('POST', V('/os-volume-transfer'), { transfer: { volume_id: v.id } })).body.transfer;
     expect(fault(await demo.request('POST', V('/os-volume-transfer'), { transfer: { volume_id: v.id } })))
