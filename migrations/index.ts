@@ -28,6 +28,12 @@ import * as m20261130160000 from './20261130160000_create_volume_types';
 import * as m20261130160100 from './20261130160100_add_volume_legacy_attach';
 import * as m20261130160200 from './20261130160200_create_volume_transfers';
 import * as m20261130160300 from './20261130160300_create_volume_messages';
+import * as m20261130190000 from './20261130190000_create_metadef_namespaces';
+import * as m20261130190100 from './20261130190100_create_metadef_resource_types';
+import * as m20261130190200 from './20261130190200_create_metadef_namespace_resource_types';
+import * as m20261130190300 from './20261130190300_create_metadef_objects';
+import * as m20261130190400 from './20261130190400_create_metadef_properties';
+import * as m20261130190500 from './20261130190500_create_metadef_tags';
 
 export interface NamedMigration extends Knex.Migration {
   name: string;
@@ -68,4 +74,10 @@ export const migrations: NamedMigration[] = [
   named('20261130160100_add_volume_legacy_attach', m20261130160100),
   named('20261130160200_create_volume_transfers', m20261130160200),
   named('20261130160300_create_volume_messages', m20261130160300),
+  named('20261130190000_create_metadef_namespaces', m20261130190000),
+  named('20261130190100_create_metadef_resource_types', m20261130190100),
+  named('20261130190200_create_metadef_namespace_resource_types', m20261130190200),
+  named('20261130190300_create_metadef_objects', m20261130190300),
+  named('20261130190400_create_metadef_properties', m20261130190400),
+  named('20261130190500_create_metadef_tags', m20261130190500),
 ];

@@ -148,10 +148,10 @@ async function startReplica(config: Config, opts: StartOptions, logger: Logger, 
   // The drivers: Docker's, or the in-memory fakes beside them (SNAPSTACK_DOCKER=fake).
   const fake = config.dockerMode === 'fake';
   const imageDriver = fake ? new FakeImageDriver([config.defaultServerImage]) : docker ? new DockerImageDriver(docker, logger.child({ component: 'images' })) : null;
-  const imageModule = createImageModule({ config, db, images: imageDriver, logger });
+  const imageModule = createImageModule({ config, db, images: imageDriver, instanceId, logger });
   const image = imageModule.service;
   const volumeModule = await createVolumeModule({
-    config, db, jobs, logger, instanceId, docker, images: image, shared: replica, sweep, locks: volumeLocks,
+    config, db, jobs, logger, instanceId, docker, imageDriver, images: image, shared: replica, sweep, locks: volumeLocks,
     ...(fake ? { driver: new FakeVolumeDataDriver() } : {}),
   });
   const volume = volumeModule.service;
@@ -171,7 +171,10 @@ async function startReplica(config: Config, opts: StartOptions, logger: Logger, 
     await compute.reconcile();
   }
   const reset = new InstanceReset({
-    db, jobs, docker, instanceId, dataDir: config.dataDir, volume, reseed: async () => { await compute.seed(); await identity.invalidateAll(); }, onReset: [() => { faults.clear(); }], log: logger.child({ component: 'reset' }),
+    jobs,
+    parts: { jobs, compute: compute.reset, archive: archives, volume: volumeModule.reset, image: imageModule.reset, identity },
+    onReset: [() => { faults.clear(); }],
+    log: logger.child({ component: 'reset' }),
   });
 
   const state = { publicUrl: config.publicUrl };

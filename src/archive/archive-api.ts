@@ -10,3 +10,6 @@ export type { ArchiveEntry } from './archive-views';
 export type { ImportOutcome } from './archive-import';
 
 export type ArchiveApi = Pick<ArchiveService, 'list' | 'show' | 'download' | 'remove' | 'upload' | 'export' | 'import'>;
+
+/** What reset (src/snapstack) asks of archives: every project's snapshots folder goes; the workspace stays. */
+export type ArchiveResetApi = Pick<ArchiveService, 'resetToSeed'>;

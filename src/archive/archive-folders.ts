@@ -7,6 +7,7 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { BadRequest, NotFound } from '../http/faults';
 import { PARTIAL_SUFFIX } from './archive-writer';
+import { orNullIfGone } from '../shared/best-effort';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,199}$/;
 
@@ -34,10 +35,7 @@ export function defaultArchiveName(what: string, at: Date, suffix = ''): string 
 
 /** The names in a folder; none when it does not exist (any other error is thrown). */
 export async function readdirIfAny(dir: string): Promise<string[]> {
-  return fs.readdir(dir).catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'ENOENT') return [] as string[];
-    throw err;
-  });
+  return (await orNullIfGone(fs.readdir(dir))) ?? [];
 }
 
 export class ArchiveFolders {
@@ -68,7 +66,7 @@ export class ArchiveFolders {
     for (const name of names.sort()) {
       if (!NAME.test(name) || name.endsWith(PARTIAL_SUFFIX)) continue;
       const p = path.join(dir, name);
-      const st = await fs.stat(p).catch(() => null);
+      const st = await orNullIfGone(fs.stat(p)); // removed meanwhile: not listed
       if (st?.isFile()) out.push({ name, path: p, size: st.size, modifiedAt: st.mtime });
     }
     return out;
@@ -78,7 +76,7 @@ export class ArchiveFolders {
   async find(dir: string, name: string): Promise<ArchiveFile> {
     checkArchiveName(name);
     const p = path.join(dir, name);
-    const st = await fs.stat(p).catch(() => null);
+    const st = await orNullIfGone(fs.stat(p));
     if (!st?.isFile()) throw new NotFound(`No archive named ${name} in the snapshots folder.`);
     return { name, path: p, size: st.size, modifiedAt: st.mtime };
   }

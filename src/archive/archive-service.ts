@@ -24,6 +24,8 @@ import { receiveUpload, removeStaleUploads } from './archive-upload';
 import { PARTIAL_SUFFIX } from './archive-writer';
 import type { ArchiveStore } from './archive-store';
 import type { ArchiveEntry, FolderScope } from './archive-views';
+import { bestEffort, orNullIfGone } from '../shared/best-effort';
+import { emptyOutcome, type ResetOutcome } from '../shared/module-reset';
 
 export type { ArchiveCaller } from './archive-export';
 export type { FolderScope } from './archive-views';
@@ -89,6 +91,20 @@ export class ArchiveService {
     });
   }
 
+  /**
+   * Reset (ArchiveResetApi): every project's snapshots folder goes with the archives exported
+   * into it; the workspace folder and what was loaded from it are part of the seed and stay.
+   */
+  async resetToSeed(): Promise<ResetOutcome> {
+    const workspace = this.folders.workspaceDir && path.resolve(this.folders.workspaceDir);
+    const projects = (await readdirIfAny(this.folders.root)).filter((p) => path.join(this.folders.root, p) !== workspace);
+    await Promise.all(projects.map((p) => fs.rm(path.join(this.folders.root, p), { recursive: true, force: true })));
+    this.progress.clear();
+    this.verified.clear();
+    this.log.info({ project_folders: projects.length }, 'snapshot folders reset');
+    return emptyOutcome();
+  }
+
   // ---- folders ------------------------------------------------------------------------
 
   private async dirOf(caller: ArchiveCaller, scope: FolderScope): Promise<string> {
@@ -101,7 +117,7 @@ export class ArchiveService {
     for (const f of await this.folders.list(dir)) out.push(await this.describe(f, scope, opts.verify ?? false));
     for (const [file, p] of this.progress) {
       if (path.dirname(file) !== dir) continue;
-      const st = await fs.stat(`${file}${PARTIAL_SUFFIX}`).catch(() => null);
+      const st = await orNullIfGone(fs.stat(`${file}${PARTIAL_SUFFIX}`)); // not begun yet: 0 bytes
       out.push(writingEntry(file, scope, st?.size ?? 0, p));
     }
     const nameOf = (e: ArchiveEntry) => (e.state === 'writing' ? e.name : e.file.name);
@@ -112,7 +128,7 @@ export class ArchiveService {
     const dir = await this.dirOf(caller, scope);
     checkArchiveName(name);
     const p = this.progress.get(path.join(dir, name));
-    if (p) return writingEntry(path.join(dir, name), scope, (await fs.stat(path.join(dir, `${name}${PARTIAL_SUFFIX}`)).catch(() => null))?.size ?? 0, p);
+    if (p) return writingEntry(path.join(dir, name), scope, (await orNullIfGone(fs.stat(path.join(dir, `${name}${PARTIAL_SUFFIX}`))))?.size ?? 0, p);
     return this.describe(await this.folders.find(dir, name), scope, opts.verify ?? false);
   }
 
@@ -240,7 +256,7 @@ export class ArchiveService {
         }
       },
       onFail: async (p, error) => {
-        const file = await fileOf(p).catch(() => null);
+        const file = await bestEffort(this.log, "finding a failed export's file", { archive: p.name, source_id: p.sourceId }, () => fileOf(p));
         if (file) {
           this.progress.delete(file);
           await fs.rm(`${file}${PARTIAL_SUFFIX}`, { force: true });
@@ -323,7 +339,7 @@ export class ArchiveService {
 
   /** At start: root images an interrupted import staged (nothing was registered from them). */
   private async sweepImportStaging(): Promise<void> {
-    for (const name of await fs.readdir(this.d.dataDir).catch(() => [] as string[])) {
+    for (const name of await readdirIfAny(this.d.dataDir)) {
       if (!name.startsWith(IMPORT_STAGING_PREFIX)) continue;
       this.log.warn({ file: name, decision: 'removed' }, 'reconcile: a root image an interrupted import staged');
       await fs.rm(path.join(this.d.dataDir, name), { force: true });

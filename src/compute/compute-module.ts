@@ -25,6 +25,8 @@ import { ServerRebuilds } from './server-rebuild';
 import { ServerResizes } from './server-resize';
 import { ServerSnapshots } from './server-snapshot';
 import { ServerStore } from './server-store';
+import { ComputeReset } from './compute-reset';
+import type { ComputeResetApi } from './compute-api';
 
 export interface ComputeDeps {
   db: Knex;
@@ -60,6 +62,8 @@ export interface Compute {
   seed(): Promise<void>;
   /** At every start: ACTIVE servers get their container back, SHUTOFF ones lose leftovers. */
   reconcile(): Promise<{ relaunched: string[]; retired: string[] }>;
+  /** Reset's part of compute (ComputeResetApi). */
+  reset: ComputeResetApi;
 }
 
 /** Wires compute: stores, the server runtime, services, and the durable jobs (registered here). */
@@ -94,6 +98,7 @@ export function createCompute(deps: ComputeDeps): Compute {
     handlers: () => computeHandlers(compute),
     seed: () => flavors.seed(),
     reconcile: () => lifecycle.reconcile(),
+    reset: new ComputeReset({ store, flavors, runtime, containers, log }),
   };
   return compute;
 }

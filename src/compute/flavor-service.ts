@@ -62,6 +62,13 @@ export class FlavorService {
     })));
   }
 
+  /** Reset: the flavors an admin made go, a default one deleted comes back. */
+  async resetToSeed(): Promise<Record<string, number>> {
+    const rows = await this.store.removeAllBut(DEFAULT_FLAVORS.map((f) => f.id));
+    await this.seed();
+    return rows;
+  }
+
   async list(auth: AuthContext, q: FlavorListQuery): Promise<{ flavors: FlavorRow[]; more: boolean }> {
     let isPublic: boolean | null = true;
     if (auth.isAdmin) {

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { Keyset, markerValues, orderByKeyset, whereAfter } from '../db/keyset';
 import { BadRequest } from '../http/faults';
+import { countedDelete } from '../db/counted-delete';
 
 export interface FlavorFilter {
   isPublic?: boolean | null;
@@ -80,6 +81,16 @@ export class FlavorStore {
       await t('settings').insert({ key: 'flavor.seeded', value: new Date().toISOString() }).onConflict('key').ignore();
       return true;
     });
+  }
+
+  /** Reset: every flavor but `keep` goes and the seed marker with it (the next seedOnce runs); the count. */
+  async removeAllBut(keep: string[]): Promise<Record<string, number>> {
+    const rows: Record<string, number> = {};
+    await this.db.transaction(async (t) => {
+      await countedDelete(rows, 'flavors', t('flavors').whereNotIn('id', keep));
+      await t('settings').where({ key: 'flavor.seeded' }).delete();
+    });
+    return rows;
   }
 
   /** Counted through `returning` (PGlite's knex client does not report delete counts). */

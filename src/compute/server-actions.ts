@@ -8,6 +8,7 @@ import type { ResourceLocks } from '../shared/resource-locks';
 import { checkState, POWER, StateRule } from './server-states';
 import { acceptAction } from './server-jobs';
 import type { ServerRow, ServerStore } from './server-store';
+import { bestEffort } from '../shared/best-effort';
 
 export const JOB_ACTION = 'compute.server.action';
 
@@ -149,15 +150,17 @@ export class ServerActions {
    * root disk kept), so no exited container outlives the action.
    */
   private async settle(p: ActionPayload, error: string): Promise<void> {
-    let server = await this.store.get(p.serverId);
-    if (!server) return;
-    const found = await this.containers.current(server).catch(() => null);
+    const recorded = await this.store.get(p.serverId);
+    if (!recorded) return;
+    let server = recorded;
+    // The engine not answering counts as no container: the action's failure stands.
+    const found = (await bestEffort(this.log, 'reading the container of a failed action', { server_id: p.serverId, action: p.action }, () => this.containers.current(recorded))) ?? null;
     const live = found !== null && (found.state === 'running' || found.state === 'paused');
     if (live && found.id !== server.container_id) server = (await this.store.update(server.id, { container_id: found.id }))!;
     if (found && !live) {
       server = await this.containers.retire(server, { keepRootDisk: true }).catch((err: unknown) => {
         this.log.error({ err, server_id: p.serverId, container_id: found.id }, 'could not remove the container of a failed action');
-        return server!;
+        return server;
       });
     }
     const container = live ? found.state : null;

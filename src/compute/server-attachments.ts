@@ -10,6 +10,7 @@ import type { BlockDeviceRow, ServerRow, ServerStore } from './server-store';
 import type { JobDefinition, JobRunner } from '../jobs/jobs-api';
 import { crashPoint } from '../shared/crash-points';
 import { Reverter } from '../shared/reverter';
+import { orNullIfGone } from '../shared/best-effort';
 
 /** nova/compute/api.py attach_volume / detach_volume (no SOFT_DELETED here). */
 const ATTACH_VM_STATES = ['active', 'paused', 'stopped', 'resized', 'shelved', 'shelved_offloaded'];
@@ -51,7 +52,7 @@ export class ServerAttachments {
 
   /** Cinder's attachment id of an attached volume (shown from 2.89), or null. */
   async attachmentId(server: ServerRow, volumeId: string): Promise<string | null> {
-    const vol = await this.volumes.getVolume(server.project_id, volumeId).catch(() => null);
+    const vol = await orNullIfGone(this.volumes.getVolume(server.project_id, volumeId));
     return vol?.attachments.find((a) => a.serverId === server.id)?.attachmentId ?? null;
   }
 
@@ -124,7 +125,7 @@ export class ServerAttachments {
         if (server?.vm_state === 'active') r.add('the container, with the recorded mounts', async () => this.containers.recreate(await this.store.require(j.serverId)));
         r.add(`attachment of volume ${j.volumeId}`, async () => {
           if (!server) return;
-          const vol = await this.volumes.getVolume(server.project_id, j.volumeId).catch(() => null);
+          const vol = await orNullIfGone(this.volumes.getVolume(server.project_id, j.volumeId));
           if (vol?.attachments.some((a) => a.serverId === j.serverId)) await this.volumes.detachVolume(server.project_id, j.volumeId, j.serverId);
         });
         r.add(`block device ${j.bdmId}`, () => this.store.deleteBlockDevice(j.bdmId));

@@ -1,7 +1,7 @@
 import type { Logger } from '../logger';
 import type { VolumeApi } from '../volume/volume-api';
 import { LABELS } from '../runtime/docker-engine';
-import { splitImageRef } from '../runtime/image-driver';
+import { fullImageRef } from '../runtime/image-driver';
 import { crashPoint } from '../shared/crash-points';
 import type { ContainerState, ServerRuntime, ServerMount } from './runtime/server-runtime';
 import { mountPointOf } from './runtime/server-runtime';
@@ -135,10 +135,10 @@ export class ServerContainers {
    * keeps it (an image or container still uses it). Images of other instances are never listed.
    */
   async sweepImages(servers: ServerRow[], accounted: Set<string>): Promise<string[]> {
-    const keep = new Set([...accounted].map(fullRef));
+    const keep = new Set([...accounted].map(fullImageRef));
     for (const s of servers) {
-      keep.add(fullRef(this.rootImageName(s.id)));
-      if (s.docker_image) keep.add(fullRef(s.docker_image));
+      keep.add(fullImageRef(this.rootImageName(s.id)));
+      if (s.docker_image) keep.add(fullImageRef(s.docker_image));
     }
     const removed: string[] = [];
     for (const img of await this.runtime.ownImages()) {
@@ -150,7 +150,7 @@ export class ServerContainers {
         continue;
       }
       for (const tag of img.tags) {
-        if (keep.has(fullRef(tag))) continue;
+        if (keep.has(fullImageRef(tag))) continue;
         this.log.warn({ docker_image: tag, image_id: img.id, decision: 'removed' }, 'reconcile: a Docker image no record accounts for');
         await this.runtime.removeImage(tag);
         removed.push(tag);
@@ -165,9 +165,4 @@ export class ServerContainers {
     await this.runtime.removeForServer(server.id);
     await this.runtime.removeImage(this.rootImageName(server.id));
   }
-}
-
-/** 'repo/name' and 'repo/name:latest' name one image. */
-function fullRef(ref: string): string {
-  return splitImageRef(ref).join(':');
 }

@@ -11,6 +11,7 @@ import type { ServerContainers } from './server-containers';
 import type { ResourceLocks } from '../shared/resource-locks';
 import { POWER } from './server-states';
 import type { BlockDeviceRow, ServerRow, ServerStore } from './server-store';
+import { bestEffort } from '../shared/best-effort';
 
 export const JOB_BUILD = 'compute.server.build';
 export const JOB_DELETE = 'compute.server.delete';
@@ -94,7 +95,7 @@ export class ServerLifecycle {
       await this.locks.withLock(s.id, async () => {
         const server = await this.store.get(s.id);
         if (!server || server.task_state !== null) return;
-        const state = await this.containers.state(server).catch(() => null);
+        const state = (await bestEffort(this.log, 'reconcile: reading the container', { server_id: server.id }, () => this.containers.state(server))) ?? null;
         // VERIFY_RESIZE runs as the server ran before the resize.
         const vmState = server.vm_state === 'resized' ? (server.old_vm_state ?? 'active') : server.vm_state;
         try {
@@ -279,7 +280,10 @@ export class ServerLifecycle {
       // Recorded, but the process died before asking Cinder for it.
       if (!found) return;
       let vol = found;
-      if (vol.status === 'creating') vol = await this.volumes.waitForVolume(project, volumeId, ['available', 'error']).catch(() => vol);
+      if (vol.status === 'creating') {
+        vol = (await bestEffort(this.log, 'waiting for a volume of the server to be made', { server_id: server.id, volume_id: volumeId },
+          () => this.volumes.waitForVolume(project, volumeId, ['available', 'error']))) ?? vol;
+      }
       if (vol.attachments.some((a) => a.serverId === server.id)) await this.volumes.detachVolume(project, volumeId, server.id);
       if (remove) await this.volumes.deleteVolume(project, volumeId);
     } catch (err) {

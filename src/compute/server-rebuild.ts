@@ -138,7 +138,8 @@ export class ServerRebuilds {
     await bestEffort(this.d.log, "removing the failed rebuild's container", { server_id: p.serverId }, () => this.d.runtime.removeForServer(p.serverId));
     // An image-backed root disk was committed to the server's root image before it was replaced.
     const root = this.d.containers.rootImageName(server.id);
-    const dockerImage = (await this.d.runtime.imageExists(root).catch(() => false)) ? root : p.previous.dockerImage;
+    const kept = await bestEffort(this.d.log, "looking for the failed rebuild's committed root disk", { server_id: server.id, docker_image: root }, () => this.d.runtime.imageExists(root));
+    const dockerImage = kept ? root : p.previous.dockerImage;
     server = (await this.d.store.update(server.id, {
       container_id: null, docker_image: dockerImage, image_ref: p.previous.imageRef, system_metadata: p.previous.systemMetadata,
     }))!;

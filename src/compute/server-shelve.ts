@@ -135,7 +135,7 @@ export class ServerShelves {
       await bestEffort(this.d.log, "removing the half-made shelve image's Docker image", ids, () => this.d.runtime.removeImage(this.d.images.snapshotDockerImageName(imageId)));
       await this.d.store.update(server.id, { shelved_image_id: null });
     }
-    const state = await this.d.containers.state(server).catch(() => null);
+    const state = (await bestEffort(this.d.log, 'reading the container of an interrupted shelve', { server_id: server.id }, () => this.d.containers.state(server))) ?? null;
     if (server.vm_state === 'shelved') await this.d.store.update(server.id, { task_state: null });
     else if (state === 'running') await this.d.store.update(server.id, { vm_state: 'active', task_state: null, power_state: POWER.RUNNING });
     else if (state === 'paused') await this.d.store.update(server.id, { vm_state: 'paused', task_state: null, power_state: POWER.PAUSED });

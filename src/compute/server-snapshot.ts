@@ -268,7 +268,10 @@ export class ServerSnapshots {
     await this.d.locks.withLock(serverId, async () => {
       const server = await this.d.store.get(serverId);
       if (!server) return;
-      const state = server.container_id ? await this.d.runtime.inspect(server.container_id).catch(() => null) : null;
+      const containerId = server.container_id;
+      const state = containerId
+        ? await bestEffort(this.d.log, 'reading the container of an interrupted capture', { server_id: serverId, container_id: containerId }, () => this.d.runtime.inspect(containerId))
+        : null;
       // A server the user paused stays paused.
       if (state?.state === 'paused' && server.vm_state !== 'paused') await this.d.runtime.unpause(state.id);
       if (opts.clearTask) await this.d.store.update(server.id, { task_state: null });

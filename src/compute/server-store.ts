@@ -1,6 +1,7 @@
 import { BadRequest, NotFound } from '../http/faults';
 import type { Knex } from 'knex';
 import { Keyset, markerValues, orderByKeyset, whereAfter } from '../db/keyset';
+import { countedDelete } from '../db/counted-delete';
 
 export interface FlavorAtBoot {
   id: string;
@@ -232,6 +233,18 @@ export class ServerStore {
 
   async updateBlockDevice(id: string, patch: Partial<BlockDeviceRow>): Promise<void> {
     await this.db('server_block_devices').where({ id }).update(patch);
+  }
+
+  /** Reset: every server's row (deleted ones too) and block device, in one transaction; the ids and the counts. */
+  async removeAll(): Promise<{ serverIds: string[]; rows: Record<string, number> }> {
+    const rows: Record<string, number> = {};
+    const serverIds = await this.db.transaction(async (trx) => {
+      const ids: string[] = await trx('servers').pluck('id');
+      await countedDelete(rows, 'server_block_devices', trx('server_block_devices'));
+      await countedDelete(rows, 'servers', trx('servers'));
+      return ids;
+    });
+    return { serverIds, rows };
   }
 
   async deleteBlockDevice(id: string): Promise<void> {

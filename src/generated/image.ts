@@ -172,6 +172,216 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v2/metadefs/namespaces": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description Public namespaces and the caller's project's own (admin: all), newest first by default.
+         *     `resource_types` (comma separated) keeps namespaces associated with any of them.
+         */
+        get: operations["listMetadefNamespaces"];
+        put?: never;
+        /** @description Admin only (add_metadef_namespace). Associations, properties, objects and tags may come with it. */
+        post: operations["createMetadefNamespace"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/metadefs/namespaces/{namespace_name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                namespace_name: string;
+            };
+            cookie?: never;
+        };
+        /** @description With its resource type associations, properties, objects and tags; `resource_type` prefixes property names with that association's prefix. */
+        get: operations["showMetadefNamespace"];
+        /** @description Replaces the namespace's own attributes (visibility private, protected false and owner the caller's project when left out, as Glance does). */
+        put: operations["updateMetadefNamespace"];
+        post?: never;
+        delete: operations["deleteMetadefNamespace"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/metadefs/namespaces/{namespace_name}/objects": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                namespace_name: string;
+            };
+            cookie?: never;
+        };
+        get: operations["listMetadefObjects"];
+        put?: never;
+        post: operations["createMetadefObject"];
+        /** @description Every object of the namespace (delete_metadef_namespace policy, as Glance). */
+        delete: operations["deleteMetadefObjects"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/metadefs/namespaces/{namespace_name}/objects/{object_name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                namespace_name: string;
+                object_name: string;
+            };
+            cookie?: never;
+        };
+        get: operations["showMetadefObject"];
+        put: operations["updateMetadefObject"];
+        post?: never;
+        delete: operations["deleteMetadefObject"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/metadefs/namespaces/{namespace_name}/properties": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                namespace_name: string;
+            };
+            cookie?: never;
+        };
+        get: operations["listMetadefProperties"];
+        put?: never;
+        post: operations["createMetadefProperty"];
+        /** @description Every property of the namespace (delete_metadef_namespace policy, as Glance). */
+        delete: operations["deleteMetadefProperties"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/metadefs/namespaces/{namespace_name}/properties/{property_name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                namespace_name: string;
+                property_name: string;
+            };
+            cookie?: never;
+        };
+        /** @description With `resource_type`, the name carries that association's prefix, which is taken off before the look-up. */
+        get: operations["showMetadefProperty"];
+        put: operations["updateMetadefProperty"];
+        post?: never;
+        delete: operations["deleteMetadefProperty"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/metadefs/namespaces/{namespace_name}/resource_types": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                namespace_name: string;
+            };
+            cookie?: never;
+        };
+        get: operations["listMetadefResourceTypeAssociations"];
+        put?: never;
+        /** @description An unknown resource type name is created (unprotected), as Glance does. */
+        post: operations["createMetadefResourceTypeAssociation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/metadefs/namespaces/{namespace_name}/resource_types/{resource_type_name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                namespace_name: string;
+                resource_type_name: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete: operations["deleteMetadefResourceTypeAssociation"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/metadefs/namespaces/{namespace_name}/tags": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                namespace_name: string;
+            };
+            cookie?: never;
+        };
+        get: operations["listMetadefTags"];
+        put?: never;
+        /** @description Replaces every tag of the namespace, or adds to them with `X-Openstack-Append`. */
+        post: operations["createMetadefTags"];
+        delete: operations["deleteMetadefTags"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/metadefs/namespaces/{namespace_name}/tags/{tag_name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                namespace_name: string;
+                tag_name: string;
+            };
+            cookie?: never;
+        };
+        get: operations["showMetadefTag"];
+        put: operations["updateMetadefTag"];
+        post: operations["createMetadefTag"];
+        delete: operations["deleteMetadefTag"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/metadefs/resource_types": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["listMetadefResourceTypes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v2/schemas/image": {
         parameters: {
             query?: never;
@@ -228,6 +438,166 @@ export interface paths {
             cookie?: never;
         };
         get: operations["showMembersSchema"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/schemas/metadefs/namespace": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["showMetadefNamespaceSchema"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/schemas/metadefs/namespaces": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["showMetadefNamespacesSchema"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/schemas/metadefs/object": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["showMetadefObjectSchema"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/schemas/metadefs/objects": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["showMetadefObjectsSchema"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/schemas/metadefs/properties": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["showMetadefPropertiesSchema"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/schemas/metadefs/property": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["showMetadefPropertySchema"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/schemas/metadefs/resource_type": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["showMetadefResourceTypeSchema"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/schemas/metadefs/resource_types": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["showMetadefResourceTypesSchema"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/schemas/metadefs/tag": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["showMetadefTagSchema"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/schemas/metadefs/tags": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["showMetadefTagsSchema"];
         put?: never;
         post?: never;
         delete?: never;
@@ -312,6 +682,217 @@ export interface components {
         MemberList: {
             members?: components["schemas"]["Member"][];
             schema?: string;
+        };
+        MetadefNamespace: {
+            created_at?: string;
+            description?: string;
+            display_name?: string;
+            namespace: string;
+            objects?: components["schemas"]["MetadefObject"][];
+            owner?: string;
+            properties?: {
+                [key: string]: components["schemas"]["MetadefProperty"];
+            };
+            protected: boolean;
+            resource_type_associations?: components["schemas"]["MetadefResourceTypeAssociation"][];
+            schema: string;
+            self: string;
+            tags?: components["schemas"]["MetadefTag"][];
+            updated_at?: string;
+            /** @enum {string} */
+            visibility: "public" | "private";
+        };
+        /** @description Glance's namespace schema: no other attribute at the top; the items of the embedded lists may carry what a show answered (glanceclient's update sends the namespace back as shown). */
+        MetadefNamespaceInput: {
+            /** @description Read-only (403) */
+            created_at?: unknown;
+            description?: string;
+            display_name?: string;
+            namespace: string;
+            objects?: {
+                description?: string;
+                name: string;
+                properties?: components["schemas"]["MetadefPropertyDefinitions"];
+                required?: string[];
+            }[];
+            owner?: string;
+            properties?: components["schemas"]["MetadefPropertyDefinitions"];
+            protected?: boolean;
+            resource_type_associations?: {
+                name: string;
+                prefix?: string;
+                properties_target?: string;
+            }[];
+            /** @description Read-only (403) */
+            schema?: unknown;
+            /** @description Read-only (403) */
+            self?: unknown;
+            tags?: {
+                name: string;
+            }[];
+            /** @description Read-only (403) */
+            updated_at?: unknown;
+            /** @enum {string} */
+            visibility?: "public" | "private";
+        };
+        MetadefNamespaceList: {
+            first: string;
+            namespaces: components["schemas"]["MetadefNamespace"][];
+            /** @description Only when the page was full */
+            next?: string;
+            schema: string;
+        };
+        MetadefObject: {
+            created_at?: string;
+            description?: string;
+            name: string;
+            properties?: {
+                [key: string]: components["schemas"]["MetadefProperty"];
+            };
+            required?: string[];
+            schema: string;
+            self: string;
+            updated_at?: string;
+        };
+        MetadefObjectInput: {
+            /** @description Read-only (403) */
+            created_at?: unknown;
+            description?: string;
+            name: string;
+            properties?: components["schemas"]["MetadefPropertyDefinitions"];
+            required?: string[];
+            /** @description Read-only (403) */
+            schema?: unknown;
+            /** @description Read-only (403) */
+            self?: unknown;
+            /** @description Read-only (403) */
+            updated_at?: unknown;
+        };
+        MetadefObjectList: {
+            objects: components["schemas"]["MetadefObject"][];
+            schema: string;
+        };
+        MetadefProperty: {
+            description?: string;
+            name: string;
+            title: string;
+            type: string | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description A property definition inside a namespace or object, keyed by its name. */
+        MetadefPropertyDefinition: {
+            additionalItems?: boolean;
+            default?: unknown;
+            description?: string;
+            enum?: unknown[];
+            items?: {
+                enum?: unknown[];
+                /** @enum {string|null} */
+                type?: "array" | "boolean" | "integer" | "number" | "object" | "string" | null;
+            };
+            maximum?: number;
+            maxItems?: number;
+            maxLength?: number;
+            minimum?: number;
+            minItems?: number;
+            minLength?: number;
+            name?: string;
+            operators?: string[];
+            pattern?: string;
+            readonly?: boolean;
+            required?: string[];
+            title: string;
+            /** @enum {string|null} */
+            type: "array" | "boolean" | "integer" | "number" | "object" | "string" | null;
+            uniqueItems?: boolean;
+        };
+        /** @description Keyed by property name (at most 80 characters, Glance's column). */
+        MetadefPropertyDefinitions: {
+            [key: string]: components["schemas"]["MetadefPropertyDefinition"];
+        };
+        /** @description One property definition (a JSON schema fragment), as Glance's `property` schema. */
+        MetadefPropertyInput: {
+            additionalItems?: boolean;
+            /** @description Read-only (403) */
+            created_at?: unknown;
+            default?: unknown;
+            description?: string;
+            enum?: unknown[];
+            items?: {
+                enum?: unknown[];
+                /** @enum {string|null} */
+                type?: "array" | "boolean" | "integer" | "number" | "object" | "string" | null;
+            };
+            maximum?: number;
+            maxItems?: number;
+            maxLength?: number;
+            minimum?: number;
+            minItems?: number;
+            minLength?: number;
+            name: string;
+            operators?: string[];
+            pattern?: string;
+            readonly?: boolean;
+            required?: string[];
+            title: string;
+            /** @enum {string|null} */
+            type: "array" | "boolean" | "integer" | "number" | "object" | "string" | null;
+            uniqueItems?: boolean;
+            /** @description Read-only (403) */
+            updated_at?: unknown;
+        };
+        MetadefPropertyMap: {
+            properties: {
+                [key: string]: components["schemas"]["MetadefProperty"];
+            };
+        };
+        MetadefResourceType: {
+            created_at: string;
+            name: string;
+            updated_at?: string;
+        };
+        MetadefResourceTypeAssociation: {
+            created_at?: string;
+            name: string;
+            prefix?: string;
+            properties_target?: string;
+            updated_at?: string;
+        };
+        MetadefResourceTypeAssociationInput: {
+            /** @description Read-only (403) */
+            created_at?: unknown;
+            name: string;
+            prefix?: string;
+            properties_target?: string;
+            /** @description Read-only (403) */
+            updated_at?: unknown;
+        };
+        MetadefResourceTypeAssociationList: {
+            resource_type_associations: components["schemas"]["MetadefResourceTypeAssociation"][];
+        };
+        MetadefResourceTypeList: {
+            resource_types: components["schemas"]["MetadefResourceType"][];
+        };
+        MetadefTag: {
+            created_at?: string;
+            name: string;
+            updated_at?: string;
+        };
+        MetadefTagInput: {
+            /** @description Read-only (403) */
+            created_at?: unknown;
+            name: string;
+            /** @description Read-only (403) */
+            updated_at?: unknown;
+        };
+        MetadefTagList: {
+            tags: components["schemas"]["MetadefTag"][];
+        };
+        MetadefTagsInput: {
+            tags: {
+                name: string;
+            }[];
         };
         Version: {
             id: string;
@@ -852,6 +1433,763 @@ export interface operations {
             };
         };
     };
+    listMetadefNamespaces: {
+        parameters: {
+            query?: {
+                /** @description Glance's own checks (400 'limit param must be an integer' / 'must be positive'); capped at 1000 */
+                limit?: string;
+                /** @description A namespace name */
+                marker?: string;
+                resource_types?: string;
+                /** @description asc or desc (400 'Invalid sort direction') */
+                sort_dir?: string;
+                sort_key?: "created_at" | "updated_at" | "namespace" | "display_name" | "visibility" | "protected" | "owner";
+                /** @description public or private (400 'Invalid visibility value') */
+                visibility?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Namespaces */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MetadefNamespaceList"];
+                };
+            };
+        };
+    };
+    createMetadefNamespace: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MetadefNamespaceInput"];
+            };
+        };
+        responses: {
+            /** @description The namespace */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MetadefNamespace"];
+                };
+            };
+            /** @description Not admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The namespace name exists */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    showMetadefNamespace: {
+        parameters: {
+            query?: {
+                resource_type?: string;
+            };
+            header?: never;
+            path: {
+                namespace_name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The namespace */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MetadefNamespace"];
+                };
+            };
+            /** @description Unknown */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    updateMetadefNamespace: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                namespace_name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MetadefNamespaceInput"];
+            };
+        };
+        responses: {
+            /** @description The namespace */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MetadefNamespace"];
+                };
+            };
+            /** @description Not admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Renamed onto an existing namespace */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    deleteMetadefNamespace: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                namespace_name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted with everything in it */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    listMetadefObjects: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                namespace_name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Objects */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MetadefObjectList"];
+                };
+            };
+        };
+    };
+    createMetadefObject: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                namespace_name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MetadefObjectInput"];
+            };
+        };
+        responses: {
+            /** @description The object */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MetadefObject"];
+                };
+            };
+            /** @description The name exists in the namespace */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    deleteMetadefObjects: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                namespace_name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    showMetadefObject: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                namespace_name: string;
+                object_name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The object */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MetadefObject"];
+                };
+            };
+        };
+    };
+    updateMetadefObject: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                namespace_name: string;
+                object_name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MetadefObjectInput"];
+            };
+        };
+        responses: {
+            /** @description The object */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MetadefObject"];
+                };
+            };
+        };
+    };
+    deleteMetadefObject: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                namespace_name: string;
+                object_name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    listMetadefProperties: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                namespace_name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Properties by name */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MetadefPropertyMap"];
+                };
+            };
+        };
+    };
+    createMetadefProperty: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                namespace_name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MetadefPropertyInput"];
+            };
+        };
+        responses: {
+            /** @description The property */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MetadefProperty"];
+                };
+            };
+            /** @description The name exists in the namespace */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    deleteMetadefProperties: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                namespace_name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    showMetadefProperty: {
+        parameters: {
+            query?: {
+                resource_type?: string;
+            };
+            header?: never;
+            path: {
+                namespace_name: string;
+                property_name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The property */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MetadefProperty"];
+                };
+            };
+        };
+    };
+    updateMetadefProperty: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                namespace_name: string;
+                property_name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MetadefPropertyInput"];
+            };
+        };
+        responses: {
+            /** @description The property */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MetadefProperty"];
+                };
+            };
+        };
+    };
+    deleteMetadefProperty: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                namespace_name: string;
+                property_name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    listMetadefResourceTypeAssociations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                namespace_name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The namespace's associations */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MetadefResourceTypeAssociationList"];
+                };
+            };
+        };
+    };
+    createMetadefResourceTypeAssociation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                namespace_name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MetadefResourceTypeAssociationInput"];
+            };
+        };
+        responses: {
+            /** @description The association */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MetadefResourceTypeAssociation"];
+                };
+            };
+            /** @description Already associated */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    deleteMetadefResourceTypeAssociation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                namespace_name: string;
+                resource_type_name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Dissociated */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not associated */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    listMetadefTags: {
+        parameters: {
+            query?: {
+                limit?: string;
+                /** @description A tag name */
+                marker?: string;
+                sort_dir?: string;
+                sort_key?: "created_at" | "updated_at" | "name";
+            };
+            header?: never;
+            path: {
+                namespace_name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Tags */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MetadefTagList"];
+                };
+            };
+        };
+    };
+    createMetadefTags: {
+        parameters: {
+            query?: never;
+            header?: {
+                "X-Openstack-Append"?: string;
+            };
+            path: {
+                namespace_name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MetadefTagsInput"];
+            };
+        };
+        responses: {
+            /** @description The tags made */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MetadefTagList"];
+                };
+            };
+            /** @description A name twice */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    deleteMetadefTags: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                namespace_name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every tag of the namespace deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    showMetadefTag: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                namespace_name: string;
+                tag_name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The tag */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MetadefTag"];
+                };
+            };
+        };
+    };
+    updateMetadefTag: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                namespace_name: string;
+                tag_name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MetadefTagInput"];
+            };
+        };
+        responses: {
+            /** @description The tag */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MetadefTag"];
+                };
+            };
+        };
+    };
+    createMetadefTag: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                namespace_name: string;
+                tag_name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The tag */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MetadefTag"];
+                };
+            };
+            /** @description The tag exists */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    deleteMetadefTag: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                namespace_name: string;
+                tag_name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    listMetadefResourceTypes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every resource type */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MetadefResourceTypeList"];
+                };
+            };
+        };
+    };
     showImageSchema: {
         parameters: {
             query?: never;
@@ -922,6 +2260,206 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description JSON schema of a member list */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+        };
+    };
+    showMetadefNamespaceSchema: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Glance's JSON schema (metadefs/namespace) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+        };
+    };
+    showMetadefNamespacesSchema: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Glance's JSON schema (metadefs/namespaces) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+        };
+    };
+    showMetadefObjectSchema: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Glance's JSON schema (metadefs/object) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+        };
+    };
+    showMetadefObjectsSchema: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Glance's JSON schema (metadefs/objects) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+        };
+    };
+    showMetadefPropertiesSchema: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Glance's JSON schema (metadefs/properties) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+        };
+    };
+    showMetadefPropertySchema: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Glance's JSON schema (metadefs/property) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+        };
+    };
+    showMetadefResourceTypeSchema: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Glance's JSON schema (metadefs/resource_type) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+        };
+    };
+    showMetadefResourceTypesSchema: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Glance's JSON schema (metadefs/resource_types) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+        };
+    };
+    showMetadefTagSchema: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Glance's JSON schema (metadefs/tag) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+        };
+    };
+    showMetadefTagsSchema: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Glance's JSON schema (metadefs/tags) */
             200: {
                 headers: {
                     [name: string]: unknown;

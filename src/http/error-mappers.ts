@@ -29,8 +29,12 @@ export interface ErrorReply {
   headers: Record<string, string>;
 }
 
-/** The one place a fault becomes a wire error, in the shape of the service's real counterpart. */
-export function mapError(style: ErrorStyle, err: unknown): ErrorReply {
+/**
+ * The one place a fault becomes a wire error, in the shape of the service's real counterpart.
+ * `prefersJson`: the request's Accept header ranks application/json above text/html (Glance only,
+ * see below).
+ */
+export function mapError(style: ErrorStyle, err: unknown, prefersJson = true): ErrorReply {
   const fault = err instanceof Fault ? err : null;
   const status = fault ? fault.status : 500;
   const message = fault ? fault.message : 'An unexpected error prevented the server from fulfilling your request.';
@@ -45,7 +49,13 @@ export function mapError(style: ErrorStyle, err: unknown): ErrorReply {
     case 'keystone':
       return { status, headers, body: { error: { code: status, title, message } } };
     case 'glance':
-      return { status, headers, body: { message, code: `${status} ${title}`, title } };
+      // Glance's errors are webob's: JSON `{message, code: "404 Not Found", title}` to a client
+      // that asks for JSON first (openstacksdk's lists, tempest), an HTML page to `Accept: */*`
+      // or none (glanceclient, curl). Snapstack answers JSON to both, but to the second kind with
+      // the message inside an object, as glanceclient reads it (`obj.get('message')` of every
+      // top-level value: the flat shape makes it print "'str' object has no attribute 'get'").
+      if (prefersJson) return { status, headers, body: { message, code: `${status} ${title}`, title } };
+      return { status, headers, body: { error: { message, code: status, title } } };
     case 'snapstack':
       return { status, headers, body: { error: { code: status, title, message } } };
   }

@@ -41,6 +41,15 @@ const RULES: Record<string, PolicyRule> = {
   // Cinder: volume type management, extra spec changes and type access are admin-only.
   createVolumeType: 'admin', updateVolumeType: 'admin', deleteVolumeType: 'admin', volumeTypeAction: 'admin', listVolumeTypeAccess: 'admin',
   createVolumeTypeExtraSpecs: 'admin', updateVolumeTypeExtraSpec: 'admin', deleteVolumeTypeExtraSpec: 'admin',
+  // Glance metadefs: creating a namespace is metadef_admin. Writes inside one are metadef_admin
+  // too, checked by the service after the namespace's visibility (Glance answers 404 for a
+  // namespace the caller cannot see before it answers 403), so the router asks a reader here.
+  createMetadefNamespace: 'admin',
+  updateMetadefNamespace: 'project_reader', deleteMetadefNamespace: 'project_reader',
+  createMetadefObject: 'project_reader', updateMetadefObject: 'project_reader', deleteMetadefObject: 'project_reader', deleteMetadefObjects: 'project_reader',
+  createMetadefProperty: 'project_reader', updateMetadefProperty: 'project_reader', deleteMetadefProperty: 'project_reader', deleteMetadefProperties: 'project_reader',
+  createMetadefTags: 'project_reader', deleteMetadefTags: 'project_reader', createMetadefTag: 'project_reader', updateMetadefTag: 'project_reader', deleteMetadefTag: 'project_reader',
+  createMetadefResourceTypeAssociation: 'project_reader', deleteMetadefResourceTypeAssociation: 'project_reader',
   // Snapstack: the workspace is every project's, so only admins promote into it.
   promoteVolumeSnapshot: 'admin', promoteInstanceSnapshot: 'admin',
   // Snapstack's control API for tests: reset and fault rules act on every project.
@@ -68,6 +77,16 @@ const POLICY_NAMES: Record<string, string> = {
   listImages: 'get_images', createImage: 'add_image', showImage: 'get_image', updateImage: 'modify_image', deleteImage: 'delete_image',
   downloadImageData: 'download_image', uploadImageData: 'upload_image', listImageMembers: 'get_members', createImageMember: 'add_member',
   showImageMember: 'get_member', updateImageMember: 'modify_member', deleteImageMember: 'delete_member',
+  listMetadefNamespaces: 'get_metadef_namespaces', createMetadefNamespace: 'add_metadef_namespace', showMetadefNamespace: 'get_metadef_namespace',
+  updateMetadefNamespace: 'modify_metadef_namespace', deleteMetadefNamespace: 'delete_metadef_namespace',
+  listMetadefObjects: 'get_metadef_objects', createMetadefObject: 'add_metadef_object', showMetadefObject: 'get_metadef_object',
+  updateMetadefObject: 'modify_metadef_object', deleteMetadefObject: 'delete_metadef_object', deleteMetadefObjects: 'delete_metadef_namespace',
+  listMetadefProperties: 'get_metadef_properties', createMetadefProperty: 'add_metadef_property', showMetadefProperty: 'get_metadef_property',
+  updateMetadefProperty: 'modify_metadef_property', deleteMetadefProperty: 'remove_metadef_property', deleteMetadefProperties: 'delete_metadef_namespace',
+  listMetadefTags: 'get_metadef_tags', createMetadefTags: 'add_metadef_tags', deleteMetadefTags: 'delete_metadef_tags', showMetadefTag: 'get_metadef_tag',
+  createMetadefTag: 'add_metadef_tag', updateMetadefTag: 'modify_metadef_tag', deleteMetadefTag: 'delete_metadef_tag',
+  listMetadefResourceTypes: 'list_metadef_resource_types', listMetadefResourceTypeAssociations: 'list_metadef_resource_types',
+  createMetadefResourceTypeAssociation: 'add_metadef_resource_type_association', deleteMetadefResourceTypeAssociation: 'remove_metadef_resource_type_association',
 };
 
 /** Services whose every operation needs a token unless the spec marks it public. */

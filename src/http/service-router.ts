@@ -183,12 +183,12 @@ function sendReply(res: Response, reply: Reply): void {
   res.end(JSON.stringify(reply.body));
 }
 
-function sendFault(mount: ServiceMount, res: Response, _req: Request, err: unknown): void {
+function sendFault(mount: ServiceMount, res: Response, req: Request, err: unknown): void {
   if (res.headersSent) {
     res.destroy();
     return;
   }
-  const mapped = mapError(mount.errorStyle, err);
+  const mapped = mapError(mount.errorStyle, err, req.accepts(['text/html', 'application/json']) === 'application/json');
   res.locals.error = err instanceof Fault ? err.message : String(err);
   res.status(mapped.status);
   applyHeaders(res, { ...(res.locals.microversionHeaders ?? {}), ...mapped.headers });

@@ -1,14 +1,14 @@
-import { createHash, randomBytes, randomUUID } from 'crypto';
+import { createHash, randomBytes } from 'crypto';
 import type { AuthContext } from '../http/context';
 import { BadRequest, Conflict, Forbidden, NotFound, Unauthorized } from '../http/faults';
 import type { Logger } from '../logger';
 import { IdentityStore, ProjectRow, RoleRow, TokenSubject, UserRow } from './identity-store';
 import { hashPassword, verifyPassword } from './passwords';
+import { DEFAULT_DOMAIN, newId, ROLE_NAMES, SEEDED_NAMES, seedIdentity, type SeedPasswords } from './identity-seed';
+import { emptyOutcome, type ResetOutcome } from '../shared/module-reset';
 import { TokenCache } from './token-cache';
 
-export const DEFAULT_DOMAIN = { id: 'default', name: 'Default' };
-/** Keystone's default role chain: admin implies member implies reader. */
-export const ROLE_NAMES = ['admin', 'member', 'reader'] as const;
+export { DEFAULT_DOMAIN, ROLE_NAMES } from './identity-seed';
 const IMPLIES: Record<string, string[]> = { admin: ['member', 'reader'], member: ['reader'], reader: [] };
 
 export interface IssuedToken {
@@ -22,18 +22,11 @@ export interface IssuedToken {
   issuedAt: Date;
 }
 
-export interface SeedPasswords { admin: string; demo: string; altDemo: string }
-
-export function newId(): string {
-  return randomUUID().replace(/-/g, '');
-}
+export { newId } from './identity-seed';
+export type { SeedPasswords } from './identity-seed';
 
 function tokenHash(token: string): string {
   return createHash('sha256').update(token).digest('hex');
-}
-
-function roleId(name: string): string {
-  return createHash('sha256').update(`role/${name}`).digest('hex').slice(0, 32);
 }
 
 export interface TokenCacheSettings {
@@ -75,23 +68,17 @@ export class IdentityService {
     await this.changed();
   }
 
-  /** At first start: roles, the admin/demo/alt_demo projects and their users. */
-  async seed(passwords: SeedPasswords): Promise<void> {
-    for (const name of ROLE_NAMES) await this.store.ensureRole({ id: roleId(name), name });
-    if ((await this.store.countUsers()) > 0) return;
-    const plan: [string, string, string][] = [
-      ['admin', passwords.admin, 'admin'],
-      ['demo', passwords.demo, 'member'],
-      ['alt_demo', passwords.altDemo, 'member'],
-    ];
-    // Hashed side by side (scrypt runs on libuv's threads): a fresh start waits for one, not three.
-    const hashes = await Promise.all(plan.map(([, password]) => hashPassword(password)));
-    for (const [i, [name, , role]] of plan.entries()) {
-      const project = await this.store.insertProject({ id: newId(), name, domain_id: DEFAULT_DOMAIN.id, description: `Seeded ${name} project`, enabled: true });
-      const user = await this.store.insertUser({ id: newId(), name, domain_id: DEFAULT_DOMAIN.id, password_hash: hashes[i], enabled: true, default_project_id: project.id, email: null });
-      await this.store.assignRole(user.id, project.id, roleId(role));
-    }
-    this.log.info({ users: plan.map((p) => p[0]) }, 'seeded identity');
+  /** At first start: roles, the admin/demo/alt_demo projects and their users (identity-seed.ts). */
+  seed(passwords: SeedPasswords): Promise<void> {
+    return seedIdentity(this.store, passwords, this.log);
+  }
+
+  /** Reset: what the seed made stays, with its ids (its tokens stay valid); the rest goes. */
+  async resetToSeed(): Promise<ResetOutcome> {
+    const out = emptyOutcome();
+    out.rows = await this.store.removeAllButSeed([...SEEDED_NAMES], DEFAULT_DOMAIN.id, ROLE_NAMES);
+    await this.invalidateAll();
+    return out;
   }
 
   // --- tokens ---------------------------------------------------------------------------
@@ -113,7 +100,8 @@ export class IdentityService {
       if (!user || !user.enabled || !(await verifyPassword(u.password, user.password_hash))) throw new Unauthorized();
       methods = ['password'];
     } else if (req.methods.includes('token') && req.token) {
-      const prior = await this.validate(req.token.id).catch(() => null);
+      // Unknown, revoked or expired: null (a database error is not a 401).
+      const prior = (await this.describeToken(req.token.id))?.auth;
       if (!prior) throw new Unauthorized();
       user = await this.store.getUser(prior.userId);
       if (!user) throw new Unauthorized();

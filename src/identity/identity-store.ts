@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { countedDelete } from '../db/counted-delete';
 
 export interface ProjectRow { id: string; name: string; domain_id: string; description: string; enabled: boolean; created_at: Date }
 export interface UserRow { id: string; name: string; domain_id: string; password_hash: string; enabled: boolean; default_project_id: string | null; email: string | null }
@@ -125,6 +126,25 @@ export class IdentityStore {
     return { token: token as TokenRow, user: json(user) as UserRow, project: p, roleNames: json(roles) as string[], epoch: String(epoch) };
   }
   /** The identity epoch (one primary-key read). */
+  /**
+   * Reset: every project, user, role, assignment and token but those of the seed (projects and
+   * users named `names` in `domainId`, roles named `roleNames`), in one transaction; the counts.
+   */
+  async removeAllButSeed(names: string[], domainId: string, roleNames: readonly string[]): Promise<Record<string, number>> {
+    const rows: Record<string, number> = {};
+    await this.db.transaction(async (trx) => {
+      const seeded = (q: Knex.QueryBuilder) => q.whereIn('name', names).andWhere('domain_id', domainId);
+      const projects = trx('projects').where(seeded).select('id');
+      const users = trx('users').where(seeded).select('id');
+      await countedDelete(rows, 'role_assignments', trx('role_assignments').whereNotIn('user_id', users.clone()).orWhereNotIn('project_id', projects.clone()));
+      await countedDelete(rows, 'tokens', trx('tokens').whereNotIn('user_id', users.clone()).orWhere((w) => w.whereNotNull('project_id').whereNotIn('project_id', projects.clone())));
+      await countedDelete(rows, 'users', trx('users').whereNot(seeded));
+      await countedDelete(rows, 'projects', trx('projects').whereNot(seeded));
+      await countedDelete(rows, 'roles', trx('roles').whereNotIn('name', [...roleNames]));
+    });
+    return rows;
+  }
+
   async identityEpoch(): Promise<string> {
     const row = await this.db('settings').where({ key: EPOCH_KEY }).first('value');
     return row?.value ?? '0';

@@ -2,6 +2,8 @@
  * What other services (compute) may ask of the image service. Compute calls only this, never
  * image tables or routes. Implemented by ImageService (src/image/image-service.ts).
  */
+import type { ModuleReset } from '../shared/module-reset';
+
 export type ImageStatus = 'queued' | 'saving' | 'active' | 'killed' | 'deactivated' | 'uploading' | 'importing';
 export type ImageVisibility = 'public' | 'private' | 'shared' | 'community';
 
@@ -125,3 +127,9 @@ export interface ImageApi {
    */
   dockerImagesAccountedFor(): Promise<Set<string>>;
 }
+
+/**
+ * What reset (src/snapstack) asks of images: every image but the seed's and the workspace's
+ * goes (row, data file), with every Docker image of this instance no kept image accounts for.
+ */
+export type ImageResetApi = ModuleReset;

@@ -2,9 +2,10 @@
  * Glance v2 handlers (keys are the operationIds of openapi/image.yaml).
  *
  * LIMITATIONS:
- * - no interoperable import (/v2/images/{id}/import, stage), tasks, stores, locations, cache,
- *   metadefs, deactivate/reactivate actions;
- * - errors are always JSON (real Glance answers HTML to `Accept: *\/*`; clients handle both);
+ * - no interoperable import (/v2/images/{id}/import, stage), tasks, stores, locations, cache
+ *   (the metadefs catalog is metadef-handlers.ts);
+ * - errors are always JSON: real Glance answers HTML to `Accept: *\/*` (glanceclient, curl); Snapstack
+ *   answers those `{"error": {message, code, title}}`, which glanceclient reads (src/http/error-mappers.ts);
  * - an image without a local data file but mapped to a Docker image serves `docker save` of it
  *   from GET /file, whose length differs from `size` (Docker's own figure);
  * - a volume-backed instance snapshot (no data) answers GET /file with 204, not an empty 200;
@@ -20,6 +21,7 @@ import { parseImageListQuery } from './image-listing';
 import { imageListView, imageView } from './image-views';
 import { imageSchema, imagesSchema, memberSchema, membersSchema } from './image-schemas';
 import { imageMemberHandlers } from './image-member-handlers';
+import { metadefHandlers, type MetadefHandlerDeps } from './metadef-handlers';
 
 const GLANCE_VERSIONS = ['2.17', '2.16', '2.15', '2.14', '2.13', '2.12', '2.11', '2.10', '2.9', '2.8', '2.7', '2.6', '2.5', '2.4', '2.3', '2.2', '2.1', '2.0'];
 
@@ -34,6 +36,7 @@ export function imageVersions(serviceUrl: string) {
 export interface ImageHandlerDeps {
   images: ImageService;
   members: ImageMemberService;
+  metadefs: MetadefHandlerDeps;
 }
 
 function header(v: string | string[] | undefined): string | undefined {
@@ -54,6 +57,7 @@ export function imageHandlers(deps?: ImageHandlerDeps): Handlers {
   return {
     ...versions,
     ...imageMemberHandlers(deps.members),
+    ...metadefHandlers(deps.metadefs),
     ...typedHandlers<operations>({
 
       async listImages(ctx) {

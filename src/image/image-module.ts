@@ -12,6 +12,12 @@ import { imageHandlers } from './image-handlers';
 import { ImageMemberService } from './image-member-service';
 import { ImageService, SeedImage } from './image-service';
 import { ImageStore } from './image-store';
+import { ImageReset } from './image-reset';
+import type { ImageResetApi } from './image-api';
+import { metadefCatalog } from './metadef-catalog';
+import { MetadefContentService } from './metadef-content-service';
+import { MetadefNamespaceService } from './metadef-namespace-service';
+import { MetadefStore } from './metadef-store';
 
 /**
  * Seeded at first start, public and active, both running config.defaultServerImage
@@ -28,20 +34,36 @@ export function seedImages(config: Pick<Config, 'defaultServerImage'>): SeedImag
 export interface ImageModule {
   service: ImageService;
   members: ImageMemberService;
+  metadefs: MetadefNamespaceService;
   handlers: Handlers;
+  /** The seeded images (first start) and the metadefs catalog (first start, and after a reset cleared it). */
   seed(): Promise<void>;
+  /** Reset's part of images (ImageResetApi). */
+  reset: ImageResetApi;
 }
 
 /** `images` is the image driver the composition root chose (null without an engine). */
-export function createImageModule(opts: { config: Config; db: Knex; images: ImageDriver | null; logger: Logger }): ImageModule {
+export function createImageModule(opts: { config: Config; db: Knex; images: ImageDriver | null; instanceId: string; logger: Logger }): ImageModule {
   const logger = opts.logger.child({ component: 'image' });
   const store = new ImageStore(opts.db);
-  const service = new ImageService(store, new ImageFiles(opts.config.dataDir), opts.images, logger);
+  const files = new ImageFiles(opts.config.dataDir);
+  const service = new ImageService(store, files, opts.images, logger);
   const members = new ImageMemberService(service, store);
+  const metadefStore = new MetadefStore(opts.db);
+  const metadefs = new MetadefNamespaceService(metadefStore, logger);
+  const content = new MetadefContentService(metadefStore);
   return {
     service,
     members,
-    handlers: imageHandlers({ images: service, members }),
-    seed: () => service.seed(seedImages(opts.config)),
+    metadefs,
+    handlers: imageHandlers({ images: service, members, metadefs: { namespaces: metadefs, content } }),
+    seed: async () => {
+      await service.seed(seedImages(opts.config));
+      await metadefs.seed(metadefCatalog());
+    },
+    reset: new ImageReset({
+      store, files, service, images: opts.images, instanceId: opts.instanceId, log: logger,
+      metadefs: { resetToSeed: () => metadefs.resetToSeed(metadefCatalog()) },
+    }),
   };
 }

@@ -9,6 +9,7 @@ import { applyImagePatch, checkWritable, CORE_ATTRIBUTES, validateAttribute } fr
 import { digestOf, EMPTY_MD5, EMPTY_SHA512, ImageFiles } from './image-data';
 import type { ImageDriver } from '../runtime/image-driver';
 import { imageKeyset, imageListQuery } from './image-listing';
+import { bestEffort } from '../shared/best-effort';
 
 const UUID_RE = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
 export const PATCH_CONTENT_TYPES = ['application/openstack-images-v2.1-json-patch', 'application/openstack-images-v2.0-json-patch'];
@@ -42,8 +43,9 @@ export class ImageService implements ImageApi {
   async seed(images: SeedImage[]): Promise<void> {
     if (await this.store.getSetting('image.seeded')) return;
     for (const s of images) {
-      const size = this.docker ? await this.dockerSize(s.dockerImage).catch(() => null) : null;
-      const digest = size !== null && this.docker ? await this.dockerDigest(s.dockerImage).catch(() => null) : null;
+      const ids = { docker_image: s.dockerImage, image: s.name };
+      const size = (await bestEffort(this.log, 'reading the size of a seeded Docker image', ids, () => this.dockerSize(s.dockerImage))) ?? null;
+      const digest = size !== null ? (await bestEffort(this.log, 'digesting a seeded Docker image', ids, () => this.dockerDigest(s.dockerImage))) ?? null : null;
       if (size === null) this.log.warn({ docker_image: s.dockerImage, image: s.name }, 'seeded image has no local Docker image: servers booted from it will fail');
       await this.store.insert(this.row({
         id: randomUUID(), name: s.name, status: 'active', visibility: 'public', owner: null,
@@ -266,7 +268,7 @@ export class ImageService implements ImageApi {
   async activateFromDockerImage(imageId: string, dockerImage: string, size: number, extraProperties: Record<string, string> = {}): Promise<ImageRecord> {
     const image = await this.store.get(imageId);
     if (!image) throw new NotFound(`No image found with ID ${imageId}`);
-    const digest = this.docker ? await this.dockerDigest(dockerImage).catch(() => null) : null;
+    const digest = this.docker ? (await bestEffort(this.log, 'digesting an image\'s Docker image', { image_id: imageId, docker_image: dockerImage }, () => this.dockerDigest(dockerImage))) ?? null : null;
     await this.store.update(imageId, {
       status: 'active', size, checksum: digest?.md5 ?? null, os_hash_algo: digest ? 'sha512' : null, os_hash_value: digest?.sha512 ?? null,
       properties: { ...image.properties, ...extraProperties, [DOCKER_IMAGE_PROPERTY]: dockerImage },

@@ -1,6 +1,7 @@
 import { NotFound } from '../http/faults';
 import type { Knex } from 'knex';
 import { Keyset, markerValues, orderByKeyset, whereAfter } from '../db/keyset';
+import { countedDelete } from '../db/counted-delete';
 import { DOCKER_IMAGE_PROPERTY, type ImageRecord, type ImageStatus, type ImageVisibility } from './image-api';
 
 export interface ImageRow {
@@ -195,6 +196,24 @@ export class ImageStore {
   async transition(id: string, from: string[], patch: Partial<ImageRow>): Promise<boolean> {
     const rows = await this.db('images').where({ id }).whereIn('status', from).update({ ...patch, updated_at: new Date() }).returning('id');
     return rows.length > 0;
+  }
+
+  /**
+   * Reset: every image but the seed's (no owner, made before the `image.seeded` marker) and
+   * those `keepOwner` owns (workspace images), in one transaction; the ids removed and the count.
+   */
+  async removeAllButSeed(keepOwner: string): Promise<{ ids: string[]; rows: Record<string, number> }> {
+    const rows: Record<string, number> = {};
+    const ids = await this.db.transaction(async (trx) => {
+      const seededAt = (await trx('settings').where({ key: 'image.seeded' }).first())?.value;
+      const gone: string[] = await trx('images')
+        .whereNot((q) => { if (seededAt) q.whereNull('owner').andWhere('created_at', '<=', seededAt); else q.whereRaw('false'); })
+        .andWhere((q) => q.whereNull('owner').orWhereNot('owner', keepOwner))
+        .pluck('id');
+      await countedDelete(rows, 'images', trx('images').whereIn('id', gone));
+      return gone;
+    });
+    return { ids, rows };
   }
 
   /** Counts come from `returning` (PGlite's knex client does not report delete counts). */

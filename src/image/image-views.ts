@@ -31,23 +31,30 @@ export function imageView(i: ImageRecord): Record<string, unknown> {
   };
 }
 
-/** GET /v2/images body: `first` and `schema` always, `next` only when the page was full. */
-export function imageListView(images: ImageRecord[], query: Record<string, string | string[]>, nextMarker?: string) {
+/**
+ * Glance's paging links for a list at `base`: `first` is the query without its marker, `next`
+ * (only when the page was full) the same query with the page's last item as marker.
+ */
+export function pageLinks(base: string, query: Record<string, string | string[]>, nextMarker?: string): { first: string; next?: string } {
   const params = new URLSearchParams();
   for (const [k, v] of Object.entries(query)) {
     if (k === 'marker') continue;
     for (const one of Array.isArray(v) ? v : [v]) params.append(k, one);
   }
   const q = params.toString();
-  const body: Record<string, unknown> = {
-    images: images.map(imageView),
-    first: q ? `/v2/images?${q}` : '/v2/images',
-    schema: '/v2/schemas/images',
-  };
+  const links: { first: string; next?: string } = { first: q ? `${base}?${q}` : base };
   if (nextMarker) {
     params.set('marker', nextMarker);
-    body.next = `/v2/images?${params.toString()}`;
+    links.next = `${base}?${params.toString()}`;
   }
+  return links;
+}
+
+/** GET /v2/images body: `first` and `schema` always, `next` only when the page was full. */
+export function imageListView(images: ImageRecord[], query: Record<string, string | string[]>, nextMarker?: string) {
+  const { first, next } = pageLinks('/v2/images', query, nextMarker);
+  const body: Record<string, unknown> = { images: images.map(imageView), first, schema: '/v2/schemas/images' };
+  if (next) body.next = next;
   return body;
 }
 

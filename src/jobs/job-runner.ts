@@ -3,6 +3,8 @@ import type { Knex } from 'knex';
 import type { Logger } from '../logger';
 import { applyFault, type FaultPort, targetOfJob } from '../faults/fault-rules';
 import { singleReplica, type Replicas } from './replicas';
+import { countedDelete } from '../db/counted-delete';
+import { emptyOutcome, type ResetOutcome } from '../shared/module-reset';
 
 export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed';
 
@@ -257,6 +259,13 @@ export class JobRunner {
       if (!this.running.size) return;
       await Promise.allSettled([...this.running.values()].map((r) => r.promise));
     }
+  }
+
+  /** Reset (run inside quiesce): every job's row goes, finished or not, so none resumes. */
+  async resetToSeed(): Promise<ResetOutcome> {
+    const out = emptyOutcome();
+    await countedDelete(out.rows, 'jobs', this.db('jobs'));
+    return out;
   }
 
   /**

@@ -3,4 +3,9 @@
  * transaction, track and settle a journal, read a job). Modules import only this file; the
  * runner itself (job-runner.ts) is built by the composition root.
  */
+import type { ModuleReset } from '../shared/module-reset';
+
 export type { EnqueueOptions, JobDefinition, JobHooks, JobRecord, JobRunner, JobStatus } from './job-runner';
+
+/** What reset (src/snapstack) asks of jobs, inside the runner's quiesce: every job's row goes. */
+export type JobsResetApi = ModuleReset;

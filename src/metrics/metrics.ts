@@ -8,6 +8,7 @@ import fs from 'fs';
 import path from 'path';
 import type { Knex } from 'knex';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { orNullIfGone } from '../shared/best-effort';
 
 /** The resource tables and the column that holds their status. */
 const RESOURCES: Array<{ kind: string; table: string; column: string }> = [
@@ -88,11 +89,11 @@ export class SnapstackMetrics {
 /** Sum of regular file sizes under dir (symlinks not followed); 0 when it does not exist. */
 async function diskBytes(dir: string): Promise<number> {
   let total = 0;
-  const entries = await fs.promises.readdir(dir, { withFileTypes: true }).catch(() => []);
+  const entries = (await orNullIfGone(fs.promises.readdir(dir, { withFileTypes: true }))) ?? [];
   for (const e of entries) {
     const p = path.join(dir, e.name);
     if (e.isDirectory()) total += await diskBytes(p);
-    else if (e.isFile()) total += (await fs.promises.lstat(p).catch(() => null))?.size ?? 0;
+    else if (e.isFile()) total += (await orNullIfGone(fs.promises.lstat(p)))?.size ?? 0; // removed meanwhile: 0
   }
   return total;
 }

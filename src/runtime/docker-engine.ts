@@ -70,8 +70,9 @@ export interface RemovedObjects {
 
 /**
  * Removes every container, volume and image carrying this instance's label, and nothing else:
- * what reset, an ephemeral stop and the test harness leave behind. Containers first (a volume
- * or image in use cannot go), then volumes, then images (tags, then the image itself).
+ * what an ephemeral stop and the test harness leave behind (reset is the modules' own: each
+ * removes its objects). Containers first (a volume or image in use cannot go), then volumes,
+ * then images (tags, then the image itself).
  */
 export async function removeInstanceObjects(docker: Docker, instanceId: string, log?: { warn(obj: object, msg: string): void }): Promise<RemovedObjects> {
   const filters = JSON.stringify({ label: instanceLabelFilter(instanceId) });

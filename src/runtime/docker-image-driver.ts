@@ -2,7 +2,7 @@ import type Docker from 'dockerode';
 import type { Logger } from '../logger';
 import { bestEffort } from '../shared/best-effort';
 import { isDockerStatus } from './docker-engine';
-import { ImageLoadRefused, splitImageRef, type ImageDriver, type ImageDriverCapabilities, type ImageFacts } from './image-driver';
+import { ImageLoadRefused, ImageMissing, splitImageRef, type ImageDriver, type ImageFacts } from './image-driver';
 
 /** overlay2 stacks at most about 125 layers: a root disk committed at every stop is squashed past this. */
 const MAX_LAYERS = 100;
@@ -14,7 +14,6 @@ function labelChanges(labels: Record<string, string>): string[] {
 /** Docker images through the engine (dockerode). */
 export class DockerImageDriver implements ImageDriver {
   readonly kind = 'docker' as const;
-  readonly capabilities: ImageDriverCapabilities = { transfer: true, commit: true };
 
   constructor(private readonly docker: Docker, private readonly log: Logger) {}
 
@@ -98,6 +97,26 @@ export class DockerImageDriver implements ImageDriver {
     return { size: await this.sizeOf(target) };
   }
 
+  async exportFilesystem<T>(ref: string, labels: Record<string, string>, use: (tar: NodeJS.ReadableStream) => Promise<T>): Promise<T> {
+    let container: Docker.Container;
+    try {
+      container = await this.docker.createContainer({ Image: ref, Cmd: ['true'], Labels: labels, HostConfig: { NetworkMode: 'none' } });
+    } catch (err) {
+      if (isDockerStatus(err, 404)) throw new ImageMissing(ref, { cause: err });
+      throw err;
+    }
+    try {
+      return await use((await container.export()) as NodeJS.ReadableStream);
+    } finally {
+      await bestEffort(this.log, 'removing the filesystem export container', { image: ref, container_id: container.id }, () => container.remove({ force: true }));
+    }
+  }
+
+  async importFilesystem(tar: NodeJS.ReadableStream, ref: string, labels: Record<string, string>): Promise<{ size: number }> {
+    await this.importTar(tar, ref, labelChanges(labels));
+    return { size: await this.sizeOf(ref) };
+  }
+
   async remove(ref: string): Promise<void> {
     try {
       await this.docker.getImage(ref).remove();
@@ -127,15 +146,20 @@ export class DockerImageDriver implements ImageDriver {
     ];
     const tmp = await this.docker.createContainer({ Image: ref, Entrypoint: [], Cmd: ['/bin/true'], Labels: cfg.Labels ?? {} });
     try {
-      const [repo, tag] = splitImageRef(ref);
-      const out = await this.docker.importImage(await tmp.export(), { repo, tag, changes });
-      await new Promise<void>((resolve, reject) => this.docker.modem.followProgress(out, (err: Error | null) => (err ? reject(err) : resolve())));
+      await this.importTar(await tmp.export(), ref, changes);
       // The unsquashed image, now untagged; one still used by a container (409) stays.
       await bestEffort(this.log, 'removing the unsquashed image', { image: ref, image_id: info.Id }, () => this.remove(info.Id));
     } finally {
       await bestEffort(this.log, 'removing the squash container', { image: ref, container_id: tmp.id }, () => tmp.remove({ force: true }));
     }
     return true;
+  }
+
+  /** `docker import` of a filesystem tar as `ref`, with Dockerfile `changes`; resolves when the engine is done. */
+  private async importTar(tar: NodeJS.ReadableStream, ref: string, changes: string[]): Promise<void> {
+    const [repo, tag] = splitImageRef(ref);
+    const out = await this.docker.importImage(tar, { repo, tag, changes });
+    await new Promise<void>((resolve, reject) => this.docker.modem.followProgress(out, (err: Error | null) => (err ? reject(err) : resolve())));
   }
 
   private async sizeOf(ref: string): Promise<number> {

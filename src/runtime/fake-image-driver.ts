@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { ImageLoadRefused, type ImageDriver, type ImageDriverCapabilities, type ImageFacts } from './image-driver';
+import { ImageLoadRefused, ImageMissing, type ImageDriver, type ImageFacts } from './image-driver';
 
 interface FakeImage {
   id: string;
@@ -18,7 +18,6 @@ const MAGIC = 'snapstack-fake-image:';
  */
 export class FakeImageDriver implements ImageDriver {
   readonly kind = 'fake' as const;
-  readonly capabilities: ImageDriverCapabilities = { transfer: true, commit: true };
   private readonly names = new Map<string, FakeImage>();
 
   /** `present`: images there from the start (the default server image). */
@@ -74,6 +73,18 @@ export class FakeImageDriver implements ImageDriver {
     if (Object.entries(labels).some(([k, v]) => src.labels[k] !== v)) return this.relabel(source, target, labels);
     this.names.set(normal(target), src);
     return { size: src.size };
+  }
+
+  /** The fake holds no files: every image's filesystem is an empty tar (its two end blocks). */
+  async exportFilesystem<T>(ref: string, _labels: Record<string, string>, use: (tar: NodeJS.ReadableStream) => Promise<T>): Promise<T> {
+    if (!this.names.has(normal(ref))) throw new ImageMissing(ref);
+    return use(Readable.from([Buffer.alloc(1024)]));
+  }
+
+  async importFilesystem(tar: NodeJS.ReadableStream, ref: string, labels: Record<string, string>): Promise<{ size: number }> {
+    let size = 0;
+    for await (const chunk of tar as AsyncIterable<Buffer>) size += chunk.length;
+    return { size: this.add(ref, { size, layers: 1, labels }).size };
   }
 
   async remove(ref: string): Promise<void> {

@@ -5,14 +5,6 @@
  * chosen by the composition root.
  */
 
-/** Declared once; callers read these instead of probing. */
-export interface ImageDriverCapabilities {
-  /** save and load: image data leaves and enters as `docker save` tars. */
-  transfer: boolean;
-  /** commit: a container's filesystem becomes an image. */
-  commit: boolean;
-}
-
 export interface ImageFacts {
   /** The engine's id (sha256:…). */
   id: string;
@@ -29,9 +21,19 @@ export interface ImageFacts {
 /** The engine refused a tar to load (not a `docker save` tar): the tar's fault, not the server's. */
 export class ImageLoadRefused extends Error {}
 
+/** The image asked for is not there. */
+export class ImageMissing extends Error {
+  constructor(readonly ref: string, opts?: ErrorOptions) {
+    super(`Docker image ${ref} is missing`, opts);
+  }
+}
+
 export interface ImageDriver {
+  /**
+   * Every implementation does every operation (no capabilities to declare): what varies is
+   * whether there is a driver at all (null without an engine), which callers check.
+   */
   readonly kind: 'docker' | 'fake';
-  readonly capabilities: ImageDriverCapabilities;
   /** null when the image is missing. */
   inspect(ref: string): Promise<ImageFacts | null>;
   exists(ref: string): Promise<boolean>;
@@ -49,6 +51,14 @@ export interface ImageDriver {
    * found by its labels.
    */
   tag(source: string, target: string, labels?: Record<string, string>): Promise<{ size: number }>;
+  /**
+   * Hands `use` the image's root filesystem as a tar stream (`docker export` of a container made
+   * from it, labelled `labels`, never started), then removes that container. ImageMissing when
+   * the image is not there.
+   */
+  exportFilesystem<T>(ref: string, labels: Record<string, string>, use: (tar: NodeJS.ReadableStream) => Promise<T>): Promise<T>;
+  /** `docker import`: an image `ref` (with `labels`) whose root filesystem is the tar's content; its size. */
+  importFilesystem(tar: NodeJS.ReadableStream, ref: string, labels: Record<string, string>): Promise<{ size: number }>;
   /** Idempotent; an image still used by a container is left in place. */
   remove(ref: string): Promise<void>;
   /** Ids of the images carrying every one of `labels` (`key=value`); every image's when none. */
@@ -60,6 +70,11 @@ export function splitImageRef(ref: string): [string, string] {
   const slash = ref.lastIndexOf('/');
   const colon = ref.lastIndexOf(':');
   return colon > slash ? [ref.slice(0, colon), ref.slice(colon + 1)] : [ref, 'latest'];
+}
+
+/** 'repo/name' and 'repo/name:latest' name one image: the latter form of either. */
+export function fullImageRef(ref: string): string {
+  return splitImageRef(ref).join(':');
 }
 
 /** The images carrying every one of `labels` (`key=value`), with their names and labels. */

@@ -11,17 +11,32 @@ export function isGone(err: unknown): boolean {
 }
 
 /**
- * A best-effort step (a cleanup on a failure path, an undo, an optional record): runs `work`;
- * an error `expected` recognises (by default: the thing is already gone) is dropped, any other
- * is logged at warn with its cause and the resource ids, and not thrown, so the caller's own
- * outcome (often the first error) stands.
+ * A best-effort step (a cleanup on a failure path, an undo, an optional record or reading):
+ * runs `work` and answers its value; an error `expected` recognises (by default: the thing is
+ * already gone) is dropped, any other is logged at warn with its cause and the resource ids, and
+ * not thrown, so the caller's own outcome (often the first error) stands. On an error the
+ * answer is undefined.
  */
-export async function bestEffort(
-  log: Logger, what: string, ids: Record<string, unknown>, work: () => Promise<unknown>, expected: (err: unknown) => boolean = isGone,
-): Promise<void> {
+export async function bestEffort<T>(
+  log: Logger, what: string, ids: Record<string, unknown>, work: () => Promise<T>, expected: (err: unknown) => boolean = isGone,
+): Promise<T | undefined> {
   try {
-    await work();
+    return await work();
   } catch (err) {
     if (!expected(err)) log.warn({ ...ids, err }, `${what} failed`);
+    return undefined;
+  }
+}
+
+/**
+ * The value of `work`, or null when it answers "not there" (`isGone`: a 404 fault or Docker
+ * answer, a missing file): the expected absence handled as a value; any other error is thrown.
+ */
+export async function orNullIfGone<T>(work: Promise<T>): Promise<T | null> {
+  try {
+    return await work;
+  } catch (err) {
+    if (isGone(err)) return null;
+    throw err;
   }
 }

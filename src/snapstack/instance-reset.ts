@@ -1,41 +1,46 @@
 /**
  * Reset: the instance back to its seeded state, fast enough to run between tests. Every
- * resource and Docker object this instance made goes (only its own: the instance label);
- * what the seed made stays with its ids (users, projects, roles, flavors, images), so tokens of
- * the seeded users keep working. Workspace snapshots (SNAPSTACK_WORKSPACE_DIR) are part of the
- * seed and stay too.
+ * resource and Docker object this instance made goes; what the seed made stays with its ids
+ * (users, projects, roles, flavors, images), so tokens of the seeded users keep working.
+ * Workspace snapshots (SNAPSTACK_WORKSPACE_DIR) are part of the seed and stay too.
+ *
+ * Each module removes its own part through its port's `resetToSeed()`; this file only
+ * orchestrates them, with no job running, in dependency order (see RESET_ORDER).
  */
-import fs from 'fs';
-import path from 'path';
-import type Docker from 'dockerode';
-import type { Knex } from 'knex';
 import type { Logger } from '../logger';
-import type { JobRunner } from '../jobs/jobs-api';
-import { removeInstanceObjects, RemovedObjects } from '../runtime/docker-engine';
-import { WORKSPACE_PROJECT, type VolumeResetApi } from '../volume/volume-api';
-import { DEFAULT_DOMAIN, ROLE_NAMES } from '../identity/identity-api';
-import { DEFAULT_FLAVORS } from '../compute/compute-api';
+import type { JobRunner, JobsResetApi } from '../jobs/jobs-api';
+import type { ComputeResetApi } from '../compute/compute-api';
+import type { VolumeResetApi } from '../volume/volume-api';
+import type { ImageResetApi } from '../image/image-api';
+import type { ArchiveResetApi } from '../archive/archive-api';
+import type { IdentityResetApi } from '../identity/identity-api';
+import { addOutcome, emptyOutcome, type ResetOutcome } from '../shared/module-reset';
 
-/** The names the identity seed gives its projects and users. */
-const SEEDED_IDENTITY = ['admin', 'demo', 'alt_demo'];
-
-export interface ResetReport {
-  /** Docker objects removed. */
-  docker: RemovedObjects;
-  /** Rows removed, by table. */
-  rows: Record<string, number>;
+export interface ResetReport extends ResetOutcome {
   duration_ms: number;
 }
 
-export interface ResetDeps {
-  db: Knex;
-  jobs: JobRunner;
-  docker: Docker | null;
-  instanceId: string;
-  dataDir: string;
+/** Each module's reset, by port. */
+export interface ResetParts {
+  jobs: JobsResetApi;
+  compute: ComputeResetApi;
+  archive: ArchiveResetApi;
   volume: VolumeResetApi;
-  /** Re-seeds what the seed makes once (flavors a test deleted come back). */
-  reseed(): Promise<void>;
+  image: ImageResetApi;
+  identity: IdentityResetApi;
+}
+
+/**
+ * Jobs first (no durable job resumes on what goes); compute before volume and image (its
+ * containers mount volumes and run images); archive's exports and volume's snapshots before
+ * image (a snapshot's layer may be an image's); identity last (every other resource names a
+ * project). Compute re-seeds its flavors itself.
+ */
+export const RESET_ORDER: ReadonlyArray<keyof ResetParts> = ['jobs', 'compute', 'archive', 'volume', 'image', 'identity'];
+
+export interface ResetDeps {
+  jobs: Pick<JobRunner, 'quiesce'>;
+  parts: ResetParts;
   /** Other state to forget (fault rules, pending delays); run first. */
   onReset: Array<() => void | Promise<void>>;
   log: Logger;
@@ -44,65 +49,23 @@ export interface ResetDeps {
 export class InstanceReset {
   constructor(private readonly d: ResetDeps) {}
 
+  /** Each module's part, by port (a test resets one module alone). */
+  get parts(): ResetParts {
+    return this.d.parts;
+  }
+
   async reset(): Promise<ResetReport> {
     const started = Date.now();
     for (const hook of this.d.onReset) await hook();
-    const report = await this.d.jobs.quiesce(async () => {
-      const docker = this.d.docker ? await removeInstanceObjects(this.d.docker, this.d.instanceId, this.d.log) : { containers: 0, volumes: 0, images: 0 };
-      const keptSnapshots = new Set<string>((await this.d.db('snapshots').where({ project_id: WORKSPACE_PROJECT }).select('id')).map((r) => r.id));
-      await this.d.volume.removeAllData(keptSnapshots);
-      const { rows, images } = await this.removeRows();
-      await this.removeFiles(images);
-      await this.d.reseed();
-      return { docker, rows, duration_ms: 0 };
+    const outcome = await this.d.jobs.quiesce(async () => {
+      const total = emptyOutcome();
+      for (const name of RESET_ORDER) {
+        addOutcome(total, await this.d.parts[name].resetToSeed());
+      }
+      return total;
     });
-    report.duration_ms = Date.now() - started;
+    const report: ResetReport = { ...outcome, duration_ms: Date.now() - started };
     this.d.log.info(report, 'reset to the seeded state');
     return report;
-  }
-
-  private async removeRows(): Promise<{ rows: Record<string, number>; images: string[] }> {
-    const rows: Record<string, number> = {};
-    let images: string[] = [];
-    // PGlite's knex client reports no delete counts: count through `returning`.
-    const del = async (trx: Knex.Transaction, table: string, where?: (q: Knex.QueryBuilder) => void) => {
-      const q = trx(table);
-      if (where) where(q);
-      const gone = await q.delete().returning(trx.raw('1'));
-      if (gone.length) rows[table] = (rows[table] ?? 0) + gone.length;
-      return gone;
-    };
-    await this.d.db.transaction(async (trx) => {
-      const imageSeeded = (await trx('settings').where({ key: 'image.seeded' }).first())?.value;
-      const seededImage = (q: Knex.QueryBuilder) => q.whereNull('owner').andWhere('created_at', '<=', imageSeeded ?? new Date(0).toISOString());
-      images = await trx('images')
-        .whereNot((q) => { if (imageSeeded) seededImage(q); else q.whereRaw('false'); })
-        .andWhere((q) => q.whereNull('owner').orWhereNot('owner', WORKSPACE_PROJECT))
-        .pluck('id');
-      for (const table of ['server_block_devices', 'servers', 'volume_attachments', 'jobs', 'volume_quotas']) await del(trx, table);
-      await del(trx, 'snapshots', (q) => q.whereNot('project_id', WORKSPACE_PROJECT));
-      await del(trx, 'volumes');
-      await del(trx, 'images', (q) => q.whereIn('id', images));
-      await del(trx, 'flavors', (q) => q.whereNotIn('id', DEFAULT_FLAVORS.map((f) => f.id)));
-      await trx('settings').where({ key: 'flavor.seeded' }).delete();
-      // Identity: what the seed made stays (with its ids, so its tokens stay valid); the rest goes.
-      const seeded = (q: Knex.QueryBuilder) => q.whereIn('name', SEEDED_IDENTITY).andWhere('domain_id', DEFAULT_DOMAIN.id);
-      const seededProjects = trx('projects').where(seeded).select('id');
-      const seededUsers = trx('users').where(seeded).select('id');
-      await del(trx, 'role_assignments', (q) => q.whereNotIn('user_id', seededUsers.clone()).orWhereNotIn('project_id', seededProjects.clone()));
-      await del(trx, 'tokens', (q) => q.whereNotIn('user_id', seededUsers.clone()).orWhere((w) => w.whereNotNull('project_id').whereNotIn('project_id', seededProjects.clone())));
-      await del(trx, 'users', (q) => q.whereNot(seeded));
-      await del(trx, 'projects', (q) => q.whereNot(seeded));
-      await del(trx, 'roles', (q) => q.whereNotIn('name', [...ROLE_NAMES]));
-    });
-    return { rows, images };
-  }
-
-  /** Image data files of the removed images, and every project's snapshots folder (exports). */
-  private async removeFiles(images: string[]): Promise<void> {
-    await Promise.all(images.map((id) => fs.promises.rm(path.join(this.d.dataDir, 'images', id), { force: true })));
-    const folders = path.join(this.d.dataDir, 'snapshots');
-    const entries = await fs.promises.readdir(folders).catch(() => [] as string[]);
-    await Promise.all(entries.map((e) => fs.promises.rm(path.join(folders, e), { recursive: true, force: true })));
   }
 }

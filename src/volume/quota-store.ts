@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { Tx } from './volume-store';
+import { countedDelete } from '../db/counted-delete';
 
 /** Knex queries for volume_quotas (per-project overrides of the configured defaults). */
 export class QuotaStore {
@@ -31,5 +32,10 @@ export class QuotaStore {
 
   async reset(projectId: string): Promise<void> {
     await this.db('volume_quotas').where({ project_id: projectId }).delete();
+  }
+
+  /** Reset: every project's quota overrides; the count into `rows`. */
+  async removeAll(rows: Record<string, number>): Promise<void> {
+    await countedDelete(rows, 'volume_quotas', this.db('volume_quotas'));
   }
 }

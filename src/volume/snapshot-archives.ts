@@ -8,7 +8,8 @@ import type { Logger } from '../logger';
 import { NotImplemented } from '../http/faults';
 import { crashPoint } from '../shared/crash-points';
 import { Reverter } from '../shared/reverter';
-import type { VolumeDataDriver } from './data/volume-data-driver';
+import { orNullIfGone } from '../shared/best-effort';
+import { requireCapability, type SnapshotArchiving, type VolumeDataDriver } from './data/volume-data-driver';
 import { BOOTABLE_METADATA_KEY, registerImportedSnapshots, removeImportedSnapshots, type ImportedSnapshotDeps } from './imported-snapshots';
 import type { SnapshotArchiveApi, SnapshotImport, SnapshotRecord, VolumeCaller, VolumeRecord } from './volume-api';
 
@@ -25,7 +26,7 @@ export class SnapshotArchives implements SnapshotArchiveApi {
   constructor(private readonly d: SnapshotArchiveDeps) {}
 
   get supported(): boolean {
-    return this.d.driver.capabilities.archives;
+    return this.d.driver.capabilities.archives !== null;
   }
 
   showSnapshot(caller: VolumeCaller, snapshotId: string): Promise<SnapshotRecord> {
@@ -33,18 +34,17 @@ export class SnapshotArchives implements SnapshotArchiveApi {
   }
 
   async snapshotBootable(s: SnapshotRecord): Promise<boolean> {
-    const fromVolume = await this.d.getVolume(s.projectId, s.volumeId).then((v) => v.bootable, () => null);
+    // An imported snapshot's volume is not here: the snapshot's record of the flag answers.
+    const fromVolume = (await orNullIfGone(this.d.getVolume(s.projectId, s.volumeId)))?.bootable;
     return fromVolume ?? s.metadata[BOOTABLE_METADATA_KEY] === 'true';
   }
 
   openExport(snapshotIds: string[]) {
-    if (!this.d.driver.capabilities.archives || !this.d.driver.openExport) throw new NotImplemented(NO_ARCHIVES);
-    return this.d.driver.openExport(snapshotIds);
+    return this.archiving().openExport(snapshotIds);
   }
 
   async beginImport(): Promise<SnapshotImport> {
-    if (!this.d.driver.capabilities.archives || !this.d.driver.beginImport) throw new NotImplemented(NO_ARCHIVES);
-    const session = await this.d.driver.beginImport();
+    const session = await this.archiving().beginImport();
     return {
       findExisting: (layerIds, projectIds) => session.findExisting(layerIds, projectIds),
       stage: (layerId) => session.stage(layerId),
@@ -66,5 +66,9 @@ export class SnapshotArchives implements SnapshotArchiveApi {
     for (const id of snapshotIds) r.add(`snapshot data ${id}`, () => this.d.driver.deleteSnapshot(id));
     r.add('snapshot rows', () => removeImportedSnapshots(this.d, snapshotIds));
     await r.fail();
+  }
+
+  private archiving(): SnapshotArchiving {
+    return requireCapability(this.d.driver, 'archives', () => new NotImplemented(NO_ARCHIVES));
   }
 }

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { MarkerNotFound, PageRequest, Scope, Tx, paginate, parseJson, scoped, applyCommonFilters } from './volume-store';
+import { countedDelete } from '../db/counted-delete';
 
 export interface SnapshotRow {
   id: string;
@@ -76,6 +77,15 @@ export class SnapshotStore {
     if (notInStatuses.length) q.whereNotIn('status', notInStatuses);
     const [{ count }] = await q.count<{ count: string }[]>('* as count');
     return Number(count);
+  }
+
+  async idsOfProject(projectId: string): Promise<string[]> {
+    return this.db('snapshots').where({ project_id: projectId }).pluck('id');
+  }
+
+  /** Reset: every snapshot row but `keepProject`'s; the count into `rows`. */
+  async removeAllBut(keepProject: string, rows: Record<string, number>): Promise<void> {
+    await countedDelete(rows, 'snapshots', this.db('snapshots').whereNot('project_id', keepProject));
   }
 
   async allIdsAndStatuses(): Promise<Array<{ id: string; status: string }>> {

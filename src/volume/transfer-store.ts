@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { countedDelete } from '../db/counted-delete';
 import { Tx } from './volume-store';
 
 export interface TransferRow {
@@ -48,6 +49,10 @@ export class TransferStore {
 
   async delete(id: string): Promise<void> {
     await this.db('volume_transfers').where({ id }).delete();
+  }
+
+  async removeAll(rows: Record<string, number>): Promise<void> {
+    await countedDelete(rows, 'volume_transfers', this.db('volume_transfers'));
   }
 
   /** The volume (and its snapshots of the donor's project, unless `withSnapshots` is false) now belong to the recipient. */

@@ -108,6 +108,7 @@ export type { LayerEntry, LayerEntryType, LayerExport, ExportedLayer, LayerWrite
 export { LayerNotExportable, VolumeDataError } from './data/volume-data-driver';
 export { BOOTABLE_METADATA_KEY, WORKSPACE_PROJECT } from './imported-snapshots';
 import type { LayerExport, LayerWriter } from './data/volume-data-driver';
+import type { ModuleReset } from '../shared/module-reset';
 
 /** Who asks for a snapshot (a token's facts). */
 export interface VolumeCaller {
@@ -163,8 +164,8 @@ export interface SnapshotArchiveApi {
   removeImported(snapshotIds: string[]): Promise<void>;
 }
 
-/** What reset (src/snapstack) asks of block storage before it drops the rows. */
-export interface VolumeResetApi {
-  /** Removes every volume's and snapshot's data but the snapshots in `keep` (layers they share stay). */
-  removeAllData(keep: Set<string>): Promise<void>;
-}
+/**
+ * What reset (src/snapstack) asks of block storage: every volume and snapshot goes (data, Docker
+ * volumes, rows, quotas); workspace snapshots stay. After compute's reset (no container mounts one).
+ */
+export type VolumeResetApi = ModuleReset;

@@ -6,7 +6,7 @@
  */
 import type { Logger } from '../logger';
 import type { JobDefinition } from '../jobs/jobs-api';
-import type { VolumeDataDriver } from './data/volume-data-driver';
+import { requireCapability, type VolumeDataDriver } from './data/volume-data-driver';
 import { DataExistsError } from './data/volume-data-errors';
 import type { SnapshotStore } from './snapshot-store';
 import { ALL_PROJECTS, VolumeStore } from './volume-store';
@@ -64,9 +64,8 @@ async function ignoreExists(op: () => Promise<void>): Promise<void> {
  * create from the image, a re-image). Once per image: the first use makes it, later ones find it.
  */
 export async function imageLayer(driver: VolumeDataDriver, imageId: string, dockerImage: string): Promise<string> {
-  if (!driver.capabilities.imageSnapshots || !driver.ensureImageSnapshot) throw new Error(`the ${driver.kind} volume driver cannot make volumes from images`);
   const key = imageSnapshotKey(imageId);
-  await driver.ensureImageSnapshot(key, dockerImage);
+  await requireCapability(driver, 'imageSnapshots').ensureImageSnapshot(key, dockerImage);
   return key;
 }
 

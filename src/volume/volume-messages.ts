@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'crypto';
 import type { Knex } from 'knex';
+import { countedDelete } from '../db/counted-delete';
 import { NotFound } from '../http/faults';
 import type { Logger } from '../logger';
 import type { Caller } from './volume-quotas';
@@ -75,6 +76,14 @@ export class MessageStore {
 
   async delete(id: string): Promise<void> {
     await this.db('volume_messages').where({ id }).delete();
+  }
+
+  on(trx: Tx): MessageStore {
+    return new MessageStore(trx);
+  }
+
+  async removeAll(rows: Record<string, number>): Promise<void> {
+    await countedDelete(rows, 'volume_messages', this.db('volume_messages'));
   }
 }
 

@@ -9,6 +9,7 @@ import type { Logger } from '../logger';
 import type { Handlers } from '../http/context';
 import type { JobRunner } from '../jobs/jobs-api';
 import type Docker from 'dockerode';
+import type { ImageDriver } from '../runtime/image-driver';
 import { createVolumeDataDriver, VolumeDataDriver } from './data/volume-data-driver';
 import { QuotaStore } from './quota-store';
 import { SnapshotStore } from './snapshot-store';
@@ -22,6 +23,8 @@ import { VolumeTypeStore } from './volume-type-store';
 import { TransferService } from './transfer-service';
 import { TransferStore } from './transfer-store';
 import { MessageStore, VolumeMessages } from './volume-messages';
+import { VolumeReset } from './volume-reset';
+import type { VolumeResetApi } from './volume-api';
 
 export interface VolumeModule {
   service: VolumeService;
@@ -30,6 +33,8 @@ export interface VolumeModule {
   /** For the health facts. */
   docker: 'docker' | 'none';
   driver: VolumeDataDriver;
+  /** Reset's part of block storage (VolumeResetApi). */
+  reset: VolumeResetApi;
   /** Waits for background data work (chain flattening). */
   close(): Promise<void>;
 }
@@ -37,6 +42,8 @@ export interface VolumeModule {
 /** `docker` is the engine the composition root connected to, or null (plain directories). */
 export async function createVolumeModule(opts: {
   config: Config; db: Knex; jobs: JobRunner; logger: Logger; instanceId: string; docker: Docker | null;
+  /** The one image driver (Docker images: an image's filesystem into a volume, a volume out as an image). */
+  imageDriver: ImageDriver | null;
   /** Glance, for volumes from images; deleting an image drops the layer kept for it. */
   images?: VolumeImageSource & Pick<ImageApi, 'onImageDeleted'>;
   /** Replicas: other processes share the data directory (see VolumeDataDriverOptions.shared). */
@@ -66,6 +73,7 @@ export async function createVolumeModule(opts: {
     dataDir: config.dataDir,
     instanceId,
     docker,
+    images: opts.imageDriver,
     helperImage: config.helperImage,
     maxChainDepth: config.maxChainDepth,
     logger,
@@ -75,11 +83,15 @@ export async function createVolumeModule(opts: {
   });
   const volumes = new VolumeStore(db);
   const snapshots = new SnapshotStore(db);
-  const quotas = new QuotaService(new QuotaStore(db), volumes, snapshots, config.volumeQuotas);
-  const types = new VolumeTypeService(new VolumeTypeStore(db), logger);
-  const messages = new VolumeMessages(new MessageStore(db), logger);
+  const quotaStore = new QuotaStore(db);
+  const quotas = new QuotaService(quotaStore, volumes, snapshots, config.volumeQuotas);
+  const typeStore = new VolumeTypeStore(db);
+  const types = new VolumeTypeService(typeStore, logger);
+  const messageStore = new MessageStore(db);
+  const messages = new VolumeMessages(messageStore, logger);
   const service = new VolumeService({ volumes, snapshots, quotas, jobs, driver, logger, types, messages, images: opts.images });
-  const transfers = new TransferService({ transfers: new TransferStore(db), volumes, snapshots, quotas, log: logger });
+  const transferStore = new TransferStore(db);
+  const transfers = new TransferService({ transfers: transferStore, volumes, snapshots, quotas, log: logger });
   opts.images?.onImageDeleted((imageId) => service.forgetImage(imageId));
 
   const report = opts.sweep === false ? null : await service.reconcile();
@@ -97,6 +109,7 @@ export async function createVolumeModule(opts: {
     handlers: volumeHandlers({ volume: service, quotas, types, transfers, messages }),
     docker: docker ? 'docker' : 'none',
     driver,
+    reset: new VolumeReset({ volumes, snapshots, quotas: quotaStore, driver, log: logger, types: typeStore, transfers: transferStore, messages: messageStore }),
     close: async () => {
       await driver.whenIdle?.();
     },

@@ -15,7 +15,7 @@ import type { VolumeDataDriver } from './data/volume-data-driver';
 import type { ImageApi, ImageRecord } from '../image/image-api';
 import { startUpload, uploadImageJob, UploadRequest, VolumeImageSink } from './volume-upload';
 import { DataBusyError } from './data/volume-data-errors';
-import type { CreateSnapshotInput, CreateVolumeInput, SnapshotRecord, VolumeApi, VolumeRecord, VolumeResetApi } from './volume-api';
+import type { CreateSnapshotInput, CreateVolumeInput, SnapshotRecord, VolumeApi, VolumeRecord } from './volume-api';
 import {
   invalidInput, invalidSnapshot, invalidVolume, policyForbids, snapshotNotFound, volumeNotDeletable, volumeNotFound,
 } from './volume-faults';
@@ -97,7 +97,7 @@ function volumeImageMetadata(image: ImageRecord): Record<string, string> {
   return meta;
 }
 
-export class VolumeService implements VolumeApi, VolumeResetApi {
+export class VolumeService implements VolumeApi {
   readonly snapshots: SnapshotService;
   readonly metadata: MetadataOps;
   /** What snapshot archives (src/archive) may ask: SnapshotArchiveApi. */
@@ -486,7 +486,7 @@ export class VolumeService implements VolumeApi, VolumeResetApi {
   async reimageVolume(projectId: string, volumeId: string, imageId: string): Promise<VolumeRecord> {
     const v = await this.requireRow({ projectId }, volumeId);
     const images = this.d.images;
-    if (!images || !this.d.driver.capabilities.imageSnapshots) throw new NotImplemented('Re-imaging a volume is not supported by this volume driver.');
+    if (!images || this.d.driver.capabilities.imageSnapshots === null) throw new NotImplemented('Re-imaging a volume is not supported by this volume driver.');
     const image = await images.getImage({ projectId, isAdmin: false }, imageId);
     // Cinder's reimage checks the image against the volume as a create from it does.
     checkImageFits(image, v.size);
@@ -509,15 +509,6 @@ export class VolumeService implements VolumeApi, VolumeResetApi {
     }
   }
 
-  /** Reset: snapshots before volumes; what the data driver lists, else what the rows name. */
-  async removeAllData(keep: Set<string>): Promise<void> {
-    const { driver } = this.d;
-    const snapshotIds = driver.capabilities.listsData ? driver.listSnapshotIds!() : (await this.d.snapshots.allIdsAndStatuses()).map((r) => r.id);
-    await Promise.all(snapshotIds.filter((id) => !keep.has(id)).map((id) => driver.deleteSnapshot(id)));
-    const volumeIds = driver.capabilities.listsData ? driver.listVolumeIds!() : (await this.d.volumes.allIdsAndStatuses()).map((r) => r.id);
-    await Promise.all(volumeIds.map((id) => driver.deleteVolume(id)));
-  }
-
   // ---- start-up ----
 
   /**
@@ -535,13 +526,12 @@ export class VolumeService implements VolumeApi, VolumeResetApi {
     const strayData: string[] = [];
     const transitional = ['creating', 'deleting', 'error', 'error_deleting'];
     const kinds = [
-      { kind: 'volume', onDisk: this.d.driver.capabilities.listsData ? this.d.driver.listVolumeIds!() : undefined, rows: () => this.d.volumes.allIdsAndStatuses(),
+      { kind: 'volume', onDisk: this.d.driver.listVolumeIds(), rows: () => this.d.volumes.allIdsAndStatuses(),
         markError: (id: string) => this.d.volumes.update(ALL_PROJECTS, id, { status: 'error' }), remove: (id: string) => this.d.driver.deleteVolume(id) },
-      { kind: 'snapshot', onDisk: this.d.driver.capabilities.listsData ? this.d.driver.listSnapshotIds!() : undefined, rows: () => this.d.snapshots.allIdsAndStatuses(),
+      { kind: 'snapshot', onDisk: this.d.driver.listSnapshotIds(), rows: () => this.d.snapshots.allIdsAndStatuses(),
         markError: (id: string) => this.d.snapshots.update(ALL_PROJECTS, id, { status: 'error' }), remove: (id: string) => this.d.driver.deleteSnapshot(id) },
     ];
     for (const k of kinds) {
-      if (!k.onDisk) continue;
       const onDisk = new Set(k.onDisk);
       const rows = await k.rows();
       for (const r of rows) {

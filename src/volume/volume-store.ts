@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { Keyset, markerValues, orderByKeyset, whereAfter, withIdTieBreaker } from '../db/keyset';
+import { countedDelete } from '../db/counted-delete';
 
 /**
  * Which projects a query may see: one, or all of them (an admin with all_tenants, or an
@@ -245,6 +246,12 @@ export class VolumeStore {
   }
 
   /** Ids of every volume row, for the start-up check against the data layer. */
+  /** Reset: every volume and attachment row; counts by table into `rows`. */
+  async removeAll(rows: Record<string, number>): Promise<void> {
+    await countedDelete(rows, 'volume_attachments', this.db('volume_attachments'));
+    await countedDelete(rows, 'volumes', this.db('volumes'));
+  }
+
   async allIdsAndStatuses(): Promise<Array<{ id: string; status: string; project_id: string }>> {
     return this.db('volumes').select('id', 'status', 'project_id');
   }

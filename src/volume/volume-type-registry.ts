@@ -15,5 +15,6 @@ export interface VolumeTypeRecord {
 /** Cinder's default_volume_type; seeded by migrations/20261130160000_create_volume_types.ts. */
 export const DEFAULT_VOLUME_TYPE_ID = '5d8c6a6b-7f1c-4a59-9b4e-3c1f0f5e8a01';
 export const DEFAULT_VOLUME_TYPE_NAME = '__DEFAULT__';
+export const DEFAULT_VOLUME_TYPE_DESCRIPTION = 'Default Volume Type';
 
 export const AVAILABILITY_ZONE = 'nova';

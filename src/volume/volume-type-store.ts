@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { countedDelete } from '../db/counted-delete';
 import { parseJson, Tx } from './volume-store';
 
 export interface VolumeTypeRow {
@@ -110,6 +111,14 @@ export class VolumeTypeStore {
   /** Volumes keep their type's name: a rename follows in the same transaction. */
   async renameInVolumes(from: string, to: string): Promise<void> {
     await this.db('volumes').where({ volume_type: from }).update({ volume_type: to });
+  }
+
+  /** Reset: every type but the seeded default goes, and the default is as seeded again. */
+  async removeAllBut(seed: Pick<VolumeTypeRow, 'id' | 'name' | 'description'>, rows: Record<string, number>): Promise<void> {
+    await countedDelete(rows, 'volume_type_projects', this.db('volume_type_projects'));
+    await countedDelete(rows, 'volume_types', this.db('volume_types').whereNot({ id: seed.id }));
+    await this.db('volume_types').where({ id: seed.id })
+      .update({ name: seed.name, description: seed.description, is_public: true, extra_specs: '{}', updated_at: new Date() });
   }
 
   private row(r: unknown): VolumeTypeRow | undefined {

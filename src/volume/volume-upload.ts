@@ -11,7 +11,7 @@ import type { JobDefinition, JobRunner } from '../jobs/jobs-api';
 import { BadRequest, NotImplemented } from '../http/faults';
 import type { ImageApi, ImageRecord, ImageVisibility } from '../image/image-api';
 import type { components } from '../generated/volume';
-import type { VolumeDataDriver } from './data/volume-data-driver';
+import { requireCapability, type VolumeDataDriver } from './data/volume-data-driver';
 import { invalidVolume } from './volume-faults';
 import { ALL_PROJECTS, Scope, VolumeRow, VolumeStore } from './volume-store';
 import type { Caller } from './volume-quotas';
@@ -51,7 +51,7 @@ export function uploadImageJob(d: UploadDeps & { images: VolumeImageSink }): Job
     async run(p) {
       const v = await d.volumes.get(ALL_PROJECTS, p.volumeId);
       if (!v || v.status !== 'uploading') return;
-      const size = await d.driver.importAsDockerImage!(p.volumeId, p.dockerImage, { 'snapstack.image': p.imageId });
+      const size = await requireCapability(d.driver, 'volumeToImage').importAsDockerImage(p.volumeId, p.dockerImage, { 'snapstack.image': p.imageId });
       await d.images.activateFromDockerImage(p.imageId, p.dockerImage, size);
       await d.volumes.update(ALL_PROJECTS, p.volumeId, { status: p.previousStatus }, ['uploading']);
       d.log.info({ volume_id: p.volumeId, image_id: p.imageId }, 'volume uploaded to image');
@@ -67,7 +67,7 @@ export function uploadImageJob(d: UploadDeps & { images: VolumeImageSink }): Job
 
 /** Cinder's copy_volume_to_image checks, then the image, the status change and the job. */
 export async function startUpload(d: UploadDeps, caller: Caller, scope: Scope, v: VolumeRow, req: UploadRequest): Promise<ImageRecord> {
-  if (!d.images || !d.driver.capabilities.volumeToImage) throw new NotImplemented('Uploading a volume to an image is not supported by Snapstack.');
+  if (!d.images || d.driver.capabilities.volumeToImage === null) throw new NotImplemented('Uploading a volume to an image is not supported by Snapstack.');
   const images = d.images;
   if (!['available', 'in-use'].includes(v.status)) throw invalidVolume('Volume status must be available/in-use.');
   if (!req.force && v.status === 'in-use') throw invalidVolume('Volume status is in-use.');

@@ -65,5 +65,12 @@ describe('cinder, nova and glance command lines', () => {
     expect(list).toMatch(/\| busybox\s+\|/);
     const id = /\| ([0-9a-f-]{36}) \| busybox\s+\|/.exec(list)![1];
     expect(field(await run('glance', ['image-show', id]), 'status')).toBe('active');
+    // glanceclient reads an error's message (it sends Accept */*; the flat JSON Glance sends to
+    // JSON clients made it print "'str' object has no attribute 'get'").
+    const missing = '00000000-0000-4000-8000-000000000000';
+    const r = await osClient('glance', h.url, demo, ['image-show', missing]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain(`No image found with ID ${missing}`);
+    expect(r.stderr).not.toContain('has no attribute');
   });
 });

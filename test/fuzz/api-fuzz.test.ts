@@ -83,6 +83,9 @@ describe(`fuzzing every operation (${RUNS} requests, seed ${SEED})`, () => {
           role_id: Object.values(cast.roleIds), server_id: [server].filter(Boolean), volume_id: [volume].filter(Boolean),
           image_id: [image, busybox].filter(Boolean), snapshot_id: [], flavor_id: ['1', '2'], key: ['k'], tag: ['t'],
           type_id: ['default'], domain_id: ['default'], job_id: [], name: [],
+          // The seeded metadefs catalog: admin writes reach its protected namespaces.
+          namespace_name: ['OS::Compute::Libvirt', 'OS::Compute::Quota', 'OS::Glance::CommonImageProperties'], object_name: ['CPU Limits'],
+          property_name: ['boot_menu', 'hw_boot_menu'], tag_name: ['t'], resource_type_name: ['OS::Glance::Image', 'OS::Nova::Flavor'],
         } as Record<string, string[]>,
         callers: ['none', 'bogus', ...PERSONAS],
       };

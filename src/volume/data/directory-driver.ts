@@ -6,6 +6,7 @@ import { KeyedMutex, UseCounts } from '../../shared/keyed-mutex';
 import { HostLayerFileOps } from './layer-files';
 import { writeFileAtomic } from './manifest-store';
 import type { VolumeDataCapabilities, VolumeDataDriver } from './volume-data-driver';
+import { removeAllData } from './remove-all-data';
 import { DataExistsError, DataNotFoundError, VolumeDataError } from './volume-data-errors';
 
 export interface DirectoryDriverOptions {
@@ -34,7 +35,7 @@ interface SnapshotMeta {
  */
 export class DirectoryDriver implements VolumeDataDriver {
   readonly kind = 'directory' as const;
-  readonly capabilities: VolumeDataCapabilities = { archives: false, imageSnapshots: false, volumeToImage: false, flatten: false, listsData: true };
+  readonly capabilities: VolumeDataCapabilities = { archives: null, imageSnapshots: null, volumeToImage: null, flatten: null };
   private readonly root: string;
   private readonly locks = new KeyedMutex();
   /** Snapshots being copied into new volumes: deleteSnapshot waits for them. */
@@ -75,6 +76,11 @@ export class DirectoryDriver implements VolumeDataDriver {
 
   listSnapshotIds(): string[] {
     return [...this.snapshots.keys()];
+  }
+
+  async removeAll(keep: Set<string>): Promise<{ dockerVolumes: number }> {
+    await removeAllData(this, keep);
+    return { dockerVolumes: 0 };
   }
 
   async createVolume(volumeId: string, opts: { projectId: string; fromSnapshotId?: string; fromVolumeId?: string }): Promise<void> {

@@ -174,37 +174,13 @@ export async function sweepDockerLeftovers(
 }
 
 /**
- * Hands `use` the root filesystem of a Docker image as a tar stream (`docker export` of a
- * container created from it and never started), then removes that container.
+ * Hands `use` the content of Docker volume `volume` as a tar stream (`docker cp` of a
+ * never-started helper container mounting it read-only), then removes that container. What
+ * becomes of the tar (a Docker image: the image driver's importFilesystem) is the caller's.
  */
-export async function withImageFilesystem<T>(docker: Docker, instanceId: string, image: string, log: Logger, use: (tar: NodeJS.ReadableStream) => Promise<T>): Promise<T> {
-  let container: Docker.Container;
-  try {
-    container = await docker.createContainer({
-      Image: image,
-      Cmd: ['true'],
-      Labels: managedLabels(instanceId, { [LABELS.role]: 'image-export' }),
-      HostConfig: { NetworkMode: 'none' },
-    });
-  } catch (err) {
-    if (isDockerStatus(err, 404)) throw new VolumeDataError(`Docker image ${image} is missing`, { cause: err });
-    throw err;
-  }
-  try {
-    return await use((await container.export()) as NodeJS.ReadableStream);
-  } finally {
-    await removeHelper(container, log, 'image-export');
-  }
-}
-
-/**
- * A Docker image (`repo:tag`, this instance's labels) whose root filesystem is the content of
- * Docker volume `volume`: `docker cp` of a never-started container mounting it, fed to
- * `docker import`. Answers the image's size in bytes.
- */
-export async function importVolumeAsImage(
-  docker: Docker, run: { instanceId: string; image: string; volume: string; ref: string; labels: Record<string, string>; log: Logger },
-): Promise<number> {
+export async function withVolumeContent<T>(
+  docker: Docker, run: { instanceId: string; image: string; volume: string; log: Logger }, use: (tar: NodeJS.ReadableStream) => Promise<T>,
+): Promise<T> {
   const container = await docker.createContainer({
     Image: run.image,
     Cmd: ['true'],
@@ -212,12 +188,7 @@ export async function importVolumeAsImage(
     HostConfig: { Binds: [`${run.volume}:/v:ro`], NetworkMode: 'none' },
   });
   try {
-    const tar = (await container.getArchive({ path: '/v/.' })) as NodeJS.ReadableStream;
-    const [repo, tag] = [run.ref.slice(0, run.ref.lastIndexOf(':')), run.ref.slice(run.ref.lastIndexOf(':') + 1)];
-    const changes = Object.entries(managedLabels(run.instanceId, run.labels)).map(([k, v]) => `LABEL ${k}=${JSON.stringify(v)}`);
-    const out = await docker.importImage(tar, { repo, tag, changes });
-    await new Promise<void>((resolve, reject) => docker.modem.followProgress(out, (err: Error | null) => (err ? reject(err) : resolve())));
-    return Number((await docker.getImage(run.ref).inspect()).Size);
+    return await use((await container.getArchive({ path: '/v/.' })) as NodeJS.ReadableStream);
   } finally {
     await removeHelper(container, run.log, 'volume-upload');
   }

@@ -1,5 +1,6 @@
 import { DataExistsError, DataNotFoundError, VolumeDataError } from './volume-data-errors';
 import type { VolumeDataCapabilities, VolumeDataDriver } from './volume-data-driver';
+import { removeAllData } from './remove-all-data';
 
 /** A volume's (or snapshot's) content: file path -> bytes as text. */
 export type FakeFiles = Map<string, string>;
@@ -11,7 +12,7 @@ export type FakeFiles = Map<string, string>;
  */
 export class FakeVolumeDataDriver implements VolumeDataDriver {
   readonly kind = 'fake' as const;
-  readonly capabilities: VolumeDataCapabilities = { archives: false, imageSnapshots: true, volumeToImage: false, flatten: false, listsData: true };
+  readonly capabilities: VolumeDataCapabilities = { archives: null, imageSnapshots: this, volumeToImage: null, flatten: null };
   private readonly volumes = new Map<string, { projectId: string; files: FakeFiles }>();
   private readonly snapshots = new Map<string, { volumeId: string; files: FakeFiles }>();
 
@@ -71,6 +72,11 @@ export class FakeVolumeDataDriver implements VolumeDataDriver {
 
   listSnapshotIds(): string[] {
     return [...this.snapshots.keys()];
+  }
+
+  async removeAll(keep: Set<string>): Promise<{ dockerVolumes: number }> {
+    await removeAllData(this, keep);
+    return { dockerVolumes: 0 };
   }
 
   /** An image's root filesystem as a snapshot: empty here (the fake image driver holds no files). */

@@ -286,7 +286,9 @@ export async function canKeepOverlayAttributes(scratch: string): Promise<boolean
     await w.add({ ...e, type: 'opaque' });
     // A writer that cannot finish is the probe's answer: the attributes are not kept.
     if (!(await w.finish().then(() => true, () => false))) return false;
-    return (await directoryOverlayXattrs(dir, ['x']).catch(() => new Map())).get('x')?.opaque === 'y';
+    // Attributes that cannot be read back are the same answer (a probe, not a failure).
+    const read = await directoryOverlayXattrs(dir, ['x']).then((attrs) => attrs, () => null);
+    return read?.get('x')?.opaque === 'y';
   } finally {
     await fs.rm(dir, { recursive: true, force: true });
   }

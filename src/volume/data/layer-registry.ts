@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import type { Logger } from 'pino';
 import type { LayerFileOps } from './layer-files';
 import type { CowPaths, ManifestStore } from './manifest-store';
+import { orNullIfGone } from '../../shared/best-effort';
 
 /**
  * Layer lifetimes. A layer lives while a manifest references it (reference
@@ -69,11 +70,11 @@ export class LayerRegistry {
     const stray = [
       ...(await fs.readdir(this.paths.layersDir)).filter((id) => !refs.has(id)).map((id) => this.paths.layer(id)),
       ...(await fs.readdir(this.paths.workDirs)).filter((id) => !uppers.has(id)).map((id) => this.paths.work(id)),
-      ...(await fs.readdir(this.paths.keysDir).catch(() => [] as string[]))
+      ...((await orNullIfGone(fs.readdir(this.paths.keysDir))) ?? [])
         .filter((name) => !refs.has(name.replace(/\.json$/, '')))
         .map((name) => path.join(this.paths.keysDir, name)),
       // Imports a crash interrupted: nothing was registered from them.
-      ...(await fs.readdir(this.paths.stagingDir).catch(() => [] as string[])).map((name) => path.join(this.paths.stagingDir, name)),
+      ...((await orNullIfGone(fs.readdir(this.paths.stagingDir))) ?? []).map((name) => path.join(this.paths.stagingDir, name)),
     ];
     if (stray.length === 0) return;
     await this.files.removeTrees(stray);

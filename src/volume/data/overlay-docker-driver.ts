@@ -9,6 +9,7 @@ import * as fs from 'node:fs/promises';
 import type Docker from 'dockerode';
 import type { Logger } from 'pino';
 import { LABELS, managedLabels } from '../../runtime/docker-engine';
+import { ImageMissing, type ImageDriver } from '../../runtime/image-driver';
 import {
   containersUsingVolume,
   sweepDockerLeftovers,
@@ -18,8 +19,7 @@ import {
   pauseRunning,
   removeVolume,
   releaseAll,
-  withImageFilesystem,
-  importVolumeAsImage,
+  withVolumeContent,
 } from './docker-ops';
 import { KeyedMutex, SerialQueue, UseCounts } from '../../shared/keyed-mutex';
 import type { ResourceLocks } from '../../shared/resource-locks';
@@ -29,6 +29,7 @@ import { CowPaths, ManifestStore, type SnapshotManifest, type VolumeManifest } f
 import { OverlayArchive, type LayerExport, type LayerImport } from './overlay-archive';
 import { OverlayFlattener } from './overlay-flattener';
 import type { VolumeDataCapabilities, VolumeDataDriver } from './volume-data-driver';
+import { removeAllData } from './remove-all-data';
 import { DataBusyError, DataExistsError, DataNotFoundError, VolumeDataError } from './volume-data-errors';
 import { bestEffort } from '../../shared/best-effort';
 
@@ -36,6 +37,8 @@ export interface OverlayDockerDriverOptions {
   dataDir: string;
   instanceId: string;
   docker: Docker;
+  /** Docker-image work (an image's filesystem in, a volume's content out as an image) goes through it. */
+  images: ImageDriver;
   helperImage: string;
   maxChainDepth: number;
   logger: Logger;
@@ -62,7 +65,7 @@ type DockerRefresh = 'current' | 'created' | 'recreated' | 'busy';
  */
 export class OverlayDockerDriver implements VolumeDataDriver {
   readonly kind = 'overlay-docker' as const;
-  readonly capabilities: VolumeDataCapabilities = { archives: true, imageSnapshots: true, volumeToImage: true, flatten: true, listsData: true };
+  readonly capabilities: VolumeDataCapabilities = { archives: this, imageSnapshots: this, volumeToImage: this, flatten: this };
   private readonly paths: CowPaths;
   private readonly store: ManifestStore;
   private readonly locks: ResourceLocks;
@@ -109,10 +112,10 @@ export class OverlayDockerDriver implements VolumeDataDriver {
       layers: this.layers,
     });
     this.archive = new OverlayArchive({ paths: p, store: this.store, layers: this.layers, files: this.files, instanceId: this.opts.instanceId, log: this.log });
-    await this.docker
-      .getImage(this.opts.helperImage)
-      .inspect()
-      .catch(() => this.log.warn({ image: this.opts.helperImage }, 'helper image missing: flattening will fail until scripts/build-base-image.sh runs'));
+    const helper = { image: this.opts.helperImage };
+    if ((await bestEffort(this.log, 'looking for the helper image', helper, () => this.opts.images.exists(this.opts.helperImage))) === false) {
+      this.log.warn(helper, 'helper image missing: flattening will fail until scripts/build-base-image.sh runs');
+    }
     await this.store.load();
     // Another replica at work on this data directory: its half-made layers are not a crash's.
     if (this.opts.sweep !== false) {
@@ -137,6 +140,13 @@ export class OverlayDockerDriver implements VolumeDataDriver {
 
   listSnapshotIds(): string[] {
     return this.store.allSnapshots().map((s) => s.snapshotId);
+  }
+
+  /** Each volume's Docker volume goes with its data; then the reconcile sweeps what no data accounts for (and finished helpers). */
+  async removeAll(keep: Set<string>): Promise<{ dockerVolumes: number }> {
+    const volumes = await removeAllData(this, keep);
+    const { orphans } = await this.reconcile();
+    return { dockerVolumes: volumes.length + orphans.length };
   }
 
   /**
@@ -206,7 +216,11 @@ export class OverlayDockerDriver implements VolumeDataDriver {
       const staging = await this.archive.beginImport();
       try {
         const writer = await staging.stage(layerId);
-        await withImageFilesystem(this.docker, this.opts.instanceId, dockerImage, this.log, (tar) => writer.fromTar(tar as AsyncIterable<Buffer>));
+        const labels = managedLabels(this.opts.instanceId, { [LABELS.role]: 'image-export' });
+        await this.opts.images.exportFilesystem(dockerImage, labels, (tar) => writer.fromTar(tar as AsyncIterable<Buffer>)).catch((err: unknown) => {
+          if (err instanceof ImageMissing) throw new VolumeDataError(err.message, { cause: err });
+          throw err;
+        });
         await staging.commit([{ snapshotId: key, projectId: '', volumeId: key, chain: [layerId] }], new Map());
       } catch (err) {
         await staging.abort();
@@ -220,7 +234,8 @@ export class OverlayDockerDriver implements VolumeDataDriver {
   async importAsDockerImage(volumeId: string, ref: string, labels: Record<string, string>): Promise<number> {
     const { dockerVolume } = await this.prepareMount(volumeId);
     const started = Date.now();
-    const size = await importVolumeAsImage(this.docker, { instanceId: this.opts.instanceId, image: this.opts.helperImage, volume: dockerVolume, ref, labels, log: this.log });
+    const run = { instanceId: this.opts.instanceId, image: this.opts.helperImage, volume: dockerVolume, log: this.log };
+    const { size } = await withVolumeContent(this.docker, run, (tar) => this.opts.images.importFilesystem(tar, ref, managedLabels(this.opts.instanceId, labels)));
     this.log.info({ volume_id: volumeId, docker_image: ref, ms: Date.now() - started }, 'volume content imported as a Docker image');
     return size;
   }

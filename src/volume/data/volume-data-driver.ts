@@ -1,6 +1,7 @@
 import type Docker from 'dockerode';
 import type { Logger } from 'pino';
 import type { ResourceLocks } from '../../shared/resource-locks';
+import type { ImageDriver } from '../../runtime/image-driver';
 import { DirectoryDriver } from './directory-driver';
 import { OverlayDockerDriver } from './overlay-docker-driver';
 import type { LayerExport, LayerImport } from './overlay-archive';
@@ -10,21 +11,47 @@ export type { ExportedLayer, ImportedSnapshotData, LayerExport, LayerImport } fr
 export type { LayerEntry, LayerEntryType, LayerWriter } from './layer-archive';
 export { LayerNotExportable } from './layer-archive';
 
+/** Snapshot archives: snapshots out as layers, staged layers in as snapshots. */
+export interface SnapshotArchiving {
+  /** The snapshots' layers as entries, held (not collected) until release(). */
+  openExport(snapshotIds: string[]): Promise<LayerExport>;
+  /** Stages new layers under the data dir, then registers snapshots made of them. */
+  beginImport(): Promise<LayerImport>;
+}
+
+/** Volumes made from images. */
+export interface ImageSnapshots {
+  /**
+   * Makes snapshot `key` of a Docker image's root filesystem: one read-only layer, made once;
+   * later calls find it and return at once. Volumes are then made from it as from any snapshot
+   * (createVolume fromSnapshotId), and deleteSnapshot(key) drops it without touching them.
+   */
+  ensureImageSnapshot(key: string, dockerImage: string): Promise<'made' | 'found'>;
+}
+
+/** Volumes uploaded to images. */
+export interface VolumeToImage {
+  /** A Docker image `ref` (with `labels`) whose root filesystem is the volume's content; its size in bytes. */
+  importAsDockerImage(volumeId: string, ref: string, labels: Record<string, string>): Promise<number>;
+}
+
+/** Chains merged into one layer. */
+export interface Flattening {
+  /** Merges a chain into one layer without changing anyone's data. */
+  flatten(volumeOrSnapshotId: string): Promise<void>;
+}
+
 /**
- * What a driver can do beyond the core, declared once (Incus's driver Info()): callers read
- * these instead of probing optional methods one by one.
+ * What a driver can do beyond the core, declared once (Incus's driver Info()): each capability
+ * is the driver's own implementation of it, or null. A caller checks the capability and gets
+ * the methods with it (`const c = driver.capabilities.archives; if (!c) ...; c.openExport()`),
+ * so nothing is probed and no optional method is called with `!`.
  */
 export interface VolumeDataCapabilities {
-  /** openExport and beginImport: snapshot archives. */
-  archives: boolean;
-  /** ensureImageSnapshot: volumes made from images. */
-  imageSnapshots: boolean;
-  /** importAsDockerImage: volumes uploaded to images. */
-  volumeToImage: boolean;
-  /** flatten: chains merged into one layer. */
-  flatten: boolean;
-  /** listVolumeIds and listSnapshotIds: the service's database-vs-data checks. */
-  listsData: boolean;
+  archives: SnapshotArchiving | null;
+  imageSnapshots: ImageSnapshots | null;
+  volumeToImage: VolumeToImage | null;
+  flatten: Flattening | null;
 }
 
 /**
@@ -60,31 +87,33 @@ export interface VolumeDataDriver {
   snapshotLayers(snapshotId: string): Promise<string[]>;
   /** DB-independent drift between manifests and labelled Docker volumes: ids re-created, ids of Docker volumes without data. */
   reconcile(): Promise<{ repaired: string[]; orphans: string[] }>;
-  /** Merges a chain into one layer without changing anyone's data. */
-  flatten?(volumeOrSnapshotId: string): Promise<void>;
-  /** Ids with data on this host, for the service's DB-vs-data checks. */
-  listVolumeIds?(): string[];
-  listSnapshotIds?(): string[];
-  /** Archives: the snapshots' layers as entries, held (not collected) until release(). */
-  openExport?(snapshotIds: string[]): Promise<LayerExport>;
-  /** Archives: stages new layers under the data dir, then registers snapshots made of them. */
-  beginImport?(): Promise<LayerImport>;
+  /** Ids with data on this host, for the service's DB-vs-data checks (and reset). */
+  listVolumeIds(): string[];
+  listSnapshotIds(): string[];
   /**
-   * Makes snapshot `key` of a Docker image's root filesystem: one read-only layer, made once;
-   * later calls find it and return at once. Volumes are then made from it as from any snapshot
-   * (createVolume fromSnapshotId), and deleteSnapshot(key) drops it without touching them.
+   * Reset: every volume's and snapshot's data but the snapshots in `keep` (layers they share
+   * stay), and what the driver made in Docker for them; how many Docker volumes went.
    */
-  ensureImageSnapshot?(key: string, dockerImage: string): Promise<'made' | 'found'>;
-  /** Volume to image: a Docker image `ref` (with `labels`) whose root filesystem is the volume's content; its size in bytes. */
-  importAsDockerImage?(volumeId: string, ref: string, labels: Record<string, string>): Promise<number>;
+  removeAll(keep: Set<string>): Promise<{ dockerVolumes: number }>;
   /** Resolves when background work (flattening) queued so far is done; call before shutdown. */
   whenIdle?(): Promise<void>;
+}
+
+/** The driver's implementation of capability `cap`; without one, `missing()`'s error (default: an internal error naming it). */
+export function requireCapability<K extends keyof VolumeDataCapabilities>(
+  driver: VolumeDataDriver, cap: K, missing: () => Error = () => new Error(`the ${driver.kind} volume driver has no ${cap} capability`),
+): NonNullable<VolumeDataCapabilities[K]> {
+  const c = driver.capabilities[cap];
+  if (!c) throw missing();
+  return c as NonNullable<VolumeDataCapabilities[K]>;
 }
 
 export interface VolumeDataDriverOptions {
   dataDir: string;
   instanceId: string;
   docker: Docker | null;
+  /** The one image driver (the composition root's); needed with `docker`. */
+  images: ImageDriver | null;
   helperImage: string;
   maxChainDepth: number;
   logger: Logger;
@@ -100,8 +129,9 @@ export interface VolumeDataDriverOptions {
 
 /** overlay-docker when an engine is there, else plain directories (full copies). */
 export async function createVolumeDataDriver(opts: VolumeDataDriverOptions): Promise<VolumeDataDriver> {
-  const driver: VolumeDataDriver = opts.docker
-    ? new OverlayDockerDriver({ ...opts, docker: opts.docker })
+  if (opts.docker && !opts.images) throw new Error('the overlay volume driver needs the image driver');
+  const driver: VolumeDataDriver = opts.docker && opts.images
+    ? new OverlayDockerDriver({ ...opts, docker: opts.docker, images: opts.images })
     : new DirectoryDriver({ dataDir: opts.dataDir, logger: opts.logger });
   if (!opts.docker) {
     opts.logger.warn(

@@ -10,7 +10,7 @@ import { readArchive } from '../../../src/archive/archive-reader';
 import { writeArchive, type LayerToWrite } from '../../../src/archive/archive-writer';
 import { createLogger } from '../../../src/logger';
 import type { ArchiveManifest } from '../../../src/archive/archive-format';
-import type { VolumeDataDriver } from '../../../src/volume/data/volume-data-driver';
+import { requireCapability, type VolumeDataDriver } from '../../../src/volume/data/volume-data-driver';
 import { craftArchive, plainLayer } from '../../support/archive-craft';
 import { VolumeDataHarness, describeWithDocker, newId } from './volume-data-harness';
 
@@ -31,7 +31,7 @@ async function listTree(dir: string): Promise<string[]> {
 }
 
 async function exportSnapshot(driver: VolumeDataDriver, snapshotId: string, file: string, base?: ArchiveManifest) {
-  const ex = await driver.openExport!([snapshotId]);
+  const ex = await requireCapability(driver, 'archives').openExport([snapshotId]);
   try {
     const chain = ex.chains.get(snapshotId)!;
     const baseIds = new Set(base ? base.volumes.flatMap((v) => v.layers.map((l) => l.id)) : []);
@@ -58,7 +58,7 @@ async function exportSnapshot(driver: VolumeDataDriver, snapshotId: string, file
 }
 
 async function importArchive(driver: VolumeDataDriver, file: string, projectId: string): Promise<string> {
-  const session = await driver.beginImport!();
+  const session = await requireCapability(driver, 'archives').beginImport();
   try {
     const snapshotId = newId('imp');
     const result = await readArchive(createReadStream(file), {
@@ -169,10 +169,10 @@ describeWithDocker('archive layers (overlay-docker)', () => {
     }
     const snap = newId('snap');
     await a.createSnapshot(snap, vol, { projectId: 'p1' });
-    const ex = await a.openExport!([snap]);
+    const ex = await requireCapability(a, 'archives').openExport([snap]);
     try {
       const chain = ex.chains.get(snap)!;
-      await a.flatten!(snap);
+      await requireCapability(a, 'flatten').flatten(snap);
       for (const l of chain) expect((await ex.entries(l.id)).length).toBeGreaterThan(0);
     } finally {
       ex.release();

@@ -20,7 +20,7 @@ test('without Docker the factory falls back to directories, and says so', async 
   const lines: string[] = [];
   const logger = pino({ level: 'warn' }, { write: (l: string) => void lines.push(l) });
   try {
-    const driver = await createVolumeDataDriver({ dataDir, instanceId: 'x', docker: null, helperImage: HELPER_IMAGE, maxChainDepth: 10, logger });
+    const driver = await createVolumeDataDriver({ dataDir, instanceId: 'x', docker: null, images: null, helperImage: HELPER_IMAGE, maxChainDepth: 10, logger });
     expect(driver.kind).toBe('directory');
     expect(lines.join('')).toMatch(/no Docker engine/);
   } finally {
@@ -34,7 +34,7 @@ describeWithDocker('with Docker', () => {
   afterAll(() => h.teardown());
 
   it('the factory makes the overlay driver, initialized', async () => {
-    const driver = await createVolumeDataDriver({ ...h.newInstance(), docker: h.docker, helperImage: HELPER_IMAGE, maxChainDepth: 10, logger: h.logger });
+    const driver = await createVolumeDataDriver({ ...h.newInstance(), docker: h.docker, images: h.images, helperImage: HELPER_IMAGE, maxChainDepth: 10, logger: h.logger });
     expect(driver.kind).toBe('overlay-docker');
     await driver.createVolume('v1', { projectId: 'p' });
     expect((await driver.prepareMount('v1')).dockerVolume).toBe(driver.dockerVolumeName('v1'));

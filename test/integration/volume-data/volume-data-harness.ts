@@ -11,6 +11,7 @@ import type Docker from 'dockerode';
 import pino, { type Logger } from 'pino';
 import { DEFAULT_DOCKER_SOCKET, LABELS, connectDocker, instanceLabelFilter, managedLabels } from '../../../src/runtime/docker-engine';
 import { containerOutput } from '../../../src/volume/data/docker-ops';
+import { DockerImageDriver } from '../../../src/runtime/docker-image-driver';
 import { DirectoryDriver } from '../../../src/volume/data/directory-driver';
 import { OverlayDockerDriver, type OverlayDockerDriverOptions } from '../../../src/volume/data/overlay-docker-driver';
 import type { VolumeDataDriver } from '../../../src/volume/data/volume-data-driver';
@@ -36,6 +37,8 @@ done`;
 
 export class VolumeDataHarness {
   docker!: Docker;
+  /** The image driver the drivers use (as the composition root hands it to them). */
+  images!: DockerImageDriver;
   dataDir = '';
   readonly instanceId = `t${randomBytes(4).toString('hex')}`;
   readonly logger: Logger = pino({ level: process.env.TEST_LOG_LEVEL || 'silent' });
@@ -46,6 +49,7 @@ export class VolumeDataHarness {
     const docker = await connectDocker();
     if (!docker) throw new Error('Docker engine unreachable: the volume data tests need one (set DOCKER_HOST or start dockerd)');
     this.docker = docker;
+    this.images = new DockerImageDriver(docker, this.logger);
     await this.ensureHelperImage();
     this.dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'snapstack-vd-'));
   }
@@ -58,6 +62,7 @@ export class VolumeDataHarness {
             dataDir: this.dataDir,
             instanceId: this.instanceId,
             docker: this.docker,
+            images: this.images,
             helperImage: HELPER_IMAGE,
             maxChainDepth: 50,
             logger: this.logger,

@@ -10,8 +10,7 @@
  *   `snapstack serve` starts the server) wire modules together and may import anything;
  *   nothing else imports them.
  * - dockerode is imported only by the Docker adapters (src/runtime/, a module's runtime/ or
- *   data/ driver folder), the *-module.ts files that hand the engine to them, reset (which
- *   removes this instance's objects) and src/testing/.
+ *   data/ driver folder), the *-module.ts files that hand the engine to them and src/testing/.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -26,7 +25,7 @@ const RULES: ImportRules = {
   portOf: (module) => `${module}-api`,
   restrictedPackages: {
     dockerode: (file) => /^src\/(runtime|testing)\//.test(file) || /^src\/[^/]+\/(runtime|data)\//.test(file)
-      || /-module\.ts$/.test(file) || file === 'src/snapstack/instance-reset.ts',
+      || /-module\.ts$/.test(file),
   },
 };
 

@@ -16,8 +16,10 @@ describe('error mappers', () => {
     });
   });
 
-  it("uses Glance's flat body", () => {
+  it("uses Glance's flat body for clients that ask for JSON, and a nested one glanceclient can read for the others", () => {
     expect(mapError('glance', new NotFound('No image found with ID x')).body).toEqual({ message: 'No image found with ID x', code: '404 Not Found', title: 'Not Found' });
+    expect(mapError('glance', new NotFound('No image found with ID x'), false).body).toEqual({ error: { message: 'No image found with ID x', code: 404, title: 'Not Found' } });
+    expect(mapError('nova', new NotFound('x'), false).body).toEqual(mapError('nova', new NotFound('x')).body);
   });
 
   it('never leaks an unexpected error, and answers 500 in the service shape', () => {

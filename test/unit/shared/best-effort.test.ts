@@ -1,6 +1,6 @@
 import { Writable } from 'stream';
 import pino from 'pino';
-import { bestEffort, isGone } from '../../../src/shared/best-effort';
+import { bestEffort, isGone, orNullIfGone } from '../../../src/shared/best-effort';
 import { NotFound } from '../../../src/http/faults';
 
 function capture() {
@@ -36,10 +36,24 @@ describe('bestEffort', () => {
   it('runs the work once when it succeeds, logging nothing', async () => {
     const { log, lines } = capture();
     const work = jest.fn(async () => 'ok');
-    await bestEffort(log, 'x', {}, work);
+    await expect(bestEffort(log, 'x', {}, work)).resolves.toBe('ok');
     expect(work).toHaveBeenCalledTimes(1);
     expect(lines).toEqual([]);
     expect(isGone(null)).toBe(false);
     expect(isGone({ status: 500 })).toBe(false);
+  });
+});
+
+describe('orNullIfGone', () => {
+  it('turns "not there" (404 fault, Docker 404, ENOENT) into null and answers a value otherwise', async () => {
+    await expect(orNullIfGone(Promise.reject(new NotFound('gone')))).resolves.toBeNull();
+    await expect(orNullIfGone(Promise.reject(Object.assign(new Error('no such image'), { statusCode: 404 })))).resolves.toBeNull();
+    await expect(orNullIfGone(Promise.reject(Object.assign(new Error('missing'), { code: 'ENOENT' })))).resolves.toBeNull();
+    await expect(orNullIfGone(Promise.resolve(7))).resolves.toBe(7);
+  });
+
+  it('throws any other error: it is not an absence', async () => {
+    await expect(orNullIfGone(Promise.reject(new Error('engine on fire')))).rejects.toThrow('engine on fire');
+    await expect(orNullIfGone(Promise.reject(Object.assign(new Error('denied'), { code: 'EACCES' })))).rejects.toThrow('denied');
   });
 });

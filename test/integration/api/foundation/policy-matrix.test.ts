@@ -32,6 +32,8 @@ const CREATE = (s = 202): Exp => [403, 403, s, 403, s, s];
 const ADMIN = (s = 200): Exp => [403, 403, 403, 403, 403, s];
 /** Keystone's "own user" rules: the unscoped and domain tokens are the member's own. */
 const SELF = (s = 200): Exp => [s, s, 403, 403, s, s];
+/** A metadef write inside P's private namespace: invisible to another project, admin-only for P's. */
+const MD_WRITE = (s: number): Exp => [403, 403, 404, 403, 403, s];
 
 const get = (path: string): Build => () => ({ method: 'GET', path });
 const V = '/volume/v3/{P}';
@@ -40,6 +42,7 @@ const C = '/compute/v2.1';
 const G = '/image/v2';
 const S = '/snapstack/v1';
 const I = '/identity/v3';
+const MD = `${G}/metadefs/namespaces`;
 
 const TABLE: Record<string, [Build, Exp]> = {
   // --- compute (Nova) ---
@@ -164,6 +167,54 @@ const TABLE: Record<string, [Build, Exp]> = {
   showImagesSchema: [get(`${G}/schemas/images`), LIST()],
   showMemberSchema: [get(`${G}/schemas/member`), LIST()],
   showMembersSchema: [get(`${G}/schemas/members`), LIST()],
+  // Metadefs: the target is a private namespace of P (made by an admin); writes are admin-only,
+  // after the namespace's visibility (another project's private namespace is a 404 to its writes too).
+  listMetadefNamespaces: [get(`${G}/metadefs/namespaces`), LIST()],
+  createMetadefNamespace: [() => ({ method: 'POST', path: `${G}/metadefs/namespaces`, body: { namespace: `ns-${randomUUID()}` } }), ADMIN(201)],
+  showMetadefNamespace: [(c) => get(`${MD}/${c.ids.ns}`)(c, 'member'), READ()],
+  updateMetadefNamespace: [(c) => ({ method: 'PUT', path: `${MD}/${c.ids.ns}`, body: { namespace: c.ids.ns, visibility: 'private', owner: c.cast.projectId } }), MD_WRITE(200)],
+  deleteMetadefNamespace: [async (c) => ({ method: 'DELETE', path: `${MD}/${await newNamespace(c)}` }), MD_WRITE(204)],
+  listMetadefObjects: [(c) => get(`${MD}/${c.ids.ns}/objects`)(c, 'member'), READ()],
+  createMetadefObject: [(c) => ({ method: 'POST', path: `${MD}/${c.ids.ns}/objects`, body: { name: `o-${randomUUID()}` } }), MD_WRITE(201)],
+  showMetadefObject: [(c) => get(`${MD}/${c.ids.ns}/objects/o`)(c, 'member'), READ()],
+  updateMetadefObject: [(c) => ({ method: 'PUT', path: `${MD}/${c.ids.ns}/objects/o`, body: { name: 'o', description: 'changed' } }), MD_WRITE(200)],
+  deleteMetadefObject: [async (c, who) => {
+    await c.as('seed', 'POST', `${MD}/${c.ids.ns}/objects`, { name: `d-${who}` });
+    return { method: 'DELETE', path: `${MD}/${c.ids.ns}/objects/d-${who}` };
+  }, MD_WRITE(204)],
+  deleteMetadefObjects: [async (c) => ({ method: 'DELETE', path: `${MD}/${await newNamespace(c)}/objects` }), MD_WRITE(204)],
+  listMetadefProperties: [(c) => get(`${MD}/${c.ids.ns}/properties`)(c, 'member'), READ()],
+  createMetadefProperty: [(c) => ({ method: 'POST', path: `${MD}/${c.ids.ns}/properties`, body: { name: `p-${randomUUID()}`, title: 'T', type: 'string' } }), MD_WRITE(201)],
+  showMetadefProperty: [(c) => get(`${MD}/${c.ids.ns}/properties/p`)(c, 'member'), READ()],
+  updateMetadefProperty: [(c) => ({ method: 'PUT', path: `${MD}/${c.ids.ns}/properties/p`, body: { name: 'p', title: 'T2', type: 'string' } }), MD_WRITE(200)],
+  deleteMetadefProperty: [async (c, who) => {
+    await c.as('seed', 'POST', `${MD}/${c.ids.ns}/properties`, { name: `d-${who}`, title: 'T', type: 'string' });
+    return { method: 'DELETE', path: `${MD}/${c.ids.ns}/properties/d-${who}` };
+  }, MD_WRITE(204)],
+  deleteMetadefProperties: [async (c) => ({ method: 'DELETE', path: `${MD}/${await newNamespace(c)}/properties` }), MD_WRITE(204)],
+  listMetadefTags: [(c) => get(`${MD}/${c.ids.ns}/tags`)(c, 'member'), READ()],
+  createMetadefTags: [async (c) => ({ method: 'POST', path: `${MD}/${await newNamespace(c)}/tags`, body: { tags: [{ name: 'a' }] } }), MD_WRITE(201)],
+  deleteMetadefTags: [async (c) => ({ method: 'DELETE', path: `${MD}/${await newNamespace(c)}/tags` }), MD_WRITE(204)],
+  showMetadefTag: [(c) => get(`${MD}/${c.ids.ns}/tags/t`)(c, 'member'), READ()],
+  createMetadefTag: [(c) => ({ method: 'POST', path: `${MD}/${c.ids.ns}/tags/t-${randomUUID()}` }), MD_WRITE(201)],
+  updateMetadefTag: [async (c, who) => {
+    await c.as('seed', 'POST', `${MD}/${c.ids.ns}/tags/u-${who}`);
+    return { method: 'PUT', path: `${MD}/${c.ids.ns}/tags/u-${who}`, body: { name: `u2-${who}` } };
+  }, MD_WRITE(200)],
+  deleteMetadefTag: [async (c, who) => {
+    await c.as('seed', 'POST', `${MD}/${c.ids.ns}/tags/d-${who}`);
+    return { method: 'DELETE', path: `${MD}/${c.ids.ns}/tags/d-${who}` };
+  }, MD_WRITE(204)],
+  listMetadefResourceTypes: [get(`${G}/metadefs/resource_types`), LIST()],
+  listMetadefResourceTypeAssociations: [(c) => get(`${MD}/${c.ids.ns}/resource_types`)(c, 'member'), READ()],
+  createMetadefResourceTypeAssociation: [(c) => ({ method: 'POST', path: `${MD}/${c.ids.ns}/resource_types`, body: { name: `R::${randomUUID()}` } }), MD_WRITE(201)],
+  deleteMetadefResourceTypeAssociation: [async (c, who) => {
+    await c.as('seed', 'POST', `${MD}/${c.ids.ns}/resource_types`, { name: `D::${who}` });
+    return { method: 'DELETE', path: `${MD}/${c.ids.ns}/resource_types/D::${who}` };
+  }, MD_WRITE(204)],
+  ...Object.fromEntries(['Namespace', 'Namespaces', 'Object', 'Objects', 'Property', 'Properties', 'Tag', 'Tags', 'ResourceType', 'ResourceTypes'].map((name) => [
+    `showMetadef${name}Schema`, [get(`${G}/schemas/metadefs/${name.replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase()}`), LIST()] as [Build, Exp],
+  ])),
 
   // --- Snapstack's own ---
   getHealth: [get(`${S}/health`), all(200)],
@@ -316,6 +367,13 @@ async function newSnapshot(c: Ctx): Promise<string> {
   await pollUntil(() => c.as('member', 'GET', `${V}/snapshots/${id}`), (r) => r.body.snapshot?.status === 'available', 30_000, `snapshot ${id}`);
   return id;
 }
+/** A private metadef namespace of P with nothing in it (made by an admin). */
+async function newNamespace(c: Ctx): Promise<string> {
+  const name = `ns-${randomUUID()}`;
+  const made = await c.as('seed', 'POST', MD, { namespace: name, visibility: 'private', owner: c.cast.projectId });
+  if (made.status !== 201) throw new Error(`namespace create: ${made.status} ${made.text}`);
+  return name;
+}
 async function newProject(c: Ctx): Promise<string> {
   return (await c.as('seed', 'POST', `${I}/projects`, { project: { name: `p-${randomUUID()}` } })).body.project.id;
 }
@@ -361,6 +419,10 @@ describe('policy matrix: every operation x every kind of caller', () => {
     ctx.ids.shared = (await ctx.as('member', 'POST', `${G}/images`, { name: 's', disk_format: 'raw', container_format: 'bare', visibility: 'shared' })).body.id;
     await ctx.as('member', 'POST', `${G}/images/${ctx.ids.shared}/members`, { member: cast.otherProjectId });
     await ctx.as('member', 'PUT', `${V}/volumes/${ctx.ids.volume}/metadata/k`, { meta: { k: 'v' } });
+    ctx.ids.ns = await newNamespace(ctx);
+    await ctx.as('seed', 'POST', `${MD}/${ctx.ids.ns}/objects`, { name: 'o' });
+    await ctx.as('seed', 'POST', `${MD}/${ctx.ids.ns}/properties`, { name: 'p', title: 'T', type: 'string' });
+    await ctx.as('seed', 'POST', `${MD}/${ctx.ids.ns}/tags/t`);
     await ctx.as('member', 'PUT', `${V}/snapshots/${ctx.ids.snapshot}/metadata/k`, { meta: { k: 'v' } });
   });
   afterAll(async () => { await h?.stop(); });

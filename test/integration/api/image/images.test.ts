@@ -166,6 +166,13 @@ describe('create, show, update, delete', () => {
     const gone = await demo.request('GET', url);
     expect(gone.status).toBe(404);
     expect(gone.body).toEqual({ message: `No image found with ID ${img.id}`, code: '404 Not Found', title: 'Not Found' });
+    // A client that does not ask for JSON (glanceclient, curl: Accept */*) gets the message in an object.
+    for (const accept of ['*/*', 'text/html, application/json']) {
+      const res = await demo.request('GET', url, undefined, { Accept: accept });
+      expect(res.status).toBe(404);
+      expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+      expect(res.body).toEqual({ error: { message: `No image found with ID ${img.id}`, code: 404, title: 'Not Found' } });
+    }
   });
 
   test('a trailing slash names no resource: GET /v2/images/ is 404, not the list', async () => {
