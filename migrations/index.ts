@@ -34,6 +34,7 @@ import * as m20261130190200 from './20261130190200_create_metadef_namespace_reso
 import * as m20261130190300 from './20261130190300_create_metadef_objects';
 import * as m20261130190400 from './20261130190400_create_metadef_properties';
 import * as m20261130190500 from './20261130190500_create_metadef_tags';
+import * as m20261130194500 from './20261130194500_create_fault_rules';
 
 export interface NamedMigration extends Knex.Migration {
   name: string;
@@ -80,4 +81,5 @@ export const migrations: NamedMigration[] = [
   named('20261130190300_create_metadef_objects', m20261130190300),
   named('20261130190400_create_metadef_properties', m20261130190400),
   named('20261130190500_create_metadef_tags', m20261130190500),
+  named('20261130194500_create_fault_rules', m20261130194500),
 ];

@@ -1,5 +1,6 @@
 import express, { Request, Response, NextFunction, Router } from 'express';
 import { randomUUID } from 'crypto';
+import { performance } from 'perf_hooks';
 import type { Logger } from '../logger';
 import type { AuthContext, Handlers, Reply, RequestContext } from './context';
 import { mapError, ErrorStyle } from './error-mappers';
@@ -96,6 +97,7 @@ function comparePaths(a: string, b: string): number {
 
 async function handle(mount: ServiceMount, deps: RouterDeps, op: OperationSpec, req: Request, res: Response): Promise<void> {
   const requestId: string = res.locals.requestId;
+  const arrived = performance.now();
   if (deps.observe) {
     const started = process.hrtime.bigint();
     res.once('finish', () => deps.observe!({ service: mount.name, operation: op.operationId, status: res.statusCode, seconds: Number(process.hrtime.bigint() - started) / 1e9 }));
@@ -143,7 +145,7 @@ async function handle(mount: ServiceMount, deps: RouterDeps, op: OperationSpec, 
       req,
     };
     if (!CONTROL_OPERATIONS.includes(op.operationId)) {
-      await applyFault(deps.faults, { target: 'api', projectId: auth?.projectId ?? null, service: mount.name, operationId: op.operationId });
+      await applyFault(deps.faults, { target: 'api', projectId: auth?.projectId ?? null, service: mount.name, operationId: op.operationId, since: arrived });
     }
     const handler = mount.handlers[op.operationId];
     if (!handler) throw new NotImplemented(`${op.operationId} is not implemented by Snapstack.`);
