@@ -29,6 +29,10 @@ import * as m20261130150100 from './20261130150100_create_server_tags';
 import * as m20261130150200 from './20261130150200_create_instance_actions';
 import * as m20261130150300 from './20261130150300_add_servers_reservation';
 import * as m20261130150400 from './20261130150400_create_server_groups';
+import * as m20261130160000 from './20261130160000_create_volume_types';
+import * as m20261130160100 from './20261130160100_add_volume_legacy_attach';
+import * as m20261130160200 from './20261130160200_create_volume_transfers';
+import * as m20261130160300 from './20261130160300_create_volume_messages';
 import * as m20261130190000 from './20261130190000_create_metadef_namespaces';
 import * as m20261130190100 from './20261130190100_create_metadef_resource_types';
 import * as m20261130190200 from './20261130190200_create_metadef_namespace_resource_types';
@@ -77,6 +81,10 @@ export const migrations: NamedMigration[] = [
   named('20261130150200_create_instance_actions', m20261130150200),
   named('20261130150300_add_servers_reservation', m20261130150300),
   named('20261130150400_create_server_groups', m20261130150400),
+  named('20261130160000_create_volume_types', m20261130160000),
+  named('20261130160100_add_volume_legacy_attach', m20261130160100),
+  named('20261130160200_create_volume_transfers', m20261130160200),
+  named('20261130160300_create_volume_messages', m20261130160300),
   named('20261130190000_create_metadef_namespaces', m20261130190000),
   named('20261130190100_create_metadef_resource_types', m20261130190100),
   named('20261130190200_create_metadef_namespace_resource_types', m20261130190200),

@@ -41,6 +41,9 @@ const RULES: Record<string, PolicyRule> = {
   createKeypair: 'project_reader', deleteKeypair: 'project_reader',
   // Cinder: quota updates are admin-only.
   updateQuotaSet: 'admin', deleteQuotaSet: 'admin',
+  // Cinder: volume type management, extra spec changes and type access are admin-only.
+  createVolumeType: 'admin', updateVolumeType: 'admin', deleteVolumeType: 'admin', volumeTypeAction: 'admin', listVolumeTypeAccess: 'admin',
+  createVolumeTypeExtraSpecs: 'admin', updateVolumeTypeExtraSpec: 'admin', deleteVolumeTypeExtraSpec: 'admin',
   // Glance metadefs: creating a namespace is metadef_admin. Writes inside one are metadef_admin
   // too, checked by the service after the namespace's visibility (Glance answers 404 for a
   // namespace the caller cannot see before it answers 403), so the router asks a reader here.
@@ -79,6 +82,10 @@ const POLICY_NAMES: Record<string, string> = {
   listSnapshotsDetail: 'volume:get_all_snapshots', createSnapshot: 'volume:create_snapshot', showSnapshot: 'volume:get_snapshot',
   updateSnapshot: 'volume:update_snapshot', deleteSnapshot: 'volume:delete_snapshot',
   showQuotaSet: 'volume_extension:quotas:show', updateQuotaSet: 'volume_extension:quotas:update', deleteQuotaSet: 'volume_extension:quotas:delete',
+  createVolumeType: 'volume_extension:type_create', updateVolumeType: 'volume_extension:type_update', deleteVolumeType: 'volume_extension:type_delete',
+  volumeTypeAction: 'volume_extension:volume_type_access:addProjectAccess', listVolumeTypeAccess: 'volume_extension:volume_type_access:get_all_for_type',
+  createVolumeTypeExtraSpecs: 'volume_extension:types_extra_specs:create', updateVolumeTypeExtraSpec: 'volume_extension:types_extra_specs:update',
+  deleteVolumeTypeExtraSpec: 'volume_extension:types_extra_specs:delete',
   listImages: 'get_images', createImage: 'add_image', showImage: 'get_image', updateImage: 'modify_image', deleteImage: 'delete_image',
   downloadImageData: 'download_image', uploadImageData: 'upload_image', listImageMembers: 'get_members', createImageMember: 'add_member',
   showImageMember: 'get_member', updateImageMember: 'modify_member', deleteImageMember: 'delete_member',

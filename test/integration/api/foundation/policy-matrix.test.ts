@@ -299,7 +299,41 @@ const TABLE: Record<string, [Build, Exp]> = {
   }, WRITE()],
   listVolumeTypes: [get(`${V}/types`), LIST()],
   showVolumeType: [get(`${V}/types/default`), LIST()],
+  createVolumeType: [(_c, who) => ({ method: 'POST', path: `${V}/types`, body: { volume_type: { name: `pm-${who}` } } }), ADMIN()],
+  updateVolumeType: [async (c) => ({ method: 'PUT', path: `${V}/types/${await newType(c)}`, body: { volume_type: { description: 'd' } } }), ADMIN()],
+  deleteVolumeType: [async (c) => ({ method: 'DELETE', path: `${V}/types/${await newType(c)}` }), ADMIN(202)],
+  volumeTypeAction: [async (c) => ({ method: 'POST', path: `${V}/types/${await newType(c, false)}/action`, body: { addProjectAccess: { project: c.cast.otherProjectId } } }), ADMIN(202)],
+  listVolumeTypeAccess: [async (c) => ({ method: 'GET', path: `${V}/types/${await newType(c, false)}/os-volume-type-access` }), ADMIN()],
+  listVolumeTypeExtraSpecs: [(c) => get(`${V}/types/${c.ids.volumeType}/extra_specs`)(c, 'member'), LIST()],
+  createVolumeTypeExtraSpecs: [(c) => ({ method: 'POST', path: `${V}/types/${c.ids.volumeType}/extra_specs`, body: { extra_specs: { k: 'v' } } }), ADMIN()],
+  showVolumeTypeExtraSpec: [(c) => get(`${V}/types/${c.ids.volumeType}/extra_specs/multiattach`)(c, 'member'), LIST()],
+  updateVolumeTypeExtraSpec: [(c) => ({ method: 'PUT', path: `${V}/types/${c.ids.volumeType}/extra_specs/k`, body: { k: 'v2' } }), ADMIN()],
+  deleteVolumeTypeExtraSpec: [async (c) => ({ method: 'DELETE', path: `${V}/types/${await newType(c)}/extra_specs/k` }), ADMIN(202)],
   listAvailabilityZones: [get(`${V}/os-availability-zone`), LIST()],
+  listVolumeExtensions: [get(`${V}/extensions`), LIST()],
+  listVolumeMessages: [() => ({ method: 'GET', path: `${V}/messages`, headers: MV33 }), LIST()],
+  showVolumeMessage: [async (c) => ({ method: 'GET', path: `${V}/messages/${await newMessage(c)}`, headers: MV33 }), READ()],
+  deleteVolumeMessage: [async (c) => ({ method: 'DELETE', path: `${V}/messages/${await newMessage(c)}`, headers: MV33 }), WRITE(204)],
+  listVolumeTransfersLegacy: [() => ({ method: 'GET', path: `${V}/os-volume-transfer`, headers: {} }), LIST()],
+  listVolumeTransfersDetailLegacy: [() => ({ method: 'GET', path: `${V}/os-volume-transfer/detail`, headers: {} }), LIST()],
+  createVolumeTransferLegacy: [async (c) => ({ method: 'POST', path: `${V}/os-volume-transfer`, body: { transfer: { volume_id: await newVolume(c) } }, headers: {} }), WRITE(202)],
+  showVolumeTransferLegacy: [async (c) => ({ method: 'GET', path: `${V}/os-volume-transfer/${(await newTransfer(c)).id}`, headers: {} }), READ()],
+  deleteVolumeTransferLegacy: [async (c) => ({ method: 'DELETE', path: `${V}/os-volume-transfer/${(await newTransfer(c)).id}`, headers: {} }), WRITE(202)],
+  // Any project's member with the key accepts (the other project's too).
+  acceptVolumeTransferLegacy: [async (c) => {
+    const t = await newTransfer(c);
+    return { method: 'POST', path: `${V}/os-volume-transfer/${t.id}/accept`, body: { accept: { auth_key: t.auth_key } }, headers: {} };
+  }, [403, 403, 202, 403, 202, 202]],
+  listVolumeTransfers: [() => ({ method: 'GET', path: `${V}/volume-transfers`, headers: MV355 }), LIST()],
+  listVolumeTransfersDetail: [() => ({ method: 'GET', path: `${V}/volume-transfers/detail`, headers: MV355 }), LIST()],
+  createVolumeTransfer: [async (c) => ({ method: 'POST', path: `${V}/volume-transfers`, body: { transfer: { volume_id: await newVolume(c) } }, headers: MV355 }), WRITE(202)],
+  showVolumeTransfer: [async (c) => ({ method: 'GET', path: `${V}/volume-transfers/${(await newTransfer(c)).id}`, headers: MV355 }), READ()],
+  deleteVolumeTransfer: [async (c) => ({ method: 'DELETE', path: `${V}/volume-transfers/${(await newTransfer(c)).id}`, headers: MV355 }), WRITE(202)],
+  // Any project's member with the key accepts (the other project's too).
+  acceptVolumeTransfer: [async (c) => {
+    const t = await newTransfer(c);
+    return { method: 'POST', path: `${V}/volume-transfers/${t.id}/accept`, body: { accept: { auth_key: t.auth_key } }, headers: MV355 };
+  }, [403, 403, 202, 403, 202, 202]],
   showVolumeSummary: [() => ({ method: 'GET', path: `${V}/volumes/summary`, headers: { 'OpenStack-API-Version': 'volume 3.12' } }), LIST()],
   showLimits: [get(`${V}/limits`), LIST()],
   showQuotaSet: [(c) => get(`${V}/os-quota-sets/${c.cast.projectId}`)(c, 'member'), [403, 403, 403, 200, 200, 200]],
@@ -339,6 +373,32 @@ async function newVolume(c: Ctx): Promise<string> {
   const id = made.body.volume.id;
   await pollUntil(() => c.as('member', 'GET', `${V}/volumes/${id}`), (r) => r.body.volume?.status === 'available', 30_000, `volume ${id}`);
   return id;
+}
+const MV355 = { 'OpenStack-API-Version': 'volume 3.55' };
+const MV33 = { 'OpenStack-API-Version': 'volume 3.3' };
+/** A user message of the member's project: a volume create a fault rule fails. */
+async function newMessage(c: Ctx): Promise<string> {
+  await c.as('seed', 'POST', '/snapstack/v1/faults', { fault: { target: 'volume.create', action: 'fail', project_id: c.cast.projectId } });
+  const made = await c.as('member', 'POST', `${V}/volumes`, { volume: { size: 1 } });
+  const id = made.body.volume.id;
+  await pollUntil(() => c.as('member', 'GET', `${V}/volumes/${id}`), (r) => r.body.volume?.status === 'error', 30_000, `volume ${id} in error`);
+  const listed = await c.as('member', 'GET', `${V}/messages?resource_uuid=${id}`, undefined, MV33);
+  if (!listed.body.messages?.[0]) throw new Error(`no message for volume ${id}: ${listed.text}`);
+  return listed.body.messages[0].id;
+}
+/** A transfer of a new volume of the member's project. */
+async function newTransfer(c: Ctx): Promise<{ id: string; auth_key: string }> {
+  const made = await c.as('member', 'POST', `${V}/os-volume-transfer`, { transfer: { volume_id: await newVolume(c) } });
+  if (made.status !== 202) throw new Error(`transfer create: ${made.status} ${made.text}`);
+  return made.body.transfer;
+}
+/** A volume type (made by the seeded admin) with the extra specs k and multiattach. */
+async function newType(c: Ctx, isPublic = true): Promise<string> {
+  const made = await c.as('seed', 'POST', `${V}/types`, {
+    volume_type: { name: `pm-${randomUUID()}`, extra_specs: { k: 'v', multiattach: '<is> False' }, 'os-volume-type-access:is_public': isPublic },
+  });
+  if (made.status !== 200) throw new Error(`volume type create: ${made.status} ${made.text}`);
+  return made.body.volume_type.id;
 }
 async function newSnapshot(c: Ctx): Promise<string> {
   const id = (await c.as('member', 'POST', `${V}/snapshots`, { snapshot: { volume_id: c.ids.volume, force: true } })).body.snapshot.id;
@@ -393,6 +453,7 @@ describe('policy matrix: every operation x every kind of caller', () => {
     ctx.ids.image = await newImage(ctx);
     ctx.ids.volume = await newVolume(ctx);
     ctx.ids.snapshot = await newSnapshot(ctx);
+    ctx.ids.volumeType = await newType(ctx);
     ctx.ids.shared = (await ctx.as('member', 'POST', `${G}/images`, { name: 's', disk_format: 'raw', container_format: 'bare', visibility: 'shared' })).body.id;
     await ctx.as('member', 'POST', `${G}/images/${ctx.ids.shared}/members`, { member: cast.otherProjectId });
     await ctx.as('member', 'PUT', `${V}/volumes/${ctx.ids.volume}/metadata/k`, { meta: { k: 'v' } });
