@@ -24,7 +24,15 @@ import * as m20261130_2100 from './20261130002100_add_servers_access_ips';
 import * as m20261130_3500 from './20261130003500_add_list_indexes';
 import * as m20261130120000 from './20261130120000_create_archive_workspace_loads';
 import * as m20261130130000 from './20261130130000_add_job_owners_and_replicas';
-import * as m20261130163000 from './20261130163000_add_servers_hostname';
+import * as m20261130150000 from './20261130150000_create_keypairs';
+import * as m20261130150100 from './20261130150100_create_server_tags';
+import * as m20261130150200 from './20261130150200_create_instance_actions';
+import * as m20261130150300 from './20261130150300_add_servers_reservation';
+import * as m20261130150400 from './20261130150400_create_server_groups';
+import * as m20261130160000 from './20261130160000_create_volume_types';
+import * as m20261130160100 from './20261130160100_add_volume_legacy_attach';
+import * as m20261130160200 from './20261130160200_create_volume_transfers';
+import * as m20261130160300 from './20261130160300_create_volume_messages';
 import * as m20261130163100 from './20261130163100_add_servers_trusted_certs';
 import * as m20261130190000 from './20261130190000_create_metadef_namespaces';
 import * as m20261130190100 from './20261130190100_create_metadef_resource_types';
@@ -32,6 +40,7 @@ import * as m20261130190200 from './20261130190200_create_metadef_namespace_reso
 import * as m20261130190300 from './20261130190300_create_metadef_objects';
 import * as m20261130190400 from './20261130190400_create_metadef_properties';
 import * as m20261130190500 from './20261130190500_create_metadef_tags';
+import * as m20261130194500 from './20261130194500_create_fault_rules';
 
 export interface NamedMigration extends Knex.Migration {
   name: string;
@@ -68,7 +77,15 @@ export const migrations: NamedMigration[] = [
   named('20261130003500_add_list_indexes', m20261130_3500),
   named('20261130120000_create_archive_workspace_loads', m20261130120000),
   named('20261130130000_add_job_owners_and_replicas', m20261130130000),
-  named('20261130163000_add_servers_hostname', m20261130163000),
+  named('20261130150000_create_keypairs', m20261130150000),
+  named('20261130150100_create_server_tags', m20261130150100),
+  named('20261130150200_create_instance_actions', m20261130150200),
+  named('20261130150300_add_servers_reservation', m20261130150300),
+  named('20261130150400_create_server_groups', m20261130150400),
+  named('20261130160000_create_volume_types', m20261130160000),
+  named('20261130160100_add_volume_legacy_attach', m20261130160100),
+  named('20261130160200_create_volume_transfers', m20261130160200),
+  named('20261130160300_create_volume_messages', m20261130160300),
   named('20261130163100_add_servers_trusted_certs', m20261130163100),
   named('20261130190000_create_metadef_namespaces', m20261130190000),
   named('20261130190100_create_metadef_resource_types', m20261130190100),
@@ -76,4 +93,5 @@ export const migrations: NamedMigration[] = [
   named('20261130190300_create_metadef_objects', m20261130190300),
   named('20261130190400_create_metadef_properties', m20261130190400),
   named('20261130190500_create_metadef_tags', m20261130190500),
+  named('20261130194500_create_fault_rules', m20261130194500),
 ];

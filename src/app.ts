@@ -23,6 +23,7 @@ import { VOLUME_MICROVERSIONS } from './volume/volume-versions';
 import { createImageModule } from './image/image-module';
 import type { ImageService } from './image/image-service';
 import { connectDocker, removeInstanceObjects } from './runtime/docker-engine';
+import { AdvisoryPauseLedger, containerPauses } from './runtime/container-pauses';
 import { DockerImageDriver } from './runtime/docker-image-driver';
 import { FakeImageDriver } from './runtime/fake-image-driver';
 import { FakeServerRuntime } from './compute/runtime/fake-server-runtime';
@@ -32,6 +33,7 @@ import { snapstackHandlers } from './snapstack/snapstack-handlers';
 import { adminHandlers } from './snapstack/admin-handlers';
 import { InstanceReset } from './snapstack/instance-reset';
 import { FaultRules } from './faults/fault-rules';
+import { FAULTS_EPOCH_KEY, KnexFaultRuleStore } from './faults/fault-store';
 import { SnapstackMetrics } from './metrics/metrics';
 import { ArchiveService } from './archive/archive-service';
 import { archiveHandlers } from './archive/archive-handlers';
@@ -98,6 +100,9 @@ export async function startSnapstack(config: Config, opts: StartOptions = {}): P
   const locks: InstanceLock[] = [];
   if (replica) checkDataDirFree(config.dataDir);
   else locks.push(lockDataDir(config.dataDir));
+  // Without the engine, volume data is plain directories indexed in one process's memory (or,
+  // SNAPSTACK_DOCKER=fake, memory alone): another replica would not see it.
+  if (replica && config.dockerMode !== 'auto') throw new Error(`replicas need the Docker engine (SNAPSTACK_DOCKER=${config.dockerMode}): volume data without it is one process's`);
   const releaseLocks = async () => {
     for (const l of locks.splice(0).reverse()) await l.release().catch((err) => logger.warn({ err }, 'could not release an instance lock'));
   };
@@ -138,13 +143,25 @@ async function startReplica(config: Config, opts: StartOptions, logger: Logger, 
 
   // Validated tokens are cached; with DATABASE_URL other processes may share the database, so a
   // cached token is checked against the identity epoch on every use (token-cache.ts).
-  const identity = new IdentityService(new IdentityStore(db), config.tokenTtlSeconds, logger.child({ component: 'identity' }), { shared: Boolean(config.databaseUrl) });
+  // Fault rules live in the database; replicas learn of changes through their epoch, read with
+  // the identity epoch (no query of its own: fault-rules.ts). A lone start forgets old rules.
+  const faults = new FaultRules(new KnexFaultRuleStore(db), { shared: replica });
+  if (sweep) await faults.clear();
+  const rider = replica ? { key: FAULTS_EPOCH_KEY, seen: (epoch: string, sentAt: number) => faults.seen(epoch, sentAt) } : undefined;
+  const identity = new IdentityService(new IdentityStore(db, rider), config.tokenTtlSeconds, logger.child({ component: 'identity' }), { shared: Boolean(config.databaseUrl) });
   await identity.seed({ admin: config.adminPassword, demo: config.demoPassword, altDemo: config.altDemoPassword });
-  const faults = new FaultRules();
   const metrics = new SnapstackMetrics({ db, dataDir: config.dataDir });
   const jobs = new JobRunner(db, logger.child({ component: 'jobs' }), { faults, observe: (j) => metrics.observeJob(j) }, { replicas, workers: config.jobWorkers });
   // One engine for every module: volumes, servers (containers) and image data (Docker images).
   const docker = config.dockerMode === 'auto' ? await connectDocker(config.dockerSocket) : null;
+  if (replica && !docker) {
+    await replicas.stop();
+    await db.destroy();
+    throw new Error(`replicas need the Docker engine: none answers at ${config.dockerSocket}`);
+  }
+  // Replicas: a container's pause holds are counted across processes (the last anywhere unpauses).
+  const pauseLedger = replica && docker ? new AdvisoryPauseLedger(config.databaseUrl!, logger.child({ component: 'pauses' })) : undefined;
+  if (pauseLedger) containerPauses(docker!).useLedger(pauseLedger);
   // The drivers: Docker's, or the in-memory fakes beside them (SNAPSTACK_DOCKER=fake).
   const fake = config.dockerMode === 'fake';
   const imageDriver = fake ? new FakeImageDriver([config.defaultServerImage]) : docker ? new DockerImageDriver(docker, logger.child({ component: 'images' })) : null;
@@ -173,7 +190,7 @@ async function startReplica(config: Config, opts: StartOptions, logger: Logger, 
   const reset = new InstanceReset({
     jobs,
     parts: { jobs, compute: compute.reset, archive: archives, volume: volumeModule.reset, image: imageModule.reset, identity },
-    onReset: [() => { faults.clear(); }],
+    onReset: [async () => { await faults.clear(); }],
     log: logger.child({ component: 'reset' }),
   });
 
@@ -269,6 +286,7 @@ async function startReplica(config: Config, opts: StartOptions, logger: Logger, 
       await volumeModule.close();
       await serverLocks?.close();
       await volumeLocks?.close();
+      await pauseLedger?.close();
       if (opts.ephemeral) {
         await removeEverything();
       } else {

@@ -56,7 +56,7 @@ export interface RunningSnapstack {
   cloudsYaml(): string;
   /** Writes clouds.yaml to `file` (default <dataDir>/clouds.yaml); returns its path (OS_CLIENT_CONFIG_FILE). */
   writeCloudsYaml(file?: string): string;
-  /** Fault injection and pace rules (as /snapstack/v1/faults): add, list, remove, clear. */
+  /** Fault injection and pace rules (as /snapstack/v1/faults; in the database): add, list, get, remove, clear, each a promise. */
   faults: Pick<FaultRules, 'add' | 'list' | 'get' | 'remove' | 'clear'>;
   /** Back to the seeded state (as POST /snapstack/v1/reset): every resource and Docker object it made goes. */
   reset(): Promise<ResetReport>;

@@ -72,6 +72,11 @@ export class ArchiveService {
   private readonly log: Logger;
   private readonly exportDeps: ExportDeps;
   private readonly importDeps: ImportDeps;
+  /**
+   * Progress of the exports this process writes (exact and at once); the exports under way are
+   * the unfinished export jobs (exportsUnderWay), whichever replica accepted or runs them, and
+   * other replicas' progress is what their job last recorded.
+   */
   private readonly progress = new Map<string, { written: number; total: number }>();
   /** Full-read results by file, keyed by size and mtime (a changed file is read again). */
   private readonly verified = new Map<string, { stamp: string; ok: boolean; reason: string | null }>();
@@ -115,11 +120,7 @@ export class ArchiveService {
     const dir = await this.dirOf(caller, scope);
     const out: ArchiveEntry[] = [];
     for (const f of await this.folders.list(dir)) out.push(await this.describe(f, scope, opts.verify ?? false));
-    for (const [file, p] of this.progress) {
-      if (path.dirname(file) !== dir) continue;
-      const st = await orNullIfGone(fs.stat(`${file}${PARTIAL_SUFFIX}`)); // not begun yet: 0 bytes
-      out.push(writingEntry(file, scope, st?.size ?? 0, p));
-    }
+    for (const [file, p] of await this.exportsUnderWay(dir)) out.push(await this.writing(file, scope, p));
     const nameOf = (e: ArchiveEntry) => (e.state === 'writing' ? e.name : e.file.name);
     return out.sort((a, b) => (nameOf(a) < nameOf(b) ? -1 : nameOf(a) > nameOf(b) ? 1 : 0));
   }
@@ -127,8 +128,8 @@ export class ArchiveService {
   async show(caller: ArchiveCaller, scope: FolderScope, name: string, opts: { verify?: boolean } = {}): Promise<ArchiveEntry> {
     const dir = await this.dirOf(caller, scope);
     checkArchiveName(name);
-    const p = this.progress.get(path.join(dir, name));
-    if (p) return writingEntry(path.join(dir, name), scope, (await orNullIfGone(fs.stat(path.join(dir, `${name}${PARTIAL_SUFFIX}`))))?.size ?? 0, p);
+    const p = (await this.exportsUnderWay(dir)).get(path.join(dir, name));
+    if (p) return this.writing(path.join(dir, name), scope, p);
     return this.describe(await this.folders.find(dir, name), scope, opts.verify ?? false);
   }
 
@@ -206,30 +207,55 @@ export class ArchiveService {
     if (opts.baseArchive) await this.findManifest(dir, opts.baseArchive);
     const name = opts.fileName ? withTar(checkArchiveName(opts.fileName)) : defaultArchiveName(plan.name ?? sourceId, new Date(), opts.baseArchive ? '-incr' : '');
     const file = path.join(dir, name);
-    if (await exists(file) || await exists(`${file}${PARTIAL_SUFFIX}`) || this.progress.has(file)) {
-      throw new Conflict(`An archive named ${name} already exists in the snapshots folder.`);
-    }
-    this.progress.set(file, { written: 0, total: 0 });
     const payload: ExportPayload = {
       kind, sourceId, caller, scope, folderProject: caller.projectId, name, baseArchive: opts.baseArchive ?? null, loadWorkspace: scope === 'workspace',
     };
-    try {
-      const jobId = await this.d.jobs.enqueue(JOB_EXPORT, payload, { projectId: caller.projectId, resourceType: 'archive', resourceId: name });
-      this.log.info({ job_id: jobId, kind, source_id: sourceId, archive: name, scope, project_id: caller.projectId }, 'archive export accepted');
-      return { jobId, archive: { name, scope } };
-    } catch (err) {
-      this.progress.delete(file);
-      throw err;
+    const jobId = await this.d.store.exclusively(file, async (trx) => {
+      if (await exists(file) || await exists(`${file}${PARTIAL_SUFFIX}`) || (await this.exportsUnderWay(dir, trx)).has(file)) {
+        throw new Conflict(`An archive named ${name} already exists in the snapshots folder.`);
+      }
+      return this.d.jobs.enqueue(JOB_EXPORT, payload, { projectId: caller.projectId, resourceType: 'archive', resourceId: name }, trx);
+    });
+    this.log.info({ job_id: jobId, kind, source_id: sourceId, archive: name, scope, project_id: caller.projectId }, 'archive export accepted');
+    return { jobId, archive: { name, scope } };
+  }
+
+  /** The archives of `dir` being written: unfinished export jobs (any replica's), with their progress. */
+  private async exportsUnderWay(dir: string, trx?: Parameters<JobRunner['unfinished']>[1]): Promise<Map<string, { written: number; total: number }>> {
+    const out = new Map<string, { written: number; total: number }>();
+    for (const job of await this.d.jobs.unfinished(JOB_EXPORT, trx)) {
+      const p = job.payload as ExportPayload & { progress?: { written: number; total: number } };
+      const file = await this.exportFile(p).catch(() => null);
+      // Written already (renamed from its partial file), its job about to end: listed as the archive.
+      if (!file || path.dirname(file) !== dir || await exists(file)) continue;
+      out.set(file, this.progress.get(file) ?? p.progress ?? { written: 0, total: 0 });
     }
+    return out;
+  }
+
+  private async writing(file: string, scope: FolderScope, progress: { written: number; total: number }): Promise<ArchiveEntry> {
+    const st = await orNullIfGone(fs.stat(`${file}${PARTIAL_SUFFIX}`)); // not begun yet: 0 bytes
+    return writingEntry(file, scope, st?.size ?? 0, progress);
+  }
+
+  private async exportFile(p: ExportPayload): Promise<string> {
+    return path.join(await this.dirOf({ ...p.caller, projectId: p.folderProject }, p.scope), p.name);
   }
 
   private exportJob(): JobDefinition<ExportPayload> {
-    const fileOf = async (p: ExportPayload) => path.join(await this.dirOf({ ...p.caller, projectId: p.folderProject }, p.scope), p.name);
     return {
       kind: JOB_EXPORT,
       onRestart: 'fail',
-      run: async (p, _job, signal) => {
-        const file = await fileOf(p);
+      run: async (p, job, signal) => {
+        const file = await this.exportFile(p);
+        // Other replicas list it with the progress its job last recorded (every second at most).
+        let recorded = 0;
+        let recording = Promise.resolve();
+        const record = (pr: { written: number; total: number }) => {
+          if (Date.now() - recorded < 1000) return;
+          recorded = Date.now();
+          recording = recording.then(() => this.d.jobs.record(job.id, { progress: pr })).catch((err: unknown) => this.log.debug({ err, archive: p.name }, 'export progress not recorded'));
+        };
         const dir = path.dirname(file);
         const fault = await this.faultFor(p.caller.projectId, 'archive.export', signal);
         try {
@@ -240,6 +266,7 @@ export class ArchiveService {
             base,
             onProgress: (pr) => {
               this.progress.set(file, pr);
+              record(pr);
               fault.midway();
               signal.throwIfAborted(); // shutdown: stop mid-way; the next owner undoes the partial archive
             },
@@ -253,10 +280,11 @@ export class ArchiveService {
           if (p.loadWorkspace) await this.loadWorkspaceArchive(file);
         } finally {
           this.progress.delete(file);
+          await recording;
         }
       },
       onFail: async (p, error) => {
-        const file = await bestEffort(this.log, "finding a failed export's file", { archive: p.name, source_id: p.sourceId }, () => fileOf(p));
+        const file = await bestEffort(this.log, "finding a failed export's file", { archive: p.name, source_id: p.sourceId }, () => this.exportFile(p));
         if (file) {
           this.progress.delete(file);
           await fs.rm(`${file}${PARTIAL_SUFFIX}`, { force: true });
@@ -269,7 +297,7 @@ export class ArchiveService {
 
   /** A fault rule's verdict for this operation: waited for now, failing at `midway()`. */
   private async faultFor(projectId: string, target: 'archive.export' | 'archive.import', signal?: AbortSignal): Promise<{ midway: () => void }> {
-    const decision = this.d.faults?.decide({ target, projectId });
+    const decision = await this.d.faults?.decide({ target, projectId });
     if (decision?.delayMs) await this.d.faults!.sleep(decision.delayMs, signal);
     signal?.throwIfAborted();
     const fail = decision?.fail;

@@ -21,4 +21,16 @@ export class ArchiveStore {
       .insert({ archive_id: load.archiveId, file: load.file, snapshot_ids: JSON.stringify(load.snapshotIds), image_id: load.imageId })
       .onConflict('archive_id').merge();
   }
+
+  /**
+   * Runs `fn` in a transaction that holds a lock on `key` until it ends: two accepts of one
+   * archive file, through one process or two replicas, take turns (what the first enqueued is
+   * committed before the second looks).
+   */
+  async exclusively<T>(key: string, fn: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
+    return this.db.transaction(async (trx) => {
+      await trx.raw('SELECT pg_advisory_xact_lock(hashtextextended(?, 0))', [`snapstack:archive:${key}`]);
+      return fn(trx);
+    });
+  }
 }

@@ -77,9 +77,9 @@ export function attachmentHandlers(compute: Compute): Handlers {
       const a = ctx.body.volumeAttachment;
       objectArgs('volumeAttachment', a, attachKeys(ctx.microversion), ['volumeId']);
       checkShelved(server, ctx.microversion, 'attach_volume');
-      const bdm = await compute.attachments.attach(server.id, {
+      const bdm = await compute.instanceActions.around(server, auth, ctx.requestId, 'attach_volume', () => compute.attachments.attach(server.id, {
         volumeId: a.volumeId, device: a.device ?? null, deleteOnTermination: a.delete_on_termination, tag: a.tag ?? null,
-      });
+      }));
       return { status: 200, body: { volumeAttachment: createdView(bdm, server.id, ctx.microversion) } };
     },
     async updateVolumeAttachment(ctx) {
@@ -102,7 +102,7 @@ export function attachmentHandlers(compute: Compute): Handlers {
       const server = await compute.servers.get(auth, ctx.params.server_id);
       checkLock(server, auth);
       checkShelved(server, ctx.microversion, 'detach_volume');
-      await compute.attachments.detach(server.id, ctx.params.volume_id);
+      await compute.instanceActions.around(server, auth, ctx.requestId, 'detach_volume', () => compute.attachments.detach(server.id, ctx.params.volume_id));
       return { status: 202 };
     },
   });

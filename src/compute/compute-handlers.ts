@@ -3,16 +3,21 @@
  * per-resource handler files.
  *
  * LIMITATIONS: only what the spec lists; an operation in the spec without a handler answers
- * 501 notImplemented, any other path 404. No keypairs, security groups, server groups,
- * quotas, hypervisors, migrations, instance actions, console or os-interface APIs; no
+ * 501 notImplemented, any other path 404. No security groups,
+ * quota sets, hypervisors, migrations, console or os-interface APIs; no
  * networks (server addresses are empty).
  */
 import type { Handlers } from '../http/context';
 import type { Compute } from './compute-module';
 import { computeVersion, computeVersionList } from './compute-versions';
 import { flavorHandlers } from './flavor-handlers';
+import { instanceActionHandlers } from './instance-action-handlers';
+import { keypairHandlers } from './keypair-handlers';
 import { serverHandlers } from './server-handlers';
 import { serverMetadataHandlers } from './server-metadata-handlers';
+import { serverTagHandlers } from './server-tag-handlers';
+import { serverGroupHandlers } from './server-group-handlers';
+import { limitHandlers } from './limit-handlers';
 import { serverActionHandlers } from './server-action-handlers';
 import { attachmentHandlers } from './attachment-handlers';
 import { imageProxyHandlers } from './image-proxy-handlers';
@@ -37,5 +42,10 @@ export function computeHandlers(compute?: Compute): Handlers {
     ...attachmentHandlers(compute),
     ...imageProxyHandlers(compute.images),
     ...serverInfoHandlers(compute.servers),
+    ...keypairHandlers(compute.keypairs),
+    ...serverTagHandlers(compute.tags),
+    ...instanceActionHandlers(compute.instanceActions),
+    ...serverGroupHandlers(compute.groups),
+    ...limitHandlers(compute.servers, compute.groups),
   };
 }

@@ -9,6 +9,12 @@ import type { VolumeApi } from '../volume/volume-api';
 import { computeHandlers } from './compute-handlers';
 import { FlavorService } from './flavor-service';
 import { FlavorStore } from './flavor-store';
+import { InstanceActions, watchEnqueues } from './instance-actions';
+import { ServerGroups } from './server-groups';
+import { ServerGroupStore } from './server-group-store';
+import { InstanceActionStore } from './instance-action-store';
+import { KeypairService } from './keypair-service';
+import { KeypairStore } from './keypair-store';
 import { DockerServerRuntime } from './runtime/docker-server-runtime';
 import type { ImageDriver } from '../runtime/image-driver';
 import type { ServerRuntime } from './runtime/server-runtime';
@@ -25,6 +31,8 @@ import { ServerRebuilds } from './server-rebuild';
 import { ServerResizes } from './server-resize';
 import { ServerSnapshots } from './server-snapshot';
 import { ServerStore } from './server-store';
+import { ServerTagStore } from './server-tag-store';
+import { ServerTags } from './server-tags';
 import { ComputeReset } from './compute-reset';
 import type { ComputeResetApi } from './compute-api';
 
@@ -48,7 +56,11 @@ export interface ComputeDeps {
 
 export interface Compute {
   flavors: FlavorService;
+  keypairs: KeypairService;
   servers: ServerService;
+  tags: ServerTags;
+  instanceActions: InstanceActions;
+  groups: ServerGroups;
   actions: ServerActions;
   snapshots: ServerSnapshots;
   attachments: ServerAttachments;
@@ -68,11 +80,16 @@ export interface Compute {
 
 /** Wires compute: stores, the server runtime, services, and the durable jobs (registered here). */
 export function createCompute(deps: ComputeDeps): Compute {
+  // Instance actions see which requests queue a job (that job then finishes the action's event).
+  deps = { ...deps, jobs: watchEnqueues(deps.jobs) };
   const log = deps.logger.child({ component: 'compute' });
   const runtime = deps.runtime ?? (deps.docker ? new DockerServerRuntime(deps.docker, deps.instanceId, log, deps.imageDriver ?? undefined) : new UnavailableRuntime());
   const store = new ServerStore(deps.db);
   const locks = deps.locks ?? new KeyedMutex();
   const flavors = new FlavorService(new FlavorStore(deps.db));
+  // Nova's per-user and per-server records; reset empties each store.
+  const records = { keypairs: new KeypairStore(deps.db), tags: new ServerTagStore(deps.db), actions: new InstanceActionStore(deps.db), groups: new ServerGroupStore(deps.db) };
+  const keypairs = new KeypairService(records.keypairs, log);
   const containers = new ServerContainers(runtime, deps.volumes, store, log);
   const lifecycle = new ServerLifecycle(store, containers, deps.volumes, deps.images, locks, deps.jobs, log);
   const actions = new ServerActions(store, containers, runtime, locks, deps.jobs, log);
@@ -86,19 +103,23 @@ export function createCompute(deps: ComputeDeps): Compute {
     defaultServerImage: deps.config.defaultServerImage, log,
   });
   const attachments = new ServerAttachments(store, containers, deps.volumes, locks, deps.jobs, log);
-  const servers = new ServerService(store, deps.jobs, locks, {
-    flavors, images: deps.images, volumes: deps.volumes, defaultServerImage: deps.config.defaultServerImage, minDiskRule: deps.config.minDiskRule,
-  }, log);
+  // Resolved lazily: the actions check visibility through the server service built below.
+  const instanceActions: InstanceActions = new InstanceActions(records.actions, (auth, id, includeDeleted) => servers.get(auth, id, { includeDeleted }), log);
+  const groups = new ServerGroups(records.groups, log);
+  const servers: ServerService = new ServerService(store, deps.jobs, locks, {
+    flavors, keypairs, images: deps.images, volumes: deps.volumes, defaultServerImage: deps.config.defaultServerImage, minDiskRule: deps.config.minDiskRule,
+  }, log, instanceActions, groups);
+  const tags = new ServerTags({ server: (auth, id) => servers.get(auth, id), tags: records.tags, locks });
   // Server jobs wait for volume jobs (a build for its volumes, a snapshot for its volumes' snapshots): their own lane.
   for (const job of [lifecycle.buildJob(), lifecycle.deleteJob(), actions.job(), attachments.job(), ...snapshots.jobs(), shelves.job(), resizes.job(), rebuilds.job()]) {
-    deps.jobs.register(job, { lane: 'composite' });
+    deps.jobs.register(instanceActions.tracked(job), { lane: 'composite' });
   }
   const compute: Compute = {
-    flavors, servers, actions, snapshots, attachments, shelves, resizes, rebuilds, images: deps.images, runtime,
+    flavors, keypairs, servers, tags, instanceActions, groups, actions, snapshots, attachments, shelves, resizes, rebuilds, images: deps.images, runtime,
     handlers: () => computeHandlers(compute),
     seed: () => flavors.seed(),
     reconcile: () => lifecycle.reconcile(),
-    reset: new ComputeReset({ store, flavors, runtime, containers, log }),
+    reset: new ComputeReset({ store, flavors, runtime, containers, log, records: Object.values(records) }),
   };
   return compute;
 }

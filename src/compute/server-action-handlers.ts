@@ -17,6 +17,7 @@ import type { operations } from '../generated/compute';
 import { requireAuth, typedHandlers } from '../http/context';
 import { BadRequest, Forbidden, NotImplemented } from '../http/faults';
 import type { Compute } from './compute-module';
+import { InstanceActions } from './instance-actions';
 import { backupActions } from './server-backup-handlers';
 import { ACCEPTED, atLeast, powerAction, ServerActionTable } from './server-action-table';
 import { resizeActions } from './server-resize-handlers';
@@ -105,7 +106,9 @@ export function serverActionHandlers(compute: Compute): Handlers {
         throw new BadRequest(`There is no such action: ${action}`);
       }
       if (spec.lockChecked) checkLock(server, auth);
-      return spec.run({ ctx, auth, mv: ctx.microversion, server, args: body[action], compute });
+      const run = () => spec.run({ ctx, auth, mv: ctx.microversion, server, args: body[action], compute });
+      const name = InstanceActions.actionOf(action);
+      return name ? compute.instanceActions.around(server, auth, ctx.requestId, name, run) : run();
     },
   });
 }

@@ -7,10 +7,11 @@ import type { ImageApi, ImageRecord } from '../image/image-api';
 import type { VolumeApi } from '../volume/volume-api';
 import { checkFlavorFitsImage, MinDiskRule } from './boot-disk-rules';
 import { checkCreateVersionedKeys, hostnameArg } from './request-versions';
-import { hostnameOf } from './server-views';
 import type { FlavorService } from './flavor-service';
 import type { FlavorRow } from './flavor-store';
+import type { KeypairService } from './keypair-service';
 import type { BlockDeviceRow, FlavorAtBoot, ServerRow } from './server-store';
+import { hostnameOf } from './server-views';
 import {
   assignDeviceNames, imageDefinedBdms, mergeBdms, parseRequestedBdms, RequestedBdm, validateBdmList,
 } from './server-bdm';
@@ -23,6 +24,7 @@ export type CreateServerInput = NonNullable<BodyOf<operations['createServer']>>[
 
 export interface CreatePlanDeps {
   flavors: FlavorService;
+  keypairs: Pick<KeypairService, 'forServer'>;
   images: ImageApi;
   volumes: VolumeApi;
   defaultServerImage: string;
@@ -34,6 +36,45 @@ export interface ServerPlan {
   blockDevices: BlockDeviceRow[];
   adminPass: string;
   securityGroups: { name: string }[];
+  /** min_count and max_count (max_count defaults to min_count, both to 1). */
+  count: { min: number; max: number };
+}
+
+/** Nova's min_count / max_count (parameter_types.positive_integer, then "min_count must be <= max_count"). */
+export function instanceCounts(s: Pick<CreateServerInput, 'min_count' | 'max_count'>): { min: number; max: number } {
+  const read = (field: 'min_count' | 'max_count'): number | undefined => {
+    const n = s[field];
+    if (n === undefined) return undefined;
+    if (typeof n === 'string' && !/^[0-9]+$/.test(n)) throw new BadRequest(`Invalid input for field/attribute ${field}. Value: ${n}. '${n}' does not match '^[0-9]*$'`);
+    if (Number(n) < 1) throw new BadRequest(`Invalid input for field/attribute ${field}. Value: ${n}. ${n} is less than the minimum of 1`);
+    return Number(n);
+  };
+  const min = read('min_count') ?? 1;
+  const max = read('max_count') ?? min;
+  if (min > max) throw new BadRequest('min_count must be <= max_count');
+  return { min, max };
+}
+
+/** nova/utils.py generate_uid('r'): the reservation id of one create request. */
+function reservationId(): string {
+  return `r-${randomBytes(6).toString('base64url').toLowerCase().replace(/[^a-z0-9]/g, '0').slice(0, 8)}`;
+}
+
+/**
+ * The `count` servers of a multiple create: the plan's server and block devices again with
+ * their own ids, one reservation id, launch_index 0..n-1 and hostnames suffixed `-1`..`-n`
+ * (nova/compute/api.py _populate_instance_names; the display name stays the same).
+ */
+export function multiplyPlan(plan: ServerPlan, count: number): ServerPlan[] {
+  if (count <= 1) return [plan];
+  return Array.from({ length: count }, (_, i) => {
+    const id = i === 0 ? plan.server.id : randomUUID();
+    return {
+      ...plan,
+      server: { ...plan.server, id, launch_index: i, hostname: `${plan.server.hostname ?? hostnameOf(plan.server.name)}-${i + 1}` },
+      blockDevices: plan.blockDevices.map((b) => ({ ...b, id: randomUUID(), server_id: id })),
+    };
+  });
 }
 
 function lastSegment(ref: string): string {
@@ -133,15 +174,14 @@ export function systemMetadata(auth: AuthContext, image: ImageRecord | null, ima
 export async function planServer(deps: CreatePlanDeps, auth: AuthContext, s: CreateServerInput, mv: Microversion | null): Promise<ServerPlan> {
   const projectId = auth.projectId!;
   checkCreateVersionedKeys(s, mv, auth.isAdmin);
-  for (const field of ['min_count', 'max_count'] as const) {
-    const n = s[field];
-    if (n !== undefined && /^-?\d+$/.test(String(n)) && Number(n) < 1) {
-      throw new BadRequest(`Invalid input for field/attribute ${field}. Value: ${n}. ${n} is less than the minimum of 1`);
-    }
+  const count = instanceCounts(s);
+  if ('tags' in s && !(mv?.atLeast('2.52') ?? false)) {
+    throw new BadRequest("Invalid input for field/attribute server. Additional properties are not allowed ('tags' was unexpected)");
   }
-  if (Number(s.max_count ?? 1) > 1 || Number(s.min_count ?? 1) > 1) throw new BadRequest('Snapstack creates one server per request (min_count and max_count must be 1).');
   if (s.availability_zone && s.availability_zone !== 'nova') throw new BadRequest('The requested availability zone is not available');
   const networks = parseNetworks(s.networks, mv);
+  // Nova's _validate_and_build_base_options: the caller's own key pair, before the flavor.
+  if (s.key_name !== undefined) await deps.keypairs.forServer(auth.userId, s.key_name);
 
   const flavorId = lastSegment(String(s.flavorRef));
   const flavor = await deps.flavors.get(auth, flavorId).catch((err) => {
@@ -170,6 +210,8 @@ export async function planServer(deps: CreatePlanDeps, auth: AuthContext, s: Cre
   if (!root) throw new BadRequest('Block Device Mapping is Invalid: Boot sequence for the instance and image/block device mapping combination is not valid.');
   // Nova's order: sizes against the image before the BDM sources are looked up.
   checkFlavorFitsImage(deps.minDiskRule, flavor, rootImage, root);
+  // nova/compute/api.py _check_and_transform_bdm: a volume belongs to one server.
+  if (count.max > 1 && bdms.some((b) => b.source_type === 'volume')) throw new BadRequest('Cannot attach one or more volumes to multiple instances');
   await resolveSources(deps, auth, projectId, bdms);
   bdms = assignDeviceNames(bdms);
 
@@ -191,10 +233,12 @@ export async function planServer(deps: CreatePlanDeps, auth: AuthContext, s: Cre
       flavor_id: flavor.id, flavor: flavorAtBoot(flavor), vm_state: 'building', task_state: 'scheduling', power_state: 0, networks,
       metadata: s.metadata ?? {}, system_metadata: systemMetadata(auth, rootImage, imageRef, flavor), docker_image: dockerImage,
       container_id: null, ip_address: null, mac_address: null, fault: null, key_name: s.key_name ?? null,
-      availability_zone: 'nova', root_device_name: root.device_name ?? '/dev/vda', locked: false,
+      availability_zone: 'nova', root_device_name: root.device_name ?? '/dev/vda', locked: false, tags: s.tags ?? [],
+      reservation_id: reservationId(), launch_index: 0,
     },
     blockDevices,
     adminPass: typeof s.adminPass === 'string' && s.adminPass ? s.adminPass : randomBytes(9).toString('base64url').slice(0, 12),
+    count,
     securityGroups: Array.isArray(s.security_groups) && s.security_groups.length ? s.security_groups.map((g) => ({ name: String(g.name) })) : [{ name: 'default' }],
   };
 }

@@ -2,17 +2,24 @@
  * Nova server handlers: list, detail, show, create, update, delete.
  *
  * LIMITATIONS:
- * - one server per request (min_count/max_count > 1 answer 400); no return_reservation_id;
+ * - multiple create (min_count/max_count) counts against Nova's default instances quota (10
+ *   per project) only when more than one server is asked for; display names stay as given,
+ *   hostnames get the `-<n>` suffix (as Nova since it dropped multi_instance_display_name_template);
  * - networks are not checked against Neutron: a list or "auto" gives the container Docker's
  *   bridge network (shown as network "private"), "none" no network;
- * - key_name, user_data, personality, config_drive, security_groups and scheduler hints are
- *   accepted and ignored; host/hypervisor_hostname (2.74) must name the one compute host;
- *   trusted_image_certificates (2.63) are kept and shown, never verified; no server tags (2.26 shows []);
+ * - scheduler hints: only `group` (a server group: its policy decides whether the one host takes
+ *   the server, else ERROR with Nova's "No valid host" fault);
+ * - key_name must name one of the caller's key pairs; nothing is injected (no metadata service);
+ * - user_data, personality, config_drive, security_groups and other scheduler hints are accepted
+ *   and ignored; host/hypervisor_hostname (2.74) must name the one compute host;
+ *   trusted_image_certificates (2.63) are kept and shown, never verified;
  * - list filters: name (regex), status, image, flavor, changes-since, changes-before (2.66),
- *   locked (2.73), ip, ip6 (no server has one), all_tenants and project_id (admin); Nova's other
- *   filters are accepted and ignored; deleted servers are never listed (changes-since does not
- *   show them). docs/microversions.md has what each microversion changes;
- * - no locking (lock/unlock), no server groups;
+ *   locked (2.73), ip, ip6 (no server has one), tags, tags-any, not-tags, not-tags-any (2.26),
+ *   reservation_id, user_id, vm_state, task_state, key_name, availability_zone, hostname (an
+ *   admin's, a non-admin's from 2.83), all_tenants and project_id (admin); Nova's other filters
+ *   are accepted and ignored; deleted servers are never listed (changes-since does not show
+ *   them). docs/microversions.md has what each microversion changes;
+ * - no locking (lock/unlock);
  * - an image's block_device_mapping is expanded only when bdm_v2 is true (no legacy v1
  *   mappings, no `mappings` property); volume types are not carried to the new volumes.
  */
@@ -22,8 +29,13 @@ import { queryString, requireAuth, typedHandlers } from '../http/context';
 import { nextLinks } from './compute-links';
 import { checkListQuery } from './request-versions';
 import { atLeast } from './server-action-table';
-import type { ServerService } from './server-service';
+import type { SchedulerHints, ServerService } from './server-service';
 import { createdServerView, serverDetail, serverSummary, ServerViewOptions } from './server-views';
+
+/** parameter_types.boolean: JSON booleans and Nova's accepted strings. */
+function isTrue(v: unknown): boolean {
+  return v === true || (typeof v === 'string' && ['1', 't', 'true', 'on', 'y', 'yes'].includes(v.toLowerCase()));
+}
 
 export function viewOptions(ctx: RequestContext, single = false): ServerViewOptions {
   return { serviceUrl: ctx.serviceUrl, mv: ctx.microversion, isAdmin: requireAuth(ctx).isAdmin, single };
@@ -60,7 +72,10 @@ export function serverHandlers(servers: ServerService): Handlers {
       locked: atLeast(ctx.microversion, '2.73') ? queryString(ctx, 'locked') : undefined,
       ...moreFilters(ctx),
       projectId: queryString(ctx, 'project_id') ?? queryString(ctx, 'tenant_id'),
-      limit: queryString(ctx, 'limit'), marker: queryString(ctx, 'marker'),
+      limit: queryString(ctx, 'limit'), marker: queryString(ctx, 'marker'), reservationId: queryString(ctx, 'reservation_id'),
+      ...(ctx.microversion?.atLeast('2.26') ? {
+        tags: queryString(ctx, 'tags'), tagsAny: queryString(ctx, 'tags-any'), notTags: queryString(ctx, 'not-tags'), notTagsAny: queryString(ctx, 'not-tags-any'),
+      } : {}),
     }, { volumes: detail, mv: ctx.microversion });
     const o = viewOptions(ctx);
     const items = rows.map((r) => (detail ? serverDetail(r, r.volume_refs ?? [], o) : serverSummary(r, o)));
@@ -79,7 +94,9 @@ export function serverHandlers(servers: ServerService): Handlers {
     },
 
     async createServer(ctx) {
-      const { server, plan } = await servers.create(requireAuth(ctx), ctx.body.server, ctx.microversion);
+      const hints = (ctx.body['os:scheduler_hints'] ?? ctx.body['OS-SCH-HNT:scheduler_hints'] ?? {}) as SchedulerHints;
+      const { server, plan, reservationId } = await servers.create(requireAuth(ctx), ctx.body.server, ctx.microversion, ctx.requestId, hints);
+      if (isTrue(ctx.body.server.return_reservation_id)) return { status: 202, body: { reservation_id: reservationId } };
       const view = createdServerView(server, plan.adminPass, plan.securityGroups, viewOptions(ctx));
       return { status: 202, headers: { Location: view.links[0].href }, body: { server: view } };
     },
@@ -90,7 +107,7 @@ export function serverHandlers(servers: ServerService): Handlers {
     },
 
     async deleteServer(ctx) {
-      await servers.delete(requireAuth(ctx), ctx.params.server_id);
+      await servers.delete(requireAuth(ctx), ctx.params.server_id, ctx.requestId);
       return { status: 204 };
     },
   });

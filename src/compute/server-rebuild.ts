@@ -36,6 +36,8 @@ export interface RebuildRequest {
   hostname?: string;
   /** 2.63: null unsets them */
   trustedCerts?: string[] | null;
+  /** 2.54: the caller's key pair (checked by the caller), null to unset */
+  keyName?: string | null;
   /** 2.93: a volume-backed server may take another image */
   reimageBootVolume: boolean;
 }
@@ -98,6 +100,7 @@ export class ServerRebuilds {
         ...(req.accessIPv6 !== undefined ? { access_ip_v6: req.accessIPv6 } : {}),
         ...(req.hostname !== undefined ? { hostname: req.hostname } : {}),
         ...(req.trustedCerts !== undefined ? { trusted_certs: req.trustedCerts } : {}),
+        ...(req.keyName !== undefined ? { key_name: req.keyName } : {}),
       };
     });
     if (!marked) throw new NotFound(`Instance ${serverId} could not be found.`);

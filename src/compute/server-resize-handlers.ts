@@ -4,7 +4,7 @@ import { isIPv4, isIPv6 } from 'net';
  *
  * LIMITATIONS:
  * - one host: resize re-creates the container in place (allow_resize_to_same_host);
- * - rebuild ignores preserve_ephemeral, personality, user_data, key_name, trusted certificates,
+ * - rebuild ignores preserve_ephemeral, personality, user_data, trusted certificates,
  *   hostname and accessIPs;
  * - a volume-backed rebuild at 2.93 runs the new image's system with the root volume's data
  *   kept: Snapstack's volumes made from an image hold no image data to re-image.
@@ -63,6 +63,10 @@ export const resizeActions: ServerActionTable = {
         throw invalid('description', o.description, `${pyRepr(o.description)} is not valid under any of the given schemas`);
       }
       const accessIPs = { accessIPv4: addressArg('accessIPv4', o.accessIPv4, isIPv4, 'ipv4'), accessIPv6: addressArg('accessIPv6', o.accessIPv6, isIPv6, 'ipv6') };
+      if (o.key_name !== undefined && o.key_name !== null) {
+        if (typeof o.key_name !== 'string') throw invalid('key_name', o.key_name, `${pyRepr(o.key_name)} is not of type 'string', 'null'`);
+        await c.compute.keypairs.forServer(c.auth.userId, o.key_name);
+      }
       if (o.adminPass !== undefined && typeof o.adminPass !== 'string') throw invalid('adminPass', o.adminPass, `${pyRepr(o.adminPass)} is not of type 'string'`);
       const server = await c.compute.rebuilds.rebuild(c.auth, c.server.id, {
         imageRef: o.imageRef,
@@ -73,6 +77,7 @@ export const resizeActions: ServerActionTable = {
         ...(accessIPs.accessIPv6 !== undefined ? { accessIPv6: accessIPs.accessIPv6 } : {}),
         ...(o.hostname !== undefined ? { hostname: hostnameArg(o.hostname) } : {}),
         ...(o.trusted_image_certificates !== undefined ? { trustedCerts: trustedCertsArg(o.trusted_image_certificates, true) } : {}),
+        ...(o.key_name !== undefined ? { keyName: o.key_name as string | null } : {}),
         reimageBootVolume: atLeast(c.mv, '2.93'),
       });
       // Below 2.75 the trimmed view of PUT /servers/{id}; from 2.75 all of GET's fields (Nova's rebuild view).

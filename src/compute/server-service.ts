@@ -3,7 +3,10 @@ import { BadRequest, Forbidden, NotFound } from '../http/faults';
 import type { Microversion } from '../http/microversion';
 import type { JobRunner } from '../jobs/jobs-api';
 import type { Logger } from '../logger';
-import { CreatePlanDeps, CreateServerInput, planServer, ServerPlan } from './server-create';
+import type { InstanceActions } from './instance-actions';
+import { NO_VALID_HOST, type ServerGroups } from './server-groups';
+import { isoSecondsZ, parseIsoTime } from '../shared/time-format';
+import { CreatePlanDeps, CreateServerInput, multiplyPlan, planServer, ServerPlan } from './server-create';
 import { JOB_BUILD, JOB_DELETE } from './server-lifecycle';
 import type { ResourceLocks } from '../shared/resource-locks';
 import { checkUpdateVersionedKeys, hostnameArg, unknownStatus } from './request-versions';
@@ -30,12 +33,26 @@ export interface ServerListQuery {
   projectId?: string;
   limit?: string;
   marker?: string;
+  reservationId?: string;
+  /** 2.26 tag filters, comma-separated */
+  tags?: string;
+  tagsAny?: string;
+  notTags?: string;
+  notTagsAny?: string;
 }
 
+/** os:scheduler_hints: Snapstack reads `group` (a server group's id, or a list of one). */
+export interface SchedulerHints {
+  group?: unknown;
+}
+
+const tagList = (v: string | undefined) => (v === undefined ? undefined : v.split(',').filter((t) => t !== ''));
+
+/** changes-since / changes-before: an ISO 8601 time (Nova's query schema), 400 otherwise. */
 function queryDate(name: string, value: string | undefined): Date | undefined {
   if (value === undefined) return undefined;
-  const d = new Date(value);
-  if (Number.isNaN(d.getTime())) throw new BadRequest(`Invalid input for query parameters ${name}. Value: ${value}. '${value}' is not a 'date-time'`);
+  const d = parseIsoTime(value);
+  if (!d) throw new BadRequest(`Invalid input for query parameters ${name}. Value: ${value}. '${value}' is not a 'date-time'`);
   return d;
 }
 
@@ -59,11 +76,13 @@ export class ServerService {
     private readonly locks: ResourceLocks,
     private readonly plan: CreatePlanDeps,
     private readonly log: Logger,
+    private readonly actions: Pick<InstanceActions, 'record' | 'discard'>,
+    private readonly groups: Pick<ServerGroups, 'place' | 'join'>,
   ) {}
 
   /** The server if the caller may see it (admins see every project's); 404 otherwise. */
-  async get(auth: AuthContext, id: string): Promise<ServerRow> {
-    const s = await this.store.get(id);
+  async get(auth: AuthContext, id: string, opts: { includeDeleted?: boolean } = {}): Promise<ServerRow> {
+    const s = await this.store.get(id, opts);
     if (!s || (!auth.isAdmin && s.project_id !== auth.projectId)) throw new NotFound(`Instance ${id} could not be found.`);
     return s;
   }
@@ -72,14 +91,52 @@ export class ServerService {
     return this.store.blockDevices(serverId);
   }
 
-  async create(auth: AuthContext, input: CreateServerInput, mv: Microversion | null): Promise<{ server: ServerRow; plan: ServerPlan }> {
+  /**
+   * One server, or min_count..max_count of them (Nova's multiple create: one reservation id,
+   * each its own build job); the answer shows the first.
+   */
+  async create(
+    auth: AuthContext, input: CreateServerInput, mv: Microversion | null, requestId?: string, hints: SchedulerHints = {},
+  ): Promise<{ server: ServerRow; plan: ServerPlan; reservationId: string }> {
     const plan = await planServer(this.plan, auth, input, mv);
+    const plans = multiplyPlan(plan, await this.instanceCount(auth.projectId!, plan.count));
+    const groupId = Array.isArray(hints.group) ? hints.group[0] : hints.group;
+    const placement = typeof groupId === 'string' ? await this.groups.place(auth, groupId, plans.length) : null;
     await this.store.transaction(async (trx) => {
-      await this.store.insert(plan.server, plan.blockDevices, trx);
-      await this.jobs.enqueue(JOB_BUILD, { serverId: plan.server.id }, { projectId: auth.projectId, resourceType: 'server', resourceId: plan.server.id }, trx);
+      for (const [i, p] of plans.entries()) {
+        // The scheduler's answer for a server the group's policy keeps off the one host: ERROR, no build.
+        const refused = placement !== null && !placement.fits[i];
+        const server = refused
+          ? { ...p.server, vm_state: 'error', task_state: null, fault: { code: 500, message: NO_VALID_HOST, created: isoSecondsZ(new Date()) } }
+          : p.server;
+        await this.store.insert(server, p.blockDevices, trx);
+        await this.actions.record(p.server, auth, requestId, 'create', trx, refused ? NO_VALID_HOST : undefined);
+        if (!refused) await this.jobs.enqueue(JOB_BUILD, { serverId: p.server.id }, { projectId: auth.projectId, resourceType: 'server', resourceId: p.server.id }, trx);
+      }
+      if (placement) await this.groups.join(placement.group.id, plans.map((p) => p.server.id), trx);
     });
-    this.log.info({ server_id: plan.server.id, project_id: auth.projectId, image: plan.server.image_ref, flavor: plan.server.flavor_id }, 'server accepted');
-    return { server: await this.store.require(plan.server.id), plan };
+    this.log.info({
+      server_id: plan.server.id, project_id: auth.projectId, image: plan.server.image_ref, flavor: plan.server.flavor_id, count: plans.length, reservation_id: plan.server.reservation_id,
+    }, 'server accepted');
+    return { server: await this.store.require(plan.server.id), plan, reservationId: plan.server.reservation_id ?? '' };
+  }
+
+  /** What the project's servers use (the limits API's totals). */
+  usage(projectId: string): Promise<{ instances: number; cores: number; ram: number }> {
+    return this.store.usage(projectId);
+  }
+
+  /**
+   * How many servers a multiple create makes: max_count when the instances quota (Nova's
+   * default, 10) leaves room, else as many as it leaves if that is at least min_count; 403
+   * otherwise. A single create is not counted against it (Snapstack has no compute quotas).
+   */
+  private async instanceCount(projectId: string, count: { min: number; max: number }): Promise<number> {
+    if (count.max <= 1) return 1;
+    const used = await this.store.countInProject(projectId);
+    const allowed = Math.max(0, INSTANCES_QUOTA - used);
+    if (allowed < count.min) throw new Forbidden(`Quota exceeded for instances: Requested ${count.min}, but already used ${used} of ${INSTANCES_QUOTA} instances`);
+    return Math.min(count.max, allowed);
   }
 
   /** One page of the caller's servers; `volumes`: with each one's volume references (the detail view's), in the same query. */
@@ -107,6 +164,8 @@ export class ServerService {
       locked: q.locked === undefined ? undefined : strictBool(q.locked),
       exact: q.exact,
       regex: q.regex,
+      reservationId: q.reservationId,
+      tags: tagList(q.tags), tagsAny: tagList(q.tagsAny), notTags: tagList(q.notTags), notTagsAny: tagList(q.notTagsAny),
       ...(q.ip6 !== undefined ? { vmStates: [] } : {}),
     }, { limit, marker: q.marker }, opts);
     if (badLimit) throw new BadRequest(`Invalid input for query parameters limit. Value: ${q.limit}. '${q.limit}' does not match '^[0-9]*$'`);
@@ -127,12 +186,13 @@ export class ServerService {
   }
 
   /** 204 at once in any state; the container and volumes are released by a job. */
-  async delete(auth: AuthContext, id: string): Promise<void> {
+  async delete(auth: AuthContext, id: string, requestId?: string): Promise<void> {
     const server = await this.get(auth, id);
     checkLock(server, auth);
     await this.locks.withLock(id, async () => {
       await this.store.transaction(async (trx) => {
         await this.store.markDeleted(id, trx);
+        await this.actions.record(server, auth, requestId, 'delete', trx);
         await this.jobs.enqueue(JOB_DELETE, { serverId: id }, { projectId: server.project_id, resourceType: 'server', resourceId: id }, trx);
       });
     });
@@ -191,6 +251,8 @@ export class ServerService {
   }
 }
 
+/** Nova's default instances quota (multiple create only, see instanceCount). */
+export const INSTANCES_QUOTA = 10;
 /** Nova's default metadata_items quota. */
-const METADATA_ITEMS = 128;
+export const METADATA_ITEMS = 128;
 const METADATA_STATES: StateRule = { vmStates: ['active', 'paused', 'suspended', 'stopped'] };

@@ -43,8 +43,8 @@ export function vmStatesOfStatus(status: string): string[] | null {
 
 export interface StateRule {
   vmStates: string[];
-  /** Allowed task states; Nova's default is "none in progress". */
-  taskStates?: (string | null)[];
+  /** Allowed task states; Nova's default is "none in progress"; 'any': not checked (server tags). */
+  taskStates?: (string | null)[] | 'any';
   mustBeLaunched?: boolean;
 }
 
@@ -54,7 +54,7 @@ export function checkState(server: ServerRow, action: string, rule: StateRule): 
     throw new Conflict(`Cannot '${action}' instance ${server.id} while it is in vm_state ${server.vm_state}`);
   }
   const tasks = rule.taskStates ?? [null];
-  if (!tasks.includes(server.task_state)) {
+  if (tasks !== 'any' && !tasks.includes(server.task_state)) {
     throw new Conflict(`Cannot '${action}' instance ${server.id} while it is in task_state ${server.task_state}`);
   }
   if (rule.mustBeLaunched && !server.launched_at) {

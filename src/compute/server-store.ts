@@ -50,8 +50,6 @@ export interface ServerRow {
   locked_by?: 'owner' | 'admin' | null;
   access_ip_v4?: string | null;
   access_ip_v6?: string | null;
-  /** OS-EXT-SRV-ATTR:hostname: the name's at create, or the one asked from 2.90 (null on rows made before it). */
-  hostname?: string | null;
   /** trusted_image_certificates (2.63), as asked on create or rebuild. */
   trusted_certs?: string[] | null;
   /** Before a resize: the flavor and vm_state revert and confirm go back to. */
@@ -59,6 +57,15 @@ export interface ServerRow {
   old_vm_state?: string | null;
   /** The `<name>-shelved` image of an image-backed server shelved. */
   shelved_image_id?: string | null;
+  /** Multiple create (server-create.ts multiplyPlan): null on rows from before. */
+  reservation_id?: string | null;
+  launch_index?: number | null;
+  /** OS-EXT-SRV-ATTR:hostname: the name's at create (suffixed by multiple create), or the one asked from 2.90; a rename keeps it (null on rows from before: the name's). */
+  hostname?: string | null;
+  /** The server groups it is a member of (show/update/rebuild from 2.71); read by get() and update(). */
+  server_groups?: string[];
+  /** Its tags (2.26), in name order: read with the row, written through ServerTagStore. */
+  tags?: string[];
   launched_at: Date | null;
   created_at: Date;
   updated_at: Date;
@@ -124,6 +131,13 @@ export interface ServerListScope {
   exact?: Partial<Record<'user_id' | 'vm_state' | 'task_state', string>>;
   /** Nova's regex filters on other columns (key_name, availability_zone, hostname). */
   regex?: Partial<Record<'key_name' | 'availability_zone' | 'hostname', string>>;
+  /** The servers of one create request (Nova's reservation_id filter). */
+  reservationId?: string;
+  /** Nova's tag filters (2.26): every one of `tags`, any of `tagsAny`, not every one of `notTags`, none of `notTagsAny`. */
+  tags?: string[];
+  tagsAny?: string[];
+  notTags?: string[];
+  notTagsAny?: string[];
 }
 
 export interface ServerPage {
@@ -142,6 +156,17 @@ export type ListedServer = ServerRow & { volume_refs?: VolumeRef[] };
 const VOLUME_REFS = `coalesce((select json_agg(json_build_object('destination_type', b.destination_type, 'volume_id', b.volume_id, 'delete_on_termination', b.delete_on_termination) order by b.created_at, b.device_name)
   from server_block_devices as b where b.server_id = servers.id), '[]'::json) as volume_refs`;
 
+/** The server's tags as a JSON column of its own row. */
+const TAGS = `coalesce((select json_agg(st.tag order by st.tag) from server_tags as st where st.server_id = servers.id), '[]'::json) as tags`;
+
+/** The groups the server is a member of, as a JSON column of its own row. */
+const GROUPS = `coalesce((select json_agg(g.group_id) from server_group_members as g where g.server_id = servers.id), '[]'::json) as server_groups`;
+
+/** How many of `tags` the server has (a SQL fragment and its bindings). */
+function tagCount(tags: string[]): [string, string[]] {
+  return [`(select count(*) from server_tags as st where st.server_id = servers.id and st.tag in (${tags.map(() => '?').join(', ')}))`, tags];
+}
+
 /** Nova's list order: newest first, id breaking ties. */
 const SERVER_ORDER: Keyset = { keys: [{ column: 'created_at', dir: 'desc' }, { column: 'id', dir: 'desc' }], nulls: 'low' };
 
@@ -153,7 +178,7 @@ export class ServerStore {
   constructor(private readonly db: Knex) {}
 
   async get(id: string, opts: { includeDeleted?: boolean } = {}): Promise<ServerRow | undefined> {
-    const q = this.db('servers').where({ id });
+    const q = this.db('servers').select('servers.*', this.db.raw(TAGS), this.db.raw(GROUPS)).where({ id });
     if (!opts.includeDeleted) q.whereNull('deleted_at');
     const row = await q.first();
     return row ? decode(row) : undefined;
@@ -179,6 +204,14 @@ export class ServerStore {
       if (scope.changedBefore !== undefined) q.where('updated_at', '<=', scope.changedBefore);
       if (scope.locked !== undefined) q.where({ locked: scope.locked });
       for (const [column, value] of Object.entries(scope.exact ?? {})) if (value !== undefined) q.where(column, value);
+      if (scope.reservationId !== undefined) q.where({ reservation_id: scope.reservationId });
+      for (const [tags, all, negate] of [[scope.tags, true, false], [scope.tagsAny, false, false], [scope.notTags, true, true], [scope.notTagsAny, false, true]] as const) {
+        if (!tags?.length) continue;
+        const unique = [...new Set(tags)];
+        const [count, bindings] = tagCount(unique);
+        const test = all ? `${count} = ${unique.length}` : `${count} > 0`;
+        q.whereRaw(negate ? `not (${test})` : test, bindings);
+      }
       // Like Nova on a database without regex support, a pattern that does not compile matches as text.
       const patterns: Array<[string, string | undefined]> = [['name', scope.nameRegex], ['ip_address', scope.ipRegex], ...Object.entries(scope.regex ?? {})];
       for (const [column, pattern] of patterns) {
@@ -189,7 +222,8 @@ export class ServerStore {
       return q;
     };
     const run = async (db: Knex | Knex.Transaction, literal: boolean) => {
-      const q = orderByKeyset(filtered(opts.volumes ? db('servers').select('servers.*', db.raw(VOLUME_REFS)) : db('servers'), literal), SERVER_ORDER);
+      const columns = [db.raw(TAGS), ...(opts.volumes ? [db.raw(VOLUME_REFS)] : [])];
+      const q = orderByKeyset(filtered(db('servers').select('servers.*', ...columns), literal), SERVER_ORDER);
       if (page?.marker !== undefined) {
         const values = await markerValues(filtered(db('servers'), literal), SERVER_ORDER, page.marker);
         if (!values) throw new BadRequest(`marker [${page.marker}] not found`);
@@ -212,9 +246,24 @@ export class ServerStore {
     }
   }
 
+  /** What the project's servers not deleted use (Nova's instances, cores and ram quota usage). */
+  async usage(projectId: string): Promise<{ instances: number; cores: number; ram: number }> {
+    const row = await this.db('servers').where({ project_id: projectId }).whereNull('deleted_at')
+      .first(this.db.raw("count(*) as instances, coalesce(sum((flavor->>'vcpus')::int), 0) as cores, coalesce(sum((flavor->>'ram')::int), 0) as ram"));
+    return { instances: Number(row?.instances ?? 0), cores: Number(row?.cores ?? 0), ram: Number(row?.ram ?? 0) };
+  }
+
+  /** The project's servers not deleted (Nova's instances quota usage). */
+  async countInProject(projectId: string): Promise<number> {
+    const row = await this.db('servers').where({ project_id: projectId }).whereNull('deleted_at').count<{ n: string }[]>({ n: '*' }).first();
+    return Number(row?.n ?? 0);
+  }
+
   async insert(server: Omit<ServerRow, 'created_at' | 'updated_at' | 'deleted_at' | 'launched_at'>, bdms: BlockDeviceRow[], trx: Knex.Transaction): Promise<void> {
-    await trx('servers').insert(encode(server as Partial<ServerRow>));
+    const { tags, server_groups: _groups, ...row } = server;
+    await trx('servers').insert(encode(row as Partial<ServerRow>));
     if (bdms.length) await trx('server_block_devices').insert(bdms);
+    if (tags?.length) await trx('server_tags').insert([...new Set(tags)].map((tag) => ({ server_id: server.id, tag })));
   }
 
   transaction<T>(fn: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
@@ -222,7 +271,8 @@ export class ServerStore {
   }
 
   async update(id: string, patch: Partial<ServerRow>): Promise<ServerRow | undefined> {
-    const [row] = await this.db('servers').where({ id }).update({ ...encode(patch), updated_at: new Date() }).returning('*');
+    const { tags: _tags, server_groups: _groups, ...columns } = patch;
+    const [row] = await this.db('servers').where({ id }).update({ ...encode(columns), updated_at: new Date() }).returning(this.db.raw(`*, ${TAGS}, ${GROUPS}`));
     return row ? decode(row) : undefined;
   }
 

@@ -38,8 +38,16 @@ export function serverSummary(s: ServerRow, o: ServerViewOptions) {
   return { id: s.id, name: s.name, links: links(o.serviceUrl, 'servers', s.id) };
 }
 
-function hostId(projectId: string): string {
-  return createHash('sha224').update(projectId + COMPUTE_HOST).digest('hex');
+/** Nova's hostId, a hash of the project and the host: one per project, so kept (a list shows it per server). */
+const hostIds = new Map<string, string>();
+export function hostId(projectId: string): string {
+  let id = hostIds.get(projectId);
+  if (id === undefined) {
+    id = createHash('sha224').update(projectId + COMPUTE_HOST).digest('hex');
+    if (hostIds.size >= 10_000) hostIds.clear();
+    hostIds.set(projectId, id);
+  }
+  return id;
 }
 
 /** The server's addresses by network label; `extended` adds the OS-EXT-IPS attributes of the server views (not of /ips). */
@@ -112,8 +120,8 @@ export function serverDetail(s: ServerRow, bdms: VolumeRef[], o: ServerViewOptio
     view['OS-EXT-SRV-ATTR:instance_name'] = `instance-${s.id.slice(0, 8)}`;
     view['OS-EXT-SRV-ATTR:hypervisor_hostname'] = COMPUTE_HOST;
     if (at(o, '2.3')) {
-      view['OS-EXT-SRV-ATTR:reservation_id'] = `r-${s.id.slice(0, 8)}`;
-      view['OS-EXT-SRV-ATTR:launch_index'] = 0;
+      view['OS-EXT-SRV-ATTR:reservation_id'] = s.reservation_id ?? `r-${s.id.slice(0, 8)}`;
+      view['OS-EXT-SRV-ATTR:launch_index'] = s.launch_index ?? 0;
       view['OS-EXT-SRV-ATTR:hostname'] = serverHostname(s);
       view['OS-EXT-SRV-ATTR:kernel_id'] = '';
       view['OS-EXT-SRV-ATTR:ramdisk_id'] = '';
@@ -124,9 +132,9 @@ export function serverDetail(s: ServerRow, bdms: VolumeRef[], o: ServerViewOptio
   }
   if (at(o, '2.9')) view.locked = s.locked;
   if (at(o, '2.19')) view.description = s.description;
-  if (at(o, '2.26')) view.tags = [];
+  if (at(o, '2.26')) view.tags = s.tags ?? [];
   if (at(o, '2.63')) view.trusted_image_certificates = s.trusted_certs ?? null;
-  if (at(o, '2.71') && o.single) view.server_groups = [];
+  if (at(o, '2.71') && o.single) view.server_groups = s.server_groups ?? [];
   if (at(o, '2.73')) view.locked_reason = s.locked_reason ?? null;
   if (at(o, '2.90')) view['OS-EXT-SRV-ATTR:hostname'] = serverHostname(s);
   return view;

@@ -9,6 +9,9 @@
  * - the service router, before a handler runs (target 'api': answers a chosen status in the
  *   service's own error shape, through the service's error mapper; or delays the answer);
  * - checkpoints inside long operations (archive export and import), to fail them mid-way.
+ *
+ * The rules live in the database (fault-store.ts), so replicas share them and a count is
+ * consumed once across all of them; FaultRules keeps what it read to spare API calls a query.
  */
 import { randomUUID } from 'crypto';
 import { Fault } from '../http/faults';
@@ -61,6 +64,11 @@ export interface FaultPoint {
   projectId: string | null;
   service?: string;
   operationId?: string;
+  /**
+   * performance.now() when the operation arrived (API calls): with replicas, the rules as last
+   * read answer it if the rules' epoch was read after that (see FaultRules).
+   */
+  since?: number;
 }
 
 /** What an operation must do: wait first (delay), then fail (with this message and status). */
@@ -79,15 +87,15 @@ export class InjectedFailure extends Fault {
 /** The port the job runner, the router and checkpoints consult. */
 export interface FaultPort {
   /** Consumes matching rules (one of each action at most) and says what to do. */
-  decide(point: FaultPoint): FaultDecision;
-  /** Waits ms; a reset or clear ends every wait early, and so does the signal's abort. */
+  decide(point: FaultPoint): Promise<FaultDecision>;
+  /** Waits ms; a reset or clear ends every wait early (in every replica), and so does the signal's abort. */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
 /** Applies a decision: waits, then throws the injected failure, if any. */
 export async function applyFault(port: FaultPort | undefined, point: FaultPoint, signal?: AbortSignal): Promise<void> {
   if (!port) return;
-  const d = port.decide(point);
+  const d = await port.decide(point);
   if (d.delayMs > 0) await port.sleep(d.delayMs, signal);
   signal?.throwIfAborted();
   if (d.fail) throw new InjectedFailure(d.fail.message, d.fail.status, d.fail.ruleId);
@@ -138,12 +146,69 @@ export function checkRule(input: FaultRuleInput): string | null {
   return null;
 }
 
-/** The rules, in memory (a reset or restart forgets them: they script one test run). */
+/** Where the rules live: the database (fault-store.ts), or a fake for units. */
+export interface FaultRuleStore {
+  insert(rule: FaultRule): Promise<void>;
+  /** Rules with a count left, oldest first. */
+  list(): Promise<FaultRule[]>;
+  get(id: string): Promise<FaultRule | undefined>;
+  remove(id: string): Promise<boolean>;
+  /** Removes every rule; returns how many had a count left. */
+  clear(): Promise<number>;
+  /**
+   * Takes one from the count of the oldest rule of each action matching `point`, atomically
+   * (N means N operations, whichever process serves them); returns those rules as they are after.
+   */
+  consume(point: FaultPoint): Promise<FaultRule[]>;
+  /** Removes those of these rules whose count ran out. */
+  exhausted(ids: string[]): Promise<void>;
+  /** Moves with every change of the rules (not with a count going down); replicas read it with the identity epoch (EpochRider). */
+  epoch(): Promise<string>;
+  /** Moves with every clear (a reset's too). */
+  clears(): Promise<string>;
+}
+
+export interface FaultRulesOptions {
+  /** Replicas: other processes change and consume the rules too. */
+  shared: boolean;
+  /** Replicas: how often a delay looks whether another replica cleared the rules (ms; default 1000). */
+  clearPollMs?: number;
+}
+
+/**
+ * The rules, kept by the store (the database: every replica sees the same; a reset clears them,
+ * and so does a lone start, in app.ts). Every API call asks whether a rule applies, and nearly always none
+ * does: so the process keeps the rules as last read, to answer "none matches" without a query.
+ * When one may match, the store decides (consume, atomic). What was read is current:
+ * - in one process, until this process changes the rules (nothing else can);
+ * - with replicas, for an API call that arrived before the latest read of the rules' epoch,
+ *   which rides along the identity epoch every authenticated request reads (`seen`: no extra
+ *   round trip); the rules are read again when that epoch moved. Anything else (jobs,
+ *   checkpoints, a call without a token) asks the store: one query, where a query is cheap.
+ */
 export class FaultRules implements FaultPort {
-  private rules: FaultRule[] = [];
+  private known: FaultRule[] = [];
+  /** The rules' epoch `known` is current for; null: read them again first. */
+  private knownEpoch: bigint | null = null;
+  /** Moves with every change made here: a read that overlapped one is not kept. */
+  private generation = 0;
+  private reading: Promise<void> | null = null;
+  /** Replicas: the newest rules' epoch seen, and when the newest read of it was sent. */
+  private latestEpoch = 0n;
+  private latestReadAt = -Infinity;
   private readonly waits = new Set<() => void>();
 
-  add(input: FaultRuleInput): FaultRule {
+  constructor(private readonly store: FaultRuleStore, private readonly opts: FaultRulesOptions = { shared: false }) {}
+
+  /** Replicas: the rules' epoch, read with the identity epoch by a query sent at `sentAt` (performance.now()). */
+  seen(epoch: string, sentAt: number): void {
+    if (!/^\d+$/.test(epoch)) return;
+    const e = BigInt(epoch);
+    if (e > this.latestEpoch) this.latestEpoch = e;
+    if (sentAt > this.latestReadAt) this.latestReadAt = sentAt;
+  }
+
+  async add(input: FaultRuleInput): Promise<FaultRule> {
     const count = input.count ?? 1;
     const rule: FaultRule = {
       id: randomUUID(), target: input.target, action: input.action, count, remaining: count,
@@ -153,43 +218,57 @@ export class FaultRules implements FaultPort {
       service: input.service ?? null, operation_id: input.operation_id ?? null,
       created_at: new Date().toISOString(),
     };
-    this.rules.push(rule);
-    return { ...rule };
+    try {
+      await this.store.insert(rule);
+    } finally {
+      this.changed();
+    }
+    return rule;
   }
 
-  list(): FaultRule[] {
-    return this.rules.map((r) => ({ ...r }));
+  list(): Promise<FaultRule[]> {
+    return this.store.list();
   }
 
-  get(id: string): FaultRule | undefined {
-    const r = this.rules.find((x) => x.id === id);
-    return r && { ...r };
+  get(id: string): Promise<FaultRule | undefined> {
+    return this.store.get(id);
   }
 
-  remove(id: string): boolean {
-    const before = this.rules.length;
-    this.rules = this.rules.filter((r) => r.id !== id);
-    return this.rules.length < before;
+  async remove(id: string): Promise<boolean> {
+    try {
+      return await this.store.remove(id);
+    } finally {
+      this.changed();
+    }
   }
 
-  /** Forgets every rule and ends every wait. */
-  clear(): number {
-    const n = this.rules.length;
-    this.rules = [];
-    for (const wake of [...this.waits]) wake();
-    return n;
+  /** Forgets every rule and ends every wait (other replicas' within clearPollMs). */
+  async clear(): Promise<number> {
+    try {
+      return await this.store.clear();
+    } finally {
+      this.changed();
+      for (const wake of [...this.waits]) wake();
+    }
   }
 
-  decide(point: FaultPoint): FaultDecision {
+  async decide(point: FaultPoint): Promise<FaultDecision> {
     const decision: FaultDecision = { delayMs: 0, fail: null };
-    for (const action of ['delay', 'fail'] as const) {
-      const rule = this.rules.find((r) => r.action === action && matches(r, point));
-      if (!rule) continue;
-      rule.remaining -= 1;
-      if (rule.remaining <= 0) this.remove(rule.id);
-      if (action === 'delay') decision.delayMs = rule.delay_ms ?? 0;
+    const fromMemory = this.answersFromMemory(point);
+    if (fromMemory) {
+      await this.current();
+      if (!this.known.some((r) => matches(r, point))) return decision;
+    }
+    const used = await this.store.consume(point);
+    // A rule consumed here changed the counts; one expected but not found went elsewhere: read again.
+    if (used.length > 0 || fromMemory) this.changed();
+    for (const rule of used) {
+      if (rule.action === 'delay') decision.delayMs = rule.delay_ms ?? 0;
       else decision.fail = { message: rule.message ?? DEFAULT_MESSAGES[rule.target], status: rule.status ?? 500, ruleId: rule.id };
     }
+    const spent = used.filter((r) => r.remaining <= 0).map((r) => r.id);
+    // Tidying only: a rule without a count left is neither listed nor applied.
+    if (spent.length) await this.store.exhausted(spent).catch(() => undefined);
     return decision;
   }
 
@@ -204,8 +283,49 @@ export class FaultRules implements FaultPort {
       const timer = setTimeout(wake, ms);
       this.waits.add(wake);
       signal?.addEventListener('abort', wake, { once: true });
-      if (signal?.aborted) wake();
+      if (signal?.aborted) return wake();
+      if (this.opts.shared) void this.watchClears(wake);
     });
+  }
+
+  /** Replicas: ends `wake`'s wait when another replica clears the rules (or resets). */
+  private async watchClears(wake: () => void): Promise<void> {
+    const pollMs = this.opts.clearPollMs ?? 1000;
+    try {
+      const at = await this.store.clears();
+      while (this.waits.has(wake)) {
+        await new Promise((r) => setTimeout(r, pollMs).unref());
+        if (this.waits.has(wake) && (await this.store.clears()) !== at) return wake();
+      }
+    } catch {
+      // The database went away (shutdown): the wait ends at its own time.
+    }
+  }
+
+  private answersFromMemory(point: FaultPoint): boolean {
+    return !this.opts.shared || (point.since !== undefined && this.latestReadAt >= point.since);
+  }
+
+  private changed(): void {
+    this.generation++;
+    this.knownEpoch = null;
+  }
+
+  /** Reads the rules again if they may have changed since they were read (shared by concurrent callers). */
+  private async current(): Promise<void> {
+    while (this.knownEpoch === null || this.knownEpoch < this.latestEpoch) {
+      this.reading ??= this.read().finally(() => { this.reading = null; });
+      await this.reading;
+    }
+  }
+
+  private async read(): Promise<void> {
+    const generation = this.generation;
+    const epoch = this.latestEpoch;
+    const rules = await this.store.list();
+    if (generation !== this.generation) return;
+    this.known = rules;
+    this.knownEpoch = epoch;
   }
 }
 

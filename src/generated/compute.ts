@@ -219,6 +219,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v2.1/limits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Nova's default quotas as absolute limits and the project's usage (tenant_id for admins); rate is always []. */
+        get: operations["showComputeLimits"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v2.1/os-availability-zone": {
         parameters: {
             query?: never;
@@ -231,6 +248,88 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2.1/os-keypairs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The caller's key pairs by name (user_id for admins from 2.10; limit and marker, a name, from 2.35). */
+        get: operations["listKeypairs"];
+        put?: never;
+        /**
+         * @description Import (public_key) or, below 2.92, generate a key pair (the private key is in this answer
+         *     only). type ssh|x509 from 2.2, user_id (admins) from 2.10; public_key is required from 2.92.
+         *     200 below 2.2, 201 from 2.2.
+         */
+        post: operations["createKeypair"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2.1/os-keypairs/{keypair_name}": {
+        parameters: {
+            query?: {
+                user_id?: string;
+            };
+            header?: never;
+            path: {
+                keypair_name: string;
+            };
+            cookie?: never;
+        };
+        get: operations["showKeypair"];
+        put?: never;
+        post?: never;
+        delete: operations["deleteKeypair"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2.1/os-server-groups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The project's groups, oldest first (all_projects for admins); limit and offset. */
+        get: operations["listServerGroups"];
+        put?: never;
+        /**
+         * @description {name, policies: [one policy]} below 2.64 (soft-affinity and soft-anti-affinity from 2.15);
+         *     {name, policy, rules: {max_server_per_host}} from 2.64 (rules only with anti-affinity).
+         *     Servers join with the scheduler hint `group`.
+         */
+        post: operations["createServerGroup"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2.1/os-server-groups/{server_group_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                server_group_id: string;
+            };
+            cookie?: never;
+        };
+        get: operations["showServerGroup"];
+        put?: never;
+        post?: never;
+        delete: operations["deleteServerGroup"];
         options?: never;
         head?: never;
         patch?: never;
@@ -379,6 +478,48 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v2.1/servers/{server_id}/os-instance-actions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                server_id: string;
+            };
+            cookie?: never;
+        };
+        /**
+         * @description The server's actions, newest first (a deleted server's from 2.21); limit, marker (a
+         *     request id) and changes-since from 2.58, changes-before from 2.66; updated_at from 2.58.
+         */
+        get: operations["listInstanceActions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2.1/servers/{server_id}/os-instance-actions/{request_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                request_id: string;
+                server_id: string;
+            };
+            cookie?: never;
+        };
+        /** @description One action with its events (admins always; others from 2.51, without traceback; hostId from 2.62, host for admins). */
+        get: operations["showInstanceAction"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v2.1/servers/{server_id}/os-server-password": {
         parameters: {
             query?: never;
@@ -437,6 +578,44 @@ export interface paths {
         put: operations["updateVolumeAttachment"];
         post?: never;
         delete: operations["detachVolume"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2.1/servers/{server_id}/tags": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                server_id: string;
+            };
+            cookie?: never;
+        };
+        /** @description From 2.26 (404 below). */
+        get: operations["listServerTags"];
+        put: operations["replaceServerTags"];
+        post?: never;
+        delete: operations["deleteServerTags"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2.1/servers/{server_id}/tags/{tag}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                server_id: string;
+                tag: string;
+            };
+            cookie?: never;
+        };
+        get: operations["checkServerTag"];
+        put: operations["addServerTag"];
+        post?: never;
+        delete: operations["deleteServerTag"];
         options?: never;
         head?: never;
         patch?: never;
@@ -566,6 +745,73 @@ export interface components {
             flavors: components["schemas"]["FlavorSummary"][];
             flavors_links?: components["schemas"]["Link"][];
         };
+        InstanceAction: {
+            action: string;
+            events?: {
+                /** @description Admins, from 2.84 */
+                details?: string | null;
+                event: string;
+                finish_time: string | null;
+                /** @description Admins, from 2.62 */
+                host?: string;
+                /** @description From 2.62 */
+                hostId?: string;
+                result: string | null;
+                start_time: string;
+                /** @description Admins */
+                traceback?: string | null;
+            }[];
+            instance_uuid: string;
+            message: string | null;
+            project_id: string;
+            request_id: string;
+            start_time: string;
+            /** @description From 2.58 */
+            updated_at?: string;
+            user_id: string;
+        };
+        InstanceActionEnvelope: {
+            instanceAction: components["schemas"]["InstanceAction"];
+        };
+        InstanceActionList: {
+            instanceActions: components["schemas"]["InstanceAction"][];
+            links?: components["schemas"]["Link"][];
+        };
+        /** @description A key pair; type from 2.2; the show answer adds user_id, id, created_at and Nova's never-set soft-delete fields. */
+        Keypair: {
+            created_at?: string;
+            deleted?: boolean;
+            deleted_at?: null;
+            fingerprint: string;
+            id?: number;
+            name: string;
+            /** @description Only in the answer that generated the pair */
+            private_key?: string;
+            public_key: string;
+            /** @enum {string} */
+            type?: "ssh" | "x509";
+            updated_at?: null;
+            user_id?: string;
+        };
+        KeypairCreatedEnvelope: {
+            keypair: components["schemas"]["Keypair"];
+        };
+        KeypairEnvelope: {
+            keypair: components["schemas"]["Keypair"];
+        };
+        KeypairList: {
+            keypairs: components["schemas"]["KeypairEnvelope"][];
+            keypairs_links?: components["schemas"]["Link"][];
+        };
+        Limits: {
+            limits: {
+                /** @description maxTotalKeypairs, maxTotalInstances, totalInstancesUsed...; network keys below 2.36, maxImageMeta below 2.39, personality below 2.57 */
+                absolute: {
+                    [key: string]: number;
+                };
+                rate: Record<string, never>[];
+            };
+        };
         Link: {
             href?: string;
             rel?: string;
@@ -606,6 +852,9 @@ export interface components {
                 name: string | null;
             }[];
             images_links?: components["schemas"]["Link"][];
+        };
+        ReservationEnvelope: {
+            reservation_id: string;
         };
         /** @description {id, links} of a flavor (below 2.47) or an image */
         ResourceRef: {
@@ -712,6 +961,32 @@ export interface components {
             details?: string;
             message?: string;
         };
+        ServerGroup: {
+            id: string;
+            /** @description Its servers not deleted */
+            members: string[];
+            /** @description Below 2.64, always {} */
+            metadata?: Record<string, never>;
+            name: string;
+            /** @description Below 2.64 */
+            policies?: string[];
+            /** @description From 2.64 */
+            policy?: string;
+            /** @description From 2.13 */
+            project_id?: string;
+            /** @description From 2.64 */
+            rules?: {
+                max_server_per_host?: number;
+            };
+            /** @description From 2.13 */
+            user_id?: string;
+        };
+        ServerGroupEnvelope: {
+            server_group: components["schemas"]["ServerGroup"];
+        };
+        ServerGroupList: {
+            server_groups: components["schemas"]["ServerGroup"][];
+        };
         ServerList: {
             servers: components["schemas"]["Server"][];
             /** @description rel next, only when a page is full */
@@ -726,6 +1001,10 @@ export interface components {
             servers: components["schemas"]["ServerSummary"][];
             servers_links?: components["schemas"]["Link"][];
         };
+        ServerTagList: {
+            tags: string[];
+        };
+        ServerTags: string[];
         Version: {
             id: string;
             links: components["schemas"]["Link"][];
@@ -1264,6 +1543,28 @@ export interface operations {
             };
         };
     };
+    showComputeLimits: {
+        parameters: {
+            query?: {
+                tenant_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description {limits: {rate: [], absolute: {...}}} */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Limits"];
+                };
+            };
+        };
+    };
     listComputeAvailabilityZones: {
         parameters: {
             query?: never;
@@ -1284,6 +1585,284 @@ export interface operations {
             };
         };
     };
+    listKeypairs: {
+        parameters: {
+            query?: {
+                limit?: string;
+                marker?: string;
+                user_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description {keypairs: [{keypair: {name, public_key, fingerprint, type (2.2)}}], keypairs_links? (2.35)} */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KeypairList"];
+                };
+            };
+        };
+    };
+    createKeypair: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    keypair: {
+                        name?: string;
+                        public_key?: string;
+                        /** @enum {string} */
+                        type?: "ssh" | "x509";
+                        user_id?: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Created (below 2.2) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KeypairCreatedEnvelope"];
+                };
+            };
+            /** @description Created (2.2+) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KeypairCreatedEnvelope"];
+                };
+            };
+            /** @description Keypair data is invalid: failed to generate fingerprint */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Quota exceeded, too many key pairs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Key pair '<name>' already exists. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    showKeypair: {
+        parameters: {
+            query?: {
+                user_id?: string;
+            };
+            header?: never;
+            path: {
+                keypair_name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description {keypair: {...}} */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KeypairEnvelope"];
+                };
+            };
+            /** @description Keypair <name> not found for user <user id> */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    deleteKeypair: {
+        parameters: {
+            query?: {
+                user_id?: string;
+            };
+            header?: never;
+            path: {
+                keypair_name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted (below 2.2) */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Deleted (2.2+) */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Keypair <name> not found for user <user id> */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    listServerGroups: {
+        parameters: {
+            query?: {
+                all_projects?: string;
+                limit?: string;
+                offset?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description {server_groups: [...]} */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerGroupList"];
+                };
+            };
+        };
+    };
+    createServerGroup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    server_group: {
+                        name?: string;
+                        policies?: unknown[];
+                        policy?: string;
+                        rules?: Record<string, never>;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description {server_group} */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerGroupEnvelope"];
+                };
+            };
+            /** @description Only anti-affinity policy supports rules. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Quota exceeded, too many server groups. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    showServerGroup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                server_group_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description {server_group} */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerGroupEnvelope"];
+                };
+            };
+            /** @description Instance group <id> could not be found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    deleteServerGroup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                server_group_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted (its members stay) */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Instance group <id> could not be found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     listServers: {
         parameters: {
             query?: {
@@ -1297,8 +1876,18 @@ export interface operations {
                 marker?: string;
                 /** @description Regular expression */
                 name?: string;
+                /** @description 2.26: servers without every one of them */
+                "not-tags"?: string;
+                /** @description 2.26: servers with none of them */
+                "not-tags-any"?: string;
                 project_id?: string;
+                /** @description The servers of one (multiple) create */
+                reservation_id?: string;
                 status?: string;
+                /** @description 2.26: comma-separated, servers with every one */
+                tags?: string;
+                /** @description 2.26: servers with any of them */
+                "tags-any"?: string;
             };
             header?: never;
             path?: never;
@@ -1362,7 +1951,7 @@ export interface operations {
                         security_groups?: {
                             name?: string;
                         }[];
-                        tags?: string[];
+                        tags?: components["schemas"]["ServerTags"];
                         trusted_image_certificates?: unknown[] | null;
                         user_data?: string;
                     };
@@ -1370,13 +1959,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Accepted */
+            /** @description Accepted: the (first) server, or {reservation_id} when return_reservation_id is true; min_count..max_count servers are made */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ServerCreatedEnvelope"];
+                    "application/json": components["schemas"]["ServerCreatedEnvelope"] | components["schemas"]["ReservationEnvelope"];
                 };
             };
             /** @description Nova's texts: Missing imageRef attribute, Can not find requested image, Flavor <id> could not be found., Image <id> is not active., Flavor's disk/memory is too small... */
@@ -1749,6 +2338,63 @@ export interface operations {
             };
         };
     };
+    listInstanceActions: {
+        parameters: {
+            query?: {
+                "changes-before"?: string;
+                "changes-since"?: string;
+                limit?: string;
+                marker?: string;
+            };
+            header?: never;
+            path: {
+                server_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description {instanceActions: [...], links? (2.58)} */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InstanceActionList"];
+                };
+            };
+        };
+    };
+    showInstanceAction: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                request_id: string;
+                server_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description {instanceAction: {..., events}} */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InstanceActionEnvelope"];
+                };
+            };
+            /** @description Action <request id> not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     showServerPassword: {
         parameters: {
             query?: never;
@@ -1946,6 +2592,174 @@ export interface operations {
             };
         };
     };
+    listServerTags: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                server_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description {tags: [...]} */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerTagList"];
+                };
+            };
+        };
+    };
+    replaceServerTags: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                server_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    tags: components["schemas"]["ServerTags"];
+                };
+            };
+        };
+        responses: {
+            /** @description {tags: [...]} */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerTagList"];
+                };
+            };
+            /** @description Cannot 'update tags' instance <id> while it is in vm_state <state> */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    deleteServerTags: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                server_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every tag removed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    checkServerTag: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                server_id: string;
+                tag: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The server has the tag */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Server <id> has no tag '<tag>' */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    addServerTag: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                server_id: string;
+                tag: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Added (Location names the tag) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The server had it already */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Tag '<tag>' is invalid... / The number of tags exceeded the per-server limit 50 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    deleteServerTag: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                server_id: string;
+                tag: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Instance <id> has no tag '<tag>' */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     showServerTopology: {
         parameters: {
             query?: never;
@@ -1988,8 +2802,18 @@ export interface operations {
                 marker?: string;
                 /** @description Regular expression */
                 name?: string;
+                /** @description 2.26: servers without every one of them */
+                "not-tags"?: string;
+                /** @description 2.26: servers with none of them */
+                "not-tags-any"?: string;
                 project_id?: string;
+                /** @description The servers of one (multiple) create */
+                reservation_id?: string;
                 status?: string;
+                /** @description 2.26: comma-separated, servers with every one */
+                tags?: string;
+                /** @description 2.26: servers with any of them */
+                "tags-any"?: string;
             };
             header?: never;
             path?: never;

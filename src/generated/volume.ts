@@ -37,6 +37,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v3/{project_id}/extensions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+            };
+            cookie?: never;
+        };
+        /** @description The extensions a default Cinder lists (cinder/api/contrib), whatever Snapstack implements of them. */
+        get: operations["listVolumeExtensions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v3/{project_id}/limits": {
         parameters: {
             query?: never;
@@ -51,6 +71,46 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v3/{project_id}/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+            };
+            cookie?: never;
+        };
+        /** @description From 3.3 (404 below). What failed asynchronous operations recorded for the project (an admin sees every project's), newest first. */
+        get: operations["listVolumeMessages"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v3/{project_id}/messages/{message_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                message_id: string;
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+            };
+            cookie?: never;
+        };
+        get: operations["showVolumeMessage"];
+        put?: never;
+        post?: never;
+        delete: operations["deleteVolumeMessage"];
         options?: never;
         head?: never;
         patch?: never;
@@ -108,6 +168,88 @@ export interface paths {
             cookie?: never;
         };
         get: operations["showQuotaSetDefaults"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v3/{project_id}/os-volume-transfer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+            };
+            cookie?: never;
+        };
+        /** @description Cinder's os-volume-transfer extension (every microversion; no no_snapshots, snapshots always move). Summary list (id, volume_id, name, links), oldest first; an admin's all_tenants lists every project's. */
+        get: operations["listVolumeTransfersLegacy"];
+        put?: never;
+        /** @description Cinder's os-volume-transfer extension (every microversion; no no_snapshots, snapshots always move). The volume (available, its snapshots available unless no_snapshots) awaits the transfer; auth_key is shown only here. */
+        post: operations["createVolumeTransferLegacy"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v3/{project_id}/os-volume-transfer/{transfer_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+                transfer_id: components["parameters"]["TransferId"];
+            };
+            cookie?: never;
+        };
+        get: operations["showVolumeTransferLegacy"];
+        put?: never;
+        post?: never;
+        /** @description The volume is available again. */
+        delete: operations["deleteVolumeTransferLegacy"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v3/{project_id}/os-volume-transfer/{transfer_id}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+                transfer_id: components["parameters"]["TransferId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Any project with the auth key; the volume (and its snapshots unless no_snapshots) becomes the caller's project's. 413 over the recipient's quota. */
+        post: operations["acceptVolumeTransferLegacy"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v3/{project_id}/os-volume-transfer/detail": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+            };
+            cookie?: never;
+        };
+        get: operations["listVolumeTransfersDetailLegacy"];
         put?: never;
         post?: never;
         delete?: never;
@@ -267,9 +409,11 @@ export interface paths {
             };
             cookie?: never;
         };
+        /** @description Public types and the private ones the caller's project may use; an admin's is_public (default true, "none" for all) picks public or private types. */
         get: operations["listVolumeTypes"];
         put?: never;
-        post?: never;
+        /** @description Admin only (volume_extension:type_create). 409 when the name is taken. */
+        post: operations["createVolumeType"];
         delete?: never;
         options?: never;
         head?: never;
@@ -289,6 +433,177 @@ export interface paths {
             cookie?: never;
         };
         get: operations["showVolumeType"];
+        /** @description Admin only (volume_extension:type_update). Name, description, is_public or a combination. */
+        put: operations["updateVolumeType"];
+        post?: never;
+        /** @description Admin only (volume_extension:type_delete). 400 while a volume uses the type, or for the default type. */
+        delete: operations["deleteVolumeType"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v3/{project_id}/types/{type_id}/action": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+                type_id: components["parameters"]["TypeId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Admin only. addProjectAccess or removeProjectAccess {project} on a private type (os-volume-type-access). */
+        post: operations["volumeTypeAction"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v3/{project_id}/types/{type_id}/extra_specs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+                type_id: components["parameters"]["TypeId"];
+            };
+            cookie?: never;
+        };
+        /** @description Non-admins see only the user-visible specs (RESKEY:availability_zones, multiattach, replication_enabled). */
+        get: operations["listVolumeTypeExtraSpecs"];
+        put?: never;
+        /** @description Admin only; sets or replaces the given keys. 400 while a volume uses the type. */
+        post: operations["createVolumeTypeExtraSpecs"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v3/{project_id}/types/{type_id}/extra_specs/{key}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key: components["parameters"]["MetadataKey"];
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+                type_id: components["parameters"]["TypeId"];
+            };
+            cookie?: never;
+        };
+        get: operations["showVolumeTypeExtraSpec"];
+        /** @description Admin only; the body is {<key>: value} with the key of the URL. 400 while a volume uses the type. */
+        put: operations["updateVolumeTypeExtraSpec"];
+        post?: never;
+        /** @description Admin only. 400 while a volume uses the type. */
+        delete: operations["deleteVolumeTypeExtraSpec"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v3/{project_id}/types/{type_id}/os-volume-type-access": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+                type_id: components["parameters"]["TypeId"];
+            };
+            cookie?: never;
+        };
+        /** @description Admin only. The projects a private type is shared with; 404 for a public type. */
+        get: operations["listVolumeTypeAccess"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v3/{project_id}/volume-transfers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+            };
+            cookie?: never;
+        };
+        /** @description From 3.55 (404 below). Summary list (id, volume_id, name, links), oldest first; an admin's all_tenants lists every project's. */
+        get: operations["listVolumeTransfers"];
+        put?: never;
+        /** @description From 3.55 (404 below). The volume (available, its snapshots available unless no_snapshots) awaits the transfer; auth_key is shown only here. */
+        post: operations["createVolumeTransfer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v3/{project_id}/volume-transfers/{transfer_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+                transfer_id: components["parameters"]["TransferId"];
+            };
+            cookie?: never;
+        };
+        get: operations["showVolumeTransfer"];
+        put?: never;
+        post?: never;
+        /** @description The volume is available again. */
+        delete: operations["deleteVolumeTransfer"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v3/{project_id}/volume-transfers/{transfer_id}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+                transfer_id: components["parameters"]["TransferId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Any project with the auth key; the volume (and its snapshots unless no_snapshots) becomes the caller's project's. 413 over the recipient's quota. */
+        post: operations["acceptVolumeTransfer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v3/{project_id}/volume-transfers/detail": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+            };
+            cookie?: never;
+        };
+        get: operations["listVolumeTransfersDetail"];
         put?: never;
         post?: never;
         delete?: never;
@@ -354,8 +669,11 @@ export interface paths {
          * @description One action per body: os-extend, os-force_delete (admin), revert (3.40+; 404 below),
          *     os-set_bootable, os-reset_status (admin), os-volume_upload_image (202 with the new
          *     image's id; the volume is uploading until the image is active), os-set_image_metadata,
-         *     os-unset_image_metadata, os-show_image_metadata (200). Any other key is 400
-         *     "There is no such action".
+         *     os-unset_image_metadata, os-show_image_metadata (200), os-retype (202; the type changes
+         *     at once, one backend), and the legacy attach bookkeeping (202): os-reserve,
+         *     os-unreserve, os-attach, os-begin_detaching, os-roll_detaching, os-detach,
+         *     os-update_readonly_flag, os-force_detach (admin); an attachment Nova made for a server
+         *     is 409 here ("use the Compute API"). Any other key is 400 "There is no such action".
          */
         post: operations["volumeAction"];
         delete?: never;
@@ -455,8 +773,24 @@ export interface components {
             device: string;
             host_name?: string | null;
             id: string;
-            server_id: string;
+            /** @description Null for a legacy os-attach to a host */
+            server_id: string | null;
             volume_id: string;
+        };
+        Extension: {
+            alias: string;
+            description: string;
+            links: components["schemas"]["Link"][];
+            name: string;
+            updated: string;
+        };
+        ExtraSpecItemRequest: {
+            [key: string]: string | null;
+        };
+        ExtraSpecsRequest: {
+            extra_specs: {
+                [key: string]: string | null;
+            };
         };
         Fault: {
             [key: string]: {
@@ -477,6 +811,19 @@ export interface components {
             rel?: string;
             type?: string;
         };
+        Message: {
+            created_at: string;
+            /** @description VOLUME_<resource>_<action>_<detail>, as Cinder's */
+            event_id: string;
+            guaranteed_until: string;
+            id: string;
+            links: components["schemas"]["Link"][];
+            message_level: string;
+            request_id: string;
+            resource_type?: string;
+            resource_uuid?: string;
+            user_message: string;
+        };
         Metadata: {
             [key: string]: string;
         };
@@ -491,6 +838,9 @@ export interface components {
         } | null;
         NullableName: string | null;
         NullableString: string | null;
+        ProjectAccess: {
+            project: string;
+        };
         QuotaSetUpdateRequest: {
             quota_set: {
                 [key: string]: unknown;
@@ -560,6 +910,38 @@ export interface components {
                 name?: components["schemas"]["NullableName"];
             };
         };
+        Transfer: {
+            /** @description 3.57+ */
+            accepted?: boolean;
+            /** @description Create only */
+            auth_key?: string;
+            created_at?: string;
+            /** @description 3.57+ */
+            destination_project_id?: string | null;
+            id?: string;
+            links?: components["schemas"]["Link"][];
+            name?: string | null;
+            /** @description 3.55+ */
+            no_snapshots?: boolean;
+            /** @description 3.57+ */
+            source_project_id?: string;
+            volume_id?: string;
+        };
+        TransferAcceptRequest: {
+            accept: {
+                /** @description A string or an integer */
+                auth_key: unknown;
+            };
+        };
+        TransferCreateRequest: {
+            transfer: {
+                /** @description Not blank; leading and trailing spaces are dropped */
+                name?: string | null;
+                /** @description 3.55+: a boolean or one of Cinder's boolean strings */
+                no_snapshots?: unknown;
+                volume_id: string;
+            };
+        };
         Version: {
             id: string;
             links: components["schemas"]["Link"][];
@@ -594,7 +976,7 @@ export interface components {
             name?: string | null;
             /** @description Admin only */
             "os-vol-host-attr:host"?: string | null;
-            /** @description Admin only */
+            /** @description Show and detail list (any project reader, as Cinder since Xena) */
             "os-vol-tenant-attr:tenant_id"?: string;
             /** @description Admin only */
             provider_id?: string | null;
@@ -616,20 +998,58 @@ export interface components {
             volume_type: string;
         };
         VolumeActionRequest: {
+            /** @description Recorded only (Cinder's bookkeeping); no container mounts the volume. instance_uuid or host_name (checked by the handler). */
+            "os-attach"?: {
+                host_name?: string;
+                instance_uuid?: string;
+                /** @enum {string} */
+                mode?: "rw" | "ro";
+                mountpoint: string;
+            };
+            /** @description Any value (null or {}) */
+            "os-begin_detaching"?: unknown;
+            "os-detach"?: {
+                attachment_id?: string | null;
+            } | null;
             "os-extend"?: {
                 /** @description GiB; an integer or a string of digits */
                 new_size: unknown;
             };
             /** @description null or {} */
             "os-force_delete"?: unknown;
+            /** @description Admin only. */
+            "os-force_detach"?: {
+                attachment_id?: string | null;
+                /** @description A string, an object or null; unused */
+                connector?: unknown;
+            };
+            /** @description Any value (null or {}) */
+            "os-reserve"?: unknown;
             "os-reset_status"?: {
                 attach_status?: string;
                 migration_status?: string;
                 status?: string;
             };
+            "os-retype"?: {
+                /**
+                 * @description Nothing to decide on one backend
+                 * @enum {string|null}
+                 */
+                migration_policy?: "on-demand" | "never" | null;
+                /** @description A volume type's name or id */
+                new_type: string;
+            };
+            /** @description Any value (null or {}) */
+            "os-roll_detaching"?: unknown;
             "os-set_bootable"?: {
                 /** @description A boolean or one of Cinder's boolean strings ('true', 'False', '1', 'no'...) */
                 bootable: unknown;
+            };
+            /** @description Any value (null or {}) */
+            "os-unreserve"?: unknown;
+            "os-update_readonly_flag"?: {
+                /** @description A boolean or one of Cinder's boolean strings */
+                readonly: unknown;
             };
             "os-volume_upload_image"?: {
                 container_format?: string;
@@ -698,6 +1118,41 @@ export interface components {
             is_public?: boolean;
             name?: string;
             "os-volume-type-access:is_public"?: boolean;
+            /** @description Admin only (list and show) */
+            qos_specs_id?: string | null;
+        };
+        VolumeTypeAccessList: {
+            volume_type_access?: {
+                project_id?: string;
+                volume_type_id?: string;
+            }[];
+        };
+        /** @description One of the actions (any other key is 400 "There is no such action"). */
+        VolumeTypeActionRequest: {
+            addProjectAccess?: components["schemas"]["ProjectAccess"];
+            removeProjectAccess?: components["schemas"]["ProjectAccess"];
+        } & {
+            [key: string]: unknown;
+        };
+        VolumeTypeCreateRequest: {
+            volume_type: {
+                description?: string | null;
+                extra_specs?: {
+                    [key: string]: string | null;
+                } | null;
+                /** @description Not blank (Cinder's name format) */
+                name: string;
+                /** @description A boolean or one of Cinder's boolean strings */
+                "os-volume-type-access:is_public"?: unknown;
+            };
+        };
+        VolumeTypeUpdateRequest: {
+            volume_type: {
+                description?: string | null;
+                /** @description A boolean or one of Cinder's boolean strings */
+                is_public?: unknown;
+                name?: string | null;
+            };
         };
         VolumeUpdateRequest: {
             volume: {
@@ -717,6 +1172,30 @@ export interface components {
             };
             content: {
                 "application/json": components["schemas"]["Fault"];
+            };
+        };
+        /** @description One extra spec: {<key>: value} */
+        ExtraSpecItem: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": {
+                    [key: string]: string;
+                };
+            };
+        };
+        /** @description A type's extra specs */
+        ExtraSpecsAll: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": {
+                    extra_specs: {
+                        [key: string]: string;
+                    };
+                };
             };
         };
         /** @description All metadata */
@@ -765,6 +1244,28 @@ export interface components {
                 };
             };
         };
+        /** @description Transfers */
+        TransferList: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": {
+                    transfers: components["schemas"]["Transfer"][];
+                };
+            };
+        };
+        /** @description A transfer */
+        TransferOne: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": {
+                    transfer: components["schemas"]["Transfer"];
+                };
+            };
+        };
         /** @description Volume */
         VolumeOne: {
             headers: {
@@ -776,6 +1277,17 @@ export interface components {
                 };
             };
         };
+        /** @description Volume type */
+        VolumeTypeOne: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": {
+                    volume_type: components["schemas"]["VolumeType"];
+                };
+            };
+        };
     };
     parameters: {
         MetadataKey: string;
@@ -783,6 +1295,8 @@ export interface components {
         ProjectId: string;
         SnapshotId: string;
         TargetProjectId: string;
+        TransferId: string;
+        TypeId: string;
         VolumeId: string;
     };
     requestBodies: never;
@@ -831,6 +1345,31 @@ export interface operations {
             };
         };
     };
+    listVolumeExtensions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Extensions */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        extensions: components["schemas"]["Extension"][];
+                    };
+                };
+            };
+        };
+    };
     showLimits: {
         parameters: {
             query?: never;
@@ -852,6 +1391,85 @@ export interface operations {
                     "application/json": components["schemas"]["Limits"];
                 };
             };
+        };
+    };
+    listVolumeMessages: {
+        parameters: {
+            query?: {
+                event_id?: string;
+                resource_uuid?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Messages */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        messages: components["schemas"]["Message"][];
+                    };
+                };
+            };
+            404: components["responses"]["Error"];
+        };
+    };
+    showVolumeMessage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                message_id: string;
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Message */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        message: components["schemas"]["Message"];
+                    };
+                };
+            };
+            404: components["responses"]["Error"];
+        };
+    };
+    deleteVolumeMessage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                message_id: string;
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: components["responses"]["Error"];
         };
     };
     listAvailabilityZones: {
@@ -959,6 +1577,130 @@ export interface operations {
         responses: {
             200: components["responses"]["QuotaSetOne"];
             403: components["responses"]["Error"];
+        };
+    };
+    listVolumeTransfersLegacy: {
+        parameters: {
+            query?: {
+                all_tenants?: string;
+                name?: string;
+                volume_id?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["TransferList"];
+            404: components["responses"]["Error"];
+        };
+    };
+    createVolumeTransferLegacy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TransferCreateRequest"];
+            };
+        };
+        responses: {
+            202: components["responses"]["TransferOne"];
+            400: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+        };
+    };
+    showVolumeTransferLegacy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+                transfer_id: components["parameters"]["TransferId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["TransferOne"];
+            404: components["responses"]["Error"];
+        };
+    };
+    deleteVolumeTransferLegacy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+                transfer_id: components["parameters"]["TransferId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: components["responses"]["Error"];
+        };
+    };
+    acceptVolumeTransferLegacy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+                transfer_id: components["parameters"]["TransferId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TransferAcceptRequest"];
+            };
+        };
+        responses: {
+            202: components["responses"]["TransferOne"];
+            400: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            413: components["responses"]["Error"];
+        };
+    };
+    listVolumeTransfersDetailLegacy: {
+        parameters: {
+            query?: {
+                all_tenants?: string;
+                name?: string;
+                volume_id?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["TransferList"];
+            404: components["responses"]["Error"];
         };
     };
     listResourceFilters: {
@@ -1299,7 +2041,9 @@ export interface operations {
     };
     listVolumeTypes: {
         parameters: {
-            query?: never;
+            query?: {
+                is_public?: string;
+            };
             header?: never;
             path: {
                 /** @description Must be the token's project */
@@ -1320,6 +2064,29 @@ export interface operations {
                     };
                 };
             };
+            400: components["responses"]["Error"];
+        };
+    };
+    createVolumeType: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VolumeTypeCreateRequest"];
+            };
+        };
+        responses: {
+            200: components["responses"]["VolumeTypeOne"];
+            400: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            409: components["responses"]["Error"];
         };
     };
     showVolumeType: {
@@ -1336,17 +2103,346 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Type */
+            200: components["responses"]["VolumeTypeOne"];
+            404: components["responses"]["Error"];
+        };
+    };
+    updateVolumeType: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+                /** @description An id, or 'default' */
+                type_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VolumeTypeUpdateRequest"];
+            };
+        };
+        responses: {
+            200: components["responses"]["VolumeTypeOne"];
+            400: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            409: components["responses"]["Error"];
+        };
+    };
+    deleteVolumeType: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+                /** @description An id, or 'default' */
+                type_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+        };
+    };
+    volumeTypeAction: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+                type_id: components["parameters"]["TypeId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VolumeTypeActionRequest"];
+            };
+        };
+        responses: {
+            /** @description Done */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            409: components["responses"]["Error"];
+        };
+    };
+    listVolumeTypeExtraSpecs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+                type_id: components["parameters"]["TypeId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["ExtraSpecsAll"];
+            404: components["responses"]["Error"];
+        };
+    };
+    createVolumeTypeExtraSpecs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+                type_id: components["parameters"]["TypeId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExtraSpecsRequest"];
+            };
+        };
+        responses: {
+            200: components["responses"]["ExtraSpecsAll"];
+            400: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+        };
+    };
+    showVolumeTypeExtraSpec: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key: components["parameters"]["MetadataKey"];
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+                type_id: components["parameters"]["TypeId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["ExtraSpecItem"];
+            404: components["responses"]["Error"];
+        };
+    };
+    updateVolumeTypeExtraSpec: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key: components["parameters"]["MetadataKey"];
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+                type_id: components["parameters"]["TypeId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExtraSpecItemRequest"];
+            };
+        };
+        responses: {
+            200: components["responses"]["ExtraSpecItem"];
+            400: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+        };
+    };
+    deleteVolumeTypeExtraSpec: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key: components["parameters"]["MetadataKey"];
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+                type_id: components["parameters"]["TypeId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+        };
+    };
+    listVolumeTypeAccess: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+                type_id: components["parameters"]["TypeId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Access */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        volume_type?: components["schemas"]["VolumeType"];
-                    };
+                    "application/json": components["schemas"]["VolumeTypeAccessList"];
                 };
             };
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+        };
+    };
+    listVolumeTransfers: {
+        parameters: {
+            query?: {
+                all_tenants?: string;
+                name?: string;
+                volume_id?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["TransferList"];
+            404: components["responses"]["Error"];
+        };
+    };
+    createVolumeTransfer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TransferCreateRequest"];
+            };
+        };
+        responses: {
+            202: components["responses"]["TransferOne"];
+            400: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+        };
+    };
+    showVolumeTransfer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+                transfer_id: components["parameters"]["TransferId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["TransferOne"];
+            404: components["responses"]["Error"];
+        };
+    };
+    deleteVolumeTransfer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+                transfer_id: components["parameters"]["TransferId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: components["responses"]["Error"];
+        };
+    };
+    acceptVolumeTransfer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+                transfer_id: components["parameters"]["TransferId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TransferAcceptRequest"];
+            };
+        };
+        responses: {
+            202: components["responses"]["TransferOne"];
+            400: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            413: components["responses"]["Error"];
+        };
+    };
+    listVolumeTransfersDetail: {
+        parameters: {
+            query?: {
+                all_tenants?: string;
+                name?: string;
+                volume_id?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Must be the token's project */
+                project_id: components["parameters"]["ProjectId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["TransferList"];
             404: components["responses"]["Error"];
         };
     };

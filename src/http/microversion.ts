@@ -10,7 +10,7 @@ export class Microversion {
   }
 
   compare(other: Microversion | string): number {
-    const o = typeof other === 'string' ? Microversion.parse(other)! : other;
+    const o = typeof other === 'string' ? known(other) : other;
     return this.major !== o.major ? this.major - o.major : this.minor - o.minor;
   }
 
@@ -21,6 +21,18 @@ export class Microversion {
   toString(): string {
     return `${this.major}.${this.minor}`;
   }
+}
+
+/**
+ * The versions the code compares against (`atLeast('2.47')`): literals, a few dozen, parsed once
+ * each instead of on every call (a list view asks for each item).
+ */
+const KNOWN = new Map<string, Microversion>();
+function known(text: string): Microversion {
+  const v = KNOWN.get(text) ?? Microversion.parse(text);
+  if (!v) throw new Error(`not a microversion: ${text}`);
+  if (KNOWN.size < 1000) KNOWN.set(text, v);
+  return v;
 }
 
 export interface MicroversionPolicy {
@@ -34,8 +46,8 @@ export interface MicroversionPolicy {
 
 /** Reads the requested microversion the way Nova and Cinder do; no header means the minimum. */
 export function negotiate(policy: MicroversionPolicy, headers: Record<string, string | string[] | undefined>): Microversion {
-  const min = Microversion.parse(policy.min)!;
-  const max = Microversion.parse(policy.max)!;
+  const min = known(policy.min);
+  const max = known(policy.max);
   let requested: string | undefined;
   const generic = headerValue(headers['openstack-api-version']);
   if (generic) {

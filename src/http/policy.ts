@@ -36,8 +36,14 @@ const RULES: Record<string, PolicyRule> = {
   assignProjectUserRole: 'admin', unassignProjectUserRole: 'admin',
   // Nova: flavor management is admin-only.
   createFlavor: 'admin', deleteFlavor: 'admin',
+  // Nova: key pairs are the user's own (`ADMIN or user_id:%(user_id)s`, project scope): any project role
+  // writes them; the service refuses another user's to non-admins.
+  createKeypair: 'project_reader', deleteKeypair: 'project_reader',
   // Cinder: quota updates are admin-only.
   updateQuotaSet: 'admin', deleteQuotaSet: 'admin',
+  // Cinder: volume type management, extra spec changes and type access are admin-only.
+  createVolumeType: 'admin', updateVolumeType: 'admin', deleteVolumeType: 'admin', volumeTypeAction: 'admin', listVolumeTypeAccess: 'admin',
+  createVolumeTypeExtraSpecs: 'admin', updateVolumeTypeExtraSpec: 'admin', deleteVolumeTypeExtraSpec: 'admin',
   // Glance metadefs: creating a namespace is metadef_admin. Writes inside one are metadef_admin
   // too, checked by the service after the namespace's visibility (Glance answers 404 for a
   // namespace the caller cannot see before it answers 403), so the router asks a reader here.
@@ -62,11 +68,24 @@ const POLICY_NAMES: Record<string, string> = {
   listServers: 'os_compute_api:servers:index', listServersDetail: 'os_compute_api:servers:detail',
   createServer: 'os_compute_api:servers:create', showServer: 'os_compute_api:servers:show',
   updateServer: 'os_compute_api:servers:update', deleteServer: 'os_compute_api:servers:delete',
+  listKeypairs: 'os_compute_api:os-keypairs:index', createKeypair: 'os_compute_api:os-keypairs:create',
+  showKeypair: 'os_compute_api:os-keypairs:show', deleteKeypair: 'os_compute_api:os-keypairs:delete',
+  listServerTags: 'os_compute_api:os-server-tags:index', replaceServerTags: 'os_compute_api:os-server-tags:update_all',
+  deleteServerTags: 'os_compute_api:os-server-tags:delete_all', checkServerTag: 'os_compute_api:os-server-tags:show',
+  addServerTag: 'os_compute_api:os-server-tags:update', deleteServerTag: 'os_compute_api:os-server-tags:delete',
+  listInstanceActions: 'os_compute_api:os-instance-actions:list', showInstanceAction: 'os_compute_api:os-instance-actions:show',
+  listServerGroups: 'os_compute_api:os-server-groups:index', createServerGroup: 'os_compute_api:os-server-groups:create',
+  showServerGroup: 'os_compute_api:os-server-groups:show', deleteServerGroup: 'os_compute_api:os-server-groups:delete',
+  showComputeLimits: 'os_compute_api:limits',
   listVolumes: 'volume:get_all', listVolumesDetail: 'volume:get_all', createVolume: 'volume:create', showVolume: 'volume:get',
   updateVolume: 'volume:update', deleteVolume: 'volume:delete', listSnapshots: 'volume:get_all_snapshots',
   listSnapshotsDetail: 'volume:get_all_snapshots', createSnapshot: 'volume:create_snapshot', showSnapshot: 'volume:get_snapshot',
   updateSnapshot: 'volume:update_snapshot', deleteSnapshot: 'volume:delete_snapshot',
   showQuotaSet: 'volume_extension:quotas:show', updateQuotaSet: 'volume_extension:quotas:update', deleteQuotaSet: 'volume_extension:quotas:delete',
+  createVolumeType: 'volume_extension:type_create', updateVolumeType: 'volume_extension:type_update', deleteVolumeType: 'volume_extension:type_delete',
+  volumeTypeAction: 'volume_extension:volume_type_access:addProjectAccess', listVolumeTypeAccess: 'volume_extension:volume_type_access:get_all_for_type',
+  createVolumeTypeExtraSpecs: 'volume_extension:types_extra_specs:create', updateVolumeTypeExtraSpec: 'volume_extension:types_extra_specs:update',
+  deleteVolumeTypeExtraSpec: 'volume_extension:types_extra_specs:delete',
   listImages: 'get_images', createImage: 'add_image', showImage: 'get_image', updateImage: 'modify_image', deleteImage: 'delete_image',
   downloadImageData: 'download_image', uploadImageData: 'upload_image', listImageMembers: 'get_members', createImageMember: 'add_member',
   showImageMember: 'get_member', updateImageMember: 'modify_member', deleteImageMember: 'delete_member',

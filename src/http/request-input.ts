@@ -19,6 +19,7 @@ export const MAX_JSON_DEPTH = 32;
 const MAX_BODY_STRING = 256 * 1024;
 
 const NUL = '\u0000';
+const EMPTY = Buffer.alloc(0);
 /** A UTF-16 surrogate without its pair (String.prototype.isWellFormed, not in this TypeScript lib). */
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
@@ -117,6 +118,9 @@ export function nestingDepthExceeds(text: string, limit: number): boolean {
  * drains what is left (drainRequest) so the client reads the 413 rather than a reset.
  */
 function readRaw(req: Request): Promise<Buffer> {
+  // Neither header: HTTP/1.1 says the request has no body (RFC 9112 6.3), as Node's parser
+  // reads it; nothing to wait for (Node discards the unread stream once the answer is sent).
+  if (req.headers['transfer-encoding'] === undefined && (req.headers['content-length'] ?? '0') === '0') return Promise.resolve(EMPTY);
   return new Promise((resolve, reject) => {
     if (Number(req.headers['content-length'] ?? 0) > MAX_JSON_BODY) {
       reject(new OverLimit('Request is too large.'));

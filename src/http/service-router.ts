@@ -1,5 +1,6 @@
 import express, { Request, Response, NextFunction, Router } from 'express';
 import { randomUUID } from 'crypto';
+import { performance } from 'perf_hooks';
 import type { Logger } from '../logger';
 import type { AuthContext, Handlers, Reply, RequestContext } from './context';
 import { mapError, ErrorStyle } from './error-mappers';
@@ -116,6 +117,7 @@ function comparePaths(a: string, b: string): number {
 
 async function handle(mount: ServiceMount, deps: RouterDeps, op: OperationSpec, req: Request, res: Response): Promise<void> {
   const requestId: string = res.locals.requestId;
+  const arrived = performance.now();
   if (deps.observe) {
     const started = process.hrtime.bigint();
     res.once('finish', () => deps.observe!({ service: mount.name, operation: op.operationId, status: res.statusCode, seconds: Number(process.hrtime.bigint() - started) / 1e9 }));
@@ -150,12 +152,15 @@ async function handle(mount: ServiceMount, deps: RouterDeps, op: OperationSpec, 
     if (urlProjectId !== undefined && auth && urlProjectId !== auth.projectId) {
       throw new BadRequest(`Malformed request URL: URL's project_id '${urlProjectId}' doesn't match Context's project_id '${auth.projectId}'`);
     }
-    checkParams(op, params, req.query as Record<string, unknown>);
+    // Express parses the query string again on every read of req.query: once here.
+    const query = req.query as Record<string, string | string[]>;
+    checkParams(op, params, query);
     const body = op.streamsBody ? undefined : await readJsonBody(req, op);
+    let log: Logger | undefined;
     const ctx: RequestContext = {
       operationId: op.operationId,
       params,
-      query: req.query as Record<string, string | string[]>,
+      query,
       body,
       headers: req.headers,
       auth,
@@ -163,11 +168,15 @@ async function handle(mount: ServiceMount, deps: RouterDeps, op: OperationSpec, 
       requestId,
       serviceUrl: `${deps.publicUrl}${mount.spec.mountPath}`,
       publicUrl: deps.publicUrl,
-      log: deps.logger.child({ request_id: requestId, project_id: auth?.projectId ?? undefined }),
+      // Made when first used: most reads never log, and a pino child costs more than their view.
+      get log() {
+        log ??= deps.logger.child({ request_id: requestId, project_id: auth?.projectId ?? undefined });
+        return log;
+      },
       req,
     };
     if (!CONTROL_OPERATIONS.includes(op.operationId)) {
-      await applyFault(deps.faults, { target: 'api', projectId: auth?.projectId ?? null, service: mount.name, operationId: op.operationId });
+      await applyFault(deps.faults, { target: 'api', projectId: auth?.projectId ?? null, service: mount.name, operationId: op.operationId, since: arrived });
     }
     const handler = mount.handlers[op.operationId];
     if (!handler) throw new NotImplemented(`${op.operationId} is not implemented by Snapstack.`);
@@ -192,7 +201,8 @@ export function routingFault(err: unknown): Fault {
 
 function sendReply(res: Response, reply: Reply): void {
   res.status(reply.status);
-  applyHeaders(res, { ...(res.locals.microversionHeaders ?? {}), ...(reply.headers ?? {}) });
+  applyHeaders(res, res.locals.microversionHeaders);
+  applyHeaders(res, reply.headers);
   if (reply.stream) {
     if (!res.getHeader('content-type')) res.setHeader('Content-Type', 'application/octet-stream');
     reply.stream.pipe(res);
@@ -215,13 +225,16 @@ function sendFault(mount: ServiceMount, res: Response, req: Request, err: unknow
   const mapped = mapError(mount.errorStyle, err, req.accepts(['text/html', 'application/json']) === 'application/json');
   res.locals.error = err instanceof Fault ? err.message : String(err);
   res.status(mapped.status);
-  applyHeaders(res, { ...(res.locals.microversionHeaders ?? {}), ...mapped.headers });
+  applyHeaders(res, res.locals.microversionHeaders);
+  applyHeaders(res, mapped.headers);
   res.setHeader('Content-Type', 'application/json');
   res.end(JSON.stringify(mapped.body));
 }
 
-function applyHeaders(res: Response, headers: Record<string, string>): void {
-  for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
+/** Sets each header; a later call's value wins for a name set before. */
+function applyHeaders(res: Response, headers: Record<string, string> | undefined): void {
+  if (!headers) return;
+  for (const k in headers) res.setHeader(k, headers[k]);
 }
 
 function header(req: Request, name: string): string | undefined {

@@ -1,3 +1,4 @@
+import { performance } from 'perf_hooks';
 import type { Knex } from 'knex';
 import { countedDelete } from '../db/counted-delete';
 
@@ -11,9 +12,19 @@ export interface TokenSubject { token: TokenRow; user: UserRow; project: Project
 /** The settings row holding the identity epoch (see token-cache.ts). */
 const EPOCH_KEY = 'identity.epoch';
 
+/**
+ * Another module's epoch (a settings row) read in the same queries as the identity epoch, so a
+ * process learns of its changes with no round trip of its own (replicas' fault rules).
+ * `sentAt`: performance.now() when the query was sent.
+ */
+export interface EpochRider {
+  key: string;
+  seen(value: string, sentAt: number): void;
+}
+
 /** Knex queries for identity tables only; snake_case rows stay here. */
 export class IdentityStore {
-  constructor(private readonly db: Knex) {}
+  constructor(private readonly db: Knex, private readonly rider?: EpochRider) {}
 
   countUsers(): Promise<number> {
     return this.db('users').count<{ count: string }[]>('* as count').then((r) => Number(r[0].count));
@@ -105,6 +116,8 @@ export class IdentityStore {
   }
   /** The token, its user, its project, the user's direct role names there and the identity epoch: one query. */
   async tokenSubject(id: string): Promise<TokenSubject | null> {
+    const sentAt = performance.now();
+    const rider = this.rider ? [this.db.raw('(SELECT value FROM settings WHERE key = ?) AS rider_epoch', [this.rider.key])] : [];
     const row = await this.db('tokens as t')
       .join('users as u', 'u.id', 't.user_id')
       .leftJoin('projects as p', 'p.id', 't.project_id')
@@ -116,9 +129,11 @@ export class IdentityStore {
         this.db.raw(`COALESCE((SELECT json_agg(r.name) FROM role_assignments a JOIN roles r ON r.id = a.role_id
           WHERE a.user_id = t.user_id AND a.project_id = t.project_id), '[]'::json) AS subject_roles`),
         this.db.raw('COALESCE((SELECT value FROM settings WHERE key = ?), ?) AS subject_epoch', [EPOCH_KEY, '0']),
+        ...rider,
       );
     if (!row) return null;
-    const { subject_user: user, subject_project: project, subject_roles: roles, subject_epoch: epoch, ...token } = row;
+    const { subject_user: user, subject_project: project, subject_roles: roles, subject_epoch: epoch, rider_epoch: riderEpoch, ...token } = row;
+    this.rider?.seen(riderEpoch ?? '0', sentAt);
     if (typeof token.methods === 'string') token.methods = JSON.parse(token.methods);
     const json = (v: unknown) => (typeof v === 'string' ? JSON.parse(v) : v);
     const p = json(project) as ProjectRow | null;
@@ -146,8 +161,11 @@ export class IdentityStore {
   }
 
   async identityEpoch(): Promise<string> {
-    const row = await this.db('settings').where({ key: EPOCH_KEY }).first('value');
-    return row?.value ?? '0';
+    if (!this.rider) return (await this.db('settings').where({ key: EPOCH_KEY }).first('value'))?.value ?? '0';
+    const sentAt = performance.now();
+    const rows: Array<{ key: string; value: string }> = await this.db('settings').whereIn('key', [EPOCH_KEY, this.rider.key]).select('key', 'value');
+    this.rider.seen(rows.find((r) => r.key === this.rider!.key)?.value ?? '0', sentAt);
+    return rows.find((r) => r.key === EPOCH_KEY)?.value ?? '0';
   }
   /** Moves the identity epoch: after every write a token's validity depends on. */
   async bumpIdentityEpoch(): Promise<void> {

@@ -172,6 +172,12 @@ export class JobRunner {
     return this.db('jobs').where({ id }).first();
   }
 
+  /** The queued and running jobs of a kind, whichever replica enqueued or runs them, oldest first (in `trx` when given). */
+  async unfinished(kind: string, trx?: Knex.Transaction): Promise<JobRecord[]> {
+    const rows: JobRecord[] = await (trx ?? this.db)('jobs').where({ kind }).whereIn('status', ['queued', 'running']).orderBy('created_at');
+    return rows.map((row) => ({ ...row, payload: payloadOf(row) }));
+  }
+
   /**
    * At start, and in replica mode every poll: every unfinished job whose owner is dead is taken
    * over (claimed with SKIP LOCKED, so by one replica): resumable ones go back to the queue, the

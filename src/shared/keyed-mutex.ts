@@ -1,37 +1,81 @@
+/** Which keys a holder takes shared (the rest exclusive): a key named in both is exclusive. */
+export interface LockOptions {
+  shared?: string[];
+}
+
+/** The keys of one acquisition, in the one order every holder takes them (sorted), with their mode. */
+export function lockOrder(keys: string[], opts: LockOptions = {}): Array<{ key: string; shared: boolean }> {
+  const exclusive = new Set(keys);
+  return [...new Set([...keys, ...(opts.shared ?? [])])].sort().map((key) => ({ key, shared: !exclusive.has(key) }));
+}
+
+interface KeyState {
+  holders: number;
+  exclusive: boolean;
+  queue: Array<{ shared: boolean; grant: () => void }>;
+}
+
 /**
- * In-process async mutex keyed by string (a volume or server id). `withLocks` takes
- * several keys in sorted order, so two multi-key holders cannot deadlock.
+ * In-process async locks keyed by string (a volume or server id), exclusive unless taken
+ * shared: a snapshot read as a clone source is held shared by any number of clones at once,
+ * while its delete, exclusive, waits for them all. Waiters are served in arrival order, so
+ * shared holders arriving after a waiting exclusive one wait behind it (it is not starved).
+ * `withLocks` takes several keys in sorted order, so two multi-key holders cannot deadlock.
  */
 export class KeyedMutex {
-  private readonly tails = new Map<string, Promise<void>>();
+  private readonly keys = new Map<string, KeyState>();
 
   async withLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
     return this.withLocks([key], fn);
   }
 
-  async withLocks<T>(keys: string[], fn: () => Promise<T>): Promise<T> {
-    const sorted = [...new Set(keys)].sort();
+  async withLocks<T>(keys: string[], fn: () => Promise<T>, opts: LockOptions = {}): Promise<T> {
     const releases: Array<() => void> = [];
     try {
-      for (const key of sorted) releases.push(await this.acquire(key));
+      for (const { key, shared } of lockOrder(keys, opts)) releases.push(await this.acquire(key, shared));
       return await fn();
     } finally {
       for (const release of releases.reverse()) release();
     }
   }
 
-  private async acquire(key: string): Promise<() => void> {
-    const previous = this.tails.get(key) ?? Promise.resolve();
-    let release!: () => void;
-    const current = new Promise<void>((resolve) => (release = resolve));
-    const tail = previous.then(() => current);
-    this.tails.set(key, tail);
-    await previous;
-    return () => {
-      release();
-      // Drop the entry once nobody queued behind us, so the map does not grow forever.
-      if (this.tails.get(key) === tail) this.tails.delete(key);
+  /** How many hold `key` now (tests, logs). */
+  holders(key: string): number {
+    return this.keys.get(key)?.holders ?? 0;
+  }
+
+  private acquire(key: string, shared: boolean): Promise<() => void> {
+    let state = this.keys.get(key);
+    if (!state) this.keys.set(key, (state = { holders: 0, exclusive: false, queue: [] }));
+    const st = state;
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      st.holders--;
+      if (st.holders === 0) st.exclusive = false;
+      this.pump(st);
+      // Drop the entry once nobody holds or waits, so the map does not grow forever.
+      if (st.holders === 0 && st.queue.length === 0 && this.keys.get(key) === st) this.keys.delete(key);
     };
+    if (st.queue.length === 0 && (st.holders === 0 || (shared && !st.exclusive))) {
+      st.holders++;
+      st.exclusive = !shared;
+      return Promise.resolve(release);
+    }
+    return new Promise((resolve) => st.queue.push({ shared, grant: () => resolve(release) }));
+  }
+
+  /** Grants the waiters at the head of the queue that can hold the key now. */
+  private pump(st: KeyState): void {
+    while (st.queue.length > 0) {
+      const head = st.queue[0];
+      if (st.holders > 0 && (st.exclusive || !head.shared)) return;
+      st.queue.shift();
+      st.holders++;
+      st.exclusive = !head.shared;
+      head.grant();
+    }
   }
 }
 
@@ -53,43 +97,5 @@ export class SerialQueue {
   /** Resolves when every task queued so far has settled. */
   async idle(): Promise<void> {
     while (this.pending > 0) await this.tail;
-  }
-}
-
-/**
- * Shared holds on keys (a snapshot read as a clone source): any number at once, none
- * exclusive. Whoever must not act while a key is held (a delete) waits with `whenFree`,
- * which resolves once no hold is left, checked synchronously so the caller can act on it
- * before anything else runs.
- */
-export class UseCounts {
-  private readonly counts = new Map<string, number>();
-  private readonly waiters = new Map<string, Array<() => void>>();
-
-  /** Holds `key` until the returned release is called (once). */
-  hold(key: string): () => void {
-    this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      const n = (this.counts.get(key) ?? 1) - 1;
-      if (n > 0) return void this.counts.set(key, n);
-      this.counts.delete(key);
-      const waiting = this.waiters.get(key) ?? [];
-      this.waiters.delete(key);
-      for (const wake of waiting) wake();
-    };
-  }
-
-  inUse(key: string): number {
-    return this.counts.get(key) ?? 0;
-  }
-
-  /** Resolves when `key` has no hold; loop on `inUse` after it when acting must follow at once. */
-  async whenFree(key: string): Promise<void> {
-    while (this.inUse(key) > 0) {
-      await new Promise<void>((resolve) => this.waiters.set(key, [...(this.waiters.get(key) ?? []), resolve]));
-    }
   }
 }

@@ -1,19 +1,42 @@
 import pg from 'pg';
 import type { Logger } from '../logger';
-import { KeyedMutex } from './keyed-mutex';
+import { KeyedMutex, lockOrder, type LockOptions } from './keyed-mutex';
 
 /**
  * Per-resource locks for work that spans requests and jobs (a server's id): one interface, two
  * homes. One process (the default, and PGlite): KeyedMutex in memory. Replicas on one
  * PostgreSQL: PostgreSQL session advisory locks, so a server's work is serialised across every
  * replica; waiters of one process queue in memory first, so each process holds one connection
- * per resource it works on, not one per waiter.
+ * per resource it works on, not one per waiter. Shared keys are pg_advisory_lock_shared, on the
+ * same connection as the holder's exclusive keys (a clone holds its new volume and, shared, its
+ * source snapshot: one connection).
  */
 export interface ResourceLocks {
   withLock<T>(key: string, fn: () => Promise<T>): Promise<T>;
-  /** Several keys, taken in sorted order (two multi-key holders cannot deadlock). */
-  withLocks<T>(keys: string[], fn: () => Promise<T>): Promise<T>;
+  /**
+   * Several keys, taken in sorted order (two multi-key holders cannot deadlock); `opts.shared`
+   * keys are held shared (any number of shared holders at once, none beside an exclusive one).
+   */
+  withLocks<T>(keys: string[], fn: () => Promise<T>, opts?: LockOptions): Promise<T>;
   close?(): Promise<void>;
+}
+
+/**
+ * Takes the keys as `withLocks` does and holds them until the returned release is called: for a
+ * hold that outlives one call (the snapshots an export reads, until the export is released).
+ */
+export async function holdLocks(locks: ResourceLocks, keys: string[], opts: LockOptions = {}): Promise<() => void> {
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  let entered!: () => void;
+  const inside = new Promise<void>((resolve) => (entered = resolve));
+  const held = locks.withLocks(keys, async () => {
+    entered();
+    await released;
+  }, opts);
+  held.catch(() => undefined); // a failure to take them is thrown below; one to let go is the lock's to log
+  await Promise.race([inside, held]);
+  return release;
 }
 
 export class AdvisoryLocks implements ResourceLocks {
@@ -32,14 +55,17 @@ export class AdvisoryLocks implements ResourceLocks {
     return this.withLocks([key], fn);
   }
 
-  withLocks<T>(keys: string[], fn: () => Promise<T>): Promise<T> {
-    const sorted = [...new Set(keys)].sort();
-    return this.local.withLocks(sorted, async () => {
+  withLocks<T>(keys: string[], fn: () => Promise<T>, opts: LockOptions = {}): Promise<T> {
+    const order = lockOrder(keys, opts);
+    const sorted = order.map((k) => k.key);
+    return this.local.withLocks(keys, async () => {
       const client = await this.pool.connect();
       let broken: Error | undefined;
       try {
         // hashtextextended: a 64-bit key per name (PostgreSQL 11+).
-        for (const key of sorted) await client.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [this.namespace + key]);
+        for (const { key, shared } of order) {
+          await client.query(`SELECT ${shared ? 'pg_advisory_lock_shared' : 'pg_advisory_lock'}(hashtextextended($1, 0))`, [this.namespace + key]);
+        }
         return await fn();
       } finally {
         await client.query('SELECT pg_advisory_unlock_all()').catch((err: Error) => {
@@ -48,7 +74,7 @@ export class AdvisoryLocks implements ResourceLocks {
         });
         client.release(broken);
       }
-    });
+    }, opts);
   }
 
   async close(): Promise<void> {

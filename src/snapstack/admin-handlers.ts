@@ -2,8 +2,8 @@
  * Snapstack's control API for tests (keys are operationIds of openapi/snapstack.yaml): reset,
  * fault injection and pace rules (admin only: src/http/policy.ts), and Prometheus metrics.
  *
- * LIMITATIONS: reset does not restore a seeded user's changed password or enabled flag; fault
- * rules live in memory (a restart forgets them).
+ * LIMITATIONS: reset does not restore a seeded user's changed password or enabled flag. Fault
+ * rules live in the database: every replica applies them, a restart keeps them, a reset clears them.
  */
 import { Readable } from 'stream';
 import type { Handlers } from '../http/context';
@@ -26,25 +26,25 @@ export function adminHandlers(deps: { reset: InstanceReset; faults: FaultRules; 
       return { status: 200, body: { reset: await deps.reset.reset() } };
     },
     async listFaultRules() {
-      return { status: 200, body: { faults: faults.list() } };
+      return { status: 200, body: { faults: await faults.list() } };
     },
     async createFaultRule(ctx) {
       const input = (ctx.body as { fault: FaultRuleInput }).fault;
       const problem = checkRule(input);
       if (problem) throw new BadRequest(`Invalid fault rule: ${problem}.`);
-      return { status: 201, body: { fault: faults.add(input) } };
+      return { status: 201, body: { fault: await faults.add(input) } };
     },
     async showFaultRule(ctx) {
-      const rule = faults.get(ctx.params.rule_id);
+      const rule = await faults.get(ctx.params.rule_id);
       if (!rule) throw ruleNotFound(ctx.params.rule_id);
       return { status: 200, body: { fault: rule } };
     },
     async deleteFaultRule(ctx) {
-      if (!faults.remove(ctx.params.rule_id)) throw ruleNotFound(ctx.params.rule_id);
+      if (!(await faults.remove(ctx.params.rule_id))) throw ruleNotFound(ctx.params.rule_id);
       return { status: 204 };
     },
     async clearFaultRules() {
-      faults.clear();
+      await faults.clear();
       return { status: 204 };
     },
   });

@@ -4,7 +4,9 @@
  */
 export interface AttachmentRecord {
   attachmentId: string;
-  serverId: string;
+  /** Null for a legacy os-attach that named a host only. */
+  serverId: string | null;
+  hostName: string | null;
   /** e.g. /dev/vda */
   device: string;
   attachedAt: Date;
@@ -26,6 +28,8 @@ export interface VolumeRecord {
   metadata: Record<string, string>;
   /** Cinder's volume_image_metadata, for a volume made from an image; else null. */
   imageMetadata: Record<string, string> | null;
+  /** Cinder's admin metadata (readonly, attached_mode); its visible keys show in the volume's metadata. */
+  adminMetadata: Record<string, string>;
   attachments: AttachmentRecord[];
   createdAt: Date;
   updatedAt: Date;

@@ -14,6 +14,18 @@ export const invalidVolume = (reason: string) => new BadRequest(`Invalid volume:
 /** cinder.exception.InvalidSnapshot */
 export const invalidSnapshot = (reason: string) => new BadRequest(`Invalid snapshot: ${reason}`);
 
+/** cinder.exception.InvalidName, as Cinder's 'name' formats raise it: a blank name. */
+export const blankName = () => new BadRequest("An invalid 'name' value was provided. The 'name' can not be empty.");
+
+/** oslo's uuidutils.is_uuid_like: 32 hex digits, dashes optional. */
+export const isUuidLike = (s: string) => /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i.test(s);
+
+/** Cinder's parameter_types.uuid in a request body: jsonschema's 400 for a value that is not one. */
+export function requireUuid(field: string, value: string): string {
+  if (!isUuidLike(value)) throw new BadRequest(`Invalid input for field/attribute ${field}. Value: ${value}. '${value}' is not a 'uuid'`);
+  return value;
+}
+
 /** oslo.policy refusal, as Cinder words it. */
 export const policyForbids = (rule: string) => new Forbidden(`Policy doesn't allow ${rule} to be performed.`);
 

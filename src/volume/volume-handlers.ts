@@ -1,47 +1,54 @@
 /**
- * Cinder v3 volume handlers (keys are the operationIds of openapi/volume.yaml); snapshots,
- * metadata and quotas are in their own files and merged here.
+ * Cinder v3 volume handlers (keys are the operationIds of openapi/volume.yaml); actions,
+ * types, transfers, messages, snapshots, metadata and quotas are in their own files and merged here.
  *
  * LIMITATIONS:
  * - a volume from an image (imageRef) holds the root filesystem of the image's Docker image
  *   (an image with uploaded bytes instead gives an empty volume); no volumes from backups
  *   (backup_id): 501; os-volume_upload_image makes a Docker-backed image of the volume's
  *   content whatever disk_format is asked (no qcow2 or raw bytes); no groups, consistency
- *   groups, transfers, retype, migration, manage/unmanage, attachments API (compute attaches
- *   through VolumeService), os-attach/os-detach/os-reserve actions, readonly flag, encryption;
- * - os-set_image_metadata/os-unset_image_metadata edit volume_image_metadata with no check of
- *   the volume's status;
- * - one volume type (__DEFAULT__) and one availability zone (nova); scheduler hints are ignored;
+ *   groups, migration, manage/unmanage, attachments API (compute attaches through
+ *   VolumeService), encryption;
+ * - one availability zone (nova); scheduler hints are ignored; volume types are kept and
+ *   shown but one backend serves them all (volume-type-handlers.ts);
  * - list filters: name, status, metadata, bootable, size, availability_zone, glance_metadata
  *   (admin, 3.4), `name~`-style like filters (3.34), created_at/updated_at comparisons (3.31),
  *   project_id (admin + all_tenants), with_count (3.45); consumes_quota is ignored; an admin's
  *   unknown filter is ignored (Cinder's database layer answers an empty list);
- * - os-reset_status accepts attach_status/migration_status but only status has an effect;
  * - an admin reaches any project's volume by id (Cinder's admin context); lists need all_tenants.
  */
 import type { operations } from '../generated/volume';
 import type { Handlers, RequestContext } from '../http/context';
 import { queryString, typedHandlers } from '../http/context';
-import { BadRequest, NotFound } from '../http/faults';
+import { NotFound } from '../http/faults';
 import { metadataHandlers } from './metadata-handlers';
-import { parseUploadRequest } from './volume-upload';
 import { bootableFilter, checkVolumeCreate, checkVolumeUpdate } from './volume-request-versions';
 import { quotaHandlers } from './quota-handlers';
 import { snapshotHandlers } from './snapshot-handlers';
-import { parseCinderBool, parseSize, volumeNotFound } from './volume-faults';
+import { parseCinderBool, volumeNotFound } from './volume-faults';
 import type { QuotaService } from './volume-quotas';
 import {
   atLeast, boolParam, callerOf, checkFilterNames, lenientBool, likeFilters, metadataFilter, pageOf, timeFilters, USER_FILTERS, viewContextOf, withCount,
 } from './volume-request';
 import type { VolumeService } from './volume-service';
 import { VOLUME_SORT_COLUMNS } from './volume-store';
-import { DEFAULT_VOLUME_TYPE, listVolumeTypes } from './volume-type-registry';
+import { volumeActionHandlers } from './volume-action-handlers';
+import { volumeTypeHandlers } from './volume-type-handlers';
+import type { VolumeTypeService } from './volume-type-service';
+import { transferHandlers } from './transfer-handlers';
+import { CINDER_EXTENSIONS } from './volume-extensions';
+import { messageHandlers } from './message-handlers';
+import type { VolumeMessages } from './volume-messages';
+import type { TransferService } from './transfer-service';
 import { volumeVersion } from './volume-versions';
-import { availabilityZonesView, collection, uploadView, volumeDetail, volumeSummary, volumeTypeView } from './volume-views';
+import { availabilityZonesView, collection, volumeDetail, volumeSummary } from './volume-views';
 
 export interface VolumeHandlerDeps {
   volume: VolumeService;
   quotas: QuotaService;
+  types: VolumeTypeService;
+  transfers: TransferService;
+  messages: VolumeMessages;
 }
 
 function listQuery(ctx: RequestContext) {
@@ -86,11 +93,6 @@ async function list(ctx: RequestContext, volume: VolumeService, detail: boolean)
   };
 }
 
-/** `value[name]` when value is an object (an action the spec leaves untyped), else undefined. */
-function memberOf(value: unknown, name: string): unknown {
-  return value && typeof value === 'object' ? (value as Record<string, unknown>)[name] : undefined;
-}
-
 export function volumeHandlers(deps?: VolumeHandlerDeps): Handlers {
   const discovery: Handlers = {
     async listVolumeVersions(ctx) {
@@ -101,7 +103,7 @@ export function volumeHandlers(deps?: VolumeHandlerDeps): Handlers {
     },
   };
   if (!deps) return discovery;
-  const { volume, quotas } = deps;
+  const { volume, quotas, types, transfers, messages } = deps;
 
   const volumes = typedHandlers<operations>({
     listVolumes: (ctx) => list(ctx, volume, false),
@@ -154,64 +156,8 @@ export function volumeHandlers(deps?: VolumeHandlerDeps): Handlers {
       return { status: 202 };
     },
 
-    async volumeAction(ctx) {
-      const body = ctx.body;
-      const keys = Object.keys(body ?? {});
-      if (keys.length !== 1) throw new BadRequest('Malformed request body');
-      const [action] = keys;
-      const caller = callerOf(ctx);
-      const id = ctx.params.volume_id;
-      switch (action) {
-        case 'os-extend':
-          await volume.extend(caller, id, parseSize(body['os-extend']!.new_size, 'new_size'), atLeast(ctx, '3.42'));
-          return { status: 202 };
-        case 'os-force_delete':
-          await volume.delete(caller, id, { force: true });
-          return { status: 202 };
-        case 'revert':
-          // Below 3.40 Cinder has no such method: 404, as if the action did not exist.
-          if (!atLeast(ctx, '3.40')) throw new NotFound();
-          await volume.revert(caller, id, body.revert?.snapshot_id);
-          return { status: 202 };
-        case 'os-volume_upload_image': {
-          const req = parseUploadRequest(body['os-volume_upload_image'], parseCinderBool, atLeast(ctx, '3.1'));
-          const { volume: v, image } = await volume.uploadToImage(caller, id, req);
-          return { status: 202, body: { [action]: uploadView(v, image, req, atLeast(ctx, '3.1')) } };
-        }
-        case 'os-set_bootable':
-          await volume.setBootable(caller, id, parseCinderBool(body['os-set_bootable']!.bootable, 'bootable'));
-          return { status: 200 };
-        case 'os-set_image_metadata': {
-          const m = memberOf(body[action], 'metadata');
-          const valid = m && typeof m === 'object' && !Array.isArray(m)
-            && Object.entries(m).every(([k, v]) => k.length >= 1 && k.length <= 255 && typeof v === 'string' && v.length <= 255);
-          if (!valid) throw new BadRequest('Malformed request body');
-          return { status: 200, body: { metadata: await volume.changeImageMetadata(caller, id, { set: m as Record<string, string> }) } };
-        }
-        case 'os-unset_image_metadata': {
-          const key = memberOf(body[action], 'key');
-          if (typeof key !== 'string') throw new BadRequest('Invalid request body');
-          await volume.changeImageMetadata(caller, id, { unset: key });
-          return { status: 200 };
-        }
-        case 'os-show_image_metadata':
-          return { status: 200, body: { metadata: await volume.imageMetadata(caller, id) } };
-        case 'os-reset_status':
-          await volume.resetStatus(caller, id, body['os-reset_status'] ?? {});
-          return { status: 202 };
-        default:
-          throw new BadRequest(`There is no such action: ${action}`);
-      }
-    },
-
-    async listVolumeTypes() {
-      return { status: 200, body: { volume_types: listVolumeTypes().map(volumeTypeView) } };
-    },
-    async showVolumeType(ctx) {
-      const id = ctx.params.type_id;
-      const t = listVolumeTypes().find((x) => x.id === id) ?? (id === 'default' ? DEFAULT_VOLUME_TYPE : undefined);
-      if (!t) throw new NotFound(`Volume type ${id} could not be found.`);
-      return { status: 200, body: { volume_type: volumeTypeView(t) } };
+    async listVolumeExtensions() {
+      return { status: 200, body: { extensions: CINDER_EXTENSIONS.map((e) => ({ ...e, links: [] })) } };
     },
     async listResourceFilters(ctx) {
       // From 3.33; below, Cinder has no such method (404).
@@ -229,6 +175,10 @@ export function volumeHandlers(deps?: VolumeHandlerDeps): Handlers {
   return {
     ...discovery,
     ...volumes,
+    ...volumeActionHandlers(volume, types),
+    ...volumeTypeHandlers(types),
+    ...transferHandlers(transfers),
+    ...messageHandlers(messages),
     ...snapshotHandlers(volume.snapshots),
     ...metadataHandlers(volume),
     ...quotaHandlers(quotas),

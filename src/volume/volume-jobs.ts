@@ -10,6 +10,7 @@ import { requireCapability, type VolumeDataDriver } from './data/volume-data-dri
 import { DataExistsError } from './data/volume-data-errors';
 import type { SnapshotStore } from './snapshot-store';
 import { ALL_PROJECTS, VolumeStore } from './volume-store';
+import { MESSAGE_ACTION, MESSAGE_DETAIL, VolumeMessages } from './volume-messages';
 
 /** The driver's snapshot holding an image's root filesystem (one per Glance image). */
 export function imageSnapshotKey(imageId: string): string {
@@ -44,6 +45,8 @@ export interface VolumeJobDeps {
   snapshots: SnapshotStore;
   driver: VolumeDataDriver;
   log: Logger;
+  /** Cinder's user messages: each failure below records one for the resource's project. */
+  messages?: VolumeMessages;
   /** How long a snapshot delete waits for volumes still being created from it. */
   creatingFromWaitMs?: number;
 }
@@ -86,6 +89,12 @@ export function volumeJobs(d: VolumeJobDeps): JobDefinition[] {
     async onFail(p, error) {
       log.error({ volume_id: p.volumeId, project_id: p.projectId, error }, 'volume creation failed: status error');
       await volumes.update(ALL_PROJECTS, p.volumeId, { status: 'error' }, ['creating']);
+      await d.messages?.record({
+        projectId: p.projectId, resourceType: 'VOLUME', resourceUuid: p.volumeId,
+        ...(p.fromImage
+          ? { action: MESSAGE_ACTION.copyImageToVolume, detail: MESSAGE_DETAIL.unknownError }
+          : { action: MESSAGE_ACTION.createVolumeFromBackend, detail: MESSAGE_DETAIL.driverFailedCreate }),
+      });
     },
   };
 
@@ -119,7 +128,8 @@ export function volumeJobs(d: VolumeJobDeps): JobDefinition[] {
     },
     async onFail(p, error) {
       log.error({ volume_id: p.volumeId, error }, 'volume extend failed: status error_extending');
-      await volumes.update(ALL_PROJECTS, p.volumeId, { status: 'error_extending' }, ['extending']);
+      const v = await volumes.update(ALL_PROJECTS, p.volumeId, { status: 'error_extending' }, ['extending']);
+      if (v) await d.messages?.record({ projectId: v.project_id, resourceType: 'VOLUME', resourceUuid: v.id, action: MESSAGE_ACTION.extendVolume, detail: MESSAGE_DETAIL.driverFailedExtend });
     },
   };
 
@@ -155,6 +165,9 @@ export function volumeJobs(d: VolumeJobDeps): JobDefinition[] {
     async onFail(p, error) {
       log.error({ snapshot_id: p.snapshotId, volume_id: p.volumeId, error }, 'snapshot creation failed: status error');
       await snapshots.update(ALL_PROJECTS, p.snapshotId, { status: 'error' }, ['creating']);
+      await d.messages?.record({
+        projectId: p.projectId, resourceType: 'VOLUME_SNAPSHOT', resourceUuid: p.snapshotId, action: MESSAGE_ACTION.snapshotCreate, detail: MESSAGE_DETAIL.snapshotCreateError,
+      });
     },
   };
 
@@ -174,7 +187,12 @@ export function volumeJobs(d: VolumeJobDeps): JobDefinition[] {
     },
     async onFail(p, error) {
       log.error({ snapshot_id: p.snapshotId, error }, 'snapshot deletion failed: status error_deleting');
-      await snapshots.update(ALL_PROJECTS, p.snapshotId, { status: 'error_deleting' }, ['deleting']);
+      const s = await snapshots.update(ALL_PROJECTS, p.snapshotId, { status: 'error_deleting' }, ['deleting']);
+      if (s) {
+        await d.messages?.record({
+          projectId: s.project_id, resourceType: 'VOLUME_SNAPSHOT', resourceUuid: s.id, action: MESSAGE_ACTION.snapshotDelete, detail: MESSAGE_DETAIL.snapshotDeleteError,
+        });
+      }
     },
   };
 

@@ -18,6 +18,11 @@ import { QuotaService } from './volume-quotas';
 import { VolumeService, VolumeImageSource } from './volume-service';
 import type { ImageApi } from '../image/image-api';
 import { VolumeStore } from './volume-store';
+import { VolumeTypeService } from './volume-type-service';
+import { VolumeTypeStore } from './volume-type-store';
+import { TransferService } from './transfer-service';
+import { TransferStore } from './transfer-store';
+import { MessageStore, VolumeMessages } from './volume-messages';
 import { VolumeReset } from './volume-reset';
 import type { VolumeResetApi } from './volume-api';
 
@@ -80,7 +85,13 @@ export async function createVolumeModule(opts: {
   const snapshots = new SnapshotStore(db);
   const quotaStore = new QuotaStore(db);
   const quotas = new QuotaService(quotaStore, volumes, snapshots, config.volumeQuotas);
-  const service = new VolumeService({ volumes, snapshots, quotas, jobs, driver, logger, images: opts.images });
+  const typeStore = new VolumeTypeStore(db);
+  const types = new VolumeTypeService(typeStore, logger);
+  const messageStore = new MessageStore(db);
+  const messages = new VolumeMessages(messageStore, logger);
+  const service = new VolumeService({ volumes, snapshots, quotas, jobs, driver, logger, types, messages, images: opts.images });
+  const transferStore = new TransferStore(db);
+  const transfers = new TransferService({ transfers: transferStore, volumes, snapshots, quotas, log: logger });
   opts.images?.onImageDeleted((imageId) => service.forgetImage(imageId));
 
   const report = opts.sweep === false ? null : await service.reconcile();
@@ -95,10 +106,10 @@ export async function createVolumeModule(opts: {
   return {
     service,
     quotas,
-    handlers: volumeHandlers({ volume: service, quotas }),
+    handlers: volumeHandlers({ volume: service, quotas, types, transfers, messages }),
     docker: docker ? 'docker' : 'none',
     driver,
-    reset: new VolumeReset({ volumes, snapshots, quotas: quotaStore, driver, log: logger }),
+    reset: new VolumeReset({ volumes, snapshots, quotas: quotaStore, driver, log: logger, types: typeStore, transfers: transferStore, messages: messageStore }),
     close: async () => {
       await driver.whenIdle?.();
     },

@@ -10,7 +10,7 @@ import {
   invalidInput, policyForbids, sizeExceedsAvailableQuota, sizeExceedsLimit, snapshotLimitExceeded, volumeLimitExceeded,
 } from './volume-faults';
 import type { Tx, VolumeStore } from './volume-store';
-import { DEFAULT_VOLUME_TYPE } from './volume-type-registry';
+import { DEFAULT_VOLUME_TYPE_NAME } from './volume-type-registry';
 
 export interface Caller {
   projectId: string;
@@ -18,7 +18,7 @@ export interface Caller {
   isAdmin: boolean;
 }
 
-const TYPE = DEFAULT_VOLUME_TYPE.name;
+const TYPE = DEFAULT_VOLUME_TYPE_NAME;
 /** Every quota key Cinder answers, in its order; per-type keys for our single type. */
 export const QUOTA_RESOURCES = [
   'volumes', 'snapshots', 'gigabytes', 'backups', 'backup_gigabytes', 'groups', 'per_volume_gigabytes',

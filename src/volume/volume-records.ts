@@ -39,9 +39,10 @@ export function toVolumeRecord(row: VolumeRow, attachments: AttachmentRow[]): Vo
     sourceVolid: row.source_volid,
     metadata: row.metadata ?? {},
     imageMetadata: row.volume_image_metadata ?? null,
+    adminMetadata: row.admin_metadata ?? {},
     attachments: attachments
       .filter((a) => a.volume_id === row.id)
-      .map((a) => ({ attachmentId: a.id, serverId: a.server_id, device: a.device, attachedAt: new Date(a.attached_at) })),
+      .map((a) => ({ attachmentId: a.id, serverId: a.server_id, hostName: a.host_name ?? null, device: a.device, attachedAt: new Date(a.attached_at) })),
     createdAt: new Date(row.created_at),
     updatedAt: new Date(row.updated_at),
   };

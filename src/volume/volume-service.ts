@@ -25,10 +25,13 @@ import { VOLUME_STATUSES, VolumeListQuery, toVolumeRecord, waitForStatus } from 
 import { ALL_PROJECTS, listScope, ListedVolume, MarkerNotFound, Scope, VolumeRow, VolumeStore } from './volume-store';
 import type { SnapshotStore } from './snapshot-store';
 import { SnapshotService } from './snapshot-service';
-import { AVAILABILITY_ZONE, DEFAULT_VOLUME_TYPE, findVolumeType } from './volume-type-registry';
+import { AVAILABILITY_ZONE } from './volume-type-registry';
+import type { VolumeTypeService } from './volume-type-service';
+import type { VolumeMessages } from './volume-messages';
 import { MetadataOps } from './volume-metadata';
 import { BOOTABLE_METADATA_KEY } from './imported-snapshots';
 import { SnapshotArchives } from './snapshot-archives';
+import { LegacyAttachments } from './volume-legacy-attach';
 
 export type { Caller } from './volume-quotas';
 
@@ -42,6 +45,10 @@ export interface VolumeServiceDeps {
   jobs: JobRunner;
   driver: VolumeDataDriver;
   logger: Logger;
+  /** Volume types: a new volume's type, retype. */
+  types: VolumeTypeService;
+  /** Cinder's user messages, recorded by the jobs' failure paths. */
+  messages?: VolumeMessages;
   /** Without it, imageRef answers 501. */
   images?: VolumeImageSource;
 }
@@ -113,16 +120,19 @@ export class VolumeService implements VolumeApi {
   readonly metadata: MetadataOps;
   /** What snapshot archives (src/archive) may ask: SnapshotArchiveApi. */
   readonly archives: SnapshotArchives;
+  /** os-attach, os-detach, os-reserve... (bookkeeping only). */
+  readonly legacyAttach: LegacyAttachments;
   private readonly log: Logger;
 
   constructor(private readonly d: VolumeServiceDeps) {
     this.log = d.logger.child({ component: 'volume' });
-    for (const def of volumeJobs({ volumes: d.volumes, snapshots: d.snapshots, driver: d.driver, log: this.log })) d.jobs.register(def);
+    for (const def of volumeJobs({ volumes: d.volumes, snapshots: d.snapshots, driver: d.driver, log: this.log, messages: d.messages })) d.jobs.register(def);
     if (d.images) d.jobs.register(uploadImageJob({ ...d, images: d.images, log: this.log }));
     this.snapshots = new SnapshotService({ ...d, log: this.log, findVolume: (scope, id) => this.requireRow(scope, id) });
     this.archives = new SnapshotArchives({
       ...d, log: this.log, showSnapshot: (caller, id) => this.snapshots.show(caller, id), getVolume: (projectId, id) => this.getVolume(projectId, id),
     });
+    this.legacyAttach = new LegacyAttachments({ volumes: d.volumes, log: this.log, scopeOf: (caller) => this.scopeOf(caller) });
     this.metadata = new MetadataOps(
       (caller, id) => this.requireRow(this.scopeOf(caller), id).then((r) => r.metadata),
       async (caller, id, metadata) => (await this.d.volumes.update(this.scopeOf(caller), id, { metadata }))?.metadata ?? {},
@@ -180,7 +190,7 @@ export class VolumeService implements VolumeApi {
   /** Cinder's create: API checks, then the create flow's (sources, size, zone), then quota. */
   async create(caller: Caller, input: CreateVolumeRequest): Promise<VolumeRecord> {
     const scope = this.scopeOf(caller);
-    const type = input.volumeType ? findVolumeType(input.volumeType) : DEFAULT_VOLUME_TYPE;
+    const type = await this.d.types.forNewVolume(caller, input.volumeType);
     let snapshot = input.snapshotId ? await this.d.snapshots.get(scope, input.snapshotId) : undefined;
     if (input.snapshotId && !snapshot) throw snapshotNotFound(input.snapshotId);
     const source = input.sourceVolid ? await this.d.volumes.get(scope, input.sourceVolid) : undefined;
@@ -330,7 +340,8 @@ export class VolumeService implements VolumeApi {
       const snapshots = this.d.snapshots.on(trx);
       const v = await volumes.get(scope, id, { forUpdate: true });
       if (!v) throw volumeNotFound(id);
-      const attached = (await volumes.countAttachments(id)) > 0 || ['in-use', 'attaching', 'detaching', 'reserved'].includes(v.status);
+      // Cinder's expected attach_status != attached: a forced delete of a volume only reset to 'attaching' goes ahead.
+      const attached = (await volumes.countAttachments(id)) > 0;
       const statusOk = force || DELETABLE.includes(v.status);
       const snapshotsOk = cascade
         ? force || (await snapshots.countOfVolume(id, ['available', 'error'])) === 0
@@ -392,6 +403,29 @@ export class VolumeService implements VolumeApi {
     const scope = this.scopeOf(caller);
     await this.requireRow(scope, id);
     await this.d.volumes.update(scope, id, { bootable });
+  }
+
+  /**
+   * os-retype: Cinder's checks (the type by name or id, whoever owns it; the volume available
+   * or in-use and of another type). One backend, so no migration: the type changes at once and
+   * migration_policy has nothing to decide.
+   */
+  async retype(caller: Caller, id: string, newType: string): Promise<void> {
+    const scope = this.scopeOf(caller);
+    await this.requireRow(scope, id);
+    const type = await this.d.types.byNameOrId({ admin: true }, newType);
+    const updated = await this.d.volumes.transaction(async (trx) => {
+      const volumes = this.d.volumes.on(trx);
+      const v = await volumes.get(scope, id, { forUpdate: true });
+      if (!v) throw volumeNotFound(id);
+      if (!['available', 'in-use'].includes(v.status) || v.volume_type === type.name) return undefined;
+      return volumes.update(scope, id, { volume_type: type.name });
+    });
+    if (!updated) {
+      throw invalidVolume('Retype needs volume to be in available or in-use state, not be part of an active migration or a consistency group, '
+        + 'requested type has to be different that the one from the volume, and for in-use volumes front-end qos specs cannot change.');
+    }
+    this.log.info({ volume_id: id, volume_type: type.name }, 'volume retyped');
   }
 
   /** os-reset_status (admin): Cinder's admin escape hatch; attach_status/migration_status are accepted and ignored. */

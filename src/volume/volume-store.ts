@@ -43,15 +43,22 @@ export interface VolumeRow {
   updated_at: Date;
   image_id?: string | null;
   volume_image_metadata?: Record<string, string> | null;
+  /** Cinder's admin metadata (readonly, attached_mode). */
+  admin_metadata?: Record<string, string>;
 }
 
 export interface AttachmentRow {
   id: string;
   volume_id: string;
   project_id: string;
-  server_id: string;
+  /** Null for a legacy os-attach to a host. */
+  server_id: string | null;
   device: string;
   attached_at: Date;
+  host_name?: string | null;
+  attach_mode?: string;
+  /** True: a Snapstack server's container mounts it (Nova's attach); false: recorded only (os-attach). */
+  connected?: boolean;
 }
 
 export interface VolumeFilter extends CommonFilter {
@@ -162,7 +169,7 @@ export type ListedVolume = VolumeRow & { attachments: AttachmentRow[] };
  * one more for the attachments); scoped as the volume is (an attachment is its volume's project's).
  */
 function attachmentsColumn(scopedToProject: boolean): string {
-  const fields = ['id', 'volume_id', 'project_id', 'server_id', 'device', 'attached_at'].map((c) => `'${c}', a.${c}`).join(', ');
+  const fields = ['id', 'volume_id', 'project_id', 'server_id', 'device', 'attached_at', 'host_name', 'attach_mode', 'connected'].map((c) => `'${c}', a.${c}`).join(', ');
   return `coalesce((select json_agg(json_build_object(${fields}) order by a.attached_at) from volume_attachments as a
     where a.volume_id = volumes.id${scopedToProject ? ' and a.project_id = volumes.project_id' : ''}), '[]'::json) as attachment_rows`;
 }
@@ -208,6 +215,7 @@ export class VolumeStore {
     await this.db('volumes').insert({
       ...row, metadata: JSON.stringify(row.metadata),
       volume_image_metadata: row.volume_image_metadata ? JSON.stringify(row.volume_image_metadata) : null,
+      admin_metadata: JSON.stringify(row.admin_metadata ?? {}),
     });
   }
 
@@ -219,6 +227,7 @@ export class VolumeStore {
     const values: Record<string, unknown> = { ...patch, updated_at: new Date() };
     if (patch.metadata) values.metadata = JSON.stringify(patch.metadata);
     if (patch.volume_image_metadata) values.volume_image_metadata = JSON.stringify(patch.volume_image_metadata);
+    if (patch.admin_metadata) values.admin_metadata = JSON.stringify(patch.admin_metadata);
     const q = scoped(this.db('volumes').where({ id }), scope);
     if (expectedStatuses) q.whereIn('status', expectedStatuses);
     const [row] = await q.update(values).returning('*');
@@ -260,6 +269,10 @@ export class VolumeStore {
     return scoped(this.db('volume_attachments').where({ volume_id: volumeId, server_id: serverId }), scope).delete();
   }
 
+  async deleteAttachmentById(volumeId: string, attachmentId: string): Promise<number> {
+    return this.db('volume_attachments').where({ volume_id: volumeId, id: attachmentId }).delete();
+  }
+
   async countAttachments(volumeId: string): Promise<number> {
     const [{ count }] = await this.db('volume_attachments').where({ volume_id: volumeId }).count<{ count: string }[]>('* as count');
     return Number(count);
@@ -280,7 +293,7 @@ export class VolumeStore {
   private row(r: unknown): VolumeRow | undefined {
     if (!r) return undefined;
     const raw = r as Record<string, unknown>;
-    return { ...raw, size: Number(raw.size), metadata: parseJson(raw.metadata, {}) } as VolumeRow;
+    return { ...raw, size: Number(raw.size), metadata: parseJson(raw.metadata, {}), admin_metadata: parseJson(raw.admin_metadata, {}) } as VolumeRow;
   }
 }
 

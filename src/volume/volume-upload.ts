@@ -6,6 +6,7 @@
  */
 import type { Knex } from 'knex';
 import type { Logger } from '../logger';
+import { MESSAGE_ACTION, MESSAGE_DETAIL, VolumeMessages } from './volume-messages';
 import type { JobDefinition, JobRunner } from '../jobs/jobs-api';
 import { BadRequest, NotImplemented } from '../http/faults';
 import type { ImageApi, ImageRecord, ImageVisibility } from '../image/image-api';
@@ -38,6 +39,7 @@ interface UploadDeps {
   jobs: JobRunner;
   images?: VolumeImageSink;
   log: Logger;
+  messages?: VolumeMessages;
 }
 
 const SYSTEM: { projectId: null; isAdmin: true } = { projectId: null, isAdmin: true };
@@ -57,7 +59,8 @@ export function uploadImageJob(d: UploadDeps & { images: VolumeImageSink }): Job
     async onFail(p, error) {
       d.log.error({ volume_id: p.volumeId, image_id: p.imageId, error }, 'volume upload to image failed: the image is removed');
       await bestEffort(d.log, 'removing the failed upload image', { volume_id: p.volumeId, image_id: p.imageId }, () => d.images.deleteImage(SYSTEM, p.imageId));
-      await d.volumes.update(ALL_PROJECTS, p.volumeId, { status: p.previousStatus }, ['uploading']);
+      const v = await d.volumes.update(ALL_PROJECTS, p.volumeId, { status: p.previousStatus }, ['uploading']);
+      if (v) await d.messages?.record({ projectId: v.project_id, resourceType: 'VOLUME', resourceUuid: v.id, action: MESSAGE_ACTION.copyVolumeToImage, detail: MESSAGE_DETAIL.failedToUploadVolume });
     },
   };
 }

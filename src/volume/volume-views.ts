@@ -6,7 +6,7 @@
 import type { Microversion } from '../http/microversion';
 import { isoMicros } from '../shared/time-format';
 import type { SnapshotRecord, VolumeRecord } from './volume-api';
-import { AVAILABILITY_ZONE, findVolumeType, VolumeTypeRecord } from './volume-type-registry';
+import { AVAILABILITY_ZONE, VolumeTypeRecord } from './volume-type-registry';
 import type { ImageRecord } from '../image/image-api';
 
 export interface ViewContext {
@@ -26,11 +26,18 @@ function atLeast(ctx: ViewContext, v: string): boolean {
   return ctx.microversion ? ctx.microversion.atLeast(v) : false;
 }
 
-function links(ctx: ViewContext, collection: string, id: string) {
+export function links(ctx: ViewContext, collection: string, id: string) {
   return [
     { rel: 'self', href: `${ctx.serviceUrl}/v3/${ctx.projectId}/${collection}/${id}` },
     { rel: 'bookmark', href: `${ctx.serviceUrl}/${ctx.projectId}/${collection}/${id}` },
   ];
+}
+
+/** Cinder's api_utils.add_visible_admin_metadata: these admin keys show in the metadata (and win). */
+const VISIBLE_ADMIN_METADATA = ['readonly', 'attached_mode'];
+
+function visibleAdminMetadata(admin: Record<string, string> | undefined): Record<string, string> {
+  return Object.fromEntries(Object.entries(admin ?? {}).filter(([k]) => VISIBLE_ADMIN_METADATA.includes(k)));
 }
 
 export function volumeSummary(v: VolumeRecord, ctx: ViewContext) {
@@ -55,7 +62,7 @@ export function volumeDetail(v: VolumeRecord, ctx: ViewContext, extended = true)
     volume_type: v.volumeType,
     snapshot_id: v.snapshotId,
     source_volid: v.sourceVolid,
-    metadata: v.metadata ?? {},
+    metadata: { ...(v.metadata ?? {}), ...visibleAdminMetadata(v.adminMetadata) },
     links: links(ctx, 'volumes', v.id),
     user_id: v.userId,
     bootable: v.bootable ? 'true' : 'false',
@@ -68,16 +75,17 @@ export function volumeDetail(v: VolumeRecord, ctx: ViewContext, extended = true)
       attachment_id: a.attachmentId,
       volume_id: v.id,
       server_id: a.serverId,
-      host_name: null,
+      host_name: a.hostName,
       device: a.device,
       attached_at: isoMicros(a.attachedAt),
     })),
   };
   // Cinder's os-vol-image-meta extension: only on a volume made from an image.
   if (extended && v.imageMetadata) body.volume_image_metadata = v.imageMetadata;
+  // volume_extension:volume_tenant_attribute is any project reader's (Cinder's default since Xena); host and migration are admin's.
+  if (extended) body['os-vol-tenant-attr:tenant_id'] = v.projectId;
   if (ctx.isAdmin) {
     if (extended) {
-      body['os-vol-tenant-attr:tenant_id'] = v.projectId;
       body['os-vol-host-attr:host'] = BACKEND_HOST;
       body['os-vol-mig-status-attr:migstat'] = null;
       body['os-vol-mig-status-attr:name_id'] = null;
@@ -149,16 +157,23 @@ export function collection<T extends { id: string }>(
   return body;
 }
 
-export function volumeTypeView(t: VolumeTypeRecord) {
-  return {
+/**
+ * Cinder's volume type. `show` (GET list and show: cinder/api/v3/views/types.py) adds
+ * qos_specs_id for admins; `create` and `update` answer the older view
+ * (cinder/api/views/types.py); the os-volume-type-access extension adds its is_public to
+ * show, list and create, not to update.
+ */
+export function volumeTypeView(t: VolumeTypeRecord, as: { kind: 'show' | 'create' | 'update'; isAdmin: boolean }) {
+  const body: Record<string, unknown> = {
     id: t.id,
     name: t.name,
-    description: t.description,
     is_public: t.isPublic,
     extra_specs: t.extraSpecs,
-    'os-volume-type-access:is_public': t.isPublic,
-    qos_specs_id: null,
+    description: t.description,
   };
+  if (as.kind === 'show' && as.isAdmin) body.qos_specs_id = null;
+  if (as.kind !== 'update') body['os-volume-type-access:is_public'] = t.isPublic;
+  return body;
 }
 
 export function availabilityZonesView() {
@@ -171,7 +186,7 @@ export function limitsView(absolute: Record<string, number>) {
 
 /** os-volume_upload_image's answer, as Cinder's copy_volume_to_image returns it. */
 export function uploadView(
-  v: VolumeRecord, image: ImageRecord, req: { protected?: boolean; visibility?: string }, at31: boolean,
+  v: VolumeRecord, type: VolumeTypeRecord | undefined, image: ImageRecord, req: { protected?: boolean; visibility?: string }, at31: boolean,
 ): Record<string, unknown> {
   const body: Record<string, unknown> = {
     id: v.id,
@@ -179,7 +194,7 @@ export function uploadView(
     status: 'uploading',
     display_description: v.description,
     size: v.size,
-    volume_type: volumeTypeView(findVolumeType(v.volumeType)),
+    volume_type: type ? volumeTypeView(type, { kind: 'show', isAdmin: true }) : null,
     image_id: image.id,
     container_format: image.containerFormat,
     disk_format: image.diskFormat,

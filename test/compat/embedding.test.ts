@@ -53,7 +53,7 @@ describe('startSnapstack() from the package, as another project uses it', () => 
     expect(await dockerObjects(instanceId)).toBe(0);
 
     // a snapshot failure on demand: the client sees `error`
-    cloud.faults.add({ target: 'snapshot.create', action: 'fail' });
+    await cloud.faults.add({ target: 'snapshot.create', action: 'fail' });
     await openstack(['volume', 'create', '--size', '1', 'data']);
     expect(await until(['volume', 'show', 'data'], ['available', 'error'])).toBe('available');
     await openstack(['volume', 'snapshot', 'create', '--volume', 'data', 'doomed']);

@@ -59,6 +59,67 @@ describe('the real openstack CLI against Cinder', () => {
     await waitCli(['volume'], created.id, ['gone']);
   });
 
+  it('volume type create / list / set --property / show / delete (admin), volume create --type and set --type (retype)', async () => {
+    const admin = CLI_USERS.admin;
+    const name = rand('cli-type');
+    const created = await openstackJson(h.url, admin, ['volume', 'type', 'create', '--description', 'fast disks', '--property', 'tier=gold', '--private', name]);
+    expect(created).toMatchObject({ name, description: 'fast disks', is_public: false });
+    const listed = await openstackJson<any[]>(h.url, admin, ['volume', 'type', 'list', '--long', '--private']);
+    expect(listed).toEqual(expect.arrayContaining([expect.objectContaining({ ID: created.id, Name: name, 'Is Public': false })]));
+    const set = await openstack(h.url, admin, ['volume', 'type', 'set', '--property', 'speed=fast', '--project', 'demo', name]);
+    expect(set.stderr).toBe('');
+    expect(set.code).toBe(0);
+    const shown = await openstackJson(h.url, admin, ['volume', 'type', 'show', name]);
+    expect(shown).toMatchObject({ id: created.id, is_public: false });
+    expect(JSON.stringify(shown.properties)).toContain('speed');
+    expect(JSON.stringify(shown.properties)).toContain('tier');
+    expect(JSON.stringify(shown.access_project_ids)).toContain((await h.login('demo')).projectId);
+    const unset = await openstack(h.url, admin, ['volume', 'type', 'unset', '--property', 'tier', name]);
+    expect(unset.code).toBe(0);
+    expect(JSON.stringify((await openstackJson(h.url, admin, ['volume', 'type', 'show', name])).properties)).not.toContain('tier');
+
+    const vol = rand('cli-typed');
+    expect(await openstackJson(h.url, demo, ['volume', 'create', '--size', '1', '--type', name, vol])).toMatchObject({ type: name });
+    await waitCli(['volume'], vol, ['available']);
+    const retype = await openstack(h.url, demo, ['volume', 'set', '--type', '__DEFAULT__', '--retype-policy', 'never', vol]);
+    expect(retype.code).toBe(0);
+    expect(await waitCli(['volume'], vol, ['available'])).toMatchObject({ type: '__DEFAULT__' });
+    expect((await openstack(h.url, demo, ['volume', 'type', 'delete', name])).code).not.toBe(0);
+    expect((await openstack(h.url, demo, ['volume', 'delete', vol])).code).toBe(0);
+    await waitCli(['volume'], vol, ['gone']);
+    const del = await openstack(h.url, admin, ['volume', 'type', 'delete', name]);
+    expect(del.stderr).toBe('');
+    expect(del.code).toBe(0);
+  });
+
+  it('volume transfer request create / list / show / accept (another project) / delete', async () => {
+    const alt = CLI_USERS.alt_demo;
+    const vol = rand('cli-gift');
+    const made = await openstackJson(h.url, demo, ['volume', 'create', '--size', '1', vol]);
+    await waitCli(['volume'], vol, ['available']);
+    const req = await openstackJson(h.url, demo, ['volume', 'transfer', 'request', 'create', '--name', 'gift', vol]);
+    expect(req).toMatchObject({ name: 'gift', volume_id: made.id, auth_key: expect.stringMatching(/^[0-9a-f]{16}$/) });
+    const listed = await openstackJson<any[]>(h.url, demo, ['volume', 'transfer', 'request', 'list']);
+    expect(listed).toEqual(expect.arrayContaining([expect.objectContaining({ ID: req.id, Name: 'gift', Volume: made.id })]));
+    expect(await openstackJson(h.url, demo, ['volume', 'transfer', 'request', 'show', req.id])).toMatchObject({ id: req.id, volume_id: made.id });
+    const accepted = await openstack(h.url, alt, ['volume', 'transfer', 'request', 'accept', '--auth-key', req.auth_key, req.id]);
+    expect(accepted.stderr).toBe('');
+    expect(accepted.code).toBe(0);
+    expect(await openstackJson(h.url, alt, ['volume', 'show', made.id])).toMatchObject({ id: made.id, status: 'available' });
+    expect((await openstack(h.url, demo, ['volume', 'show', made.id])).code).not.toBe(0);
+
+    // A request deleted before anyone accepts it: the volume is available again.
+    const other = rand('cli-kept');
+    await openstackJson(h.url, demo, ['volume', 'create', '--size', '1', other]);
+    await waitCli(['volume'], other, ['available']);
+    const req2 = await openstackJson(h.url, demo, ['volume', 'transfer', 'request', 'create', other]);
+    expect((await waitCli(['volume'], other, ['awaiting-transfer'])).status).toBe('awaiting-transfer');
+    expect((await openstack(h.url, demo, ['volume', 'transfer', 'request', 'delete', req2.id])).code).toBe(0);
+    await waitCli(['volume'], other, ['available']);
+    expect((await openstack(h.url, demo, ['volume', 'delete', other])).code).toBe(0);
+    expect((await openstack(h.url, alt, ['volume', 'delete', made.id])).code).toBe(0);
+  });
+
   it('volume snapshot create / list / show / set --name / delete, and volume create --snapshot', async () => {
     const volName = rand('cli-src');
     const vol = await openstackJson(h.url, demo, ['volume', 'create', '--size', '1', volName]);

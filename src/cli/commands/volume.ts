@@ -33,7 +33,7 @@ export function volumeFields(volume: Record<string, unknown>) {
 
 /** OSC's AttachmentsColumn: "Attached to <server> on <device> " per attachment. */
 export function attachmentsColumn(attachments: VolumeAttachment[] | undefined, serverNames: Map<string, string>): Formatted {
-  const text = (attachments ?? []).map((a) => `Attached to ${serverNames.get(a.server_id) ?? a.server_id} on ${a.device} `).join('');
+  const text = (attachments ?? []).map((a) => `Attached to ${(a.server_id && serverNames.get(a.server_id)) ?? a.server_id ?? a.host_name} on ${a.device} `).join('');
   return new Formatted(text, attachments ?? null);
 }
 

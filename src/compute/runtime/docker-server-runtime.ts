@@ -151,8 +151,8 @@ export class DockerServerRuntime extends InstanceImages implements ServerRuntime
   }
 
   async unpause(containerId: string): Promise<void> {
-    // Held by a capture of this process: its last release unpauses it.
-    if (containerPauses(this.docker).holds(containerId) > 0) return;
+    // Held by a capture (of any replica): its last release unpauses it.
+    if (await containerPauses(this.docker).heldAnywhere(containerId)) return;
     await this.docker.getContainer(containerId).unpause().catch((err) => {
       if (!isDockerStatus(err, 404) && !isDockerStatus(err, 409) && !isDockerStatus(err, 500)) throw err;
     });

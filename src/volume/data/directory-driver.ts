@@ -2,10 +2,10 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type { Logger } from 'pino';
-import { KeyedMutex, UseCounts } from '../../shared/keyed-mutex';
+import { KeyedMutex } from '../../shared/keyed-mutex';
 import { HostLayerFileOps } from './layer-files';
 import { writeFileAtomic } from './manifest-store';
-import type { VolumeDataCapabilities, VolumeDataDriver } from './volume-data-driver';
+import { cloneSourceKey, type VolumeDataCapabilities, type VolumeDataDriver } from './volume-data-driver';
 import { removeAllData } from './remove-all-data';
 import { DataExistsError, DataNotFoundError, VolumeDataError } from './volume-data-errors';
 
@@ -37,9 +37,8 @@ export class DirectoryDriver implements VolumeDataDriver {
   readonly kind = 'directory' as const;
   readonly capabilities: VolumeDataCapabilities = { archives: null, imageSnapshots: null, volumeToImage: null, flatten: null };
   private readonly root: string;
+  /** Per volume; a snapshot being copied into new volumes is held shared (cloneSourceKey), deleteSnapshot waits for it. */
   private readonly locks = new KeyedMutex();
-  /** Snapshots being copied into new volumes: deleteSnapshot waits for them. */
-  private readonly cloneSources = new UseCounts();
   private readonly files = new HostLayerFileOps();
   private readonly log: Logger;
   private readonly snapshots = new Map<string, SnapshotMeta>();
@@ -85,28 +84,21 @@ export class DirectoryDriver implements VolumeDataDriver {
 
   async createVolume(volumeId: string, opts: { projectId: string; fromSnapshotId?: string; fromVolumeId?: string }): Promise<void> {
     if (opts.fromSnapshotId && opts.fromVolumeId) throw new VolumeDataError('a volume comes from a snapshot or a volume, not both');
-    // A source snapshot is only held (deleteSnapshot waits for it), never locked: copies of it run at once.
+    // A source snapshot is only held shared (deleteSnapshot waits for it): copies of it run at once.
     const keys = [volumeId];
     if (opts.fromVolumeId) keys.push(opts.fromVolumeId);
+    const shared = opts.fromSnapshotId ? [cloneSourceKey(opts.fromSnapshotId)] : [];
     const started = Date.now();
     await this.locks.withLocks(keys, async () => {
       if (this.volumes.has(volumeId)) throw new DataExistsError('volume', volumeId);
       let source: string | undefined;
-      let releaseSource = () => {};
-      if (opts.fromSnapshotId) {
-        source = this.snapshotDir(this.requireSnapshot(opts.fromSnapshotId).snapshotId);
-        releaseSource = this.cloneSources.hold(opts.fromSnapshotId);
-      }
-      try {
-        if (opts.fromVolumeId) source = await this.requireVolumeDir(opts.fromVolumeId);
-        const staged = await this.stage(source);
-        await fs.rename(staged, this.volumeDir(volumeId));
-      } finally {
-        releaseSource();
-      }
+      if (opts.fromSnapshotId) source = this.snapshotDir(this.requireSnapshot(opts.fromSnapshotId).snapshotId);
+      if (opts.fromVolumeId) source = await this.requireVolumeDir(opts.fromVolumeId);
+      const staged = await this.stage(source);
+      await fs.rename(staged, this.volumeDir(volumeId));
       this.volumes.add(volumeId);
       this.log.info({ volume_id: volumeId, project_id: opts.projectId, from_snapshot: opts.fromSnapshotId, from_volume: opts.fromVolumeId, ms: Date.now() - started }, 'volume data created');
-    });
+    }, { shared });
   }
 
   async deleteVolume(volumeId: string): Promise<void> {
@@ -134,9 +126,9 @@ export class DirectoryDriver implements VolumeDataDriver {
   async deleteSnapshot(snapshotId: string): Promise<void> {
     const found = this.snapshots.get(snapshotId);
     if (!found) return;
-    await this.cloneSources.whenFree(snapshotId);
-    await this.locks.withLock(found.volumeId, async () => {
-      while (this.cloneSources.inUse(snapshotId) > 0) await this.cloneSources.whenFree(snapshotId);
+    const source = cloneSourceKey(snapshotId);
+    await this.locks.withLock(source, async () => undefined);
+    await this.locks.withLocks([found.volumeId, source], async () => {
       if (!this.snapshots.delete(snapshotId)) return;
       await this.discard(this.snapshotDir(snapshotId));
       await fs.rm(this.metaFile(snapshotId), { force: true });

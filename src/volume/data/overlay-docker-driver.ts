@@ -21,14 +21,14 @@ import {
   releaseAll,
   withVolumeContent,
 } from './docker-ops';
-import { KeyedMutex, SerialQueue, UseCounts } from '../../shared/keyed-mutex';
-import type { ResourceLocks } from '../../shared/resource-locks';
+import { KeyedMutex, SerialQueue } from '../../shared/keyed-mutex';
+import { holdLocks, type ResourceLocks } from '../../shared/resource-locks';
 import { HelperLayerFileOps, HostLayerFileOps, sameRootAttrs, type LayerFileOps } from './layer-files';
 import { LayerRegistry } from './layer-registry';
 import { CowPaths, ManifestStore, type SnapshotManifest, type VolumeManifest } from './manifest-store';
 import { OverlayArchive, type LayerExport, type LayerImport } from './overlay-archive';
 import { OverlayFlattener } from './overlay-flattener';
-import type { VolumeDataCapabilities, VolumeDataDriver } from './volume-data-driver';
+import { cloneSourceKey, type VolumeDataCapabilities, type VolumeDataDriver } from './volume-data-driver';
 import { removeAllData } from './remove-all-data';
 import { DataBusyError, DataExistsError, DataNotFoundError, VolumeDataError } from './volume-data-errors';
 import { bestEffort } from '../../shared/best-effort';
@@ -70,8 +70,6 @@ export class OverlayDockerDriver implements VolumeDataDriver {
   private readonly store: ManifestStore;
   private readonly locks: ResourceLocks;
   private readonly queue = new SerialQueue();
-  /** Snapshots being read as clone sources (createVolume fromSnapshotId). */
-  private readonly cloneSources = new UseCounts();
   private readonly log: Logger;
   private readonly docker: Docker;
   private readonly maxOptions: number;
@@ -151,38 +149,34 @@ export class OverlayDockerDriver implements VolumeDataDriver {
 
   /**
    * Locks the new volume, and a source volume (its capture changes it); a source snapshot is
-   * only held (a shared use count, its layers pinned): its chain never changes what it reads,
-   * so any number of clones of it run at once, and deleteSnapshot waits for them.
+   * only held shared (cloneSourceKey; its layers pinned): its chain never changes what it reads,
+   * so any number of clones of it run at once, and deleteSnapshot waits for them (in every replica).
    */
   async createVolume(volumeId: string, opts: { projectId: string; fromSnapshotId?: string; fromVolumeId?: string }): Promise<void> {
     if (opts.fromSnapshotId && opts.fromVolumeId) throw new VolumeDataError('a volume comes from a snapshot or a volume, not both');
     const keys = [volumeId];
     if (opts.fromVolumeId) keys.push(opts.fromVolumeId);
+    const shared = opts.fromSnapshotId ? [cloneSourceKey(opts.fromSnapshotId)] : [];
     const started = Date.now();
     await this.locks.withLocks(keys, async () => {
       if (this.store.volume(volumeId)) throw new DataExistsError('volume', volumeId);
       let capture: Capture = { chain: [], mode: 'unchanged' };
-      let releaseSource = () => {};
       if (opts.fromSnapshotId) {
         capture.chain = [...this.requireSnapshot(opts.fromSnapshotId).chain];
-        releaseSource = this.cloneSources.hold(opts.fromSnapshotId);
         this.layers.pin(capture.chain);
       }
       try {
         if (opts.fromVolumeId) capture = await this.capture(this.requireVolume(opts.fromVolumeId));
         await this.cloneInto(volumeId, opts.projectId, capture);
       } finally {
-        if (opts.fromSnapshotId) {
-          this.layers.unpin(capture.chain);
-          releaseSource();
-        }
+        if (opts.fromSnapshotId) this.layers.unpin(capture.chain);
       }
       this.log.info(
         { volume_id: volumeId, project_id: opts.projectId, from_snapshot: opts.fromSnapshotId, from_volume: opts.fromVolumeId, source_capture: capture.mode, depth: capture.chain.length, ms: Date.now() - started },
         'volume data created',
       );
       this.maybeFlatten(volumeId, capture.chain.length);
-    });
+    }, { shared });
   }
 
   /** A new volume over `capture`'s chain: its upper, manifest and Docker volume; undone on failure. */
@@ -287,13 +281,16 @@ export class OverlayDockerDriver implements VolumeDataDriver {
     });
   }
 
-  /** Waits for the clones of the snapshot in flight (they hold it); later ones find it gone. */
+  /**
+   * Waits for the clones of the snapshot in flight (they hold it shared), first without its
+   * volume's lock; later clones find it gone.
+   */
   async deleteSnapshot(snapshotId: string): Promise<void> {
     const found = this.store.snapshot(snapshotId);
     if (!found) return;
-    await this.cloneSources.whenFree(snapshotId);
-    await this.locks.withLock(found.volumeId, async () => {
-      while (this.cloneSources.inUse(snapshotId) > 0) await this.cloneSources.whenFree(snapshotId);
+    const source = cloneSourceKey(snapshotId);
+    await this.locks.withLock(source, async () => undefined);
+    await this.locks.withLocks([found.volumeId, source], async () => {
       const s = this.store.snapshot(snapshotId);
       if (!s) return;
       await this.store.removeSnapshot(snapshotId);
@@ -346,8 +343,22 @@ export class OverlayDockerDriver implements VolumeDataDriver {
     return this.requireSnapshot(snapshotId).chain.map((id) => this.paths.layer(id));
   }
 
-  openExport(snapshotIds: string[]): Promise<LayerExport> {
-    return this.archive.openExport(snapshotIds);
+  /** Holds the snapshots shared until the export is released, as a clone does: their deletes (in any replica) wait for it. */
+  async openExport(snapshotIds: string[]): Promise<LayerExport> {
+    const letGo = await holdLocks(this.locks, [], { shared: snapshotIds.map(cloneSourceKey) });
+    try {
+      const ex = await this.archive.openExport(snapshotIds);
+      return {
+        ...ex,
+        release: () => {
+          ex.release();
+          letGo();
+        },
+      };
+    } catch (err) {
+      letGo();
+      throw err;
+    }
   }
 
   beginImport(): Promise<LayerImport> {

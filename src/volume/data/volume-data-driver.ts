@@ -99,6 +99,15 @@ export interface VolumeDataDriver {
   whenIdle?(): Promise<void>;
 }
 
+/**
+ * The lock key a snapshot is held by while it is read as a clone source (shared: any number of
+ * clones at once) and while it is deleted (exclusive: the delete waits for the clones in flight).
+ * Through ResourceLocks, so with replicas the hold is an advisory lock every process sees.
+ */
+export function cloneSourceKey(snapshotId: string): string {
+  return `clone-source:${snapshotId}`;
+}
+
 /** The driver's implementation of capability `cap`; without one, `missing()`'s error (default: an internal error naming it). */
 export function requireCapability<K extends keyof VolumeDataCapabilities>(
   driver: VolumeDataDriver, cap: K, missing: () => Error = () => new Error(`the ${driver.kind} volume driver has no ${cap} capability`),

@@ -72,7 +72,7 @@ describe('volume jobs across a restart', () => {
     const token = login.headers.get('x-subject-token')!;
     const demo = { projectId: login.body.token.project.id as string };
     // The job waits 10 minutes in its fault delay, far longer than a stop may take.
-    app.faults.add({ target: 'volume.create', action: 'delay', delay_ms: 600_000 });
+    await app.faults.add({ target: 'volume.create', action: 'delay', delay_ms: 600_000 });
     const res = await request(app.url, 'POST', V('/volumes').replace('{project_id}', demo.projectId), { volume: { size: 1 } }, { 'X-Auth-Token': token });
     expect(res.status).toBe(202);
     const id = res.body.volume.id;

@@ -138,4 +138,28 @@ describe('jobs across replicas on one PostgreSQL', () => {
     expect(order.indexOf('c-')).toBeLessThan(order.indexOf('a-'));
     expect(order.indexOf('b+')).toBeGreaterThan(order.indexOf('a-'));
   });
+
+  it('shared holds across replicas: clones of one snapshot through both run at once; its delete waits for them all and runs alone', async () => {
+    const one = new AdvisoryLocks(cfg.databaseUrl!, log);
+    const two = new AdvisoryLocks(cfg.databaseUrl!, log);
+    stops.push(() => one.close(), () => two.close());
+    const order: string[] = [];
+    const hold = (locks: AdvisoryLocks, keys: string[], shared: string[], name: string, ms: number) => locks.withLocks(keys, async () => {
+      order.push(`${name}+`);
+      await new Promise((r) => setTimeout(r, ms));
+      order.push(`${name}-`);
+    }, { shared });
+    const clones = [hold(one, ['vol-a'], ['snap-1'], 'cloneA', 1500), hold(two, ['vol-b'], ['snap-1'], 'cloneB', 1500)];
+    await new Promise((r) => setTimeout(r, 400));
+    const del = hold(two, ['snap-1'], [], 'delete', 10);
+    await new Promise((r) => setTimeout(r, 200));
+    const late = hold(one, ['vol-c'], ['snap-1'], 'late', 10);
+    await Promise.all([...clones, del, late]);
+    // Both clones were in at once; the delete came after both, and no clone ran beside it (the
+    // late one, shared beside cloneA in its process, may come before or after it).
+    expect(order.indexOf('cloneB+')).toBeLessThan(order.indexOf('cloneA-'));
+    expect(order.indexOf('cloneA+')).toBeLessThan(order.indexOf('cloneB-'));
+    expect(order.indexOf('delete+')).toBeGreaterThan(Math.max(order.indexOf('cloneA-'), order.indexOf('cloneB-')));
+    expect(order.indexOf('delete-')).toBe(order.indexOf('delete+') + 1);
+  });
 });

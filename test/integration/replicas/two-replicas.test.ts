@@ -17,29 +17,12 @@ import { createTestDatabase, type TestDatabase } from '../../support/test-databa
 import { serveChild, type ServedChild } from '../../support/serve-child';
 import { purgeDockerObjects, request, type ApiResponse, type Session } from '../../support/snapstack-harness';
 import { pollUntil, waitForSnapshot, waitForVolume } from '../../support/compute-helpers';
+import { logLines, login } from '../../support/replica-helpers';
 
 jest.setTimeout(240_000);
 
 const VOL = '/volume/v3/{project_id}';
 const SS = '/snapstack/v1';
-
-function logLines(out: string): Array<Record<string, any>> {
-  return out.split('\n').filter((l) => l.startsWith('{')).map((l) => {
-    try {
-      return JSON.parse(l);
-    } catch {
-      return {};
-    }
-  });
-}
-
-async function login(url: string, user: string, password: string) {
-  const res = await request(url, 'POST', '/identity/v3/auth/tokens', {
-    auth: { identity: { methods: ['password'], password: { user: { name: user, domain: { name: 'Default' }, password } } }, scope: { project: { name: user, domain: { name: 'Default' } } } },
-  });
-  if (res.status !== 201) throw new Error(`login ${user}: ${res.status} ${res.text}`);
-  return { token: res.headers.get('x-subject-token')!, projectId: res.body.token.project.id as string, userId: res.body.token.user.id as string };
-}
 
 describe('two replicas on one PostgreSQL', () => {
   let database: TestDatabase;
@@ -104,11 +87,9 @@ describe('two replicas on one PostgreSQL', () => {
     await waitForSnapshot(s, snap.id, ['available']);
     for (let i = 0; i < 6; i++) ok(await s.request('GET', `${VOL}/volumes/${vol.id}`), 200);
 
-    // A long job: the volume from the snapshot waits 8 s first (a delay fault on both replicas,
-    // since either may claim it).
-    for (const r of replicas) {
-      ok(await request(r.url, 'POST', `${SS}/faults`, { fault: { target: 'volume.create', action: 'delay', delay_ms: 8_000, project_id: me.projectId } }, { 'X-Auth-Token': admin.token }), 201);
-    }
+    // A long job: the volume from the snapshot waits 8 s first (a delay fault, posted to one
+    // replica: the rules are shared, so it applies whichever replica claims the job).
+    ok(await request(a.url, 'POST', `${SS}/faults`, { fault: { target: 'volume.create', action: 'delay', delay_ms: 8_000, project_id: me.projectId } }, { 'X-Auth-Token': admin.token }), 201);
     const slow = ok(await s.request('POST', `${VOL}/volumes`, { volume: { snapshot_id: snap.id, name: 'rr-slow' } }), 202).volume;
     const job = await pollUntil(() => db('jobs').where({ resource_id: slow.id }).first(), (j) => j?.status === 'running', 30_000, 'the slow job running');
     const owner = replicas.find((r) => r.listening.replica_id === job.owner)!;

@@ -1,41 +1,45 @@
+import { performance } from 'perf_hooks';
 import { applyFault, checkRule, FaultRules, InjectedFailure, targetOfJob } from '../../../src/faults/fault-rules';
 import { mapError } from '../../../src/http/error-mappers';
+import { FakeFaultRuleStore } from './fake-fault-store';
 
 describe('fault rules', () => {
-  it('applies a rule to the next N matching operations, then forgets it', () => {
-    const rules = new FaultRules();
-    rules.add({ target: 'snapshot.create', action: 'fail', count: 2 });
+  const single = () => new FaultRules(new FakeFaultRuleStore());
+
+  it('applies a rule to the next N matching operations, then forgets it', async () => {
+    const rules = single();
+    await rules.add({ target: 'snapshot.create', action: 'fail', count: 2 });
     const point = { target: 'snapshot.create' as const, projectId: 'p1' };
-    expect(rules.decide({ target: 'volume.create', projectId: 'p1' }).fail).toBeNull();
-    expect(rules.decide(point).fail?.message).toBe('Injected fault: snapshot creation failed.');
-    expect(rules.list()[0].remaining).toBe(1);
-    expect(rules.decide(point).fail).not.toBeNull();
-    expect(rules.list()).toEqual([]);
-    expect(rules.decide(point).fail).toBeNull();
+    expect((await rules.decide({ target: 'volume.create', projectId: 'p1' })).fail).toBeNull();
+    expect((await rules.decide(point)).fail?.message).toBe('Injected fault: snapshot creation failed.');
+    expect((await rules.list())[0].remaining).toBe(1);
+    expect((await rules.decide(point)).fail).not.toBeNull();
+    expect(await rules.list()).toEqual([]);
+    expect((await rules.decide(point)).fail).toBeNull();
   });
 
-  it('scopes a rule to a project, and an api rule to a service and operation', () => {
-    const rules = new FaultRules();
-    rules.add({ target: 'volume.create', action: 'fail', project_id: 'p1' });
-    expect(rules.decide({ target: 'volume.create', projectId: 'p2' }).fail).toBeNull();
-    expect(rules.decide({ target: 'volume.create', projectId: 'p1' }).fail).not.toBeNull();
-    rules.add({ target: 'api', action: 'fail', status: 409, service: 'compute', operation_id: 'createServer' });
-    expect(rules.decide({ target: 'api', projectId: 'p1', service: 'volume', operationId: 'createServer' }).fail).toBeNull();
-    expect(rules.decide({ target: 'api', projectId: 'p1', service: 'compute', operationId: 'listServers' }).fail).toBeNull();
-    expect(rules.decide({ target: 'api', projectId: 'p1', service: 'compute', operationId: 'createServer' }).fail).toMatchObject({ status: 409 });
+  it('scopes a rule to a project, and an api rule to a service and operation', async () => {
+    const rules = single();
+    await rules.add({ target: 'volume.create', action: 'fail', project_id: 'p1' });
+    expect((await rules.decide({ target: 'volume.create', projectId: 'p2' })).fail).toBeNull();
+    expect((await rules.decide({ target: 'volume.create', projectId: 'p1' })).fail).not.toBeNull();
+    await rules.add({ target: 'api', action: 'fail', status: 409, service: 'compute', operation_id: 'createServer' });
+    expect((await rules.decide({ target: 'api', projectId: 'p1', service: 'volume', operationId: 'createServer' })).fail).toBeNull();
+    expect((await rules.decide({ target: 'api', projectId: 'p1', service: 'compute', operationId: 'listServers' })).fail).toBeNull();
+    expect((await rules.decide({ target: 'api', projectId: 'p1', service: 'compute', operationId: 'createServer' })).fail).toMatchObject({ status: 409 });
   });
 
-  it('gives a delay and a failure together, each rule once', () => {
-    const rules = new FaultRules();
-    rules.add({ target: 'server.build', action: 'delay', delay_ms: 50 });
-    rules.add({ target: 'server.build', action: 'fail', message: 'No valid host was found.' });
-    const d = rules.decide({ target: 'server.build', projectId: null });
+  it('gives a delay and a failure together, each rule once', async () => {
+    const rules = single();
+    await rules.add({ target: 'server.build', action: 'delay', delay_ms: 50 });
+    await rules.add({ target: 'server.build', action: 'fail', message: 'No valid host was found.' });
+    const d = await rules.decide({ target: 'server.build', projectId: null });
     expect(d).toEqual({ delayMs: 50, fail: expect.objectContaining({ message: 'No valid host was found.' }) });
   });
 
   it('throws an InjectedFailure the error mappers shape as the service does', async () => {
-    const rules = new FaultRules();
-    rules.add({ target: 'api', action: 'fail', status: 503, message: 'busy' });
+    const rules = single();
+    await rules.add({ target: 'api', action: 'fail', status: 503, message: 'busy' });
     const err = await applyFault(rules, { target: 'api', projectId: null }).catch((e) => e);
     expect(err).toBeInstanceOf(InjectedFailure);
     expect(mapError('cinder', err)).toMatchObject({ status: 503, body: { serviceUnavailable: { code: 503, message: 'busy' } } });
@@ -43,12 +47,82 @@ describe('fault rules', () => {
   });
 
   it('ends every delay under way when cleared', async () => {
-    const rules = new FaultRules();
+    const rules = single();
     const started = Date.now();
     const waiting = rules.sleep(60_000);
-    rules.clear();
+    await rules.clear();
     await waiting;
     expect(Date.now() - started).toBeLessThan(1000);
+  });
+
+  it('one process: asks the store nothing per API call while no rule matches, and sees its own changes at once', async () => {
+    const store = new FakeFaultRuleStore();
+    const rules = new FaultRules(store);
+    const call = { target: 'api' as const, projectId: 'p1', service: 'compute', operationId: 'listServers', since: performance.now() };
+    await rules.decide(call); // the first call reads the (empty) rules once
+    const before = store.calls;
+    for (let i = 0; i < 50; i++) expect((await rules.decide(call)).fail).toBeNull();
+    expect(store.calls).toBe(before);
+    // Rules for something else: read once after the change, then no query again.
+    await rules.add({ target: 'api', action: 'fail', service: 'image' });
+    await rules.add({ target: 'volume.create', action: 'fail' });
+    const afterAdd = store.calls;
+    for (let i = 0; i < 20; i++) await rules.decide(call);
+    expect(store.calls).toBe(afterAdd + 1);
+    // A matching rule is consumed in the store, at once.
+    await rules.add({ target: 'api', action: 'fail', service: 'compute', status: 503 });
+    expect((await rules.decide(call)).fail).toMatchObject({ status: 503 });
+    expect((await rules.decide(call)).fail).toBeNull();
+  });
+
+  it('replicas: an API call is answered from what was read only after a rules epoch read newer than the call', async () => {
+    const store = new FakeFaultRuleStore();
+    const a = new FaultRules(store, { shared: true });
+    const b = new FaultRules(store, { shared: true });
+    const seenBy = async (r: FaultRules) => r.seen(await store.epoch(), performance.now());
+    const call = () => ({ target: 'api' as const, projectId: 'p1', service: 'compute', operationId: 'createServer', since: performance.now() });
+
+    // Read with the call's token check (the rider): no rule, nothing asked of the store beyond one read of the rules.
+    let c = call();
+    await seenBy(b);
+    expect((await b.decide(c)).fail).toBeNull();
+    c = call();
+    await seenBy(b);
+    const quiet = store.calls;
+    expect((await b.decide(c)).fail).toBeNull();
+    expect(store.calls).toBe(quiet);
+
+    // A rule made through A: B's next call sees the moved epoch, reads the rules again, fires.
+    await a.add({ target: 'api', action: 'fail', status: 500, count: 2 });
+    c = call();
+    await seenBy(b);
+    expect((await b.decide(c)).fail).not.toBeNull();
+    // The second of count=2 fires on A; a third call anywhere does not.
+    c = call();
+    await seenBy(a);
+    expect((await a.decide(c)).fail).not.toBeNull();
+    c = call();
+    await seenBy(b);
+    expect((await b.decide(c)).fail).toBeNull();
+    expect(await store.list()).toEqual([]);
+
+    // No epoch read since the call arrived (no token, or a job): the store answers.
+    await a.add({ target: 'volume.create', action: 'fail' });
+    const job = { target: 'volume.create' as const, projectId: 'p1' };
+    expect((await b.decide(job)).fail).not.toBeNull();
+    expect((await a.decide(job)).fail).toBeNull();
+  });
+
+  it('replicas: a clear through one ends the delays under way in another', async () => {
+    const store = new FakeFaultRuleStore();
+    const a = new FaultRules(store, { shared: true, clearPollMs: 20 });
+    const b = new FaultRules(store, { shared: true, clearPollMs: 20 });
+    const started = Date.now();
+    const waiting = b.sleep(60_000);
+    await new Promise((r) => setTimeout(r, 50));
+    await a.clear();
+    await waiting;
+    expect(Date.now() - started).toBeLessThan(2000);
   });
 
   it('checks rules as the API receives them', () => {

@@ -5,6 +5,7 @@ import { parseCinderBool, parseSize } from '../../../src/volume/volume-faults';
 import { QuotaService } from '../../../src/volume/volume-quotas';
 import { boolParam, metadataFilter, pageOf, MAX_LIMIT } from '../../../src/volume/volume-request';
 import { VOLUME_SORT_COLUMNS } from '../../../src/volume/volume-store';
+import { volumeActionTable } from '../../../src/volume/volume-action-handlers';
 
 const ctx = (query: Record<string, string>) => ({ query, microversion: null }) as unknown as RequestContext;
 const message = (fn: () => unknown) => {
@@ -109,4 +110,12 @@ describe('quota reservation', () => {
       status: 413, headers: { 'Retry-After': '0' }, message: 'SnapshotLimitExceeded: Maximum number of snapshots allowed (0) exceeded',
     });
   });
+});
+
+test("every Cinder volume action Snapstack implements has its entry in the action table, keyed by Cinder's name", () => {
+  expect(Object.keys(volumeActionTable()).sort()).toEqual([
+    'os-attach', 'os-begin_detaching', 'os-detach', 'os-extend', 'os-force_delete', 'os-force_detach', 'os-reserve', 'os-reset_status',
+    'os-retype', 'os-roll_detaching', 'os-set_bootable', 'os-set_image_metadata', 'os-show_image_metadata', 'os-unreserve',
+    'os-unset_image_metadata', 'os-update_readonly_flag', 'os-volume_upload_image', 'revert',
+  ]);
 });

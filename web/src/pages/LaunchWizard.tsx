@@ -68,6 +68,8 @@ export function LaunchWizard({ initial, onClose }: { initial: LaunchSource | nul
     setLaunch({ status: 'Requesting...' });
     try {
       const created = ok(await clients.compute.POST('/v2.1/servers', { body: { server: serverBody } }));
+      // The wizard never asks for return_reservation_id, so the answer is the server.
+      if (!('server' in created)) throw new Error('The compute API answered a reservation id instead of the server.');
       const id = created.server.id as string;
       const server = await follow(async () => ok(await clients.compute.GET('/v2.1/servers/{server_id}', { params: { path: { server_id: id } } })).server,
         (s) => s.status === 'ACTIVE' || s.status === 'ERROR',

@@ -27,13 +27,15 @@ export function VolumesPage() {
     const data = ok(await c.volume.GET('/v3/{project_id}/volumes/detail', { params: { path: { project_id: c.projectId }, query: { limit: String(limit), marker, name: filter || undefined } } }));
     return data.volumes ?? [];
   }, [filter]);
-  const serverNames = useNames(list.rows.flatMap((v) => v.attachments.map((a) => a.server_id)), async (id) => {
+  // A legacy os-attach may name a host instead of a server (server_id null).
+  const serverNames = useNames(list.rows.flatMap((v) => v.attachments.flatMap((a) => (a.server_id ? [a.server_id] : []))), async (id) => {
     const res = await c.compute.GET('/v2.1/servers/{server_id}', { params: { path: { server_id: id } } });
     return res.response.ok && res.data ? res.data.server.name : null;
   });
 
   const detach = (v: Volume) => run(`Detach ${nameOf(v)}`, async (report) => {
     const server = v.attachments[0].server_id;
+    if (!server) throw new Error(`${nameOf(v)} is attached to a host, not a server: there is nothing to detach it from here`);
     ok(await c.compute.DELETE('/v2.1/servers/{server_id}/os-volume_attachments/{volume_id}', { params: { path: { server_id: server, volume_id: v.id } } }));
     await followVolume(c, v.id, ['available'], report);
     list.reload();
@@ -61,7 +63,7 @@ export function VolumesPage() {
           { title: 'Name', render: (_, v) => nameOf(v) },
           { title: 'Size', render: (_, v) => `${v.size} GiB` },
           { title: 'Status', render: (_, v) => <Tag color={STATUS_COLOR[v.status] ?? 'default'}>{v.status}</Tag> },
-          { title: 'Attached To', render: (_, v) => v.attachments.map((a) => `${serverNames[a.server_id] ?? a.server_id} on ${a.device}`).join(', ') || '-' },
+          { title: 'Attached To', render: (_, v) => v.attachments.map((a) => `${(a.server_id && serverNames[a.server_id]) || a.server_id || a.host_name} on ${a.device}`).join(', ') || '-' },
           { title: 'Bootable', render: (_, v) => (v.bootable === 'true' ? 'Yes' : 'No') },
           { title: 'Created', render: (_, v) => when(v.created_at) },
           {

@@ -210,6 +210,10 @@ describe('list, show, update, metadata, isolation', () => {
     expect((await demo.request('GET', `${COMPUTE}/servers?status=SHUTOFF&name=${prefix}`)).body.servers).toEqual([]);
     expect((await demo.request('GET', `${COMPUTE}/servers?image=${imageId}&flavor=1&name=${prefix}`)).body.servers).toHaveLength(2);
     expect((await demo.request('GET', `${COMPUTE}/servers?changes-since=2999-01-01T00:00:00Z&name=${prefix}`)).body.servers).toEqual([]);
+    // Not ISO 8601 (tempest's test_list_servers_by_changes_since_invalid_date): 400, though JavaScript's Date would read it.
+    const badDate = await demo.request('GET', `${COMPUTE}/servers?changes-since=2011/01/01`);
+    expect(badDate.status).toBe(400);
+    expect(badDate.body.badRequest.message).toBe("Invalid input for query parameters changes-since. Value: 2011/01/01. '2011/01/01' is not a 'date-time'");
     expect((await demo.request('GET', `${COMPUTE}/servers?marker=nope`)).status).toBe(400);
 
     // Isolation: another project sees nothing of them; admins see them with all_tenants.

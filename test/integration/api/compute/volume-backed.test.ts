@@ -165,6 +165,9 @@ test('volume-backed createImage (contract 3): snapshots per volume, empty active
   const imgId = imageUrl.split('/').pop()!;
   const after = (await demo.request('GET', `${COMPUTE}/servers/${s.id}`)).body.server;
   expect(after).toMatchObject({ status: 'ACTIVE', 'OS-EXT-STS:task_state': null });
+  // Made within the request, so its instance action's event is finished by it.
+  const action = await demo.request('GET', `${COMPUTE}/servers/${s.id}/os-instance-actions/${res.headers.get('x-compute-request-id')}`, undefined, mv('2.51'));
+  expect(action.body.instanceAction).toMatchObject({ action: 'createImage', events: [expect.objectContaining({ event: 'compute_snapshot_instance', result: 'Success' })] });
 
   const image = (await demo.request('GET', `${GLANCE}/images/${imgId}`)).body;
   expect(image).toMatchObject({

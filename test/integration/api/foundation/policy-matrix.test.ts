@@ -102,6 +102,30 @@ const TABLE: Record<string, [Build, Exp]> = {
     await c.as('member', 'PUT', `${C}/images/${c.ids.image}/metadata/d-${who}`, { meta: { [`d-${who}`]: 'x' } }, NOVA_21);
     return { method: 'DELETE', path: `${C}/images/${c.ids.image}/metadata/d-${who}`, headers: NOVA_21 };
   }, WRITE(204)],
+  // Key pairs are the user's own: any project role; another user's (the reader's, the admin's
+  // without user_id) is not theirs to find (404).
+  listKeypairs: [get(`${C}/os-keypairs`), LIST()],
+  createKeypair: [() => ({ method: 'POST', path: `${C}/os-keypairs`, body: { keypair: { name: `k-${randomUUID()}` } } }), [403, 403, 201, 201, 201, 201]],
+  showKeypair: [async (c) => get(`${C}/os-keypairs/${await newKeypair(c)}`)(c, 'member'), [403, 403, 404, 404, 200, 404]],
+  deleteKeypair: [async (c) => ({ method: 'DELETE', path: `${C}/os-keypairs/${await newKeypair(c)}` }), [403, 403, 404, 404, 204, 404]],
+  // Tag changes are refused to a server in ERROR (Nova's vm_state check), after the policy.
+  listServerTags: [(c) => get(`${C}/servers/${c.ids.server}/tags`)(c, 'member'), READ()],
+  replaceServerTags: [(c) => ({ method: 'PUT', path: `${C}/servers/${c.ids.server}/tags`, body: { tags: ['a'] } }), WRITE(409)],
+  deleteServerTags: [(c) => ({ method: 'DELETE', path: `${C}/servers/${c.ids.server}/tags` }), WRITE(409)],
+  checkServerTag: [(c) => get(`${C}/servers/${c.ids.server}/tags/t`)(c, 'member'), READ(404)],
+  addServerTag: [(c) => ({ method: 'PUT', path: `${C}/servers/${c.ids.server}/tags/t` }), WRITE(409)],
+  deleteServerTag: [(c) => ({ method: 'DELETE', path: `${C}/servers/${c.ids.server}/tags/t` }), WRITE(409)],
+  showComputeLimits: [get(`${C}/limits`), LIST()],
+  listServerGroups: [get(`${C}/os-server-groups`), LIST()],
+  createServerGroup: [() => ({ method: 'POST', path: `${C}/os-server-groups`, body: { server_group: { name: `g-${randomUUID()}`, policies: ['affinity'] } } }), CREATE(200)],
+  // One group to show (Nova's quota is 10 groups per project; the delete cells make six).
+  showServerGroup: [async (c) => get(`${C}/os-server-groups/${c.ids.group ??= await newServerGroup(c)}`)(c, 'member'), READ()],
+  deleteServerGroup: [async (c, who) => ({ method: 'DELETE', path: `${C}/os-server-groups/${await serverGroupFor(c, who)}` }), WRITE(204)],
+  listInstanceActions: [(c) => get(`${C}/servers/${c.ids.server}/os-instance-actions`)(c, 'member'), READ()],
+  showInstanceAction: [async (c) => {
+    const actions = (await c.as('member', 'GET', `${C}/servers/${c.ids.server}/os-instance-actions`)).body.instanceActions;
+    return get(`${C}/servers/${c.ids.server}/os-instance-actions/${actions[actions.length - 1].request_id}`)(c, 'member');
+  }, READ()],
 
   // --- identity (Keystone) ---
   listIdentityVersions: [get('/identity/'), all(300)],
@@ -278,7 +302,41 @@ const TABLE: Record<string, [Build, Exp]> = {
   }, WRITE()],
   listVolumeTypes: [get(`${V}/types`), LIST()],
   showVolumeType: [get(`${V}/types/default`), LIST()],
+  createVolumeType: [(_c, who) => ({ method: 'POST', path: `${V}/types`, body: { volume_type: { name: `pm-${who}` } } }), ADMIN()],
+  updateVolumeType: [async (c) => ({ method: 'PUT', path: `${V}/types/${await newType(c)}`, body: { volume_type: { description: 'd' } } }), ADMIN()],
+  deleteVolumeType: [async (c) => ({ method: 'DELETE', path: `${V}/types/${await newType(c)}` }), ADMIN(202)],
+  volumeTypeAction: [async (c) => ({ method: 'POST', path: `${V}/types/${await newType(c, false)}/action`, body: { addProjectAccess: { project: c.cast.otherProjectId } } }), ADMIN(202)],
+  listVolumeTypeAccess: [async (c) => ({ method: 'GET', path: `${V}/types/${await newType(c, false)}/os-volume-type-access` }), ADMIN()],
+  listVolumeTypeExtraSpecs: [(c) => get(`${V}/types/${c.ids.volumeType}/extra_specs`)(c, 'member'), LIST()],
+  createVolumeTypeExtraSpecs: [(c) => ({ method: 'POST', path: `${V}/types/${c.ids.volumeType}/extra_specs`, body: { extra_specs: { k: 'v' } } }), ADMIN()],
+  showVolumeTypeExtraSpec: [(c) => get(`${V}/types/${c.ids.volumeType}/extra_specs/multiattach`)(c, 'member'), LIST()],
+  updateVolumeTypeExtraSpec: [(c) => ({ method: 'PUT', path: `${V}/types/${c.ids.volumeType}/extra_specs/k`, body: { k: 'v2' } }), ADMIN()],
+  deleteVolumeTypeExtraSpec: [async (c) => ({ method: 'DELETE', path: `${V}/types/${await newType(c)}/extra_specs/k` }), ADMIN(202)],
   listAvailabilityZones: [get(`${V}/os-availability-zone`), LIST()],
+  listVolumeExtensions: [get(`${V}/extensions`), LIST()],
+  listVolumeMessages: [() => ({ method: 'GET', path: `${V}/messages`, headers: MV33 }), LIST()],
+  showVolumeMessage: [async (c) => ({ method: 'GET', path: `${V}/messages/${await newMessage(c)}`, headers: MV33 }), READ()],
+  deleteVolumeMessage: [async (c) => ({ method: 'DELETE', path: `${V}/messages/${await newMessage(c)}`, headers: MV33 }), WRITE(204)],
+  listVolumeTransfersLegacy: [() => ({ method: 'GET', path: `${V}/os-volume-transfer`, headers: {} }), LIST()],
+  listVolumeTransfersDetailLegacy: [() => ({ method: 'GET', path: `${V}/os-volume-transfer/detail`, headers: {} }), LIST()],
+  createVolumeTransferLegacy: [async (c) => ({ method: 'POST', path: `${V}/os-volume-transfer`, body: { transfer: { volume_id: await newVolume(c) } }, headers: {} }), WRITE(202)],
+  showVolumeTransferLegacy: [async (c) => ({ method: 'GET', path: `${V}/os-volume-transfer/${(await newTransfer(c)).id}`, headers: {} }), READ()],
+  deleteVolumeTransferLegacy: [async (c) => ({ method: 'DELETE', path: `${V}/os-volume-transfer/${(await newTransfer(c)).id}`, headers: {} }), WRITE(202)],
+  // Any project's member with the key accepts (the other project's too).
+  acceptVolumeTransferLegacy: [async (c) => {
+    const t = await newTransfer(c);
+    return { method: 'POST', path: `${V}/os-volume-transfer/${t.id}/accept`, body: { accept: { auth_key: t.auth_key } }, headers: {} };
+  }, [403, 403, 202, 403, 202, 202]],
+  listVolumeTransfers: [() => ({ method: 'GET', path: `${V}/volume-transfers`, headers: MV355 }), LIST()],
+  listVolumeTransfersDetail: [() => ({ method: 'GET', path: `${V}/volume-transfers/detail`, headers: MV355 }), LIST()],
+  createVolumeTransfer: [async (c) => ({ method: 'POST', path: `${V}/volume-transfers`, body: { transfer: { volume_id: await newVolume(c) } }, headers: MV355 }), WRITE(202)],
+  showVolumeTransfer: [async (c) => ({ method: 'GET', path: `${V}/volume-transfers/${(await newTransfer(c)).id}`, headers: MV355 }), READ()],
+  deleteVolumeTransfer: [async (c) => ({ method: 'DELETE', path: `${V}/volume-transfers/${(await newTransfer(c)).id}`, headers: MV355 }), WRITE(202)],
+  // Any project's member with the key accepts (the other project's too).
+  acceptVolumeTransfer: [async (c) => {
+    const t = await newTransfer(c);
+    return { method: 'POST', path: `${V}/volume-transfers/${t.id}/accept`, body: { accept: { auth_key: t.auth_key } }, headers: MV355 };
+  }, [403, 403, 202, 403, 202, 202]],
   showVolumeSummary: [() => ({ method: 'GET', path: `${V}/volumes/summary`, headers: { 'OpenStack-API-Version': 'volume 3.12' } }), LIST()],
   listResourceFilters: [() => ({ method: 'GET', path: `${V}/resource_filters`, headers: { 'OpenStack-API-Version': 'volume 3.33' } }), LIST()],
   showLimits: [get(`${V}/limits`), LIST()],
@@ -290,6 +348,20 @@ const TABLE: Record<string, [Build, Exp]> = {
 
 async function newServer(c: Ctx, metadata: Record<string, string> = {}): Promise<string> {
   return (await c.as('member', 'POST', `${C}/servers`, { server: { name: 'd', imageRef: c.ids.busybox, flavorRef: '1', networks: 'none', metadata } })).body.server.id;
+}
+async function newServerGroup(c: Ctx): Promise<string> {
+  return (await c.as('member', 'POST', `${C}/os-server-groups`, { server_group: { name: `g-${randomUUID()}`, policies: ['affinity'] } })).body.server_group.id;
+}
+/** A group of the member's for `who` to delete: the one made before if it is still there (every service's run builds each cell once to read its path). */
+async function serverGroupFor(c: Ctx, who: Persona): Promise<string> {
+  const cached = c.ids[`group-${who}`];
+  if (cached && (await c.as('member', 'GET', `${C}/os-server-groups/${cached}`)).status === 200) return cached;
+  return (c.ids[`group-${who}`] = await newServerGroup(c));
+}
+async function newKeypair(c: Ctx): Promise<string> {
+  const name = `k-${randomUUID()}`;
+  await c.as('member', 'POST', `${C}/os-keypairs`, { keypair: { name } });
+  return name;
 }
 async function newImage(c: Ctx): Promise<string> {
   return (await c.as('member', 'POST', `${G}/images`, { name: 'd', disk_format: 'raw', container_format: 'bare' })).body.id;
@@ -305,6 +377,32 @@ async function newVolume(c: Ctx): Promise<string> {
   const id = made.body.volume.id;
   await pollUntil(() => c.as('member', 'GET', `${V}/volumes/${id}`), (r) => r.body.volume?.status === 'available', 30_000, `volume ${id}`);
   return id;
+}
+const MV355 = { 'OpenStack-API-Version': 'volume 3.55' };
+const MV33 = { 'OpenStack-API-Version': 'volume 3.3' };
+/** A user message of the member's project: a volume create a fault rule fails. */
+async function newMessage(c: Ctx): Promise<string> {
+  await c.as('seed', 'POST', '/snapstack/v1/faults', { fault: { target: 'volume.create', action: 'fail', project_id: c.cast.projectId } });
+  const made = await c.as('member', 'POST', `${V}/volumes`, { volume: { size: 1 } });
+  const id = made.body.volume.id;
+  await pollUntil(() => c.as('member', 'GET', `${V}/volumes/${id}`), (r) => r.body.volume?.status === 'error', 30_000, `volume ${id} in error`);
+  const listed = await c.as('member', 'GET', `${V}/messages?resource_uuid=${id}`, undefined, MV33);
+  if (!listed.body.messages?.[0]) throw new Error(`no message for volume ${id}: ${listed.text}`);
+  return listed.body.messages[0].id;
+}
+/** A transfer of a new volume of the member's project. */
+async function newTransfer(c: Ctx): Promise<{ id: string; auth_key: string }> {
+  const made = await c.as('member', 'POST', `${V}/os-volume-transfer`, { transfer: { volume_id: await newVolume(c) } });
+  if (made.status !== 202) throw new Error(`transfer create: ${made.status} ${made.text}`);
+  return made.body.transfer;
+}
+/** A volume type (made by the seeded admin) with the extra specs k and multiattach. */
+async function newType(c: Ctx, isPublic = true): Promise<string> {
+  const made = await c.as('seed', 'POST', `${V}/types`, {
+    volume_type: { name: `pm-${randomUUID()}`, extra_specs: { k: 'v', multiattach: '<is> False' }, 'os-volume-type-access:is_public': isPublic },
+  });
+  if (made.status !== 200) throw new Error(`volume type create: ${made.status} ${made.text}`);
+  return made.body.volume_type.id;
 }
 async function newSnapshot(c: Ctx): Promise<string> {
   const id = (await c.as('member', 'POST', `${V}/snapshots`, { snapshot: { volume_id: c.ids.volume, force: true } })).body.snapshot.id;
@@ -359,6 +457,7 @@ describe('policy matrix: every operation x every kind of caller', () => {
     ctx.ids.image = await newImage(ctx);
     ctx.ids.volume = await newVolume(ctx);
     ctx.ids.snapshot = await newSnapshot(ctx);
+    ctx.ids.volumeType = await newType(ctx);
     ctx.ids.shared = (await ctx.as('member', 'POST', `${G}/images`, { name: 's', disk_format: 'raw', container_format: 'bare', visibility: 'shared' })).body.id;
     await ctx.as('member', 'POST', `${G}/images/${ctx.ids.shared}/members`, { member: cast.otherProjectId });
     await ctx.as('member', 'PUT', `${V}/volumes/${ctx.ids.volume}/metadata/k`, { meta: { k: 'v' } });

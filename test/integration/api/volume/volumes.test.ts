@@ -33,7 +33,9 @@ describe('Cinder volumes', () => {
         { rel: 'self', href: `${h.url}/volume/v3/${demo.projectId}/volumes/${v.id}` },
         { rel: 'bookmark', href: `${h.url}/volume/${demo.projectId}/volumes/${v.id}` },
       ]);
-      expect(v).not.toHaveProperty('os-vol-tenant-attr:tenant_id');
+      // Cinder's volume_tenant_attribute policy is any project reader's (os-vol-host-attr stays admin-only).
+      expect(v['os-vol-tenant-attr:tenant_id']).toBe(demo.projectId);
+      expect(v).not.toHaveProperty('os-vol-host-attr:host');
       const asAdmin = await admin.request('GET', `/volume/v3/${admin.projectId}/volumes/${v.id}`);
       expect(asAdmin.body.volume['os-vol-tenant-attr:tenant_id']).toBe(demo.projectId);
       // The os-vol-* extensions extend show and the detailed list only: create and update answer without them.

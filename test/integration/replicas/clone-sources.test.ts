@@ -1,0 +1,113 @@
+/**
+ * A snapshot read as a clone source, across replicas: two overlay drivers on one data directory
+ * and one Docker engine, each with its own advisory locks on one PostgreSQL (as two replicas'
+ * volume modules are). A clone in progress through one holds the snapshot (shared), and so does an
+ * export; a delete through the other waits for them, then removes the snapshot: what one process does.
+ */
+import fs from 'fs';
+import path from 'path';
+import { createLogger } from '../../../src/logger';
+import { AdvisoryLocks } from '../../../src/shared/resource-locks';
+import { OverlayDockerDriver } from '../../../src/volume/data/overlay-docker-driver';
+import { DataNotFoundError } from '../../../src/volume/data/volume-data-errors';
+import { testDbConfig, type TestDbConfig } from '../../support/test-db-target';
+import { HELPER_IMAGE, VolumeDataHarness, describeWithDocker, newId } from '../volume-data/volume-data-harness';
+
+jest.setTimeout(120_000);
+
+describeWithDocker('clone sources across replicas', () => {
+  const h = new VolumeDataHarness();
+  let cfg: TestDbConfig;
+  const locks: AdvisoryLocks[] = [];
+
+  beforeAll(async () => {
+    cfg = await testDbConfig();
+    if (!cfg.databaseUrl) throw new Error('replicas need PostgreSQL (integration-pg)');
+    await h.setup();
+  });
+  afterAll(async () => {
+    for (const l of locks) await l.close();
+    await h.teardown();
+    await cfg?.cleanup();
+  });
+
+  /** A replica's driver: shared data directory, its own advisory lock pool. */
+  async function replicaDriver(sweep: boolean): Promise<OverlayDockerDriver> {
+    const l = new AdvisoryLocks(cfg.databaseUrl!, createLogger('silent'), { namespace: 'snapstack:volume-data:', maxConnections: 4 });
+    locks.push(l);
+    const d = new OverlayDockerDriver({
+      dataDir: h.dataDir, instanceId: h.instanceId, docker: h.docker, images: h.images, helperImage: HELPER_IMAGE, maxChainDepth: 50, logger: h.logger,
+      shared: true, sweep, locks: l,
+    });
+    await d.init();
+    return d;
+  }
+
+  it('a delete through one replica waits for a clone in progress through the other, then removes the snapshot', async () => {
+    const a = await replicaDriver(true);
+    const b = await replicaDriver(false);
+    const vol = newId('vol');
+    await a.createVolume(vol, { projectId: 'p1' });
+    await h.write(a, vol, 'echo one > a; mkdir d; echo two > d/b');
+    const fp = await h.fingerprint(a, vol);
+    const snap = newId('snap');
+    await a.createSnapshot(snap, vol, { projectId: 'p1' });
+    const snapFile = path.join(h.dataDir, 'cow', 'snapshots', `${snap}.json`);
+    expect(fs.existsSync(snapFile)).toBe(true);
+
+    // A's clone stops half-way (its source held) until the gate opens.
+    let open!: () => void;
+    const gate = new Promise<void>((r) => (open = r));
+    let entered!: () => void;
+    const inside = new Promise<void>((r) => (entered = r));
+    const internals = a as unknown as { cloneInto: (...args: unknown[]) => Promise<void> };
+    const cloneInto = internals.cloneInto.bind(a);
+    internals.cloneInto = async (...args: unknown[]) => {
+      entered();
+      await gate;
+      return cloneInto(...args);
+    };
+    const clone = newId('clone');
+    const cloning = a.createVolume(clone, { projectId: 'p1', fromSnapshotId: snap });
+    await inside;
+
+    let deleted = false;
+    const deleting = b.deleteSnapshot(snap).then(() => void (deleted = true));
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(deleted).toBe(false);
+    expect(fs.existsSync(snapFile)).toBe(true);
+
+    open();
+    await cloning;
+    await deleting;
+    internals.cloneInto = cloneInto;
+    expect(fs.existsSync(snapFile)).toBe(false);
+    expect(b.listSnapshotIds()).not.toContain(snap);
+    // The clone has all of the snapshot's data: no layer of it was collected under it.
+    expect(await h.fingerprint(b, clone)).toEqual(fp);
+    // A clone after the delete finds the snapshot gone, in either replica.
+    await expect(b.createVolume(newId('late'), { projectId: 'p1', fromSnapshotId: snap })).rejects.toBeInstanceOf(DataNotFoundError);
+    await expect(a.createVolume(newId('late'), { projectId: 'p1', fromSnapshotId: snap })).rejects.toBeInstanceOf(DataNotFoundError);
+  });
+
+  it('a delete through one replica waits for an export of the snapshot open in the other', async () => {
+    const a = await replicaDriver(false);
+    const b = await replicaDriver(false);
+    const vol = newId('vol');
+    await a.createVolume(vol, { projectId: 'p1' });
+    await h.write(a, vol, 'echo exported > e');
+    const snap = newId('snap');
+    await a.createSnapshot(snap, vol, { projectId: 'p1' });
+    const ex = await a.openExport([snap]);
+    const [layer] = ex.chains.get(snap)!;
+    let deleted = false;
+    const deleting = b.deleteSnapshot(snap).then(() => void (deleted = true));
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(deleted).toBe(false);
+    // The export still reads every layer of it.
+    expect((await ex.entries(layer.id)).length).toBeGreaterThan(0);
+    ex.release();
+    await deleting;
+    expect(a.listSnapshotIds()).not.toContain(snap);
+  });
+});
