@@ -119,7 +119,11 @@ export class ArchiveService {
   async list(caller: ArchiveCaller, scope: FolderScope, opts: { verify?: boolean } = {}): Promise<ArchiveEntry[]> {
     const dir = await this.dirOf(caller, scope);
     const out: ArchiveEntry[] = [];
-    for (const f of await this.folders.list(dir)) out.push(await this.describe(f, scope, opts.verify ?? false));
+    for (const f of await this.folders.list(dir)) {
+      // A file removed since the folder was read (a concurrent delete) is not listed.
+      const entry = await orNullIfGone(this.describe(f, scope, opts.verify ?? false));
+      if (entry) out.push(entry);
+    }
     for (const [file, p] of await this.exportsUnderWay(dir)) out.push(await this.writing(file, scope, p));
     const nameOf = (e: ArchiveEntry) => (e.state === 'writing' ? e.name : e.file.name);
     return out.sort((a, b) => (nameOf(a) < nameOf(b) ? -1 : nameOf(a) > nameOf(b) ? 1 : 0));
@@ -163,7 +167,10 @@ export class ArchiveService {
   }
 
   private async describe(f: ArchiveFile, scope: FolderScope, verify: boolean): Promise<ArchiveEntry> {
-    const { manifest, problem } = await scanArchive(f.path);
+    // Found, then removed before it is read (a concurrent delete): as if never found.
+    const scanned = await orNullIfGone(scanArchive(f.path));
+    if (!scanned) throw new NotFound(`No archive named ${f.name} in the snapshots folder.`);
+    const { manifest, problem } = scanned;
     const stamp = `${f.size}:${f.modifiedAt.getTime()}`;
     let check = this.verified.get(f.path);
     if (check && check.stamp !== stamp) check = undefined;
@@ -183,7 +190,10 @@ export class ArchiveService {
     const candidates = await this.folders.list(dir);
     const byName = candidates.find((f) => f.name === ref);
     for (const f of byName ? [byName] : candidates) {
-      const { manifest, problem } = await scanArchive(f.path);
+      // Removed since the folder was read (a concurrent delete): as if it was not there.
+      const scanned = await orNullIfGone(scanArchive(f.path));
+      if (!scanned) continue;
+      const { manifest, problem } = scanned;
       if (!manifest || (!byName && manifest.archive_id !== ref)) continue;
       if (problem) throw new BadRequest(`Base archive ${ref} is not usable: ${problem}`);
       return manifest;
@@ -337,7 +347,10 @@ export class ArchiveService {
     await fs.mkdir(this.d.workspaceDir, { recursive: true });
     const pending: Array<{ file: ArchiveFile; manifest: ArchiveManifest }> = [];
     for (const f of await this.folders.list(this.d.workspaceDir)) {
-      const { manifest, problem } = await scanArchive(f.path);
+      // Removed since the folder was read (a concurrent delete): as if it was not there.
+      const scanned = await orNullIfGone(scanArchive(f.path));
+      if (!scanned) continue;
+      const { manifest, problem } = scanned;
       if (!manifest || problem) skipped.push({ name: f.name, reason: problem ?? 'unreadable' });
       else if (!(await this.d.store.workspaceLoaded(manifest.archive_id))) pending.push({ file: f, manifest });
     }

@@ -139,6 +139,20 @@ test('archive: every project\'s snapshots folder goes', async () => {
   expect(fs.existsSync(folder)).toBe(false);
 });
 
+test('archive: a file removed after the folder was read (a concurrent delete) is 404 to show and left out of a list, not a 500', async () => {
+  const caller = { projectId: project(), projectName: 'demo', userId: demo.userId, isAdmin: false };
+  const ghost = { name: 'gone.tar', path: path.join(dataDir, 'no-such-folder', 'gone.tar'), size: 1, modifiedAt: new Date() };
+  const find = jest.spyOn(app.archives.folders, 'find').mockResolvedValueOnce(ghost);
+  const list = jest.spyOn(app.archives.folders, 'list').mockResolvedValueOnce([ghost]);
+  try {
+    await expect(app.archives.show(caller, 'namespace', 'gone.tar')).rejects.toMatchObject({ status: 404 });
+    await expect(app.archives.list(caller, 'namespace')).resolves.toEqual([]);
+  } finally {
+    find.mockRestore();
+    list.mockRestore();
+  }
+});
+
 test('the whole reset on fakes: every kind of resource gone in one call, rows and objects summed', async () => {
   await activeServer();
   await availableVolume();
