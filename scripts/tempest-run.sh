@@ -12,7 +12,7 @@
 # Environment: TEMPEST_WORKSPACE (default: a new directory under $TMPDIR, kept afterwards so
 # `cd <ws> && stestr last --subunit | subunit2pyunit` or `stestr failing` can read the run),
 # SNAPSTACK_ADMIN_PASSWORD / SNAPSTACK_DEMO_PASSWORD / SNAPSTACK_ALT_DEMO_PASSWORD (default: the
-# user names), TEMPEST_COMPUTE_MAX_MICROVERSION (default 2.79; Snapstack advertises up to 2.93).
+# user names), TEMPEST_COMPUTE_MAX_MICROVERSION (default 2.93, the highest Snapstack advertises).
 # Exit status: tempest's (0 when nothing failed).
 set -euo pipefail
 
@@ -128,7 +128,7 @@ image_ref_alt = $IMAGE_REF_ALT
 flavor_ref = 1
 flavor_ref_alt = 2
 min_microversion = 2.1
-max_microversion = ${TEMPEST_COMPUTE_MAX_MICROVERSION:-2.79}
+max_microversion = ${TEMPEST_COMPUTE_MAX_MICROVERSION:-2.93}
 build_timeout = 120
 build_interval = 1
 min_compute_nodes = 1
