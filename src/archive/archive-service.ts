@@ -2,6 +2,9 @@
  * Snapshot archives (no HTTP): exports to a snapshots folder as durable jobs, listings of a
  * folder, imports into a project, and workspace snapshots (archives of the workspace folder,
  * loaded at start, every project's to restore; admins promote a project's snapshot there).
+ * Just over 400 lines on purpose: it is the module's one port implementation, and its parts
+ * (export, import, reader, scan, folders, upload) already live in their own files; what stays
+ * here is each operation's policy check, folder choice and job wiring, one method each.
  */
 import { createReadStream } from 'node:fs';
 import * as fs from 'node:fs/promises';
