@@ -238,7 +238,8 @@ export class ArchiveService {
     const out = new Map<string, { written: number; total: number }>();
     for (const job of await this.d.jobs.unfinished(JOB_EXPORT, trx)) {
       const p = job.payload as ExportPayload & { progress?: { written: number; total: number } };
-      const file = await this.exportFile(p).catch(() => null);
+      // An export to the workspace folder while none is configured (404) has no file to list.
+      const file = await orNullIfGone(this.exportFile(p));
       // Written already (renamed from its partial file), its job about to end: listed as the archive.
       if (!file || path.dirname(file) !== dir || await exists(file)) continue;
       out.set(file, this.progress.get(file) ?? p.progress ?? { written: 0, total: 0 });

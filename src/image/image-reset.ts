@@ -9,8 +9,9 @@ import type { ImageStore } from './image-store';
 
 /**
  * Image's part of reset: every image but the seed's and the workspace's goes (its row, its data
- * file), the metadefs catalog returns to its seed if it was written to, then every Docker image of this instance no kept image accounts for (snapshot images,
- * uploads, archive loads, whatever a crash left; compute's root disks went before).
+ * file), the metadefs catalog returns to its seed if it was written to, then every Docker image
+ * of this instance no kept image accounts for (snapshot images, uploads, archive loads, whatever
+ * a crash left; compute's root disks went before).
  */
 export class ImageReset implements ModuleReset {
   constructor(private readonly d: {
