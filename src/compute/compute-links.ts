@@ -1,4 +1,5 @@
 import { BadRequest } from '../http/faults';
+import { parseIsoTime } from '../shared/time-format';
 
 /** Nova's `links` pairs: self under /v2.1, bookmark without the version. */
 export function links(serviceUrl: string, collection: string, id: string) {
@@ -35,4 +36,12 @@ export function nonNegativeQuery(name: string, value: string | undefined): numbe
 /** common.get_limit_and_marker's limit: absent or 0 means max_limit, and never more than it. */
 export function pageLimit(value: string | undefined): number {
   return Math.min(MAX_LIMIT, nonNegativeQuery('limit', value) || MAX_LIMIT);
+}
+
+/** A time query parameter (changes-since, changes-before): ISO 8601 as Nova's query schema reads it, 400 otherwise. */
+export function queryDate(name: string, value: string | undefined): Date | undefined {
+  if (value === undefined) return undefined;
+  const d = parseIsoTime(value);
+  if (!d) throw new BadRequest(`Invalid input for query parameters ${name}. Value: ${value}. '${value}' is not a 'date-time'`);
+  return d;
 }

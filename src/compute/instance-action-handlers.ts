@@ -7,24 +7,13 @@
  *   and detach, a volume-backed createImage, confirmResize) finishes its event when it succeeds;
  * - events carry no details (2.84 shows null).
  */
-import type { Handlers, RequestContext } from '../http/context';
+import type { Handlers } from '../http/context';
 import type { operations } from '../generated/compute';
 import { queryString, requireAuth, typedHandlers } from '../http/context';
-import { BadRequest } from '../http/faults';
-import { nextLinks, pageLimit } from './compute-links';
+import { nextLinks, pageLimit, queryDate } from './compute-links';
 import type { InstanceActions } from './instance-actions';
 import { instanceActionEvents, instanceActionView } from './instance-action-views';
 import { atLeast } from './server-action-table';
-import { parseIsoTime } from '../shared/time-format';
-
-
-function dateQuery(ctx: RequestContext, name: string): Date | undefined {
-  const v = queryString(ctx, name);
-  if (v === undefined) return undefined;
-  const d = parseIsoTime(v);
-  if (!d) throw new BadRequest(`Invalid input for query parameters ${name}. Value: ${v}. '${v}' is not a 'date-time'`);
-  return d;
-}
 
 export function instanceActionHandlers(actions: InstanceActions): Handlers {
   return typedHandlers<operations>({
@@ -34,8 +23,8 @@ export function instanceActionHandlers(actions: InstanceActions): Handlers {
       const limit = paged ? pageLimit(queryString(ctx, 'limit')) : undefined;
       const rows = await actions.list(requireAuth(ctx), ctx.params.server_id, atLeast(mv, '2.21'), {
         limit, marker: paged ? queryString(ctx, 'marker') : undefined,
-        changesSince: paged ? dateQuery(ctx, 'changes-since') : undefined,
-        changesBefore: atLeast(mv, '2.66') ? dateQuery(ctx, 'changes-before') : undefined,
+        changesSince: paged ? queryDate('changes-since', queryString(ctx, 'changes-since')) : undefined,
+        changesBefore: atLeast(mv, '2.66') ? queryDate('changes-before', queryString(ctx, 'changes-before')) : undefined,
       });
       const body: Record<string, unknown> = { instanceActions: rows.map((a) => instanceActionView(a, mv)) };
       // Nova names this one `links`, not `instanceActions_links`.

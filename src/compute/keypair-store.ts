@@ -39,7 +39,8 @@ export class KeypairStore {
     const q = orderByKeyset(this.db('keypairs').where({ user_id: userId }), KEYPAIR_ORDER);
     if (page.marker !== undefined) {
       const marker = await this.get(userId, page.marker);
-      const values = marker && await markerValues(this.db('keypairs').where({ user_id: userId }), KEYPAIR_ORDER, String(marker.id));
+      // The marker's keys (name, id) as text, as markerValues reads them, from the row read here.
+      const values = marker && [marker.name, String(marker.id)];
       if (!values) return undefined;
       whereAfter(q, KEYPAIR_ORDER, values);
     }

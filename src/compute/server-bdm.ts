@@ -35,7 +35,8 @@ function optionalInt(name: string, v: unknown): number | null {
   return n;
 }
 
-function bool(v: unknown): boolean {
+/** parameter_types.boolean: JSON booleans and Nova's accepted strings (any case); anything else false. */
+export function bool(v: unknown): boolean {
   if (typeof v === 'boolean') return v;
   if (typeof v === 'string') return ['true', '1', 't', 'yes', 'y', 'on'].includes(v.toLowerCase());
   return false;

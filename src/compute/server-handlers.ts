@@ -27,15 +27,11 @@ import type { Handlers, RequestContext } from '../http/context';
 import type { operations } from '../generated/compute';
 import { queryString, requireAuth, typedHandlers } from '../http/context';
 import { nextLinks } from './compute-links';
+import { bool } from './server-bdm';
 import { checkListQuery } from './request-versions';
 import { atLeast } from './server-action-table';
 import type { SchedulerHints, ServerService } from './server-service';
 import { createdServerView, serverDetail, serverSummary, ServerViewOptions } from './server-views';
-
-/** parameter_types.boolean: JSON booleans and Nova's accepted strings. */
-function isTrue(v: unknown): boolean {
-  return v === true || (typeof v === 'string' && ['1', 't', 'true', 'on', 'y', 'yes'].includes(v.toLowerCase()));
-}
 
 export function viewOptions(ctx: RequestContext, single = false): ServerViewOptions {
   return { serviceUrl: ctx.serviceUrl, mv: ctx.microversion, isAdmin: requireAuth(ctx).isAdmin, single };
@@ -96,7 +92,7 @@ export function serverHandlers(servers: ServerService): Handlers {
     async createServer(ctx) {
       const hints = (ctx.body['os:scheduler_hints'] ?? ctx.body['OS-SCH-HNT:scheduler_hints'] ?? {}) as SchedulerHints;
       const { server, plan, reservationId } = await servers.create(requireAuth(ctx), ctx.body.server, ctx.microversion, ctx.requestId, hints);
-      if (isTrue(ctx.body.server.return_reservation_id)) return { status: 202, body: { reservation_id: reservationId } };
+      if (bool(ctx.body.server.return_reservation_id)) return { status: 202, body: { reservation_id: reservationId } };
       const view = createdServerView(server, plan.adminPass, plan.securityGroups, viewOptions(ctx));
       return { status: 202, headers: { Location: view.links[0].href }, body: { server: view } };
     },

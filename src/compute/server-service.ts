@@ -5,7 +5,8 @@ import type { JobRunner } from '../jobs/jobs-api';
 import type { Logger } from '../logger';
 import type { InstanceActions } from './instance-actions';
 import { NO_VALID_HOST, type ServerGroups } from './server-groups';
-import { isoSecondsZ, parseIsoTime } from '../shared/time-format';
+import { isoSecondsZ } from '../shared/time-format';
+import { queryDate } from './compute-links';
 import { CreatePlanDeps, CreateServerInput, multiplyPlan, planServer, ServerPlan } from './server-create';
 import { JOB_BUILD, JOB_DELETE } from './server-lifecycle';
 import type { ResourceLocks } from '../shared/resource-locks';
@@ -47,14 +48,6 @@ export interface SchedulerHints {
 }
 
 const tagList = (v: string | undefined) => (v === undefined ? undefined : v.split(',').filter((t) => t !== ''));
-
-/** changes-since / changes-before: an ISO 8601 time (Nova's query schema), 400 otherwise. */
-function queryDate(name: string, value: string | undefined): Date | undefined {
-  if (value === undefined) return undefined;
-  const d = parseIsoTime(value);
-  if (!d) throw new BadRequest(`Invalid input for query parameters ${name}. Value: ${value}. '${value}' is not a 'date-time'`);
-  return d;
-}
 
 /** oslo's bool_from_string(strict=True), as Nova's locked filter reads it (InvalidInput otherwise). */
 function strictBool(value: string): boolean {
@@ -133,7 +126,7 @@ export class ServerService {
    */
   private async instanceCount(projectId: string, count: { min: number; max: number }): Promise<number> {
     if (count.max <= 1) return 1;
-    const used = await this.store.countInProject(projectId);
+    const used = (await this.store.usage(projectId)).instances;
     const allowed = Math.max(0, INSTANCES_QUOTA - used);
     if (allowed < count.min) throw new Forbidden(`Quota exceeded for instances: Requested ${count.min}, but already used ${used} of ${INSTANCES_QUOTA} instances`);
     return Math.min(count.max, allowed);

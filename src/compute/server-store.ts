@@ -253,12 +253,6 @@ export class ServerStore {
     return { instances: Number(row?.instances ?? 0), cores: Number(row?.cores ?? 0), ram: Number(row?.ram ?? 0) };
   }
 
-  /** The project's servers not deleted (Nova's instances quota usage). */
-  async countInProject(projectId: string): Promise<number> {
-    const row = await this.db('servers').where({ project_id: projectId }).whereNull('deleted_at').count<{ n: string }[]>({ n: '*' }).first();
-    return Number(row?.n ?? 0);
-  }
-
   async insert(server: Omit<ServerRow, 'created_at' | 'updated_at' | 'deleted_at' | 'launched_at'>, bdms: BlockDeviceRow[], trx: Knex.Transaction): Promise<void> {
     const { tags, server_groups: _groups, ...row } = server;
     await trx('servers').insert(encode(row as Partial<ServerRow>));
