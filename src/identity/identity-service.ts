@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'crypto';
 import type { AuthContext } from '../http/context';
 import { BadRequest, Conflict, Forbidden, NotFound, Unauthorized } from '../http/faults';
 import type { Logger } from '../logger';
+import { isUniqueViolation } from '../db/pg-errors';
 import { IdentityStore, ProjectRow, RoleRow, TokenSubject, UserRow } from './identity-store';
 import { hashPassword, verifyPassword } from './passwords';
 import { DEFAULT_DOMAIN, newId, ROLE_NAMES, SEEDED_NAMES, seedIdentity, type SeedPasswords } from './identity-seed';
@@ -387,7 +388,7 @@ async function unique<T>(kind: 'user' | 'project', name: string, domainId: strin
   try {
     return await write;
   } catch (err) {
-    if ((err as { code?: string }).code === '23505') {
+    if (isUniqueViolation(err)) {
       throw new Conflict(`Conflict occurred attempting to store ${kind} - Duplicate entry found with name ${name} at domain ID ${domainId}.`);
     }
     throw err;

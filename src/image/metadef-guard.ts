@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { Conflict, Forbidden, NotFound } from '../http/faults';
-import { isUniqueViolation, MetadefStore } from './metadef-store';
+import { isUniqueViolation } from '../db/pg-errors';
+import { MetadefStore } from './metadef-store';
 import type { MetadefCaller, NamespaceRecord } from './metadef-types';
 
 /**

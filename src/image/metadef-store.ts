@@ -36,11 +36,6 @@ export interface NamespaceListQuery {
 export const METADEF_SEEDED = 'metadef.seeded';
 export const METADEF_CHANGED = 'metadef.changed';
 
-/** PostgreSQL's unique_violation: the name is taken. */
-export function isUniqueViolation(err: unknown): boolean {
-  return (err as { code?: string } | null)?.code === '23505';
-}
-
 const json = (v: unknown): string | null => (v === undefined || v === null ? null : JSON.stringify(v));
 const parsed = <T>(v: unknown): T => (typeof v === 'string' ? JSON.parse(v) as T : v as T);
 
@@ -60,6 +55,12 @@ function toObject(r: Stamped & { id: number; name: string; description: string |
     properties: parsed<Record<string, PropertyDefinition> | null>(r.properties), ...stamps(r),
   };
 }
+
+type PropertyRow = Stamped & { id: number; name: string; json_schema: unknown };
+type TagRow = Stamped & { id: number; name: string };
+
+const toProperty = (r: PropertyRow): PropertyRecord => ({ id: r.id, name: r.name, schema: parsed<PropertyDefinition>(r.json_schema), ...stamps(r) });
+const toTag = (r: TagRow): TagRecord => ({ id: r.id, name: r.name, ...stamps(r) });
 
 /** Knex queries for the metadef tables only; snake_case rows stay here. */
 export class MetadefStore {
@@ -212,24 +213,24 @@ export class MetadefStore {
   // --- properties -------------------------------------------------------------------------
 
   async listProperties(namespaceId: number, trx?: Knex.Transaction): Promise<PropertyRecord[]> {
-    const rows: Array<Stamped & { id: number; name: string; json_schema: unknown }> = await this.q(trx)('metadef_properties')
+    const rows: PropertyRow[] = await this.q(trx)('metadef_properties')
       .where({ namespace_id: namespaceId }).orderBy([{ column: 'created_at' }, { column: 'id' }]);
-    return rows.map((r) => ({ id: r.id, name: r.name, schema: parsed<PropertyDefinition>(r.json_schema), ...stamps(r) }));
+    return rows.map(toProperty);
   }
 
   async getProperty(namespaceId: number, name: string, trx?: Knex.Transaction): Promise<PropertyRecord | undefined> {
     const r = await this.q(trx)('metadef_properties').where({ namespace_id: namespaceId, name }).first();
-    return r ? { id: r.id, name: r.name, schema: parsed<PropertyDefinition>(r.json_schema), ...stamps(r) } : undefined;
+    return r ? toProperty(r) : undefined;
   }
 
   async insertProperty(trx: Knex.Transaction, namespaceId: number, name: string, schema: PropertyDefinition): Promise<PropertyRecord> {
     const [r] = await trx('metadef_properties').insert({ namespace_id: namespaceId, name, json_schema: JSON.stringify(schema) }).returning('*');
-    return { id: r.id, name: r.name, schema: parsed<PropertyDefinition>(r.json_schema), ...stamps(r) };
+    return toProperty(r);
   }
 
   async updateProperty(trx: Knex.Transaction, id: number, name: string, schema: PropertyDefinition): Promise<PropertyRecord> {
     const [r] = await trx('metadef_properties').where({ id }).update({ name, json_schema: JSON.stringify(schema), updated_at: new Date() }).returning('*');
-    return { id: r.id, name: r.name, schema: parsed<PropertyDefinition>(r.json_schema), ...stamps(r) };
+    return toProperty(r);
   }
 
   async deleteProperty(trx: Knex.Transaction, id: number): Promise<void> {
@@ -249,24 +250,24 @@ export class MetadefStore {
     }
     orderByKeyset(q, keyset);
     if (page?.limit !== undefined) q.limit(page.limit);
-    const rows: Array<Stamped & { id: number; name: string }> = await q;
-    return rows.map((r) => ({ id: r.id, name: r.name, ...stamps(r) }));
+    const rows: TagRow[] = await q;
+    return rows.map(toTag);
   }
 
   async getTag(namespaceId: number, name: string, trx?: Knex.Transaction): Promise<TagRecord | undefined> {
     const r = await this.q(trx)('metadef_tags').where({ namespace_id: namespaceId, name }).first();
-    return r ? { id: r.id, name: r.name, ...stamps(r) } : undefined;
+    return r ? toTag(r) : undefined;
   }
 
   async insertTags(trx: Knex.Transaction, namespaceId: number, names: string[]): Promise<TagRecord[]> {
     if (!names.length) return [];
-    const rows: Array<Stamped & { id: number; name: string }> = await trx('metadef_tags').insert(names.map((name) => ({ namespace_id: namespaceId, name }))).returning('*');
-    return rows.map((r) => ({ id: r.id, name: r.name, ...stamps(r) }));
+    const rows: TagRow[] = await trx('metadef_tags').insert(names.map((name) => ({ namespace_id: namespaceId, name }))).returning('*');
+    return rows.map(toTag);
   }
 
   async renameTag(trx: Knex.Transaction, id: number, name: string): Promise<TagRecord> {
     const [r] = await trx('metadef_tags').where({ id }).update({ name, updated_at: new Date() }).returning('*');
-    return { id: r.id, name: r.name, ...stamps(r) };
+    return toTag(r);
   }
 
   async deleteTag(trx: Knex.Transaction, id: number): Promise<void> {

@@ -6,7 +6,7 @@
 import type { RequestContext } from '../http/context';
 import { BadRequest, NotFound } from '../http/faults';
 import { invalidInput } from './volume-faults';
-import { atLeast } from './volume-request';
+import { atLeast, FALSE, TRUE } from './volume-request';
 
 /** create_volume_v353's keys: from 3.53 no other is allowed. */
 const CREATE_KEYS = [
@@ -35,7 +35,7 @@ export function checkVolumeCreate(ctx: RequestContext, volume: Record<string, un
     if (id !== undefined && id !== null) throw new NotFound(`Group ${String(id)} could not be found.`);
   }
   const multiattach = volume.multiattach;
-  if (multiattach === true || (typeof multiattach === 'string' && ['1', 't', 'true', 'on', 'y', 'yes'].includes(multiattach.toLowerCase()))) {
+  if (multiattach === true || (typeof multiattach === 'string' && TRUE.includes(multiattach.toLowerCase()))) {
     throw new BadRequest('multiattach parameter has been removed. The default behavior is to use multiattach enabled volume types. '
       + 'Contact your administrator to create a multiattach enabled volume type and use it to create multiattach volumes.');
   }
@@ -52,8 +52,8 @@ export function bootableFilter(ctx: RequestContext, value: string): boolean {
     return value !== '';
   }
   const v = value.trim().toLowerCase();
-  if (['1', 't', 'true', 'on', 'y', 'yes'].includes(v)) return true;
-  if (['0', 'f', 'false', 'off', 'n', 'no'].includes(v)) return false;
+  if (TRUE.includes(v)) return true;
+  if (FALSE.includes(v)) return false;
   throw invalidInput(`'bootable = ${value}'`);
 }
 

@@ -25,8 +25,9 @@ export function atLeast(ctx: RequestContext, version: string): boolean {
   return ctx.microversion ? ctx.microversion.atLeast(version) : false;
 }
 
-const TRUE = ['1', 't', 'true', 'on', 'y', 'yes'];
-const FALSE = ['0', 'f', 'false', 'off', 'n', 'no'];
+/** oslo's bool_from_string words (lower case). */
+export const TRUE = ['1', 't', 'true', 'on', 'y', 'yes'];
+export const FALSE = ['0', 'f', 'false', 'off', 'n', 'no'];
 
 /** Cinder's utils.get_bool_param: a strict boolean string, 400 otherwise. */
 export function boolParam(ctx: RequestContext, name: string, fallback = false): boolean {

@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'crypto';
 import { BadRequest, Conflict, NotFound } from '../http/faults';
+import { isUniqueViolation } from '../db/pg-errors';
 import type { Logger } from '../logger';
 import { blankName, isUuidLike } from './volume-faults';
 import type { Caller } from './volume-quotas';
@@ -50,7 +51,8 @@ export class VolumeTypeService {
 
   /** GET /types: non-admins get public types and private ones shared with them (Cinder ignores their is_public). */
   async list(caller: Caller, isPublic: boolean | null): Promise<VolumeTypeRecord[]> {
-    const rows = await this.store.list(viewerOf(caller), caller.isAdmin ? isPublic : true, caller.projectId);
+    // A non-admin's view is already public or shared with the project (the store's visibility rule).
+    const rows = await this.store.list(viewerOf(caller), caller.isAdmin ? isPublic : null, caller.projectId);
     return rows.map((r) => this.visibleSpecs(caller, toVolumeTypeRecord(r)));
   }
 
@@ -103,7 +105,7 @@ export class VolumeTypeService {
       await store.insert(row);
     }).catch((err: unknown) => {
       // Two creates of one name at once: the unique index decides.
-      if ((err as { code?: string }).code === '23505') throw volumeTypeExists(input.name);
+      if (isUniqueViolation(err)) throw volumeTypeExists(input.name);
       throw err;
     });
     this.log.info({ volume_type_id: row.id, name: row.name, is_public: row.is_public }, 'volume type created');
