@@ -5,7 +5,8 @@
  * Workspace snapshots (SNAPSTACK_WORKSPACE_DIR) are part of the seed and stay too.
  *
  * Each module removes its own part through its port's `resetToSeed()`; this file only
- * orchestrates them, with no job running, in dependency order (see RESET_ORDER).
+ * orchestrates them, with no job running in any replica (the job runner's quiesce), in
+ * dependency order (see RESET_ORDER).
  */
 import type { Logger } from '../logger';
 import type { JobRunner, JobsResetApi } from '../jobs/jobs-api';
@@ -15,6 +16,7 @@ import type { ImageResetApi } from '../image/image-api';
 import type { ArchiveResetApi } from '../archive/archive-api';
 import type { IdentityResetApi } from '../identity/identity-api';
 import { addOutcome, emptyOutcome, type ResetOutcome } from '../shared/module-reset';
+import { crashPoint } from '../shared/crash-points';
 
 export interface ResetReport extends ResetOutcome {
   duration_ms: number;
@@ -60,6 +62,7 @@ export class InstanceReset {
     const outcome = await this.d.jobs.quiesce(async () => {
       const total = emptyOutcome();
       for (const name of RESET_ORDER) {
+        crashPoint(`reset.${name}`);
         addOutcome(total, await this.d.parts[name].resetToSeed());
       }
       return total;
