@@ -310,11 +310,12 @@ export class JobRunner {
   /**
    * Runs `fn` (a reset) with no job running in any live replica: none is started or claimed
    * meanwhile, here or elsewhere; running ones are waited for (resetTimeoutMs), then aborted.
-   * With replicas, every other live one acknowledges first (reset-barrier.ts). What `fn` leaves
+   * With replicas, every other live one acknowledges first (reset-barrier.ts). `prepare` runs
+   * once nothing is claimed any more, before running jobs are waited for. What `fn` leaves
    * queued is started afterwards.
    */
-  quiesce<T>(fn: () => Promise<T>): Promise<T> {
-    return this.barrier.serve(fn);
+  quiesce<T>(fn: () => Promise<T>, prepare?: () => Promise<void>): Promise<T> {
+    return this.barrier.serve(fn, prepare);
   }
 
   private runningSettled(): Promise<unknown> {

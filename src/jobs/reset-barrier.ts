@@ -55,13 +55,18 @@ export class ResetBarrier {
 
   constructor(private readonly marks: ResetMarks, private readonly runner: Quiescible, private readonly log: Logger, private readonly opts: ResetBarrierOptions) {}
 
-  /** Runs `fn` with no job running or starting in any live replica (waiting `ackWaitMs` at most for the others). */
-  async serve<T>(fn: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `fn` with no job running or starting in any live replica (waiting `ackWaitMs` at most
+   * for the others). `prepare` runs once no replica claims any more, before running jobs are
+   * waited for (what ends their waits: the fault rules' delays).
+   */
+  async serve<T>(fn: () => Promise<T>, prepare?: () => Promise<void>): Promise<T> {
     const id = randomUUID();
     this.runner.pause();
     try {
       await this.marks.markReset(id);
       this.log.info({ reset_id: id }, 'reset: quiescing every replica');
+      await prepare?.();
       await Promise.all([this.runner.settle(this.opts.timeoutMs), this.acknowledged(id)]);
       return await fn();
     } finally {

@@ -43,7 +43,7 @@ export const RESET_ORDER: ReadonlyArray<keyof ResetParts> = ['jobs', 'compute', 
 export interface ResetDeps {
   jobs: Pick<JobRunner, 'quiesce'>;
   parts: ResetParts;
-  /** Other state to forget (fault rules, pending delays); run first. */
+  /** Other state to forget (fault rules, pending delays); run once no job is claimed any more, before running jobs are waited for. */
   onReset: Array<() => void | Promise<void>>;
   log: Logger;
 }
@@ -58,7 +58,11 @@ export class InstanceReset {
 
   async reset(): Promise<ResetReport> {
     const started = Date.now();
-    for (const hook of this.d.onReset) await hook();
+    // The hooks end delays under way (fault rules): after claims stopped everywhere, so a job
+    // whose delay ends starts nothing new, and before running jobs are waited for.
+    const forget = async () => {
+      for (const hook of this.d.onReset) await hook();
+    };
     const outcome = await this.d.jobs.quiesce(async () => {
       const total = emptyOutcome();
       for (const name of RESET_ORDER) {
@@ -66,7 +70,7 @@ export class InstanceReset {
         addOutcome(total, await this.d.parts[name].resetToSeed());
       }
       return total;
-    });
+    }, forget);
     const report: ResetReport = { ...outcome, duration_ms: Date.now() - started };
     this.d.log.info(report, 'reset to the seeded state');
     return report;

@@ -69,13 +69,17 @@ function replica(board: Board, id: string, ackWaitMs = 2_000) {
 const tick = () => new Promise((r) => setTimeout(r, 20));
 
 describe('ResetBarrier', () => {
-  test('alone: the reset runs at once, with the runner paused and resumed after', async () => {
+  test('alone: the reset runs at once, with the runner paused and resumed after; prepare once marked, before jobs settle', async () => {
     const board = new Board();
     const a = replica(board, 'a');
-    const seen = await a.barrier.serve(async () => a.runner.pauses);
+    const prepare = async () => {
+      expect(board.rows.get('a')!.resetting).not.toBeNull();
+      a.runner.events.push('prepare');
+    };
+    const seen = await a.barrier.serve(async () => a.runner.pauses, prepare);
     expect(seen).toBe(1);
     expect(a.runner.pauses).toBe(0);
-    expect(a.runner.events).toEqual(['pause', 'settled', 'resume']);
+    expect(a.runner.events).toEqual(['pause', 'prepare', 'settled', 'resume']);
     expect(board.rows.get('a')!.resetting).toBeNull();
   });
 
