@@ -81,8 +81,14 @@ interface Running {
   promise: Promise<void>;
 }
 
-/** The abort reason when this replica was declared dead: its jobs are handed over, not kept. */
-class JobsLost extends Error {}
+/**
+ * Abort reasons after which a job is handed over (its owner cleared, so a live replica takes it
+ * over, once no reset pauses it), not kept as this replica's: this replica was declared dead, or
+ * a reset aborted it (the reset removes its row, unless the reset itself does not get that far).
+ */
+class JobsHandedOver extends Error {}
+class JobsLost extends JobsHandedOver {}
+class ResetAbort extends JobsHandedOver {}
 
 /** Whether `p` settled within `ms`. */
 function within(p: Promise<unknown>, ms: number): Promise<boolean> {
@@ -328,7 +334,7 @@ export class JobRunner {
     await this.pass;
     if (await within(this.runningSettled(), timeoutMs)) return;
     this.log.warn({ jobs: [...this.running.keys()], waited_ms: timeoutMs }, 'reset: aborting the jobs still running');
-    for (const r of this.running.values()) r.abort.abort(new Error('Snapstack is resetting'));
+    for (const r of this.running.values()) r.abort.abort(new ResetAbort('Snapstack is resetting'));
     if (!(await within(this.runningSettled(), RESET_ABORT_WAIT_MS))) {
       this.log.error({ jobs: [...this.running.keys()], waited_ms: RESET_ABORT_WAIT_MS }, 'reset: jobs did not stop after their abort; resetting under them');
     }
@@ -403,10 +409,11 @@ export class JobRunner {
       this.hooks.observe?.({ kind: job.kind, outcome: 'succeeded', seconds: (Date.now() - started) / 1000 });
     } catch (err) {
       if (signal.aborted) {
-        // Shutdown, or this replica was declared dead: left as it stands, resumed or undone by its
-        // next owner (a job still named this replica's is released for the others to take over).
+        // Shutdown, this replica declared dead, or a reset that waited long enough: left as it
+        // stands, resumed or undone by its next owner (after the last two, a job still named this
+        // replica's is released for a live replica to take over).
         log.warn({ err, reason: String(signal.reason), duration_ms: Date.now() - started }, 'job stopped by its abort; its next owner resumes or undoes it');
-        if (signal.reason instanceof JobsLost) await this.db('jobs').where({ id, owner: this.owner }).update({ owner: null, updated_at: new Date() });
+        if (signal.reason instanceof JobsHandedOver) await this.db('jobs').where({ id, owner: this.owner }).update({ owner: null, updated_at: new Date() });
         return;
       }
       log.error({ err, duration_ms: Date.now() - started }, 'job failed');

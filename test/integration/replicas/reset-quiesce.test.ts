@@ -17,7 +17,7 @@ describe('a reset across replicas on one PostgreSQL', () => {
   const log = createLogger('silent');
   const stops: Array<() => Promise<void>> = [];
   /** Each run of a job: which replica, when it started and ended. */
-  const runs = new Map<string, Array<{ by: string; start: number; end?: number }>>();
+  const runs = new Map<string, Array<{ by: string; start: number; end?: number; aborted?: boolean }>>();
   /** Jobs with a gate run until the test opens it. */
   const gates = new Map<string, () => void>();
   const gated = new Map<string, Promise<void>>();
@@ -47,15 +47,21 @@ describe('a reset across replicas on one PostgreSQL', () => {
   }
 
   /** A replica: its own pool, registry and runner, as a separate process has. */
-  async function replica(name: string) {
+  async function replica(name: string, opts: { resetTimeoutMs?: number } = {}) {
     const own = await createKnex(cfg);
     const replicas = new ReplicaRegistry(own, log, { heartbeatMs: 100, ttlMs: 600 });
-    const runner = new JobRunner(own, log, {}, { replicas, workers: 3, pollMs: 100 });
-    runner.register<{ gate?: string }>({
+    const runner = new JobRunner(own, log, {}, { replicas, workers: 3, pollMs: 100, ...opts });
+    runner.register<{ gate?: string; stubborn?: boolean }>({
       kind: 'gated', onRestart: 'resume', onFail: async () => undefined,
-      run: async (p, job) => {
-        const run: { by: string; start: number; end?: number } = { by: name, start: Date.now() };
+      run: async (p, job, signal) => {
+        const run: { by: string; start: number; end?: number; aborted?: boolean } = { by: name, start: Date.now() };
         runs.set(job.id, [...(runs.get(job.id) ?? []), run]);
+        // stubborn: the first attempt runs until its abort.
+        if (p.stubborn && job.attempts === 1) {
+          await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+          run.aborted = true;
+          signal.throwIfAborted();
+        }
         if (p.gate) await gated.get(p.gate);
         run.end = Date.now();
       },
@@ -117,6 +123,21 @@ describe('a reset across replicas on one PostgreSQL', () => {
       expect(runs.get(id)).toHaveLength(1);
       expect(runs.get(id)![0].start).toBeGreaterThan(resetAt);
     }
+  });
+
+  it('a job still running when the reset timeout ends is aborted, and handed over if the reset leaves its row', async () => {
+    const impatient = await replica('impatient', { resetTimeoutMs: 300 });
+    const id = await impatient.runner.enqueue('gated', { stubborn: true });
+    await waitFor(async () => runs.get(id)?.length ?? 0, (n) => n === 1, 'the stubborn job running');
+    const serving = await replica('serving');
+    // A reset that removes nothing: the aborted job's row stays, released for a live replica.
+    await serving.runner.quiesce(async () => {
+      expect(runs.get(id)![0].aborted).toBe(true);
+      expect((await db('jobs').where({ id }).first()).owner).toBeNull();
+    });
+    const row = await waitFor(() => db('jobs').where({ id }).first(), (j) => j.status === 'succeeded', 'the aborted job taken over after the reset');
+    expect(row.attempts).toBe(2);
+    expect(runs.get(id)).toHaveLength(2);
   });
 
   it("a resetting replica that stops beating (killed) pauses the others for one heartbeat TTL at most; a dead replica's mark never pauses", async () => {
