@@ -115,8 +115,9 @@ export class JobRunner {
   /** While above 0 (a reset here or in another replica), new jobs are recorded but not started, nor dead ones' taken over. */
   private pauses = 0;
   private readonly barrier: ResetBarrier;
-  /** The look at other replicas' resets under way (one at a time). */
+  /** The look at other replicas' resets under way (one at a time: a poll while one waits for jobs is skipped). */
   private following: Promise<void> = Promise.resolve();
+  private lookingForResets = false;
   /** The claim pass under way (one at a time); `again` asks it for one more round. */
   private pass: Promise<void> | null = null;
   private again = false;
@@ -240,8 +241,11 @@ export class JobRunner {
 
   /** Replicas: pauses for a reset another replica serves, acknowledges it, resumes after it (reset-barrier.ts). */
   private follow(): void {
-    this.following = this.following.then(() => (this.stopping ? undefined : this.barrier.follow()))
-      .catch((err) => this.log.warn({ err }, 'looking for resets in other replicas failed'));
+    if (this.lookingForResets || this.stopping) return;
+    this.lookingForResets = true;
+    this.following = this.barrier.follow()
+      .catch((err) => this.log.warn({ err }, 'looking for resets in other replicas failed'))
+      .finally(() => { this.lookingForResets = false; });
   }
 
   private async takeOver(): Promise<{ resumed: number; failed: number }> {
