@@ -252,10 +252,14 @@ export class JobRunner {
     if (this.stopping || this.paused) return { resumed: 0, failed: 0 };
     const resumable = [...this.defs.values()].filter((d) => d.def.onRestart === 'resume').map((d) => d.def.kind);
     const taken: JobRecord[] = await this.db.transaction(async (trx) => {
-      const orphans: JobRecord[] = await trx('jobs')
+      const query = trx('jobs')
         .whereIn('status', ['queued', 'running'])
         .where((q) => q.whereNull('owner').orWhereNotIn('owner', this.replicas.live(trx)))
         .orderBy('created_at').forUpdate().skipLocked();
+      // Not while a live replica is resetting (a replica starting mid-reset has not noticed it yet).
+      const resetting = this.replicas.resetting(trx);
+      if (resetting) query.whereNotExists(resetting);
+      const orphans: JobRecord[] = await query;
       if (!orphans.length) return [];
       const ids = orphans.map((j) => j.id);
       // Resumable ones back to the queue, as this replica's; the others this replica fails now.

@@ -145,12 +145,16 @@ describe('a reset across replicas on one PostgreSQL', () => {
     // A replica killed mid-reset: its row marked resetting, its heartbeat fresh, then no more beats.
     await db('replicas').insert({ id: 'killed-mid-reset', host: 'h', pid: 1, resetting: 'reset-of-the-killed' });
     const paused = await c.runner.enqueue('gated', {});
+    // And a job of a replica dead long ago: not taken over while the reset is marked.
+    await db('jobs').insert({ id: 'orphan-during-reset', kind: 'gated', status: 'running', attempts: 1, owner: 'long-dead', payload: JSON.stringify({}) });
     await new Promise((r) => setTimeout(r, 300));
     expect((await db('jobs').where({ id: paused }).first()).status).toBe('queued');
+    expect(await db('jobs').where({ id: 'orphan-during-reset' }).first()).toMatchObject({ status: 'running', owner: 'long-dead' });
     // c acknowledged it (the killed one would have waited for that).
     expect((await db('replicas').where({ id: c.replicas.id }).first()).quiesced_for).toEqual(['reset-of-the-killed']);
     // Its heartbeat expires (ttl 600 ms): c runs the job, and new ones.
     await waitFor(() => db('jobs').where({ id: paused }).first(), (j) => j.status === 'succeeded', 'the job after the dead replica\'s mark expired');
+    await waitFor(() => db('jobs').where({ id: 'orphan-during-reset' }).first(), (j) => j.status === 'succeeded', 'the orphan taken over after it');
     const next = await c.runner.enqueue('gated', {});
     await waitFor(() => db('jobs').where({ id: next }).first(), (j) => j.status === 'succeeded', 'a new job');
     await db('replicas').where({ id: 'killed-mid-reset' }).del();
