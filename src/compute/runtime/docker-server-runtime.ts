@@ -41,12 +41,16 @@ export class DockerServerRuntime extends InstanceImages implements ServerRuntime
     return `snapstack-${this.instanceId}-${serverId}`;
   }
 
+  /**
+   * The server's container, made and started. A container left under its name (a crash between
+   * a start and its row, a re-create) is removed when the create meets it (409), not looked for
+   * first: a boot costs the engine no extra call, which ten boots at once share.
+   */
   async createAndStart(spec: ContainerSpec): Promise<ContainerState> {
     const name = this.containerName(spec.serverId);
-    await this.remove(name);
     const { cpus, memoryBytes } = caps();
     const memory = Math.min(spec.memoryMiB * 1024 * 1024, memoryBytes);
-    const container = await this.docker.createContainer({
+    const create = () => this.docker.createContainer({
       name,
       Image: spec.image,
       Entrypoint: [],
@@ -60,6 +64,11 @@ export class DockerServerRuntime extends InstanceImages implements ServerRuntime
         NetworkMode: spec.network === 'none' ? 'none' : 'bridge',
         Mounts: spec.mounts.map((m) => ({ Type: 'volume' as const, Source: m.dockerVolume, Target: m.target })),
       },
+    });
+    const container = await create().catch(async (err: unknown) => {
+      if (!isDockerStatus(err, 409)) throw err;
+      await this.remove(name);
+      return create();
     });
     try {
       await container.start();

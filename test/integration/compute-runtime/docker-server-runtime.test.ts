@@ -58,3 +58,17 @@ test('a root image grown by commits is squashed into one layer, keeping files, e
   await runtime.remove(c.id);
   expect(await images.squashIfDeep(ref, 2)).toBe(false);
 });
+
+test('a container left under the server\'s name (a crash before its row) is replaced by the next create and start', async () => {
+  const leftover = await docker.createContainer({
+    name: runtime.containerName(serverId), Image: 'snapstack/busybox:latest', Cmd: ['sleep', '600'],
+    Labels: { 'snapstack.managed': 'true', 'snapstack.instance': instanceId, 'snapstack.server': serverId },
+  });
+  await leftover.start();
+  const state = await runtime.createAndStart(spec('snapstack/busybox:latest'));
+  expect(state.state).toBe('running');
+  expect(state.id).not.toBe(leftover.id);
+  expect(await runtime.inspect(leftover.id)).toBeNull();
+  expect((await runtime.findForServer(serverId))?.id).toBe(state.id);
+  await runtime.remove(state.id);
+});
