@@ -39,6 +39,14 @@ export interface Config {
   jobWorkers: number;
 }
 
+/**
+ * Jobs of each lane one process runs at once unless told (SNAPSTACK_JOB_WORKERS). A batch of ten
+ * boots (issue 15's target) runs in one wave, each build beside its volume's job: with 8, the
+ * last two builds waited for the first ones to end. Jobs mostly wait on Docker and the database,
+ * so the engine, not this pool, bounds how much runs at once; the pool keeps that finite.
+ */
+export const DEFAULT_JOB_WORKERS = 16;
+
 /** The embedded databases (SNAPSTACK_DB): PostgreSQL binaries run as a child process, or PGlite in the process. */
 export type EmbeddedDb = 'postgres' | 'pglite';
 
@@ -123,7 +131,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   };
   const replica = oneOf(env, 'SNAPSTACK_REPLICA', ['0', '1'] as const, '0') === '1';
   if (replica && !base.databaseUrl) throw new Error('SNAPSTACK_REPLICA=1 needs DATABASE_URL: replicas share one PostgreSQL server (the embedded database serves one process)');
-  const jobWorkers = intEnv(env, 'SNAPSTACK_JOB_WORKERS', 8);
+  const jobWorkers = intEnv(env, 'SNAPSTACK_JOB_WORKERS', DEFAULT_JOB_WORKERS);
   if (jobWorkers < 1) throw new Error('SNAPSTACK_JOB_WORKERS must be 1 or more');
   return { ...base, replica, jobWorkers, ...overrides };
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'crypto';
 import type { Knex } from 'knex';
+import { DEFAULT_JOB_WORKERS } from '../config';
 import type { Logger } from '../logger';
 import { applyFault, type FaultPort, targetOfJob } from '../faults/fault-rules';
 import { singleReplica, type Replicas } from './replicas';
@@ -52,7 +53,7 @@ export interface JobHooks {
 }
 
 export interface JobRunnerOptions {
-  /** Jobs of one lane this process runs at once (SNAPSTACK_JOB_WORKERS, default 8); the rest wait queued in the table. */
+  /** Jobs of one lane this process runs at once (SNAPSTACK_JOB_WORKERS, default 16); the rest wait queued in the table. */
   workers?: number;
   /** Who is alive (replica mode) or just this process (the default). */
   replicas?: Replicas;
@@ -67,6 +68,14 @@ export interface JobRunnerOptions {
 
 /** A reset's wait for jobs it aborted (they stop at their next await of the signal). */
 const RESET_ABORT_WAIT_MS = 5_000;
+
+/** A job that ended in this process (succeeded, failed, or stopped by its abort), as `onJobEnd` listeners see it. */
+export interface EndedJob {
+  id: string;
+  kind: string;
+  resourceType: string | null;
+  resourceId: string | null;
+}
 
 export interface EnqueueOptions {
   projectId?: string | null;
@@ -123,6 +132,7 @@ export class JobRunner {
   private again = false;
   private timer: NodeJS.Timeout | null = null;
   private takingOver: Promise<unknown> = Promise.resolve();
+  private readonly endListeners = new Set<(job: EndedJob) => void>();
 
   /**
    * hooks.faults: consulted before every job runs (fault injection and pace, see fault-rules.ts);
@@ -130,7 +140,7 @@ export class JobRunner {
    */
   constructor(private readonly db: Knex, private readonly log: Logger, private readonly hooks: JobHooks = {}, private readonly opts: JobRunnerOptions = {}) {
     this.replicas = opts.replicas ?? singleReplica();
-    this.workers = Math.max(1, opts.workers ?? 8);
+    this.workers = Math.max(1, opts.workers ?? DEFAULT_JOB_WORKERS);
     this.replicas.onLost(() => {
       for (const r of this.running.values()) r.abort.abort(new JobsLost('this replica was declared dead: its jobs go to the others'));
     });
@@ -157,6 +167,17 @@ export class JobRunner {
 
   register<P>(def: JobDefinition<P>, opts: { lane?: JobLane } = {}): void {
     this.defs.set(def.kind, { def: def as JobDefinition, lane: opts.lane ?? 'leaf' });
+  }
+
+  /**
+   * Calls `listener` whenever a job this process ran ends (its row already says how), until the
+   * returned function is called: who waits for a resource a job works on (a build for its
+   * volume) is woken at once rather than at its next look. Jobs other replicas run are not seen:
+   * such a waiter still looks now and then.
+   */
+  onJobEnd(listener: (job: EndedJob) => void): () => void {
+    this.endListeners.add(listener);
+    return () => this.endListeners.delete(listener);
   }
 
   /** Records the job (inside trx when given); a worker of some replica claims it once recorded. */
@@ -272,7 +293,7 @@ export class JobRunner {
     if (resumed) this.wake();
     await Promise.all(giveUp.map((job) => {
       this.log.warn({ job_id: job.id, kind: job.kind, resource_id: job.resource_id, previous_owner: job.owner }, 'unfinished operation of a stopped process: undoing what it recorded');
-      return this.track_(job.id, null, (signal) => this.fail(job, this.defs.get(job.kind)?.def, 'Interrupted by a restart of Snapstack.', undefined, signal));
+      return this.track_(job, null, (signal) => this.fail(job, this.defs.get(job.kind)?.def, 'Interrupted by a restart of Snapstack.', undefined, signal));
     }));
     if (taken.length) this.log.info({ resumed, failed: giveUp.length }, 'recovered unfinished jobs');
     return { resumed, failed: giveUp.length };
@@ -383,20 +404,32 @@ export class JobRunner {
     if (resetting) next.whereNotExists(resetting);
     const claimed: JobRecord[] = await this.db('jobs').whereIn('id', next)
       .update({ status: 'running', owner: this.owner, claimed_at: new Date(), attempts: this.db.raw('attempts + 1'), updated_at: new Date() }, '*');
-    for (const job of claimed) this.track_(job.id, lane, (signal) => this.execute(job, signal));
+    for (const job of claimed) this.track_(job, lane, (signal) => this.execute(job, signal));
     if (claimed.length === free) this.again = true;
   }
 
-  private track_(id: string, lane: JobLane | null, work: (signal: AbortSignal) => Promise<void>): Promise<void> {
+  private track_(job: JobRecord, lane: JobLane | null, work: (signal: AbortSignal) => Promise<void>): Promise<void> {
+    const { id } = job;
     const abort = new AbortController();
     const promise = work(abort.signal)
       .catch((err) => this.log.error({ err, job_id: id }, 'job runner error'))
       .finally(() => {
         this.running.delete(id);
         this.wake();
+        this.tellEnded({ id, kind: job.kind, resourceType: job.resource_type, resourceId: job.resource_id });
       });
     this.running.set(id, { lane, abort, promise });
     return promise;
+  }
+
+  private tellEnded(job: EndedJob): void {
+    for (const listener of this.endListeners) {
+      try {
+        listener(job);
+      } catch (err) {
+        this.log.error({ err, job_id: job.id }, 'a listener of job ends failed');
+      }
+    }
   }
 
   private async execute(job: JobRecord, signal: AbortSignal): Promise<void> {

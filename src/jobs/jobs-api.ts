@@ -5,7 +5,7 @@
  */
 import type { ModuleReset } from '../shared/module-reset';
 
-export type { EnqueueOptions, JobDefinition, JobHooks, JobRecord, JobRunner, JobStatus } from './job-runner';
+export type { EndedJob, EnqueueOptions, JobDefinition, JobHooks, JobRecord, JobRunner, JobStatus } from './job-runner';
 
 /** What reset (src/snapstack) asks of jobs, inside the runner's quiesce: every job's row goes. */
 export type JobsResetApi = ModuleReset;

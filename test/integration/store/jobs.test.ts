@@ -137,6 +137,55 @@ describe('durable jobs', () => {
     expect(await runner.get(id)).toMatchObject({ status: 'succeeded' });
   });
 
+  it('tells onJobEnd listeners of each job that ends here, its resource named, after its row is settled; none after they stop', async () => {
+    const runner = new JobRunner(db, log);
+    runner.register({ kind: 'told-ok', onRestart: 'resume', onFail: async () => undefined, run: async () => undefined });
+    runner.register({ kind: 'told-boom', onRestart: 'fail', onFail: async () => undefined, run: async () => { throw new Error('no'); } });
+    const seen: Array<{ kind: string; resourceType: string | null; resourceId: string | null; status?: string }> = [];
+    const stop = runner.onJobEnd((job) => {
+      seen.push({ kind: job.kind, resourceType: job.resourceType, resourceId: job.resourceId });
+      // The listener may read the row at once: it already says how the job went.
+      void runner.get(job.id).then((row) => { seen.find((s) => s.kind === job.kind)!.status = row?.status; });
+    });
+    await runner.enqueue('told-ok', {}, { resourceType: 'volume', resourceId: 'v-1' });
+    await runner.enqueue('told-boom', {}, { resourceType: 'volume', resourceId: 'v-2' });
+    await runner.idle();
+    await new Promise((r) => setTimeout(r, 50)); // the listener's own reads
+    expect(seen.sort((a, b) => a.kind.localeCompare(b.kind))).toEqual([
+      { kind: 'told-boom', resourceType: 'volume', resourceId: 'v-2', status: 'failed' },
+      { kind: 'told-ok', resourceType: 'volume', resourceId: 'v-1', status: 'succeeded' },
+    ]);
+    stop();
+    await runner.enqueue('told-ok', {}, { resourceType: 'volume', resourceId: 'v-3' });
+    await runner.idle();
+    expect(seen).toHaveLength(2);
+  });
+
+  it('runs a batch of ten composite jobs, each waiting for a leaf job of its own, in one wave by default', async () => {
+    const runner = new JobRunner(db, log);
+    const g = gate();
+    let running = 0;
+    let most = 0;
+    runner.register({ kind: 'wave-leaf', onRestart: 'resume', onFail: async () => undefined, run: async () => { await g.opened; } });
+    runner.register({
+      kind: 'wave-build', onRestart: 'resume', onFail: async () => undefined,
+      run: async () => {
+        most = Math.max(most, ++running);
+        await runner.enqueue('wave-leaf', {});
+        await g.opened;
+        running--;
+      },
+    }, { lane: 'composite' });
+    for (let n = 0; n < 10; n++) await runner.enqueue('wave-build', { n });
+    const leavesRunning = async () => (await db('jobs').where({ kind: 'wave-leaf', status: 'running' }).select('id')).length;
+    for (let i = 0; i < 250 && (running < 10 || (await leavesRunning()) < 10); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(running).toBe(10);
+    expect(await leavesRunning()).toBe(10);
+    g.open();
+    await runner.idle();
+    expect(most).toBe(10);
+  });
+
   it('drain aborts a running job through its AbortSignal and leaves it resumable; the next start resumes it', async () => {
     const first = new JobRunner(db, log, {}, { graceMs: 50, abortWaitMs: 5_000 });
     const seen: string[] = [];
