@@ -16,6 +16,7 @@ import { bestEffort } from '../shared/best-effort';
 export const JOB_BUILD = 'compute.server.build';
 export const JOB_DELETE = 'compute.server.delete';
 const VOLUME_POLL_MS = 5;
+const VOLUME_POLL_MAX_MS = 50;
 const VOLUME_WAIT_MS = 120_000;
 
 export interface ServerJobPayload {
@@ -200,24 +201,9 @@ export class ServerLifecycle {
     }
   }
 
-  /**
-   * The volume once Cinder made it. Polled after a few milliseconds, then 1.5x longer each time
-   * up to 50 ms, rather than with waitForVolume's slower backoff: a volume from a snapshot is
-   * ready in tens of milliseconds and a boot waits for it, while ten boots at once must not
-   * flood the database with a query every few milliseconds each (the fault text is close to
-   * Nova's VolumeNotCreated).
-   */
-  private async madeVolume(project: string, volumeId: string): Promise<VolumeRecord> {
-    const started = Date.now();
-    for (let delay = VOLUME_POLL_MS; ; delay = Math.min(delay * 1.5, 50)) {
-      const vol = await this.volumes.getVolume(project, volumeId);
-      if (vol.status === 'available' || vol.status === 'in-use') return vol;
-      const waited = Date.now() - started;
-      if (vol.status !== 'creating' || waited > VOLUME_WAIT_MS) {
-        throw new Error(`Volume ${volumeId} did not finish being created. And its status is ${vol.status}.`);
-      }
-      await new Promise((r) => setTimeout(r, delay));
-    }
+  /** The volume once Cinder made it (waitForMadeVolume). */
+  private madeVolume(project: string, volumeId: string): Promise<VolumeRecord> {
+    return waitForMadeVolume(this.volumes, this.jobs, project, volumeId);
   }
 
   /**
@@ -290,6 +276,51 @@ export class ServerLifecycle {
       // e.g. a root volume that has snapshots: Cinder refuses to delete it, Nova logs and goes on.
       this.log.warn({ err, server_id: server.id, volume_id: volumeId, delete: remove }, 'could not release a volume of the server');
     }
+  }
+}
+
+/**
+ * The volume once Cinder made it, for a build. Woken at once when a job on the volume ends in
+ * this process (its create job: the row then says how it went), so a boot does not wait for a
+ * poll tick; otherwise (the job ran in another replica, or ended before the listener was added)
+ * polled after a few milliseconds, then 1.5x longer each time up to 50 ms, so ten boots at once
+ * do not flood the database (the fault text is close to Nova's VolumeNotCreated).
+ */
+export async function waitForMadeVolume(
+  volumes: Pick<VolumeApi, 'getVolume'>,
+  jobs: Pick<JobRunner, 'onJobEnd'>,
+  project: string,
+  volumeId: string,
+): Promise<VolumeRecord> {
+  const started = Date.now();
+  let ended = false;
+  let wake: (() => void) | undefined;
+  const stopListening = jobs.onJobEnd((job) => {
+    if (job.resourceType !== 'volume' || job.resourceId !== volumeId) return;
+    ended = true;
+    wake?.();
+  });
+  try {
+    for (let delay = VOLUME_POLL_MS; ; delay = Math.min(delay * 1.5, VOLUME_POLL_MAX_MS)) {
+      ended = false;
+      const vol = await volumes.getVolume(project, volumeId);
+      if (vol.status === 'available' || vol.status === 'in-use') return vol;
+      if (vol.status !== 'creating' || Date.now() - started > VOLUME_WAIT_MS) {
+        throw new Error(`Volume ${volumeId} did not finish being created. And its status is ${vol.status}.`);
+      }
+      // Ended while the row was read: read again at once.
+      if (ended) continue;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, delay);
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      wake = undefined;
+    }
+  } finally {
+    stopListening();
   }
 }
 
