@@ -210,11 +210,13 @@ export class JobRunner {
     return id;
   }
 
-  /** Merges `patch` into a job's payload (what a step made, before the next step runs). */
+  /**
+   * Merges `patch` into a job's payload (what a step made, before the next step runs): one
+   * statement (jsonb's top-level merge), not a read then a write, so a build's journal costs one
+   * round trip per step and two records at once cannot lose each other's keys.
+   */
   async record(id: string, patch: Record<string, unknown>): Promise<void> {
-    const row = await this.db('jobs').where({ id }).first<JobRecord | undefined>();
-    if (!row) return;
-    await this.db('jobs').where({ id }).update({ payload: JSON.stringify({ ...payloadOf(row), ...patch }), updated_at: new Date() });
+    await this.db('jobs').where({ id }).update({ payload: this.db.raw('payload || ?::jsonb', [JSON.stringify(patch)]), updated_at: new Date() });
   }
 
   /** Ends a tracked operation: succeeded, or failed with `error` (its undo already ran). */

@@ -56,6 +56,17 @@ describe('durable jobs', () => {
     expect(undone).toEqual([['vol-1']]);
   });
 
+  it('record merges keys into the payload, each write keeping the others\' keys, even when two land at once', async () => {
+    const runner = new JobRunner(db, log);
+    runner.register({ kind: 'journal-only', onRestart: 'fail', onFail: async () => undefined, run: async () => undefined });
+    const id = await runner.track('journal-only', { serverId: 's-1', made: ['a'] });
+    await Promise.all([runner.record(id, { made: ['a', 'b'] }), runner.record(id, { launched: true })]);
+    await runner.record(id, { nested: { x: 1, list: [1, 2] } });
+    await runner.record('no-such-job', { made: ['z'] });
+    expect((await runner.get(id))?.payload).toEqual({ serverId: 's-1', made: ['a', 'b'], launched: true, nested: { x: 1, list: [1, 2] } });
+    await runner.settle(id);
+  });
+
   it('after a restart resumes resumable jobs and fails the others, so nothing stays transitional', async () => {
     // What a crashed process leaves behind: jobs still queued or running.
     await db('jobs').insert([
