@@ -119,16 +119,17 @@ export class ServerLifecycle {
     return { relaunched, retired };
   }
 
-  /** Sets the next task state; null when the server was deleted meanwhile (then it is torn down). */
+  /**
+   * Sets the next task state (one statement while the server lives); null when the server was
+   * deleted meanwhile (then it is torn down).
+   */
   private async step(serverId: string, task: string): Promise<ServerRow | null> {
     return this.locks.withLock(serverId, async () => {
+      const updated = await this.store.update(serverId, { task_state: task }, { live: true });
+      if (updated) return updated;
       const server = await this.store.get(serverId, { includeDeleted: true });
-      if (!server) return null;
-      if (server.deleted_at) {
-        await this.teardown(server);
-        return null;
-      }
-      return (await this.store.update(serverId, { task_state: task }))!;
+      if (server?.deleted_at) await this.teardown(server);
+      return null;
     });
   }
 

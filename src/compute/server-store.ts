@@ -264,9 +264,12 @@ export class ServerStore {
     return this.db.transaction(fn);
   }
 
-  async update(id: string, patch: Partial<ServerRow>): Promise<ServerRow | undefined> {
+  /** opts.live: only while the server is not deleted (undefined otherwise), in the same statement. */
+  async update(id: string, patch: Partial<ServerRow>, opts: { live?: boolean } = {}): Promise<ServerRow | undefined> {
     const { tags: _tags, server_groups: _groups, ...columns } = patch;
-    const [row] = await this.db('servers').where({ id }).update({ ...encode(columns), updated_at: new Date() }).returning(this.db.raw(`*, ${TAGS}, ${GROUPS}`));
+    const q = this.db('servers').where({ id });
+    if (opts.live) q.whereNull('deleted_at');
+    const [row] = await q.update({ ...encode(columns), updated_at: new Date() }).returning(this.db.raw(`*, ${TAGS}, ${GROUPS}`));
     return row ? decode(row) : undefined;
   }
 
