@@ -40,11 +40,11 @@ export class ServerContainers {
 
   async launch(server: ServerRow): Promise<ServerRow> {
     const bdms = await this.store.blockDevices(server.id);
-    const mounts: ServerMount[] = [];
-    for (const b of attachedVolumes(bdms)) {
+    // Each volume under its own lock: made ready side by side, in device order.
+    const mounts: ServerMount[] = await Promise.all(attachedVolumes(bdms).map(async (b) => {
       const { dockerVolume } = await this.volumes.prepareMount(server.project_id, b.volume_id!);
-      mounts.push({ dockerVolume, target: mountPointOf(b.device_name ?? '/dev/vdz') });
-    }
+      return { dockerVolume, target: mountPointOf(b.device_name ?? '/dev/vdz') };
+    }));
     const state = await this.runtime.createAndStart({
       serverId: server.id,
       projectId: server.project_id,
