@@ -46,6 +46,7 @@ export interface JobDefinition<P = unknown> {
  * never hold every worker the leaf jobs need.
  */
 export type JobLane = 'leaf' | 'composite';
+const LANES: readonly JobLane[] = ['composite', 'leaf'];
 
 export interface JobHooks {
   faults?: FaultPort;
@@ -127,9 +128,15 @@ export class JobRunner {
   /** The look at other replicas' resets under way (one at a time: a poll while one waits for jobs is skipped). */
   private following: Promise<void> = Promise.resolve();
   private lookingForResets = false;
-  /** The claim pass under way (one at a time); `again` asks it for one more round. */
+  /** The claim pass under way (one at a time); `wanted` holds the lanes it is asked to look at (again). */
   private pass: Promise<void> | null = null;
-  private again = false;
+  private readonly wanted = new Set<JobLane>();
+  /**
+   * Per lane: whether queued jobs may be left that a freed worker could take (the lane's last
+   * look found it full, or filled it). Only then does a job's end ask for a claim pass: with
+   * none left, ten boots' ends would each cost a claim query per lane for nothing.
+   */
+  private readonly backlog: Record<JobLane, boolean> = { composite: true, leaf: true };
   private timer: NodeJS.Timeout | null = null;
   private takingOver: Promise<unknown> = Promise.resolve();
   private readonly endListeners = new Set<(job: EndedJob) => void>();
@@ -188,8 +195,9 @@ export class JobRunner {
       id, kind, status: 'queued', owner: this.owner, project_id: opts.projectId ?? null, resource_type: opts.resourceType ?? null,
       resource_id: opts.resourceId ?? null, payload: JSON.stringify(payload ?? {}),
     });
-    if (trx) void trx.executionPromise.then(() => this.wake(), () => undefined);
-    else this.wake();
+    const lane = [this.defs.get(kind)!.lane];
+    if (trx) void trx.executionPromise.then(() => this.wake(lane), () => undefined);
+    else this.wake(lane);
     return id;
   }
 
@@ -371,21 +379,22 @@ export class JobRunner {
     }
   }
 
-  /** Asks for a claim pass (after an enqueue, a job's end, a poll). */
-  private wake(): void {
+  /** Asks for a claim pass over `lanes` (an enqueue: its kind's lane; a job's end: its lane; a poll or a resume: all). */
+  private wake(lanes: readonly JobLane[] = LANES): void {
     if (this.stopping || this.paused) return;
-    if (this.pass) {
-      this.again = true;
-      return;
-    }
+    for (const lane of lanes) this.wanted.add(lane);
+    if (this.pass) return;
     this.pass = (async () => {
       try {
-        do {
-          this.again = false;
-          for (const lane of ['composite', 'leaf'] as const) await this.claim(lane);
-        } while (this.again && !this.stopping && !this.paused);
+        while (this.wanted.size && !this.stopping && !this.paused) {
+          const round = LANES.filter((l) => this.wanted.has(l));
+          this.wanted.clear();
+          for (const lane of round) await this.claim(lane);
+        }
       } catch (err) {
         this.log.error({ err }, 'claiming queued jobs failed');
+        // Not known what is left: the next end in either lane looks again.
+        for (const lane of LANES) this.backlog[lane] = true;
       } finally {
         this.pass = null;
       }
@@ -397,7 +406,11 @@ export class JobRunner {
     const busy = [...this.running.values()].filter((r) => r.lane === lane).length;
     const free = this.workers - busy;
     const kinds = [...this.defs.values()].filter((d) => d.lane === lane).map((d) => d.def.kind);
-    if (free <= 0 || !kinds.length || this.stopping || this.paused) return;
+    if (!kinds.length || this.stopping || this.paused) return;
+    if (free <= 0) {
+      this.backlog[lane] = true;
+      return;
+    }
     const next = this.db('jobs').select('id')
       .where('status', 'queued').whereIn('kind', kinds).whereIn('owner', this.replicas.live(this.db))
       .orderBy('created_at').limit(free).forUpdate().skipLocked();
@@ -407,7 +420,9 @@ export class JobRunner {
     const claimed: JobRecord[] = await this.db('jobs').whereIn('id', next)
       .update({ status: 'running', owner: this.owner, claimed_at: new Date(), attempts: this.db.raw('attempts + 1'), updated_at: new Date() }, '*');
     for (const job of claimed) this.track_(job, lane, (signal) => this.execute(job, signal));
-    if (claimed.length === free) this.again = true;
+    // All it could take: more may wait (looked at again now, and at this lane's next end).
+    this.backlog[lane] = claimed.length === free;
+    if (this.backlog[lane]) this.wanted.add(lane);
   }
 
   private track_(job: JobRecord, lane: JobLane | null, work: (signal: AbortSignal) => Promise<void>): Promise<void> {
@@ -417,7 +432,9 @@ export class JobRunner {
       .catch((err) => this.log.error({ err, job_id: id }, 'job runner error'))
       .finally(() => {
         this.running.delete(id);
-        this.wake();
+        // A worker of its lane is free: a look only when jobs may wait for one (an undo, outside the pools, looks anyway).
+        if (lane === null) this.wake();
+        else if (this.backlog[lane]) this.wake([lane]);
         this.tellEnded({ id, kind: job.kind, resourceType: job.resource_type, resourceId: job.resource_id });
       });
     this.running.set(id, { lane, abort, promise });

@@ -197,6 +197,34 @@ describe('durable jobs', () => {
     expect(most).toBe(10);
   });
 
+  it('claims in the lane that changed: an enqueue looks in its kind\'s lane, a job\'s end only when jobs may wait for its worker', async () => {
+    const runner = new JobRunner(db, log, {}, { workers: 2 });
+    const g = gate();
+    runner.register({ kind: 'lane-leaf', onRestart: 'resume', onFail: async () => undefined, run: async () => { await g.opened; } });
+    runner.register({ kind: 'lane-composite', onRestart: 'resume', onFail: async () => undefined, run: async () => undefined }, { lane: 'composite' });
+    const claims: string[] = [];
+    const count = (q: { sql: string }) => { if (/^update "jobs" set "status" = \$1, "owner" = \$2, "claimed_at"/.test(q.sql)) claims.push(q.sql); };
+    db.on('query', count);
+    try {
+      // Nothing waits behind these: one claim each (in their lane), none at their ends.
+      for (let i = 0; i < 3; i++) {
+        await runner.enqueue('lane-composite', {});
+        await runner.idle();
+      }
+      expect(claims).toHaveLength(3);
+      // Three leaf jobs on two workers: the third waits queued, and the first end claims it.
+      claims.length = 0;
+      const ids = [await runner.enqueue('lane-leaf', {}), await runner.enqueue('lane-leaf', {}), await runner.enqueue('lane-leaf', {})];
+      for (let i = 0; i < 100 && (await db('jobs').whereIn('id', ids).where({ status: 'running' }).select('id')).length < 2; i++) await new Promise((r) => setTimeout(r, 10));
+      g.open();
+      await runner.idle();
+      for (const id of ids) expect(await runner.get(id)).toMatchObject({ status: 'succeeded' });
+      expect(claims.length).toBeLessThanOrEqual(4);
+    } finally {
+      db.removeListener('query', count);
+    }
+  });
+
   it('drain aborts a running job through its AbortSignal and leaves it resumable; the next start resumes it', async () => {
     const first = new JobRunner(db, log, {}, { graceMs: 50, abortWaitMs: 5_000 });
     const seen: string[] = [];
