@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { countedDelete } from '../db/counted-delete';
+import { countedDelete, deletedAny } from '../db/counted-delete';
 
 /** Knex queries for server_tags only (a server's row reads its tags itself, server-store.ts). */
 export class ServerTagStore {
@@ -28,7 +28,7 @@ export class ServerTagStore {
 
   /** true when the tag was there. */
   async delete(serverId: string, tag: string): Promise<boolean> {
-    return (await this.db('server_tags').where({ server_id: serverId, tag }).delete()) > 0;
+    return deletedAny(this.db('server_tags').where({ server_id: serverId, tag }));
   }
 
   /** Reset: every server's tags. */
