@@ -110,7 +110,9 @@ export class OverlayDockerDriver implements VolumeDataDriver {
       layers: this.layers,
       locks: this.locks,
     });
-    this.archive = new OverlayArchive({ paths: p, store: this.store, layers: this.layers, files: this.files, instanceId: this.opts.instanceId, log: this.log });
+    this.archive = new OverlayArchive({
+      paths: p, store: this.store, layers: this.layers, files: this.files, instanceId: this.opts.instanceId, log: this.log, locks: this.locks,
+    });
     const helper = { image: this.opts.helperImage };
     if ((await bestEffort(this.log, 'looking for the helper image', helper, () => this.opts.images.exists(this.opts.helperImage))) === false) {
       this.log.warn(helper, 'helper image missing: flattening will fail until scripts/build-base-image.sh runs');
