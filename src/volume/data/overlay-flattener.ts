@@ -145,31 +145,41 @@ export class OverlayFlattener {
     }
   }
 
-  /** Every chain ending with `suffix` now, each under its own lock. */
+  /**
+   * Every chain ending with `suffix`, each under its own lock; looked for again until none is
+   * left unvisited (one another replica made from them meanwhile gets the merged layer too).
+   */
   private async rewriteAll(suffix: string[], merged: string): Promise<Rewritten> {
     const { store, locks } = this.d;
-    const candidates = store.endingWith(suffix);
     const changed: Rewritten = { volumes: [], snapshots: [], busy: [] };
-    for (const id of candidates.volumes) {
-      const done = await locks.withLock(id, async () => {
-        const v = store.volume(id);
-        return v ? this.rewriteVolume(v, suffix, merged) : false;
-      });
-      if (done) changed.volumes.push(id);
+    const seen = new Set<string>();
+    for (;;) {
+      const found = store.endingWith(suffix);
+      const volumes = found.volumes.filter((id) => !seen.has(`v:${id}`));
+      const snapshots = found.snapshots.filter((id) => !seen.has(`s:${id}`));
+      if (volumes.length + snapshots.length === 0) return changed;
+      for (const id of volumes) {
+        seen.add(`v:${id}`);
+        const done = await locks.withLock(id, async () => {
+          const v = store.volume(id);
+          return v ? this.rewriteVolume(v, suffix, merged) : false;
+        });
+        if (done) changed.volumes.push(id);
+      }
+      for (const id of snapshots) {
+        seen.add(`s:${id}`);
+        const held = await locks.withLockIfFree(cloneSourceKey(id), async () => {
+          const s = store.snapshot(id);
+          const next = s && replaceSuffix(s.chain, suffix, merged);
+          if (!s || !next) return false;
+          s.chain = next;
+          await store.saveSnapshot(id);
+          return true;
+        });
+        if (!held) changed.busy.push(id);
+        else if (held.value) changed.snapshots.push(id);
+      }
     }
-    for (const id of candidates.snapshots) {
-      const held = await locks.withLockIfFree(cloneSourceKey(id), async () => {
-        const s = store.snapshot(id);
-        const next = s && replaceSuffix(s.chain, suffix, merged);
-        if (!s || !next) return false;
-        s.chain = next;
-        await store.saveSnapshot(id);
-        return true;
-      });
-      if (!held) changed.busy.push(id);
-      else if (held.value) changed.snapshots.push(id);
-    }
-    return changed;
   }
 
   /** The caller holds the volume's lock and read `v` under it. */
