@@ -141,14 +141,15 @@ async function startReplica(config: Config, opts: StartOptions, logger: Logger, 
   const serverLocks = replica ? new AdvisoryLocks(config.databaseUrl!, logger.child({ component: 'locks' }), { namespace: 'snapstack:server:', maxConnections: 16 }) : undefined;
   const volumeLocks = replica ? new AdvisoryLocks(config.databaseUrl!, logger.child({ component: 'locks' }), { namespace: 'snapstack:volume-data:', maxConnections: 16 }) : undefined;
 
-  // Validated tokens are cached; with DATABASE_URL other processes may share the database, so a
-  // cached token is checked against the identity epoch on every use (token-cache.ts).
+  // Validated tokens are cached. Replicas share the database, so there a cached token is checked
+  // against the identity epoch on every use (token-cache.ts); a lone server holds the database's
+  // lock (lockDatabase above): every change a token depends on is its own, and clears its cache.
   // Fault rules live in the database; replicas learn of changes through their epoch, read with
   // the identity epoch (no query of its own: fault-rules.ts). A lone start forgets old rules.
   const faults = new FaultRules(new KnexFaultRuleStore(db), { shared: replica });
   if (sweep) await faults.clear();
   const rider = replica ? { key: FAULTS_EPOCH_KEY, seen: (epoch: string, sentAt: number) => faults.seen(epoch, sentAt) } : undefined;
-  const identity = new IdentityService(new IdentityStore(db, rider), config.tokenTtlSeconds, logger.child({ component: 'identity' }), { shared: Boolean(config.databaseUrl) });
+  const identity = new IdentityService(new IdentityStore(db, rider), config.tokenTtlSeconds, logger.child({ component: 'identity' }), { shared: replica });
   await identity.seed({ admin: config.adminPassword, demo: config.demoPassword, altDemo: config.altDemoPassword });
   const metrics = new SnapstackMetrics({ db, dataDir: config.dataDir });
   const jobs = new JobRunner(db, logger.child({ component: 'jobs' }), { faults, observe: (j) => metrics.observeJob(j) }, { replicas, workers: config.jobWorkers });

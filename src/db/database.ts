@@ -6,6 +6,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { migrations } from '../../migrations';
 import type { EmbeddedDb } from '../config';
 import { startEmbeddedPostgres } from './embedded-postgres';
+import { PG_TYPES } from './pg-type-parsers';
 import { copyPgliteTemplate, templateDir } from './pglite-template';
 
 export interface DatabaseConfig {
@@ -37,7 +38,7 @@ export function embeddedDbOf(cfg: DatabaseConfig): EmbeddedDb {
  */
 export async function createKnex(cfg: DatabaseConfig): Promise<Knex> {
   if (cfg.databaseUrl) {
-    return knexFactory({ client: 'pg', connection: cfg.databaseUrl, pool: { min: 0, max: 10 } });
+    return knexFactory({ client: 'pg', connection: { connectionString: cfg.databaseUrl, types: PG_TYPES }, pool: { min: 0, max: 10 } });
   }
   fs.mkdirSync(cfg.dataDir, { recursive: true });
   const engine = embeddedDbOf(cfg);
@@ -45,7 +46,7 @@ export async function createKnex(cfg: DatabaseConfig): Promise<Knex> {
   if (engine === 'postgres') {
     const server = await startEmbeddedPostgres(dir, { template: templateDir('postgres'), dataDir: cfg.dataDir });
     // Idle connections close after 10 s: each is a server process (~10 MiB) an idle instance keeps.
-    const knex = knexFactory({ client: 'pg', connection: server.connection, pool: { min: 0, max: 10, idleTimeoutMillis: 10_000 } });
+    const knex = knexFactory({ client: 'pg', connection: { ...server.connection, types: PG_TYPES }, pool: { min: 0, max: 10, idleTimeoutMillis: 10_000 } });
     // The server is the knex's: whoever closes the database stops it (app close, tests, tools).
     // knex.destroy() is the client's destroy (knex's own property is read-only).
     const client = knex.client as { destroy(callback?: (err?: unknown) => void): Promise<void> };

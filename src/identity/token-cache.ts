@@ -1,21 +1,21 @@
 /**
  * Validated tokens, kept in the process for a short time so an authenticated request costs no
- * query (embedded database) or one tiny one (a shared PostgreSQL), instead of the join.
+ * query (one server owns the database) or one tiny one (replicas sharing PostgreSQL), instead of the join.
  *
  * Invalidation is by an identity epoch: a counter in the database that every change a token's
  * validity depends on (revocation, user or project disabled, changed or deleted, password
  * changed, role assignments changed, reset) moves after its write. Each entry remembers the
  * epoch it was read with (in the same query as the token, so from the same snapshot).
  * - This process's own changes clear the cache at once (`invalidate()`).
- * - With `shared` (several Snapstack processes may use the database: DATABASE_URL), a hit is
+ * - With `shared` (replicas: several Snapstack processes on one database), a hit is
  *   trusted only after reading the epoch again (one primary-key read, shared by concurrent
  *   requests: freshEpoch): a change made through another process is seen on the very next request. LISTEN/NOTIFY was the alternative, but
  *   its delivery is asynchronous (a request reaching this process right after another one
  *   answered a revocation could still hit), it needs a connection of its own per process, and
  *   it does not pass transaction-mode poolers; the epoch read is exact and costs about as much
  *   as one notification check.
- * - Without it (the embedded database, which one process owns), changes can only come from
- *   this process, so a hit costs nothing.
+ * - Without it (one server, embedded database or DATABASE_URL: it holds the database's lock, see
+ *   lockDatabase), changes can only come from this process, so a hit costs nothing.
  * Negative answers are never kept; an entry lives `ttlMs` at most in any case.
  */
 export interface TokenCacheOptions {

@@ -1,7 +1,7 @@
 /**
  * What replicas share beyond rows and jobs (issue 15 with issue 13's fault rules): two
  * `snapstack serve` replicas (SNAPSTACK_REPLICA=1) on one PostgreSQL, one data directory and the
- * Docker engine. A fault rule posted to one applies to operations the other serves, a count of 2
+ * Docker engine. A token revoked through one is refused by the other at once. A fault rule posted to one applies to operations the other serves, a count of 2
  * fires twice across both, a clear or reset through one ends it everywhere; a snapshot deleted
  * through one while a volume is made from it through the other gets one process's answer.
  */
@@ -78,6 +78,16 @@ describe('fault rules and clone sources shared by two replicas', () => {
     }
     expect(statuses).toEqual([503, 503, 200, 200, 200, 200]);
     expect(ok(await asAdmin(a, 'GET', FAULTS), 200).faults).toEqual([]);
+  });
+
+  it('a token revoked through one replica is refused by the other on its next request, though that one had it cached', async () => {
+    const m = await login(a.url, 'demo', 'demo-secret');
+    const flavors = (r: ServedChild) => request(r.url, 'GET', '/compute/v2.1/flavors', undefined, { 'X-Auth-Token': m.token });
+    expect((await flavors(b)).status).toBe(200);
+    expect((await flavors(b)).status).toBe(200); // from B's cache now
+    expect((await request(a.url, 'DELETE', '/identity/v3/auth/tokens', undefined, { 'X-Auth-Token': admin.token, 'X-Subject-Token': m.token })).status).toBe(204);
+    expect((await flavors(b)).status).toBe(401);
+    expect((await flavors(a)).status).toBe(401);
   });
 
   it('a job rule with a count of 2 fails two operations in all, whichever replica serves or runs them', async () => {
