@@ -5,6 +5,8 @@
  * archive.import delay waits once the base layers are found and held); the delete through the
  * other replica then waits for it (seen in pg_locks), and once the rules are cleared the import
  * ends with a whole snapshot: restorable, its data readable. Then the deleted snapshot is gone.
+ * A snapshot of the restored volume past SNAPSTACK_MAX_CHAIN_DEPTH is flattened in the
+ * background by a replica, every chain then whole.
  */
 import fs from 'fs';
 import os from 'os';
@@ -60,7 +62,7 @@ describe('an archive import across served replicas', () => {
   it('a delete of the last snapshot holding a layer through B waits for the import reusing it through A, which ends whole', async () => {
     const env = {
       SNAPSTACK_DATA_DIR: dataDir, DATABASE_URL: database.url, SNAPSTACK_REPLICA: '1', SNAPSTACK_LOG_LEVEL: 'info',
-      SNAPSTACK_DEMO_PASSWORD: 'demo-secret', SNAPSTACK_ADMIN_PASSWORD: 'admin-secret',
+      SNAPSTACK_DEMO_PASSWORD: 'demo-secret', SNAPSTACK_ADMIN_PASSWORD: 'admin-secret', SNAPSTACK_MAX_CHAIN_DEPTH: '2',
     };
     replicas.push(await serveChild(env));
     replicas.push(await serveChild(env));
@@ -116,5 +118,20 @@ describe('an archive import across served replicas', () => {
     const restored = ok(await onB.request('POST', `${VOL}/volumes`, { volume: { snapshot_id: imported, name: 'restored' } }), 202).volume.id;
     await waitForVolume(onA, restored, ['available']);
     expect(await write(restored, 'cat base top; ls d | wc -l')).toBe('base\ntop\n0\n');
+
+    // One layer more than SNAPSTACK_MAX_CHAIN_DEPTH: flattened in the background by the replica
+    // that snapshots it (its turn and the chains' locks in PostgreSQL), the data unchanged.
+    await write(restored, 'echo more > more');
+    const s3 = ok(await onA.request('POST', `${VOL}/snapshots`, { snapshot: { volume_id: restored, name: 's3' } }), 202).snapshot.id;
+    await waitForSnapshot(onB, s3, ['available']);
+    const manifestOf = (kind: string, id: string) => JSON.parse(fs.readFileSync(path.join(dataDir, 'cow', kind, `${id}.json`), 'utf8'));
+    await pollUntil(async () => manifestOf('volumes', restored).chain.length, (n) => n === 1, 120_000, 'the restored volume flattened');
+    const merged = manifestOf('volumes', restored).chain;
+    expect(manifestOf('snapshots', s3).chain).toEqual(merged);
+    expect(manifestOf('snapshots', imported).chain).toEqual(chain);
+    for (const layer of [...merged, ...chain]) expect([layer, fs.existsSync(path.join(dataDir, 'cow', 'l', layer))]).toEqual([layer, true]);
+    const again = ok(await onB.request('POST', `${VOL}/volumes`, { volume: { snapshot_id: s3, name: 'again' } }), 202).volume.id;
+    await waitForVolume(onA, again, ['available']);
+    expect(await write(again, 'cat base top more; ls d | wc -l')).toBe('base\ntop\nmore\n0\n');
   });
 });
