@@ -9,7 +9,7 @@ import type { VolumeApi } from '../volume/volume-api';
 import { computeHandlers } from './compute-handlers';
 import { FlavorService } from './flavor-service';
 import { FlavorStore } from './flavor-store';
-import { InstanceActions, watchEnqueues } from './instance-actions';
+import { ActionRequests, InstanceActions } from './instance-actions';
 import { ServerGroups } from './server-groups';
 import { ServerGroupStore } from './server-group-store';
 import { InstanceActionStore } from './instance-action-store';
@@ -81,7 +81,8 @@ export interface Compute {
 /** Wires compute: stores, the server runtime, services, and the durable jobs (registered here). */
 export function createCompute(deps: ComputeDeps): Compute {
   // Instance actions see which requests queue a job (that job then finishes the action's event).
-  deps = { ...deps, jobs: watchEnqueues(deps.jobs) };
+  const actionRequests = new ActionRequests();
+  deps = { ...deps, jobs: actionRequests.watch(deps.jobs) };
   const log = deps.logger.child({ component: 'compute' });
   const runtime = deps.runtime ?? (deps.docker ? new DockerServerRuntime(deps.docker, deps.instanceId, log, deps.imageDriver ?? undefined) : new UnavailableRuntime());
   const store = new ServerStore(deps.db);
@@ -104,7 +105,7 @@ export function createCompute(deps: ComputeDeps): Compute {
   });
   const attachments = new ServerAttachments(store, containers, deps.volumes, locks, deps.jobs, log);
   // Resolved lazily: the actions check visibility through the server service built below.
-  const instanceActions: InstanceActions = new InstanceActions(records.actions, (auth, id, includeDeleted) => servers.get(auth, id, { includeDeleted }), log);
+  const instanceActions: InstanceActions = new InstanceActions(records.actions, (auth, id, includeDeleted) => servers.get(auth, id, { includeDeleted }), log, actionRequests);
   const groups = new ServerGroups(records.groups, log);
   const servers: ServerService = new ServerService(store, deps.jobs, locks, {
     flavors, keypairs, images: deps.images, volumes: deps.volumes, defaultServerImage: deps.config.defaultServerImage, minDiskRule: deps.config.minDiskRule,

@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'async_hooks';
 import { randomUUID } from 'crypto';
 import type { Knex } from 'knex';
 import type { AuthContext } from '../http/context';
@@ -39,27 +38,46 @@ const EVENTS: Record<string, string | null> = {
   unlock: null,
 };
 
-/** Whether the request half of an action (run by `around`) queued a job, which then finishes its event. */
-const requestJobs = new AsyncLocalStorage<{ queued: boolean }>();
-
 /**
- * `jobs` noting each enqueue made within an action's request (`around`): an action that queues
- * no job (volume attach and detach, a volume-backed createImage, confirmResize) is done when
- * its request succeeds, and its event is finished there.
+ * The request halves of actions under way (`around`), by server, and whether each queued a job
+ * for its server: an action that queues none (volume attach and detach, a volume-backed
+ * createImage, confirmResize) is done when its request succeeds, and its event is finished
+ * there. Compute names the server on every job it queues (resourceType 'server'), so watching
+ * those enqueues needs no async context (an AsyncLocalStorage would tax every promise of the
+ * process from the first action on). Two actions on one server at once both count its job.
  */
-export function watchEnqueues(jobs: JobRunner): JobRunner {
-  return new Proxy(jobs, {
-    get(target, prop) {
-      const value: unknown = Reflect.get(target, prop, target);
-      if (typeof value !== 'function') return value;
-      if (prop !== 'enqueue') return value.bind(target);
-      return (...args: unknown[]) => {
-        const request = requestJobs.getStore();
-        if (request) request.queued = true;
-        return Reflect.apply(value, target, args);
-      };
-    },
-  });
+export class ActionRequests {
+  private readonly open = new Map<string, Set<{ queued: boolean }>>();
+
+  /** `jobs` noting each enqueue that names a server with an action request under way. */
+  watch(jobs: JobRunner): JobRunner {
+    const open = this.open;
+    return new Proxy(jobs, {
+      get(target, prop) {
+        const value: unknown = Reflect.get(target, prop, target);
+        if (typeof value !== 'function') return value;
+        if (prop !== 'enqueue') return value.bind(target);
+        return (...args: Parameters<JobRunner['enqueue']>) => {
+          const opts = args[2];
+          if (opts?.resourceType === 'server' && opts.resourceId) for (const r of open.get(opts.resourceId) ?? []) r.queued = true;
+          return Reflect.apply(value, target, args);
+        };
+      },
+    });
+  }
+
+  /** `work`'s result, and whether it queued a job for the server. */
+  async during<T>(serverId: string, work: () => Promise<T>): Promise<{ result: T; queued: boolean }> {
+    const request = { queued: false };
+    const set = this.open.get(serverId) ?? new Set();
+    this.open.set(serverId, set.add(request));
+    try {
+      return { result: await work(), queued: request.queued };
+    } finally {
+      set.delete(request);
+      if (set.size === 0 && this.open.get(serverId) === set) this.open.delete(serverId);
+    }
+  }
 }
 
 /** POST /servers/{id}/action bodies that are instance actions, by Nova's action name. */
@@ -85,7 +103,7 @@ export interface ActionQuery {
  * Error. No HTTP, no SQL.
  */
 export class InstanceActions {
-  constructor(private readonly store: InstanceActionStore, private readonly server: VisibleServer, private readonly log: Logger) {}
+  constructor(private readonly store: InstanceActionStore, private readonly server: VisibleServer, private readonly log: Logger, private readonly requests: ActionRequests) {}
 
   /** Nova's action name for a POST /servers/{id}/action body key (undefined: not recorded, e.g. os-getConsoleOutput). */
   static actionOf(bodyKey: string): string | undefined {
@@ -111,15 +129,15 @@ export class InstanceActions {
    */
   async around<T>(server: Pick<ServerRow, 'id'>, auth: AuthContext, requestId: string | undefined, action: string, work: () => Promise<T>): Promise<T> {
     const id = await this.record(server, auth, requestId, action);
-    const request = { queued: false };
-    let result: T;
+    let done: { result: T; queued: boolean };
     try {
-      result = await requestJobs.run(request, work);
+      done = await this.requests.during(server.id, work);
     } catch (err) {
       await this.discard(id);
       throw err;
     }
-    if (!request.queued && EVENTS[action]) {
+    const { result, queued } = done;
+    if (!queued && EVENTS[action]) {
       await bestEffort(this.log, 'finishing an instance action event', { action_id: id, server_id: server.id }, () => this.store.finishAction(id));
     }
     return result;

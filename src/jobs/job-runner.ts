@@ -3,6 +3,7 @@ import type { Knex } from 'knex';
 import type { Logger } from '../logger';
 import { applyFault, type FaultPort, targetOfJob } from '../faults/fault-rules';
 import { singleReplica, type Replicas } from './replicas';
+import { ResetBarrier } from './reset-barrier';
 import { countedDelete } from '../db/counted-delete';
 import { emptyOutcome, type ResetOutcome } from '../shared/module-reset';
 
@@ -60,7 +61,12 @@ export interface JobRunnerOptions {
   /** Shutdown: how long running jobs may finish before they are aborted, and how long an aborted one is waited for. */
   graceMs?: number;
   abortWaitMs?: number;
+  /** A reset (here or in another replica): how long running jobs may finish before they are aborted; default 30 s. */
+  resetTimeoutMs?: number;
 }
+
+/** A reset's wait for jobs it aborted (they stop at their next await of the signal). */
+const RESET_ABORT_WAIT_MS = 5_000;
 
 export interface EnqueueOptions {
   projectId?: string | null;
@@ -75,8 +81,20 @@ interface Running {
   promise: Promise<void>;
 }
 
-/** The abort reason when this replica was declared dead: its jobs are handed over, not kept. */
-class JobsLost extends Error {}
+/**
+ * Abort reasons after which a job is handed over (its owner cleared, so a live replica takes it
+ * over, once no reset pauses it), not kept as this replica's: this replica was declared dead, or
+ * a reset aborted it (the reset removes its row, unless the reset itself does not get that far).
+ */
+class JobsHandedOver extends Error {}
+class JobsLost extends JobsHandedOver {}
+class ResetAbort extends JobsHandedOver {}
+
+/** Whether `p` settled within `ms`. */
+function within(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([p.then(() => true), new Promise<boolean>((r) => { timer = setTimeout(() => r(false), ms); })]).finally(() => clearTimeout(timer));
+}
 
 const payloadOf = (job: JobRecord) => (typeof job.payload === 'string' ? JSON.parse(job.payload) : job.payload);
 
@@ -94,8 +112,12 @@ export class JobRunner {
   private readonly replicas: Replicas;
   private readonly workers: number;
   private stopping = false;
-  /** While set (a reset), new jobs are recorded but not started. */
-  private paused = false;
+  /** While above 0 (a reset here or in another replica), new jobs are recorded but not started, nor dead ones' taken over. */
+  private pauses = 0;
+  private readonly barrier: ResetBarrier;
+  /** The look at other replicas' resets under way (one at a time: a poll while one waits for jobs is skipped). */
+  private following: Promise<void> = Promise.resolve();
+  private lookingForResets = false;
   /** The claim pass under way (one at a time); `again` asks it for one more round. */
   private pass: Promise<void> | null = null;
   private again = false;
@@ -112,6 +134,20 @@ export class JobRunner {
     this.replicas.onLost(() => {
       for (const r of this.running.values()) r.abort.abort(new JobsLost('this replica was declared dead: its jobs go to the others'));
     });
+    const timeoutMs = opts.resetTimeoutMs ?? 30_000;
+    const pollMs = this.opts.pollMs ?? (this.replicas.replicated ? 1_000 : 0);
+    this.barrier = new ResetBarrier(this.replicas, {
+      pause: () => { this.pauses++; },
+      resume: () => {
+        this.pauses = Math.max(0, this.pauses - 1);
+        this.wake();
+      },
+      settle: (ms) => this.settleRunning(ms),
+    }, log, { timeoutMs, ackWaitMs: timeoutMs + RESET_ABORT_WAIT_MS + 2 * pollMs });
+  }
+
+  private get paused(): boolean {
+    return this.pauses > 0;
   }
 
   /** This process's replica id: the owner of the jobs it runs. */
@@ -193,6 +229,7 @@ export class JobRunner {
       const pollMs = this.opts.pollMs ?? (this.replicas.replicated ? 1_000 : 0);
       if (pollMs > 0) {
         this.timer = setInterval(() => {
+          this.follow();
           this.wake();
           this.takingOver = this.takingOver.then(() => this.takeOver()).catch((err) => this.log.warn({ err }, 'taking over dead replicas\' jobs failed'));
         }, pollMs);
@@ -202,14 +239,27 @@ export class JobRunner {
     return result;
   }
 
+  /** Replicas: pauses for a reset another replica serves, acknowledges it, resumes after it (reset-barrier.ts). */
+  private follow(): void {
+    if (this.lookingForResets || this.stopping) return;
+    this.lookingForResets = true;
+    this.following = this.barrier.follow()
+      .catch((err) => this.log.warn({ err }, 'looking for resets in other replicas failed'))
+      .finally(() => { this.lookingForResets = false; });
+  }
+
   private async takeOver(): Promise<{ resumed: number; failed: number }> {
-    if (this.stopping) return { resumed: 0, failed: 0 };
+    if (this.stopping || this.paused) return { resumed: 0, failed: 0 };
     const resumable = [...this.defs.values()].filter((d) => d.def.onRestart === 'resume').map((d) => d.def.kind);
     const taken: JobRecord[] = await this.db.transaction(async (trx) => {
-      const orphans: JobRecord[] = await trx('jobs')
+      const query = trx('jobs')
         .whereIn('status', ['queued', 'running'])
         .where((q) => q.whereNull('owner').orWhereNotIn('owner', this.replicas.live(trx)))
         .orderBy('created_at').forUpdate().skipLocked();
+      // Not while a live replica is resetting (a replica starting mid-reset has not noticed it yet).
+      const resetting = this.replicas.resetting(trx);
+      if (resetting) query.whereNotExists(resetting);
+      const orphans: JobRecord[] = await query;
       if (!orphans.length) return [];
       const ids = orphans.map((j) => j.id);
       // Resumable ones back to the queue, as this replica's; the others this replica fails now.
@@ -239,11 +289,7 @@ export class JobRunner {
     this.timer = null;
     await this.takingOver;
     await this.pass;
-    const settled = () => Promise.allSettled([...this.running.values()].map((r) => r.promise));
-    const within = (p: Promise<unknown>, ms: number) => {
-      let timer: NodeJS.Timeout | undefined;
-      return Promise.race([p.then(() => true), new Promise<boolean>((r) => { timer = setTimeout(() => r(false), ms); })]).finally(() => clearTimeout(timer));
-    };
+    const settled = () => this.runningSettled();
     if (!(await within(settled(), graceMs))) {
       this.log.warn({ jobs: [...this.running.keys()] }, 'stopping: aborting the jobs still running');
       for (const r of this.running.values()) r.abort.abort(new Error('Snapstack is stopping'));
@@ -252,6 +298,7 @@ export class JobRunner {
         this.log.error({ jobs: [...this.running.keys()], waited_ms: abortWaitMs }, 'stopping: jobs did not stop after their abort; closing under them');
       }
     }
+    await this.following; // a look at other replicas' resets settles with the jobs it waited for
     await this.replicas.stop();
   }
 
@@ -275,18 +322,29 @@ export class JobRunner {
   }
 
   /**
-   * Runs `fn` with no job running here: new ones are not started meanwhile, running ones are
-   * waited for (at most timeoutMs). What `fn` leaves queued is started afterwards.
+   * Runs `fn` (a reset) with no job running in any live replica: none is started or claimed
+   * meanwhile, here or elsewhere; running ones are waited for (resetTimeoutMs), then aborted.
+   * With replicas, every other live one acknowledges first (reset-barrier.ts). `prepare` runs
+   * once nothing is claimed any more, before running jobs are waited for. What `fn` leaves
+   * queued is started afterwards.
    */
-  async quiesce<T>(fn: () => Promise<T>, timeoutMs = 30_000): Promise<T> {
-    this.paused = true;
-    try {
-      await this.pass;
-      await Promise.race([Promise.allSettled([...this.running.values()].map((r) => r.promise)), new Promise((r) => setTimeout(r, timeoutMs).unref())]);
-      return await fn();
-    } finally {
-      this.paused = false;
-      this.wake();
+  quiesce<T>(fn: () => Promise<T>, prepare?: () => Promise<void>): Promise<T> {
+    return this.barrier.serve(fn, prepare);
+  }
+
+  private runningSettled(): Promise<unknown> {
+    return Promise.allSettled([...this.running.values()].map((r) => r.promise));
+  }
+
+  /** Paused: the claim pass and take-over under way end, running jobs get timeoutMs, then their abort. */
+  private async settleRunning(timeoutMs: number): Promise<void> {
+    await this.takingOver;
+    await this.pass;
+    if (await within(this.runningSettled(), timeoutMs)) return;
+    this.log.warn({ jobs: [...this.running.keys()], waited_ms: timeoutMs }, 'reset: aborting the jobs still running');
+    for (const r of this.running.values()) r.abort.abort(new ResetAbort('Snapstack is resetting'));
+    if (!(await within(this.runningSettled(), RESET_ABORT_WAIT_MS))) {
+      this.log.error({ jobs: [...this.running.keys()], waited_ms: RESET_ABORT_WAIT_MS }, 'reset: jobs did not stop after their abort; resetting under them');
     }
   }
 
@@ -320,6 +378,9 @@ export class JobRunner {
     const next = this.db('jobs').select('id')
       .where('status', 'queued').whereIn('kind', kinds).whereIn('owner', this.replicas.live(this.db))
       .orderBy('created_at').limit(free).forUpdate().skipLocked();
+    // No claim while a live replica is resetting, whether or not this one has noticed yet.
+    const resetting = this.replicas.resetting(this.db);
+    if (resetting) next.whereNotExists(resetting);
     const claimed: JobRecord[] = await this.db('jobs').whereIn('id', next)
       .update({ status: 'running', owner: this.owner, claimed_at: new Date(), attempts: this.db.raw('attempts + 1'), updated_at: new Date() }, '*');
     for (const job of claimed) this.track_(job.id, lane, (signal) => this.execute(job, signal));
@@ -356,10 +417,11 @@ export class JobRunner {
       this.hooks.observe?.({ kind: job.kind, outcome: 'succeeded', seconds: (Date.now() - started) / 1000 });
     } catch (err) {
       if (signal.aborted) {
-        // Shutdown, or this replica was declared dead: left as it stands, resumed or undone by its
-        // next owner (a job still named this replica's is released for the others to take over).
+        // Shutdown, this replica declared dead, or a reset that waited long enough: left as it
+        // stands, resumed or undone by its next owner (after the last two, a job still named this
+        // replica's is released for a live replica to take over).
         log.warn({ err, reason: String(signal.reason), duration_ms: Date.now() - started }, 'job stopped by its abort; its next owner resumes or undoes it');
-        if (signal.reason instanceof JobsLost) await this.db('jobs').where({ id, owner: this.owner }).update({ owner: null, updated_at: new Date() });
+        if (signal.reason instanceof JobsHandedOver) await this.db('jobs').where({ id, owner: this.owner }).update({ owner: null, updated_at: new Date() });
         return;
       }
       log.error({ err, duration_ms: Date.now() - started }, 'job failed');

@@ -2,6 +2,7 @@ import os from 'os';
 import { randomUUID } from 'crypto';
 import type { Knex } from 'knex';
 import type { Logger } from '../logger';
+import { NO_OTHER_REPLICAS, type ResetMarks } from './reset-barrier';
 
 /**
  * Who is alive among the Snapstack processes on one database. Jobs name their owner (the
@@ -12,7 +13,7 @@ import type { Logger } from '../logger';
  * Replicated (SNAPSTACK_REPLICA=1 with DATABASE_URL): each process has a row in `replicas`
  * and beats it every heartbeatMs; one that has not beaten for ttlMs is dead.
  */
-export interface Replicas {
+export interface Replicas extends ResetMarks {
   /** This process's replica id (a job's owner). */
   readonly id: string;
   readonly replicated: boolean;
@@ -25,6 +26,8 @@ export interface Replicas {
   stop(): Promise<void>;
   /** Called when this replica finds it was declared dead (its row gone): its jobs belong to others now. */
   onLost(fn: () => void): void;
+  /** For a claim's `whereNotExists`: a live replica serving a reset (null: one process, none). */
+  resetting(db: Knex): Knex.QueryBuilder | null;
 }
 
 export function singleReplica(): Replicas {
@@ -37,6 +40,8 @@ export function singleReplica(): Replicas {
     start: async () => undefined,
     stop: async () => undefined,
     onLost: () => undefined,
+    resetting: () => null,
+    ...NO_OTHER_REPLICAS,
   };
 }
 
@@ -56,6 +61,10 @@ export class ReplicaRegistry implements Replicas {
   private readonly ttlMs: number;
   /** When this replica last beat (its own clock). */
   private lastBeat = Date.now();
+  /** The reset this replica serves, and those it is quiesced for: written with every beat too. */
+  private marks: { resetting: string | null; quiesced_for: string[] } = { resetting: null, quiesced_for: [] };
+  /** Writes of this replica's row take turns, each with the marks as they are at its turn (no older write lands last). */
+  private writes: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly db: Knex, private readonly log: Logger, private readonly opts: ReplicaOptions = {}) {
     this.heartbeatMs = opts.heartbeatMs ?? 2_000;
@@ -75,8 +84,12 @@ export class ReplicaRegistry implements Replicas {
     return Boolean(row);
   }
 
+  private row() {
+    return { id: this.id, host: os.hostname(), pid: process.pid, url: this.opts.url ?? null, ...this.marks };
+  }
+
   async start(): Promise<void> {
-    await this.db('replicas').insert({ id: this.id, host: os.hostname(), pid: process.pid, url: this.opts.url ?? null });
+    await this.db('replicas').insert(this.row());
     this.lastBeat = Date.now();
     this.log.info({ replica_id: this.id, heartbeat_ms: this.heartbeatMs, ttl_ms: this.ttlMs }, 'replica registered');
     this.timer = setInterval(() => {
@@ -94,7 +107,7 @@ export class ReplicaRegistry implements Replicas {
       // Silent for longer than the TTL (a stalled event loop, a database outage): the others may
       // have taken this replica's jobs over already, so it gives them up, whatever its row says.
       const silent = Date.now() - this.lastBeat > this.ttlMs;
-      const n = await this.db('replicas').where({ id: this.id }).update({ heartbeat_at: this.db.fn.now() });
+      const n = await this.writeRow(() => this.db('replicas').where({ id: this.id }).update({ heartbeat_at: this.db.fn.now(), ...this.marks }));
       if (n > 0 && !silent) {
         this.lastBeat = Date.now();
       }
@@ -103,12 +116,44 @@ export class ReplicaRegistry implements Replicas {
       if ((n === 0 || silent) && this.timer) {
         this.log.error({ replica_id: this.id }, 'this replica was declared dead (no heartbeat for too long): its jobs are taken over by others; stopping its own and registering again');
         for (const fn of this.lost) fn();
-        await this.db('replicas').insert({ id: this.id, host: os.hostname(), pid: process.pid, url: this.opts.url ?? null }).onConflict('id').merge();
+        await this.db('replicas').insert(this.row()).onConflict('id').merge();
         this.lastBeat = Date.now();
       }
     } catch (err) {
       this.log.warn({ err, replica_id: this.id }, 'replica heartbeat failed');
     }
+  }
+
+  // --- resets across replicas (reset-barrier.ts) ---------------------------------------------
+
+  private writeRow<T>(write: () => Promise<T>): Promise<T> {
+    const turn = this.writes.then(write);
+    this.writes = turn.catch(() => undefined);
+    return turn;
+  }
+
+  async markReset(id: string | null): Promise<void> {
+    this.marks = { ...this.marks, resetting: id };
+    await this.writeRow(() => this.db('replicas').where({ id: this.id }).update({ ...this.marks }));
+  }
+
+  async acknowledgeResets(ids: string[]): Promise<void> {
+    this.marks = { ...this.marks, quiesced_for: ids };
+    await this.writeRow(() => this.db('replicas').where({ id: this.id }).update({ ...this.marks }));
+  }
+
+  resetting(db: Knex): Knex.QueryBuilder {
+    return this.live(db).whereNotNull('resetting');
+  }
+
+  async resetsElsewhere(): Promise<string[]> {
+    const rows: Array<{ resetting: string }> = await this.resetting(this.db).clearSelect().select('resetting').whereNot('id', this.id);
+    return rows.map((r) => r.resetting).sort();
+  }
+
+  async unacknowledged(id: string): Promise<string[]> {
+    const rows: Array<{ id: string }> = await this.live(this.db).whereNot('id', this.id).whereRaw('NOT (? = ANY(quiesced_for))', [id]);
+    return rows.map((r) => r.id);
   }
 
   async stop(): Promise<void> {

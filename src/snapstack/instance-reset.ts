@@ -5,7 +5,8 @@
  * Workspace snapshots (SNAPSTACK_WORKSPACE_DIR) are part of the seed and stay too.
  *
  * Each module removes its own part through its port's `resetToSeed()`; this file only
- * orchestrates them, with no job running, in dependency order (see RESET_ORDER).
+ * orchestrates them, with no job running in any replica (the job runner's quiesce), in
+ * dependency order (see RESET_ORDER).
  */
 import type { Logger } from '../logger';
 import type { JobRunner, JobsResetApi } from '../jobs/jobs-api';
@@ -15,6 +16,7 @@ import type { ImageResetApi } from '../image/image-api';
 import type { ArchiveResetApi } from '../archive/archive-api';
 import type { IdentityResetApi } from '../identity/identity-api';
 import { addOutcome, emptyOutcome, type ResetOutcome } from '../shared/module-reset';
+import { crashPoint } from '../shared/crash-points';
 
 export interface ResetReport extends ResetOutcome {
   duration_ms: number;
@@ -41,7 +43,7 @@ export const RESET_ORDER: ReadonlyArray<keyof ResetParts> = ['jobs', 'compute', 
 export interface ResetDeps {
   jobs: Pick<JobRunner, 'quiesce'>;
   parts: ResetParts;
-  /** Other state to forget (fault rules, pending delays); run first. */
+  /** Other state to forget (fault rules, pending delays); run once no job is claimed any more, before running jobs are waited for. */
   onReset: Array<() => void | Promise<void>>;
   log: Logger;
 }
@@ -56,14 +58,19 @@ export class InstanceReset {
 
   async reset(): Promise<ResetReport> {
     const started = Date.now();
-    for (const hook of this.d.onReset) await hook();
+    // The hooks end delays under way (fault rules): after claims stopped everywhere, so a job
+    // whose delay ends starts nothing new, and before running jobs are waited for.
+    const forget = async () => {
+      for (const hook of this.d.onReset) await hook();
+    };
     const outcome = await this.d.jobs.quiesce(async () => {
       const total = emptyOutcome();
       for (const name of RESET_ORDER) {
+        crashPoint(`reset.${name}`);
         addOutcome(total, await this.d.parts[name].resetToSeed());
       }
       return total;
-    });
+    }, forget);
     const report: ResetReport = { ...outcome, duration_ms: Date.now() - started };
     this.d.log.info(report, 'reset to the seeded state');
     return report;

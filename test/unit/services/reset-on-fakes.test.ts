@@ -183,12 +183,13 @@ describe('the orchestrator', () => {
     };
     let quiesced = false;
     const reset = new InstanceReset({
-      jobs: { quiesce: async (fn) => { quiesced = true; calls.push('quiesce'); return fn(); } },
+      jobs: { quiesce: async (fn, prepare) => { quiesced = true; calls.push('quiesce'); await prepare?.(); return fn(); } },
       parts, onReset: [() => { calls.push('hook'); }], log: pino({ level: 'silent' }),
     });
     const report = await reset.reset();
     expect(quiesced).toBe(true);
-    expect(calls).toEqual(['hook', 'quiesce', ...RESET_ORDER]);
+    // The hooks (fault rules cleared) once claims stopped, inside quiesce, before the parts.
+    expect(calls).toEqual(['quiesce', 'hook', ...RESET_ORDER]);
     expect(RESET_ORDER).toEqual(['jobs', 'compute', 'archive', 'volume', 'image', 'identity']);
     expect(report.rows).toEqual({ jobs: 2, servers: 1, volumes: 3, images: 1, projects: 1 });
     expect(report.docker).toEqual({ containers: 1, volumes: 3, images: 3 });
