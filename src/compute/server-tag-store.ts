@@ -10,15 +10,20 @@ export class ServerTagStore {
   }
 
   /** true when the tag is new. */
-  async add(serverId: string, tag: string, trx: Knex.Transaction): Promise<boolean> {
-    const rows = await trx('server_tags').insert({ server_id: serverId, tag }).onConflict(['server_id', 'tag']).ignore().returning('tag');
+  async add(serverId: string, tag: string): Promise<boolean> {
+    const rows = await this.db('server_tags').insert({ server_id: serverId, tag }).onConflict(['server_id', 'tag']).ignore().returning('tag');
     return rows.length > 0;
   }
 
+  /** Delete then insert: in the caller's transaction, so no one sees the server without its tags. */
   async replace(serverId: string, tags: string[], trx: Knex.Transaction): Promise<void> {
     await trx('server_tags').where({ server_id: serverId }).delete();
     const unique = [...new Set(tags)];
     if (unique.length) await trx('server_tags').insert(unique.map((tag) => ({ server_id: serverId, tag })));
+  }
+
+  async clear(serverId: string): Promise<void> {
+    await this.db('server_tags').where({ server_id: serverId }).delete();
   }
 
   /** true when the tag was there. */

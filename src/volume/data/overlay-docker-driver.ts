@@ -28,7 +28,7 @@ import { LayerRegistry } from './layer-registry';
 import { CowPaths, ManifestStore, type SnapshotManifest, type VolumeManifest } from './manifest-store';
 import { OverlayArchive, type LayerExport, type LayerImport } from './overlay-archive';
 import { FLATTEN_TURN, OverlayFlattener } from './overlay-flattener';
-import { cloneSourceKey, type VolumeDataCapabilities, type VolumeDataDriver } from './volume-data-driver';
+import { cloneSourceKey, createVolumeLocks, type VolumeDataCapabilities, type VolumeDataDriver } from './volume-data-driver';
 import { removeAllData } from './remove-all-data';
 import { DataBusyError, DataExistsError, DataNotFoundError, VolumeDataError } from './volume-data-errors';
 import { bestEffort } from '../../shared/best-effort';
@@ -156,10 +156,7 @@ export class OverlayDockerDriver implements VolumeDataDriver {
    * so any number of clones of it run at once, and deleteSnapshot waits for them (in every replica).
    */
   async createVolume(volumeId: string, opts: { projectId: string; fromSnapshotId?: string; fromVolumeId?: string }): Promise<void> {
-    if (opts.fromSnapshotId && opts.fromVolumeId) throw new VolumeDataError('a volume comes from a snapshot or a volume, not both');
-    const keys = [volumeId];
-    if (opts.fromVolumeId) keys.push(opts.fromVolumeId);
-    const shared = opts.fromSnapshotId ? [cloneSourceKey(opts.fromSnapshotId)] : [];
+    const { keys, shared } = createVolumeLocks(volumeId, opts);
     const started = Date.now();
     await this.locks.withLocks(keys, async () => {
       if (this.store.volume(volumeId)) throw new DataExistsError('volume', volumeId);
