@@ -146,7 +146,7 @@ async function startReplica(config: Config, opts: StartOptions, logger: Logger, 
   // lock (lockDatabase above): every change a token depends on is its own, and clears its cache.
   // Fault rules live in the database; replicas learn of changes through their epoch, read with
   // the identity epoch (no query of its own: fault-rules.ts). A lone start forgets old rules.
-  const faults = new FaultRules(new KnexFaultRuleStore(db), { shared: replica });
+  const faults = new FaultRules(new KnexFaultRuleStore(db), logger.child({ component: 'faults' }), { shared: replica });
   if (sweep) await faults.clear();
   const rider = replica ? { key: FAULTS_EPOCH_KEY, seen: (epoch: string, sentAt: number) => faults.seen(epoch, sentAt) } : undefined;
   const identity = new IdentityService(new IdentityStore(db, rider), config.tokenTtlSeconds, logger.child({ component: 'identity' }), { shared: replica });

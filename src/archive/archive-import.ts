@@ -68,6 +68,8 @@ export interface ImportDeps {
   jobs: JobRunner;
   /** Called as each layer is staged; throwing aborts the import there (fault injection). */
   checkpoint?: () => void;
+  /** Awaited once the archive's manifest is read and its base layers are found and held (a delay rule's pace). */
+  pace?: () => Promise<void>;
 }
 
 /** Names of the root images imports stage in the data directory (swept at start). */
@@ -96,7 +98,7 @@ async function importStaged(d: ImportDeps, file: string, target: ImportTarget, s
       onManifest: async (m) => {
         if (m.root_image && !d.imageDriver) throw new NotImplemented('This archive holds an image-backed instance snapshot (images/root.tar), and this Snapstack has no Docker engine to load it.');
         const needed = baseLayers(m);
-        if (!needed.length) return;
+        if (!needed.length) return await d.pace?.();
         const found = await session.findExisting(needed.map((l) => l.id), projects);
         const missing = needed.filter((l) => !found.has(l.id));
         if (missing.length) {
@@ -109,6 +111,7 @@ async function importStaged(d: ImportDeps, file: string, target: ImportTarget, s
           const known = found.get(l.id)?.sha256;
           if (known && known !== l.sha256) throw new ArchiveInvalid(`base layer ${l.id} here has sha256 ${known}, the archive expects ${l.sha256}`);
         }
+        await d.pace?.();
       },
       layerSink: (l) => {
         d.checkpoint?.();

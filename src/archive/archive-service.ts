@@ -271,7 +271,7 @@ export class ArchiveService {
           recording = recording.then(() => this.d.jobs.record(job.id, { progress: pr })).catch((err: unknown) => this.log.debug({ err, archive: p.name }, 'export progress not recorded'));
         };
         const dir = path.dirname(file);
-        const fault = await this.faultFor(p.caller.projectId, 'archive.export', signal);
+        const fault = await this.faultFor(p.caller.projectId, 'archive.export', { signal });
         try {
           const plan = await planExport(this.exportDeps, p.caller, { kind: p.kind, id: p.sourceId });
           const base = p.baseArchive ? await this.findManifest(dir, p.baseArchive) : null;
@@ -309,13 +309,25 @@ export class ArchiveService {
     };
   }
 
-  /** A fault rule's verdict for this operation: waited for now, failing at `midway()`. */
-  private async faultFor(projectId: string, target: 'archive.export' | 'archive.import', signal?: AbortSignal): Promise<{ midway: () => void }> {
+  /**
+   * A fault rule's verdict for this operation, decided now: its delay waited for now (an export's
+   * job starts late) or at `pace()` (an import, once its base layers are held), its failure
+   * thrown at `midway()`.
+   */
+  private async faultFor(
+    projectId: string, target: 'archive.export' | 'archive.import', opts: { signal?: AbortSignal; delayAtPace?: boolean } = {},
+  ): Promise<{ midway: () => void; pace: () => Promise<void> }> {
     const decision = await this.d.faults?.decide({ target, projectId });
-    if (decision?.delayMs) await this.d.faults!.sleep(decision.delayMs, signal);
-    signal?.throwIfAborted();
+    const delay = async () => {
+      if (decision?.delayMs) await this.d.faults!.sleep(decision.delayMs, opts.signal);
+      opts.signal?.throwIfAborted();
+    };
+    if (!opts.delayAtPace) await delay();
     const fail = decision?.fail;
-    return { midway: () => { if (fail) throw new InjectedFailure(fail.message, fail.status, fail.ruleId); } };
+    return {
+      midway: () => { if (fail) throw new InjectedFailure(fail.message, fail.status, fail.ruleId); },
+      pace: opts.delayAtPace ? delay : async () => undefined,
+    };
   }
 
   // ---- import -------------------------------------------------------------------------
@@ -324,9 +336,9 @@ export class ArchiveService {
   /** Imports the folder's archive `name`; `as` names the imported snapshot (ImportTarget.name). */
   async import(caller: ArchiveCaller, name: string, scope: FolderScope = 'namespace', as?: string): Promise<ImportOutcome> {
     const f = await this.folders.find(await this.dirOf(caller, scope), name);
-    const fault = await this.faultFor(caller.projectId, 'archive.import');
+    const fault = await this.faultFor(caller.projectId, 'archive.import', { delayAtPace: true });
     const target = { projectId: caller.projectId, userId: caller.userId, workspace: false, ...(as === undefined ? {} : { name: as }) };
-    const result = await importArchive({ ...this.importDeps, checkpoint: fault.midway }, f.path, target)
+    const result = await importArchive({ ...this.importDeps, checkpoint: fault.midway, pace: fault.pace }, f.path, target)
       .catch((err: unknown) => {
         // The data layer's own reasons (no root, no xattrs, GNU tar failing) are the user's to read.
         if (err instanceof VolumeDataError) throw new Fault(500, `Archive import failed: ${err.message}`);

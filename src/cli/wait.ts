@@ -4,7 +4,7 @@
  * status ends with a CliError carrying the fault message (non-zero exit).
  */
 import type { CommandContext } from './command';
-import { CliError } from './http';
+import { ApiError, CliError } from './http';
 
 export interface WaitSpec<T> {
   /** e.g. "server web1" */
@@ -46,4 +46,31 @@ export async function waitFor<T>(ctx: CommandContext, spec: WaitSpec<T>): Promis
     draw(`Waiting for ${spec.label}: ${status} ${elapsed(Date.now() - started)}`);
     await new Promise((resolve) => setTimeout(resolve, ctx.waitIntervalMs));
   }
+}
+
+/**
+ * A Cinder resource (volume, snapshot) until it is `until`, or gone when that is 'deleted' (a
+ * 404 then); an error status fails the wait.
+ */
+export function waitCinder<T extends { status: string }>(ctx: CommandContext, spec: {
+  kind: 'Volume' | 'Snapshot'; id: string; label: string; until: 'available' | 'deleted';
+  get(): Promise<T>;
+  /** The progress line's status (default: the status). */
+  describe?(r: T): string;
+}): Promise<T | null> {
+  const { kind, id, label, until } = spec;
+  return waitFor<T>(ctx, {
+    label: `${kind.toLowerCase()} ${label}`,
+    fetch: async () => {
+      try {
+        return await spec.get();
+      } catch (err) {
+        if (until === 'deleted' && err instanceof ApiError && err.status === 404) return null;
+        throw err;
+      }
+    },
+    describe: (v) => (v ? spec.describe?.(v) ?? v.status : 'deleted'),
+    done: (v) => (until === 'deleted' ? v === null : v?.status === until),
+    failure: (v) => (v && /^error/.test(v.status) ? `${kind} ${label} (${id}) went to status ${v.status}` : undefined),
+  });
 }

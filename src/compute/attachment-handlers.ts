@@ -8,10 +8,11 @@
  *   migrating (409: only Cinder calls it, mid-migration); from 2.85 PUT changes
  *   delete_on_termination; no multiattach.
  */
-import type { Handlers, RequestContext } from '../http/context';
+import type { Handlers } from '../http/context';
 import type { operations } from '../generated/compute';
 import { queryString, requireAuth, typedHandlers } from '../http/context';
-import { BadRequest, Conflict, Forbidden } from '../http/faults';
+import { Conflict, Forbidden } from '../http/faults';
+import { limitedPage } from './compute-links';
 import { refuseUnknownQuery } from './request-versions';
 import { Microversion } from '../http/microversion';
 import { atLeast, booleanArg, objectArgs } from './server-action-table';
@@ -28,14 +29,6 @@ async function view(compute: Compute, server: ServerRow, b: BlockDeviceRow, mv: 
 /** The attach answer: Nova forgot 2.89 there, so it keeps `id` and has no attachment ids at any version. */
 function createdView(b: BlockDeviceRow, serverId: string, mv: Microversion | null) {
   return attachmentView(b, serverId, atLeast(mv, '2.89') ? Microversion.parse('2.88') : mv);
-}
-
-/** parameter_types.non_negative_integer in a query (limit, offset). */
-function countParam(ctx: RequestContext, name: string): number | undefined {
-  const v = queryString(ctx, name);
-  if (v === undefined) return undefined;
-  if (!/^[0-9]*$/.test(v)) throw new BadRequest(`Invalid input for query parameters ${name}. Value: ${v}. '${v}' does not match '^[0-9]*$'`);
-  return v === '' ? undefined : Number(v);
 }
 
 /** volumeAttachment's keys (schemas/volume_attachments.py): tag from 2.49, delete_on_termination from 2.79. */
@@ -59,10 +52,9 @@ export function attachmentHandlers(compute: Compute): Handlers {
   return typedHandlers<operations>({
     async listVolumeAttachments(ctx) {
       refuseUnknownQuery(ctx.query, ctx.microversion, ['limit', 'offset']);
-      const [limit, offset] = [countParam(ctx, 'limit'), countParam(ctx, 'offset')];
+      const { offset, limit } = limitedPage({ limit: queryString(ctx, 'limit'), offset: queryString(ctx, 'offset') });
       const server = await compute.servers.get(requireAuth(ctx), ctx.params.server_id);
-      // Nova's get_limit_and_offset: at most 1000, a limit of 0 meaning that maximum.
-      const rows = (await compute.attachments.list(server)).slice(offset ?? 0).slice(0, Math.min(1000, limit || 1000));
+      const rows = (await compute.attachments.list(server)).slice(offset, offset + limit);
       return { status: 200, body: { volumeAttachments: await Promise.all(rows.map((b) => view(compute, server, b, ctx.microversion))) } };
     },
     async showVolumeAttachment(ctx) {

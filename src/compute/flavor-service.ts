@@ -3,6 +3,7 @@ import { BadRequest, Conflict, Forbidden, NotFound } from '../http/faults';
 import { randomUUID } from 'crypto';
 import { Keyset, withIdTieBreaker } from '../db/keyset';
 import type { FlavorRow, FlavorStore } from './flavor-store';
+import { pageLimit } from './compute-links';
 
 /**
  * DevStack's default flavors, plus one zero-disk flavor for volume-backed servers
@@ -85,11 +86,8 @@ export class FlavorService {
     const dir = q.sortDir ?? 'asc';
     if (dir !== 'asc' && dir !== 'desc') throw new BadRequest(`Invalid input for query parameters sort_dir. Value: ${dir}.`);
     const keyset: Keyset = { keys: withIdTieBreaker([{ column: SORT_COLUMN[key], dir, nullable: key === 'description' }]), nulls: 'low' };
-    // A bad limit is reported after a bad marker, as before: the query runs (empty) to check the marker first.
-    const badLimit = q.limit !== undefined && !/^\d+$/.test(q.limit);
-    const limit = badLimit ? 0 : Math.min(1000, Number(q.limit ?? 1000));
+    const limit = pageLimit(q.limit);
     const page = await this.store.list(filter, { keyset, limit, marker: q.marker });
-    if (badLimit) nonNegativeLimit(q.limit!);
     // Nova links a next page whenever the page is full.
     return { flavors: page, more: page.length > 0 && page.length === limit };
   }
@@ -124,9 +122,4 @@ export class FlavorService {
     if (!auth.isAdmin) throw new Forbidden('Policy doesn\'t allow os_compute_api:os-flavor-manage:delete to be performed.');
     if (!(await this.store.delete(id))) throw new NotFound(`Flavor ${id} could not be found.`);
   }
-}
-
-function nonNegativeLimit(raw: string): number {
-  if (!/^\d+$/.test(raw)) throw new BadRequest(`Invalid input for query parameters limit. Value: ${raw}. '${raw}' does not match '^[0-9]*$'`);
-  return Number(raw);
 }

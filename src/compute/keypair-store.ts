@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { countedDelete } from '../db/counted-delete';
+import { countedDelete, deletedAny } from '../db/counted-delete';
 import { Keyset, markerValues, orderByKeyset, whereAfter } from '../db/keyset';
 
 export interface KeypairRow {
@@ -56,6 +56,6 @@ export class KeypairStore {
   }
 
   async delete(userId: string, name: string): Promise<boolean> {
-    return (await this.db('keypairs').where({ user_id: userId, name }).delete()) > 0;
+    return deletedAny(this.db('keypairs').where({ user_id: userId, name }));
   }
 }

@@ -9,7 +9,7 @@
 import type { Handlers } from '../http/context';
 import type { operations } from '../generated/compute';
 import { queryString, requireAuth, typedHandlers } from '../http/context';
-import { nonNegativeQuery, pageLimit } from './compute-links';
+import { limitedPage } from './compute-links';
 import type { Microversion } from '../http/microversion';
 import type { GroupPolicy, ServerGroupWithMembers } from './server-group-store';
 import type { ServerGroups } from './server-groups';
@@ -32,7 +32,7 @@ export function serverGroupHandlers(groups: ServerGroups): Handlers {
   return typedHandlers<operations>({
     async listServerGroups(ctx) {
       const rows = await groups.list(requireAuth(ctx), {
-        allProjects: queryString(ctx, 'all_projects') !== undefined, limit: pageLimit(queryString(ctx, 'limit')), offset: nonNegativeQuery('offset', queryString(ctx, 'offset')) ?? 0,
+        allProjects: queryString(ctx, 'all_projects') !== undefined, ...limitedPage({ limit: queryString(ctx, 'limit'), offset: queryString(ctx, 'offset') }),
       });
       return { status: 200, body: { server_groups: rows.map((g) => serverGroupView(g, ctx.microversion)) } };
     },

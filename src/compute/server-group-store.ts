@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { countedDelete } from '../db/counted-delete';
+import { countedDelete, deletedAny } from '../db/counted-delete';
 
 export type GroupPolicy = 'affinity' | 'anti-affinity' | 'soft-affinity' | 'soft-anti-affinity';
 
@@ -61,7 +61,7 @@ export class ServerGroupStore {
   }
 
   async delete(id: string): Promise<boolean> {
-    return (await this.db('server_groups').where({ id }).delete()) > 0;
+    return deletedAny(this.db('server_groups').where({ id }));
   }
 
   /** The members that hold a place on the host: not deleted, and not refused by the scheduler (ERROR with no launch). */

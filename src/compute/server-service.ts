@@ -6,7 +6,7 @@ import type { Logger } from '../logger';
 import type { InstanceActions } from './instance-actions';
 import { NO_VALID_HOST, type ServerGroups } from './server-groups';
 import { isoSecondsZ } from '../shared/time-format';
-import { queryDate } from './compute-links';
+import { pageLimit, queryDate } from './compute-links';
 import { CreatePlanDeps, CreateServerInput, multiplyPlan, planServer, ServerPlan } from './server-create';
 import { JOB_BUILD, JOB_DELETE } from './server-lifecycle';
 import type { ResourceLocks } from '../shared/resource-locks';
@@ -141,9 +141,7 @@ export class ServerService {
       throw new BadRequest('The value of changes-since must be less than or equal to changes-before.');
     }
     const unknown = q.status !== undefined && unknownStatus(q.status, opts.mv ?? null);
-    // A bad limit is reported after a bad marker, as before: the query runs (empty) to check the marker first.
-    const badLimit = q.limit !== undefined && !/^\d+$/.test(q.limit);
-    const limit = badLimit ? 0 : Math.min(1000, Number(q.limit ?? 1000));
+    const limit = pageLimit(q.limit);
     const page = await this.store.list({
       projectId: everyProject ? null : auth.projectId,
       nameRegex: q.name,
@@ -161,7 +159,6 @@ export class ServerService {
       tags: tagList(q.tags), tagsAny: tagList(q.tagsAny), notTags: tagList(q.notTags), notTagsAny: tagList(q.notTagsAny),
       ...(q.ip6 !== undefined ? { vmStates: [] } : {}),
     }, { limit, marker: q.marker }, opts);
-    if (badLimit) throw new BadRequest(`Invalid input for query parameters limit. Value: ${q.limit}. '${q.limit}' does not match '^[0-9]*$'`);
     // Nova links a next page whenever the page is full.
     return { servers: page, more: page.length > 0 && page.length === limit };
   }

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { countedDelete } from '../db/counted-delete';
+import { countedDelete, deletedAny } from '../db/counted-delete';
 
 /** Knex queries for server_tags only (a server's row reads its tags itself, server-store.ts). */
 export class ServerTagStore {
@@ -10,20 +10,25 @@ export class ServerTagStore {
   }
 
   /** true when the tag is new. */
-  async add(serverId: string, tag: string, trx: Knex.Transaction): Promise<boolean> {
-    const rows = await trx('server_tags').insert({ server_id: serverId, tag }).onConflict(['server_id', 'tag']).ignore().returning('tag');
+  async add(serverId: string, tag: string): Promise<boolean> {
+    const rows = await this.db('server_tags').insert({ server_id: serverId, tag }).onConflict(['server_id', 'tag']).ignore().returning('tag');
     return rows.length > 0;
   }
 
+  /** Delete then insert: in the caller's transaction, so no one sees the server without its tags. */
   async replace(serverId: string, tags: string[], trx: Knex.Transaction): Promise<void> {
     await trx('server_tags').where({ server_id: serverId }).delete();
     const unique = [...new Set(tags)];
     if (unique.length) await trx('server_tags').insert(unique.map((tag) => ({ server_id: serverId, tag })));
   }
 
+  async clear(serverId: string): Promise<void> {
+    await this.db('server_tags').where({ server_id: serverId }).delete();
+  }
+
   /** true when the tag was there. */
   async delete(serverId: string, tag: string): Promise<boolean> {
-    return (await this.db('server_tags').where({ server_id: serverId, tag }).delete()) > 0;
+    return deletedAny(this.db('server_tags').where({ server_id: serverId, tag }));
   }
 
   /** Reset: every server's tags. */

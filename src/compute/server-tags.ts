@@ -43,7 +43,7 @@ export class ServerTags {
       const current = server.tags ?? [];
       if (current.length >= MAX_TAGS) throw new BadRequest(`The number of tags exceeded the per-server limit ${MAX_TAGS}`);
       if (current.includes(tag)) return false;
-      return this.d.tags.transaction((trx) => this.d.tags.add(id, tag, trx));
+      return this.d.tags.add(id, tag);
     });
   }
 
@@ -61,7 +61,7 @@ export class ServerTags {
   }
 
   async clear(auth: AuthContext, id: string): Promise<void> {
-    await this.change(auth, id, 'delete tags', (server) => this.d.tags.transaction((trx) => this.d.tags.replace(server.id, [], trx)));
+    await this.change(auth, id, 'delete tags', (server) => this.d.tags.clear(server.id));
   }
 
   private change<T>(auth: AuthContext, id: string, action: string, fn: (server: ServerRow) => Promise<T>): Promise<T> {

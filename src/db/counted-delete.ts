@@ -8,3 +8,8 @@ export async function countedDelete(rows: Record<string, number>, table: string,
   const gone = await q.delete().returning(q.client.raw('1'));
   if (gone.length) rows[table] = (rows[table] ?? 0) + gone.length;
 }
+
+/** Deletes the rows `q` selects; whether there were any (counted through `returning`, as above). */
+export async function deletedAny(q: Knex.QueryBuilder): Promise<boolean> {
+  return (await q.delete().returning(q.client.raw('1'))).length > 0;
+}

@@ -7,6 +7,7 @@ import { migrations } from '../../migrations';
 import type { EmbeddedDb } from '../config';
 import { startEmbeddedPostgres } from './embedded-postgres';
 import { PG_TYPES } from './pg-type-parsers';
+import { installResultShapes } from './pg-result-shapes';
 import { copyPgliteTemplate, templateDir } from './pglite-template';
 
 export interface DatabaseConfig {
@@ -37,6 +38,7 @@ export function embeddedDbOf(cfg: DatabaseConfig): EmbeddedDb {
  * process. A fresh directory starts from the build's migrated template instead of an initdb.
  */
 export async function createKnex(cfg: DatabaseConfig): Promise<Knex> {
+  installResultShapes();
   if (cfg.databaseUrl) {
     return knexFactory({ client: 'pg', connection: { connectionString: cfg.databaseUrl, types: PG_TYPES }, pool: { min: 0, max: 10 } });
   }

@@ -56,6 +56,9 @@ export const SERVER_SETTINGS: Record<string, string> = {
   unix_socket_permissions: '0700',
   logging_collector: 'off',
   log_min_messages: 'warning',
+  // Whatever zone the build machine's initdb wrote: every column is timestamptz (the same
+  // instants in any zone), and UTC texts are the ones pg-type-parsers reads by position.
+  timezone: 'UTC',
 };
 
 /** Connection settings for pg and knex: the Unix socket's folder as host. */

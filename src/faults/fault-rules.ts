@@ -15,6 +15,8 @@
  */
 import { randomUUID } from 'crypto';
 import { Fault } from '../http/faults';
+import type { Logger } from '../logger';
+import { bestEffort } from '../shared/best-effort';
 
 /** What a rule matches: a job's operation, a checkpoint, or any API call ('api'). */
 export const FAULT_TARGETS = [
@@ -198,7 +200,7 @@ export class FaultRules implements FaultPort {
   private latestReadAt = -Infinity;
   private readonly waits = new Set<() => void>();
 
-  constructor(private readonly store: FaultRuleStore, private readonly opts: FaultRulesOptions = { shared: false }) {}
+  constructor(private readonly store: FaultRuleStore, private readonly log: Logger, private readonly opts: FaultRulesOptions = { shared: false }) {}
 
   /** Replicas: the rules' epoch, read with the identity epoch by a query sent at `sentAt` (performance.now()). */
   seen(epoch: string, sentAt: number): void {
@@ -268,7 +270,7 @@ export class FaultRules implements FaultPort {
     }
     const spent = used.filter((r) => r.remaining <= 0).map((r) => r.id);
     // Tidying only: a rule without a count left is neither listed nor applied.
-    if (spent.length) await this.store.exhausted(spent).catch(() => undefined);
+    if (spent.length) await bestEffort(this.log, 'removing used-up fault rules', { fault_rule_ids: spent }, () => this.store.exhausted(spent));
     return decision;
   }
 

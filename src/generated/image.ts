@@ -940,8 +940,8 @@ export interface operations {
                 container_format?: string;
                 created_at?: string;
                 disk_format?: string;
-                /** @description Larger values are capped at 1000 */
-                limit?: number;
+                /** @description Glance's _validate_limit (400 'limit param must be an integer' / 'limit param must be positive'); 25 when absent, larger values capped at 1000 */
+                limit?: string;
                 marker?: string;
                 member_status?: "pending" | "accepted" | "rejected" | "all";
                 name?: string;

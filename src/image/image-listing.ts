@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { Keyset, withIdTieBreaker } from '../db/keyset';
 import { BadRequest } from '../http/faults';
+import { INT_LIMIT, integerQuery } from '../http/integer-query';
 import type { ImageListFilter } from './image-api';
 
 /** Glance's sort keys, each an images column of the same name. */
@@ -71,8 +72,8 @@ export function parseImageListQuery(query: Query): ImageListFilter {
   if (createdAt !== undefined) f.createdAt = createdAt;
   const updatedAt = last(query.updated_at);
   if (updatedAt !== undefined) f.updatedAt = updatedAt;
-  const limit = last(query.limit);
-  if (limit !== undefined) f.limit = Math.min(intParam('limit', limit), 1000);
+  const limit = integerQuery(last(query.limit), INT_LIMIT);
+  if (limit !== undefined) f.limit = Math.min(limit, 1000);
   const marker = last(query.marker);
   if (marker !== undefined) f.marker = marker;
   f.sort = parseSort(query);

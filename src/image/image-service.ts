@@ -4,7 +4,7 @@ import { BadRequest, Conflict, Forbidden, NotFound, UnsupportedMediaType } from 
 import {
   DOCKER_IMAGE_PROPERTY, ImageApi, ImageCaller, ImageListFilter, ImagePage, ImageRecord, NewImage,
 } from './image-api';
-import { ImageRow, ImageStore } from './image-store';
+import { IMAGE_SEEDED, ImageRow, ImageStore } from './image-store';
 import { applyImagePatch, checkWritable, CORE_ATTRIBUTES, validateAttribute } from './image-patch';
 import { digestOf, EMPTY_MD5, EMPTY_SHA512, ImageFiles } from './image-data';
 import type { ImageDriver } from '../runtime/image-driver';
@@ -41,7 +41,7 @@ export class ImageService implements ImageApi {
 
   /** First start only: the seeded public images (listed in docs/compute-and-images.md). */
   async seed(images: SeedImage[]): Promise<void> {
-    if (await this.store.getSetting('image.seeded')) return;
+    if (await this.store.settings.get(IMAGE_SEEDED)) return;
     for (const s of images) {
       const ids = { docker_image: s.dockerImage, image: s.name };
       const size = (await bestEffort(this.log, 'reading the size of a seeded Docker image', ids, () => this.dockerSize(s.dockerImage))) ?? null;
@@ -54,7 +54,7 @@ export class ImageService implements ImageApi {
         properties: { ...(s.properties ?? {}), [DOCKER_IMAGE_PROPERTY]: s.dockerImage },
       }), []);
     }
-    await this.store.setSetting('image.seeded', new Date().toISOString());
+    await this.store.settings.set(IMAGE_SEEDED, new Date().toISOString());
     this.log.info({ images: images.map((i) => i.name) }, 'seeded images');
   }
 

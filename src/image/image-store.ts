@@ -2,6 +2,7 @@ import { NotFound } from '../http/faults';
 import type { Knex } from 'knex';
 import { Keyset, markerValues, orderByKeyset, whereAfter } from '../db/keyset';
 import { countedDelete } from '../db/counted-delete';
+import { SettingsStore } from '../db/settings-store';
 import { DOCKER_IMAGE_PROPERTY, type ImageRecord, type ImageStatus, type ImageVisibility } from './image-api';
 
 export interface ImageRow {
@@ -73,9 +74,17 @@ export function toRecord(row: ImageRow, tags: string[]): ImageRecord {
   };
 }
 
+/** The settings key of the seeded images: when they were made (reset keeps what is older and has no owner). */
+export const IMAGE_SEEDED = 'image.seeded';
+
 /** Knex queries for the image tables only; snake_case rows stay here. */
 export class ImageStore {
-  constructor(private readonly db: Knex) {}
+  /** The first start's seed mark (IMAGE_SEEDED). */
+  readonly settings: SettingsStore;
+
+  constructor(private readonly db: Knex) {
+    this.settings = new SettingsStore(db);
+  }
 
   async get(id: string): Promise<ImageRecord | undefined> {
     const row: TaggedRow | undefined = await this.db('images as i').select('i.*', this.tagsColumn()).where('i.id', id).first();
@@ -205,7 +214,7 @@ export class ImageStore {
   async removeAllButSeed(keepOwner: string): Promise<{ ids: string[]; rows: Record<string, number> }> {
     const rows: Record<string, number> = {};
     const ids = await this.db.transaction(async (trx) => {
-      const seededAt = (await trx('settings').where({ key: 'image.seeded' }).first())?.value;
+      const seededAt = await this.settings.get(IMAGE_SEEDED, trx);
       const gone: string[] = await trx('images')
         .whereNot((q) => { if (seededAt) q.whereNull('owner').andWhere('created_at', '<=', seededAt); else q.whereRaw('false'); })
         .andWhere((q) => q.whereNull('owner').orWhereNot('owner', keepOwner))
@@ -256,16 +265,6 @@ export class ImageStore {
     return (await this.db('image_members').where({ image_id: imageId, member_id: memberId }).delete().returning('member_id')).length;
   }
 
-  // --- first-start seeding --------------------------------------------------------------
-
-  async getSetting(key: string): Promise<string | undefined> {
-    const row = await this.db('settings').where({ key }).first();
-    return row?.value;
-  }
-
-  async setSetting(key: string, value: string): Promise<void> {
-    await this.db('settings').insert({ key, value }).onConflict('key').merge();
-  }
 }
 
 async function write(t: Knex.Transaction, id: string, patch: Partial<ImageRow>, tags?: string[]): Promise<void> {

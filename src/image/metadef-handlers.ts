@@ -12,6 +12,7 @@ import type { operations, components } from '../generated/image';
 import type { Handlers, RequestContext } from '../http/context';
 import { queryString, requireAuth, typedHandlers } from '../http/context';
 import { BadRequest, Forbidden } from '../http/faults';
+import { INT_LIMIT, integerQuery } from '../http/integer-query';
 import type { MetadefContentService, TagPage } from './metadef-content-service';
 import type { MetadefNamespaceService } from './metadef-namespace-service';
 import { METADEF_SCHEMAS } from './metadef-schemas';
@@ -62,13 +63,10 @@ function namespaceInput(b: Schemas['MetadefNamespaceInput']): NamespaceInput {
   };
 }
 
-/** Glance's limit checks: an integer, not negative. */
+/** Glance's _validate_limit, capped at api_limit_max. */
 function parseLimit(raw: string | undefined): number | undefined {
-  if (raw === undefined) return undefined;
-  if (!/^\s*[+-]?\d+\s*$/.test(raw)) throw new BadRequest('limit param must be an integer');
-  const limit = Number(raw);
-  if (limit < 0) throw new BadRequest('limit param must be positive');
-  return Math.min(limit, MAX_LIMIT);
+  const limit = integerQuery(raw, INT_LIMIT);
+  return limit === undefined ? undefined : Math.min(limit, MAX_LIMIT);
 }
 
 function parseSortDir(raw: string | undefined): 'asc' | 'desc' {

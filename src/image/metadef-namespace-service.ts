@@ -142,21 +142,21 @@ export class MetadefNamespaceService {
    * (one read); otherwise it is cleared and seeded again. Answers the namespaces made since the seed.
    */
   async resetToSeed(catalog: { resourceTypes: string[]; namespaces: MetadefCatalogEntry[] }): Promise<number> {
-    if (!(await this.store.getSetting(METADEF_CHANGED))) return 0;
+    if (!(await this.store.settings.get(METADEF_CHANGED))) return 0;
     const made = await this.store.transaction((trx) => this.store.clearCatalog(trx));
     await this.seed(catalog);
     return made;
   }
 
   async seed(catalog: { resourceTypes: string[]; namespaces: MetadefCatalogEntry[] }): Promise<void> {
-    if (await this.store.getSetting(METADEF_SEEDED)) return; // every start but the first: one read
+    if (await this.store.settings.get(METADEF_SEEDED)) return; // every start but the first: one read
     const seeded = await this.store.transaction(async (trx) => {
-      if (await this.store.getSetting(METADEF_SEEDED, trx)) return false;
+      if (await this.store.settings.get(METADEF_SEEDED, trx)) return false;
       await this.store.insertResourceTypes(trx, catalog.resourceTypes);
       // A namespace an admin made meanwhile under a catalog name keeps its place.
       const existing = await this.store.existingNamespaces(trx, catalog.namespaces.map((e) => e.namespace.namespace));
       await this.store.insertCatalog(trx, catalog.namespaces.filter((e) => !existing.has(e.namespace.namespace)), CATALOG_OWNER);
-      await this.store.setSetting(trx, METADEF_SEEDED, new Date().toISOString());
+      await this.store.settings.set(METADEF_SEEDED, new Date().toISOString(), trx);
       return true;
     });
     if (seeded) this.log.info({ namespaces: catalog.namespaces.map((e) => e.namespace.namespace) }, 'seeded the metadefs catalog');

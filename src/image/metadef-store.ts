@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { Keyset, markerValues, orderByKeyset, whereAfter, withIdTieBreaker } from '../db/keyset';
+import { SettingsStore } from '../db/settings-store';
 import type {
   AssociationRecord, MetadefCatalogEntry, NamespaceRecord, NewAssociation, NewObject, NewNamespace, ObjectRecord, PropertyDefinition,
   PropertyRecord, ResourceTypeRecord, TagRecord,
@@ -64,7 +65,12 @@ const toTag = (r: TagRow): TagRecord => ({ id: r.id, name: r.name, ...stamps(r) 
 
 /** Knex queries for the metadef tables only; snake_case rows stay here. */
 export class MetadefStore {
-  constructor(private readonly db: Knex) {}
+  /** The catalog's seeded and changed marks. */
+  readonly settings: SettingsStore;
+
+  constructor(private readonly db: Knex) {
+    this.settings = new SettingsStore(db);
+  }
 
   transaction<T>(work: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
     return this.db.transaction(work);
@@ -281,17 +287,9 @@ export class MetadefStore {
 
   // --- the seeded catalog -----------------------------------------------------------------
 
-  async getSetting(key: string, trx?: Knex.Transaction): Promise<string | undefined> {
-    return (await this.q(trx)('settings').where({ key }).first())?.value;
-  }
-
   /** Notes that the catalog differs from the seed (the instance reset restores it only then). */
   async markChanged(trx: Knex.Transaction): Promise<void> {
-    await this.setSetting(trx, METADEF_CHANGED, new Date().toISOString());
-  }
-
-  async setSetting(trx: Knex.Transaction, key: string, value: string): Promise<void> {
-    await trx('settings').insert({ key, value }).onConflict('key').merge();
+    await this.settings.set(METADEF_CHANGED, new Date().toISOString(), trx);
   }
 
   /**
@@ -299,7 +297,7 @@ export class MetadefStore {
    * their content, and resource types. Answers how many namespaces were made since the seed.
    */
   async clearCatalog(trx: Knex.Transaction): Promise<number> {
-    const seededAt = await this.getSetting(METADEF_SEEDED, trx);
+    const seededAt = await this.settings.get(METADEF_SEEDED, trx);
     const made = await trx('metadef_namespaces').where('created_at', '>', seededAt ?? new Date(0).toISOString()).count<{ n: string }[]>({ n: '*' });
     await trx('metadef_namespaces').delete();
     await trx('metadef_resource_types').delete();

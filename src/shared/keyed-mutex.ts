@@ -39,31 +39,59 @@ export class KeyedMutex {
     }
   }
 
+  /** Runs `fn` holding `key` exclusive if nobody holds or waits for it now; null (without running it) otherwise. */
+  async withLockIfFree<T>(key: string, fn: () => Promise<T>): Promise<{ value: T } | null> {
+    const release = this.tryAcquire(key);
+    if (!release) return null;
+    try {
+      return { value: await fn() };
+    } finally {
+      release();
+    }
+  }
+
   /** How many hold `key` now (tests, logs). */
   holders(key: string): number {
     return this.keys.get(key)?.holders ?? 0;
   }
 
   private acquire(key: string, shared: boolean): Promise<() => void> {
-    let state = this.keys.get(key);
-    if (!state) this.keys.set(key, (state = { holders: 0, exclusive: false, queue: [] }));
-    const st = state;
+    const now = this.tryAcquire(key, shared);
+    if (now) return Promise.resolve(now);
+    const st = this.state(key);
+    return new Promise((resolve) => st.queue.push({ shared, grant: () => resolve(this.releaser(key, st)) }));
+  }
+
+  /** The hold of `key` if it can be granted now (nobody waits, and nobody holds it or, shared, only sharers do), else null. */
+  private tryAcquire(key: string, shared = false): (() => void) | null {
+    const st = this.state(key);
+    if (st.queue.length > 0 || (st.holders > 0 && (!shared || st.exclusive))) return null;
+    st.holders++;
+    st.exclusive = !shared;
+    return this.releaser(key, st);
+  }
+
+  private state(key: string): KeyState {
+    let st = this.keys.get(key);
+    if (!st) this.keys.set(key, (st = { holders: 0, exclusive: false, queue: [] }));
+    return st;
+  }
+
+  private releaser(key: string, st: KeyState): () => void {
     let released = false;
-    const release = () => {
+    return () => {
       if (released) return;
       released = true;
       st.holders--;
       if (st.holders === 0) st.exclusive = false;
       this.pump(st);
-      // Drop the entry once nobody holds or waits, so the map does not grow forever.
-      if (st.holders === 0 && st.queue.length === 0 && this.keys.get(key) === st) this.keys.delete(key);
+      this.dropIfIdle(key, st);
     };
-    if (st.queue.length === 0 && (st.holders === 0 || (shared && !st.exclusive))) {
-      st.holders++;
-      st.exclusive = !shared;
-      return Promise.resolve(release);
-    }
-    return new Promise((resolve) => st.queue.push({ shared, grant: () => resolve(release) }));
+  }
+
+  /** Drops the entry once nobody holds or waits, so the map does not grow forever. */
+  private dropIfIdle(key: string, st: KeyState): void {
+    if (st.holders === 0 && st.queue.length === 0 && this.keys.get(key) === st) this.keys.delete(key);
   }
 
   /** Grants the waiters at the head of the queue that can hold the key now. */

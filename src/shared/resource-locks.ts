@@ -18,6 +18,11 @@ export interface ResourceLocks {
    * keys are held shared (any number of shared holders at once, none beside an exclusive one).
    */
   withLocks<T>(keys: string[], fn: () => Promise<T>, opts?: LockOptions): Promise<T>;
+  /**
+   * Runs `fn` holding `key` exclusive only if it is free now (no holder, shared or not, and no
+   * waiter here); otherwise null, at once: for work that would rather skip than wait.
+   */
+  withLockIfFree<T>(key: string, fn: () => Promise<T>): Promise<{ value: T } | null>;
   close?(): Promise<void>;
 }
 
@@ -60,7 +65,6 @@ export class AdvisoryLocks implements ResourceLocks {
     const sorted = order.map((k) => k.key);
     return this.local.withLocks(keys, async () => {
       const client = await this.pool.connect();
-      let broken: Error | undefined;
       try {
         // hashtextextended: a 64-bit key per name (PostgreSQL 11+).
         for (const { key, shared } of order) {
@@ -68,13 +72,33 @@ export class AdvisoryLocks implements ResourceLocks {
         }
         return await fn();
       } finally {
-        await client.query('SELECT pg_advisory_unlock_all()').catch((err: Error) => {
-          broken = err;
-          this.log.warn({ err, keys: sorted }, 'could not release advisory locks: dropping their connection');
-        });
-        client.release(broken);
+        client.release(await this.unlockAll(client, sorted));
       }
     }, opts);
+  }
+
+  withLockIfFree<T>(key: string, fn: () => Promise<T>): Promise<{ value: T } | null> {
+    return this.local.withLockIfFree(key, async () => {
+      const client = await this.pool.connect();
+      try {
+        const { rows } = await client.query<{ held: boolean }>('SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS held', [this.namespace + key]);
+        if (!rows[0].held) return null;
+        return { value: await fn() };
+      } finally {
+        client.release(await this.unlockAll(client, [key]));
+      }
+    }).then((r) => r?.value ?? null);
+  }
+
+  /** Lets go of every advisory lock of the connection; the error when that failed (the connection is then dropped). */
+  private async unlockAll(client: pg.PoolClient, keys: string[]): Promise<Error | undefined> {
+    try {
+      await client.query('SELECT pg_advisory_unlock_all()');
+      return undefined;
+    } catch (err) {
+      this.log.warn({ err, keys }, 'could not release advisory locks: dropping their connection');
+      return err as Error;
+    }
   }
 
   async close(): Promise<void> {

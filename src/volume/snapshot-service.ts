@@ -11,7 +11,7 @@ import type { Caller, QuotaService } from './volume-quotas';
 import { SNAPSHOT_STATUSES, SnapshotListQuery, toSnapshotRecord } from './volume-records';
 import type { SnapshotRow, SnapshotStore } from './snapshot-store';
 import { requireWritableSnapshot } from './imported-snapshots';
-import { ALL_PROJECTS, listScope, MarkerNotFound, Scope, VolumeRow, VolumeStore } from './volume-store';
+import { ALL_PROJECTS, callerScope, listScope, MarkerNotFound, Scope, VolumeRow, VolumeStore } from './volume-store';
 
 export interface SnapshotServiceDeps {
   volumes: VolumeStore;
@@ -28,17 +28,13 @@ export class SnapshotService {
 
   constructor(private readonly d: SnapshotServiceDeps) {
     this.metadata = new MetadataOps(
-      (caller, id) => this.requireRow(this.scopeOf(caller), id).then((s) => s.metadata),
+      (caller, id) => this.requireRow(callerScope(caller), id).then((s) => s.metadata),
       async (caller, id, metadata) => {
-        requireWritableSnapshot(await this.requireRow(this.scopeOf(caller), id), caller.isAdmin);
-        return (await this.d.snapshots.update(this.scopeOf(caller), id, { metadata }))?.metadata ?? {};
+        requireWritableSnapshot(await this.requireRow(callerScope(caller), id), caller.isAdmin);
+        return (await this.d.snapshots.update(callerScope(caller), id, { metadata }))?.metadata ?? {};
       },
       (id, key) => new NotFound(`Snapshot ${id} has no metadata with key ${key}.`),
     );
-  }
-
-  scopeOf(caller: Caller): Scope {
-    return caller.isAdmin ? ALL_PROJECTS : { projectId: caller.projectId };
   }
 
   async list(caller: Caller, q: SnapshotListQuery): Promise<SnapshotRecord[]> {
@@ -58,7 +54,7 @@ export class SnapshotService {
   }
 
   async show(caller: Caller, id: string): Promise<SnapshotRecord> {
-    return toSnapshotRecord(await this.requireRow(this.scopeOf(caller), id));
+    return toSnapshotRecord(await this.requireRow(callerScope(caller), id));
   }
 
   /**
@@ -67,7 +63,7 @@ export class SnapshotService {
    * gigabytes quotas; the data capture runs as a job.
    */
   async create(caller: Caller, input: CreateSnapshotInput): Promise<SnapshotRecord> {
-    const volume = await this.d.findVolume(this.scopeOf(caller), input.volumeId);
+    const volume = await this.d.findVolume(callerScope(caller), input.volumeId);
     const force = Boolean(input.force);
     if (volume.status === 'error') throw invalidVolume('The snapshot cannot be created when the volume is in error status.');
     const valid = force ? ['available', 'in-use'] : ['available'];
@@ -97,7 +93,7 @@ export class SnapshotService {
 
   /** PUT: name and/or description (at least one key, Cinder's anyOf). */
   async update(caller: Caller, id: string, patch: { name?: string | null; description?: string | null }): Promise<SnapshotRecord> {
-    const scope = this.scopeOf(caller);
+    const scope = callerScope(caller);
     requireWritableSnapshot(await this.requireRow(scope, id), caller.isAdmin);
     const values: Partial<SnapshotRow> = {};
     if (patch.name !== undefined) values.name = patch.name;
@@ -110,7 +106,7 @@ export class SnapshotService {
   /** DELETE (available or error), or os-force_delete (admin, any status). */
   async delete(caller: Caller, id: string, opts: { force?: boolean } = {}): Promise<void> {
     const force = Boolean(opts.force);
-    const scope = this.scopeOf(caller);
+    const scope = callerScope(caller);
     const s = await this.requireRow(scope, id);
     requireWritableSnapshot(s, caller.isAdmin);
     if (force && !caller.isAdmin) throw policyForbids('volume_extension:snapshot_admin_actions:force_delete');
@@ -125,7 +121,7 @@ export class SnapshotService {
 
   /** os-reset_status (admin). */
   async resetStatus(caller: Caller, id: string, status: string): Promise<void> {
-    await this.requireRow(this.scopeOf(caller), id);
+    await this.requireRow(callerScope(caller), id);
     if (!caller.isAdmin) throw policyForbids('volume_extension:snapshot_admin_actions:reset_status');
     const s = status.toLowerCase();
     if (!SNAPSHOT_STATUSES.includes(s)) throw invalidInput(`Invalid input for field/attribute status. Value: ${status}. '${status}' is not one of ${JSON.stringify(SNAPSHOT_STATUSES)}`);

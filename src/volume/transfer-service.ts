@@ -10,7 +10,7 @@ import { invalidSnapshot, invalidVolume, volumeNotFound } from './volume-faults'
 import type { Caller, QuotaService } from './volume-quotas';
 import type { SnapshotStore } from './snapshot-store';
 import { TransferRow, TransferStore } from './transfer-store';
-import { ALL_PROJECTS, Scope, VolumeStore } from './volume-store';
+import { ALL_PROJECTS, callerScope, VolumeStore } from './volume-store';
 
 export interface TransferRecord {
   id: string;
@@ -47,25 +47,20 @@ export class TransferService {
     transfers: TransferStore; volumes: VolumeStore; snapshots: SnapshotStore; quotas: QuotaService; log: Logger;
   }) {}
 
-  private ownerOf(caller: Caller): string | null {
-    return caller.isAdmin ? null : caller.projectId;
-  }
-
   /** The caller's own transfers; an admin's all_tenants lists every project's. */
   async list(caller: Caller, q: { allTenants: boolean; name?: string; volumeId?: string }): Promise<TransferRecord[]> {
-    const projectId = caller.isAdmin && q.allTenants ? null : caller.projectId;
-    return (await this.d.transfers.list(projectId, { name: q.name, volumeId: q.volumeId })).map((r) => toRecord(r));
+    return (await this.d.transfers.list(callerScope(caller, q.allTenants), { name: q.name, volumeId: q.volumeId })).map((r) => toRecord(r));
   }
 
   async show(caller: Caller, id: string): Promise<TransferRecord> {
-    const row = await this.d.transfers.get(this.ownerOf(caller), id);
+    const row = await this.d.transfers.get(callerScope(caller), id);
     if (!row) throw transferNotFound(id);
     return toRecord(row);
   }
 
   /** available -> awaiting-transfer; every snapshot must be available unless they stay behind. */
   async create(caller: Caller, input: { volumeId: string; name: string | null; noSnapshots: boolean }): Promise<TransferRecord> {
-    const scope: Scope = caller.isAdmin ? ALL_PROJECTS : { projectId: caller.projectId };
+    const scope = callerScope(caller);
     const authKey = randomHex(16);
     const salt = randomHex(8);
     const row = await this.d.transfers.transaction(async (trx) => {
@@ -93,7 +88,7 @@ export class TransferService {
   async delete(caller: Caller, id: string): Promise<void> {
     await this.d.transfers.transaction(async (trx) => {
       const transfers = this.d.transfers.on(trx);
-      const row = await transfers.get(this.ownerOf(caller), id, { forUpdate: true });
+      const row = await transfers.get(callerScope(caller), id, { forUpdate: true });
       if (!row) throw transferNotFound(id);
       await transfers.delete(id);
       await this.d.volumes.on(trx).update(ALL_PROJECTS, row.volume_id, { status: 'available' }, ['awaiting-transfer']);
@@ -108,7 +103,7 @@ export class TransferService {
   async accept(caller: Caller, id: string, authKey: string): Promise<TransferRecord> {
     const row = await this.d.transfers.transaction(async (trx) => {
       const transfers = this.d.transfers.on(trx);
-      const t = await transfers.get(null, id, { forUpdate: true });
+      const t = await transfers.get(ALL_PROJECTS, id, { forUpdate: true });
       if (!t) throw transferNotFound(id);
       if (cryptHash(t.salt, authKey) !== t.crypt_hash) throw new BadRequest(`Invalid auth key: Attempt to transfer ${id} with invalid auth key.`);
       const v = await this.d.volumes.on(trx).get(ALL_PROJECTS, t.volume_id, { forUpdate: true });

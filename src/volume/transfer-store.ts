@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { countedDelete } from '../db/counted-delete';
-import { Tx } from './volume-store';
+import { Scope, scoped, Tx } from './volume-store';
 
 export interface TransferRow {
   id: string;
@@ -27,17 +27,15 @@ export class TransferStore {
   }
 
   /** One transfer; `projectId` null = any project's (an admin, or the accepting side). */
-  async get(projectId: string | null, id: string, opts: { forUpdate?: boolean } = {}): Promise<TransferRow | undefined> {
-    const q = this.db('volume_transfers').where({ id });
-    if (projectId !== null) q.where({ project_id: projectId });
+  async get(scope: Scope, id: string, opts: { forUpdate?: boolean } = {}): Promise<TransferRow | undefined> {
+    const q = scoped(this.db('volume_transfers').where({ id }), scope);
     if (opts.forUpdate) q.forUpdate();
     return q.first();
   }
 
-  /** Oldest first, as Cinder lists them; `projectId` null = every project's. */
-  async list(projectId: string | null, filter: { name?: string; volumeId?: string }): Promise<TransferRow[]> {
-    const q = this.db('volume_transfers').select('*');
-    if (projectId !== null) q.where({ project_id: projectId });
+  /** Oldest first, as Cinder lists them. */
+  async list(scope: Scope, filter: { name?: string; volumeId?: string }): Promise<TransferRow[]> {
+    const q = scoped(this.db('volume_transfers').select('*'), scope);
     if (filter.name !== undefined) q.where({ name: filter.name });
     if (filter.volumeId !== undefined) q.where({ volume_id: filter.volumeId });
     return q.orderBy([{ column: 'created_at', order: 'asc' }, { column: 'id', order: 'asc' }]);

@@ -11,7 +11,7 @@ import { BadRequest, Conflict } from '../http/faults';
 import type { Logger } from '../logger';
 import { invalidVolume, policyForbids, volumeNotFound } from './volume-faults';
 import type { Caller } from './volume-quotas';
-import { ALL_PROJECTS as ALL, AttachmentRow, Scope, VolumeStore } from './volume-store';
+import { ALL_PROJECTS as ALL, AttachmentRow, callerScope, VolumeStore } from './volume-store';
 
 export interface LegacyAttachRequest {
   /** Already checked to be uuid-like (Cinder's schema). */
@@ -28,7 +28,7 @@ const novaUsesAttachment = (serverId: string) => new Conflict(`Detach volume fro
 const managerRefusal = (type: string, message: string) => new BadRequest(`Error attaching volume - ${type}: ${message}`);
 
 export class LegacyAttachments {
-  constructor(private readonly d: { volumes: VolumeStore; log: Logger; scopeOf: (caller: Caller) => Scope }) {}
+  constructor(private readonly d: { volumes: VolumeStore; log: Logger }) {}
 
   /** available -> attaching (Cinder's reserve_volume). */
   async reserve(caller: Caller, id: string): Promise<void> {
@@ -146,19 +146,19 @@ export class LegacyAttachments {
   }
 
   private async conditional(caller: Caller, id: string, from: string[], to: string, refuse: (status: string) => void): Promise<void> {
-    const scope = this.d.scopeOf(caller);
+    const scope = callerScope(caller);
     const row = await this.requireVisible(caller, id);
     if (!(await this.d.volumes.update(scope, id, { status: to }, from))) refuse(row.status);
   }
 
   private async requireVisible(caller: Caller, id: string) {
-    const row = await this.d.volumes.get(this.d.scopeOf(caller), id);
+    const row = await this.d.volumes.get(callerScope(caller), id);
     if (!row) throw volumeNotFound(id);
     return row;
   }
 
   private async lockedRow(volumes: VolumeStore, caller: Caller, id: string) {
-    const row = await volumes.get(this.d.scopeOf(caller), id, { forUpdate: true });
+    const row = await volumes.get(callerScope(caller), id, { forUpdate: true });
     if (!row) throw volumeNotFound(id);
     return row;
   }

@@ -2,6 +2,7 @@
 import type { RequestContext } from '../http/context';
 import { queryString, requireAuth } from '../http/context';
 import { BadRequest, Forbidden } from '../http/faults';
+import { INT_LIMIT, integerQuery, type IntegerQueryRule } from '../http/integer-query';
 import { invalidInput } from './volume-faults';
 import type { Caller } from './volume-quotas';
 import { TIME_OPERATORS, type CommonFilter, type PageRequest, type SortKey } from './volume-store';
@@ -9,6 +10,14 @@ import type { ViewContext } from './volume-views';
 
 /** Cinder's osapi_max_limit: the page size when no limit is asked, and the cap. */
 export const MAX_LIMIT = 1000;
+/** Cinder's constants.DB_MAX_INT. */
+const MAX_OFFSET = 0x7fffffff;
+
+/** _get_offset_param (strutils.validate_integer, 0 to DB_MAX_INT): rows skipped after the marker. */
+const OFFSET: IntegerQueryRule = {
+  syntax: 'python-int', notInteger: () => 'offset must be an integer',
+  min: { value: 0, message: 'offset must be >= 0' }, max: { value: MAX_OFFSET, message: `offset must be <= ${MAX_OFFSET}` },
+};
 
 export function callerOf(ctx: RequestContext): Caller {
   const auth = requireAuth(ctx);
@@ -47,14 +56,9 @@ export function lenientBool(ctx: RequestContext, name: string): boolean {
 
 /** Cinder's get_pagination_params + get_sort_params + process_sort_params. */
 export function pageOf(ctx: RequestContext, columns: Record<string, string>): PageRequest {
-  const rawLimit = queryString(ctx, 'limit');
-  let limit = MAX_LIMIT;
-  if (rawLimit !== undefined) {
-    if (!/^\s*-?\d+\s*$/.test(rawLimit)) throw new BadRequest('limit param must be an integer');
-    limit = Number(rawLimit);
-    if (limit < 0) throw new BadRequest('limit param must be positive');
-    limit = Math.min(limit, MAX_LIMIT);
-  }
+  // get_pagination_params (_get_limit_param, then offset) before get_sort_params.
+  const limit = Math.min(integerQuery(queryString(ctx, 'limit'), INT_LIMIT) ?? MAX_LIMIT, MAX_LIMIT);
+  const offset = integerQuery(queryString(ctx, 'offset'), OFFSET) ?? 0;
   const sort = queryString(ctx, 'sort');
   const sortKey = queryString(ctx, 'sort_key');
   const sortDir = queryString(ctx, 'sort_dir');
@@ -83,21 +87,8 @@ export function pageOf(ctx: RequestContext, columns: Record<string, string>): Pa
   for (const extra of ['created_at', 'id']) {
     if (!keys.some((k) => k.column === extra)) keys.push({ column: extra, dir: keys[0]?.dir ?? 'desc' });
   }
-  return { limit, marker: queryString(ctx, 'marker'), sort: keys, offset: offsetOf(queryString(ctx, 'offset')) };
+  return { limit, marker: queryString(ctx, 'marker'), sort: keys, offset };
 }
-
-/** Cinder's `offset` (api/common.py _get_offset_param): rows skipped after the marker. */
-function offsetOf(raw: string | undefined): number {
-  if (raw === undefined) return 0;
-  if (!/^\s*-?\d+\s*$/.test(raw)) throw invalidInput('offset must be an integer.');
-  const n = Number(raw);
-  if (n < 0) throw invalidInput('offset must be >= 0');
-  if (n > MAX_OFFSET) throw invalidInput(`offset must be <= ${MAX_OFFSET}`);
-  return n;
-}
-
-/** Cinder's constants.DB_MAX_INT. */
-const MAX_OFFSET = 0x7fffffff;
 
 /** The `metadata` (or `glance_metadata`) filter: cinderclient sends a Python dict literal ({'k': 'v'}), others JSON. */
 export function metadataFilter(ctx: RequestContext, name = 'metadata'): Record<string, string> | undefined {

@@ -22,7 +22,7 @@ import {
 import { CreateVolumePayload, DeleteVolumePayload, ExtendVolumePayload, imageLayer, imageSnapshotKey, JOB, RevertVolumePayload, volumeJobs } from './volume-jobs';
 import { Caller, QuotaService } from './volume-quotas';
 import { VOLUME_STATUSES, VolumeListQuery, toVolumeRecord, waitForStatus } from './volume-records';
-import { ALL_PROJECTS, listScope, ListedVolume, MarkerNotFound, Scope, VolumeRow, VolumeStore } from './volume-store';
+import { ALL_PROJECTS, callerScope, listScope, ListedVolume, MarkerNotFound, Scope, VolumeRow, VolumeStore } from './volume-store';
 import type { SnapshotStore } from './snapshot-store';
 import { SnapshotService } from './snapshot-service';
 import { AVAILABILITY_ZONE } from './volume-type-registry';
@@ -132,21 +132,16 @@ export class VolumeService implements VolumeApi {
     this.archives = new SnapshotArchives({
       ...d, log: this.log, showSnapshot: (caller, id) => this.snapshots.show(caller, id), getVolume: (projectId, id) => this.getVolume(projectId, id),
     });
-    this.legacyAttach = new LegacyAttachments({ volumes: d.volumes, log: this.log, scopeOf: (caller) => this.scopeOf(caller) });
+    this.legacyAttach = new LegacyAttachments({ volumes: d.volumes, log: this.log, });
     this.metadata = new MetadataOps(
-      (caller, id) => this.requireRow(this.scopeOf(caller), id).then((r) => r.metadata),
-      async (caller, id, metadata) => (await this.d.volumes.update(this.scopeOf(caller), id, { metadata }))?.metadata ?? {},
+      (caller, id) => this.requireRow(callerScope(caller), id).then((r) => r.metadata),
+      async (caller, id, metadata) => (await this.d.volumes.update(callerScope(caller), id, { metadata }))?.metadata ?? {},
       (id, key) => new NotFound(`Volume ${id} has no metadata with key ${key}.`),
     );
   }
 
   get driverKind(): VolumeDataDriver['kind'] {
     return this.d.driver.kind;
-  }
-
-  /** An admin reaches any project's volume by id (Cinder's admin context); others only their own. */
-  scopeOf(caller: Caller): Scope {
-    return caller.isAdmin ? ALL_PROJECTS : { projectId: caller.projectId };
   }
 
   // ---- Caller-based operations (the handlers) ----
@@ -171,7 +166,7 @@ export class VolumeService implements VolumeApi {
 
   /** Cinder's volume summary (3.12): count and GiB of the caller's volumes (every project's for an admin's all_tenants), and from 3.36 each metadata key's distinct values. */
   async summary(caller: Caller, allTenants: boolean): Promise<{ count: number; size: number; metadata: Record<string, string[]> }> {
-    const scope: Scope = caller.isAdmin && allTenants ? ALL_PROJECTS : { projectId: caller.projectId };
+    const scope = callerScope(caller, allTenants);
     const rows = await this.d.volumes.sizesAndMetadata(scope);
     const metadata: Record<string, string[]> = {};
     for (const r of rows) {
@@ -184,12 +179,12 @@ export class VolumeService implements VolumeApi {
   }
 
   async show(caller: Caller, id: string): Promise<VolumeRecord> {
-    return this.record(this.scopeOf(caller), await this.requireRow(this.scopeOf(caller), id));
+    return this.record(callerScope(caller), await this.requireRow(callerScope(caller), id));
   }
 
   /** Cinder's create: API checks, then the create flow's (sources, size, zone), then quota. */
   async create(caller: Caller, input: CreateVolumeRequest): Promise<VolumeRecord> {
-    const scope = this.scopeOf(caller);
+    const scope = callerScope(caller);
     const type = await this.d.types.forNewVolume(caller, input.volumeType);
     let snapshot = input.snapshotId ? await this.d.snapshots.get(scope, input.snapshotId) : undefined;
     if (input.snapshotId && !snapshot) throw snapshotNotFound(input.snapshotId);
@@ -279,7 +274,7 @@ export class VolumeService implements VolumeApi {
 
   /** os-volume_upload_image: the new image (queued) and the volume (uploading). */
   async uploadToImage(caller: Caller, id: string, req: UploadRequest): Promise<{ volume: VolumeRecord; image: ImageRecord }> {
-    const scope = this.scopeOf(caller);
+    const scope = callerScope(caller);
     const row = await this.requireRow(scope, id);
     const image = await startUpload({ ...this.d, log: this.log }, caller, scope, row, req);
     return { volume: await this.record(scope, await this.requireRow(scope, id)), image };
@@ -292,7 +287,7 @@ export class VolumeService implements VolumeApi {
 
   /** Cinder's volume image metadata (os-show_image_metadata). */
   async imageMetadata(caller: Caller, id: string): Promise<Record<string, string>> {
-    return (await this.requireRow(this.scopeOf(caller), id)).volume_image_metadata ?? {};
+    return (await this.requireRow(callerScope(caller), id)).volume_image_metadata ?? {};
   }
 
   /**
@@ -300,7 +295,7 @@ export class VolumeService implements VolumeApi {
    * GlanceMetadataNotFound 404 when absent), applied under the volume's row lock.
    */
   async changeImageMetadata(caller: Caller, id: string, change: { set?: Record<string, string>; unset?: string }): Promise<Record<string, string>> {
-    const scope = this.scopeOf(caller);
+    const scope = callerScope(caller);
     return this.d.volumes.transaction(async (trx) => {
       const store = this.d.volumes.on(trx);
       const row = await store.get(scope, id, { forUpdate: true });
@@ -316,7 +311,7 @@ export class VolumeService implements VolumeApi {
   }
 
   async update(caller: Caller, id: string, patch: { name?: string | null; description?: string | null; metadata?: Record<string, string> | null }): Promise<VolumeRecord> {
-    const scope = this.scopeOf(caller);
+    const scope = callerScope(caller);
     await this.requireRow(scope, id);
     const values: Partial<VolumeRow> = {};
     if (patch.name !== undefined) values.name = patch.name;
@@ -330,7 +325,7 @@ export class VolumeService implements VolumeApi {
   /** DELETE /volumes/{id}[?cascade=True]; os-force_delete passes force (admin). */
   /** `forceRule`: the policy a forced delete needs (DELETE ?force=True, 3.23: volume:force_delete; the os-force_delete action's otherwise). */
   async delete(caller: Caller, id: string, opts: { cascade?: boolean; force?: boolean; forceRule?: string } = {}): Promise<void> {
-    const scope = this.scopeOf(caller);
+    const scope = callerScope(caller);
     const cascade = Boolean(opts.cascade);
     const force = Boolean(opts.force);
     await this.requireRow(scope, id);
@@ -357,7 +352,7 @@ export class VolumeService implements VolumeApi {
 
   /** os-extend; an in-use volume from 3.42 (extend_attached_volume). */
   async extend(caller: Caller, id: string, rawNewSize: unknown, allowInUse: boolean): Promise<void> {
-    const scope = this.scopeOf(caller);
+    const scope = callerScope(caller);
     const v = await this.requireRow(scope, id);
     const newSize = Number(rawNewSize);
     if (!(newSize - v.size > 0)) {
@@ -375,7 +370,7 @@ export class VolumeService implements VolumeApi {
 
   /** revert (3.40+): the latest snapshot only, same size, both available (Cinder's checks, in its order). */
   async revert(caller: Caller, id: string, snapshotId: string | undefined): Promise<void> {
-    const scope = this.scopeOf(caller);
+    const scope = callerScope(caller);
     const v = await this.requireRow(scope, id);
     const latest = await this.d.snapshots.latestOfVolume(id);
     if (!latest) throw new BadRequest(`Volume ${id} doesn't have any snapshots.`);
@@ -400,7 +395,7 @@ export class VolumeService implements VolumeApi {
   }
 
   async setBootable(caller: Caller, id: string, bootable: boolean): Promise<void> {
-    const scope = this.scopeOf(caller);
+    const scope = callerScope(caller);
     await this.requireRow(scope, id);
     await this.d.volumes.update(scope, id, { bootable });
   }
@@ -411,7 +406,7 @@ export class VolumeService implements VolumeApi {
    * migration_policy has nothing to decide.
    */
   async retype(caller: Caller, id: string, newType: string): Promise<void> {
-    const scope = this.scopeOf(caller);
+    const scope = callerScope(caller);
     await this.requireRow(scope, id);
     const type = await this.d.types.byNameOrId({ admin: true }, newType);
     const updated = await this.d.volumes.transaction(async (trx) => {
@@ -430,7 +425,7 @@ export class VolumeService implements VolumeApi {
 
   /** os-reset_status (admin): Cinder's admin escape hatch; attach_status/migration_status are accepted and ignored. */
   async resetStatus(caller: Caller, id: string, body: { status?: string; attach_status?: string; migration_status?: string }): Promise<void> {
-    await this.requireRow(this.scopeOf(caller), id);
+    await this.requireRow(callerScope(caller), id);
     if (!caller.isAdmin) throw policyForbids('volume_extension:volume_admin_actions:reset_status');
     if (body.status === undefined && body.attach_status === undefined && body.migration_status === undefined) {
       throw new BadRequest("Must specify 'status', 'attach_status' or 'migration_status' for update.");

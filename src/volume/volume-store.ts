@@ -76,10 +76,19 @@ export const VOLUME_SORT_COLUMNS: Record<string, string> = {
   project_id: 'project_id', user_id: 'user_id', created_at: 'created_at', updated_at: 'updated_at',
 };
 
+/**
+ * The rows a caller reaches: an admin every project's (Cinder's admin context reaches any volume
+ * by id), anyone else their project's; `everyProject` false (a list without all_tenants) keeps
+ * an admin to their own project too.
+ */
+export function callerScope(caller: { isAdmin: boolean; projectId: string }, everyProject = true): Scope {
+  return caller.isAdmin && everyProject ? ALL_PROJECTS : { projectId: caller.projectId };
+}
+
 /** A list's scope and filters: every project's for an admin's all_tenants (then project_id filters), else the caller's. */
 export function listScope<F extends { projectId?: string }>(caller: { isAdmin: boolean; projectId: string }, q: { allTenants: boolean; filter: F }): { scope: Scope; filter: F } {
-  const all = caller.isAdmin && q.allTenants;
-  return { scope: all ? ALL_PROJECTS : { projectId: caller.projectId }, filter: all ? q.filter : { ...q.filter, projectId: undefined } };
+  const scope = callerScope(caller, q.allTenants);
+  return { scope, filter: 'allProjects' in scope ? q.filter : { ...q.filter, projectId: undefined } };
 }
 
 export function scoped<T extends Knex.QueryBuilder>(q: T, scope: Scope, column = 'project_id'): T {

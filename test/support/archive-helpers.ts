@@ -26,9 +26,14 @@ export const FINGERPRINT = fingerprintOf('/data');
 /** Runs `script` in a busybox container with the volume's Docker volume at /data. */
 export async function onVolume(h: Harness, s: Session, volumeId: string, script: string): Promise<string> {
   const { dockerVolume } = await h.app.volume.prepareMount(s.projectId, volumeId);
+  return onDockerVolume(h.app.instanceId, dockerVolume, script);
+}
+
+/** Runs `script` in a busybox container (labelled for instance `instanceId`) with Docker volume `dockerVolume` at /data. */
+export async function onDockerVolume(instanceId: string, dockerVolume: string, script: string): Promise<string> {
   const c = await docker.createContainer({
     Image: HELPER, Cmd: ['sh', '-c', script], Tty: true,
-    Labels: { 'snapstack.managed': 'true', 'snapstack.instance': h.app.instanceId },
+    Labels: { 'snapstack.managed': 'true', 'snapstack.instance': instanceId },
     HostConfig: { Binds: [`${dockerVolume}:/data`], NetworkMode: 'none' },
   });
   try {

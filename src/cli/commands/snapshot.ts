@@ -1,10 +1,10 @@
 /** `volume snapshot create/list/show/set/delete` (Cinder v3), as the openstack client prints them. */
 import type { Session } from '../auth';
-import { CommandSpec, WAIT_OPTION, defineCommand } from '../command';
-import { ApiError, CliError } from '../http';
+import { CommandContext, CommandSpec, WAIT_OPTION, defineCommand } from '../command';
+import { CliError } from '../http';
 import { dictColumn, field, Formatted, sortedFields } from '../output';
 import { findResource, forEachTarget, q, listAll, SetOperations } from '../resolve';
-import { waitFor } from '../wait';
+import { waitCinder } from '../wait';
 import { findVolume, listVolumes } from './volume';
 import type { VolumeSnapshot } from '../wire';
 
@@ -29,20 +29,10 @@ function snapshotFields(snap: Record<string, unknown>) {
   return sortedFields({ ...rest, properties: dictColumn(metadata as Record<string, unknown>) });
 }
 
-function waitSnapshot(ctx: Parameters<typeof waitFor>[0], s: Session, id: string, label: string, until: 'available' | 'deleted') {
-  return waitFor<VolumeSnapshot | null>(ctx, {
-    label: `snapshot ${label}`,
-    fetch: async () => {
-      try {
-        return await getSnapshot(s, id);
-      } catch (err) {
-        if (until === 'deleted' && err instanceof ApiError && err.status === 404) return null;
-        throw err;
-      }
-    },
-    describe: (v) => (v ? `${v.status}${v['os-extended-snapshot-attributes:progress'] ? ` ${v['os-extended-snapshot-attributes:progress']}` : ''}` : 'deleted'),
-    done: (v) => (until === 'deleted' ? v === null : v?.status === until),
-    failure: (v) => (v && /^error/.test(v.status) ? `Snapshot ${label} (${id}) went to status ${v.status}` : undefined),
+function waitSnapshot(ctx: CommandContext, s: Session, id: string, label: string, until: 'available' | 'deleted') {
+  return waitCinder<VolumeSnapshot>(ctx, {
+    kind: 'Snapshot', id, label, until, get: () => getSnapshot(s, id),
+    describe: (v) => `${v.status}${v['os-extended-snapshot-attributes:progress'] ? ` ${v['os-extended-snapshot-attributes:progress']}` : ''}`,
   });
 }
 

@@ -1,10 +1,10 @@
 /** `volume list/show/create/set/delete` (Cinder v3), as the openstack client prints them. */
 import type { Session } from '../auth';
-import { CommandSpec, WAIT_OPTION, defineCommand } from '../command';
-import { ApiError, CliError } from '../http';
+import { CommandContext, CommandSpec, WAIT_OPTION, defineCommand } from '../command';
+import { CliError } from '../http';
 import { dictColumn, field, Formatted, sortedFields } from '../output';
 import { findResource, forEachTarget, q, listAll, SetOperations } from '../resolve';
-import { waitFor } from '../wait';
+import { waitCinder } from '../wait';
 import { findImage } from './image';
 import { findSnapshot } from './snapshot';
 import type { ServerSummary, Volume, VolumeAttachment } from '../wire';
@@ -38,21 +38,8 @@ export function attachmentsColumn(attachments: VolumeAttachment[] | undefined, s
 }
 
 /** Polls a volume until it is `available` (or gone, when deleting). */
-export function waitVolume(ctx: Parameters<typeof waitFor>[0], s: Session, id: string, label: string, until: 'available' | 'deleted') {
-  return waitFor<Volume | null>(ctx, {
-    label: `volume ${label}`,
-    fetch: async () => {
-      try {
-        return await getVolume(s, id);
-      } catch (err) {
-        if (until === 'deleted' && err instanceof ApiError && err.status === 404) return null;
-        throw err;
-      }
-    },
-    describe: (v) => (v ? v.status : 'deleted'),
-    done: (v) => (until === 'deleted' ? v === null : v?.status === until),
-    failure: (v) => (v && /^error/.test(v.status) ? `Volume ${label} (${id}) went to status ${v.status}` : undefined),
-  });
+export function waitVolume(ctx: CommandContext, s: Session, id: string, label: string, until: 'available' | 'deleted') {
+  return waitCinder<Volume>(ctx, { kind: 'Volume', id, label, until, get: () => getVolume(s, id) });
 }
 
 export const volumeCommands: CommandSpec[] = [

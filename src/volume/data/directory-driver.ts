@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { KeyedMutex } from '../../shared/keyed-mutex';
 import { HostLayerFileOps } from './layer-files';
 import { writeFileAtomic } from './manifest-store';
-import { cloneSourceKey, type VolumeDataCapabilities, type VolumeDataDriver } from './volume-data-driver';
+import { cloneSourceKey, createVolumeLocks, type VolumeDataCapabilities, type VolumeDataDriver } from './volume-data-driver';
 import { removeAllData } from './remove-all-data';
 import { DataExistsError, DataNotFoundError, VolumeDataError } from './volume-data-errors';
 
@@ -83,11 +83,7 @@ export class DirectoryDriver implements VolumeDataDriver {
   }
 
   async createVolume(volumeId: string, opts: { projectId: string; fromSnapshotId?: string; fromVolumeId?: string }): Promise<void> {
-    if (opts.fromSnapshotId && opts.fromVolumeId) throw new VolumeDataError('a volume comes from a snapshot or a volume, not both');
-    // A source snapshot is only held shared (deleteSnapshot waits for it): copies of it run at once.
-    const keys = [volumeId];
-    if (opts.fromVolumeId) keys.push(opts.fromVolumeId);
-    const shared = opts.fromSnapshotId ? [cloneSourceKey(opts.fromSnapshotId)] : [];
+    const { keys, shared } = createVolumeLocks(volumeId, opts);
     const started = Date.now();
     await this.locks.withLocks(keys, async () => {
       if (this.volumes.has(volumeId)) throw new DataExistsError('volume', volumeId);

@@ -197,33 +197,13 @@ export class ManifestStore {
     return refs;
   }
 
-  /**
-   * Replaces `suffix` by `[merged]` at the end of every chain that ends with it
-   * (synchronously: no other operation sees a half-done rewrite). Returns the
-   * ids of the volumes and snapshots changed.
-   */
-  replaceChainSuffix(suffix: string[], merged: string): { volumes: string[]; snapshots: string[] } {
-    const rewrite = (chain: string[]): string[] | null => {
-      if (chain.length < suffix.length) return null;
-      const start = chain.length - suffix.length;
-      for (let i = 0; i < suffix.length; i++) if (chain[start + i] !== suffix[i]) return null;
-      return [...chain.slice(0, start), merged];
-    };
-    const changed = { volumes: [] as string[], snapshots: [] as string[] };
+  /** The volumes and snapshots whose chain ends with `suffix` now (a flatten's candidates for its merged layer). */
+  endingWith(suffix: string[]): { volumes: string[]; snapshots: string[] } {
     this.sync();
-    for (const v of this.volumes.values()) {
-      const next = rewrite(v.chain);
-      if (!next) continue;
-      v.chain = next;
-      changed.volumes.push(v.volumeId);
-    }
-    for (const s of this.snapshots.values()) {
-      const next = rewrite(s.chain);
-      if (!next) continue;
-      s.chain = next;
-      changed.snapshots.push(s.snapshotId);
-    }
-    return changed;
+    return {
+      volumes: [...this.volumes.values()].filter((v) => replaceSuffix(v.chain, suffix, '') !== null).map((v) => v.volumeId),
+      snapshots: [...this.snapshots.values()].filter((s) => replaceSuffix(s.chain, suffix, '') !== null).map((s) => s.snapshotId),
+    };
   }
 
   /** Resolves when every queued write has landed. */
@@ -255,6 +235,14 @@ export class ManifestStore {
     });
     return next;
   }
+}
+
+/** `chain` with `suffix` (its last layers) replaced by `merged`; null when it does not end with `suffix`. */
+export function replaceSuffix(chain: string[], suffix: string[], merged: string): string[] | null {
+  if (chain.length < suffix.length) return null;
+  const start = chain.length - suffix.length;
+  for (let i = 0; i < suffix.length; i++) if (chain[start + i] !== suffix[i]) return null;
+  return [...chain.slice(0, start), merged];
 }
 
 /** tmp file + fsync + rename + fsync(dir): a crash leaves the old or the new file, never half of one. */

@@ -19,6 +19,8 @@ import type { LayerRegistry } from './layer-registry';
 import { writeFileAtomic, type CowPaths, type ManifestStore, type SnapshotManifest } from './manifest-store';
 import { DataExistsError, DataNotFoundError, VolumeDataError } from './volume-data-errors';
 import { bestEffort } from '../../shared/best-effort';
+import { holdLocks, type ResourceLocks } from '../../shared/resource-locks';
+import { cloneSourceKey } from './volume-data-driver';
 
 export interface ExportedLayer {
   /** Global id (see above). */
@@ -76,7 +78,12 @@ export interface OverlayArchiveDeps {
   files: LayerFileOps;
   instanceId: string;
   log: Logger;
+  /** The driver's: an import holds what it reuses through them (see findExisting). */
+  locks: ResourceLocks;
 }
+
+/** A manifest that references a reused layer: holding it keeps the layer (see findExisting). */
+type Holder = { kind: 'snapshot' | 'volume'; id: string };
 
 export class OverlayArchive {
   constructor(private readonly d: OverlayArchiveDeps) {}
@@ -154,7 +161,11 @@ export class OverlayArchive {
     let state: 'open' | 'committed' | 'aborted' = 'open';
     const { paths, store, layers, log } = this.d;
 
-    const unpinExisting = () => layers.unpin([...existing.values()]);
+    const holds: Array<() => void> = [];
+    const unpinExisting = () => {
+      layers.unpin([...existing.values()]);
+      holds.splice(0).forEach((letGo) => letGo());
+    };
 
     const abort = async () => {
       if (state !== 'open') return;
@@ -165,23 +176,40 @@ export class OverlayArchive {
     };
 
     return {
+      /**
+       * Each reused layer is held through a manifest that references it, until commit or abort:
+       * a snapshot's clone-source key shared (its delete and a flatten of it wait, in every
+       * replica, as for a clone), or, for a layer only a volume's chain has, that volume's key
+       * shared. Taken in one acquisition, then checked again: a holder gone or changed before
+       * it was held is looked for again, and a layer then held by nothing is not found.
+       */
       findExisting: async (layerIds, projectIds) => {
-        const wanted = new Set(layerIds);
-        const projects = new Set(projectIds);
-        const candidates = new Set<string>();
-        for (const s of store.allSnapshots()) if (projects.has(s.projectId)) s.chain.forEach((l) => candidates.add(l));
-        for (const v of store.allVolumes()) if (projects.has(v.projectId)) v.chain.forEach((l) => candidates.add(l));
-        const found = new Map<string, { sha256?: string }>();
-        for (const localId of candidates) {
-          const key = await this.keyOf(localId);
-          if (!wanted.has(key.id) || found.has(key.id) || !existsSync(paths.layer(localId))) continue;
-          found.set(key.id, { sha256: key.sha256 });
-          if (!existing.has(key.id)) {
-            existing.set(key.id, localId);
-            layers.pin([localId]);
+        if (state !== 'open') throw new VolumeDataError('this import is over');
+        for (let attempt = 1; ; attempt++) {
+          const found = await this.findHeld(new Set(layerIds), new Set(projectIds));
+          const keys = [...new Set([...found.values()].map(({ holder }) => (holder.kind === 'snapshot' ? cloneSourceKey(holder.id) : holder.id)))];
+          const letGo = keys.length > 0 ? await holdLocks(this.d.locks, [], { shared: keys }) : () => undefined;
+          if (state !== 'open') {
+            letGo(); // aborted while it waited
+            throw new VolumeDataError('this import is over');
           }
+          const lost = [...found].filter(([, f]) => !this.stillHolds(f.holder, f.localId)).map(([id]) => id);
+          if (lost.length > 0 && attempt < 3) {
+            letGo();
+            continue;
+          }
+          holds.push(letGo);
+          const out = new Map<string, { sha256?: string }>();
+          for (const [id, f] of found) {
+            if (lost.includes(id)) continue;
+            out.set(id, { sha256: f.sha256 });
+            if (!existing.has(id)) {
+              existing.set(id, f.localId);
+              layers.pin([f.localId]);
+            }
+          }
+          return out;
         }
-        return found;
       },
 
       stage: async (layerId) => {
@@ -233,6 +261,26 @@ export class OverlayArchive {
 
       abort,
     };
+  }
+
+  /** The wanted layers the projects' manifests reference: local id, digest, and one manifest holding it (a snapshot when one does). */
+  private async findHeld(wanted: Set<string>, projects: Set<string>): Promise<Map<string, { localId: string; sha256?: string; holder: Holder }>> {
+    const holders = new Map<string, Holder>();
+    for (const v of this.d.store.allVolumes()) if (projects.has(v.projectId)) v.chain.forEach((l) => holders.set(l, { kind: 'volume', id: v.volumeId }));
+    for (const s of this.d.store.allSnapshots()) if (projects.has(s.projectId)) s.chain.forEach((l) => holders.set(l, { kind: 'snapshot', id: s.snapshotId }));
+    const found = new Map<string, { localId: string; sha256?: string; holder: Holder }>();
+    for (const [localId, holder] of holders) {
+      const key = await this.keyOf(localId);
+      if (!wanted.has(key.id) || found.has(key.id) || !existsSync(this.d.paths.layer(localId))) continue;
+      found.set(key.id, { localId, sha256: key.sha256, holder });
+    }
+    return found;
+  }
+
+  /** The holder, read again, still references the layer, and the layer is there. */
+  private stillHolds(holder: Holder, localId: string): boolean {
+    const m = holder.kind === 'snapshot' ? this.d.store.snapshot(holder.id) : this.d.store.volume(holder.id);
+    return !!m && m.chain.includes(localId) && existsSync(this.d.paths.layer(localId));
   }
 
   /** A local layer's global id and known digest. */

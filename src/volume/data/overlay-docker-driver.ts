@@ -27,8 +27,8 @@ import { HelperLayerFileOps, HostLayerFileOps, sameRootAttrs, type LayerFileOps 
 import { LayerRegistry } from './layer-registry';
 import { CowPaths, ManifestStore, type SnapshotManifest, type VolumeManifest } from './manifest-store';
 import { OverlayArchive, type LayerExport, type LayerImport } from './overlay-archive';
-import { OverlayFlattener } from './overlay-flattener';
-import { cloneSourceKey, type VolumeDataCapabilities, type VolumeDataDriver } from './volume-data-driver';
+import { FLATTEN_TURN, OverlayFlattener } from './overlay-flattener';
+import { cloneSourceKey, createVolumeLocks, type VolumeDataCapabilities, type VolumeDataDriver } from './volume-data-driver';
 import { removeAllData } from './remove-all-data';
 import { DataBusyError, DataExistsError, DataNotFoundError, VolumeDataError } from './volume-data-errors';
 import { bestEffort } from '../../shared/best-effort';
@@ -108,8 +108,11 @@ export class OverlayDockerDriver implements VolumeDataDriver {
       maxOptions: this.maxOptions,
       log: this.log,
       layers: this.layers,
+      locks: this.locks,
     });
-    this.archive = new OverlayArchive({ paths: p, store: this.store, layers: this.layers, files: this.files, instanceId: this.opts.instanceId, log: this.log });
+    this.archive = new OverlayArchive({
+      paths: p, store: this.store, layers: this.layers, files: this.files, instanceId: this.opts.instanceId, log: this.log, locks: this.locks,
+    });
     const helper = { image: this.opts.helperImage };
     if ((await bestEffort(this.log, 'looking for the helper image', helper, () => this.opts.images.exists(this.opts.helperImage))) === false) {
       this.log.warn(helper, 'helper image missing: flattening will fail until scripts/build-base-image.sh runs');
@@ -153,10 +156,7 @@ export class OverlayDockerDriver implements VolumeDataDriver {
    * so any number of clones of it run at once, and deleteSnapshot waits for them (in every replica).
    */
   async createVolume(volumeId: string, opts: { projectId: string; fromSnapshotId?: string; fromVolumeId?: string }): Promise<void> {
-    if (opts.fromSnapshotId && opts.fromVolumeId) throw new VolumeDataError('a volume comes from a snapshot or a volume, not both');
-    const keys = [volumeId];
-    if (opts.fromVolumeId) keys.push(opts.fromVolumeId);
-    const shared = opts.fromSnapshotId ? [cloneSourceKey(opts.fromSnapshotId)] : [];
+    const { keys, shared } = createVolumeLocks(volumeId, opts);
     const started = Date.now();
     await this.locks.withLocks(keys, async () => {
       if (this.store.volume(volumeId)) throw new DataExistsError('volume', volumeId);
@@ -386,10 +386,11 @@ export class OverlayDockerDriver implements VolumeDataDriver {
         if (result === 'created' || result === 'recreated') repaired.push(volumeId);
       });
     }
-    const orphans = await sweepDockerLeftovers(this.docker, this.opts.instanceId, {
+    // With the flatten turn: no background flatten's temporary volume (any replica's) is then in use.
+    const orphans = await this.locks.withLock(FLATTEN_TURN, () => sweepDockerLeftovers(this.docker, this.opts.instanceId, {
       hasVolume: (id) => this.store.volume(id) !== undefined,
       isActiveTemp: (name) => this.flattener.isActive(name),
-    }, this.log);
+    }, this.log));
     if (repaired.length || orphans.length) this.log.warn({ repaired, orphans }, 'volume data reconciled');
     return { repaired, orphans };
   }
@@ -462,7 +463,7 @@ export class OverlayDockerDriver implements VolumeDataDriver {
     let options = this.mountOptions(volume);
     if (options.length > this.maxOptions) {
       this.log.warn({ volume_id: volume.volumeId, depth: volume.chain.length }, 'chain too long for a mount: flattening now');
-      await this.flattener.flatten(volume.volumeId);
+      await this.flattener.flattenHeld(volume);
       options = this.mountOptions(volume);
       if (options.length > this.maxOptions) throw new VolumeDataError(`mount options of volume ${volume.volumeId} are too long even flattened`);
     }

@@ -5,7 +5,9 @@ import { LABELS, managedLabels } from '../../runtime/docker-engine';
 import { createOverlayVolume, removeVolume, runHelper } from './docker-ops';
 import { helperCopyCommand } from './layer-files';
 import type { LayerRegistry } from './layer-registry';
-import type { CowPaths, ManifestStore } from './manifest-store';
+import { replaceSuffix, type CowPaths, type ManifestStore, type VolumeManifest } from './manifest-store';
+import { cloneSourceKey } from './volume-data-driver';
+import type { ResourceLocks } from '../../shared/resource-locks';
 
 export interface FlattenerDeps {
   docker: Docker;
@@ -16,36 +18,81 @@ export interface FlattenerDeps {
   maxOptions: number;
   log: Logger;
   layers: LayerRegistry;
+  /** Volume keys and snapshots' clone-source keys (the driver's), and the turn. */
+  locks: ResourceLocks;
 }
+
+/** The lock whose holder is the one background flatten under way, across replicas (ResourceLocks). */
+export const FLATTEN_TURN = 'flatten:turn';
+
+/** Chains rewritten to the merged layer, and snapshots left as they were because they were being read. */
+interface Rewritten {
+  volumes: string[];
+  snapshots: string[];
+  busy: string[];
+}
+
+type Rewrite = (suffix: string[], merged: string) => Promise<Rewritten>;
 
 /**
  * Merges a chain of read-only layers into one: a helper container copies the
  * merged view of a temporary read-only overlay volume (lowers only) into a new
- * layer. Layers are immutable, so the result is valid for every chain ending
- * with the same layers; those chains all get it, in one synchronous rewrite.
- * Takes no volume lock: it never changes what any volume or snapshot reads.
+ * layer. The copy holds no volume lock: layers are immutable and the ones read
+ * are pinned. Then each chain still ending with those layers gets the merged
+ * one, one at a time under its own lock (a volume's key, a snapshot's
+ * clone-source key, exclusive), re-read there: a chain another replica changed
+ * meanwhile is rewritten as it is now, or kept when it no longer ends with them
+ * (its old layers are as valid as the merged one, and stay while it needs them).
+ * A snapshot being read (a clone, an export, an import holds it shared) is not
+ * waited for: it keeps its chain, and a later flatten merges it.
  */
 export class OverlayFlattener {
   private readonly active = new Set<string>();
 
   constructor(private readonly d: FlattenerDeps) {}
 
-  /** True for the temporary Docker volume of a flatten in progress. */
+  /** True for the temporary Docker volume of a flatten in progress in this process. */
   isActive(dockerVolumeName: string): boolean {
     return this.active.has(dockerVolumeName);
   }
 
-  /** Flattens the chain of a volume or snapshot to one layer; returns the ids of volumes whose chain changed. */
-  async flatten(id: string): Promise<string[]> {
+  /**
+   * Background: flattens the chain of a volume or snapshot, rewriting every chain that shares
+   * the merged layers, one flatten at a time across replicas (FLATTEN_TURN). The caller holds
+   * no volume lock. Returns the ids of volumes whose chain changed.
+   */
+  flatten(id: string): Promise<string[]> {
+    return this.d.locks.withLock(FLATTEN_TURN, () => this.flattenChain(id, (suffix, merged) => this.rewriteAll(suffix, merged)));
+  }
+
+  /**
+   * Before a mount whose options would not fit: the caller holds the volume's lock, so only
+   * its chain is rewritten, and without the turn (whose holder may be waiting for that lock).
+   */
+  async flattenHeld(volume: VolumeManifest): Promise<void> {
+    await this.flattenChain(volume.volumeId, async (suffix, merged) => ({
+      volumes: (await this.rewriteVolume(volume, suffix, merged)) ? [volume.volumeId] : [], snapshots: [], busy: [],
+    }));
+  }
+
+  private async flattenChain(id: string, rewrite: Rewrite): Promise<string[]> {
     const changedVolumes = new Set<string>();
+    let missed = 0;
     for (;;) {
       const chain = this.d.store.volume(id)?.chain ?? this.d.store.snapshot(id)?.chain;
       if (!chain || chain.length < 2) break;
       // A chain too long for one mount goes in pieces, from the bottom up.
       const suffix = this.fittingSuffix(chain);
-      const changed = await this.merge(suffix);
+      const changed = await this.merge(suffix, rewrite);
       changed.volumes.forEach((v) => changedVolumes.add(v));
-      if (suffix.length === chain.length || changed.volumes.length + changed.snapshots.length === 0) break;
+      if (changed.busy.includes(id)) break; // being read: left for a later flatten
+      if (!changed.volumes.includes(id) && !changed.snapshots.includes(id)) {
+        // Its chain changed while the layers were copied: look at it again (twice at most).
+        if (++missed > 2) break;
+        this.d.log.info({ id, layers: suffix.length }, 'chain changed during its flatten: looking again');
+        continue;
+      }
+      if (suffix.length === chain.length) break;
     }
     return [...changedVolumes];
   }
@@ -62,8 +109,8 @@ export class OverlayFlattener {
     return chain.slice(start);
   }
 
-  private async merge(suffix: string[]): Promise<{ volumes: string[]; snapshots: string[] }> {
-    const { docker, paths, store, log } = this.d;
+  private async merge(suffix: string[], rewrite: Rewrite): Promise<Rewritten> {
+    const { docker, paths, log } = this.d;
     const merged = this.d.layers.newPinned();
     this.d.layers.pin(suffix);
     const name = `snapstack-${this.d.instanceId}-flat-${merged}`;
@@ -88,14 +135,59 @@ export class OverlayFlattener {
       } finally {
         await removeVolume(docker, name).catch((err: unknown) => log.warn({ err, docker_volume: name }, 'temporary flatten volume not removed'));
       }
-      const changed = store.replaceChainSuffix(suffix, merged);
-      await Promise.all([...changed.volumes.map((v) => store.saveVolume(v)), ...changed.snapshots.map((s) => store.saveSnapshot(s))]);
-      log.info({ layers: suffix.length, merged, volumes: changed.volumes, snapshots: changed.snapshots, ms: Date.now() - started }, 'chain flattened');
+      const changed = await rewrite(suffix, merged);
+      log.info({ layers: suffix.length, merged, volumes: changed.volumes, snapshots: changed.snapshots, busy: changed.busy, ms: Date.now() - started }, 'chain flattened');
       return changed;
     } finally {
       this.active.delete(name);
       this.d.layers.unpin([merged, ...suffix]);
       await this.d.layers.collect([merged, ...suffix]);
     }
+  }
+
+  /**
+   * Every chain ending with `suffix`, each under its own lock; looked for again until none is
+   * left unvisited (one another replica made from them meanwhile gets the merged layer too).
+   */
+  private async rewriteAll(suffix: string[], merged: string): Promise<Rewritten> {
+    const { store, locks } = this.d;
+    const changed: Rewritten = { volumes: [], snapshots: [], busy: [] };
+    const seen = new Set<string>();
+    for (;;) {
+      const found = store.endingWith(suffix);
+      const volumes = found.volumes.filter((id) => !seen.has(`v:${id}`));
+      const snapshots = found.snapshots.filter((id) => !seen.has(`s:${id}`));
+      if (volumes.length + snapshots.length === 0) return changed;
+      for (const id of volumes) {
+        seen.add(`v:${id}`);
+        const done = await locks.withLock(id, async () => {
+          const v = store.volume(id);
+          return v ? this.rewriteVolume(v, suffix, merged) : false;
+        });
+        if (done) changed.volumes.push(id);
+      }
+      for (const id of snapshots) {
+        seen.add(`s:${id}`);
+        const held = await locks.withLockIfFree(cloneSourceKey(id), async () => {
+          const s = store.snapshot(id);
+          const next = s && replaceSuffix(s.chain, suffix, merged);
+          if (!s || !next) return false;
+          s.chain = next;
+          await store.saveSnapshot(id);
+          return true;
+        });
+        if (!held) changed.busy.push(id);
+        else if (held.value) changed.snapshots.push(id);
+      }
+    }
+  }
+
+  /** The caller holds the volume's lock and read `v` under it. */
+  private async rewriteVolume(v: VolumeManifest, suffix: string[], merged: string): Promise<boolean> {
+    const next = replaceSuffix(v.chain, suffix, merged);
+    if (!next) return false;
+    v.chain = next;
+    await this.d.store.saveVolume(v.volumeId);
+    return true;
   }
 }

@@ -5,6 +5,7 @@ import type { ImageDriver } from '../../runtime/image-driver';
 import { DirectoryDriver } from './directory-driver';
 import { OverlayDockerDriver } from './overlay-docker-driver';
 import type { LayerExport, LayerImport } from './overlay-archive';
+import { VolumeDataError } from './volume-data-errors';
 
 export { DataBusyError, DataExistsError, DataNotFoundError, VolumeDataError } from './volume-data-errors';
 export type { ExportedLayer, ImportedSnapshotData, LayerExport, LayerImport } from './overlay-archive';
@@ -106,6 +107,16 @@ export interface VolumeDataDriver {
  */
 export function cloneSourceKey(snapshotId: string): string {
   return `clone-source:${snapshotId}`;
+}
+
+/**
+ * createVolume's locks, in every driver: the new volume and a source volume (its capture changes
+ * it); a source snapshot only shared (cloneSourceKey), so copies of it run at once and
+ * deleteSnapshot waits for them. A volume comes from one source at most.
+ */
+export function createVolumeLocks(volumeId: string, opts: { fromSnapshotId?: string; fromVolumeId?: string }): { keys: string[]; shared: string[] } {
+  if (opts.fromSnapshotId && opts.fromVolumeId) throw new VolumeDataError('a volume comes from a snapshot or a volume, not both');
+  return { keys: opts.fromVolumeId ? [volumeId, opts.fromVolumeId] : [volumeId], shared: opts.fromSnapshotId ? [cloneSourceKey(opts.fromSnapshotId)] : [] };
 }
 
 /** The driver's implementation of capability `cap`; without one, `missing()`'s error (default: an internal error naming it). */

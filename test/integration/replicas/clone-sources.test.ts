@@ -6,46 +6,23 @@
  */
 import fs from 'fs';
 import path from 'path';
-import { createLogger } from '../../../src/logger';
-import { AdvisoryLocks } from '../../../src/shared/resource-locks';
-import { OverlayDockerDriver } from '../../../src/volume/data/overlay-docker-driver';
+import { cloneSourceKey } from '../../../src/volume/data/volume-data-driver';
 import { DataNotFoundError } from '../../../src/volume/data/volume-data-errors';
-import { testDbConfig, type TestDbConfig } from '../../support/test-db-target';
-import { HELPER_IMAGE, VolumeDataHarness, describeWithDocker, newId } from '../volume-data/volume-data-harness';
+import { describeWithDocker, newId } from '../volume-data/volume-data-harness';
+import { ReplicaDrivers } from './replica-drivers';
 
 jest.setTimeout(120_000);
 
 describeWithDocker('clone sources across replicas', () => {
-  const h = new VolumeDataHarness();
-  let cfg: TestDbConfig;
-  const locks: AdvisoryLocks[] = [];
+  const replicas = new ReplicaDrivers();
+  const h = replicas.h;
 
-  beforeAll(async () => {
-    cfg = await testDbConfig();
-    if (!cfg.databaseUrl) throw new Error('replicas need PostgreSQL (integration-pg)');
-    await h.setup();
-  });
-  afterAll(async () => {
-    for (const l of locks) await l.close();
-    await h.teardown();
-    await cfg?.cleanup();
-  });
-
-  /** A replica's driver: shared data directory, its own advisory lock pool. */
-  async function replicaDriver(sweep: boolean): Promise<OverlayDockerDriver> {
-    const l = new AdvisoryLocks(cfg.databaseUrl!, createLogger('silent'), { namespace: 'snapstack:volume-data:', maxConnections: 4 });
-    locks.push(l);
-    const d = new OverlayDockerDriver({
-      dataDir: h.dataDir, instanceId: h.instanceId, docker: h.docker, images: h.images, helperImage: HELPER_IMAGE, maxChainDepth: 50, logger: h.logger,
-      shared: true, sweep, locks: l,
-    });
-    await d.init();
-    return d;
-  }
+  beforeAll(() => replicas.setup());
+  afterAll(() => replicas.teardown());
 
   it('a delete through one replica waits for a clone in progress through the other, then removes the snapshot', async () => {
-    const a = await replicaDriver(true);
-    const b = await replicaDriver(false);
+    const a = await replicas.driver();
+    const b = await replicas.driver();
     const vol = newId('vol');
     await a.createVolume(vol, { projectId: 'p1' });
     await h.write(a, vol, 'echo one > a; mkdir d; echo two > d/b');
@@ -73,7 +50,7 @@ describeWithDocker('clone sources across replicas', () => {
 
     let deleted = false;
     const deleting = b.deleteSnapshot(snap).then(() => void (deleted = true));
-    await new Promise((r) => setTimeout(r, 1500));
+    await replicas.waitingFor(cloneSourceKey(snap));
     expect(deleted).toBe(false);
     expect(fs.existsSync(snapFile)).toBe(true);
 
@@ -91,8 +68,8 @@ describeWithDocker('clone sources across replicas', () => {
   });
 
   it('a delete through one replica waits for an export of the snapshot open in the other', async () => {
-    const a = await replicaDriver(false);
-    const b = await replicaDriver(false);
+    const a = await replicas.driver();
+    const b = await replicas.driver();
     const vol = newId('vol');
     await a.createVolume(vol, { projectId: 'p1' });
     await h.write(a, vol, 'echo exported > e');
@@ -102,7 +79,7 @@ describeWithDocker('clone sources across replicas', () => {
     const [layer] = ex.chains.get(snap)!;
     let deleted = false;
     const deleting = b.deleteSnapshot(snap).then(() => void (deleted = true));
-    await new Promise((r) => setTimeout(r, 1500));
+    await replicas.waitingFor(cloneSourceKey(snap));
     expect(deleted).toBe(false);
     // The export still reads every layer of it.
     expect((await ex.entries(layer.id)).length).toBeGreaterThan(0);

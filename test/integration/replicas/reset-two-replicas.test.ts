@@ -98,14 +98,16 @@ describe('a reset across two replicas on one PostgreSQL', () => {
 
     // Both long jobs ended (succeeded: drained) before the reset removed anything; b paused and
     // acknowledged after its job ended; the queued jobs never started, in either replica.
-    const resetLine = lineOf(a, 'reset to the seeded state')!;
-    const quiescing = lineOf(a, 'reset: quiescing every replica')!;
+    // A child's log lines reach us through its stdout pipe, perhaps after the answer: waited for.
+    const logged = (r: ServedChild, msg: string) => pollUntil(async () => lineOf(r, msg), (l) => l !== undefined, 10_000, `"${msg}" logged`);
+    const resetLine = (await logged(a, 'reset to the seeded state'))!;
+    const quiescing = (await logged(a, 'reset: quiescing every replica'))!;
     expect(resetLine).toBeDefined();
     const finished = (r: ServedChild) => logLines(r.logs()).filter((l) => l.msg === 'job succeeded' && long.includes(l.resource_id));
-    expect([...finished(a), ...finished(b)]).toHaveLength(2);
-    const paused = lineOf(b, 'another replica is resetting: jobs paused here')!;
-    const acknowledged = lineOf(b, 'quiesced for the reset elsewhere')!;
-    const resumed = await pollUntil(async () => lineOf(b, 'reset elsewhere ended: running jobs again'), (l) => l !== undefined, 10_000, 'b resuming');
+    expect(await pollUntil(async () => [...finished(a), ...finished(b)], (l) => l.length >= 2, 10_000, 'both long jobs logged as succeeded')).toHaveLength(2);
+    const paused = (await logged(b, 'another replica is resetting: jobs paused here'))!;
+    const acknowledged = (await logged(b, 'quiesced for the reset elsewhere'))!;
+    const resumed = await logged(b, 'reset elsewhere ended: running jobs again');
     expect(paused).toBeDefined();
     expect(acknowledged.resets).toEqual([quiescing.reset_id]);
     expect(finished(b)[0].time).toBeLessThanOrEqual(acknowledged.time);

@@ -6,7 +6,10 @@ import type { Knex } from 'knex';
 import { createKnex, migrateLatest } from '../../../src/db/database';
 import { FaultRules } from '../../../src/faults/fault-rules';
 import { KnexFaultRuleStore } from '../../../src/faults/fault-store';
+import { createLogger } from '../../../src/logger';
 import { testDbConfig, type TestDbConfig } from '../../support/test-db-target';
+
+const log = createLogger('silent');
 
 describe('fault rules in the database', () => {
   let cfg: TestDbConfig;
@@ -29,7 +32,7 @@ describe('fault rules in the database', () => {
 
   it('keeps, lists, shows and removes rules; a clear moves the epoch and the clear mark', async () => {
     const store = new KnexFaultRuleStore(db);
-    const rules = new FaultRules(store);
+    const rules = new FaultRules(store, log);
     const [epoch0, clears0] = [await store.epoch(), await store.clears()];
     const r = await rules.add({ target: 'api', action: 'fail', status: 503, service: 'compute', operation_id: 'createServer', project_id: 'p1' });
     expect(await store.epoch()).not.toBe(epoch0);
@@ -46,7 +49,7 @@ describe('fault rules in the database', () => {
 
   it('consumes the oldest matching rule of each action, scoped by project, service and operation', async () => {
     const store = new KnexFaultRuleStore(db);
-    const rules = new FaultRules(store);
+    const rules = new FaultRules(store, log);
     await rules.add({ target: 'api', action: 'fail', status: 409, service: 'compute', operation_id: 'createServer', project_id: 'p1' });
     await rules.add({ target: 'api', action: 'delay', delay_ms: 5 });
     expect(await store.consume({ target: 'api', projectId: 'p2', service: 'compute', operationId: 'createServer' })).toMatchObject([{ action: 'delay', remaining: 0 }]);
@@ -58,8 +61,8 @@ describe('fault rules in the database', () => {
 
   it('a count of N fires N times across concurrent consumers on separate pools, never more', async () => {
     other = await createKnex(cfg);
-    const a = new FaultRules(new KnexFaultRuleStore(db), { shared: true });
-    const b = new FaultRules(new KnexFaultRuleStore(other), { shared: true });
+    const a = new FaultRules(new KnexFaultRuleStore(db), log, { shared: true });
+    const b = new FaultRules(new KnexFaultRuleStore(other), log, { shared: true });
     await a.add({ target: 'snapshot.create', action: 'fail', count: 7 });
     const point = { target: 'snapshot.create' as const, projectId: 'p1' };
     const decisions = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? a : b).decide(point)));

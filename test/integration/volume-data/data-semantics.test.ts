@@ -18,6 +18,13 @@ describeWithDocker.each(kinds)('volume data semantics (%s)', (kind) => {
   });
   afterAll(() => h.teardown());
 
+  it('refuses a volume from a snapshot and a volume at once, before it locks or makes anything', async () => {
+    const vol = newId('vol');
+    await expect(driver.createVolume(vol, { projectId: 'p1', fromSnapshotId: newId('snap'), fromVolumeId: newId('vol') }))
+      .rejects.toThrow('a volume comes from a snapshot or a volume, not both');
+    expect(driver.listVolumeIds()).not.toContain(vol);
+  });
+
   it('a volume made from a snapshot reads exactly the snapshot, whatever changed after', async () => {
     const vol = newId('vol');
     await driver.createVolume(vol, { projectId: 'p1' });

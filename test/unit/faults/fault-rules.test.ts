@@ -1,10 +1,15 @@
 import { performance } from 'perf_hooks';
+import { Writable } from 'stream';
+import pino from 'pino';
 import { applyFault, checkRule, FaultRules, InjectedFailure, targetOfJob } from '../../../src/faults/fault-rules';
 import { mapError } from '../../../src/http/error-mappers';
+import { createLogger } from '../../../src/logger';
 import { FakeFaultRuleStore } from './fake-fault-store';
 
+const log = createLogger('silent');
+
 describe('fault rules', () => {
-  const single = () => new FaultRules(new FakeFaultRuleStore());
+  const single = () => new FaultRules(new FakeFaultRuleStore(), log);
 
   it('applies a rule to the next N matching operations, then forgets it', async () => {
     const rules = single();
@@ -55,9 +60,21 @@ describe('fault rules', () => {
     expect(Date.now() - started).toBeLessThan(1000);
   });
 
+  it('a used-up rule the store fails to remove still answers the operation, and the failure is logged with the rule', async () => {
+    const store = new FakeFaultRuleStore();
+    store.exhausted = async () => { throw new Error('database went away'); };
+    const lines: Array<Record<string, unknown>> = [];
+    const sink = new Writable({ write(chunk, _enc, done) { lines.push(JSON.parse(String(chunk))); done(); } });
+    const rules = new FaultRules(store, pino({ level: 'warn' }, sink));
+    const rule = await rules.add({ target: 'volume.create', action: 'fail' });
+    expect((await rules.decide({ target: 'volume.create', projectId: 'p1' })).fail).toMatchObject({ ruleId: rule.id });
+    expect(lines).toEqual([expect.objectContaining({ level: 40, msg: 'removing used-up fault rules failed', fault_rule_ids: [rule.id], err: expect.objectContaining({ message: 'database went away' }) })]);
+    expect((await rules.decide({ target: 'volume.create', projectId: 'p1' })).fail).toBeNull();
+  });
+
   it('one process: asks the store nothing per API call while no rule matches, and sees its own changes at once', async () => {
     const store = new FakeFaultRuleStore();
-    const rules = new FaultRules(store);
+    const rules = new FaultRules(store, log);
     const call = { target: 'api' as const, projectId: 'p1', service: 'compute', operationId: 'listServers', since: performance.now() };
     await rules.decide(call); // the first call reads the (empty) rules once
     const before = store.calls;
@@ -77,8 +94,8 @@ describe('fault rules', () => {
 
   it('replicas: an API call is answered from what was read only after a rules epoch read newer than the call', async () => {
     const store = new FakeFaultRuleStore();
-    const a = new FaultRules(store, { shared: true });
-    const b = new FaultRules(store, { shared: true });
+    const a = new FaultRules(store, log, { shared: true });
+    const b = new FaultRules(store, log, { shared: true });
     const seenBy = async (r: FaultRules) => r.seen(await store.epoch(), performance.now());
     const call = () => ({ target: 'api' as const, projectId: 'p1', service: 'compute', operationId: 'createServer', since: performance.now() });
 
@@ -115,8 +132,8 @@ describe('fault rules', () => {
 
   it('replicas: a clear through one ends the delays under way in another', async () => {
     const store = new FakeFaultRuleStore();
-    const a = new FaultRules(store, { shared: true, clearPollMs: 20 });
-    const b = new FaultRules(store, { shared: true, clearPollMs: 20 });
+    const a = new FaultRules(store, log, { shared: true, clearPollMs: 20 });
+    const b = new FaultRules(store, log, { shared: true, clearPollMs: 20 });
     const started = Date.now();
     const waiting = b.sleep(60_000);
     await new Promise((r) => setTimeout(r, 50));

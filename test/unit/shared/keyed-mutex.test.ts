@@ -59,6 +59,29 @@ describe('KeyedMutex', () => {
     expect(m.holders('snap')).toBe(0);
   });
 
+  it('withLockIfFree runs only on a key nobody holds, shared or not, or waits for; never waits', async () => {
+    const m = new KeyedMutex();
+    expect(await m.withLockIfFree('k', async () => 'ran')).toEqual({ value: 'ran' });
+    const reader = holder(m, [], ['k']);
+    await tick();
+    expect(await m.withLockIfFree('k', async () => 'ran')).toBeNull();
+    reader.finish();
+    await reader.done;
+    const inside = m.withLockIfFree('k', async () => {
+      // Held exclusive: a shared taker waits for it.
+      const late = holder(m, [], ['k']);
+      await tick();
+      expect(late.entered()).toBe(false);
+      return late;
+    });
+    const late = (await inside)!.value;
+    await tick();
+    expect(late.entered()).toBe(true);
+    late.finish();
+    await late.done;
+    expect(m.holders('k')).toBe(0);
+  });
+
   it('takes keys in one sorted order; a key named both ways is exclusive', () => {
     expect(lockOrder(['b', 'a'], { shared: ['c', 'a'] })).toEqual([
       { key: 'a', shared: false }, { key: 'b', shared: false }, { key: 'c', shared: true },

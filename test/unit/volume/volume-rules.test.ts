@@ -4,7 +4,7 @@ import { BadRequest, Fault } from '../../../src/http/faults';
 import { parseCinderBool, parseSize } from '../../../src/volume/volume-faults';
 import { QuotaService } from '../../../src/volume/volume-quotas';
 import { boolParam, metadataFilter, pageOf, MAX_LIMIT } from '../../../src/volume/volume-request';
-import { VOLUME_SORT_COLUMNS } from '../../../src/volume/volume-store';
+import { ALL_PROJECTS, callerScope, listScope, VOLUME_SORT_COLUMNS } from '../../../src/volume/volume-store';
 import { volumeActionTable } from '../../../src/volume/volume-action-handlers';
 
 const ctx = (query: Record<string, string>) => ({ query, microversion: null }) as unknown as RequestContext;
@@ -118,4 +118,20 @@ test("every Cinder volume action Snapstack implements has its entry in the actio
     'os-retype', 'os-roll_detaching', 'os-set_bootable', 'os-set_image_metadata', 'os-show_image_metadata', 'os-unreserve',
     'os-unset_image_metadata', 'os-update_readonly_flag', 'os-volume_upload_image', 'revert',
   ]);
+});
+
+describe('the project scope of a caller', () => {
+  const admin = { isAdmin: true, projectId: 'p-admin' };
+  const member = { isAdmin: false, projectId: 'p-demo' };
+  it('an admin reaches every project by id, and lists them with all_tenants only; anyone else their own project', () => {
+    expect(callerScope(admin)).toEqual(ALL_PROJECTS);
+    expect(callerScope(admin, false)).toEqual({ projectId: 'p-admin' });
+    expect(callerScope(member)).toEqual({ projectId: 'p-demo' });
+    expect(callerScope(member, true)).toEqual({ projectId: 'p-demo' });
+  });
+  it('a list keeps the project_id filter only with every project in scope', () => {
+    expect(listScope(admin, { allTenants: true, filter: { projectId: 'p-x' } })).toEqual({ scope: ALL_PROJECTS, filter: { projectId: 'p-x' } });
+    expect(listScope(admin, { allTenants: false, filter: { projectId: 'p-x' } })).toEqual({ scope: { projectId: 'p-admin' }, filter: { projectId: undefined } });
+    expect(listScope(member, { allTenants: true, filter: { projectId: 'p-x' } })).toEqual({ scope: { projectId: 'p-demo' }, filter: { projectId: undefined } });
+  });
 });

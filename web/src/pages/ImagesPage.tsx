@@ -20,7 +20,7 @@ export function ImagesPage({ highlight }: { highlight: string | null }) {
   const [renaming, setRenaming] = useState<Image | null>(null);
 
   const list = usePagedList<Image>(async (limit, marker) => {
-    const data = ok(await clients.image.GET('/v2/images', { params: { query: { limit, marker, name: filter || undefined } } }));
+    const data = ok(await clients.image.GET('/v2/images', { params: { query: { limit: String(limit), marker, name: filter || undefined } } }));
     return data.images ?? [];
   }, [filter]);
 

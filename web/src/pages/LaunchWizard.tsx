@@ -185,7 +185,7 @@ const snapshotRow = (s: VolumeSnapshot): SourceRow => ({ id: s.id, name: nameOf(
 async function sourcePage(c: Clients, kind: SourceKind, name: string, limit: number, marker?: string): Promise<SourceRow[]> {
   const named = name || undefined;
   if (kind === 'image' || kind === 'instance_snapshot') {
-    const images = await keptPage(async (l, m) => ok(await c.image.GET('/v2/images', { params: { query: { limit: l, marker: m, name: named, status: 'active' } } })).images ?? [],
+    const images = await keptPage(async (l, m) => ok(await c.image.GET('/v2/images', { params: { query: { limit: String(l), marker: m, name: named, status: 'active' } } })).images ?? [],
       (i) => i.status === 'active' && isInstanceSnapshot(i) === (kind === 'instance_snapshot'), limit, marker);
     return images.map(imageRow);
   }

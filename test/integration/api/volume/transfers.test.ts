@@ -35,6 +35,11 @@ describe('Cinder volume transfers', () => {
     // Another project sees no transfer of demo's, but may accept it with the key.
     expect((await alt.request('GET', V(`/os-volume-transfer/${t.id}`))).status).toBe(404);
     expect((await alt.request('GET', V('/os-volume-transfer'))).body.transfers).toEqual([]);
+    // An admin reaches it by id; their list holds it with all_tenants only.
+    expect((await admin.request('GET', V(`/os-volume-transfer/${t.id}`))).body.transfer).toMatchObject({ id: t.id, name: 'move me', volume_id: v.id });
+    const adminIds = async (q: string) => (await admin.request('GET', V(`/os-volume-transfer${q}`))).body.transfers.map((x: any) => x.id);
+    expect(await adminIds('')).not.toContain(t.id);
+    expect(await adminIds('?all_tenants=1')).toContain(t.id);
     expect(fault(await demo.request('DELETE', V(`/volumes/${v.id}`))).code).toBe(400);
 
     expect(fault(await alt.request('POST', V(`/os-volume-transfer/${t.id}/accept`), { accept: { auth_key: 'wrong' } }))).toEqual({

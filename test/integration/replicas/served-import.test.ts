@@ -1,0 +1,137 @@
+/**
+ * An archive import through one served replica reusing a layer, while the other deletes the last
+ * snapshot holding it (two `snapstack serve` processes, SNAPSTACK_REPLICA=1, one PostgreSQL, one
+ * data directory, the Docker engine). The import is held mid-way by a delay rule (an
+ * archive.import delay waits once the base layers are found and held); the delete through the
+ * other replica then waits for it (seen in pg_locks), and once the rules are cleared the import
+ * ends with a whole snapshot: restorable, its data readable. Then the deleted snapshot is gone.
+ * A snapshot of the restored volume past SNAPSTACK_MAX_CHAIN_DEPTH is flattened in the
+ * background by a replica, every chain then whole.
+ */
+import fs from 'fs';
+import os from 'os';
+import path from 'path';
+import knex, { type Knex } from 'knex';
+import { createTestDatabase, type TestDatabase } from '../../support/test-database';
+import { serveChild, type ServedChild } from '../../support/serve-child';
+import { purgeDockerObjects, type ApiResponse, type Session } from '../../support/snapstack-harness';
+import { pollUntil, waitForSnapshot, waitForVolume } from '../../support/compute-helpers';
+import { exportAndWait, onDockerVolume, SS, VOL } from '../../support/archive-helpers';
+import { login, sessionAt } from '../../support/replica-helpers';
+
+jest.setTimeout(240_000);
+
+const ok = <T>(res: ApiResponse<T>, status: number): any => {
+  if (res.status !== status) throw new Error(`${res.status} ${res.text}`);
+  return res.body;
+};
+
+describe('an archive import across served replicas', () => {
+  let database: TestDatabase;
+  let db: Knex;
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'snapstack-replicas-'));
+  const replicas: ServedChild[] = [];
+  let instanceId = '';
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    db = knex({ client: 'pg', connection: database.url, pool: { min: 0, max: 2 } });
+  });
+
+  afterAll(async () => {
+    for (const r of replicas) r.child.kill('SIGKILL');
+    await Promise.all(replicas.map((r) => r.exited));
+    await db?.destroy();
+    if (instanceId) await purgeDockerObjects(instanceId);
+    await database?.drop().catch(() => undefined);
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  /** Sessions holding the advisory lock `clone-source:<id>` (granted) or waiting for it, in PostgreSQL. */
+  const cloneSourceHolds = async (snapshotId: string, granted: boolean): Promise<number> => {
+    const res = await db.raw(
+      `SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted = ?
+          AND ((classid::bigint << 32) | objid::bigint) = hashtextextended(?, 0)`,
+      [granted, `snapstack:volume-data:clone-source:${snapshotId}`],
+    );
+    return res.rows.length;
+  };
+
+  const gone = (s: Session, url: string) => pollUntil(() => s.request('GET', url), (r) => r.status === 404, 120_000, `${url} deleted`);
+
+  it('a delete of the last snapshot holding a layer through B waits for the import reusing it through A, which ends whole', async () => {
+    const env = {
+      SNAPSTACK_DATA_DIR: dataDir, DATABASE_URL: database.url, SNAPSTACK_REPLICA: '1', SNAPSTACK_LOG_LEVEL: 'info',
+      SNAPSTACK_DEMO_PASSWORD: 'demo-secret', SNAPSTACK_ADMIN_PASSWORD: 'admin-secret', SNAPSTACK_MAX_CHAIN_DEPTH: '2',
+    };
+    replicas.push(await serveChild(env));
+    replicas.push(await serveChild(env));
+    const [a, b] = replicas;
+    instanceId = String(a.listening.instance_id);
+    const me = await login(a.url, 'demo', 'demo-secret');
+    const admin = sessionAt(b.url, await login(b.url, 'admin', 'admin-secret'));
+    const onA = sessionAt(a.url, me);
+    const onB = sessionAt(b.url, me);
+    const write = (volumeId: string, script: string) => onDockerVolume(instanceId, `snapstack-${instanceId}-${volumeId}`, `set -e; cd /data; ${script}`);
+
+    // A volume, two snapshots of it, and their archives: the second incremental over the first.
+    const vol = ok(await onA.request('POST', `${VOL}/volumes`, { volume: { size: 1, name: 'source' } }), 202).volume.id;
+    await waitForVolume(onA, vol, ['available']);
+    await write(vol, 'echo base > base; mkdir d; echo one > d/one');
+    const s1 = ok(await onA.request('POST', `${VOL}/snapshots`, { snapshot: { volume_id: vol, name: 's1' } }), 202).snapshot.id;
+    await waitForSnapshot(onA, s1, ['available']);
+    await write(vol, 'echo top > top; rm d/one');
+    const s2 = ok(await onA.request('POST', `${VOL}/snapshots`, { snapshot: { volume_id: vol, name: 's2' } }), 202).snapshot.id;
+    await waitForSnapshot(onA, s2, ['available']);
+    const base = await exportAndWait(onA, `${SS}/snapshots/${s1}/export`, { file_name: 'base.tar' });
+    const top = await exportAndWait(onA, `${SS}/snapshots/${s2}/export`, { file_name: 'top.tar', base_archive: base });
+
+    // The base imported (its layer copied, under the archive's layer id), the originals deleted:
+    // the imported snapshot is the last one holding the layer the incremental archive reuses.
+    const holder = ok(await onA.request('POST', `${SS}/archives/import`, { file: base }), 201).import.snapshots[0].id;
+    for (const id of [s2, s1]) {
+      ok(await onB.request('DELETE', `${VOL}/snapshots/${id}`), 202);
+      await gone(onA, `${VOL}/snapshots/${id}`);
+    }
+    ok(await onB.request('DELETE', `${VOL}/volumes/${vol}`), 202);
+    await gone(onA, `${VOL}/volumes/${vol}`);
+
+    // The incremental import through A, held once it holds the layer (a delay rule, any replica's).
+    ok(await admin.request('POST', `${SS}/faults`, { fault: { target: 'archive.import', action: 'delay', delay_ms: 600_000, project_id: me.projectId } }), 201);
+    const importing = onA.request('POST', `${SS}/archives/import`, { file: top });
+    await pollUntil(() => cloneSourceHolds(holder, true), (n) => n > 0, 60_000, 'the import holding the base snapshot');
+    // B deletes that snapshot: its job waits for the import.
+    ok(await onB.request('DELETE', `${VOL}/snapshots/${holder}`), 202);
+    await pollUntil(() => cloneSourceHolds(holder, false), (n) => n > 0, 60_000, 'the delete waiting for the import');
+    expect(ok(await onB.request('GET', `${VOL}/snapshots/${holder}`), 200).snapshot.status).toBe('deleting');
+    expect(fs.existsSync(path.join(dataDir, 'cow', 'snapshots', `${holder}.json`))).toBe(true);
+
+    // Cleared through B: the import goes on and ends whole; then the delete goes through.
+    ok(await admin.request('DELETE', `${SS}/faults`), 204);
+    const imported = ok(await importing, 201).import.snapshots[0].id;
+    await gone(onA, `${VOL}/snapshots/${holder}`);
+    const chain: string[] = JSON.parse(fs.readFileSync(path.join(dataDir, 'cow', 'snapshots', `${imported}.json`), 'utf8')).chain;
+    expect(chain).toHaveLength(2);
+    for (const layer of chain) expect([layer, fs.existsSync(path.join(dataDir, 'cow', 'l', layer))]).toEqual([layer, true]);
+
+    // Restorable through either replica, its data readable: the base layer's and the top one's.
+    const restored = ok(await onB.request('POST', `${VOL}/volumes`, { volume: { snapshot_id: imported, name: 'restored' } }), 202).volume.id;
+    await waitForVolume(onA, restored, ['available']);
+    expect(await write(restored, 'cat base top; ls d | wc -l')).toBe('base\ntop\n0\n');
+
+    // One layer more than SNAPSTACK_MAX_CHAIN_DEPTH: flattened in the background by the replica
+    // that snapshots it (its turn and the chains' locks in PostgreSQL), the data unchanged.
+    await write(restored, 'echo more > more');
+    const s3 = ok(await onA.request('POST', `${VOL}/snapshots`, { snapshot: { volume_id: restored, name: 's3' } }), 202).snapshot.id;
+    await waitForSnapshot(onB, s3, ['available']);
+    const manifestOf = (kind: string, id: string) => JSON.parse(fs.readFileSync(path.join(dataDir, 'cow', kind, `${id}.json`), 'utf8'));
+    await pollUntil(async () => manifestOf('volumes', restored).chain.length, (n) => n === 1, 120_000, 'the restored volume flattened');
+    const merged = manifestOf('volumes', restored).chain;
+    expect(manifestOf('snapshots', s3).chain).toEqual(merged);
+    expect(manifestOf('snapshots', imported).chain).toEqual(chain);
+    for (const layer of [...merged, ...chain]) expect([layer, fs.existsSync(path.join(dataDir, 'cow', 'l', layer))]).toEqual([layer, true]);
+    const again = ok(await onB.request('POST', `${VOL}/volumes`, { volume: { snapshot_id: s3, name: 'again' } }), 202).volume.id;
+    await waitForVolume(onA, again, ['available']);
+    expect(await write(again, 'cat base top more; ls d | wc -l')).toBe('base\ntop\nmore\n0\n');
+  });
+});
