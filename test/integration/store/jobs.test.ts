@@ -199,11 +199,15 @@ describe('durable jobs', () => {
 
   it('claims in the lane that changed: an enqueue looks in its kind\'s lane, a job\'s end only when jobs may wait for its worker', async () => {
     const runner = new JobRunner(db, log, {}, { workers: 2 });
-    const g = gate();
-    runner.register({ kind: 'lane-leaf', onRestart: 'resume', onFail: async () => undefined, run: async () => { await g.opened; } });
+    const gates = [gate(), gate(), gate()];
+    runner.register<{ n: number }>({ kind: 'lane-leaf', onRestart: 'resume', onFail: async () => undefined, run: async (p) => { await gates[p.n].opened; } });
     runner.register({ kind: 'lane-composite', onRestart: 'resume', onFail: async () => undefined, run: async () => undefined }, { lane: 'composite' });
     const claims: string[] = [];
     const count = (q: { sql: string }) => { if (/^update "jobs" set "status" = \$1, "owner" = \$2, "claimed_at"/.test(q.sql)) claims.push(q.sql); };
+    const running = async (ids: string[]) => (await db('jobs').whereIn('id', ids).where({ status: 'running' }).select('id')).map((r) => r.id);
+    const until = async (ok: () => Promise<boolean>) => {
+      for (let i = 0; i < 200 && !(await ok()); i++) await new Promise((r) => setTimeout(r, 10));
+    };
     db.on('query', count);
     try {
       // Nothing waits behind these: one claim each (in their lane), none at their ends.
@@ -212,14 +216,26 @@ describe('durable jobs', () => {
         await runner.idle();
       }
       expect(claims).toHaveLength(3);
-      // Three leaf jobs on two workers: the third waits queued, and the first end claims it.
+      // Three leaf jobs on two workers: the third waits queued (claims at the enqueues: 2 at most).
       claims.length = 0;
-      const ids = [await runner.enqueue('lane-leaf', {}), await runner.enqueue('lane-leaf', {}), await runner.enqueue('lane-leaf', {})];
-      for (let i = 0; i < 100 && (await db('jobs').whereIn('id', ids).where({ status: 'running' }).select('id')).length < 2; i++) await new Promise((r) => setTimeout(r, 10));
-      g.open();
+      const ids = [await runner.enqueue('lane-leaf', { n: 0 }), await runner.enqueue('lane-leaf', { n: 1 }), await runner.enqueue('lane-leaf', { n: 2 })];
+      await until(async () => (await running(ids)).length === 2);
+      expect(await running(ids)).toEqual(expect.arrayContaining([ids[0], ids[1]]));
+      expect(claims.length).toBeLessThanOrEqual(2);
+      // The first end claims the third (its lane was full); the next end looks once more and finds
+      // none left; the last end does not look at all.
+      const atEnqueues = claims.length;
+      gates[0].open();
+      await until(async () => (await running(ids)).includes(ids[2]));
+      expect(claims.length).toBe(atEnqueues + 1);
+      gates[1].open();
+      await until(async () => (await runner.get(ids[1]))?.status === 'succeeded');
+      await new Promise((r) => setTimeout(r, 50));
+      expect(claims.length).toBe(atEnqueues + 2);
+      gates[2].open();
       await runner.idle();
       for (const id of ids) expect(await runner.get(id)).toMatchObject({ status: 'succeeded' });
-      expect(claims.length).toBeLessThanOrEqual(4);
+      expect(claims.length).toBe(atEnqueues + 2);
     } finally {
       db.removeListener('query', count);
     }
