@@ -18,6 +18,8 @@
 import fs from 'fs';
 import http from 'http';
 import os from 'os';
+import v8 from 'v8';
+import vm from 'vm';
 import type { AddressInfo } from 'net';
 import { isMainThread, parentPort, Worker, workerData } from 'worker_threads';
 import express from 'express';
@@ -49,10 +51,20 @@ interface Probe { label: string; path: string }
 interface Stats { p50: number; p99: number }
 interface LoadJob { url: string; headers: Record<string, string>; concurrency: number; requests: number; warmup: number }
 
-// ----- the clients (worker thread) ------------------------------------------------------
+// ----- the clients (worker threads) -----------------------------------------------------
 
-/** `requests` GETs of `url` from `concurrency` keep-alive connections; each one's latency, ms. */
-async function load(job: LoadJob): Promise<number[]> {
+/** What a client thread is asked: a batch of requests, or a full garbage collection. */
+type ClientCommand = { batch: number } | { gc: true } | { stop: true };
+
+/**
+ * One side's clients: a worker thread keeping `concurrency` keep-alive connections to `url` for
+ * the whole line. Between batches it collects its garbage (not timed), so its own collector
+ * never pauses inside a measured batch: a new thread's first full collection, ~5 ms some 350 ms
+ * after its start, otherwise landed in whichever side's batch ran long enough to reach it.
+ */
+function clientThread(job: LoadJob): void {
+  v8.setFlagsFromString('--expose-gc');
+  const collect = vm.runInNewContext('gc') as () => void;
   const agent = new http.Agent({ keepAlive: true, maxSockets: job.concurrency });
   const once = () => new Promise<number>((resolve, reject) => {
     const started = performance.now();
@@ -62,30 +74,60 @@ async function load(job: LoadJob): Promise<number[]> {
     });
     req.on('error', reject);
   });
-  const run = async (n: number, out: number[]) => {
+  const run = async (n: number) => {
+    const out: number[] = [];
     let left = n;
     await Promise.all(Array.from({ length: job.concurrency }, async () => {
       while (left-- > 0) out.push(await once());
     }));
+    return out;
   };
-  await run(job.warmup, []);
-  const times: number[] = [];
-  await run(job.requests, times);
-  agent.destroy();
-  return times;
-}
-
-if (!isMainThread) {
-  load(workerData as LoadJob).then((times) => parentPort!.postMessage({ times }), (err) => parentPort!.postMessage({ error: String(err) }));
-}
-
-/** Each request's latency, ms, from a worker thread running `load(job)`. */
-function measure(job: LoadJob): Promise<number[]> {
-  return new Promise((resolve, reject) => {
-    const w = new Worker(__filename, { workerData: job });
-    w.once('message', (m: { times?: number[]; error?: string }) => (m.error || !m.times ? reject(new Error(m.error)) : resolve(m.times)));
-    w.once('error', reject);
+  parentPort!.on('message', (cmd: ClientCommand) => {
+    if ('stop' in cmd) {
+      agent.destroy();
+      parentPort!.close();
+    } else if ('gc' in cmd) {
+      collect();
+      parentPort!.postMessage({ done: true });
+    } else {
+      run(cmd.batch).then((times) => parentPort!.postMessage({ times }), (err) => parentPort!.postMessage({ error: String(err) }));
+    }
   });
+}
+
+if (!isMainThread) clientThread(workerData as LoadJob);
+
+/** The main thread's handle on one side's client thread. */
+class Clients {
+  private readonly worker: Worker;
+
+  constructor(job: LoadJob) {
+    this.worker = new Worker(__filename, { workerData: job });
+  }
+
+  private ask(cmd: ClientCommand): Promise<{ times?: number[] }> {
+    return new Promise((resolve, reject) => {
+      const onError = (err: unknown) => reject(err);
+      this.worker.once('error', onError);
+      this.worker.once('message', (m: { times?: number[]; error?: string }) => {
+        this.worker.off('error', onError);
+        if (m.error) reject(new Error(m.error));
+        else resolve(m);
+      });
+      this.worker.postMessage(cmd);
+    });
+  }
+
+  /** Each request's latency, ms, after a collection in the client thread. */
+  async batch(n: number): Promise<number[]> {
+    await this.ask({ gc: true });
+    return (await this.ask({ batch: n })).times ?? [];
+  }
+
+  stop(): Promise<number> {
+    this.worker.postMessage({ stop: true });
+    return this.worker.terminate();
+  }
 }
 
 function stats(times: number[]): Stats {
@@ -101,15 +143,19 @@ function stats(times: number[]): Stats {
  * time per request is summed over its own batches.
  */
 async function alternate(snapstack: LoadJob, ceiling: LoadJob): Promise<{ snapstack: [Stats, number]; ceiling: [Stats, number] }> {
-  const sides = [snapstack, ceiling].map((job) => ({ job, times: [] as number[], cpuMs: 0 }));
-  for (const side of sides) await measure({ ...side.job, requests: side.job.warmup, warmup: 0 });
-  for (let r = 0; r < ROUNDS; r++) {
-    for (const side of sides) {
-      const requests = Math.ceil(side.job.requests / ROUNDS);
-      const [times, cpu] = await withCpu(requests, () => measure({ ...side.job, requests, warmup: 0 }));
-      side.times.push(...times);
-      side.cpuMs += cpu / ROUNDS;
+  const sides = [snapstack, ceiling].map((job) => ({ job, clients: new Clients(job), times: [] as number[], cpuMs: 0 }));
+  try {
+    for (const side of sides) await side.clients.batch(side.job.warmup);
+    for (let r = 0; r < ROUNDS; r++) {
+      for (const side of sides) {
+        const requests = Math.ceil(side.job.requests / ROUNDS);
+        const [times, cpu] = await withCpu(requests, () => side.clients.batch(requests));
+        side.times.push(...times);
+        side.cpuMs += cpu / ROUNDS;
+      }
     }
+  } finally {
+    await Promise.all(sides.map((s) => s.clients.stop()));
   }
   const [s, c] = sides;
   return { snapstack: [stats(s.times), s.cpuMs], ceiling: [stats(c.times), c.cpuMs] };
