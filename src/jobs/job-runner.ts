@@ -121,6 +121,8 @@ export class JobRunner {
   private readonly running = new Map<string, Running>();
   private readonly replicas: Replicas;
   private readonly workers: number;
+  /** How often the runner looks for work, resets and dead replicas' jobs (0: only when woken). */
+  private readonly pollMs: number;
   private stopping = false;
   /** While above 0 (a reset here or in another replica), new jobs are recorded but not started, nor dead ones' taken over. */
   private pauses = 0;
@@ -151,16 +153,16 @@ export class JobRunner {
     this.replicas.onLost(() => {
       for (const r of this.running.values()) r.abort.abort(new JobsLost('this replica was declared dead: its jobs go to the others'));
     });
+    this.pollMs = opts.pollMs ?? (this.replicas.replicated ? 1_000 : 0);
     const timeoutMs = opts.resetTimeoutMs ?? 30_000;
-    const pollMs = this.opts.pollMs ?? (this.replicas.replicated ? 1_000 : 0);
     this.barrier = new ResetBarrier(this.replicas, {
       pause: () => { this.pauses++; },
       resume: () => {
         this.pauses = Math.max(0, this.pauses - 1);
         this.wake();
       },
-      settle: (ms) => this.settleRunning(ms),
-    }, log, { timeoutMs, ackWaitMs: timeoutMs + RESET_ABORT_WAIT_MS + 2 * pollMs });
+      settle: (ms) => this.settleRunning(ms, new ResetAbort('Snapstack is resetting'), RESET_ABORT_WAIT_MS, { doing: 'reset', goingOn: 'resetting' }),
+    }, log, { timeoutMs, ackWaitMs: timeoutMs + RESET_ABORT_WAIT_MS + 2 * this.pollMs });
   }
 
   private get paused(): boolean {
@@ -257,13 +259,12 @@ export class JobRunner {
     this.takingOver = run.then(() => undefined, () => undefined);
     const result = await run;
     if (!this.timer && !this.stopping) {
-      const pollMs = this.opts.pollMs ?? (this.replicas.replicated ? 1_000 : 0);
-      if (pollMs > 0) {
+      if (this.pollMs > 0) {
         this.timer = setInterval(() => {
           this.follow();
           this.wake();
           this.takingOver = this.takingOver.then(() => this.takeOver()).catch((err) => this.log.warn({ err }, 'taking over dead replicas\' jobs failed'));
-        }, pollMs);
+        }, this.pollMs);
         this.timer.unref();
       }
     }
@@ -318,17 +319,7 @@ export class JobRunner {
     this.stopping = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
-    await this.takingOver;
-    await this.pass;
-    const settled = () => this.runningSettled();
-    if (!(await within(settled(), graceMs))) {
-      this.log.warn({ jobs: [...this.running.keys()] }, 'stopping: aborting the jobs still running');
-      for (const r of this.running.values()) r.abort.abort(new Error('Snapstack is stopping'));
-      const abortWaitMs = this.opts.abortWaitMs ?? 30_000;
-      if (!(await within(settled(), abortWaitMs))) {
-        this.log.error({ jobs: [...this.running.keys()], waited_ms: abortWaitMs }, 'stopping: jobs did not stop after their abort; closing under them');
-      }
-    }
+    await this.settleRunning(graceMs, new Error('Snapstack is stopping'), this.opts.abortWaitMs ?? 30_000, { doing: 'stopping', goingOn: 'closing' });
     await this.following; // a look at other replicas' resets settles with the jobs it waited for
     await this.replicas.stop();
   }
@@ -367,15 +358,19 @@ export class JobRunner {
     return Promise.allSettled([...this.running.values()].map((r) => r.promise));
   }
 
-  /** Paused: the claim pass and take-over under way end, running jobs get timeoutMs, then their abort. */
-  private async settleRunning(timeoutMs: number): Promise<void> {
+  /**
+   * Paused or stopping (a reset, a shutdown): the claim pass and take-over under way end, running
+   * jobs get timeoutMs, then are aborted with `reason` and waited for abortWaitMs more; the logs
+   * say what was `doing` and what `goingOn` under jobs that did not stop.
+   */
+  private async settleRunning(timeoutMs: number, reason: Error, abortWaitMs: number, words: { doing: string; goingOn: string }): Promise<void> {
     await this.takingOver;
     await this.pass;
     if (await within(this.runningSettled(), timeoutMs)) return;
-    this.log.warn({ jobs: [...this.running.keys()], waited_ms: timeoutMs }, 'reset: aborting the jobs still running');
-    for (const r of this.running.values()) r.abort.abort(new ResetAbort('Snapstack is resetting'));
-    if (!(await within(this.runningSettled(), RESET_ABORT_WAIT_MS))) {
-      this.log.error({ jobs: [...this.running.keys()], waited_ms: RESET_ABORT_WAIT_MS }, 'reset: jobs did not stop after their abort; resetting under them');
+    this.log.warn({ jobs: [...this.running.keys()], waited_ms: timeoutMs }, `${words.doing}: aborting the jobs still running`);
+    for (const r of this.running.values()) r.abort.abort(reason);
+    if (!(await within(this.runningSettled(), abortWaitMs))) {
+      this.log.error({ jobs: [...this.running.keys()], waited_ms: abortWaitMs }, `${words.doing}: jobs did not stop after their abort; ${words.goingOn} under them`);
     }
   }
 
