@@ -132,13 +132,17 @@ export class ReplicaRegistry implements Replicas {
     return turn;
   }
 
-  async markReset(id: string | null): Promise<void> {
-    this.marks = { ...this.marks, resetting: id };
-    await this.writeRow(() => this.db('replicas').where({ id: this.id }).update({ ...this.marks }));
+  markReset(id: string | null): Promise<void> {
+    return this.setMarks({ resetting: id });
   }
 
-  async acknowledgeResets(ids: string[]): Promise<void> {
-    this.marks = { ...this.marks, quiesced_for: ids };
+  acknowledgeResets(ids: string[]): Promise<void> {
+    return this.setMarks({ quiesced_for: ids });
+  }
+
+  /** Changes this replica's marks and writes them to its row now (each beat writes them again). */
+  private async setMarks(patch: Partial<ReplicaRegistry['marks']>): Promise<void> {
+    this.marks = { ...this.marks, ...patch };
     await this.writeRow(() => this.db('replicas').where({ id: this.id }).update({ ...this.marks }));
   }
 
