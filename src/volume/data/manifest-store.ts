@@ -201,8 +201,8 @@ export class ManifestStore {
   endingWith(suffix: string[]): { volumes: string[]; snapshots: string[] } {
     this.sync();
     return {
-      volumes: [...this.volumes.values()].filter((v) => replaceSuffix(v.chain, suffix, '') !== null).map((v) => v.volumeId),
-      snapshots: [...this.snapshots.values()].filter((s) => replaceSuffix(s.chain, suffix, '') !== null).map((s) => s.snapshotId),
+      volumes: [...this.volumes.values()].filter((v) => endsWithLayers(v.chain, suffix)).map((v) => v.volumeId),
+      snapshots: [...this.snapshots.values()].filter((s) => endsWithLayers(s.chain, suffix)).map((s) => s.snapshotId),
     };
   }
 
@@ -237,12 +237,15 @@ export class ManifestStore {
   }
 }
 
+/** Whether `chain`'s last layers are `suffix`. */
+function endsWithLayers(chain: string[], suffix: string[]): boolean {
+  const start = chain.length - suffix.length;
+  return start >= 0 && suffix.every((layer, i) => chain[start + i] === layer);
+}
+
 /** `chain` with `suffix` (its last layers) replaced by `merged`; null when it does not end with `suffix`. */
 export function replaceSuffix(chain: string[], suffix: string[], merged: string): string[] | null {
-  if (chain.length < suffix.length) return null;
-  const start = chain.length - suffix.length;
-  for (let i = 0; i < suffix.length; i++) if (chain[start + i] !== suffix[i]) return null;
-  return [...chain.slice(0, start), merged];
+  return endsWithLayers(chain, suffix) ? [...chain.slice(0, chain.length - suffix.length), merged] : null;
 }
 
 /** tmp file + fsync + rename + fsync(dir): a crash leaves the old or the new file, never half of one. */
