@@ -14,7 +14,7 @@ import { queryString, requireAuth, typedHandlers } from '../http/context';
 import { BadRequest, NotFound } from '../http/faults';
 import type { ImageApi, ImageRecord } from '../image/image-api';
 import { isoSecondsZ } from '../shared/time-format';
-import { links, nextLinks, nonNegativeQuery } from './compute-links';
+import { links, MAX_LIMIT, nextLinks, nonNegativeQuery } from './compute-links';
 
 const STATUS: Record<string, string> = { active: 'ACTIVE', queued: 'SAVING', saving: 'SAVING', deleted: 'DELETED', pending_delete: 'DELETED', killed: 'ERROR' };
 const PROGRESS: Record<string, number> = { queued: 25, saving: 50, active: 100 };
@@ -63,7 +63,7 @@ export function imageProxyHandlers(images: ImageApi): Handlers {
   const list = async (ctx: RequestContext, detail: boolean) => {
     checkVersion(ctx);
     const page = await images.listImages(requireAuth(ctx), {
-      name: queryString(ctx, 'name'), marker: queryString(ctx, 'marker'), limit: nonNegativeQuery('limit', queryString(ctx, 'limit')) ?? 1000,
+      name: queryString(ctx, 'name'), marker: queryString(ctx, 'marker'), limit: nonNegativeQuery('limit', queryString(ctx, 'limit')) ?? MAX_LIMIT,
     });
     const status = queryString(ctx, 'status')?.toUpperCase();
     const minDisk = Number(queryString(ctx, 'minDisk') ?? 0);
