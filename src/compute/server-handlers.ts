@@ -85,8 +85,9 @@ export function serverHandlers(servers: ServerService): Handlers {
     listServersDetail: (ctx) => list(ctx, true),
 
     async showServer(ctx) {
-      const s = await servers.get(requireAuth(ctx), ctx.params.server_id);
-      return { status: 200, body: { server: serverDetail(s, await servers.blockDevices(s.id), viewOptions(ctx, true)) } };
+      // One query: a polling client's every look (ten boots at once poll side by side).
+      const s = await servers.get(requireAuth(ctx), ctx.params.server_id, { volumes: true });
+      return { status: 200, body: { server: serverDetail(s, s.volume_refs ?? [], viewOptions(ctx, true)) } };
     },
 
     async createServer(ctx) {

@@ -74,7 +74,7 @@ export class ServerService {
   ) {}
 
   /** The server if the caller may see it (admins see every project's); 404 otherwise. */
-  async get(auth: AuthContext, id: string, opts: { includeDeleted?: boolean } = {}): Promise<ServerRow> {
+  async get(auth: AuthContext, id: string, opts: { includeDeleted?: boolean; volumes?: boolean } = {}): Promise<ListedServer> {
     const s = await this.store.get(id, opts);
     if (!s || (!auth.isAdmin && s.project_id !== auth.projectId)) throw new NotFound(`Instance ${id} could not be found.`);
     return s;

@@ -177,8 +177,10 @@ const REGEX_FILTER_TIMEOUT_MS = 2000;
 export class ServerStore {
   constructor(private readonly db: Knex) {}
 
-  async get(id: string, opts: { includeDeleted?: boolean } = {}): Promise<ServerRow | undefined> {
-    const q = this.db('servers').select('servers.*', this.db.raw(TAGS), this.db.raw(GROUPS)).where({ id });
+  /** opts.volumes: with its block devices' volume references (a show's view), in the same query. */
+  async get(id: string, opts: { includeDeleted?: boolean; volumes?: boolean } = {}): Promise<ListedServer | undefined> {
+    const columns = [this.db.raw(TAGS), this.db.raw(GROUPS), ...(opts.volumes ? [this.db.raw(VOLUME_REFS)] : [])];
+    const q = this.db('servers').select('servers.*', ...columns).where({ id });
     if (!opts.includeDeleted) q.whereNull('deleted_at');
     const row = await q.first();
     return row ? decode(row) : undefined;
