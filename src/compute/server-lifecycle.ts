@@ -17,6 +17,8 @@ export const JOB_BUILD = 'compute.server.build';
 export const JOB_DELETE = 'compute.server.delete';
 /** A build's look at its volume when no job end woke it (the volume's job runs in another replica). */
 const VOLUME_POLL_MS = 50;
+/** The same look when every job's end is seen here (no replicas): a safety net only. */
+const VOLUME_RECHECK_MS = 1_000;
 const VOLUME_WAIT_MS = 120_000;
 
 export interface ServerJobPayload {
@@ -284,16 +286,19 @@ export class ServerLifecycle {
  * The volume once Cinder made it, for a build. Woken at once when a job on the volume ends in
  * this process (its create job: the row then says how it went), so a boot does not wait for a
  * poll tick, nor polls meanwhile: ten boots at once looking every few milliseconds made ~6 reads
- * each while their volumes were cloned. Only a job another replica runs goes unseen: for it, a
- * look every 50 ms (the fault text is close to Nova's VolumeNotCreated).
+ * each while their volumes were cloned. Only a job another replica runs goes unseen: with
+ * replicas, a look every 50 ms; without, every job ends here, and a look every second is only a
+ * safety net (at 50 ms, ten boots at once still read their volumes ~4 times each, two queries a
+ * read, while the clones ran). The fault text is close to Nova's VolumeNotCreated.
  */
 export async function waitForMadeVolume(
   volumes: Pick<VolumeApi, 'getVolume'>,
-  jobs: Pick<JobRunner, 'onJobEnd'>,
+  jobs: Pick<JobRunner, 'onJobEnd' | 'seesEveryJobEnd'>,
   project: string,
   volumeId: string,
 ): Promise<VolumeRecord> {
   const started = Date.now();
+  const lookMs = jobs.seesEveryJobEnd ? VOLUME_RECHECK_MS : VOLUME_POLL_MS;
   let ended = false;
   let wake: (() => void) | undefined;
   const stopListening = jobs.onJobEnd((job) => {
@@ -312,7 +317,7 @@ export async function waitForMadeVolume(
       // Ended while the row was read: read again at once.
       if (ended) continue;
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, VOLUME_POLL_MS);
+        const timer = setTimeout(resolve, lookMs);
         wake = () => {
           clearTimeout(timer);
           resolve();

@@ -179,6 +179,14 @@ export class JobRunner {
   }
 
   /**
+   * Whether every job's end reaches `onJobEnd` listeners: one process (no replicas) runs every
+   * job itself, so a waiter for a job's end needs no look of its own meanwhile.
+   */
+  get seesEveryJobEnd(): boolean {
+    return !this.replicas.replicated;
+  }
+
+  /**
    * Calls `listener` whenever a job this process ran ends (its row already says how), until the
    * returned function is called: who waits for a resource a job works on (a build for its
    * volume) is woken at once rather than at its next look. Jobs other replicas run are not seen:

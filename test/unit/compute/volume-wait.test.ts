@@ -1,13 +1,14 @@
 /**
  * A build waiting for its volume (waitForMadeVolume) is woken when the volume's job ends in this
  * process, not at its next poll: with the clock stopped (fake timers), no poll ever comes, and the
- * wait still ends. Without such an end (another replica's job), it polls.
+ * wait still ends. Without such an end (another replica's job), it polls; when every job's end is
+ * seen here (no replicas), it reads the volume only when woken (and once a second, a safety net).
  */
 import { waitForMadeVolume } from '../../../src/compute/server-lifecycle';
 import type { EndedJob } from '../../../src/jobs/jobs-api';
 import type { VolumeRecord } from '../../../src/volume/volume-api';
 
-function fakes(statuses: string[]) {
+function fakes(statuses: string[], seesEveryJobEnd = false) {
   const listeners = new Set<(job: EndedJob) => void>();
   let reads = 0;
   let status = statuses[0];
@@ -24,6 +25,7 @@ function fakes(statuses: string[]) {
       },
     },
     jobs: {
+      seesEveryJobEnd,
       onJobEnd: (l: (job: EndedJob) => void) => {
         listeners.add(l);
         return () => listeners.delete(l);
@@ -72,4 +74,30 @@ test('without a job end here (another replica ran it), it polls until the volume
   g.end('vol-9', 'error');
   await expect(failed).rejects.toThrow('Volume vol-9 did not finish being created. And its status is error.');
   expect(g.listening()).toBe(0);
+});
+
+test('when every job ends here (no replicas), it reads the volume only when woken, not every 50 ms', async () => {
+  jest.useFakeTimers();
+  const f = fakes(['creating'], true);
+  const first = f.nextRead();
+  const made = waitForMadeVolume(f.volumes, f.jobs, 'p', 'vol-1');
+  await first;
+  await jest.advanceTimersByTimeAsync(900);
+  expect(f.reads()).toBe(1);
+  f.end('vol-1', 'available');
+  await expect(made).resolves.toMatchObject({ status: 'available' });
+  expect(f.reads()).toBe(2);
+  expect(jest.getTimerCount()).toBe(0);
+});
+
+test('the safety look still comes when no end is told (every second)', async () => {
+  jest.useFakeTimers();
+  const f = fakes(['creating'], true);
+  const first = f.nextRead();
+  const made = waitForMadeVolume(f.volumes, f.jobs, 'p', 'vol-1');
+  await first;
+  f.end('elsewhere', 'available'); // the status changed, told to no one of vol-1
+  await jest.advanceTimersByTimeAsync(1_000);
+  await expect(made).resolves.toMatchObject({ status: 'available' });
+  expect(f.reads()).toBe(2);
 });
