@@ -76,18 +76,16 @@ export class InstanceActionStore {
 
   /**
    * Finishes the server's events that were open when `before` (the settling job's creation): the
-   * job did their work. A failure marks their actions' message 'Error', as Nova does.
+   * job did their work. A failure marks their actions' message 'Error', as Nova does. One
+   * statement (the events' update as a CTE): every build ends here, so it costs one round trip,
+   * not a transaction's four. How many actions it finished.
    */
   async finishOpen(serverId: string, before: Date, result: 'Success' | 'Error', traceback: string | null): Promise<number> {
-    return this.db.transaction(async (trx) => {
-      const events = await trx('instance_action_events').where({ server_id: serverId }).whereNull('finish_time').where('start_time', '<=', before)
-        .update({ finish_time: trx.fn.now(), result, traceback }).returning('action_id');
-      const ids = [...new Set(events.map((e: { action_id: number }) => e.action_id))];
-      if (ids.length) {
-        await trx('instance_actions').whereIn('id', ids).update({ updated_at: trx.fn.now(), ...(result === 'Error' ? { message: 'Error' } : {}) });
-      }
-      return ids.length;
-    });
+    const events = this.db('instance_action_events').where({ server_id: serverId }).whereNull('finish_time').where('start_time', '<=', before)
+      .update({ finish_time: this.db.fn.now(), result, traceback }).returning('action_id');
+    const actions = await this.db.with('finished', events).table('instance_actions').whereIn('id', this.db('finished').select('action_id'))
+      .update({ updated_at: this.db.fn.now(), ...(result === 'Error' ? { message: 'Error' } : {}) }).returning('id');
+    return actions.length;
   }
 
   /** A page of the server's actions (Nova's filters from 2.58); undefined when the marker (a request id) is not one of them. */

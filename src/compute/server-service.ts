@@ -90,7 +90,7 @@ export class ServerService {
    */
   async create(
     auth: AuthContext, input: CreateServerInput, mv: Microversion | null, requestId?: string, hints: SchedulerHints = {},
-  ): Promise<{ server: ServerRow; plan: ServerPlan; reservationId: string }> {
+  ): Promise<{ server: ServerPlan['server']; plan: ServerPlan; reservationId: string }> {
     const plan = await planServer(this.plan, auth, input, mv);
     const plans = multiplyPlan(plan, await this.instanceCount(auth.projectId!, plan.count));
     const groupId = Array.isArray(hints.group) ? hints.group[0] : hints.group;
@@ -111,7 +111,8 @@ export class ServerService {
     this.log.info({
       server_id: plan.server.id, project_id: auth.projectId, image: plan.server.image_ref, flavor: plan.server.flavor_id, count: plans.length, reservation_id: plan.server.reservation_id,
     }, 'server accepted');
-    return { server: await this.store.require(plan.server.id), plan, reservationId: plan.server.reservation_id ?? '' };
+    // The row as inserted (its answer shows the id and the plan's own fields): not read back.
+    return { server: plan.server, plan, reservationId: plan.server.reservation_id ?? '' };
   }
 
   /** What the project's servers use (the limits API's totals). */

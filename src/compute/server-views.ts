@@ -150,7 +150,7 @@ export function hostnameOf(name: string): string {
 }
 
 /** POST /servers answer: id, links, diskConfig, security groups, adminPass. */
-export function createdServerView(s: ServerRow, adminPass: string, securityGroups: { name: string }[], o: ServerViewOptions) {
+export function createdServerView(s: Pick<ServerRow, 'id'>, adminPass: string, securityGroups: { name: string }[], o: ServerViewOptions) {
   return {
     id: s.id,
     links: links(o.serviceUrl, 'servers', s.id),

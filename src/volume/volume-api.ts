@@ -83,10 +83,10 @@ export interface VolumeApi {
   /** Polls until the volume reaches one of `statuses` (rejects on 'error' or timeout). */
   waitForVolume(projectId: string, volumeId: string, statuses: string[], timeoutMs?: number): Promise<VolumeRecord>;
   deleteVolume(projectId: string, volumeId: string, opts?: { cascade?: boolean }): Promise<void>;
-  /** available -> in-use with an attachment to the server. */
-  attachVolume(projectId: string, volumeId: string, attach: { serverId: string; device: string }): Promise<VolumeRecord>;
+  /** available -> in-use with an attachment to the server (the volume is not read again: getVolume when wanted). */
+  attachVolume(projectId: string, volumeId: string, attach: { serverId: string; device: string }): Promise<void>;
   /** in-use -> available (removes the server's attachment). */
-  detachVolume(projectId: string, volumeId: string, serverId: string): Promise<VolumeRecord>;
+  detachVolume(projectId: string, volumeId: string, serverId: string): Promise<void>;
   createSnapshot(projectId: string, input: CreateSnapshotInput): Promise<SnapshotRecord>;
   getSnapshot(projectId: string, snapshotId: string): Promise<SnapshotRecord>;
   waitForSnapshot(projectId: string, snapshotId: string, statuses: string[], timeoutMs?: number): Promise<SnapshotRecord>;

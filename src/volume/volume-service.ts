@@ -456,7 +456,7 @@ export class VolumeService implements VolumeApi {
     return this.delete({ projectId, userId: null, isAdmin: false }, volumeId, opts);
   }
 
-  async attachVolume(projectId: string, volumeId: string, attach: { serverId: string; device: string }): Promise<VolumeRecord> {
+  async attachVolume(projectId: string, volumeId: string, attach: { serverId: string; device: string }): Promise<void> {
     const scope = { projectId };
     await this.d.volumes.transaction(async (trx) => {
       const volumes = this.d.volumes.on(trx);
@@ -468,10 +468,9 @@ export class VolumeService implements VolumeApi {
       await volumes.insertAttachment({ id: randomUUID(), volume_id: volumeId, project_id: projectId, server_id: attach.serverId, device: attach.device, attached_at: new Date() });
     });
     this.log.info({ volume_id: volumeId, server_id: attach.serverId, device: attach.device }, 'volume attached');
-    return this.getVolume(projectId, volumeId);
   }
 
-  async detachVolume(projectId: string, volumeId: string, serverId: string): Promise<VolumeRecord> {
+  async detachVolume(projectId: string, volumeId: string, serverId: string): Promise<void> {
     const scope = { projectId };
     await this.d.volumes.transaction(async (trx) => {
       const volumes = this.d.volumes.on(trx);
@@ -482,7 +481,6 @@ export class VolumeService implements VolumeApi {
       if ((await volumes.countAttachments(volumeId)) === 0) await volumes.update(scope, volumeId, { status: 'available' }, ['in-use']);
     });
     this.log.info({ volume_id: volumeId, server_id: serverId }, 'volume detached');
-    return this.getVolume(projectId, volumeId);
   }
 
   createSnapshot(projectId: string, input: CreateSnapshotInput): Promise<SnapshotRecord> {
