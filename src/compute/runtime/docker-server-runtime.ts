@@ -76,6 +76,9 @@ export class DockerServerRuntime extends InstanceImages implements ServerRuntime
       await bestEffort(this.log, 'removing a server container that did not start', { server_id: spec.serverId, container_id: container.id }, () => container.remove({ force: true }));
       throw err;
     }
+    // Without a network there is no address to read back: the start's success is the state (an
+    // engine call less per boot; ten boots at once share the engine).
+    if (spec.network === 'none') return { id: container.id, state: 'running', ipAddress: null, macAddress: null };
     const state = await this.inspect(container.id);
     if (!state) throw new Error(`container ${container.id} vanished after start`);
     return state;
