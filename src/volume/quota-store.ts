@@ -18,6 +18,17 @@ export class QuotaStore {
     await this.db.raw('select pg_advisory_xact_lock(hashtext(?))', [`snapstack.volume-quota:${projectId}`]);
   }
 
+  /** What the project's volumes and snapshots hold (counts and GiB), both tables in one statement. */
+  async usage(projectId: string): Promise<{ volumes: number; volumeGigabytes: number; snapshots: number; snapshotGigabytes: number }> {
+    const of = (table: 'volumes' | 'snapshots', alias: string) => this.db(table).where({ project_id: projectId })
+      .select(this.db.raw('count(*)::int as n'), this.db.raw('coalesce(sum(size), 0)::int as gigabytes')).as(alias);
+    const row = await this.db.select('v.n as volumes', 'v.gigabytes as volume_gigabytes', 's.n as snapshots', 's.gigabytes as snapshot_gigabytes')
+      .from(this.db.raw('? cross join ?', [of('volumes', 'v'), of('snapshots', 's')])).first();
+    return {
+      volumes: Number(row.volumes), volumeGigabytes: Number(row.volume_gigabytes), snapshots: Number(row.snapshots), snapshotGigabytes: Number(row.snapshot_gigabytes),
+    };
+  }
+
   async overrides(projectId: string): Promise<Record<string, number>> {
     const rows: Array<{ resource: string; hard_limit: number }> = await this.db('volume_quotas').where({ project_id: projectId });
     return Object.fromEntries(rows.map((r) => [r.resource, Number(r.hard_limit)]));

@@ -121,11 +121,6 @@ export class SnapshotStore {
     await this.db('snapshots').where({ id }).delete();
   }
 
-  async usage(projectId: string): Promise<{ snapshots: number; gigabytes: number }> {
-    const [r] = await this.db('snapshots').where({ project_id: projectId })
-      .select(this.db.raw('count(*)::int as snapshots'), this.db.raw('coalesce(sum(size), 0)::int as gigabytes'));
-    return { snapshots: Number(r.snapshots), gigabytes: Number(r.gigabytes) };
-  }
 
   /** A row as knex returns it (JSON and numeric columns as text) -> the typed row. */
   private row(r: unknown): SnapshotRow | undefined {

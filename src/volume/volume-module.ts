@@ -84,7 +84,7 @@ export async function createVolumeModule(opts: {
   const volumes = new VolumeStore(db);
   const snapshots = new SnapshotStore(db);
   const quotaStore = new QuotaStore(db);
-  const quotas = new QuotaService(quotaStore, volumes, snapshots, config.volumeQuotas);
+  const quotas = new QuotaService(quotaStore, config.volumeQuotas);
   const typeStore = new VolumeTypeStore(db);
   const types = new VolumeTypeService(typeStore, logger);
   const messageStore = new MessageStore(db);

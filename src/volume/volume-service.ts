@@ -238,13 +238,15 @@ export class VolumeService implements VolumeApi {
       volume_image_metadata: image ? volumeImageMetadata(image) : origin?.volume_image_metadata ?? null,
     };
     await this.d.volumes.transaction(async (trx) => {
-      await this.d.quotas.reserve(trx, caller.projectId, 'volumes', { volumes: 1, gigabytes: size }, { volumeSize: size });
-      await this.d.volumes.on(trx).insert(row);
       const payload: CreateVolumePayload = {
         volumeId: row.id, projectId: row.project_id, fromSnapshotId: snapshot?.id, fromVolumeId: source?.id,
         fromImage: image ? { imageId: image.id, dockerImage: this.d.images!.dockerImageOf(image) } : undefined,
       };
+      // The job first (no one claims it before the commit): the project's quota lock is then
+      // held for the usage read and the row only, which the next reservation must see.
       await this.d.jobs.enqueue(JOB.createVolume, payload, { projectId: row.project_id, resourceType: 'volume', resourceId: row.id }, trx);
+      await this.d.quotas.reserve(trx, caller.projectId, 'volumes', { volumes: 1, gigabytes: size }, { volumeSize: size });
+      await this.d.volumes.on(trx).insert(row);
     });
     this.log.info({ volume_id: row.id, project_id: row.project_id, size, snapshot_id: row.snapshot_id, source_volid: row.source_volid }, 'volume create accepted');
     return toVolumeRecord(row, []);

@@ -253,11 +253,6 @@ export class VolumeStore {
     return Number(count);
   }
 
-  async usage(projectId: string): Promise<{ volumes: number; gigabytes: number }> {
-    const [r] = await this.db('volumes').where({ project_id: projectId })
-      .select(this.db.raw('count(*)::int as volumes'), this.db.raw('coalesce(sum(size), 0)::int as gigabytes'));
-    return { volumes: Number(r.volumes), gigabytes: Number(r.gigabytes) };
-  }
 
   /** Sizes and metadata of a scope's volumes, for Cinder's volume summary. */
   async sizesAndMetadata(scope: Scope): Promise<Array<Pick<VolumeRow, 'size' | 'metadata'>>> {

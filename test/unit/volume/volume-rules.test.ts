@@ -69,11 +69,12 @@ describe('body values', () => {
 
 describe('quota reservation', () => {
   const quotaService = (limits: Record<string, number>, usage: { volumes: number; gigabytes: number; snapshots: number; snapGb: number }) => {
-    const quotas = { on: () => quotas, lockProject: async () => undefined, overrides: async () => limits };
-    const volumes = { on: () => volumes, usage: async () => ({ volumes: usage.volumes, gigabytes: usage.gigabytes }) };
-    const snapshots = { on: () => snapshots, usage: async () => ({ snapshots: usage.snapshots, gigabytes: usage.snapGb }) };
+    const quotas = {
+      on: () => quotas, lockProject: async () => undefined, overrides: async () => limits,
+      usage: async () => ({ volumes: usage.volumes, volumeGigabytes: usage.gigabytes, snapshots: usage.snapshots, snapshotGigabytes: usage.snapGb }),
+    };
     const defaults = { volumes: 10, snapshots: 10, gigabytes: 1000, perVolumeGigabytes: -1, backups: 10, backupGigabytes: 1000, groups: 10 };
-    return new QuotaService(quotas as any, volumes as any, snapshots as any, defaults);
+    return new QuotaService(quotas as any, defaults);
   };
   const reserve = async (q: QuotaService, resource: 'volumes' | 'snapshots', deltas: any, opts = {}) => {
     try {

@@ -113,6 +113,22 @@ describe('Cinder limits and quotas', () => {
     await waitFor(demo, 'volumes', freed.body.volume.id, ['available']);
   });
 
+  it('creates sent at once pass only as far as the quota goes (the project lock serializes their checks)', async () => {
+    const inUse = (await admin.request('GET', quotaUrl(admin, demo.projectId, '?usage=True'))).body.quota_set.volumes.in_use;
+    await setQuota(demo.projectId, { volumes: inUse + 3 });
+    try {
+      const answers = await Promise.all(Array.from({ length: 12 }, () => demo.request('POST', V('/volumes'), { volume: { size: 1 } })));
+      expect(answers.map((a) => a.status).sort()).toEqual([202, 202, 202, ...Array(9).fill(413)]);
+      for (const refused of answers.filter((a) => a.status === 413)) {
+        expect(refused.body.overLimit.message).toBe(`VolumeLimitExceeded: Maximum number of volumes allowed (${inUse + 3}) exceeded for quota 'volumes'.`);
+      }
+      for (const made of answers.filter((a) => a.status === 202)) await waitFor(demo, 'volumes', made.body.volume.id, ['available']);
+      expect((await admin.request('GET', quotaUrl(admin, demo.projectId, '?usage=True'))).body.quota_set.volumes.in_use).toBe(inUse + 3);
+    } finally {
+      await admin.request('DELETE', quotaUrl(admin, demo.projectId));
+    }
+  });
+
   it('takes its defaults from the configuration (SNAPSTACK_QUOTA_*)', async () => {
     const cfg = loadConfig({ SNAPSTACK_QUOTA_VOLUMES: '3', SNAPSTACK_QUOTA_GIGABYTES: '-1', SNAPSTACK_QUOTA_PER_VOLUME_GIGABYTES: '50' });
     expect(cfg.volumeQuotas).toEqual({ volumes: 3, snapshots: 10, gigabytes: -1, perVolumeGigabytes: 50, backups: 10, backupGigabytes: 1000, groups: 10 });
