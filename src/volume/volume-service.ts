@@ -179,7 +179,7 @@ export class VolumeService implements VolumeApi {
   }
 
   async show(caller: Caller, id: string): Promise<VolumeRecord> {
-    return this.record(callerScope(caller), await this.requireRow(callerScope(caller), id));
+    return this.requireRecord(callerScope(caller), id);
   }
 
   /** Cinder's create: API checks, then the create flow's (sources, size, zone), then quota. */
@@ -279,7 +279,7 @@ export class VolumeService implements VolumeApi {
     const scope = callerScope(caller);
     const row = await this.requireRow(scope, id);
     const image = await startUpload({ ...this.d, log: this.log }, caller, scope, row, req);
-    return { volume: await this.record(scope, await this.requireRow(scope, id)), image };
+    return { volume: await this.requireRecord(scope, id), image };
   }
 
   /** Drops the filesystem layer kept for a deleted image; volumes made from it keep theirs. */
@@ -441,9 +441,8 @@ export class VolumeService implements VolumeApi {
 
   // ---- VolumeApi (compute; trusted, scoped to one project) ----
 
-  async getVolume(projectId: string, volumeId: string): Promise<VolumeRecord> {
-    const scope = { projectId };
-    return this.record(scope, await this.requireRow(scope, volumeId));
+  getVolume(projectId: string, volumeId: string): Promise<VolumeRecord> {
+    return this.requireRecord({ projectId }, volumeId);
   }
 
   createVolume(projectId: string, input: CreateVolumeInput): Promise<VolumeRecord> {
@@ -459,16 +458,14 @@ export class VolumeService implements VolumeApi {
   }
 
   async attachVolume(projectId: string, volumeId: string, attach: { serverId: string; device: string }): Promise<void> {
-    const scope = { projectId };
-    await this.d.volumes.transaction(async (trx) => {
-      const volumes = this.d.volumes.on(trx);
-      const v = await volumes.get(scope, volumeId, { forUpdate: true });
-      if (!v) throw volumeNotFound(volumeId);
-      if (!(await volumes.update(scope, volumeId, { status: 'in-use' }, ['available']))) {
-        throw invalidVolume(`Volume status must be available to reserve, but the status is ${v.status}.`);
-      }
-      await volumes.insertAttachment({ id: randomUUID(), volume_id: volumeId, project_id: projectId, server_id: attach.serverId, device: attach.device, attached_at: new Date() });
+    // One statement (every boot from a volume attaches); the volume is read only to say why not.
+    const attached = await this.d.volumes.reserveAndAttach({
+      id: randomUUID(), volume_id: volumeId, project_id: projectId, server_id: attach.serverId, device: attach.device, attached_at: new Date(),
     });
+    if (!attached) {
+      const v = await this.requireRow({ projectId }, volumeId);
+      throw invalidVolume(`Volume status must be available to reserve, but the status is ${v.status}.`);
+    }
     this.log.info({ volume_id: volumeId, server_id: attach.serverId, device: attach.device }, 'volume attached');
   }
 
@@ -581,6 +578,13 @@ export class VolumeService implements VolumeApi {
     const row = await this.d.volumes.get(scope, id);
     if (!row) throw volumeNotFound(id);
     return row;
+  }
+
+  /** The volume with its attachments (one query), or Cinder's 404. */
+  private async requireRecord(scope: Scope, id: string): Promise<VolumeRecord> {
+    const v = await this.d.volumes.getListed(scope, id);
+    if (!v) throw volumeNotFound(id);
+    return toVolumeRecord(v, v.attachments);
   }
 
   private async record(scope: Scope, row: VolumeRow): Promise<VolumeRecord> {

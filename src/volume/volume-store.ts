@@ -172,6 +172,7 @@ export async function paginate<R extends { id: string }>(
 
 /** A listed volume with its attachments. */
 export type ListedVolume = VolumeRow & { attachments: AttachmentRow[] };
+type WithAttachmentRows = VolumeRow & { attachment_rows: Array<Omit<AttachmentRow, 'attached_at'> & { attached_at: string }> };
 
 /**
  * A volume's attachments as a JSON column of its own row, oldest first (a page is one query, not
@@ -202,18 +203,25 @@ export class VolumeStore {
     return this.row(await q.first());
   }
 
+  /** One volume with its attachments (as attachments() reads them), in one query. */
+  async getListed(scope: Scope, id: string): Promise<ListedVolume | undefined> {
+    const row = await scoped(this.db('volumes').select('*', this.db.raw(attachmentsColumn('projectId' in scope))).where({ id }), scope).first();
+    return row ? this.listed(row) : undefined;
+  }
+
   /** One page of volumes, each with its attachments (as attachments() reads them) from the same query. */
   async list(scope: Scope, filter: VolumeFilter, page: PageRequest): Promise<ListedVolume[]> {
-    const rows = await paginate<VolumeRow & { attachment_rows: Array<Omit<AttachmentRow, 'attached_at'> & { attached_at: string }> }>(
+    const rows = await paginate<WithAttachmentRows>(
       () => scoped(this.db('volumes').select('*'), scope),
       (q) => volumeFilters(q.select(this.db.raw(attachmentsColumn('projectId' in scope))), filter),
       page,
       (marker) => new MarkerNotFound(marker),
     );
-    return rows.map(({ attachment_rows: attachments, ...r }) => ({
-      ...this.row(r)!,
-      attachments: attachments.map((a) => ({ ...a, attached_at: new Date(a.attached_at) })),
-    }));
+    return rows.map((r) => this.listed(r));
+  }
+
+  private listed({ attachment_rows: attachments, ...r }: WithAttachmentRows): ListedVolume {
+    return { ...this.row(r)!, attachments: attachments.map((a) => ({ ...a, attached_at: new Date(a.attached_at) })) };
   }
 
   async count(scope: Scope, filter: VolumeFilter): Promise<number> {
@@ -267,6 +275,20 @@ export class VolumeStore {
 
   async insertAttachment(row: AttachmentRow): Promise<void> {
     await this.db('volume_attachments').insert(row);
+  }
+
+  /**
+   * Nova's attach in one statement: the volume, if still `available` in the attachment's
+   * project, goes `in-use` and the attachment is inserted (a CTE). False when the volume was not
+   * available (or not there): nothing changed.
+   */
+  async reserveAndAttach(row: Pick<AttachmentRow, 'id' | 'volume_id' | 'project_id' | 'server_id' | 'device' | 'attached_at'>): Promise<boolean> {
+    const result = await this.db.raw(
+      `with reserved as (update volumes set status = 'in-use', updated_at = ? where id = ? and project_id = ? and status = 'available' returning id)
+       insert into volume_attachments (id, volume_id, project_id, server_id, device, attached_at) select ?, id, ?, ?, ?, ? from reserved returning id`,
+      [row.attached_at, row.volume_id, row.project_id, row.id, row.project_id, row.server_id, row.device, row.attached_at],
+    );
+    return (result.rows ?? result).length > 0;
   }
 
   async deleteAttachment(scope: Scope, volumeId: string, serverId: string): Promise<number> {
