@@ -38,8 +38,9 @@ export class ServerContainers {
     return `snapstack/root-${serverId}:latest`;
   }
 
-  async launch(server: ServerRow): Promise<ServerRow> {
-    const bdms = await this.store.blockDevices(server.id);
+  /** `bdms`: the server's block devices when the caller has them (a build), else they are read. */
+  async launch(server: ServerRow, bdms?: BlockDeviceRow[]): Promise<ServerRow> {
+    bdms ??= await this.store.blockDevices(server.id);
     // Each volume under its own lock: made ready side by side, in device order.
     const mounts: ServerMount[] = await Promise.all(attachedVolumes(bdms).map(async (b) => {
       const { dockerVolume } = await this.volumes.prepareMount(server.project_id, b.volume_id!);

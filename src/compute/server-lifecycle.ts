@@ -126,17 +126,20 @@ export class ServerLifecycle {
    * deleted meanwhile (then it is torn down).
    */
   private async step(serverId: string, task: string): Promise<ServerRow | null> {
-    return this.locks.withLock(serverId, async () => {
-      const updated = await this.store.update(serverId, { task_state: task }, { live: true });
-      if (updated) return updated;
-      const server = await this.store.get(serverId, { includeDeleted: true });
-      if (server?.deleted_at) await this.teardown(server);
-      return null;
-    });
+    return this.locks.withLock(serverId, () => this.stepHeld(serverId, task));
+  }
+
+  /** step() for a caller that holds the server's lock. */
+  private async stepHeld(serverId: string, task: string): Promise<ServerRow | null> {
+    const updated = await this.store.update(serverId, { task_state: task }, { live: true });
+    if (updated) return updated;
+    const server = await this.store.get(serverId, { includeDeleted: true });
+    if (server?.deleted_at) await this.teardown(server);
+    return null;
   }
 
   private async build(serverId: string, journal: BuildSteps): Promise<void> {
-    let server = await this.step(serverId, 'block_device_mapping');
+    const server = await this.step(serverId, 'block_device_mapping');
     if (!server || server.vm_state !== 'building') return;
     const volumeBdms = (await this.store.blockDevices(serverId)).filter((b) => b.destination_type === 'volume');
     // Every volume is asked for before any is waited for, so Cinder makes them concurrently.
@@ -149,12 +152,13 @@ export class ServerLifecycle {
       crashPoint('build.volume-attached');
     }
     if (!(await this.step(serverId, 'networking'))) return;
-    if (!(server = await this.step(serverId, 'spawning'))) return;
+    // 'spawning' and the launch under one hold of the lock: the step's update (live only) is the
+    // server the container is made from, and its volumes are the ones this build attached.
     await this.locks.withLock(serverId, async () => {
-      const current = (await this.store.get(serverId, { includeDeleted: true }))!;
-      if (current.deleted_at) return this.teardown(current);
+      const current = await this.stepHeld(serverId, 'spawning');
+      if (!current) return;
       await journal.mark('launched');
-      await this.containers.launch(current);
+      await this.containers.launch(current, volumeBdms);
       await this.store.update(serverId, { vm_state: 'active', task_state: null, power_state: POWER.RUNNING, launched_at: new Date() });
     });
   }
