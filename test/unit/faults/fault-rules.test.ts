@@ -142,6 +142,43 @@ describe('fault rules', () => {
     expect(Date.now() - started).toBeLessThan(2000);
   });
 
+  it('replicas: a failed look for clears is logged and the delay ends at its own time; after close() (shutdown) it is dropped and the looks stop', async () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const sink = new Writable({ write(chunk, _enc, done) { lines.push(JSON.parse(String(chunk))); done(); } });
+    const store = new FakeFaultRuleStore();
+    let looks = 0;
+    store.clears = async () => {
+      looks++;
+      if (looks > 1) throw new Error('connection terminated');
+      return '0';
+    };
+    const rules = new FaultRules(store, pino({ level: 'warn' }, sink), { shared: true, clearPollMs: 10 });
+    const started = Date.now();
+    await rules.sleep(200);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(190);
+    expect(looks).toBe(2); // it stopped looking at the failure
+    expect(lines).toEqual([expect.objectContaining({
+      level: 40, msg: 'watching for a clear of the fault rules by another replica failed', err: expect.objectContaining({ message: 'connection terminated' }),
+    })]);
+
+    // Shutdown: close() comes before the database closes; a look that fails then is the database going.
+    lines.length = 0;
+    looks = 0;
+    const waiting = rules.sleep(200);
+    await new Promise((r) => setTimeout(r, 5)); // the first look done, the poll pending
+    rules.close();
+    await waiting;
+    expect(looks).toBe(1); // no look after close()
+    const failing = new FaultRules(Object.assign(new FakeFaultRuleStore(), {
+      clears: async () => {
+        failing.close(); // the database closes while the look is under way
+        throw new Error('aborted: the pool is destroyed');
+      },
+    }), pino({ level: 'warn' }, sink), { shared: true, clearPollMs: 10 });
+    await failing.sleep(50);
+    expect(lines).toEqual([]);
+  });
+
   it('checks rules as the API receives them', () => {
     expect(checkRule({ target: 'volume.create', action: 'fail' })).toBeNull();
     expect(checkRule({ target: 'volume.create', action: 'delay' })).toMatch(/delay_ms/);
