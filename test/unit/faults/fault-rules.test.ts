@@ -1,9 +1,8 @@
 import { performance } from 'perf_hooks';
-import { Writable } from 'stream';
-import pino from 'pino';
 import { applyFault, checkRule, FaultRules, InjectedFailure, targetOfJob } from '../../../src/faults/fault-rules';
 import { mapError } from '../../../src/http/error-mappers';
 import { createLogger } from '../../../src/logger';
+import { capturedLog } from '../../support/log-capture';
 import { FakeFaultRuleStore } from './fake-fault-store';
 
 const log = createLogger('silent');
@@ -63,9 +62,8 @@ describe('fault rules', () => {
   it('a used-up rule the store fails to remove still answers the operation, and the failure is logged with the rule', async () => {
     const store = new FakeFaultRuleStore();
     store.exhausted = async () => { throw new Error('database went away'); };
-    const lines: Array<Record<string, unknown>> = [];
-    const sink = new Writable({ write(chunk, _enc, done) { lines.push(JSON.parse(String(chunk))); done(); } });
-    const rules = new FaultRules(store, pino({ level: 'warn' }, sink));
+    const { log: warnLog, lines } = capturedLog('warn');
+    const rules = new FaultRules(store, warnLog);
     const rule = await rules.add({ target: 'volume.create', action: 'fail' });
     expect((await rules.decide({ target: 'volume.create', projectId: 'p1' })).fail).toMatchObject({ ruleId: rule.id });
     expect(lines).toEqual([expect.objectContaining({ level: 40, msg: 'removing used-up fault rules failed', fault_rule_ids: [rule.id], err: expect.objectContaining({ message: 'database went away' }) })]);
@@ -143,8 +141,7 @@ describe('fault rules', () => {
   });
 
   it('replicas: a failed look for clears is logged and the delay ends at its own time; after close() (shutdown) it is dropped and the looks stop', async () => {
-    const lines: Array<Record<string, unknown>> = [];
-    const sink = new Writable({ write(chunk, _enc, done) { lines.push(JSON.parse(String(chunk))); done(); } });
+    const { log: warnLog, lines } = capturedLog('warn');
     const store = new FakeFaultRuleStore();
     let looks = 0;
     store.clears = async () => {
@@ -152,7 +149,7 @@ describe('fault rules', () => {
       if (looks > 1) throw new Error('connection terminated');
       return '0';
     };
-    const rules = new FaultRules(store, pino({ level: 'warn' }, sink), { shared: true, clearPollMs: 10 });
+    const rules = new FaultRules(store, warnLog, { shared: true, clearPollMs: 10 });
     const started = Date.now();
     await rules.sleep(200);
     expect(Date.now() - started).toBeGreaterThanOrEqual(190);
@@ -174,7 +171,7 @@ describe('fault rules', () => {
         failing.close(); // the database closes while the look is under way
         throw new Error('aborted: the pool is destroyed');
       },
-    }), pino({ level: 'warn' }, sink), { shared: true, clearPollMs: 10 });
+    }), warnLog, { shared: true, clearPollMs: 10 });
     await failing.sleep(50);
     expect(lines).toEqual([]);
   });
