@@ -91,7 +91,9 @@ describe('an archive import across served replicas', () => {
     const s3 = ok(await onA.request('POST', `${VOL}/snapshots`, { snapshot: { volume_id: restored, name: 's3' } }), 202).snapshot.id;
     await waitForSnapshot(onB, s3, ['available']);
     const manifestOf = (kind: string, id: string) => JSON.parse(fs.readFileSync(path.join(dataDir, 'cow', kind, `${id}.json`), 'utf8'));
-    await pollUntil(async () => manifestOf('volumes', restored).chain.length, (n) => n === 1, 120_000, 'the restored volume flattened');
+    // The volume's chain is rewritten first, then the snapshot's (each under its own lock): both waited for.
+    const lengths = async () => [manifestOf('volumes', restored).chain.length, manifestOf('snapshots', s3).chain.length];
+    await pollUntil(lengths, (n) => n.every((l) => l === 1), 120_000, 'the restored volume and its snapshot flattened');
     const merged = manifestOf('volumes', restored).chain;
     expect(manifestOf('snapshots', s3).chain).toEqual(merged);
     expect(manifestOf('snapshots', imported).chain).toEqual(chain);
