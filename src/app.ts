@@ -288,6 +288,7 @@ async function startReplica(config: Config, opts: StartOptions, logger: Logger, 
       await serverLocks?.close();
       await volumeLocks?.close();
       await pauseLedger?.close();
+      faults.close();
       if (opts.ephemeral) {
         await removeEverything();
       } else {
