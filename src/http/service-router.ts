@@ -46,11 +46,42 @@ export interface RouterDeps {
 }
 
 /**
+ * Every service at its mount path, in one layer: the request's first path segment picks the
+ * service (case-insensitive, as express mounts match), which then sees the rest of the URL, as
+ * under `app.use(mountPath, router)`. Anything else goes on to the next layer.
+ */
+export function createServiceRoutes(mounts: ServiceMount[], deps: RouterDeps): RequestHandler {
+  const services = new Map<string, RequestHandler>();
+  for (const m of mounts) services.set(m.spec.mountPath.toLowerCase(), createServiceRouter(m, deps));
+  return (req: Request, res: Response, next: NextFunction) => {
+    const path = req.path;
+    const end = path.indexOf('/', 1);
+    const head = end === -1 ? path : path.slice(0, end);
+    const serve = services.get(head.toLowerCase());
+    if (!serve) return next();
+    // An absolute-form request target keeps its scheme and host in front, as express does.
+    const protohost = protohostOf(req.url);
+    const rest = req.url.slice(protohost.length + head.length);
+    req.baseUrl = head;
+    req.url = protohost || rest.startsWith('/') ? protohost + rest : `/${rest}`;
+    serve(req, res, next);
+  };
+}
+
+/** 'http://host' of an absolute-form request target, '' for the usual '/path'. */
+function protohostOf(url: string): string {
+  if (url.length === 0 || url.startsWith('/')) return '';
+  const query = url.indexOf('?');
+  const fqdn = url.slice(0, query === -1 ? url.length : query).indexOf('://');
+  return fqdn === -1 ? '' : url.slice(0, url.indexOf('/', 3 + fqdn));
+}
+
+/**
  * Builds one service's router from its OpenAPI file: every operation in the spec is routed,
  * an operation without a handler answers the service's "not implemented" fault, bodies are
  * validated by ajv from the same file, and every fault is mapped once, here.
  */
-export function createServiceRouter(mount: ServiceMount, deps: RouterDeps): RequestHandler {
+function createServiceRouter(mount: ServiceMount, deps: RouterDeps): RequestHandler {
   const byPath = new Map<string, OperationSpec[]>();
   for (const op of mount.spec.operations) {
     const list = byPath.get(op.path) ?? [];
