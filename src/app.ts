@@ -9,7 +9,7 @@ import { createLogger, Logger } from './logger';
 import { createKnex, describeDatabase, dropSchema, migrateLatest } from './db/database';
 import { checkDataDirFree, InstanceLock, lockDatabase, lockDataDir, lockStartup } from './db/instance-lock';
 import { loadSpec } from './http/openapi-spec';
-import { createServiceRouter, requestLogging, routingFault, RouterDeps, ServiceMount } from './http/service-router';
+import { createServiceRoutes, requestLogging, routingFault, RouterDeps, ServiceMount } from './http/service-router';
 import { mapError } from './http/error-mappers';
 import { Fault, NotFound } from './http/faults';
 import { IdentityStore } from './identity/identity-store';
@@ -222,7 +222,7 @@ async function startReplica(config: Config, opts: StartOptions, logger: Logger, 
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
   app.use(requestLogging(logger));
-  for (const m of mounts) app.use(m.spec.mountPath, createServiceRouter(m, deps));
+  app.use(createServiceRoutes(mounts, deps));
   app.use(dashboardRouter());
   app.use((_req, res) => {
     const mapped = mapError('snapstack', new NotFound());
@@ -288,6 +288,7 @@ async function startReplica(config: Config, opts: StartOptions, logger: Logger, 
       await serverLocks?.close();
       await volumeLocks?.close();
       await pauseLedger?.close();
+      faults.close();
       if (opts.ephemeral) {
         await removeEverything();
       } else {

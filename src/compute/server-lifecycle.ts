@@ -202,15 +202,10 @@ export class ServerLifecycle {
   /** Waits until the BDM's volume is made and attaches it at the BDM's device. */
   private async attachVolume(server: ServerRow, bdm: BlockDeviceRow): Promise<void> {
     const project = server.project_id;
-    const vol = await this.madeVolume(project, bdm.volume_id!);
+    const vol = await waitForMadeVolume(this.volumes, this.jobs, project, bdm.volume_id!);
     if (!vol.attachments.some((a) => a.serverId === server.id)) {
       await this.volumes.attachVolume(project, vol.id, { serverId: server.id, device: bdm.device_name! });
     }
-  }
-
-  /** The volume once Cinder made it (waitForMadeVolume). */
-  private madeVolume(project: string, volumeId: string): Promise<VolumeRecord> {
-    return waitForMadeVolume(this.volumes, this.jobs, project, volumeId);
   }
 
   /**

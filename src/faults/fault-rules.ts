@@ -199,6 +199,8 @@ export class FaultRules implements FaultPort {
   private latestEpoch = 0n;
   private latestReadAt = -Infinity;
   private readonly waits = new Set<() => void>();
+  /** Set by close(): the database is about to close, so a failed look for clears is the shutdown's, not a fault. */
+  private closed = false;
 
   constructor(private readonly store: FaultRuleStore, private readonly log: Logger, private readonly opts: FaultRulesOptions = { shared: false }) {}
 
@@ -290,18 +292,26 @@ export class FaultRules implements FaultPort {
     });
   }
 
-  /** Replicas: ends `wake`'s wait when another replica clears the rules (or resets). */
+  /** At shutdown, before the database closes: delays under way stop watching for other replicas' clears and end at their own time. */
+  close(): void {
+    this.closed = true;
+  }
+
+  /**
+   * Replicas: ends `wake`'s wait when another replica clears the rules (or resets). A failed look
+   * after close() is the database closing under it (expected at shutdown: dropped); any other is
+   * logged, and the wait then ends at its own time.
+   */
   private async watchClears(wake: () => void): Promise<void> {
     const pollMs = this.opts.clearPollMs ?? 1000;
-    try {
+    const watching = () => this.waits.has(wake) && !this.closed;
+    await bestEffort(this.log, 'watching for a clear of the fault rules by another replica', {}, async () => {
       const at = await this.store.clears();
-      while (this.waits.has(wake)) {
+      while (watching()) {
         await new Promise((r) => setTimeout(r, pollMs).unref());
-        if (this.waits.has(wake) && (await this.store.clears()) !== at) return wake();
+        if (watching() && (await this.store.clears()) !== at) return wake();
       }
-    } catch {
-      // The database went away (shutdown): the wait ends at its own time.
-    }
+    }, () => this.closed);
   }
 
   private answersFromMemory(point: FaultPoint): boolean {

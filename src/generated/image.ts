@@ -947,8 +947,10 @@ export interface operations {
                 name?: string;
                 os_hidden?: string;
                 owner?: string;
-                size_max?: number;
-                size_min?: number;
+                /** @description As size_min, the upper bound */
+                size_max?: string;
+                /** @description Glance's range filter: Python's int() of the text, any sign (400 'Unable to filter on a range with a non-numeric value.' otherwise) */
+                size_min?: string;
                 sort?: string;
                 sort_dir?: "asc" | "desc";
                 sort_key?: string;

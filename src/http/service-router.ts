@@ -1,4 +1,4 @@
-import express, { Request, Response, NextFunction, Router } from 'express';
+import type { Request, Response, NextFunction, RequestHandler } from 'express';
 import { randomUUID } from 'crypto';
 import { performance } from 'perf_hooks';
 import type { Logger } from '../logger';
@@ -9,6 +9,7 @@ import { MicroversionPolicy, negotiate, microversionHeaders, Microversion } from
 import type { LoadedSpec, OperationSpec } from './openapi-spec';
 import { authorize } from './policy';
 import { checkParams, drainRequest, readJsonBody } from './request-input';
+import { PathTable } from './path-table';
 import { applyFault, CONTROL_OPERATIONS, type FaultPort } from '../faults/fault-rules';
 
 export interface ServiceMount {
@@ -45,77 +46,119 @@ export interface RouterDeps {
 }
 
 /**
+ * Every service at its mount path, in one layer: the request's first path segment picks the
+ * service (case-insensitive, as express mounts match), which then sees the rest of the URL, as
+ * under `app.use(mountPath, router)`. Anything else goes on to the next layer.
+ */
+export function createServiceRoutes(mounts: ServiceMount[], deps: RouterDeps): RequestHandler {
+  const services = new Map<string, RequestHandler>();
+  for (const m of mounts) services.set(m.spec.mountPath.toLowerCase(), createServiceRouter(m, deps));
+  return (req: Request, res: Response, next: NextFunction) => {
+    const path = req.path;
+    const end = path.indexOf('/', 1);
+    const head = end === -1 ? path : path.slice(0, end);
+    const serve = services.get(head.toLowerCase());
+    if (!serve) return next();
+    // An absolute-form request target keeps its scheme and host in front, as express does.
+    const protohost = protohostOf(req.url);
+    const rest = req.url.slice(protohost.length + head.length);
+    req.baseUrl = head;
+    req.url = protohost || rest.startsWith('/') ? protohost + rest : `/${rest}`;
+    serve(req, res, next);
+  };
+}
+
+/** 'http://host' of an absolute-form request target, '' for the usual '/path'. */
+function protohostOf(url: string): string {
+  if (url.length === 0 || url.startsWith('/')) return '';
+  const query = url.indexOf('?');
+  const fqdn = url.slice(0, query === -1 ? url.length : query).indexOf('://');
+  return fqdn === -1 ? '' : url.slice(0, url.indexOf('/', 3 + fqdn));
+}
+
+/**
  * Builds one service's router from its OpenAPI file: every operation in the spec is routed,
  * an operation without a handler answers the service's "not implemented" fault, bodies are
  * validated by ajv from the same file, and every fault is mapped once, here.
  */
-export function createServiceRouter(mount: ServiceMount, deps: RouterDeps): Router {
-  const router = express.Router({ strict: false, caseSensitive: true });
-  if (mount.optionalProjectId) router.use(projectIdSegment(mount.spec));
+function createServiceRouter(mount: ServiceMount, deps: RouterDeps): RequestHandler {
   const byPath = new Map<string, OperationSpec[]>();
   for (const op of mount.spec.operations) {
     const list = byPath.get(op.path) ?? [];
     list.push(op);
     byPath.set(op.path, list);
   }
-  for (const p of [...byPath.keys()].sort(comparePaths)) {
-    const expressPath = p.replace(/\{([^}]+)\}/g, ':$1');
-    const ops = byPath.get(p)!.sort((a, b) => (a.method === 'head' ? -1 : b.method === 'head' ? 1 : 0));
-    for (const op of ops) {
-      const rootLevel = op.path.split('/').length <= 2;
-      router[op.method](expressPath, (req: Request, res: Response, next: NextFunction) => {
-        if (mount.strictTrailingSlash && !rootLevel && req.path.endsWith('/')) return next();
-        void handle(mount, deps, op, req, res);
-      });
-    }
-    router.all(expressPath, (req: Request, res: Response, next: NextFunction) => {
-      // A trailing slash where an id would be (DELETE /images/) names no resource: Nova and
-      // Cinder answer 404 (after the token check, below), as Cinder does for any method a path lacks.
-      if (mount.wrongMethodNotFound || (req.path.length > 1 && req.path.endsWith('/'))) return next();
-      sendFault(mount, res, req, new MethodNotAllowed());
-    });
+  const table = new PathTable<RoutedPath>();
+  for (const [p, ops] of byPath) {
+    // A HEAD is answered by the path's HEAD operation when it has one, else by its GET.
+    ops.sort((a, b) => (a.method === 'head' ? -1 : b.method === 'head' ? 1 : 0));
+    table.add(p, { ops, rootLevel: p.split('/').length <= 2 });
   }
-  // Auth runs before routing in OpenStack (keystonemiddleware), so an unknown path is 401 without a valid token.
-  router.use((req: Request, res: Response) => {
-    const token = header(req, 'x-auth-token');
+  const projectIdIn = mount.optionalProjectId ? projectIdSegment(mount.spec) : undefined;
+  return (req: Request, res: Response) => {
     const answer = (err: unknown) => sendFault(mount, res, req, err);
+    let found: Route;
+    try {
+      projectIdIn?.(req, res);
+      found = route(mount, table, req.method.toLowerCase(), req.path);
+    } catch (err) {
+      // A path whose percent-encoding does not decode, in the service's shape.
+      return answer(routingFault(err));
+    }
+    if (found === 'method-not-allowed') return answer(new MethodNotAllowed());
+    if (found) return void handle(mount, deps, found.op, found.params, req, res);
+    // Auth runs before routing in OpenStack (keystonemiddleware), so an unknown path is 401 without a valid token.
+    const token = header(req, 'x-auth-token');
     if (!token) return answer(new Unauthorized());
     deps.authenticate(token).then(() => answer(new NotFound()), answer);
-  });
-  // Errors raised while routing (a path whose percent-encoding does not decode) in the service's shape.
-  router.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
-    sendFault(mount, res, req, routingFault(err));
-  });
-  return router;
+  };
+}
+
+interface RoutedPath {
+  /** The path's operations, HEAD first. */
+  ops: OperationSpec[];
+  /** The version roots (/v2.1, /v3) keep both forms of a trailing slash. */
+  rootLevel: boolean;
+}
+
+/** The operation a request names with its decoded path parameters, a known path without its method, or nothing. */
+type Route = { op: OperationSpec; params: Record<string, string> } | 'method-not-allowed' | null;
+
+/**
+ * Of the paths a request fits (literal segments first), the first whose operations take its
+ * method answers. A path that fits without the method answers 405, unless the service sends
+ * 404 for a wrong method (Cinder) or the request ends with a slash where an id would be
+ * (DELETE /images/ names no resource): then the next path that fits is tried, and after the
+ * last one the request names nothing (404, after the token check).
+ */
+function route(mount: ServiceMount, table: PathTable<RoutedPath>, method: string, pathname: string): Route {
+  const trailingSlash = pathname.length > 1 && pathname.endsWith('/');
+  for (const { value, rawParams } of table.match(pathname)) {
+    const params: Record<string, string> = {};
+    for (const [name, raw] of rawParams) params[name] = raw.includes('%') ? decodeURIComponent(raw) : raw;
+    for (const op of value.ops) {
+      if (op.method !== method && !(method === 'head' && op.method === 'get')) continue;
+      if (mount.strictTrailingSlash && !value.rootLevel && trailingSlash) continue;
+      return { op, params };
+    }
+    if (!mount.wrongMethodNotFound && !trailingSlash) return 'method-not-allowed';
+  }
+  return null;
 }
 
 /** Takes Nova's `{project_id:[0-9a-f-]+}` segment after the version out of the URL (res.locals.urlProjectId). */
 function projectIdSegment(spec: LoadedSpec) {
   const collections = new Set(spec.operations.map((op) => op.path.split('/')[2]).filter(Boolean));
-  return (req: Request, res: Response, next: NextFunction) => {
+  return (req: Request, res: Response) => {
     const m = /^\/([^/?]+)\/([0-9a-f-]+)(\/[^?]*[^/?][^?]*(?:\?.*)?)$/.exec(req.url);
     if (m && !collections.has(m[2])) {
       res.locals.urlProjectId = m[2];
       req.url = `/${m[1]}${m[3]}`;
     }
-    next();
   };
 }
 
-/** Literal segments before parameters, so /volumes/detail wins over /volumes/{id}. */
-function comparePaths(a: string, b: string): number {
-  const sa = a.split('/');
-  const sb = b.split('/');
-  for (let i = 0; i < Math.min(sa.length, sb.length); i++) {
-    const pa = sa[i].startsWith('{');
-    const pb = sb[i].startsWith('{');
-    if (pa !== pb) return pa ? 1 : -1;
-    if (sa[i] !== sb[i]) return sa[i] < sb[i] ? -1 : 1;
-  }
-  return sb.length - sa.length;
-}
-
-async function handle(mount: ServiceMount, deps: RouterDeps, op: OperationSpec, req: Request, res: Response): Promise<void> {
+async function handle(mount: ServiceMount, deps: RouterDeps, op: OperationSpec, params: Record<string, string>, req: Request, res: Response): Promise<void> {
   const requestId: string = res.locals.requestId;
   const arrived = performance.now();
   if (deps.observe) {
@@ -143,7 +186,6 @@ async function handle(mount: ServiceMount, deps: RouterDeps, op: OperationSpec, 
       res.locals.projectId = auth?.projectId ?? undefined;
     }
     authorize(mount.errorStyle, mount.name, op, auth);
-    const params = { ...(req.params as Record<string, string>) };
     // Nova and Cinder refuse a URL naming another project than the token's (wsgi "Malformed request url").
     if (mount.projectScopedUrl && auth && params.project_id !== undefined && params.project_id !== auth.projectId) {
       throw new BadRequest('Malformed request url');
@@ -214,7 +256,9 @@ function sendReply(res: Response, reply: Reply): void {
     return;
   }
   res.setHeader('Content-Type', 'application/json');
-  res.end(JSON.stringify(reply.body));
+  // As bytes: Node sends them beside the head without first joining head and text into one
+  // more string, and the young generation does not copy a body in flight at each collection.
+  res.end(Buffer.from(JSON.stringify(reply.body)));
 }
 
 function sendFault(mount: ServiceMount, res: Response, req: Request, err: unknown): void {

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { Keyset, withIdTieBreaker } from '../db/keyset';
 import { BadRequest } from '../http/faults';
-import { INT_LIMIT, integerQuery } from '../http/integer-query';
+import { INT_LIMIT, integerQuery, type IntegerQueryRule } from '../http/integer-query';
 import type { ImageListFilter } from './image-api';
 
 /** Glance's sort keys, each an images column of the same name. */
@@ -25,6 +25,18 @@ function intParam(name: string, raw: string): number {
   const n = Number(raw);
   if (n < 0) throw new BadRequest(`${name} param must be positive`);
   return n;
+}
+
+/**
+ * Glance's range filters (size_min, size_max): int() of the text, negative bounds taken (the db
+ * layer's _make_conditions_from_filters), and its words for anything else.
+ */
+const RANGE_FILTER: IntegerQueryRule = { syntax: 'python-int', notInteger: () => 'Unable to filter on a range with a non-numeric value.' };
+
+/** A range bound; past any image's size it is held at the largest exact number, which every size stays within (PostgreSQL's bigint refuses more). */
+function rangeBound(raw: string | undefined): number | undefined {
+  const n = integerQuery(raw, RANGE_FILTER);
+  return n === undefined ? undefined : Math.max(-Number.MAX_SAFE_INTEGER, Math.min(Number.MAX_SAFE_INTEGER, n));
 }
 
 function bool(name: string, raw: string): boolean {
@@ -64,10 +76,10 @@ export function parseImageListQuery(query: Query): ImageListFilter {
   if (tags.length) f.tags = tags;
   const hidden = last(query.os_hidden);
   f.osHidden = hidden === undefined ? false : bool('os_hidden', hidden);
-  const sizeMin = last(query.size_min);
-  if (sizeMin !== undefined) f.sizeMin = intParam('size_min', sizeMin);
-  const sizeMax = last(query.size_max);
-  if (sizeMax !== undefined) f.sizeMax = intParam('size_max', sizeMax);
+  const sizeMin = rangeBound(last(query.size_min));
+  if (sizeMin !== undefined) f.sizeMin = sizeMin;
+  const sizeMax = rangeBound(last(query.size_max));
+  if (sizeMax !== undefined) f.sizeMax = sizeMax;
   const createdAt = last(query.created_at);
   if (createdAt !== undefined) f.createdAt = createdAt;
   const updatedAt = last(query.updated_at);

@@ -126,6 +126,9 @@ export class SnapshotStore {
   private row(r: unknown): SnapshotRow | undefined {
     if (!r) return undefined;
     const raw = r as Record<string, unknown>;
-    return { ...raw, size: Number(raw.size), metadata: parseJson(raw.metadata, {}) } as SnapshotRow;
+    // pg's row object, this caller's alone: its columns decoded in place.
+    raw.size = Number(raw.size);
+    raw.metadata = parseJson(raw.metadata, {});
+    return raw as unknown as SnapshotRow;
   }
 }

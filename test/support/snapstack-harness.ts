@@ -43,7 +43,8 @@ export interface Harness {
   stop(): Promise<void>;
 }
 
-const PASSWORDS = { admin: 'admin-secret', demo: 'demo-secret', alt_demo: 'alt-secret' };
+/** The seeded users' passwords every test Snapstack (in-process or served) is started with. */
+export const PASSWORDS: Record<string, string> = { admin: 'admin-secret', demo: 'demo-secret', alt_demo: 'alt-secret' };
 
 export async function request<T = any>(baseUrl: string, method: string, urlPath: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiResponse<T>> {
   const url = urlPath.startsWith('http') ? urlPath : `${baseUrl}${urlPath}`;
@@ -57,6 +58,30 @@ export async function request<T = any>(baseUrl: string, method: string, urlPath:
   let parsed: any = text;
   try { parsed = text ? JSON.parse(text) : undefined; } catch { /* not JSON */ }
   return { status: res.status, headers: res.headers, body: parsed, text };
+}
+
+/** The body of `res`, which must have the status `status` (else its status and text are thrown). */
+export function ok(res: ApiResponse, status: number): any {
+  if (res.status !== status) throw new Error(`${res.status} ${res.text}`);
+  return res.body;
+}
+
+/** A project-scoped token of `user` (its own project) through the Snapstack at `url`. */
+export async function login(url: string, user: string, password = PASSWORDS[user]): Promise<{ token: string; projectId: string; userId: string }> {
+  const res = await request(url, 'POST', '/identity/v3/auth/tokens', {
+    auth: { identity: { methods: ['password'], password: { user: { name: user, domain: { name: 'Default' }, password } } }, scope: { project: { name: user, domain: { name: 'Default' } } } },
+  });
+  if (res.status !== 201) throw new Error(`login ${user} failed: ${res.status} ${res.text}`);
+  return { token: res.headers.get('x-subject-token')!, projectId: res.body.token.project.id as string, userId: res.body.token.user.id as string };
+}
+
+/** A session whose requests go to the Snapstack at `url` (or the one `url()` names for each request), `{project_id}` in paths filled in. */
+export function sessionAt(url: string | (() => string), auth: { token: string; projectId: string; userId: string }): Session {
+  const base = typeof url === 'string' ? () => url : url;
+  return {
+    ...auth,
+    request: (method, p, body, headers = {}) => request(base(), method, p.replace('{project_id}', auth.projectId), body, { 'X-Auth-Token': auth.token, ...headers }),
+  };
 }
 
 /**
@@ -79,22 +104,7 @@ export async function startHarness(overrides: Partial<Config> = {}): Promise<Har
     url,
     dataDir: config.dataDir,
     request: (method, p, body, headers) => request(url, method, p, body, headers),
-    async login(user) {
-      const res = await request(url, 'POST', '/identity/v3/auth/tokens', {
-        auth: {
-          identity: { methods: ['password'], password: { user: { name: user, domain: { name: 'Default' }, password: PASSWORDS[user] } } },
-          scope: { project: { name: user, domain: { name: 'Default' } } },
-        },
-      });
-      if (res.status !== 201) throw new Error(`login ${user} failed: ${res.status} ${res.text}`);
-      const token = res.headers.get('x-subject-token')!;
-      const projectId = res.body.token.project.id;
-      const userId = res.body.token.user.id;
-      return {
-        token, projectId, userId,
-        request: (method, p, body, headers = {}) => request(url, method, p.replace('{project_id}', projectId), body, { 'X-Auth-Token': token, ...headers }),
-      };
-    },
+    login: async (user) => sessionAt(url, await login(url, user)),
     async stop() {
       await app.close();
       await purgeDockerObjects(app.instanceId);

@@ -71,7 +71,7 @@ export class OverlayFlattener {
    */
   async flattenHeld(volume: VolumeManifest): Promise<void> {
     await this.flattenChain(volume.volumeId, async (suffix, merged) => ({
-      volumes: (await this.rewriteVolume(volume, suffix, merged)) ? [volume.volumeId] : [], snapshots: [], busy: [],
+      volumes: (await this.rewriteChain(volume, suffix, merged, () => this.d.store.saveVolume(volume.volumeId))) ? [volume.volumeId] : [], snapshots: [], busy: [],
     }));
   }
 
@@ -160,34 +160,28 @@ export class OverlayFlattener {
       if (volumes.length + snapshots.length === 0) return changed;
       for (const id of volumes) {
         seen.add(`v:${id}`);
-        const done = await locks.withLock(id, async () => {
-          const v = store.volume(id);
-          return v ? this.rewriteVolume(v, suffix, merged) : false;
-        });
+        const done = await locks.withLock(id, () => this.rewriteChain(store.volume(id), suffix, merged, () => store.saveVolume(id)));
         if (done) changed.volumes.push(id);
       }
       for (const id of snapshots) {
         seen.add(`s:${id}`);
-        const held = await locks.withLockIfFree(cloneSourceKey(id), async () => {
-          const s = store.snapshot(id);
-          const next = s && replaceSuffix(s.chain, suffix, merged);
-          if (!s || !next) return false;
-          s.chain = next;
-          await store.saveSnapshot(id);
-          return true;
-        });
+        const held = await locks.withLockIfFree(cloneSourceKey(id), () => this.rewriteChain(store.snapshot(id), suffix, merged, () => store.saveSnapshot(id)));
         if (!held) changed.busy.push(id);
         else if (held.value) changed.snapshots.push(id);
       }
     }
   }
 
-  /** The caller holds the volume's lock and read `v` under it. */
-  private async rewriteVolume(v: VolumeManifest, suffix: string[], merged: string): Promise<boolean> {
-    const next = replaceSuffix(v.chain, suffix, merged);
-    if (!next) return false;
-    v.chain = next;
-    await this.d.store.saveVolume(v.volumeId);
+  /**
+   * A volume's or snapshot's chain (`m`, gone: undefined) given the merged layer if it still ends
+   * with `suffix`, then saved. The caller holds its lock (the volume's key, or the snapshot's
+   * clone-source key) and read `m` under it.
+   */
+  private async rewriteChain(m: { chain: string[] } | undefined, suffix: string[], merged: string, save: () => Promise<void>): Promise<boolean> {
+    const next = m && replaceSuffix(m.chain, suffix, merged);
+    if (!m || !next) return false;
+    m.chain = next;
+    await save();
     return true;
   }
 }

@@ -9,7 +9,7 @@ import path from 'path';
 import { cloneSourceKey } from '../../../src/volume/data/volume-data-driver';
 import { DataNotFoundError } from '../../../src/volume/data/volume-data-errors';
 import { describeWithDocker, newId } from '../volume-data/volume-data-harness';
-import { ReplicaDrivers } from './replica-drivers';
+import { ReplicaDrivers, gateMethod } from './replica-drivers';
 
 jest.setTimeout(120_000);
 
@@ -33,20 +33,10 @@ describeWithDocker('clone sources across replicas', () => {
     expect(fs.existsSync(snapFile)).toBe(true);
 
     // A's clone stops half-way (its source held) until the gate opens.
-    let open!: () => void;
-    const gate = new Promise<void>((r) => (open = r));
-    let entered!: () => void;
-    const inside = new Promise<void>((r) => (entered = r));
-    const internals = a as unknown as { cloneInto: (...args: unknown[]) => Promise<void> };
-    const cloneInto = internals.cloneInto.bind(a);
-    internals.cloneInto = async (...args: unknown[]) => {
-      entered();
-      await gate;
-      return cloneInto(...args);
-    };
+    const copying = gateMethod(a, 'cloneInto');
     const clone = newId('clone');
     const cloning = a.createVolume(clone, { projectId: 'p1', fromSnapshotId: snap });
-    await inside;
+    await copying.reached;
 
     let deleted = false;
     const deleting = b.deleteSnapshot(snap).then(() => void (deleted = true));
@@ -54,10 +44,10 @@ describeWithDocker('clone sources across replicas', () => {
     expect(deleted).toBe(false);
     expect(fs.existsSync(snapFile)).toBe(true);
 
-    open();
+    copying.open();
     await cloning;
     await deleting;
-    internals.cloneInto = cloneInto;
+    copying.restore();
     expect(fs.existsSync(snapFile)).toBe(false);
     expect(b.listSnapshotIds()).not.toContain(snap);
     // The clone has all of the snapshot's data: no layer of it was collected under it.

@@ -9,7 +9,7 @@ import Docker from 'dockerode';
 import { createLogger } from '../../../src/logger';
 import { AdvisoryPauseLedger, ContainerPauses } from '../../../src/runtime/container-pauses';
 import { managedLabels, removeInstanceObjects } from '../../../src/runtime/docker-engine';
-import { testDbConfig, type TestDbConfig } from '../../support/test-db-target';
+import { replicaDatabase, type ReplicaDatabase } from '../../support/replica-helpers';
 import { HELPER_IMAGE, describeWithDocker } from '../volume-data/volume-data-harness';
 
 jest.setTimeout(120_000);
@@ -17,13 +17,12 @@ jest.setTimeout(120_000);
 describeWithDocker('container pauses across replicas', () => {
   const instanceId = `t${randomBytes(4).toString('hex')}`;
   const log = createLogger('silent');
-  let cfg: TestDbConfig;
+  let cfg: ReplicaDatabase;
   const ledgers: AdvisoryPauseLedger[] = [];
   const engine = () => new Docker({ socketPath: '/var/run/docker.sock' });
 
   beforeAll(async () => {
-    cfg = await testDbConfig();
-    if (!cfg.databaseUrl) throw new Error('replicas need PostgreSQL (integration-pg)');
+    cfg = await replicaDatabase();
   });
   afterAll(async () => {
     for (const l of ledgers) await l.close();
@@ -33,7 +32,7 @@ describeWithDocker('container pauses across replicas', () => {
 
   /** A replica's pause counter: its own engine connection and ledger. */
   function replica(): ContainerPauses {
-    const ledger = new AdvisoryPauseLedger(cfg.databaseUrl!, log, { maxConnections: 2 });
+    const ledger = new AdvisoryPauseLedger(cfg.databaseUrl, log, { maxConnections: 2 });
     ledgers.push(ledger);
     const pauses = new ContainerPauses(engine());
     pauses.useLedger(ledger);

@@ -3,66 +3,32 @@
  * its own replica registry, on one database. Each job runs once; a dead replica's jobs (no
  * heartbeat) are taken over by a live one, once; advisory locks serialise across runners.
  */
-import type { Knex } from 'knex';
-import { createKnex, migrateLatest } from '../../../src/db/database';
-import { JobRunner } from '../../../src/jobs/job-runner';
-import { ReplicaRegistry } from '../../../src/jobs/replicas';
-import { createLogger } from '../../../src/logger';
 import { AdvisoryLocks } from '../../../src/shared/resource-locks';
-import { testDbConfig, type TestDbConfig } from '../../support/test-db-target';
+import { pollUntil } from '../../support/compute-helpers';
+import { RunnerReplicas } from '../../support/replica-helpers';
 
 describe('jobs across replicas on one PostgreSQL', () => {
-  let cfg: TestDbConfig;
-  let db: Knex;
-  const log = createLogger('silent');
-  const stops: Array<() => Promise<void>> = [];
+  const fleet = new RunnerReplicas();
+  const { log } = fleet;
+  let db: RunnerReplicas['db'];
   /** Every run of every replica, by job id (replicas of earlier tests keep running). */
   const runs = new Map<string, string[]>();
 
   beforeAll(async () => {
-    cfg = await testDbConfig();
-    if (!cfg.databaseUrl) throw new Error('replicas need PostgreSQL (integration-pg)');
-    db = await createKnex(cfg);
-    await migrateLatest(db);
+    await fleet.setup();
+    db = fleet.db;
   });
-  async function waitFor<T>(probe: () => Promise<T>, done: (v: T) => boolean): Promise<T> {
-    for (let i = 0; i < 200; i++) {
-      const v = await probe();
-      if (done(v)) return v;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error('timed out');
-  }
+  afterAll(() => fleet.teardown());
 
-  afterAll(async () => {
-    for (const stop of stops.reverse()) await stop();
-    await db.destroy();
-    await cfg.cleanup();
-  });
-
-  /** A replica: its own connection pool, registry and runner, as a separate process has. */
-  async function replica(name: string) {
-    const own = await createKnex(cfg);
-    const replicas = new ReplicaRegistry(own, log, { heartbeatMs: 100, ttlMs: 600 });
-    const runner = new JobRunner(own, log, {}, { replicas, workers: 3, pollMs: 100 });
-    runner.register<{ n: number; hang?: boolean }>({
-      kind: 'counted', onRestart: 'resume', onFail: async () => undefined,
-      run: async (p, job, signal) => {
-        runs.set(job.id, [...(runs.get(job.id) ?? []), name]);
-        // hang: the first attempt runs until its abort.
-        if (p.hang && job.attempts === 1) await new Promise((_r, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }));
-        await new Promise((r) => setTimeout(r, 30));
-      },
-    });
-    await replicas.start();
-    await runner.recover();
-    const stop = async () => {
-      await runner.drain(2_000);
-      await own.destroy();
-    };
-    stops.push(stop);
-    return { runner, replicas };
-  }
+  /** A replica whose `counted` jobs record their runs (`hang`: the first attempt runs until its abort). */
+  const replica = (name: string) => fleet.start(name, (runner) => runner.register<{ n: number; hang?: boolean }>({
+    kind: 'counted', onRestart: 'resume', onFail: async () => undefined,
+    run: async (p, job, signal) => {
+      runs.set(job.id, [...(runs.get(job.id) ?? []), name]);
+      if (p.hang && job.attempts === 1) await new Promise((_r, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }));
+      await new Promise((r) => setTimeout(r, 30));
+    },
+  }));
 
   it('spreads queued jobs over the replicas and runs each exactly once', async () => {
     const a = await replica('a');
@@ -113,18 +79,18 @@ describe('jobs across replicas on one PostgreSQL', () => {
   it('a replica declared dead (its row gone) aborts its jobs and hands them over; another finishes them', async () => {
     const id = await (await replica('lost-a')).runner.enqueue('counted', { n: 9, hang: true });
     await replica('lost-b');
-    const claimed = await waitFor(async () => (await db('jobs').where({ id }).first()).owner, (o) => !!o && (runs.get(id)?.length ?? 0) === 1);
+    const claimed = await pollUntil(async () => (await db('jobs').where({ id }).first()).owner, (o) => !!o && (runs.get(id)?.length ?? 0) === 1, 10_000, 'the hanging job claimed');
     await db('replicas').where({ id: claimed }).del(); // as the others do to a replica silent too long
-    await waitFor(() => db('jobs').where({ id }).first(), (j) => j.status === 'succeeded');
+    await pollUntil(() => db('jobs').where({ id }).first(), (j) => j.status === 'succeeded', 10_000, 'the job handed over and finished');
     const row = await db('jobs').where({ id }).first();
     expect(row.attempts).toBe(2);
     expect(runs.get(id)).toHaveLength(2);
   });
 
   it('advisory locks serialise one resource across replicas and leave others free', async () => {
-    const one = new AdvisoryLocks(cfg.databaseUrl!, log);
-    const two = new AdvisoryLocks(cfg.databaseUrl!, log);
-    stops.push(() => one.close(), () => two.close());
+    const one = new AdvisoryLocks(fleet.databaseUrl, log);
+    const two = new AdvisoryLocks(fleet.databaseUrl, log);
+    fleet.onTeardown(() => one.close(), () => two.close());
     const order: string[] = [];
     const hold = (locks: AdvisoryLocks, key: string, name: string, ms: number) => locks.withLock(key, async () => {
       order.push(`${name}+`);
@@ -140,9 +106,9 @@ describe('jobs across replicas on one PostgreSQL', () => {
   });
 
   it('shared holds across replicas: clones of one snapshot through both run at once; its delete waits for them all and runs alone', async () => {
-    const one = new AdvisoryLocks(cfg.databaseUrl!, log);
-    const two = new AdvisoryLocks(cfg.databaseUrl!, log);
-    stops.push(() => one.close(), () => two.close());
+    const one = new AdvisoryLocks(fleet.databaseUrl, log);
+    const two = new AdvisoryLocks(fleet.databaseUrl, log);
+    fleet.onTeardown(() => one.close(), () => two.close());
     const order: string[] = [];
     const hold = (locks: AdvisoryLocks, keys: string[], shared: string[], name: string, ms: number) => locks.withLocks(keys, async () => {
       order.push(`${name}+`);

@@ -15,7 +15,7 @@ import { FLATTEN_TURN } from '../../../src/volume/data/overlay-flattener';
 import { cloneSourceKey, requireCapability } from '../../../src/volume/data/volume-data-driver';
 import { describeWithDocker, newId } from '../volume-data/volume-data-harness';
 import { asImported, exportSnapshot, importArchive } from '../volume-data/volume-data-archives';
-import { ReplicaDrivers, gate } from './replica-drivers';
+import { ReplicaDrivers, gateMethod } from './replica-drivers';
 
 jest.setTimeout(180_000);
 
@@ -95,13 +95,7 @@ describeWithDocker('layers shared across replicas', () => {
   it('an import that finds the layer while a delete through the other replica removes its last snapshot fails cleanly', async () => {
     const { s1, file } = await incrementalOverLastHolder();
     // B's delete holds s1 (exclusive) and stops before removing it.
-    const removal = gate();
-    const store = (b as unknown as { store: { removeSnapshot(id: string): Promise<void> } }).store;
-    const removeSnapshot = store.removeSnapshot.bind(store);
-    store.removeSnapshot = async (id) => {
-      await removal.pass();
-      return removeSnapshot(id);
-    };
+    const removal = gateMethod((b as unknown as { store: object }).store, 'removeSnapshot');
     try {
       const deleting = b.deleteSnapshot(s1);
       await removal.reached;
@@ -112,7 +106,7 @@ describeWithDocker('layers shared across replicas', () => {
       await deleting;
       await expect(importing).rejects.toThrow(/base layers missing/);
     } finally {
-      store.removeSnapshot = removeSnapshot;
+      removal.restore();
     }
     // Nothing half-made: no snapshot over a missing layer, nothing left staged.
     await expectNoMissingLayer();
@@ -138,21 +132,9 @@ describeWithDocker('layers shared across replicas', () => {
     await h.write(b, clone, 'echo clone > c; rm log');
 
     // A's flatten stops once the merged layer is written, before any chain is rewritten.
-    const copied = gate();
-    const flattener = (a as unknown as { flattener: { rewriteAll: (...args: unknown[]) => Promise<unknown> } }).flattener;
-    const rewriteAll = flattener.rewriteAll.bind(flattener);
-    flattener.rewriteAll = async (...args: unknown[]) => {
-      await copied.pass();
-      return rewriteAll(...args);
-    };
+    const copied = gateMethod((a as unknown as { flattener: object }).flattener, 'rewriteAll');
     // B's snapshot of the clone stops inside the clone's lock, before its capture.
-    const capturing = gate();
-    const internals = b as unknown as { capture: (...args: unknown[]) => Promise<unknown> };
-    const capture = internals.capture.bind(b);
-    internals.capture = async (...args: unknown[]) => {
-      await capturing.pass();
-      return capture(...args);
-    };
+    const capturing = gateMethod(b, 'capture');
     const cloneSnap = newId('csnap');
     try {
       const flattening = requireCapability(a, 'flatten').flatten(vol);
@@ -167,8 +149,8 @@ describeWithDocker('layers shared across replicas', () => {
       await snapshotting;
       await flattening;
     } finally {
-      flattener.rewriteAll = rewriteAll;
-      internals.capture = capture;
+      copied.restore();
+      capturing.restore();
     }
 
     // B's snapshot froze the clone's upper on top of its chain; A's rewrite kept it (re-read under the lock).
@@ -199,13 +181,7 @@ describeWithDocker('layers shared across replicas', () => {
     const fp = await h.snapshotFingerprint(a, snap);
     const chain = manifest('snapshots', snap).chain;
     // A's flatten holds the turn (stopped after its copy); B's flatten of the same volume waits for it.
-    const copied = gate();
-    const flattener = (a as unknown as { flattener: { rewriteAll: (...args: unknown[]) => Promise<unknown> } }).flattener;
-    const rewriteAll = flattener.rewriteAll.bind(flattener);
-    flattener.rewriteAll = async (...args: unknown[]) => {
-      await copied.pass();
-      return rewriteAll(...args);
-    };
+    const copied = gateMethod((a as unknown as { flattener: object }).flattener, 'rewriteAll');
     // An export through B reads the snapshot (holds it shared) meanwhile.
     const ex = await requireCapability(b, 'archives').openExport([snap]);
     try {
@@ -221,7 +197,7 @@ describeWithDocker('layers shared across replicas', () => {
       expect(manifest('snapshots', snap).chain).toEqual(chain);
       for (const l of ex.chains.get(snap)!) expect((await ex.entries(l.id)).length).toBeGreaterThan(0);
     } finally {
-      flattener.rewriteAll = rewriteAll;
+      copied.restore();
       ex.release();
     }
     await expectNoMissingLayer();

@@ -4,18 +4,12 @@
  * job another runner is running, no runner claims a job while the reset runs, all resume
  * after it; a reset mark of a replica that stopped beating pauses nobody.
  */
-import type { Knex } from 'knex';
-import { createKnex, migrateLatest } from '../../../src/db/database';
-import { JobRunner } from '../../../src/jobs/job-runner';
-import { ReplicaRegistry } from '../../../src/jobs/replicas';
-import { createLogger } from '../../../src/logger';
-import { testDbConfig, type TestDbConfig } from '../../support/test-db-target';
+import { pollUntil } from '../../support/compute-helpers';
+import { RunnerReplicas } from '../../support/replica-helpers';
 
 describe('a reset across replicas on one PostgreSQL', () => {
-  let cfg: TestDbConfig;
-  let db: Knex;
-  const log = createLogger('silent');
-  const stops: Array<() => Promise<void>> = [];
+  const fleet = new RunnerReplicas();
+  let db: RunnerReplicas['db'];
   /** Each run of a job: which replica, when it started and ended. */
   const runs = new Map<string, Array<{ by: string; start: number; end?: number; aborted?: boolean }>>();
   /** Jobs with a gate run until the test opens it. */
@@ -24,56 +18,32 @@ describe('a reset across replicas on one PostgreSQL', () => {
   const gate = (name: string) => gated.set(name, new Promise<void>((r) => gates.set(name, r)));
 
   beforeAll(async () => {
-    cfg = await testDbConfig();
-    if (!cfg.databaseUrl) throw new Error('replicas need PostgreSQL (integration-pg)');
-    db = await createKnex(cfg);
-    await migrateLatest(db);
+    await fleet.setup();
+    db = fleet.db;
   });
 
   afterAll(async () => {
     for (const open of gates.values()) open();
-    for (const stop of stops.reverse()) await stop();
-    await db.destroy();
-    await cfg.cleanup();
+    await fleet.teardown();
   });
 
-  async function waitFor<T>(probe: () => Promise<T>, done: (v: T) => boolean, what: string): Promise<T> {
-    for (let i = 0; i < 300; i++) {
-      const v = await probe();
-      if (done(v)) return v;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error(`timed out: ${what}`);
-  }
+  const waitFor = <T>(probe: () => Promise<T>, done: (v: T) => boolean, what: string): Promise<T> => pollUntil(probe, done, 15_000, what);
 
-  /** A replica: its own pool, registry and runner, as a separate process has. */
-  async function replica(name: string, opts: { resetTimeoutMs?: number } = {}) {
-    const own = await createKnex(cfg);
-    const replicas = new ReplicaRegistry(own, log, { heartbeatMs: 100, ttlMs: 600 });
-    const runner = new JobRunner(own, log, {}, { replicas, workers: 3, pollMs: 100, ...opts });
-    runner.register<{ gate?: string; stubborn?: boolean }>({
-      kind: 'gated', onRestart: 'resume', onFail: async () => undefined,
-      run: async (p, job, signal) => {
-        const run: { by: string; start: number; end?: number; aborted?: boolean } = { by: name, start: Date.now() };
-        runs.set(job.id, [...(runs.get(job.id) ?? []), run]);
-        // stubborn: the first attempt runs until its abort.
-        if (p.stubborn && job.attempts === 1) {
-          await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
-          run.aborted = true;
-          signal.throwIfAborted();
-        }
-        if (p.gate) await gated.get(p.gate);
-        run.end = Date.now();
-      },
-    });
-    await replicas.start();
-    await runner.recover();
-    stops.push(async () => {
-      await runner.drain(2_000);
-      await own.destroy();
-    });
-    return { runner, replicas, name };
-  }
+  /** A replica whose `gated` jobs record their runs (`gate`: run until it opens; `stubborn`: the first attempt runs until its abort). */
+  const replica = (name: string, opts: { resetTimeoutMs?: number } = {}) => fleet.start(name, (runner) => runner.register<{ gate?: string; stubborn?: boolean }>({
+    kind: 'gated', onRestart: 'resume', onFail: async () => undefined,
+    run: async (p, job, signal) => {
+      const run: { by: string; start: number; end?: number; aborted?: boolean } = { by: name, start: Date.now() };
+      runs.set(job.id, [...(runs.get(job.id) ?? []), run]);
+      if (p.stubborn && job.attempts === 1) {
+        await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+        run.aborted = true;
+        signal.throwIfAborted();
+      }
+      if (p.gate) await gated.get(p.gate);
+      run.end = Date.now();
+    },
+  }), opts);
 
   it("waits for another replica's running job, claims nothing anywhere while it runs, and every replica runs jobs after it", async () => {
     const a = await replica('a');

@@ -8,16 +8,11 @@
  * it cached) and run new jobs. A third replica killed with SIGKILL in the middle of a reset leaves
  * the others working within a bounded time.
  */
-import fs from 'fs';
-import os from 'os';
-import path from 'path';
-import knex, { type Knex } from 'knex';
 import Docker from 'dockerode';
-import { createTestDatabase, type TestDatabase } from '../../support/test-database';
-import { serveChild, type ServedChild } from '../../support/serve-child';
-import { purgeDockerObjects, request, type ApiResponse } from '../../support/snapstack-harness';
+import type { ServedChild } from '../../support/serve-child';
+import { login, ok, request } from '../../support/snapstack-harness';
 import { pollUntil } from '../../support/compute-helpers';
-import { logLines, login } from '../../support/replica-helpers';
+import { logLines, ServedReplicas } from '../../support/replica-helpers';
 
 jest.setTimeout(240_000);
 
@@ -25,43 +20,22 @@ const VOL = '/volume/v3';
 const SS = '/snapstack/v1';
 
 describe('a reset across two replicas on one PostgreSQL', () => {
-  let database: TestDatabase;
-  let db: Knex;
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'snapstack-reset-replicas-'));
-  const replicas: ServedChild[] = [];
-  let instanceId = '';
-
-  const env = (extra: Record<string, string> = {}): Record<string, string> => ({
-    SNAPSTACK_DATA_DIR: dataDir, DATABASE_URL: database.url, SNAPSTACK_REPLICA: '1', SNAPSTACK_LOG_LEVEL: 'info',
-    SNAPSTACK_DEMO_PASSWORD: 'demo-secret', SNAPSTACK_ADMIN_PASSWORD: 'admin-secret', SNAPSTACK_JOB_WORKERS: '1', ...extra,
-  });
-  const ok = <T>(res: ApiResponse<T>, status: number) => {
-    if (res.status !== status) throw new Error(`${res.status} ${res.text}`);
-    return res.body as any;
-  };
+  const served = new ServedReplicas();
+  const replicas = served.children;
+  /** One job worker each. */
+  const serve = (extra: Record<string, string> = {}) => served.serve({ SNAPSTACK_JOB_WORKERS: '1', ...extra });
   const startedJobs = (r: ServedChild) => logLines(r.logs()).filter((l) => l.msg === 'job started');
   const lineOf = (r: ServedChild, msg: string) => logLines(r.logs()).find((l) => l.msg === msg);
 
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    db = knex({ client: 'pg', connection: database.url, pool: { min: 0, max: 2 } });
-  });
-
-  afterAll(async () => {
-    for (const r of replicas) r.child.kill('SIGKILL');
-    await Promise.all(replicas.map((r) => r.exited));
-    await db?.destroy();
-    if (instanceId) await purgeDockerObjects(instanceId);
-    await database?.drop().catch(() => undefined);
-    fs.rmSync(dataDir, { recursive: true, force: true });
-  });
+  beforeAll(() => served.setup());
+  afterAll(() => served.teardown());
 
   it('drains the long jobs of both replicas, starts no queued job while it runs, and leaves both on the seed state running new jobs', async () => {
-    replicas.push(await serveChild(env()), await serveChild(env()));
-    const [a, b] = replicas;
-    instanceId = String(a.listening.instance_id);
-    const me = await login(a.url, 'demo', 'demo-secret');
-    const admin = await login(b.url, 'admin', 'admin-secret');
+    const a = await serve();
+    const b = await serve();
+    const { db, instanceId } = served;
+    const me = await login(a.url, 'demo');
+    const admin = await login(b.url, 'admin');
     const as = (token: string) => ({ 'X-Auth-Token': token });
     const volumeStatus = async (id: string) => (await request(a.url, 'GET', `${VOL}/${me.projectId}/volumes/${id}`, undefined, as(me.token))).body.volume?.status;
 
@@ -139,11 +113,11 @@ describe('a reset across two replicas on one PostgreSQL', () => {
 
   it('a replica killed with SIGKILL in the middle of a reset leaves the others working within one heartbeat TTL', async () => {
     const [a, b] = replicas;
-    const me = await login(b.url, 'demo', 'demo-secret');
-    const admin = await login(b.url, 'admin', 'admin-secret');
+    const { db } = served;
+    const me = await login(b.url, 'demo');
+    const admin = await login(b.url, 'admin');
     // A third replica that dies when its reset reaches block storage (compute already reset).
-    const c = await serveChild(env({ SNAPSTACK_CRASH_AT: 'reset.volume' }));
-    replicas.push(c);
+    const c = await serve({ SNAPSTACK_CRASH_AT: 'reset.volume' });
     const before = ok(await request(b.url, 'POST', `${VOL}/${me.projectId}/volumes`, { volume: { size: 1, name: 'before-crash' } }, { 'X-Auth-Token': me.token }), 202).volume.id;
     await pollUntil(() => db('jobs').where({ resource_id: before }).first(), (j) => j?.status === 'succeeded', 60_000, 'a volume before the crash');
 

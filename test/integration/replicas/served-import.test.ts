@@ -9,67 +9,33 @@
  * background by a replica, every chain then whole.
  */
 import fs from 'fs';
-import os from 'os';
 import path from 'path';
-import knex, { type Knex } from 'knex';
-import { createTestDatabase, type TestDatabase } from '../../support/test-database';
-import { serveChild, type ServedChild } from '../../support/serve-child';
-import { purgeDockerObjects, type ApiResponse, type Session } from '../../support/snapstack-harness';
+import { login, ok, sessionAt, type Session } from '../../support/snapstack-harness';
 import { pollUntil, waitForSnapshot, waitForVolume } from '../../support/compute-helpers';
 import { exportAndWait, onDockerVolume, SS, VOL } from '../../support/archive-helpers';
-import { login, sessionAt } from '../../support/replica-helpers';
+import { advisoryLockSessions, ServedReplicas, VOLUME_DATA_LOCKS } from '../../support/replica-helpers';
+import { cloneSourceKey } from '../../../src/volume/data/volume-data-driver';
 
 jest.setTimeout(240_000);
 
-const ok = <T>(res: ApiResponse<T>, status: number): any => {
-  if (res.status !== status) throw new Error(`${res.status} ${res.text}`);
-  return res.body;
-};
-
 describe('an archive import across served replicas', () => {
-  let database: TestDatabase;
-  let db: Knex;
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'snapstack-replicas-'));
-  const replicas: ServedChild[] = [];
-  let instanceId = '';
+  const served = new ServedReplicas();
+  const { dataDir } = served;
 
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    db = knex({ client: 'pg', connection: database.url, pool: { min: 0, max: 2 } });
-  });
-
-  afterAll(async () => {
-    for (const r of replicas) r.child.kill('SIGKILL');
-    await Promise.all(replicas.map((r) => r.exited));
-    await db?.destroy();
-    if (instanceId) await purgeDockerObjects(instanceId);
-    await database?.drop().catch(() => undefined);
-    fs.rmSync(dataDir, { recursive: true, force: true });
-  });
+  beforeAll(() => served.setup());
+  afterAll(() => served.teardown());
 
   /** Sessions holding the advisory lock `clone-source:<id>` (granted) or waiting for it, in PostgreSQL. */
-  const cloneSourceHolds = async (snapshotId: string, granted: boolean): Promise<number> => {
-    const res = await db.raw(
-      `SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted = ?
-          AND ((classid::bigint << 32) | objid::bigint) = hashtextextended(?, 0)`,
-      [granted, `snapstack:volume-data:clone-source:${snapshotId}`],
-    );
-    return res.rows.length;
-  };
+  const cloneSourceHolds = (snapshotId: string, granted: boolean) => advisoryLockSessions(served.db, VOLUME_DATA_LOCKS + cloneSourceKey(snapshotId), granted);
 
   const gone = (s: Session, url: string) => pollUntil(() => s.request('GET', url), (r) => r.status === 404, 120_000, `${url} deleted`);
 
   it('a delete of the last snapshot holding a layer through B waits for the import reusing it through A, which ends whole', async () => {
-    const env = {
-      SNAPSTACK_DATA_DIR: dataDir, DATABASE_URL: database.url, SNAPSTACK_REPLICA: '1', SNAPSTACK_LOG_LEVEL: 'info',
-      SNAPSTACK_DEMO_PASSWORD: 'demo-secret', SNAPSTACK_ADMIN_PASSWORD: 'admin-secret', SNAPSTACK_MAX_CHAIN_DEPTH: '2',
-    };
-    replicas.push(await serveChild(env));
-    replicas.push(await serveChild(env));
-    const [a, b] = replicas;
-    instanceId = String(a.listening.instance_id);
-    const me = await login(a.url, 'demo', 'demo-secret');
-    const admin = sessionAt(b.url, await login(b.url, 'admin', 'admin-secret'));
+    const a = await served.serve({ SNAPSTACK_MAX_CHAIN_DEPTH: '2' });
+    const b = await served.serve({ SNAPSTACK_MAX_CHAIN_DEPTH: '2' });
+    const { instanceId } = served;
+    const me = await login(a.url, 'demo');
+    const admin = sessionAt(b.url, await login(b.url, 'admin'));
     const onA = sessionAt(a.url, me);
     const onB = sessionAt(b.url, me);
     const write = (volumeId: string, script: string) => onDockerVolume(instanceId, `snapstack-${instanceId}-${volumeId}`, `set -e; cd /data; ${script}`);
@@ -125,7 +91,9 @@ describe('an archive import across served replicas', () => {
     const s3 = ok(await onA.request('POST', `${VOL}/snapshots`, { snapshot: { volume_id: restored, name: 's3' } }), 202).snapshot.id;
     await waitForSnapshot(onB, s3, ['available']);
     const manifestOf = (kind: string, id: string) => JSON.parse(fs.readFileSync(path.join(dataDir, 'cow', kind, `${id}.json`), 'utf8'));
-    await pollUntil(async () => manifestOf('volumes', restored).chain.length, (n) => n === 1, 120_000, 'the restored volume flattened');
+    // The volume's chain is rewritten first, then the snapshot's (each under its own lock): both waited for.
+    const lengths = async () => [manifestOf('volumes', restored).chain.length, manifestOf('snapshots', s3).chain.length];
+    await pollUntil(lengths, (n) => n.every((l) => l === 1), 120_000, 'the restored volume and its snapshot flattened');
     const merged = manifestOf('volumes', restored).chain;
     expect(manifestOf('snapshots', s3).chain).toEqual(merged);
     expect(manifestOf('snapshots', imported).chain).toEqual(chain);

@@ -6,14 +6,11 @@
  * through one while a volume is made from it through the other gets one process's answer.
  */
 import fs from 'fs';
-import os from 'os';
 import path from 'path';
-import knex, { type Knex } from 'knex';
-import { createTestDatabase, type TestDatabase } from '../../support/test-database';
 import { serveChild, type ServedChild } from '../../support/serve-child';
-import { purgeDockerObjects, request, type ApiResponse, type Session } from '../../support/snapstack-harness';
+import { login, ok, request, sessionAt, type Session } from '../../support/snapstack-harness';
 import { pollUntil, waitForSnapshot, waitForVolume } from '../../support/compute-helpers';
-import { login } from '../../support/replica-helpers';
+import { ServedReplicas } from '../../support/replica-helpers';
 
 jest.setTimeout(240_000);
 
@@ -21,46 +18,25 @@ const VOL = '/volume/v3/{project_id}';
 const FAULTS = '/snapstack/v1/faults';
 
 describe('fault rules and clone sources shared by two replicas', () => {
-  let database: TestDatabase;
-  let db: Knex;
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'snapstack-replicas-'));
+  const served = new ServedReplicas();
+  const { dataDir } = served;
   let a: ServedChild;
   let b: ServedChild;
   let admin: { token: string };
-  let demo: { token: string; projectId: string };
+  let demo: { token: string; projectId: string; userId: string };
 
   /** demo's session through one replica. */
-  const via = (r: ServedChild): Session => ({
-    token: demo.token, projectId: demo.projectId, userId: '',
-    request: (method, p, body, headers = {}) => request(r.url, method, p.replace('{project_id}', demo.projectId), body, { 'X-Auth-Token': demo.token, ...headers }),
-  });
+  const via = (r: ServedChild): Session => sessionAt(r.url, demo);
   const asAdmin = (r: ServedChild, method: string, p: string, body?: unknown) => request(r.url, method, p, body, { 'X-Auth-Token': admin.token });
-  const ok = (res: ApiResponse, status: number) => {
-    if (res.status !== status) throw new Error(`${res.status} ${res.text}`);
-    return res.body;
-  };
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    db = knex({ client: 'pg', connection: database.url, pool: { min: 0, max: 2 } });
-    const env = {
-      SNAPSTACK_DATA_DIR: dataDir, DATABASE_URL: database.url, SNAPSTACK_REPLICA: '1', SNAPSTACK_LOG_LEVEL: 'info',
-      SNAPSTACK_DEMO_PASSWORD: 'demo-secret', SNAPSTACK_ADMIN_PASSWORD: 'admin-secret',
-    };
-    a = await serveChild(env);
-    b = await serveChild(env);
-    admin = await login(a.url, 'admin', 'admin-secret');
-    demo = await login(b.url, 'demo', 'demo-secret');
+    await served.setup();
+    a = await served.serve();
+    b = await served.serve();
+    admin = await login(a.url, 'admin');
+    demo = await login(b.url, 'demo');
   });
-
-  afterAll(async () => {
-    for (const r of [a, b]) r?.child.kill('SIGKILL');
-    await Promise.all([a, b].map((r) => r?.exited));
-    await db?.destroy();
-    if (a) await purgeDockerObjects(String(a.listening.instance_id));
-    await database?.drop().catch(() => undefined);
-    fs.rmSync(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => served.teardown());
 
   it('a rule posted to one replica is listed by the other and fires on calls it serves; a count of 2 fires twice across both', async () => {
     const rule = ok(await asAdmin(a, 'POST', FAULTS, {
@@ -81,7 +57,7 @@ describe('fault rules and clone sources shared by two replicas', () => {
   });
 
   it('a token revoked through one replica is refused by the other on its next request, though that one had it cached', async () => {
-    const m = await login(a.url, 'demo', 'demo-secret');
+    const m = await login(a.url, 'demo');
     const flavors = (r: ServedChild) => request(r.url, 'GET', '/compute/v2.1/flavors', undefined, { 'X-Auth-Token': m.token });
     expect((await flavors(b)).status).toBe(200);
     expect((await flavors(b)).status).toBe(200); // from B's cache now
@@ -122,7 +98,7 @@ describe('fault rules and clone sources shared by two replicas', () => {
     // The volume from it stays creating for 3 s (a delay rule: whichever replica claims the job).
     ok(await asAdmin(b, 'POST', FAULTS, { fault: { target: 'volume.create', action: 'delay', delay_ms: 3_000, project_id: demo.projectId } }), 201);
     const clone = ok(await via(a).request('POST', `${VOL}/volumes`, { volume: { snapshot_id: snap.id, name: 'clone' } }), 202).volume;
-    await pollUntil(() => db('jobs').where({ resource_id: clone.id }).first(), (j) => j?.status === 'running', 30_000, 'the clone job running');
+    await pollUntil(() => served.db('jobs').where({ resource_id: clone.id }).first(), (j) => j?.status === 'running', 30_000, 'the clone job running');
     expect((await via(b).request('DELETE', `${VOL}/snapshots/${snap.id}`)).status).toBe(202);
     expect((await waitForVolume(via(b), clone.id, ['available', 'error'])).status).toBe('available');
     await pollUntil(() => via(a).request('GET', `${VOL}/snapshots/${snap.id}`), (r) => r.status === 404, 60_000, 'the snapshot gone');
@@ -156,9 +132,7 @@ describe('fault rules and clone sources shared by two replicas', () => {
 
   it('a replica without the Docker engine is refused (its volume data would be its own)', async () => {
     for (const mode of ['none', 'fake']) {
-      await expect(serveChild({
-        SNAPSTACK_DATA_DIR: dataDir, DATABASE_URL: database.url, SNAPSTACK_REPLICA: '1', SNAPSTACK_DOCKER: mode, SNAPSTACK_LOG_LEVEL: 'info',
-      }, { timeoutMs: 30_000 })).rejects.toThrow(new RegExp(`replicas need the Docker engine \\(SNAPSTACK_DOCKER=${mode}\\)`));
+      await expect(serveChild(served.env({ SNAPSTACK_DOCKER: mode }), { timeoutMs: 30_000 })).rejects.toThrow(new RegExp(`replicas need the Docker engine \\(SNAPSTACK_DOCKER=${mode}\\)`));
     }
   });
 
@@ -166,6 +140,6 @@ describe('fault rules and clone sources shared by two replicas', () => {
     ok(await asAdmin(a, 'POST', FAULTS, { fault: { target: 'volume.create', action: 'fail', count: 5 } }), 201);
     expect(ok(await asAdmin(b, 'POST', '/snapstack/v1/reset'), 200).reset).toBeDefined();
     expect(ok(await asAdmin(a, 'GET', FAULTS), 200).faults).toEqual([]);
-    expect(await db('fault_rules').where('remaining', '>', 0)).toEqual([]);
+    expect(await served.db('fault_rules').where('remaining', '>', 0)).toEqual([]);
   });
 });

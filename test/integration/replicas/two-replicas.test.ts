@@ -11,13 +11,11 @@
 import fs from 'fs';
 import os from 'os';
 import path from 'path';
-import knex, { type Knex } from 'knex';
 import Docker from 'dockerode';
-import { createTestDatabase, type TestDatabase } from '../../support/test-database';
 import { serveChild, type ServedChild } from '../../support/serve-child';
-import { purgeDockerObjects, request, type ApiResponse, type Session } from '../../support/snapstack-harness';
+import { login, ok, sessionAt } from '../../support/snapstack-harness';
 import { pollUntil, waitForSnapshot, waitForVolume } from '../../support/compute-helpers';
-import { logLines, login } from '../../support/replica-helpers';
+import { logLines, ServedReplicas } from '../../support/replica-helpers';
 
 jest.setTimeout(240_000);
 
@@ -25,60 +23,36 @@ const VOL = '/volume/v3/{project_id}';
 const SS = '/snapstack/v1';
 
 describe('two replicas on one PostgreSQL', () => {
-  let database: TestDatabase;
-  let db: Knex;
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'snapstack-replicas-'));
-  const replicas: ServedChild[] = [];
-  let instanceId = '';
+  const served = new ServedReplicas();
+  const { dataDir, children: replicas } = served;
 
-  const env = (): Record<string, string> => ({
-    SNAPSTACK_DATA_DIR: dataDir, DATABASE_URL: database.url, SNAPSTACK_REPLICA: '1', SNAPSTACK_LOG_LEVEL: 'info',
-    SNAPSTACK_DEMO_PASSWORD: 'demo-secret', SNAPSTACK_ADMIN_PASSWORD: 'admin-secret',
-  });
-
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    db = knex({ client: 'pg', connection: database.url, pool: { min: 0, max: 2 } });
-  });
-
-  afterAll(async () => {
-    for (const r of replicas) r.child.kill('SIGKILL');
-    await Promise.all(replicas.map((r) => r.exited));
-    await db?.destroy();
-    if (instanceId) await purgeDockerObjects(instanceId);
-    await database?.drop().catch(() => undefined);
-    fs.rmSync(dataDir, { recursive: true, force: true });
-  });
+  beforeAll(() => served.setup());
+  afterAll(() => served.teardown());
 
   it('spreads requests over both; a job whose replica is killed mid-way is finished by the other, and no job runs twice', async () => {
-    replicas.push(await serveChild(env()));
-    replicas.push(await serveChild(env()));
-    const [a, b] = replicas;
-    instanceId = String(a.listening.instance_id);
+    const a = await served.serve();
+    const b = await served.serve();
+    const { db, instanceId } = served;
     expect(b.listening.instance_id).toBe(instanceId);
     expect(a.listening.replica_id).not.toBe(b.listening.replica_id);
     // A non-replica server is refused on the replicas' database.
-    await expect(serveChild({ ...env(), SNAPSTACK_REPLICA: '0', SNAPSTACK_DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'snapstack-single-')) }, { timeoutMs: 30_000 }))
-      .rejects.toThrow(/Another Snapstack server is using the database/);
+    const single = fs.mkdtempSync(path.join(os.tmpdir(), 'snapstack-single-'));
+    try {
+      await expect(serveChild(served.env({ SNAPSTACK_REPLICA: '0', SNAPSTACK_DATA_DIR: single }), { timeoutMs: 30_000 }))
+        .rejects.toThrow(/Another Snapstack server is using the database/);
+    } finally {
+      fs.rmSync(single, { recursive: true, force: true });
+    }
 
     // Round robin over the live replicas; a token made by one is good on the other.
     const alive = () => replicas.filter((r) => r.child.exitCode === null && r.child.signalCode === null);
     let turn = 0;
-    const me = await login(a.url, 'demo', 'demo-secret');
-    const admin = await login(b.url, 'admin', 'admin-secret');
-    const rr = (token: string, projectId: string): Session => ({
-      token, projectId, userId: '',
-      request: (method, p, body, headers = {}) => {
-        const live = alive();
-        const target = live[turn++ % live.length];
-        return request(target.url, method, p.replace('{project_id}', projectId), body, { 'X-Auth-Token': token, ...headers });
-      },
-    });
-    const s = rr(me.token, me.projectId);
-    const ok = <T>(res: ApiResponse<T>, status: number) => {
-      if (res.status !== status) throw new Error(`${res.status} ${res.text}`);
-      return res.body as any;
-    };
+    const me = await login(a.url, 'demo');
+    const admin = await login(b.url, 'admin');
+    const s = sessionAt(() => {
+      const live = alive();
+      return live[turn++ % live.length].url;
+    }, me);
 
     // Data made through both: a volume, its snapshot (layers written by whichever replica ran the job).
     const vol = ok(await s.request('POST', `${VOL}/volumes`, { volume: { size: 1, name: 'rr-source' } }), 202).volume;
@@ -89,7 +63,7 @@ describe('two replicas on one PostgreSQL', () => {
 
     // A long job: the volume from the snapshot waits 8 s first (a delay fault, posted to one
     // replica: the rules are shared, so it applies whichever replica claims the job).
-    ok(await request(a.url, 'POST', `${SS}/faults`, { fault: { target: 'volume.create', action: 'delay', delay_ms: 8_000, project_id: me.projectId } }, { 'X-Auth-Token': admin.token }), 201);
+    ok(await sessionAt(a.url, admin).request('POST', `${SS}/faults`, { fault: { target: 'volume.create', action: 'delay', delay_ms: 8_000, project_id: me.projectId } }), 201);
     const slow = ok(await s.request('POST', `${VOL}/volumes`, { volume: { snapshot_id: snap.id, name: 'rr-slow' } }), 202).volume;
     const job = await pollUntil(() => db('jobs').where({ resource_id: slow.id }).first(), (j) => j?.status === 'running', 30_000, 'the slow job running');
     const owner = replicas.find((r) => r.listening.replica_id === job.owner)!;
@@ -142,7 +116,7 @@ describe('two replicas on one PostgreSQL', () => {
       await expect(serveChild(base, { timeoutMs: 30_000 })).rejects.toThrow(/Another Snapstack server \(pid \d+ on .*\) is using the data directory/);
       await expect(serveChild({ ...base, SNAPSTACK_REPLICA: '1' }, { timeoutMs: 30_000 })).rejects.toThrow(/SNAPSTACK_REPLICA=1 needs DATABASE_URL/);
       // Nor does a replica (of another database) get the data directory a single server holds.
-      await expect(serveChild({ ...base, SNAPSTACK_REPLICA: '1', DATABASE_URL: database.url }, { timeoutMs: 30_000 }))
+      await expect(serveChild({ ...base, SNAPSTACK_REPLICA: '1', DATABASE_URL: served.databaseUrl }, { timeoutMs: 30_000 }))
         .rejects.toThrow(/Another Snapstack server \(pid \d+ on .*\) is using the data directory/);
       expect((await fetch(`${first.url}${SS}/health`)).status).toBe(200);
     } finally {

@@ -1,9 +1,8 @@
 import { performance } from 'perf_hooks';
-import { Writable } from 'stream';
-import pino from 'pino';
 import { applyFault, checkRule, FaultRules, InjectedFailure, targetOfJob } from '../../../src/faults/fault-rules';
 import { mapError } from '../../../src/http/error-mappers';
 import { createLogger } from '../../../src/logger';
+import { capturedLog } from '../../support/log-capture';
 import { FakeFaultRuleStore } from './fake-fault-store';
 
 const log = createLogger('silent');
@@ -63,9 +62,8 @@ describe('fault rules', () => {
   it('a used-up rule the store fails to remove still answers the operation, and the failure is logged with the rule', async () => {
     const store = new FakeFaultRuleStore();
     store.exhausted = async () => { throw new Error('database went away'); };
-    const lines: Array<Record<string, unknown>> = [];
-    const sink = new Writable({ write(chunk, _enc, done) { lines.push(JSON.parse(String(chunk))); done(); } });
-    const rules = new FaultRules(store, pino({ level: 'warn' }, sink));
+    const { log: warnLog, lines } = capturedLog('warn');
+    const rules = new FaultRules(store, warnLog);
     const rule = await rules.add({ target: 'volume.create', action: 'fail' });
     expect((await rules.decide({ target: 'volume.create', projectId: 'p1' })).fail).toMatchObject({ ruleId: rule.id });
     expect(lines).toEqual([expect.objectContaining({ level: 40, msg: 'removing used-up fault rules failed', fault_rule_ids: [rule.id], err: expect.objectContaining({ message: 'database went away' }) })]);
@@ -140,6 +138,42 @@ describe('fault rules', () => {
     await a.clear();
     await waiting;
     expect(Date.now() - started).toBeLessThan(2000);
+  });
+
+  it('replicas: a failed look for clears is logged and the delay ends at its own time; after close() (shutdown) it is dropped and the looks stop', async () => {
+    const { log: warnLog, lines } = capturedLog('warn');
+    const store = new FakeFaultRuleStore();
+    let looks = 0;
+    store.clears = async () => {
+      looks++;
+      if (looks > 1) throw new Error('connection terminated');
+      return '0';
+    };
+    const rules = new FaultRules(store, warnLog, { shared: true, clearPollMs: 10 });
+    const started = Date.now();
+    await rules.sleep(200);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(190);
+    expect(looks).toBe(2); // it stopped looking at the failure
+    expect(lines).toEqual([expect.objectContaining({
+      level: 40, msg: 'watching for a clear of the fault rules by another replica failed', err: expect.objectContaining({ message: 'connection terminated' }),
+    })]);
+
+    // Shutdown: close() comes before the database closes; a look that fails then is the database going.
+    lines.length = 0;
+    looks = 0;
+    const waiting = rules.sleep(200);
+    await new Promise((r) => setTimeout(r, 5)); // the first look done, the poll pending
+    rules.close();
+    await waiting;
+    expect(looks).toBe(1); // no look after close()
+    const failing = new FaultRules(Object.assign(new FakeFaultRuleStore(), {
+      clears: async () => {
+        failing.close(); // the database closes while the look is under way
+        throw new Error('aborted: the pool is destroyed');
+      },
+    }), warnLog, { shared: true, clearPollMs: 10 });
+    await failing.sleep(50);
+    expect(lines).toEqual([]);
   });
 
   it('checks rules as the API receives them', () => {

@@ -1,17 +1,11 @@
-import { Writable } from 'stream';
-import pino from 'pino';
 import { bestEffort, isGone, orNullIfGone } from '../../../src/shared/best-effort';
 import { NotFound } from '../../../src/http/faults';
+import { capturedLog } from '../../support/log-capture';
 
-function capture() {
-  const lines: Array<Record<string, unknown>> = [];
-  const sink = new Writable({ write(chunk, _enc, done) { lines.push(JSON.parse(String(chunk))); done(); } });
-  return { log: pino({ level: 'debug' }, sink), lines };
-}
 
 describe('bestEffort', () => {
   it('drops an already-gone answer silently (Snapstack 404, Docker 404, ENOENT)', async () => {
-    const { log, lines } = capture();
+    const { log, lines } = capturedLog();
     await bestEffort(log, 'removing x', { id: 'a' }, async () => { throw new NotFound('gone'); });
     await bestEffort(log, 'removing x', { id: 'a' }, async () => { throw Object.assign(new Error('no such container'), { statusCode: 404 }); });
     await bestEffort(log, 'removing x', { id: 'a' }, async () => { throw Object.assign(new Error('missing'), { code: 'ENOENT' }); });
@@ -19,14 +13,14 @@ describe('bestEffort', () => {
   });
 
   it('logs any other failure at warn with its cause and the ids, and does not throw', async () => {
-    const { log, lines } = capture();
+    const { log, lines } = capturedLog();
     await expect(bestEffort(log, 'removing the image', { image_id: 'img-1' }, async () => { throw new Error('engine on fire'); })).resolves.toBeUndefined();
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatchObject({ level: 40, image_id: 'img-1', msg: 'removing the image failed', err: { message: 'engine on fire' } });
   });
 
   it('catches a synchronous throw of the work too, and honours a caller-given expectation', async () => {
-    const { log, lines } = capture();
+    const { log, lines } = capturedLog();
     await bestEffort(log, 'x', {}, () => { throw Object.assign(new Error('busy'), { statusCode: 409 }); }, (err) => isGone(err) || (err as { statusCode?: number }).statusCode === 409);
     expect(lines).toEqual([]);
     await bestEffort(log, 'x', {}, () => { throw new Error('sync'); });
@@ -34,7 +28,7 @@ describe('bestEffort', () => {
   });
 
   it('runs the work once when it succeeds, logging nothing', async () => {
-    const { log, lines } = capture();
+    const { log, lines } = capturedLog();
     const work = jest.fn(async () => 'ok');
     await expect(bestEffort(log, 'x', {}, work)).resolves.toBe('ok');
     expect(work).toHaveBeenCalledTimes(1);

@@ -1,15 +1,9 @@
-import pino from 'pino';
 import { Reverter } from '../../../src/shared/reverter';
-
-function memoryLogger() {
-  const lines: any[] = [];
-  const log = pino({ level: 'debug' }, { write: (s: string) => lines.push(JSON.parse(s)) });
-  return { log, lines };
-}
+import { capturedLog } from '../../support/log-capture';
 
 describe('Reverter', () => {
   test('fail runs undos newest first; one undo failing is logged with its cause and the next still runs', async () => {
-    const { log, lines } = memoryLogger();
+    const { log, lines } = capturedLog();
     const order: string[] = [];
     const r = new Reverter(log, { op: 'test' });
     r.add('first', () => order.push('first'));
@@ -25,7 +19,7 @@ describe('Reverter', () => {
   });
 
   test('success clears; run undoes only when fn throws, and rethrows', async () => {
-    const { log } = memoryLogger();
+    const { log } = capturedLog();
     const undone: string[] = [];
     await expect(Reverter.run(log, {}, async (r) => { r.add('a', () => undone.push('a')); return 7; })).resolves.toBe(7);
     expect(undone).toEqual([]);

@@ -287,6 +287,41 @@ describe('listing', () => {
     for (const img of [a, b]) await demo.request('DELETE', `${GLANCE}/images/${img.id}`);
   });
 
+  test("size_min and size_max: Python's int() of the text, any sign; anything else is Glance's 400", async () => {
+    const tag = randomName('size');
+    const upload = async (bytes: number) => {
+      const img = await createImage(demo, { tags: [tag] });
+      expect((await demo.request('PUT', `${GLANCE}/images/${img.id}/file`, Buffer.alloc(bytes, 1), { 'Content-Type': 'application/octet-stream' })).status).toBe(204);
+      return img.id as string;
+    };
+    const small = await upload(3);
+    const large = await upload(10);
+    const queued = (await createImage(demo, { tags: [tag] })).id; // no size: outside every range, as in SQL
+    const list = async (q: string) => {
+      const res = await demo.request('GET', `${GLANCE}/images?tag=${tag}&${q}`);
+      expect(res.status).toBe(200);
+      return res.body.images.map((i: any) => i.id).sort();
+    };
+    expect(await list('size_min=3&size_max=10')).toEqual([small, large].sort());
+    expect(await list('size_min=4')).toEqual([large]);
+    expect(await list('size_max=9')).toEqual([small]);
+    expect(await list('size_min=11')).toEqual([]);
+    // int() takes spaces around, a sign and `_` between digits; a negative bound is a bound.
+    expect(await list('size_min=%203%20&size_max=%2B1_0')).toEqual([small, large].sort());
+    expect(await list('size_max=-1')).toEqual([]);
+    expect(await list('size_min=-1')).toEqual([small, large].sort());
+    // Far past any size (and PostgreSQL's bigint): still a bound, never a 500.
+    expect(await list('size_max=99999999999999999999999')).toEqual([small, large].sort());
+    expect(await list('size_min=-99999999999999999999999')).toEqual([small, large].sort());
+    expect(await list('size_min=99999999999999999999999')).toEqual([]);
+    for (const q of ['size_min=abc', 'size_max=abc', 'size_min=', 'size_max=1.5', 'size_min=1e3', 'size_max=0x10', 'size_min=1__0']) {
+      expect([q, await demo.request('GET', `${GLANCE}/images?${q}`)]).toMatchObject([q, {
+        status: 400, body: { message: 'Unable to filter on a range with a non-numeric value.', code: '400 Bad Request', title: 'Bad Request' },
+      }]);
+    }
+    for (const id of [small, large, queued]) expect((await demo.request('DELETE', `${GLANCE}/images/${id}`)).status).toBe(204);
+  });
+
   test('container_format and disk_format filters', async () => {
     const qcow = await createImage(demo, { disk_format: 'qcow2', container_format: 'ovf' });
     const raw = await createImage(demo);
