@@ -64,6 +64,10 @@ export function createServiceRoutes(mounts: ServiceMount[], deps: RouterDeps): R
     const rest = req.url.slice(protohost.length + head.length);
     req.baseUrl = head;
     req.url = protohost || rest.startsWith('/') ? protohost + rest : `/${rest}`;
+    // A service answers every request it is given and never passes one on: let go of the
+    // router's `next` (its closure holds the whole dispatch state, ~3 KiB), so a request in
+    // flight does not keep it alive through young collections.
+    req.next = undefined;
     serve(req, res, next);
   };
 }
