@@ -83,6 +83,28 @@ describe('HTTP plumbing shared by every service', () => {
     expect(method.body.error.code).toBe(405);
   });
 
+  it('routes as express mounts and routes did: mount case, literal before parameter, HEAD by GET, Cinder\'s 404 for a wrong method', async () => {
+    // A mount path matches in any case (express's mounts are case-insensitive); what follows it does not.
+    expect((await demo.request('GET', '/COMPUTE/v2.1/flavors')).status).toBe(200);
+    expect((await demo.request('GET', '/compute/V2.1/flavors')).status).toBe(404);
+    // A look-alike of a mount is no service: Snapstack's own 404.
+    const lookalike = await demo.request('GET', '/computex/v2.1/flavors');
+    expect(lookalike.status).toBe(404);
+    expect(lookalike.body.itemNotFound).toBeUndefined();
+    // /volumes/detail is the detailed list, not a volume named "detail".
+    const detail = await demo.request('GET', `/volume/v3/${demo.projectId}/volumes/detail`);
+    expect(detail.status).toBe(200);
+    expect(Array.isArray(detail.body.volumes)).toBe(true);
+    // HEAD is answered by the path's GET; a path without the method: Nova 405, Cinder 404.
+    expect((await demo.request('HEAD', '/compute/v2.1/flavors')).status).toBe(200);
+    expect((await demo.request('DELETE', '/compute/v2.1/flavors/detail')).status).toBe(405);
+    expect((await demo.request('PATCH', `/volume/v3/${demo.projectId}/volumes`)).status).toBe(404);
+    // A parameter that does not decode: 400 in the service's shape.
+    const undecodable = await demo.request('GET', '/compute/v2.1/servers/%E0%A4%A');
+    expect(undecodable.status).toBe(400);
+    expect(undecodable.body.badRequest.code).toBe(400);
+  });
+
   it('answers malformed JSON with 400, never 500', async () => {
     const res = await h.request('POST', '/identity/v3/auth/tokens', '{"auth": ', { 'Content-Type': 'application/json' });
     expect(res.status).toBe(400);
