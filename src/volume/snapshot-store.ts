@@ -121,7 +121,6 @@ export class SnapshotStore {
     await this.db('snapshots').where({ id }).delete();
   }
 
-
   /** A row as knex returns it (JSON and numeric columns as text) -> the typed row. */
   private row(r: unknown): SnapshotRow | undefined {
     if (!r) return undefined;

@@ -267,7 +267,6 @@ export class VolumeStore {
     return Number(count);
   }
 
-
   /** Sizes and metadata of a scope's volumes, for Cinder's volume summary. */
   async sizesAndMetadata(scope: Scope): Promise<Array<Pick<VolumeRow, 'size' | 'metadata'>>> {
     const rows = await scoped(this.db('volumes').select('*'), scope);
