@@ -43,12 +43,18 @@ function fakes(statuses: string[], seesEveryJobEnd = false) {
 
 afterEach(() => jest.useRealTimers());
 
-test('woken at once when the volume\'s job ends here, without waiting for a poll; then it stops listening', async () => {
-  jest.useFakeTimers();
-  const f = fakes(['creating']);
+/** A build's wait for vol-1, once it has read the volume a first time. */
+async function waitingFor(f: ReturnType<typeof fakes>): Promise<{ made: Promise<VolumeRecord> }> {
   const first = f.nextRead();
   const made = waitForMadeVolume(f.volumes, f.jobs, 'p', 'vol-1');
   await first;
+  return { made };
+}
+
+test('woken at once when the volume\'s job ends here, without waiting for a poll; then it stops listening', async () => {
+  jest.useFakeTimers();
+  const f = fakes(['creating']);
+  const { made } = await waitingFor(f);
   await Promise.resolve();
   f.end('vol-2', 'creating'); // another volume's job: no wake
   expect(f.reads()).toBe(1);
@@ -79,9 +85,7 @@ test('without a job end here (another replica ran it), it polls until the volume
 test('when every job ends here (no replicas), it reads the volume only when woken, not every 50 ms', async () => {
   jest.useFakeTimers();
   const f = fakes(['creating'], true);
-  const first = f.nextRead();
-  const made = waitForMadeVolume(f.volumes, f.jobs, 'p', 'vol-1');
-  await first;
+  const { made } = await waitingFor(f);
   await jest.advanceTimersByTimeAsync(900);
   expect(f.reads()).toBe(1);
   f.end('vol-1', 'available');
@@ -93,9 +97,7 @@ test('when every job ends here (no replicas), it reads the volume only when woke
 test('the safety look still comes when no end is told (every second)', async () => {
   jest.useFakeTimers();
   const f = fakes(['creating'], true);
-  const first = f.nextRead();
-  const made = waitForMadeVolume(f.volumes, f.jobs, 'p', 'vol-1');
-  await first;
+  const { made } = await waitingFor(f);
   f.end('elsewhere', 'available'); // the status changed, told to no one of vol-1
   await jest.advanceTimersByTimeAsync(1_000);
   await expect(made).resolves.toMatchObject({ status: 'available' });
