@@ -120,8 +120,7 @@ export class ServerActions {
         return;
       case 'start':
       case 'resume':
-        server = await this.containers.launch(server);
-        await this.store.update(server.id, { vm_state: 'active', task_state: null, power_state: POWER.RUNNING });
+        await this.containers.launch(server, undefined, () => ({ vm_state: 'active', task_state: null, power_state: POWER.RUNNING }));
         return;
       case 'pause':
         if (!(await this.containers.pause(server))) throw new Error(`The container of instance ${server.id} is not running.`);

@@ -38,8 +38,12 @@ export class ServerContainers {
     return `snapstack/root-${serverId}:latest`;
   }
 
-  /** `bdms`: the server's block devices when the caller has them (a build), else they are read. */
-  async launch(server: ServerRow, bdms?: BlockDeviceRow[]): Promise<ServerRow> {
+  /**
+   * `bdms`: the server's block devices when the caller has them (a build), else they are read.
+   * `then`: what the caller sets on the server once the container runs (its state; called then,
+   * so a launched_at is the start's time), written in the same statement as the container's id.
+   */
+  async launch(server: ServerRow, bdms?: BlockDeviceRow[], then?: () => Partial<ServerRow>): Promise<ServerRow> {
     bdms ??= await this.store.blockDevices(server.id);
     // Each volume under its own lock: made ready side by side, in device order.
     const mounts: ServerMount[] = await Promise.all(attachedVolumes(bdms).map(async (b) => {
@@ -62,6 +66,7 @@ export class ServerContainers {
       container_id: state.id,
       ip_address: server.networks === 'none' ? null : state.ipAddress,
       mac_address: server.networks === 'none' ? null : state.macAddress,
+      ...then?.(),
     }))!;
   }
 

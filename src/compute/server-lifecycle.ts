@@ -158,8 +158,7 @@ export class ServerLifecycle {
       const current = await this.stepHeld(serverId, 'spawning');
       if (!current) return;
       await journal.mark('launched');
-      await this.containers.launch(current, volumeBdms);
-      await this.store.update(serverId, { vm_state: 'active', task_state: null, power_state: POWER.RUNNING, launched_at: new Date() });
+      await this.containers.launch(current, volumeBdms, () => ({ vm_state: 'active', task_state: null, power_state: POWER.RUNNING, launched_at: new Date() }));
     });
   }
 

@@ -105,8 +105,7 @@ export class ServerShelves {
         server = (await store.update(server.id, { docker_image: root }))!;
       }
     }
-    await containers.launch(server);
-    await store.update(server.id, { vm_state: 'active', task_state: null, power_state: POWER.RUNNING, shelved_image_id: null });
+    await containers.launch(server, undefined, () => ({ vm_state: 'active', task_state: null, power_state: POWER.RUNNING, shelved_image_id: null }));
     if (shelvedImage) {
       await images.deleteImage({ projectId: server.project_id, isAdmin: false }, shelvedImage).catch((err) => {
         this.d.log.warn({ err, server_id: server.id, image_id: shelvedImage }, 'could not delete the shelved image');

@@ -52,6 +52,8 @@ describe('create', () => {
     const info = await docker.getContainer(c!.Id).inspect();
     expect(info.HostConfig.Memory).toBe(512 * 1024 * 1024);
     expect(info.HostConfig.NanoCpus).toBe(1e9);
+    // launched_at is when the container was running, not when the launch began.
+    expect(Date.parse(`${active['OS-SRV-USG:launched_at']}Z`)).toBeGreaterThanOrEqual(Date.parse(info.State.StartedAt));
 
     expect((await demo.request('DELETE', `${COMPUTE}/servers/${s.id}`)).status).toBe(204);
     await waitForServerGone(demo, s.id);
