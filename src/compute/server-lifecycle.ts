@@ -173,10 +173,8 @@ export class ServerLifecycle {
     // leaves a record naming a volume (removed with the failed build), never a volume nobody names.
     const volumeId = randomUUID();
     await journal.add('createdVolumes', volumeId);
-    const stillThere = await this.locks.withLock(server.id, async () => {
-      await this.store.updateBlockDevice(bdm.id, { volume_id: volumeId, created_by_build: true });
-      return Boolean(await this.store.get(server.id));
-    });
+    // Recorded only while the server lives (one statement): a deleted server's BDM needs no volume.
+    const stillThere = await this.locks.withLock(server.id, () => this.store.updateBlockDevice(bdm.id, { volume_id: volumeId, created_by_build: true }, { live: true }));
     if (!stillThere) {
       await this.step(server.id, 'deleting');
       return false;

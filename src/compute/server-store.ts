@@ -296,8 +296,11 @@ export class ServerStore {
     await this.db('server_block_devices').insert(row);
   }
 
-  async updateBlockDevice(id: string, patch: Partial<BlockDeviceRow>): Promise<void> {
-    await this.db('server_block_devices').where({ id }).update(patch);
+  /** opts.live: only while its server is not deleted, in the same statement; whether it was updated. */
+  async updateBlockDevice(id: string, patch: Partial<BlockDeviceRow>, opts: { live?: boolean } = {}): Promise<boolean> {
+    const q = this.db('server_block_devices').where({ id });
+    if (opts.live) q.whereExists((s) => s.select(this.db.raw('1')).from('servers').whereRaw('servers.id = server_block_devices.server_id').whereNull('servers.deleted_at'));
+    return (await q.update(patch)) > 0;
   }
 
   /** Reset: every server's row (deleted ones too) and block device, in one transaction; the ids and the counts. */
