@@ -32,7 +32,7 @@ export interface ServerJobPayload {
 export interface BuildJournal extends ServerJobPayload {
   /** Volumes the build asked Cinder for (recorded before the request). */
   createdVolumes?: string[];
-  /** Volumes the build attached (recorded before the attach). */
+  /** Volumes the build attached (recorded before the attach; one the build makes, when it is asked for). */
   attachedVolumes?: string[];
   /** The container was asked for. */
   launched?: boolean;
@@ -147,7 +147,7 @@ export class ServerLifecycle {
       if (!(await this.requestVolume(server, bdm, journal))) return;
     }
     for (const bdm of volumeBdms) {
-      await journal.add('attachedVolumes', bdm.volume_id!);
+      await journal.add(['attachedVolumes'], bdm.volume_id!);
       await this.attachVolume(server, bdm);
       crashPoint('build.volume-attached');
     }
@@ -172,7 +172,8 @@ export class ServerLifecycle {
     // The id is recorded (journal, then BDM) before the volume exists: a crash between them
     // leaves a record naming a volume (removed with the failed build), never a volume nobody names.
     const volumeId = randomUUID();
-    await journal.add('createdVolumes', volumeId);
+    // Also named as attached now (the attach comes next): one journal write instead of two.
+    await journal.add(['createdVolumes', 'attachedVolumes'], volumeId);
     // Recorded only while the server lives (one statement): a deleted server's BDM needs no volume.
     const stillThere = await this.locks.withLock(server.id, () => this.store.updateBlockDevice(bdm.id, { volume_id: volumeId, created_by_build: true }, { live: true }));
     if (!stillThere) {
@@ -332,9 +333,15 @@ class BuildSteps {
 
   constructor(private readonly jobs: JobRunner, private readonly jobId: string) {}
 
-  async add(what: 'createdVolumes' | 'attachedVolumes', volumeId: string): Promise<void> {
-    this.made[what].push(volumeId);
-    await this.jobs.record(this.jobId, { [what]: this.made[what] });
+  /** Names the volume in each list; nothing is written when every list names it already. */
+  async add(lists: Array<'createdVolumes' | 'attachedVolumes'>, volumeId: string): Promise<void> {
+    const patch: Record<string, string[]> = {};
+    for (const what of lists) {
+      if (this.made[what].includes(volumeId)) continue;
+      this.made[what].push(volumeId);
+      patch[what] = this.made[what];
+    }
+    if (Object.keys(patch).length) await this.jobs.record(this.jobId, patch);
   }
 
   async mark(what: 'launched'): Promise<void> {
