@@ -139,16 +139,26 @@ export class ServerLifecycle {
   }
 
   private async build(serverId: string, journal: BuildSteps): Promise<void> {
+    // The volumes this build asks for, each watched from before it is asked for.
+    const asked = new Map<string, VolumeWatch>();
+    try {
+      await this.buildWatching(serverId, journal, asked);
+    } finally {
+      for (const watch of asked.values()) watch.stop();
+    }
+  }
+
+  private async buildWatching(serverId: string, journal: BuildSteps, asked: Map<string, VolumeWatch>): Promise<void> {
     const server = await this.step(serverId, 'block_device_mapping');
     if (!server || server.vm_state !== 'building') return;
     const volumeBdms = (await this.store.blockDevices(serverId)).filter((b) => b.destination_type === 'volume');
     // Every volume is asked for before any is waited for, so Cinder makes them concurrently.
     for (const bdm of volumeBdms) {
-      if (!(await this.requestVolume(server, bdm, journal))) return;
+      if (!(await this.requestVolume(server, bdm, journal, asked))) return;
     }
     for (const bdm of volumeBdms) {
       await journal.add(['attachedVolumes'], bdm.volume_id!);
-      await this.attachVolume(server, bdm);
+      await this.attachVolume(server, bdm, asked.get(bdm.volume_id!));
       crashPoint('build.volume-attached');
     }
     if (!(await this.step(serverId, 'networking'))) return;
@@ -167,7 +177,7 @@ export class ServerLifecycle {
    * name "" and description "" (blank: <server>-blank-vol). Records it on the BDM at once, so a
    * failure later removes it. false when the server was deleted meanwhile.
    */
-  private async requestVolume(server: ServerRow, bdm: BlockDeviceRow, journal: BuildSteps): Promise<boolean> {
+  private async requestVolume(server: ServerRow, bdm: BlockDeviceRow, journal: BuildSteps, asked: Map<string, VolumeWatch>): Promise<boolean> {
     if (bdm.volume_id) return true;
     // The id is recorded (journal, then BDM) before the volume exists: a crash between them
     // leaves a record naming a volume (removed with the failed build), never a volume nobody names.
@@ -181,6 +191,7 @@ export class ServerLifecycle {
       return false;
     }
     crashPoint('build.volume-recorded');
+    asked.set(volumeId, new VolumeWatch(this.jobs, volumeId, true));
     await this.volumes.createVolume(server.project_id, {
       id: volumeId,
       size: bdm.volume_size,
@@ -197,10 +208,10 @@ export class ServerLifecycle {
     return true;
   }
 
-  /** Waits until the BDM's volume is made and attaches it at the BDM's device. */
-  private async attachVolume(server: ServerRow, bdm: BlockDeviceRow): Promise<void> {
+  /** Waits until the BDM's volume is made (by `watch` when the build asked for it) and attaches it at the BDM's device. */
+  private async attachVolume(server: ServerRow, bdm: BlockDeviceRow, watch?: VolumeWatch): Promise<void> {
     const project = server.project_id;
-    const vol = await waitForMadeVolume(this.volumes, this.jobs, project, bdm.volume_id!);
+    const vol = watch ? await watch.made(this.volumes, project) : await waitForMadeVolume(this.volumes, this.jobs, project, bdm.volume_id!);
     if (!vol.attachments.some((a) => a.serverId === server.id)) {
       await this.volumes.attachVolume(project, vol.id, { serverId: server.id, device: bdm.device_name! });
     }
@@ -294,36 +305,65 @@ export async function waitForMadeVolume(
   project: string,
   volumeId: string,
 ): Promise<VolumeRecord> {
-  const started = Date.now();
-  const lookMs = jobs.seesEveryJobEnd ? VOLUME_RECHECK_MS : VOLUME_POLL_MS;
-  let ended = false;
-  let wake: (() => void) | undefined;
-  const stopListening = jobs.onJobEnd((job) => {
-    if (job.resourceType !== 'volume' || job.resourceId !== volumeId) return;
-    ended = true;
-    wake?.();
-  });
+  const watch = new VolumeWatch(jobs, volumeId, false);
   try {
+    return await watch.made(volumes, project);
+  } finally {
+    watch.stop();
+  }
+}
+
+/**
+ * waitForMadeVolume's listening, started before the volume is asked for when `asked` (a build
+ * making the volume): then, while no job end was seen and every job's end is seen here, the
+ * volume is still 'creating' (its create job has not ended), so the first look is skipped: one
+ * read per boot fewer while the clones run. `stop()` once done with it.
+ */
+export class VolumeWatch {
+  private ended = false;
+  private wake: (() => void) | undefined;
+  private readonly unlisten: () => void;
+
+  constructor(private readonly jobs: Pick<JobRunner, 'onJobEnd' | 'seesEveryJobEnd'>, private readonly volumeId: string, private asked: boolean) {
+    this.unlisten = jobs.onJobEnd((job) => {
+      if (job.resourceType !== 'volume' || job.resourceId !== volumeId) return;
+      this.ended = true;
+      this.wake?.();
+    });
+  }
+
+  async made(volumes: Pick<VolumeApi, 'getVolume'>, project: string): Promise<VolumeRecord> {
+    const started = Date.now();
+    const lookMs = this.jobs.seesEveryJobEnd ? VOLUME_RECHECK_MS : VOLUME_POLL_MS;
+    const volumeId = this.volumeId;
+    // Its create job has not ended since it was asked for: nothing to read yet.
+    let skip = this.asked && this.jobs.seesEveryJobEnd && !this.ended;
+    this.asked = false;
     for (;;) {
-      ended = false;
-      const vol = await volumes.getVolume(project, volumeId);
-      if (vol.status === 'available' || vol.status === 'in-use') return vol;
-      if (vol.status !== 'creating' || Date.now() - started > VOLUME_WAIT_MS) {
-        throw new Error(`Volume ${volumeId} did not finish being created. And its status is ${vol.status}.`);
+      if (!skip) {
+        this.ended = false;
+        const vol = await volumes.getVolume(project, volumeId);
+        if (vol.status === 'available' || vol.status === 'in-use') return vol;
+        if (vol.status !== 'creating' || Date.now() - started > VOLUME_WAIT_MS) {
+          throw new Error(`Volume ${volumeId} did not finish being created. And its status is ${vol.status}.`);
+        }
+        // Ended while the row was read: read again at once.
+        if (this.ended) continue;
       }
-      // Ended while the row was read: read again at once.
-      if (ended) continue;
+      skip = false;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, lookMs);
-        wake = () => {
+        this.wake = () => {
           clearTimeout(timer);
           resolve();
         };
       });
-      wake = undefined;
+      this.wake = undefined;
     }
-  } finally {
-    stopListening();
+  }
+
+  stop(): void {
+    this.unlisten();
   }
 }
 

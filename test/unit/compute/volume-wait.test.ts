@@ -3,8 +3,9 @@
  * process, not at its next poll: with the clock stopped (fake timers), no poll ever comes, and the
  * wait still ends. Without such an end (another replica's job), it polls; when every job's end is
  * seen here (no replicas), it reads the volume only when woken (and once a second, a safety net).
+ * A build's watch started before it asks for the volume skips the first read until the job ends.
  */
-import { waitForMadeVolume } from '../../../src/compute/server-lifecycle';
+import { VolumeWatch, waitForMadeVolume } from '../../../src/compute/server-lifecycle';
 import type { EndedJob } from '../../../src/jobs/jobs-api';
 import type { VolumeRecord } from '../../../src/volume/volume-api';
 
@@ -102,4 +103,33 @@ test('the safety look still comes when no end is told (every second)', async () 
   await jest.advanceTimersByTimeAsync(1_000);
   await expect(made).resolves.toMatchObject({ status: 'available' });
   expect(f.reads()).toBe(2);
+});
+
+test('a volume the build asked for, watched from before: no read until its job ends (no replicas), then one', async () => {
+  jest.useFakeTimers();
+  const f = fakes(['creating'], true);
+  const watch = new VolumeWatch(f.jobs, 'vol-1', true);
+  const made = watch.made(f.volumes, 'p');
+  await jest.advanceTimersByTimeAsync(500);
+  expect(f.reads()).toBe(0);
+  f.end('vol-1', 'available');
+  await expect(made).resolves.toMatchObject({ status: 'available' });
+  expect(f.reads()).toBe(1);
+  watch.stop();
+  expect(f.listening()).toBe(0);
+});
+
+test('a watched volume whose job ended before the wait is read at once; with replicas it is read first anyway', async () => {
+  const f = fakes(['creating'], true);
+  const watch = new VolumeWatch(f.jobs, 'vol-1', true);
+  f.end('vol-1', 'available'); // the clone finished before the build came to wait
+  await expect(watch.made(f.volumes, 'p')).resolves.toMatchObject({ status: 'available' });
+  expect(f.reads()).toBe(1);
+  watch.stop();
+
+  const g = fakes(['available'], false);
+  const replicated = new VolumeWatch(g.jobs, 'vol-1', true);
+  await expect(replicated.made(g.volumes, 'p')).resolves.toMatchObject({ status: 'available' });
+  expect(g.reads()).toBe(1);
+  replicated.stop();
 });
