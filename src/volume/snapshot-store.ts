@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { CommonFilter, MarkerNotFound, PageRequest, Scope, Tx, paginate, parseJson, scoped, applyCommonFilters, countFiltered } from './volume-store';
+import { CommonFilter, MarkerNotFound, PageRequest, Scope, Tx, paginate, parseJson, scoped, applyCommonFilters, countFiltered, type VolumeRow } from './volume-store';
 import { countedDelete } from '../db/counted-delete';
 
 export interface SnapshotRow {
@@ -17,6 +17,13 @@ export interface SnapshotRow {
   /** Workspace snapshots (imported-snapshots.ts): every project reads them. Default false. */
   shared?: boolean;
 }
+
+/** What a volume made from a snapshot inherits of the snapshot's source volume (Cinder copies its glance metadata). */
+export type SnapshotOrigin = Pick<VolumeRow, 'bootable' | 'image_id' | 'volume_image_metadata'>;
+
+/** The snapshot's source volume's SnapshotOrigin as a JSON column of the snapshot's row (null once that volume is gone). */
+const ORIGIN = `(select json_build_object('bootable', v.bootable, 'image_id', v.image_id, 'volume_image_metadata', v.volume_image_metadata)
+  from volumes as v where v.id = snapshots.volume_id) as origin`;
 
 export interface SnapshotFilter extends CommonFilter {
   volumeId?: string;
@@ -47,6 +54,15 @@ export class SnapshotStore {
 
   async get(scope: Scope, id: string): Promise<SnapshotRow | undefined> {
     return this.row(await visible(this.db('snapshots').where({ id }), scope).first());
+  }
+
+  /** get() with its source volume's SnapshotOrigin (null once that volume is gone), in the same query: a volume create from it. */
+  async getWithOrigin(scope: Scope, id: string): Promise<(SnapshotRow & { origin: SnapshotOrigin | null }) | undefined> {
+    const row = this.row(await visible(this.db('snapshots').select('snapshots.*', this.db.raw(ORIGIN)).where({ id }), scope).first());
+    if (!row) return undefined;
+    const withOrigin = row as SnapshotRow & { origin: SnapshotOrigin | null };
+    withOrigin.origin = parseJson<SnapshotOrigin | null>(withOrigin.origin, null);
+    return withOrigin;
   }
 
   async list(scope: Scope, filter: SnapshotFilter, page: PageRequest): Promise<SnapshotRow[]> {

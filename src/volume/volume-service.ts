@@ -186,7 +186,7 @@ export class VolumeService implements VolumeApi {
   async create(caller: Caller, input: CreateVolumeRequest): Promise<VolumeRecord> {
     const scope = callerScope(caller);
     const type = await this.d.types.forNewVolume(caller, input.volumeType);
-    let snapshot = input.snapshotId ? await this.d.snapshots.get(scope, input.snapshotId) : undefined;
+    let snapshot = input.snapshotId ? await this.d.snapshots.getWithOrigin(scope, input.snapshotId) : undefined;
     if (input.snapshotId && !snapshot) throw snapshotNotFound(input.snapshotId);
     const source = input.sourceVolid ? await this.d.volumes.get(scope, input.sourceVolid) : undefined;
     if (input.sourceVolid && !source) throw volumeNotFound(input.sourceVolid);
@@ -195,7 +195,7 @@ export class VolumeService implements VolumeApi {
     const bootSnapshotId = image && novaBootSnapshotId(image);
     if (bootSnapshotId) {
       // Looked up at every version; from 3.46 the volume is made from it instead of the image.
-      const boot = await this.d.snapshots.get(scope, bootSnapshotId);
+      const boot = await this.d.snapshots.getWithOrigin(scope, bootSnapshotId);
       if (!boot) throw new NotFound(`Nova specific image is found, but boot volume snapshot id:${bootSnapshotId} not found.`);
       if (input.novaImageSnapshot) [snapshot, image] = [boot, undefined];
     }
@@ -222,7 +222,7 @@ export class VolumeService implements VolumeApi {
       throw invalidInput(`Availability zone '${input.availabilityZone}' is invalid.`);
     }
     // The volume a snapshot or clone comes from: its bootable flag and image metadata carry over (Cinder copies the glance metadata).
-    const origin = snapshot ? await this.d.volumes.get(ALL_PROJECTS, snapshot.volume_id) : source;
+    const origin = snapshot ? snapshot.origin : source;
     let bootable = input.bootable ?? Boolean(image);
     if (input.bootable === undefined && (snapshot || source)) {
       bootable = origin?.bootable ?? snapshot?.metadata[BOOTABLE_METADATA_KEY] === 'true'; // an imported snapshot's volume is not here

@@ -327,6 +327,21 @@ describe('Cinder volumes', () => {
       await demo.request('DELETE', V(`/volumes/${v.id}`));
     });
 
+    it('a volume from a snapshot carries its source volume\'s bootable flag and image metadata', async () => {
+      const v = await createVolume(demo);
+      const plain = await createVolume(demo);
+      await demo.request('POST', V(`/volumes/${v.id}/action`), { 'os-set_bootable': { bootable: true } });
+      await demo.request('POST', V(`/volumes/${v.id}/action`), { 'os-set_image_metadata': { metadata: { image_name: 'image', kernel_id: 'k' } } });
+      const [snap, plainSnap] = [await createSnapshot(demo, v.id), await createSnapshot(demo, plain.id)];
+      const [made, madePlain] = [await createVolume(demo, { snapshot_id: snap.id }), await createVolume(demo, { snapshot_id: plainSnap.id })];
+      expect(made).toMatchObject({ bootable: 'true', snapshot_id: snap.id, volume_image_metadata: { image_name: 'image', kernel_id: 'k' } });
+      expect(madePlain).toMatchObject({ bootable: 'false', snapshot_id: plainSnap.id });
+      expect(madePlain.volume_image_metadata).toBeUndefined();
+      for (const id of [made.id, madePlain.id]) await demo.request('DELETE', V(`/volumes/${id}`));
+      for (const id of [made.id, madePlain.id]) await waitFor(demo, 'volumes', id, ['gone']);
+      for (const id of [v.id, plain.id]) await demo.request('DELETE', V(`/volumes/${id}?cascade=True`));
+    });
+
     it('refuses unknown actions, several actions at once, and os-reset_status from a non-admin', async () => {
       const v = await createVolume(demo);
       expect((await demo.request('POST', V(`/volumes/${v.id}/action`), { 'os-frobnicate': {} })).body)
