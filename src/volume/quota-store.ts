@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { Tx } from './volume-store';
+import { parseJson, type Tx } from './volume-store';
 import { countedDelete } from '../db/counted-delete';
 
 /** Knex queries for volume_quotas (per-project overrides of the configured defaults). */
@@ -13,9 +13,17 @@ export class QuotaStore {
   /**
    * Serializes quota checks of one project until the transaction ends, so two creates
    * cannot both pass a check that only one of them fits (works on PostgreSQL and PGlite).
+   * Returns the project's overrides() read by the same statement, as they were when it asked
+   * for the lock (a limit changes outside the lock either way): one round trip, not two.
    */
-  async lockProject(projectId: string): Promise<void> {
-    await this.db.raw('select pg_advisory_xact_lock(hashtext(?))', [`snapstack.volume-quota:${projectId}`]);
+  async lockProject(projectId: string): Promise<Record<string, number>> {
+    const { rows } = await this.db.raw(
+      `select pg_advisory_xact_lock(hashtext(?)),
+        coalesce((select json_object_agg(q.resource, q.hard_limit) from volume_quotas as q where q.project_id = ?), '{}'::json) as overrides`,
+      [`snapstack.volume-quota:${projectId}`, projectId],
+    );
+    const overrides = parseJson<Record<string, unknown>>(rows[0].overrides, {});
+    return Object.fromEntries(Object.entries(overrides).map(([resource, limit]) => [resource, Number(limit)]));
   }
 
   /** What the project's volumes and snapshots hold (counts and GiB), both tables in one statement. */

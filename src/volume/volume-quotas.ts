@@ -68,13 +68,12 @@ export class QuotaService {
    * created ('volumes' or 'snapshots'; null for an extend). The project's lock serializes the
    * reservations (its usage read, then the caller's insert, until the transaction ends), so two
    * cannot both pass a check only one fits. It is held as briefly as that allows: the limits are
-   * read before it (a limit changes outside it, by os-quota-sets, either way) and the usage in one
-   * statement; ten boots at once in one project queue on it (measured: up to ~300 ms for the
+   * read as it is asked for, by the same statement (a limit changes outside it, by os-quota-sets,
+   * either way) and the usage in one statement; ten boots at once in one project queue on it (measured: up to ~300 ms for the
    * last one with four statements under it, under load).
    */
   async reserve(trx: Tx, projectId: string, resource: 'volumes' | 'snapshots' | null, deltas: QuotaDeltas, opts: { volumeSize?: number } = {}): Promise<void> {
-    const limits = await this.limitsOf(projectId, trx);
-    await this.quotas.on(trx).lockProject(projectId);
+    const limits = { ...this.defaultLimits(), ...(await this.quotas.on(trx).lockProject(projectId)) };
     const usage = await this.usageOf(projectId, trx);
     // per_volume_gigabytes is a limit check on the resulting size (create, extend), before the reservation.
     if (opts.volumeSize !== undefined && limits.per_volume_gigabytes >= 0 && opts.volumeSize > limits.per_volume_gigabytes) {

@@ -70,7 +70,7 @@ describe('body values', () => {
 describe('quota reservation', () => {
   const quotaService = (limits: Record<string, number>, usage: { volumes: number; gigabytes: number; snapshots: number; snapGb: number }) => {
     const quotas = {
-      on: () => quotas, lockProject: async () => undefined, overrides: async () => limits,
+      on: () => quotas, lockProject: async () => limits, overrides: async () => limits,
       usage: async () => ({ volumes: usage.volumes, volumeGigabytes: usage.gigabytes, snapshots: usage.snapshots, snapshotGigabytes: usage.snapGb }),
     };
     const defaults = { volumes: 10, snapshots: 10, gigabytes: 1000, perVolumeGigabytes: -1, backups: 10, backupGigabytes: 1000, groups: 10 };
