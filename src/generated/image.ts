@@ -944,6 +944,14 @@ export interface operations {
                 limit?: string;
                 marker?: string;
                 member_status?: "pending" | "accepted" | "rejected" | "all";
+                /** @description As size_max, on min_disk */
+                min_disk_max?: string;
+                /** @description As size_min, on min_disk */
+                min_disk_min?: string;
+                /** @description As size_max, on min_ram */
+                min_ram_max?: string;
+                /** @description As size_min, on min_ram */
+                min_ram_min?: string;
                 name?: string;
                 os_hidden?: string;
                 owner?: string;
@@ -957,6 +965,10 @@ export interface operations {
                 status?: string;
                 tag?: string;
                 updated_at?: string;
+                /** @description As size_max, on virtual_size */
+                virtual_size_max?: string;
+                /** @description As size_min, on virtual_size (Glance reads any `<column>_min` / `<column>_max` as a range) */
+                virtual_size_min?: string;
                 visibility?: "public" | "private" | "shared" | "community" | "all";
             };
             header?: never;

@@ -82,8 +82,8 @@ export interface ImageListFilter {
   /** Core attributes by equality (size, min_disk, checksum, protected, ...). */
   attributes?: Record<string, string | number | boolean>;
   osHidden?: boolean;
-  sizeMin?: number;
-  sizeMax?: number;
+  /** Glance's range filters: `<column>_min` / `<column>_max` on a whole-number column (size, virtual_size, min_disk, min_ram). */
+  ranges?: { column: string; op: '>=' | '<='; value: number }[];
   createdAt?: string;
   updatedAt?: string;
   sort?: { key: string; dir: 'asc' | 'desc' }[];

@@ -28,8 +28,9 @@ function intParam(name: string, raw: string): number {
 }
 
 /**
- * Glance's range filters (size_min, size_max): int() of the text, negative bounds taken (the db
- * layer's _make_conditions_from_filters), and its words for anything else.
+ * Glance's range filters (any key ending in `_min` or `_max`, size_min and size_max the
+ * documented ones): int() of the text, negative bounds taken (the db layer's
+ * _make_conditions_from_filters), and its words for anything else.
  */
 const RANGE_FILTER: IntegerQueryRule = { syntax: 'python-int', notInteger: () => 'Unable to filter on a range with a non-numeric value.' };
 
@@ -76,10 +77,6 @@ export function parseImageListQuery(query: Query): ImageListFilter {
   if (tags.length) f.tags = tags;
   const hidden = last(query.os_hidden);
   f.osHidden = hidden === undefined ? false : bool('os_hidden', hidden);
-  const sizeMin = rangeBound(last(query.size_min));
-  if (sizeMin !== undefined) f.sizeMin = sizeMin;
-  const sizeMax = rangeBound(last(query.size_max));
-  if (sizeMax !== undefined) f.sizeMax = sizeMax;
   const createdAt = last(query.created_at);
   if (createdAt !== undefined) f.createdAt = createdAt;
   const updatedAt = last(query.updated_at);
@@ -89,11 +86,21 @@ export function parseImageListQuery(query: Query): ImageListFilter {
   const marker = last(query.marker);
   if (marker !== undefined) f.marker = marker;
   f.sort = parseSort(query);
-  // Any other key filters too, as Glance's _make_conditions_from_filters does: a core attribute
-  // by equality, anything else as an extra property (e.g. image_type=backup).
+  // Any other key filters too, as Glance's _make_conditions_from_filters does: `<key>_min` and
+  // `<key>_max` as a range (the value must be a whole number, whatever the key), a core
+  // attribute by equality, anything else as an extra property (e.g. image_type=backup).
   for (const [key, raw] of Object.entries(query)) {
     const value = last(raw);
     if (HANDLED.has(key) || value === undefined) continue;
+    const range = /^(.+)_(min|max)$/.exec(key);
+    if (range) {
+      const bound = rangeBound(value)!;
+      // Glance compares any other column too (its SQL then fails: a 500); here that key stays a property filter.
+      if (INT_COLUMNS.has(range[1])) {
+        (f.ranges ??= []).push({ column: range[1], op: range[2] === 'min' ? '>=' : '<=', value: bound });
+        continue;
+      }
+    }
     if (INT_COLUMNS.has(key)) (f.attributes ??= {})[key] = intParam(key, value);
     else if (key === 'protected') (f.attributes ??= {}).protected = bool(key, value);
     else if (TEXT_COLUMNS.has(key)) (f.attributes ??= {})[key] = value;
@@ -104,7 +111,7 @@ export function parseImageListQuery(query: Query): ImageListFilter {
 
 /** Query keys read above (or by the paging), never taken as filters on attributes or properties. */
 const HANDLED = new Set([
-  'name', 'status', 'visibility', 'member_status', 'owner', 'container_format', 'disk_format', 'tag', 'os_hidden', 'size_min', 'size_max',
+  'name', 'status', 'visibility', 'member_status', 'owner', 'container_format', 'disk_format', 'tag', 'os_hidden',
   'created_at', 'updated_at', 'limit', 'marker', 'sort', 'sort_key', 'sort_dir',
 ]);
 const INT_COLUMNS = new Set(['size', 'virtual_size', 'min_disk', 'min_ram']);
@@ -152,8 +159,7 @@ export function imageListQuery(f: ImageListFilter): (q: Knex.QueryBuilder) => vo
     if (f.osHidden !== undefined) q.where('i.os_hidden', f.osHidden);
     if (f.properties !== undefined) q.whereRaw('i.properties @> ?::jsonb', [JSON.stringify(f.properties)]);
     for (const [column, value] of Object.entries(f.attributes ?? {})) q.where(`i.${column}`, value);
-    if (f.sizeMin !== undefined) q.where('i.size', '>=', f.sizeMin);
-    if (f.sizeMax !== undefined) q.where('i.size', '<=', f.sizeMax);
+    for (const { column, op, value } of f.ranges ?? []) q.where(`i.${column}`, op, value);
     for (const tag of f.tags ?? []) {
       q.whereExists(function hasTag() {
         this.select(1).from('image_tags as t').whereRaw('t.image_id = i.id').where('t.tag', tag);

@@ -322,6 +322,31 @@ describe('listing', () => {
     for (const id of [small, large, queued]) expect((await demo.request('DELETE', `${GLANCE}/images/${id}`)).status).toBe(204);
   });
 
+  test('every <column>_min / <column>_max is a range, as in Glance; on any other key the value must still be a whole number', async () => {
+    const tag = randomName('range');
+    const small = (await createImage(demo, { tags: [tag], min_disk: 1, min_ram: 64 })).id;
+    const large = (await createImage(demo, { tags: [tag], min_disk: 20, min_ram: 2048 })).id;
+    const list = async (q: string) => {
+      const res = await demo.request('GET', `${GLANCE}/images?tag=${tag}&${q}`);
+      expect([q, res.status]).toEqual([q, 200]);
+      return res.body.images.map((i: any) => i.id).sort();
+    };
+    expect(await list('min_disk_min=2')).toEqual([large]);
+    expect(await list('min_disk_max=%201%20')).toEqual([small]);
+    expect(await list('min_ram_min=64&min_ram_max=2048')).toEqual([small, large].sort());
+    expect(await list('min_ram_max=63')).toEqual([]);
+    // No virtual size yet (nothing uploaded): outside every range, as in SQL.
+    expect(await list('virtual_size_min=-1')).toEqual([]);
+    // Any other key ending in _min or _max with a whole number: an extra property, as any unknown key.
+    expect(await list('flavour_min=2')).toEqual([]);
+    for (const q of ['min_disk_min=abc', 'virtual_size_max=1.5', 'flavour_max=x']) {
+      expect([q, await demo.request('GET', `${GLANCE}/images?${q}`)]).toMatchObject([q, {
+        status: 400, body: { message: 'Unable to filter on a range with a non-numeric value.', code: '400 Bad Request' },
+      }]);
+    }
+    for (const id of [small, large]) expect((await demo.request('DELETE', `${GLANCE}/images/${id}`)).status).toBe(204);
+  });
+
   test('container_format and disk_format filters', async () => {
     const qcow = await createImage(demo, { disk_format: 'qcow2', container_format: 'ovf' });
     const raw = await createImage(demo);
