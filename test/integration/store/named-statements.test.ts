@@ -33,7 +33,13 @@ describe('named statements', () => {
     expect(st.text).toBe('select id, label, made, doc from named_things where id >= $1 and id <= $2 order by id');
     const expected = (await db.raw(st.sql, [1, 2])).rows;
     expect(expected).toHaveLength(2);
+    const seen: string[] = [];
+    const watch = (q: { sql: string }) => seen.push(q.sql);
+    db.on('query', watch);
     for (let i = 0; i < 3; i++) expect(await st.rows(db, [1, 2])).toEqual(expected);
+    db.off('query', watch);
+    // The knex's query watchers see each run, as knex shows its own (PGlite's runs are knex's).
+    expect(seen).toEqual(Array(3).fill(st.text));
     expect(await st.rows(db, [3, 3])).toEqual([{ id: 3, label: 'three', made: new Date('2026-01-03T00:00:00Z'), doc: {} }]);
     expect(await st.rows(db, [7, 9])).toEqual([]);
   });
