@@ -31,7 +31,8 @@ import { bool } from './server-bdm';
 import { checkListQuery } from './request-versions';
 import { atLeast } from './server-action-table';
 import type { SchedulerHints, ServerService } from './server-service';
-import { createdServerView, serverDetail, serverSummary, ServerViewOptions } from './server-views';
+import type { ServerViewColumns } from './server-store';
+import { createdServerView, detailColumns, serverDetail, serverSummary, ServerViewOptions } from './server-views';
 
 export function viewOptions(ctx: RequestContext, single = false): ServerViewOptions {
   return { serviceUrl: ctx.serviceUrl, mv: ctx.microversion, isAdmin: requireAuth(ctx).isAdmin, single };
@@ -56,9 +57,10 @@ function moreFilters(ctx: RequestContext) {
 }
 
 export function serverHandlers(servers: ServerService): Handlers {
-  const list = async (ctx: RequestContext, detail: boolean) => {
+  /** One page of the caller's servers, read as the view of `columns` reads them. */
+  const page = <V extends ServerViewColumns>(ctx: RequestContext, columns: V) => {
     checkListQuery(ctx.query, ctx.microversion);
-    const { servers: rows, more } = await servers.list(requireAuth(ctx), {
+    return servers.list(requireAuth(ctx), {
       name: queryString(ctx, 'name'), status: queryString(ctx, 'status'), image: queryString(ctx, 'image'),
       flavor: queryString(ctx, 'flavor'), changesSince: queryString(ctx, 'changes-since') ?? queryString(ctx, 'changes_since'),
       ip: queryString(ctx, 'ip'), allTenants: queryString(ctx, 'all_tenants'),
@@ -72,22 +74,32 @@ export function serverHandlers(servers: ServerService): Handlers {
       ...(ctx.microversion?.atLeast('2.26') ? {
         tags: queryString(ctx, 'tags'), tagsAny: queryString(ctx, 'tags-any'), notTags: queryString(ctx, 'not-tags'), notTagsAny: queryString(ctx, 'not-tags-any'),
       } : {}),
-    }, { volumes: detail, mv: ctx.microversion });
-    const o = viewOptions(ctx);
-    const items = rows.map((r) => (detail ? serverDetail(r, r.volume_refs ?? [], o) : serverSummary(r, o)));
+    }, columns, ctx.microversion);
+  };
+  const reply = (ctx: RequestContext, path: string, items: unknown[], more: boolean, lastId: string | undefined) => {
     const body: Record<string, unknown> = { servers: items };
-    if (more) body.servers_links = nextLinks(ctx.serviceUrl, detail ? 'servers/detail' : 'servers', ctx.query, rows[rows.length - 1].id);
-    return { status: 200, body };
+    if (more && lastId !== undefined) body.servers_links = nextLinks(ctx.serviceUrl, path, ctx.query, lastId);
+    return { status: 200 as const, body };
   };
 
   return typedHandlers<operations>({
-    listServers: (ctx) => list(ctx, false),
-    listServersDetail: (ctx) => list(ctx, true),
+    async listServers(ctx) {
+      const o = viewOptions(ctx);
+      const { servers: rows, more } = await page(ctx, { detail: false });
+      return reply(ctx, 'servers', rows.map((r) => serverSummary(r, o)), more, rows.at(-1)?.id);
+    },
+
+    async listServersDetail(ctx) {
+      const o = viewOptions(ctx);
+      const { servers: rows, more } = await page(ctx, detailColumns(o));
+      return reply(ctx, 'servers/detail', rows.map((r) => serverDetail(r, r.volume_refs ?? [], o)), more, rows.at(-1)?.id);
+    },
 
     async showServer(ctx) {
-      // One query: a polling client's every look (ten boots at once poll side by side).
-      const s = await servers.get(requireAuth(ctx), ctx.params.server_id, { volumes: true });
-      return { status: 200, body: { server: serverDetail(s, s.volume_refs ?? [], viewOptions(ctx, true)) } };
+      // One named statement of the view's columns: a polling client's every look (ten boots at once poll side by side).
+      const o = viewOptions(ctx, true);
+      const s = await servers.show(requireAuth(ctx), ctx.params.server_id, detailColumns(o));
+      return { status: 200, body: { server: serverDetail(s, s.volume_refs ?? [], o) } };
     },
 
     async createServer(ctx) {

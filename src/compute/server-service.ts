@@ -12,7 +12,7 @@ import { JOB_BUILD, JOB_DELETE } from './server-lifecycle';
 import type { ResourceLocks } from '../shared/resource-locks';
 import { checkUpdateVersionedKeys, hostnameArg, unknownStatus } from './request-versions';
 import { checkLock, checkState, type StateRule, vmStatesOfStatus } from './server-states';
-import type { BlockDeviceRow, ListedServer, ServerRow, ServerStore } from './server-store';
+import type { BlockDeviceRow, ServerRow, ServerStore, ServerViewColumns, ServerViewOf, ServerViewRow } from './server-store';
 
 export interface ServerListQuery {
   name?: string;
@@ -74,8 +74,16 @@ export class ServerService {
   ) {}
 
   /** The server if the caller may see it (admins see every project's); 404 otherwise. */
-  async get(auth: AuthContext, id: string, opts: { includeDeleted?: boolean; volumes?: boolean } = {}): Promise<ListedServer> {
-    const s = await this.store.get(id, opts);
+  async get(auth: AuthContext, id: string, opts: { includeDeleted?: boolean } = {}): Promise<ServerRow> {
+    return this.visible(auth, id, await this.store.get(id, opts));
+  }
+
+  /** get() as the detail view reads the server (GET /servers/{id}). */
+  async show(auth: AuthContext, id: string, columns: Extract<ServerViewColumns, { detail: true }>): Promise<ServerViewRow> {
+    return this.visible(auth, id, await this.store.view(id, columns));
+  }
+
+  private visible<S extends Pick<ServerRow, 'project_id'>>(auth: AuthContext, id: string, s: S | undefined): S {
     if (!s || (!auth.isAdmin && s.project_id !== auth.projectId)) throw new NotFound(`Instance ${id} could not be found.`);
     return s;
   }
@@ -133,17 +141,17 @@ export class ServerService {
     return Math.min(count.max, allowed);
   }
 
-  /** One page of the caller's servers; `volumes`: with each one's volume references (the detail view's), in the same query. */
-  async list(auth: AuthContext, q: ServerListQuery, opts: { volumes?: boolean; mv?: Microversion | null } = {}): Promise<{ servers: ListedServer[]; more: boolean }> {
+  /** One page of the caller's servers, as the view of `columns` reads them. */
+  async list<V extends ServerViewColumns>(auth: AuthContext, q: ServerListQuery, columns: V, mv: Microversion | null): Promise<{ servers: ServerViewOf<V>[]; more: boolean }> {
     const everyProject = auth.isAdmin && q.allTenants !== undefined && !['0', 'false', 'False'].includes(q.allTenants);
     const changedSince = queryDate('changes-since', q.changesSince);
     const changedBefore = queryDate('changes-before', q.changesBefore);
     if (changedSince && changedBefore && changedBefore < changedSince) {
       throw new BadRequest('The value of changes-since must be less than or equal to changes-before.');
     }
-    const unknown = q.status !== undefined && unknownStatus(q.status, opts.mv ?? null);
+    const unknown = q.status !== undefined && unknownStatus(q.status, mv);
     const limit = pageLimit(q.limit);
-    const page = await this.store.list({
+    const page = await this.store.listView({
       projectId: everyProject ? null : auth.projectId,
       nameRegex: q.name,
       ipRegex: q.ip,
@@ -159,7 +167,7 @@ export class ServerService {
       reservationId: q.reservationId,
       tags: tagList(q.tags), tagsAny: tagList(q.tagsAny), notTags: tagList(q.notTags), notTagsAny: tagList(q.notTagsAny),
       ...(q.ip6 !== undefined ? { vmStates: [] } : {}),
-    }, { limit, marker: q.marker }, opts);
+    }, { limit, marker: q.marker }, columns);
     // Nova links a next page whenever the page is full.
     return { servers: page, more: page.length > 0 && page.length === limit };
   }

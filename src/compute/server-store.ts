@@ -2,6 +2,7 @@ import { BadRequest, NotFound } from '../http/faults';
 import type { Knex } from 'knex';
 import { Keyset, markerValues, orderByKeyset, whereAfter } from '../db/keyset';
 import { countedDelete } from '../db/counted-delete';
+import { NamedStatement, namedRows } from '../db/named-statements';
 
 export interface FlavorAtBoot {
   id: string;
@@ -95,12 +96,12 @@ export interface BlockDeviceRow {
 
 const JSON_COLUMNS = ['flavor', 'metadata', 'system_metadata', 'fault', 'old_flavor', 'trusted_certs'] as const;
 
-function decode(row: Record<string, unknown>): ServerRow {
+function decode<R = ServerRow>(row: Record<string, unknown>): R {
   for (const c of JSON_COLUMNS) {
     const v = row[c];
     if (typeof v === 'string') row[c] = JSON.parse(v);
   }
-  return row as unknown as ServerRow;
+  return row as unknown as R;
 }
 
 function encode(patch: Partial<ServerRow>): Record<string, unknown> {
@@ -149,8 +150,31 @@ export interface ServerPage {
 /** What a server's view shows of a block device (os-extended-volumes:volumes_attached). */
 export type VolumeRef = Pick<BlockDeviceRow, 'destination_type' | 'volume_id' | 'delete_on_termination'>;
 
-/** A listed server; with `volumes` asked, its block devices' volume references, in blockDevices() order. */
-export type ListedServer = ServerRow & { volume_refs?: VolumeRef[] };
+/**
+ * The columns the detail view shows (server-views.ts serverDetail); the rest (system metadata,
+ * the container, the flavor before a resize, ...) is the actions' and stays in the table.
+ */
+const VIEW_COLUMNS = [
+  'id', 'project_id', 'user_id', 'name', 'description', 'image_ref', 'flavor', 'vm_state', 'task_state', 'power_state',
+  'networks', 'metadata', 'ip_address', 'mac_address', 'fault', 'key_name', 'availability_zone', 'root_device_name',
+  'locked', 'locked_reason', 'access_ip_v4', 'access_ip_v6', 'trusted_certs', 'reservation_id', 'launch_index', 'hostname',
+  'launched_at', 'created_at', 'updated_at',
+] as const;
+
+/** A server as the detail view reads it: its view's columns, its volume references, and its tags and groups when asked. */
+export type ServerViewRow = Pick<ServerRow, (typeof VIEW_COLUMNS)[number] | 'tags' | 'server_groups'> & { volume_refs?: VolumeRef[] };
+
+/** A server as the summary view (GET /servers) reads it. */
+export type ServerSummaryRow = Pick<ServerRow, 'id' | 'name'>;
+
+/**
+ * What a view reads of each server: the summary's id and name, or the detail's columns and
+ * volume references with, as its microversion shows them, the tags (2.26) and a show's groups (2.71).
+ */
+export type ServerViewColumns = { detail: false } | { detail: true; tags: boolean; groups: boolean };
+
+/** The row a view's columns read. */
+export type ServerViewOf<V extends ServerViewColumns> = V extends { detail: true } ? ServerViewRow : ServerSummaryRow;
 
 /** The block devices' volume references as a JSON column of the server's own row (one query per page). */
 const VOLUME_REFS = `coalesce((select json_agg(json_build_object('destination_type', b.destination_type, 'volume_id', b.volume_id, 'delete_on_termination', b.delete_on_termination) order by b.created_at, b.device_name)
@@ -161,6 +185,16 @@ const TAGS = `coalesce((select json_agg(st.tag order by st.tag) from server_tags
 
 /** The groups the server is a member of, as a JSON column of its own row. */
 const GROUPS = `coalesce((select json_agg(g.group_id) from server_group_members as g where g.server_id = servers.id), '[]'::json) as server_groups`;
+
+/** The select list of a view's columns (a few texts, each a named statement's). */
+function viewSelect(v: ServerViewColumns): string {
+  if (!v.detail) return 'servers.id, servers.name';
+  return [...VIEW_COLUMNS.map((c) => `servers.${c}`), VOLUME_REFS, ...(v.tags ? [TAGS] : []), ...(v.groups ? [GROUPS] : [])].join(', ');
+}
+
+/** A live server as the detail view reads it, by tags (2.26) and groups (2.71): made once each. */
+const SHOW = [false, true].map((tags) => [false, true].map((groups) =>
+  new NamedStatement(`select ${viewSelect({ detail: true, tags, groups })} from servers where id = ? and deleted_at is null`)));
 
 /** How many of `tags` the server has (a SQL fragment and its bindings). */
 function tagCount(tags: string[]): [string, string[]] {
@@ -177,13 +211,17 @@ const REGEX_FILTER_TIMEOUT_MS = 2000;
 export class ServerStore {
   constructor(private readonly db: Knex) {}
 
-  /** opts.volumes: with its block devices' volume references (a show's view), in the same query. */
-  async get(id: string, opts: { includeDeleted?: boolean; volumes?: boolean } = {}): Promise<ListedServer | undefined> {
-    const columns = [this.db.raw(TAGS), this.db.raw(GROUPS), ...(opts.volumes ? [this.db.raw(VOLUME_REFS)] : [])];
-    const q = this.db('servers').select('servers.*', ...columns).where({ id });
+  async get(id: string, opts: { includeDeleted?: boolean } = {}): Promise<ServerRow | undefined> {
+    const q = this.db('servers').select('servers.*', this.db.raw(TAGS), this.db.raw(GROUPS)).where({ id });
     if (!opts.includeDeleted) q.whereNull('deleted_at');
     const row = await q.first();
     return row ? decode(row) : undefined;
+  }
+
+  /** A live server as its detail view reads it (a polling client's every look): one named statement. */
+  async view(id: string, columns: Extract<ServerViewColumns, { detail: true }>): Promise<ServerViewRow | undefined> {
+    const [row] = await SHOW[Number(columns.tags)][Number(columns.groups)].rows<Record<string, unknown>>(this.db, [id]);
+    return row ? decode<ServerViewRow>(row) : undefined;
   }
 
   /** The live server, or Nova's 404 (a server deleted meanwhile is not a 500). */
@@ -193,8 +231,17 @@ export class ServerStore {
     return server;
   }
 
-  /** Every matching server, or one page of them (`page`), in Nova's order, filtered and cut in SQL. */
-  async list(scope: ServerListScope, page?: ServerPage, opts: { volumes?: boolean } = {}): Promise<ListedServer[]> {
+  /** Every matching server's row, or one page of them (`page`), in Nova's order, filtered and cut in SQL. */
+  list(scope: ServerListScope, page?: ServerPage): Promise<ServerRow[]> {
+    return this.select<ServerRow>(scope, page, `servers.*, ${TAGS}`);
+  }
+
+  /** One page of the matching servers as a view reads them, as a named statement. */
+  listView<V extends ServerViewColumns>(scope: ServerListScope, page: ServerPage, columns: V): Promise<ServerViewOf<V>[]> {
+    return this.select<ServerViewOf<V>>(scope, page, viewSelect(columns), true);
+  }
+
+  private async select<R>(scope: ServerListScope, page: ServerPage | undefined, columns: string, prepared = false): Promise<R[]> {
     const filtered = (q: Knex.QueryBuilder, literal: boolean) => {
       q.whereNull('deleted_at');
       if (scope.projectId !== null) q.where({ project_id: scope.projectId });
@@ -224,15 +271,15 @@ export class ServerStore {
       return q;
     };
     const run = async (db: Knex | Knex.Transaction, literal: boolean) => {
-      const columns = [db.raw(TAGS), ...(opts.volumes ? [db.raw(VOLUME_REFS)] : [])];
-      const q = orderByKeyset(filtered(db('servers').select('servers.*', ...columns), literal), SERVER_ORDER);
+      const q = orderByKeyset(filtered(db('servers').select(db.raw(columns)), literal), SERVER_ORDER);
       if (page?.marker !== undefined) {
         const values = await markerValues(filtered(db('servers'), literal), SERVER_ORDER, page.marker);
         if (!values) throw new BadRequest(`marker [${page.marker}] not found`);
         whereAfter(q, SERVER_ORDER, values);
       }
       if (page) q.limit(page.limit);
-      return (await q).map(decode);
+      const rows: Record<string, unknown>[] = prepared ? await namedRows(db, q) : await q;
+      return rows.map((row) => decode<R>(row));
     };
     if (scope.nameRegex === undefined && scope.ipRegex === undefined && !Object.keys(scope.regex ?? {}).length) return run(this.db, false);
     try {

@@ -3,7 +3,7 @@ import type { Microversion } from '../http/microversion';
 import { isoMicros, isoSecondsZ } from '../shared/time-format';
 import { links } from './compute-links';
 import { statusOf } from './server-states';
-import type { BlockDeviceRow, ServerRow, VolumeRef } from './server-store';
+import type { BlockDeviceRow, ServerRow, ServerSummaryRow, ServerViewRow, VolumeRef } from './server-store';
 
 /** The one (fake) compute host every server runs on. */
 export const COMPUTE_HOST = 'snapstack';
@@ -34,7 +34,7 @@ export interface ServerViewOptions {
 
 const at = (o: ServerViewOptions, v: string) => (o.mv ? o.mv.atLeast(v) : false);
 
-export function serverSummary(s: ServerRow, o: ServerViewOptions) {
+export function serverSummary(s: ServerSummaryRow, o: ServerViewOptions) {
   return { id: s.id, name: s.name, links: links(o.serviceUrl, 'servers', s.id) };
 }
 
@@ -51,14 +51,14 @@ export function hostId(projectId: string): string {
 }
 
 /** The server's addresses by network label; `extended` adds the OS-EXT-IPS attributes of the server views (not of /ips). */
-export function addresses(s: ServerRow, extended = true) {
+export function addresses(s: Pick<ServerRow, 'networks' | 'ip_address' | 'mac_address'>, extended = true) {
   if (s.networks === 'none' || !s.ip_address) return {};
   if (!extended) return { private: [{ addr: s.ip_address, version: 4 }] };
   return { private: [{ addr: s.ip_address, version: 4, 'OS-EXT-IPS:type': 'fixed', 'OS-EXT-IPS-MAC:mac_addr': s.mac_address }] };
 }
 
 /** Below 2.47 a reference; from 2.47 the flavor as it was at boot, embedded. */
-function flavorOf(s: ServerRow, o: ServerViewOptions) {
+function flavorOf(s: ServerViewRow, o: ServerViewOptions) {
   if (!at(o, '2.47')) return { id: s.flavor.id, links: [{ rel: 'bookmark', href: `${o.serviceUrl}/flavors/${s.flavor.id}` }] };
   return {
     vcpus: s.flavor.vcpus, ram: s.flavor.ram, disk: s.flavor.disk, ephemeral: s.flavor.ephemeral, swap: s.flavor.swap,
@@ -67,13 +67,18 @@ function flavorOf(s: ServerRow, o: ServerViewOptions) {
 }
 
 /** `image` is "" (not null) for a server booted from a volume without imageRef. */
-function imageOf(s: ServerRow, o: ServerViewOptions) {
+function imageOf(s: ServerViewRow, o: ServerViewOptions) {
   if (!s.image_ref) return '';
   return { id: s.image_ref, links: [{ rel: 'bookmark', href: `${o.serviceUrl}/images/${s.image_ref}` }] };
 }
 
+/** What serverDetail reads of a server at these options beside its row: tags from 2.26, a show's groups from 2.71. */
+export function detailColumns(o: ServerViewOptions): { detail: true; tags: boolean; groups: boolean } {
+  return { detail: true, tags: at(o, '2.26'), groups: at(o, '2.71') && o.single === true };
+}
+
 /** GET /servers/{id} and /servers/detail, shaped by microversion (contract 2.5). */
-export function serverDetail(s: ServerRow, bdms: VolumeRef[], o: ServerViewOptions) {
+export function serverDetail(s: ServerViewRow, bdms: VolumeRef[], o: ServerViewOptions) {
   const status = statusOf(s.vm_state, s.task_state);
   const volumes = bdms
     .filter((b) => b.destination_type === 'volume' && b.volume_id)
@@ -141,7 +146,7 @@ export function serverDetail(s: ServerRow, bdms: VolumeRef[], o: ServerViewOptio
 }
 
 /** The server's hostname: kept since create (a row from before the column has the name's). */
-function serverHostname(s: ServerRow): string {
+function serverHostname(s: Pick<ServerRow, 'hostname' | 'name'>): string {
   return s.hostname ?? hostnameOf(s.name);
 }
 
