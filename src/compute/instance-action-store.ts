@@ -121,7 +121,16 @@ export class InstanceActionStore {
     return rows;
   }
 
-  async events(actionId: number): Promise<InstanceActionEventRow[]> {
-    return this.db('instance_action_events').where({ action_id: actionId }).orderBy('id');
+  /**
+   * The action of `requestId` with its events, from one snapshot: a job that finishes both at
+   * once (finishOpen) is seen whole or not at all, never an event finished beside an action
+   * not yet marked.
+   */
+  async withEvents(serverId: string, requestId: string): Promise<{ action: InstanceActionRow; events: InstanceActionEventRow[] } | undefined> {
+    return this.db.transaction(async (trx) => {
+      const action: InstanceActionRow | undefined = await trx('instance_actions').where({ server_id: serverId, request_id: requestId }).orderBy('id', 'desc').first();
+      if (!action) return undefined;
+      return { action, events: await trx('instance_action_events').where({ action_id: action.id }).orderBy('id') };
+    }, { isolationLevel: 'repeatable read' });
   }
 }

@@ -176,8 +176,8 @@ export class InstanceActions {
 
   async get(auth: AuthContext, serverId: string, requestId: string, includeDeleted: boolean): Promise<{ action: InstanceActionRow; events: InstanceActionEventRow[] }> {
     await this.server(auth, serverId, includeDeleted);
-    const action = await this.store.byRequest(serverId, requestId);
-    if (!action) throw new NotFound(`Action ${requestId} not found`);
-    return { action, events: await this.store.events(action.id) };
+    const found = await this.store.withEvents(serverId, requestId);
+    if (!found) throw new NotFound(`Action ${requestId} not found`);
+    return found;
   }
 }
