@@ -54,7 +54,7 @@ export class ImageService implements ImageApi {
         properties: { ...(s.properties ?? {}), [DOCKER_IMAGE_PROPERTY]: s.dockerImage },
       }), []);
     }
-    await this.store.settings.set(IMAGE_SEEDED, new Date().toISOString());
+    await this.store.settings.set(IMAGE_SEEDED, (await this.store.newestCreatedAt()) ?? new Date().toISOString());
     this.log.info({ images: images.map((i) => i.name) }, 'seeded images');
   }
 

@@ -225,6 +225,16 @@ export class ImageStore {
     return { ids, rows };
   }
 
+  /**
+   * The seed mark: the newest image's creation time, as PostgreSQL's own text (microseconds).
+   * A clock reading taken after the inserts is not enough: JavaScript's is in milliseconds, so
+   * a seed made within one millisecond would be newer than its own mark. undefined: no image.
+   */
+  async newestCreatedAt(): Promise<string | undefined> {
+    const row = await this.db('images').first(this.db.raw('max(created_at)::text as at'));
+    return row?.at ?? undefined;
+  }
+
   /** Counts come from `returning` (PGlite's knex client does not report delete counts). */
   async delete(id: string): Promise<number> {
     return (await this.db('images').where({ id }).delete().returning('id')).length;

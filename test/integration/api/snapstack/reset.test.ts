@@ -30,6 +30,14 @@ describe('POST /snapstack/v1/reset', () => {
     expect((await h.request('POST', '/snapstack/v1/reset')).status).toBe(401);
   });
 
+  it('marks the image seed with its newest image\'s own creation time, so no seeded image is newer than the mark', async () => {
+    // A clock reading in milliseconds taken after the inserts was older than images seeded within that millisecond: a reset removed them.
+    const { rows } = await h.app.db.raw(`select s.value = (select max(created_at)::text from images where owner is null) as exact,
+      (select count(*) from images where owner is null and created_at > s.value::timestamptz)::int as newer
+      from settings as s where s.key = 'image.seeded'`);
+    expect(rows).toEqual([{ exact: true, newer: 0 }]);
+  });
+
   it('removes every resource and Docker object, keeps the seed with its ids and the seeded users\' tokens', async () => {
     const seededImages = (await admin.request('GET', `${GLANCE}/images`)).body.images.map((i: any) => i.id).sort();
     const seededFlavors = (await admin.request('GET', `${COMPUTE}/flavors`)).body.flavors.map((f: any) => f.id).sort();
