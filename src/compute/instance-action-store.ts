@@ -75,12 +75,16 @@ export class InstanceActionStore {
   }
 
   /**
-   * Finishes the server's events that were open when `before` (the settling job's creation): the
+   * Finishes the server's events that were open when `job` (the settling job) was made: the
    * job did their work. A failure marks their actions' message 'Error', as Nova does. One
    * statement (the events' update as a CTE): every build ends here, so it costs one round trip,
    * not a transaction's four. How many actions it finished.
    */
-  async finishOpen(serverId: string, before: Date, result: 'Success' | 'Error', traceback: string | null): Promise<number> {
+  async finishOpen(serverId: string, job: { id: string; created_at: Date }, result: 'Success' | 'Error', traceback: string | null): Promise<number> {
+    // The job row's own time (microseconds): a JavaScript Date keeps milliseconds, and an event
+    // started in the job's own transaction (a create's) has the same microsecond time, later
+    // than that Date, so it stayed open.
+    const before = this.db.raw('coalesce((select created_at from jobs where id = ?), ?)', [job.id, job.created_at]);
     const events = this.db('instance_action_events').where({ server_id: serverId }).whereNull('finish_time').where('start_time', '<=', before)
       .update({ finish_time: this.db.fn.now(), result, traceback }).returning('action_id');
     const actions = await this.db.with('finished', events).table('instance_actions').whereIn('id', this.db('finished').select('action_id'))

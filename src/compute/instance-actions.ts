@@ -145,21 +145,21 @@ export class InstanceActions {
 
   /** `job` finishing the events its server had open when it was enqueued: Success when it ran, Error (with the error) when it failed. */
   tracked<P>(job: JobDefinition<P>): JobDefinition<P> {
-    const settle = async (payload: P, created: Date, result: 'Success' | 'Error', traceback: string | null) => {
+    const settle = async (payload: P, record: { id: string; created_at: Date | string }, result: 'Success' | 'Error', traceback: string | null) => {
       const serverId = (payload as { serverId?: unknown }).serverId;
       if (typeof serverId !== 'string') return;
       await bestEffort(this.log, 'finishing instance action events', { server_id: serverId, job: job.kind },
-        () => this.store.finishOpen(serverId, new Date(created), result, traceback));
+        () => this.store.finishOpen(serverId, { id: record.id, created_at: new Date(record.created_at) }, result, traceback));
     };
     return {
       ...job,
       run: async (payload, record, signal) => {
         await job.run(payload, record, signal);
-        await settle(payload, record.created_at, 'Success', null);
+        await settle(payload, record, 'Success', null);
       },
       onFail: async (payload, error, record, cause) => {
         await job.onFail(payload, error, record, cause);
-        await settle(payload, record.created_at, 'Error', error);
+        await settle(payload, record, 'Error', error);
       },
     };
   }

@@ -29,6 +29,17 @@ async function settled(s: Session, id: string, version = '2.62') {
 }
 
 describe('os-instance-actions', () => {
+  test('a create\'s event finishes Success with its build, with no later action to finish it', async () => {
+    // The event is made in the same transaction as the build's job, at the same microsecond: the job's time read back in milliseconds left it open.
+    const created = await demo.request('POST', `${COMPUTE}/servers`, { server: { name: randomName('ia'), imageRef: imageId, flavorRef: '1', networks: 'none' } }, mv('2.37'));
+    const id = created.body.server.id;
+    await waitForServer(demo, id, ['ACTIVE']);
+    const path = `${actionsOf(id)}/${created.headers.get('x-compute-request-id')}`;
+    const done = await pollUntil(() => demo.request('GET', path, undefined, mv('2.62')), (r) => r.body.instanceAction.events[0].finish_time !== null, 15_000, 'create event');
+    expect(done.body.instanceAction.events).toEqual([expect.objectContaining({ event: 'compute__do_build_and_run_instance', result: 'Success' })]);
+    await demo.request('DELETE', `${COMPUTE}/servers/${id}`);
+  });
+
   test('create and reboot recorded with their request ids; events finished Success; views by microversion', async () => {
     const created = await demo.request('POST', `${COMPUTE}/servers`, { server: { name: randomName('ia'), imageRef: imageId, flavorRef: '1', networks: 'none' } }, mv('2.37'));
     const id = created.body.server.id;
