@@ -111,8 +111,9 @@ export class InstanceActionStore {
     return query;
   }
 
-  async byRequest(serverId: string, requestId: string): Promise<InstanceActionRow | undefined> {
-    return this.db('instance_actions').where({ server_id: serverId, request_id: requestId }).orderBy('id', 'desc').first();
+  /** The server's latest action of `requestId` (read in `db` when given: a transaction). */
+  async byRequest(serverId: string, requestId: string, db: Knex = this.db): Promise<InstanceActionRow | undefined> {
+    return db('instance_actions').where({ server_id: serverId, request_id: requestId }).orderBy('id', 'desc').first();
   }
 
   /** Reset: every action and event. */
@@ -132,7 +133,7 @@ export class InstanceActionStore {
    */
   async withEvents(serverId: string, requestId: string): Promise<{ action: InstanceActionRow; events: InstanceActionEventRow[] } | undefined> {
     return this.db.transaction(async (trx) => {
-      const action: InstanceActionRow | undefined = await trx('instance_actions').where({ server_id: serverId, request_id: requestId }).orderBy('id', 'desc').first();
+      const action = await this.byRequest(serverId, requestId, trx);
       if (!action) return undefined;
       return { action, events: await trx('instance_action_events').where({ action_id: action.id }).orderBy('id') };
     }, { isolationLevel: 'repeatable read' });
