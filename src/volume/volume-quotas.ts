@@ -53,7 +53,11 @@ export class QuotaService {
   }
 
   async limitsOf(projectId: string, trx?: Tx): Promise<Record<string, number>> {
-    const overrides = await (trx ? this.quotas.on(trx) : this.quotas).overrides(projectId);
+    return this.withDefaults(await (trx ? this.quotas.on(trx) : this.quotas).overrides(projectId));
+  }
+
+  /** A project's limits: its overrides over the configured defaults. */
+  private withDefaults(overrides: Record<string, number>): Record<string, number> {
     return { ...this.defaultLimits(), ...overrides };
   }
 
@@ -73,7 +77,7 @@ export class QuotaService {
    * last one with four statements under it, under load).
    */
   async reserve(trx: Tx, projectId: string, resource: 'volumes' | 'snapshots' | null, deltas: QuotaDeltas, opts: { volumeSize?: number } = {}): Promise<void> {
-    const limits = { ...this.defaultLimits(), ...(await this.quotas.on(trx).lockProject(projectId)) };
+    const limits = this.withDefaults(await this.quotas.on(trx).lockProject(projectId));
     const usage = await this.usageOf(projectId, trx);
     // per_volume_gigabytes is a limit check on the resulting size (create, extend), before the reservation.
     if (opts.volumeSize !== undefined && limits.per_volume_gigabytes >= 0 && opts.volumeSize > limits.per_volume_gigabytes) {
