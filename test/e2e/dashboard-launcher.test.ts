@@ -118,6 +118,8 @@ test('workspace and namespace snapshots: create, rename, restore, delete, export
   await onVolume(a, demoA, vol.id, 'echo changed-after-the-snapshot > /data/app/state.txt && rm /data/app/current');
   expect(await onVolume(a, demoA, vol.id, FINGERPRINT)).not.toBe(original);
   await snapshotAction(page, 'namespace', renamed, 'Restore');
+  // Reduced motion (the browser's setting): the dialog opens without its zoom animation.
+  expect(await page.locator('.ant-modal').getAttribute('class')).not.toMatch(/zoom/);
   await page.getByRole('dialog').getByRole('radio', { name: /Revert volume/ }).check();
   await page.getByRole('dialog').getByRole('button', { name: 'Restore' }).click();
   await succeeded(page, `Volume ${volName} reverted to ${renamed}`);

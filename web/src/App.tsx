@@ -26,9 +26,24 @@ const MENU = [
   ] },
 ];
 
+/** True while the user's system asks for less motion (prefers-reduced-motion), followed as it changes. */
+function useReducedMotion(): boolean {
+  const query = '(prefers-reduced-motion: reduce)';
+  const [reduced, setReduced] = useState(() => window.matchMedia(query).matches);
+  useEffect(() => {
+    const list = window.matchMedia(query);
+    const changed = () => setReduced(list.matches);
+    list.addEventListener('change', changed);
+    return () => list.removeEventListener('change', changed);
+  }, []);
+  return reduced;
+}
+
 export function App() {
+  // Reduced motion: antd's open and close animations (dialogs, menus, notifications) are off.
+  const reduced = useReducedMotion();
   return (
-    <ConfigProvider theme={{ token: { colorPrimary: '#0068ff' } }}>
+    <ConfigProvider theme={{ token: { colorPrimary: '#0068ff', motion: !reduced } }}>
       <AntApp notification={{ placement: 'bottomRight' }}>
         <Shell />
       </AntApp>

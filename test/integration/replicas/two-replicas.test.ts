@@ -76,7 +76,8 @@ describe('two replicas on one PostgreSQL', () => {
     // The survivor takes it over (the dead one's heartbeat expires) and finishes it.
     const done = await waitForVolume(s, slow.id, ['available', 'error']);
     expect(done.status).toBe('available');
-    const row = await db('jobs').where({ id: job.id }).first();
+    // The job's row is marked after its work, the volume's status included: wait for that mark.
+    const row = await pollUntil(() => db('jobs').where({ id: job.id }).first(), (j) => j?.status !== 'running', 30_000, 'the slow job ended');
     expect(row).toMatchObject({ status: 'succeeded', attempts: 2, owner: other.listening.replica_id });
     // Its data is there: the manifest in the shared data directory and the Docker volume.
     expect(fs.existsSync(path.join(dataDir, 'cow', 'volumes', `${slow.id}.json`))).toBe(true);
@@ -95,7 +96,7 @@ describe('two replicas on one PostgreSQL', () => {
     for (const r of replicas) {
       for (const l of logLines(r.logs())) if (l.msg === 'job started') starts.set(l.job_id, [...(starts.get(l.job_id) ?? []), String(r.listening.replica_id)]);
     }
-    const jobs = await db('jobs').select('id', 'status', 'attempts', 'kind');
+    const jobs = await pollUntil(() => db('jobs').select('id', 'status', 'attempts', 'kind'), (all) => all.every((j) => j.status !== 'running' && j.status !== 'queued'), 30_000, 'every job ended');
     expect(jobs.length).toBeGreaterThanOrEqual(4);
     for (const j of jobs) {
       expect({ id: j.id, kind: j.kind, status: j.status }).toEqual({ id: j.id, kind: j.kind, status: 'succeeded' });
