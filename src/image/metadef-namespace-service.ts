@@ -156,7 +156,7 @@ export class MetadefNamespaceService {
       // A namespace an admin made meanwhile under a catalog name keeps its place.
       const existing = await this.store.existingNamespaces(trx, catalog.namespaces.map((e) => e.namespace.namespace));
       await this.store.insertCatalog(trx, catalog.namespaces.filter((e) => !existing.has(e.namespace.namespace)), CATALOG_OWNER);
-      await this.store.settings.set(METADEF_SEEDED, new Date().toISOString(), trx);
+      await this.store.markSeeded(trx);
       return true;
     });
     if (seeded) this.log.info({ namespaces: catalog.namespaces.map((e) => e.namespace.namespace) }, 'seeded the metadefs catalog');

@@ -293,6 +293,17 @@ export class MetadefStore {
   }
 
   /**
+   * Marks the catalog seeded in the seeding transaction: the mark is that transaction's own
+   * time, as PostgreSQL's text (microseconds), which is the seeded rows' creation time. (A
+   * JavaScript clock reading keeps milliseconds: rows seeded within its millisecond were newer
+   * than it, and a reset counted them as made since.)
+   */
+  async markSeeded(trx: Knex.Transaction): Promise<void> {
+    const { at } = await trx.select(trx.raw('now()::text as at')).first();
+    await this.settings.set(METADEF_SEEDED, at, trx);
+  }
+
+  /**
    * Everything of the catalog, gone (reset), with its seeded and changed marks: namespaces with
    * their content, and resource types. Answers how many namespaces were made since the seed.
    */

@@ -269,6 +269,13 @@ test('the schemas tempest fetches, named as Glance names them', async () => {
   }
 });
 
+test('the catalog\'s seed mark is the seeding transaction\'s own time, the seeded namespaces\' creation time', async () => {
+  // A clock reading in milliseconds was older than namespaces seeded within that millisecond: a reset counted them as made since.
+  const { rows } = await h.app.db.raw(`select s.value = (select min(created_at)::text from metadef_namespaces where owner = 'admin') as exact
+    from settings as s where s.key = 'metadef.seeded'`);
+  expect(rows).toEqual([{ exact: true }]);
+});
+
 test('reset brings the seeded catalog back and removes what was made since', async () => {
   const made = await namespace();
   await admin.request('PUT', `${MD}/namespaces/OS::Compute::Watchdog`, { namespace: 'OS::Compute::Watchdog', visibility: 'public', protected: false });
