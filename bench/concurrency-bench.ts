@@ -15,6 +15,9 @@
  * (scripts/build-base-image.sh). The database is Snapstack's own choice (loadConfig): PostgreSQL
  * at DATABASE_URL when set, else the embedded default (PostgreSQL binaries run as a child
  * process; SNAPSTACK_DB=pglite for PGlite); the run prints which.
+ * Beside each phase, the whole machine's CPU (bench/machine-cpu.ts): what it cost per operation,
+ * whose it was, and the ratio's bound it sets (a phase cannot end before its CPU work is spread
+ * over every core: serial time x cores / the concurrent phase's CPU).
  * Target (issue 15): 10 concurrent boots at least 2x faster than 10 serial ones on 2 cores.
  */
 import { randomUUID } from 'crypto';
@@ -24,6 +27,7 @@ import { KEEPALIVE_COMMAND } from '../src/compute/runtime/docker-server-runtime'
 import {
   Api, BenchEnv, bootAndWait, COMPUTE, containerOf, execIn, fmtMs, MV, now, printTable, runMain, serverStatus, sleep, withSnapstack,
 } from './bench-helpers';
+import { cores, measuredCpu, type CpuUse } from './machine-cpu';
 
 const SNAPSHOTS = Number(process.env.BENCH_SNAPSHOTS || 20);
 const BOOTS = Number(process.env.BENCH_BOOTS || 10);
@@ -53,6 +57,9 @@ interface Row {
   workload: string;
   serialMs: number;
   concurrentMs: number;
+  /** The machine's CPU during each phase (its operations, from the first request to the last seen done). */
+  serialCpu: CpuUse;
+  concurrentCpu: CpuUse;
 }
 
 async function serially<T>(n: number, op: (i: number) => Promise<T>): Promise<T[]> {
@@ -92,17 +99,20 @@ async function boot(api: Api, imageId: string, name: string): Promise<Span> {
 async function benchSnapshots(api: Api): Promise<Row> {
   const volumes = await atOnce(SNAPSHOTS * 2, (i) => api.createAndWait('volumes', { volume: { size: 1, name: `bench-conc-${i}` } }, POLL_MS));
   const snapshotOf = (offset: number) => (i: number) => snapshot(api, volumes[offset + i].id, `bench-conc-snap-${offset + i}`);
-  const serialMs = serialTime(await serially(SNAPSHOTS, snapshotOf(0)));
-  const concurrentMs = wallTime(await atOnce(SNAPSHOTS, snapshotOf(SNAPSHOTS)));
+  const serial = await measuredCpu(() => serially(SNAPSHOTS, snapshotOf(0)));
+  const concurrent = await measuredCpu(() => atOnce(SNAPSHOTS, snapshotOf(SNAPSHOTS)));
   await api.purgeVolumes();
-  return { workload: `${SNAPSHOTS} snapshot creates`, serialMs, concurrentMs };
+  return {
+    workload: `${SNAPSHOTS} snapshot creates`, serialMs: serialTime(serial.result), concurrentMs: wallTime(concurrent.result),
+    serialCpu: serial.cpu, concurrentCpu: concurrent.cpu,
+  };
 }
 
 /** Boots BOOTS servers from `imageId` (serially or at once); checks each reads `marker`, then deletes them and their volumes. */
-async function boots(env: BenchEnv, imageId: string, marker: string, concurrent: boolean): Promise<number> {
+async function boots(env: BenchEnv, imageId: string, marker: string, concurrent: boolean): Promise<{ ms: number; cpu: CpuUse }> {
   const { api, app, docker } = env;
   const one = (i: number) => boot(api, imageId, `bench-conc-boot-${concurrent ? 'c' : 's'}${i}`);
-  const servers = concurrent ? await atOnce(BOOTS, one) : await serially(BOOTS, one);
+  const { result: servers, cpu } = await measuredCpu(() => (concurrent ? atOnce(BOOTS, one) : serially(BOOTS, one)));
   for (const s of servers) {
     const read = (await execIn(docker, (await containerOf(docker, app, s.id)).Id, 'cat /mnt/vda/marker')).trim();
     if (read !== marker) throw new Error(`server ${s.id} reads ${JSON.stringify(read)}, expected ${marker}`);
@@ -115,7 +125,7 @@ async function boots(env: BenchEnv, imageId: string, marker: string, concurrent:
   }
   // Gone before the next round starts, so it does not share the machine with these deletes.
   for (const v of volumes) while ((await api.call('GET', `/volumes/${v.id}`)).status !== 404) await sleep(20);
-  return concurrent ? wallTime(servers) : serialTime(servers);
+  return { ms: concurrent ? wallTime(servers) : serialTime(servers), cpu };
 }
 
 async function benchBoots(env: BenchEnv): Promise<Row> {
@@ -138,11 +148,13 @@ async function benchBoots(env: BenchEnv): Promise<Row> {
   }
   await api.request('DELETE', `${COMPUTE}/servers/${source.id}`);
   while ((await api.request('GET', `${COMPUTE}/servers/${source.id}`)).status !== 404) await sleep(20);
-  const serialMs = await boots(env, imageId, marker, false);
-  const concurrentMs = await boots(env, imageId, marker, true);
+  const serial = await boots(env, imageId, marker, false);
+  const concurrent = await boots(env, imageId, marker, true);
   await api.request('DELETE', `/image/v2/images/${imageId}`);
   await api.purgeVolumes();
-  return { workload: `${BOOTS} boots from one instance snapshot`, serialMs, concurrentMs };
+  return {
+    workload: `${BOOTS} boots from one instance snapshot`, serialMs: serial.ms, concurrentMs: concurrent.ms, serialCpu: serial.cpu, concurrentCpu: concurrent.cpu,
+  };
 }
 
 /** The engine alone: BOOTS containers of the helper image created and started, then removed. */
@@ -159,13 +171,16 @@ async function benchDocker({ app, docker }: BenchEnv): Promise<Row> {
   };
   const run = async (concurrent: boolean) => {
     const started = now();
-    const containers = concurrent ? await atOnce(BOOTS, start) : await serially(BOOTS, start);
+    const { result: containers, cpu } = await measuredCpu(() => (concurrent ? atOnce(BOOTS, start) : serially(BOOTS, start)));
     const ms = now() - started;
     await Promise.all(containers.map((c) => c.remove({ force: true })));
-    return ms;
+    return { ms, cpu };
   };
-  const serialMs = await run(false);
-  return { workload: `(ceiling) ${BOOTS} bare docker create + start`, serialMs, concurrentMs: await run(true) };
+  const serial = await run(false);
+  const concurrent = await run(true);
+  return {
+    workload: `(ceiling) ${BOOTS} bare docker create + start`, serialMs: serial.ms, concurrentMs: concurrent.ms, serialCpu: serial.cpu, concurrentCpu: concurrent.cpu,
+  };
 }
 
 async function main(): Promise<void> {
@@ -177,10 +192,28 @@ async function main(): Promise<void> {
       ['workload', 'serial', 'concurrent', 'serial / concurrent'],
       rows.map((r) => [r.workload, fmtMs(r.serialMs), fmtMs(r.concurrentMs), `${(r.serialMs / r.concurrentMs).toFixed(2)}x`]),
     );
+    // What overlap can give at most: the concurrent phase cannot end before its CPU work is spread over every core.
+    const n = cores();
+    const bound = (r: Row) => (r.concurrentCpu.machineMs ? (r.serialMs * n) / r.concurrentCpu.machineMs : null);
+    const ms = (x: number | null) => (x === null ? '-' : `${x.toFixed(0)} ms`);
+    const per = (c: CpuUse, ops: number) => (c.machineMs === null ? '-' : `${(c.machineMs / ops).toFixed(0)} ms`);
+    const ops = (r: Row) => (r === rows[0] ? SNAPSHOTS : BOOTS);
+    console.log(`\nCPU: the whole machine's busy time per operation in each phase (this process holds Snapstack and the bench's clients), and the ratio's bound from it: the serial time over the concurrent phase's CPU spread over ${n} cores.\n`);
+    printTable(
+      ['workload', 'machine CPU / op, serial / concurrent', 'cores busy, serial / concurrent', 'concurrent: this process / PostgreSQL / engine and rest', `bound on ${n} cores`],
+      rows.map((r) => [
+        r.workload,
+        `${per(r.serialCpu, ops(r))} / ${per(r.concurrentCpu, ops(r))}`,
+        `${r.serialCpu.cores?.toFixed(2) ?? '-'} / ${r.concurrentCpu.cores?.toFixed(2) ?? '-'}`,
+        `${ms(r.concurrentCpu.processMs)} / ${ms(r.concurrentCpu.postgresMs)} / ${ms(r.concurrentCpu.otherMs)}`,
+        bound(r) === null ? '-' : `${bound(r)!.toFixed(2)}x`,
+      ]),
+    );
     const boot = rows[1].serialMs / rows[1].concurrentMs;
     console.log('\nTarget');
     console.log(`  boots, serial vs concurrent: ${boot.toFixed(2)}x  (target >= 2x)  ${boot >= 2 ? 'OK' : 'MISSED'}`);
     console.log(`  (the engine's own ratio on this machine now: ${(rows[2].serialMs / rows[2].concurrentMs).toFixed(2)}x; boots against it: ${(boot / (rows[2].serialMs / rows[2].concurrentMs)).toFixed(2)})`);
+    if (bound(rows[1]) !== null) console.log(`  (what the boots' CPU allows on ${n} cores: ${bound(rows[1])!.toFixed(2)}x; the engine's alone: ${bound(rows[2])!.toFixed(2)}x)`);
     console.log(`  load average at the end: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   });
 }
