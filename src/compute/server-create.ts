@@ -11,7 +11,7 @@ import type { FlavorService } from './flavor-service';
 import type { FlavorRow } from './flavor-store';
 import type { KeypairService } from './keypair-service';
 import type { BlockDeviceRow, FlavorAtBoot, ServerRow } from './server-store';
-import { hostnameOf } from './server-views';
+import { hostnameOf, sanitizeHostname } from './server-views';
 import {
   assignDeviceNames, imageDefinedBdms, mergeBdms, parseRequestedBdms, RequestedBdm, validateBdmList,
 } from './server-bdm';
@@ -62,16 +62,19 @@ function reservationId(): string {
 
 /**
  * The `count` servers of a multiple create: the plan's server and block devices again with
- * their own ids, one reservation id, launch_index 0..n-1 and hostnames suffixed `-1`..`-n`
- * (nova/compute/api.py _populate_instance_names; the display name stays the same).
+ * their own ids, one reservation id, launch_index 0..n-1, and the display name and the hostname
+ * made from it suffixed `-1`..`-n` (nova/compute/api.py _populate_instance_names; a name that
+ * makes no hostname gives `Server-<id>`, unsuffixed). A hostname asked for (2.90) is refused
+ * with more than one server, before this (planServer).
  */
 export function multiplyPlan(plan: ServerPlan, count: number): ServerPlan[] {
   if (count <= 1) return [plan];
+  const base = sanitizeHostname(plan.server.name);
   return Array.from({ length: count }, (_, i) => {
     const id = i === 0 ? plan.server.id : randomUUID();
     return {
       ...plan,
-      server: { ...plan.server, id, launch_index: i, hostname: `${plan.server.hostname ?? hostnameOf(plan.server.name)}-${i + 1}` },
+      server: { ...plan.server, id, launch_index: i, name: `${plan.server.name}-${i + 1}`, hostname: base ? `${base}-${i + 1}` : `Server-${id}` },
       blockDevices: plan.blockDevices.map((b) => ({ ...b, id: randomUUID(), server_id: id })),
     };
   });
@@ -178,6 +181,9 @@ export async function planServer(deps: CreatePlanDeps, auth: AuthContext, s: Cre
   if ('tags' in s && !(mv?.atLeast('2.52') ?? false)) {
     throw new BadRequest("Invalid input for field/attribute server. Additional properties are not allowed ('tags' was unexpected)");
   }
+  // A hostname asked for (2.90), valid as the schema has it; nova/compute/api.py create: it cannot name several servers.
+  const hostname = s.hostname !== undefined ? hostnameArg(s.hostname) : undefined;
+  if (hostname && count.max > 1) throw new BadRequest('Unable to allocate a single hostname to multiple instances');
   if (s.availability_zone && s.availability_zone !== 'nova') throw new BadRequest('The requested availability zone is not available');
   const networks = parseNetworks(s.networks, mv);
   // Nova's _validate_and_build_base_options: the caller's own key pair, before the flavor.
@@ -228,7 +234,7 @@ export async function planServer(deps: CreatePlanDeps, auth: AuthContext, s: Cre
     server: {
       id, project_id: projectId, user_id: auth.userId, name: s.name, description: s.description ?? null, access_ip_v4: s.accessIPv4 ?? null, access_ip_v6: s.accessIPv6 ?? null, image_ref: imageRef,
       // Nova's hostname: made from the display name unless one is asked (2.90); a rename keeps it.
-      hostname: s.hostname !== undefined ? hostnameArg(s.hostname) : hostnameOf(s.name),
+      hostname: hostname ?? hostnameOf(s.name, id),
       trusted_certs: (s.trusted_image_certificates as string[] | null | undefined) ?? null,
       flavor_id: flavor.id, flavor: flavorAtBoot(flavor), vm_state: 'building', task_state: 'scheduling', power_state: 0, networks,
       metadata: s.metadata ?? {}, system_metadata: systemMetadata(auth, rootImage, imageRef, flavor), docker_image: dockerImage,

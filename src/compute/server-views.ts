@@ -146,12 +146,23 @@ export function serverDetail(s: ServerViewRow, bdms: VolumeRef[], o: ServerViewO
 }
 
 /** The server's hostname: kept since create (a row from before the column has the name's). */
-function serverHostname(s: Pick<ServerRow, 'hostname' | 'name'>): string {
-  return s.hostname ?? hostnameOf(s.name);
+function serverHostname(s: Pick<ServerRow, 'hostname' | 'name' | 'id'>): string {
+  return s.hostname ?? hostnameOf(s.name, s.id);
 }
 
-export function hostnameOf(name: string): string {
-  return name.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 63) || 'server';
+/**
+ * Nova's hostname from a display name (nova/utils.py sanitize_hostname): characters past
+ * U+00FF dropped, cut to 63, spaces, underscores and dots made dashes, what is not a word
+ * character or a dash dropped, lower case, dots and dashes trimmed at both ends. Nothing left
+ * gives `Server-<id>` (nova/compute/api.py _populate_instance_names).
+ */
+export function sanitizeHostname(name: string): string {
+  const latin1 = Array.from(name).filter((c) => c.codePointAt(0)! <= 0xff).join('');
+  return latin1.slice(0, 63).replace(/[ _.]/g, '-').replace(/[^\p{L}\p{N}_.-]+/gu, '').toLowerCase().replace(/^[.-]+|[.-]+$/g, '');
+}
+
+export function hostnameOf(name: string, serverId: string): string {
+  return sanitizeHostname(name) || `Server-${serverId}`;
 }
 
 /** POST /servers answer: id, links, diskConfig, security groups, adminPass. */

@@ -68,7 +68,9 @@ test('server group create, server create --hint group= --min 2 --max 2, server s
   const shown = await openstackJson(h.url, CLI_USERS.demo, ['server', 'group', 'show', group.id], env);
   const members: string[] = Array.isArray(shown.members) ? shown.members : String(shown.members).split(/,\s*/);
   expect(members).toHaveLength(2);
-  const listed = await openstackJson<any[]>(h.url, CLI_USERS.demo, ['server', 'list', '--name', `^${name}$`], env);
+  const listed = await openstackJson<any[]>(h.url, CLI_USERS.demo, ['server', 'list', '--name', `^${name}-`], env);
+  // Current Nova names them <name>-1 and <name>-2.
+  expect(listed.map((s) => s.Name).sort()).toEqual([`${name}-1`, `${name}-2`]);
   expect(listed.map((s) => s.Status)).toEqual(['ACTIVE', 'ACTIVE']);
 
   expect((await openstack(h.url, CLI_USERS.demo, ['server', 'set', '--tag', 'web', members[0]], env)).code).toBe(0);

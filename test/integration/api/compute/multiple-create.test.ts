@@ -22,18 +22,18 @@ async function removeAll(ids: string[]) {
 }
 
 describe('multiple create', () => {
-  test('min_count 2: two servers of one reservation, same name, hostnames -1 and -2, the answer is the first', async () => {
+  test('min_count 2: two servers of one reservation, named and hostnamed -1 and -2 (current Nova), the answer is the first', async () => {
     const name = randomName('multi');
     const res = await create({ name, min_count: 2 });
     expect(res.status).toBe(202);
     expect(res.body.server).toMatchObject({ id: expect.any(String), adminPass: expect.any(String) });
-    const listed = (await demo.request('GET', `${COMPUTE}/servers/detail?name=^${name}$`, undefined, mv('2.37'))).body.servers;
+    const listed = (await demo.request('GET', `${COMPUTE}/servers/detail?name=^${name}-`, undefined, mv('2.37'))).body.servers;
     expect(listed).toHaveLength(2);
     const ids = listed.map((s: any) => s.id);
     expect(ids).toContain(res.body.server.id);
     for (const id of ids) await waitForServer(demo, id, ['ACTIVE']);
     const shown = await Promise.all(ids.map(async (id: string) => (await admin.request('GET', `${COMPUTE}/servers/${id}`, undefined, mv('2.37'))).body.server));
-    expect(shown.map((s) => s.name)).toEqual([name, name]);
+    expect(shown.map((s) => s.name).sort()).toEqual([`${name}-1`, `${name}-2`]);
     expect(new Set(shown.map((s) => s['OS-EXT-SRV-ATTR:reservation_id'])).size).toBe(1);
     expect(shown.map((s) => s['OS-EXT-SRV-ATTR:launch_index']).sort()).toEqual([0, 1]);
     expect(shown.map((s) => s['OS-EXT-SRV-ATTR:hostname']).sort()).toEqual([`${name}-1`, `${name}-2`]);
@@ -45,6 +45,22 @@ describe('multiple create', () => {
     const reservation = shown[0]['OS-EXT-SRV-ATTR:reservation_id'];
     expect((await demo.request('GET', `${COMPUTE}/servers?reservation_id=${reservation}`)).body.servers).toHaveLength(2);
     await removeAll(ids);
+  });
+
+  test('2.90: a hostname asked for names one server only; a name that makes no hostname gives Server-<id>, unsuffixed', async () => {
+    const at290 = (server: Record<string, unknown>) =>
+      demo.request('POST', `${COMPUTE}/servers`, { server: { imageRef: imageId, flavorRef: '1', networks: 'none', ...server } }, mv('2.90'));
+    const refused = await at290({ name: randomName('host'), hostname: 'one-host', max_count: 2 });
+    expect([refused.status, refused.body]).toEqual([400, { badRequest: { code: 400, message: 'Unable to allocate a single hostname to multiple instances' } }]);
+    // The hostname's own check comes first, as the schema's.
+    const invalid = await at290({ name: randomName('host'), hostname: '-', max_count: 2 });
+    expect([invalid.status, invalid.body.badRequest.message]).toEqual([400, "Invalid input for field/attribute hostname. Value: -. '-' is too short"]);
+    const res = await at290({ name: '!!', min_count: 2, return_reservation_id: true });
+    expect(res.status).toBe(202);
+    const listed = (await demo.request('GET', `${COMPUTE}/servers/detail?reservation_id=${res.body.reservation_id}`, undefined, mv('2.90'))).body.servers;
+    expect(listed.map((s: any) => [s.name, s['OS-EXT-SRV-ATTR:hostname']]).sort()).toEqual(listed.map((s: any) => [s.name, `Server-${s.id}`]).sort());
+    expect(listed.map((s: any) => s.name).sort()).toEqual(['!!-1', '!!-2']);
+    await removeAll(listed.map((s: any) => s.id));
   });
 
   test('return_reservation_id: {reservation_id} only; max_count makes that many', async () => {
