@@ -155,3 +155,61 @@ export function refuseUnknownQuery(query: Record<string, unknown>, mv: Microvers
   const extra = Object.keys(query).filter((name) => !names.includes(name) && !alsoAllowed(name));
   if (extra.length) throw new BadRequest(`Additional properties are not allowed (${extra.map((k) => `'${k}'`).join(', ')} ${extra.length > 1 ? 'were' : 'was'} unexpected)`);
 }
+
+/** Sort keys Nova's list schema admits but ignores (SERVER_LIST_IGNORE_SORT_KEY; `locked` sorts from 2.73, and from 2.75 they are refused). */
+const IGNORED_SORT_KEYS = [
+  'architecture', 'cell_name', 'cleaned', 'default_ephemeral_device', 'default_swap_device', 'deleted', 'deleted_at',
+  'disable_terminate', 'ephemeral_gb', 'ephemeral_key_uuid', 'id', 'key_data', 'launched_on', 'locked', 'memory_mb', 'os_type',
+  'reservation_id', 'root_gb', 'shutdown_terminate', 'user_data', 'vcpus', 'vm_mode',
+];
+
+/** VALID_SORT_KEYS of Nova's list schema (without the ignored ones). */
+const SORT_KEYS = [
+  'access_ip_v4', 'access_ip_v6', 'auto_disk_config', 'availability_zone', 'config_drive', 'created_at', 'display_description',
+  'display_name', 'host', 'hostname', 'image_ref', 'instance_type_id', 'kernel_id', 'key_name', 'launch_index', 'launched_at',
+  'locked_by', 'node', 'power_state', 'progress', 'project_id', 'ramdisk_id', 'root_device_name', 'task_state', 'terminated_at',
+  'updated_at', 'user_id', 'uuid', 'vm_state',
+];
+
+export interface ServerSort {
+  keys: string[];
+  dirs: Array<'asc' | 'desc'>;
+}
+
+/**
+ * GET /servers' sort_key/sort_dir as Nova reads them: each key in the schema's enum (a 400 otherwise),
+ * the ignored keys dropped with their direction (remove_invalid_sort_keys), host and node an admin's
+ * only (403), created_at desc when none is given (get_sort_params), and created_at and id appended in
+ * the first direction (process_sort_params).
+ */
+export function serverSort(keys: string[], dirs: string[], mv: Microversion | null, isAdmin: boolean): ServerSort {
+  const ignored = atLeast(mv, '2.73') ? IGNORED_SORT_KEYS.filter((k) => k !== 'locked') : IGNORED_SORT_KEYS;
+  const valid = [...SORT_KEYS, ...(atLeast(mv, '2.73') ? ['locked'] : []), ...(atLeast(mv, '2.75') ? [] : ignored)];
+  for (const key of keys) {
+    if (!valid.includes(key)) {
+      throw new BadRequest(`Invalid input for query parameters sort_key. Value: ${key}. '${key}' is not one of ${pyRepr(valid)}`);
+    }
+  }
+  // get_sort_params' defaults apply when the request named none (before the ignored keys go).
+  const sortKeys = keys.length ? keys.map((k) => k.trim()) : ['created_at'];
+  const sortDirs = dirs.length ? dirs.map((d) => d.trim()) : ['desc'];
+  for (const key of [...sortKeys]) {
+    const i = sortKeys.indexOf(key);
+    if (ignored.includes(key)) {
+      if (sortDirs.length > i) sortDirs.splice(i, 1);
+      sortKeys.splice(i, 1);
+    } else if ((key === 'host' || key === 'node') && !isAdmin) {
+      throw new Forbidden(`Only administrators can sort servers by ${key}`);
+    }
+  }
+  const invalidInput = (reason: string) => new BadRequest(`Invalid input received: ${reason}`);
+  for (const dir of sortDirs) if (dir !== 'asc' && dir !== 'desc') throw invalidInput("Unknown sort direction, must be 'desc' or 'asc'");
+  const first = (sortDirs[0] ?? 'asc') as 'asc' | 'desc';
+  const result: ServerSort = { keys: [...sortKeys], dirs: sortDirs as Array<'asc' | 'desc'> };
+  while (result.dirs.length < result.keys.length) result.dirs.push(first);
+  if (result.dirs.length > result.keys.length) throw invalidInput('Sort direction size exceeds sort key size');
+  for (const key of ['created_at', 'id']) {
+    if (!result.keys.includes(key)) { result.keys.push(key); result.dirs.push(first); }
+  }
+  return result;
+}

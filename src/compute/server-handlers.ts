@@ -25,7 +25,7 @@
  */
 import type { Handlers, RequestContext } from '../http/context';
 import type { operations } from '../generated/compute';
-import { queryString, requireAuth, typedHandlers } from '../http/context';
+import { queryList, queryString, requireAuth, typedHandlers } from '../http/context';
 import { nextLinks } from './compute-links';
 import { bool } from './server-bdm';
 import { checkListQuery } from './request-versions';
@@ -70,6 +70,7 @@ export function serverHandlers(servers: ServerService): Handlers {
       locked: atLeast(ctx.microversion, '2.73') ? queryString(ctx, 'locked') : undefined,
       ...moreFilters(ctx),
       projectId: queryString(ctx, 'project_id') ?? queryString(ctx, 'tenant_id'),
+      sortKeys: queryList(ctx, 'sort_key'), sortDirs: queryList(ctx, 'sort_dir'),
       limit: queryString(ctx, 'limit'), marker: queryString(ctx, 'marker'), reservationId: queryString(ctx, 'reservation_id'),
       ...(ctx.microversion?.atLeast('2.26') ? {
         tags: queryString(ctx, 'tags'), tagsAny: queryString(ctx, 'tags-any'), notTags: queryString(ctx, 'not-tags'), notTagsAny: queryString(ctx, 'not-tags-any'),

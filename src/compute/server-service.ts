@@ -10,9 +10,10 @@ import { pageLimit, queryDate } from './compute-links';
 import { CreatePlanDeps, CreateServerInput, multiplyPlan, planServer, ServerPlan } from './server-create';
 import { JOB_BUILD, JOB_DELETE } from './server-lifecycle';
 import type { ResourceLocks } from '../shared/resource-locks';
-import { checkUpdateVersionedKeys, hostnameArg, unknownStatus } from './request-versions';
+import { checkUpdateVersionedKeys, hostnameArg, serverSort, unknownStatus } from './request-versions';
 import { checkLock, checkState, type StateRule, vmStatesOfStatus } from './server-states';
 import type { BlockDeviceRow, ServerRow, ServerStore, ServerViewColumns, ServerViewOf, ServerViewRow } from './server-store';
+import { serverOrder } from './server-store';
 
 export interface ServerListQuery {
   name?: string;
@@ -40,6 +41,9 @@ export interface ServerListQuery {
   tagsAny?: string;
   notTags?: string;
   notTagsAny?: string;
+  /** sort_key and sort_dir, each as often as given */
+  sortKeys?: string[];
+  sortDirs?: string[];
 }
 
 /** os:scheduler_hints: Snapstack reads `group` (a server group's id, or a list of one). */
@@ -151,6 +155,7 @@ export class ServerService {
     }
     const unknown = q.status !== undefined && unknownStatus(q.status, mv);
     const limit = pageLimit(q.limit);
+    const order = serverOrder(serverSort(q.sortKeys ?? [], q.sortDirs ?? [], mv, auth.isAdmin));
     const page = await this.store.listView({
       projectId: everyProject ? null : auth.projectId,
       nameRegex: q.name,
@@ -167,6 +172,7 @@ export class ServerService {
       reservationId: q.reservationId,
       tags: tagList(q.tags), tagsAny: tagList(q.tagsAny), notTags: tagList(q.notTags), notTagsAny: tagList(q.notTagsAny),
       ...(q.ip6 !== undefined ? { vmStates: [] } : {}),
+      order,
     }, { limit, marker: q.marker }, columns);
     // Nova links a next page whenever the page is full.
     return { servers: page, more: page.length > 0 && page.length === limit };

@@ -1,6 +1,6 @@
 import { BadRequest, NotFound } from '../http/faults';
 import type { Knex } from 'knex';
-import { Keyset, markerValues, orderByKeyset, whereAfter } from '../db/keyset';
+import { Keyset, KeysetKey, markerValues, orderByKeyset, whereAfter, withIdTieBreaker } from '../db/keyset';
 import { countedDelete } from '../db/counted-delete';
 import { NamedStatement, namedRows } from '../db/named-statements';
 
@@ -139,6 +139,8 @@ export interface ServerListScope {
   tagsAny?: string[];
   notTags?: string[];
   notTagsAny?: string[];
+  /** The list's order (serverOrder); created_at desc, id desc when none is given. */
+  order?: Keyset;
 }
 
 export interface ServerPage {
@@ -203,6 +205,33 @@ function tagCount(tags: string[]): [string, string[]] {
 
 /** Nova's list order: newest first, id breaking ties. */
 const SERVER_ORDER: Keyset = { keys: [{ column: 'created_at', dir: 'desc' }, { column: 'id', dir: 'desc' }], nulls: 'low' };
+
+/**
+ * Nova's sort keys as columns of `servers` (NOT NULL ones plain); a key with no column here (host and
+ * node: one host; auto_disk_config, config_drive, kernel_id, ramdisk_id, progress: one value on every
+ * server; terminated_at: NULL on every live one) orders nothing and is left out.
+ */
+const SORT_COLUMNS: Record<string, { column: string; nullable?: boolean }> = {
+  access_ip_v4: { column: 'access_ip_v4', nullable: true }, access_ip_v6: { column: 'access_ip_v6', nullable: true },
+  availability_zone: { column: 'availability_zone' }, created_at: { column: 'created_at' },
+  display_description: { column: 'description', nullable: true }, display_name: { column: 'name' },
+  hostname: { column: 'hostname', nullable: true }, image_ref: { column: 'image_ref' }, instance_type_id: { column: 'flavor_id' },
+  key_name: { column: 'key_name', nullable: true }, launch_index: { column: 'launch_index', nullable: true },
+  launched_at: { column: 'launched_at', nullable: true }, locked: { column: 'locked' }, locked_by: { column: 'locked_by', nullable: true },
+  power_state: { column: 'power_state' }, project_id: { column: 'project_id' }, root_device_name: { column: 'root_device_name' },
+  task_state: { column: 'task_state', nullable: true }, updated_at: { column: 'updated_at' }, user_id: { column: 'user_id' },
+  uuid: { column: 'id' }, id: { column: 'id' }, vm_state: { column: 'vm_state' },
+};
+
+/** The order of Nova's sort keys and directions (request-versions.ts serverSort), id last. */
+export function serverOrder(sort: { keys: string[]; dirs: Array<'asc' | 'desc'> }): Keyset {
+  const keys: KeysetKey[] = [];
+  sort.keys.forEach((key, i) => {
+    const c = SORT_COLUMNS[key];
+    if (c && !keys.some((k) => k.column === c.column)) keys.push({ column: c.column, dir: sort.dirs[i], nullable: c.nullable });
+  });
+  return { keys: withIdTieBreaker(keys), nulls: 'low' };
+}
 
 /** How long a regex filter may run before the list is refused (PostgreSQL's statement_timeout). */
 const REGEX_FILTER_TIMEOUT_MS = 2000;
@@ -270,12 +299,13 @@ export class ServerStore {
       }
       return q;
     };
+    const order = scope.order ?? SERVER_ORDER;
     const run = async (db: Knex | Knex.Transaction, literal: boolean) => {
-      const q = orderByKeyset(filtered(db('servers').select(db.raw(columns)), literal), SERVER_ORDER);
+      const q = orderByKeyset(filtered(db('servers').select(db.raw(columns)), literal), order);
       if (page?.marker !== undefined) {
-        const values = await markerValues(filtered(db('servers'), literal), SERVER_ORDER, page.marker);
+        const values = await markerValues(filtered(db('servers'), literal), order, page.marker);
         if (!values) throw new BadRequest(`marker [${page.marker}] not found`);
-        whereAfter(q, SERVER_ORDER, values);
+        whereAfter(q, order, values);
       }
       if (page) q.limit(page.limit);
       const rows: Record<string, unknown>[] = prepared ? await namedRows(db, q) : await q;

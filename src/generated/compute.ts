@@ -1883,6 +1883,10 @@ export interface operations {
                 project_id?: string;
                 /** @description The servers of one (multiple) create */
                 reservation_id?: string;
+                /** @description asc or desc, one per sort_key; desc by default */
+                sort_dir?: string;
+                /** @description Nova's sort keys, repeatable (host and node an admin's); created_at by default */
+                sort_key?: string;
                 status?: string;
                 /** @description 2.26: comma-separated, servers with every one */
                 tags?: string;
@@ -2809,6 +2813,10 @@ export interface operations {
                 project_id?: string;
                 /** @description The servers of one (multiple) create */
                 reservation_id?: string;
+                /** @description asc or desc, one per sort_key; desc by default */
+                sort_dir?: string;
+                /** @description Nova's sort keys, repeatable (host and node an admin's); created_at by default */
+                sort_key?: string;
                 status?: string;
                 /** @description 2.26: comma-separated, servers with every one */
                 tags?: string;

@@ -193,6 +193,39 @@ describe('list, show, update, metadata, isolation', () => {
     expect((await demo.request('DELETE', `${COMPUTE}/servers/${s.id}`)).status).toBe(204);
   });
 
+  test("sort_key/sort_dir as Nova reads them: the order, a marker in it, the schema's 400s, the admin's keys, the ignored ones", async () => {
+    const prefix = randomName('srt');
+    const ids: Record<string, string> = {};
+    for (const n of ['b', 'c', 'a']) {
+      const res = await demo.request('POST', `${COMPUTE}/servers`, { server: { name: `${prefix}-${n}`, networks: 'none', flavorRef: '1', imageRef: imageId } }, mv('2.37'));
+      expect(res.status).toBe(202);
+      ids[n] = res.body.server.id;
+    }
+    const names = async (query: string, version = '2.90', who = demo) => {
+      const res = await who.request('GET', `${COMPUTE}/servers?name=${prefix}&${query}`, undefined, mv(version));
+      return res.status === 200 ? res.body.servers.map((x: any) => x.name.slice(prefix.length + 1)).join('') : res;
+    };
+    expect(await names('')).toBe('acb'); // created_at desc
+    expect(await names('sort_key=display_name')).toBe('cba'); // desc when no sort_dir
+    expect(await names('sort_key=display_name&sort_dir=asc')).toBe('abc');
+    expect(await names(`sort_key=display_name&sort_dir=asc&limit=1&marker=${ids.a}`)).toBe('b');
+    expect(await names('sort_key=vm_state&sort_key=display_name&sort_dir=asc&sort_dir=asc')).toMatch(/^[abc]{3}$/);
+    // The ignored keys (and their directions) go: created_at and id in the default direction left, asc.
+    expect(await names('sort_key=id', '2.1')).toBe('bca');
+    expect(await names('sort_key=display_name&sort_key=id&sort_dir=asc&sort_dir=desc', '2.1')).toBe('abc');
+    // From 2.75 the ignored keys are not in the schema.
+    expect(await names('sort_key=id', '2.75')).toMatchObject({ status: 400, body: { badRequest: { message: expect.stringMatching(/^Invalid input for query parameters sort_key\. Value: id\. 'id' is not one of \['access_ip_v4', /) } } });
+    expect(await names('sort_key=locked', '2.72')).toBe('bca');
+    expect(await names('sort_key=locked&sort_key=display_name', '2.73')).toBe('cba');
+    expect(await names('sort_key=nope', '2.1')).toMatchObject({ status: 400 });
+    expect(await names('sort_key=host')).toMatchObject({ status: 403, body: { forbidden: { code: 403, message: 'Only administrators can sort servers by host' } } });
+    expect(await names('sort_key=node&sort_key=display_name&sort_dir=asc&all_tenants=1', '2.90', admin)).toBe('abc');
+    expect(await names('sort_key=display_name&sort_dir=up')).toMatchObject({ status: 400, body: { badRequest: { message: "Invalid input received: Unknown sort direction, must be 'desc' or 'asc'" } } });
+    expect(await names('sort_key=display_name&sort_dir=asc&sort_dir=desc')).toMatchObject({ status: 400, body: { badRequest: { message: 'Invalid input received: Sort direction size exceeds sort key size' } } });
+    for (const id of Object.values(ids)) expect((await demo.request('DELETE', `${COMPUTE}/servers/${id}`)).status).toBe(204);
+    for (const id of Object.values(ids)) await waitForServerGone(demo, id);
+  });
+
   test('summary, detail with filters, pagination with servers_links', async () => {
     const prefix = randomName('lst');
     const a = await bootServer(demo, { imageRef: imageId, name: `${prefix}-a` });
