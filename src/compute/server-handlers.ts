@@ -70,6 +70,7 @@ export function serverHandlers(servers: ServerService): Handlers {
       locked: atLeast(ctx.microversion, '2.73') ? queryString(ctx, 'locked') : undefined,
       ...moreFilters(ctx),
       projectId: queryString(ctx, 'project_id') ?? queryString(ctx, 'tenant_id'),
+      deleted: requireAuth(ctx).isAdmin ? queryString(ctx, 'deleted') : undefined,
       sortKeys: queryList(ctx, 'sort_key'), sortDirs: queryList(ctx, 'sort_dir'),
       limit: queryString(ctx, 'limit'), marker: queryString(ctx, 'marker'), reservationId: queryString(ctx, 'reservation_id'),
       ...(ctx.microversion?.atLeast('2.26') ? {

@@ -14,6 +14,7 @@ import { checkUpdateVersionedKeys, hostnameArg, serverSort, unknownStatus } from
 import { checkLock, checkState, type StateRule, vmStatesOfStatus } from './server-states';
 import type { BlockDeviceRow, ServerRow, ServerStore, ServerViewColumns, ServerViewOf, ServerViewRow } from './server-store';
 import { serverOrder } from './server-store';
+import { bool } from './server-bdm';
 
 export interface ServerListQuery {
   name?: string;
@@ -41,6 +42,8 @@ export interface ServerListQuery {
   tagsAny?: string;
   notTags?: string;
   notTagsAny?: string;
+  /** An admin's deleted filter (Nova drops it from a non-admin's query). */
+  deleted?: string;
   /** sort_key and sort_dir, each as often as given */
   sortKeys?: string[];
   sortDirs?: string[];
@@ -156,12 +159,20 @@ export class ServerService {
     const unknown = q.status !== undefined && unknownStatus(q.status, mv);
     const limit = pageLimit(q.limit);
     const order = serverOrder(serverSort(q.sortKeys ?? [], q.sortDirs ?? [], mv, auth.isAdmin));
+    const vmStates = q.status === undefined ? undefined : (!unknown && vmStatesOfStatus(q.status)) || [];
+    // Nova's _get_servers: deleted ones with changes-since/-before unless `deleted` says; status DELETED is an admin's.
+    let deleted: 'live' | 'deleted' | 'any' = q.changesSince !== undefined || q.changesBefore !== undefined ? 'any' : 'live';
+    if (auth.isAdmin && q.deleted !== undefined) deleted = bool(q.deleted.trim()) ? 'deleted' : 'live';
+    if (vmStates?.length === 1 && vmStates[0] === 'deleted') {
+      if (!auth.isAdmin) throw new Forbidden('Only administrators may list deleted instances');
+      deleted = 'deleted';
+    }
     const page = await this.store.listView({
       projectId: everyProject ? null : auth.projectId,
       nameRegex: q.name,
       ipRegex: q.ip,
       ownerProjectId: everyProject && q.projectId ? q.projectId : undefined,
-      vmStates: q.status === undefined ? undefined : (!unknown && vmStatesOfStatus(q.status)) || [],
+      vmStates,
       imageRef: q.image === undefined ? undefined : lastSegment(q.image),
       flavorId: q.flavor === undefined ? undefined : lastSegment(q.flavor),
       changedSince,
@@ -173,6 +184,7 @@ export class ServerService {
       tags: tagList(q.tags), tagsAny: tagList(q.tagsAny), notTags: tagList(q.notTags), notTagsAny: tagList(q.notTagsAny),
       ...(q.ip6 !== undefined ? { vmStates: [] } : {}),
       order,
+      deleted,
     }, { limit, marker: q.marker }, columns);
     // Nova links a next page whenever the page is full.
     return { servers: page, more: page.length > 0 && page.length === limit };

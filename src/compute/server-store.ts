@@ -141,6 +141,8 @@ export interface ServerListScope {
   notTagsAny?: string[];
   /** The list's order (serverOrder); created_at desc, id desc when none is given. */
   order?: Keyset;
+  /** Which rows: the live ones (the default), the deleted ones, or both (Nova's deleted filter, changes-since). */
+  deleted?: 'live' | 'deleted' | 'any';
 }
 
 export interface ServerPage {
@@ -160,7 +162,7 @@ const VIEW_COLUMNS = [
   'id', 'project_id', 'user_id', 'name', 'description', 'image_ref', 'flavor', 'vm_state', 'task_state', 'power_state',
   'networks', 'metadata', 'ip_address', 'mac_address', 'fault', 'key_name', 'availability_zone', 'root_device_name',
   'locked', 'locked_reason', 'access_ip_v4', 'access_ip_v6', 'trusted_certs', 'reservation_id', 'launch_index', 'hostname',
-  'launched_at', 'created_at', 'updated_at',
+  'launched_at', 'created_at', 'updated_at', 'deleted_at',
 ] as const;
 
 /** A server as the detail view reads it: its view's columns, its volume references, and its tags and groups when asked. */
@@ -209,7 +211,7 @@ const SERVER_ORDER: Keyset = { keys: [{ column: 'created_at', dir: 'desc' }, { c
 /**
  * Nova's sort keys as columns of `servers` (NOT NULL ones plain); a key with no column here (host and
  * node: one host; auto_disk_config, config_drive, kernel_id, ramdisk_id, progress: one value on every
- * server; terminated_at: NULL on every live one) orders nothing and is left out.
+ * server) orders nothing and is left out.
  */
 const SORT_COLUMNS: Record<string, { column: string; nullable?: boolean }> = {
   access_ip_v4: { column: 'access_ip_v4', nullable: true }, access_ip_v6: { column: 'access_ip_v6', nullable: true },
@@ -219,7 +221,7 @@ const SORT_COLUMNS: Record<string, { column: string; nullable?: boolean }> = {
   key_name: { column: 'key_name', nullable: true }, launch_index: { column: 'launch_index', nullable: true },
   launched_at: { column: 'launched_at', nullable: true }, locked: { column: 'locked' }, locked_by: { column: 'locked_by', nullable: true },
   power_state: { column: 'power_state' }, project_id: { column: 'project_id' }, root_device_name: { column: 'root_device_name' },
-  task_state: { column: 'task_state', nullable: true }, updated_at: { column: 'updated_at' }, user_id: { column: 'user_id' },
+  task_state: { column: 'task_state', nullable: true }, terminated_at: { column: 'deleted_at', nullable: true }, updated_at: { column: 'updated_at' }, user_id: { column: 'user_id' },
   uuid: { column: 'id' }, id: { column: 'id' }, vm_state: { column: 'vm_state' },
 };
 
@@ -236,7 +238,7 @@ export function serverOrder(sort: { keys: string[]; dirs: Array<'asc' | 'desc'> 
 /** How long a regex filter may run before the list is refused (PostgreSQL's statement_timeout). */
 const REGEX_FILTER_TIMEOUT_MS = 2000;
 
-/** Knex queries for servers and their block devices only. Deleted servers are invisible here. */
+/** Knex queries for servers and their block devices only. Deleted servers are invisible here, but to a list that asks for them. */
 export class ServerStore {
   constructor(private readonly db: Knex) {}
 
@@ -272,7 +274,8 @@ export class ServerStore {
 
   private async select<R>(scope: ServerListScope, page: ServerPage | undefined, columns: string, prepared = false): Promise<R[]> {
     const filtered = (q: Knex.QueryBuilder, literal: boolean) => {
-      q.whereNull('deleted_at');
+      if (scope.deleted === 'deleted') q.whereNotNull('deleted_at');
+      else if (scope.deleted !== 'any') q.whereNull('deleted_at');
       if (scope.projectId !== null) q.where({ project_id: scope.projectId });
       if (scope.ownerProjectId !== undefined) q.where({ project_id: scope.ownerProjectId });
       if (scope.imageRef !== undefined) q.where({ image_ref: scope.imageRef });

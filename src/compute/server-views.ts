@@ -108,7 +108,8 @@ export function serverDetail(s: ServerViewRow, bdms: VolumeRef[], o: ServerViewO
       config_drive: '',
       key_name: s.key_name,
       'OS-SRV-USG:launched_at': s.launched_at ? isoMicros(new Date(s.launched_at)) : null,
-      'OS-SRV-USG:terminated_at': null,
+      // Nova's terminated_at is set when the server is deleted (a deleted one lists with changes-since or deleted).
+      'OS-SRV-USG:terminated_at': s.deleted_at ? isoMicros(new Date(s.deleted_at)) : null,
       'OS-EXT-STS:task_state': s.task_state,
       'OS-EXT-STS:vm_state': s.vm_state,
       'OS-EXT-STS:power_state': s.power_state,

@@ -1070,6 +1070,8 @@ export interface operations {
     listFlavors: {
         parameters: {
             query?: {
+                /** @description An admin's: true lists the deleted servers only (ignored for others); changes-since and changes-before list deleted ones too unless it is given */
+                deleted?: string;
                 is_public?: string;
                 limit?: string;
                 marker?: string;

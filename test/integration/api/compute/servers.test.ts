@@ -226,6 +226,29 @@ describe('list, show, update, metadata, isolation', () => {
     for (const id of Object.values(ids)) await waitForServerGone(demo, id);
   });
 
+  test("deleted servers: listed with changes-since, an admin's deleted=true and status=DELETED (a non-admin's 403), terminated_at set", async () => {
+    const prefix = randomName('del');
+    const since = new Date(Date.now() - 1000).toISOString().replace(/\.\d+Z$/, 'Z');
+    const live = await bootServer(demo, { imageRef: imageId, name: `${prefix}-live` });
+    const gone = await bootServer(demo, { imageRef: imageId, name: `${prefix}-gone` });
+    expect((await demo.request('DELETE', `${COMPUTE}/servers/${gone.id}`)).status).toBe(204);
+    const list = (who: Session, query: string) => who.request('GET', `${COMPUTE}/servers/detail?name=${prefix}&${query}`, undefined, mv('2.90'));
+    const deletedOnes = await pollUntil(() => list(admin, 'all_tenants=1&deleted=true'), (r) => r.body.servers?.[0]?.status === 'DELETED', 60_000, 'server deleted');
+    expect(deletedOnes.body.servers.map((x: any) => x.id)).toEqual([gone.id]);
+    expect(deletedOnes.body.servers[0]['OS-SRV-USG:terminated_at']).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}$/);
+    expect((await list(admin, 'all_tenants=1&deleted=false')).body.servers.map((x: any) => x.id)).toEqual([live.id]);
+    expect((await list(admin, 'all_tenants=1&status=DELETED')).body.servers.map((x: any) => x.id)).toEqual([gone.id]);
+    // Nova lists the deleted ones to changes-since unless `deleted` is given; a non-admin's `deleted` is dropped.
+    const changes = await list(demo, `changes-since=${since}`);
+    expect(changes.body.servers.map((x: any) => [x.id, x.status])).toEqual([[gone.id, 'DELETED'], [live.id, 'ACTIVE']]);
+    expect((await list(demo, '')).body.servers.map((x: any) => x.id)).toEqual([live.id]);
+    expect((await list(demo, 'deleted=true')).body.servers.map((x: any) => x.id)).toEqual([live.id]);
+    expect(await list(demo, 'status=DELETED')).toMatchObject({ status: 403, body: { forbidden: { code: 403, message: 'Only administrators may list deleted instances' } } });
+    expect((await alt.request('GET', `${COMPUTE}/servers?name=${prefix}&changes-since=${since}`)).body.servers).toEqual([]);
+    expect((await demo.request('DELETE', `${COMPUTE}/servers/${live.id}`)).status).toBe(204);
+    await waitForServerGone(demo, live.id);
+  });
+
   test('summary, detail with filters, pagination with servers_links', async () => {
     const prefix = randomName('lst');
     const a = await bootServer(demo, { imageRef: imageId, name: `${prefix}-a` });
