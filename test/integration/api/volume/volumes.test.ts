@@ -120,7 +120,9 @@ describe('Cinder volumes', () => {
         metadata: expect.objectContaining({ tier: expect.arrayContaining(['gold', 'silver']), x: ['y'] }),
       });
       expect((await alt.request('GET', V('/volumes/summary'), undefined, MV('3.12'))).body['volume-summary']).not.toHaveProperty('metadata');
-      expect(await alt.request('GET', V('/volumes/summary'))).toMatchObject({ status: 404, body: { itemNotFound: { message: 'Volume summary could not be found.' } } });
+      // Cinder's summary action at 3.0: VersionNotFoundForAPIMethod, a bare HTTPNotFound.
+      expect(await alt.request('GET', V('/volumes/summary'))).toMatchObject({ status: 404, body: { itemNotFound: { message: 'The resource could not be found.' } } });
+      expect(await alt.request('GET', V('/volumes/summary'), undefined, MV('3.11'))).toMatchObject({ status: 404, body: { itemNotFound: { code: 404, message: 'The resource could not be found.' } } });
       for (const v of [a, b]) await alt.request('DELETE', V(`/volumes/${v.id}`));
     });
 
