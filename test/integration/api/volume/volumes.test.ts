@@ -326,6 +326,13 @@ describe('Cinder volumes', () => {
       });
       expect((await act({ 'os-set_image_metadata': { metadata: { k: 1 } } })).status).toBe(400);
       expect((await alt.request('POST', V(`/volumes/${v.id}/action`), { 'os-show_image_metadata': {} })).status).toBe(404);
+      // Cinder's extension adds volume_image_metadata only when some is left: unset every key and it goes.
+      for (const key of ['image_name', 'kernel_id']) expect((await act({ 'os-unset_image_metadata': { key } })).status).toBe(200);
+      expect(await act({ 'os-show_image_metadata': {} })).toMatchObject({ status: 200, body: { metadata: {} } });
+      expect((await demo.request('GET', V(`/volumes/${v.id}`))).body.volume).not.toHaveProperty('volume_image_metadata');
+      const listed = (await demo.request('GET', V('/volumes/detail'))).body.volumes.find((x: any) => x.id === v.id);
+      expect(listed).toBeDefined();
+      expect(listed).not.toHaveProperty('volume_image_metadata');
       await demo.request('DELETE', V(`/volumes/${v.id}`));
     });
 
