@@ -95,6 +95,12 @@ describe('Cinder volumes', () => {
       expect(fault(extra)).toMatchObject({ name: 'badRequest', message: expect.stringContaining("'extra' was unexpected") });
       const badMeta = await demo.request('POST', V('/volumes'), { volume: { size: 1, metadata: { k: 1 } } });
       expect(fault(badMeta)).toMatchObject({ name: 'badRequest', code: 400 });
+      // Cinder's name is parameter_types.name_allow_zero_min_length (maxLength 255): jsonschema's "is too long"
+      // (Cinder also puts "Value: <value>." before it, which Snapstack's shared validator message leaves out).
+      const long = 'n'.repeat(256);
+      const tooLong = await demo.request('POST', V('/volumes'), { volume: { size: 1, name: long } });
+      expect(fault(tooLong)).toMatchObject({ name: 'badRequest', code: 400, message: expect.stringMatching(/^Invalid input for field\/attribute name\. /) });
+      expect(fault(tooLong).message.endsWith(`'${long}' is too long`)).toBe(true);
     });
 
     it('clones a volume (source_volid): the size defaults to the source, smaller is refused', async () => {
