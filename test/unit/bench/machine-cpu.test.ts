@@ -12,12 +12,15 @@ test('a phase: the machine\'s busy time less this process\'s and PostgreSQL\'s i
 const linux = process.platform === 'linux';
 (linux ? test : test.skip)('on Linux, a busy loop shows in this process\'s CPU and in the machine\'s', async () => {
   expect(sampleCpu().machineMs).toEqual(expect.any(Number));
+  // Spins until this process has used 200 ms of CPU (not of wall time: a loaded machine gives less).
+  const used = () => { const { user, system } = process.cpuUsage(); return (user + system) / 1000; };
   const { cpu } = await measuredCpu(async () => {
-    const until = performance.now() + 300;
-    while (performance.now() < until); // spin
+    const until = used() + 200;
+    while (used() < until); // spin
   });
-  expect(cpu.processMs).toBeGreaterThan(250);
-  // The machine's counters tick every 10 ms: at least this process's work, less a tick or two.
+  expect(cpu.processMs).toBeGreaterThanOrEqual(200);
+  // The machine's busy time holds this process's, less a tick or two of its 10 ms counters.
   expect(cpu.machineMs!).toBeGreaterThan(cpu.processMs - 30);
-  expect(cpu.cores!).toBeGreaterThan(0.8);
+  expect(cpu.cores!).toBeGreaterThan(0);
+  expect(cpu.otherMs!).toBeGreaterThanOrEqual(0);
 });
