@@ -1095,9 +1095,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/openstack-images-v2.1-json-patch": {
-                    [key: string]: unknown;
-                }[];
+                "application/openstack-images-v2.1-json-patch": unknown;
             };
         };
         responses: {
@@ -1124,7 +1122,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Other content types */
+            /** @description Other content types: Glance's 'Image PATCH expects Content-Type one of: ...' with an Accept-Patch header naming the two */
             415: {
                 headers: {
                     [name: string]: unknown;

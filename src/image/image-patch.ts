@@ -117,13 +117,24 @@ function operationOf(raw: Record<string, unknown>, draft: PatchDraft): string {
   return op;
 }
 
+/** Glance's _validate_json_pointer: the limited pointer form it accepts, in its order and words. */
+function validatePointer(pointer: string): void {
+  if (!pointer.startsWith('/')) throw new BadRequest(`Pointer \`${pointer}\` does not start with "/".`);
+  if (/\/\s*?\//.test(pointer.slice(1))) throw new BadRequest(`Pointer \`${pointer}\` contains adjacent "/".`);
+  if (pointer.length > 1 && pointer.endsWith('/')) throw new BadRequest(`Pointer \`${pointer}\` end with "/".`);
+  if (/~[^01]/.test(pointer) || pointer.endsWith('~')) {
+    throw new BadRequest(`Pointer \`${pointer}\` contains "~" not part of a recognized escape sequence.`);
+  }
+}
+
 function attributeOf(raw: Record<string, unknown>, op: string, draft: PatchDraft): string {
   if (draft === 10 && !('path' in raw)) throw new BadRequest("Unable to find 'path' in JSON Schema change");
   const path = raw[draft === 4 ? op : 'path'];
   if (typeof path !== 'string') throw new BadRequest(`Invalid JSON pointer for this resource: '${JSON.stringify(path)}'`);
-  if (!path.startsWith('/')) throw new BadRequest(`Pointer \`${path}\` does not start with "/".`);
-  const parts = path.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
-  if (parts.length !== 1 || parts[0] === '') throw new BadRequest(`Invalid JSON pointer for this resource: '${path}'`);
+  validatePointer(path);
+  // Each token unescaped and stripped of blanks, as Glance's _decode_json_pointer does ("/ name " is name).
+  const parts = path.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~').trim());
+  if (parts.length !== 1 || parts[0] === '') throw new BadRequest(`Invalid JSON pointer for this resource: '/${parts.join('/')}'`);
   return parts[0];
 }
 
@@ -136,7 +147,7 @@ export function applyImagePatch(image: ImageRecord, ops: unknown, caller: ImageC
   if (!Array.isArray(ops)) throw new BadRequest('Request body must be a JSON array of operation objects.');
   const changes: ImageChanges = { properties: { ...image.properties } };
   for (const raw of ops) {
-    if (!raw || typeof raw !== 'object') throw new BadRequest('Operations must be JSON objects.');
+    if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new BadRequest('Operations must be JSON objects.');
     const change = raw as Record<string, unknown>;
     const op = operationOf(change, draft);
     const attr = attributeOf(change, op, draft);
@@ -144,7 +155,7 @@ export function applyImagePatch(image: ImageRecord, ops: unknown, caller: ImageC
     const core = CORE_ATTRIBUTES.has(attr);
     if (draft === 4 && op === 'add' && (core || attr in changes.properties)) throw new Conflict(`Property ${attr} already present.`);
     if (op === 'remove') {
-      if (core) throw new Forbidden(`Properties ${attr} must not be removed.`);
+      if (core) throw new Forbidden(`Property ${attr} may not be removed.`);
       if (!(attr in changes.properties)) throw new Conflict(`Property ${attr} does not exist.`);
       delete changes.properties[attr];
       continue;

@@ -155,7 +155,11 @@ export class ImageService implements ImageApi {
 
   async updateImage(caller: ImageCaller, imageId: string, contentType: string | undefined, ops: unknown): Promise<ImageRecord> {
     const type = (contentType ?? '').split(';')[0].trim().toLowerCase();
-    if (!PATCH_CONTENT_TYPES.includes(type)) throw new UnsupportedMediaType(`Unsupported Content-Type`);
+    if (!PATCH_CONTENT_TYPES.includes(type)) {
+      // Glance's words and its Accept-Patch header (the two media types, sorted).
+      const allowed = [...PATCH_CONTENT_TYPES].sort().join(', ');
+      throw new UnsupportedMediaType(`Image PATCH expects Content-Type one of: ${allowed}`, { 'Accept-Patch': allowed });
+    }
     this.requireOwner(caller, await this.getImage(caller, imageId));
     // The patch applies to the image as it is under its row lock, not as it was read above.
     const updated = await this.store.modify(imageId, (image) => {

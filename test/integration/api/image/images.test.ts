@@ -132,6 +132,34 @@ describe('create, show, update, delete', () => {
     expect((await bad({ op: 'add', path: 'name', value: 'x' })).message).toBe('Pointer `name` does not start with "/".');
   });
 
+  test("PATCH: Glance's words for a bad body, a pointer out of its limited form, a core attribute removed, another media type", async () => {
+    const img = await createImage(demo, { foo: 'bar' });
+    const url = `${GLANCE}/images/${img.id}`;
+    const patch = async (body: unknown) => (await demo.request('PATCH', url, body, PATCH)).body.message;
+    expect(await patch({ op: 'add', path: '/x', value: 'y' })).toBe('Request body must be a JSON array of operation objects.');
+    expect(await patch(['x'])).toBe('Operations must be JSON objects.');
+    expect(await patch([['add', '/x']])).toBe('Operations must be JSON objects.');
+    const pointer = async (path: string) => patch([{ op: 'add', path, value: 'y' }]);
+    expect(await pointer('/a//b')).toBe('Pointer `/a//b` contains adjacent "/".');
+    expect(await pointer('/a/ /b')).toBe('Pointer `/a/ /b` contains adjacent "/".');
+    expect(await pointer('/a/')).toBe('Pointer `/a/` end with "/".');
+    expect(await pointer('/a~2')).toBe('Pointer `/a~2` contains "~" not part of a recognized escape sequence.');
+    expect(await pointer('/a~')).toBe('Pointer `/a~` contains "~" not part of a recognized escape sequence.');
+    expect(await pointer('/a/b')).toBe("Invalid JSON pointer for this resource: '/a/b'");
+    // Tokens are unescaped and stripped: "/ name " is the name, "/a~1b" the property "a/b".
+    const ok = await demo.request('PATCH', url, [{ op: 'add', path: '/ name ', value: 'stripped' }, { op: 'add', path: '/a~1b~0', value: 'v' }], PATCH);
+    expect(ok.status).toBe(200);
+    expect(ok.body).toMatchObject({ name: 'stripped', 'a/b~': 'v' });
+    const core = await demo.request('PATCH', url, [{ op: 'remove', path: '/min_disk' }], PATCH);
+    expect(core).toMatchObject({ status: 403, body: { message: 'Property min_disk may not be removed.' } });
+    const types = 'application/openstack-images-v2.0-json-patch, application/openstack-images-v2.1-json-patch';
+    const json = await demo.request('PATCH', url, [{ op: 'add', path: '/name', value: 'x' }]);
+    expect(json.status).toBe(415);
+    expect(json.headers.get('accept-patch')).toBe(types);
+    expect(json.body.message).toBe(`Image PATCH expects Content-Type one of: ${types}`);
+    expect((await demo.request('GET', url)).body).toMatchObject({ name: 'stripped', min_disk: 0, foo: 'bar' });
+  });
+
   test('concurrent PATCHes of different properties all land (each applies to the image under its row lock)', async () => {
     const img = await createImage(demo);
     const url = `${GLANCE}/images/${img.id}`;
