@@ -1415,6 +1415,20 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description A tag over 255 characters: Provided object does not match schema 'image': '<tag>' is too long */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not the owner: Not allowed to update tags for image <id>. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
     deleteImageTag: {
@@ -1436,7 +1450,14 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description No such tag */
+            /** @description Not the owner: Not allowed to delete tags for image <id>. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such image (Image <id> not found.) or tag (webob's bare 'The resource could not be found.') */
             404: {
                 headers: {
                     [name: string]: unknown;

@@ -203,17 +203,30 @@ export class ImageService implements ImageApi {
     }
   }
 
+  /**
+   * Glance's image_tags controller: the tag checked against the image schema first (its
+   * deserializer), then "Image <id> not found." and the modify_image policy in its own words.
+   */
+  private async taggable(caller: ImageCaller, imageId: string, verb: 'update' | 'delete'): Promise<ImageRecord> {
+    const image = await this.getImage(caller, imageId).catch((err) => {
+      throw err instanceof NotFound ? new NotFound(`Image ${imageId} not found.`) : err;
+    });
+    if (!(caller.isAdmin || (caller.projectId && image.owner === caller.projectId))) {
+      throw new Forbidden(`Not allowed to ${verb} tags for image ${imageId}.`);
+    }
+    return image;
+  }
+
   async addTag(caller: ImageCaller, imageId: string, tag: string): Promise<void> {
-    const image = await this.getImage(caller, imageId);
-    this.requireOwner(caller, image);
-    if (tag.length > 255) throw new BadRequest('Tag is too long.');
+    if (tag.length > 255) throw new BadRequest(`Provided object does not match schema 'image': '${tag}' is too long`);
+    await this.taggable(caller, imageId, 'update');
     await this.store.addTag(imageId, tag);
   }
 
+  /** A tag the image does not carry is Glance's bare HTTPNotFound (webob's default text). */
   async removeTag(caller: ImageCaller, imageId: string, tag: string): Promise<void> {
-    const image = await this.getImage(caller, imageId);
-    this.requireOwner(caller, image);
-    if (!(await this.store.removeTag(imageId, tag))) throw new NotFound(`Tag ${tag} not found.`);
+    await this.taggable(caller, imageId, 'delete');
+    if (!(await this.store.removeTag(imageId, tag))) throw new NotFound();
   }
 
   // --- data -----------------------------------------------------------------------------

@@ -183,6 +183,22 @@ describe('create, show, update, delete', () => {
     expect((await demo.request('GET', `${GLANCE}/images?tag=${tag}`)).body.images).toEqual([]);
   });
 
+  test("tags: Glance's image_tags answers (schema first, then the image, then modify_image, then the tag)", async () => {
+    const img = await createImage(demo);
+    const long = 'x'.repeat(256);
+    const tooLong = { status: 400, body: { message: `Provided object does not match schema 'image': '${long}' is too long` } };
+    expect(await demo.request('PUT', `${GLANCE}/images/${img.id}/tags/${long}`)).toMatchObject(tooLong);
+    const unknown = '00000000-0000-4000-8000-000000000000';
+    expect(await demo.request('PUT', `${GLANCE}/images/${unknown}/tags/${long}`)).toMatchObject(tooLong);
+    expect(await demo.request('PUT', `${GLANCE}/images/${unknown}/tags/t`)).toMatchObject({ status: 404, body: { message: `Image ${unknown} not found.` } });
+    expect(await alt.request('DELETE', `${GLANCE}/images/${img.id}/tags/t`)).toMatchObject({ status: 404, body: { message: `Image ${img.id} not found.` } });
+    const seeded = (await demo.request('GET', `${GLANCE}/images?visibility=public`)).body.images[0].id;
+    expect(await demo.request('PUT', `${GLANCE}/images/${seeded}/tags/t`)).toMatchObject({ status: 403, body: { message: `Not allowed to update tags for image ${seeded}.` } });
+    expect(await demo.request('DELETE', `${GLANCE}/images/${seeded}/tags/t`)).toMatchObject({ status: 403, body: { message: `Not allowed to delete tags for image ${seeded}.` } });
+    expect(await demo.request('DELETE', `${GLANCE}/images/${img.id}/tags/absent`)).toMatchObject({ status: 404, body: { message: 'The resource could not be found.' } });
+    expect((await demo.request('GET', `${GLANCE}/images/${seeded}`)).body.tags).toEqual([]);
+  });
+
   test('delete: 204, 403 when protected, 404 after', async () => {
     const img = await createImage(demo, { protected: true });
     const url = `${GLANCE}/images/${img.id}`;
