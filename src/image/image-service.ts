@@ -96,7 +96,7 @@ export class ImageService implements ImageApi {
     const where = imageListQuery(filter);
     if (filter.marker) {
       const marker = await this.store.get(filter.marker);
-      if (!marker || !(await this.visible(caller, marker))) throw new BadRequest(`Invalid marker. Image ${filter.marker} could not be found.`);
+      if (!marker || !(await this.visible(caller, marker))) throw new BadRequest(`No image found with ID ${filter.marker}`);
     }
     const limit = filter.limit ?? 25;
     const images = await this.store.list(scope, where, { keyset: imageKeyset(filter.sort), limit, marker: filter.marker });

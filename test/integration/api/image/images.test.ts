@@ -400,4 +400,42 @@ describe('listing', () => {
     expect(await ids('container_format=bare')).toContain(raw.id);
     expect(await ids('container_format=bare')).not.toContain(qcow.id);
   });
+
+  test("bad list parameters get Glance's deserializer and index words; sort keys and dirs as _get_sorting_params pairs them", async () => {
+    const bad = async (q: string) => {
+      const res = await demo.request('GET', `${GLANCE}/images?${q}`);
+      return [q, res.status, res.body.message];
+    };
+    const cases: Array<[string, string]> = [
+      ['visibility=weird', 'Invalid visibility value: weird'],
+      ['member_status=weird', 'Invalid status: weird'],
+      ['changes-since=2020-01-01T00:00:00Z', 'The "changes-since" filter is no longer available on v2.'],
+      ['sort_dir=up', 'Invalid sort direction: up'],
+      ['sort=name:up', 'Invalid sort direction: up'],
+      ['sort=name,', 'Invalid sort key: . It should be one of the following: name, status, container_format, disk_format, size, id, created_at, updated_at, min_disk, min_ram, owner, visibility, os_hidden, protected, virtual_size.'],
+      ['sort=name&sort_key=size', 'Old and new sorting syntax cannot be combined'],
+      ['sort_key=name&sort_key=size&sort_dir=asc&sort_dir=desc&sort_dir=asc', 'Number of sort dirs does not match the number of sort keys'],
+      ['sort_dir=asc&sort_dir=desc', 'Number of sort dirs does not match the number of sort keys'],
+      ['os_hidden=yes', "Invalid value 'yes' for 'os_hidden' filter. Valid values are 'true' or 'false'."],
+      ['protected=True', "Invalid value 'True' for 'protected' filter. Valid values are 'true' or 'false'."],
+      ['marker=nope', 'No image found with ID nope'],
+    ];
+    for (const [q, message] of cases) expect(await bad(q)).toEqual([q, 400, message]);
+    const a = await createImage(demo, { name: randomName('sa'), min_disk: 1 });
+    const b = await createImage(demo, { name: randomName('sb'), min_disk: 1 });
+    const c = await createImage(demo, { name: randomName('sc'), min_disk: 2 });
+    const order = async (q: string) => {
+      const res = await demo.request('GET', `${GLANCE}/images?owner=${demo.projectId}&min_disk_min=1&${q}`);
+      expect([q, res.status]).toEqual([q, 200]);
+      return res.body.images.map((i: any) => i.id).filter((id: string) => [a.id, b.id, c.id].includes(id));
+    };
+    // One dir for every key; one dir per key; stripped keys and dirs; `sort` with and without a dir.
+    expect(await order('sort_key=min_disk&sort_key=name&sort_dir=asc')).toEqual([a.id, b.id, c.id]);
+    expect(await order('sort_key=min_disk&sort_key=name&sort_dir=desc&sort_dir=asc')).toEqual([c.id, a.id, b.id]);
+    expect(await order('sort_key=%20min_disk%20&sort_dir=%20asc%20&sort_key=name')).toEqual([a.id, b.id, c.id]);
+    expect(await order('sort=min_disk:asc,%20name:desc')).toEqual([b.id, a.id, c.id]);
+    expect(await order('sort=min_disk,name:asc')).toEqual([c.id, a.id, b.id]);
+    expect((await demo.request('GET', `${GLANCE}/images?os_hidden=FALSE&protected=false&visibility=`)).status).toBe(200);
+    for (const img of [a, b, c]) expect((await demo.request('DELETE', `${GLANCE}/images/${img.id}`)).status).toBe(204);
+  });
 });
