@@ -10,6 +10,7 @@ import { digestOf, EMPTY_MD5, EMPTY_SHA512, ImageFiles } from './image-data';
 import type { ImageDriver } from '../runtime/image-driver';
 import { imageKeyset, imageListQuery } from './image-listing';
 import { bestEffort } from '../shared/best-effort';
+import { pyRepr } from '../shared/py-format';
 
 const UUID_RE = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
 export const PATCH_CONTENT_TYPES = ['application/openstack-images-v2.1-json-patch', 'application/openstack-images-v2.0-json-patch'];
@@ -111,7 +112,7 @@ export class ImageService implements ImageApi {
     const input: NewImage = { properties: {} };
     for (const [key, value] of Object.entries(body)) {
       if (key === 'id') {
-        if (typeof value !== 'string' || !UUID_RE.test(value)) throw new BadRequest(`Provided object does not match schema 'image': ${JSON.stringify(value)} is not a 'uuid'`);
+        if (typeof value !== 'string' || !UUID_RE.test(value)) throw new BadRequest(`Provided object does not match schema 'image': ${pyRepr(value)} is not a 'uuid'`);
         input.id = value;
         continue;
       }
@@ -218,7 +219,7 @@ export class ImageService implements ImageApi {
   }
 
   async addTag(caller: ImageCaller, imageId: string, tag: string): Promise<void> {
-    if (tag.length > 255) throw new BadRequest(`Provided object does not match schema 'image': '${tag}' is too long`);
+    if (tag.length > 255) throw new BadRequest(`Provided object does not match schema 'image': ${pyRepr(tag)} is too long`);
     await this.taggable(caller, imageId, 'update');
     await this.store.addTag(imageId, tag);
   }

@@ -91,6 +91,28 @@ describe('create, show, update, delete', () => {
     expect((await admin.request('POST', `${GLANCE}/images`, { name: randomName('pub'), visibility: 'public' })).status).toBe(201);
   });
 
+  test("create and PATCH schema errors print values as jsonschema does under Glance (Python's repr, the schema's enum order)", async () => {
+    const created = async (body: Record<string, unknown>) => {
+      const res = await demo.request('POST', `${GLANCE}/images`, { name: 'x', ...body });
+      expect(res.status).toBe(400);
+      return res.body.message.replace("Provided object does not match schema 'image': ", '');
+    };
+    expect(await created({ disk_format: 'bogus' })).toBe("'bogus' is not one of [None, 'ami', 'ari', 'aki', 'vhd', 'vhdx', 'vmdk', 'raw', 'qcow2', 'vdi', 'iso', 'ploop']");
+    expect(await created({ container_format: 'x' })).toBe("'x' is not one of [None, 'ami', 'ari', 'aki', 'bare', 'ovf', 'ova', 'docker', 'compressed']");
+    expect(await created({ visibility: 'open' })).toBe("'open' is not one of ['community', 'public', 'private', 'shared']");
+    expect(await created({ protected: 'yes' })).toBe("'yes' is not of type 'boolean'");
+    expect(await created({ min_ram: null })).toBe("None is not of type 'integer'");
+    expect(await created({ foo: true })).toBe("True is not of type 'string'");
+    expect(await created({ id: "it's" })).toBe(`"it's" is not a 'uuid'`);
+    expect(await created({ tags: ['ok', 5] })).toBe("5 is not of type 'string'");
+    expect(await created({ tags: ['t'.repeat(256)] })).toBe(`'${'t'.repeat(256)}' is too long`);
+    expect(await created({ ['k'.repeat(256)]: 'v' })).toBe('Custom property should not be greater than 255 characters.');
+    const img = await createImage(demo);
+    const patched = await demo.request('PATCH', `${GLANCE}/images/${img.id}`, [{ op: 'add', path: '/min_disk', value: '5' }], PATCH);
+    expect(patched.body.message).toBe("Provided object does not match schema 'image': '5' is not of type 'integer'");
+    expect((await demo.request('GET', `${GLANCE}/schemas/image`)).body.properties.visibility.enum).toEqual(['community', 'public', 'private', 'shared']);
+  });
+
   test('PATCH: add replaces, replace/remove need the property, read-only 403, other content types 415', async () => {
     const img = await createImage(demo, { foo: 'bar' });
     const url = `${GLANCE}/images/${img.id}`;
