@@ -1,6 +1,6 @@
 import { BadRequest, Conflict, Forbidden } from '../http/faults';
 import type { ImageCaller, ImageRecord } from './image-api';
-import { pyRepr } from '../shared/py-format';
+import { pyRepr, pyStr } from '../shared/py-format';
 
 /** Attributes a client may never write (Glance answers 403 "Attribute 'x' is read-only."). */
 export const READ_ONLY_ATTRIBUTES = new Set([
@@ -92,8 +92,12 @@ export function validateAttribute(attr: string, value: unknown, caller: ImageCal
       }
       return [...new Set(value as string[])];
     case 'owner':
-      if (!caller.isAdmin) throw new Forbidden("Attribute 'owner' can be only modified by an administrator.");
       if (value !== null && typeof value !== 'string') throw schemaError(value, 'string');
+      if (typeof value === 'string' && value.length > 255) throw schemaFault(`${pyRepr(value)} is too long`);
+      // Glance's add_image lets a project name itself the owner of what it creates; only an
+      // admin gives an image to another project, and only an admin changes an owner later.
+      if (!caller.isAdmin && !image && value !== caller.projectId) throw new Forbidden(`You are not permitted to create images owned by '${pyStr(value)}'`);
+      if (!caller.isAdmin && image) throw new Forbidden("Owner can't be updated by non admin.");
       return value;
     default:
       if (attr.length > 255) throw new BadRequest('Custom property should not be greater than 255 characters.');

@@ -91,6 +91,19 @@ describe('create, show, update, delete', () => {
     expect((await admin.request('POST', `${GLANCE}/images`, { name: randomName('pub'), visibility: 'public' })).status).toBe(201);
   });
 
+  test("owner: a project may name itself the owner of what it creates; giving an image away or changing an owner is an admin's", async () => {
+    const own = await demo.request('POST', `${GLANCE}/images`, { name: randomName('own'), owner: demo.projectId });
+    expect(own).toMatchObject({ status: 201, body: { owner: demo.projectId } });
+    expect(await demo.request('POST', `${GLANCE}/images`, { name: 'x', owner: alt.projectId })).toMatchObject({ status: 403, body: { message: `You are not permitted to create images owned by '${alt.projectId}'` } });
+    expect(await demo.request('POST', `${GLANCE}/images`, { name: 'x', owner: null })).toMatchObject({ status: 403, body: { message: "You are not permitted to create images owned by 'None'" } });
+    const url = `${GLANCE}/images/${own.body.id}`;
+    expect(await demo.request('PATCH', url, [{ op: 'replace', path: '/owner', value: alt.projectId }], PATCH)).toMatchObject({ status: 403, body: { message: "Owner can't be updated by non admin." } });
+    const given = await admin.request('POST', `${GLANCE}/images`, { name: randomName('given'), owner: alt.projectId });
+    expect(given).toMatchObject({ status: 201, body: { owner: alt.projectId } });
+    expect((await alt.request('GET', `${GLANCE}/images/${given.body.id}`)).status).toBe(200);
+    expect((await admin.request('PATCH', url, [{ op: 'replace', path: '/owner', value: alt.projectId }], PATCH)).body.owner).toBe(alt.projectId);
+  });
+
   test("create and PATCH schema errors print values as jsonschema does under Glance (Python's repr, the schema's enum order)", async () => {
     const created = async (body: Record<string, unknown>) => {
       const res = await demo.request('POST', `${GLANCE}/images`, { name: 'x', ...body });
