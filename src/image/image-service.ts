@@ -80,14 +80,20 @@ export class ImageService implements ImageApi {
     return false;
   }
 
-  private requireOwner(caller: ImageCaller, image: ImageRecord, what = 'modify'): void {
+  /** Glance's image policies (modify_image, delete_image, upload_image, deactivate, reactivate): admin or the owner, refused in oslo.policy's words. */
+  private requireOwner(caller: ImageCaller, image: ImageRecord, policy = 'modify_image'): void {
     if (caller.isAdmin || (caller.projectId && image.owner === caller.projectId)) return;
-    throw new Forbidden(`You are not permitted to ${what} this image.`);
+    throw new Forbidden(`You are not authorized to complete ${policy} action.`);
   }
 
   async getImage(caller: ImageCaller, imageId: string): Promise<ImageRecord> {
+    return this.getImageOr(caller, imageId, `No image found with ID ${imageId}`);
+  }
+
+  /** getImage with the 404 text of the Glance controller at hand (each words it its own way). */
+  private async getImageOr(caller: ImageCaller, imageId: string, notFound: string): Promise<ImageRecord> {
     const image = await this.store.get(imageId);
-    if (!image || !(await this.visible(caller, image))) throw new NotFound(`No image found with ID ${imageId}`);
+    if (!image || !(await this.visible(caller, image))) throw new NotFound(notFound);
     return image;
   }
 
@@ -174,8 +180,8 @@ export class ImageService implements ImageApi {
   }
 
   async deleteImage(caller: ImageCaller, imageId: string): Promise<void> {
-    const image = await this.getImage(caller, imageId);
-    this.requireOwner(caller, image, 'delete');
+    const image = await this.getImageOr(caller, imageId, `Failed to find image ${imageId} to delete`);
+    this.requireOwner(caller, image, 'delete_image');
     if (image.protected) throw new Forbidden(`Image ${imageId} is protected and cannot be deleted.`);
     await this.store.delete(imageId);
     await this.files.remove(imageId);
@@ -209,9 +215,7 @@ export class ImageService implements ImageApi {
    * deserializer), then "Image <id> not found." and the modify_image policy in its own words.
    */
   private async taggable(caller: ImageCaller, imageId: string, verb: 'update' | 'delete'): Promise<ImageRecord> {
-    const image = await this.getImage(caller, imageId).catch((err) => {
-      throw err instanceof NotFound ? new NotFound(`Image ${imageId} not found.`) : err;
-    });
+    const image = await this.getImageOr(caller, imageId, `Image ${imageId} not found.`);
     if (!(caller.isAdmin || (caller.projectId && image.owner === caller.projectId))) {
       throw new Forbidden(`Not allowed to ${verb} tags for image ${imageId}.`);
     }
@@ -236,7 +240,7 @@ export class ImageService implements ImageApi {
     const type = (contentType ?? '').split(';')[0].trim().toLowerCase();
     if (type !== 'application/octet-stream') throw new UnsupportedMediaType('Unsupported Content-Type');
     const image = await this.getImage(caller, imageId);
-    this.requireOwner(caller, image);
+    this.requireOwner(caller, image, 'upload_image');
     if (!image.diskFormat || !image.containerFormat) {
       throw new BadRequest('Properties disk_format, container_format must be set prior to saving data.');
     }

@@ -254,6 +254,22 @@ describe('create, show, update, delete', () => {
     }
   });
 
+  test("another project's image: Glance's policy words (modify_image, delete_image, upload_image, deactivate), and delete's own 404", async () => {
+    const seeded = (await demo.request('GET', `${GLANCE}/images?visibility=public`)).body.images[0].id;
+    const url = `${GLANCE}/images/${seeded}`;
+    const before = (await demo.request('GET', url)).body;
+    const refused = (policy: string) => ({ status: 403, body: { message: `You are not authorized to complete ${policy} action.` } });
+    expect(await demo.request('PATCH', url, [{ op: 'add', path: '/x', value: 'y' }], PATCH)).toMatchObject(refused('modify_image'));
+    expect(await demo.request('DELETE', url)).toMatchObject(refused('delete_image'));
+    expect(await demo.request('PUT', `${url}/file`, Buffer.from('x'), { 'Content-Type': 'application/octet-stream' })).toMatchObject(refused('upload_image'));
+    expect(await demo.request('POST', `${url}/actions/deactivate`)).toMatchObject(refused('deactivate'));
+    expect(await demo.request('POST', `${url}/actions/reactivate`)).toMatchObject(refused('reactivate'));
+    const img = await createImage(alt);
+    expect(await demo.request('DELETE', `${GLANCE}/images/${img.id}`)).toMatchObject({ status: 404, body: { message: `Failed to find image ${img.id} to delete` } });
+    expect((await alt.request('GET', `${GLANCE}/images/${img.id}`)).status).toBe(200);
+    expect((await demo.request('GET', url)).body).toEqual(before);
+  });
+
   test('a trailing slash names no resource: GET /v2/images/ is 404, not the list', async () => {
     const res = await demo.request('GET', `${GLANCE}/images/`);
     expect(res).toMatchObject({ status: 404, body: { code: '404 Not Found', title: 'Not Found' } });
