@@ -237,8 +237,9 @@ export class ImageService implements ImageApi {
   // --- data -----------------------------------------------------------------------------
 
   async upload(caller: ImageCaller, imageId: string, contentType: string | undefined, data: NodeJS.ReadableStream): Promise<void> {
-    const type = (contentType ?? '').split(';')[0].trim().toLowerCase();
-    if (type !== 'application/octet-stream') throw new UnsupportedMediaType('Unsupported Content-Type');
+    const given = contentType === undefined ? undefined : contentType.split(';')[0].trim();
+    // Glance's get_content_type: the media type without its parameters, None when there is no header.
+    if (given?.toLowerCase() !== 'application/octet-stream') throw new UnsupportedMediaType(`Invalid content type ${given ?? 'None'}`);
     const image = await this.getImage(caller, imageId);
     this.requireOwner(caller, image, 'upload_image');
     if (!image.diskFormat || !image.containerFormat) {
