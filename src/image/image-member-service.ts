@@ -17,6 +17,11 @@ export class ImageMemberService {
     return caller.isAdmin || (caller.projectId !== null && image.owner === caller.projectId);
   }
 
+  /** Glance's members controller's _lookup_image: its own 404 text. */
+  private image(caller: ImageCaller, imageId: string): Promise<ImageRecord> {
+    return this.images.getImageOr(caller, imageId, `Image ${imageId} not found.`);
+  }
+
   /** Glance's _check_visibility_and_ownership: members exist only on a shared image. */
   private requireShared(image: ImageRecord, denied: string): void {
     if (image.visibility !== 'shared') throw new Forbidden(denied);
@@ -33,7 +38,7 @@ export class ImageMemberService {
 
   /** Glance's create: shared only, the owner only (add_member), each project once. */
   async add(caller: ImageCaller, imageId: string, memberId: string): Promise<MemberRow> {
-    const image = await this.images.getImage(caller, imageId);
+    const image = await this.image(caller, imageId);
     const denied = `Not allowed to create members for image ${imageId}.`;
     this.requireShared(image, denied);
     if (!this.isOwner(caller, image)) throw new Forbidden(denied);
@@ -43,7 +48,7 @@ export class ImageMemberService {
 
   /** The owner sees every member; a member sees only its own membership. */
   async list(caller: ImageCaller, imageId: string): Promise<MemberRow[]> {
-    const image = await this.images.getImage(caller, imageId);
+    const image = await this.image(caller, imageId);
     this.requireShared(image, `Not allowed to list members for image ${imageId}: Only shared images have members.`);
     const all = await this.store.listMembers(imageId);
     return this.isOwner(caller, image) ? all : all.filter((m) => m.member_id === caller.projectId);
@@ -51,7 +56,7 @@ export class ImageMemberService {
 
   /** Glance's show turns every refusal into a 404 (no leak of who the members are). */
   async get(caller: ImageCaller, imageId: string, memberId: string): Promise<MemberRow> {
-    const image = await this.images.getImage(caller, imageId);
+    const image = await this.image(caller, imageId);
     if (image.visibility !== 'shared') throw new NotFound('Only shared images have members.');
     return this.lookup(caller, image, memberId);
   }
@@ -61,7 +66,7 @@ export class ImageMemberService {
    * member); the status is checked last, after the member and the policy, as Glance sets it.
    */
   async setStatus(caller: ImageCaller, imageId: string, memberId: string, status: unknown): Promise<MemberRow> {
-    const image = await this.images.getImage(caller, imageId);
+    const image = await this.image(caller, imageId);
     const denied = `Not allowed to update members for image ${imageId}.`;
     this.requireShared(image, denied);
     await this.lookup(caller, image, memberId);
@@ -74,7 +79,7 @@ export class ImageMemberService {
 
   /** Only the owner (or an admin) removes a member (Glance's delete_member). */
   async remove(caller: ImageCaller, imageId: string, memberId: string): Promise<void> {
-    const image = await this.images.getImage(caller, imageId);
+    const image = await this.image(caller, imageId);
     const denied = `Not allowed to delete members for image ${imageId}.`;
     this.requireShared(image, denied);
     await this.lookup(caller, image, memberId);

@@ -91,7 +91,7 @@ export class ImageService implements ImageApi {
   }
 
   /** getImage with the 404 text of the Glance controller at hand (each words it its own way). */
-  private async getImageOr(caller: ImageCaller, imageId: string, notFound: string): Promise<ImageRecord> {
+  async getImageOr(caller: ImageCaller, imageId: string, notFound: string): Promise<ImageRecord> {
     const image = await this.store.get(imageId);
     if (!image || !(await this.visible(caller, image))) throw new NotFound(notFound);
     return image;

@@ -85,3 +85,14 @@ test("members: Glance's messages for a duplicate, an unknown member, the owner d
   expect(await alt.request('DELETE', mine)).toMatchObject({ status: 403, body: { message: `Not allowed to delete members for image ${img.id}.` } });
   expect((await alt.request('GET', mine)).body.status).toBe('pending');
 });
+
+test("members of an image the caller cannot see: the members controller's 404 'Image <id> not found.'", async () => {
+  const img = await sharedImage();
+  const members = `${GLANCE}/images/${img.id}/members`;
+  const notFound = { status: 404, body: { message: `Image ${img.id} not found.` } };
+  expect(await alt.request('GET', members)).toMatchObject(notFound);
+  expect(await alt.request('POST', members, { member: alt.projectId })).toMatchObject(notFound);
+  expect(await alt.request('PUT', `${members}/${alt.projectId}`, { status: 'accepted' })).toMatchObject(notFound);
+  expect(await alt.request('DELETE', `${members}/${alt.projectId}`)).toMatchObject(notFound);
+  expect((await demo.request('GET', members)).body.members).toEqual([]);
+});
