@@ -991,7 +991,7 @@ export interface components {
             status: string;
             updated_at?: string | null;
             user_id?: string | null;
-            /** @description Only on a volume made from an image (os-vol-image-meta) */
+            /** @description Only on a volume with image metadata: made from an image, or given some by os-set_image_metadata (os-vol-image-meta) */
             volume_image_metadata?: {
                 [key: string]: string;
             };

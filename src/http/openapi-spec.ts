@@ -161,7 +161,7 @@ export function describeValidationError(errors: ErrorObject[] | null | undefined
   let field = segments.length ? segments[segments.length - 1] : '';
   let reason = e.message ?? 'is invalid';
   // ajv's params per keyword (RequiredParams, AdditionalPropertiesParams, TypeParams...).
-  const params = e.params as Partial<Record<'missingProperty' | 'additionalProperty' | 'type' | 'format', string>> & { allowedValues?: unknown[] };
+  const params = e.params as Partial<Record<'missingProperty' | 'additionalProperty' | 'type' | 'format', string>> & { allowedValues?: unknown[]; limit?: number };
   if (e.keyword === 'required') {
     reason = `'${params.missingProperty}' is a required property`;
     field = field || (params.missingProperty ?? '');
@@ -173,8 +173,27 @@ export function describeValidationError(errors: ErrorObject[] | null | undefined
     reason = `${JSON.stringify(valueAt(body, segments))} is not a '${params.format}'`;
   } else if (e.keyword === 'enum') {
     reason = `${JSON.stringify(valueAt(body, segments))} is not one of ${JSON.stringify(params.allowedValues)}`;
+  } else if (e.keyword in JSONSCHEMA_BOUNDS) {
+    // Python jsonschema's wording (Nova, Cinder and Keystone validate with it), not ajv's
+    // "must NOT have more than 255 characters".
+    reason = JSONSCHEMA_BOUNDS[e.keyword](pyScalarRepr(valueAt(body, segments)), params.limit);
   }
   return field ? `Invalid input for field/attribute ${field}. ${reason}` : `Invalid input. ${reason}`;
+}
+
+const JSONSCHEMA_BOUNDS: Record<string, (value: string, limit?: number) => string> = {
+  maxLength: (v) => `${v} is too long`,
+  minLength: (v, limit) => (limit === 1 ? `${v} should be non-empty` : `${v} is too short`),
+  maximum: (v, limit) => `${v} is greater than the maximum of ${limit}`,
+  minimum: (v, limit) => `${v} is less than the minimum of ${limit}`,
+};
+
+/** Python's repr() of a string or number as jsonschema's messages print it ('text', 7). */
+function pyScalarRepr(v: unknown): string {
+  if (typeof v !== 'string') return JSON.stringify(v);
+  const quote = v.includes("'") && !v.includes('"') ? '"' : "'";
+  const escaped = v.replace(/\\/g, '\\\\');
+  return `${quote}${quote === "'" ? escaped.replace(/'/g, "\\'") : escaped}${quote}`;
 }
 
 function valueAt(body: unknown, segments: string[]): unknown {

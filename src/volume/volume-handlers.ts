@@ -25,7 +25,7 @@ import { metadataHandlers } from './metadata-handlers';
 import { bootableFilter, checkVolumeCreate, checkVolumeUpdate } from './volume-request-versions';
 import { quotaHandlers } from './quota-handlers';
 import { snapshotHandlers } from './snapshot-handlers';
-import { parseCinderBool, volumeNotFound } from './volume-faults';
+import { parseCinderBool } from './volume-faults';
 import type { QuotaService } from './volume-quotas';
 import {
   atLeast, boolParam, callerOf, checkFilterNames, lenientBool, likeFilters, metadataFilter, pageOf, timeFilters, USER_FILTERS, viewContextOf, withCount,
@@ -128,7 +128,9 @@ export function volumeHandlers(deps?: VolumeHandlerDeps): Handlers {
       return { status: 202, body: { volume: volumeDetail(record, viewContextOf(ctx), false) } };
     },
     async showVolumeSummary(ctx) {
-      if (!atLeast(ctx, '3.12')) throw volumeNotFound('summary');
+      // Cinder routes /volumes/summary to its summary action at every version; below 3.12 the
+      // action's VersionNotFoundForAPIMethod is a bare HTTPNotFound.
+      if (!atLeast(ctx, '3.12')) throw new NotFound('The resource could not be found.');
       const sum = await volume.summary(callerOf(ctx), lenientBool(ctx, 'all_tenants'));
       const summary: Record<string, unknown> = { total_size: sum.size, total_count: sum.count };
       if (atLeast(ctx, '3.36')) summary.metadata = sum.metadata;

@@ -80,8 +80,9 @@ export function volumeDetail(v: VolumeRecord, ctx: ViewContext, extended = true)
       attached_at: isoMicros(a.attachedAt),
     })),
   };
-  // Cinder's os-vol-image-meta extension: only on a volume made from an image.
-  if (extended && v.imageMetadata) body.volume_image_metadata = v.imageMetadata;
+  // Cinder's os-vol-image-meta extension: only on a volume with image metadata (made from an
+  // image, or given some by os-set_image_metadata); once every key is unset, the key goes too.
+  if (extended && v.imageMetadata && Object.keys(v.imageMetadata).length > 0) body.volume_image_metadata = v.imageMetadata;
   // volume_extension:volume_tenant_attribute is any project reader's (Cinder's default since Xena); host and migration are admin's.
   if (extended) body['os-vol-tenant-attr:tenant_id'] = v.projectId;
   if (ctx.isAdmin) {

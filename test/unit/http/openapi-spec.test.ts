@@ -31,4 +31,17 @@ describe('the OpenAPI files (the one contract)', () => {
     expect(op.validate!({ project: {} })).toBe(false);
     expect(describeValidationError(op.validate!.errors, { project: {} })).toContain("'name' is a required property");
   });
+
+  it('length and range refusals use Python jsonschema\'s wording, as Nova, Cinder and Keystone print it', () => {
+    const volume = loadSpec('volume.yaml').operations.find((o) => o.operationId === 'createVolume')!;
+    const long = 'n'.repeat(256);
+    expect(volume.validate!({ volume: { size: 1, name: long } })).toBe(false);
+    expect(describeValidationError(volume.validate!.errors, { volume: { size: 1, name: long } })).toBe(`Invalid input for field/attribute name. '${long}' is too long`);
+    const project = loadSpec('identity.yaml').operations.find((o) => o.operationId === 'createProject')!;
+    expect(project.validate!({ project: { name: '' } })).toBe(false);
+    expect(describeValidationError(project.validate!.errors, { project: { name: '' } })).toBe("Invalid input for field/attribute name. '' should be non-empty");
+    const quoted = `it's ${'x'.repeat(70)}`;
+    expect(project.validate!({ project: { name: quoted } })).toBe(false);
+    expect(describeValidationError(project.validate!.errors, { project: { name: quoted } })).toBe(`Invalid input for field/attribute name. "${quoted}" is too long`);
+  });
 });
