@@ -937,13 +937,17 @@ export interface operations {
     listImages: {
         parameters: {
             query?: {
+                /** @description 400 'The "changes-since" filter is no longer available on v2.' */
+                "changes-since"?: string;
                 container_format?: string;
                 created_at?: string;
                 disk_format?: string;
                 /** @description Glance's _validate_limit (400 'limit param must be an integer' / 'limit param must be positive'); 25 when absent, larger values capped at 1000 */
                 limit?: string;
+                /** @description An image the caller sees (400 'No image found with ID <marker>' otherwise) */
                 marker?: string;
-                member_status?: "pending" | "accepted" | "rejected" | "all";
+                /** @description pending, accepted, rejected or all (400 'Invalid status: <v>') */
+                member_status?: string;
                 /** @description As size_max, on min_disk */
                 min_disk_max?: string;
                 /** @description As size_min, on min_disk */
@@ -953,14 +957,18 @@ export interface operations {
                 /** @description As size_min, on min_ram */
                 min_ram_min?: string;
                 name?: string;
+                /** @description true or false, any case (400 'Invalid value '<v>' for 'os_hidden' filter. Valid values are 'true' or 'false'.') */
                 os_hidden?: string;
                 owner?: string;
                 /** @description As size_min, the upper bound */
                 size_max?: string;
                 /** @description Glance's range filter: Python's int() of the text, any sign (400 'Unable to filter on a range with a non-numeric value.' otherwise) */
                 size_min?: string;
+                /** @description key[:dir],... (400 'Old and new sorting syntax cannot be combined' with sort_key or sort_dir) */
                 sort?: string;
-                sort_dir?: "asc" | "desc";
+                /** @description asc or desc (400 'Invalid sort direction: <v>'); one for every key, or several, one per key (400 'Number of sort dirs does not match the number of sort keys') */
+                sort_dir?: string;
+                /** @description Repeatable (400 'Invalid sort key: ...') */
                 sort_key?: string;
                 status?: string;
                 tag?: string;
@@ -969,7 +977,8 @@ export interface operations {
                 virtual_size_max?: string;
                 /** @description As size_min, on virtual_size (Glance reads any `<column>_min` / `<column>_max` as a range) */
                 virtual_size_min?: string;
-                visibility?: "public" | "private" | "shared" | "community" | "all";
+                /** @description public, private, shared, community or all (400 'Invalid visibility value: <v>') */
+                visibility?: string;
             };
             header?: never;
             path?: never;
@@ -1095,9 +1104,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/openstack-images-v2.1-json-patch": {
-                    [key: string]: unknown;
-                }[];
+                "application/openstack-images-v2.1-json-patch": unknown;
             };
         };
         responses: {
@@ -1124,7 +1131,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Other content types */
+            /** @description Other content types: Glance's 'Image PATCH expects Content-Type one of: ...' with an Accept-Patch header naming the two */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -1417,6 +1424,20 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description A tag over 255 characters: Provided object does not match schema 'image': '<tag>' is too long */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not the owner: Not allowed to update tags for image <id>. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
     deleteImageTag: {
@@ -1438,7 +1459,14 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description No such tag */
+            /** @description Not the owner: Not allowed to delete tags for image <id>. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such image (Image <id> not found.) or tag (webob's bare 'The resource could not be found.') */
             404: {
                 headers: {
                     [name: string]: unknown;

@@ -38,7 +38,7 @@ export class OverLimit extends Fault {
   constructor(message: string) { super(413, message); }
 }
 export class UnsupportedMediaType extends Fault {
-  constructor(message: string) { super(415, message); }
+  constructor(message: string, headers: Record<string, string> = {}) { super(415, message, headers); }
 }
 export class NotImplemented extends Fault {
   constructor(message = 'This operation is not implemented by Snapstack.') { super(501, message); }

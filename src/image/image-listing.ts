@@ -40,11 +40,11 @@ function rangeBound(raw: string | undefined): number | undefined {
   return n === undefined ? undefined : Math.max(-Number.MAX_SAFE_INTEGER, Math.min(Number.MAX_SAFE_INTEGER, n));
 }
 
-function bool(name: string, raw: string): boolean {
-  const v = raw.toLowerCase();
-  if (['true', '1', 'yes', 'on'].includes(v)) return true;
-  if (['false', '0', 'no', 'off'].includes(v)) return false;
-  throw new BadRequest(`Unrecognized value '${raw}' for ${name}, acceptable values are: true, false`);
+/** Glance's index: 'true' or 'false' only (os_hidden lowercased first, protected as given). */
+function bool(name: 'os_hidden' | 'protected', raw: string): boolean {
+  const v = name === 'os_hidden' ? raw.toLowerCase() : raw;
+  if (v === 'true' || v === 'false') return v === 'true';
+  throw new BadRequest(`Invalid value '${v}' for '${name}' filter. Valid values are 'true' or 'false'.`);
 }
 
 /** GET /v2/images query string -> a filter, with Glance's 400s for bad values. */
@@ -57,14 +57,16 @@ export function parseImageListQuery(query: Query): ImageListFilter {
     if (!STATUSES.includes(status)) throw new BadRequest(`Invalid status value: ${status}`);
     f.status = status;
   }
+  // Glance's deserializer: visibility (an empty one is no filter), changes-since, then member_status.
   const visibility = last(query.visibility);
-  if (visibility !== undefined) {
+  if (visibility) {
     if (!VISIBILITY_FILTERS.includes(visibility)) throw new BadRequest(`Invalid visibility value: ${visibility}`);
     f.visibility = visibility;
   }
+  if (last(query['changes-since'])) throw new BadRequest('The "changes-since" filter is no longer available on v2.');
   const memberStatus = last(query.member_status);
   if (memberStatus !== undefined) {
-    if (!MEMBER_STATUSES.includes(memberStatus)) throw new BadRequest(`Invalid status value: ${memberStatus}`);
+    if (!MEMBER_STATUSES.includes(memberStatus)) throw new BadRequest(`Invalid status: ${memberStatus}`);
     f.memberStatus = memberStatus;
   }
   const owner = last(query.owner);
@@ -73,7 +75,7 @@ export function parseImageListQuery(query: Query): ImageListFilter {
   if (containerFormat !== undefined) f.containerFormat = containerFormat;
   const diskFormat = last(query.disk_format);
   if (diskFormat !== undefined) f.diskFormat = diskFormat;
-  const tags = query.tag === undefined ? [] : Array.isArray(query.tag) ? query.tag : [query.tag];
+  const tags = (query.tag === undefined ? [] : Array.isArray(query.tag) ? query.tag : [query.tag]).map((t) => t.trim());
   if (tags.length) f.tags = tags;
   const hidden = last(query.os_hidden);
   f.osHidden = hidden === undefined ? false : bool('os_hidden', hidden);
@@ -112,31 +114,44 @@ export function parseImageListQuery(query: Query): ImageListFilter {
 /** Query keys read above (or by the paging), never taken as filters on attributes or properties. */
 const HANDLED = new Set([
   'name', 'status', 'visibility', 'member_status', 'owner', 'container_format', 'disk_format', 'tag', 'os_hidden',
-  'created_at', 'updated_at', 'limit', 'marker', 'sort', 'sort_key', 'sort_dir',
+  'created_at', 'updated_at', 'limit', 'marker', 'sort', 'sort_key', 'sort_dir', 'changes-since',
 ]);
 const INT_COLUMNS = new Set(['size', 'virtual_size', 'min_disk', 'min_ram']);
 const TEXT_COLUMNS = new Set(['id', 'checksum', 'os_hash_algo', 'os_hash_value']);
 
+/**
+ * Glance's _get_sorting_params: `sort=key[:dir],...` or the classic repeated sort_key and
+ * sort_dir (one dir for every key, or one per key), never both; keys and dirs stripped; desc by default.
+ */
 function parseSort(query: Query): ImageListFilter['sort'] {
   const sort = last(query.sort);
-  const keys = query.sort_key === undefined ? [] : Array.isArray(query.sort_key) ? query.sort_key : [query.sort_key];
-  const dirs = query.sort_dir === undefined ? [] : Array.isArray(query.sort_dir) ? query.sort_dir : [query.sort_dir];
-  if (sort !== undefined && (keys.length || dirs.length)) {
-    throw new BadRequest('The "sort" parameter is not compatible with "sort_key" and "sort_dir".');
+  const list = (v: string | string[] | undefined) => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+  const keys = list(query.sort_key).map((k) => k.trim());
+  const dirs = list(query.sort_dir).map((d) => d.trim());
+  if (sort !== undefined && (query.sort_key !== undefined || query.sort_dir !== undefined)) {
+    throw new BadRequest('Old and new sorting syntax cannot be combined');
   }
-  const check = (key: string, dir: string) => {
+  const checkKey = (key: string) => {
     if (!SORT_KEYS.includes(key)) throw new BadRequest(`Invalid sort key: ${key}. It should be one of the following: ${SORT_KEYS.join(', ')}.`);
+    return key;
+  };
+  const checkDir = (dir: string) => {
     if (dir !== 'asc' && dir !== 'desc') throw new BadRequest(`Invalid sort direction: ${dir}`);
-    return { key, dir: dir as 'asc' | 'desc' };
+    return dir;
   };
   if (sort !== undefined) {
-    return sort.split(',').filter(Boolean).map((part) => {
-      const [key, dir = 'desc'] = part.trim().split(':');
-      return check(key, dir);
+    return sort.trim().split(',').map((part) => {
+      const colon = part.indexOf(':');
+      const key = colon < 0 ? part : part.slice(0, colon);
+      const dir = colon < 0 || part.slice(colon + 1) === '' ? 'desc' : part.slice(colon + 1);
+      return { key: checkKey(key.trim()), dir: checkDir(dir.trim()) };
     });
   }
-  if (!keys.length) return [check('created_at', dirs[0] ?? 'desc')];
-  return keys.map((k, i) => check(k, dirs[i] ?? dirs[0] ?? 'desc'));
+  keys.forEach(checkKey);
+  dirs.forEach(checkDir);
+  if (dirs.length > 1 && dirs.length !== keys.length) throw new BadRequest('Number of sort dirs does not match the number of sort keys');
+  const sortKeys = keys.length ? keys : ['created_at'];
+  return sortKeys.map((key, i) => ({ key, dir: (dirs.length > 1 ? dirs[i] : dirs[0] ?? 'desc') as 'asc' | 'desc' }));
 }
 
 /** The SQL side of the filters (visibility scoping is the store's). */

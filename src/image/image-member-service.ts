@@ -17,45 +17,73 @@ export class ImageMemberService {
     return caller.isAdmin || (caller.projectId !== null && image.owner === caller.projectId);
   }
 
+  /** Glance's members controller's _lookup_image: its own 404 text. */
+  private image(caller: ImageCaller, imageId: string): Promise<ImageRecord> {
+    return this.images.getImageOr(caller, imageId, `Image ${imageId} not found.`);
+  }
+
+  /** Glance's _check_visibility_and_ownership: members exist only on a shared image. */
+  private requireShared(image: ImageRecord, denied: string): void {
+    if (image.visibility !== 'shared') throw new Forbidden(denied);
+  }
+
+  /** Glance's _lookup_member: the owner sees every member, a member only itself. */
+  private async lookup(caller: ImageCaller, image: ImageRecord, memberId: string): Promise<MemberRow> {
+    const member = await this.store.getMember(image.id, memberId);
+    if (!member || (!this.isOwner(caller, image) && memberId !== caller.projectId)) {
+      throw new NotFound(`${memberId} not found in the member list of the image ${image.id}.`);
+    }
+    return member;
+  }
+
+  /** Glance's create: shared only, the owner only (add_member), each project once. */
   async add(caller: ImageCaller, imageId: string, memberId: string): Promise<MemberRow> {
-    const image = await this.images.getImage(caller, imageId);
-    if (!this.isOwner(caller, image)) throw new Forbidden('You are not permitted to create image members for the image.');
-    if (image.visibility !== 'shared') throw new Forbidden(`Only shared images have members.`);
-    if (await this.store.getMember(imageId, memberId)) throw new Conflict(`The given member ${memberId} is already associated with image ${imageId}`);
+    const image = await this.image(caller, imageId);
+    const denied = `Not allowed to create members for image ${imageId}.`;
+    this.requireShared(image, denied);
+    if (!this.isOwner(caller, image)) throw new Forbidden(denied);
+    if (await this.store.getMember(imageId, memberId)) throw new Conflict(`Member ${memberId} is duplicated for image ${imageId}`);
     return this.store.insertMember(imageId, memberId);
   }
 
   /** The owner sees every member; a member sees only its own membership. */
   async list(caller: ImageCaller, imageId: string): Promise<MemberRow[]> {
-    const image = await this.images.getImage(caller, imageId);
-    if (image.visibility !== 'shared') throw new Forbidden(`Only shared images have members.`);
+    const image = await this.image(caller, imageId);
+    this.requireShared(image, `Not allowed to list members for image ${imageId}: Only shared images have members.`);
     const all = await this.store.listMembers(imageId);
     return this.isOwner(caller, image) ? all : all.filter((m) => m.member_id === caller.projectId);
   }
 
+  /** Glance's show turns every refusal into a 404 (no leak of who the members are). */
   async get(caller: ImageCaller, imageId: string, memberId: string): Promise<MemberRow> {
-    const image = await this.images.getImage(caller, imageId);
-    const member = await this.store.getMember(imageId, memberId);
-    if (!member || (!this.isOwner(caller, image) && memberId !== caller.projectId)) {
-      throw new NotFound(`Member ${memberId} not found`);
-    }
-    return member;
+    const image = await this.image(caller, imageId);
+    if (image.visibility !== 'shared') throw new NotFound('Only shared images have members.');
+    return this.lookup(caller, image, memberId);
   }
 
-  /** Only the member itself decides; the owner may not accept on its behalf. */
+  /**
+   * Only the member itself (or an admin) decides (Glance's modify_member, admin or shared
+   * member); the status is checked last, after the member and the policy, as Glance sets it.
+   */
   async setStatus(caller: ImageCaller, imageId: string, memberId: string, status: unknown): Promise<MemberRow> {
-    await this.get(caller, imageId, memberId);
-    if (typeof status !== 'string' || !MEMBER_STATUSES.includes(status)) throw new BadRequest(`Invalid status: ${String(status)}`);
-    if (!caller.isAdmin && memberId !== caller.projectId) {
-      throw new Forbidden("You are not permitted to modify 'status' on this image member.");
+    const image = await this.image(caller, imageId);
+    const denied = `Not allowed to update members for image ${imageId}.`;
+    this.requireShared(image, denied);
+    await this.lookup(caller, image, memberId);
+    if (!caller.isAdmin && memberId !== caller.projectId) throw new Forbidden(denied);
+    if (typeof status !== 'string' || !MEMBER_STATUSES.includes(status)) {
+      throw new BadRequest('Incorrect request: Status must be "pending", "accepted" or "rejected".');
     }
     return this.store.updateMember(imageId, memberId, status);
   }
 
+  /** Only the owner (or an admin) removes a member (Glance's delete_member). */
   async remove(caller: ImageCaller, imageId: string, memberId: string): Promise<void> {
-    const image = await this.images.getImage(caller, imageId);
-    await this.get(caller, imageId, memberId);
-    if (!this.isOwner(caller, image)) throw new Forbidden('You are not permitted to delete image members for the image.');
+    const image = await this.image(caller, imageId);
+    const denied = `Not allowed to delete members for image ${imageId}.`;
+    this.requireShared(image, denied);
+    await this.lookup(caller, image, memberId);
+    if (!this.isOwner(caller, image)) throw new Forbidden(denied);
     await this.store.deleteMember(imageId, memberId);
   }
 }

@@ -10,6 +10,7 @@ import { digestOf, EMPTY_MD5, EMPTY_SHA512, ImageFiles } from './image-data';
 import type { ImageDriver } from '../runtime/image-driver';
 import { imageKeyset, imageListQuery } from './image-listing';
 import { bestEffort } from '../shared/best-effort';
+import { pyRepr } from '../shared/py-format';
 
 const UUID_RE = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
 export const PATCH_CONTENT_TYPES = ['application/openstack-images-v2.1-json-patch', 'application/openstack-images-v2.0-json-patch'];
@@ -79,14 +80,20 @@ export class ImageService implements ImageApi {
     return false;
   }
 
-  private requireOwner(caller: ImageCaller, image: ImageRecord, what = 'modify'): void {
+  /** Glance's image policies (modify_image, delete_image, upload_image, deactivate, reactivate): admin or the owner, refused in oslo.policy's words. */
+  private requireOwner(caller: ImageCaller, image: ImageRecord, policy = 'modify_image'): void {
     if (caller.isAdmin || (caller.projectId && image.owner === caller.projectId)) return;
-    throw new Forbidden(`You are not permitted to ${what} this image.`);
+    throw new Forbidden(`You are not authorized to complete ${policy} action.`);
   }
 
   async getImage(caller: ImageCaller, imageId: string): Promise<ImageRecord> {
+    return this.getImageOr(caller, imageId, `No image found with ID ${imageId}`);
+  }
+
+  /** getImage with the 404 text of the Glance controller at hand (each words it its own way). */
+  async getImageOr(caller: ImageCaller, imageId: string, notFound: string): Promise<ImageRecord> {
     const image = await this.store.get(imageId);
-    if (!image || !(await this.visible(caller, image))) throw new NotFound(`No image found with ID ${imageId}`);
+    if (!image || !(await this.visible(caller, image))) throw new NotFound(notFound);
     return image;
   }
 
@@ -96,7 +103,7 @@ export class ImageService implements ImageApi {
     const where = imageListQuery(filter);
     if (filter.marker) {
       const marker = await this.store.get(filter.marker);
-      if (!marker || !(await this.visible(caller, marker))) throw new BadRequest(`Invalid marker. Image ${filter.marker} could not be found.`);
+      if (!marker || !(await this.visible(caller, marker))) throw new BadRequest(`No image found with ID ${filter.marker}`);
     }
     const limit = filter.limit ?? 25;
     const images = await this.store.list(scope, where, { keyset: imageKeyset(filter.sort), limit, marker: filter.marker });
@@ -111,7 +118,7 @@ export class ImageService implements ImageApi {
     const input: NewImage = { properties: {} };
     for (const [key, value] of Object.entries(body)) {
       if (key === 'id') {
-        if (typeof value !== 'string' || !UUID_RE.test(value)) throw new BadRequest(`Provided object does not match schema 'image': ${JSON.stringify(value)} is not a 'uuid'`);
+        if (typeof value !== 'string' || !UUID_RE.test(value)) throw new BadRequest(`Provided object does not match schema 'image': ${pyRepr(value)} is not a 'uuid'`);
         input.id = value;
         continue;
       }
@@ -155,7 +162,11 @@ export class ImageService implements ImageApi {
 
   async updateImage(caller: ImageCaller, imageId: string, contentType: string | undefined, ops: unknown): Promise<ImageRecord> {
     const type = (contentType ?? '').split(';')[0].trim().toLowerCase();
-    if (!PATCH_CONTENT_TYPES.includes(type)) throw new UnsupportedMediaType(`Unsupported Content-Type`);
+    if (!PATCH_CONTENT_TYPES.includes(type)) {
+      // Glance's words and its Accept-Patch header (the two media types, sorted).
+      const allowed = [...PATCH_CONTENT_TYPES].sort().join(', ');
+      throw new UnsupportedMediaType(`Image PATCH expects Content-Type one of: ${allowed}`, { 'Accept-Patch': allowed });
+    }
     this.requireOwner(caller, await this.getImage(caller, imageId));
     // The patch applies to the image as it is under its row lock, not as it was read above.
     const updated = await this.store.modify(imageId, (image) => {
@@ -169,8 +180,8 @@ export class ImageService implements ImageApi {
   }
 
   async deleteImage(caller: ImageCaller, imageId: string): Promise<void> {
-    const image = await this.getImage(caller, imageId);
-    this.requireOwner(caller, image, 'delete');
+    const image = await this.getImageOr(caller, imageId, `Failed to find image ${imageId} to delete`);
+    this.requireOwner(caller, image, 'delete_image');
     if (image.protected) throw new Forbidden(`Image ${imageId} is protected and cannot be deleted.`);
     await this.store.delete(imageId);
     await this.files.remove(imageId);
@@ -199,26 +210,38 @@ export class ImageService implements ImageApi {
     }
   }
 
+  /**
+   * Glance's image_tags controller: the tag checked against the image schema first (its
+   * deserializer), then "Image <id> not found." and the modify_image policy in its own words.
+   */
+  private async taggable(caller: ImageCaller, imageId: string, verb: 'update' | 'delete'): Promise<ImageRecord> {
+    const image = await this.getImageOr(caller, imageId, `Image ${imageId} not found.`);
+    if (!(caller.isAdmin || (caller.projectId && image.owner === caller.projectId))) {
+      throw new Forbidden(`Not allowed to ${verb} tags for image ${imageId}.`);
+    }
+    return image;
+  }
+
   async addTag(caller: ImageCaller, imageId: string, tag: string): Promise<void> {
-    const image = await this.getImage(caller, imageId);
-    this.requireOwner(caller, image);
-    if (tag.length > 255) throw new BadRequest('Tag is too long.');
+    if (tag.length > 255) throw new BadRequest(`Provided object does not match schema 'image': ${pyRepr(tag)} is too long`);
+    await this.taggable(caller, imageId, 'update');
     await this.store.addTag(imageId, tag);
   }
 
+  /** A tag the image does not carry is Glance's bare HTTPNotFound (webob's default text). */
   async removeTag(caller: ImageCaller, imageId: string, tag: string): Promise<void> {
-    const image = await this.getImage(caller, imageId);
-    this.requireOwner(caller, image);
-    if (!(await this.store.removeTag(imageId, tag))) throw new NotFound(`Tag ${tag} not found.`);
+    await this.taggable(caller, imageId, 'delete');
+    if (!(await this.store.removeTag(imageId, tag))) throw new NotFound();
   }
 
   // --- data -----------------------------------------------------------------------------
 
   async upload(caller: ImageCaller, imageId: string, contentType: string | undefined, data: NodeJS.ReadableStream): Promise<void> {
-    const type = (contentType ?? '').split(';')[0].trim().toLowerCase();
-    if (type !== 'application/octet-stream') throw new UnsupportedMediaType('Unsupported Content-Type');
+    const given = contentType === undefined ? undefined : contentType.split(';')[0].trim();
+    // Glance's get_content_type: the media type without its parameters, None when there is no header.
+    if (given?.toLowerCase() !== 'application/octet-stream') throw new UnsupportedMediaType(`Invalid content type ${given ?? 'None'}`);
     const image = await this.getImage(caller, imageId);
-    this.requireOwner(caller, image);
+    this.requireOwner(caller, image, 'upload_image');
     if (!image.diskFormat || !image.containerFormat) {
       throw new BadRequest('Properties disk_format, container_format must be set prior to saving data.');
     }

@@ -91,6 +91,41 @@ describe('create, show, update, delete', () => {
     expect((await admin.request('POST', `${GLANCE}/images`, { name: randomName('pub'), visibility: 'public' })).status).toBe(201);
   });
 
+  test("owner: a project may name itself the owner of what it creates; giving an image away or changing an owner is an admin's", async () => {
+    const own = await demo.request('POST', `${GLANCE}/images`, { name: randomName('own'), owner: demo.projectId });
+    expect(own).toMatchObject({ status: 201, body: { owner: demo.projectId } });
+    expect(await demo.request('POST', `${GLANCE}/images`, { name: 'x', owner: alt.projectId })).toMatchObject({ status: 403, body: { message: `You are not permitted to create images owned by '${alt.projectId}'` } });
+    expect(await demo.request('POST', `${GLANCE}/images`, { name: 'x', owner: null })).toMatchObject({ status: 403, body: { message: "You are not permitted to create images owned by 'None'" } });
+    const url = `${GLANCE}/images/${own.body.id}`;
+    expect(await demo.request('PATCH', url, [{ op: 'replace', path: '/owner', value: alt.projectId }], PATCH)).toMatchObject({ status: 403, body: { message: "Owner can't be updated by non admin." } });
+    const given = await admin.request('POST', `${GLANCE}/images`, { name: randomName('given'), owner: alt.projectId });
+    expect(given).toMatchObject({ status: 201, body: { owner: alt.projectId } });
+    expect((await alt.request('GET', `${GLANCE}/images/${given.body.id}`)).status).toBe(200);
+    expect((await admin.request('PATCH', url, [{ op: 'replace', path: '/owner', value: alt.projectId }], PATCH)).body.owner).toBe(alt.projectId);
+  });
+
+  test("create and PATCH schema errors print values as jsonschema does under Glance (Python's repr, the schema's enum order)", async () => {
+    const created = async (body: Record<string, unknown>) => {
+      const res = await demo.request('POST', `${GLANCE}/images`, { name: 'x', ...body });
+      expect(res.status).toBe(400);
+      return res.body.message.replace("Provided object does not match schema 'image': ", '');
+    };
+    expect(await created({ disk_format: 'bogus' })).toBe("'bogus' is not one of [None, 'ami', 'ari', 'aki', 'vhd', 'vhdx', 'vmdk', 'raw', 'qcow2', 'vdi', 'iso', 'ploop']");
+    expect(await created({ container_format: 'x' })).toBe("'x' is not one of [None, 'ami', 'ari', 'aki', 'bare', 'ovf', 'ova', 'docker', 'compressed']");
+    expect(await created({ visibility: 'open' })).toBe("'open' is not one of ['community', 'public', 'private', 'shared']");
+    expect(await created({ protected: 'yes' })).toBe("'yes' is not of type 'boolean'");
+    expect(await created({ min_ram: null })).toBe("None is not of type 'integer'");
+    expect(await created({ foo: true })).toBe("True is not of type 'string'");
+    expect(await created({ id: "it's" })).toBe(`"it's" is not a 'uuid'`);
+    expect(await created({ tags: ['ok', 5] })).toBe("5 is not of type 'string'");
+    expect(await created({ tags: ['t'.repeat(256)] })).toBe(`'${'t'.repeat(256)}' is too long`);
+    expect(await created({ ['k'.repeat(256)]: 'v' })).toBe('Custom property should not be greater than 255 characters.');
+    const img = await createImage(demo);
+    const patched = await demo.request('PATCH', `${GLANCE}/images/${img.id}`, [{ op: 'add', path: '/min_disk', value: '5' }], PATCH);
+    expect(patched.body.message).toBe("Provided object does not match schema 'image': '5' is not of type 'integer'");
+    expect((await demo.request('GET', `${GLANCE}/schemas/image`)).body.properties.visibility.enum).toEqual(['community', 'public', 'private', 'shared']);
+  });
+
   test('PATCH: add replaces, replace/remove need the property, read-only 403, other content types 415', async () => {
     const img = await createImage(demo, { foo: 'bar' });
     const url = `${GLANCE}/images/${img.id}`;
@@ -132,6 +167,34 @@ describe('create, show, update, delete', () => {
     expect((await bad({ op: 'add', path: 'name', value: 'x' })).message).toBe('Pointer `name` does not start with "/".');
   });
 
+  test("PATCH: Glance's words for a bad body, a pointer out of its limited form, a core attribute removed, another media type", async () => {
+    const img = await createImage(demo, { foo: 'bar' });
+    const url = `${GLANCE}/images/${img.id}`;
+    const patch = async (body: unknown) => (await demo.request('PATCH', url, body, PATCH)).body.message;
+    expect(await patch({ op: 'add', path: '/x', value: 'y' })).toBe('Request body must be a JSON array of operation objects.');
+    expect(await patch(['x'])).toBe('Operations must be JSON objects.');
+    expect(await patch([['add', '/x']])).toBe('Operations must be JSON objects.');
+    const pointer = async (path: string) => patch([{ op: 'add', path, value: 'y' }]);
+    expect(await pointer('/a//b')).toBe('Pointer `/a//b` contains adjacent "/".');
+    expect(await pointer('/a/ /b')).toBe('Pointer `/a/ /b` contains adjacent "/".');
+    expect(await pointer('/a/')).toBe('Pointer `/a/` end with "/".');
+    expect(await pointer('/a~2')).toBe('Pointer `/a~2` contains "~" not part of a recognized escape sequence.');
+    expect(await pointer('/a~')).toBe('Pointer `/a~` contains "~" not part of a recognized escape sequence.');
+    expect(await pointer('/a/b')).toBe("Invalid JSON pointer for this resource: '/a/b'");
+    // Tokens are unescaped and stripped: "/ name " is the name, "/a~1b" the property "a/b".
+    const ok = await demo.request('PATCH', url, [{ op: 'add', path: '/ name ', value: 'stripped' }, { op: 'add', path: '/a~1b~0', value: 'v' }], PATCH);
+    expect(ok.status).toBe(200);
+    expect(ok.body).toMatchObject({ name: 'stripped', 'a/b~': 'v' });
+    const core = await demo.request('PATCH', url, [{ op: 'remove', path: '/min_disk' }], PATCH);
+    expect(core).toMatchObject({ status: 403, body: { message: 'Property min_disk may not be removed.' } });
+    const types = 'application/openstack-images-v2.0-json-patch, application/openstack-images-v2.1-json-patch';
+    const json = await demo.request('PATCH', url, [{ op: 'add', path: '/name', value: 'x' }]);
+    expect(json.status).toBe(415);
+    expect(json.headers.get('accept-patch')).toBe(types);
+    expect(json.body.message).toBe(`Image PATCH expects Content-Type one of: ${types}`);
+    expect((await demo.request('GET', url)).body).toMatchObject({ name: 'stripped', min_disk: 0, foo: 'bar' });
+  });
+
   test('concurrent PATCHes of different properties all land (each applies to the image under its row lock)', async () => {
     const img = await createImage(demo);
     const url = `${GLANCE}/images/${img.id}`;
@@ -155,6 +218,22 @@ describe('create, show, update, delete', () => {
     expect((await demo.request('GET', `${GLANCE}/images?tag=${tag}`)).body.images).toEqual([]);
   });
 
+  test("tags: Glance's image_tags answers (schema first, then the image, then modify_image, then the tag)", async () => {
+    const img = await createImage(demo);
+    const long = 'x'.repeat(256);
+    const tooLong = { status: 400, body: { message: `Provided object does not match schema 'image': '${long}' is too long` } };
+    expect(await demo.request('PUT', `${GLANCE}/images/${img.id}/tags/${long}`)).toMatchObject(tooLong);
+    const unknown = '00000000-0000-4000-8000-000000000000';
+    expect(await demo.request('PUT', `${GLANCE}/images/${unknown}/tags/${long}`)).toMatchObject(tooLong);
+    expect(await demo.request('PUT', `${GLANCE}/images/${unknown}/tags/t`)).toMatchObject({ status: 404, body: { message: `Image ${unknown} not found.` } });
+    expect(await alt.request('DELETE', `${GLANCE}/images/${img.id}/tags/t`)).toMatchObject({ status: 404, body: { message: `Image ${img.id} not found.` } });
+    const seeded = (await demo.request('GET', `${GLANCE}/images?visibility=public`)).body.images[0].id;
+    expect(await demo.request('PUT', `${GLANCE}/images/${seeded}/tags/t`)).toMatchObject({ status: 403, body: { message: `Not allowed to update tags for image ${seeded}.` } });
+    expect(await demo.request('DELETE', `${GLANCE}/images/${seeded}/tags/t`)).toMatchObject({ status: 403, body: { message: `Not allowed to delete tags for image ${seeded}.` } });
+    expect(await demo.request('DELETE', `${GLANCE}/images/${img.id}/tags/absent`)).toMatchObject({ status: 404, body: { message: 'The resource could not be found.' } });
+    expect((await demo.request('GET', `${GLANCE}/images/${seeded}`)).body.tags).toEqual([]);
+  });
+
   test('delete: 204, 403 when protected, 404 after', async () => {
     const img = await createImage(demo, { protected: true });
     const url = `${GLANCE}/images/${img.id}`;
@@ -175,6 +254,22 @@ describe('create, show, update, delete', () => {
     }
   });
 
+  test("another project's image: Glance's policy words (modify_image, delete_image, upload_image, deactivate), and delete's own 404", async () => {
+    const seeded = (await demo.request('GET', `${GLANCE}/images?visibility=public`)).body.images[0].id;
+    const url = `${GLANCE}/images/${seeded}`;
+    const before = (await demo.request('GET', url)).body;
+    const refused = (policy: string) => ({ status: 403, body: { message: `You are not authorized to complete ${policy} action.` } });
+    expect(await demo.request('PATCH', url, [{ op: 'add', path: '/x', value: 'y' }], PATCH)).toMatchObject(refused('modify_image'));
+    expect(await demo.request('DELETE', url)).toMatchObject(refused('delete_image'));
+    expect(await demo.request('PUT', `${url}/file`, Buffer.from('x'), { 'Content-Type': 'application/octet-stream' })).toMatchObject(refused('upload_image'));
+    expect(await demo.request('POST', `${url}/actions/deactivate`)).toMatchObject(refused('deactivate'));
+    expect(await demo.request('POST', `${url}/actions/reactivate`)).toMatchObject(refused('reactivate'));
+    const img = await createImage(alt);
+    expect(await demo.request('DELETE', `${GLANCE}/images/${img.id}`)).toMatchObject({ status: 404, body: { message: `Failed to find image ${img.id} to delete` } });
+    expect((await alt.request('GET', `${GLANCE}/images/${img.id}`)).status).toBe(200);
+    expect((await demo.request('GET', url)).body).toEqual(before);
+  });
+
   test('a trailing slash names no resource: GET /v2/images/ is 404, not the list', async () => {
     const res = await demo.request('GET', `${GLANCE}/images/`);
     expect(res).toMatchObject({ status: 404, body: { code: '404 Not Found', title: 'Not Found' } });
@@ -189,7 +284,9 @@ describe('data', () => {
     const url = `${GLANCE}/images/${img.id}/file`;
     expect((await demo.request('GET', url)).status).toBe(204);
     const data = Buffer.from(`hello ${randomName('data')}\n`.repeat(1000));
-    expect((await demo.request('PUT', url, data, { 'Content-Type': 'application/json' })).status).toBe(415);
+    expect(await demo.request('PUT', url, data, { 'Content-Type': 'application/json' })).toMatchObject({ status: 415, body: { message: 'Invalid content type application/json' } });
+    // Glance's get_content_type: the media type without its parameters.
+    expect(await demo.request('PUT', url, data, { 'Content-Type': 'text/plain; charset=utf-8' })).toMatchObject({ status: 415, body: { message: 'Invalid content type text/plain' } });
     expect((await demo.request('PUT', url, data, { 'Content-Type': 'application/octet-stream' })).status).toBe(204);
     const shown = (await demo.request('GET', `${GLANCE}/images/${img.id}`)).body;
     expect(shown).toMatchObject({
@@ -355,5 +452,43 @@ describe('listing', () => {
     expect(await ids('disk_format=qcow2')).not.toContain(raw.id);
     expect(await ids('container_format=bare')).toContain(raw.id);
     expect(await ids('container_format=bare')).not.toContain(qcow.id);
+  });
+
+  test("bad list parameters get Glance's deserializer and index words; sort keys and dirs as _get_sorting_params pairs them", async () => {
+    const bad = async (q: string) => {
+      const res = await demo.request('GET', `${GLANCE}/images?${q}`);
+      return [q, res.status, res.body.message];
+    };
+    const cases: Array<[string, string]> = [
+      ['visibility=weird', 'Invalid visibility value: weird'],
+      ['member_status=weird', 'Invalid status: weird'],
+      ['changes-since=2020-01-01T00:00:00Z', 'The "changes-since" filter is no longer available on v2.'],
+      ['sort_dir=up', 'Invalid sort direction: up'],
+      ['sort=name:up', 'Invalid sort direction: up'],
+      ['sort=name,', 'Invalid sort key: . It should be one of the following: name, status, container_format, disk_format, size, id, created_at, updated_at, min_disk, min_ram, owner, visibility, os_hidden, protected, virtual_size.'],
+      ['sort=name&sort_key=size', 'Old and new sorting syntax cannot be combined'],
+      ['sort_key=name&sort_key=size&sort_dir=asc&sort_dir=desc&sort_dir=asc', 'Number of sort dirs does not match the number of sort keys'],
+      ['sort_dir=asc&sort_dir=desc', 'Number of sort dirs does not match the number of sort keys'],
+      ['os_hidden=yes', "Invalid value 'yes' for 'os_hidden' filter. Valid values are 'true' or 'false'."],
+      ['protected=True', "Invalid value 'True' for 'protected' filter. Valid values are 'true' or 'false'."],
+      ['marker=nope', 'No image found with ID nope'],
+    ];
+    for (const [q, message] of cases) expect(await bad(q)).toEqual([q, 400, message]);
+    const a = await createImage(demo, { name: randomName('sa'), min_disk: 1 });
+    const b = await createImage(demo, { name: randomName('sb'), min_disk: 1 });
+    const c = await createImage(demo, { name: randomName('sc'), min_disk: 2 });
+    const order = async (q: string) => {
+      const res = await demo.request('GET', `${GLANCE}/images?owner=${demo.projectId}&min_disk_min=1&${q}`);
+      expect([q, res.status]).toEqual([q, 200]);
+      return res.body.images.map((i: any) => i.id).filter((id: string) => [a.id, b.id, c.id].includes(id));
+    };
+    // One dir for every key; one dir per key; stripped keys and dirs; `sort` with and without a dir.
+    expect(await order('sort_key=min_disk&sort_key=name&sort_dir=asc')).toEqual([a.id, b.id, c.id]);
+    expect(await order('sort_key=min_disk&sort_key=name&sort_dir=desc&sort_dir=asc')).toEqual([c.id, a.id, b.id]);
+    expect(await order('sort_key=%20min_disk%20&sort_dir=%20asc%20&sort_key=name')).toEqual([a.id, b.id, c.id]);
+    expect(await order('sort=min_disk:asc,%20name:desc')).toEqual([b.id, a.id, c.id]);
+    expect(await order('sort=min_disk,name:asc')).toEqual([c.id, a.id, b.id]);
+    expect((await demo.request('GET', `${GLANCE}/images?os_hidden=FALSE&protected=false&visibility=`)).status).toBe(200);
+    for (const img of [a, b, c]) expect((await demo.request('DELETE', `${GLANCE}/images/${img.id}`)).status).toBe(204);
   });
 });
