@@ -4,6 +4,7 @@ import yaml from 'js-yaml';
 import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
 import type { AnySchemaObject } from 'ajv';
 import addFormats from 'ajv-formats';
+import { pyRepr } from '../shared/py-format';
 
 export interface OperationSpec {
   operationId: string;
@@ -176,7 +177,7 @@ export function describeValidationError(errors: ErrorObject[] | null | undefined
   } else if (e.keyword in JSONSCHEMA_BOUNDS) {
     // Python jsonschema's wording (Nova, Cinder and Keystone validate with it), not ajv's
     // "must NOT have more than 255 characters".
-    reason = JSONSCHEMA_BOUNDS[e.keyword](pyScalarRepr(valueAt(body, segments)), params.limit);
+    reason = JSONSCHEMA_BOUNDS[e.keyword](pyRepr(valueAt(body, segments)), params.limit);
   }
   return field ? `Invalid input for field/attribute ${field}. ${reason}` : `Invalid input. ${reason}`;
 }
@@ -187,14 +188,6 @@ const JSONSCHEMA_BOUNDS: Record<string, (value: string, limit?: number) => strin
   maximum: (v, limit) => `${v} is greater than the maximum of ${limit}`,
   minimum: (v, limit) => `${v} is less than the minimum of ${limit}`,
 };
-
-/** Python's repr() of a string or number as jsonschema's messages print it ('text', 7). */
-function pyScalarRepr(v: unknown): string {
-  if (typeof v !== 'string') return JSON.stringify(v);
-  const quote = v.includes("'") && !v.includes('"') ? '"' : "'";
-  const escaped = v.replace(/\\/g, '\\\\');
-  return `${quote}${quote === "'" ? escaped.replace(/'/g, "\\'") : escaped}${quote}`;
-}
 
 function valueAt(body: unknown, segments: string[]): unknown {
   let cur = body;
