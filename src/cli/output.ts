@@ -3,7 +3,7 @@
  * value, csv (lists) and shell (single objects); `-c COLUMN` picks columns (in the command's
  * order), `--sort-column` sorts list rows.
  */
-import { PyFloat, pyJson, pyStr } from './py-format';
+import { PyFloat, pyJson, pyStr } from '../shared/py-format';
 import { pyYamlDump } from './py-yaml';
 
 /** A value with a human form (table) and a machine form (json, yaml, value...), like cliff's FormattableColumn. */

@@ -3,7 +3,7 @@
  * prints): sorted keys, block style, PyYAML's choice of plain/single/double-quoted scalars and
  * its line folding at 80 columns. A port of the parts of yaml/emitter.py that such data uses.
  */
-import { PyFloat, pyFloatRepr } from './py-format';
+import { PyFloat, pyFloatRepr } from '../shared/py-format';
 
 const BEST_WIDTH = 80;
 const BEST_INDENT = 2;

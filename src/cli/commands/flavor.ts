@@ -3,7 +3,7 @@ import type { Session } from '../auth';
 import { type CommandSpec, defineCommand } from '../command';
 import { ApiError } from '../http';
 import { dictColumn, sortedFields } from '../output';
-import { PyFloat } from '../py-format';
+import { PyFloat } from '../../shared/py-format';
 import { findResource, q, listAll } from '../resolve';
 import type { Flavor, FlavorEnvelope } from '../wire';
 

@@ -3,7 +3,7 @@ import type { Session } from '../auth';
 import { type CommandSpec, defineCommand } from '../command';
 import { CliError } from '../http';
 import { dictColumn, listColumn, pySortCompare, sortedFields } from '../output';
-import { pyStr } from '../py-format';
+import { pyStr } from '../../shared/py-format';
 import { findResource, forEachTarget, q } from '../resolve';
 import type { GlanceImage, GlanceImageList } from '../wire';
 

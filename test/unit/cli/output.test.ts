@@ -7,7 +7,7 @@ import { powerStateColumn } from '../../../src/cli/commands/server';
 import {
   Cell, defaultOutputOptions, dictColumn, formatDict, formatList, listColumn, listDictColumn, OutputError, OutputOptions, renderOutput,
 } from '../../../src/cli/output';
-import { PyFloat, pyFloatRepr, pyJson, pyRepr } from '../../../src/cli/py-format';
+import { PyFloat, pyFloatRepr, pyJson, pyRepr } from '../../../src/shared/py-format';
 import { pyYamlDump } from '../../../src/cli/py-yaml';
 
 const fixtures = path.join(__dirname, 'fixtures');
