@@ -82,7 +82,7 @@ export class ImageService implements ImageApi {
 
   /** Glance's image policies (modify_image, delete_image, upload_image, deactivate, reactivate): admin or the owner, refused in oslo.policy's words. */
   private requireOwner(caller: ImageCaller, image: ImageRecord, policy = 'modify_image'): void {
-    if (caller.isAdmin || (caller.projectId && image.owner === caller.projectId)) return;
+    if (mayModify(caller, image)) return;
     throw new Forbidden(`You are not authorized to complete ${policy} action.`);
   }
 
@@ -216,7 +216,7 @@ export class ImageService implements ImageApi {
    */
   private async taggable(caller: ImageCaller, imageId: string, verb: 'update' | 'delete'): Promise<ImageRecord> {
     const image = await this.getImageOr(caller, imageId, `Image ${imageId} not found.`);
-    if (!(caller.isAdmin || (caller.projectId && image.owner === caller.projectId))) {
+    if (!mayModify(caller, image)) {
       throw new Forbidden(`Not allowed to ${verb} tags for image ${imageId}.`);
     }
     return image;
@@ -322,4 +322,9 @@ export class ImageService implements ImageApi {
       container_format: null, checksum: null, os_hash_algo: null, os_hash_value: null, properties: {}, ...r,
     };
   }
+}
+
+/** Glance's image policies' rule: an admin, or the image's owner. */
+function mayModify(caller: ImageCaller, image: ImageRecord): boolean {
+  return caller.isAdmin || (!!caller.projectId && image.owner === caller.projectId);
 }
