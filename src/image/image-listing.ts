@@ -20,6 +20,11 @@ function last(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v[v.length - 1] : v;
 }
 
+/** Every value of a repeatable parameter. */
+function all(v: string | string[] | undefined): string[] {
+  return v === undefined ? [] : Array.isArray(v) ? v : [v];
+}
+
 function intParam(name: string, raw: string): number {
   if (!/^-?\d+$/.test(raw)) throw new BadRequest(`${name} param must be an integer`);
   const n = Number(raw);
@@ -75,7 +80,7 @@ export function parseImageListQuery(query: Query): ImageListFilter {
   if (containerFormat !== undefined) f.containerFormat = containerFormat;
   const diskFormat = last(query.disk_format);
   if (diskFormat !== undefined) f.diskFormat = diskFormat;
-  const tags = (query.tag === undefined ? [] : Array.isArray(query.tag) ? query.tag : [query.tag]).map((t) => t.trim());
+  const tags = all(query.tag).map((t) => t.trim());
   if (tags.length) f.tags = tags;
   const hidden = last(query.os_hidden);
   f.osHidden = hidden === undefined ? false : bool('os_hidden', hidden);
@@ -125,9 +130,8 @@ const TEXT_COLUMNS = new Set(['id', 'checksum', 'os_hash_algo', 'os_hash_value']
  */
 function parseSort(query: Query): ImageListFilter['sort'] {
   const sort = last(query.sort);
-  const list = (v: string | string[] | undefined) => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
-  const keys = list(query.sort_key).map((k) => k.trim());
-  const dirs = list(query.sort_dir).map((d) => d.trim());
+  const keys = all(query.sort_key).map((k) => k.trim());
+  const dirs = all(query.sort_dir).map((d) => d.trim());
   if (sort !== undefined && (query.sort_key !== undefined || query.sort_dir !== undefined)) {
     throw new BadRequest('Old and new sorting syntax cannot be combined');
   }

@@ -1,6 +1,6 @@
 import { BadRequest, Conflict, Forbidden, NotFound } from '../http/faults';
 import type { ImageCaller, ImageRecord } from './image-api';
-import type { ImageService } from './image-service';
+import { mayModify, type ImageService } from './image-service';
 import type { ImageStore, MemberRow } from './image-store';
 
 const MEMBER_STATUSES = ['pending', 'accepted', 'rejected'];
@@ -12,10 +12,6 @@ const MEMBER_STATUSES = ['pending', 'accepted', 'rejected'];
  */
 export class ImageMemberService {
   constructor(private readonly images: ImageService, private readonly store: ImageStore) {}
-
-  private isOwner(caller: ImageCaller, image: ImageRecord): boolean {
-    return caller.isAdmin || (caller.projectId !== null && image.owner === caller.projectId);
-  }
 
   /** Glance's members controller's _lookup_image: its own 404 text. */
   private image(caller: ImageCaller, imageId: string): Promise<ImageRecord> {
@@ -30,7 +26,7 @@ export class ImageMemberService {
   /** Glance's _lookup_member: the owner sees every member, a member only itself. */
   private async lookup(caller: ImageCaller, image: ImageRecord, memberId: string): Promise<MemberRow> {
     const member = await this.store.getMember(image.id, memberId);
-    if (!member || (!this.isOwner(caller, image) && memberId !== caller.projectId)) {
+    if (!member || (!mayModify(caller, image) && memberId !== caller.projectId)) {
       throw new NotFound(`${memberId} not found in the member list of the image ${image.id}.`);
     }
     return member;
@@ -41,7 +37,7 @@ export class ImageMemberService {
     const image = await this.image(caller, imageId);
     const denied = `Not allowed to create members for image ${imageId}.`;
     this.requireShared(image, denied);
-    if (!this.isOwner(caller, image)) throw new Forbidden(denied);
+    if (!mayModify(caller, image)) throw new Forbidden(denied);
     if (await this.store.getMember(imageId, memberId)) throw new Conflict(`Member ${memberId} is duplicated for image ${imageId}`);
     return this.store.insertMember(imageId, memberId);
   }
@@ -51,7 +47,7 @@ export class ImageMemberService {
     const image = await this.image(caller, imageId);
     this.requireShared(image, `Not allowed to list members for image ${imageId}: Only shared images have members.`);
     const all = await this.store.listMembers(imageId);
-    return this.isOwner(caller, image) ? all : all.filter((m) => m.member_id === caller.projectId);
+    return mayModify(caller, image) ? all : all.filter((m) => m.member_id === caller.projectId);
   }
 
   /** Glance's show turns every refusal into a 404 (no leak of who the members are). */
@@ -83,7 +79,7 @@ export class ImageMemberService {
     const denied = `Not allowed to delete members for image ${imageId}.`;
     this.requireShared(image, denied);
     await this.lookup(caller, image, memberId);
-    if (!this.isOwner(caller, image)) throw new Forbidden(denied);
+    if (!mayModify(caller, image)) throw new Forbidden(denied);
     await this.store.deleteMember(imageId, memberId);
   }
 }

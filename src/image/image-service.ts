@@ -324,7 +324,7 @@ export class ImageService implements ImageApi {
   }
 }
 
-/** Glance's image policies' rule: an admin, or the image's owner. */
-function mayModify(caller: ImageCaller, image: ImageRecord): boolean {
+/** Glance's image policies' rule (modify, delete, members, tags): an admin, or the image's owner. */
+export function mayModify(caller: ImageCaller, image: ImageRecord): boolean {
   return caller.isAdmin || (!!caller.projectId && image.owner === caller.projectId);
 }
