@@ -33,6 +33,8 @@ export interface Config {
   maxUploadBytes: number;
   /** Cinder's default quotas per project (os-quota-sets defaults, GET /limits); -1 is unlimited. */
   volumeQuotas: VolumeQuotaDefaults;
+  /** Glance's per-image limits (image_tag_quota, image_property_quota, image_member_quota); -1 is unlimited. */
+  imageQuotas: ImageQuotas;
   /** SNAPSTACK_REPLICA=1 with DATABASE_URL: one of several processes on one database and data directory (docs/replicas.md). */
   replica: boolean;
   /** Jobs of each lane one process runs at once; the rest wait queued in the database. */
@@ -49,6 +51,13 @@ export const DEFAULT_JOB_WORKERS = 16;
 
 /** The embedded databases (SNAPSTACK_DB): PostgreSQL binaries run as a child process, or PGlite in the process. */
 export type EmbeddedDb = 'postgres' | 'pglite';
+
+/** Glance's per-image limits; -1 is unlimited. */
+export interface ImageQuotas {
+  tags: number;
+  properties: number;
+  members: number;
+}
 
 export interface VolumeQuotaDefaults {
   volumes: number;
@@ -77,6 +86,7 @@ export const CONFIG_VARIABLES = [
   'SNAPSTACK_MAX_CHAIN_DEPTH', 'SNAPSTACK_SNAPSHOT_CONSISTENCY', 'SNAPSTACK_MIN_DISK_RULE', 'SNAPSTACK_WORKSPACE_DIR', 'SNAPSTACK_MAX_UPLOAD_BYTES',
   'SNAPSTACK_QUOTA_VOLUMES', 'SNAPSTACK_QUOTA_SNAPSHOTS', 'SNAPSTACK_QUOTA_GIGABYTES', 'SNAPSTACK_QUOTA_PER_VOLUME_GIGABYTES',
   'SNAPSTACK_QUOTA_BACKUPS', 'SNAPSTACK_QUOTA_BACKUP_GIGABYTES', 'SNAPSTACK_QUOTA_GROUPS',
+  'SNAPSTACK_IMAGE_TAG_QUOTA', 'SNAPSTACK_IMAGE_PROPERTY_QUOTA', 'SNAPSTACK_IMAGE_MEMBER_QUOTA',
   'SNAPSTACK_REPLICA', 'SNAPSTACK_JOB_WORKERS',
 ] as const;
 
@@ -127,6 +137,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       backups: quotaEnv(env, 'SNAPSTACK_QUOTA_BACKUPS', 10),
       backupGigabytes: quotaEnv(env, 'SNAPSTACK_QUOTA_BACKUP_GIGABYTES', 1000),
       groups: quotaEnv(env, 'SNAPSTACK_QUOTA_GROUPS', 10),
+    },
+    imageQuotas: {
+      tags: quotaEnv(env, 'SNAPSTACK_IMAGE_TAG_QUOTA', 128),
+      properties: quotaEnv(env, 'SNAPSTACK_IMAGE_PROPERTY_QUOTA', 128),
+      members: quotaEnv(env, 'SNAPSTACK_IMAGE_MEMBER_QUOTA', 128),
     },
   };
   const replica = oneOf(env, 'SNAPSTACK_REPLICA', ['0', '1'] as const, '0') === '1';

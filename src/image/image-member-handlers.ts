@@ -3,7 +3,7 @@
  *
  * LIMITATIONS:
  * - members are project ids and are not checked against Keystone (Glance does not either);
- * - no member quota (image_member_quota).
+ * - the member quota (image_member_quota) is counted under the image row lock (image-quotas.ts).
  */
 import type { Handlers } from '../http/context';
 import type { operations } from '../generated/image';

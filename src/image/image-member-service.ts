@@ -1,5 +1,6 @@
 import { BadRequest, Conflict, Forbidden, NotFound } from '../http/faults';
 import type { ImageCaller, ImageRecord } from './image-api';
+import { enforceImageQuota, memberLimitWords } from './image-quotas';
 import { mayModify, type ImageService } from './image-service';
 import type { ImageStore, MemberRow } from './image-store';
 
@@ -39,7 +40,7 @@ export class ImageMemberService {
     this.requireShared(image, denied);
     if (!mayModify(caller, image)) throw new Forbidden(denied);
     if (await this.store.getMember(imageId, memberId)) throw new Conflict(`Member ${memberId} is duplicated for image ${imageId}`);
-    return this.store.insertMember(imageId, memberId);
+    return this.store.insertMember(imageId, memberId, (count) => enforceImageQuota(this.images.quotas, 'members', count, memberLimitWords(imageId)));
   }
 
   /** The owner sees every member; a member sees only its own membership. */

@@ -47,7 +47,7 @@ export function createImageModule(opts: { config: Config; db: Knex; images: Imag
   const logger = opts.logger.child({ component: 'image' });
   const store = new ImageStore(opts.db);
   const files = new ImageFiles(opts.config.dataDir);
-  const service = new ImageService(store, files, opts.images, logger);
+  const service = new ImageService(store, files, opts.images, logger, opts.config.imageQuotas);
   const members = new ImageMemberService(service, store);
   const metadefStore = new MetadefStore(opts.db);
   const metadefs = new MetadefNamespaceService(metadefStore, logger);

@@ -1,5 +1,6 @@
 import { randomUUID } from 'crypto';
 import type { Logger } from '../logger';
+import { countedProperties, enforceImageQuota, tagLimitWords, type ImageQuotas } from './image-quotas';
 import { BadRequest, Conflict, Forbidden, NotFound, UnsupportedMediaType } from '../http/faults';
 import {
   DOCKER_IMAGE_PROPERTY, ImageApi, ImageCaller, ImageListFilter, ImagePage, ImageRecord, NewImage,
@@ -38,6 +39,7 @@ export class ImageService implements ImageApi {
     private readonly files: ImageFiles,
     private readonly docker: ImageDriver | null,
     private readonly log: Logger,
+    readonly quotas: ImageQuotas,
   ) {}
 
   /** First start only: the seeded public images (listed in docs/compute-and-images.md). */
@@ -146,6 +148,8 @@ export class ImageService implements ImageApi {
     if (await this.store.get(id)) throw new Conflict(`Image with identifier ${id} already exists!`);
     if (input.visibility === 'public' && !caller.isAdmin) throw new Forbidden('You are not authorized to complete publicize_image action.');
     const owner = input.owner !== undefined ? input.owner : caller.projectId;
+    enforceImageQuota(this.quotas, 'tags', input.tags?.length ?? 0);
+    enforceImageQuota(this.quotas, 'properties', countedProperties(input.properties ?? {}));
     await this.store.insert(this.row({
       id, name: input.name ?? null, status: 'queued', visibility: input.visibility ?? 'shared', protected: input.protected ?? false,
       os_hidden: input.osHidden ?? false, owner, min_disk: input.minDisk ?? 0, min_ram: input.minRam ?? 0,
@@ -171,6 +175,9 @@ export class ImageService implements ImageApi {
     // The patch applies to the image as it is under its row lock, not as it was read above.
     const updated = await this.store.modify(imageId, (image) => {
       const { tags, properties, ...core } = applyImagePatch(image, ops, caller, type === 'application/openstack-images-v2.0-json-patch' ? 4 : 10);
+      // Glance's quota proxies: tags counted whenever they are set, properties when a new one is added.
+      if (tags) enforceImageQuota(this.quotas, 'tags', tags.length);
+      if (Object.keys(properties).some((k) => !(k in image.properties))) enforceImageQuota(this.quotas, 'properties', countedProperties(properties));
       const patch: Partial<ImageRow> = { properties };
       for (const [attr, value] of Object.entries(core)) if (value !== undefined) Object.assign(patch, { [attr]: value });
       return { patch, tags };
@@ -225,7 +232,8 @@ export class ImageService implements ImageApi {
   async addTag(caller: ImageCaller, imageId: string, tag: string): Promise<void> {
     if (tag.length > 255) throw new BadRequest(`Provided object does not match schema 'image': ${pyRepr(tag)} is too long`);
     await this.taggable(caller, imageId, 'update');
-    await this.store.addTag(imageId, tag);
+    // Counted under the image's row lock, so two adds at once cannot pass the limit together.
+    await this.store.addTag(imageId, tag, (count) => enforceImageQuota(this.quotas, 'tags', count, tagLimitWords(imageId)));
   }
 
   /** A tag the image does not carry is Glance's bare HTTPNotFound (webob's default text). */

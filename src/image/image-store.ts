@@ -240,9 +240,16 @@ export class ImageStore {
     return (await this.db('images').where({ id }).delete().returning('id')).length;
   }
 
-  async addTag(id: string, tag: string): Promise<void> {
-    await this.db('image_tags').insert({ image_id: id, tag }).onConflict(['image_id', 'tag']).ignore();
-    await this.db('images').where({ id }).update({ updated_at: new Date() });
+  /** Adds a tag (a no-op when the image has it); `check` sees the count after it, under the image's row lock. */
+  async addTag(id: string, tag: string, check: (count: number) => void = () => {}): Promise<void> {
+    await this.db.transaction(async (t) => {
+      await t('images').where({ id }).forUpdate().first('id');
+      const tags: { tag: string }[] = await t('image_tags').where({ image_id: id }).select('tag');
+      if (tags.some((r) => r.tag === tag)) return;
+      check(tags.length + 1);
+      await t('image_tags').insert({ image_id: id, tag }).onConflict(['image_id', 'tag']).ignore();
+      await t('images').where({ id }).update({ updated_at: new Date() });
+    });
   }
 
   async removeTag(id: string, tag: string): Promise<number> {
@@ -261,9 +268,15 @@ export class ImageStore {
     return this.db('image_members').where({ image_id: imageId, member_id: memberId }).first();
   }
 
-  async insertMember(imageId: string, memberId: string): Promise<MemberRow> {
-    const [row] = await this.db('image_members').insert({ image_id: imageId, member_id: memberId, status: 'pending' }).returning('*');
-    return row;
+  /** Adds a pending member; `check` sees the member count after it, under the image's row lock. */
+  async insertMember(imageId: string, memberId: string, check: (count: number) => void = () => {}): Promise<MemberRow> {
+    return this.db.transaction(async (t) => {
+      await t('images').where({ id: imageId }).forUpdate().first('id');
+      const [{ n }] = await t('image_members').where({ image_id: imageId }).count<{ n: string | number }[]>({ n: '*' });
+      check(Number(n) + 1);
+      const [row] = await t('image_members').insert({ image_id: imageId, member_id: memberId, status: 'pending' }).returning('*');
+      return row;
+    });
   }
 
   async updateMember(imageId: string, memberId: string, status: string): Promise<MemberRow> {

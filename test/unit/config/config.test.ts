@@ -15,6 +15,12 @@ describe('configuration', () => {
     expect(c).toMatchObject({ host: '0.0.0.0', port: 9000, publicUrl: 'http://127.0.0.1:9000', dataDir: '/tmp/x', databaseUrl: 'postgres://u@h/d', tokenTtlSeconds: 60, snapshotConsistency: 'stopped', minDiskRule: 'nova' });
   });
 
+  it("takes Glance's per-image limits: 128 each unless told, -1 unlimited", () => {
+    expect(loadConfig({}).imageQuotas).toEqual({ tags: 128, properties: 128, members: 128 });
+    expect(loadConfig({ SNAPSTACK_IMAGE_TAG_QUOTA: '-1', SNAPSTACK_IMAGE_PROPERTY_QUOTA: '5', SNAPSTACK_IMAGE_MEMBER_QUOTA: '0' }).imageQuotas).toEqual({ tags: -1, properties: 5, members: 0 });
+    expect(() => loadConfig({ SNAPSTACK_IMAGE_MEMBER_QUOTA: '-2' })).toThrow('SNAPSTACK_IMAGE_MEMBER_QUOTA');
+  });
+
   it('refuses bad values with a message naming the variable', () => {
     expect(() => loadConfig({ SNAPSTACK_PORT: 'abc' })).toThrow('SNAPSTACK_PORT');
     expect(() => loadConfig({ SNAPSTACK_SNAPSHOT_CONSISTENCY: 'maybe' })).toThrow('SNAPSTACK_SNAPSHOT_CONSISTENCY');
