@@ -42,6 +42,7 @@ import * as m20261130190400 from './20261130190400_create_metadef_properties';
 import * as m20261130190500 from './20261130190500_create_metadef_tags';
 import * as m20261130194500 from './20261130194500_create_fault_rules';
 import * as m20261130200000 from './20261130200000_add_replica_resets';
+import * as m20261201000500 from './20261201000500_create_server_console_logs';
 
 export interface NamedMigration extends Knex.Migration {
   name: string;
@@ -96,4 +97,5 @@ export const migrations: NamedMigration[] = [
   named('20261130190500_create_metadef_tags', m20261130190500),
   named('20261130194500_create_fault_rules', m20261130194500),
   named('20261130200000_add_replica_resets', m20261130200000),
+  named('20261201000500_create_server_console_logs', m20261201000500),
 ];

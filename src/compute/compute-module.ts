@@ -31,6 +31,7 @@ import { ServerRebuilds } from './server-rebuild';
 import { ServerResizes } from './server-resize';
 import { ServerSnapshots } from './server-snapshot';
 import { ServerStore } from './server-store';
+import { ServerConsoleStore } from './server-console-store';
 import { ServerTagStore } from './server-tag-store';
 import { ServerTags } from './server-tags';
 import { ComputeReset } from './compute-reset';
@@ -89,9 +90,12 @@ export function createCompute(deps: ComputeDeps): Compute {
   const locks = deps.locks ?? new KeyedMutex();
   const flavors = new FlavorService(new FlavorStore(deps.db));
   // Nova's per-user and per-server records; reset empties each store.
-  const records = { keypairs: new KeypairStore(deps.db), tags: new ServerTagStore(deps.db), actions: new InstanceActionStore(deps.db), groups: new ServerGroupStore(deps.db) };
+  const records = {
+    keypairs: new KeypairStore(deps.db), tags: new ServerTagStore(deps.db), actions: new InstanceActionStore(deps.db), groups: new ServerGroupStore(deps.db),
+    consoles: new ServerConsoleStore(deps.db),
+  };
   const keypairs = new KeypairService(records.keypairs, log);
-  const containers = new ServerContainers(runtime, deps.volumes, store, log);
+  const containers = new ServerContainers(runtime, deps.volumes, store, log, records.consoles);
   const lifecycle = new ServerLifecycle(store, containers, deps.volumes, deps.images, locks, deps.jobs, log);
   const actions = new ServerActions(store, containers, runtime, locks, deps.jobs, log);
   const snapshots = new ServerSnapshots({

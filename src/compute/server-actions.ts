@@ -101,7 +101,7 @@ export class ServerActions {
    * 0 -> nothing); null or -1 -> all. Control characters but \t and \n are dropped as Nova does.
    */
   async consoleOutput(server: ServerRow, length: number | null): Promise<string> {
-    let out = server.container_id ? await this.runtime.logs(server.container_id) : '';
+    let out = await this.containers.consoleLog(server);
     if (length !== null && length !== -1) out = length === 0 ? '' : out.split('\n').slice(-length).join('\n');
     return out.replace(/[\x00-\x08\x0B-\x1F]/g, '');
   }

@@ -5,6 +5,7 @@ import { fullImageRef } from '../runtime/image-driver';
 import { crashPoint } from '../shared/crash-points';
 import type { ContainerState, ServerRuntime, ServerMount } from './runtime/server-runtime';
 import { mountPointOf } from './runtime/server-runtime';
+import { MAX_CONSOLE_BYTES, type ServerConsoleStore } from './server-console-store';
 import type { BlockDeviceRow, ServerRow, ServerStore } from './server-store';
 
 /** A server is volume-backed when its root (boot_index 0) is a volume (nova/compute/utils.py). */
@@ -31,6 +32,7 @@ export class ServerContainers {
     private readonly volumes: VolumeApi,
     private readonly store: ServerStore,
     private readonly log: Logger,
+    private readonly consoles: ServerConsoleStore,
   ) {}
 
   /** The Docker image holding an image-backed server's root disk after its first stop. */
@@ -102,6 +104,8 @@ export class ServerContainers {
     if (state) {
       await this.runtime.stop(state.id);
       crashPoint('stop.container-stopped');
+      // Its Docker log goes with the container: the console keeps it (server-console-store.ts).
+      await this.consoles.keep(server.id, state.id, await this.runtime.logs(state.id));
       const bdms = await this.store.blockDevices(server.id);
       if (opts.keepRootDisk && !isVolumeBacked(bdms)) {
         dockerImage = this.rootImageName(server.id);
@@ -170,5 +174,17 @@ export class ServerContainers {
     if (server.container_id) await this.runtime.remove(server.container_id);
     await this.runtime.removeForServer(server.id);
     await this.runtime.removeImage(this.rootImageName(server.id));
+    await this.consoles.remove(server.id);
+  }
+
+  /**
+   * The server's console log: what its earlier containers printed (kept when each was retired)
+   * and what the running one prints, the last MAX_CONSOLE_BYTES of it.
+   */
+  async consoleLog(server: ServerRow): Promise<string> {
+    const { earlier, current } = await this.consoles.before(server.id, server.container_id);
+    const live = server.container_id ? await this.runtime.logs(server.container_id) : '';
+    // A container retired once already (a retire that did not finish) may have lost its log.
+    return (earlier + (live || current || '')).slice(-MAX_CONSOLE_BYTES);
   }
 }

@@ -4,8 +4,8 @@
  * LIMITATIONS:
  * - suspend keeps the disk, not the memory: the container is stopped (an image-backed root disk
  *   committed) and resume starts a fresh one, like a stop/start that shows SUSPENDED;
- * - the console log is the container's stdout/stderr, gone when the container is (stopped,
- *   suspended, shelved servers answer "").
+ * - the console log is what each of the server's containers printed (its boot log and PID 1's
+ *   stdout/stderr), kept across the containers a stop or suspend removes (server-console-store.ts).
  */
 import { Conflict } from '../http/faults';
 import { ACCEPTED, atLeast, invalid, objectArgs, powerAction as power, pyRepr, ServerActionTable } from './server-action-table';

@@ -121,7 +121,11 @@ test('server pause/unpause/suspend/resume/lock/unlock and console log show', asy
   expect((await demo.request('GET', `${COMPUTE}/servers/${s.id}`, undefined, mv('2.73'))).body.server.locked).toBe(false);
 
   await exec(s.id, 'printf "first\\nsecond\\nthird\\n" > /proc/1/fd/1');
-  expect(await ok(['console', 'log', 'show', s.id])).toBe('first\nsecond\nthird\n');
+  // The boot log of each container (the first boot, the resume after the suspend), then what PID 1 was given.
+  const log = await ok(['console', 'log', 'show', s.id]);
+  expect(log).toMatch(/^Snapstack: booting [^\n]+\n/);
+  expect(log.split('\n').filter((l) => / is up$/.test(l))).toHaveLength(2);
+  expect(log.endsWith(' is up\nfirst\nsecond\nthird\n')).toBe(true);
   expect(await ok(['console', 'log', 'show', '--lines', '2', s.id])).toBe('third\n');
   await ok(['server', 'delete', '--wait', s.id]);
 });

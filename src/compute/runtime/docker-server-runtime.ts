@@ -10,10 +10,21 @@ import type { Logger } from '../../logger';
 import { bestEffort } from '../../shared/best-effort';
 
 /**
- * PID 1 of a server container: stays up doing nothing and exits at once on SIGTERM (a bare
- * `tail -f /dev/null` as PID 1 ignores SIGTERM and would make every stop wait 10 s).
+ * PID 1 of a server container: it prints a short boot log on the console (its Docker log, which
+ * os-getConsoleOutput reads: the name, the kernel, the disks), then stays up doing nothing and
+ * exits at once on SIGTERM (a bare `tail -f /dev/null` as PID 1 ignores SIGTERM and would make
+ * every stop wait 10 s). Shell built-ins only but `sleep`, so any image with /bin/sh boots. What
+ * a user's process writes to /proc/1/fd/1 shows on the console too.
  */
-export const KEEPALIVE_COMMAND = ['/bin/sh', '-c', "trap 'exit 0' TERM INT; while :; do sleep 3600 & wait $!; done"];
+export const KEEPALIVE_COMMAND = ['/bin/sh', '-c', [
+  "trap 'exit 0' TERM INT",
+  'read -r h < /proc/sys/kernel/hostname',
+  'echo "Snapstack: booting $h"',
+  'read -r v < /proc/version; echo "$v"',
+  'for d in /mnt/vd*; do [ -d "$d" ] && echo "Snapstack: disk $d"; done',
+  'echo "Snapstack: $h is up"',
+  'while :; do sleep 3600 & wait $!; done',
+].join('\n')];
 
 /** Docker refuses more CPUs or memory than the machine has: limits are capped to it. */
 function caps() {

@@ -1,6 +1,6 @@
 import { startHarness, Harness, Session } from '../../support/snapstack-harness';
 import {
-  bootServer, busyboxImage, COMPUTE, containerOf, dockerExec, expectInOrder, mv, randomName, recordStates, serverAction, waitForServer, waitForVolume, wrongState,
+  bootServer, busyboxImage, COMPUTE, containerOf, dockerExec, expectInOrder, mv, pollUntil, randomName, recordStates, serverAction, waitForServer, waitForVolume, wrongState,
 } from '../../support/compute-helpers';
 
 const VOL = '/volume/v3/{project_id}';
@@ -135,21 +135,51 @@ test('lock/unlock: locked_reason from 2.73, a locked server refuses actions and 
   expect((await demo.request('DELETE', `${COMPUTE}/servers/${s.id}`)).status).toBe(204);
 });
 
-test('os-getConsoleOutput: the container log, length lines from the end, Nova\'s validation', async () => {
-  const s = await bootServer(demo, { imageRef: imageId });
+test('os-getConsoleOutput: the boot log and what PID 1 writes, length lines from the end, Nova\'s validation', async () => {
+  const s = await bootServer(demo, { imageRef: imageId, name: 'Console Test' });
   const c = (await containerOf(h.app.instanceId, s.id))!;
+  const output = async (args: Record<string, unknown> = {}) => (await act(demo, s.id, { 'os-getConsoleOutput': args })).body.output as string;
+  // The container prints its boot log as it starts: the hostname Nova makes of the name, the kernel.
+  const boot = await pollUntil(() => output(), (o) => o.includes('is up'), 10_000, 'the boot log');
+  expect(boot).toMatch(/^Snapstack: booting console-test\nLinux version [^\n]+\nSnapstack: console-test is up\n$/);
   // What PID 1 writes is the console: write to its stdout.
   await dockerExec(c.Id, 'printf "one\\ntwo\\nthree\\n" > /proc/1/fd/1');
   const all = await act(demo, s.id, { 'os-getConsoleOutput': {} });
   expect(all.status).toBe(200);
-  expect(all.body).toEqual({ output: 'one\ntwo\nthree\n' });
-  expect((await act(demo, s.id, { 'os-getConsoleOutput': { length: 2 } })).body.output).toBe('three\n');
-  expect((await act(demo, s.id, { 'os-getConsoleOutput': { length: '3' } })).body.output).toBe('two\nthree\n');
-  expect((await act(demo, s.id, { 'os-getConsoleOutput': { length: -1 } })).body.output).toBe('one\ntwo\nthree\n');
-  expect((await act(demo, s.id, { 'os-getConsoleOutput': { length: null } })).body.output).toBe('one\ntwo\nthree\n');
-  expect((await act(demo, s.id, { 'os-getConsoleOutput': { length: 0 } })).body.output).toBe('');
+  expect(all.body).toEqual({ output: `${boot}one\ntwo\nthree\n` });
+  expect(await output({ length: 2 })).toBe('three\n');
+  expect(await output({ length: '3' })).toBe('two\nthree\n');
+  expect(await output({ length: -1 })).toBe(`${boot}one\ntwo\nthree\n`);
+  expect(await output({ length: null })).toBe(`${boot}one\ntwo\nthree\n`);
+  expect(await output({ length: 0 })).toBe('');
   for (const length of [-2, 'abc', 1.5]) expect((await act(demo, s.id, { 'os-getConsoleOutput': { length } })).status).toBe(400);
   expect((await act(demo, s.id, { 'os-getConsoleOutput': { lines: 1 } })).status).toBe(400);
   expect((await act(alt, s.id, { 'os-getConsoleOutput': {} })).status).toBe(404);
+  expect((await demo.request('DELETE', `${COMPUTE}/servers/${s.id}`)).status).toBe(204);
+});
+
+test('the console outlives the container: a stopped server shows its log, a start appends the next boot', async () => {
+  const vol = await demo.request('POST', `${VOL}/volumes`, { volume: { size: 1, imageRef: imageId, name: randomName('console') } });
+  await waitForVolume(demo, vol.body.volume.id, ['available']);
+  const s = await bootServer(demo, {
+    name: 'kept-console', imageRef: '', flavorRef: '0',
+    block_device_mapping_v2: [{ uuid: vol.body.volume.id, source_type: 'volume', destination_type: 'volume', boot_index: 0, delete_on_termination: true }],
+  });
+  const output = async () => (await act(demo, s.id, { 'os-getConsoleOutput': {} })).body.output as string;
+  const first = await pollUntil(output, (o) => o.includes('is up'), 10_000, 'the boot log');
+  // A volume-backed server's disks are listed.
+  expect(first).toMatch(/^Snapstack: booting kept-console\nLinux version [^\n]+\nSnapstack: disk \/mnt\/vda\nSnapstack: kept-console is up\n$/);
+  await dockerExec((await containerOf(h.app.instanceId, s.id))!.Id, 'echo "before the stop" > /proc/1/fd/1');
+
+  expect((await act(demo, s.id, { 'os-stop': null })).status).toBe(202);
+  await waitForServer(demo, s.id, ['SHUTOFF']);
+  expect(await containerOf(h.app.instanceId, s.id)).toBeUndefined();
+  expect(await output()).toBe(`${first}before the stop\n`);
+  expect((await act(demo, s.id, { 'os-getConsoleOutput': { length: 3 } })).body.output).toBe('Snapstack: kept-console is up\nbefore the stop\n');
+
+  expect((await act(demo, s.id, { 'os-start': null })).status).toBe(202);
+  await waitForServer(demo, s.id, ['ACTIVE']);
+  const both = await pollUntil(output, (o) => o.split('is up').length === 3, 10_000, 'the second boot log');
+  expect(both).toBe(`${first}before the stop\n${first}`);
   expect((await demo.request('DELETE', `${COMPUTE}/servers/${s.id}`)).status).toBe(204);
 });

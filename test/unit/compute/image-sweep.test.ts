@@ -1,5 +1,6 @@
 // The start-up image sweep's decisions on the fakes (the real engine: test/integration/compute-runtime/image-sweep.test.ts).
 import { FakeServerRuntime } from '../../../src/compute/runtime/fake-server-runtime';
+import type { ServerConsoleStore } from '../../../src/compute/server-console-store';
 import { ServerContainers } from '../../../src/compute/server-containers';
 import type { ServerRow, ServerStore } from '../../../src/compute/server-store';
 import { createLogger } from '../../../src/logger';
@@ -14,7 +15,7 @@ function setup() {
   const images = new FakeImageDriver([BASE]);
   const mine = new FakeServerRuntime(images, 'mine');
   const other = new FakeServerRuntime(images, 'other');
-  const containers = new ServerContainers(mine, {} as VolumeApi, {} as ServerStore, createLogger('silent'));
+  const containers = new ServerContainers(mine, {} as VolumeApi, {} as ServerStore, createLogger('silent'), {} as ServerConsoleStore);
   return { images, mine, other, containers };
 }
 
