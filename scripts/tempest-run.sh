@@ -135,11 +135,11 @@ min_compute_nodes = 1
 
 [compute-feature-enabled]
 change_password = False
-console_output = False
-resize = False
-pause = False
-shelve = False
-suspend = False
+console_output = True
+resize = True
+pause = True
+shelve = True
+suspend = True
 cold_migration = False
 live_migration = False
 vnc_console = False
